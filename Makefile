@@ -1,0 +1,28 @@
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SHARED ?= ../shared
+
+.PHONY: install dev demo test lint bench clean
+
+$(VENV)/bin/activate:
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+install: $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -e .
+
+dev: $(VENV)/bin/activate
+	$(PY) -m pip install --quiet -e ".[dev]"
+
+demo: install
+	$(PY) examples/demo.py --shared $(SHARED) --out out
+
+test: dev
+	$(VENV)/bin/ruff check src tests bench examples
+	$(VENV)/bin/pytest
+
+bench: install
+	$(PY) bench/anatomic.py
+
+clean:
+	rm -rf $(VENV) out

@@ -1,0 +1,83 @@
+"""Response criteria: one module per criterion, registered here by its key.
+
+Each module defines ``CRITERION = Criterion(...)``; adding a criterion is one new module and one line
+in ``_MODULES`` below. A criterion takes a validated :class:`Study` and returns a
+:class:`CriterionResult` whose tables have the columns of spec/anatomic.md 0.9 (metabolic criteria:
+spec/metabolic.md 1.6), so that every criterion lines up in one timepoint table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import import_module
+from typing import Literal
+
+import pandas as pd
+
+Family = Literal["anatomic", "metabolic"]
+
+
+@dataclass(frozen=True)
+class Study:
+    """Validated inputs of one run.
+
+    lesions : anatomic long table (one row per lesion per assessment), canonical columns, sorted by
+        patient_id, reader, day, lesion_id; ``source_row`` traces each row to the user's file.
+        Sum-only inputs arrive here as one pseudo-lesion per component (io.tables).
+    pet : metabolic long table (spec/metabolic.md 1.1), or None.
+    patients : patient table (one row per patient_id), or None.
+    missing_components : components the input did not carry ("non_target", "new"): a criterion
+        reports them as ``not_given`` and says so in ``reason``; it never reads them as "none".
+    source : file name used in error messages.
+    """
+
+    lesions: pd.DataFrame | None = None
+    pet: pd.DataFrame | None = None
+    patients: pd.DataFrame | None = None
+    missing_components: frozenset[str] = field(default_factory=frozenset)
+    source: str = "<table>"
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    """Timepoint rows (one per follow-up) and best-response rows (one per patient x reader)."""
+
+    timepoints: pd.DataFrame
+    best_response: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A registered criterion.
+
+    key : name accepted by ``--criteria`` (spec/anatomic.md 0.9 "Criterion keys").
+    title : human name with its primary source.
+    family : "anatomic" reads ``Study.lesions``; "metabolic" reads ``Study.pet``.
+    required_columns : columns the criterion cannot run without (``--criteria all`` skips it and
+        says which are missing).
+    assess : ``assess(study, **options) -> CriterionResult``.
+    """
+
+    key: str
+    title: str
+    family: Family
+    required_columns: tuple[str, ...]
+    assess: Callable[..., CriterionResult]
+
+    def missing_columns(self, study: Study) -> list[str]:
+        table = study.lesions if self.family == "anatomic" else study.pet
+        if table is None:
+            return [f"{self.family} table"]
+        return [c for c in self.required_columns if c not in table.columns]
+
+
+_MODULES = (
+    "recist11",
+)
+
+
+def registry() -> dict[str, Criterion]:
+    """Every available criterion by key, in the order reports show them."""
+    criteria = [import_module(f"{__name__}.{name}").CRITERION for name in _MODULES]
+    return {c.key: c for c in criteria}

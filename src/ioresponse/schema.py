@@ -1,0 +1,159 @@
+"""The vocabulary shared by every layer: column names, categories, option types and errors.
+
+Columns and labels follow DESIGN.md ("The tables") and spec/anatomic.md sections 0.1, 0.3 and 0.9.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Literal
+
+
+class Role(StrEnum):
+    """Lesion role, fixed at baseline (spec/anatomic.md 0.1)."""
+
+    TARGET = "target"
+    NON_TARGET = "non_target"
+    NEW = "new"
+
+
+class Status(StrEnum):
+    """Lesion status at one assessment (spec/anatomic.md 0.3)."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+    UNEQUIVOCAL_PROGRESSION = "unequivocal_progression"
+    TOO_SMALL = "too_small"
+    NOT_EVALUABLE = "not_evaluable"
+
+
+class Response(StrEnum):
+    """Every response label any criterion writes (spec/anatomic.md 0.9, spec/metabolic.md 1.6)."""
+
+    CR = "CR"
+    PR = "PR"
+    SD = "SD"
+    NON_CR_NON_PD = "NON-CR/NON-PD"
+    PD = "PD"
+    NE = "NE"
+    IR_CR = "irCR"
+    IR_PR = "irPR"
+    IR_SD = "irSD"
+    IR_NON_CR_NON_PD = "irNON-CR/NON-PD"
+    IR_PD = "irPD"
+    ICR = "iCR"
+    IPR = "iPR"
+    ISD = "iSD"
+    NON_ICR_NON_IUPD = "NON-iCR/NON-iUPD"
+    IUPD = "iUPD"
+    ICPD = "iCPD"
+
+
+class ConfirmationState(StrEnum):
+    """Whether a timepoint needed and got confirmation (spec/anatomic.md 0.9)."""
+
+    NOT_REQUIRED = "not_required"
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    NOT_CONFIRMED = "not_confirmed"
+    CONFIRMS = "confirms"
+
+
+# Component responses (spec/anatomic.md 1.4, 1.5). "not_given" marks a component the input did not
+# carry at all (sum-only tables): it is never read as "no lesion".
+NON_TARGET_NONE = "none"
+NOT_GIVEN = "not_given"
+
+# Input columns (DESIGN.md "The tables"; spec/anatomic.md 0.1).
+PATIENT = "patient_id"
+READER = "reader"
+DATE = "date"
+DAY = "day"
+LESION = "lesion_id"
+ROLE = "role"
+ORGAN = "organ"
+LYMPH_NODE = "lymph_node"
+LONG_AXIS = "long_axis_mm"
+SHORT_AXIS = "short_axis_mm"
+PERPENDICULAR = "perpendicular_mm"
+STATUS = "status"
+EQUIVOCAL = "equivocal"
+CLINICAL_STATUS = "clinical_status"
+SLICE_THICKNESS = "slice_thickness_mm"
+MODALITY = "modality"
+TARGET_SUM = "target_sum_mm"
+NEW_LESIONS = "new_lesions"
+NON_TARGET = "non_target"
+SOURCE_ROW = "source_row"
+"""1-based row of the input file (header = row 1) that a validated row came from."""
+
+MEASUREMENT_COLUMNS = (LONG_AXIS, SHORT_AXIS, PERPENDICULAR)
+
+# Output columns (spec/anatomic.md 0.9).
+TIMEPOINT_COLUMNS = (
+    PATIENT, READER, "criterion", DATE, DAY, "baseline_sum", "nadir_sum", "current_sum", "sum_unit",
+    "sum_complete", "pct_change_baseline", "pct_change_nadir", "abs_change_nadir", "target_sum",
+    "new_lesion_sum", "target_response", "non_target_response", "new_lesion_response",
+    "overall_response", "confirmation_state", "progression_day", "after_progression",
+    CLINICAL_STATUS, "flags", "reason",
+)
+BEST_RESPONSE_COLUMNS = (
+    PATIENT, READER, "criterion", "best_response", "best_response_confirmed", "bor_day",
+    "first_response_day", "progression_day", "duration_of_response_days", "pfs_event", "pfs_day",
+    "reason",
+)
+
+Validation = Literal["raise", "warn"]
+"""What a plausibility check does (STYLE.md 6): refuse, or warn and keep the value as given."""
+
+OnBaselineViolation = Literal["error", "warn"]
+"""spec/anatomic.md 1.11 A1: a target that breaks the measurability or count rules."""
+
+
+class IoresponseWarning(UserWarning):
+    """Base class of every warning ioresponse emits; a warning never changes a number."""
+
+
+class InputError(ValueError):
+    """Input the toolkit cannot use, located in the user's file.
+
+    Parameters
+    ----------
+    file : str
+        File name (or "<table>" for an in-memory table).
+    rows : sequence of int
+        1-based rows of the file (header = row 1); empty when the problem is the whole table.
+    column : str or None
+        Column (or DICOM attribute) at fault.
+    message : str
+        What is wrong, what was expected and the way out.
+    """
+
+    def __init__(
+        self, file: str, rows: Sequence[int], column: str | None, message: str
+    ) -> None:
+        self.file = file
+        self.rows = [int(r) for r in rows]
+        self.column = column
+        self.message = message
+        super().__init__(self.located())
+
+    def located(self) -> str:
+        parts = [self.file]
+        if self.rows:
+            parts.append(_row_text(self.rows))
+        if self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts) + f": {self.message}"
+
+
+def _row_text(rows: Sequence[int]) -> str:
+    shown = sorted(set(rows))
+    if len(shown) == 1:
+        return f"row {shown[0]}"
+    if len(shown) == 2 or shown[-1] - shown[0] != len(shown) - 1:
+        listed = ", ".join(str(r) for r in shown[:10])
+        more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
+        return f"rows {listed}{more}"
+    return f"rows {shown[0]}-{shown[-1]}"
