@@ -29,6 +29,10 @@ class Study:
     patients : patient table (one row per patient_id), or None.
     missing_components : components the input did not carry ("non_target", "new"): a criterion
         reports them as ``not_given`` and says so in ``reason``; it never reads them as "none".
+    recorded : the readers' own timepoint calls (SDTM RS), columns patient_id, reader, day, date,
+        visit, recorded_response, source_row; None when the input has none.
+    excluded : input rows not used, with the reason (only with ``on_invalid="exclude"``), columns
+        source_row, patient_id, column, reason. Nothing the user gave is dropped silently.
     source : file name used in error messages.
     """
 
@@ -36,6 +40,8 @@ class Study:
     pet: pd.DataFrame | None = None
     patients: pd.DataFrame | None = None
     missing_components: frozenset[str] = field(default_factory=frozenset)
+    recorded: pd.DataFrame | None = None
+    excluded: pd.DataFrame | None = None
     source: str = "<table>"
 
 
