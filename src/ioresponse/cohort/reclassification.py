@@ -1,0 +1,92 @@
+"""How two criteria classify the same patients: best-response cross tables.
+
+A reclassification matrix counts patients by their best response under criterion A (rows) and
+criterion B (columns), matched on patient and reader. It is the table immunotherapy papers use to
+show, e.g., how many RECIST 1.1 progressions iRECIST keeps as iUPD/iSD (Seymour L et al. Lancet
+Oncol 2017;18:e143-e152, doi:10.1016/S1470-2045(17)30074-8, "comparison with RECIST 1.1"; spec
+anatomic.md section 8). Labels stay each criterion's own (spec/anatomic.md 0.9, metabolic.md 1.7).
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pandas as pd
+
+from ioresponse.cohort.rates import require_columns
+from ioresponse.schema import PATIENT, READER
+
+LABEL_ORDER = (
+    "CR", "irCR", "iCR", "CMR", "PR", "irPR", "iPR", "PMR", "SD", "irSD", "iSD", "SMD",
+    "NON-CR/NON-PD", "irNON-CR/NON-PD", "NON-iCR/NON-iUPD", "iUPD", "PD", "irPD", "iCPD", "UPMD",
+    "PMD", "CPMD", "clinical_benefit", "no_clinical_benefit", "NE",
+)
+"""Display order of categories: best first, the best-response priority of RECIST 1.1 sec. 4.4
+(CR > PR > SD > NON-CR/NON-PD > PD > NE) applied to each criterion's labels."""
+
+MISSING_LABEL = "(none)"
+"""Shown for a patient who has no best-response row under one of the two criteria."""
+
+
+def _order(labels: pd.Index) -> list[str]:
+    rank = {label: i for i, label in enumerate(LABEL_ORDER)}
+    return sorted(labels, key=lambda label: (rank.get(label, len(rank)), label))
+
+
+def _matched(best_response: pd.DataFrame, criterion_a: str, criterion_b: str, column: str) -> pd.DataFrame:
+    require_columns(best_response, (PATIENT, "criterion", column))
+    keys = [PATIENT, READER] if READER in best_response.columns else [PATIENT]
+    left = best_response.loc[best_response["criterion"] == criterion_a, [*keys, column]]
+    right = best_response.loc[best_response["criterion"] == criterion_b, [*keys, column]]
+    merged = left.merge(right, on=keys, how="outer", suffixes=("_a", "_b"))
+    for side in ("_a", "_b"):
+        merged[column + side] = merged[column + side].fillna(MISSING_LABEL).replace("", MISSING_LABEL)
+    return merged
+
+
+def reclassification_matrix(best_response: pd.DataFrame, criterion_a: str, criterion_b: str, *,
+                            column: str = "best_response") -> pd.DataFrame:
+    """Patients by best response under ``criterion_a`` (rows) and ``criterion_b`` (columns).
+
+    Parameters
+    ----------
+    best_response : pandas.DataFrame
+        Best-response table of several criteria (schema.BEST_RESPONSE_COLUMNS).
+    criterion_a, criterion_b : str
+        Criterion keys (spec/anatomic.md 0.9), e.g. ``"recist11"`` and ``"irecist"``.
+    column : {"best_response", "best_response_confirmed"}, default "best_response"
+        Which best response to compare.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Integer counts; index named ``criterion_a``, columns named ``criterion_b``, categories in
+        :data:`LABEL_ORDER`; a patient missing under one criterion is counted under ``(none)``.
+    """
+    merged = _matched(best_response, criterion_a, criterion_b, column)
+    table = pd.crosstab(merged[column + "_a"], merged[column + "_b"])
+    table = table.reindex(index=_order(table.index), columns=_order(table.columns), fill_value=0)
+    table.index.name = criterion_a
+    table.columns.name = criterion_b
+    return table.astype("int64")
+
+
+def reclassification_long(best_response: pd.DataFrame, *, column: str = "best_response") -> pd.DataFrame:
+    """Every pair of criteria as one long table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``criterion_a, criterion_b, response_a, response_b, n`` (non-zero cells only),
+        pairs in the order the criteria first appear, cells in :data:`LABEL_ORDER`.
+    """
+    criteria = list(dict.fromkeys(best_response["criterion"])) if len(best_response) else []
+    rows = []
+    for criterion_a, criterion_b in combinations(criteria, 2):
+        matrix = reclassification_matrix(best_response, criterion_a, criterion_b, column=column)
+        for response_a in matrix.index:
+            for response_b in matrix.columns:
+                count = int(matrix.loc[response_a, response_b])
+                if count:
+                    rows.append((criterion_a, criterion_b, response_a, response_b, count))
+    return pd.DataFrame(rows, columns=["criterion_a", "criterion_b", "response_a", "response_b", "n"])
