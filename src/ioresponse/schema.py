@@ -92,15 +92,44 @@ MEASUREMENT_COLUMNS = (LONG_AXIS, SHORT_AXIS, PERPENDICULAR)
 
 # Output columns (spec/anatomic.md 0.9).
 TIMEPOINT_COLUMNS = (
-    PATIENT, READER, "criterion", DATE, DAY, "baseline_sum", "nadir_sum", "current_sum", "sum_unit",
-    "sum_complete", "pct_change_baseline", "pct_change_nadir", "abs_change_nadir", "target_sum",
-    "new_lesion_sum", "target_response", "non_target_response", "new_lesion_response",
-    "overall_response", "confirmation_state", "progression_day", "after_progression",
-    CLINICAL_STATUS, "flags", "reason",
+    PATIENT,
+    READER,
+    "criterion",
+    DATE,
+    DAY,
+    "baseline_sum",
+    "nadir_sum",
+    "current_sum",
+    "sum_unit",
+    "sum_complete",
+    "pct_change_baseline",
+    "pct_change_nadir",
+    "abs_change_nadir",
+    "target_sum",
+    "new_lesion_sum",
+    "target_response",
+    "non_target_response",
+    "new_lesion_response",
+    "overall_response",
+    "confirmation_state",
+    "progression_day",
+    "after_progression",
+    CLINICAL_STATUS,
+    "flags",
+    "reason",
 )
 BEST_RESPONSE_COLUMNS = (
-    PATIENT, READER, "criterion", "best_response", "best_response_confirmed", "bor_day",
-    "first_response_day", "progression_day", "duration_of_response_days", "pfs_event", "pfs_day",
+    PATIENT,
+    READER,
+    "criterion",
+    "best_response",
+    "best_response_confirmed",
+    "bor_day",
+    "first_response_day",
+    "progression_day",
+    "duration_of_response_days",
+    "pfs_event",
+    "pfs_day",
     "reason",
 )
 
@@ -130,9 +159,7 @@ class InputError(ValueError):
         What is wrong, what was expected and the way out.
     """
 
-    def __init__(
-        self, file: str, rows: Sequence[int], column: str | None, message: str
-    ) -> None:
+    def __init__(self, file: str, rows: Sequence[int], column: str | None, message: str) -> None:
         self.file = file
         self.rows = [int(r) for r in rows]
         self.column = column

@@ -1,0 +1,442 @@
+"""Shared machinery of the anatomic criteria (spec/anatomic.md section 0).
+
+One implementation per shared rule: grouping of lesion rows into assessments (0.2), lesion values
+(0.4), sums with completeness (0.5), the nadir (0.5), the rounded arithmetic of the thresholds (0.5),
+measurability (0.6), the confirmation of response (0.7) and of progression (0.8), and the output
+tables (0.9). The cohort is processed as columns: lesion rows are sorted by patient, reader and day,
+assessments are contiguous runs of rows and subjects (patient x reader) contiguous runs of
+assessments, described by offsets. Sequential rules run in numba over those offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import pandas as pd
+
+from ioresponse.schema import (
+    BEST_RESPONSE_COLUMNS,
+    CLINICAL_STATUS,
+    DATE,
+    DAY,
+    LONG_AXIS,
+    LYMPH_NODE,
+    PATIENT,
+    PERPENDICULAR,
+    READER,
+    SHORT_AXIS,
+    STATUS,
+    TIMEPOINT_COLUMNS,
+    InputError,
+    Status,
+)
+
+TOO_SMALL_DEFAULT_MM = 5.0
+"""Value of a lesion too small to measure (RECIST 1.1 sec. 4.3.2; spec 0.4)."""
+
+NORMAL_NODE_SHORT_AXIS_MM = 10.0
+"""A node with short axis below this is normal (Schwartz 2009; spec 0.4, 0.6)."""
+
+MEASURABLE_NODE_SHORT_AXIS_MM = 15.0
+"""Nodal short axis measurable at baseline (RECIST 1.1 sec. 3.1.1; spec 0.6)."""
+
+MIN_NONNODAL_MM = 10.0
+"""Smallest measurable non-nodal long axis on CT/MRI (RECIST 1.1 sec. 3.1.1; spec 0.6)."""
+
+MIN_NONNODAL_XRAY_MM = 20.0
+"""Smallest measurable lesion on chest X-ray (RECIST 1.1 sec. 3.1.1; spec 0.6)."""
+
+THIN_SLICE_MM = 5.0
+"""Above this slice thickness the minimum size is twice the slice (RECIST 1.1 sec. 3.2.2; spec 0.6)."""
+
+ROUND_DECIMALS = 6
+"""Changes are rounded to 6 decimals before any threshold test (spec 0.5)."""
+
+CONFIRM_MIN_DAYS = 28
+"""Minimum interval of a confirming assessment, 4 weeks (RECIST 1.1 sec. 4.6.1; spec 0.7, 0.8)."""
+
+# Response codes used inside the numba kernels; LABELS maps them to each criterion's labels.
+CR, PR, SD, NON_CR_NON_PD, PD, NE, NONE, NOT_GIVEN = range(8)
+# New-lesion component codes (spec 1.5).
+NEW_NO, NEW_EQUIVOCAL, NEW_YES = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Assessments:
+    """Assessments of a lesion table: one row per patient x reader x day.
+
+    table : DataFrame with patient_id, reader, accepted, day, date, clinical_status, note,
+        is_baseline, is_pre_baseline, baseline_day (of the subject), subject (its index).
+    subject_offsets : rows of ``table`` of subject k are ``subject_offsets[k]:subject_offsets[k+1]``.
+    row_assessment : for every lesion row, the row of ``table`` it belongs to.
+    """
+
+    table: pd.DataFrame
+    subject_offsets: np.ndarray
+    row_assessment: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.table)
+
+    def subject_of_rows(self) -> np.ndarray:
+        return self.table["subject"].to_numpy()[self.row_assessment]
+
+
+def build_assessments(lesions: pd.DataFrame, source: str = "<table>") -> Assessments:
+    """Group sorted lesion rows into assessments and mark each subject's baseline (spec 0.2).
+
+    Baseline is the latest assessment with ``day <= 0``; earlier ones are pre-baseline.
+
+    Raises
+    ------
+    InputError
+        A subject has no assessment on or before day 0 ("missing baseline").
+    """
+    patient = pd.factorize(lesions[PATIENT])[0]
+    reader = pd.factorize(lesions[READER])[0]
+    day = lesions[DAY].to_numpy(np.int64)
+    new_subject = np.ones(len(lesions), bool)
+    new_subject[1:] = (patient[1:] != patient[:-1]) | (reader[1:] != reader[:-1])
+    new_assessment = new_subject.copy()
+    new_assessment[1:] |= day[1:] != day[:-1]
+    row_assessment = np.cumsum(new_assessment) - 1
+    first_rows = np.flatnonzero(new_assessment)
+    subject = (np.cumsum(new_subject) - 1)[first_rows]
+    subject_offsets = np.append(np.flatnonzero(np.diff(subject, prepend=-1)), len(first_rows))
+
+    columns = [c for c in (PATIENT, READER, "accepted", DAY, DATE, CLINICAL_STATUS) if c in lesions]
+    table = lesions.iloc[first_rows][columns].reset_index(drop=True)
+    table["subject"] = subject
+    table["note"] = _assessment_notes(lesions, row_assessment, len(first_rows))
+    assessment_day = table[DAY].to_numpy(np.int64)
+    baseline_row = _baseline_rows(assessment_day, subject_offsets)
+    missing = np.flatnonzero(baseline_row < 0)
+    if len(missing):
+        first = subject_offsets[missing[0]]
+        rows = lesions["source_row"].to_numpy()[row_assessment == first] if "source_row" in lesions else []
+        raise InputError(
+            source,
+            rows,
+            DAY,
+            f"missing baseline for patient {table[PATIENT].iat[first]}"
+            f"{_reader_text(table[READER].iat[first])}: no assessment on or before day 0 "
+            f"(spec/anatomic.md 0.2); {len(missing)} subject(s) in all",
+        )
+    baseline_of_row = np.repeat(baseline_row, np.diff(subject_offsets))
+    index = np.arange(len(table))
+    table["is_baseline"] = index == baseline_of_row
+    table["is_pre_baseline"] = index < baseline_of_row
+    table["baseline_day"] = assessment_day[baseline_of_row]
+    return Assessments(table, subject_offsets, row_assessment)
+
+
+def _reader_text(reader: str) -> str:
+    return f" (reader {reader})" if reader else ""
+
+
+def _assessment_notes(lesions: pd.DataFrame, row_assessment: np.ndarray, n: int) -> np.ndarray:
+    notes = np.full(n, "", dtype=object)
+    if "note" not in lesions:
+        return notes
+    has_note = lesions["note"].to_numpy() != ""
+    if has_note.any():
+        noted = pd.DataFrame({"a": row_assessment[has_note], "note": lesions["note"].to_numpy()[has_note]})
+        joined = noted.drop_duplicates().groupby("a", sort=True)["note"].agg("; ".join)
+        notes[joined.index.to_numpy()] = joined.to_numpy()
+    return notes
+
+
+@numba.njit(cache=True)
+def _baseline_rows(day: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    baseline = np.full(len(offsets) - 1, -1, np.int64)
+    for k in range(len(offsets) - 1):
+        for i in range(offsets[k], offsets[k + 1]):
+            if day[i] <= 0:
+                baseline[k] = i
+    return baseline
+
+
+def unidimensional_values(lesions: pd.DataFrame, too_small_mm: float = TOO_SMALL_DEFAULT_MM) -> np.ndarray:
+    """Lesion value in mm (spec 0.4): short axis for nodes, long axis otherwise.
+
+    ``too_small`` counts ``too_small_mm``, ``absent`` 0, ``not_evaluable`` NaN; a measured row of any
+    other status (non-target, unequivocal progression) keeps its measurement or NaN.
+    """
+    status = lesions[STATUS].to_numpy()
+    node = lesions[LYMPH_NODE].to_numpy(bool)
+    measured = np.where(node, lesions[SHORT_AXIS].to_numpy(float), lesions[LONG_AXIS].to_numpy(float))
+    values = np.where(status == Status.TOO_SMALL, too_small_mm, measured)
+    values = np.where(status == Status.ABSENT, 0.0, values)
+    return np.where(status == Status.NOT_EVALUABLE, np.nan, values)
+
+
+def bidimensional_products(lesions: pd.DataFrame, too_small_mm2: float) -> np.ndarray:
+    """Lesion product in mm2 for irRC (spec 0.4): long axis x perpendicular (nodes: short axis)."""
+    status = lesions[STATUS].to_numpy()
+    perpendicular = lesions[PERPENDICULAR].to_numpy(float)
+    node_perpendicular = np.where(np.isnan(perpendicular), lesions[SHORT_AXIS].to_numpy(float), perpendicular)
+    perpendicular = np.where(lesions[LYMPH_NODE].to_numpy(bool), node_perpendicular, perpendicular)
+    products = lesions[LONG_AXIS].to_numpy(float) * perpendicular
+    products = np.where(status == Status.TOO_SMALL, too_small_mm2, products)
+    products = np.where(status == Status.ABSENT, 0.0, products)
+    return np.where(status == Status.NOT_EVALUABLE, np.nan, products)
+
+
+def normal_node(lesions: pd.DataFrame) -> np.ndarray:
+    """Normal lymph node (spec 0.4): absent, too small, or short axis below 10 mm."""
+    status = lesions[STATUS].to_numpy()
+    short = lesions[SHORT_AXIS].to_numpy(float)
+    return lesions[LYMPH_NODE].to_numpy(bool) & (
+        (status == Status.ABSENT) | (status == Status.TOO_SMALL) | (short < NORMAL_NODE_SHORT_AXIS_MM)
+    )
+
+
+def min_nonnodal_mm(lesions: pd.DataFrame) -> np.ndarray:
+    """Smallest measurable non-nodal long axis per row (spec 0.6; RECIST 1.1 sec. 3.1.1, 3.2.2)."""
+    minimum = np.full(len(lesions), MIN_NONNODAL_MM)
+    if "slice_thickness_mm" in lesions:
+        slice_mm = lesions["slice_thickness_mm"].to_numpy(float)
+        thick = slice_mm > THIN_SLICE_MM
+        minimum[thick] = 2 * slice_mm[thick]
+    if "modality" in lesions:
+        modality = lesions["modality"].to_numpy()
+        minimum[modality == "xray"] = MIN_NONNODAL_XRAY_MM
+        minimum[modality == "clinical"] = MIN_NONNODAL_MM
+    return minimum
+
+
+def measurable(lesions: pd.DataFrame) -> np.ndarray:
+    """Measurable per the RECIST family rule (spec 0.6)."""
+    node = lesions[LYMPH_NODE].to_numpy(bool)
+    short = lesions[SHORT_AXIS].to_numpy(float)
+    long_axis = lesions[LONG_AXIS].to_numpy(float)
+    present = np.isin(lesions[STATUS].to_numpy(), [Status.PRESENT, Status.UNEQUIVOCAL_PROGRESSION])
+    return present & np.where(
+        node, short >= MEASURABLE_NODE_SHORT_AXIS_MM, long_axis >= min_nonnodal_mm(lesions)
+    )
+
+
+@dataclass(frozen=True)
+class Sums:
+    """A sum over a set of lesions at every assessment (spec 0.5)."""
+
+    total: np.ndarray
+    """Sum of the known values (NaN-free)."""
+    complete: np.ndarray
+    """No value of the set is missing, and every lesion of the set expected here has a row."""
+    count: np.ndarray
+    """Number of distinct lesions of the set with a row at the assessment."""
+
+
+def sum_per_assessment(
+    values: np.ndarray,
+    selected: np.ndarray,
+    lesion_ids: np.ndarray,
+    assessments: Assessments,
+    expected: np.ndarray | None = None,
+) -> Sums:
+    """Sum ``values`` over the ``selected`` rows of each assessment.
+
+    Split-lesion fragments (rows sharing a ``lesion_id`` in one assessment) add up (spec 0.4). A
+    missing value makes the sum incomplete; so does a lesion expected at the assessment
+    (``expected[a]`` distinct lesions) that has no row (spec 0.2: treated as not evaluable).
+    """
+    n = assessments.n
+    rows = assessments.row_assessment[selected]
+    chosen = values[selected]
+    total = np.bincount(rows, weights=np.nan_to_num(chosen), minlength=n)
+    missing = np.bincount(rows, weights=np.isnan(chosen), minlength=n) > 0
+    ids = lesion_ids[selected]
+    first_of_lesion = np.ones(len(rows), bool)
+    first_of_lesion[1:] = (rows[1:] != rows[:-1]) | (ids[1:] != ids[:-1])
+    count = np.bincount(rows[first_of_lesion], minlength=n)
+    complete = ~missing
+    if expected is not None:
+        complete &= count >= expected
+    return Sums(total, complete, count)
+
+
+def baseline_count(count: np.ndarray, assessments: Assessments) -> np.ndarray:
+    """For every assessment, ``count`` at its subject's baseline (lesions expected at follow-up)."""
+    table = assessments.table
+    baseline_rows = np.flatnonzero(table["is_baseline"].to_numpy())
+    per_subject = count[baseline_rows]
+    return per_subject[table["subject"].to_numpy()]
+
+
+def any_per_assessment(flag: np.ndarray, assessments: Assessments) -> np.ndarray:
+    """True where any lesion row of the assessment has ``flag``."""
+    return np.bincount(assessments.row_assessment[flag], minlength=assessments.n) > 0
+
+
+@numba.njit(cache=True)
+def rounded(x: float) -> float:
+    """Round a change to 6 decimals before a threshold test (spec 0.5)."""
+    return np.round(x, 6)
+
+
+@numba.njit(cache=True)
+def relative_change(current: float, reference: float) -> float:
+    """(S - R) / R rounded (spec 0.5); NaN when R = 0."""
+    if reference == 0.0:
+        return np.nan
+    return rounded((current - reference) / reference)
+
+
+@numba.njit(cache=True)
+def increase_at_least(current: float, reference: float, fraction: float) -> bool:
+    """Relative increase >= fraction; with R = 0 every S > 0 qualifies (spec 0.5)."""
+    if reference == 0.0:
+        return current > 0.0
+    return rounded((current - reference) / reference) >= fraction
+
+
+@numba.njit(cache=True)
+def decrease_at_least(current: float, reference: float, fraction: float) -> bool:
+    """Relative decrease of at least ``fraction`` (spec 0.5); never true against R = 0."""
+    if reference == 0.0:
+        return False
+    return rounded((current - reference) / reference) <= -fraction
+
+
+@numba.njit(cache=True)
+def confirm_responses(
+    response: np.ndarray,
+    day: np.ndarray,
+    in_scope: np.ndarray,
+    offsets: np.ndarray,
+    min_days: int,
+    max_ne_between: int,
+    accept_sd_between: bool,
+) -> np.ndarray:
+    """Confirmation of CR and PR (spec 0.7); returns, per row, the row that confirms it or -1.
+
+    ``response`` holds codes after the CR-followed-by-PR downgrade; only rows ``in_scope`` (up to the
+    first progression) take part, so no progression date can lie between the pair.
+    """
+    confirmed_by = np.full(len(response), -1, np.int64)
+    for k in range(len(offsets) - 1):
+        for i in range(offsets[k], offsets[k + 1]):
+            if not in_scope[i] or (response[i] != CR and response[i] != PR):
+                continue
+            n_ne = 0
+            for j in range(i + 1, offsets[k + 1]):
+                if not in_scope[j]:
+                    break
+                r = response[j]
+                if day[j] - day[i] >= min_days and (r == CR or (response[i] == PR and r == PR)):
+                    confirmed_by[i] = j
+                    break
+                if r == NE:
+                    n_ne += 1
+                    if n_ne > max_ne_between:
+                        break
+                    continue
+                between_ok = r == CR or (response[i] == PR and (r == PR or (accept_sd_between and r == SD)))
+                if not between_ok:
+                    break
+    return confirmed_by
+
+
+@numba.njit(cache=True)
+def downgrade_cr_followed_by_pr(response: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """A CR whose next evaluable assessment is PR is read as PR for confirmation (spec 0.7)."""
+    out = response.copy()
+    for k in range(len(offsets) - 1):
+        for i in range(offsets[k], offsets[k + 1]):
+            if response[i] != CR:
+                continue
+            for j in range(i + 1, offsets[k + 1]):
+                if response[j] == NE:
+                    continue
+                if response[j] == PR:
+                    out[i] = PR
+                break
+    return out
+
+
+STATE_NOT_REQUIRED, STATE_PENDING, STATE_CONFIRMED, STATE_NOT_CONFIRMED, STATE_CONFIRMS = range(5)
+CONFIRMATION_STATES = ("not_required", "pending", "confirmed", "not_confirmed", "confirms")
+"""Labels of the state codes, in code order (spec 0.9 ``confirmation_state``)."""
+
+
+@numba.njit(cache=True)
+def confirm_progression(
+    meets_pd: np.ndarray, evaluable: np.ndarray, day: np.ndarray, offsets: np.ndarray, min_days: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Confirmation of progression (spec 0.8), for irRC, irRECIST and imRECIST.
+
+    ``meets_pd[j]`` is the criterion's PD rule at row j against N(j). The first PD at i is decided by
+    the first later evaluable row j with ``day_j - day_i >= min_days``: PD there confirms it
+    (progression dated day_i); otherwise i and the PD rows before j are not confirmed and the search
+    restarts after j. Returns the state code of every row and, per subject, the row of the
+    confirmed progression (-1 when none).
+    """
+    state = np.zeros(len(meets_pd), np.int8)
+    progression_row = np.full(len(offsets) - 1, -1, np.int64)
+    for k in range(len(offsets) - 1):
+        i = offsets[k]
+        end = offsets[k + 1]
+        while i < end:
+            if not meets_pd[i]:
+                i += 1
+                continue
+            j = i + 1
+            while j < end and (not evaluable[j] or day[j] - day[i] < min_days):
+                j += 1
+            if j == end:
+                for m in range(i, end):
+                    if meets_pd[m]:
+                        state[m] = STATE_PENDING
+                break
+            if meets_pd[j]:
+                state[i] = STATE_CONFIRMED
+                state[j] = STATE_CONFIRMS
+                progression_row[k] = i
+                break
+            for m in range(i, j):
+                if meets_pd[m]:
+                    state[m] = STATE_NOT_CONFIRMED
+            i = j + 1
+    return state, progression_row
+
+
+def subject_offsets_of(mask: np.ndarray, assessments: Assessments) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of ``assessments.table`` where ``mask`` holds, and offsets of their subjects."""
+    rows = np.flatnonzero(mask)
+    subject = assessments.table["subject"].to_numpy()[rows]
+    counts = np.bincount(subject, minlength=len(assessments.subject_offsets) - 1)
+    return rows, np.concatenate(([0], np.cumsum(counts)))
+
+
+def format_mm(value: float) -> str:
+    """Display a length or product: integer when whole, else one decimal."""
+    if np.isnan(value):
+        return "NE"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+
+
+def format_pct(fraction: float) -> str:
+    """Display a relative change as a signed percentage with two decimals (spec 0.5)."""
+    return "n/a" if np.isnan(fraction) else f"{fraction * 100:+.2f}%"
+
+
+def timepoint_frame(columns: dict[str, object], n: int) -> pd.DataFrame:
+    """The timepoint table in schema order; columns not given are empty."""
+    frame = pd.DataFrame(
+        {name: columns.get(name, np.full(n, "", dtype=object)) for name in TIMEPOINT_COLUMNS}
+    )
+    extra = {k: v for k, v in columns.items() if k not in TIMEPOINT_COLUMNS}
+    return pd.concat([frame, pd.DataFrame(extra)], axis=1) if extra else frame
+
+
+def best_response_frame(columns: dict[str, object], n: int) -> pd.DataFrame:
+    """The best-response table in schema order; columns not given are empty."""
+    frame = pd.DataFrame(
+        {name: columns.get(name, np.full(n, "", dtype=object)) for name in BEST_RESPONSE_COLUMNS}
+    )
+    extra = {k: v for k, v in columns.items() if k not in BEST_RESPONSE_COLUMNS}
+    return pd.concat([frame, pd.DataFrame(extra)], axis=1) if extra else frame

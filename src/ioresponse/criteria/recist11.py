@@ -1,0 +1,986 @@
+"""RECIST 1.1 timepoint and best overall response.
+
+Source: Eisenhauer EA et al. New response evaluation criteria in solid tumours: revised RECIST
+guideline (version 1.1). Eur J Cancer 2009;45(2):228-247, doi:10.1016/j.ejca.2008.10.026, with
+Schwartz 2009 (nodes, doi:10.1016/j.ejca.2008.10.028), Schwartz 2016 (update,
+doi:10.1016/j.ejca.2016.03.081) and the RECIST working group Q&A.
+Rules as in spec/anatomic.md section 1; options are the choices of section 1.11 (A1-A11).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Literal
+
+import numba
+import numpy as np
+import pandas as pd
+
+from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria._anatomic import (
+    CONFIRM_MIN_DAYS,
+    CONFIRMATION_STATES,
+    CR,
+    NE,
+    NEW_EQUIVOCAL,
+    NEW_NO,
+    NEW_YES,
+    NON_CR_NON_PD,
+    NONE,
+    NORMAL_NODE_SHORT_AXIS_MM,
+    NOT_GIVEN,
+    PD,
+    PR,
+    SD,
+    STATE_CONFIRMED,
+    STATE_CONFIRMS,
+    STATE_NOT_CONFIRMED,
+    STATE_NOT_REQUIRED,
+    STATE_PENDING,
+    Assessments,
+    any_per_assessment,
+    baseline_count,
+    best_response_frame,
+    build_assessments,
+    confirm_responses,
+    decrease_at_least,
+    downgrade_cr_followed_by_pr,
+    format_mm,
+    format_pct,
+    increase_at_least,
+    measurable,
+    normal_node,
+    relative_change,
+    rounded,
+    sum_per_assessment,
+    timepoint_frame,
+    unidimensional_values,
+)
+from ioresponse.schema import (
+    CLINICAL_STATUS,
+    DATE,
+    DAY,
+    EQUIVOCAL,
+    LESION,
+    LONG_AXIS,
+    LYMPH_NODE,
+    ORGAN,
+    PATIENT,
+    READER,
+    ROLE,
+    SHORT_AXIS,
+    STATUS,
+    InputError,
+    IoresponseWarning,
+    OnBaselineViolation,
+    Role,
+    Status,
+)
+
+KEY = "recist11"
+
+PR_DECREASE = 0.30
+"""PR: target sum at least 30 % below baseline (sec. 4.3.1)."""
+
+PD_INCREASE = 0.20
+"""PD: target sum at least 20 % above the nadir (sec. 4.3.1)..."""
+
+PD_ABSOLUTE_MM = 5.0
+"""...and at least 5 mm above it (sec. 4.3.1)."""
+
+MAX_TARGETS = 5
+"""At most 5 target lesions in total (sec. 4.2)."""
+
+MAX_TARGETS_PER_ORGAN = 2
+"""At most 2 target lesions per organ; all lymph nodes are one organ (sec. 4.2, Q&A paired organs)."""
+
+MIN_SD_DAYS = 42
+"""Minimum time on study for SD to count as best response (sec. 4.6.1; protocol value, spec A9)."""
+
+MAX_BASELINE_GAP_DAYS = 28
+"""Baseline imaging at most 4 weeks before treatment start (sec. 3.2.1; spec 0.2)."""
+
+NEW_NODE_MIN_SHORT_AXIS_MM = 10.0
+"""A new node is a new lesion only with short axis >= 10 mm (Q&A new lymph nodes; spec 1.5, A10)."""
+
+LABELS = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "none", "not_given")
+"""Label of each response code (spec 0.9, key recist11)."""
+
+NEW_LABELS = ("no", "equivocal", "yes")
+
+# Target-response rules (sec. 4.3.1, 4.4.2), in the order they are tested (spec 1.4).
+T_NO_TARGETS, T_MISSING_PD, T_MISSING_NE, T_CR, T_PD, T_PR, T_SD, T_SD_UNDER_5MM = range(8)
+
+# Timepoint rules: the rows of Table 1 (targets) and Table 2 (non-target only), first match wins
+# (spec 1.6); O_BACKDATED is the equivocal back-dating of sec. 4.3.5 (spec 1.8.2).
+(
+    O_BASELINE,
+    O_TARGET_PD,
+    O_NT_PD,
+    O_NEW,
+    O_REAPPEARED,
+    O_NE,
+    O_CR,
+    O_PR_NT,
+    O_PR,
+    O_SD,
+    O_NT_ONLY_NE,
+    O_NT_ONLY_CR,
+    O_NT_ONLY_NON_CR,
+    O_NOTHING,
+    O_BACKDATED,
+    O_PRE_BASELINE,
+) = range(16)
+
+OVERALL_RULES = {
+    O_TARGET_PD: "target PD: PD (Table 1 row 1)",
+    O_NT_PD: "unequivocal non-target progression: PD (sec. 4.3.3, Table 1 row 2)",
+    O_NEW: "new lesion: PD (sec. 4.3.5, Table 1 row 3)",
+    O_REAPPEARED: "disease seen again after an overall CR: PD (Table 3 footnote, spec 1.8.1)",
+    O_NE: "target NE, no progression: NE (sec. 4.4.2, Table 1 row 5)",
+    O_CR: "all lesions gone: CR (Table 1 row 6)",
+    O_PR_NT: "target CR with non-target disease present or not evaluated: PR (Table 1 row 7)",
+    O_PR: "PR (Table 1 row 8)",
+    O_SD: "SD (Table 1 row 9)",
+    O_NT_ONLY_NE: "no target lesions; non-target not all evaluated: NE (Table 2)",
+    O_NT_ONLY_CR: "no target lesions; non-target CR: CR (Table 2)",
+    O_NT_ONLY_NON_CR: "no target lesions; non-target present: NON-CR/NON-PD (Table 2)",
+    O_NOTHING: "no target or non-target lesion recorded at baseline: NE",
+    O_BACKDATED: "equivocal new lesion confirmed later: PD dated to its first appearance (sec. 4.3.5, 4.4.4)",
+}
+
+
+def assess(
+    study: Study,
+    *,
+    confirm_response: bool = False,
+    confirm_min_days: int = CONFIRM_MIN_DAYS,
+    max_ne_between: int = 1,
+    accept_sd_between: bool = False,
+    min_sd_days: int = MIN_SD_DAYS,
+    max_targets: int = MAX_TARGETS,
+    max_targets_per_organ: int = MAX_TARGETS_PER_ORGAN,
+    on_baseline_violation: OnBaselineViolation = "error",
+    apply_slice_rule_to_nodes: bool = False,
+    normal_node_growth_can_be_pd: bool = False,
+    reappearance_after_cr_is_pd: bool = True,
+    reappearance_requires_confirmed_cr: bool = False,
+    backdate_equivocal_pd: bool = True,
+    continued_pr_after_confirmed_pr: bool = False,
+    new_node_min_short_axis_mm: float = NEW_NODE_MIN_SHORT_AXIS_MM,
+    max_baseline_gap_days: int = MAX_BASELINE_GAP_DAYS,
+    on_old_baseline: Literal["warn", "error"] = "warn",
+) -> CriterionResult:
+    """RECIST 1.1 timepoint responses and best overall response of every patient (x reader).
+
+    Parameters
+    ----------
+    study : Study
+        Validated lesion table (``study.lesions``).
+    confirm_response : bool, default False
+        Which best response drives the dates and the summary: confirmed CR/PR (single-arm
+        response-endpoint trials, sec. 4.6.1) or not. Both columns are always computed (spec 0.9).
+    confirm_min_days, max_ne_between, accept_sd_between : int, int, bool, default 28, 1, False
+        Confirmation of CR/PR (spec 0.7, A8).
+    min_sd_days : int, default 42
+        SD counts for best response only at ``day >= min_sd_days`` (sec. 4.6.1, A9); 0 disables.
+    max_targets, max_targets_per_organ : int, default 5, 2
+        Target counts (sec. 4.2).
+    on_baseline_violation : {"error", "warn"}, default "error"
+        A target below the measurability rule or beyond the counts (A1).
+    apply_slice_rule_to_nodes : bool, default False
+        Nodal minimum ``max(15, 2 x slice)`` (A2).
+    normal_node_growth_can_be_pd : bool, default False
+        With every target normal, may the node sum still make PD (A4)? Default: CR wins.
+    reappearance_after_cr_is_pd : bool, default True
+        Disease seen again after an overall CR is PD (spec 1.8.1, A5).
+    reappearance_requires_confirmed_cr : bool, default False
+        Only after a CR held for ``confirm_min_days`` (A5).
+    backdate_equivocal_pd : bool, default True
+        An equivocal new lesion confirmed later dates PD to its first appearance (spec 1.8.2, A6).
+    continued_pr_after_confirmed_pr : bool, default False
+        After the first (confirmed) PR a computed SD is reported as PR (spec 1.8.3, A7).
+    new_node_min_short_axis_mm : float, default 10.0
+        A new node below this short axis is ignored (A10).
+    max_baseline_gap_days, on_old_baseline : int, {"warn", "error"}, default 28, "warn"
+        Baseline older than this before day 0 (spec 0.2).
+
+    Returns
+    -------
+    CriterionResult
+        Timepoints (one row per follow-up, spec 0.9) and best responses (one row per patient x reader).
+
+    Notes
+    -----
+    1. Baseline = the latest assessment on or before day 0; the baseline sum B (sec. 4.2).
+    2. Target response, in order: missing value (PD if the known values already make PD, else NE;
+       sec. 4.4.2), CR, PD (>= 20 % and >= 5 mm over the nadir), PR (<= -30 % vs B), SD (sec. 4.3.1).
+    3. Non-target and new-lesion components (sec. 4.3.3-4.3.5), then Table 1 or Table 2.
+    4. Best response unconfirmed and confirmed (Table 3), up to the first PD (sec. 4.4.3, 4.6).
+    """
+    lesions = study.lesions
+    if lesions is None:
+        raise InputError(study.source, [], None, "RECIST 1.1 needs an anatomic lesion table")
+    assessments = build_assessments(lesions, study.source)
+    table = assessments.table
+    subject_flags = _baseline_checks(
+        lesions,
+        assessments,
+        study.source,
+        max_targets=max_targets,
+        max_targets_per_organ=max_targets_per_organ,
+        on_baseline_violation=on_baseline_violation,
+        apply_slice_rule_to_nodes=apply_slice_rule_to_nodes,
+        max_baseline_gap_days=max_baseline_gap_days,
+        on_old_baseline=on_old_baseline,
+    )
+    components = _components(lesions, assessments, study, new_node_min_short_axis_mm)
+    backdated, backdate_text = _equivocal_backdating(lesions, assessments, components["counted_new"])
+    if not backdate_equivocal_pd:
+        backdated[:] = False
+
+    day = table[DAY].to_numpy(np.int64)
+    kernel = _timepoints(
+        table["is_baseline"].to_numpy(),
+        table["is_pre_baseline"].to_numpy(),
+        day,
+        assessments.subject_offsets,
+        components["target_sum"],
+        components["target_complete"],
+        components["target_all_normal"],
+        components["has_targets"],
+        components["non_target"],
+        components["new"],
+        components["disease_seen"],
+        backdated,
+        normal_node_growth_can_be_pd,
+        reappearance_after_cr_is_pd,
+        reappearance_requires_confirmed_cr,
+        confirm_min_days,
+    )
+    target_code, overall, target_rule, overall_rule, baseline_sum, nadir, progression_row = kernel
+    follow_up = ~table["is_baseline"].to_numpy() & ~table["is_pre_baseline"].to_numpy()
+    progression_day = np.where(progression_row >= 0, day[np.maximum(progression_row, 0)], -1)
+    subject_progression_day = np.repeat(progression_day, np.diff(assessments.subject_offsets))
+    has_progression = subject_progression_day >= 0
+    after_progression = has_progression & (day > subject_progression_day)
+    in_scope = follow_up & ~after_progression
+
+    for_confirmation = downgrade_cr_followed_by_pr(
+        np.where(in_scope, overall, NE).astype(np.int8), assessments.subject_offsets
+    )
+    confirmed_by = confirm_responses(
+        for_confirmation,
+        day,
+        in_scope,
+        assessments.subject_offsets,
+        confirm_min_days,
+        max_ne_between,
+        accept_sd_between,
+    )
+    flags = _timepoint_flags(assessments, components, overall, for_confirmation, subject_flags)
+    if continued_pr_after_confirmed_pr:
+        overall = _continued_pr(overall, confirmed_by, in_scope, confirm_response, assessments, flags)
+    state = _confirmation_state(
+        for_confirmation, confirmed_by, in_scope, table["subject"].to_numpy(), confirm_response
+    )
+
+    best = _best_responses(
+        overall,
+        for_confirmation,
+        confirmed_by,
+        day,
+        in_scope,
+        follow_up,
+        assessments.subject_offsets,
+        min_sd_days,
+    )
+    timepoints = _timepoint_table(
+        study,
+        assessments,
+        follow_up,
+        components,
+        target_code,
+        overall,
+        target_rule,
+        overall_rule,
+        baseline_sum,
+        nadir,
+        state,
+        subject_progression_day,
+        after_progression,
+        flags,
+        backdate_text,
+    )
+    return CriterionResult(timepoints, _best_response_table(assessments, best, day, confirm_response))
+
+
+def _baseline_checks(
+    lesions: pd.DataFrame,
+    assessments: Assessments,
+    source: str,
+    *,
+    max_targets: int,
+    max_targets_per_organ: int,
+    on_baseline_violation: OnBaselineViolation,
+    apply_slice_rule_to_nodes: bool,
+    max_baseline_gap_days: int,
+    on_old_baseline: str,
+) -> pd.Series:
+    """Measurability (sec. 3.1, 3.2.2) and counts (sec. 4.2) at baseline; returns flags per subject."""
+    table = assessments.table
+    at_baseline = table["is_baseline"].to_numpy()[assessments.row_assessment]
+    role = lesions[ROLE].to_numpy()
+    node = lesions[LYMPH_NODE].to_numpy(bool)
+    target = at_baseline & (role == Role.TARGET)
+    rows = lesions["source_row"].to_numpy() if "source_row" in lesions else np.arange(len(lesions)) + 2
+    subject = assessments.subject_of_rows()
+    flags: dict[int, list[str]] = {}
+
+    ok = measurable(lesions)
+    if apply_slice_rule_to_nodes and "slice_thickness_mm" in lesions:
+        ok &= ~node | (lesions[SHORT_AXIS].to_numpy(float) >= 2 * lesions["slice_thickness_mm"].fillna(0))
+    too_small = target & ~ok & (lesions[STATUS].to_numpy() == Status.PRESENT)
+    problems = []
+    if too_small.any():
+        problems.append(
+            (
+                too_small,
+                "target below the measurability rule (non-nodal >= 10 mm, or twice the "
+                "slice thickness; node short axis >= 15 mm; RECIST 1.1 sec. 3.1.1, 3.2.2)",
+            )
+        )
+    organ = np.where(node, "lymph node", lesions[ORGAN].to_numpy())
+    targets = pd.DataFrame(
+        {"subject": subject[target], "organ": organ[target], "row": np.flatnonzero(target)}
+    )
+    per_subject = targets.groupby("subject")["row"].transform("size").to_numpy()
+    per_organ = targets.groupby(["subject", "organ"])["row"].transform("size").to_numpy()
+    over = np.zeros(len(lesions), bool)
+    over[targets["row"].to_numpy()[(per_subject > max_targets) | (per_organ > max_targets_per_organ)]] = True
+    if over.any():
+        problems.append(
+            (
+                over,
+                f"more than {max_targets} targets in total or {max_targets_per_organ} per organ "
+                "(lymph nodes are one organ; RECIST 1.1 sec. 4.2)",
+            )
+        )
+    for mask, message in problems:
+        first_subject = subject[mask][0]
+        offending = rows[mask & (subject == first_subject)]
+        patient = table[PATIENT].iat[assessments.subject_offsets[first_subject]]
+        text = f"patient {patient}: {message}"
+        if on_baseline_violation == "error":
+            raise InputError(
+                source, offending, ROLE, text + "; fix the baseline or pass on_baseline_violation='warn'"
+            )
+        warnings.warn(f"{source}: {text}", IoresponseWarning, stacklevel=3)
+        for k in np.unique(subject[mask]):
+            flags.setdefault(int(k), []).append("baseline_target_rule_violated")
+
+    baseline_node = at_baseline & node & (lesions[SHORT_AXIS].to_numpy(float) < NORMAL_NODE_SHORT_AXIS_MM)
+    for k in np.unique(subject[baseline_node & (lesions[STATUS].to_numpy() == Status.PRESENT)]):
+        flags.setdefault(int(k), []).append("normal_node_recorded")
+    for k in np.unique(subject[target & (lesions[ORGAN].to_numpy() == "bone")]):
+        flags.setdefault(int(k), []).append("bone_target_check_soft_tissue_component")
+
+    baseline_days = table.loc[table["is_baseline"], DAY].to_numpy()
+    old = np.flatnonzero(baseline_days < -max_baseline_gap_days)
+    if len(old) and on_old_baseline == "error":
+        patient = table[PATIENT].iat[assessments.subject_offsets[old[0]]]
+        raise InputError(
+            source,
+            rows[subject == old[0]][:1],
+            DAY,
+            f"patient {patient}: baseline on day {baseline_days[old[0]]} is more than "
+            f"{max_baseline_gap_days} days before treatment (RECIST 1.1 sec. 3.2.1)",
+        )
+    for k in old:
+        flags.setdefault(int(k), []).append("baseline_older_than_28_days")
+    return pd.Series({k: ";".join(v) for k, v in flags.items()}, dtype=object)
+
+
+def _components(
+    lesions: pd.DataFrame, assessments: Assessments, study: Study, new_node_min_short_axis_mm: float
+) -> dict[str, np.ndarray]:
+    """Per-assessment inputs of the timepoint table: target sum, non-target and new-lesion codes."""
+    table = assessments.table
+    in_use = ~table["is_pre_baseline"].to_numpy()[assessments.row_assessment]
+    role = lesions[ROLE].to_numpy()
+    status = lesions[STATUS].to_numpy()
+    node = lesions[LYMPH_NODE].to_numpy(bool)
+    short = lesions[SHORT_AXIS].to_numpy(float)
+    ids = lesions[LESION].to_numpy()
+    values = unidimensional_values(lesions)
+    normal = normal_node(lesions)
+
+    target = in_use & (role == Role.TARGET)
+    sums = sum_per_assessment(values, target, ids, assessments)
+    expected_targets = baseline_count(sums.count, assessments)
+    complete = sums.complete & (sums.count >= expected_targets)
+    gone = np.where(node, normal, status == Status.ABSENT)
+    target_all_normal = ~any_per_assessment(target & ~gone, assessments)
+
+    non_target = in_use & (role == Role.NON_TARGET)
+    nt_sums = sum_per_assessment(np.zeros(len(lesions)), non_target, ids, assessments)
+    expected_nt = baseline_count(nt_sums.count, assessments)
+    nt_pd = any_per_assessment(non_target & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments)
+    nt_ne = any_per_assessment(non_target & (status == Status.NOT_EVALUABLE), assessments)
+    nt_ne |= nt_sums.count < expected_nt
+    nt_gone = np.where(node, (status == Status.ABSENT) | normal, status == Status.ABSENT)
+    nt_present = any_per_assessment(non_target & ~nt_gone, assessments)
+    nt_code = np.select(
+        [expected_nt == 0, nt_pd, nt_ne, nt_present], [NONE, PD, NE, NON_CR_NON_PD], default=CR
+    )
+    if "non_target" in study.missing_components:
+        nt_code = np.where(nt_pd, PD, NOT_GIVEN)
+
+    new = in_use & (role == Role.NEW)
+    shows = np.isin(status, [Status.PRESENT, Status.TOO_SMALL, Status.UNEQUIVOCAL_PROGRESSION])
+    small_node = new & shows & node & (short < new_node_min_short_axis_mm)
+    counted_new = new & shows & ~small_node
+    equivocal = lesions[EQUIVOCAL].to_numpy(bool) if EQUIVOCAL in lesions else np.zeros(len(lesions), bool)
+    new_code = np.where(
+        any_per_assessment(counted_new & ~equivocal, assessments),
+        NEW_YES,
+        np.where(any_per_assessment(counted_new & equivocal, assessments), NEW_EQUIVOCAL, NEW_NO),
+    )
+    if "new" in study.missing_components:
+        new_code = np.where(new_code == NEW_NO, NOT_GIVEN, new_code)
+
+    reappeared_target = target & ~gone
+    reappeared_nt = non_target & np.where(
+        node,
+        status == Status.UNEQUIVOCAL_PROGRESSION,
+        np.isin(status, [Status.PRESENT, Status.TOO_SMALL, Status.UNEQUIVOCAL_PROGRESSION]),
+    )
+    return {
+        "values": values,
+        "target_sum": sums.total,
+        "target_complete": complete,
+        "target_all_normal": target_all_normal,
+        "target_missing": expected_targets - sums.count,
+        "has_targets": expected_targets > 0,
+        "non_target": nt_code.astype(np.int8),
+        "new": new_code.astype(np.int8),
+        "disease_seen": any_per_assessment(reappeared_target | reappeared_nt, assessments),
+        "counted_new": counted_new,
+        "equivocal_new": any_per_assessment(counted_new & equivocal, assessments),
+        "small_new_node": any_per_assessment(small_node, assessments),
+        "equivocal": equivocal,
+        "too_small_measured": any_per_assessment(
+            (status == Status.TOO_SMALL)
+            & ~np.isnan(np.where(node, short, lesions[LONG_AXIS].to_numpy(float))),
+            assessments,
+        ),
+    }
+
+
+def _equivocal_backdating(
+    lesions: pd.DataFrame, assessments: Assessments, counted_new: np.ndarray
+) -> tuple[np.ndarray, dict[int, str]]:
+    """Assessments where an equivocal new lesion first appeared and was later confirmed (sec. 4.3.5).
+
+    Returns a mask of such assessments and the reason text of each.
+    """
+    backdated = np.zeros(assessments.n, bool)
+    text: dict[int, str] = {}
+    if EQUIVOCAL not in lesions or not lesions[EQUIVOCAL].to_numpy(bool).any():
+        return backdated, text
+    rows = np.flatnonzero(counted_new)
+    new_rows = pd.DataFrame(
+        {
+            "subject": assessments.subject_of_rows()[rows],
+            "lesion": lesions[LESION].to_numpy()[rows],
+            "assessment": assessments.row_assessment[rows],
+            "equivocal": lesions[EQUIVOCAL].to_numpy(bool)[rows],
+        }
+    )
+    day = assessments.table[DAY].to_numpy()
+    for (_, lesion), group in new_rows.groupby(["subject", "lesion"], sort=False):
+        first_equivocal = group.loc[group["equivocal"], "assessment"].min()
+        confirmed = group.loc[~group["equivocal"] & (group["assessment"] > first_equivocal), "assessment"]
+        if pd.notna(first_equivocal) and len(confirmed):
+            a, e = int(first_equivocal), int(confirmed.min())
+            backdated[a] = True
+            text[a] = (
+                f"equivocal new lesion {lesion} first seen on day {day[a]}, confirmed on day {day[e]}: "
+                f"PD dated day {day[a]} (RECIST 1.1 sec. 4.3.5, 4.4.4)"
+            )
+    return backdated, text
+
+
+@numba.njit(cache=True)
+def _target_response(
+    total: float,
+    complete: bool,
+    all_normal: bool,
+    baseline_sum: float,
+    nadir: float,
+    normal_node_growth_can_be_pd: bool,
+) -> tuple[int, int]:
+    """Target response and the rule that gave it (spec 1.4 steps 1-5)."""
+    grew = increase_at_least(total, nadir, PD_INCREASE) and rounded(total - nadir) >= PD_ABSOLUTE_MM
+    if not complete:
+        if grew:
+            return PD, T_MISSING_PD
+        return NE, T_MISSING_NE
+    if all_normal and not (normal_node_growth_can_be_pd and grew):
+        return CR, T_CR
+    if grew:
+        return PD, T_PD
+    if decrease_at_least(total, baseline_sum, PR_DECREASE):
+        return PR, T_PR
+    if increase_at_least(total, nadir, PD_INCREASE):
+        return SD, T_SD_UNDER_5MM
+    return SD, T_SD
+
+
+@numba.njit(cache=True)
+def _overall_with_targets(target: int, non_target: int, new: int, reappeared: bool) -> tuple[int, int]:
+    """Table 1 of the paper, first matching row (spec 1.6.1)."""
+    if target == PD:
+        return PD, O_TARGET_PD
+    if non_target == PD:
+        return PD, O_NT_PD
+    if new == NEW_YES:
+        return PD, O_NEW
+    if reappeared:
+        return PD, O_REAPPEARED
+    if target == NE:
+        return NE, O_NE
+    if target == CR:
+        if non_target == NON_CR_NON_PD or non_target == NE:
+            return PR, O_PR_NT
+        return CR, O_CR
+    if target == PR:
+        return PR, O_PR
+    return SD, O_SD
+
+
+@numba.njit(cache=True)
+def _overall_without_targets(non_target: int, new: int, reappeared: bool) -> tuple[int, int]:
+    """Table 2 of the paper (spec 1.6.2)."""
+    if non_target == PD:
+        return PD, O_NT_PD
+    if new == NEW_YES:
+        return PD, O_NEW
+    if reappeared:
+        return PD, O_REAPPEARED
+    if non_target == NE:
+        return NE, O_NT_ONLY_NE
+    if non_target == CR:
+        return CR, O_NT_ONLY_CR
+    if non_target == NONE:
+        return NE, O_NOTHING
+    return NON_CR_NON_PD, O_NT_ONLY_NON_CR
+
+
+@numba.njit(cache=True)
+def _timepoints(
+    is_baseline,
+    is_pre_baseline,
+    day,
+    offsets,
+    target_sum,
+    target_complete,
+    target_all_normal,
+    has_targets,
+    non_target,
+    new,
+    disease_seen,
+    backdated,
+    normal_node_growth_can_be_pd,
+    reappearance_after_cr_is_pd,
+    reappearance_requires_confirmed_cr,
+    confirm_min_days,
+):
+    """Timepoint responses of every subject, in day order (spec 1.4-1.8)."""
+    n = len(day)
+    target_code = np.full(n, NONE, np.int8)
+    overall = np.full(n, NE, np.int8)
+    target_rule = np.full(n, T_NO_TARGETS, np.int8)
+    overall_rule = np.full(n, O_PRE_BASELINE, np.int8)
+    baseline_sum = np.full(n, np.nan)
+    nadir = np.full(n, np.nan)
+    progression_row = np.full(len(offsets) - 1, -1, np.int64)
+    for k in range(len(offsets) - 1):
+        lowest = np.inf
+        base = np.nan
+        last_evaluable = -1
+        cr_run_start = -1
+        for i in range(offsets[k], offsets[k + 1]):
+            if is_pre_baseline[i]:
+                continue
+            if is_baseline[i]:
+                base = target_sum[i]
+                lowest = target_sum[i]
+                baseline_sum[i] = base
+                overall_rule[i] = O_BASELINE
+                continue
+            baseline_sum[i] = base
+            nadir[i] = lowest
+            after_cr = last_evaluable == CR and reappearance_after_cr_is_pd
+            if after_cr and reappearance_requires_confirmed_cr:
+                after_cr = day[i - 1] - cr_run_start >= confirm_min_days
+            reappeared = after_cr and disease_seen[i]
+            if has_targets[i]:
+                t, t_rule = _target_response(
+                    target_sum[i],
+                    target_complete[i],
+                    target_all_normal[i],
+                    base,
+                    lowest,
+                    normal_node_growth_can_be_pd,
+                )
+                target_code[i] = t
+                target_rule[i] = t_rule
+                o, o_rule = _overall_with_targets(t, non_target[i], new[i], reappeared)
+            else:
+                o, o_rule = _overall_without_targets(non_target[i], new[i], reappeared)
+            if backdated[i] and o != PD:
+                o, o_rule = PD, O_BACKDATED
+            overall[i] = o
+            overall_rule[i] = o_rule
+            if o == PD and progression_row[k] < 0:
+                progression_row[k] = i
+            if o != NE:
+                if o == CR and last_evaluable != CR:
+                    cr_run_start = day[i]
+                last_evaluable = o
+            if has_targets[i] and target_complete[i] and target_sum[i] < lowest:
+                lowest = target_sum[i]
+    return target_code, overall, target_rule, overall_rule, baseline_sum, nadir, progression_row
+
+
+def _continued_pr(
+    overall: np.ndarray,
+    confirmed_by: np.ndarray,
+    in_scope: np.ndarray,
+    confirm_response: bool,
+    assessments: Assessments,
+    flags: np.ndarray,
+) -> np.ndarray:
+    """Spec 1.8.3: after the first (confirmed) PR, a computed SD is reported as PR."""
+    reached = (overall == PR) & in_scope
+    if confirm_response:
+        reached &= confirmed_by >= 0
+    subject = assessments.table["subject"].to_numpy()
+    seen = pd.Series(reached).groupby(subject).cummax().to_numpy()
+    before = np.concatenate(([False], seen[:-1])) & (np.concatenate(([-1], subject[:-1])) == subject)
+    switch = before & (overall == SD) & in_scope
+    flags[switch] = [_join(f, "continued_pr") for f in flags[switch]]
+    return np.where(switch, PR, overall).astype(np.int8)
+
+
+def _confirmation_state(
+    for_confirmation: np.ndarray,
+    confirmed_by: np.ndarray,
+    in_scope: np.ndarray,
+    subject: np.ndarray,
+    confirm_response: bool,
+) -> np.ndarray:
+    """``confirmation_state`` of each row (spec 0.9): only CR/PR need confirmation, when required.
+
+    A response with no later in-scope assessment is ``pending``; a row that confirms an earlier one
+    is ``confirms`` unless it is itself confirmed.
+    """
+    state = np.full(len(for_confirmation), STATE_NOT_REQUIRED, np.int8)
+    if not confirm_response:
+        return state
+    response = np.isin(for_confirmation, [CR, PR]) & in_scope
+    later_in_scope = pd.Series(in_scope[::-1]).groupby(subject[::-1]).cumsum().to_numpy()[::-1] - in_scope
+    state[response] = np.where(later_in_scope[response] > 0, STATE_NOT_CONFIRMED, STATE_PENDING)
+    state[confirmed_by[confirmed_by >= 0]] = STATE_CONFIRMS
+    state[response & (confirmed_by >= 0)] = STATE_CONFIRMED
+    return state
+
+
+@numba.njit(cache=True)
+def _best_responses(overall, for_confirmation, confirmed_by, day, in_scope, follow_up, offsets, min_sd_days):
+    """Best overall response without and with confirmation (spec 1.7; Table 3 of the paper).
+
+    Returns per subject: best code and its row, confirmed best code and its row, first response row
+    (unconfirmed and confirmed), progression row and last evaluable row.
+    """
+    n_subjects = len(offsets) - 1
+    out = np.full((n_subjects, 8), -1, np.int64)
+    for k in range(n_subjects):
+        best, best_row, best_c, best_c_row = NE, -1, NE, -1
+        first_response, first_confirmed, progression, last_evaluable = -1, -1, -1, -1
+        rank_best, rank_c = 99, 99
+        for i in range(offsets[k], offsets[k + 1]):
+            if not follow_up[i]:
+                continue
+            if overall[i] != NE and (progression < 0 or i == progression):
+                last_evaluable = i
+            if not in_scope[i]:
+                continue
+            o = overall[i]
+            if o == PD and progression < 0:
+                progression = i
+            # without confirmation: CR > PR > SD/NON-CR/NON-PD (>= min_sd_days) > PD > NE
+            rank = _rank(o, day[i], min_sd_days)
+            if rank < rank_best:
+                rank_best, best, best_row = rank, o, i
+            if (o == CR or o == PR) and first_response < 0:
+                first_response = i
+            # with confirmation: confirmed CR > confirmed PR > CR/PR/SD at >= min_sd_days as SD > ...
+            c = for_confirmation[i]
+            if (c == CR or c == PR) and confirmed_by[i] >= 0:
+                rank_confirmed = 0 if c == CR else 1
+                code = c
+                if first_confirmed < 0:
+                    first_confirmed = i
+            elif c == CR or c == PR or c == SD:
+                rank_confirmed = 2 if day[i] >= min_sd_days else 99
+                code = SD
+            else:
+                rank_confirmed = _rank(c, day[i], min_sd_days)
+                code = c
+            if rank_confirmed < rank_c:
+                rank_c, best_c, best_c_row = rank_confirmed, code, i
+        if rank_best == 99:
+            best, best_row = NE, -1
+        if rank_c == 99:
+            best_c, best_c_row = NE, -1
+        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = best, best_row, best_c, best_c_row
+        out[k, 4], out[k, 5], out[k, 6], out[k, 7] = (
+            first_response,
+            first_confirmed,
+            progression,
+            last_evaluable,
+        )
+    return out
+
+
+@numba.njit(cache=True)
+def _rank(code: int, day: int, min_sd_days: int) -> int:
+    """Priority of a timepoint for best response: CR, PR, SD, NON-CR/NON-PD (after min_sd_days), PD."""
+    if code == CR:
+        return 0
+    if code == PR:
+        return 1
+    if code == SD:
+        return 2 if day >= min_sd_days else 99
+    if code == NON_CR_NON_PD:
+        return 3 if day >= min_sd_days else 99
+    if code == PD:
+        return 4
+    return 99
+
+
+def _join(existing: str, flag: str) -> str:
+    return f"{existing};{flag}" if existing else flag
+
+
+def _timepoint_flags(
+    assessments: Assessments,
+    components: dict[str, np.ndarray],
+    overall: np.ndarray,
+    for_confirmation: np.ndarray,
+    subject_flags: pd.Series,
+) -> np.ndarray:
+    """Flags of each assessment (spec 1.2-1.8), ';'-joined."""
+    named = [
+        ("equivocal_new_lesion", components["equivocal_new"] & (overall != PD)),
+        ("new_node_below_10mm", components["small_new_node"]),
+        ("too_small_with_measurement", components["too_small_measured"]),
+        ("cr_downgraded_to_pr", (overall == CR) & (for_confirmation == PR)),
+    ]
+    flags = np.full(assessments.n, "", dtype=object)
+    for name, mask in named:
+        flags[mask] = [_join(f, name) for f in flags[mask]]
+    if len(subject_flags):
+        per_row = subject_flags.reindex(assessments.table["subject"]).fillna("").to_numpy()
+        flags = np.array([_join(f, s) if s else f for f, s in zip(flags, per_row, strict=True)], dtype=object)
+    return flags
+
+
+def _timepoint_table(
+    study: Study,
+    assessments: Assessments,
+    follow_up: np.ndarray,
+    components: dict[str, np.ndarray],
+    target_code: np.ndarray,
+    overall: np.ndarray,
+    target_rule: np.ndarray,
+    overall_rule: np.ndarray,
+    baseline_sum: np.ndarray,
+    nadir: np.ndarray,
+    state: np.ndarray,
+    progression_day: np.ndarray,
+    after_progression: np.ndarray,
+    flags: np.ndarray,
+    backdate_text: dict[int, str],
+) -> pd.DataFrame:
+    table = assessments.table
+    rows = np.flatnonzero(follow_up)
+    total = components["target_sum"]
+    complete = components["target_complete"]
+    has_targets = components["has_targets"]
+    current = np.where(has_targets, np.where(complete, total, np.nan), np.nan)
+    pct_baseline = np.array([relative_change(c, b) for c, b in zip(current, baseline_sum, strict=True)]) * 100
+    pct_nadir = np.array([relative_change(c, m) for c, m in zip(current, nadir, strict=True)]) * 100
+    reasons = [
+        _reason(i, study, components, target_rule, overall_rule, baseline_sum, nadir, table, backdate_text)
+        for i in rows
+    ]
+    new_labels = np.array(NEW_LABELS + ("",) * 4 + ("not_given",), dtype=object)
+    columns = {
+        PATIENT: table[PATIENT].to_numpy()[rows],
+        READER: table[READER].to_numpy()[rows],
+        "criterion": np.full(len(rows), KEY, dtype=object),
+        DATE: table[DATE].to_numpy()[rows] if DATE in table else np.full(len(rows), ""),
+        DAY: table[DAY].to_numpy()[rows],
+        "baseline_sum": baseline_sum[rows],
+        "nadir_sum": nadir[rows],
+        "current_sum": current[rows],
+        "sum_unit": np.full(len(rows), "mm", dtype=object),
+        "sum_complete": complete[rows],
+        "pct_change_baseline": np.round(pct_baseline[rows], 2),
+        "pct_change_nadir": np.round(pct_nadir[rows], 2),
+        "abs_change_nadir": np.round(current[rows] - nadir[rows], 6),
+        "target_sum": np.where(has_targets, total, np.nan)[rows],
+        "new_lesion_sum": np.full(len(rows), np.nan),
+        "target_response": np.array(LABELS, dtype=object)[target_code[rows]],
+        "non_target_response": np.array(LABELS, dtype=object)[components["non_target"][rows]],
+        "new_lesion_response": new_labels[components["new"][rows]],
+        "overall_response": np.array(LABELS, dtype=object)[overall[rows]],
+        "confirmation_state": np.array(CONFIRMATION_STATES, dtype=object)[state[rows]],
+        "progression_day": np.where(progression_day[rows] >= 0, progression_day[rows], np.nan),
+        "after_progression": after_progression[rows],
+        CLINICAL_STATUS: table[CLINICAL_STATUS].to_numpy()[rows] if CLINICAL_STATUS in table else "",
+        "flags": flags[rows],
+        "reason": reasons,
+    }
+    return timepoint_frame(columns, len(rows))
+
+
+def _reason(
+    i: int,
+    study: Study,
+    components: dict[str, np.ndarray],
+    target_rule: np.ndarray,
+    overall_rule: np.ndarray,
+    baseline_sum: np.ndarray,
+    nadir: np.ndarray,
+    table: pd.DataFrame,
+    backdate_text: dict[int, str],
+) -> str:
+    """The sentence of spec 0.10 for assessment row i: numbers, rule, section."""
+    total = components["target_sum"][i]
+    parts = [
+        _target_reason(target_rule[i], total, baseline_sum[i], nadir[i], components["target_missing"][i])
+    ]
+    rule = overall_rule[i]
+    parts.append(backdate_text[i] if rule == O_BACKDATED else OVERALL_RULES[rule] + " (RECIST 1.1)")
+    missing = sorted(study.missing_components)
+    if missing:
+        parts.append(
+            f"input has no {' or '.join(m.replace('_', '-') + ' lesion' for m in missing)} "
+            "information: target-only assessment"
+        )
+    note = table["note"].iat[i]
+    if note:
+        parts.append(note)
+    return "; ".join(p for p in parts if p)
+
+
+def _target_reason(rule: int, total: float, base: float, nadir: float, n_missing: int) -> str:
+    s, b, m = format_mm(total), format_mm(base), format_mm(nadir)
+    vs_nadir = f"{format_pct(relative_change(total, nadir))} and {total - nadir:+.0f} mm vs nadir {m} mm"
+    if rule == T_NO_TARGETS:
+        return ""
+    if rule == T_MISSING_PD:
+        return (
+            f"{n_missing or 'some'} target(s) not evaluable; measured targets already sum {s} mm, "
+            f"{vs_nadir} (>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.4.2)"
+        )
+    if rule == T_MISSING_NE:
+        return (
+            f"{n_missing or 'some'} target(s) not evaluable; measured targets sum {s} mm cannot decide: "
+            "target NE (RECIST 1.1 sec. 4.4.2)"
+        )
+    if rule == T_CR:
+        return (
+            f"non-nodal targets absent and target nodes < 10 mm (sum {s} mm): target CR "
+            "(RECIST 1.1 sec. 4.3.2)"
+        )
+    if rule == T_PD:
+        return f"target sum {s} mm is {vs_nadir} (>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.3.1)"
+    vs_base = f"{format_pct(relative_change(total, base))} vs baseline {b} mm"
+    if rule == T_PR:
+        return f"target sum {s} mm is {vs_base} (<=-30%): target PR (RECIST 1.1 sec. 4.3.1)"
+    if rule == T_SD_UNDER_5MM:
+        return (
+            f"target sum {s} mm is {vs_nadir} (<5 mm): not PD; {vs_base}: target SD (RECIST 1.1 sec. 4.3.1)"
+        )
+    return (
+        f"target sum {s} mm is {vs_base} (not <=-30%) and {vs_nadir} (not PD): target SD "
+        "(RECIST 1.1 sec. 4.3.1)"
+    )
+
+
+def _best_response_table(
+    assessments: Assessments, best: np.ndarray, day: np.ndarray, confirm_response: bool
+) -> pd.DataFrame:
+    table = assessments.table
+    first = assessments.subject_offsets[:-1]
+    labels = np.array(LABELS, dtype=object)
+
+    def day_of(column: int) -> np.ndarray:
+        rows = best[:, column]
+        return np.where(rows >= 0, day[np.maximum(rows, 0)], np.nan)
+
+    bor_day = day_of(3) if confirm_response else day_of(1)
+    first_response = day_of(5) if confirm_response else day_of(4)
+    progression = day_of(6)
+    last_evaluable = day_of(7)
+    pfs_event = ~np.isnan(progression)
+    duration = np.where(
+        np.isnan(first_response), np.nan, np.where(pfs_event, progression, last_evaluable) - first_response
+    )
+    best_label = labels[best[:, 0]]
+    confirmed_label = labels[best[:, 2]]
+    reasons = [
+        _best_reason(b, c, bd, cd, p)
+        for b, c, bd, cd, p in zip(
+            best_label, confirmed_label, day_of(1), day_of(3), progression, strict=True
+        )
+    ]
+    columns = {
+        PATIENT: table[PATIENT].to_numpy()[first],
+        READER: table[READER].to_numpy()[first],
+        "criterion": np.full(len(first), KEY, dtype=object),
+        "best_response": best_label,
+        "best_response_confirmed": confirmed_label,
+        "bor_day": bor_day,
+        "first_response_day": first_response,
+        "progression_day": progression,
+        "duration_of_response_days": duration,
+        "pfs_event": pfs_event,
+        "pfs_day": np.where(pfs_event, progression, last_evaluable),
+        "reason": reasons,
+    }
+    return best_response_frame(columns, len(first))
+
+
+def _best_reason(best: str, confirmed: str, best_day: float, confirmed_day: float, progression: float) -> str:
+    def at(d: float) -> str:
+        return "" if np.isnan(d) else f" (day {d:.0f})"
+
+    text = f"best response {best}{at(best_day)}; with confirmation {confirmed}{at(confirmed_day)}"
+    if not np.isnan(progression):
+        text += f"; progression day {progression:.0f}"
+    return text + " (RECIST 1.1 sec. 4.4.3, 4.6, Table 3)"
+
+
+CRITERION = Criterion(
+    key=KEY,
+    title="RECIST 1.1 (Eisenhauer 2009)",
+    family="anatomic",
+    required_columns=(PATIENT, DAY, LESION, ROLE, ORGAN, LYMPH_NODE, STATUS),
+    assess=assess,
+)
