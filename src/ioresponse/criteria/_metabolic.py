@@ -1,0 +1,373 @@
+"""Conventions shared by the six FDG-PET criteria (spec/metabolic.md section 1).
+
+One implementation per shared rule: scans and baseline (1.2), lesion roles (1.3), the lesion
+selection helper ``select_hottest`` (1.4), rounding before comparing (1.5), the output rows (1.6)
+and the best-response walk with its category precedence (1.7). The criteria modules hold the rules
+of their own papers.
+
+Labels are not in ``schema.Response`` (which holds the anatomic labels); they are defined here as
+``MetabolicResponse`` (spec 1.7).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ioresponse.criteria import Study
+from ioresponse.io.pet_table import validate_pet_table
+from ioresponse.schema import (
+    BEST_RESPONSE_COLUMNS,
+    CLINICAL_STATUS,
+    DATE,
+    DAY,
+    LESION,
+    ORGAN,
+    PATIENT,
+    READER,
+    ROLE,
+    SOURCE_ROW,
+    STATUS,
+    TIMEPOINT_COLUMNS,
+    ConfirmationState,
+    InputError,
+    Role,
+    Status,
+)
+
+
+class MetabolicResponse(StrEnum):
+    """Timepoint labels of the metabolic criteria (spec/metabolic.md 1.7)."""
+
+    CMR = "CMR"
+    PMR = "PMR"
+    SMD = "SMD"
+    PMD = "PMD"
+    NE = "NE"
+    UPMD = "UPMD"
+    CPMD = "CPMD"
+    CLINICAL_BENEFIT = "clinical_benefit"
+    NO_CLINICAL_BENEFIT = "no_clinical_benefit"
+
+
+CMR, PMR, SMD, PMD, NE = (MetabolicResponse.CMR, MetabolicResponse.PMR, MetabolicResponse.SMD,
+                          MetabolicResponse.PMD, MetabolicResponse.NE)
+
+COMPARISON_DECIMALS = 6
+"""Changes and derived thresholds are rounded to 6 decimals before any comparison (spec 1.5)."""
+
+BEST_RESPONSE_ORDER: tuple[str, ...] = (CMR, PMR, SMD, PMD)
+"""Best overall response ranking CMR > PMR > SMD > PMD; NE skipped (spec 1.7)."""
+
+BASELINE_ROLES = (Role.TARGET.value, Role.NON_TARGET.value)
+
+
+# ---------------------------------------------------------------- arithmetic (spec 1.5)
+
+
+def rounded(value: float) -> float:
+    """``value`` rounded to 6 decimals, the form every threshold comparison uses (spec 1.5)."""
+    return round(float(value), COMPARISON_DECIMALS)
+
+
+def relative_change(current: float, reference: float) -> float | None:
+    """``(current - reference) / reference`` rounded (spec 1.5); None when the reference is 0."""
+    if reference == 0:
+        return None
+    return rounded((current - reference) / reference)
+
+
+def absolute_change(current: float, reference: float) -> float:
+    """``current - reference`` rounded (spec 1.5)."""
+    return rounded(current - reference)
+
+
+def number(value: float) -> str:
+    """A value for a reason sentence: two decimals at most, one at least (8.0, 5.6, 0.78)."""
+    text = f"{value:.2f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def signed(value: float, unit: str = "SUL") -> str:
+    """A signed change for a reason sentence: '-2.4 SUL', '+0.77 SUL'."""
+    return f"{'-' if value < 0 else '+'}{number(abs(value))} {unit}"
+
+
+def percent(rel: float) -> str:
+    """A relative change for a reason sentence, signed with one decimal (spec 1.5)."""
+    return f"{rel * 100:+.1f}%"
+
+
+def whole_percent(rel: float) -> str:
+    """A relative change as a whole signed percentage, half away from zero ('-30%', '+33%'; spec 5.5)."""
+    value = math.floor(abs(rel) * 100 + 0.5)
+    return f"{'-' if rel < 0 and value else '+'}{value}%"
+
+
+def week(day: int) -> int:
+    """Weeks since treatment start, for the PERCIST reporting format (spec 5.5)."""
+    return int(round(day / 7))
+
+
+# ---------------------------------------------------------------- lesion selection (spec 1.4)
+
+
+def select_hottest(lesions: pd.DataFrame, value: str, n: int, per_organ: int | None = None) -> pd.DataFrame:
+    """The up-to-``n`` hottest lesions, at most ``per_organ`` per organ (spec/metabolic.md 1.4).
+
+    Lesions with a missing ``value`` or ``status = absent`` are dropped; the rest are sorted by
+    ``value`` descending, ties broken by ``lesion_id`` ascending, and walked in that order keeping a
+    lesion while its organ has fewer than ``per_organ`` kept lesions, until ``n`` are kept.
+    """
+    candidates = lesions[lesions[value].notna() & (lesions[STATUS] != Status.ABSENT)]
+    ordered = candidates.sort_values([value, LESION], ascending=[False, True], kind="mergesort")
+    if per_organ is not None:
+        ordered = ordered[ordered.groupby(ORGAN, sort=False).cumcount().to_numpy() < per_organ]
+    return ordered.head(n)
+
+
+# ---------------------------------------------------------------- scans (spec 1.2, 1.3)
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The rows of one PET scan of one patient (and reader), indexed by ``lesion_id``."""
+
+    day: int
+    date: str
+    lesions: pd.DataFrame
+
+    def attribute(self, column: str) -> Any:
+        """A per-scan value (repeated on every row; spec 1.1); NaN or "" when the column is absent."""
+        if column not in self.lesions:
+            return math.nan
+        return self.lesions[column].iloc[0]
+
+    def has(self, lesion_id: str) -> bool:
+        return lesion_id in self.lesions.index
+
+    def status(self, lesion_id: str) -> str | None:
+        """The lesion's status at this scan, None when the scan has no row for it."""
+        return self.lesions.at[lesion_id, STATUS] if self.has(lesion_id) else None
+
+    def value(self, lesion_id: str, column: str) -> float:
+        """The lesion's value; 0 when resolved (``status = absent``, spec 1.3), NaN when unknown."""
+        status = self.status(lesion_id)
+        if status == Status.ABSENT:
+            return 0.0
+        if status is None or status == Status.NOT_EVALUABLE:
+            return math.nan
+        return float(self.lesions.at[lesion_id, column])
+
+    def rows(self, lesion_ids: Sequence[str]) -> pd.DataFrame:
+        """This scan's rows of the given lesions (those it has)."""
+        return self.lesions.loc[[i for i in lesion_ids if self.has(i)]]
+
+    def new_lesions(self) -> pd.DataFrame:
+        """Rows with ``role = new`` that are not resolved (spec 1.3; a resolved new lesion no longer counts)."""
+        rows = self.lesions
+        return rows[(rows[ROLE] == Role.NEW) & (rows[STATUS] != Status.ABSENT)]
+
+    def flagged(self, lesion_ids: Sequence[str]) -> list[str]:
+        """Lesions among ``lesion_ids`` with ``status = unequivocal_progression`` at this scan (spec 1.3)."""
+        return [i for i in lesion_ids if self.status(i) == Status.UNEQUIVOCAL_PROGRESSION]
+
+    def missing(self, lesion_ids: Sequence[str], column: str) -> list[str]:
+        """Lesions without a value in ``column`` and not resolved at this scan (spec 1.2, 1.3)."""
+        return [i for i in lesion_ids if math.isnan(self.value(i, column))]
+
+
+@dataclass(frozen=True)
+class PatientScans:
+    """A patient's (and reader's) baseline and follow-up scans in day order (spec 1.2)."""
+
+    patient_id: str
+    reader: str
+    baseline: Scan
+    followups: list[Scan]
+    pre_baseline_days: list[int] = field(default_factory=list)
+
+    @property
+    def baseline_ids(self) -> list[str]:
+        """Baseline lesions: rows at baseline with role target or non_target (spec 1.3)."""
+        rows = self.baseline.lesions
+        return rows.index[rows[ROLE].isin(BASELINE_ROLES)].tolist()
+
+    @property
+    def target_ids(self) -> list[str]:
+        rows = self.baseline.lesions
+        return rows.index[rows[ROLE] == Role.TARGET].tolist()
+
+    def previous(self, scan: Scan) -> Scan:
+        """The scan before ``scan`` (the baseline for the first follow-up)."""
+        position = self.followups.index(scan)
+        return self.baseline if position == 0 else self.followups[position - 1]
+
+
+def pet_table_of(study: Study, criterion_title: str, required: Sequence[str]) -> pd.DataFrame:
+    """The study's validated PET table, checked for the criterion's columns (spec 1.1).
+
+    A table that was not validated yet (no ``source_row``) is validated here.
+    """
+    if study.pet is None:
+        raise InputError(study.source, [], None, f"{criterion_title} needs a PET assessment table "
+                         "(spec/metabolic.md 1.1); give it with --pet or as the input table")
+    table = study.pet if SOURCE_ROW in study.pet else validate_pet_table(study.pet, file=study.source)
+    missing = [c for c in required if c not in table]
+    if missing:
+        raise InputError(study.source, [], missing[0], f"{criterion_title} needs column(s) "
+                         f"{', '.join(missing)} in the PET table (spec/metabolic.md 1.1)")
+    return table
+
+
+def patient_scans(table: pd.DataFrame) -> Iterator[PatientScans]:
+    """Each patient's scans, patients in (patient_id, reader) order, scans in day order (spec 1.2)."""
+    for (patient, reader), rows in table.groupby([PATIENT, READER], sort=True):
+        scans = [
+            Scan(day=int(day), date=str(scan_rows[DATE].iloc[0]), lesions=_by_lesion(scan_rows))
+            for day, scan_rows in rows.groupby(DAY, sort=True)
+        ]
+        baseline_position = max(i for i, s in enumerate(scans) if s.day <= 0)
+        yield PatientScans(
+            patient_id=str(patient), reader=str(reader), baseline=scans[baseline_position],
+            followups=scans[baseline_position + 1:],
+            pre_baseline_days=[s.day for s in scans[:baseline_position]],
+        )
+
+
+def _by_lesion(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.set_index(LESION, drop=False).rename_axis(None)
+
+
+# ---------------------------------------------------------------- output rows (spec 1.6)
+
+_TEXT_DEFAULTS = {
+    READER: "", "criterion": "", DATE: "", "sum_unit": "", "target_response": "", "non_target_response": "",
+    "new_lesion_response": "", "overall_response": "", "confirmation_state": ConfirmationState.NOT_REQUIRED.value,
+    CLINICAL_STATUS: "", "flags": "", "reason": "",
+}
+
+
+def timepoint_row(patient: PatientScans, criterion: str, scan: Scan, **values: Any) -> dict[str, Any]:
+    """One timepoint row with every column of ``schema.TIMEPOINT_COLUMNS`` (NaN/"" where not applicable)."""
+    row: dict[str, Any] = dict.fromkeys(TIMEPOINT_COLUMNS, math.nan)
+    row.update(_TEXT_DEFAULTS)
+    row.update({
+        PATIENT: patient.patient_id, READER: patient.reader, "criterion": criterion, DATE: scan.date,
+        DAY: scan.day, "sum_complete": False, "after_progression": False,
+        CLINICAL_STATUS: _text_attribute(scan, CLINICAL_STATUS),
+    })
+    row.update(values)
+    return row
+
+
+def _text_attribute(scan: Scan, column: str) -> str:
+    value = scan.attribute(column)
+    return value if isinstance(value, str) else ""
+
+
+def mark_progression(rows: list[dict[str, Any]], progression_labels: Sequence[str]) -> float:
+    """Date the first progression and flag the rows after it (spec 1.7); returns its day or NaN.
+
+    Rows are one patient's follow-ups in day order. ``progression_day`` is written on the
+    progression row and every later row; later rows get ``after_progression = True``.
+    """
+    for position, row in enumerate(rows):
+        if row["overall_response"] in progression_labels:
+            day = row[DAY]
+            for later_position, later in enumerate(rows[position:]):
+                later["progression_day"] = day
+                later["after_progression"] = later_position > 0
+            return float(day)
+    return math.nan
+
+
+def timepoint_frame(rows: list[dict[str, Any]], extra_columns: Sequence[str]) -> pd.DataFrame:
+    """The timepoint table: ``TIMEPOINT_COLUMNS`` first, then the criterion's extra columns."""
+    columns = [*TIMEPOINT_COLUMNS, *extra_columns]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame[DAY] = frame[DAY].astype(np.int64)
+    frame["after_progression"] = frame["after_progression"].astype(bool)
+    frame["sum_complete"] = frame["sum_complete"].astype(bool)
+    for column in ("baseline_sum", "nadir_sum", "current_sum", "pct_change_baseline", "pct_change_nadir",
+                   "abs_change_nadir", "target_sum", "new_lesion_sum", "progression_day"):
+        frame[column] = frame[column].astype(np.float64)
+    return frame.sort_values([PATIENT, READER, DAY], kind="mergesort").reset_index(drop=True)
+
+
+def best_response_row(
+    patient: PatientScans,
+    criterion: str,
+    rows: list[dict[str, Any]],
+    *,
+    source: str,
+    ranking: Sequence[str] = BEST_RESPONSE_ORDER,
+    progression_day: float = math.nan,
+    response_labels: Sequence[str] = (CMR, PMR),
+    **extra: Any,
+) -> dict[str, Any]:
+    """One best-response row (spec 1.7): best of ``ranking`` over the follow-ups up to the first progression.
+
+    NE (and any label outside ``ranking``) is skipped. Rows after progression never count. Both
+    ``best_response`` and ``best_response_confirmed`` carry the same value (no metabolic criterion
+    confirms a response, spec 1.6).
+    """
+    considered = [r for r in rows if not r["after_progression"]]
+    ranked = [r for r in considered if r["overall_response"] in ranking]
+    best = min(ranked, key=lambda r: (ranking.index(r["overall_response"]), r[DAY])) if ranked else None
+    responses = [r[DAY] for r in considered if r["overall_response"] in response_labels]
+    first_response = float(responses[0]) if responses else math.nan
+    last_day = rows[-1][DAY] if rows else patient.baseline.day
+    has_event = not math.isnan(progression_day)
+    if best is None:
+        label, bor_day = NE.value, math.nan
+        why = "no follow-up scan" if not rows else "no evaluable follow-up scan"
+    else:
+        label, bor_day = str(best["overall_response"]), float(best[DAY])
+        why = (f"best {label} at day {best[DAY]} among {len(ranked)} evaluable follow-up(s)"
+               + (f" up to progression on day {int(progression_day)}" if has_event else ""))
+    if patient.pre_baseline_days:
+        why += f"; scan(s) on day {', '.join(map(str, patient.pre_baseline_days))} ignored: pre-baseline"
+    row = {
+        PATIENT: patient.patient_id, READER: patient.reader, "criterion": criterion, "best_response": label,
+        "best_response_confirmed": label, "bor_day": bor_day, "first_response_day": first_response,
+        "progression_day": progression_day,
+        "duration_of_response_days": progression_day - first_response if has_event else math.nan,
+        "pfs_event": has_event, "pfs_day": progression_day if has_event else float(last_day),
+        "reason": f"{why} ({source})",
+    }
+    row.update(extra)
+    return row
+
+
+def best_response_frame(rows: list[dict[str, Any]], extra_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """The best-response table: ``BEST_RESPONSE_COLUMNS`` first, then the criterion's extra columns."""
+    frame = pd.DataFrame(rows, columns=[*BEST_RESPONSE_COLUMNS, *extra_columns])
+    frame["pfs_event"] = frame["pfs_event"].astype(bool)
+    for column in ("bor_day", "first_response_day", "progression_day", "duration_of_response_days", "pfs_day"):
+        frame[column] = frame[column].astype(np.float64)
+    return frame.sort_values([PATIENT, READER], kind="mergesort").reset_index(drop=True)
+
+
+def join_flags(flags: Sequence[str]) -> str:
+    """The ``flags`` cell: distinct flags joined by ';' in the order raised."""
+    return ";".join(dict.fromkeys(f for f in flags if f))
+
+
+def consensus_window(scan: Scan, baseline_day: int) -> str:
+    """The consensus timing label of a scan (spec 3.3): baseline, interim or other.
+
+    ``end_of_treatment`` needs the patient table's ``treatment_end``; it is not derived here.
+    """
+    if scan.day <= baseline_day or scan.day <= 0:
+        return "baseline"
+    cycles = scan.attribute("cycles_before_scan")
+    if isinstance(cycles, float) and cycles in (2.0, 3.0):
+        return "interim"
+    return "other"

@@ -1,0 +1,395 @@
+"""Read and validate the PET assessment table (one row per lesion per FDG-PET scan).
+
+Columns and rules: spec/metabolic.md 1.1 (input table), 1.2 (scans and baseline) and 1.3 (lesions);
+DESIGN.md "The tables". The validated table is the contract between this module and the six
+metabolic criteria (``Study.pet``):
+
+- always present: ``patient_id``, ``reader`` ("" for a single reader), ``day`` (int64, days since
+  treatment start), ``date`` (ISO text, "" when only ``day`` was given), ``lesion_id``, ``role``
+  (target / non_target / new), ``status`` (present / absent / unequivocal_progression /
+  not_evaluable; "present" when empty), ``visceral`` (bool, False when absent), ``note`` and
+  ``source_row`` (1-based row of the user's file, header = row 1);
+- present only when the input has them (a criterion that needs one says so, it never guesses):
+  ``organ`` (lower case), the lesion values ``suvmax``, ``sulpeak``, ``sulmean``, ``mtv_ml``,
+  ``tlg``, ``functional_diameter_mm`` (float64, NaN when empty) and the per-scan values
+  ``liver_sul_mean``, ``liver_sul_sd``, ``blood_pool_sul_mean``, ``blood_pool_sul_sd``,
+  ``uptake_min``, ``cycles_before_scan`` (float64), ``reference_region`` ("liver" when empty),
+  ``recist_response``, ``clinical_status`` and ``lbm_formula`` ("user-supplied" when empty).
+
+Per-scan values are repeated on every lesion row of the scan; an empty cell takes the value of the
+other rows of the same scan, two different values raise ``InputError`` naming the rows (spec 1.1).
+Rows are sorted by (patient_id, reader, day, lesion_id, source_row) with a default RangeIndex.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ioresponse.schema import (
+    CLINICAL_STATUS,
+    DATE,
+    DAY,
+    LESION,
+    ORGAN,
+    PATIENT,
+    READER,
+    ROLE,
+    SOURCE_ROW,
+    STATUS,
+    InputError,
+    Role,
+    Status,
+)
+
+LESION_VALUE_COLUMNS = ("suvmax", "sulpeak", "sulmean", "mtv_ml", "tlg", "functional_diameter_mm")
+"""Per-lesion PET values (spec/metabolic.md 1.1); non-negative numbers."""
+
+SCAN_NUMBER_COLUMNS = (
+    "liver_sul_mean", "liver_sul_sd", "blood_pool_sul_mean", "blood_pool_sul_sd", "uptake_min",
+    "cycles_before_scan",
+)
+"""Per-scan numbers repeated on every lesion row of a scan (spec/metabolic.md 1.1)."""
+
+REFERENCE_REGION = "reference_region"
+RECIST_RESPONSE = "recist_response"
+LBM_FORMULA = "lbm_formula"
+VISCERAL = "visceral"
+NOTE = "note"
+SCAN_TEXT_COLUMNS = (REFERENCE_REGION, RECIST_RESPONSE, CLINICAL_STATUS, LBM_FORMULA)
+"""Per-scan labels repeated on every lesion row of a scan (spec/metabolic.md 1.1, 2.2)."""
+
+PET_STATUSES = (Status.PRESENT, Status.ABSENT, Status.UNEQUIVOCAL_PROGRESSION, Status.NOT_EVALUABLE)
+"""Lesion statuses a PET reading can carry (spec/metabolic.md 1.1)."""
+
+TEXT_CHOICES: dict[str, tuple[str, ...]] = {
+    REFERENCE_REGION: ("liver", "blood_pool"),
+    RECIST_RESPONSE: ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE"),
+    CLINICAL_STATUS: ("stable", "deteriorating"),
+    LBM_FORMULA: ("janmahasatian", "james", "user-supplied"),
+}
+TEXT_DEFAULTS = {REFERENCE_REGION: "liver", LBM_FORMULA: "user-supplied"}
+
+_ROLE_SPELLINGS = {"target": Role.TARGET, "non_target": Role.NON_TARGET, "non-target": Role.NON_TARGET,
+                   "nontarget": Role.NON_TARGET, "new": Role.NEW}
+_TRUE = {"true", "yes", "y", "1", "t"}
+_FALSE = {"false", "no", "n", "0", "f", ""}
+
+CANONICAL_ORDER = (
+    PATIENT, READER, DAY, DATE, LESION, ROLE, ORGAN, STATUS, VISCERAL, *LESION_VALUE_COLUMNS,
+    *SCAN_NUMBER_COLUMNS, *SCAN_TEXT_COLUMNS, NOTE, SOURCE_ROW,
+)
+
+_ANATOMIC_MEASURES = ("long_axis_mm", "short_axis_mm", "perpendicular_mm", "target_sum_mm")
+
+
+def looks_like_pet_table(columns: Iterable[str]) -> bool:
+    """Whether a table with these columns is a PET assessment table (spec/metabolic.md 1.1).
+
+    True when it has ``lesion_id`` and at least one PET lesion value (``suvmax``, ``sulpeak``,
+    ``sulmean``, ``mtv_ml``, ``tlg``, ``functional_diameter_mm``) and no anatomic measurement
+    column (``long_axis_mm``, ``short_axis_mm``, ``perpendicular_mm``, ``target_sum_mm``).
+    """
+    names = {str(c).strip().lower() for c in columns}
+    return (
+        LESION in names
+        and any(c in names for c in LESION_VALUE_COLUMNS)
+        and not any(c in names for c in _ANATOMIC_MEASURES)
+    )
+
+
+def read_pet_table(
+    source: str | Path | pd.DataFrame | Any, *, patients: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Read a PET assessment table from CSV, Parquet or Excel (or a pandas/polars frame) and validate it.
+
+    Parameters
+    ----------
+    source : path or DataFrame
+        ``.csv``, ``.parquet``/``.pq`` or ``.xlsx``/``.xls`` file, or a pandas or polars DataFrame.
+    patients : DataFrame, optional
+        Patient table with ``patient_id`` and ``treatment_start`` (ISO date); needed only when the
+        PET table gives ``date`` without ``day`` (spec/metabolic.md 1.1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The validated table described in the module docstring.
+
+    Raises
+    ------
+    InputError
+        Located at the file, rows and column at fault.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        suffix = path.suffix.lower()
+        if suffix == ".csv":
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        elif suffix in (".parquet", ".pq"):
+            frame = pd.read_parquet(path)
+        elif suffix in (".xlsx", ".xls"):
+            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+        else:
+            raise InputError(path.name, [], None,
+                             f"unknown file type {suffix!r}; give a .csv, .parquet or .xlsx PET table")
+        return validate_pet_table(frame, file=path.name, patients=patients)
+    if hasattr(source, "to_pandas") and not isinstance(source, pd.DataFrame):
+        source = source.to_pandas()
+    return validate_pet_table(source, patients=patients)
+
+
+def validate_pet_table(
+    frame: pd.DataFrame, *, file: str = "<table>", patients: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Validate a raw PET table and return it in canonical form (see the module docstring).
+
+    A table that already carries ``source_row`` keeps it, so validating twice gives the same table.
+    """
+    raw = frame.rename(columns=lambda c: str(c).strip().lower()).reset_index(drop=True)
+    source_rows = (
+        _integers(raw[SOURCE_ROW], SOURCE_ROW, np.arange(len(raw)) + 2, file)
+        if SOURCE_ROW in raw else np.arange(len(raw), dtype=np.int64) + 2
+    )
+    _require_columns(raw, file)
+    out = pd.DataFrame({SOURCE_ROW: source_rows.astype(np.int64)})
+    rows = out[SOURCE_ROW].to_numpy()
+    out[PATIENT] = _required_text(raw[PATIENT], PATIENT, rows, file)
+    out[READER] = _text(raw[READER]) if READER in raw else ""
+    out[LESION] = _required_text(raw[LESION], LESION, rows, file)
+    out[ROLE] = _roles(raw[ROLE], rows, file)
+    if ORGAN in raw:
+        out[ORGAN] = _text(raw[ORGAN]).str.lower()
+    out[STATUS] = _statuses(raw[STATUS], rows, file) if STATUS in raw else Status.PRESENT.value
+    out[VISCERAL] = _booleans(raw[VISCERAL], VISCERAL, rows, file) if VISCERAL in raw else False
+    for column in (*LESION_VALUE_COLUMNS, *SCAN_NUMBER_COLUMNS):
+        if column in raw:
+            out[column] = _numbers(raw[column], column, rows, file)
+    for column in SCAN_TEXT_COLUMNS:
+        if column in raw:
+            out[column] = _choices(raw[column], column, rows, file)
+    out[DATE] = _dates(raw[DATE], rows, file) if DATE in raw else ""
+    out[DAY] = _days(raw, out, patients, file)
+    out[NOTE] = _text(raw[NOTE]) if NOTE in raw else ""
+    _fill_scan_values(out, file)
+    for column, default in TEXT_DEFAULTS.items():
+        if column in out:
+            out[column] = out[column].replace("", default)
+    out = out.sort_values([PATIENT, READER, DAY, LESION, SOURCE_ROW], kind="mergesort")
+    out = out.reset_index(drop=True)
+    _check_structure(out, file)
+    return out[[c for c in CANONICAL_ORDER if c in out]]
+
+
+# ---------------------------------------------------------------- column conversion
+
+
+def _require_columns(raw: pd.DataFrame, file: str) -> None:
+    for column in (PATIENT, LESION, ROLE):
+        if column not in raw:
+            raise InputError(file, [], column, f"missing column {column!r}; the PET table needs patient_id, "
+                             "lesion_id, role and day (or date) (spec/metabolic.md 1.1)")
+    if DAY not in raw and DATE not in raw:
+        raise InputError(file, [], DAY, "missing column 'day' (or 'date'): every PET row needs its scan day "
+                         "(days since treatment start) or scan date")
+
+
+def _text(series: pd.Series) -> pd.Series:
+    def one(value: Any) -> str:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return ""
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value).strip()
+
+    return series.map(one).astype(object)
+
+
+def _raise_rows(bad: np.ndarray, rows: np.ndarray, column: str, file: str, message: str) -> None:
+    if bad.any():
+        raise InputError(file, rows[bad].tolist(), column, message)
+
+
+def _required_text(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.Series:
+    text = _text(series)
+    _raise_rows((text == "").to_numpy(), rows, column, file, f"empty {column}; every row needs one")
+    return text
+
+
+def _roles(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
+    text = _text(series).str.lower()
+    roles = text.map(lambda v: _ROLE_SPELLINGS.get(v, "")).astype(object)
+    bad = (roles == "").to_numpy()
+    if bad.any():
+        first = text[bad].iloc[0]
+        _raise_rows(bad, rows, ROLE, file, f"role {first!r} is not one of 'target', 'non_target', 'new'")
+    return roles.map(str).astype(object)
+
+
+def _statuses(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
+    text = _text(series).str.lower().str.replace(" ", "_").str.replace("-", "_")
+    text = text.replace("", Status.PRESENT.value)
+    allowed = {s.value for s in PET_STATUSES}
+    bad = (~text.isin(allowed)).to_numpy()
+    if bad.any():
+        first = text[bad].iloc[0]
+        _raise_rows(bad, rows, STATUS, file, f"status {first!r} is not one of "
+                    + ", ".join(repr(s) for s in sorted(allowed)) + " (spec/metabolic.md 1.1)")
+    return text
+
+
+def _booleans(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.Series:
+    text = _text(series).str.lower()
+    bad = (~text.isin(_TRUE | _FALSE)).to_numpy()
+    _raise_rows(bad, rows, column, file, "expected true/false (or yes/no, 1/0)")
+    return text.isin(_TRUE).astype(bool)
+
+
+def _numbers(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.Series:
+    text = _text(series)
+    values = pd.to_numeric(text.replace("", np.nan), errors="coerce").astype(np.float64)
+    not_number = ((text != "") & values.isna()).to_numpy()
+    if not_number.any():
+        first = text[not_number].iloc[0]
+        _raise_rows(not_number, rows, column, file, f"{first!r} is not a number; leave the cell empty "
+                    "when the value is unknown")
+    negative = (values < 0).to_numpy()
+    _raise_rows(negative, rows, column, file, "negative value; PET values, times and counts are >= 0")
+    return values
+
+
+def _integers(series: pd.Series, column: str, default: np.ndarray, file: str) -> np.ndarray:
+    values = pd.to_numeric(_text(series).replace("", np.nan), errors="coerce")
+    bad = (values.isna() | (values % 1 != 0)).to_numpy()
+    _raise_rows(bad, default, column, file, "expected a whole number")
+    return values.to_numpy(dtype=np.int64)
+
+
+def _choices(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.Series:
+    text = _text(series)
+    text = text.str.upper() if column == RECIST_RESPONSE else text.str.lower().str.replace(" ", "_")
+    allowed = TEXT_CHOICES[column]
+    bad = ((text != "") & ~text.isin(allowed)).to_numpy()
+    if bad.any():
+        first = text[bad].iloc[0]
+        _raise_rows(bad, rows, column, file, f"{first!r} is not one of " + ", ".join(map(repr, allowed)))
+    return text
+
+
+def _dates(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
+    text = _text(series).str.slice(0, 10)
+    parsed = pd.to_datetime(text.replace("", None), format="%Y-%m-%d", errors="coerce")
+    bad = ((text != "") & parsed.isna()).to_numpy()
+    _raise_rows(bad, rows, DATE, file, "expected an ISO date YYYY-MM-DD")
+    return text
+
+
+def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, file: str) -> pd.Series:
+    """``day`` as given, else derived from ``date`` and the patient's ``treatment_start`` (spec 1.1)."""
+    rows = out[SOURCE_ROW].to_numpy()
+    if DAY in raw:
+        given = _text(raw[DAY])
+        days = pd.to_numeric(given.replace("", np.nan), errors="coerce")
+        not_whole = ((given != "") & (days.isna() | (days % 1 != 0))).to_numpy()
+        _raise_rows(not_whole, rows, DAY, file, "expected whole days since treatment start (first dose = day 0)")
+    else:
+        days = pd.Series(np.nan, index=out.index)
+    need = days.isna().to_numpy()
+    if need.any():
+        derived = _days_from_dates(out.loc[need], patients, file)
+        days = days.copy()
+        days.loc[need] = derived
+    return days.astype(np.int64)
+
+
+def _days_from_dates(rows: pd.DataFrame, patients: pd.DataFrame | None, file: str) -> pd.Series:
+    no_date = (rows[DATE] == "").to_numpy()
+    _raise_rows(no_date, rows[SOURCE_ROW].to_numpy(), DAY, file, "empty day and no date; give the scan day "
+                "(days since treatment start) or its date")
+    if patients is None or "treatment_start" not in patients or PATIENT not in patients:
+        raise InputError(file, rows[SOURCE_ROW].tolist(), DAY, "only a date is given; deriving the day needs a "
+                         "patient table with patient_id and treatment_start (or give the day column)")
+    starts = dict(zip(_text(patients[PATIENT]), _text(patients["treatment_start"]).str.slice(0, 10),
+                      strict=True))
+    start = pd.to_datetime(rows[PATIENT].map(lambda p: starts.get(p) or None), format="%Y-%m-%d",
+                           errors="coerce")
+    unknown = start.isna().to_numpy()
+    if unknown.any():
+        patient = rows[PATIENT][unknown].iloc[0]
+        _raise_rows(unknown, rows[SOURCE_ROW].to_numpy(), DATE, file,
+                    f"no treatment_start for patient {patient} in the patient table; cannot derive day")
+    return (pd.to_datetime(rows[DATE], format="%Y-%m-%d") - start).dt.days
+
+
+# ---------------------------------------------------------------- table structure
+
+
+def _fill_scan_values(out: pd.DataFrame, file: str) -> None:
+    """Per-scan values: empty cells take the scan's value; two different values raise (spec 1.1)."""
+    keys = [out[PATIENT], out[READER], out[DAY]]
+    for column in (*SCAN_NUMBER_COLUMNS, *SCAN_TEXT_COLUMNS):
+        if column not in out:
+            continue
+        values = out[column] if column in SCAN_NUMBER_COLUMNS else out[column].replace("", np.nan)
+        distinct = values.groupby(keys, sort=False).transform("nunique")
+        conflict = (distinct > 1).to_numpy()
+        if conflict.any():
+            first = out.loc[conflict].iloc[0]
+            same_scan = conflict & (out[PATIENT] == first[PATIENT]).to_numpy() & (
+                out[READER] == first[READER]).to_numpy() & (out[DAY] == first[DAY]).to_numpy()
+            raise InputError(file, out.loc[same_scan, SOURCE_ROW].tolist(), column,
+                             f"patient {first[PATIENT]} day {first[DAY]}: the rows of one scan disagree on "
+                             f"{column}; give one value per scan (spec/metabolic.md 1.1)")
+        filled = values.groupby(keys, sort=False).transform("first")
+        out[column] = filled if column in SCAN_NUMBER_COLUMNS else filled.fillna("").astype(object)
+
+
+def _check_structure(out: pd.DataFrame, file: str) -> None:
+    _check_duplicates(out, file)
+    for (patient, reader), rows in out.groupby([PATIENT, READER], sort=False):
+        _check_patient(patient, reader, rows, file)
+
+
+def _check_duplicates(out: pd.DataFrame, file: str) -> None:
+    duplicated = out.duplicated([PATIENT, READER, DAY, LESION], keep=False).to_numpy()
+    if duplicated.any():
+        first = out.loc[duplicated].iloc[0]
+        same = duplicated & (out[LESION] == first[LESION]).to_numpy() & (out[PATIENT] == first[PATIENT]).to_numpy()
+        raise InputError(file, out.loc[same, SOURCE_ROW].tolist(), LESION,
+                         f"lesion {first[LESION]} appears twice for patient {first[PATIENT]} on day {first[DAY]}; "
+                         "keep one row per lesion per scan")
+
+
+def _check_patient(patient: str, reader: str, rows: pd.DataFrame, file: str) -> None:
+    who = f"patient {patient}" + (f" (reader {reader})" if reader else "")
+    pre_treatment = rows[rows[DAY] <= 0]
+    if pre_treatment.empty:
+        raise InputError(file, rows[SOURCE_ROW].tolist(), DAY,
+                         f"missing baseline: {who} has no scan with day <= 0 (spec/metabolic.md 1.2)")
+    baseline_day = pre_treatment[DAY].max()
+    baseline = rows[rows[DAY] == baseline_day]
+    new_at_baseline = baseline[ROLE] == Role.NEW
+    if new_at_baseline.any():
+        raise InputError(file, baseline.loc[new_at_baseline, SOURCE_ROW].tolist(), ROLE,
+                         f"{who}: role 'new' at the baseline scan (day {baseline_day}); baseline lesions are "
+                         "'target' or 'non_target' (spec/metabolic.md 1.3)")
+    later = rows[rows[DAY] > baseline_day]
+    unknown = later[~later[LESION].isin(baseline[LESION]) & (later[ROLE] != Role.NEW)]
+    if not unknown.empty:
+        raise InputError(file, unknown[SOURCE_ROW].tolist(), ROLE,
+                         f"{who}: lesion {unknown[LESION].iloc[0]} is first seen after baseline but its role is "
+                         f"{unknown[ROLE].iloc[0]!r}; a lesion first seen at a follow-up must be 'new' (spec 1.3)")
+    changing = rows[rows[DAY] >= baseline_day].groupby(LESION)[ROLE].transform("nunique") > 1
+    if changing.any():
+        lesion = rows.loc[changing[changing].index, LESION].iloc[0]
+        raise InputError(file, rows.loc[changing[changing].index, SOURCE_ROW].tolist(), ROLE,
+                         f"{who}: lesion {lesion} changes role between scans; a role is fixed at baseline and "
+                         "a new lesion stays 'new' (spec/metabolic.md 1.3)")
+    if LBM_FORMULA in rows and rows[LBM_FORMULA].nunique() > 1:
+        raise InputError(file, rows[SOURCE_ROW].tolist(), LBM_FORMULA,
+                         f"{who}: scans use different LBM formulas ({', '.join(sorted(rows[LBM_FORMULA].unique()))}); "
+                         "SUL must use one formula for all scans of a patient (spec/metabolic.md 2.2)")
