@@ -1,0 +1,210 @@
+"""CDISC-style outputs of the computed responses: SDTM RS and an ADaM ADRS-like table.
+
+Sources
+-------
+- SDTM RS (Disease Response) domain: CDISC SDTM Implementation Guide v3.3/3.4, section 6.3 "RS";
+  CDISC Therapeutic Area User Guide for oncology (TAUG-Oncology), tests ``OVRLRESP`` "Overall
+  Response", ``TRGRESP`` "Target Response", ``NTRGRESP`` "Non-target Response", ``NEWLPROG`` "New
+  Lesion Progression" (CDISC Controlled Terminology, codelists ONCRSTCD/ONCRTEST). Study day:
+  SDTM IG 4.4.4 (``--DY`` = day - reference + 1 on or after the reference day, no day 0); our
+  ``day`` 0 is the first dose (contract.md), so ``RSDY = day + 1`` for ``day >= 0`` and ``day``
+  before it.
+- ADaM ADRS: CDISC ADaM Implementation Guide v1.3 (Basic Data Structure) and the ADaM oncology
+  examples: ``PARAMCD`` ``OVR`` (overall response by visit), ``BOR`` (best overall response) and
+  ``CBOR`` (confirmed best overall response), ``AVALC``/``AVAL``, ``ADT``/``ADY``, one set per
+  criterion in ``PARCAT1``. ``AVAL`` codes follow admiralonco's ``aval_resp()`` (CR 1, PR 2, SD 3,
+  NON-CR/NON-PD 4, PD 5, NE 6) applied to each criterion's family; unconfirmed progression (iUPD,
+  UPMD), which admiralonco does not code, is 7.
+- SAS transport: written with ``pyreadstat.write_xport`` as XPORT version 5 (the version the FDA
+  accepts), so variable names have at most 8 characters and labels at most 40.
+
+Not written: the ``reason`` sentences (SDTM would carry them in SUPPRS); ``RSEVAL`` is the reader of
+the input ("" for a single unnamed reader).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+
+from ioresponse.cohort.rates import require_columns
+from ioresponse.schema import DATE, DAY, NOT_GIVEN, PATIENT, READER
+
+CRITERION_NAMES = {
+    "recist11": "RECIST 1.1", "irrc": "irRC", "irrecist": "irRECIST", "irecist": "iRECIST",
+    "imrecist": "imRECIST", "eortc": "EORTC 1999", "percist": "PERCIST 1.0", "pecrit": "PECRIT",
+    "percimt": "PERCIMT", "impercist": "imPERCIST5", "ipercist": "iPERCIST",
+}
+"""``RSCAT``/``PARCAT1``: the criterion as published (CDISC CT term "RECIST 1.1" where it exists)."""
+
+RS_TESTS = (
+    ("overall_response", "OVRLRESP", "Overall Response"),
+    ("target_response", "TRGRESP", "Target Response"),
+    ("non_target_response", "NTRGRESP", "Non-target Response"),
+    ("new_lesion_response", "NEWLPROG", "New Lesion Progression"),
+)
+"""Timepoint column -> (RSTESTCD, RSTEST), CDISC CT oncology response tests (TAUG-Oncology)."""
+
+NEW_LESION_RESULTS = {"yes": "Y", "no": "N", "equivocal": "EQUIVOCAL"}
+"""``NEWLPROG`` results: CDISC NY codelist, plus EQUIVOCAL for an equivocal new lesion (RECIST 1.1 4.3.3)."""
+
+NOT_RECORDED = frozenset({"", "none", NOT_GIVEN, "nan"})
+"""Component values that produce no RS row: no such lesions, or the input did not carry them."""
+
+RS_COLUMNS = {
+    "STUDYID": "Study Identifier", "DOMAIN": "Domain Abbreviation", "USUBJID": "Unique Subject Identifier",
+    "RSSEQ": "Sequence Number", "RSTESTCD": "Assessment Short Name", "RSTEST": "Assessment Name",
+    "RSCAT": "Category for Assessment", "RSORRES": "Result or Finding in Original Units",
+    "RSSTRESC": "Character Result/Finding in Std Format", "RSEVAL": "Evaluator", "VISITNUM": "Visit Number",
+    "VISIT": "Visit Name", "RSDTC": "Date/Time of Assessment", "RSDY": "Study Day of Assessment",
+}
+"""SDTM RS variables written, with their SDTM IG labels."""
+
+ADRS_COLUMNS = {
+    "STUDYID": "Study Identifier", "USUBJID": "Unique Subject Identifier", "PARAMCD": "Parameter Code",
+    "PARAM": "Parameter", "PARCAT1": "Parameter Category 1", "RSEVAL": "Evaluator",
+    "AVALC": "Analysis Value (C)", "AVAL": "Analysis Value", "ADT": "Analysis Date",
+    "ADY": "Analysis Relative Day",
+    "AVISIT": "Analysis Visit", "AVISITN": "Analysis Visit (N)", "ANL01FL": "Analysis Flag 01",
+}
+"""ADRS-like variables written, with ADaM IG style labels."""
+
+AVAL_CODES = {
+    "CR": 1, "irCR": 1, "iCR": 1, "CMR": 1, "PR": 2, "irPR": 2, "iPR": 2, "PMR": 2,
+    "SD": 3, "irSD": 3, "iSD": 3, "SMD": 3, "NON-CR/NON-PD": 4, "irNON-CR/NON-PD": 4, "NON-iCR/NON-iUPD": 4,
+    "PD": 5, "irPD": 5, "iCPD": 5, "PMD": 5, "CPMD": 5, "NE": 6, "iUPD": 7, "UPMD": 7,
+}
+"""``AVAL`` of each response label (admiralonco ``aval_resp()`` order; 7 = unconfirmed progression)."""
+
+PARAMS = {
+    "OVR": ("overall_response", "Overall Response by {name}"),
+    "BOR": ("best_response", "Best Overall Response by {name}"),
+    "CBOR": ("best_response_confirmed", "Confirmed Best Overall Response by {name}"),
+}
+"""ADRS parameters (PARAMCD -> source column, PARAM template)."""
+
+Standard = Literal["sdtm", "adam"]
+
+
+def study_day(day: pd.Series) -> pd.Series:
+    """SDTM/ADaM study day from days since first dose: no day 0 (SDTM IG 4.4.4)."""
+    numeric = pd.to_numeric(day, errors="coerce")
+    return numeric.where(numeric < 0, numeric + 1)
+
+
+def _visit(day: pd.Series) -> pd.Series:
+    return "DAY " + pd.to_numeric(day, errors="coerce").astype("Int64").astype(str)
+
+
+def _criterion_name(criterion: pd.Series) -> pd.Series:
+    return criterion.map(lambda key: CRITERION_NAMES.get(key, str(key)))
+
+
+def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE") -> pd.DataFrame:
+    """SDTM RS rows of the computed timepoint responses.
+
+    Parameters
+    ----------
+    timepoints : pandas.DataFrame
+        Timepoint table (schema.TIMEPOINT_COLUMNS).
+    study_id : str, default "IORESPONSE"
+        ``STUDYID`` of every row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`RS_COLUMNS`; one row per timepoint and test whose result exists (components
+        that are ``none`` or ``not_given`` are left out), sorted by subject, criterion, reader, day
+        and test, ``RSSEQ`` numbered 1.. per subject.
+    """
+    require_columns(timepoints, (PATIENT, "criterion", DAY, "overall_response"))
+    parts = []
+    for order, (column, code, name) in enumerate(RS_TESTS):
+        if column not in timepoints.columns:
+            continue
+        result = timepoints[column].fillna("").astype(str)
+        if column == "new_lesion_response":
+            result = result.map(lambda v: NEW_LESION_RESULTS.get(v, v))
+        keep = ~result.isin(NOT_RECORDED)
+        source = timepoints[keep]
+        parts.append(pd.DataFrame({
+            "USUBJID": source[PATIENT].astype(str), "RSTESTCD": code, "RSTEST": name,
+            "RSCAT": _criterion_name(source["criterion"]), "RSORRES": result[keep], "RSSTRESC": result[keep],
+            "RSEVAL": source[READER].fillna("").astype(str) if READER in source else "",
+            "VISITNUM": pd.to_numeric(source[DAY], errors="coerce"), "VISIT": _visit(source[DAY]),
+            "RSDTC": source[DATE].fillna("").astype(str) if DATE in source else "",
+            "RSDY": study_day(source[DAY]), "_order": order, "_criterion": source["criterion"],
+        }))
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*RS_COLUMNS, "_order"])
+    table = table.sort_values(["USUBJID", "_criterion", "RSEVAL", "VISITNUM", "_order"], kind="stable")
+    table["STUDYID"] = study_id
+    table["DOMAIN"] = "RS"
+    table["RSSEQ"] = table.groupby("USUBJID").cumcount() + 1
+    return table[list(RS_COLUMNS)].reset_index(drop=True)
+
+
+def adrs_table(timepoints: pd.DataFrame, best_response: pd.DataFrame, *,
+               study_id: str = "IORESPONSE") -> pd.DataFrame:
+    """ADaM ADRS-like long table: OVR per assessment, BOR and CBOR per subject and criterion.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`ADRS_COLUMNS`. ``ANL01FL`` = "Y" on OVR rows before progression (the rows
+        best response reads, spec/anatomic.md 0.9) and on every BOR/CBOR row. ``ADT`` is the ISO
+        date (empty when only days were given); BOR/CBOR take ``bor_day`` as ``ADY``.
+    """
+    require_columns(best_response, (PATIENT, "criterion", "best_response", "best_response_confirmed"))
+    ovr = _adrs_rows(timepoints, "OVR", DAY)
+    after = timepoints.get("after_progression", pd.Series(False, index=timepoints.index))
+    ovr["ANL01FL"] = np.where(after.map(lambda v: str(v).lower() in ("true", "1")).to_numpy(), "", "Y")
+    bor = _adrs_rows(best_response, "BOR", "bor_day")
+    cbor = _adrs_rows(best_response, "CBOR", "bor_day")
+    table = pd.concat([ovr, bor, cbor], ignore_index=True)
+    table["STUDYID"] = study_id
+    table = table.sort_values(["USUBJID", "PARCAT1", "RSEVAL", "_param", "AVISITN"], kind="stable",
+                              na_position="last")
+    return table[list(ADRS_COLUMNS)].reset_index(drop=True)
+
+
+def _adrs_rows(table: pd.DataFrame, paramcd: str, day_column: str) -> pd.DataFrame:
+    column, template = PARAMS[paramcd]
+    names = _criterion_name(table["criterion"]) if len(table) else pd.Series(dtype=str)
+    day = pd.to_numeric(table[day_column], errors="coerce") if day_column in table else np.nan
+    value = table[column].fillna("").astype(str)
+    rows = pd.DataFrame({
+        "USUBJID": table[PATIENT].astype(str), "PARAMCD": paramcd,
+        "PARAM": names.map(lambda name: template.format(name=name)), "PARCAT1": names,
+        "RSEVAL": table[READER].fillna("").astype(str) if READER in table else "",
+        "AVALC": value, "AVAL": value.map(AVAL_CODES).astype(float),
+        "ADT": table[DATE].fillna("").astype(str) if paramcd == "OVR" and DATE in table else "",
+        "ADY": study_day(pd.Series(day, index=table.index)),
+        "AVISIT": _visit(pd.Series(day, index=table.index)) if paramcd == "OVR" else "",
+        "AVISITN": day if paramcd == "OVR" else np.nan, "ANL01FL": "Y", "_param": list(PARAMS).index(paramcd),
+    })
+    return rows
+
+
+def write_export(outdir: Path, timepoints: pd.DataFrame, best_response: pd.DataFrame, standard: Standard, *,
+                 study_id: str = "IORESPONSE") -> list[Path]:
+    """Write ``rs.csv`` and ``rs.xpt`` (``standard="sdtm"``) or ``adrs.csv`` and ``adrs.xpt`` ("adam").
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+    """
+    outdir = Path(outdir)
+    if standard == "sdtm":
+        table, name, labels = rs_table(timepoints, study_id=study_id), "rs", RS_COLUMNS
+    else:
+        table, name, labels = adrs_table(timepoints, best_response, study_id=study_id), "adrs", ADRS_COLUMNS
+    csv_path, xpt_path = outdir / f"{name}.csv", outdir / f"{name}.xpt"
+    table.to_csv(csv_path, index=False)
+    pyreadstat.write_xport(table, str(xpt_path), file_label=f"{name.upper()} from ioresponse",
+                           column_labels=labels, table_name=name.upper(), file_format_version=5)
+    return [csv_path, xpt_path]
