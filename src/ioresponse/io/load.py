@@ -1,0 +1,324 @@
+"""One entry point from user data to a validated :class:`~ioresponse.criteria.Study`.
+
+``load_study`` reads a lesion table, a sum-only table or a CDISC SDTM folder (io.tables, io.sdtm),
+runs every check of io.validate, and returns the lesion table of briefs/contract.md. ``validate_only``
+runs the same checks and returns every problem instead of raising the first.
+
+Rules (spec/anatomic.md 0.1-0.2):
+
+- ``day`` = days since treatment start (first dose = day 0). When a row has only a ``date``,
+  ``day = date - treatment_start`` from the patient table (SDTM: see io.sdtm); a patient without a
+  start date and rows without ``day`` is an error naming ``treatment_start``.
+- Columns other than the contract's are per-patient information when they are constant within every
+  patient (e.g. ``study``, ``arm``): they go to ``Study.patients``. Other columns are not used and
+  an :class:`~ioresponse.io.validate.UnusedColumnWarning` names them.
+- ``on_invalid="exclude"``: rows with a problem (patients, for patient-level problems such as a missing
+  baseline) are removed and listed in ``Study.excluded`` with the reason, so that every input row is
+  used or reported. Fatal problems (unreadable file, missing required columns) always raise.
+- Errors in the optional patient table always raise.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ioresponse import schema as s
+from ioresponse.criteria import Study
+from ioresponse.io import tables as t
+from ioresponse.io import validate as v
+from ioresponse.schema import InputError
+
+PATIENT_KEY_SEPARATOR = ":"
+EXCLUDED_COLUMNS = (s.SOURCE_ROW, s.PATIENT, "column", "reason")
+TREATMENT_START = "treatment_start"
+PATIENT_DATE_COLUMNS = (TREATMENT_START, "treatment_end", "randomized")
+_INTERNAL = ("_date_imputed", t.VISIT, t.VISIT_NUMBER)
+_KNOWN_INPUT = frozenset((*t.LESION_COLUMNS, s.TARGET_SUM, s.NEW_LESIONS, s.NON_TARGET, t.VISIT,
+                          t.VISIT_NUMBER, "increase_since_previous", "merged_into"))
+
+LESION_TEXT_CHECKS: tuple[v.Check, ...] = (
+    v.check_patient_columns, v.check_roles, v.check_statuses, v.check_sizes, v.check_booleans,
+    v.check_time, v.check_option_values,
+)
+SUM_TEXT_CHECKS: tuple[v.Check, ...] = (
+    v.check_patient_columns, v.check_sum_values, v.check_sum_non_target, v.check_booleans, v.check_time,
+)
+LESION_CHECKS: tuple[v.Check, ...] = (
+    v.check_duplicates, v.check_fragments, v.check_per_assessment_columns, v.check_visit_order,
+    v.check_new_at_baseline, v.check_target_status, v.check_target_measurement, v.check_roles_over_time,
+    v.check_baseline, v.check_cm_sizes, v.check_target_counts,
+)
+SUM_CHECKS: tuple[v.Check, ...] = (v.check_sum_duplicates, v.check_per_assessment_columns,
+                                   v.check_baseline, v.check_cm_sizes)
+
+
+def load_study(data: object, *, patients: object = None, column_map: dict[str, str] | None = None,
+               on_invalid: v.OnInvalid = "raise", validation: s.Validation = "raise",
+               source: str | None = None, patient_key: Sequence[str] | None = None) -> Study:
+    """Read and validate user data into a :class:`Study`.
+
+    Parameters
+    ----------
+    data : path or DataFrame
+        CSV / Parquet / Excel lesion table (``lesion_id`` + ``role``) or sum-only table
+        (``target_sum_mm``), an SDTM folder (TU + TR, RS optional), or a pandas / polars DataFrame.
+    patients : path or DataFrame, optional
+        Patient table (``patient_id``, ``treatment_start``, ``arm``, ...).
+    column_map : dict, optional
+        Renames user columns to contract names, e.g. ``{"patient": "patient_id"}``.
+    on_invalid : "raise" or "exclude"
+        Raise the first problem, or exclude the rows at fault and list them in ``Study.excluded``.
+    validation : "raise" or "warn"
+        What plausibility checks do (centimetre-looking sizes), STYLE.md 6.
+    source : str, optional
+        Name used in messages (default: the file name, or ``<table>``).
+    patient_key : sequence of str, optional
+        Columns joined with ":" into ``patient_id`` (after ``column_map``), for data whose patient ids
+        repeat across studies, e.g. ``("study", "patient_id")``.
+
+    Raises
+    ------
+    InputError
+        Located problem (file, rows, column, message).
+    """
+    return _load(data, patients, column_map, on_invalid, validation, source, patient_key, v.Outcome())
+
+
+def validate_only(data: object, *, patients: object = None, column_map: dict[str, str] | None = None,
+                  validation: s.Validation = "raise", source: str | None = None,
+                  patient_key: Sequence[str] | None = None) -> list[InputError]:
+    """Every problem found in ``data`` (empty when it is valid); nothing is raised for bad data.
+
+    Runs the checks of :func:`load_study`; rows at fault are set aside so that later checks still
+    run on the rest. Fatal problems (unreadable file, missing columns) end the list.
+    """
+    outcome = v.Outcome(collected=[])
+    try:
+        _load(data, patients, column_map, "exclude", validation, source, patient_key, outcome)
+    except InputError as error:
+        outcome.collected.append(error)
+    return outcome.collected
+
+
+def _load(data: object, patients: object, column_map: dict[str, str] | None, on_invalid: v.OnInvalid,
+          validation: s.Validation, source: str | None, patient_key: Sequence[str] | None,
+          outcome: v.Outcome) -> Study:
+    if isinstance(data, str | Path) and Path(data).is_dir():
+        from ioresponse.io import sdtm
+
+        parts = sdtm.read_sdtm(Path(data), source=source)
+        raw, recorded, sdtm_findings = parts.raw, parts.recorded, parts.findings
+        patient_table = _merge_patients(parts.patients, _read_patients(patients, column_map))
+    else:
+        raw = t.read_table(data, column_map=column_map, source=source)
+        recorded, sdtm_findings = None, []
+        patient_table = _read_patients(patients, column_map)
+    frame, name = raw.frame, raw.source
+    if patient_key:
+        frame = _apply_patient_key(frame, patient_key, name)
+    patient_of = dict(zip(frame[s.SOURCE_ROW].astype(int), frame.get(s.PATIENT, ""), strict=False))
+    kind = _kind(frame, name)
+    required = v.LESION_REQUIRED if kind == "lesions" else v.SUM_REQUIRED
+    for finding in v.check_required_columns(frame, name, required):
+        raise finding.error
+    settings = {"patient_of": patient_of, "on_invalid": on_invalid, "validation": validation}
+    frame = v.settle(sdtm_findings, frame, outcome, **settings)
+    for check in (LESION_TEXT_CHECKS if kind == "lesions" else SUM_TEXT_CHECKS):
+        frame = v.settle(check(frame, name), frame, outcome, **settings)
+    patient_table = _patient_columns(frame, patient_table, name)
+    missing = frozenset() if kind == "lesions" else t.missing_components(frame)
+    both_times = s.DATE in frame.columns and s.DAY in frame.columns and recorded is None
+    if kind == "sums":
+        frame = t.expand_sums(frame)
+    lesions = _typed(frame)
+    lesions = v.settle(_day_from_date(lesions, patient_table, name), lesions, outcome, **settings)
+    lesions = lesions.assign(**{s.DAY: lesions[s.DAY].astype(np.int64)})
+    checks = LESION_CHECKS if kind == "lesions" else SUM_CHECKS
+    if both_times:
+        checks = (v.check_date_day_agree, *checks)
+    for check in checks:
+        lesions = v.settle(check(lesions, name), lesions, outcome, **settings)
+    return Study(lesions=_finish(lesions), patients=patient_table, missing_components=missing,
+                 recorded=recorded, excluded=_excluded(outcome), source=name)
+
+
+def _kind(frame: pd.DataFrame, name: str) -> str:
+    if s.LESION in frame.columns and s.ROLE in frame.columns:
+        return "lesions"
+    if s.TARGET_SUM in frame.columns:
+        return "sums"
+    have = ", ".join(c for c in frame.columns if c != s.SOURCE_ROW)
+    raise InputError(name, [], s.LESION, "cannot tell the kind of table: a lesion table needs lesion_id and "
+                                         "role, a sum-only table needs target_sum_mm (DESIGN.md \"The "
+                                         f"tables\"); the table has: {have}. Use column_map to rename.")
+
+
+def _apply_patient_key(frame: pd.DataFrame, patient_key: Sequence[str], name: str) -> pd.DataFrame:
+    missing = [c for c in patient_key if c not in frame.columns]
+    if missing:
+        raise InputError(name, [], missing[0], f"patient_key names column(s) {', '.join(missing)} that the "
+                                               "table does not have")
+    key = frame[list(patient_key)].agg(PATIENT_KEY_SEPARATOR.join, axis=1)
+    return frame.assign(**{s.PATIENT: key})
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Contract dtypes from checked text columns (defaults of spec/anatomic.md 0.1 for absent ones)."""
+    n = len(frame)
+
+    def text(column: str, default: str = "") -> pd.Series:
+        if column in frame.columns:
+            return frame[column]
+        return pd.Series(default, index=frame.index, dtype=object)
+
+    def number(column: str) -> np.ndarray:
+        return t.parse_float(frame[column])[0] if column in frame.columns else np.full(n, np.nan)
+
+    def flag(column: str, default: bool) -> np.ndarray:
+        return t.parse_bool(frame[column])[0] if column in frame.columns else np.full(n, default)
+
+    iso, imputed_note, _ = t.parse_dates(text(s.DATE))
+    modality = t.normalise_label(text(s.MODALITY)).replace("", t.DEFAULT_MODALITY)
+    typed = pd.DataFrame({
+        s.PATIENT: text(s.PATIENT).astype(str),
+        s.READER: text(s.READER).astype(str),
+        "accepted": flag("accepted", True),
+        s.DAY: number(s.DAY),
+        s.DATE: iso,
+        s.LESION: text(s.LESION).astype(str),
+        s.ROLE: t.normalise_label(text(s.ROLE)),
+        s.ORGAN: text(s.ORGAN).str.strip().str.lower(),
+        s.LYMPH_NODE: flag(s.LYMPH_NODE, False),
+        s.LONG_AXIS: number(s.LONG_AXIS),
+        s.SHORT_AXIS: number(s.SHORT_AXIS),
+        s.PERPENDICULAR: number(s.PERPENDICULAR),
+        s.STATUS: t.normalise_label(text(s.STATUS)),
+        s.EQUIVOCAL: flag(s.EQUIVOCAL, False),
+        s.CLINICAL_STATUS: t.normalise_label(text(s.CLINICAL_STATUS)),
+        s.SLICE_THICKNESS: number(s.SLICE_THICKNESS),
+        s.MODALITY: modality,
+        "note": t.join_notes(text("note"), imputed_note),
+        s.SOURCE_ROW: frame[s.SOURCE_ROW].astype(np.int64),
+        "_date_imputed": (imputed_note != "").to_numpy(),
+    }, index=frame.index)
+    if t.VISIT in frame.columns:
+        typed[t.VISIT] = frame[t.VISIT]
+    if t.VISIT_NUMBER in frame.columns:
+        typed[t.VISIT_NUMBER] = t.parse_float(frame[t.VISIT_NUMBER])[0]
+    elif t.VISIT in frame.columns and (frame[t.VISIT] != "").any()\
+            and not t.parse_float(frame[t.VISIT])[1].any():
+        typed[t.VISIT_NUMBER] = t.parse_float(frame[t.VISIT])[0]
+    return typed.reset_index(drop=True)
+
+
+def _day_from_date(lesions: pd.DataFrame, patients: pd.DataFrame | None, name: str) -> list[v.Finding]:
+    """Fill ``day`` from ``date - treatment_start`` (spec/anatomic.md 0.1); report patients with no start."""
+    need = ~np.isfinite(lesions[s.DAY].to_numpy())
+    if not need.any():
+        return []
+    starts = pd.Series(dtype=object)
+    if patients is not None and TREATMENT_START in patients.columns:
+        starts = patients.set_index(s.PATIENT)[TREATMENT_START]
+    start = lesions[s.PATIENT].map(starts).fillna("")
+    days = t.days_between(lesions[s.DATE], start)
+    lesions[s.DAY] = np.where(need, days, lesions[s.DAY])
+    findings = []
+    unresolved = need & ~np.isfinite(days)
+    for patient, group in lesions.loc[unresolved].groupby(s.PATIENT, sort=False):
+        findings.append(v.Finding(InputError(name, group[s.SOURCE_ROW].tolist(), TREATMENT_START,
+                                             f"patient {patient} has dates but no day and no "
+                                             "treatment_start: give `day` (days since treatment start) or "
+                                             "a patient table with "
+                                             "treatment_start (spec/anatomic.md 0.1)")))
+    return findings
+
+
+def _read_patients(patients: object, column_map: dict[str, str] | None) -> pd.DataFrame | None:
+    """The optional patient table, checked: one row per patient_id, ISO dates."""
+    if patients is None:
+        return None
+    raw = t.read_table(patients, column_map={k: c for k, c in (column_map or {}).items()
+                                             if _has_column(patients, k)})
+    frame, name = raw.frame, raw.source
+    if s.PATIENT not in frame.columns:
+        raise InputError(name, [], s.PATIENT, "the patient table needs a patient_id column")
+    repeated = frame[s.PATIENT].duplicated(keep=False)
+    if repeated.any():
+        raise InputError(name, frame.loc[repeated, s.SOURCE_ROW], s.PATIENT,
+                         f"patient {frame.loc[repeated, s.PATIENT].iloc[0]} appears more than once; "
+                         "the patient table has one row per patient_id")
+    for column in (c for c in PATIENT_DATE_COLUMNS if c in frame.columns):
+        iso, note, bad = t.parse_dates(frame[column])
+        if bad.any():
+            raise InputError(name, frame.loc[bad, s.SOURCE_ROW], column,
+                             f"{frame.loc[bad, column].iloc[0]!r} is not an ISO date (YYYY-MM-DD)")
+        frame[column] = iso
+    return frame.drop(columns=[s.SOURCE_ROW]).reset_index(drop=True)
+
+
+def _has_column(patients: object, column: str) -> bool:
+    if isinstance(patients, pd.DataFrame):
+        return column in patients.columns
+    if hasattr(patients, "columns"):
+        return column in patients.columns  # polars
+    return column in t.read_table(patients).frame.columns
+
+
+def _merge_patients(derived: pd.DataFrame | None, given: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The user's patient table wins over values derived from the data (SDTM treatment start)."""
+    if derived is None or given is None:
+        return given if derived is None else derived
+    extra = [c for c in derived.columns if c == s.PATIENT or c not in given.columns]
+    merged = given.merge(derived[extra], on=s.PATIENT, how="outer")
+    if TREATMENT_START in derived.columns and TREATMENT_START in given.columns:
+        fallback = merged[s.PATIENT].map(derived.set_index(s.PATIENT)[TREATMENT_START])
+        merged[TREATMENT_START] = merged[TREATMENT_START].fillna("").where(
+            merged[TREATMENT_START].fillna("") != "", fallback.fillna(""))
+    return merged
+
+
+def _patient_columns(frame: pd.DataFrame, patients: pd.DataFrame | None, name: str) -> pd.DataFrame:
+    """Per-patient extra columns of the lesion table join the patient table; warn about unused ones."""
+    extras = [c for c in frame.columns if c not in _KNOWN_INPUT and c != s.PATIENT]
+    counts = frame.groupby(s.PATIENT, sort=True)[extras].nunique() if extras else pd.DataFrame()
+    constant = [c for c in extras if len(counts) and (counts[c] <= 1).all()]
+    unused = [c for c in extras if c not in constant]
+    if unused:
+        warnings.warn(v.UnusedColumnWarning(
+            f"{name}: column(s) {', '.join(unused)} are not used (not contract columns and not constant "
+            "per patient)"), stacklevel=3)
+    table = frame.groupby(s.PATIENT, sort=True)[constant].first().reset_index() if constant else (
+        pd.DataFrame({s.PATIENT: sorted(pd.unique(frame[s.PATIENT]))}))
+    if patients is None:
+        return table
+    keep = [c for c in table.columns if c == s.PATIENT or c not in patients.columns]
+    return patients.merge(table[keep], on=s.PATIENT, how="outer").sort_values(s.PATIENT, kind="stable") \
+        .reset_index(drop=True)
+
+
+def _finish(lesions: pd.DataFrame) -> pd.DataFrame:
+    """Contract column order, dtypes and sort order (briefs/contract.md)."""
+    table = lesions.drop(columns=[c for c in _INTERNAL if c in lesions.columns])
+    table = table.sort_values(list(t.SORT_KEY), kind="stable").reset_index(drop=True)
+    table = table[list(t.LESION_COLUMNS)]
+    for column in (s.PATIENT, s.READER, s.DATE, s.LESION, s.ROLE, s.ORGAN, s.STATUS, s.CLINICAL_STATUS,
+                   s.MODALITY, "note"):
+        table[column] = table[column].astype(object)
+    for column in t.BOOL_COLUMNS:
+        table[column] = table[column].astype(bool)
+    for column in t.FLOAT_COLUMNS:
+        table[column] = table[column].astype(np.float64)
+    table[s.DAY] = table[s.DAY].astype(np.int64)
+    table[s.SOURCE_ROW] = table[s.SOURCE_ROW].astype(np.int64)
+    return table
+
+
+def _excluded(outcome: v.Outcome) -> pd.DataFrame:
+    table = pd.DataFrame(outcome.excluded, columns=list(EXCLUDED_COLUMNS))
+    table[s.SOURCE_ROW] = table[s.SOURCE_ROW].astype(np.int64)
+    return table.sort_values(s.SOURCE_ROW, kind="stable").reset_index(drop=True)

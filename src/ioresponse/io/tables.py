@@ -1,0 +1,305 @@
+"""Reading user tables (CSV, Parquet, Excel, pandas or polars) into the lesion-table contract.
+
+Column contract: DESIGN.md "The tables" and spec/anatomic.md 0.1 (input table), 0.3 (status values),
+1.9 (RECIST 1.1 input columns); the validated table is described in briefs/contract.md and
+:class:`ioresponse.criteria.Study`. Everything is read as text first, so that a bad cell can be named
+with its row and column (STYLE.md 5) instead of being coerced silently by a reader.
+
+Rules stated here:
+
+- ``source_row`` is the 1-based row of the user's file with the header as row 1 (first data row = 2);
+  an in-memory table is numbered as if it were written to CSV.
+- Partial ISO dates are imputed to the middle of the missing period (``YYYY-MM`` -> day 15,
+  ``YYYY`` -> 1 July; the usual "mid-point" convention of CDISC ADaM date imputation) and the row
+  carries a ``note`` saying so; the assessment is never dropped.
+- Sum-only tables (``target_sum_mm``) become pseudo-lesions (briefs/contract.md): ``target_sum``
+  (role target), ``new_lesions`` and ``non_target`` (each only when its column exists). Text values
+  ``NOT EVALUABLE`` and ``TOO SMALL TO MEASURE`` are the RECIST 1.1 statuses ``not_evaluable`` and
+  ``too_small`` (spec/anatomic.md 0.3, 0.4); an empty cell is ``not_evaluable`` with the note
+  "empty value"; 0 mm is ``absent``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ioresponse import schema as s
+from ioresponse.schema import InputError
+
+IN_MEMORY = "<table>"
+FIRST_DATA_ROW = 2  # header = row 1 (schema.SOURCE_ROW)
+
+# The validated lesion table, in order (briefs/contract.md).
+LESION_COLUMNS = (
+    s.PATIENT, s.READER, "accepted", s.DAY, s.DATE, s.LESION, s.ROLE, s.ORGAN, s.LYMPH_NODE,
+    s.LONG_AXIS, s.SHORT_AXIS, s.PERPENDICULAR, s.STATUS, s.EQUIVOCAL, s.CLINICAL_STATUS,
+    s.SLICE_THICKNESS, s.MODALITY, "note", s.SOURCE_ROW,
+)
+FLOAT_COLUMNS = (s.LONG_AXIS, s.SHORT_AXIS, s.PERPENDICULAR, s.SLICE_THICKNESS)
+BOOL_COLUMNS = ("accepted", s.LYMPH_NODE, s.EQUIVOCAL)
+SORT_KEY = (s.PATIENT, s.READER, s.DAY, s.LESION, s.SOURCE_ROW)
+
+# Optional inputs the contract fills when absent (spec/anatomic.md 0.1 "when absent").
+DEFAULT_MODALITY = "ct"  # spec/anatomic.md 0.1: modality absent -> ct
+MODALITIES = ("ct", "mri", "xray", "clinical", "pet")  # spec/anatomic.md 0.1
+CLINICAL_STATUSES = ("stable", "deteriorating", "")  # spec/anatomic.md 0.1
+VISIT = "visit"
+"""Optional visit label or number; numbered visits are checked against the day order."""
+VISIT_NUMBER = "visit_number"
+USER_SOURCE_ROW = "source_row (input)"
+"""A ``source_row`` column of the user's own is kept under this name (ours is the file row)."""
+
+# Pseudo-lesions of sum-only tables (briefs/contract.md).
+TARGET_SUM_LESION = "target_sum"
+NEW_LESIONS_LESION = "new_lesions"
+NON_TARGET_LESION = "non_target"
+SUM_ORGAN = "all targets"
+SUM_TEXT_STATUS = {
+    "NOT EVALUABLE": s.Status.NOT_EVALUABLE,  # spec/anatomic.md 0.3
+    "NE": s.Status.NOT_EVALUABLE,
+    "TOO SMALL TO MEASURE": s.Status.TOO_SMALL,  # RECIST 1.1 sec. 4.3.2, spec/anatomic.md 0.4
+}
+EMPTY_VALUE_NOTE = "empty value"
+
+# Partial-date imputation: middle of the missing period (CDISC ADaM mid-point convention).
+MID_MONTH_DAY = "15"
+MID_YEAR_MONTH_DAY = "07-01"
+
+_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T ].*)?$")
+_TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0"})
+_FALSE = frozenset({"false", "f", "no", "n", "0", "0.0", ""})
+
+
+@dataclass
+class RawTable:
+    """A user table as text, columns renamed to the contract, with the file row of every row.
+
+    frame : every cell as ``str`` ("" when empty); column ``source_row`` (int) holds the file row.
+    source : file name used in messages.
+    """
+
+    frame: pd.DataFrame
+    source: str
+
+
+def source_name(data: object, source: str | None) -> str:
+    """The name messages use for ``data``: ``source`` if given, the file name, or ``<table>``."""
+    if source:
+        return source
+    if isinstance(data, str | Path):
+        return Path(data).name
+    return IN_MEMORY
+
+
+def read_table(data: object, *, column_map: dict[str, str] | None = None,
+               source: str | None = None) -> RawTable:
+    """Read a CSV / Parquet / Excel file or a pandas / polars DataFrame as text.
+
+    Parameters
+    ----------
+    data : path or DataFrame
+    column_map : renames user columns to contract names, e.g. ``{"patient": "patient_id"}``.
+    source : name used in error messages (default: the file name).
+
+    Raises
+    ------
+    InputError
+        Unknown file type, unreadable file, or a mapped column that does not exist.
+    """
+    name = source_name(data, source)
+    frame = _read_frame(data, name)
+    frame = as_text(frame)
+    frame = _rename(frame, column_map or {}, name)
+    if s.SOURCE_ROW in frame.columns:
+        frame = frame.rename(columns={s.SOURCE_ROW: USER_SOURCE_ROW})
+    frame[s.SOURCE_ROW] = np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame), dtype=np.int64)
+    return RawTable(frame.reset_index(drop=True), name)
+
+
+def _read_frame(data: object, name: str) -> pd.DataFrame:
+    if isinstance(data, pd.DataFrame):
+        return data
+    if type(data).__module__.startswith("polars"):
+        return data.to_pandas()  # type: ignore[attr-defined]
+    if not isinstance(data, str | Path):
+        raise InputError(name, [], None, f"cannot read a {type(data).__name__}; give a file path or a "
+                                          "pandas / polars DataFrame")
+    path = Path(data)
+    if not path.exists():
+        raise InputError(name, [], None, f"file not found: {path}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".txt"):
+            return pd.read_csv(path, dtype=str, keep_default_na=False)
+        if suffix == ".tsv":
+            return pd.read_csv(path, dtype=str, keep_default_na=False, sep="\t")
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            return pd.read_excel(path, dtype=object)
+        if suffix == ".xpt":
+            return pd.read_sas(path, format="xport", encoding="utf-8")
+    except (ValueError, OSError, UnicodeDecodeError, ImportError) as error:
+        raise InputError(name, [], None, f"could not be read as a {suffix} table: {error}") from None
+    raise InputError(name, [], None, f"unknown file type {suffix!r}; expected .csv, .parquet, .xlsx "
+                                      "or an SDTM folder")
+
+
+def as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every column as ``str``; empty / NaN / None -> ""; dates -> ISO; integral floats without ".0"."""
+    return pd.DataFrame({str(col): _column_text(frame[col]) for col in frame.columns}, index=frame.index)
+
+
+def _column_text(column: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return column.dt.strftime("%Y-%m-%d").fillna("")
+    if pd.api.types.is_bool_dtype(column):
+        return column.map({True: "true", False: "false"}).fillna("")
+    return column.map(_cell_text).astype(object)
+
+
+def _cell_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating):
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return str(value).strip()
+
+
+def _rename(frame: pd.DataFrame, column_map: dict[str, str], name: str) -> pd.DataFrame:
+    unknown = [col for col in column_map if col not in frame.columns]
+    if unknown:
+        raise InputError(name, [], unknown[0], f"column_map names column(s) {', '.join(map(repr, unknown))} "
+                                               f"that the table does not have; it has: "
+                                               f"{', '.join(map(str, frame.columns))}")
+    return frame.rename(columns=column_map)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing text columns (the checks in io.validate name the cells these cannot parse)
+
+
+def parse_float(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers from text: (values with NaN for empty, mask of non-empty cells that are not numbers)."""
+    values = pd.to_numeric(text.where(text != ""), errors="coerce").to_numpy(dtype=np.float64)
+    bad = (text != "").to_numpy() & ~np.isfinite(values)
+    return values, bad
+
+
+def parse_bool(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Booleans from text (true/false, yes/no, y/n, 1/0; empty -> False): (values, mask of bad cells)."""
+    lowered = text.str.lower()
+    return lowered.isin(_TRUE).to_numpy(), ~(lowered.isin(_TRUE) | lowered.isin(_FALSE)).to_numpy()
+
+
+def normalise_label(text: pd.Series) -> pd.Series:
+    """Lower case with "-" and spaces as "_" ("NON-TARGET" -> "non_target", "Too small" -> "too_small")."""
+    return text.str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+
+
+def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
+    """ISO dates from text, partial dates imputed to the middle of the missing period.
+
+    Returns
+    -------
+    iso : "YYYY-MM-DD" or "" (empty or unparsable)
+    note : "date 2014-01 partial: imputed 2014-01-15" for imputed dates, else ""
+    bad : mask of non-empty cells that are not ISO dates
+    """
+    parts = text.str.extract(_ISO_DATE)
+    year, month, day = parts[0].fillna(""), parts[1].fillna(""), parts[2].fillna("")
+    partial_month = (year != "") & (month != "") & (day == "")
+    partial_year = (year != "") & (month == "")
+    iso = (year + "-" + month + "-" + day).where((day != ""), "")
+    iso = iso.mask(partial_month, year + "-" + month + "-" + MID_MONTH_DAY)
+    iso = iso.mask(partial_year, year + "-" + MID_YEAR_MONTH_DAY)
+    valid = pd.to_datetime(iso.where(iso != ""), format="%Y-%m-%d", errors="coerce").notna()
+    bad = ((text != "") & ~valid).to_numpy()
+    iso = iso.where(valid, "")
+    imputed = (partial_month | partial_year) & valid
+    note = ("date " + text.str.slice(0, 7) + " partial: imputed " + iso).where(imputed, "")
+    note = note.mask(partial_year & valid, "date " + year + " partial: imputed " + iso)
+    return iso, note, bad
+
+
+def days_between(iso: pd.Series, start_iso: pd.Series) -> np.ndarray:
+    """Whole days from ``start_iso`` to ``iso`` (NaN where either is empty)."""
+    end = pd.to_datetime(iso.where(iso != ""), format="%Y-%m-%d", errors="coerce")
+    start = pd.to_datetime(start_iso.where(start_iso != ""), format="%Y-%m-%d", errors="coerce")
+    return ((end - start).dt.days).to_numpy(dtype=np.float64)
+
+
+def join_notes(*notes: pd.Series) -> pd.Series:
+    """Join non-empty notes with "; "."""
+    joined = notes[0]
+    for note in notes[1:]:
+        both = (joined != "") & (note != "")
+        joined = (joined + np.where(both, "; ", "") + note).astype(object)
+    return joined
+
+
+# ---------------------------------------------------------------------------------------------
+# Sum-only tables -> pseudo-lesions (briefs/contract.md)
+
+
+def sum_value_status(text: pd.Series) -> tuple[np.ndarray, pd.Series, pd.Series]:
+    """Value, status and note of a ``target_sum_mm`` cell (unknown text is reported by io.validate)."""
+    values, _ = parse_float(text)
+    upper = text.str.strip().str.upper()
+    status = pd.Series(s.Status.PRESENT.value, index=text.index, dtype=object)
+    status = status.mask(values == 0, s.Status.ABSENT.value)
+    for label, mapped in SUM_TEXT_STATUS.items():
+        status = status.mask(upper == label, mapped.value)
+    status = status.mask(text == "", s.Status.NOT_EVALUABLE.value)
+    note = pd.Series("", index=text.index, dtype=object).mask(text == "", EMPTY_VALUE_NOTE)
+    return values, status, note
+
+
+def expand_sums(frame: pd.DataFrame) -> pd.DataFrame:
+    """Pseudo-lesion rows of a text sum table (checked values), contract column names, text cells."""
+    values, status, note = sum_value_status(frame[s.TARGET_SUM])
+    target = frame.assign(**{
+        s.LESION: TARGET_SUM_LESION, s.ROLE: s.Role.TARGET.value, s.ORGAN: SUM_ORGAN,
+        s.LYMPH_NODE: "false", s.LONG_AXIS: [_number_text(v) for v in values], s.STATUS: status,
+        "note": join_notes(frame["note"], note) if "note" in frame else note,
+    })
+    parts = [target]
+    if s.NEW_LESIONS in frame.columns:
+        present, _ = parse_bool(frame[s.NEW_LESIONS])
+        parts.append(frame.assign(**{
+            s.LESION: NEW_LESIONS_LESION, s.ROLE: s.Role.NEW.value, s.ORGAN: "", s.LYMPH_NODE: "false",
+            s.LONG_AXIS: "", s.STATUS: np.where(present, s.Status.PRESENT.value, s.Status.ABSENT.value),
+        }))
+    if s.NON_TARGET in frame.columns:
+        parts.append(frame.assign(**{
+            s.LESION: NON_TARGET_LESION, s.ROLE: s.Role.NON_TARGET.value, s.ORGAN: "",
+            s.LYMPH_NODE: "false", s.LONG_AXIS: "", s.STATUS: frame[s.NON_TARGET],
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _number_text(value: float) -> str:
+    return "" if not np.isfinite(value) else repr(float(value))
+
+
+def missing_components(frame: pd.DataFrame) -> frozenset[str]:
+    """Components a sum-only table does not carry (Study.missing_components)."""
+    absent = set()
+    if s.NEW_LESIONS not in frame.columns:
+        absent.add("new")
+    if s.NON_TARGET not in frame.columns:
+        absent.add("non_target")
+    return frozenset(absent)

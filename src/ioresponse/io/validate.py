@@ -1,0 +1,572 @@
+"""Validation of lesion tables before any assessment: one small check per rule, one function decides.
+
+Every check returns :class:`Finding` objects (offending rows + a located message, STYLE.md 5);
+:func:`settle` alone decides whether a finding raises, is collected (``ioresponse validate``), warns, or
+excludes its rows (``on_invalid="exclude"``), so that every input row is either used or reported.
+
+Rules and their sources:
+
+- Required columns and allowed values: spec/anatomic.md 0.1 (input table), 0.3 (status by role),
+  1.9 (RECIST 1.1 input columns).
+- Baseline = the latest assessment with day <= 0; none is an error "missing baseline"; ``role = new``
+  at baseline is an error; a lesion first seen at a follow-up must be ``new`` (spec/anatomic.md 0.2).
+  Assessments before baseline are kept: the criterion reports them as "ignored: pre-baseline"
+  (spec/anatomic.md 0.2) and pattern screens may read them, so they are not a validation problem.
+- A target with status ``unequivocal_progression`` is an error (spec/anatomic.md 0.3); a present target
+  without its measurement is an error naming the column (spec/anatomic.md 0.4).
+- Duplicates and split lesions (spec/anatomic.md 0.4): rows with the same (patient, reader, day,
+  lesion_id) are *fragments* of a split lesion when they differ; rows identical in every contract
+  column are duplicates (an error; with ``on_invalid="exclude"`` the first is kept and the others are
+  reported as "identical duplicate of row N"). Fragments are allowed for target and new lesions only
+  and must agree on role, organ and lymph_node; a non-target lesion is one row per assessment.
+  In sum-only tables there are no fragments: two differing rows for one assessment conflict and
+  both are excluded (the assessment becomes missing). Note: two fragments with identical values are
+  indistinguishable from a duplicated row and are reported as such.
+- Per-assessment columns (clinical_status, slice_thickness_mm, modality) must agree within an
+  assessment (spec/anatomic.md 0.1).
+- Dates out of order: when the user gives both ``date`` and ``day``, ``date - day`` must be the same
+  for every row of a patient; when visits are numbered, a later scheduled visit may not lie on an
+  earlier day (unscheduled visits are numbered by the sponsor and are not checked).
+- Plausibility (``validation="raise" | "warn"``, STYLE.md 6): sizes that look like centimetres
+  (every size below 10 and some with decimals).
+- Target counts above RECIST 1.1 sec. 4.2 (5 in total, 2 per organ, all lymph nodes one organ):
+  a warning here; the criterion applies its own ``on_baseline_violation`` rule (spec/anatomic.md 1.3,
+  1.11 A1).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ioresponse import schema as s
+from ioresponse.io import tables as t
+from ioresponse.schema import InputError, IoresponseWarning
+
+FindingKind = Literal["error", "plausibility", "warning"]
+OnInvalid = Literal["raise", "exclude"]
+
+# RECIST 1.1 sec. 4.2 (Eisenhauer et al., Eur J Cancer 2009;45:228-247, doi:10.1016/j.ejca.2008.10.026)
+MAX_TARGETS = 5  # RECIST 1.1 sec. 4.2: at most 5 target lesions in total
+MAX_TARGETS_PER_ORGAN = 2  # RECIST 1.1 sec. 4.2: at most 2 per organ
+LYMPH_NODE_ORGAN = "lymph node"  # spec/anatomic.md 0.1: all nodes count as one organ
+CM_LOOKING_MAX_MM = 10.0  # STYLE.md 5: every size below 10 with decimals looks like centimetres
+PER_ASSESSMENT_COLUMNS = (s.CLINICAL_STATUS, s.SLICE_THICKNESS, s.MODALITY)  # spec/anatomic.md 0.1
+LESION_REQUIRED = (s.PATIENT, s.LESION, s.ROLE, s.ORGAN, s.LYMPH_NODE, s.STATUS)  # spec 1.9
+SUM_REQUIRED = (s.PATIENT, s.TARGET_SUM)  # briefs/contract.md (sum-only tables)
+FRAGMENT_ROLES = (s.Role.TARGET.value, s.Role.NEW.value)  # spec/anatomic.md 0.4 split lesions
+PATIENT_LEVEL_COLUMNS = (
+    "treatment_start", "treatment_end", "randomized", "tumor_type", "arm", "study", "study_arm",
+    "sex", "weight_kg", "height_cm", "os_days", "os_event",
+)
+"""Columns that describe the patient (DESIGN.md patient table): they must not vary within a patient."""
+UNSCHEDULED = "UNSCHED"
+
+
+class ImplausibleValueWarning(IoresponseWarning):
+    """A plausibility check failed and ``validation="warn"`` kept the value as given."""
+
+
+class TargetCountWarning(IoresponseWarning):
+    """More target lesions than RECIST 1.1 sec. 4.2 allows (the criterion decides what to do)."""
+
+
+class UnusedColumnWarning(IoresponseWarning):
+    """Input columns that are neither contract columns nor constant per patient (not used)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: its located error, its kind, and the rows to exclude with ``on_invalid="exclude"``.
+
+    exclude_rows : source rows to drop (default: ``error.rows``); patient-level findings list every
+        row of the patient.
+    """
+
+    error: InputError
+    kind: FindingKind = "error"
+    exclude_rows: tuple[int, ...] | None = None
+
+    def rows_to_exclude(self) -> tuple[int, ...]:
+        return tuple(self.error.rows) if self.exclude_rows is None else self.exclude_rows
+
+
+@dataclass
+class Outcome:
+    """What :func:`settle` did: excluded rows (records) and errors collected for ``validate_only``."""
+
+    excluded: list[dict] = field(default_factory=list)
+    collected: list[InputError] | None = None
+
+
+Check = Callable[[pd.DataFrame, str], list[Finding]]
+
+
+def settle(findings: Iterable[Finding], frame: pd.DataFrame, outcome: Outcome, *, patient_of: dict[int, str],
+           on_invalid: OnInvalid, validation: s.Validation) -> pd.DataFrame:
+    """Raise, collect, warn or exclude, and return ``frame`` without the excluded rows.
+
+    Errors raise with ``on_invalid="raise"`` (the first one found) unless ``outcome.collected`` is a
+    list (``validate_only``), in which case they are collected and their rows excluded so the later
+    checks still run. Plausibility findings are errors with ``validation="raise"`` and warnings with
+    ``"warn"``; warnings never remove a row.
+    """
+    drop: set[int] = set()
+    for finding in findings:
+        if finding.kind == "warning" or (finding.kind == "plausibility" and validation == "warn"):
+            category = ImplausibleValueWarning if finding.kind == "plausibility" else TargetCountWarning
+            warnings.warn(category(finding.error.located()), stacklevel=4)
+            continue
+        if outcome.collected is not None:
+            outcome.collected.append(finding.error)
+        elif on_invalid == "raise":
+            raise finding.error
+        rows = [r for r in finding.rows_to_exclude() if r not in drop]
+        drop.update(rows)
+        outcome.excluded.extend(
+            {s.SOURCE_ROW: r, s.PATIENT: patient_of.get(r, ""), "column": finding.error.column or "",
+             "reason": finding.error.message} for r in rows
+        )
+    if not drop:
+        return frame
+    return frame.loc[~frame[s.SOURCE_ROW].isin(drop)].reset_index(drop=True)
+
+
+def _error(source: str, rows: Iterable[int], column: str | None, message: str,
+           kind: FindingKind = "error", exclude_rows: Iterable[int] | None = None) -> Finding:
+    excluded = None if exclude_rows is None else tuple(int(r) for r in exclude_rows)
+    return Finding(InputError(source, list(rows), column, message), kind, excluded)
+
+
+def _rows(frame: pd.DataFrame, mask: np.ndarray | pd.Series) -> list[int]:
+    return frame.loc[np.asarray(mask, dtype=bool), s.SOURCE_ROW].astype(int).tolist()
+
+
+def _allowed(values: Iterable[str]) -> str:
+    return ", ".join(f'"{v}"' for v in values)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks on the text table (before typing)
+
+
+def check_required_columns(frame: pd.DataFrame, source: str, required: tuple[str, ...]) -> list[Finding]:
+    """Missing required columns, named (spec/anatomic.md 0.1, 1.9); ``date`` or ``day`` is required."""
+    missing = [col for col in required if col not in frame.columns]
+    if s.DATE not in frame.columns and s.DAY not in frame.columns:
+        missing.append("date or day")
+    if not missing:
+        return []
+    have = ", ".join(c for c in frame.columns if c != s.SOURCE_ROW)
+    return [_error(source, [], missing[0], f"missing required column(s): {', '.join(missing)} "
+                                          f"(spec/anatomic.md 0.1); the table has: {have}. "
+                                          "Rename columns with column_map if they exist under another name.")]
+
+
+def check_labels(frame: pd.DataFrame, source: str, column: str, allowed: tuple[str, ...],
+                 rows_mask: np.ndarray | None = None) -> list[Finding]:
+    """Values of ``column`` outside ``allowed`` (lower case, "-"/" " -> "_"), one finding per value."""
+    if column not in frame.columns:
+        return []
+    labels = t.normalise_label(frame[column])
+    bad = ~labels.isin(allowed).to_numpy()
+    if rows_mask is not None:
+        bad &= rows_mask
+    findings = []
+    for value in pd.unique(frame.loc[bad, column]):
+        shown = f'"{value}"' if value else "empty"
+        findings.append(_error(source, _rows(frame, bad & (frame[column] == value).to_numpy()), column,
+                               f"{shown} is not an allowed value; allowed: "
+                               f"{_allowed(v for v in allowed if v)} "
+                               "(spec/anatomic.md 0.1, 0.3)"))
+    return findings
+
+
+def check_roles(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Unknown ``role`` values (spec/anatomic.md 0.1)."""
+    return check_labels(frame, source, s.ROLE, tuple(r.value for r in s.Role))
+
+
+def check_statuses(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Unknown ``status`` values (spec/anatomic.md 0.3)."""
+    return check_labels(frame, source, s.STATUS, tuple(v.value for v in s.Status))
+
+
+def check_sum_non_target(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Unknown ``non_target`` status values of a sum-only table (spec/anatomic.md 0.3)."""
+    return check_labels(frame, source, s.NON_TARGET, tuple(v.value for v in s.Status))
+
+
+def check_option_values(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """``modality`` and ``clinical_status`` vocabularies (spec/anatomic.md 0.1)."""
+    return (check_labels(frame, source, s.MODALITY, (*t.MODALITIES, ""))
+            + check_labels(frame, source, s.CLINICAL_STATUS, t.CLINICAL_STATUSES))
+
+
+def check_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Non-numeric or negative sizes in the mm columns."""
+    findings = []
+    for column in t.FLOAT_COLUMNS:
+        if column not in frame.columns:
+            continue
+        values, bad = t.parse_float(frame[column])
+        if bad.any():
+            findings.append(_error(source, _rows(frame, bad), column,
+                                   f"{frame.loc[bad, column].iloc[0]!r} is not a number; sizes are numbers "
+                                   "in mm (leave the cell empty when there is no measurement)"))
+        negative = values < 0
+        if negative.any():
+            findings.append(_error(source, _rows(frame, negative), column,
+                                   f"{values[negative][0]:g} is negative; sizes are >= 0 mm"))
+    return findings
+
+
+def check_booleans(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """``lymph_node``, ``equivocal``, ``accepted``, ``new_lesions`` must be booleans."""
+    findings = []
+    for column in (*t.BOOL_COLUMNS, s.NEW_LESIONS):
+        if column not in frame.columns:
+            continue
+        _, bad = t.parse_bool(frame[column])
+        if bad.any():
+            findings.append(_error(source, _rows(frame, bad), column,
+                                   f"{frame.loc[bad, column].iloc[0]!r} is not a boolean; expected "
+                                   "true/false (also yes/no, y/n, 1/0)"))
+    return findings
+
+
+def check_time(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Unparsable dates, non-integer days, and rows with neither (spec/anatomic.md 0.1)."""
+    findings = []
+    has_time = np.zeros(len(frame), dtype=bool)
+    if s.DAY in frame.columns:
+        values, bad = t.parse_float(frame[s.DAY])
+        bad |= np.isfinite(values) & (np.mod(np.nan_to_num(values), 1) != 0)
+        if bad.any():
+            findings.append(_error(source, _rows(frame, bad), s.DAY,
+                                   f"{frame.loc[bad, s.DAY].iloc[0]!r} is not a whole number of days since "
+                                   "treatment start"))
+        has_time |= np.isfinite(values) & ~bad
+    if s.DATE in frame.columns:
+        iso, _, bad = t.parse_dates(frame[s.DATE])
+        if bad.any():
+            findings.append(_error(source, _rows(frame, bad), s.DATE,
+                                   f"{frame.loc[bad, s.DATE].iloc[0]!r} is not an ISO date (YYYY-MM-DD; "
+                                   "partial YYYY-MM is imputed)"))
+        has_time |= (iso != "").to_numpy() | bad
+    if s.DAY in frame.columns:
+        has_time |= t.parse_float(frame[s.DAY])[1]
+    if not has_time.all():
+        column = s.DAY if s.DAY in frame.columns else s.DATE
+        findings.append(_error(source, _rows(frame, ~has_time), column,
+                               "no day and no date: the assessment cannot be placed in time; give `day` "
+                               "(days since treatment start) or an ISO `date`"))
+    return findings
+
+
+def check_sum_values(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """``target_sum_mm`` cells: a number >= 0, empty, or one of the RECIST texts (spec/anatomic.md 0.3)."""
+    text = frame[s.TARGET_SUM]
+    values, bad = t.parse_float(text)
+    bad &= ~text.str.strip().str.upper().isin(list(t.SUM_TEXT_STATUS)).to_numpy()
+    findings = []
+    for value in pd.unique(text[bad]):
+        findings.append(_error(source, _rows(frame, bad & (text == value).to_numpy()), s.TARGET_SUM,
+                               f"{value!r} is neither a sum in mm nor an allowed text; allowed texts: "
+                               f"{_allowed(t.SUM_TEXT_STATUS)} (or an empty cell: not evaluable)"))
+    negative = values < 0
+    if negative.any():
+        findings.append(_error(source, _rows(frame, negative), s.TARGET_SUM,
+                               f"{values[negative][0]:g} is negative; a sum of diameters is >= 0 mm"))
+    return findings
+
+
+def check_patient_columns(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Patient-level columns (arm, study, treatment_start, ...) must be constant within a patient.
+
+    A patient id that spans two studies usually means ids repeat across studies: use
+    ``patient_key=("study", "patient_id")``.
+    """
+    findings = []
+    for column in (c for c in PATIENT_LEVEL_COLUMNS if c in frame.columns):
+        counts = frame.groupby(s.PATIENT, sort=False)[column].nunique()
+        for patient in counts.index[counts > 1]:
+            mask = (frame[s.PATIENT] == patient).to_numpy()
+            values = ", ".join(sorted(pd.unique(frame.loc[mask, column])))
+            findings.append(_error(source, _rows(frame, mask), column,
+                                   f"patient {patient} has several values of the patient-level column "
+                                   f"{column} ({values}); if patient ids repeat across studies, make them "
+                                   "unique (patient_key=(\"study\", \"patient_id\"))"))
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks on the typed table (contract columns, one row per lesion (fragment) per assessment)
+
+ASSESSMENT = [s.PATIENT, s.READER, s.DAY]
+LESION_KEY = [s.PATIENT, s.READER, s.DAY, s.LESION]
+_COMPARED = [c for c in t.LESION_COLUMNS if c not in (s.SOURCE_ROW, "note")]
+
+
+def _who(patient: str, reader: str) -> str:
+    return f"patient {patient}" + (f" (reader {reader})" if reader else "")
+
+
+def _when(day: int, date: str) -> str:
+    return f"on {date} (day {day})" if date else f"on day {day}"
+
+
+def check_duplicates(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Rows identical in every contract column at one assessment: keep the first, report the others."""
+    repeated = frame.duplicated(_COMPARED, keep=False).to_numpy()
+    if not repeated.any():
+        return []
+    findings = []
+    groups = frame.loc[repeated].groupby(_COMPARED, sort=False, dropna=False)[s.SOURCE_ROW]
+    for _, rows in groups:
+        first, *others = sorted(rows.astype(int))
+        findings.append(_error(source, others, s.LESION, f"identical duplicate of row {first}; keep one row "
+                                                         "per lesion per assessment"))
+    return findings
+
+
+def check_fragments(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Same lesion twice at one assessment: fragments of a split target/new lesion, else an error."""
+    repeated = frame.duplicated(LESION_KEY, keep=False).to_numpy()
+    if not repeated.any():
+        return []
+    findings = []
+    for (patient, reader, day, lesion), group in frame.loc[repeated].groupby(LESION_KEY, sort=False):
+        consistent = group[[s.ROLE, s.ORGAN, s.LYMPH_NODE]].nunique().max() == 1
+        if consistent and group[s.ROLE].iloc[0] in FRAGMENT_ROLES:
+            continue
+        why = ("rows disagree on role, organ or lymph_node" if not consistent
+               else "a non-target lesion is assessed as a whole, one row per assessment")
+        findings.append(_error(source, group[s.SOURCE_ROW], s.LESION,
+                               f"lesion {lesion} appears {len(group)} times for {_who(patient, reader)} "
+                               f"{_when(day, group[s.DATE].iloc[0])}: {why}; rows with one lesion_id are "
+                               "fragments of a split target or new lesion only (RECIST 1.1 sec. 4.3.2, "
+                               "spec/anatomic.md 0.4)"))
+    return findings
+
+
+def check_sum_duplicates(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Sum-only tables: several input rows for one assessment (there are no fragments of a sum).
+
+    Rows with the same values are identical duplicates (the first is kept); rows with different
+    values conflict and are all excluded, so the assessment is missing.
+    """
+    per_row = frame.assign(_value=frame[_COMPARED].astype(str).agg("|".join, axis=1))
+    per_row = per_row.groupby(s.SOURCE_ROW, sort=True).agg(
+        patient=(s.PATIENT, "first"), reader=(s.READER, "first"), day=(s.DAY, "first"),
+        date=(s.DATE, "first"), value=("_value", lambda values: "||".join(sorted(values))))
+    repeated = per_row.duplicated(["patient", "reader", "day"], keep=False)
+    findings = []
+    for (patient, reader, day), group in per_row[repeated].groupby(["patient", "reader", "day"], sort=False):
+        rows = sorted(int(r) for r in group.index)
+        if group["value"].nunique() == 1:
+            findings.append(_error(source, rows[1:], s.TARGET_SUM,
+                                   f"identical duplicate of row {rows[0]}; keep one row per assessment"))
+            continue
+        sums = frame[frame[s.SOURCE_ROW].isin(rows) & (frame[s.LESION] == t.TARGET_SUM_LESION)]
+        values = ", ".join(_value_text(r) for r in sums.itertuples())
+        findings.append(_error(source, rows, s.TARGET_SUM,
+                               f"conflicting duplicate: rows {', '.join(map(str, rows))} give different "
+                               f"values ({values}) for {_who(patient, reader)} "
+                               f"{_when(day, group['date'].iloc[0])}; all are excluded and the assessment "
+                               "is missing"))
+    return findings
+
+
+def _value_text(row: object) -> str:
+    value = getattr(row, s.LONG_AXIS)
+    return f"{value:g} mm" if np.isfinite(value) else getattr(row, s.STATUS)
+
+
+def check_per_assessment_columns(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """clinical_status, slice_thickness_mm and modality agree within an assessment (spec 0.1)."""
+    findings = []
+    grouped = frame.groupby(ASSESSMENT, sort=False)
+    for column in PER_ASSESSMENT_COLUMNS:
+        counts = grouped[column].nunique(dropna=False)
+        for patient, reader, day in counts.index[counts > 1]:
+            mask = ((frame[s.PATIENT] == patient) & (frame[s.READER] == reader) & (frame[s.DAY] == day))
+            values = ", ".join(sorted(map(str, pd.unique(frame.loc[mask, column]))))
+            findings.append(_error(source, _rows(frame, mask), column,
+                                   f"rows of one assessment ({_who(patient, reader)} on day {day}) disagree "
+                                   f"({values}); a per-assessment column is repeated with the same value on "
+                                   "every row of the assessment (spec/anatomic.md 0.1)"))
+    return findings
+
+
+def check_date_day_agree(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """With both ``date`` and ``day`` given, ``date - day`` (the treatment start) is one date per patient."""
+    dated = (frame[s.DATE] != "") & (frame["_date_imputed"] == False)  # noqa: E712
+    if not dated.any():
+        return []
+    start = pd.to_datetime(frame.loc[dated, s.DATE]) - pd.to_timedelta(frame.loc[dated, s.DAY], unit="D")
+    counts = start.groupby(frame.loc[dated, s.PATIENT]).nunique()
+    findings = []
+    for patient in counts.index[counts > 1]:
+        mask = dated & (frame[s.PATIENT] == patient)
+        findings.append(_error(source, _rows(frame, mask), s.DATE,
+                               f"dates and days of patient {patient} disagree (date - day gives "
+                               f"{counts[patient]} different treatment starts); give one of them, or fix the "
+                               "dates that are out of order"))
+    return findings
+
+
+def check_visit_order(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """A later numbered (scheduled) visit may not lie on an earlier day than the visit before it."""
+    if t.VISIT_NUMBER not in frame.columns:
+        return []
+    label = frame[t.VISIT] if t.VISIT in frame.columns else pd.Series("", index=frame.index)
+    scheduled = frame[np.isfinite(frame[t.VISIT_NUMBER]) & ~label.str.upper().str.startswith(UNSCHEDULED)]
+    visits = scheduled.groupby([s.PATIENT, s.READER, t.VISIT_NUMBER], sort=True)[s.DAY].agg(["min", "max"])
+    visits = visits.reset_index()
+    previous_max = visits.groupby([s.PATIENT, s.READER])["max"].cummax().shift(1)
+    same_reader = (visits[[s.PATIENT, s.READER]] == visits[[s.PATIENT, s.READER]].shift(1)).all(axis=1)
+    wrong = same_reader & (visits["min"] < previous_max)
+    findings = []
+    for row in visits.loc[wrong].itertuples(index=False):
+        patient, reader, number = row[0], row[1], row[2]
+        mask = ((scheduled[s.PATIENT] == patient) & (scheduled[s.READER] == reader)
+                & (scheduled[t.VISIT_NUMBER] == number))
+        findings.append(_error(source, _rows(scheduled, mask), s.DATE,
+                               f"visit {number:g} of {_who(patient, reader)} is on day {row[3]}, before an "
+                               "earlier-numbered visit: dates out of order"))
+    return findings
+
+
+def _baseline_day(frame: pd.DataFrame) -> pd.Series:
+    """Baseline day per row (spec/anatomic.md 0.2: latest assessment with day <= 0; NaN when none)."""
+    day = frame[s.DAY].where(frame[s.DAY] <= 0)
+    return day.groupby([frame[s.PATIENT], frame[s.READER]]).transform("max")
+
+
+def check_baseline(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Every patient (and reader) needs an assessment with day <= 0 (spec/anatomic.md 0.2)."""
+    missing = _baseline_day(frame).isna().to_numpy()
+    findings = []
+    for (patient, reader), group in frame.loc[missing].groupby([s.PATIENT, s.READER], sort=False):
+        findings.append(_error(source, group[s.SOURCE_ROW], s.DAY,
+                               f"missing baseline: {_who(patient, reader)} has no assessment on or before "
+                               f"treatment start (day <= 0; first day given: {group[s.DAY].min()}) "
+                               "(spec/anatomic.md 0.2)"))
+    return findings
+
+
+def check_new_at_baseline(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """``role = new`` at baseline is an error (spec/anatomic.md 0.2)."""
+    bad = ((frame[s.DAY] == _baseline_day(frame)) & (frame[s.ROLE] == s.Role.NEW.value)).to_numpy()
+    if not bad.any():
+        return []
+    return [_error(source, _rows(frame, bad), s.ROLE,
+                   "role \"new\" at baseline: baseline lesions are target or non_target; new marks a lesion "
+                   "first seen after baseline (spec/anatomic.md 0.2)")]
+
+
+def check_roles_over_time(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """A lesion keeps its baseline role; a lesion first seen at a follow-up is ``new`` (spec 0.2)."""
+    baseline_day = _baseline_day(frame)
+    current = frame[frame[s.DAY] >= baseline_day]
+    at_baseline = current[current[s.DAY] == baseline_day.loc[current.index]]
+    baseline_role = at_baseline.drop_duplicates([s.PATIENT, s.READER, s.LESION]).set_index(
+        [s.PATIENT, s.READER, s.LESION])[s.ROLE]
+    keys = pd.MultiIndex.from_frame(current[[s.PATIENT, s.READER, s.LESION]])
+    expected = baseline_role.reindex(keys).to_numpy()
+    role = current[s.ROLE].to_numpy()
+    follow_up_only = pd.isna(expected)
+    findings = []
+    not_new = follow_up_only & (role != s.Role.NEW.value)
+    if not_new.any():
+        findings.append(_error(source, _rows(current, not_new), s.ROLE,
+                               "lesion first seen at a follow-up must have role \"new\" (target and "
+                               "non_target are fixed at baseline, spec/anatomic.md 0.2); e.g. lesion "
+                               f"{current.loc[not_new, s.LESION].iloc[0]} of patient "
+                               f"{current.loc[not_new, s.PATIENT].iloc[0]}"))
+    changed = ~follow_up_only & (role != expected)
+    for value in pd.unique(expected[changed]):
+        mask = changed & (expected == value)
+        sample = current.loc[mask].iloc[0]
+        findings.append(_error(source, _rows(current, mask), s.ROLE,
+                               f"lesion {sample[s.LESION]} of {_who(sample[s.PATIENT], sample[s.READER])} is "
+                               f"\"{sample[s.ROLE]}\" at a follow-up but was \"{value}\" at baseline; "
+                               "a lesion keeps its baseline role (a follow-up target must be a baseline "
+                               "target, spec/anatomic.md 0.1-0.2)"))
+    return findings
+
+
+def check_target_status(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """A target cannot be ``unequivocal_progression`` (spec/anatomic.md 0.3)."""
+    bad = ((frame[s.ROLE] == s.Role.TARGET.value)
+           & (frame[s.STATUS] == s.Status.UNEQUIVOCAL_PROGRESSION.value)).to_numpy()
+    if not bad.any():
+        return []
+    return [_error(source, _rows(frame, bad), s.STATUS,
+                   "status unequivocal_progression is not allowed for a target lesion: give the measurement "
+                   "of a target lesion (spec/anatomic.md 0.3)")]
+
+
+def check_target_measurement(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """A present target needs its measurement: short axis for nodes, long axis otherwise (spec 0.4)."""
+    target = (frame[s.ROLE] == s.Role.TARGET.value).to_numpy()
+    present = target & (frame[s.STATUS] == s.Status.PRESENT.value).to_numpy()
+    node = frame[s.LYMPH_NODE].to_numpy(dtype=bool)
+    findings = []
+    for column, rows in ((s.SHORT_AXIS, present & node), (s.LONG_AXIS, present & ~node)):
+        bad = rows & ~np.isfinite(frame[column].to_numpy())
+        if bad.any():
+            kind = "nodal" if column == s.SHORT_AXIS else "non-nodal"
+            findings.append(_error(source, _rows(frame, bad), column,
+                                   f"missing measurement: a present {kind} target needs {column} "
+                                   "(spec/anatomic.md 0.4); use status not_evaluable when it was not "
+                                   "measured"))
+    return findings
+
+
+def check_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Plausibility: every size below 10 and some with decimals looks like centimetres (STYLE.md 5)."""
+    sizes = frame[list(s.MEASUREMENT_COLUMNS)].to_numpy(dtype=np.float64)
+    given = np.isfinite(sizes) & (sizes > 0)
+    if not given.any():
+        return []
+    values = sizes[given]
+    if values.max() >= CM_LOOKING_MAX_MM or np.all(values == np.round(values)):
+        return []
+    rows = _rows(frame, given.any(axis=1))
+    column = next(c for c, col in zip(s.MEASUREMENT_COLUMNS, given.T, strict=True) if col.any())
+    return [_error(source, rows, column,
+                   f"sizes look like centimetres (every size in the table is below {CM_LOOKING_MAX_MM:g} and "
+                   f"some have decimals, e.g. {values[values != np.round(values)][0]:g}); convert to mm "
+                   "(x 10), or pass validation=\"warn\" if they really are mm", kind="plausibility")]
+
+
+def check_target_counts(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Warn when baseline targets exceed RECIST 1.1 sec. 4.2 (5 in total, 2 per organ)."""
+    baseline = frame[(frame[s.DAY] == _baseline_day(frame)) & (frame[s.ROLE] == s.Role.TARGET.value)]
+    baseline = baseline.drop_duplicates([s.PATIENT, s.READER, s.LESION])
+    organ = baseline[s.ORGAN].where(~baseline[s.LYMPH_NODE], LYMPH_NODE_ORGAN)
+    findings = []
+    totals = baseline.groupby([s.PATIENT, s.READER]).size()
+    for patient, reader in totals.index[totals > MAX_TARGETS]:
+        mask = (baseline[s.PATIENT] == patient) & (baseline[s.READER] == reader)
+        findings.append(_error(source, _rows(baseline, mask), s.ROLE,
+                               f"{_who(patient, reader)} has {totals[(patient, reader)]} target lesions at "
+                               f"baseline; RECIST 1.1 sec. 4.2 allows at most {MAX_TARGETS}",
+                               kind="warning"))
+    per_organ = baseline.groupby([baseline[s.PATIENT], baseline[s.READER], organ]).size()
+    for patient, reader, organ_name in per_organ.index[per_organ > MAX_TARGETS_PER_ORGAN]:
+        mask = (baseline[s.PATIENT] == patient) & (baseline[s.READER] == reader) & (organ == organ_name)
+        findings.append(_error(source, _rows(baseline, mask), s.ORGAN,
+                               f"{_who(patient, reader)} has {per_organ[(patient, reader, organ_name)]} "
+                               f"target lesions in organ \"{organ_name}\" at baseline; RECIST 1.1 sec. 4.2 "
+                               f"allows at most {MAX_TARGETS_PER_ORGAN} per organ (all lymph nodes are one "
+                               "organ)",
+                               kind="warning"))
+    return findings
