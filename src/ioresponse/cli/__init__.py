@@ -10,3 +10,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+from ioresponse.cli import report as _report  # noqa: E402
+
+app.command("report")(_report.report)
+app.command("export")(_report.export)
