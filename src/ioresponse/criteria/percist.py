@@ -31,6 +31,7 @@ from ioresponse.criteria._metabolic import (
     absolute_change,
     best_response_frame,
     best_response_row,
+    check_choice,
     consensus_window,
     join_flags,
     mark_progression,
@@ -549,6 +550,10 @@ def assess(
     2. PMD: (a) uptake, (b) extent, (c) new lesion, (d) unequivocal progression (any one).
     3. CMR, 4. PMR, 5. SMD. The reason ends with "PMR -30%, week 8" (5.5 reporting format).
     """
+    check_choice("percist_qc", percist_qc, ("strict", "warn"))
+    check_choice("percist_cmr_rule", percist_cmr_rule, ("liver", "blood_pool", "reader"))
+    check_choice("percist_sum_selection", percist_sum_selection, ("reselect", "same_lesions"))
+    check_choice("percist_reference", percist_reference, ("baseline", "nadir"))
     table = pet_table_of(study, "PERCIST 1.0", CRITERION.required_columns)
     rules = PercistRules(
         pmd_inclusive=percist_pmd_inclusive, qc=percist_qc, cmr_rule=percist_cmr_rule,
