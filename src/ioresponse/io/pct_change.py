@@ -1,0 +1,185 @@
+"""Read a "% change from baseline" table and turn it into the sum-only table of contract.md.
+
+Many trial listings and published data sets (e.g. the INSPIRE pembrolizumab trial, Bratman SV et al.
+Nat Cancer 2020;1:873-881, doi:10.1038/s43018-020-0096-5) give each scan as a percentage change of
+the target sum from baseline. RECIST 1.1 (Eisenhauer EA et al. Eur J Cancer 2009;45:228-247,
+doi:10.1016/j.ejca.2008.10.026, sec. 4.3.1) needs absolute sums for its +5 mm progression rule,
+so the sums are rebuilt as ``target_sum_mm = baseline_size_mm x (1 + pct_change / 100)`` and a
+baseline row (day 0, the baseline size) is added for each patient whose table starts after day 0.
+
+Without a baseline size the table is rebuilt on a nominal baseline of 100 mm: relative rules
+(-30 %, +20 %) stay exact, but the absolute +5 mm rule cannot be applied honestly; every row of such
+a patient says so in ``note`` (which the lesion loader carries into ``reason``).
+
+Input columns: ``patient_id``, ``day``, ``pct_change`` (in %), optional ``baseline_size_mm``.
+Output columns: ``patient_id``, ``day``, ``target_sum_mm``, ``note``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ioresponse.schema import DAY, PATIENT, SOURCE_ROW, TARGET_SUM, InputError, IoresponseWarning
+
+PCT_CHANGE = "pct_change"
+BASELINE_SIZE = "baseline_size_mm"
+
+NOMINAL_BASELINE_MM = 100.0
+"""Baseline used when the table gives none: only relative changes are then meaningful."""
+
+NOMINAL_BASELINE_NOTE = (
+    "% change table without baseline size: nominal baseline 100 mm; the +5 mm absolute rule of "
+    "RECIST 1.1 sec. 4.3.1 cannot be applied"
+)
+"""Note of every row rebuilt on the nominal baseline."""
+
+BASELINE_ROW_NOTE = "baseline row added at day 0 from the % change table"
+
+MIN_PCT_CHANGE = -100.0
+"""A sum cannot shrink by more than 100 % (complete disappearance)."""
+
+DAYS_PER_WEEK = 7
+ROUND_DECIMALS = 6
+"""Rebuilt sums are rounded to 6 decimals: 50 x 0.7 is 35, not 34.99999999 (spec/anatomic.md 0.5)."""
+
+TimeUnit = Literal["days", "weeks"]
+
+
+class NominalBaselineWarning(IoresponseWarning):
+    """Sums were rebuilt on the nominal 100 mm baseline; the +5 mm rule is not meaningful."""
+
+
+def read_pct_change(path: str | Path, *, time_unit: TimeUnit = "days",
+                    column_map: dict[str, str] | None = None) -> pd.DataFrame:
+    """Read a CSV/Parquet/Excel "% change from baseline" file and rebuild the sums.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+    time_unit : {"days", "weeks"}, default "days"
+        Unit of the ``day`` column; weeks become ``round(7 x weeks)`` days.
+    column_map : dict, optional
+        Rename user columns to the contract names, e.g. ``{"id": "patient_id", "time": "day"}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        See :func:`sums_from_pct_change`.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(str(path), [], None, "file not found")
+    if path.suffix == ".parquet":
+        table = pd.read_parquet(path)
+    elif path.suffix in (".xlsx", ".xls"):
+        table = pd.read_excel(path)
+    else:
+        table = pd.read_csv(path, dtype={PATIENT: str})
+    return sums_from_pct_change(table.rename(columns=column_map or {}), time_unit=time_unit, source=path.name)
+
+
+def sums_from_pct_change(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
+                         source: str = "<table>") -> pd.DataFrame:
+    """Sum-only table (contract.md) from % changes of the target sum.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        ``patient_id``, ``day``, ``pct_change`` (% from baseline; empty = not evaluable) and
+        optionally ``baseline_size_mm`` (one value per patient).
+    time_unit : {"days", "weeks"}, default "days"
+    source : str
+        File name for error messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``patient_id``, ``day`` (int), ``target_sum_mm`` (NaN where the change is empty),
+        and ``note``, sorted by patient and day (errors in this function name the rows of the
+        input; errors of the lesion loader name the rows of this rebuilt table).
+
+    Raises
+    ------
+    InputError
+        Missing columns, unreadable numbers, a change below -100 %, a non-positive or
+        inconsistent baseline size, a row on or before day 0 with a change other than 0, or two
+        rows for one patient and day.
+    """
+    if time_unit not in ("days", "weeks"):
+        raise InputError(source, [], None, f'option time_unit: "{time_unit}" is not one of "days", "weeks"')
+    missing = [c for c in (PATIENT, DAY, PCT_CHANGE) if c not in table.columns]
+    if missing:
+        raise InputError(source, [], missing[0], f"missing; a % change table needs {PATIENT}, {DAY} and "
+                         f"{PCT_CHANGE} (optional {BASELINE_SIZE})")
+    rows = np.arange(len(table)) + 2
+    patient = table[PATIENT].astype("string").str.strip().fillna("")
+    _check(patient.eq("").to_numpy(), rows, PATIENT, source, "empty patient identifier")
+    day = _number(table[DAY], rows, DAY, source, allow_empty=False)
+    if time_unit == "weeks":
+        day = day * DAYS_PER_WEEK
+    day = np.round(day).astype(np.int64)
+    pct = _number(table[PCT_CHANGE], rows, PCT_CHANGE, source, allow_empty=True)
+    _check(pct < MIN_PCT_CHANGE, rows, PCT_CHANGE, source,
+           "below -100 %; a sum cannot shrink by more than 100 %")
+    _check((day <= 0) & ~np.isnan(pct) & (pct != 0), rows, PCT_CHANGE, source,
+           "a row on or before day 0 is the baseline and must have a change of 0 %")
+    frame = pd.DataFrame({PATIENT: patient.astype(object).to_numpy(), DAY: day, PCT_CHANGE: pct,
+                          SOURCE_ROW: rows})
+    _check(frame.duplicated([PATIENT, DAY], keep=False).to_numpy(), rows, DAY, source,
+           "two rows for the same patient and day; keep one row per assessment")
+    frame[BASELINE_SIZE] = _baseline_sizes(table, frame, rows, source)
+    return _rebuild(frame)
+
+
+def _number(values: pd.Series, rows: np.ndarray, column: str, source: str, *,
+            allow_empty: bool) -> np.ndarray:
+    text = values.astype("string").str.strip()
+    empty = text.isna() | text.eq("")
+    numbers = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(dtype=float)
+    _check((np.isnan(numbers) & ~empty.to_numpy()), rows, column, source, "not a number")
+    if not allow_empty:
+        _check(empty.to_numpy(), rows, column, source, "empty; every row needs a value")
+    return numbers
+
+
+def _baseline_sizes(table: pd.DataFrame, frame: pd.DataFrame, rows: np.ndarray, source: str) -> np.ndarray:
+    if BASELINE_SIZE not in table.columns:
+        return np.full(len(frame), np.nan)
+    size = _number(table[BASELINE_SIZE], rows, BASELINE_SIZE, source, allow_empty=True)
+    _check(size <= 0, rows, BASELINE_SIZE, source, "must be above 0 mm")
+    per_patient = pd.Series(size).groupby(frame[PATIENT].to_numpy()).transform(lambda s: s.nunique())
+    _check(per_patient.to_numpy() > 1, rows, BASELINE_SIZE, source,
+           "differs between rows of one patient; give one baseline size per patient")
+    return pd.Series(size).groupby(frame[PATIENT].to_numpy()).transform("max").to_numpy()
+
+
+def _rebuild(frame: pd.DataFrame) -> pd.DataFrame:
+    nominal = np.isnan(frame[BASELINE_SIZE].to_numpy())
+    if nominal.any():
+        count = frame.loc[nominal, PATIENT].nunique()
+        message = f"{count} patient(s) without baseline size: {NOMINAL_BASELINE_NOTE}"
+        warnings.warn(NominalBaselineWarning(message), stacklevel=3)
+    baseline = np.where(nominal, NOMINAL_BASELINE_MM, frame[BASELINE_SIZE].to_numpy())
+    frame = frame.assign(
+        **{TARGET_SUM: np.round(baseline * (1 + frame[PCT_CHANGE].to_numpy() / 100), ROUND_DECIMALS),
+           "_baseline": baseline, "note": np.where(nominal, NOMINAL_BASELINE_NOTE, "")})
+    has_baseline = frame.groupby(PATIENT)[DAY].transform("min") <= 0
+    first = frame[~has_baseline].drop_duplicates(PATIENT)
+    added = pd.DataFrame({PATIENT: first[PATIENT], DAY: 0, TARGET_SUM: first["_baseline"],
+                          "note": [_join(n, BASELINE_ROW_NOTE) for n in first["note"]]})
+    result = pd.concat([added, frame[[PATIENT, DAY, TARGET_SUM, "note"]]], ignore_index=True)
+    return result.sort_values([PATIENT, DAY], kind="stable").reset_index(drop=True)
+
+
+def _join(first: str, second: str) -> str:
+    return f"{first}; {second}" if first else second
+
+
+def _check(bad: np.ndarray, rows: np.ndarray, column: str, source: str, message: str) -> None:
+    if np.any(bad):
+        raise InputError(source, rows[np.asarray(bad)].tolist(), column, message)
