@@ -209,6 +209,10 @@ def _text(series: pd.Series) -> pd.Series:
     return series.map(one).astype(object)
 
 
+def _blank_to_nan(text: pd.Series) -> pd.Series:
+    return text.where(text != "", np.nan)
+
+
 def _raise_rows(bad: np.ndarray, rows: np.ndarray, column: str, file: str, message: str) -> None:
     if bad.any():
         raise InputError(file, rows[bad].tolist(), column, message)
@@ -251,7 +255,7 @@ def _booleans(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd
 
 def _numbers(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.Series:
     text = _text(series)
-    values = pd.to_numeric(text.replace("", np.nan), errors="coerce").astype(np.float64)
+    values = pd.to_numeric(_blank_to_nan(text), errors="coerce").astype(np.float64)
     not_number = ((text != "") & values.isna()).to_numpy()
     if not_number.any():
         first = text[not_number].iloc[0]
@@ -263,7 +267,7 @@ def _numbers(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.
 
 
 def _integers(series: pd.Series, column: str, default: np.ndarray, file: str) -> np.ndarray:
-    values = pd.to_numeric(_text(series).replace("", np.nan), errors="coerce")
+    values = pd.to_numeric(_blank_to_nan(_text(series)), errors="coerce")
     bad = (values.isna() | (values % 1 != 0)).to_numpy()
     _raise_rows(bad, default, column, file, "expected a whole number")
     return values.to_numpy(dtype=np.int64)
@@ -282,7 +286,7 @@ def _choices(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.
 
 def _dates(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
     text = _text(series).str.slice(0, 10)
-    parsed = pd.to_datetime(text.replace("", None), format="%Y-%m-%d", errors="coerce")
+    parsed = pd.to_datetime(_blank_to_nan(text), format="%Y-%m-%d", errors="coerce")
     bad = ((text != "") & parsed.isna()).to_numpy()
     _raise_rows(bad, rows, DATE, file, "expected an ISO date YYYY-MM-DD")
     return text
@@ -293,7 +297,7 @@ def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, f
     rows = out[SOURCE_ROW].to_numpy()
     if DAY in raw:
         given = _text(raw[DAY])
-        days = pd.to_numeric(given.replace("", np.nan), errors="coerce")
+        days = pd.to_numeric(_blank_to_nan(given), errors="coerce")
         not_whole = ((given != "") & (days.isna() | (days % 1 != 0))).to_numpy()
         _raise_rows(not_whole, rows, DAY, file, "expected whole days since treatment start (first dose = day 0)")
     else:
@@ -334,7 +338,7 @@ def _fill_scan_values(out: pd.DataFrame, file: str) -> None:
     for column in (*SCAN_NUMBER_COLUMNS, *SCAN_TEXT_COLUMNS):
         if column not in out:
             continue
-        values = out[column] if column in SCAN_NUMBER_COLUMNS else out[column].replace("", np.nan)
+        values = out[column] if column in SCAN_NUMBER_COLUMNS else _blank_to_nan(out[column])
         distinct = values.groupby(keys, sort=False).transform("nunique")
         conflict = (distinct > 1).to_numpy()
         if conflict.any():
