@@ -1,3 +1,6 @@
 """ioresponse: immunotherapy response assessment under every criterion, with the reason for every call."""
 
+from ioresponse.api import Result, assess, compare, load, run
+
+__all__ = ["Result", "assess", "compare", "load", "run"]
 __version__ = "0.1.0"

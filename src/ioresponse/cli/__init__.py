@@ -15,3 +15,10 @@ from ioresponse.cli import report as _report  # noqa: E402
 
 app.command("report")(_report.report)
 app.command("export")(_report.export)
+
+from ioresponse.cli import assess as _assess  # noqa: E402
+
+app.command("assess")(_assess.assess)
+app.command("validate")(_assess.validate)
+app.command("explain")(_assess.explain)
+app.command("compare")(_assess.compare_command)

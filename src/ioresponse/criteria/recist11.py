@@ -133,21 +133,21 @@ T_NO_TARGETS, T_MISSING_PD, T_MISSING_NE, T_CR, T_PD, T_PR, T_SD, T_SD_UNDER_5MM
 ) = range(16)
 
 OVERALL_RULES = {
-    O_TARGET_PD: "target PD: PD (Table 1 row 1)",
-    O_NT_PD: "unequivocal non-target progression: PD (sec. 4.3.3, Table 1 row 2)",
-    O_NEW: "new lesion: PD (sec. 4.3.5, Table 1 row 3)",
-    O_REAPPEARED: "disease seen again after an overall CR: PD (Table 3 footnote, spec 1.8.1)",
-    O_NE: "target NE, no progression: NE (sec. 4.4.2, Table 1 row 5)",
-    O_CR: "all lesions gone: CR (Table 1 row 6)",
-    O_PR_NT: "target CR with non-target disease present or not evaluated: PR (Table 1 row 7)",
-    O_PR: "PR (Table 1 row 8)",
-    O_SD: "SD (Table 1 row 9)",
-    O_NT_ONLY_NE: "no target lesions; non-target not all evaluated: NE (Table 2)",
-    O_NT_ONLY_CR: "no target lesions; non-target CR: CR (Table 2)",
-    O_NT_ONLY_NON_CR: "no target lesions; non-target present: NON-CR/NON-PD (Table 2)",
-    O_NOTHING: "no target or non-target lesion recorded at baseline: NE",
-    O_BACKDATED: "equivocal new lesion confirmed later: PD dated to its first appearance (sec. 4.3.5, 4.4.4)",
+    O_TARGET_PD: "overall PD (RECIST 1.1 Table 1 row 1: target PD)",
+    O_NT_PD: "unequivocal non-target progression: overall PD (RECIST 1.1 sec. 4.3.3, Table 1 row 2)",
+    O_NEW: "unequivocal new lesion: overall PD (RECIST 1.1 sec. 4.3.5, Table 1 row 3)",
+    O_REAPPEARED: "disease seen again after an overall CR: PD (RECIST 1.1 Table 3 footnote; spec 1.8.1)",
+    O_NE: "target NE without progression: overall NE (RECIST 1.1 sec. 4.4.2, Table 1 row 5)",
+    O_CR: "every lesion gone: overall CR (RECIST 1.1 Table 1 row 6)",
+    O_PR_NT: "target CR, non-target disease present or not evaluated: overall PR (RECIST 1.1 Table 1 row 7)",
+    O_PR: "overall PR (RECIST 1.1 Table 1 row 8)",
+    O_SD: "overall SD (RECIST 1.1 Table 1 row 9)",
+    O_NT_ONLY_NE: "no target lesion; non-target not all evaluated: overall NE (RECIST 1.1 Table 2)",
+    O_NT_ONLY_CR: "no target lesion; every non-target gone: overall CR (RECIST 1.1 Table 2)",
+    O_NT_ONLY_NON_CR: "no target lesion; non-target present: overall NON-CR/NON-PD (RECIST 1.1 Table 2)",
+    O_NOTHING: "no target or non-target lesion at baseline: overall NE (RECIST 1.1 sec. 4.4.2)",
 }
+"""Reason text of each timepoint rule; the back-dating reason names its lesion and days instead."""
 
 
 def assess(
@@ -875,7 +875,7 @@ def _reason(
         _target_reason(target_rule[i], total, baseline_sum[i], nadir[i], components["target_missing"][i])
     ]
     rule = overall_rule[i]
-    parts.append(backdate_text[i] if rule == O_BACKDATED else OVERALL_RULES[rule] + " (RECIST 1.1)")
+    parts.append(backdate_text[i] if rule == O_BACKDATED else OVERALL_RULES[rule])
     missing = sorted(study.missing_components)
     if missing:
         parts.append(

@@ -1,0 +1,360 @@
+"""``ioresponse.assess``: every selected criterion on one input, side by side.
+
+The result holds one timepoint table and one best-response table for all criteria (spec/anatomic.md
+0.9, spec/metabolic.md 1.6), sorted in a documented order so that the same input gives the same
+bytes.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+
+from ioresponse.criteria import Criterion, Study, registry
+from ioresponse.schema import DAY, PATIENT, READER, InputError
+
+ALL = "all"
+"""``criteria=("all",)`` runs every criterion whose required columns are present."""
+
+OnInvalid = Literal["raise", "exclude"]
+
+
+@dataclass
+class Result:
+    """Outputs of :func:`assess`.
+
+    timepoints : one row per patient x reader x criterion x follow-up (spec/anatomic.md 0.9).
+    best_response : one row per patient x reader x criterion.
+    patterns : atypical-pattern rows (spec/patterns.md 0.6), empty when not computed.
+    skipped : criteria asked for (or implied by "all") that could not run, with the reason.
+    study : the validated inputs.
+    """
+
+    timepoints: pd.DataFrame
+    best_response: pd.DataFrame
+    study: Study
+    patterns: pd.DataFrame = field(default_factory=pd.DataFrame)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every output table by file stem, the ones that exist."""
+        tables = {"timepoints": self.timepoints, "best_response": self.best_response}
+        if self.study.lesions is not None:
+            tables["lesions"] = self.study.lesions
+        if self.study.pet is not None:
+            tables["pet"] = self.study.pet
+        if len(self.patterns):
+            tables["patterns"] = self.patterns
+        if self.study.recorded is not None:
+            tables["recorded"] = self.study.recorded
+        if self.study.excluded is not None and len(self.study.excluded):
+            tables["excluded"] = self.study.excluded
+        return tables
+
+    def to_csv(self, directory: str | Path) -> list[Path]:
+        """Write every table as ``directory/<name>.csv``; returns the paths."""
+        return self._write(directory, "csv")
+
+    def to_parquet(self, directory: str | Path) -> list[Path]:
+        """Write every table as ``directory/<name>.parquet``; returns the paths."""
+        return self._write(directory, "parquet")
+
+    def _write(self, directory: str | Path, fmt: str) -> list[Path]:
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, table in self.tables().items():
+            path = directory / f"{name}.{fmt}"
+            if fmt == "csv":
+                table.to_csv(path, index=False, lineterminator="\n")
+            else:
+                table.to_parquet(path, index=False)
+            paths.append(path)
+        return paths
+
+    def compare(self, reference: str = "recist11", *, column: str = "best_response") -> Comparison:
+        """Best responses side by side and reclassification against ``reference`` (issue 4 item 4)."""
+        return compare(self.best_response, reference=reference, column=column)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Side-by-side best responses and reclassification matrices against a reference criterion.
+
+    wide : one row per patient (x reader), one column per criterion.
+    matrices : per other criterion, counts of reference category (rows) x its category (columns).
+    moves : long table of the off-diagonal cells with the patients in each.
+    """
+
+    wide: pd.DataFrame
+    matrices: dict[str, pd.DataFrame]
+    moves: pd.DataFrame
+
+
+def compare(
+    best_response: pd.DataFrame, *, reference: str = "recist11", column: str = "best_response"
+) -> Comparison:
+    """Build the side-by-side view of ``best_response`` (any number of criteria)."""
+    from ioresponse.cohort.reclassification import reclassification_matrix
+
+    keys = [PATIENT, READER] if READER in best_response else [PATIENT]
+    order = list(dict.fromkeys(best_response["criterion"]))
+    wide = best_response.pivot(index=keys, columns="criterion", values=column)
+    wide = wide.reindex(columns=order).reset_index()
+    wide.columns.name = None
+    matrices: dict[str, pd.DataFrame] = {}
+    moves = []
+    if reference in order:
+        for other in order:
+            if other == reference:
+                continue
+            matrices[other] = reclassification_matrix(best_response, reference, other, column=column)
+            changed = wide[wide[reference] != wide[other]]
+            for (before, after), group in changed.groupby([reference, other], sort=True):
+                moves.append(
+                    {
+                        "reference": reference,
+                        "criterion": other,
+                        f"{reference}_response": before,
+                        "response": after,
+                        "n": len(group),
+                        "patients": ", ".join(_subject_names(group, keys)),
+                    }
+                )
+    columns = ["reference", "criterion", f"{reference}_response", "response", "n", "patients"]
+    return Comparison(wide, matrices, pd.DataFrame(moves, columns=columns))
+
+
+def _subject_names(group: pd.DataFrame, keys: list[str]) -> list[str]:
+    if len(keys) == 1 or (group[READER] == "").all():
+        return group[PATIENT].astype(str).tolist()
+    return [f"{p} ({r})" if r else str(p) for p, r in zip(group[PATIENT], group[READER], strict=True)]
+
+
+def select_criteria(names: Iterable[str], study: Study) -> tuple[list[Criterion], dict[str, str]]:
+    """Criteria to run, and those skipped with the reason.
+
+    A criterion named explicitly whose columns are missing is an error; with "all" it is skipped.
+    """
+    available = registry()
+    names = list(names)
+    explicit = [n for n in names if n != ALL]
+    unknown = [n for n in explicit if n not in available]
+    if unknown:
+        raise InputError(
+            "--criteria",
+            [],
+            None,
+            f"unknown criterion {', '.join(unknown)}; choose from {', '.join(available)} or 'all'",
+        )
+    chosen: list[Criterion] = []
+    skipped: dict[str, str] = {}
+    wanted = list(available) if ALL in names else explicit
+    for key in wanted:
+        criterion = available[key]
+        missing = criterion.missing_columns(study)
+        if not missing:
+            chosen.append(criterion)
+        elif key in explicit:
+            raise InputError(
+                study.source,
+                [],
+                missing[0],
+                f"{criterion.title} needs {', '.join(missing)}, which the input does not have",
+            )
+        else:
+            skipped[key] = f"input lacks {', '.join(missing)}"
+    return chosen, skipped
+
+
+def split_options(criteria: Sequence[Criterion], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Give each criterion the options its ``assess`` accepts; refuse options none accepts.
+
+    A ``Literal`` option with a value outside its choices is refused with the choices listed
+    (STYLE.md 5).
+    """
+    per_criterion: dict[str, dict[str, Any]] = {c.key: {} for c in criteria}
+    used: set[str] = set()
+    for criterion in criteria:
+        hints = typing.get_type_hints(criterion.assess)
+        accepted = inspect.signature(criterion.assess).parameters
+        for name, value in options.items():
+            if name in accepted and name != "study":
+                _check_choice(name, value, hints.get(name))
+                per_criterion[criterion.key][name] = value
+                used.add(name)
+    unused = sorted(set(options) - used)
+    if unused:
+        keys = ", ".join(c.key for c in criteria)
+        raise InputError("options", [], unused[0], f"not an option of the selected criteria ({keys})")
+    return per_criterion
+
+
+def _check_choice(name: str, value: Any, hint: Any) -> None:
+    if typing.get_origin(hint) is Literal and value not in typing.get_args(hint):
+        choices = ", ".join(f'"{c}"' for c in typing.get_args(hint))
+        raise InputError("options", [], name, f'"{value}" is not one of {choices}')
+
+
+def assess(
+    data: Any,
+    criteria: Sequence[str] = ("recist11",),
+    *,
+    patients: Any = None,
+    pet: Any = None,
+    column_map: dict[str, str] | None = None,
+    on_invalid: OnInvalid = "raise",
+    validation: Literal["raise", "warn"] = "raise",
+    **options: Any,
+) -> Result:
+    """Assess every patient of ``data`` under each of ``criteria``.
+
+    Parameters
+    ----------
+    data : path, pandas.DataFrame, polars.DataFrame or Study
+        Lesion table, sum-only table, SDTM folder (TU/TR[/RS]) or PET table (DESIGN.md tables).
+    criteria : sequence of str, default ("recist11",)
+        Criterion keys (``ioresponse.criteria.registry()``), or "all".
+    patients : path or DataFrame, optional
+        Patient table joined by ``patient_id`` (treatment_start, arm, ...).
+    pet : path or DataFrame, optional
+        PET lesion table, assessed by the metabolic criteria beside the anatomic ones.
+    column_map : dict, optional
+        Renames the user's columns to the contract's (``{"patient": "patient_id"}``).
+    on_invalid : {"raise", "exclude"}, default "raise"
+        Refuse bad rows, or leave them out and list them in ``study.excluded`` with the reason.
+    validation : {"raise", "warn"}, default "raise"
+        Plausibility checks (centimetre-looking sizes...) refuse or warn (STYLE.md 6).
+    **options
+        Criterion options, each given to every selected criterion that accepts it
+        (e.g. ``confirm_response=True``, ``min_sd_days=56``).
+
+    Returns
+    -------
+    Result
+
+    Examples
+    --------
+    >>> import pandas as pd, ioresponse
+    >>> rows = [("P1", d, "T1", "target", "liver", False, v, "present") for d, v in ((-7, 40), (56, 26))]
+    >>> table = pd.DataFrame(rows, columns=["patient_id", "day", "lesion_id", "role", "organ", "lymph_node",
+    ...                                     "long_axis_mm", "status"])
+    >>> ioresponse.assess(table).timepoints[["day", "current_sum", "overall_response"]]
+       day  current_sum overall_response
+    0   56         26.0               PR
+    """
+    study = (
+        data
+        if isinstance(data, Study)
+        else load(
+            data,
+            patients=patients,
+            pet=pet,
+            column_map=column_map,
+            on_invalid=on_invalid,
+            validation=validation,
+        )
+    )
+    return run(study, criteria, **options)
+
+
+def run(
+    study: Study,
+    criteria: Sequence[str] = ("recist11",),
+    *,
+    progress: Callable[[str], None] | None = None,
+    **options: Any,
+) -> Result:
+    """Run the criteria on a validated study; ``progress(key)`` is called before each criterion."""
+    chosen, skipped = select_criteria(criteria, study)
+    per_criterion = split_options(chosen, options)
+    results = []
+    for criterion in chosen:
+        if progress is not None:
+            progress(criterion.key)
+        results.append(criterion.assess(study, **per_criterion[criterion.key]))
+    order = {c.key: i for i, c in enumerate(chosen)}
+    timepoints = _sorted([r.timepoints for r in results], order, [PATIENT, READER, "_order", DAY])
+    best = _sorted([r.best_response for r in results], order, [PATIENT, READER, "_order"])
+    result = Result(timepoints, best, study, skipped=skipped)
+    result.patterns = _patterns(study, result)
+    return result
+
+
+def load(
+    data: Any,
+    *,
+    patients: Any = None,
+    pet: Any = None,
+    column_map: dict[str, str] | None = None,
+    on_invalid: OnInvalid = "raise",
+    validation: Literal["raise", "warn"] = "raise",
+) -> Study:
+    """Read and validate inputs: a PET table alone (recognised by its columns), or anatomic data
+    (lesions, sums or SDTM) with an optional PET table."""
+    from ioresponse.io.load import load_study
+    from ioresponse.io.pet_table import looks_like_pet_table, read_pet_table
+
+    if looks_like_pet_table(_columns(data)):
+        name = Path(data).name if isinstance(data, str | Path) else "<table>"
+        return Study(pet=read_pet_table(data, patients=_patient_frame(patients)), source=name)
+    study = load_study(
+        data, patients=patients, column_map=column_map, on_invalid=on_invalid, validation=validation
+    )
+    if pet is not None:
+        study = replace(study, pet=read_pet_table(pet, patients=study.patients))
+    return study
+
+
+def _patient_frame(patients: Any) -> pd.DataFrame | None:
+    if patients is None or isinstance(patients, pd.DataFrame):
+        return patients
+    from ioresponse.io.tables import read_table
+
+    return read_table(patients).frame
+
+
+def _columns(data: Any) -> list[str]:
+    """Column names of a table without reading it whole; [] for a folder (SDTM)."""
+    if hasattr(data, "columns"):
+        return [str(c) for c in data.columns]
+    path = Path(data)
+    suffix = path.suffix.lower()
+    if path.is_dir() or not path.exists():
+        return []
+    if suffix == ".csv":
+        return list(pd.read_csv(path, nrows=0).columns)
+    if suffix in (".parquet", ".pq"):
+        import pyarrow.parquet as pq
+
+        return list(pq.read_schema(path).names)
+    if suffix in (".xlsx", ".xls"):
+        return list(pd.read_excel(path, nrows=0).columns)
+    return []
+
+
+def _sorted(tables: list[pd.DataFrame], order: dict[str, int], keys: list[str]) -> pd.DataFrame:
+    tables = [t for t in tables if len(t)]
+    if not tables:
+        return pd.DataFrame()
+    combined = pd.concat(tables, ignore_index=True)
+    combined["_order"] = combined["criterion"].map(order)
+    combined = combined.sort_values(keys, kind="stable").drop(columns="_order")
+    return combined.reset_index(drop=True)
+
+
+def _patterns(study: Study, result: Result) -> pd.DataFrame:
+    """Atypical patterns and irAE flags of spec/patterns.md, when the anatomic input allows them."""
+    try:
+        from ioresponse.patterns import find_patterns
+    except ImportError:
+        return pd.DataFrame()
+    if study.lesions is None or not len(result.timepoints):
+        return pd.DataFrame()
+    return find_patterns(study, result.timepoints, result.best_response)

@@ -1,0 +1,269 @@
+"""``ioresponse assess | validate | explain | compare``: criteria on a table, and their results read back."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ioresponse.api import Result, compare, load, run
+from ioresponse.cli._common import console, err_console, handles_input_errors
+from ioresponse.schema import DAY, PATIENT, READER, InputError
+
+
+class OutputFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+    both = "both"
+
+
+def _column_map(pairs: list[str]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        if "=" not in pair:
+            raise InputError("--map", [], None, f'"{pair}" is not of the form user_column=contract_column')
+        user, contract = pair.split("=", 1)
+        mapping[user.strip()] = contract.strip()
+    return mapping
+
+
+def _criteria(text: str) -> list[str]:
+    return [c.strip() for c in text.split(",") if c.strip()]
+
+
+InputArg = Annotated[
+    Path,
+    typer.Argument(
+        help="Lesion table, sum-only table, PET table (CSV/Parquet/Excel) or SDTM folder (TU/TR[/RS])."
+    ),
+]
+PatientsOpt = Annotated[
+    Path | None, typer.Option("--patients", help="Patient table (patient_id, treatment_start, arm, ...).")
+]
+MapOpt = Annotated[
+    list[str], typer.Option("--map", help="Rename a column: user_column=contract_column (repeatable).")
+]
+ExcludeOpt = Annotated[
+    bool,
+    typer.Option(
+        "--exclude-invalid",
+        help="Leave out invalid rows and list them in excluded.csv instead of stopping at the first.",
+    ),
+]
+WarnOpt = Annotated[
+    bool,
+    typer.Option(
+        "--warn-implausible",
+        help="Warn instead of stopping on implausible values (centimetre-looking sizes).",
+    ),
+]
+
+
+@handles_input_errors
+def assess(
+    input: InputArg,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    criteria: Annotated[
+        str, typer.Option("--criteria", help="Comma-separated criterion keys, or 'all'.")
+    ] = "recist11",
+    patients: PatientsOpt = None,
+    pet: Annotated[
+        Path | None, typer.Option("--pet", help="PET lesion table for the metabolic criteria.")
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="Output file format.")
+    ] = OutputFormat.both,
+    confirm: Annotated[
+        bool | None,
+        typer.Option(
+            "--confirm/--no-confirm",
+            help="Confirmed CR/PR drive dates and the summary (default: the criterion's own).",
+        ),
+    ] = None,
+    column_map: MapOpt = None,
+    exclude_invalid: ExcludeOpt = False,
+    warn_implausible: WarnOpt = False,
+) -> None:
+    """Assess every patient under the chosen criteria; write timepoints and best responses."""
+    options = {} if confirm is None else {"confirm_response": confirm}
+    with _progress() as progress:
+        task = progress.add_task("reading and validating", total=None)
+        study = load(
+            input,
+            patients=patients,
+            pet=pet,
+            column_map=_column_map(column_map or []),
+            on_invalid="exclude" if exclude_invalid else "raise",
+            validation="warn" if warn_implausible else "raise",
+        )
+        progress.update(task, description="assessing")
+        result = run(
+            study,
+            _criteria(criteria),
+            progress=lambda key: progress.update(task, description=f"assessing {key}"),
+            **options,
+        )
+    written = []
+    if output_format in (OutputFormat.csv, OutputFormat.both):
+        written += result.to_csv(out)
+    if output_format in (OutputFormat.parquet, OutputFormat.both):
+        written += result.to_parquet(out)
+    _print_summary(result)
+    for key, why in result.skipped.items():
+        err_console.print(f"[yellow]skipped[/] {key}: {why}", highlight=False)
+    if study.excluded is not None and len(study.excluded):
+        err_console.print(
+            f"[yellow]{len(study.excluded)} input rows excluded[/], each with its reason in "
+            f"{out / 'excluded.csv'}",
+            highlight=False,
+        )
+    console.print(f"wrote {len(written)} files to {out}/")
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+
+def _print_summary(result: Result) -> None:
+    best = result.best_response
+    if not len(best):
+        console.print("no follow-up assessment: nothing to summarise")
+        return
+    keys = ["criterion"] + ([READER] if (best[READER] != "").any() else [])
+    counts = best.groupby(keys, sort=False)["best_response"].value_counts().unstack(fill_value=0)
+    table = Table(title=f"Best overall response ({best[PATIENT].nunique()} patients)")
+    for name in [*keys, *counts.columns]:
+        table.add_column(str(name), justify="left" if name in keys else "right")
+    for index, row in counts.iterrows():
+        index = index if isinstance(index, tuple) else (index,)
+        table.add_row(*[str(i) for i in index], *[str(v) for v in row])
+    console.print(table)
+
+
+@handles_input_errors
+def validate(
+    input: InputArg,
+    patients: PatientsOpt = None,
+    column_map: MapOpt = None,
+    warn_implausible: WarnOpt = False,
+) -> None:
+    """Check an input without assessing it; list every problem found (exit 2 if any)."""
+    from ioresponse.io.load import validate_only
+
+    problems = validate_only(
+        input,
+        patients=patients,
+        column_map=_column_map(column_map or []),
+        validation="warn" if warn_implausible else "raise",
+    )
+    if not problems:
+        console.print(f"{input}: no problem found")
+        return
+    for problem in problems:
+        err_console.print(f"[red]error:[/] {problem.located()}", highlight=False)
+    err_console.print(f"{len(problems)} problem(s)")
+    raise typer.Exit(2)
+
+
+def read_output(directory: Path, name: str, required: bool = True) -> pd.DataFrame | None:
+    """An output table of ``assess`` (Parquet preferred, else CSV)."""
+    for suffix, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
+        path = directory / f"{name}{suffix}"
+        if path.exists():
+            table = reader(path)
+            if READER in table:
+                table[READER] = table[READER].fillna("").astype(str)
+            return table
+    if required:
+        raise InputError(
+            str(directory), [], None, f"no {name}.parquet or {name}.csv: run `ioresponse assess` first"
+        )
+    return None
+
+
+@handles_input_errors
+def explain(
+    outdir: Annotated[Path, typer.Argument(help="Folder written by `ioresponse assess`.")],
+    patient: Annotated[str, typer.Argument(help="patient_id to show.")],
+) -> None:
+    """Print one patient's timeline: every criterion's call with its reason, then best responses."""
+    timepoints = read_output(outdir, "timepoints")
+    best = read_output(outdir, "best_response")
+    patterns = read_output(outdir, "patterns", required=False)
+    mine = timepoints[timepoints[PATIENT].astype(str) == patient]
+    if not len(mine):
+        known = ", ".join(sorted(timepoints[PATIENT].astype(str).unique())[:10])
+        raise InputError(str(outdir / "timepoints"), [], PATIENT, f"no patient {patient}; e.g. {known}")
+    for reader, rows in mine.groupby(READER, sort=True):
+        title = f"Patient {patient}" + (f", reader {reader}" if reader else "")
+        table = Table(title=title, show_lines=True)
+        for name in ("day", "criterion", "response", "flags", "reason"):
+            table.add_column(name, overflow="fold")
+        for _, row in rows.sort_values([DAY], kind="stable").iterrows():
+            flags = "" if pd.isna(row["flags"]) else str(row["flags"])
+            table.add_row(str(row[DAY]), row["criterion"], row["overall_response"], flags, str(row["reason"]))
+        console.print(table)
+    summary = Table(title="Best overall response")
+    for name in ("reader", "criterion", "best", "confirmed", "reason"):
+        summary.add_column(name, overflow="fold")
+    for _, row in best[best[PATIENT].astype(str) == patient].iterrows():
+        summary.add_row(
+            row[READER],
+            row["criterion"],
+            row["best_response"],
+            row["best_response_confirmed"],
+            str(row["reason"]),
+        )
+    console.print(summary)
+    if patterns is not None and len(patterns):
+        flagged = patterns[patterns[PATIENT].astype(str) == patient]
+        if len(flagged):
+            table = Table(title="Patterns and flags")
+            for name in ("pattern", "definition", "flag", "reason"):
+                table.add_column(name, overflow="fold")
+            for _, row in flagged.iterrows():
+                table.add_row(*(str(row.get(c, "")) for c in ("pattern", "definition", "flag", "reason")))
+            console.print(table)
+
+
+@handles_input_errors
+def compare_command(
+    outdir: Annotated[Path, typer.Argument(help="Folder written by `ioresponse assess --criteria ...`.")],
+    reference: Annotated[
+        str, typer.Option("--reference", help="Criterion the others are compared with.")
+    ] = "recist11",
+    confirmed: Annotated[bool, typer.Option("--confirmed", help="Compare confirmed best responses.")] = False,
+) -> None:
+    """Best responses side by side and reclassification against RECIST 1.1; writes compare_*.csv."""
+    best = read_output(outdir, "best_response")
+    column = "best_response_confirmed" if confirmed else "best_response"
+    if reference not in set(best["criterion"]):
+        raise InputError(
+            str(outdir / "best_response"),
+            [],
+            "criterion",
+            f"no {reference} results; present: {', '.join(dict.fromkeys(best['criterion']))}",
+        )
+    comparison = compare(best, reference=reference, column=column)
+    comparison.wide.to_csv(outdir / "compare_wide.csv", index=False, lineterminator="\n")
+    comparison.moves.to_csv(outdir / "compare_reclassification.csv", index=False, lineterminator="\n")
+    for criterion, matrix in comparison.matrices.items():
+        table = Table(title=f"{reference} (rows) vs {criterion} (columns), {column}")
+        table.add_column(reference)
+        for name in matrix.columns:
+            table.add_column(str(name), justify="right")
+        for label, row in matrix.iterrows():
+            table.add_row(str(label), *[str(v) for v in row])
+        console.print(table)
+    console.print(f"wrote {outdir / 'compare_wide.csv'} and {outdir / 'compare_reclassification.csv'}")

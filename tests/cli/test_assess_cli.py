@@ -1,0 +1,103 @@
+"""`ioresponse assess | validate | explain | compare` as a user runs them (issue 3 item 7)."""
+
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from ioresponse.cli import app
+
+runner = CliRunner()
+
+# Example R1 of spec/anatomic.md 1.10 as a user's CSV (node value = short axis).
+R1_CSV = """patient_id,day,lesion_id,role,organ,lymph_node,long_axis_mm,short_axis_mm,status
+P1,-7,T1,target,liver,false,40,,present
+P1,-7,T2,target,lung,false,20,,present
+P1,-7,T3,target,mediastinum,true,,20,present
+P1,-7,NT1,non_target,bone,false,,,present
+P1,56,T1,target,liver,false,28,,present
+P1,56,T2,target,lung,false,14,,present
+P1,56,T3,target,mediastinum,true,,12,present
+P1,56,NT1,non_target,bone,false,,,present
+P1,84,T1,target,liver,false,26,,present
+P1,84,T2,target,lung,false,12,,present
+P1,84,T3,target,mediastinum,true,,11,present
+P1,84,NT1,non_target,bone,false,,,present
+P1,140,T1,target,liver,false,34,,present
+P1,140,T2,target,lung,false,15,,present
+P1,140,T3,target,mediastinum,true,,12,present
+P1,140,NT1,non_target,bone,false,,,present
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "lesions.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_assess_writes_timepoints_and_best_response(tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["assess", str(write(tmp_path, R1_CSV)), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    best = pd.read_csv(out / "best_response.csv")
+    assert best[["best_response", "best_response_confirmed"]].iloc[0].tolist() == ["PR", "PR"]
+    assert pd.read_parquet(out / "timepoints.parquet")["overall_response"].tolist() == ["PR", "PR", "PD"]
+
+
+def test_assess_output_is_byte_identical_for_shuffled_rows(tmp_path):
+    lines = R1_CSV.strip().split("\n")
+    shuffled = "\n".join([lines[0], *reversed(lines[1:])]) + "\n"
+    for name, text in (("a", R1_CSV), ("b", shuffled)):
+        result = runner.invoke(app, ["assess", str(write(tmp_path, text, f"{name}.csv")), "--out",
+                                     str(tmp_path / name), "--format", "csv"])
+        assert result.exit_code == 0, result.output
+    for table in ("timepoints.csv", "best_response.csv"):
+        assert (tmp_path / "a" / table).read_bytes() == (tmp_path / "b" / table).read_bytes()
+
+
+def test_explain_prints_the_reason_of_every_call(tmp_path):
+    out = tmp_path / "out"
+    runner.invoke(app, ["assess", str(write(tmp_path, R1_CSV)), "--out", str(out)])
+    result = runner.invoke(app, ["explain", str(out), "P1"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    assert "+24.49% and +12 mm vs nadir 49 mm" in result.output
+
+
+def test_explain_unknown_patient_exits_2(tmp_path):
+    out = tmp_path / "out"
+    runner.invoke(app, ["assess", str(write(tmp_path, R1_CSV)), "--out", str(out)])
+    result = runner.invoke(app, ["explain", str(out), "P9"])
+    assert result.exit_code == 2
+    assert "no patient P9" in result.output
+
+
+def test_missing_column_exits_2_with_located_message(tmp_path):
+    text = R1_CSV.replace(",status\n", "\n", 1)
+    path = write(tmp_path, "\n".join(line.rsplit(",", 1)[0] for line in text.strip().split("\n")) + "\n")
+    result = runner.invoke(app, ["assess", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "lesions.csv" in result.output and "status" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unknown_criterion_exits_2(tmp_path):
+    result = runner.invoke(app, ["assess", str(write(tmp_path, R1_CSV)), "--criteria", "recist2"])
+    assert result.exit_code == 2
+    assert "unknown criterion recist2" in result.output
+
+
+def test_validate_lists_problems_and_exits_2(tmp_path):
+    bad = R1_CSV.replace("P1,56,T1,target,liver,false,28", "P1,56,T1,target,liver,false,-28")
+    result = runner.invoke(app, ["validate", str(write(tmp_path, bad))])
+    assert result.exit_code == 2
+    assert "row 6" in result.output and "long_axis_mm" in result.output
+    assert runner.invoke(app, ["validate", str(write(tmp_path, R1_CSV, "ok.csv"))]).exit_code == 0
+
+
+def test_compare_needs_the_reference_criterion(tmp_path):
+    out = tmp_path / "out"
+    runner.invoke(app, ["assess", str(write(tmp_path, R1_CSV)), "--out", str(out)])
+    result = runner.invoke(app, ["compare", str(out), "--reference", "irecist"])
+    assert result.exit_code == 2
+    assert "no irecist results" in result.output
