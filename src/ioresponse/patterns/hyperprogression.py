@@ -27,10 +27,15 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+import pandas as pd
+
+from ioresponse.criteria import Study
 from ioresponse.patterns._common import (
     DAYS_PER_MONTH,
     Flag,
     PatternOptions,
+    PatternRow,
     above,
     all_of,
     any_of,
@@ -44,6 +49,17 @@ from ioresponse.patterns._common import (
     mm,
     months,
 )
+from ioresponse.patterns._study import (
+    PREBASELINE_LABEL,
+    PREBASELINE_SUM_TOLERANCE_MM,
+    assessment_sums,
+    new_lesion_rows,
+    organ_keys,
+    patient_days,
+    patient_values,
+    visit_days,
+)
+from ioresponse.schema import DATE, DAY, PATIENT, READER, ROLE, InputError, Role
 
 TGR_RATIO_HPD = 2.0
 """TGR_exp / TGR_ref >= 2, "2-fold or greater" (Champiat 2017; Kanjanapan 2019; Petrioli 2020; spec H1-H3)."""
@@ -585,3 +601,175 @@ DEFINITIONS = (
     HpdDefinition("hpd.kim2019", "Kim 2019", True, kim2019, default=False),
 )
 """The definitions of spec 2.3 in the order of the comparison table (section 11)."""
+
+
+# --- inputs from a study (spec 0.2) ---------------------------------------------------------------------
+
+RECIST_KEY = "recist11"
+"""Criterion whose first-evaluation response is "RECIST PD at first evaluation" (spec 2.1)."""
+
+
+def hpd_inputs(
+    study: Study, timepoints: pd.DataFrame | None, options: PatternOptions, visits: pd.DataFrame | None = None
+) -> list[HpdInputs]:
+    """One :class:`HpdInputs` per patient x reader from the lesion table, criteria and patient tables.
+
+    Raises
+    ------
+    InputError
+        Patient-table ``prebaseline_sum_mm`` differs from the lesion rows by more than 0.5 mm (spec 0.2).
+    """
+    sums = assessment_sums(study)
+    recist = _responses(timepoints, RECIST_KEY)
+    recist_missing = "no RECIST 1.1 timepoint on that day" if recist else "RECIST 1.1 timepoints not given"
+    end_day = patient_days(study, "treatment_end")
+    contact_day = patient_days(study, "last_contact_date")
+    table_pre_day = patient_days(study, "prebaseline_date")
+    table_pre_sum = patient_values(study, "prebaseline_sum_mm")
+    has_end = study.patients is not None and (
+        "treatment_end" in study.patients or "treatment_end_day" in study.patients
+    )
+    new_organs, baseline_organs = _organs(study, sums, options.split_lymph_node_regions)
+    ecog = _ecog(visits, study)
+    inputs = []
+    for (patient, reader), group in sums.groupby([PATIENT, READER], sort=False):
+        base_row = group[group["is_baseline"]].iloc[0]
+        baseline = Scan(int(base_row[DAY]), float(base_row["target_sum_mm"]), str(base_row[DATE]))
+        prebaseline, pre_missing = _prebaseline(group, baseline, options)
+        prebaseline, pre_missing = _table_prebaseline(
+            study, patient, prebaseline, pre_missing, table_pre_day.get(patient), table_pre_sum.get(patient)
+        )
+        after = group[group[DAY] > 0]
+        first = None
+        if len(after):
+            row = after.iloc[0]
+            first = Scan(int(row[DAY]), float(row["target_sum_mm"]), str(row[DATE]))
+        ttf_missing = "treatment_end not given" if not has_end else "treatment ongoing, no last_contact_date"
+        ecog_base, ecog_window = ecog.get(patient, (None, None)) if ecog is not None else (None, None)
+        evidence: dict[str, object] = {"baseline_day": baseline.day}
+        if first is not None and not known(first.sum_mm):
+            evidence["first_evaluation"] = str(after.iloc[0]["missing_targets"])
+        inputs.append(HpdInputs(
+            patient_id=str(patient), reader=str(reader), baseline=baseline,
+            prebaseline=prebaseline, prebaseline_missing=pre_missing, first=first,
+            recist_first=recist.get((patient, reader, first.day)) if first else None,
+            recist_missing=recist_missing,
+            treatment_end_day=end_day.get(patient), last_contact_day=contact_day.get(patient),
+            ttf_missing=ttf_missing,
+            new_lesion_organs=None if "new" in study.missing_components or first is None
+            else tuple(new_organs.get((patient, reader, first.day), ())),
+            baseline_organs=frozenset(baseline_organs.get((patient, reader), ())),
+            ecog_baseline=ecog_base, ecog_first_60_days=ecog_window if ecog is not None else None,
+            evidence=evidence,
+        ))
+    return inputs
+
+
+def _responses(timepoints: pd.DataFrame | None, criterion: str) -> dict[tuple[str, str, int], str]:
+    if timepoints is None or not len(timepoints):
+        return {}
+    rows = timepoints[timepoints["criterion"] == criterion]
+    return {
+        (str(p), str(r), int(d)): str(o)
+        for p, r, d, o in zip(rows[PATIENT], rows[READER], rows[DAY], rows["overall_response"], strict=True)
+    }
+
+
+def _prebaseline(group: pd.DataFrame, baseline: Scan, options: PatternOptions) -> tuple[Scan | None, str]:
+    """The latest complete assessment before baseline; a ``prebaseline`` label wins (spec 0.2)."""
+    before = group[group["is_pre_baseline"]]
+    if not len(before):
+        return None, f"no prebaseline scan (no assessment before baseline day {baseline.day})"
+    limit = options.prebaseline_max_days_before_baseline
+    if limit is not None:
+        recent = before[baseline.day - before[DAY] <= limit]
+        if not len(recent):
+            return None, (f"no prebaseline scan within {limit} days before baseline day {baseline.day} "
+                          f"(latest day {int(before[DAY].max())})")
+        before = recent
+    complete = before[before["target_sum_mm"].notna()]
+    if not len(complete):
+        days = ", ".join(str(int(d)) for d in before[DAY])
+        why = "; ".join(sorted(set(before["missing_targets"])))
+        return None, f"no prebaseline scan with every baseline target measured (day {days}: {why})"
+    labelled = complete[complete["label"] == PREBASELINE_LABEL]
+    row = (labelled if len(labelled) else complete).iloc[-1]
+    return Scan(int(row[DAY]), float(row["target_sum_mm"]), str(row[DATE])), ""
+
+
+def _table_prebaseline(
+    study: Study, patient: str, from_rows: Scan | None, missing: str, day: int | None, sum_mm: object
+) -> tuple[Scan | None, str]:
+    """Patient-table prebaseline_date / prebaseline_sum_mm (the reference code's SCANDATE_BEFORE and
+    RECIST_BEFORE, spec 0.2); must agree with lesion rows when both exist."""
+    if day is None or sum_mm is None:
+        return from_rows, missing
+    value = float(sum_mm)
+    if from_rows is not None and abs(from_rows.sum_mm - value) > PREBASELINE_SUM_TOLERANCE_MM:
+        raise InputError(
+            study.source, [], "prebaseline_sum_mm",
+            f"patient {patient}: prebaseline_sum_mm {value:g} mm differs from the baseline target lesions "
+            f"on the prebaseline scan (day {from_rows.day}: {from_rows.sum_mm:g} mm) by more than 0.5 mm",
+        )
+    return from_rows or Scan(day, value), ""
+
+
+def _organs(
+    study: Study, sums: pd.DataFrame, split: bool
+) -> tuple[dict[tuple[str, str, int], list[str]], dict[tuple[str, str], set[str]]]:
+    lesions = study.lesions
+    organ = organ_keys(lesions, split)
+    new = new_lesion_rows(lesions)
+    new_organs: dict[tuple[str, str, int], list[str]] = {}
+    new_at = zip(lesions[PATIENT][new], lesions[READER][new], lesions[DAY][new], organ[new], strict=True)
+    for p, r, d, o in new_at:
+        new_organs.setdefault((p, r, int(d)), []).append(o)
+    baseline_day = dict(zip(zip(sums[PATIENT], sums[READER], strict=True), sums["baseline_day"], strict=True))
+    at_baseline = np.array([baseline_day.get((p, r)) == d for p, r, d in
+                            zip(lesions[PATIENT], lesions[READER], lesions[DAY], strict=True)], bool)
+    at_baseline &= lesions[ROLE].isin([Role.TARGET, Role.NON_TARGET]).to_numpy()
+    baseline_organs: dict[tuple[str, str], set[str]] = {}
+    for p, r, o in zip(lesions[PATIENT][at_baseline], lesions[READER][at_baseline], organ[at_baseline],
+                       strict=True):
+        baseline_organs.setdefault((p, r), set()).add(o)
+    return new_organs, baseline_organs
+
+
+ECOG = "ecog"
+
+
+def _ecog(visits: pd.DataFrame | None, study: Study) -> dict[str, tuple[int | None, tuple[int, ...]]] | None:
+    """Baseline ECOG (latest visit on or before day 0) and ECOG values on days 1-60 (spec 2.3 H7)."""
+    if visits is None or ECOG not in visits:
+        return None
+    frame = visit_days(visits, study)
+    frame = frame[pd.to_numeric(frame[ECOG], errors="coerce").notna()]
+    frame = frame.sort_values([PATIENT, DAY], kind="stable")
+    result: dict[str, tuple[int | None, tuple[int, ...]]] = {}
+    for patient, group in frame.groupby(PATIENT, sort=False):
+        scores = pd.to_numeric(group[ECOG]).astype(int)
+        before = scores[group[DAY] <= 0]
+        window = scores[(group[DAY] > 0) & (group[DAY] <= LO_RUSSO_ECOG_WINDOW_DAYS)]
+        result[str(patient)] = (int(before.iloc[-1]) if len(before) else None, tuple(int(s) for s in window))
+    return result
+
+
+PATTERN = "hyperprogression"
+
+
+def find(
+    study: Study, timepoints: pd.DataFrame | None, options: PatternOptions, definitions: list[str],
+    visits: pd.DataFrame | None = None,
+) -> list[PatternRow]:
+    """Pattern rows (spec 0.6) of the chosen HPD definitions, one per patient x reader x definition."""
+    chosen = [d for d in DEFINITIONS if d.id in definitions]
+    rows = []
+    for x in hpd_inputs(study, timepoints, options, visits):
+        for definition in chosen:
+            decision = definition.decide(x, options)
+            rows.append(PatternRow(
+                x.patient_id, x.reader, PATTERN, definition.id, decision.flag, decision.reason,
+                decision.values, decision.evidence,
+                date=x.first.date if x.first else "", day=x.first.day if x.first else None,
+            ))
+    return rows

@@ -1,0 +1,162 @@
+"""What the pattern rules read from a validated study: target sums per assessment, the prebaseline,
+baseline and first-evaluation scans, organs, patient dates as days, ECOG.
+
+Sums come from the shared anatomic engine (``criteria._anatomic``: assessment grouping incl.
+pre-baseline, lesion values of spec/anatomic.md 0.4, sums with completeness of 0.5); the choice of the
+prebaseline scan is spec/patterns.md 0.2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ioresponse.criteria import Study
+from ioresponse.criteria._anatomic import (
+    Assessments,
+    baseline_count,
+    build_assessments,
+    sum_per_assessment,
+    unidimensional_values,
+)
+from ioresponse.schema import (
+    DATE,
+    DAY,
+    EQUIVOCAL,
+    LESION,
+    LYMPH_NODE,
+    ORGAN,
+    PATIENT,
+    READER,
+    ROLE,
+    STATUS,
+    InputError,
+    Role,
+    Status,
+)
+
+PREBASELINE_LABEL = "prebaseline"
+"""``timepoint_label`` value that marks the reference scan; it wins over the latest candidate (spec 0.2)."""
+TIMEPOINT_LABEL = "timepoint_label"
+PREBASELINE_SUM_TOLERANCE_MM = 0.5
+"""Patient-table ``prebaseline_sum_mm`` may differ from the lesion rows by at most this (spec 0.2)."""
+LYMPH_NODE_ORGAN = "lymph_node"
+"""All lymph-node stations count as one organ in organ rules (spec 2.3 H7)."""
+NEW_LESION_STATUSES = (Status.PRESENT, Status.UNEQUIVOCAL_PROGRESSION, Status.TOO_SMALL)
+"""Statuses of a new lesion that is there (spec/anatomic.md 0.3)."""
+
+
+def organ_keys(lesions: pd.DataFrame, split_lymph_node_regions: bool = False) -> np.ndarray:
+    """Organ of each row for organ rules: lymph nodes as one organ unless split (spec 2.3 H7)."""
+    organ = lesions[ORGAN].astype(str).str.strip().str.lower().to_numpy(object)
+    if split_lymph_node_regions:
+        return organ
+    return np.where(lesions[LYMPH_NODE].to_numpy(bool), LYMPH_NODE_ORGAN, organ)
+
+
+def assessment_sums(study: Study) -> pd.DataFrame:
+    """Sum of the baseline target lesions at every assessment, pre-baseline ones included.
+
+    Columns: patient_id, reader, day, date, is_baseline, is_pre_baseline, baseline_day, target_sum_mm
+    (NaN when incomplete: a baseline target not evaluable or without a row), missing_targets (text),
+    label (``timepoint_label`` when given).
+    """
+    lesions = study.lesions
+    assessments = build_assessments(lesions, study.source)
+    table = assessments.table
+    subject_of_row = assessments.subject_of_rows()
+    baseline_of_row = table["is_baseline"].to_numpy()[assessments.row_assessment]
+    target = (lesions[ROLE].to_numpy() == Role.TARGET) & baseline_of_row
+    keys = pd.Series(subject_of_row.astype(str)) + "\x00" + lesions[LESION].astype(str).to_numpy()
+    selected = keys.isin(set(keys[target])).to_numpy()
+    values = unidimensional_values(lesions)
+    ids = lesions[LESION].astype(str).to_numpy()
+    counted = sum_per_assessment(values, selected, ids, assessments)
+    expected = baseline_count(counted.count, assessments)
+    sums = sum_per_assessment(values, selected, ids, assessments, expected=expected)
+    out = table[[PATIENT, READER, DAY, DATE, "is_baseline", "is_pre_baseline", "baseline_day"]].copy()
+    out["target_sum_mm"] = np.where(sums.complete, sums.total, np.nan)
+    out["missing_targets"] = _missing_text(lesions, values, selected, assessments, sums.complete)
+    labels = np.full(len(table), "", dtype=object)
+    if TIMEPOINT_LABEL in lesions:
+        marked = lesions[TIMEPOINT_LABEL].astype(str).str.lower().to_numpy() == PREBASELINE_LABEL
+        labels[np.unique(assessments.row_assessment[marked])] = PREBASELINE_LABEL
+    out["label"] = labels
+    return out
+
+
+def _missing_text(
+    lesions: pd.DataFrame, values: np.ndarray, selected: np.ndarray, assessments: Assessments,
+    complete: np.ndarray,
+) -> np.ndarray:
+    text = np.full(assessments.n, "", dtype=object)
+    missing_rows = selected & np.isnan(values)
+    for a in np.unique(assessments.row_assessment[missing_rows]):
+        ids = lesions[LESION].to_numpy()[missing_rows & (assessments.row_assessment == a)]
+        text[a] = "not evaluable: " + ", ".join(sorted(set(map(str, ids))))
+    text[(~complete) & (text == "")] = "a baseline target lesion has no row"
+    return text
+
+
+def patient_days(study: Study, column: str) -> dict[str, int]:
+    """A patient-table date column as days since ``treatment_start``; ``<column>_day`` also accepted.
+
+    Empty cells are left out. Raises :class:`InputError` when a date is given without a start date.
+    """
+    patients = study.patients
+    if patients is None:
+        return {}
+    day_column = f"{column}_day"
+    result: dict[str, int] = {}
+    if day_column in patients:
+        days = pd.to_numeric(patients[day_column], errors="coerce")
+        result |= {str(p): int(d) for p, d in zip(patients[PATIENT], days, strict=True) if pd.notna(d)}
+    if column in patients:
+        given = patients[column].astype(str).replace({"nan": "", "None": "", "NaT": ""}).str.strip()
+        if "treatment_start" not in patients:
+            if (given != "").any():
+                raise InputError(study.source, [], column,
+                                 f"{column} needs treatment_start in the patient table to become a day")
+            return result
+        start = pd.to_datetime(patients["treatment_start"].astype(str), errors="coerce")
+        end = pd.to_datetime(given.where(given != ""), errors="coerce")
+        days = (end - start).dt.days
+        result |= {str(p): int(d) for p, d in zip(patients[PATIENT], days, strict=True) if pd.notna(d)}
+    return result
+
+
+def patient_values(study: Study, column: str) -> dict[str, object]:
+    """Non-empty values of one patient-table column by patient."""
+    patients = study.patients
+    if patients is None or column not in patients:
+        return {}
+    return {str(p): v for p, v in zip(patients[PATIENT], patients[column], strict=True)
+            if pd.notna(v) and str(v).strip() != ""}
+
+
+def visit_days(visits: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """A clinical visits / events table with a ``day`` column (from ``date`` and ``treatment_start``)."""
+    frame = visits.copy()
+    frame[PATIENT] = frame[PATIENT].astype(str)
+    if DAY in frame:
+        frame[DAY] = pd.to_numeric(frame[DAY], errors="coerce")
+        return frame
+    if DATE not in frame:
+        raise InputError("<visits>", [], DATE, "the table needs a day or a date column")
+    starts = patient_values(study, "treatment_start")
+    start = pd.to_datetime(frame[PATIENT].map(starts), errors="coerce")
+    frame[DAY] = (pd.to_datetime(frame[DATE], errors="coerce") - start).dt.days
+    unplaced = frame[DAY].isna() & frame[DATE].notna()
+    if unplaced.any():
+        rows = (np.flatnonzero(unplaced.to_numpy()) + 2).tolist()
+        raise InputError("<visits>", rows, DATE,
+                         "date without a treatment_start for the patient (patient table) or unreadable date")
+    return frame
+
+
+def new_lesion_rows(lesions: pd.DataFrame) -> np.ndarray:
+    """Rows of unequivocal new lesions that are there (spec/anatomic.md 0.3)."""
+    new = (lesions[ROLE].to_numpy() == Role.NEW) & np.isin(lesions[STATUS].to_numpy(), NEW_LESION_STATUSES)
+    if EQUIVOCAL in lesions:
+        new &= ~lesions[EQUIVOCAL].to_numpy(bool)
+    return new

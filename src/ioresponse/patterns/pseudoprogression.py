@@ -1,0 +1,311 @@
+"""Pseudoprogression: an initial progression by a criterion, then stability or response without new therapy.
+
+Sources (spec/patterns.md section 1):
+- iRECIST: Seymour L et al. Lancet Oncol 2017;18:e143-e152, doi:10.1016/S1470-2045(17)30074-8
+  (iUPD not confirmed as iCPD, "the bar is reset").
+- Hodi FS et al. J Clin Oncol 2016;34(13):1510-1517, doi:10.1200/JCO.2015.64.0391 (KEYNOTE-001: >= 25 %
+  tumour-burden increase not confirmed at the next assessment; early at week 12, delayed after).
+- Park HJ et al. Radiology 2020;297(1):87-96, doi:10.1148/radiol.2020200443 (RECIST 1.1 PD followed by
+  SD/PR/CR or by PR/CR only).
+- imRECIST: Hodi FS et al. J Clin Oncol 2018;36:850-858, doi:10.1200/JCO.2017.75.1644.
+- FDG-PET form: Humbert O et al. Eur J Nucl Med Mol Imaging 2020;47(5):1158-1167 (PERCIST PMD, then
+  response or stability at the next PET).
+The walk is the skeleton of spec 1.4; definitions differ only in their initial progression, confirmation
+and resolution (table 1.3). The irRC and PERCIST variants are decided by the first later evaluable
+assessment because their confirmation and resolution tests are complementary.
+A pattern row never changes a response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ioresponse.criteria import Study
+from ioresponse.patterns._common import (
+    Flag,
+    PatternOptions,
+    PatternRow,
+    at_least_value,
+    below,
+    display,
+    fmt,
+    known,
+    mm,
+)
+from ioresponse.patterns._study import new_lesion_rows, patient_days, patient_values
+from ioresponse.schema import DATE, DAY, NON_TARGET, PATIENT, READER, ROLE, STATUS, Role, Status
+
+PATTERN = "pseudoprogression"
+
+EARLY_CUTOFF_DAYS = 84
+"""Early pseudoprogression: initial progression within the first 12 weeks (Hodi 2016; spec 1.4 step 4)."""
+HODI_BURDEN_INCREASE = 1.25
+"""irRC progression: tumour burden >= +25 % vs nadir, non-strict (Wolchok 2009; Hodi 2016; spec 1.3)."""
+RECIST_PD_FRACTION = 1.20
+"""RECIST 1.1 PD: sum >= +20 % vs nadir (Eisenhauer 2009 sec. 4.3.1; spec 1.3 RECIST variant)."""
+RECIST_PD_MM = 5.0
+"""... and >= +5 mm (Eisenhauer 2009 sec. 4.3.1)."""
+RECIST_PR_FRACTION = 0.70
+"""RECIST 1.1 PR: sum <= -30 % vs baseline (Eisenhauer 2009 sec. 4.3.1)."""
+
+IRECIST_RESOLVED = frozenset({"iSD", "iPR", "iCR"})
+"""iRECIST responses that reset an unconfirmed iUPD (Seymour 2017; spec 1.3)."""
+IMRECIST_RESOLVED = frozenset({"SD", "PR", "CR"})
+"""imRECIST responses that resolve an unconfirmed PD (Hodi 2018; spec 1.3)."""
+PERCIST_RESOLVED = frozenset({"CMR", "PMR", "SMD"})
+"""PERCIST responses at the next PET that resolve a PMD (Humbert 2020; spec 1.3)."""
+
+
+@dataclass
+class Episode:
+    """State of one open episode: the initial progression row and its reference nadir."""
+
+    start: dict
+    nadir: float
+
+
+Test = Callable[[dict, Episode, "Context"], Flag]
+
+
+@dataclass(frozen=True)
+class Context:
+    """Per-subject information a test may read beyond the timepoint rows."""
+
+    new_lesion_days: frozenset[int]
+    """Days with an unequivocal new lesion, or a non-target unequivocal progression."""
+    components_given: bool
+    """False for sum-only input: new lesions and non-targets are not known."""
+    min_subsequent_response: str
+
+
+@dataclass(frozen=True)
+class PsPDefinition:
+    """One row of spec table 1.3."""
+
+    id: str
+    citation: str
+    criterion: str
+    initial_label: str
+    """Text of the initial progression in reasons, e.g. "iUPD"."""
+    initial: Callable[[dict], bool]
+    confirms: Test
+    resolves: Test
+    default: bool
+
+
+def _label_is(label: str) -> Callable[[dict], bool]:
+    return lambda row: row["overall_response"] == label
+
+
+def _hodi_initial(row: dict) -> bool:
+    current, nadir = row["current_sum"], row["nadir_sum"]
+    if not (known(current) and known(nadir)) or nadir <= 0:
+        return False
+    return bool(at_least_value(current / nadir, HODI_BURDEN_INCREASE))
+
+
+def _hodi_confirms(row: dict, episode: Episode, context: Context) -> Flag:
+    if not known(row["current_sum"]) or episode.nadir <= 0:
+        return None
+    return at_least_value(row["current_sum"] / episode.nadir, HODI_BURDEN_INCREASE)
+
+
+def _hodi_resolves(row: dict, episode: Episode, context: Context) -> Flag:
+    if not known(row["current_sum"]) or episode.nadir <= 0:
+        return None
+    return below(row["current_sum"] / episode.nadir, HODI_BURDEN_INCREASE)
+
+
+def _recist_resolves(row: dict, episode: Episode, context: Context) -> Flag:
+    """Not PD vs the pre-PD nadir, new lesions gone, no unequivocal non-target progression (spec 1.3)."""
+    current = row["current_sum"]
+    if not known(current) or not known(episode.nadir):
+        return None
+    growth = current - episode.nadir
+    still_pd = at_least_value(current, RECIST_PD_FRACTION * episode.nadir) and growth >= RECIST_PD_MM
+    if still_pd:
+        return False
+    if context.components_given and int(row[DAY]) in context.new_lesion_days:
+        return False
+    if context.min_subsequent_response == "PR":
+        return bool(at_least_value(RECIST_PR_FRACTION * row["baseline_sum"], current))
+    return True
+
+
+def _never(row: dict, episode: Episode, context: Context) -> Flag:
+    return False
+
+
+def _in(labels: frozenset[str]) -> Test:
+    return lambda row, episode, context: row["overall_response"] in labels
+
+
+def _confirmed_imrecist(row: dict, episode: Episode, context: Context) -> Flag:
+    return row["confirmation_state"] == "confirms"
+
+
+DEFINITIONS = (
+    PsPDefinition("pseudoprogression.irecist", "iRECIST, Seymour 2017", "irecist", "iUPD",
+                  _label_is("iUPD"), _in(frozenset({"iCPD"})), _in(IRECIST_RESOLVED), True),
+    PsPDefinition("pseudoprogression.irrc_hodi2016", "Hodi 2016", "irrc", "tumour burden >= +25 % vs nadir",
+                  _hodi_initial, _hodi_confirms, _hodi_resolves, False),
+    PsPDefinition("pseudoprogression.recist_then_nonpd", "RECIST 1.1 PD then non-PD, Park 2020", "recist11",
+                  "RECIST PD", _label_is("PD"), _never, _recist_resolves, False),
+    PsPDefinition("pseudoprogression.imrecist", "imRECIST, Hodi 2018", "imrecist", "imRECIST PD",
+                  _label_is("PD"), _confirmed_imrecist, _in(IMRECIST_RESOLVED), False),
+    PsPDefinition("pseudoprogression.percist_humbert2020", "Humbert 2020", "percist", "PERCIST PMD",
+                  _label_is("PMD"), _in(frozenset({"PMD"})), _in(PERCIST_RESOLVED), False),
+)
+"""Spec table 1.3, default first."""
+
+
+def criterion_of(definition: PsPDefinition, options: PatternOptions) -> str:
+    """Timepoints a definition reads (the Hodi variant follows ``hodi_criterion``)."""
+    return options.hodi_criterion if definition.id.endswith("hodi2016") else definition.criterion
+
+
+def find(
+    study: Study, timepoints: pd.DataFrame, options: PatternOptions, definitions: list[str]
+) -> list[PatternRow]:
+    """Pattern rows of the chosen definitions: one per patient x reader x episode (spec 0.6, 1.4)."""
+    new_therapy = patient_days(study, "new_therapy_start")
+    local_therapy = _local_therapy_days(study)
+    contexts = _contexts(study, options)
+    rows: list[PatternRow] = []
+    for definition in (d for d in DEFINITIONS if d.id in definitions):
+        key = criterion_of(definition, options)
+        table = timepoints[timepoints["criterion"] == key].sort_values([PATIENT, READER, DAY], kind="stable")
+        for (patient, reader), group in table.groupby([PATIENT, READER], sort=False):
+            fallback = Context(frozenset(), True, options.min_subsequent_response)
+            context = contexts.get((patient, reader), fallback)
+            rows += walk(
+                definition, group.to_dict("records"), context, new_therapy.get(patient),
+                local_therapy.get(patient, ()), options.early_cutoff_days,
+            )
+    return rows
+
+
+def walk(
+    definition: PsPDefinition, rows: list[dict], context: Context, new_therapy_day: int | None,
+    local_therapy_days: tuple[int, ...] = (), early_cutoff_days: int = EARLY_CUTOFF_DAYS,
+) -> list[PatternRow]:
+    """The algorithm of spec 1.4 on one subject's timepoint rows sorted by day."""
+    patient, reader = str(rows[0][PATIENT]), str(rows[0][READER])
+    out: list[PatternRow] = []
+    i = 0
+    while True:
+        start = next((k for k in range(i, len(rows)) if definition.initial(rows[k])), None)
+        if start is None:
+            break
+        episode = Episode(rows[start], float(rows[start]["nadir_sum"]))
+        row, end = _decide(definition, rows, start, episode, context, new_therapy_day, local_therapy_days,
+                           early_cutoff_days, len(out) + 1)
+        out.append(row)
+        if row.flag is not True:
+            break
+        i = end + 1
+    if not out:
+        out.append(PatternRow(
+            patient, reader, PATTERN, definition.id, False,
+            f"no {definition.initial_label} at any assessment ({definition.citation})",
+            {"criterion": rows[0]["criterion"]},
+        ))
+    return out
+
+
+def _decide(
+    definition: PsPDefinition, rows: list[dict], start: int, episode: Episode, context: Context,
+    new_therapy_day: int | None, local_therapy_days: tuple[int, ...], early_cutoff_days: int, number: int,
+) -> tuple[PatternRow, int]:
+    first = rows[start]
+    t_u = int(first[DAY])
+    values: dict[str, object] = {
+        "t_u": t_u, "criterion": first["criterion"], "response_at_progression": first["overall_response"],
+        "pct_change_nadir_at_progression": display(_pct(first["current_sum"], episode.nadir), 2),
+    }
+    evidence: dict[str, object] = {"progression_day": t_u}
+    if not context.components_given:
+        evidence["components_not_given"] = "new lesions and non-target lesions not in the input"
+
+    def row(flag: Flag, reason: str) -> PatternRow:
+        return PatternRow(patient_id=str(first[PATIENT]), reader=str(first[READER]), pattern=PATTERN,
+                          definition=definition.id, flag=flag, reason=f"{reason} ({definition.citation})",
+                          values=values, evidence=evidence, episode=number, date=str(first[DATE]), day=t_u)
+
+    progression = f"{definition.initial_label} on day {t_u}"
+    for k in range(start + 1, len(rows)):
+        later = rows[k]
+        day = int(later[DAY])
+        if new_therapy_day is not None and new_therapy_day <= day:
+            values["new_therapy_day"] = new_therapy_day
+            return row(None, f"{progression}: new anticancer therapy started on day {new_therapy_day} "
+                             "before progression resolved or was confirmed"), k
+        if definition.confirms(later, episode, context):
+            values["confirmation_day"] = day
+            return row(False, f"{progression} confirmed as {later['overall_response']} on day {day}"), k
+        resolved = definition.resolves(later, episode, context)
+        if resolved:
+            timing = "early" if t_u <= early_cutoff_days else "late"
+            values |= {"resolution_day": day, "response_at_resolution": later["overall_response"],
+                       "timing": timing, "days_to_resolution": day - t_u}
+            local = [d for d in local_therapy_days if t_u <= d <= day]
+            if local:
+                evidence["confounded_by_local_therapy"] = True
+                evidence["local_therapy_days"] = local
+            cut = "<=" if timing == "early" else ">"
+            reason = (f"{progression} not confirmed: {later['overall_response']} on day {day}"
+                      f"{_sum_text(later, episode)}; {timing} (day {t_u} {cut} {early_cutoff_days})")
+            if not context.components_given:
+                reason += "; new lesions not given: resolution judged on sums only"
+            return row(True, reason), k
+    last = int(rows[-1][DAY])
+    return row(None, f"{progression}: progression unconfirmed at last assessment (day {last})"), len(rows)
+
+
+def _pct(current: float, reference: float) -> float | None:
+    if not (known(current) and known(reference)) or reference == 0:
+        return None
+    return 100.0 * (current - reference) / reference
+
+
+def _sum_text(row: dict, episode: Episode) -> str:
+    if not known(row["current_sum"]):
+        return ""
+    change = _pct(row["current_sum"], episode.nadir)
+    current = mm(row["current_sum"])
+    return f" (sum {current} vs nadir {mm(episode.nadir)} at progression, {fmt(change, 2, True)} %)"
+
+
+def _contexts(study: Study, options: PatternOptions) -> dict[tuple[str, str], Context]:
+    """Days with a new lesion or unequivocal non-target progression, per patient x reader."""
+    lesions = study.lesions
+    given = not ({"new", NON_TARGET} & set(study.missing_components))
+    if lesions is None:
+        return {}
+    worse = new_lesion_rows(lesions) | (
+        (lesions[ROLE].to_numpy() == Role.NON_TARGET)
+        & (lesions[STATUS].to_numpy() == Status.UNEQUIVOCAL_PROGRESSION)
+    )
+    days: dict[tuple[str, str], set[int]] = {}
+    for p, r, d in zip(lesions[PATIENT][worse], lesions[READER][worse], lesions[DAY][worse], strict=True):
+        days.setdefault((p, r), set()).add(int(d))
+    subjects = set(zip(lesions[PATIENT], lesions[READER], strict=True))
+    return {s: Context(frozenset(days.get(s, ())), given, options.min_subsequent_response) for s in subjects}
+
+
+def _local_therapy_days(study: Study) -> dict[str, tuple[int, ...]]:
+    """Patient-table ``local_therapy_dates`` (";"-separated ISO dates) as days (spec 1.4 step 5)."""
+    dates = patient_values(study, "local_therapy_dates")
+    starts = patient_values(study, "treatment_start")
+    result = {}
+    for patient, text in dates.items():
+        if patient not in starts:
+            continue
+        parsed = pd.to_datetime(pd.Series(str(text).split(";")).str.strip(), errors="coerce")
+        days = (parsed - pd.Timestamp(starts[patient])).dt.days.dropna()
+        result[patient] = tuple(int(d) for d in np.sort(days.to_numpy()))
+    return result
