@@ -168,7 +168,8 @@ class ResponseRateFitter:
             table.groupby([*keys, column], sort=True, dropna=False).size()
             .rename("n").reset_index().rename(columns={column: "best_response"})
         )
-        index = pd.MultiIndex.from_frame(self.summary[keys]) if len(self.summary) else None
+        index = (pd.MultiIndex.from_frame(self.summary[keys]) if len(keys) > 1
+                 else pd.Index(self.summary["criterion"], name="criterion"))
         self.orr_ = pd.Series(self.summary["orr"].to_numpy(), index=index, name="orr")
         self.dcr_ = pd.Series(self.summary["dcr"].to_numpy(), index=index, name="dcr")
         return self

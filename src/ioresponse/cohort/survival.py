@@ -38,6 +38,15 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 GREYS = ("0.0", "0.45", "0.25", "0.6")
 
 
+TRUE_TEXT = frozenset({"true", "1", "1.0", "yes", "y"})
+"""Spellings of an event indicator read as True (CSV/Parquet round trips, 0/1 status columns)."""
+
+
+def as_event(values: pd.Series) -> pd.Series:
+    """Event indicator as bool: True, 1 or "true"/"yes" are events; False, 0, empty and NaN are not."""
+    return values.map(lambda v: str(v).strip().lower() in TRUE_TEXT).astype(bool)
+
+
 def _keys(table: pd.DataFrame) -> list[str]:
     return [PATIENT, READER, "criterion"] if READER in table.columns else [PATIENT, "criterion"]
 
@@ -61,13 +70,13 @@ def pfs_durations(best_response: pd.DataFrame, patients: pd.DataFrame | None = N
     """
     require_columns(best_response, (PATIENT, "criterion", "pfs_day", "pfs_event"))
     table = best_response[[*_keys(best_response), "pfs_day", "pfs_event"]].copy()
-    progressed = table["pfs_event"].fillna(False).astype(bool)
+    progressed = as_event(table["pfs_event"])
     table[DURATION] = table["pfs_day"].astype(float)
     table[EVENT_TYPE] = np.where(progressed, "progression", "censored")
     if patients is not None and {"os_days", "os_event"} <= set(patients.columns):
         deaths = patients[[PATIENT, "os_days", "os_event"]].drop_duplicates(PATIENT)
         table = table.merge(deaths, on=PATIENT, how="left")
-        died = ~progressed & table["os_event"].fillna(False).astype(bool) & table["os_days"].notna()
+        died = ~progressed & as_event(table["os_event"]) & table["os_days"].notna()
         table.loc[died, DURATION] = table.loc[died, "os_days"].astype(float)
         table.loc[died, EVENT_TYPE] = "death"
         table = table.drop(columns=["os_days", "os_event"])
@@ -145,11 +154,11 @@ class KaplanMeierByGroup:
             values = key if isinstance(key, tuple) else (key,)
             label = " / ".join(str(v) for v in values) or "all"
             fitter = KaplanMeierFitter(alpha=self.alpha)
-            fitter.fit(part[duration_column].astype(float), part[event_column].astype(bool), label=label)
+            fitter.fit(part[duration_column].astype(float), as_event(part[event_column]), label=label)
             low, high = _median_interval(fitter)
             self.fitters_[label] = fitter
             rows.append({**dict(zip(self.groups, values, strict=True)), "n": len(part),
-                         "events": int(part[event_column].astype(bool).sum()),
+                         "events": int(as_event(part[event_column]).sum()),
                          "median_days": float(fitter.median_survival_time_),
                          "median_ci_low": low, "median_ci_high": high})
         columns = [*self.groups, "n", "events", "median_days", "median_ci_low", "median_ci_high"]
