@@ -114,9 +114,11 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
         parts = sdtm.read_sdtm(Path(data), source=source)
         raw, recorded, sdtm_findings = parts.raw, parts.recorded, parts.findings
         patient_table = _merge_patients(parts.patients, _read_patients(patients, column_map))
+        outcome.excluded.extend(parts.unused.to_dict("records"))
+        user_table = False
     else:
         raw = t.read_table(data, column_map=column_map, source=source)
-        recorded, sdtm_findings = None, []
+        recorded, sdtm_findings, user_table = None, [], True
         patient_table = _read_patients(patients, column_map)
     frame, name = raw.frame, raw.source
     if patient_key:
@@ -132,7 +134,7 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
         frame = v.settle(check(frame, name), frame, outcome, **settings)
     patient_table = _patient_columns(frame, patient_table, name)
     missing = frozenset() if kind == "lesions" else t.missing_components(frame)
-    both_times = s.DATE in frame.columns and s.DAY in frame.columns and recorded is None
+    both_times = user_table and s.DATE in frame.columns and s.DAY in frame.columns
     if kind == "sums":
         frame = t.expand_sums(frame)
     lesions = _typed(frame)

@@ -1,0 +1,386 @@
+"""CDISC SDTM tumour domains (TU, TR, SUPPTR, RS, optional DM) into the lesion-table contract.
+
+Sources: CDISC SDTM Implementation Guide v3.4 (TU, TR, RS domains; --DY study day, sec. 4.4.4;
+partial ISO 8601 dates, sec. 4.4.2) and the RECIST 1.1 paper (Eisenhauer et al., Eur J Cancer
+2009;45:228-247, doi:10.1016/j.ejca.2008.10.026) for what the records mean. Tested on the
+pharmaverse synthetic oncology set (shared/data/pharmaverse_sdtm, DATA_DICTIONARY.md).
+
+Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
+
+- ``patient_id`` = USUBJID; ``reader`` = --EVALID when given, else --EVAL ("INVESTIGATOR",
+  "RADIOLOGIST 1"); ``accepted`` = --ACPTFL == "Y" (True for every record when the column is absent or
+  empty: no adjudication information).
+- ``lesion_id`` = TRLNKID (= TULNKID); ``role`` from TUSTRESC of the linked TU record (TARGET,
+  NON-TARGET, NEW), else TRGRPID.
+- ``organ`` = TULOC in lower case, else SUPPTR ``TRLOC``; ``lymph_node`` when the location names a
+  lymph node (then organ "lymph node", spec/anatomic.md 0.1).
+- Measurements (TRSTRESN, mm; ``cm`` converted): LDIAM -> long_axis_mm, LPERP -> perpendicular_mm,
+  and for nodes the short axis (SAXIS, else LPERP, else DIAMETER) -> short_axis_mm; DIAMETER (the
+  sponsor's RECIST measure) fills long_axis_mm of non-nodal lesions without LDIAM.
+- Status: TUMSTATE per :data:`TUMSTATE_STATUS` (role-specific: UNEQUIVOCAL is unequivocal progression of
+  a non-target but an unequivocal new lesion; EQUIVOCAL is present with ``equivocal`` True); a measured
+  value 0 is ``absent``; TRSTAT = NOT DONE is ``not_evaluable`` with the reason in ``note``.
+- SUMDIAM records are the sponsor's sums: not lesions. The criterion recomputes the sums from the
+  lesions; the SUMDIAM rows are listed in ``Study.excluded`` with that reason, so no row goes unreported.
+- ``day``: from --DY when present, converted from SDTM study day (day 1 = first dose, no day 0) to the
+  contract's "first dose = day 0": ``day = DY - 1`` for DY > 0 and ``day = DY`` for DY < 0. Without --DY,
+  ``day = date - treatment_start`` (io.load), partial dates imputed to mid-period with a ``note``
+  (io.tables).
+- ``treatment_start`` per subject: DM.RFSTDTC when a DM file is in the folder; otherwise derived from
+  the records themselves: ``date - (DY - 1)`` from the complete-dated TR/TU/RS record with the
+  smallest |DY| (closest to the start, so the least affected by nominal study days); a patient table
+  given by the user wins over both.
+- RS: overall-response records (RSTESTCD OVRLRESP) become ``Study.recorded`` with RSSTRESC normalised
+  to CR / PR / SD / NON-CR/NON-PD / PD / NE; RSSTAT NOT DONE is NE. Values that are not responses
+  (e.g. "CHECK") are kept with an empty ``recorded_response`` and a ``note``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ioresponse import schema as s
+from ioresponse.io import tables as t
+from ioresponse.io import validate as v
+from ioresponse.schema import InputError
+
+DOMAINS = ("tu", "tr", "rs", "supptr", "dm")
+REQUIRED_DOMAINS = ("tu", "tr")
+SUFFIXES = (".csv", ".xpt", ".parquet", ".pq")
+
+ROLE_OF_TUSTRESC = {  # SDTMIG TU: TUSTRESC of TUTESTCD TUMIDENT
+    "TARGET": s.Role.TARGET.value,
+    "NON-TARGET": s.Role.NON_TARGET.value,
+    "NON TARGET": s.Role.NON_TARGET.value,
+    "NEW": s.Role.NEW.value,
+}
+SUM_TEST = "SUMDIAM"  # sponsor-derived sum of diameters (not a lesion)
+MEASURE_TESTS = ("LDIAM", "LPERP", "SAXIS", "DIAMETER")
+STATE_TEST = "TUMSTATE"
+NOT_DONE = "NOT DONE"
+SUMDIAM_REASON = "sponsor-derived sum (TRTESTCD SUMDIAM): recomputed from the lesions, not used as a lesion"
+LYMPH_WORDS = ("LYMPH", "NODE")  # a location naming a lymph node (TULOC "LYMPH NODE")
+
+# TUMSTATE (and text TRSTRESC) -> (status, equivocal) by role; spec/anatomic.md 0.3.
+_NT, _NEW = s.Role.NON_TARGET.value, s.Role.NEW.value
+TUMSTATE_STATUS: dict[str, dict[str, tuple[str, bool]]] = {
+    "PRESENT": {"*": (s.Status.PRESENT.value, False)},
+    "ABSENT": {"*": (s.Status.ABSENT.value, False)},
+    "UNEQUIVOCAL PROGRESSION": {"*": (s.Status.UNEQUIVOCAL_PROGRESSION.value, False)},
+    # RECIST 1.1 sec. 4.3.3/4.3.5: "unequivocal" qualifies non-target progression, or a new lesion
+    "UNEQUIVOCAL": {_NEW: (s.Status.PRESENT.value, False),
+                    "*": (s.Status.UNEQUIVOCAL_PROGRESSION.value, False)},
+    # RECIST 1.1 sec. 4.3.5: an equivocal finding is not progression; kept as present + equivocal
+    "EQUIVOCAL": {"*": (s.Status.PRESENT.value, True)},
+    "TOO SMALL TO MEASURE": {"*": (s.Status.TOO_SMALL.value, False)},
+    "NOT EVALUABLE": {"*": (s.Status.NOT_EVALUABLE.value, False)},
+    "NOT ASSESSABLE": {"*": (s.Status.NOT_EVALUABLE.value, False)},
+    "NE": {"*": (s.Status.NOT_EVALUABLE.value, False)},
+}
+RESPONSE_OF_RSSTRESC = {  # RECIST 1.1 sec. 4.4 response categories
+    "CR": s.Response.CR.value, "PR": s.Response.PR.value, "SD": s.Response.SD.value,
+    "PD": s.Response.PD.value, "NE": s.Response.NE.value,
+    "NON-CR/NON-PD": s.Response.NON_CR_NON_PD.value, "NON-CR NON-PD": s.Response.NON_CR_NON_PD.value,
+    "NCRNPD": s.Response.NON_CR_NON_PD.value, "NOT EVALUABLE": s.Response.NE.value,
+}
+OVERALL_RESPONSE_TESTS = ("OVRLRESP",)
+RECORDED_COLUMNS = (s.PATIENT, s.READER, s.DAY, s.DATE, "visit", "recorded_response", s.SOURCE_ROW)
+
+
+class RecordedValueWarning(s.IoresponseWarning):
+    """An RS overall-response value that is not a response category (kept, not compared)."""
+
+
+@dataclass
+class SdtmParts:
+    """What an SDTM folder gives: the lesion rows as text, readers' calls, derived patient table."""
+
+    raw: t.RawTable
+    recorded: pd.DataFrame | None
+    patients: pd.DataFrame
+    findings: list[v.Finding]
+    unused: pd.DataFrame
+    """Rows not used by design (SUMDIAM), columns source_row, patient_id, column, reason."""
+
+
+def find_domains(folder: Path) -> dict[str, Path]:
+    """Domain files of ``folder`` by lower-case domain (``tu.csv``, ``TU.xpt``, ``tr_onco.csv`` ...)."""
+    found: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in SUFFIXES:
+            continue
+        stem = path.stem.lower()
+        for domain in DOMAINS:
+            if stem == domain or stem.startswith(domain + "_"):
+                found.setdefault(domain, []).append(path)
+    for domain, paths in found.items():
+        if len(paths) > 1:
+            raise InputError(folder.name, [], None, f"several files for domain {domain.upper()}: "
+                                                    f"{', '.join(p.name for p in paths)}; keep one")
+    missing = [d.upper() for d in REQUIRED_DOMAINS if d not in found]
+    if missing:
+        raise InputError(folder.name, [], None, f"SDTM folder without {' and '.join(missing)}: expected "
+                                                "files such as tu.csv / TU.xpt / tu_onco.parquet and tr.csv")
+    return {domain: paths[0] for domain, paths in found.items()}
+
+
+def read_sdtm(folder: Path, *, source: str | None = None) -> SdtmParts:
+    """Read TU + TR (+ SUPPTR, RS, DM) of ``folder`` into lesion rows (text) and the readers' calls."""
+    files = find_domains(folder)
+    tables = {d: t.read_table(p, source=p.name) for d, p in files.items()}
+    tr, tu = tables["tr"], tables["tu"]
+    _require(tr, ("USUBJID", "TRLNKID", "TRTESTCD"))
+    _require(tu, ("USUBJID", "TULNKID", "TUSTRESC"))
+    if "TRDY" not in tr.frame.columns and "TRDTC" not in tr.frame.columns:
+        raise InputError(tr.source, [], "TRDTC", "TR needs TRDTC or TRDY to place assessments in time")
+    findings: list[v.Finding] = []
+    records = _tr_records(tr, tables.get("supptr"))
+    lesions_part = records[records["TRTESTCD"] != SUM_TEST]
+    lesion_rows, lesion_findings = _lesion_rows(lesions_part, _tu_lesions(tu, findings), tr.source)
+    findings += lesion_findings
+    unused = records.loc[records["TRTESTCD"] == SUM_TEST, [s.SOURCE_ROW, "USUBJID"]].rename(
+        columns={"USUBJID": s.PATIENT}).assign(column="TRTESTCD", reason=SUMDIAM_REASON)
+    patients = _patients(tables, folder.name)
+    recorded = _recorded(tables["rs"], patients) if "rs" in tables else None
+    name = source or tr.source
+    return SdtmParts(t.RawTable(lesion_rows, name), recorded, patients, findings, unused)
+
+
+def _require(table: t.RawTable, columns: tuple[str, ...]) -> None:
+    missing = [c for c in columns if c not in table.frame.columns]
+    if missing:
+        raise InputError(table.source, [], missing[0], f"missing SDTM variable(s) {', '.join(missing)}")
+
+
+def _reader(frame: pd.DataFrame, prefix: str) -> pd.Series:
+    """--EVALID when given, else --EVAL, else "" (single reader)."""
+    evaluator = frame.get(f"{prefix}EVAL", pd.Series("", index=frame.index))
+    evaluator_id = frame.get(f"{prefix}EVALID", pd.Series("", index=frame.index))
+    return evaluator_id.where(evaluator_id != "", evaluator)
+
+
+def _accepted(frame: pd.DataFrame, prefix: str) -> pd.Series:
+    """--ACPTFL == "Y"; every record is accepted when the flag is absent or never set."""
+    flag = frame.get(f"{prefix}ACPTFL", pd.Series("", index=frame.index)).str.upper()
+    if not (flag != "").any():
+        return pd.Series("true", index=frame.index)
+    return pd.Series(np.where(flag == "Y", "true", "false"), index=frame.index)
+
+
+def _sdtm_day(study_day: pd.Series) -> pd.Series:
+    """SDTM study day (day 1 = first dose, no day 0) -> days since first dose (first dose = day 0)."""
+    values, _ = t.parse_float(study_day)
+    day = np.where(values > 0, values - 1, values)
+    return pd.Series([str(int(d)) if np.isfinite(d) else "" for d in day], index=study_day.index)
+
+
+def _tr_records(tr: t.RawTable, supptr: t.RawTable | None) -> pd.DataFrame:
+    """TR with reader, accepted, location (SUPPTR TRLOC) and the numeric result in mm."""
+    frame = tr.frame
+
+    def column(name: str) -> pd.Series:
+        return frame[name] if name in frame.columns else pd.Series("", index=frame.index)
+
+    out = pd.DataFrame({
+        "USUBJID": frame["USUBJID"], "TRLNKID": frame["TRLNKID"], "TRTESTCD": frame["TRTESTCD"].str.upper(),
+        "TRGRPID": column("TRGRPID"), s.READER: _reader(frame, "TR"), "accepted": _accepted(frame, "TR"),
+        "TRSTRESC": column("TRSTRESC"), "TRSTAT": column("TRSTAT").str.upper(),
+        "TRREASND": column("TRREASND"),
+        s.DATE: column("TRDTC"), s.DAY: _sdtm_day(column("TRDY")), t.VISIT: column("VISIT"),
+        t.VISIT_NUMBER: column("VISITNUM"), "TRLOC": "", s.SOURCE_ROW: frame[s.SOURCE_ROW],
+    }, index=frame.index)
+    values, _ = t.parse_float(frame["TRSTRESN"] if "TRSTRESN" in frame else out["TRSTRESC"])
+    text_values, _ = t.parse_float(out["TRSTRESC"])
+    values = np.where(np.isfinite(values), values, text_values)
+    unit = frame.get("TRSTRESU", pd.Series("", index=frame.index)).str.lower().to_numpy()
+    out["value"] = np.where(unit == "cm", values * 10.0, values)  # SDTM standard units: mm expected
+    out["unit_note"] = np.where(unit == "cm", "TRSTRESU cm converted to mm", "")
+    if supptr is not None and {"QNAM", "IDVAR", "IDVARVAL", "QVAL"} <= set(supptr.frame.columns):
+        out["TRLOC"] = _supptr_location(frame, supptr.frame)
+    return out
+
+
+def _supptr_location(tr: pd.DataFrame, supp: pd.DataFrame) -> pd.Series:
+    """SUPPTR QNAM TRLOC joined on USUBJID + TRSEQ (IDVAR = TRSEQ)."""
+    loc = supp[(supp["QNAM"].str.upper() == "TRLOC") & (supp["IDVAR"].str.upper() == "TRSEQ")]
+    if "TRSEQ" not in tr.columns or loc.empty:
+        return pd.Series("", index=tr.index)
+    key = loc.drop_duplicates(["USUBJID", "IDVARVAL"]).set_index(["USUBJID", "IDVARVAL"])["QVAL"]
+    index = pd.MultiIndex.from_arrays([tr["USUBJID"], tr["TRSEQ"]])
+    return pd.Series(key.reindex(index).fillna("").to_numpy(), index=tr.index)
+
+
+def _tu_lesions(tu: t.RawTable, findings: list[v.Finding]) -> pd.DataFrame:
+    """Role and location of each (subject, reader, lesion) from TU; unknown TUSTRESC is reported."""
+    frame = tu.frame
+    role_text = frame["TUSTRESC"].str.strip().str.upper()
+    role = role_text.map(ROLE_OF_TUSTRESC)
+    unknown = role.isna().to_numpy()
+    for value in pd.unique(role_text[unknown]):
+        rows = frame.loc[unknown & (role_text == value).to_numpy(), s.SOURCE_ROW].tolist()
+        findings.append(v.Finding(InputError(tu.source, rows, "TUSTRESC",
+                                             f"{value!r} is not a lesion role; allowed: "
+                                             f"{', '.join(ROLE_OF_TUSTRESC)}"), exclude_rows=()))
+    return pd.DataFrame({
+        "USUBJID": frame["USUBJID"], s.READER: _reader(frame, "TU"), "TRLNKID": frame["TULNKID"],
+        "tu_role": role.fillna(""), "TULOC": frame.get("TULOC", pd.Series("", index=frame.index)),
+    }).drop_duplicates(["USUBJID", s.READER, "TRLNKID"])
+
+
+def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame,
+                 source: str) -> tuple[pd.DataFrame, list[v.Finding]]:
+    """One text row per lesion x assessment in contract columns, and the findings on unknown states."""
+    keys = ["USUBJID", s.READER, "TRLNKID", t.VISIT_NUMBER, t.VISIT, s.DATE, s.DAY]
+    records = records.merge(tu, on=["USUBJID", s.READER, "TRLNKID"], how="left")
+    records["role"] = records["tu_role"].fillna("")
+    from_group = records["TRGRPID"].str.upper().map(ROLE_OF_TUSTRESC).fillna("")
+    records["role"] = records["role"].where(records["role"] != "", from_group)
+    location = records["TULOC"].fillna("")
+    records["location"] = location.where(location != "", records["TRLOC"]).str.strip()
+    group = records.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    records["_group"] = group
+    first = records.sort_values(s.SOURCE_ROW, kind="stable").drop_duplicates("_group").set_index("_group")
+    first = first.sort_index()
+    measures = records[records["TRTESTCD"].isin(MEASURE_TESTS)].pivot_table(
+        index="_group", columns="TRTESTCD", values="value", aggfunc="first")
+    measures = measures.reindex(index=first.index, columns=list(MEASURE_TESTS))
+    state = records[records["TRTESTCD"] == STATE_TEST].drop_duplicates("_group").set_index("_group")
+    state_text = state["TRSTRESC"].str.strip().str.upper().reindex(first.index).fillna("")
+    any_text = records[records["TRSTRESC"] != ""].drop_duplicates("_group").set_index("_group")["TRSTRESC"]
+    any_text = any_text.str.strip().str.upper().reindex(first.index).fillna("")
+    not_done = records.groupby("_group")["TRSTAT"].agg(lambda x: (x == NOT_DONE).any()).reindex(first.index)
+    reason = records[records["TRREASND"] != ""].drop_duplicates("_group").set_index("_group")["TRREASND"]
+    reason = reason.reindex(first.index).fillna("")
+    unit_note = records.groupby("_group")["unit_note"].max().reindex(first.index)
+    node = first["location"].str.upper().str.contains("|".join(LYMPH_WORDS), regex=True)
+    organ = first["location"].str.lower().where(~node, v.LYMPH_NODE_ORGAN)
+    long_axis = measures["LDIAM"].where(measures["LDIAM"].notna() | node, measures["DIAMETER"])
+    short_axis = measures["SAXIS"].fillna(measures["LPERP"]).fillna(measures["DIAMETER"]).where(node)
+    measure = short_axis.where(node, long_axis)
+    status, equivocal, note, findings = _status(first["role"], state_text, any_text, measure, not_done,
+                                                reason, first[s.SOURCE_ROW], source)
+    rows = pd.DataFrame({
+        s.PATIENT: first["USUBJID"], s.READER: first[s.READER], "accepted": first["accepted"],
+        s.DAY: first[s.DAY], s.DATE: first[s.DATE], s.LESION: first["TRLNKID"], s.ROLE: first["role"],
+        s.ORGAN: organ, s.LYMPH_NODE: np.where(node, "true", "false"),
+        s.LONG_AXIS: [_text(x) for x in long_axis], s.SHORT_AXIS: [_text(x) for x in short_axis],
+        s.PERPENDICULAR: [_text(x) for x in measures["LPERP"]], s.STATUS: status,
+        s.EQUIVOCAL: np.where(equivocal, "true", "false"), "note": t.join_notes(note, unit_note.fillna("")),
+        t.VISIT: first[t.VISIT], t.VISIT_NUMBER: first[t.VISIT_NUMBER], s.SOURCE_ROW: first[s.SOURCE_ROW],
+    })
+    missing_role = (rows[s.ROLE] == "").to_numpy()
+    if missing_role.any():
+        findings.append(v.Finding(InputError(source, rows.loc[missing_role, s.SOURCE_ROW].tolist(), "TRLNKID",
+                                             "no TU record (TULNKID) and no TRGRPID gives the role of "
+                                             f"lesion {rows.loc[missing_role, s.LESION].iloc[0]}")))
+    return rows.sort_values(s.SOURCE_ROW).reset_index(drop=True), findings
+
+
+def _text(value: float) -> str:
+    return repr(float(value)) if np.isfinite(value) else ""
+
+
+def _status(role: pd.Series, state: pd.Series, text: pd.Series, measure: pd.Series, not_done: pd.Series,
+            reason: pd.Series, source_rows: pd.Series, source: str
+            ) -> tuple[pd.Series, np.ndarray, pd.Series, list[v.Finding]]:
+    """Status, equivocal flag and note of each lesion assessment (spec/anatomic.md 0.3)."""
+    status = pd.Series("", index=role.index, dtype=object)
+    equivocal = np.zeros(len(role), dtype=bool)
+    label = state.where(state != "", text.where(~text.str.match(r"^[0-9.]+$"), ""))
+    for value, by_role in TUMSTATE_STATUS.items():
+        hit = (label == value).to_numpy()
+        for lesion_role in (*[r for r in by_role if r != "*"], "*"):
+            applies = (role == lesion_role) if lesion_role != "*" else (status == "")
+            chosen = hit & applies.to_numpy()
+            mapped, is_equivocal = by_role[lesion_role]
+            status = status.mask(chosen, mapped)
+            equivocal |= chosen & is_equivocal
+    measured = status.eq("") & measure.notna()
+    status = status.mask(measured & (measure == 0), s.Status.ABSENT.value)
+    status = status.mask(measured & (measure > 0), s.Status.PRESENT.value)
+    findings = []
+    unknown = status.eq("") & (label != "")
+    for value in pd.unique(label[unknown]):
+        rows = source_rows[unknown & (label == value)].tolist()
+        findings.append(v.Finding(InputError(source, rows, "TRSTRESC",
+                                             f"{value!r} is not a tumour state; allowed: "
+                                             f"{', '.join(TUMSTATE_STATUS)} (or a number in mm)")))
+    note = pd.Series("", index=role.index, dtype=object)
+    empty = status.eq("") & ~unknown
+    note = note.mask(empty & not_done, "TRSTAT NOT DONE: " + reason)
+    note = note.mask(empty & ~not_done, t.EMPTY_VALUE_NOTE)
+    status = status.mask(empty, s.Status.NOT_EVALUABLE.value)
+    return status, equivocal, note, findings
+
+
+def _patients(tables: dict[str, t.RawTable], folder: str) -> pd.DataFrame:
+    """One row per USUBJID with treatment_start (DM.RFSTDTC, else derived from dated study days)."""
+    subjects = sorted(pd.unique(tables["tr"].frame["USUBJID"]))
+    start = pd.Series("", index=pd.Index(subjects, name=s.PATIENT), dtype=object)
+    if "dm" in tables and "RFSTDTC" in tables["dm"].frame.columns:
+        dm = tables["dm"].frame.drop_duplicates("USUBJID").set_index("USUBJID")
+        iso, _, _ = t.parse_dates(dm["RFSTDTC"].str.slice(0, 10))
+        iso = iso.where(dm["RFSTDTC"].str.len() >= 10, "")
+        start = iso.reindex(start.index).fillna("")
+    derived = _start_from_study_days(tables)
+    start = start.where(start != "", derived.reindex(start.index).fillna(""))
+    return pd.DataFrame({s.PATIENT: start.index, "treatment_start": start.to_numpy()})
+
+
+def _start_from_study_days(tables: dict[str, t.RawTable]) -> pd.Series:
+    """First-dose date = date - (DY - 1) from the complete-dated record with the smallest |DY|."""
+    pieces = []
+    for domain, prefix in (("tr", "TR"), ("tu", "TU"), ("rs", "RS")):
+        frame = tables[domain].frame if domain in tables else None
+        if frame is None or f"{prefix}DY" not in frame or f"{prefix}DTC" not in frame:
+            continue
+        dated = frame[(frame[f"{prefix}DTC"].str.len() >= 10) & (frame[f"{prefix}DY"] != "")]
+        pieces.append(pd.DataFrame({"USUBJID": dated["USUBJID"],
+                                    "date": dated[f"{prefix}DTC"].str.slice(0, 10),
+                                    "dy": t.parse_float(dated[f"{prefix}DY"])[0]}))
+    if not pieces:
+        return pd.Series(dtype=object)
+    both = pd.concat(pieces, ignore_index=True).dropna()
+    both = both.assign(distance=both["dy"].abs()).sort_values(["USUBJID", "distance", "dy"], kind="stable")
+    best = both.drop_duplicates("USUBJID").set_index("USUBJID")
+    offset = np.where(best["dy"] > 0, best["dy"] - 1, best["dy"])
+    first_dose = pd.to_datetime(best["date"], format="%Y-%m-%d", errors="coerce")
+    start = first_dose - pd.to_timedelta(offset, unit="D")
+    return start.dt.strftime("%Y-%m-%d").fillna("")
+
+
+def _recorded(rs: t.RawTable, patients: pd.DataFrame) -> pd.DataFrame:
+    """Overall-response records of RS (the readers' own calls), normalised (RECIST 1.1 sec. 4.4)."""
+    frame = rs.frame
+    _require(rs, ("USUBJID", "RSTESTCD"))
+    overall = frame[frame["RSTESTCD"].str.upper().isin(OVERALL_RESPONSE_TESTS)]
+    value = overall.get("RSSTRESC", overall.get("RSORRES", pd.Series("", index=overall.index)))
+    value = value.str.strip().str.upper()
+    response = value.map(RESPONSE_OF_RSSTRESC).fillna("")
+    not_done = overall.get("RSSTAT", pd.Series("", index=overall.index)).str.upper() == NOT_DONE
+    response = response.mask(not_done & (value == ""), s.Response.NE.value)
+    note = pd.Series("", index=overall.index, dtype=object).mask(
+        (response == "") & (value != ""), "RSSTRESC " + value + " is not a response category; not compared")
+    if (note != "").any():
+        warnings.warn(RecordedValueWarning(
+            f"{rs.source}: {int((note != '').sum())} overall-response record(s) hold values that are not "
+            f"response categories ({', '.join(sorted(pd.unique(value[note != ''])))}); kept with an empty "
+            "recorded_response"), stacklevel=4)
+    iso, date_note, _ = t.parse_dates(overall.get("RSDTC", pd.Series("", index=overall.index)))
+    day = t.parse_float(_sdtm_day(overall["RSDY"]))[0] if "RSDY" in overall else np.full(len(overall), np.nan)
+    start = overall["USUBJID"].map(patients.set_index(s.PATIENT)["treatment_start"]).fillna("")
+    day = np.where(np.isfinite(day), day, t.days_between(iso, start))
+    table = pd.DataFrame({
+        s.PATIENT: overall["USUBJID"], s.READER: _reader(overall, "RS"),
+        s.DAY: pd.array([int(d) if np.isfinite(d) else None for d in day], dtype="Int64"),
+        s.DATE: iso, "visit": overall.get("VISIT", ""), "recorded_response": response,
+        s.SOURCE_ROW: overall[s.SOURCE_ROW].astype(np.int64),
+        "accepted": _accepted(overall, "RS") == "true", "category": overall.get("RSCAT", ""),
+        "note": t.join_notes(note, date_note),
+    })
+    return table.sort_values([s.PATIENT, s.READER, s.DAY, s.SOURCE_ROW], kind="stable").reset_index(drop=True)
