@@ -80,6 +80,7 @@ class Criterion:
 
 _MODULES = (
     "recist11",
+    "irrc",
 )
 
 
