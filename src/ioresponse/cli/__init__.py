@@ -22,3 +22,7 @@ app.command("assess")(_assess.assess)
 app.command("validate")(_assess.validate)
 app.command("explain")(_assess.explain)
 app.command("compare")(_assess.compare_command)
+
+from ioresponse.cli import pet as _pet  # noqa: E402
+
+app.add_typer(_pet.app, name="pet")

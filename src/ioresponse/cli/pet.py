@@ -1,0 +1,200 @@
+"""``ioresponse pet``: SUV conversion report and lesion quantification of PET series.
+
+Rules as in spec/pet.md (sections 2 and 4); the commands only present what ``ioresponse.pet`` computes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.progress import Progress
+from rich.table import Table
+
+from ioresponse.cli._common import console, handles_input_errors
+from ioresponse.pet import quantify as quantify_lesions
+from ioresponse.pet import read_labels, read_suv
+from ioresponse.schema import InputError
+
+app = typer.Typer(
+    help="PET: SUV conversion and lesion metrics (SUVmax, SULpeak, MTV, TLG).", no_args_is_help=True
+)
+
+REPORTED_HEADER = (
+    "units_in",
+    "decay_correction",
+    "suv_type_in",
+    "manufacturer",
+    "injection_datetime",
+    "reference_datetime",
+    "reference_time_source",
+    "uptake_s",
+    "half_life_s",
+    "injected_bq",
+    "weight_kg",
+    "height_cm",
+    "sex",
+    "lbm_formula",
+    "philips_factor_used",
+    "unit_fixes_applied",
+)
+"""Header values and rules printed by ``ioresponse pet suv`` (spec 0.4 provenance)."""
+
+NormalizationOption = Annotated[
+    str,
+    typer.Option("--normalization", help="auto | bw | lbm | bsa | ibw (auto: bw, or what the image stores)."),
+]
+LbmOption = Annotated[str, typer.Option("--lbm-formula", help="janmahasatian (default) | james.")]
+SexOtherOption = Annotated[
+    str, typer.Option("--sex-other", help="error (default) | mean, for sex O or missing.")
+]
+UnitFixesOption = Annotated[
+    str, typer.Option("--unit-fixes", help="strict (default) | auto (grams, cm, MBq).")
+]
+ReferenceOption = Annotated[
+    str, typer.Option("--reference-time", help="auto (default) | backcompute | earliest_acquisition.")
+]
+
+
+def _options(lbm_formula: str, sex_other: str, unit_fixes: str, reference_time: str) -> dict[str, str]:
+    choices = {
+        "--lbm-formula": (lbm_formula, ("janmahasatian", "james")),
+        "--sex-other": (sex_other, ("error", "mean")),
+        "--unit-fixes": (unit_fixes, ("strict", "auto")),
+        "--reference-time": (reference_time, ("auto", "backcompute", "earliest_acquisition")),
+    }
+    for name, (value, allowed) in choices.items():
+        if value not in allowed:
+            raise InputError("<command line>", [], name, f"{value!r} is not one of {', '.join(allowed)}.")
+    return {
+        "lbm_formula": lbm_formula,
+        "sex_other": sex_other,
+        "unit_fixes": unit_fixes,
+        "reference_time": reference_time,
+    }
+
+
+@app.command("suv")
+@handles_input_errors
+def suv(
+    series_dir: Annotated[Path, typer.Argument(help="Folder of one PET DICOM series.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of a table.")
+    ] = False,
+    normalization: NormalizationOption = "auto",
+    lbm_formula: LbmOption = "janmahasatian",
+    sex_other: SexOtherOption = "error",
+    unit_fixes: UnitFixesOption = "strict",
+    reference_time: ReferenceOption = "auto",
+) -> None:
+    """Print the header values and rules used, the SUV factor(s) and the SUV minimum, median and maximum."""
+    if normalization not in ("auto", "bw", "lbm", "bsa", "ibw"):
+        raise InputError(
+            "<command line>", [], "--normalization", f"{normalization!r} is not auto, bw, lbm, bsa, ibw."
+        )
+    volume = read_suv(
+        series_dir, normalization, **_options(lbm_formula, sex_other, unit_fixes, reference_time)
+    )
+    values = volume.values
+    factors = np.unique(volume.factors.bw * volume.conversion(normalization))
+    report = {key: volume.provenance.get(key) for key in REPORTED_HEADER}
+    report.update(
+        series=str(series_dir),
+        normalization=normalization if normalization != "auto" else volume.factors.stored,
+        factors=[float(f) for f in factors],
+        suv_min=float(values.min()),
+        suv_median=float(np.median(values)),
+        suv_max=float(values.max()),
+        warnings=list(volume.provenance.get("warnings", [])),
+    )
+    if as_json:
+        console.print_json(json.dumps(report, default=str))
+        return
+    table = Table(title=f"SUV conversion of {series_dir}", show_header=False)
+    for key, value in report.items():
+        if key == "factors":
+            value = ", ".join(f"{f:.8g}" for f in value)
+        table.add_row(key, "" if value is None else str(value))
+    console.print(table)
+
+
+def _parse_liver(text: str | None) -> tuple[float, float, float] | None:
+    if text is None:
+        return None
+    try:
+        values = tuple(float(part) for part in text.split(","))
+    except ValueError:
+        values = ()
+    if len(values) != 3 or any(math.isnan(v) for v in values):
+        raise InputError("<command line>", [], "--liver", f"{text!r} is not three numbers X,Y,Z (LPS mm).")
+    return values  # type: ignore[return-value]
+
+
+@app.command("quantify")
+@handles_input_errors
+def quantify(
+    series_dirs: Annotated[list[Path], typer.Argument(help="Folder(s) of PET DICOM series.")],
+    labels: Annotated[
+        list[Path], typer.Option("--labels", help="RTSTRUCT, DICOM SEG or NIfTI labels; one per series.")
+    ],
+    out: Annotated[Path, typer.Option("--out", help="Lesion table to write (.csv or .parquet).")],
+    liver: Annotated[str | None, typer.Option("--liver", help="Liver sphere centre X,Y,Z in LPS mm.")] = None,
+    peak: Annotated[
+        str, typer.Option("--peak", help="percist (default) | ibsi-local | ibsi-global.")
+    ] = "percist",
+    segmentation: Annotated[str, typer.Option(help="relative (default) | absolute | percist.")] = "relative",
+    fraction: Annotated[float, typer.Option(help="Relative threshold (0.41; 0.50 common).")] = 0.41,
+    patient_id: Annotated[str | None, typer.Option(help="Patient id (default: PatientID).")] = None,
+    lbm_formula: LbmOption = "janmahasatian",
+    sex_other: SexOtherOption = "error",
+    unit_fixes: UnitFixesOption = "strict",
+    reference_time: ReferenceOption = "auto",
+) -> None:
+    """Write one row per lesion: SUVmax, SULpeak, MTV, TLG, functional diameter, liver reference, uptake."""
+    if len(labels) != len(series_dirs):
+        raise InputError(
+            "<command line>",
+            [],
+            "--labels",
+            f"{len(labels)} label files for {len(series_dirs)} series; give one each.",
+        )
+    if peak not in ("percist", "ibsi-local", "ibsi-global"):
+        raise InputError(
+            "<command line>", [], "--peak", f"{peak!r} is not percist, ibsi-local or ibsi-global."
+        )
+    if segmentation not in ("relative", "absolute", "percist"):
+        raise InputError(
+            "<command line>", [], "--segmentation", f"{segmentation!r} is not relative, absolute, percist."
+        )
+    options = _options(lbm_formula, sex_other, unit_fixes, reference_time)
+    centre = _parse_liver(liver)
+    tables = []
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("PET series", total=len(series_dirs))
+        for series_dir, label_path in zip(series_dirs, labels, strict=True):
+            volume = read_suv(series_dir, "bw", **options)
+            masks = read_labels(label_path, volume)
+            tables.append(
+                quantify_lesions(
+                    volume,
+                    masks,
+                    patient_id=patient_id,
+                    liver_centre=centre,
+                    peak_method=peak,  # type: ignore[arg-type]
+                    segmentation=segmentation,
+                    fraction=fraction,  # type: ignore[arg-type]
+                )
+            )
+            progress.advance(task)
+    table = pd.concat(tables, ignore_index=True)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix == ".parquet":
+        table.to_parquet(out, index=False)
+    else:
+        table.to_csv(out, index=False)
+    console.print(f"{len(table)} lesion(s) from {len(series_dirs)} series written to {out}")

@@ -1,0 +1,658 @@
+"""DICOM PET series, RTSTRUCT and DICOM SEG on the PET grid.
+
+Source: DICOM PS3.3 C.7.6.2 (Image Plane module), C.8.9 (PET modules), C.8.8.5/C.8.8.6 (RT Structure
+Set, ROI Contour) and A.51 (Segmentation), https://dicom.nema.org/medical/dicom/current/output/chtml/part03/
+; rules as in spec/pet.md sections 2.2 (acceptance), 6.1-6.5 (series, geometry, pixel data, RTSTRUCT,
+SEG) and 0.4 (error locations).
+
+Coordinates are DICOM LPS in mm. A volume is indexed ``[k, j, i]`` (slice, row, column); voxel
+``(i, j, k)`` has its centre at ``origin + direction @ (i*di, j*dj, k*dk)`` (spec 0.2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pydicom
+from pydicom.datadict import tag_for_keyword
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+from ioresponse.schema import InputError
+
+NonUniform = Literal["error", "resample"]
+
+PET_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.128"
+"""PET Image Storage SOP class, the only one quantified (spec 2.1, (0008,0016))."""
+ENHANCED_PET_STORAGE = ("1.2.840.10008.5.1.4.1.1.130", "1.2.840.10008.5.1.4.1.1.128.1")
+"""Enhanced PET and Legacy Converted Enhanced PET: refused with a clear message (spec 2.1)."""
+RTSTRUCT_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
+"""RT Structure Set Storage (PS3.4 B.5)."""
+SEG_STORAGE = "1.2.840.10008.5.1.4.1.1.66.4"
+"""Segmentation Storage (PS3.4 B.5)."""
+
+ORTHONORMAL_TOLERANCE = 1e-4
+"""|u| = |v| = 1 and u.v = 0 within this tolerance (spec 6.2 step 1)."""
+DUPLICATE_POSITION_MM = 0.01
+"""Slices closer than this along the normal are duplicates: several frames or time points (spec 6.2 step 4)."""
+SLICE_GAP_TOLERANCE = 0.10
+"""A gap may deviate from the median slice spacing by 10% (bed junctions; spec 6.2 step 5)."""
+IN_PLANE_SHIFT_MM = 0.01
+"""Consecutive slices must agree in u.IPP and v.IPP (no gantry tilt or shear; spec 6.2 step 6)."""
+PLANAR_TOLERANCE_MM = 0.01
+"""An RTSTRUCT contour is planar and parallel to the PET slices within this distance (spec 6.4)."""
+
+
+def tag_label(keyword: str) -> str:
+    """Name a DICOM attribute as ``"(gggg,eeee) Keyword"``, the form of every message (spec 0.4, STYLE 3)."""
+    tag = tag_for_keyword(keyword)
+    if tag is None:
+        return keyword
+    return f"({tag >> 16:04X},{tag & 0xFFFF:04X}) {keyword}"
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Voxel grid of a volume in LPS patient coordinates (spec 0.2, 6.2 step 7).
+
+    Attributes
+    ----------
+    shape : tuple of int
+        ``(nk, nj, ni)``: slices, rows, columns.
+    spacing : tuple of float
+        ``(di, dj, dk)`` in mm: column, row and slice spacing.
+    origin : numpy.ndarray
+        LPS position (mm) of the centre of voxel ``[0, 0, 0]``.
+    direction : numpy.ndarray
+        3 x 3 matrix whose columns are the unit vectors of increasing i, j, k.
+    slice_positions : numpy.ndarray
+        Actual position of every slice along the slice normal (mm), ascending.
+    max_slice_gap_deviation_mm : float
+        Largest deviation of a slice gap from the median spacing (spec 6.2 step 5).
+    """
+
+    shape: tuple[int, int, int]
+    spacing: tuple[float, float, float]
+    origin: np.ndarray
+    direction: np.ndarray
+    slice_positions: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    max_slice_gap_deviation_mm: float = 0.0
+
+    @property
+    def spacing_zyx(self) -> tuple[float, float, float]:
+        """Spacing in array order ``(dk, dj, di)`` (mm)."""
+        di, dj, dk = self.spacing
+        return (dk, dj, di)
+
+    @property
+    def voxel_ml(self) -> float:
+        """Volume of one voxel in ml (1 ml = 1000 mm^3)."""
+        return float(np.prod(self.spacing)) / 1000.0
+
+    def index_to_lps(self, kji: np.ndarray | Sequence[float]) -> np.ndarray:
+        """LPS position (mm) of voxel index(es) ``(k, j, i)``, shape ``(..., 3)``."""
+        kji = np.asarray(kji, dtype=np.float64)
+        ijk_mm = kji[..., ::-1] * np.asarray(self.spacing)
+        return self.origin + ijk_mm @ self.direction.T
+
+    def lps_to_index(self, xyz: np.ndarray | Sequence[float]) -> np.ndarray:
+        """Continuous voxel index ``(k, j, i)`` of LPS position(s) (mm), shape ``(..., 3)``."""
+        xyz = np.asarray(xyz, dtype=np.float64)
+        ijk = ((xyz - self.origin) @ self.direction) / np.asarray(self.spacing)
+        return ijk[..., ::-1]
+
+    def matches(self, other: Geometry) -> bool:
+        """Same grid within the tolerances of spec 6.7 (spacing 1e-3 mm, origin 0.01 mm, direction 1e-4)."""
+        return (
+            tuple(self.shape) == tuple(other.shape)
+            and np.allclose(self.spacing, other.spacing, atol=1e-3, rtol=0)
+            and np.allclose(self.origin, other.origin, atol=0.01, rtol=0)
+            and np.allclose(self.direction, other.direction, atol=1e-4, rtol=0)
+        )
+
+
+@dataclass
+class PetSeries:
+    """One PET series read from DICOM, sorted along the slice normal (spec 6.2, 6.3).
+
+    Attributes
+    ----------
+    files : list of str
+        File of every slice, in sorted order.
+    datasets : list of pydicom.Dataset
+        Header of every slice, in sorted order (pixel data released after decoding).
+    values : numpy.ndarray
+        Rescaled pixel values ``[k, j, i]`` in float64 (stored value x RescaleSlope + RescaleIntercept,
+        per slice), in the image's Units.
+    geometry : Geometry
+        The voxel grid.
+    """
+
+    files: list[str]
+    datasets: list[Dataset]
+    values: np.ndarray
+    geometry: Geometry
+
+    @property
+    def series_uid(self) -> str:
+        return str(self.datasets[0].get("SeriesInstanceUID", ""))
+
+    @property
+    def frame_of_reference_uid(self) -> str:
+        return str(self.datasets[0].get("FrameOfReferenceUID", ""))
+
+    @property
+    def sop_instance_uids(self) -> list[str]:
+        return [str(ds.get("SOPInstanceUID", "")) for ds in self.datasets]
+
+    def row(self, index: int) -> int:
+        """Error row of a sorted slice: its InstanceNumber, else the 1-based sorted index (spec 0.4)."""
+        number = self.datasets[index].get("InstanceNumber")
+        return int(number) if number not in (None, "") else index + 1
+
+
+# --------------------------------------------------------------------------------------------------
+# Finding and reading the series (spec 6.1)
+# --------------------------------------------------------------------------------------------------
+
+
+def _candidate_files(source: str | Path | Iterable[str | Path]) -> list[Path]:
+    if isinstance(source, str | Path):
+        path = Path(source)
+        if path.is_file():
+            return [path]
+        if not path.is_dir():
+            raise InputError(str(path), [], None, "no such file or folder; give a folder of DICOM PET files.")
+        return sorted(p for p in path.rglob("*") if p.is_file())
+    return [Path(p) for p in source]
+
+
+def read_datasets(
+    source: str | Path | Iterable[str | Path], *, stop_before_pixels: bool = False
+) -> list[tuple[str, Dataset]]:
+    """Read every DICOM file of a folder (recursively) or a list of files; non-DICOM files are skipped."""
+    found = []
+    for path in _candidate_files(source):
+        try:
+            ds = pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
+        except (InvalidDicomError, OSError):
+            continue
+        if "SOPClassUID" in ds or "Modality" in ds:
+            found.append((str(path), ds))
+    return found
+
+
+def select_pet_series(items: list[tuple[str, Dataset]], source: str) -> list[tuple[str, Dataset]]:
+    """Keep the files of the single PET series in ``items`` (spec 6.1); several series need a choice."""
+    series: dict[str, list[tuple[str, Dataset]]] = {}
+    for path, ds in items:
+        if str(ds.get("Modality", "")) != "PT":
+            continue
+        series.setdefault(str(ds.get("SeriesInstanceUID", "")), []).append((path, ds))
+    if not series:
+        raise InputError(
+            source,
+            [],
+            tag_label("Modality"),
+            "no PET image (Modality PT) found; give the folder of the PET series.",
+        )
+    if len(series) > 1:
+        listed = "; ".join(
+            f"{uid} ({members[0][1].get('SeriesDescription', '')!s}, Units "
+            f"{members[0][1].get('Units', '')!s}, CorrectedImage "
+            f"{'/'.join(members[0][1].get('CorrectedImage', []) or [])})"
+            for uid, members in sorted(series.items())
+        )
+        raise InputError(
+            source,
+            [],
+            tag_label("SeriesInstanceUID"),
+            f"{len(series)} PET series found: {listed}. Give the folder or files of one series.",
+        )
+    members = next(iter(series.values()))
+    for path, ds in members:
+        _check_sop_class(path, ds)
+    return members
+
+
+def _check_sop_class(path: str, ds: Dataset) -> None:
+    sop_class = str(ds.get("SOPClassUID", ""))
+    if sop_class in ENHANCED_PET_STORAGE:
+        raise InputError(
+            path,
+            [],
+            tag_label("SOPClassUID"),
+            f"{sop_class} is an Enhanced (multi-frame) PET object, not supported yet; export the series as "
+            "PET Image Storage (one file per slice).",
+        )
+    if sop_class != PET_IMAGE_STORAGE:
+        raise InputError(
+            path,
+            [],
+            tag_label("SOPClassUID"),
+            f"{sop_class or 'empty'} is not PET Image Storage ({PET_IMAGE_STORAGE}).",
+        )
+    if int(ds.get("NumberOfFrames", 1) or 1) > 1:
+        raise InputError(
+            path,
+            [],
+            tag_label("NumberOfFrames"),
+            f"{ds.NumberOfFrames} frames in one PET Image Storage file; expected one slice per file.",
+        )
+
+
+def read_pet_series(
+    source: str | Path | Iterable[str | Path], *, nonuniform: NonUniform = "error", resample: bool = True
+) -> PetSeries:
+    """Read one PET series: sort slices, build the geometry, apply the rescale per slice.
+
+    Parameters
+    ----------
+    source : path or iterable of paths
+        A folder (searched recursively; other modalities and non-DICOM files are skipped) or files.
+    nonuniform : {"error", "resample"}, default "error"
+        A slice gap more than 10% off the median spacing (spec 6.2 step 5): refuse, or resample the
+        volume linearly to the median spacing (recorded as a warning by the SUV step).
+    resample : bool, default True
+        With ``nonuniform="resample"``, resample here; False leaves it to the caller
+        (:func:`resample_slices`), e.g. after per-slice SUV factors are applied.
+
+    Returns
+    -------
+    PetSeries
+
+    Raises
+    ------
+    InputError
+        Several PET series, unsupported SOP class, inconsistent or degenerate geometry, duplicate slice
+        positions, non-zero RescaleIntercept, undecodable pixel data.
+    """
+    label = str(source) if isinstance(source, str | Path) else "<files>"
+    members = select_pet_series(read_datasets(source), label)
+    files = [path for path, _ in members]
+    datasets = [ds for _, ds in members]
+    order, geometry = build_geometry(files, datasets, nonuniform=nonuniform)
+    files = [files[n] for n in order]
+    datasets = [datasets[n] for n in order]
+    values = _stack_pixels(files, datasets)
+    if resample and is_nonuniform(geometry):
+        values, geometry = resample_slices(values, geometry)
+    return PetSeries(files=files, datasets=datasets, values=values, geometry=geometry)
+
+
+# --------------------------------------------------------------------------------------------------
+# Geometry (spec 6.2)
+# --------------------------------------------------------------------------------------------------
+
+
+def _floats(path: str, ds: Dataset, keyword: str, count: int) -> np.ndarray:
+    value = ds.get(keyword)
+    if value is None or len(value) != count:
+        raise InputError(
+            path,
+            [_instance_row(ds)],
+            tag_label(keyword),
+            f"missing or not {count} numbers ({value!r}); the slice geometry needs it.",
+        )
+    return np.asarray([float(v) for v in value], dtype=np.float64)
+
+
+def _instance_row(ds: Dataset, fallback: int = 0) -> int:
+    number = ds.get("InstanceNumber")
+    return int(number) if number not in (None, "") else fallback
+
+
+def build_geometry(
+    files: Sequence[str], datasets: Sequence[Dataset], *, nonuniform: NonUniform = "error"
+) -> tuple[list[int], Geometry]:
+    """Sort slices by position along the normal and derive the grid (spec 6.2 steps 1-7).
+
+    Returns the sorting order (indices into ``datasets``) and the geometry.
+    """
+    orientation = _floats(files[0], datasets[0], "ImageOrientationPatient", 6)
+    u, v = orientation[:3], orientation[3:]
+    if (
+        abs(np.linalg.norm(u) - 1) > ORTHONORMAL_TOLERANCE
+        or abs(np.linalg.norm(v) - 1) > ORTHONORMAL_TOLERANCE
+        or abs(u @ v) > ORTHONORMAL_TOLERANCE
+    ):
+        raise InputError(
+            files[0],
+            [_instance_row(datasets[0])],
+            tag_label("ImageOrientationPatient"),
+            f"{list(orientation)} is not two orthogonal unit vectors.",
+        )
+    normal = np.cross(u, v)
+    reference_spacing = _floats(files[0], datasets[0], "PixelSpacing", 2)
+    positions = []
+    for path, ds in zip(files, datasets, strict=True):
+        _check_same(path, ds, "ImageOrientationPatient", orientation, datasets[0])
+        _check_same(path, ds, "PixelSpacing", reference_spacing, datasets[0])
+        for keyword in ("Rows", "Columns"):
+            if ds.get(keyword) != datasets[0].get(keyword):
+                raise InputError(
+                    path,
+                    [_instance_row(ds)],
+                    tag_label(keyword),
+                    f"{ds.get(keyword)} differs from {datasets[0].get(keyword)} on the first slice; "
+                    "one series must have one matrix size.",
+                )
+        positions.append(_floats(path, ds, "ImagePositionPatient", 3))
+    positions_array = np.asarray(positions)
+    distance = positions_array @ normal
+    order = [int(n) for n in np.argsort(distance, kind="stable")]
+    sorted_distance = distance[order]
+    sorted_positions = positions_array[order]
+    sorted_files = [files[n] for n in order]
+    sorted_datasets = [datasets[n] for n in order]
+    dk, deviation = _slice_spacing(sorted_files, sorted_datasets, sorted_distance, nonuniform)
+    _check_in_plane(sorted_files, sorted_datasets, sorted_positions, u, v)
+    dj, di = (float(s) for s in reference_spacing)
+    geometry = Geometry(
+        shape=(len(datasets), int(datasets[0].Rows), int(datasets[0].Columns)),
+        spacing=(di, dj, dk),
+        origin=sorted_positions[0].copy(),
+        direction=np.column_stack([u, v, normal]),
+        slice_positions=sorted_distance.copy(),
+        max_slice_gap_deviation_mm=deviation,
+    )
+    return order, geometry
+
+
+def _check_same(path: str, ds: Dataset, keyword: str, reference: np.ndarray, first: Dataset) -> None:
+    value = _floats(path, ds, keyword, len(reference))
+    if not np.allclose(value, reference, atol=1e-6, rtol=0):
+        raise InputError(
+            path,
+            [_instance_row(ds)],
+            tag_label(keyword),
+            f"{list(value)} differs from {list(reference)} on slice {_instance_row(first)}; "
+            "a series must share one orientation and pixel spacing.",
+        )
+
+
+def _slice_spacing(
+    files: Sequence[str], datasets: Sequence[Dataset], distance: np.ndarray, nonuniform: NonUniform
+) -> tuple[float, float]:
+    if len(distance) < 2:
+        thickness = datasets[0].get("SliceThickness")
+        return (float(thickness) if thickness else 1.0), 0.0
+    gaps = np.diff(distance)
+    duplicate = np.flatnonzero(gaps < DUPLICATE_POSITION_MM)
+    if duplicate.size:
+        n = int(duplicate[0])
+        raise InputError(
+            files[n + 1],
+            [_instance_row(datasets[n]), _instance_row(datasets[n + 1])],
+            tag_label("ImagePositionPatient"),
+            f"two slices at the same position ({distance[n]:.2f} mm along the normal): several frames or "
+            "time points (dynamic or gated series); give one static frame.",
+        )
+    dk = float(np.median(gaps))
+    deviations = np.abs(gaps - dk)
+    worst = float(deviations.max())
+    if worst > SLICE_GAP_TOLERANCE * dk and nonuniform == "error":
+        n = int(np.flatnonzero(deviations > SLICE_GAP_TOLERANCE * dk)[0])
+        raise InputError(
+            files[n + 1],
+            [_instance_row(datasets[n]), _instance_row(datasets[n + 1])],
+            tag_label("ImagePositionPatient"),
+            f"gap of {gaps[n]:.2f} mm between slices at {distance[n]:.2f} and {distance[n + 1]:.2f} mm; "
+            f"expected {dk:.2f} mm: missing slice? Use nonuniform='resample' to resample.",
+        )
+    return dk, worst
+
+
+def _check_in_plane(
+    files: Sequence[str], datasets: Sequence[Dataset], positions: np.ndarray, u: np.ndarray, v: np.ndarray
+) -> None:
+    in_plane = np.column_stack([positions @ u, positions @ v])
+    shift = np.abs(in_plane - in_plane[0]).max(axis=1)
+    bad = np.flatnonzero(shift > IN_PLANE_SHIFT_MM)
+    if bad.size:
+        n = int(bad[0])
+        raise InputError(
+            files[n],
+            [_instance_row(datasets[n])],
+            tag_label("ImagePositionPatient"),
+            f"slice shifted in-plane by {shift[n]:.3f} mm against the first slice (gantry tilt or shear); "
+            "resample the series to an orthogonal grid first.",
+        )
+
+
+def is_nonuniform(geometry: Geometry) -> bool:
+    """A slice gap deviates from the median spacing by more than 10% (spec 6.2 step 5)."""
+    return geometry.max_slice_gap_deviation_mm > SLICE_GAP_TOLERANCE * geometry.spacing[2]
+
+
+def resample_slices(values: np.ndarray, geometry: Geometry) -> tuple[np.ndarray, Geometry]:
+    """Resample slices linearly to the median spacing (``nonuniform="resample"``, spec 6.2 step 5)."""
+    positions = geometry.slice_positions
+    dk = geometry.spacing[2]
+    count = int(np.floor((positions[-1] - positions[0]) / dk + 1e-6)) + 1
+    target = positions[0] + dk * np.arange(count)
+    upper = np.clip(np.searchsorted(positions, target, side="right"), 1, len(positions) - 1)
+    lower = upper - 1
+    weight = ((target - positions[lower]) / (positions[upper] - positions[lower]))[:, None, None]
+    resampled = values[lower] * (1 - weight) + values[upper] * weight
+    new_geometry = Geometry(
+        shape=(count, geometry.shape[1], geometry.shape[2]),
+        spacing=geometry.spacing,
+        origin=geometry.origin,
+        direction=geometry.direction,
+        slice_positions=target,
+        max_slice_gap_deviation_mm=geometry.max_slice_gap_deviation_mm,
+    )
+    return resampled, new_geometry
+
+
+# --------------------------------------------------------------------------------------------------
+# Pixel data (spec 6.3, 2.2 item 5)
+# --------------------------------------------------------------------------------------------------
+
+
+def _stack_pixels(files: Sequence[str], datasets: Sequence[Dataset]) -> np.ndarray:
+    first = datasets[0]
+    volume = np.empty((len(datasets), int(first.Rows), int(first.Columns)), dtype=np.float64)
+    for k, (path, ds) in enumerate(zip(files, datasets, strict=True)):
+        intercept = float(ds.get("RescaleIntercept", 0.0) or 0.0)
+        if intercept != 0.0:
+            raise InputError(
+                path,
+                [_instance_row(ds, k + 1)],
+                tag_label("RescaleIntercept"),
+                f"{intercept} is not 0; DICOM requires 0 for PET images, so the values cannot be trusted.",
+            )
+        slope = float(ds.get("RescaleSlope", 1.0) or 1.0)
+        try:
+            stored = ds.pixel_array
+        except Exception as error:  # pydicom raises several types for missing pixel handlers
+            syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "unknown")
+            raise InputError(
+                path,
+                [_instance_row(ds, k + 1)],
+                "(7FE0,0010) PixelData",
+                f"cannot decode pixel data with transfer syntax {syntax} ({error}); install the pydicom pixel "
+                "handler for it (pylibjpeg or gdcm).",
+            ) from None
+        np.multiply(stored, slope, out=volume[k], casting="unsafe")
+        del ds.PixelData
+    return volume
+
+
+# --------------------------------------------------------------------------------------------------
+# RTSTRUCT (spec 6.4)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Structures:
+    """Lesion masks and marker points read from a structure set or segmentation.
+
+    Attributes
+    ----------
+    masks : dict of str to numpy.ndarray
+        Boolean mask ``[k, j, i]`` on the PET grid for every region, in file order.
+    points : dict of str to numpy.ndarray
+        LPS position (mm) of every ``POINT`` ROI (reference-region centres, markers).
+    """
+
+    masks: dict[str, np.ndarray]
+    points: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+def read_rtstruct(path: str | Path, geometry: Geometry, frame_of_reference_uid: str) -> Structures:
+    """Rasterise the closed planar contours of an RTSTRUCT onto the PET grid (spec 6.4).
+
+    A voxel belongs to a polygon when its centre is inside; polygons of one plane are combined with
+    the even-odd rule (inner contours are holes); each PET slice takes the nearest contour plane within
+    half the ROI's plane spacing.
+    """
+    path = str(path)
+    ds = pydicom.dcmread(path)
+    if str(ds.get("Modality", "")) != "RTSTRUCT":
+        raise InputError(path, [], tag_label("Modality"), f"{ds.get('Modality')!s} is not RTSTRUCT.")
+    references = [
+        str(item.get("FrameOfReferenceUID", "")) for item in ds.get("ReferencedFrameOfReferenceSequence", [])
+    ]
+    if frame_of_reference_uid and references and frame_of_reference_uid not in references:
+        raise InputError(
+            path,
+            [],
+            tag_label("FrameOfReferenceUID"),
+            f"the structure set refers to {', '.join(references)}, the PET to {frame_of_reference_uid}; "
+            "contours in another frame of reference need a registration first.",
+        )
+    names = {int(item.ROINumber): str(item.ROIName) for item in ds.get("StructureSetROISequence", [])}
+    structures = Structures(masks={})
+    for roi in ds.get("ROIContourSequence", []):
+        number = int(roi.ReferencedROINumber)
+        name = names.get(number, f"ROI_{number}")
+        planes: dict[float, list[np.ndarray]] = {}
+        for contour in roi.get("ContourSequence", []):
+            points = np.asarray([float(c) for c in contour.ContourData], dtype=np.float64).reshape(-1, 3)
+            kind = str(contour.get("ContourGeometricType", "CLOSED_PLANAR"))
+            if kind == "POINT":
+                structures.points[name] = points[0]
+                continue
+            if kind != "CLOSED_PLANAR":
+                continue
+            index = geometry.lps_to_index(points)
+            heights = points @ geometry.direction[:, 2]
+            if np.ptp(heights) > PLANAR_TOLERANCE_MM:
+                raise InputError(
+                    path,
+                    [],
+                    "(3006,0050) ContourData",
+                    f"a contour of ROI '{name}' is not parallel to the PET slices (spread "
+                    f"{np.ptp(heights):.3f} mm along the slice normal).",
+                )
+            planes.setdefault(round(float(heights.mean()), 3), []).append(index[:, 1:])
+        if planes:
+            structures.masks[name] = _rasterise_planes(planes, geometry)
+    return structures
+
+
+def _rasterise_planes(planes: dict[float, list[np.ndarray]], geometry: Geometry) -> np.ndarray:
+    mask = np.zeros(geometry.shape, dtype=bool)
+    heights = np.asarray(sorted(planes))
+    if len(heights) > 1:
+        half_window = float(np.median(np.diff(heights))) / 2
+    else:
+        half_window = geometry.spacing[2] / 2
+    for k, position in enumerate(geometry.slice_positions):
+        nearest = int(np.argmin(np.abs(heights - position)))
+        if abs(heights[nearest] - position) > half_window + 1e-6:
+            continue
+        for polygon in planes[float(heights[nearest])]:
+            mask[k] ^= polygon_mask(polygon, geometry.shape[1:])
+    return mask
+
+
+def polygon_mask(polygon_ji: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """Pixels of a ``(rows, columns)`` grid whose centres lie inside a polygon given in (j, i) indices."""
+    from matplotlib.path import Path as PolygonPath
+
+    mask = np.zeros(shape, dtype=bool)
+    j_low = max(int(np.floor(polygon_ji[:, 0].min())), 0)
+    j_high = min(int(np.ceil(polygon_ji[:, 0].max())), shape[0] - 1)
+    i_low = max(int(np.floor(polygon_ji[:, 1].min())), 0)
+    i_high = min(int(np.ceil(polygon_ji[:, 1].max())), shape[1] - 1)
+    if j_low > j_high or i_low > i_high:
+        return mask
+    jj, ii = np.mgrid[j_low : j_high + 1, i_low : i_high + 1]
+    centres = np.column_stack([jj.ravel(), ii.ravel()])
+    inside = PolygonPath(polygon_ji).contains_points(centres)
+    mask[j_low : j_high + 1, i_low : i_high + 1] = inside.reshape(jj.shape)
+    return mask
+
+
+# --------------------------------------------------------------------------------------------------
+# DICOM SEG (spec 6.5)
+# --------------------------------------------------------------------------------------------------
+
+FRACTION_THRESHOLD = 0.5
+"""FRACTIONAL segments are binarised at >= 0.5 (spec 4.4, 6.5)."""
+
+
+def read_seg(
+    path: str | Path,
+    sop_instance_uids: Sequence[str],
+    frame_of_reference_uid: str,
+    *,
+    fraction_threshold: float = FRACTION_THRESHOLD,
+) -> Structures:
+    """Read a DICOM SEG with highdicom, frames mapped to PET slices by their source instances (spec 6.5).
+
+    ``sop_instance_uids`` are the PET instances in sorted slice order; frame order is never assumed.
+    """
+    import highdicom as hd
+
+    path = str(path)
+    try:
+        seg = hd.seg.segread(path)
+    except Exception as error:  # highdicom raises ValueError/AttributeError for malformed objects
+        raise InputError(path, [], tag_label("SOPClassUID"), f"not a readable DICOM SEG ({error}).") from None
+    seg_frame = str(seg.get("FrameOfReferenceUID", ""))
+    if frame_of_reference_uid and seg_frame and seg_frame != frame_of_reference_uid:
+        raise InputError(
+            path,
+            [],
+            tag_label("FrameOfReferenceUID"),
+            f"the segmentation is in {seg_frame}, the PET in {frame_of_reference_uid}; a registration "
+            "is needed first.",
+        )
+    numbers = [int(item.SegmentNumber) for item in seg.SegmentSequence]
+    labels = {int(item.SegmentNumber): str(item.SegmentLabel) for item in seg.SegmentSequence}
+    pixels = seg.get_pixels_by_source_instance(
+        source_sop_instance_uids=list(sop_instance_uids),
+        segment_numbers=numbers,
+        combine_segments=False,
+        rescale_fractional=True,
+        assert_missing_frames_are_empty=True,
+    )
+    fractional = str(seg.get("SegmentationType", "BINARY")) == "FRACTIONAL"
+    masks = {}
+    for position, number in enumerate(numbers):
+        frame = pixels[..., position]
+        masks[labels[number]] = frame >= fraction_threshold if fractional else frame > 0
+    return Structures(masks=masks)
+
+
+def is_rtstruct_or_seg(path: str | Path) -> str | None:
+    """``"rtstruct"``, ``"seg"`` or None for a DICOM file (used to dispatch label inputs)."""
+    try:
+        ds = pydicom.dcmread(str(path), stop_before_pixels=True)
+    except (InvalidDicomError, OSError):
+        return None
+    sop_class = str(ds.get("SOPClassUID", ""))
+    modality = str(ds.get("Modality", ""))
+    if sop_class == RTSTRUCT_STORAGE or modality == "RTSTRUCT":
+        return "rtstruct"
+    if sop_class == SEG_STORAGE or modality == "SEG":
+        return "seg"
+    return None

@@ -1,0 +1,302 @@
+"""From an SUV volume and lesion labels to the lesion table the metabolic criteria consume.
+
+Sources: PERCIST 1.0, Wahl RL et al. J Nucl Med 2009;50 Suppl 1:122S-150S, doi:10.2967/jnumed.108.057307;
+rules as in spec/pet.md sections 4.4 (per-lesion metrics), 4.6 (lesion identity), 4.7 (totals),
+5.1 (liver reference), 1.7 (normalisation each criterion consumes) and 6.4-6.7 (label inputs).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ioresponse.io.dicom import is_rtstruct_or_seg, read_rtstruct, read_seg
+from ioresponse.io.nifti import read_nifti_labels
+from ioresponse.pet.peak import PEAK_METHODS, PeakMethod, peak_by_method, sphere_radius_mm
+from ioresponse.pet.reference import reference_region
+from ioresponse.pet.segment import (
+    ABSOLUTE_SUV,
+    RELATIVE_FRACTION,
+    Diameter,
+    Keep,
+    SegmentationMethod,
+    functional_diameter,
+    segment,
+    split_components,
+    totals,
+)
+from ioresponse.pet.suv import SUVVolume
+from ioresponse.schema import DATE, LESION, PATIENT, InputError
+
+LESION_COLUMNS = (
+    PATIENT,
+    DATE,
+    LESION,
+    "suvmax",
+    "suvmean",
+    "sulpeak",
+    "sulmean",
+    "mtv_ml",
+    "tlg",
+    "functional_diameter_mm",
+    "liver_sul_mean",
+    "liver_sul_sd",
+    "uptake_min",
+    "normalization",
+    "peak_method",
+)
+"""Columns of the PET lesion table, in this order (issue 5 item 7; spec 4.4; DESIGN.md "The tables").
+``normalization`` names the SUL formula (``lbm_janmahasatian`` / ``lbm_james``) of ``sulpeak``,
+``sulmean`` and the liver values; ``peak_method`` is ``percist``, ``ibsi-local`` or ``ibsi-global``."""
+EXTRA_COLUMNS = ("segmentation", "threshold", "tlg_normalization", "voi_voxels", "peak_centre_index")
+"""Settings and traces written after the contract columns (spec 9: every option value used is recorded)."""
+
+TlgNormalization = Literal["bw", "lbm"]
+
+
+def read_labels(
+    path: str | Path,
+    suv: SUVVolume,
+    *,
+    split: bool | None = None,
+    fraction_threshold: float | None = None,
+    resample_labels: bool = True,
+) -> dict[str, np.ndarray]:
+    """Lesion masks on the PET grid from an RTSTRUCT, a DICOM SEG or a NIfTI label map (spec 4.6, 6.4-6.7).
+
+    Parameters
+    ----------
+    split : bool, optional
+        Split a binary label map into 26-connected lesions; default True for binary NIfTI maps (spec 4.6).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(str(path), [], None, "no such label file (RTSTRUCT, DICOM SEG or NIfTI).")
+    kind = is_rtstruct_or_seg(path)
+    if kind == "rtstruct":
+        return read_rtstruct(path, suv.geometry, suv.frame_of_reference_uid).masks
+    if kind == "seg":
+        return read_seg(
+            path,
+            suv.sop_instance_uids,
+            suv.frame_of_reference_uid,
+            fraction_threshold=fraction_threshold or 0.5,
+        ).masks
+    labels, _ = read_nifti_labels(
+        path, suv.geometry, resample_labels=resample_labels, fraction_threshold=fraction_threshold
+    )
+    values = np.unique(labels[labels > 0])
+    if split if split is not None else values.tolist() == [1]:
+        labels = split_components(labels)
+        values = np.unique(labels[labels > 0])
+    return {str(int(v)): labels == v for v in values}
+
+
+def quantify(
+    suv: SUVVolume,
+    labels: Mapping[str, np.ndarray],
+    *,
+    patient_id: str | None = None,
+    date: str | None = None,
+    liver_centre: tuple[float, float, float] | None = None,
+    liver_centre_is_index: bool = False,
+    peak_method: PeakMethod = "percist",
+    segmentation: SegmentationMethod = "relative",
+    fraction: float = RELATIVE_FRACTION,
+    absolute: float = ABSOLUTE_SUV,
+    absolute_normalisation: Literal["bw", "lbm"] = "bw",
+    connectivity: int = 26,
+    keep: Keep = "max_component",
+    diameter: Diameter = "max_axial",
+    tlg_normalisation: TlgNormalization = "bw",
+    sphere_volume_ml: float = 1.0,
+    supersampling: int = 20,
+    require_inside_mask: bool = False,
+) -> pd.DataFrame:
+    """One row per lesion with the PET metrics of the metabolic criteria (spec 4.4).
+
+    Parameters
+    ----------
+    suv : SUVVolume
+        The scan (SUVbw plus the SUL factor of its chosen LBM formula).
+    labels : mapping of str to boolean array
+        Lesion VOIs on the PET grid, by lesion id (see :func:`read_labels`).
+    patient_id, date : str, optional
+        Default: PatientID and SeriesDate of the header.
+    liver_centre : three floats, optional
+        LPS mm (or ``(k, j, i)`` with ``liver_centre_is_index``) of the 3 cm liver sphere (spec 5.1).
+    peak_method : {"percist", "ibsi-local", "ibsi-global"}, default "percist"
+        SULpeak placement and weighting (spec 3.6).
+    segmentation : {"relative", "absolute", "percist"}, default "relative"
+        MTV threshold: ``fraction`` x SUVmax (0.41), ``absolute`` (2.5 in ``absolute_normalisation``) or the
+        PERCIST liver threshold on SUL (spec 4.2).
+    connectivity, keep, diameter, tlg_normalisation, sphere_volume_ml, supersampling, require_inside_mask
+        See :func:`ioresponse.pet.segment.segment`, :func:`ioresponse.pet.peak.peak` and spec 9.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`LESION_COLUMNS` then :data:`EXTRA_COLUMNS`; ``attrs`` holds ``total_mtv_ml`` and
+        ``total_tlg`` (union of the lesion masks, spec 4.7) and the provenance.
+    """
+    if peak_method not in PEAK_METHODS:
+        raise InputError(
+            "<options>", [], "peak_method", f"{peak_method!r} is not one of {', '.join(PEAK_METHODS)}."
+        )
+    sul_factor = suv.sul_factor
+    suvbw = suv.suvbw
+    spacing = suv.spacing_mm
+    voxel_ml = suv.geometry.voxel_ml
+    liver = _liver(suv, liver_centre, liver_centre_is_index, sul_factor)
+    rows, masks = [], []
+    for lesion_id, voi in labels.items():
+        row, mask = _lesion_row(
+            suvbw,
+            np.asarray(voi, dtype=bool),
+            spacing,
+            voxel_ml,
+            sul_factor,
+            liver,
+            peak_method=peak_method,
+            segmentation=segmentation,
+            fraction=fraction,
+            absolute=absolute / (sul_factor if absolute_normalisation == "lbm" else 1.0),
+            connectivity=connectivity,
+            keep=keep,
+            diameter=diameter,
+            tlg_normalisation=tlg_normalisation,
+            sphere_volume_ml=sphere_volume_ml,
+            supersampling=supersampling,
+            require_inside_mask=require_inside_mask,
+        )
+        row[LESION] = str(lesion_id)
+        rows.append(row)
+        masks.append(mask)
+    uptake_s = suv.provenance.get("uptake_s")
+    table = pd.DataFrame(
+        rows, columns=[c for c in LESION_COLUMNS + EXTRA_COLUMNS if c not in (PATIENT, DATE)] or None
+    )
+    table.insert(
+        0, PATIENT, str(patient_id if patient_id is not None else suv.provenance.get("patient_id", ""))
+    )
+    table.insert(1, DATE, str(date if date is not None else suv.provenance.get("date", "")))
+    table["liver_sul_mean"] = liver[0]
+    table["liver_sul_sd"] = liver[1]
+    table["uptake_min"] = uptake_s / 60.0 if uptake_s else math.nan
+    table["normalization"] = f"lbm_{suv.provenance['lbm_formula']}"
+    table["peak_method"] = peak_method
+    table = table[list(LESION_COLUMNS + EXTRA_COLUMNS)]
+    total_mtv, total_tlg = totals(suvbw, masks, voxel_ml)
+    table.attrs.update(total_mtv_ml=total_mtv, total_tlg=total_tlg, provenance=suv.provenance)
+    return table
+
+
+def _liver(
+    suv: SUVVolume, centre: tuple[float, float, float] | None, is_index: bool, sul_factor: float
+) -> tuple[float, float]:
+    if centre is None:
+        return (math.nan, math.nan)
+    region = reference_region(suv.suvbw, suv.geometry, centre, kind="liver", centre_is_index=is_index)
+    return (region.mean * sul_factor, region.sd * sul_factor)
+
+
+def _lesion_row(
+    suvbw: np.ndarray,
+    voi: np.ndarray,
+    spacing: tuple[float, float, float],
+    voxel_ml: float,
+    sul_factor: float,
+    liver: tuple[float, float],
+    *,
+    peak_method: PeakMethod,
+    segmentation: SegmentationMethod,
+    fraction: float,
+    absolute: float,
+    connectivity: int,
+    keep: Keep,
+    diameter: Diameter,
+    tlg_normalisation: TlgNormalization,
+    sphere_volume_ml: float,
+    supersampling: int,
+    require_inside_mask: bool,
+) -> tuple[dict, np.ndarray]:
+    if voi.shape != suvbw.shape:
+        raise InputError(
+            "<labels>", [], "shape", f"label grid {voi.shape} differs from the PET grid {suvbw.shape}."
+        )
+    if not voi.any():
+        empty = dict.fromkeys(
+            ("suvmax", "suvmean", "sulpeak", "sulmean", "tlg", "functional_diameter_mm"), math.nan
+        )
+        return {
+            **empty,
+            "mtv_ml": 0.0,
+            "voi_voxels": 0,
+            "segmentation": "",
+            "threshold": math.nan,
+            "tlg_normalization": tlg_normalisation,
+            "peak_centre_index": "",
+        }, voi
+    box = _padded_box(
+        voi, suvbw.shape, pad=int(np.ceil(sphere_radius_mm(sphere_volume_ml) / min(spacing) + 0.5)) + 1
+    )
+    suv_box, voi_box = suvbw[box], voi[box]
+    sul_box = suv_box * sul_factor
+    mask_box, threshold = segment(
+        sul_box if segmentation == "percist" else suv_box,
+        voi_box,
+        method=segmentation,
+        fraction=fraction,
+        absolute=absolute,
+        liver=liver,
+        connectivity=connectivity,
+        keep=keep,
+    )
+    peak = peak_by_method(
+        sul_box,
+        voi_box,
+        spacing,
+        peak_method,
+        supersampling=supersampling,
+        sphere_volume_ml=sphere_volume_ml,
+        require_inside_mask=require_inside_mask,
+    )
+    mask = np.zeros(suvbw.shape, dtype=bool)
+    mask[box] = mask_box
+    n_voxels = int(mask_box.sum())
+    suvmean = float(suv_box[mask_box].mean()) if n_voxels else math.nan
+    tlg_scale = sul_factor if tlg_normalisation == "lbm" else 1.0
+    centre = (
+        ""
+        if peak.centre_index is None
+        else ",".join(str(c + int(s.start)) for c, s in zip(peak.centre_index, box, strict=True))
+    )
+    row = {
+        "suvmax": float(suv_box[voi_box].max()),
+        "suvmean": suvmean,
+        "sulpeak": peak.value,
+        "sulmean": suvmean * sul_factor,
+        "mtv_ml": n_voxels * voxel_ml,
+        "tlg": float(suv_box[mask_box].sum()) * voxel_ml * tlg_scale if n_voxels else 0.0,
+        "functional_diameter_mm": functional_diameter(mask_box, spacing, diameter),
+        "segmentation": f"{segmentation}{f' {fraction:g}' if segmentation == 'relative' else ''}, "
+        f"{connectivity}-connected, {keep}",
+        "threshold": threshold,
+        "tlg_normalization": tlg_normalisation,
+        "voi_voxels": int(voi.sum()),
+        "peak_centre_index": centre,
+    }
+    return row, mask
+
+
+def _padded_box(voi: np.ndarray, shape: tuple[int, ...], pad: int) -> tuple[slice, ...]:
+    """The VOI bounding box grown by ``pad`` voxels (clipped to the image) so the peak sees its neighbourhood."""
+    return tuple(
+        slice(max(int(a.min()) - pad, 0), min(int(a.max()) + pad + 1, n))
+        for a, n in zip(np.nonzero(voi), shape, strict=True)
+    )

@@ -1,0 +1,1294 @@
+"""SUV scale factors from DICOM PET headers: units, decay correction, vendor timing, normalisations.
+
+Sources: QIBA SUV vendor-neutral pseudo-code (Clunie 2012/2018),
+https://qibawiki.rsna.org/index.php/Standardized_Uptake_Value_(SUV); IBSI-SUV manual (Vácha et al.,
+draft), https://oncoray.github.io/suv_computation/suv.html; PERCIST 1.0, Wahl RL et al. J Nucl Med
+2009;50 Suppl 1:122S-150S, doi:10.2967/jnumed.108.057307; Janmahasatian S et al. Clin Pharmacokinet
+2005;44:1051-1065, doi:10.2165/00003088-200544100-00004; Tahari AK et al. J Nucl Med 2014;55:1481-1484,
+doi:10.2967/jnumed.113.136986; Du Bois D, Du Bois EF, Arch Intern Med 1916;17:863-871.
+Rules as in spec/pet.md sections 1 (normalisations), 2.2-2.8 (DICOM to SUV) and 0.4 (provenance).
+
+``SUV_x = C * N_x / A(t_C)``: every factor returned here multiplies the rescaled pixel value ``U`` of
+one instance (Bq/ml, counts or an SUV already) and gives SUVbw; the other normalisations differ from
+SUVbw by one constant per scan, ``N_x / (1000 W)`` (spec 1.1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydicom.dataset import Dataset
+from pydicom.valuerep import DA, DT, TM
+
+from ioresponse.io.dicom import Geometry, is_nonuniform, read_pet_series, resample_slices, tag_label
+from ioresponse.schema import InputError, IoresponseWarning
+
+Normalization = Literal["auto", "bw", "lbm", "bsa", "ibw"]
+LbmFormula = Literal["janmahasatian", "james", "james120"]
+SexOther = Literal["error", "mean"]
+UnitFixes = Literal["strict", "auto"]
+ReferenceTime = Literal["auto", "backcompute", "earliest_acquisition"]
+
+
+class SuvWarning(IoresponseWarning):
+    """A PET header oddity that was noted; it never changes a number (spec 0.4)."""
+
+
+# --- Normalisations (spec 1.2-1.6) -----------------------------------------------------------------
+
+JANMAHASATIAN = {"M": (9270.0, 6680.0, 216.0), "F": (9270.0, 8780.0, 244.0)}
+"""LBM = a W / (b + c BMI), BMI with H in metres (Janmahasatian 2005; spec 1.3)."""
+JAMES = {"M": (1.10, 128.0), "F": (1.07, 148.0)}
+"""LBM = a W - b (W/H)^2 with H in cm (James 1976, as quoted by PERCIST and Tahari 2014; spec 1.3)."""
+MORGAN_120 = {"M": (1.10, 120.0), "F": (1.07, 148.0)}
+"""DICOM SUV Type ``LBM`` (IBSI-SUV attributes it to Morgan & Bray 1994); decode only, or the
+calculate-suv convention through ``lbm_formula="james120"`` (spec 1.3, 7(h))."""
+IDEAL_BODY_WEIGHT = {"M": (48.0, 1.06), "F": (45.5, 0.91)}
+"""IBW = a + b (H - 152), H in cm (Sugawara 1999, doi:10.1148/radiology.213.2.r99nv37521; spec 1.5)."""
+DU_BOIS = (0.007184, 0.425, 0.725)
+"""BSA (m^2) = 0.007184 W^0.425 H^0.725, W kg, H cm (Du Bois 1916; spec 1.4)."""
+SEXES = ("M", "F")
+
+# --- Plausibility (spec 1.8) -------------------------------------------------------------------------
+
+WEIGHT_RANGE_KG = (2.0, 350.0)
+"""Accepted PatientWeight (spec 1.8)."""
+HEIGHT_RANGE_M = (0.40, 2.50)
+"""Accepted PatientSize in metres (spec 1.8)."""
+DOSE_RANGE_BQ = (1e7, 2e9)
+"""Accepted RadionuclideTotalDose, 10 MBq to 2 GBq (spec 1.8)."""
+WEIGHT_IN_GRAMS = (2000.0, 350000.0)
+"""``unit_fixes="auto"``: a weight in this range is read as grams (IBSI-SUV; spec 1.8)."""
+HEIGHT_IN_CM = (40.0, 250.0)
+"""``unit_fixes="auto"``: a PatientSize in this range is read as cm (spec 1.8)."""
+DOSE_IN_MBQ = (30.0, 2000.0)
+"""``unit_fixes="auto"``: a dose in this range is read as MBq (IBSI-SUV DRO_3_0; spec 1.8)."""
+
+# --- Timing (spec 2.5-2.7) ---------------------------------------------------------------------------
+
+F18_HALF_LIFE_S = 6586.2
+"""F-18 half-life used when (0018,1075) is missing and the radionuclide code says F-18 (spec 2.6)."""
+SERIES_TOLERANCE_S = 1.0
+"""SeriesDateTime may be up to 1 s after the earliest acquisition and still be the reference (spec 2.7 rule 3)."""
+BACKCOMPUTE_SPREAD_S = 1.0
+"""Back-computed references must agree within 1 s (spec 2.7 rule 4)."""
+REFERENCE_CROSS_CHECK_S = 120.0
+"""Warn when the chosen and the back-computed references differ by more (spec 2.7 cross-check a)."""
+GE_DECAY_FACTOR_TOLERANCE = 1e-3
+"""Warn when GE DecayFactor differs from exp(lambda (Delta + T_ave)) by more (spec 2.7 cross-check c)."""
+PHILIPS_ROUTE_TOLERANCE = 0.02
+"""Warn when the two Philips CNTS routes differ by more than 2% (spec 2.3)."""
+INJECTION_TIME_TOLERANCE_S = 1.0
+"""Warn when (0018,1072) and the time of (0018,1078) differ by more (spec 2.5 step 1)."""
+MAX_UPTAKE_S = 86400.0
+"""Uptake must be below 24 h (spec 2.5 step 3)."""
+
+GE_PRIVATE = (0x0009, "GEMS_PETD_01", 0x0D, "(0009,100D) GE PET scan datetime")
+"""GE private scan datetime, looked up through its creator (QIBA pseudo-code; spec 2.1)."""
+SIEMENS_PRIVATE = (0x0071, "SIEMENS MED PT", 0x22, "(0071,1022) Siemens decay correction datetime")
+"""Siemens private decay-correction datetime, cross-check only (spec 2.1, 2.7 cross-check b)."""
+PHILIPS_CREATOR = "Philips PET Private Group"
+"""Creator of the Philips (7053,xx00) SUV and (7053,xx09) activity scale factors (spec 2.1)."""
+PHILIPS_SUV = (0x7053, PHILIPS_CREATOR, 0x00, "(7053,1000) Philips SUV scale factor")
+PHILIPS_ACTIVITY = (0x7053, PHILIPS_CREATOR, 0x09, "(7053,1009) Philips activity concentration scale factor")
+
+HANDLED_UNITS = ("BQML", "CNTS", "GML", "CM2ML")
+"""(0054,1001) Units values this module converts (spec 2.3)."""
+DECAY_MODES = ("START", "ADMIN", "NONE")
+"""(0054,1102) DecayCorrection values (spec 2.6)."""
+GML_SUV_TYPES = ("", "BW", "LBM", "LBMJAMES128", "LBMJANMA", "IBW")
+"""(0054,1006) SUVType values decoded for Units GML (spec 2.3); BSA belongs to CM2ML."""
+SERIES_LEVEL = (
+    "Units",
+    "DecayCorrection",
+    "CorrectedImage",
+    "PatientWeight",
+    "PatientSize",
+    "PatientSex",
+    "SeriesDate",
+    "SeriesTime",
+    "SUVType",
+)
+"""Attributes that must be equal on every instance of a series (spec 2.2 item 4)."""
+
+
+@dataclass(frozen=True)
+class SuvOptions:
+    """Options of the SUV step (spec 9); patient-table values override the header (spec 1.8).
+
+    Parameters
+    ----------
+    lbm_formula : {"janmahasatian", "james", "james120"}, default "janmahasatian"
+        Lean body mass for SUL (spec 1.3). "james120" is the calculate-suv library convention (male
+        coefficient 120), offered only to reproduce that library's numbers; it is not the literature.
+    sex_other : {"error", "mean"}, default "error"
+        Sex ``O`` or empty: refuse SUL/IBW, or use the mean of the male and female values (spec 1.3).
+    unit_fixes : {"strict", "auto"}, default "strict"
+        Rewrite grams, centimetres and MBq found in the header, with a warning (spec 1.8).
+    reference_time : {"auto", "backcompute", "earliest_acquisition"}, default "auto"
+        Decay reference of ``START`` images (spec 2.7). "backcompute" forces rule 4; "earliest_acquisition"
+        skips rule 4 (the QIBA pseudo-code and calculate-suv order), an option added here.
+    weight_kg, height_cm, sex, injected_bq : optional
+        Values from the patient/visit table; they override the DICOM header (spec 1.8, 2.6).
+    """
+
+    lbm_formula: LbmFormula = "janmahasatian"
+    sex_other: SexOther = "error"
+    unit_fixes: UnitFixes = "strict"
+    reference_time: ReferenceTime = "auto"
+    weight_kg: float | None = None
+    height_cm: float | None = None
+    sex: str | None = None
+    injected_bq: float | None = None
+
+
+# --------------------------------------------------------------------------------------------------
+# Body-size formulas (spec 1.3-1.5)
+# --------------------------------------------------------------------------------------------------
+
+
+def lean_body_mass_kg(
+    weight_kg: float, height_cm: float, sex: str, formula: LbmFormula = "janmahasatian"
+) -> float:
+    """Lean body mass in kg for sex ``M`` or ``F`` (spec 1.3).
+
+    Examples
+    --------
+    >>> round(lean_body_mass_kg(71, 178, "M", "james"), 6)  # spec 7(b)
+    57.734895
+    """
+    if formula == "janmahasatian":
+        numerator, base, slope = JANMAHASATIAN[sex]
+        bmi = weight_kg / (height_cm / 100.0) ** 2
+        return numerator * weight_kg / (base + slope * bmi)
+    factor, coefficient = (JAMES if formula == "james" else MORGAN_120)[sex]
+    return factor * weight_kg - coefficient * (weight_kg / height_cm) ** 2
+
+
+def james_turning_bmi(sex: str) -> float:
+    """BMI above which James' LBM decreases with weight: 10^4 a / (2 b) (spec 1.6)."""
+    factor, coefficient = JAMES[sex]
+    return 1e4 * factor / (2 * coefficient)
+
+
+def body_surface_area_m2(weight_kg: float, height_cm: float) -> float:
+    """Du Bois body surface area in m^2 (spec 1.4)."""
+    constant, weight_power, height_power = DU_BOIS
+    return constant * weight_kg**weight_power * height_cm**height_power
+
+
+def ideal_body_weight_kg(height_cm: float, sex: str) -> float:
+    """Ideal body weight in kg for sex ``M`` or ``F`` (spec 1.5)."""
+    base, slope = IDEAL_BODY_WEIGHT[sex]
+    return base + slope * (height_cm - 152.0)
+
+
+# --------------------------------------------------------------------------------------------------
+# Header access with located errors
+# --------------------------------------------------------------------------------------------------
+
+
+class _Header:
+    """The instances of one series with their files, for reading values and locating errors (spec 0.4)."""
+
+    def __init__(self, datasets: Sequence[Dataset], files: Sequence[str] | None) -> None:
+        self.datasets = list(datasets)
+        self.files = list(files) if files is not None else ["<dataset>"] * len(self.datasets)
+        self.warnings: list[str] = []
+
+    def row(self, index: int) -> int:
+        number = self.datasets[index].get("InstanceNumber")
+        return int(number) if number not in (None, "") else index + 1
+
+    def error(self, index: int, column: str, message: str) -> InputError:
+        return InputError(self.files[index], [self.row(index)], column, message)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        warnings.warn(message, SuvWarning, stacklevel=3)
+
+    def text(self, index: int, keyword: str) -> str:
+        value = self.datasets[index].get(keyword)
+        return "" if value is None else str(value).strip()
+
+    @property
+    def first(self) -> Dataset:
+        return self.datasets[0]
+
+    def radiopharmaceutical(self, index: int = 0) -> Dataset:
+        sequence = self.datasets[index].get("RadiopharmaceuticalInformationSequence")
+        if not sequence:
+            raise self.error(
+                index,
+                tag_label("RadiopharmaceuticalInformationSequence"),
+                "missing; SUV needs the injected activity, half-life and injection time it holds.",
+            )
+        return sequence[0]
+
+    def private(self, index: int, spec: tuple[int, str, int, str], *, fallback: bool = False) -> str | None:
+        """A private value looked up through its creator (spec 2.1); ``fallback`` allows element xx10 + offset
+        without creator (GE exception of spec 2.1)."""
+        group, creator, offset, _ = spec
+        ds = self.datasets[index]
+        try:
+            element = ds.private_block(group, creator)[offset]
+        except KeyError:
+            if not fallback:
+                return None
+            element = ds.get((group << 16) | 0x1000 | offset)
+            if element is None:
+                return None
+        value = element.value
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        text = str(value).strip().strip("\x00").strip()
+        return text or None
+
+
+def _number(header: _Header, index: int, source: Dataset, keyword: str) -> float | None:
+    value = source.get(keyword)
+    if value in (None, ""):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise header.error(index, tag_label(keyword), f"{value!r} is not a number.") from None
+
+
+def _parse_datetime(header: _Header, index: int, column: str, text: str) -> dt.datetime:
+    try:
+        value = DT(text.strip())
+    except ValueError:
+        raise header.error(
+            index, column, f"{text!r} is not a DICOM date-time (YYYYMMDDHHMMSS.FFFFFF)."
+        ) from None
+    if value.tzinfo is not None:
+        header.warn(f"{column}: UTC offset of {text} dropped; all times of a study are read on one clock.")
+        value = value.replace(tzinfo=None)
+    return dt.datetime.combine(value.date(), value.time())
+
+
+def _combine(
+    header: _Header, index: int, date_keyword: str, date_text: str, time_keyword: str, time_text: str
+):
+    try:
+        day = DA(date_text.strip())
+    except ValueError:
+        raise header.error(
+            index, tag_label(date_keyword), f"{date_text!r} is not a DICOM date (YYYYMMDD)."
+        ) from None
+    try:
+        clock = TM(time_text.strip())
+    except ValueError:
+        raise header.error(
+            index, tag_label(time_keyword), f"{time_text!r} is not a DICOM time (HHMMSS.FFFFFF)."
+        ) from None
+    return dt.datetime.combine(day, dt.time(clock.hour, clock.minute, clock.second, clock.microsecond))
+
+
+def _clock(moment: dt.datetime | None) -> str:
+    return "" if moment is None else moment.isoformat(sep=" ")
+
+
+# --------------------------------------------------------------------------------------------------
+# Acceptance (spec 2.2)
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_acceptance(header: _Header) -> None:
+    for index, ds in enumerate(header.datasets):
+        modality = str(ds.get("Modality", ""))
+        if modality != "PT":
+            raise header.error(index, tag_label("Modality"), f"{modality or 'empty'} is not PT (PET).")
+    for keyword in SERIES_LEVEL:
+        reference = header.datasets[0].get(keyword)
+        for index, ds in enumerate(header.datasets[1:], start=1):
+            if str(ds.get(keyword)) != str(reference):
+                raise header.error(
+                    index,
+                    tag_label(keyword),
+                    f"{ds.get(keyword)!s} differs from {reference!s} on the first instance; one series must "
+                    "have one value.",
+                )
+    _check_radiopharmaceutical_consistency(header)
+    corrected = [str(c).strip().upper() for c in (header.first.get("CorrectedImage") or [])]
+    if "ATTN" not in corrected:
+        raise header.error(
+            0,
+            tag_label("CorrectedImage"),
+            f"{'/'.join(corrected) or 'empty'} lacks ATTN: the image is not attenuation corrected and cannot "
+            "be quantified; use the attenuation-corrected series.",
+        )
+    units = header.text(0, "Units").upper()
+    if units not in HANDLED_UNITS:
+        raise header.error(
+            0,
+            tag_label("Units"),
+            f"{units or 'empty'} is not a quantifiable unit; expected one of {', '.join(HANDLED_UNITS)}.",
+        )
+    decay = header.text(0, "DecayCorrection").upper()
+    if decay in ("START", "ADMIN") and "DECY" not in corrected:
+        raise header.error(
+            0,
+            tag_label("CorrectedImage"),
+            f"DecayCorrection is {decay} but CorrectedImage ({'/'.join(corrected)}) lacks DECY: inconsistent "
+            "header.",
+        )
+    series_type = [str(v).strip().upper() for v in (header.first.get("SeriesType") or [])]
+    if series_type and series_type[0] in ("DYNAMIC", "GATED"):
+        raise header.error(
+            0, tag_label("SeriesType"), f"{series_type[0]} series are not quantified; give one static frame."
+        )
+    if len(series_type) > 1 and series_type[1] == "REPROJECTION":
+        raise header.error(0, tag_label("SeriesType"), "REPROJECTION images are not quantitative.")
+
+
+def _check_radiopharmaceutical_consistency(header: _Header) -> None:
+    def signature(ds: Dataset) -> str:
+        sequence = ds.get("RadiopharmaceuticalInformationSequence")
+        if not sequence:
+            return ""
+        item = sequence[0]
+        keys = (
+            "RadiopharmaceuticalStartTime",
+            "RadiopharmaceuticalStartDateTime",
+            "RadionuclideTotalDose",
+            "RadionuclideHalfLife",
+        )
+        return "|".join(str(item.get(k, "")).strip() for k in keys)
+
+    reference = signature(header.first)
+    for index, ds in enumerate(header.datasets[1:], start=1):
+        if signature(ds) != reference:
+            raise header.error(
+                index,
+                tag_label("RadiopharmaceuticalInformationSequence"),
+                "differs from the first instance; one series has one injection.",
+            )
+
+
+# --------------------------------------------------------------------------------------------------
+# Patient (spec 1.8)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Patient:
+    weight_kg: float | None
+    height_cm: float | None
+    sex: str
+    fixes: list[str] = field(default_factory=list)
+
+
+def _patient(header: _Header, options: SuvOptions) -> _Patient:
+    ds = header.first
+    weight = _number(header, 0, ds, "PatientWeight")
+    size = _number(header, 0, ds, "PatientSize")
+    patient = _Patient(
+        weight_kg=None, height_cm=None, sex=str(ds.get("PatientSex", "") or "").strip().upper()
+    )
+    if weight:
+        patient.weight_kg = _plausible_weight(header, weight, options, patient.fixes)
+    if size:
+        patient.height_cm = _plausible_height(header, size, options, patient.fixes)
+    _apply_table_values(header, patient, options)
+    return patient
+
+
+def _plausible_weight(header: _Header, weight: float, options: SuvOptions, fixes: list[str]) -> float:
+    low, high = WEIGHT_RANGE_KG
+    if low <= weight <= high:
+        return weight
+    if options.unit_fixes == "auto" and WEIGHT_IN_GRAMS[0] <= weight <= WEIGHT_IN_GRAMS[1]:
+        fixes.append(f"PatientWeight {weight:g} read as grams")
+        header.warn(f"{tag_label('PatientWeight')} {weight:g} read as grams: {weight / 1000:g} kg.")
+        return weight / 1000.0
+    raise header.error(
+        0,
+        tag_label("PatientWeight"),
+        f"{weight:g} kg is outside {low:g}-{high:g} kg; correct it, give weight_kg, or use unit_fixes='auto' "
+        "for grams.",
+    )
+
+
+def _plausible_height(header: _Header, size: float, options: SuvOptions, fixes: list[str]) -> float:
+    low, high = HEIGHT_RANGE_M
+    if low <= size <= high:
+        return size * 100.0
+    if options.unit_fixes == "auto" and HEIGHT_IN_CM[0] <= size <= HEIGHT_IN_CM[1]:
+        fixes.append(f"PatientSize {size:g} read as cm")
+        header.warn(f"{tag_label('PatientSize')} {size:g} read as cm.")
+        return size
+    raise header.error(
+        0,
+        tag_label("PatientSize"),
+        f"{size:g} m is outside {low:g}-{high:g} m (PatientSize is in metres); correct it, give height_cm, or "
+        "use unit_fixes='auto' for centimetres.",
+    )
+
+
+def _apply_table_values(header: _Header, patient: _Patient, options: SuvOptions) -> None:
+    if options.weight_kg is not None:
+        if not WEIGHT_RANGE_KG[0] <= options.weight_kg <= WEIGHT_RANGE_KG[1]:
+            raise InputError(
+                "<patient table>", [], "weight_kg", f"{options.weight_kg:g} kg is outside 2-350 kg."
+            )
+        if patient.weight_kg and abs(options.weight_kg - patient.weight_kg) > 0.05 * patient.weight_kg:
+            header.warn(
+                f"weight_kg {options.weight_kg:g} differs from the header's {patient.weight_kg:g} kg by >5%."
+            )
+        patient.weight_kg = float(options.weight_kg)
+    if options.height_cm is not None:
+        if not HEIGHT_IN_CM[0] <= options.height_cm <= HEIGHT_IN_CM[1]:
+            raise InputError(
+                "<patient table>", [], "height_cm", f"{options.height_cm:g} cm is outside 40-250 cm."
+            )
+        if patient.height_cm and abs(options.height_cm - patient.height_cm) > 2.0:
+            header.warn(
+                f"height_cm {options.height_cm:g} differs from the header's {patient.height_cm:g} cm by >2 cm."
+            )
+        patient.height_cm = float(options.height_cm)
+    if options.sex is not None:
+        sex = options.sex.strip().upper()
+        if patient.sex and sex != patient.sex:
+            header.warn(f"sex {sex} differs from the header's {patient.sex}.")
+        patient.sex = sex
+
+
+def _require_weight(header: _Header, patient: _Patient, why: str) -> float:
+    if not patient.weight_kg:
+        raise header.error(
+            0,
+            tag_label("PatientWeight"),
+            f"missing or zero; {why} needs the body weight. Supply weight_kg (patient table).",
+        )
+    return patient.weight_kg
+
+
+def _require_height(header: _Header, patient: _Patient, why: str) -> float:
+    if not patient.height_cm:
+        raise header.error(
+            0, tag_label("PatientSize"), f"missing; {why} needs the height. Supply height_cm (patient table)."
+        )
+    return patient.height_cm
+
+
+def _by_sex(
+    header: _Header, patient: _Patient, options: SuvOptions, why: str, formula: Callable[[str], float]
+) -> float:
+    """Evaluate a sex-specific formula; sex O or empty follows ``sex_other`` (spec 1.3)."""
+    if patient.sex in SEXES:
+        return formula(patient.sex)
+    if patient.sex in ("O", ""):
+        if options.sex_other == "mean":
+            header.warn(f"sex {patient.sex or 'missing'}: {why} is the mean of the male and female values.")
+            return (formula("M") + formula("F")) / 2
+        raise header.error(
+            0,
+            tag_label("PatientSex"),
+            f"{patient.sex or 'missing'}; {why} needs sex M or F. Supply sex (patient table) or use "
+            "sex_other='mean'.",
+        )
+    raise header.error(0, tag_label("PatientSex"), f"{patient.sex} is not M, F or O.")
+
+
+def _lbm(header: _Header, patient: _Patient, options: SuvOptions, formula: LbmFormula) -> float:
+    why = f"lean body mass ({formula})"
+    weight = _require_weight(header, patient, why)
+    height = _require_height(header, patient, why)
+    value = _by_sex(
+        header, patient, options, why, lambda sex: lean_body_mass_kg(weight, height, sex, formula)
+    )
+    if value <= 0:
+        raise header.error(
+            0, tag_label("PatientWeight"), f"{why} is {value:.2f} kg (<= 0) at this weight and height."
+        )
+    if formula == "james" and patient.sex in SEXES:
+        bmi = weight / (height / 100.0) ** 2
+        if bmi > james_turning_bmi(patient.sex):
+            header.warn(
+                f"BMI {bmi:.1f} is above {james_turning_bmi(patient.sex):.1f}, where James' LBM decreases with "
+                "weight (Tahari 2014): SUL is unreliable; prefer lbm_formula='janmahasatian'."
+            )
+    return value
+
+
+def _ibw(header: _Header, patient: _Patient, options: SuvOptions) -> float:
+    height = _require_height(header, patient, "ideal body weight")
+    value = _by_sex(
+        header, patient, options, "ideal body weight", lambda sex: ideal_body_weight_kg(height, sex)
+    )
+    if value <= 0:
+        raise header.error(0, tag_label("PatientSize"), f"ideal body weight is {value:.2f} kg (<= 0).")
+    return value
+
+
+def _bsa(header: _Header, patient: _Patient) -> float:
+    weight = _require_weight(header, patient, "body surface area")
+    return body_surface_area_m2(weight, _require_height(header, patient, "body surface area"))
+
+
+# --------------------------------------------------------------------------------------------------
+# Times (spec 2.4-2.7)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Times:
+    series: dt.datetime | None
+    acquisitions: list[dt.datetime | None]
+    frame_reference_s: list[float | None]
+    frame_duration_s: list[float | None]
+
+    @property
+    def earliest(self) -> dt.datetime | None:
+        known = [a for a in self.acquisitions if a is not None]
+        return min(known) if known else None
+
+
+def _series_date_text(header: _Header, index: int) -> str:
+    for keyword in ("SeriesDate", "AcquisitionDate", "StudyDate"):
+        text = header.text(index, keyword)
+        if text:
+            return text
+    return ""
+
+
+def _times(header: _Header) -> _Times:
+    series = None
+    if header.text(0, "SeriesTime") and _series_date_text(header, 0):
+        series = _combine(
+            header, 0, "SeriesDate", _series_date_text(header, 0), "SeriesTime", header.text(0, "SeriesTime")
+        )
+    acquisitions, references, durations = [], [], []
+    for index, ds in enumerate(header.datasets):
+        if header.text(index, "AcquisitionDateTime"):
+            acquisitions.append(
+                _parse_datetime(
+                    header, index, tag_label("AcquisitionDateTime"), header.text(index, "AcquisitionDateTime")
+                )
+            )
+        elif header.text(index, "AcquisitionTime"):
+            date_text = header.text(index, "AcquisitionDate") or _series_date_text(header, index)
+            acquisitions.append(
+                _combine(
+                    header,
+                    index,
+                    "AcquisitionDate",
+                    date_text,
+                    "AcquisitionTime",
+                    header.text(index, "AcquisitionTime"),
+                )
+            )
+        else:
+            acquisitions.append(None)
+        reference = _number(header, index, ds, "FrameReferenceTime")
+        duration = _number(header, index, ds, "ActualFrameDuration")
+        references.append(None if reference is None else reference / 1000.0)
+        durations.append(None if duration is None else duration / 1000.0)
+    return _Times(series, acquisitions, references, durations)
+
+
+def _average_count_offset(decay_constant: float, duration_s: float) -> float:
+    """T_ave(T) = ln(lambda T / (1 - exp(-lambda T))) / lambda, time of the mean count rate (spec 2.7)."""
+    x = decay_constant * duration_s
+    return math.log(x / -math.expm1(-x)) / decay_constant
+
+
+def _count_rate_correction(decay_constant: float, duration_s: float) -> float:
+    """g(T) = lambda T / (1 - exp(-lambda T)) (spec 2.6, NONE)."""
+    x = decay_constant * duration_s
+    return x / -math.expm1(-x)
+
+
+def _backcomputed(header: _Header, times: _Times, decay_constant: float) -> tuple[dt.datetime | None, float]:
+    """Rule 4: r_s = t_acq,s + T_ave(T_s) - Delta_s; returns (median, spread) or (None, nan) when not computable."""
+    if "GE" in header.text(0, "Manufacturer").upper():
+        return None, math.nan
+    moments = []
+    for acquisition, reference, duration in zip(
+        times.acquisitions, times.frame_reference_s, times.frame_duration_s, strict=True
+    ):
+        if acquisition is None or reference is None or not duration or duration <= 0:
+            return None, math.nan
+        offset = _average_count_offset(decay_constant, duration) - reference
+        moments.append(acquisition + dt.timedelta(seconds=offset))
+    epoch = min(moments)
+    seconds = np.asarray([(m - epoch).total_seconds() for m in moments])
+    return epoch + dt.timedelta(seconds=float(np.median(seconds))), float(np.ptp(seconds))
+
+
+def _decay_reference(
+    header: _Header, times: _Times, decay_constant: float, options: SuvOptions
+) -> tuple[dt.datetime, str]:
+    """The decay reference time t_ref of START images (spec 2.7, rules 1-5, first applicable wins)."""
+    backcomputed, spread = _backcomputed(header, times, decay_constant)
+    if options.reference_time == "backcompute":
+        if backcomputed is None or spread > BACKCOMPUTE_SPREAD_S:
+            raise header.error(
+                0,
+                tag_label("FrameReferenceTime"),
+                "reference_time='backcompute' needs AcquisitionTime, FrameReferenceTime and ActualFrameDuration "
+                f"on every instance (not GE) agreeing within 1 s (spread {spread:.1f} s).",
+            )
+        return backcomputed, "backcomputed"
+    chosen = _reference_by_rules(header, times, backcomputed, spread, options)
+    if chosen[1] in ("decay_correction_datetime", "ge_private", "series") and backcomputed is not None:
+        if (
+            spread <= BACKCOMPUTE_SPREAD_S
+            and abs((chosen[0] - backcomputed).total_seconds()) > REFERENCE_CROSS_CHECK_S
+        ):
+            header.warn(
+                f"decay reference {_clock(chosen[0])} ({chosen[1]}) differs from the back-computed "
+                f"{_clock(backcomputed)} by more than {REFERENCE_CROSS_CHECK_S:g} s; check the series timing "
+                "(reference_time='backcompute' uses the latter)."
+            )
+    return chosen
+
+
+def _reference_by_rules(
+    header: _Header, times: _Times, backcomputed: dt.datetime | None, spread: float, options: SuvOptions
+) -> tuple[dt.datetime, str]:
+    explicit = {header.text(i, "DecayCorrectionDateTime") for i in range(len(header.datasets))}
+    if len(explicit) == 1 and "" not in explicit:
+        return _parse_datetime(
+            header, 0, tag_label("DecayCorrectionDateTime"), explicit.pop()
+        ), "decay_correction_datetime"
+    ge_value = header.private(0, GE_PRIVATE)
+    if ge_value is None and "GE" in header.text(0, "Manufacturer").upper():
+        ge_value = header.private(0, GE_PRIVATE, fallback=True)
+        if ge_value is not None:
+            header.warn(
+                f"{GE_PRIVATE[3]} used without its private creator {GE_PRIVATE[1]} (GE exception, spec 2.1)."
+            )
+    if ge_value is not None:
+        return _parse_datetime(header, 0, GE_PRIVATE[3], ge_value), "ge_private"
+    earliest = times.earliest
+    if times.series is not None and (
+        earliest is None or times.series <= earliest + dt.timedelta(seconds=SERIES_TOLERANCE_S)
+    ):
+        return times.series, "series"
+    if options.reference_time == "auto" and backcomputed is not None:
+        if spread <= BACKCOMPUTE_SPREAD_S:
+            return backcomputed, "backcomputed"
+        header.warn(f"inconsistent frame timing (spread {spread:.1f} s); the earliest acquisition is used.")
+    if earliest is None:
+        raise header.error(
+            0, tag_label("AcquisitionTime"), "missing; the decay reference of a START image cannot be found."
+        )
+    header.warn(
+        f"SeriesTime is after the acquisitions and no GE private or frame timing fits: the earliest acquisition "
+        f"{_clock(earliest)} is the decay reference."
+    )
+    return earliest, "earliest_acquisition"
+
+
+def _injection(
+    header: _Header, item: Dataset, reference: dt.datetime, reference_label: str
+) -> tuple[dt.datetime, bool]:
+    """Injection datetime (spec 2.5): the DateTime attribute, else the time on SeriesDate with the midnight rule."""
+    date_time = str(item.get("RadiopharmaceuticalStartDateTime", "") or "").strip()
+    time_only = str(item.get("RadiopharmaceuticalStartTime", "") or "").strip()
+    if date_time:
+        moment = _parse_datetime(header, 0, tag_label("RadiopharmaceuticalStartDateTime"), date_time)
+        if time_only:
+            clock = TM(time_only)
+            stated = dt.datetime.combine(
+                moment.date(), dt.time(clock.hour, clock.minute, clock.second, clock.microsecond)
+            )
+            if abs((stated - moment).total_seconds()) > INJECTION_TIME_TOLERANCE_S:
+                header.warn(
+                    f"{tag_label('RadiopharmaceuticalStartTime')} {time_only} differs from "
+                    f"{tag_label('RadiopharmaceuticalStartDateTime')} {date_time}; the DateTime is used."
+                )
+        return moment, False
+    if not time_only:
+        raise header.error(
+            0,
+            f"{tag_label('RadiopharmaceuticalStartDateTime')} / {tag_label('RadiopharmaceuticalStartTime')}",
+            "both missing; SUV needs the injection time. Supply it in the header to continue.",
+        )
+    moment = _combine(
+        header, 0, "SeriesDate", _series_date_text(header, 0), "RadiopharmaceuticalStartTime", time_only
+    )
+    if moment > reference:
+        moment -= dt.timedelta(days=1)
+        header.warn(
+            f"injection time {time_only} on the series date is after the {reference_label} {_clock(reference)}: "
+            "injection taken on the previous day (midnight rule)."
+        )
+    return moment, True
+
+
+def _check_uptake(header: _Header, injection: dt.datetime, reference: dt.datetime, label: str) -> float:
+    uptake = (reference - injection).total_seconds()
+    if not 0 < uptake < MAX_UPTAKE_S:
+        raise header.error(
+            0,
+            tag_label("RadiopharmaceuticalStartTime"),
+            f"injection at {_clock(injection)} is {'after' if uptake <= 0 else 'more than 24 h before'} the "
+            f"{label} {_clock(reference)}; a negative or day-long decay time is never used.",
+        )
+    return uptake
+
+
+def _half_life(header: _Header, item: Dataset) -> float:
+    half_life = _number(header, 0, item, "RadionuclideHalfLife")
+    if half_life is None or half_life == 0:
+        codes = item.get("RadionuclideCodeSequence") or []
+        code = codes[0] if codes else Dataset()
+        if str(code.get("CodeValue", "")) == "C-111A1" or "18" in str(code.get("CodeMeaning", "")):
+            header.warn(
+                f"{tag_label('RadionuclideHalfLife')} missing: F-18 half-life {F18_HALF_LIFE_S} s used."
+            )
+            return F18_HALF_LIFE_S
+        raise header.error(
+            0,
+            tag_label("RadionuclideHalfLife"),
+            "missing or zero and the radionuclide is not identified as F-18.",
+        )
+    if half_life < 0:
+        raise header.error(0, tag_label("RadionuclideHalfLife"), f"{half_life:g} s is not > 0.")
+    return half_life
+
+
+def _dose(header: _Header, item: Dataset, options: SuvOptions, fixes: list[str]) -> float:
+    if options.injected_bq is not None:
+        if not DOSE_RANGE_BQ[0] <= options.injected_bq <= DOSE_RANGE_BQ[1]:
+            raise InputError(
+                "<patient table>", [], "injected_bq", f"{options.injected_bq:g} Bq is outside 1e7-2e9 Bq."
+            )
+        return float(options.injected_bq)
+    dose = _number(header, 0, item, "RadionuclideTotalDose")
+    if not dose:
+        raise header.error(
+            0,
+            tag_label("RadionuclideTotalDose"),
+            "missing or zero; SUV needs the injected activity (Bq). Supply injected_bq (patient table).",
+        )
+    if DOSE_RANGE_BQ[0] <= dose <= DOSE_RANGE_BQ[1]:
+        return dose
+    if options.unit_fixes == "auto" and DOSE_IN_MBQ[0] <= dose <= DOSE_IN_MBQ[1]:
+        fixes.append(f"RadionuclideTotalDose {dose:g} read as MBq")
+        header.warn(f"{tag_label('RadionuclideTotalDose')} {dose:g} read as MBq.")
+        return dose * 1e6
+    raise header.error(
+        0,
+        tag_label("RadionuclideTotalDose"),
+        f"{dose:g} Bq is outside 1e7-2e9 Bq; correct it, give injected_bq, or use unit_fixes='auto' for MBq.",
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Factors per Units (spec 2.3, 2.6)
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SuvFactors:
+    """SUV factors of one series and the provenance of every value used (spec 2.8, 0.4).
+
+    Attributes
+    ----------
+    bw : numpy.ndarray
+        Per instance (input order), the factor turning the rescaled pixel value into SUVbw.
+    stored : str
+        The normalisation "auto" resolves to: "bw", or the SUV type an image already stores.
+    provenance : dict
+        JSON-serialisable record of every header value and rule used.
+    """
+
+    bw: np.ndarray
+    stored: str
+    stored_conversion: float
+    provenance: dict[str, Any]
+    _header: _Header
+    _patient: _Patient
+    _options: SuvOptions
+    _conversions: dict[str, float] = field(default_factory=dict)
+
+    def conversion(self, normalization: Normalization) -> float:
+        """Constant turning SUVbw into the given normalisation, ``N_x / (1000 W)`` (spec 1.1, 2.8).
+
+        Raises
+        ------
+        InputError
+            When the header lacks what the normalisation needs (weight, height, sex).
+        """
+        if normalization == "auto":
+            return self.stored_conversion
+        if normalization == "bw":
+            return 1.0
+        if normalization not in self._conversions:
+            self._conversions[normalization] = self._compute(normalization)
+        return self._conversions[normalization]
+
+    def _compute(self, normalization: str) -> float:
+        header, patient, options = self._header, self._patient, self._options
+        before = len(header.warnings)
+        weight = _require_weight(header, patient, f"SUV {normalization}")
+        if normalization == "lbm":
+            lbm = _lbm(header, patient, options, options.lbm_formula)
+            self.provenance["lbm_kg"] = lbm
+            value = lbm / weight
+        elif normalization == "bsa":
+            bsa = _bsa(header, patient)
+            self.provenance["bsa_m2"] = bsa
+            value = 10.0 * bsa / weight
+        elif normalization == "ibw":
+            ibw = _ibw(header, patient, options)
+            self.provenance["ibw_kg"] = ibw
+            value = ibw / weight
+        else:
+            raise InputError(
+                "<options>", [], "normalization", f"{normalization!r} is not one of auto, bw, lbm, bsa, ibw."
+            )
+        self.provenance["warnings"].extend(header.warnings[before:])
+        return value
+
+
+def compute_suv_factors(
+    datasets: Sequence[Dataset], files: Sequence[str] | None = None, options: SuvOptions | None = None
+) -> SuvFactors:
+    """SUVbw factor of every instance and the provenance record (spec 2.2-2.8).
+
+    Parameters
+    ----------
+    datasets : sequence of pydicom.Dataset
+        The instances of one PET series (any order; one factor per instance in this order).
+    files : sequence of str, optional
+        Their file paths, for error locations.
+    options : SuvOptions, optional
+        Defaults of spec 9.
+    """
+    options = options or SuvOptions()
+    header = _Header(datasets, files)
+    _check_acceptance(header)
+    patient = _patient(header, options)
+    units = header.text(0, "Units").upper()
+    provenance: dict[str, Any] = {
+        "series_uid": header.text(0, "SeriesInstanceUID"),
+        "manufacturer": header.text(0, "Manufacturer"),
+        "units_in": units,
+        "decay_correction": header.text(0, "DecayCorrection").upper(),
+        "suv_type_in": header.text(0, "SUVType").upper(),
+        "weight_kg": patient.weight_kg,
+        "height_cm": patient.height_cm,
+        "sex": patient.sex,
+        "lbm_formula": options.lbm_formula,
+        "sex_other": options.sex_other,
+        "unit_fixes": options.unit_fixes,
+        "reference_time_option": options.reference_time,
+        "unit_fixes_applied": patient.fixes,
+        "injection_datetime": None,
+        "reference_datetime": None,
+        "reference_time_source": None,
+        "uptake_s": None,
+        "half_life_s": None,
+        "injected_bq": None,
+        "suv_bw_factor": None,
+        "philips_factor_used": None,
+        "warnings": header.warnings,
+    }
+    stored, stored_conversion = "bw", 1.0
+    if units == "BQML":
+        factors = _bqml_factors(header, patient, options, provenance)
+    elif units == "CNTS":
+        factors = _philips_factors(header, patient, options, provenance)
+    elif units == "GML":
+        factors, stored, stored_conversion = _gml_factors(header, patient, options)
+        _record_times_if_possible(header, patient, options, provenance)
+    else:  # CM2ML
+        bsa = _bsa(header, patient)
+        weight = _require_weight(header, patient, "decoding SUVbsa (CM2ML)")
+        factors = np.full(len(header.datasets), weight / (10.0 * bsa))
+        stored, stored_conversion = "bsa", 10.0 * bsa / weight
+        _record_times_if_possible(header, patient, options, provenance)
+    provenance["suv_bw_factor"] = float(factors[0])
+    provenance["suv_bw_factors_distinct"] = int(np.unique(np.round(factors, 15)).size)
+    provenance["stored_normalization"] = stored
+    return SuvFactors(
+        bw=factors,
+        stored=stored,
+        stored_conversion=stored_conversion,
+        provenance=provenance,
+        _header=header,
+        _patient=patient,
+        _options=options,
+    )
+
+
+def _bqml_factors(header: _Header, patient: _Patient, options: SuvOptions, provenance: dict) -> np.ndarray:
+    """Bq/ml -> SUVbw per instance for START, ADMIN and NONE (spec 2.6)."""
+    decay = header.text(0, "DecayCorrection").upper()
+    if decay not in DECAY_MODES:
+        raise header.error(
+            0, tag_label("DecayCorrection"), f"{decay or 'empty'} is not one of {', '.join(DECAY_MODES)}."
+        )
+    weight = _require_weight(header, patient, "SUV")
+    item = header.radiopharmaceutical()
+    half_life = _half_life(header, item)
+    decay_constant = math.log(2) / half_life
+    dose = _dose(header, item, options, patient.fixes)
+    times = _times(header)
+    grams = 1000.0 * weight
+    if decay == "START":
+        reference, source = _decay_reference(header, times, decay_constant, options)
+        injection, _ = _injection(header, item, reference, "decay reference")
+        uptake = _check_uptake(header, injection, reference, "scan reference")
+        factors = np.full(len(header.datasets), grams / (dose * math.exp(-decay_constant * uptake)))
+        _ge_decay_factor_check(header, times, decay_constant)
+    else:
+        earliest = times.earliest or times.series
+        if earliest is None:
+            raise header.error(
+                0, tag_label("AcquisitionTime"), f"missing; {decay} images need the acquisition time."
+            )
+        reference, source = earliest, ("admin" if decay == "ADMIN" else "none_per_frame")
+        injection, _ = _injection(header, item, earliest, "earliest acquisition")
+        uptake = _check_uptake(header, injection, earliest, "earliest acquisition")
+        if decay == "ADMIN":
+            factors = np.full(len(header.datasets), grams / dose)
+        else:
+            factors = _none_factors(header, times, injection, decay_constant, grams / dose)
+    _siemens_cross_check(header, reference, decay)
+    provenance.update(
+        injection_datetime=_clock(injection),
+        reference_datetime=_clock(reference),
+        reference_time_source=source,
+        uptake_s=uptake,
+        half_life_s=half_life,
+        injected_bq=dose,
+    )
+    return factors
+
+
+def _none_factors(
+    header: _Header, times: _Times, injection: dt.datetime, decay_constant: float, base: float
+) -> np.ndarray:
+    """NONE: per image g(T_s) exp(lambda (t_acq,s - t_inj)) (spec 2.6; IBSI-SUV DRO_3_4)."""
+    factors = np.empty(len(header.datasets))
+    for index, (acquisition, duration) in enumerate(
+        zip(times.acquisitions, times.frame_duration_s, strict=True)
+    ):
+        if acquisition is None:
+            raise header.error(
+                index, tag_label("AcquisitionTime"), "missing; NONE images are corrected per frame."
+            )
+        if not duration or duration <= 0:
+            raise header.error(
+                index,
+                tag_label("ActualFrameDuration"),
+                "missing or zero; NONE images need the frame duration.",
+            )
+        elapsed = _check_uptake(header, injection, acquisition, "acquisition")
+        factors[index] = (
+            base * _count_rate_correction(decay_constant, duration) * math.exp(decay_constant * elapsed)
+        )
+    return factors
+
+
+def _ge_decay_factor_check(header: _Header, times: _Times, decay_constant: float) -> None:
+    """GE cross-check c of spec 2.7: DecayFactor = exp(lambda (Delta + T_ave(T)))."""
+    if "GE" not in header.text(0, "Manufacturer").upper():
+        return
+    for index, ds in enumerate(header.datasets):
+        stated = _number(header, index, ds, "DecayFactor")
+        reference, duration = times.frame_reference_s[index], times.frame_duration_s[index]
+        if stated is None or reference is None or not duration:
+            continue
+        expected = math.exp(decay_constant * (reference + _average_count_offset(decay_constant, duration)))
+        if abs(stated / expected - 1) > GE_DECAY_FACTOR_TOLERANCE:
+            header.warn(
+                f"{tag_label('DecayFactor')} {stated:g} differs from {expected:.6f} expected from the frame timing "
+                "(GE cross-check); the decay reference may not be the series time."
+            )
+            return
+
+
+def _siemens_cross_check(header: _Header, reference: dt.datetime, decay: str) -> None:
+    value = header.private(0, SIEMENS_PRIVATE)
+    if value is None or decay != "START":
+        return
+    try:
+        stated = DT(value)
+    except ValueError:
+        return
+    stated = dt.datetime.combine(stated.date(), stated.time())
+    if abs((stated - reference).total_seconds()) > 1.0:
+        header.warn(
+            f"{SIEMENS_PRIVATE[3]} {value} differs from the decay reference {_clock(reference)} by > 1 s."
+        )
+
+
+def _philips_factors(header: _Header, patient: _Patient, options: SuvOptions, provenance: dict) -> np.ndarray:
+    """Philips CNTS: (7053,1000) SUV factor, else (7053,1009) to Bq/ml then BQML (QIBA order; spec 2.3)."""
+    philips = "PHILIPS" in header.text(0, "Manufacturer").upper()
+    suv_values = [header.private(i, PHILIPS_SUV) for i in range(len(header.datasets))]
+    activity_values = [header.private(i, PHILIPS_ACTIVITY) for i in range(len(header.datasets))]
+    if philips and all(v is None for v in suv_values + activity_values):
+        suv_values = [header.private(i, PHILIPS_SUV, fallback=True) for i in range(len(header.datasets))]
+        activity_values = [
+            header.private(i, PHILIPS_ACTIVITY, fallback=True) for i in range(len(header.datasets))
+        ]
+        if any(v is not None for v in suv_values + activity_values):
+            header.warn(
+                f"Philips scale factors read without their private creator '{PHILIPS_CREATOR}' (Manufacturer "
+                "is Philips; the same exception as for GE in spec 2.1)."
+            )
+
+    def as_factors(values: list[str | None], label: str) -> np.ndarray | None:
+        if any(v is None for v in values):
+            return None
+        try:
+            numbers = np.asarray([float(v) for v in values])
+        except ValueError:
+            raise header.error(0, label, f"{values[0]!r} is not a number.") from None
+        return numbers if np.all(numbers != 0) else None
+
+    suv = as_factors(suv_values, PHILIPS_SUV[3])
+    activity = as_factors(activity_values, PHILIPS_ACTIVITY[3])
+    if suv is None and activity is None:
+        raise header.error(
+            0,
+            tag_label("Units"),
+            f"CNTS without the Philips private scale factors {PHILIPS_SUV[3]} / {PHILIPS_ACTIVITY[3]} "
+            f"(creator '{PHILIPS_CREATOR}'); counts cannot be converted to SUV.",
+        )
+    if suv is not None:
+        provenance["philips_factor_used"] = "(7053,1000) SUV scale factor"
+        if activity is not None:
+            _philips_cross_check(header, patient, options, suv, activity)
+        _record_times_if_possible(header, patient, options, provenance)
+        return suv
+    provenance["philips_factor_used"] = "(7053,1009) activity concentration scale factor"
+    return activity * _bqml_factors(header, patient, options, provenance)
+
+
+def _philips_cross_check(
+    header: _Header, patient: _Patient, options: SuvOptions, suv: np.ndarray, activity: np.ndarray
+) -> None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SuvWarning)
+            silent = _Header(header.datasets, header.files)
+            other = activity * _bqml_factors(silent, patient, options, {})
+    except InputError as error:
+        header.warn(f"Philips activity route not computable for the cross-check: {error.message}")
+        return
+    difference = float(np.max(np.abs(other / suv - 1)))
+    if difference > PHILIPS_ROUTE_TOLERANCE:
+        header.warn(
+            f"the Philips SUV factor and the activity-concentration route differ by {100 * difference:.1f}% "
+            "(> 2%); the SUV factor (7053,1000) is used."
+        )
+
+
+def _gml_factors(header: _Header, patient: _Patient, options: SuvOptions) -> tuple[np.ndarray, str, float]:
+    """GML: the image is an SUV already; decode its SUVType to SUVbw (spec 2.3, 7(h))."""
+    suv_type = header.text(0, "SUVType").upper()
+    count = len(header.datasets)
+    if suv_type in ("", "BW"):
+        return np.ones(count), "bw", 1.0
+    if suv_type not in GML_SUV_TYPES:
+        raise header.error(
+            0,
+            tag_label("SUVType"),
+            f"{suv_type} with Units GML is not decodable; expected BW, LBM, LBMJAMES128, LBMJANMA or IBW "
+            "(BSA images use Units CM2ML).",
+        )
+    weight = _require_weight(header, patient, f"decoding SUVType {suv_type}")
+    if suv_type == "IBW":
+        normaliser, stored = _ibw(header, patient, options), "ibw"
+    else:
+        formula: LbmFormula = {"LBM": "james120", "LBMJAMES128": "james", "LBMJANMA": "janmahasatian"}[
+            suv_type
+        ]
+        normaliser, stored = _lbm(header, patient, options, formula), f"lbm_{formula}"
+    return np.full(count, weight / normaliser), stored, normaliser / weight
+
+
+def _record_times_if_possible(
+    header: _Header, patient: _Patient, options: SuvOptions, provenance: dict
+) -> None:
+    """Images already in SUV need no timing; record the uptake when the header allows it (for ``uptake_min``)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SuvWarning)
+            silent = _Header(header.datasets, header.files)
+            record: dict[str, Any] = {}
+            _bqml_factors(silent, patient, options, record)
+    except InputError:
+        return
+    for key in (
+        "injection_datetime",
+        "reference_datetime",
+        "reference_time_source",
+        "uptake_s",
+        "half_life_s",
+    ):
+        provenance[key] = record[key]
+
+
+# --------------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------------
+
+
+def suv_scale_factors(
+    datasets: Sequence[Dataset],
+    normalization: Normalization = "bw",
+    *,
+    files: Sequence[str] | None = None,
+    **options: Any,
+) -> np.ndarray:
+    """One factor per instance turning the rescaled pixel value into SUV (spec 1-2).
+
+    Parameters
+    ----------
+    datasets : sequence of pydicom.Dataset
+        The instances of one PET series.
+    normalization : {"bw", "lbm", "bsa", "ibw", "auto"}, default "bw"
+        Body weight, lean body mass (SUL), body surface area (cm^2/ml) or ideal body weight; "auto" is
+        the SUV type the image already stores (Units GML/CM2ML), else body weight.
+    files : sequence of str, optional
+        File of every dataset, for error locations.
+    **options
+        Fields of :class:`SuvOptions` (``lbm_formula``, ``sex_other``, ``unit_fixes``, ``reference_time``,
+        ``weight_kg``, ``height_cm``, ``sex``, ``injected_bq``).
+
+    Returns
+    -------
+    numpy.ndarray of float64, one factor per dataset (g/Bq for BQML images).
+
+    Examples
+    --------
+    Spec 7(a): 71 kg, 388.78 MBq at 10:35:00, reference 11:20:11, T1/2 6588 s -> 2.4290140e-4 g/Bq.
+    """
+    factors = compute_suv_factors(datasets, files, SuvOptions(**options))
+    return factors.bw * factors.conversion(normalization)
+
+
+@dataclass
+class SUVVolume:
+    """A PET volume in SUV with its geometry and provenance (spec 2.8).
+
+    Attributes
+    ----------
+    suvbw : numpy.ndarray
+        SUVbw, float64, ``[k, j, i]`` (z, y, x).
+    geometry : Geometry
+        Voxel grid (LPS).
+    normalization : str
+        The normalisation of :attr:`values`.
+    provenance : dict
+        Every header value and rule used, JSON-serialisable.
+    """
+
+    suvbw: np.ndarray
+    geometry: Geometry
+    normalization: str
+    provenance: dict[str, Any]
+    factors: SuvFactors
+    frame_of_reference_uid: str = ""
+    sop_instance_uids: list[str] = field(default_factory=list)
+
+    @property
+    def values(self) -> np.ndarray:
+        """SUV in :attr:`normalization`, float64, ``[k, j, i]`` (z, y, x)."""
+        return self.as_normalization(self.normalization)
+
+    def as_normalization(self, normalization: Normalization) -> np.ndarray:
+        """The volume in another normalisation (a constant times SUVbw; spec 1.1)."""
+        factor = self.conversion(normalization)
+        return self.suvbw if factor == 1.0 else self.suvbw * factor
+
+    def conversion(self, normalization: Normalization) -> float:
+        """Constant turning SUVbw into ``normalization``; raises InputError when it cannot be computed."""
+        return self.factors.conversion(normalization)
+
+    @property
+    def sul_factor(self) -> float:
+        """SUL / SUVbw = LBM / W with the chosen LBM formula (spec 1.3)."""
+        return self.conversion("lbm")
+
+    @property
+    def spacing_mm(self) -> tuple[float, float, float]:
+        """Voxel spacing in array order (z, y, x) = (dk, dj, di), mm."""
+        return self.geometry.spacing_zyx
+
+    @property
+    def origin(self) -> np.ndarray:
+        """LPS position (mm) of the centre of voxel [0, 0, 0]."""
+        return self.geometry.origin
+
+    @property
+    def direction(self) -> np.ndarray:
+        """3 x 3 matrix, columns = LPS unit vectors of increasing i, j, k."""
+        return self.geometry.direction
+
+
+def read_suv(
+    series: str | Path | Sequence[str | Path],
+    normalization: Normalization = "auto",
+    *,
+    nonuniform: Literal["error", "resample"] = "error",
+    **options: Any,
+) -> SUVVolume:
+    """Read a PET DICOM series and convert it to SUV (spec 2, 6).
+
+    Parameters
+    ----------
+    series : path or sequence of paths
+        Folder of the series (searched recursively) or its files.
+    normalization : {"auto", "bw", "lbm", "bsa", "ibw"}, default "auto"
+        "auto": body weight, or the SUV type the image already stores (Units GML, CM2ML).
+    nonuniform : {"error", "resample"}, default "error"
+        Non-uniform slice spacing (spec 6.2 step 5).
+    **options
+        Fields of :class:`SuvOptions`.
+
+    Returns
+    -------
+    SUVVolume
+    """
+    pet = read_pet_series(series, nonuniform=nonuniform, resample=False)
+    factors = compute_suv_factors(pet.datasets, pet.files, SuvOptions(**options))
+    suvbw = pet.values
+    suvbw *= factors.bw[:, None, None]
+    geometry = pet.geometry
+    if is_nonuniform(geometry):
+        suvbw, geometry = resample_slices(suvbw, geometry)
+        factors._header.warn(
+            "non-uniform slice spacing resampled linearly to the median spacing (nonuniform='resample')."
+        )
+    provenance = factors.provenance
+    provenance["max_slice_gap_deviation_mm"] = geometry.max_slice_gap_deviation_mm
+    provenance["nonuniform"] = nonuniform
+    provenance["patient_id"] = str(pet.datasets[0].get("PatientID", ""))
+    provenance["date"] = _iso_date(
+        str(pet.datasets[0].get("SeriesDate", "") or pet.datasets[0].get("StudyDate", ""))
+    )
+    volume = SUVVolume(
+        suvbw=suvbw,
+        geometry=geometry,
+        normalization=normalization,
+        provenance=provenance,
+        factors=factors,
+        frame_of_reference_uid=pet.frame_of_reference_uid,
+        sop_instance_uids=pet.sop_instance_uids,
+    )
+    volume.conversion(normalization)  # refuse an unavailable normalisation now, with its located message
+    return volume
+
+
+def _iso_date(text: str) -> str:
+    text = text.strip()
+    return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if len(text) >= 8 else ""
