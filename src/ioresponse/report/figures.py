@@ -241,8 +241,10 @@ def swimmer(timepoints: pd.DataFrame, best_response: pd.DataFrame | None = None,
         events = _swimmer_events(patient, best, irecist, treatment_end)
         for kind, days in events.items():
             mark = SWIMMER_EVENTS[kind]
-            ax.scatter(days, [row] * len(days), marker=mark["marker"], facecolors=mark["facecolor"],
-                       edgecolors="black", s=40, zorder=3, label=mark["label"] if kind not in used else None)
+            colours = ({"c": "black", "linewidths": 2} if mark["marker"] == "|"
+                       else {"facecolors": mark["facecolor"], "edgecolors": "black"})
+            ax.scatter(days, [row] * len(days), marker=mark["marker"], s=40, zorder=3,
+                       label=mark["label"] if kind not in used else None, **colours)
             used.add(kind)
     if not patients:
         _no_data(ax)
