@@ -1,0 +1,162 @@
+"""Validation before any assessment: one small bad file per check, asserting the located message.
+
+Rules: spec/anatomic.md 0.1-0.4 and 1.3 (RECIST 1.1 sec. 4.2), STYLE.md 5-6. Each file in tests/io/data
+breaks exactly one rule of an otherwise valid table; the header is row 1.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ioresponse.io.load import load_study, validate_only
+from ioresponse.io.validate import ImplausibleValueWarning, TargetCountWarning
+from ioresponse.schema import InputError
+
+DATA = Path(__file__).resolve().parent / "data"
+
+# file, rows, column, message fragment (regular expression)
+BAD_FILES = [
+    ("missing_column.csv", [], "organ", r"missing required column\(s\): organ"),
+    ("unknown_role.csv", [3], "role",
+     r'"nontarget" is not an allowed value; allowed: "target", "non_target", "new"'),
+    ("unknown_status.csv", [3], "status",
+     r'"shrinking" is not an allowed value; allowed: "present", "absent", "unequivocal_progression", '
+     r'"too_small", "not_evaluable"'),
+    ("negative_size.csv", [3], "long_axis_mm", r"-30 is negative"),
+    ("non_numeric_size.csv", [3], "long_axis_mm", r"'3O' is not a number"),
+    ("cm_sizes.csv", [2, 3, 4, 5], "long_axis_mm", r"sizes look like centimetres"),
+    ("duplicate_rows.csv", [4], "lesion_id", r"identical duplicate of row 3"),
+    ("non_target_twice.csv", [3, 4], "lesion_id",
+     r"lesion NT1 appears 2 times .* non-target lesion is assessed as a whole"),
+    ("bad_date.csv", [3], "date", r"'2021-02-30' is not an ISO date"),
+    ("date_day_disagree.csv", [2, 3, 4], "date", r"dates and days of patient P1 disagree"),
+    ("visit_order.csv", [4], "date", r"visit 3 of patient P1 is on day 42, before an earlier-numbered visit"),
+    ("no_baseline.csv", [4, 5], "day", r"missing baseline: patient P2"),
+    ("new_at_baseline.csv", [3], "role", r'role "new" at baseline'),
+    ("first_seen_not_new.csv", [4], "role", r'lesion first seen at a follow-up must have role "new"'),
+    ("follow_up_target_was_non_target.csv", [5], "role",
+     r'lesion L2 of patient P1 is "target" at a follow-up but was "non_target" at baseline'),
+    ("target_unequivocal.csv", [3], "status", r"unequivocal_progression is not allowed for a target lesion"),
+    ("per_assessment_disagree.csv", [2, 3], "modality", r"rows of one assessment .* disagree \(ct, mri\)"),
+    ("missing_measurement.csv", [3], "short_axis_mm",
+     r"missing measurement: a present nodal target needs short_axis_mm"),
+    ("no_time.csv", [3], "day", r"no day and no date"),
+    ("bad_boolean.csv", [2], "lymph_node", r"'maybe' is not a boolean"),
+    ("sums_bad_text.csv", [4], "target_sum_mm", r"'GONE' is neither a sum in mm nor an allowed text"),
+    ("missing_treatment_start.csv", [2, 3], "treatment_start",
+     r"patient P1 has dates but no day and no treatment_start"),
+]
+
+
+@pytest.mark.parametrize(("name", "rows", "column", "message"), BAD_FILES, ids=[b[0][:-4] for b in BAD_FILES])
+def test_each_bad_file_raises_a_located_input_error(name, rows, column, message):
+    with pytest.raises(InputError, match=message) as caught:
+        load_study(DATA / name)
+    error = caught.value
+    assert error.file == name
+    assert error.rows == rows
+    assert error.column == column
+    assert error.located().startswith(f"{name}, ")
+
+
+def _data_rows(path: Path) -> set[int]:
+    with path.open(newline="") as handle:
+        return set(range(2, 2 + sum(1 for _ in csv.DictReader(handle))))
+
+
+@pytest.mark.parametrize(("name", "rows", "column", "message"),
+                         [b for b in BAD_FILES if b[1]], ids=[b[0][:-4] for b in BAD_FILES if b[1]])
+def test_exclude_mode_accounts_for_every_row(name, rows, column, message):
+    study = load_study(DATA / name, on_invalid="exclude")
+    used = set(study.lesions["source_row"])
+    excluded = set(study.excluded["source_row"])
+    assert used | excluded == _data_rows(DATA / name)
+    assert not used & excluded
+    assert set(rows) <= excluded
+    assert study.excluded["reason"].str.contains(message).any()
+
+
+def test_validate_only_lists_every_problem():
+    table = pd.read_csv(DATA / "first_seen_not_new.csv")  # row 4: first seen at follow-up, not new
+    table.loc[1, "long_axis_mm"] = -1  # row 3: negative
+    table.loc[3] = ["P2", 42, "L1", "target", "lung", False, 20, None, "present"]  # row 5: no baseline
+    located = [p.located() for p in validate_only(table)]
+    assert len(located) == 3
+    assert located[0].startswith("<table>, row 3, column long_axis_mm: -1 is negative")
+    assert any(text.startswith("<table>, row 4, column role") for text in located)
+    assert any(text.startswith("<table>, row 5, column day: missing baseline: patient P2")
+               for text in located)
+
+
+def test_validate_only_valid_table_has_no_problems():
+    assert validate_only(DATA / "split_fragments.csv") == []
+
+
+def test_cm_looking_sizes_warn_and_keep_values_when_validation_warn():
+    with pytest.warns(ImplausibleValueWarning, match="centimetres"):
+        study = load_study(DATA / "cm_sizes.csv", validation="warn")
+    assert study.lesions["long_axis_mm"].tolist() == [4.2, 2.5, 3.1, 2.0]
+
+
+def test_cm_check_boundary_integer_sizes_below_10_are_not_centimetres():
+    table = pd.read_csv(DATA / "cm_sizes.csv").assign(long_axis_mm=[4, 3, 3, 2])
+    assert len(load_study(table).lesions) == 4
+
+
+def test_cm_check_boundary_one_size_of_10_mm_is_not_centimetres():
+    table = pd.read_csv(DATA / "cm_sizes.csv").assign(long_axis_mm=[10.0, 2.5, 3.1, 2.0])
+    assert len(load_study(table).lesions) == 4
+
+
+def test_split_lesion_fragments_are_kept_as_rows_spec_0_4():
+    lesions = load_study(DATA / "split_fragments.csv").lesions
+    day42 = lesions[lesions["day"] == 42]
+    assert day42["lesion_id"].tolist() == ["L1", "L1"]
+    assert day42["long_axis_mm"].tolist() == [18.0, 12.0]
+
+
+def test_more_targets_than_recist_4_2_warns_naming_the_rule():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study = load_study(DATA / "too_many_targets.csv")
+    messages = [str(w.message) for w in caught if issubclass(w.category, TargetCountWarning)]
+    assert any(re.search(r"6 target lesions at baseline; RECIST 1.1 sec. 4.2 allows at most 5", m)
+               for m in messages)
+    assert any('3 target lesions in organ "liver"' in m for m in messages)
+    assert any('3 target lesions in organ "lymph node"' in m for m in messages)  # nodes: one organ
+    assert len(study.lesions) == 7  # a warning never removes a row
+
+
+def test_two_targets_per_organ_is_allowed_boundary():
+    table = pd.read_csv(DATA / "too_many_targets.csv")
+    table = table[~table["lesion_id"].isin(["L3", "N3"])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TargetCountWarning)
+        load_study(table)
+
+
+def test_pre_baseline_assessment_is_kept_not_an_error_spec_0_2():
+    table = pd.read_csv(DATA / "split_fragments.csv")
+    earlier = table.iloc[[0]].assign(day=-60, long_axis_mm=35)
+    lesions = load_study(pd.concat([earlier, table], ignore_index=True)).lesions
+    assert sorted(lesions["day"].unique()) == [-60, -7, 42]
+
+
+def test_treatment_start_from_patient_table_gives_day():
+    patients = pd.DataFrame({"patient_id": ["P1"], "treatment_start": ["2021-01-07"], "arm": ["A"]})
+    study = load_study(DATA / "missing_treatment_start.csv", patients=patients)
+    assert study.lesions["day"].tolist() == [-3, 39]  # 2021-01-04 and 2021-02-15 minus 2021-01-07
+    assert study.patients.set_index("patient_id").loc["P1", "arm"] == "A"
+
+
+def test_patient_table_with_duplicate_patient_raises():
+    patients = pd.DataFrame({"patient_id": ["P1", "P1"], "treatment_start": ["2021-01-07", "2021-01-08"]})
+    with pytest.raises(InputError, match="patient P1 appears more than once") as caught:
+        load_study(DATA / "missing_treatment_start.csv", patients=patients)
+    assert caught.value.rows == [2, 3]
