@@ -1,0 +1,94 @@
+"""SDTM RS and ADaM ADRS-like export (report/export.py): content, study days, CSV and XPORT round trip."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyreadstat
+import pytest
+from typer.testing import CliRunner
+
+from ioresponse.cli import app
+from ioresponse.report.export import adrs_table, rs_table, study_day, write_export
+
+
+def test_study_day_has_no_day_zero_sdtm_ig_4_4_4():
+    # first dose is our day 0 = SDTM study day 1; the day before is -1 (SDTM IG 4.4.4)
+    assert study_day(pd.Series([-7, -1, 0, 1, 56])).tolist() == [-7, -1, 1, 2, 57]
+
+
+def test_rs_rows_per_test_skip_components_not_given(timepoints):
+    timepoints = timepoints.copy()
+    timepoints.loc[0, "new_lesion_response"] = "yes"
+    timepoints.loc[1, "non_target_response"] = "NON-CR/NON-PD"
+    rs = rs_table(timepoints, study_id="S1")
+    # hand-made table: 16 timepoints -> 16 OVRLRESP + 16 TRGRESP, plus the two components set above
+    assert rs["RSTESTCD"].value_counts().to_dict() == {"OVRLRESP": 16, "TRGRESP": 16, "NEWLPROG": 1,
+                                                        "NTRGRESP": 1}
+    new = rs[rs["RSTESTCD"] == "NEWLPROG"].iloc[0]
+    assert (new["USUBJID"], new["RSORRES"], new["RSTEST"], new["VISIT"], new["RSDY"]) == (
+        "P1", "Y", "New Lesion Progression", "DAY 56", 57)
+    assert set(rs["DOMAIN"]) == {"RS"} and set(rs["STUDYID"]) == {"S1"}
+    assert set(rs["RSCAT"]) == {"RECIST 1.1", "iRECIST"}
+    assert rs.groupby("USUBJID")["RSSEQ"].apply(lambda s: s.tolist() == list(range(1, len(s) + 1))).all()
+
+
+def test_adrs_has_ovr_per_assessment_and_bor_cbor_per_patient(timepoints, best_response):
+    adrs = adrs_table(timepoints, best_response)
+    assert adrs["PARAMCD"].value_counts().to_dict() == {"OVR": 16, "BOR": 8, "CBOR": 8}
+    p3 = adrs[(adrs["USUBJID"] == "P3") & (adrs["PARCAT1"] == "RECIST 1.1")]
+    assert p3["AVALC"].tolist() == ["SD", "PD", "PD", "SD", "SD"]
+    assert p3["AVAL"].tolist() == [3, 5, 5, 3, 3]  # admiralonco aval_resp(): SD 3, PD 5
+    assert p3["ANL01FL"].tolist() == ["Y", "Y", "", "Y", "Y"]  # day 168 is after progression
+    iupd = adrs[(adrs["AVALC"] == "iUPD")]
+    assert set(iupd["AVAL"]) == {7}
+
+
+def _reread_rs(path) -> tuple[pd.DataFrame, object]:
+    """Our own minimal re-reader of the RS transport file (pyreadstat), independent of the writer's tables."""
+    return pyreadstat.read_xport(str(path))
+
+
+def test_rs_xpt_round_trip_keeps_every_value(timepoints, best_response, tmp_path):
+    written = write_export(tmp_path, timepoints, best_response, "sdtm", study_id="S1")
+    assert [p.name for p in written] == ["rs.csv", "rs.xpt"]
+    expected = rs_table(timepoints, study_id="S1")
+    table, meta = _reread_rs(tmp_path / "rs.xpt")
+    assert meta.table_name == "RS"
+    assert list(table.columns) == list(expected.columns)
+    assert meta.column_names_to_labels["RSTESTCD"] == "Assessment Short Name"
+    for column in ("USUBJID", "RSTESTCD", "RSCAT", "RSORRES", "VISIT"):
+        assert table[column].tolist() == expected[column].tolist()
+    assert table["RSDY"].tolist() == expected["RSDY"].astype(float).tolist()
+    csv = pd.read_csv(tmp_path / "rs.csv", keep_default_na=False)
+    assert csv["RSORRES"].tolist() == expected["RSORRES"].tolist()
+    ovr = table[(table["RSTESTCD"] == "OVRLRESP") & (table["RSCAT"] == "RECIST 1.1")]
+    recist = timepoints[timepoints["criterion"] == "recist11"]
+    assert ovr["RSORRES"].tolist() == recist["overall_response"].tolist()
+    assert (ovr["RSDY"] - 1).tolist() == recist["day"].astype(float).tolist()
+
+
+def test_adrs_xpt_names_fit_xport_v5(timepoints, best_response, tmp_path):
+    write_export(tmp_path, timepoints, best_response, "adam")
+    table, meta = pyreadstat.read_xport(str(tmp_path / "adrs.xpt"))
+    assert all(len(name) <= 8 for name in table.columns)
+    assert all(len(label) <= 40 for label in meta.column_labels)
+    assert len(table) == 32
+
+
+def test_export_command_writes_both_standards(assess_outdir):
+    result = CliRunner().invoke(app, ["export", str(assess_outdir), "--sdtm", "--adam", "--study-id", "X1"])
+    assert result.exit_code == 0, result.output
+    for name in ("rs.csv", "rs.xpt", "adrs.csv", "adrs.xpt"):
+        assert (assess_outdir / name).exists()
+
+
+def test_export_command_needs_a_standard(assess_outdir):
+    result = CliRunner().invoke(app, ["export", str(assess_outdir)])
+    assert result.exit_code == 2
+    assert "--sdtm" in result.output
+
+
+@pytest.mark.parametrize("standard", ["sdtm", "adam"])
+def test_export_of_empty_cohort(timepoints, best_response, tmp_path, standard):
+    paths = write_export(tmp_path, timepoints[:0], best_response[:0], standard)
+    assert all(p.exists() for p in paths)
