@@ -81,6 +81,12 @@ class Criterion:
 _MODULES = (
     "recist11",
     "irrc",
+    "eortc",
+    "percist",
+    "pecrit",
+    "percimt",
+    "impercist",
+    "ipercist",
 )
 
 

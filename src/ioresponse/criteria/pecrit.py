@@ -1,0 +1,231 @@
+"""PECRIT: PET/CT Criteria for early prediction of Response to Immune checkpoint inhibitor Therapy.
+
+Source: Cho SY, Lipson EJ, Im HJ, Rowe SP, Gonzalez EM, Blackford A, Chirindel A, Pardoll DM,
+Topalian SL, Wahl RL. Prediction of response to immune checkpoint inhibitor therapy using
+early-time-point 18F-FDG PET/CT imaging in patients with advanced melanoma. J Nucl Med
+2017;58(9):1421-1428, doi:10.2967/jnumed.116.188839.
+Rules as in spec/metabolic.md section 6 (decision rule 6.5, NE 6.7, scan choice 6.9); the options
+are the ambiguities of 6.12 (A1-A5). The RECIST 1.1 response comes from the PET table's
+``recist_response`` column or, where that is empty, from the RECIST 1.1 engine run on the anatomic
+table of the same study (criteria.recist11); the SULpeak part is PERCIST's (criteria.percist).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import pandas as pd
+
+from ioresponse.criteria import Criterion, CriterionResult, Study, recist11
+from ioresponse.criteria._metabolic import (
+    NE,
+    MetabolicResponse,
+    PatientScans,
+    Scan,
+    best_response_frame,
+    best_response_row,
+    check_choice,
+    consensus_window,
+    join_flags,
+    number,
+    patient_scans,
+    percent,
+    pet_table_of,
+    relative_change,
+    timepoint_frame,
+    timepoint_row,
+)
+from ioresponse.criteria.percist import hottest, measurability_threshold, quality_failures
+from ioresponse.io.pet_table import RECIST_RESPONSE
+from ioresponse.schema import DAY, PATIENT, READER, InputError
+
+KEY = "pecrit"
+SOURCE = "PECRIT, Cho 2017"
+BENEFIT = MetabolicResponse.CLINICAL_BENEFIT
+NO_BENEFIT = MetabolicResponse.NO_CLINICAL_BENEFIT
+
+SD_SULPEAK_CHANGE = 0.155
+"""RECIST SD: a change of more than 15.5% in the hottest SULpeak predicts benefit, strict (Cho 2017 Fig. legend; spec 6.5)."""
+PECRIT_WINDOW_DAYS = (21, 28)
+"""PECRIT was derived on the PET at days 21-28 after the first dose (Cho 2017 SCAN-2; spec 6.9)."""
+RECIST_BENEFIT = ("CR", "PR")
+"""RECIST 1.1 CR or PR at SCAN-2: clinical benefit, PET not consulted (spec 6.5)."""
+RECIST_STABLE = ("SD", "NON-CR/NON-PD")
+"""RECIST 1.1 SD goes to the SULpeak branch (spec 6.5); NON-CR/NON-PD is read as SD (toolkit extension)."""
+
+SdDirection = Literal["increase", "decrease"]
+QcPolicy = Literal["strict", "warn"]
+
+EXTRA_COLUMNS = ("recist_response", "reference_value", "reference_lesion", "current_lesion", "rel_change",
+                 "measurability_threshold", "qc_passed", "timing_flag", "consensus_window")
+
+
+def choose_scan(patient: PatientScans) -> tuple[Scan | None, str]:
+    """The first follow-up PET on days 21-28, else the first follow-up, flagged (spec 6.9)."""
+    low, high = PECRIT_WINDOW_DAYS
+    for scan in patient.followups:
+        if low <= scan.day <= high:
+            return scan, ""
+    first = patient.followups[0] if patient.followups else None
+    return first, "outside_pecrit_window" if first is not None else ""
+
+
+def recist_timepoints(study: Study, table: pd.DataFrame) -> pd.DataFrame | None:
+    """RECIST 1.1 timepoints of the anatomic table (None when the study has none) (spec 6.2)."""
+    if study.lesions is None:
+        return None
+    return recist11.CRITERION.assess(study).timepoints[[PATIENT, READER, DAY, "overall_response"]]
+
+
+def recist_at(scan: Scan, patient: PatientScans, recist: pd.DataFrame | None, window_days: int) -> str:
+    """RECIST 1.1 response at this scan: the PET table's ``recist_response``, else the engine's (spec 6.2)."""
+    given = scan.attribute(RECIST_RESPONSE)
+    if isinstance(given, str) and given:
+        return given
+    if recist is None:
+        return ""
+    rows = recist[(recist[PATIENT] == patient.patient_id) & ((recist[DAY] - scan.day).abs() <= window_days)]
+    same_reader = rows[rows[READER] == patient.reader]
+    if not same_reader.empty:
+        rows = same_reader
+    elif rows[READER].nunique() > 1:
+        return ""
+    if rows.empty:
+        return ""
+    nearest = rows.assign(distance=(rows[DAY] - scan.day).abs()).sort_values(["distance", DAY], kind="mergesort")
+    return str(nearest["overall_response"].iloc[0])
+
+
+def assess(
+    study: Study,
+    *,
+    pecrit_sd_direction: SdDirection = "increase",
+    pecrit_strict_window: bool = False,
+    pecrit_recist_window_days: int = 0,
+    percist_qc: QcPolicy = "strict",
+) -> CriterionResult:
+    """PECRIT prediction of clinical benefit, once per patient (spec/metabolic.md section 6).
+
+    Parameters
+    ----------
+    study : Study
+        ``study.pet`` is the PET table (spec 6.10 columns); the RECIST 1.1 response is its
+        ``recist_response`` column or the RECIST 1.1 engine run on ``study.lesions``.
+    pecrit_sd_direction : {"increase", "decrease"}, default "increase"
+        RECIST-SD branch (A1): benefit when the hottest SULpeak rose by more than 15.5% (primary
+        figure legend), or fell by more than 15.5%. Strict in both directions (A2).
+    pecrit_strict_window : bool, default False
+        A3: without a follow-up PET on days 21-28 the result is NE instead of flagged.
+    pecrit_recist_window_days : int, default 0
+        Largest distance in days between the PET and the RECIST 1.1 assessment taken from the
+        anatomic table (toolkit option; the spec pairs assessments of the same date).
+    percist_qc : {"strict", "warn"}, default "strict"
+        PERCIST quality checks in the SD branch (A4).
+
+    Notes
+    -----
+    1. RECIST CR/PR: clinical benefit. 2. RECIST PD: no clinical benefit. 3. RECIST NE or missing: NE.
+    4. RECIST SD: PERCIST quality checks, measurability and lesion values (else NE); then the
+       SULpeak change of the hottest lesion decides (no 0.8 SUL minimum, A5).
+    """
+    check_choice("pecrit_sd_direction", pecrit_sd_direction, ("increase", "decrease"))
+    check_choice("percist_qc", percist_qc, ("strict", "warn"))
+    table = pet_table_of(study, "PECRIT", CRITERION.required_columns)
+    needs_engine = RECIST_RESPONSE not in table or (table[RECIST_RESPONSE] == "").any()
+    recist = recist_timepoints(study, table) if needs_engine else None
+    if needs_engine and recist is None and RECIST_RESPONSE not in table:
+        raise InputError(study.source, [], RECIST_RESPONSE, "PECRIT needs the RECIST 1.1 response: give a "
+                         "recist_response column in the PET table or the anatomic lesion table of the same "
+                         "patients (spec/metabolic.md 6.2)")
+    timepoints: list[dict[str, Any]] = []
+    best: list[dict[str, Any]] = []
+    for patient in patient_scans(table):
+        scan, timing_flag = choose_scan(patient)
+        rows = []
+        if scan is not None:
+            row = timepoint_row(patient, KEY, scan, sum_unit="SUL", timing_flag=timing_flag,
+                                consensus_window=consensus_window(scan, patient.baseline.day))
+            row["recist_response"] = recist_at(scan, patient, recist, pecrit_recist_window_days)
+            row |= _predict(patient, scan, row["recist_response"], timing_flag, pecrit_sd_direction,
+                            pecrit_strict_window, percist_qc)
+            rows.append(row)
+        best.append(_best_response(patient, rows))
+        timepoints.extend(rows)
+    return CriterionResult(timepoint_frame(timepoints, EXTRA_COLUMNS), best_response_frame(best))
+
+
+def _predict(patient: PatientScans, scan: Scan, recist: str, timing_flag: str, direction: SdDirection,
+             strict_window: bool, qc_policy: QcPolicy) -> dict[str, Any]:
+    """The PECRIT decision rule at one scan (spec 6.5, 6.7, 6.9)."""
+    window_note = f"; PECRIT was derived on days 21-28, this scan is day {scan.day}" if timing_flag else ""
+    if timing_flag and strict_window:
+        return _decided(NE, f"no follow-up PET on days 21-28 (pecrit_strict_window); first is day {scan.day}",
+                        "6.9")
+    if recist in RECIST_BENEFIT:
+        return _decided(BENEFIT, f"RECIST 1.1 {recist} at day {scan.day}: PET not consulted{window_note}")
+    if recist == "PD":
+        return _decided(NO_BENEFIT, f"RECIST 1.1 PD at day {scan.day}: PET not consulted{window_note}")
+    if recist not in RECIST_STABLE:
+        what = f"RECIST 1.1 {recist}" if recist else "no RECIST 1.1 assessment"
+        return _decided(NE, f"{what} at day {scan.day}", "6.7")
+    return _sd_branch(patient, scan, recist, direction, qc_policy, window_note)
+
+
+def _sd_branch(patient: PatientScans, scan: Scan, recist: str, direction: SdDirection, qc_policy: QcPolicy,
+               window_note: str) -> dict[str, Any]:
+    """RECIST SD: the SULpeak change of the hottest lesion decides (spec 6.5, NE of 6.7)."""
+    ids = patient.baseline_ids
+    threshold = measurability_threshold(patient.baseline)
+    qc = quality_failures(patient.baseline, scan)
+    before, after = hottest(patient.baseline, ids), hottest(scan, ids)
+    row: dict[str, Any] = {"measurability_threshold": threshold if threshold is not None else math.nan,
+                           "qc_passed": not qc, "flags": join_flags(["qc_failed" if qc else ""]),
+                           "reference_value": before.value, "reference_lesion": before.lesion_id,
+                           "baseline_sum": before.value}
+    problems = []
+    if qc and qc_policy == "strict":
+        problems.append("quality check failed: " + "; ".join(qc) + " (PERCIST 1.0 spec 5.4)")
+    if threshold is None or before.value == 0 or before.value < threshold:
+        limit = number(threshold) if threshold is not None else "unknown"
+        problems.append(f"no measurable baseline lesion (hottest SULpeak {number(before.value)}, threshold {limit})")
+    missing = scan.missing(ids, "sulpeak")
+    if missing:
+        problems.append(f"baseline lesion(s) {', '.join(missing)} without SULpeak at day {scan.day}")
+    if problems:
+        return row | _decided(NE, f"RECIST 1.1 {recist}, SULpeak branch not evaluable: " + "; ".join(problems), "6.7")
+    rel = relative_change(after.value, before.value) or 0.0
+    row |= {"current_sum": after.value, "sum_complete": True, "pct_change_baseline": rel * 100, "rel_change": rel,
+            "current_lesion": after.lesion_id}
+    benefit = rel > SD_SULPEAK_CHANGE if direction == "increase" else rel < -SD_SULPEAK_CHANGE
+    wanted = "an increase of more than 15.5%" if direction == "increase" else "a decrease of more than 15.5%"
+    warn = ("; quality check failed, kept (percist_qc='warn'): " + "; ".join(qc)) if qc else ""
+    text = (f"RECIST 1.1 {recist} at day {scan.day}; hottest SULpeak {number(after.value)} ({after.lesion_id}) vs "
+            f"baseline {number(before.value)} ({before.lesion_id}): {percent(rel)}; benefit needs {wanted} "
+            f"(pecrit_sd_direction='{direction}'){warn}{window_note}")
+    return row | _decided(BENEFIT if benefit else NO_BENEFIT, text)
+
+
+def _decided(category: str, text: str, section: str = "6.5") -> dict[str, Any]:
+    phrase = {BENEFIT: "clinical benefit predicted", NO_BENEFIT: "no clinical benefit predicted"}.get(category, "NE")
+    return {"overall_response": category, "reason": f"{text}: {phrase} ({SOURCE}; spec {section})"}
+
+
+def _best_response(patient: PatientScans, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """PECRIT has no best-response derivation: the patient row repeats the single prediction (spec 6.9)."""
+    row = best_response_row(patient, KEY, rows, source=f"{SOURCE}; spec 6.9", ranking=(BENEFIT, NO_BENEFIT),
+                            response_labels=())
+    row["pfs_day"] = math.nan
+    if rows:
+        row["reason"] = f"one-time prediction at day {rows[0][DAY]}: {rows[0]['overall_response']} ({SOURCE}; spec 6.9)"
+    return row
+
+
+CRITERION = Criterion(
+    key=KEY,
+    title="PECRIT (Cho 2017)",
+    family="metabolic",
+    required_columns=("patient_id", "day", "lesion_id", "role", "organ", "sulpeak", "liver_sul_mean",
+                      "liver_sul_sd", "uptake_min"),
+    assess=assess,
+)
