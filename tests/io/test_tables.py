@@ -1,0 +1,206 @@
+"""Lesion and sum-only tables into the validated lesion table (briefs/contract.md, spec/anatomic.md 0.1)."""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+from ioresponse.io.load import load_study
+from ioresponse.io.validate import UnusedColumnWarning
+from ioresponse.schema import InputError
+
+# spec/anatomic.md 1.3 example: liver 40 + lung 20 + mediastinal node short axis 20 = 80 mm at baseline.
+LESIONS_CSV = """patient_id,day,lesion_id,role,organ,lymph_node,long_axis_mm,short_axis_mm,status,arm
+P2,0,L1,target,liver,false,40,,present,B
+P1,-3,N1,target,lymph node,true,25,20,present,A
+P1,-3,L2,target,lung,false,20,,present,A
+P1,-3,L1,target,liver,false,40,,present,A
+P1,-3,NT1,non_target,bone,false,,,present,A
+P1,40,L1,target,liver,false,30,,present,A
+P1,40,L2,target,lung,false,,,too_small,A
+P1,40,N1,target,lymph node,true,12,8,present,A
+P1,40,NT1,non_target,bone,false,,,absent,A
+P1,40,X1,NEW,Brain,false,8,,present,A
+P2,50,L1,target,liver,false,,,not_evaluable,B
+"""
+
+CONTRACT = {
+    "patient_id": object, "reader": object, "accepted": bool, "day": np.int64, "date": object,
+    "lesion_id": object, "role": object, "organ": object, "lymph_node": bool, "long_axis_mm": np.float64,
+    "short_axis_mm": np.float64, "perpendicular_mm": np.float64, "status": object, "equivocal": bool,
+    "clinical_status": object, "slice_thickness_mm": np.float64, "modality": object, "note": object,
+    "source_row": np.int64,
+}
+
+
+def _table() -> pd.DataFrame:
+    return pd.read_csv(io.StringIO(LESIONS_CSV), dtype=str, keep_default_na=False)
+
+
+def test_contract_columns_dtypes_and_sort_order(tmp_path):
+    path = tmp_path / "lesions.csv"
+    path.write_text(LESIONS_CSV)
+    study = load_study(path)
+    lesions = study.lesions
+    assert list(lesions.columns) == list(CONTRACT)
+    assert {c: lesions[c].dtype for c in CONTRACT} == {c: np.dtype(d) for c, d in CONTRACT.items()}
+    assert isinstance(lesions.index, pd.RangeIndex)
+    # sorted by patient_id, reader, day, lesion_id, source_row; source_row = file row (header = 1)
+    assert lesions[["patient_id", "day", "lesion_id", "source_row"]].values.tolist() == [
+        ["P1", -3, "L1", 5], ["P1", -3, "L2", 4], ["P1", -3, "N1", 3], ["P1", -3, "NT1", 6],
+        ["P1", 40, "L1", 7], ["P1", 40, "L2", 8], ["P1", 40, "N1", 9], ["P1", 40, "NT1", 10],
+        ["P1", 40, "X1", 11], ["P2", 0, "L1", 2], ["P2", 50, "L1", 12],
+    ]
+    assert study.source == "lesions.csv"
+    assert study.missing_components == frozenset()
+    assert study.excluded.empty
+
+
+def test_defaults_for_absent_optional_columns():
+    lesions = load_study(_table()).lesions
+    assert (lesions["reader"] == "").all()
+    assert lesions["accepted"].all()
+    assert (lesions["modality"] == "ct").all()
+    assert not lesions["equivocal"].any()
+    assert (lesions["clinical_status"] == "").all()
+    assert lesions["slice_thickness_mm"].isna().all()
+    assert (lesions["date"] == "").all()  # only `day` given
+
+
+def test_labels_are_normalised_lower_case():
+    lesions = load_study(_table()).lesions
+    new = lesions[lesions["lesion_id"] == "X1"].iloc[0]
+    assert (new["role"], new["organ"]) == ("new", "brain")
+
+
+def test_per_patient_columns_go_to_the_patient_table():
+    study = load_study(_table())
+    assert study.patients.to_dict("records") == [{"patient_id": "P1", "arm": "A"},
+                                                 {"patient_id": "P2", "arm": "B"}]
+
+
+def test_parquet_excel_polars_give_the_same_table(tmp_path):
+    table = _table()
+    expected = load_study(table).lesions
+    table.to_parquet(tmp_path / "lesions.parquet")
+    table.to_excel(tmp_path / "lesions.xlsx", index=False)
+    typed = pd.read_csv(io.StringIO(LESIONS_CSV))  # numbers and booleans as real dtypes
+    for data in (tmp_path / "lesions.parquet", tmp_path / "lesions.xlsx", pl.from_pandas(typed), typed):
+        pd.testing.assert_frame_equal(load_study(data).lesions, expected)
+
+
+def test_column_map_renames_user_columns():
+    table = _table().rename(columns={"patient_id": "subject", "long_axis_mm": "ld"})
+    lesions = load_study(table, column_map={"subject": "patient_id", "ld": "long_axis_mm"}).lesions
+    assert lesions["long_axis_mm"].iloc[0] == 40.0
+
+
+def test_column_map_naming_an_absent_column_is_an_input_error():
+    with pytest.raises(InputError, match="column_map names column"):
+        load_study(_table(), column_map={"subject": "patient_id"})
+
+
+def test_unknown_table_kind_names_the_columns_expected():
+    with pytest.raises(InputError, match="lesion table needs lesion_id and role, a sum-only table needs "
+                                         "target_sum_mm"):
+        load_study(pd.DataFrame({"patient_id": ["P1"], "day": [0]}))
+
+
+def test_partial_date_is_imputed_mid_month_with_a_note():
+    table = pd.DataFrame({
+        "patient_id": ["P1", "P1"], "date": ["2021-03", "2021-05-02"], "lesion_id": ["L1", "L1"],
+        "role": ["target", "target"], "organ": ["liver", "liver"], "lymph_node": [False, False],
+        "long_axis_mm": [40, 30], "status": ["present", "present"]})
+    patients = pd.DataFrame({"patient_id": ["P1"], "treatment_start": ["2021-03-20"]})
+    lesions = load_study(table, patients=patients).lesions
+    assert lesions["date"].tolist() == ["2021-03-15", "2021-05-02"]
+    assert lesions["note"].tolist() == ["date 2021-03 partial: imputed 2021-03-15", ""]
+    assert lesions["day"].tolist() == [-5, 43]  # 2021-03-15 and 2021-05-02 minus 2021-03-20
+
+
+# Sum-only tables (briefs/contract.md): text values handled per spec/anatomic.md 0.3-0.4.
+SUMS_CSV = """patient_id,day,target_sum_mm
+S1,-5,52
+S1,40,41.5
+S1,82,NOT EVALUABLE
+S1,120,TOO SMALL TO MEASURE
+S1,160,
+S1,200,0
+"""
+
+
+def test_sum_only_table_becomes_target_sum_pseudo_lesions():
+    study = load_study(pd.read_csv(io.StringIO(SUMS_CSV), dtype=str, keep_default_na=False))
+    lesions = study.lesions
+    assert (lesions["lesion_id"] == "target_sum").all()
+    assert (lesions["role"] == "target").all()
+    assert (lesions["organ"] == "all targets").all()
+    assert not lesions["lymph_node"].any()
+    assert lesions["status"].tolist() == ["present", "present", "not_evaluable", "too_small", "not_evaluable",
+                                          "absent"]
+    np.testing.assert_array_equal(lesions["long_axis_mm"], [52.0, 41.5, np.nan, np.nan, np.nan, 0.0])
+    assert lesions["note"].tolist() == ["", "", "", "", "empty value", ""]
+    assert study.missing_components == frozenset({"non_target", "new"})
+
+
+def test_sum_only_table_with_components_has_none_missing():
+    table = pd.DataFrame({"patient_id": ["S1", "S1"], "day": [-5, 40], "target_sum_mm": [52, 41],
+                          "new_lesions": [False, True], "non_target": ["present", "unequivocal_progression"]})
+    study = load_study(table)
+    assert study.missing_components == frozenset()
+    rows = study.lesions[["day", "lesion_id", "role", "status"]].values.tolist()
+    assert rows == [
+        [-5, "new_lesions", "new", "absent"], [-5, "non_target", "non_target", "present"],
+        [-5, "target_sum", "target", "present"],
+        [40, "new_lesions", "new", "present"], [40, "non_target", "non_target", "unequivocal_progression"],
+        [40, "target_sum", "target", "present"],
+    ]
+    assert study.lesions["source_row"].tolist() == [2, 2, 2, 3, 3, 3]
+
+
+def test_identical_duplicate_sum_rows_keep_one_and_report_the_other():
+    table = pd.read_csv(io.StringIO(SUMS_CSV + "S1,40,41.5\n"), dtype=str, keep_default_na=False)
+    with pytest.raises(InputError, match="identical duplicate of row 3"):
+        load_study(table)
+    study = load_study(table, on_invalid="exclude")
+    assert study.excluded[["source_row", "patient_id"]].values.tolist() == [[8, "S1"]]
+    assert 3 in set(study.lesions["source_row"])
+
+
+def test_conflicting_duplicate_sum_rows_are_both_excluded():
+    table = pd.read_csv(io.StringIO(SUMS_CSV + "S1,40,12\n"), dtype=str, keep_default_na=False)
+    study = load_study(table, on_invalid="exclude")
+    assert study.excluded["source_row"].tolist() == [3, 8]
+    assert study.excluded["reason"].str.startswith("conflicting duplicate: rows 3, 8 give different values "
+                                                   "(41.5 mm, 12 mm)").all()
+    assert 40 not in set(study.lesions["day"])
+
+
+def test_patient_key_joins_columns_into_patient_id():
+    table = pd.DataFrame({"study": ["A", "A", "B", "B"], "patient": ["1", "1", "1", "1"],
+                          "day": [-1, 40, -2, 41], "target_sum_mm": [50, 40, 30, 35]})
+    study = load_study(table, column_map={"patient": "patient_id"}, patient_key=("study", "patient_id"))
+    assert sorted(study.lesions["patient_id"].unique()) == ["A:1", "B:1"]
+    assert study.patients["study"].tolist() == ["A", "B"]
+
+
+def test_repeated_patient_id_across_studies_is_reported():
+    table = pd.DataFrame({"study": ["A", "A", "B", "B"], "patient_id": ["1", "1", "1", "1"],
+                          "day": [-1, 40, -2, 41], "target_sum_mm": [50, 40, 30, 35]})
+    with pytest.raises(InputError, match=r"patient 1 has several values of the patient-level column study "
+                                         r"\(A, B\)"):
+        load_study(table)
+
+
+def test_unused_columns_are_named_in_a_warning():
+    table = pd.read_csv(io.StringIO(SUMS_CSV), dtype=str, keep_default_na=False)
+    table["comment"] = list("abcdef")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_study(table)
+    assert any(issubclass(w.category, UnusedColumnWarning) and "comment" in str(w.message) for w in caught)
