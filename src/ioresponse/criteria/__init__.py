@@ -81,6 +81,8 @@ class Criterion:
 _MODULES = (
     "recist11",
     "irrc",
+    "irrecist",
+    "imrecist",
     "eortc",
     "percist",
     "pecrit",

@@ -524,7 +524,9 @@ def burden_best_table(
     first_response = at_day(best[:, 5] if confirm_response else best[:, 4], day)
     pfs_event = ~np.isnan(progression_day)
     end = np.where(pfs_event, progression_day, last_evaluable)
-    duration = np.where(np.isnan(first_response), np.nan, end - first_response)
+    # duration of response runs to the progression that follows the response (spec 5.7), else censored
+    response_end = np.where(pfs_event & (progression_day >= first_response), progression_day, last_evaluable)
+    duration = np.where(np.isnan(first_response), np.nan, response_end - first_response)
     label = np.array(labels, dtype=object)
     best_label, confirmed_label = label[best[:, 0]], label[best[:, 2]]
     bor_day = at_day(best[:, 3] if confirm_response else best[:, 1], day)
@@ -775,8 +777,8 @@ def assess(
                                          & (short < NORMAL_NODE_SHORT_AXIS_MM), assessments), "new_node_below_10mm")
     join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
     _subject_flags(flags, subject_flags, assessments)
-    state = _response_states(progression.state, overall, for_confirmation, confirmed_by, confirm_scope,
-                             table["subject"].to_numpy(), confirm_response)
+    state = response_states(progression.state, for_confirmation, confirmed_by, confirm_scope,
+                            table["subject"].to_numpy(), confirm_response)
     timepoints = burden_timepoint_table(
         KEY, LABELS, "mm2", study, assessments, follow_up, target_sums.total, target_complete,
         expected_targets > 0, new_sums.total, burden, complete, baseline_sum, nadir, measured, non_target,
@@ -802,9 +804,9 @@ def run_burden_kernel(
     )
 
 
-def _response_states(
-    progression_state: np.ndarray, overall: np.ndarray, for_confirmation: np.ndarray, confirmed_by: np.ndarray,
-    in_scope: np.ndarray, subject: np.ndarray, confirm_response: bool,
+def response_states(
+    progression_state: np.ndarray, for_confirmation: np.ndarray, confirmed_by: np.ndarray, in_scope: np.ndarray,
+    subject: np.ndarray, confirm_response: bool,
 ) -> np.ndarray:
     """``confirmation_state``: progression states, and CR/PR states when response needs confirmation."""
     state = progression_state.copy()

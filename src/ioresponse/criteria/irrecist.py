@@ -1,0 +1,432 @@
+"""irRECIST: immune-related RECIST, unidimensional total measured tumour burden (TMTB).
+
+Sources: Nishino M, Giobbie-Hurder A, Gargano M, et al. Developing a common language for tumor
+response to immunotherapy: immune-related response criteria using unidimensional measurements.
+Clin Cancer Res 2013;19(14):3936-3943, doi:10.1158/1078-0432.CCR-13-0895; Bohnsack O, Hoos A,
+Ludajic K. Adaptation of the immune related response criteria: irRECIST. Ann Oncol 2014;25(suppl 4),
+ESMO abstract 1070P (content from the secondary descriptions cited in the spec).
+Rules as in spec/anatomic.md section 3; the default is the RECIST-aligned (Bohnsack) form, options
+C1-C7 of section 3.11 reproduce the Nishino 2013 form.
+
+The unidimensional burden kernel here is shared with imRECIST (same burden, other PD sources).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria._anatomic import (
+    CONFIRM_MIN_DAYS,
+    CR,
+    NORMAL_NODE_SHORT_AXIS_MM,
+    PD,
+    PR,
+    STATE_PENDING,
+    Assessments,
+    any_per_assessment,
+    baseline_count,
+    build_assessments,
+    format_mm,
+    format_pct,
+    measurable,
+    normal_node,
+    relative_change,
+    sum_per_assessment,
+    unidimensional_values,
+)
+from ioresponse.criteria.irrc import (
+    B_CR,
+    B_INCOMPLETE_NE,
+    B_INCOMPLETE_PD,
+    B_NEW_PD,
+    B_NO_TARGETS,
+    B_NOTHING,
+    B_NT_ONLY_CR,
+    B_NT_ONLY_NE,
+    B_NT_ONLY_NON_CR,
+    B_NT_PD,
+    B_PD,
+    B_PR,
+    B_PR_GONE_NEW,
+    B_PR_GONE_NT,
+    B_SD,
+    B_SD_UNDER_ABS,
+    CUTANEOUS_ORGAN,
+    BurdenRules,
+    NewLesionEntry,
+    Progression,
+    UnconfirmedPd,
+    burden_best_table,
+    burden_timepoint_table,
+    confirm_burden_progression,
+    count_new_lesions,
+    decided_here,
+    equivocal_rows,
+    in_use_rows,
+    join_flags,
+    non_target_codes,
+    organ_of,
+    progression_reason,
+    ranked_scope,
+    response_states,
+    run_burden_kernel,
+    shows_disease,
+)
+from ioresponse.schema import (
+    DAY,
+    LESION,
+    LYMPH_NODE,
+    ORGAN,
+    PATIENT,
+    ROLE,
+    SHORT_AXIS,
+    STATUS,
+    InputError,
+    IoresponseWarning,
+    OnBaselineViolation,
+    Role,
+    Status,
+)
+
+KEY = "irrecist"
+
+PR_DECREASE = 0.30
+"""irPR: TMTB at least 30 % below the baseline sum (Nishino 2013; RECIST 1.1 sec. 4.3.1)."""
+
+PD_INCREASE = 0.20
+"""irPD: TMTB at least 20 % above its nadir (Nishino 2013; Bohnsack 2014)..."""
+
+PD_ABSOLUTE_MM = 5.0
+"""...and at least 5 mm above it (Bohnsack 2014 as described by J Thorac Dis 2018; spec 3.11 C2)."""
+
+MAX_TARGETS = 5
+"""At most 5 target lesions in total (RECIST 1.1 sec. 4.2; spec 3.3)."""
+
+MAX_TARGETS_PER_ORGAN = 2
+"""At most 2 target lesions per organ (RECIST 1.1 sec. 4.2; spec 3.3)."""
+
+MAX_NEW_MEASURABLE = 5
+"""At most 5 new measurable lesions counted in the TMTB (RECIST target counts; spec 3.11 C3)."""
+
+MAX_NEW_MEASURABLE_PER_ORGAN = 2
+"""At most 2 counted new measurable lesions per organ (spec 3.11 C3)."""
+
+IRRC_PER_ORGAN, IRRC_VISCERAL, IRRC_CUTANEOUS = 5, 10, 5
+"""irRC target counts used by Nishino 2013 (``target_caps="irrc"``; spec 3.3)."""
+
+MIN_SD_DAYS = 42
+"""Minimum time for irSD to count as best response (spec 3.7)."""
+
+LABELS = ("irCR", "irPR", "irSD", "irNON-CR/NON-PD", "irPD", "NE", "none", "not_given", "")
+"""Label of each response code (spec 0.9, key irrecist)."""
+
+TargetCaps = Literal["recist11", "irrc"]
+"""spec 3.3 / 3.11 C1: RECIST 1.1 target counts, or the irRC counts of Nishino 2013."""
+
+
+@dataclass(frozen=True)
+class Wording:
+    """Labels and sources a unidimensional burden criterion writes into its reasons."""
+
+    key: str
+    labels: tuple[str, ...]
+    burden_name: str
+    source: str
+    pd_source: str
+    confirmation_source: str
+
+
+WORDING = Wording(KEY, LABELS, "TMTB", "irRECIST, spec 3.6", "irRECIST, Nishino 2013 / Bohnsack 2014",
+                  "irRECIST, spec 3.7")
+
+
+def assess(
+    study: Study,
+    *,
+    target_caps: TargetCaps = "recist11",
+    max_new_measurable: int = MAX_NEW_MEASURABLE,
+    max_new_measurable_per_organ: int = MAX_NEW_MEASURABLE_PER_ORGAN,
+    pd_absolute_mm: float = PD_ABSOLUTE_MM,
+    nontarget_can_define_pd: bool = True,
+    new_nonmeasurable_can_define_pd: bool = True,
+    confirm_response: bool = False,
+    confirm_min_days: int = CONFIRM_MIN_DAYS,
+    max_ne_between: int = 1,
+    confirm_max_days: int | None = None,
+    unconfirmed_pd_as: UnconfirmedPd = "pd",
+    min_sd_days: int = MIN_SD_DAYS,
+    new_lesion_entry: NewLesionEntry = "when_measurable",
+    on_baseline_violation: OnBaselineViolation = "error",
+) -> CriterionResult:
+    """irRECIST timepoint responses and best overall response of every patient (x reader).
+
+    Parameters
+    ----------
+    study : Study
+        Validated lesion table (``perpendicular_mm`` is ignored).
+    target_caps : {"recist11", "irrc"}, default "recist11"
+        Target counts at baseline: 5 total / 2 per organ, or 5 per organ / 10 visceral / 5 cutaneous
+        (Nishino 2013; spec 3.3, C1).
+    max_new_measurable, max_new_measurable_per_organ : int, default 5, 2
+        Caps of the new measurable lesions counted in the TMTB (C3).
+    pd_absolute_mm : float, default 5.0
+        Absolute TMTB increase over the nadir also required for irPD (C2; Nishino form 0).
+    nontarget_can_define_pd : bool, default True
+        Unequivocal non-target progression is irPD (C4; Nishino form False).
+    new_nonmeasurable_can_define_pd : bool, default True
+        A new non-measurable lesion with ``status = unequivocal_progression`` is irPD (C4).
+    confirm_response : bool, default False
+        Confirmed irCR/irPR drive the dates (spec 3.7; Nishino form True).
+    confirm_min_days, max_ne_between : int, default 28, 1
+        Confirmation interval and NE assessments allowed in between (spec 0.7, 0.8).
+    confirm_max_days : int or None, default None
+        A later deciding assessment still decides, with the flag ``late_confirmation`` (C5).
+    unconfirmed_pd_as : {"pd", "ne"}, default "pd"
+        Best response of an irPD still pending at the end of data (spec 3.7).
+    min_sd_days : int, default 42
+        irSD and irNON-CR/NON-PD count for best response only at ``day >= min_sd_days``.
+    new_lesion_entry : {"when_measurable", "first_appearance_only"}, default "when_measurable"
+        When a new lesion enters the TMTB (C7).
+    on_baseline_violation : {"error", "warn"}, default "error"
+        A target below the RECIST 1.1 size rule or beyond the counts (as RECIST 1.1 A1).
+
+    Returns
+    -------
+    CriterionResult
+        Timepoints (spec 0.9; ``current_sum`` is the TMTB) and best responses.
+
+    Notes
+    -----
+    1. Baseline sum B as RECIST 1.1 (spec 3.3).
+    2. TMTB(t) = baseline target values + values of the counted new measurable lesions (spec 3.4).
+    3. Category: incomplete (irPD if the known part is irPD, else NE), gone, irPD (>= +20 % and
+       >= +5 mm vs the nadir), irPR (<= -30 % vs B), irSD; non-target and new non-measurable
+       unequivocal progression are irPD by default (spec 3.5, 3.6).
+    4. irPD is confirmed when any irPD condition holds again >= 28 days later (spec 3.7, 0.8).
+    5. Best response up to the confirmed progression, skipping not-confirmed irPD (spec 3.7).
+    """
+    if target_caps == "irrc":
+        per_organ, group_caps = IRRC_PER_ORGAN, {"visceral": IRRC_VISCERAL, "cutaneous": IRRC_CUTANEOUS}
+    else:
+        per_organ, group_caps = MAX_TARGETS_PER_ORGAN, {"all": MAX_TARGETS}
+    rules = BurdenRules(PR_DECREASE, PD_INCREASE, pd_absolute_mm, gone_before_pd=True,
+                        nontarget_can_define_pd=nontarget_can_define_pd,
+                        new_nonmeasurable_can_define_pd=new_nonmeasurable_can_define_pd, needs_targets=False)
+    return assess_unidimensional_burden(
+        study, WORDING, rules, target_per_organ=per_organ, target_group_caps=group_caps,
+        max_new_measurable=max_new_measurable, max_new_measurable_per_organ=max_new_measurable_per_organ,
+        confirm_response=confirm_response, confirm_min_days=confirm_min_days, max_ne_between=max_ne_between,
+        confirm_max_days=confirm_max_days, unconfirmed_pd_as=unconfirmed_pd_as, min_sd_days=min_sd_days,
+        new_lesion_entry=new_lesion_entry, on_baseline_violation=on_baseline_violation,
+        until_progression=True,
+    )
+
+
+def assess_unidimensional_burden(
+    study: Study, wording: Wording, rules: BurdenRules, *, target_per_organ: int, target_group_caps: dict[str, int],
+    max_new_measurable: int, max_new_measurable_per_organ: int, confirm_response: bool, confirm_min_days: int,
+    max_ne_between: int, confirm_max_days: int | None, unconfirmed_pd_as: UnconfirmedPd, min_sd_days: int,
+    new_lesion_entry: NewLesionEntry, on_baseline_violation: OnBaselineViolation, until_progression: bool,
+) -> CriterionResult:
+    """Targets plus counted new measurable lesions, RECIST 1.1 measures (irRECIST spec 3, imRECIST spec 5)."""
+    lesions = study.lesions
+    if lesions is None:
+        raise InputError(study.source, [], None, f"{wording.key} needs an anatomic lesion table")
+    assessments = build_assessments(lesions, study.source)
+    table = assessments.table
+    status = lesions[STATUS].to_numpy()
+    role = lesions[ROLE].to_numpy()
+    node = lesions[LYMPH_NODE].to_numpy(bool)
+    short = lesions[SHORT_AXIS].to_numpy(float)
+    ids = lesions[LESION].to_numpy()
+    in_use = in_use_rows(assessments)
+    subject_flags = check_targets(lesions, assessments, study.source, target_per_organ, target_group_caps,
+                                  on_baseline_violation, wording.key)
+    values = unidimensional_values(lesions)
+    gone = np.where(node, normal_node(lesions), status == Status.ABSENT)
+
+    target = in_use & (role == Role.TARGET)
+    target_sums = sum_per_assessment(values, target, ids, assessments)
+    expected_targets = baseline_count(target_sums.count, assessments)
+    target_complete = target_sums.complete & (target_sums.count >= expected_targets)
+
+    equivocal = equivocal_rows(lesions)
+    new_rows = in_use & (role == Role.NEW)
+    small_node = new_rows & node & shows_disease(status) & (short < NORMAL_NODE_SHORT_AXIS_MM)
+    counted, expected_new = count_new_lesions(
+        lesions, assessments, new_rows & measurable(lesions) & ~equivocal, values, entry=new_lesion_entry,
+        max_per_organ=max_new_measurable_per_organ, group_caps={"all": max_new_measurable},
+        group=np.full(len(lesions), "all", dtype=object),
+    )
+    new_sums = sum_per_assessment(values, counted, ids, assessments, expected=expected_new)
+    burden = target_sums.total + new_sums.total
+    complete = target_complete & new_sums.complete
+    all_gone = ~any_per_assessment((target | counted) & ~gone, assessments)
+    non_target, nt_progressed = non_target_codes(lesions, assessments, gone)
+    uncounted = new_rows & ~counted & ~small_node & ~equivocal
+    new_nonmeasurable = any_per_assessment(uncounted & shows_disease(status), assessments)
+    new_nonmeasurable_pd = any_per_assessment(uncounted & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments)
+
+    overall, measured, rule, baseline_sum, nadir = run_burden_kernel(
+        assessments, expected_targets > 0, target_sums.total, burden, complete, all_gone, non_target,
+        new_nonmeasurable, new_nonmeasurable_pd, rules,
+    )
+    follow_up = ~table["is_baseline"].to_numpy() & ~table["is_pre_baseline"].to_numpy()
+    progression = confirm_burden_progression(overall, follow_up, assessments, confirm_min_days, confirm_max_days)
+    ranked, _ = ranked_scope(follow_up, progression, overall, unconfirmed_pd_as, until_progression)
+    confirm_scope = follow_up & ~progression.after_progression if until_progression else follow_up
+    best_table, for_confirmation, confirmed_by = burden_best_table(
+        wording.key, wording.labels, assessments, overall, ranked, confirm_scope, progression,
+        confirm_response=confirm_response, confirm_min_days=confirm_min_days, max_ne_between=max_ne_between,
+        min_sd_days=min_sd_days, unconfirmed_pd_as=unconfirmed_pd_as, source_text=wording.confirmation_source,
+    )
+    flags = np.full(assessments.n, "", dtype=object)
+    join_flags(flags, progression.late, "late_confirmation")
+    join_flags(flags, (progression.state == STATE_PENDING) & (unconfirmed_pd_as == "pd"), "pd_unconfirmed")
+    join_flags(flags, any_per_assessment(small_node, assessments), "new_node_below_10mm")
+    join_flags(flags, any_per_assessment(new_rows & shows_disease(status) & equivocal, assessments),
+               "equivocal_new_lesion")
+    if not rules.nontarget_can_define_pd:
+        join_flags(flags, nt_progressed & follow_up, "nt_progression_not_pd")
+    join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
+    subject = table["subject"].to_numpy()
+    for k, names in subject_flags.items():
+        for name in names:
+            join_flags(flags, subject == k, name)
+    state = response_states(progression.state, for_confirmation, confirmed_by, confirm_scope, subject,
+                            confirm_response)
+    reasons = _reasons(wording, rules, follow_up, rule, burden, target_sums.total, new_sums.total, baseline_sum,
+                       nadir, progression, table[DAY].to_numpy(), confirm_min_days)
+    timepoints = burden_timepoint_table(
+        wording.key, wording.labels, "mm", study, assessments, follow_up, target_sums.total, target_complete,
+        expected_targets > 0, new_sums.total, burden, complete, baseline_sum, nadir, measured, non_target,
+        any_per_assessment(new_rows & shows_disease(status) & ~equivocal & ~small_node, assessments), overall,
+        state, progression, flags, reasons,
+    )
+    return CriterionResult(timepoints, best_table)
+
+
+def check_targets(
+    lesions: pd.DataFrame, assessments: Assessments, source: str, per_organ: int, group_caps: dict[str, int],
+    on_violation: OnBaselineViolation, key: str,
+) -> dict[int, list[str]]:
+    """RECIST 1.1 measurability (spec 0.6) and target counts (spec 3.3) at baseline; flags per subject."""
+    at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
+    status = lesions[STATUS].to_numpy()
+    node = lesions[LYMPH_NODE].to_numpy(bool)
+    target = at_baseline & (lesions[ROLE].to_numpy() == Role.TARGET)
+    subject = assessments.subject_of_rows()
+    rows = lesions["source_row"].to_numpy()
+    organ = organ_of(lesions)
+    if "all" in group_caps:
+        group = np.full(len(lesions), "all", dtype=object)
+    else:
+        group = np.where(lesions[ORGAN].to_numpy() == CUTANEOUS_ORGAN, "cutaneous", "visceral")
+        group[node] = "visceral"
+    frame = pd.DataFrame({"subject": subject[target], "organ": organ[target], "group": group[target],
+                          "row": np.flatnonzero(target)})
+    organ_count = frame.groupby(["subject", "organ"])["row"].transform("size").to_numpy()
+    group_count = frame.groupby(["subject", "group"])["row"].transform("size").to_numpy()
+    over = np.zeros(len(lesions), bool)
+    over[frame["row"].to_numpy()[(organ_count > per_organ) | (group_count > frame["group"].map(group_caps))]] = True
+    small = target & (status == Status.PRESENT) & ~measurable(lesions)
+    problems = [
+        (small, "target below the RECIST 1.1 measurability rule (non-nodal >= 10 mm or twice the slice; node "
+                "short axis >= 15 mm; spec 0.6)"),
+        (over, f"more than {per_organ} targets per organ or over the total ({group_caps}; spec 3.3); "
+               "for the Nishino 2013 counts pass target_caps='irrc'"),
+    ]
+    flags: dict[int, list[str]] = {}
+    for mask, message in problems:
+        if not mask.any():
+            continue
+        first = subject[mask][0]
+        patient = assessments.table[PATIENT].iat[assessments.subject_offsets[first]]
+        text = f"patient {patient}: {message} ({key})"
+        if on_violation == "error":
+            raise InputError(source, rows[mask & (subject == first)], ROLE,
+                             f"{text}; fix the baseline or pass on_baseline_violation='warn'")
+        warnings.warn(f"{source}: {text}", IoresponseWarning, stacklevel=4)
+        for k in np.unique(subject[mask]):
+            flags.setdefault(int(k), []).append("baseline_target_rule_violated")
+    normal = target & node & (status == Status.PRESENT) & (lesions[SHORT_AXIS].to_numpy(float)
+                                                         < NORMAL_NODE_SHORT_AXIS_MM)
+    for k in np.unique(subject[normal]):
+        flags.setdefault(int(k), []).append("normal_node_recorded")
+    return flags
+
+
+def _reasons(
+    wording: Wording, rules: BurdenRules, follow_up: np.ndarray, rule: np.ndarray, burden: np.ndarray,
+    target_sum: np.ndarray, new_sum: np.ndarray, baseline_sum: np.ndarray, nadir: np.ndarray,
+    progression: Progression, day: np.ndarray, confirm_min_days: int,
+) -> list[str]:
+    """Reason sentences of spec 0.10, one per follow-up."""
+    decided = decided_here(progression, day, wording.labels)
+    out = []
+    for i in np.flatnonzero(follow_up):
+        parts = [
+            _measured_reason(wording, rules, int(rule[i]), burden[i], target_sum[i], new_sum[i], baseline_sum[i],
+                             nadir[i]),
+            progression_reason(i, progression, wording.labels, day, confirm_min_days, wording.confirmation_source),
+            decided.get(int(i), ""),
+        ]
+        out.append("; ".join(p for p in parts if p))
+    return out
+
+
+def _measured_reason(
+    wording: Wording, rules: BurdenRules, r: int, burden: float, target_sum: float, new_sum: float,
+    baseline_sum: float, nadir: float,
+) -> str:
+    """The burden part of a reason: numbers, thresholds, rule and source (spec 0.10)."""
+    lab = wording.labels
+    name = wording.burden_name
+    parts = f" ({format_mm(target_sum)} targets + {format_mm(new_sum)} new)" if new_sum > 0 else ""
+    s = f"{name} {format_mm(burden)} mm{parts}"
+    vs_nadir = (f"{format_pct(relative_change(burden, nadir))} and {burden - nadir:+.0f} mm vs nadir "
+                f"{format_mm(nadir)} mm")
+    vs_base = f"{format_pct(relative_change(burden, baseline_sum))} vs baseline {format_mm(baseline_sum)} mm"
+    pct_pd, pct_pr = f">={rules.pd_increase:.0%}", f"<=-{rules.pr_decrease:.0%}"
+    absolute = f" and >={rules.pd_absolute:g} mm" if rules.pd_absolute > 0 else ""
+    texts = {
+        B_PD: f"{s} is {vs_nadir} ({pct_pd}{absolute}): {lab[PD]} ({wording.pd_source})",
+        B_INCOMPLETE_PD: (f"{name} incomplete; the measured lesions already sum {format_mm(burden)} mm, {vs_nadir} "
+                          f"({pct_pd}{absolute}): {lab[PD]} ({wording.pd_source})"),
+        B_INCOMPLETE_NE: f"{name} incomplete (a lesion not evaluable) and the known part is not {lab[PD]}: NE "
+                         f"({wording.source})",
+        B_NT_PD: f"{s}; unequivocal non-target progression: {lab[PD]} ({wording.source})",
+        B_NEW_PD: f"{s}; unequivocal progression of new non-measurable disease: {lab[PD]} ({wording.source})",
+        B_CR: f"all target and counted new lesions gone (nodes < 10 mm), non-target absent, no new lesion: "
+              f"{lab[CR]} ({wording.source})",
+        B_PR_GONE_NT: f"all target and counted new lesions gone but non-target disease present or not evaluated: "
+                      f"{lab[PR]} ({wording.source})",
+        B_PR_GONE_NEW: f"all target and counted new lesions gone but a new non-measurable lesion is present: "
+                       f"{lab[PR]} ({wording.source})",
+        B_PR: f"{s} is {vs_base} ({pct_pr}): {lab[PR]} ({wording.pd_source})",
+        B_SD_UNDER_ABS: f"{s} is {vs_nadir} (under {rules.pd_absolute:g} mm): not {lab[PD]}; {vs_base}: "
+                        f"{wording.labels[2]} ({wording.pd_source})",
+        B_SD: f"{s} is {vs_base} (not {pct_pr}) and {vs_nadir} (not {lab[PD]}): {wording.labels[2]} "
+              f"({wording.pd_source})",
+        B_NT_ONLY_NE: f"no target lesions; non-target not all evaluated: NE ({wording.source})",
+        B_NT_ONLY_CR: f"no target lesions; non-target and new lesions absent: {lab[CR]} ({wording.source})",
+        B_NT_ONLY_NON_CR: f"no target lesions; disease present, no progression: {lab[3]} ({wording.source})",
+        B_NOTHING: f"no target or non-target lesion at baseline: NE ({wording.source})",
+        B_NO_TARGETS: f"no target lesion at baseline: NE ({wording.source})",
+    }
+    return texts.get(r, "")
+
+
+CRITERION = Criterion(
+    key=KEY,
+    title="irRECIST (Nishino 2013; Bohnsack 2014)",
+    family="anatomic",
+    required_columns=(PATIENT, DAY, LESION, ROLE, ORGAN, LYMPH_NODE, STATUS),
+    assess=assess,
+)
