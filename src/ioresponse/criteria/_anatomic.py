@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from ioresponse.schema import (
     BEST_RESPONSE_COLUMNS,
@@ -422,6 +423,65 @@ def format_mm(value: float) -> str:
 def format_pct(fraction: float) -> str:
     """Display a relative change as a signed percentage with two decimals (spec 0.5)."""
     return "n/a" if np.isnan(fraction) else f"{fraction * 100:+.2f}%"
+
+
+def relative_changes(current: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """(S - R) / R for whole columns, rounded as in spec 0.5; NaN where R = 0 or a value is missing."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(reference == 0, np.nan, np.round((current - reference) / reference, ROUND_DECIMALS))
+
+
+# Column-wise text for reasons (spec 0.10), built with polars expressions so that a cohort of a
+# million timepoints gets its sentences without a Python loop.
+
+
+def mm_text(column: str) -> pl.Expr:
+    """A length or product as text: integer when whole, else one decimal; "NE" when missing."""
+    value = pl.col(column)
+    return (
+        pl.when(value.is_nan() | value.is_null())
+        .then(pl.lit("NE"))
+        .when(value == value.round(0))
+        .then(value.round(0).cast(pl.Int64).cast(pl.Utf8))
+        .otherwise(value.round(1).cast(pl.Utf8))
+    )
+
+
+def signed_mm_text(column: str) -> pl.Expr:
+    """A signed length change as text: "+12", "-3.5"."""
+    value = pl.col(column)
+    sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit("+"))
+    magnitude = value.abs()
+    text = (
+        pl.when(magnitude == magnitude.round(0))
+        .then(magnitude.round(0).cast(pl.Int64).cast(pl.Utf8))
+        .otherwise(magnitude.round(1).cast(pl.Utf8))
+    )
+    return pl.when(value.is_nan() | value.is_null()).then(pl.lit("NE")).otherwise(pl.concat_str([sign, text]))
+
+
+def pct_text(column: str) -> pl.Expr:
+    """A relative change (fraction) as a signed percentage with two decimals, "n/a" when undefined."""
+    value = pl.col(column)
+    hundredths = (value * 10000).round(0).cast(pl.Int64)
+    sign = pl.when(hundredths < 0).then(pl.lit("-")).otherwise(pl.lit("+"))
+    magnitude = hundredths.abs()
+    text = pl.concat_str(
+        [
+            sign,
+            (magnitude // 100).cast(pl.Utf8),
+            pl.lit("."),
+            (magnitude % 100).cast(pl.Utf8).str.zfill(2),
+            pl.lit("%"),
+        ]
+    )
+    return pl.when(value.is_nan() | value.is_null()).then(pl.lit("n/a")).otherwise(text)
+
+
+def join_texts(parts: list[pl.Expr], separator: str = "; ") -> pl.Expr:
+    """Join sentence parts, skipping empty ones."""
+    cleaned = [pl.when(p == "").then(None).otherwise(p) for p in parts]
+    return pl.concat_str(cleaned, separator=separator, ignore_nulls=True)
 
 
 def timepoint_frame(columns: dict[str, object], n: int) -> pd.DataFrame:

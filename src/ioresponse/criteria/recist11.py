@@ -15,6 +15,7 @@ from typing import Literal
 import numba
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
@@ -31,6 +32,7 @@ from ioresponse.criteria._anatomic import (
     NOT_GIVEN,
     PD,
     PR,
+    ROUND_DECIMALS,
     SD,
     STATE_CONFIRMED,
     STATE_CONFIRMS,
@@ -45,13 +47,15 @@ from ioresponse.criteria._anatomic import (
     confirm_responses,
     decrease_at_least,
     downgrade_cr_followed_by_pr,
-    format_mm,
-    format_pct,
     increase_at_least,
+    join_texts,
     measurable,
+    mm_text,
     normal_node,
-    relative_change,
+    pct_text,
+    relative_changes,
     rounded,
+    signed_mm_text,
     sum_per_assessment,
     timepoint_frame,
     unidimensional_values,
@@ -821,12 +825,26 @@ def _timepoint_table(
     complete = components["target_complete"]
     has_targets = components["has_targets"]
     current = np.where(has_targets, np.where(complete, total, np.nan), np.nan)
-    pct_baseline = np.array([relative_change(c, b) for c, b in zip(current, baseline_sum, strict=True)]) * 100
-    pct_nadir = np.array([relative_change(c, m) for c, m in zip(current, nadir, strict=True)]) * 100
-    reasons = [
-        _reason(i, study, components, target_rule, overall_rule, baseline_sum, nadir, table, backdate_text)
-        for i in rows
-    ]
+    pct_baseline = relative_changes(current, baseline_sum) * 100
+    pct_nadir = relative_changes(current, nadir) * 100
+    backdated = np.full(assessments.n, "", dtype=object)
+    for row, text in backdate_text.items():
+        backdated[row] = text
+    reasons = _reasons(
+        pl.DataFrame(
+            {
+                "target_rule": target_rule[rows],
+                "overall_rule": overall_rule[rows],
+                "total": total[rows],
+                "base": baseline_sum[rows],
+                "nadir": nadir[rows],
+                "missing": components["target_missing"][rows],
+                "backdated": backdated[rows].astype(str),
+                "note": table["note"].to_numpy()[rows].astype(str),
+            }
+        ),
+        study.missing_components,
+    )
     new_labels = np.array(NEW_LABELS + ("",) * 4 + ("not_given",), dtype=object)
     columns = {
         PATIENT: table[PATIENT].to_numpy()[rows],
@@ -858,69 +876,88 @@ def _timepoint_table(
     return timepoint_frame(columns, len(rows))
 
 
-def _reason(
-    i: int,
-    study: Study,
-    components: dict[str, np.ndarray],
-    target_rule: np.ndarray,
-    overall_rule: np.ndarray,
-    baseline_sum: np.ndarray,
-    nadir: np.ndarray,
-    table: pd.DataFrame,
-    backdate_text: dict[int, str],
-) -> str:
-    """The sentence of spec 0.10 for assessment row i: numbers, rule, section."""
-    total = components["target_sum"][i]
-    parts = [
-        _target_reason(target_rule[i], total, baseline_sum[i], nadir[i], components["target_missing"][i])
-    ]
-    rule = overall_rule[i]
-    parts.append(backdate_text[i] if rule == O_BACKDATED else OVERALL_RULES[rule])
-    missing = sorted(study.missing_components)
-    if missing:
-        parts.append(
-            f"input has no {' or '.join(m.replace('_', '-') + ' lesion' for m in missing)} "
-            "information: target-only assessment"
-        )
-    note = table["note"].iat[i]
-    if note:
-        parts.append(note)
-    return "; ".join(p for p in parts if p)
+TARGET_REASONS = {
+    T_MISSING_PD: "{missing} target(s) not evaluable; measured targets already sum {total} mm, {vs_nadir} "
+    "(>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.4.2)",
+    T_MISSING_NE: "{missing} target(s) not evaluable; measured targets sum {total} mm cannot decide: "
+    "target NE (RECIST 1.1 sec. 4.4.2)",
+    T_CR: "non-nodal targets absent and target nodes < 10 mm (sum {total} mm): target CR "
+    "(RECIST 1.1 sec. 4.3.2)",
+    T_PD: "target sum {total} mm is {vs_nadir} (>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.3.1)",
+    T_PR: "target sum {total} mm is {vs_baseline} (<=-30%): target PR (RECIST 1.1 sec. 4.3.1)",
+    T_SD_UNDER_5MM: "target sum {total} mm is {vs_nadir} (<5 mm): not PD; {vs_baseline}: target SD "
+    "(RECIST 1.1 sec. 4.3.1)",
+    T_SD: "target sum {total} mm is {vs_baseline} (not <=-30%) and {vs_nadir} (not PD): target SD "
+    "(RECIST 1.1 sec. 4.3.1)",
+}
+"""Target-response sentences (spec 0.10); placeholders are filled column-wise by :func:`_reasons`."""
 
 
-def _target_reason(rule: int, total: float, base: float, nadir: float, n_missing: int) -> str:
-    s, b, m = format_mm(total), format_mm(base), format_mm(nadir)
-    vs_nadir = f"{format_pct(relative_change(total, nadir))} and {total - nadir:+.0f} mm vs nadir {m} mm"
-    if rule == T_NO_TARGETS:
-        return ""
-    if rule == T_MISSING_PD:
-        return (
-            f"{n_missing or 'some'} target(s) not evaluable; measured targets already sum {s} mm, "
-            f"{vs_nadir} (>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.4.2)"
-        )
-    if rule == T_MISSING_NE:
-        return (
-            f"{n_missing or 'some'} target(s) not evaluable; measured targets sum {s} mm cannot decide: "
-            "target NE (RECIST 1.1 sec. 4.4.2)"
-        )
-    if rule == T_CR:
-        return (
-            f"non-nodal targets absent and target nodes < 10 mm (sum {s} mm): target CR "
-            "(RECIST 1.1 sec. 4.3.2)"
-        )
-    if rule == T_PD:
-        return f"target sum {s} mm is {vs_nadir} (>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.3.1)"
-    vs_base = f"{format_pct(relative_change(total, base))} vs baseline {b} mm"
-    if rule == T_PR:
-        return f"target sum {s} mm is {vs_base} (<=-30%): target PR (RECIST 1.1 sec. 4.3.1)"
-    if rule == T_SD_UNDER_5MM:
-        return (
-            f"target sum {s} mm is {vs_nadir} (<5 mm): not PD; {vs_base}: target SD (RECIST 1.1 sec. 4.3.1)"
-        )
-    return (
-        f"target sum {s} mm is {vs_base} (not <=-30%) and {vs_nadir} (not PD): target SD "
-        "(RECIST 1.1 sec. 4.3.1)"
+def _reasons(frame: pl.DataFrame, missing_components: frozenset[str]) -> list[str]:
+    """The sentence of spec 0.10 for every timepoint: numbers, rule, section."""
+    frame = frame.with_columns(
+        (pl.col("total") - pl.col("nadir")).alias("abs_nadir"),
+        pl.when(pl.col("nadir") == 0)
+        .then(None)
+        .otherwise((pl.col("total") - pl.col("nadir")) / pl.col("nadir"))
+        .round(ROUND_DECIMALS)
+        .alias("rel_nadir"),
+        pl.when(pl.col("base") == 0)
+        .then(None)
+        .otherwise((pl.col("total") - pl.col("base")) / pl.col("base"))
+        .round(ROUND_DECIMALS)
+        .alias("rel_base"),
     )
+    pieces = {
+        "total": mm_text("total"),
+        "missing": pl.col("missing").cast(pl.Utf8),
+        "vs_nadir": pl.concat_str(
+            [
+                pct_text("rel_nadir"),
+                pl.lit(" and "),
+                signed_mm_text("abs_nadir"),
+                pl.lit(" mm vs nadir "),
+                mm_text("nadir"),
+                pl.lit(" mm"),
+            ]
+        ),
+        "vs_baseline": pl.concat_str(
+            [pct_text("rel_base"), pl.lit(" vs baseline "), mm_text("base"), pl.lit(" mm")]
+        ),
+    }
+    target_text = pl.lit("")
+    for rule, template in TARGET_REASONS.items():
+        target_text = (
+            pl.when(pl.col("target_rule") == rule).then(_fill(template, pieces)).otherwise(target_text)
+        )
+    overall_text = (
+        pl.when(pl.col("overall_rule") == O_BACKDATED)
+        .then(pl.col("backdated"))
+        .otherwise(pl.col("overall_rule").replace_strict(OVERALL_RULES, default="", return_dtype=pl.Utf8))
+    )
+    missing = sorted(missing_components)
+    absent_text = (
+        (
+            f"input has no {' or '.join(m.replace('_', '-') + ' lesion' for m in missing)} information: "
+            "target-only assessment"
+        )
+        if missing
+        else ""
+    )
+    reason = join_texts([target_text, overall_text, pl.lit(absent_text), pl.col("note")])
+    return frame.select(reason.alias("reason"))["reason"].to_list()
+
+
+def _fill(template: str, pieces: dict[str, pl.Expr]) -> pl.Expr:
+    """A template with {name} placeholders as a polars string expression."""
+    parts: list[pl.Expr] = []
+    rest = template
+    while "{" in rest:
+        before, after = rest.split("{", 1)
+        name, rest = after.split("}", 1)
+        parts += [pl.lit(before), pieces[name]]
+    parts.append(pl.lit(rest))
+    return pl.concat_str(parts)
 
 
 def _best_response_table(
@@ -944,12 +981,17 @@ def _best_response_table(
     )
     best_label = labels[best[:, 0]]
     confirmed_label = labels[best[:, 2]]
-    reasons = [
-        _best_reason(b, c, bd, cd, p)
-        for b, c, bd, cd, p in zip(
-            best_label, confirmed_label, day_of(1), day_of(3), progression, strict=True
+    reasons = _best_reasons(
+        pl.DataFrame(
+            {
+                "best": best_label.astype(str),
+                "confirmed": confirmed_label.astype(str),
+                "best_day": day_of(1),
+                "confirmed_day": day_of(3),
+                "progression": progression,
+            }
         )
-    ]
+    )
     columns = {
         PATIENT: table[PATIENT].to_numpy()[first],
         READER: table[READER].to_numpy()[first],
@@ -967,14 +1009,37 @@ def _best_response_table(
     return best_response_frame(columns, len(first))
 
 
-def _best_reason(best: str, confirmed: str, best_day: float, confirmed_day: float, progression: float) -> str:
-    def at(d: float) -> str:
-        return "" if np.isnan(d) else f" (day {d:.0f})"
+def _best_reasons(frame: pl.DataFrame) -> list[str]:
+    """'best response PR (day 56); with confirmation PR (day 56); progression day 140 (...)'."""
 
-    text = f"best response {best}{at(best_day)}; with confirmation {confirmed}{at(confirmed_day)}"
-    if not np.isnan(progression):
-        text += f"; progression day {progression:.0f}"
-    return text + " (RECIST 1.1 sec. 4.4.3, 4.6, Table 3)"
+    def at(column: str) -> pl.Expr:
+        day = pl.col(column)
+        return (
+            pl.when(day.is_nan())
+            .then(pl.lit(""))
+            .otherwise(pl.concat_str([pl.lit(" (day "), day.cast(pl.Int64).cast(pl.Utf8), pl.lit(")")]))
+        )
+
+    progression = (
+        pl.when(pl.col("progression").is_nan())
+        .then(pl.lit(""))
+        .otherwise(
+            pl.concat_str([pl.lit("; progression day "), pl.col("progression").cast(pl.Int64).cast(pl.Utf8)])
+        )
+    )
+    reason = pl.concat_str(
+        [
+            pl.lit("best response "),
+            pl.col("best"),
+            at("best_day"),
+            pl.lit("; with confirmation "),
+            pl.col("confirmed"),
+            at("confirmed_day"),
+            progression,
+            pl.lit(" (RECIST 1.1 sec. 4.4.3, 4.6, Table 3)"),
+        ]
+    )
+    return frame.select(reason.alias("reason"))["reason"].to_list()
 
 
 CRITERION = Criterion(

@@ -1,0 +1,211 @@
+"""Benchmark of the anatomic criteria on a synthetic cohort; prints one JSON line.
+
+The cohort: N patients, 1-5 targets and 0-4 non-targets each, baseline on day -14..0, follow-ups
+every 6-9 weeks for up to 2 years, shrinking / growing / mixed trajectories, some new lesions and
+missing measurements. It is written as Parquet, read back with pyarrow (timed), and assessed from the
+in-memory table (timed). The baseline a user would write, a per-patient pandas loop computing the
+RECIST 1.1 sums, nadir and thresholds, is timed on a sample of patients and scaled to N.
+
+Usage: python bench/anatomic.py [--n 100000] [--criteria recist11,...] [--loop-sample 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+
+from ioresponse.api import run
+from ioresponse.criteria import Study
+
+ORGANS = np.array(["liver", "lung", "bone", "adrenal", "peritoneum", "kidney", "brain", "skin"])
+
+
+def synthetic_cohort(n_patients: int, seed: int = 7) -> pd.DataFrame:
+    """The validated lesion table (io contract) of ``n_patients`` synthetic patients."""
+    rng = np.random.default_rng(seed)
+    n_targets = rng.integers(1, 6, n_patients)
+    n_non_targets = rng.integers(0, 5, n_patients)
+    n_visits = rng.integers(2, 14, n_patients)  # baseline + 1..12 follow-ups (6-9 weeks apart, <= 2 years)
+    trend = rng.choice([-0.12, -0.05, 0.0, 0.06, 0.15], n_patients)  # per-visit log change of the burden
+    gaps = rng.integers(42, 64, (n_patients, 13))
+    gaps[:, 0] = 0
+    baseline_day = -rng.integers(0, 15, n_patients)
+
+    lesions_per_patient = n_targets + n_non_targets
+    patient = np.repeat(np.arange(n_patients), lesions_per_patient)
+    index_in_patient = np.arange(len(patient)) - np.repeat(
+        np.cumsum(lesions_per_patient) - lesions_per_patient, lesions_per_patient
+    )
+    is_target = index_in_patient < n_targets[patient]
+    node = (index_in_patient == 4) & (rng.random(len(patient)) < 0.5)  # at most one node: <= 2 per organ
+    organ = np.where(node, "lymph node", ORGANS[(index_in_patient // 2 + patient) % len(ORGANS)])
+    size0 = np.where(node, rng.uniform(15, 40, len(patient)), rng.uniform(10, 60, len(patient)))
+    lesion_trend = trend[patient] + rng.normal(0, 0.05, len(patient))  # mixed responses across lesions
+
+    visits = n_visits[patient]
+    row_lesion = np.repeat(np.arange(len(patient)), visits)
+    visit = np.arange(len(row_lesion)) - np.repeat(np.cumsum(visits) - visits, visits)
+    row_patient = patient[row_lesion]
+    day = baseline_day[row_patient] + np.cumsum(gaps, axis=1)[row_patient, visit]
+    size = size0[row_lesion] * np.exp(lesion_trend[row_lesion] * visit)
+    size = np.round(size, 0)
+    status = np.where(size < 3, "absent", "present").astype(object)
+    missing = (rng.random(len(row_lesion)) < 0.02) & (visit > 0)
+    status[missing] = "not_evaluable"
+    target = is_target[row_lesion]
+    non_target = ~target
+    nt_progress = non_target & (visit > 0) & (rng.random(len(row_lesion)) < 0.01)
+    status[nt_progress] = "unequivocal_progression"
+    is_node = node[row_lesion]
+    value = np.where(status == "present", size, np.nan)
+    table = pd.DataFrame(
+        {
+            "patient_id": np.char.add("P", row_patient.astype(str)).astype(object),
+            "reader": "",
+            "accepted": True,
+            "day": day.astype(np.int64),
+            "date": "",
+            "lesion_id": np.where(target, "T", "N").astype(object) + index_in_patient[row_lesion].astype(str),
+            "role": np.where(target, "target", "non_target").astype(object),
+            "organ": organ[row_lesion].astype(object),
+            "lymph_node": is_node,
+            "long_axis_mm": np.where(is_node | non_target, np.nan, value),
+            "short_axis_mm": np.where(is_node, value, np.nan),
+            "perpendicular_mm": np.where(non_target, np.nan, np.round(value * 0.7)),
+            "status": status,
+            "equivocal": False,
+            "clinical_status": "",
+            "slice_thickness_mm": np.nan,
+            "modality": "ct",
+            "note": "",
+        }
+    )
+    table = pd.concat([table, _new_lesions(table, rng)], ignore_index=True)
+    table["source_row"] = np.arange(len(table), dtype=np.int64) + 2
+    table = table.sort_values(["patient_id", "reader", "day", "lesion_id", "source_row"], kind="stable")
+    return table.reset_index(drop=True)
+
+
+def _new_lesions(table: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+    """New lesions in about 15 % of patients, from a random follow-up on, growing."""
+    visits = table[["patient_id", "day"]].drop_duplicates()
+    first = visits.groupby("patient_id")["day"].transform("min")
+    follow = visits[visits["day"] > first]
+    chosen = follow.groupby("patient_id").sample(n=1, random_state=3)
+    chosen = chosen[rng.random(len(chosen)) < 0.15]
+    later = follow.merge(chosen.rename(columns={"day": "from_day"}), on="patient_id")
+    later = later[later["day"] >= later["from_day"]]
+    size = np.round(8 + (later["day"] - later["from_day"]).to_numpy() / 20.0)
+    return pd.DataFrame(
+        {
+            "patient_id": later["patient_id"].to_numpy(),
+            "reader": "",
+            "accepted": True,
+            "day": later["day"].to_numpy(np.int64),
+            "date": "",
+            "lesion_id": "U1",
+            "role": "new",
+            "organ": "liver",
+            "lymph_node": False,
+            "long_axis_mm": size,
+            "short_axis_mm": np.nan,
+            "perpendicular_mm": np.round(size * 0.7),
+            "status": "present",
+            "equivocal": False,
+            "clinical_status": "",
+            "slice_thickness_mm": np.nan,
+            "modality": "ct",
+            "note": "",
+        }
+    )
+
+
+def naive_recist_loop(table: pd.DataFrame) -> pd.DataFrame:
+    """What a user would write: per patient, per assessment, target sum, nadir and the 1.1 thresholds."""
+    rows = []
+    for patient, lesions in table.groupby("patient_id"):
+        targets = lesions[lesions["role"] == "target"]
+        values = np.where(targets["lymph_node"], targets["short_axis_mm"], targets["long_axis_mm"])
+        values = np.where(targets["status"] == "absent", 0.0, values)
+        sums = pd.Series(values, index=targets.index).groupby(targets["day"]).sum(min_count=1)
+        baseline_sum = sums.iloc[0]
+        nadir = baseline_sum
+        for day, total in sums.iloc[1:].items():
+            if total >= 1.2 * nadir and total - nadir >= 5:
+                response = "PD"
+            elif total <= 0.7 * baseline_sum:
+                response = "PR"
+            else:
+                response = "SD"
+            rows.append((patient, day, total, nadir, response))
+            nadir = min(nadir, total)
+    return pd.DataFrame(rows, columns=["patient_id", "day", "sum", "nadir", "response"])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--criteria", default="recist11")
+    parser.add_argument("--loop-sample", type=int, default=2_000)
+    args = parser.parse_args()
+    criteria = args.criteria.split(",")
+
+    cohort = synthetic_cohort(args.n)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cohort.parquet"
+        cohort.to_parquet(path, index=False)
+        start = time.perf_counter()
+        arrow_table = pq.read_table(path)
+        read_s = time.perf_counter() - start
+        table = arrow_table.to_pandas()
+    in_memory_bytes = int(table.memory_usage(deep=True).sum())
+    study = Study(lesions=table, source="synthetic")
+
+    run(Study(lesions=table.iloc[:2000], source="warm-up"), criteria)  # numba compilation, not timed
+    start = time.perf_counter()
+    run(study, criteria)
+    assess_s = time.perf_counter() - start
+
+    tracemalloc.start()
+    run(study, criteria)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    sample_ids = table["patient_id"].drop_duplicates().iloc[: args.loop_sample]
+    sample = table[table["patient_id"].isin(sample_ids)]
+    start = time.perf_counter()
+    naive_recist_loop(sample)
+    loop_s = (time.perf_counter() - start) * args.n / len(sample_ids)
+
+    print(
+        json.dumps(
+            {
+                "benchmark": "anatomic",
+                "criteria": criteria,
+                "n_patients": args.n,
+                "rows": len(table),
+                "assessments": int(table[["patient_id", "day"]].drop_duplicates().shape[0]),
+                "pyarrow_read_s": round(read_s, 3),
+                "assess_s": round(assess_s, 3),
+                "assess_over_read": round(assess_s / read_s, 2),
+                "table_in_memory_mb": round(in_memory_bytes / 2**20, 1),
+                "assess_peak_traced_mb": round(peak / 2**20, 1),
+                "peak_over_table": round(peak / in_memory_bytes, 2),
+                "naive_loop_s_extrapolated": round(loop_s, 1),
+                "naive_loop_sample_patients": len(sample_ids),
+                "speedup_vs_naive_loop": round(loop_s / assess_s, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
