@@ -299,7 +299,7 @@ def timepoint_frame(rows: list[dict[str, Any]], extra_columns: Sequence[str]) ->
     """The timepoint table: ``TIMEPOINT_COLUMNS`` first, then the criterion's extra columns."""
     columns = [*TIMEPOINT_COLUMNS, *extra_columns]
     frame = pd.DataFrame(rows, columns=columns)
-    frame["overall_response"] = frame["overall_response"].astype(str)
+    frame["overall_response"] = frame["overall_response"].map(str).astype(object)
     frame[DAY] = frame[DAY].astype(np.int64)
     frame["after_progression"] = frame["after_progression"].astype(bool)
     frame["sum_complete"] = frame["sum_complete"].astype(bool)
@@ -358,7 +358,7 @@ def best_response_frame(rows: list[dict[str, Any]], extra_columns: Sequence[str]
     """The best-response table: ``BEST_RESPONSE_COLUMNS`` first, then the criterion's extra columns."""
     frame = pd.DataFrame(rows, columns=[*BEST_RESPONSE_COLUMNS, *extra_columns])
     for column in ("best_response", "best_response_confirmed"):
-        frame[column] = frame[column].astype(str)
+        frame[column] = frame[column].map(str).astype(object)
     frame["pfs_event"] = frame["pfs_event"].astype(bool)
     for column in ("bor_day", "first_response_day", "progression_day", "duration_of_response_days", "pfs_day"):
         frame[column] = frame[column].astype(np.float64)

@@ -236,7 +236,7 @@ def _with_uptake_note(reason: str, baseline: Scan, followup: Scan) -> str:
     before, after = float(baseline.attribute("uptake_min")), float(followup.attribute("uptake_min"))
     if math.isnan(before) or math.isnan(after) or abs(after - before) <= UPTAKE_TOLERANCE_MIN:
         return reason
-    return (f"{reason}; note: uptake time {number(after)} min differs from baseline {number(before)} min "
+    return (f"{reason}; note: uptake time {after:g} min differs from baseline {before:g} min "
             "by more than 15 min")
 
 

@@ -198,12 +198,12 @@ def _uptake_failures(baseline: Scan, followup: Scan) -> list[str]:
     before, after = float(baseline.attribute("uptake_min")), float(followup.attribute("uptake_min"))
     low, high = UPTAKE_WINDOW_MIN
     failures = [
-        f"uptake time {'missing' if math.isnan(t) else f'{number(t)} min outside 50-70'} at day {scan.day}"
+        f"uptake time {'missing' if math.isnan(t) else f'{t:g} min outside 50-70'} at day {scan.day}"
         for scan, t in ((baseline, before), (followup, after))
         if math.isnan(t) or not low <= t <= high
     ]
     if not (math.isnan(before) or math.isnan(after)) and abs(after - before) > UPTAKE_TOLERANCE_MIN:
-        failures.append(f"uptake time differs from baseline by {number(abs(after - before))} min (>15)")
+        failures.append(f"uptake time differs from baseline by {abs(after - before):g} min (>15)")
     return failures
 
 
