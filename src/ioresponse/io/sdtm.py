@@ -24,8 +24,10 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   lesions; the SUMDIAM rows are listed in ``Study.excluded`` with that reason, so no row goes unreported.
 - ``day``: from --DY when present, converted from SDTM study day (day 1 = first dose, no day 0) to the
   contract's "first dose = day 0": ``day = DY - 1`` for DY > 0 and ``day = DY`` for DY < 0. Without --DY,
-  ``day = date - treatment_start`` (io.load), partial dates imputed to mid-period with a ``note``
-  (io.tables).
+  ``day = date - treatment_start`` (io.load). Partial dates (``2014-01``): with --DY and a known
+  treatment start the date is ``treatment_start + day`` (consistent with the study day, so that the
+  rows of one visit share one date); without --DY it is imputed to the middle of the period
+  (io.tables). Either way the row's ``note`` says so; no assessment is dropped.
 - ``treatment_start`` per subject: DM.RFSTDTC when a DM file is in the folder; otherwise derived from
   the records themselves: ``date - (DY - 1)`` from the complete-dated TR/TU/RS record with the
   smallest |DY| (closest to the start, so the least affected by nominal study days); a patient table
@@ -139,13 +141,14 @@ def read_sdtm(folder: Path, *, source: str | None = None) -> SdtmParts:
     if "TRDY" not in tr.frame.columns and "TRDTC" not in tr.frame.columns:
         raise InputError(tr.source, [], "TRDTC", "TR needs TRDTC or TRDY to place assessments in time")
     findings: list[v.Finding] = []
-    records = _tr_records(tr, tables.get("supptr"))
+    patients = _patients(tables)
+    start = patients.set_index(s.PATIENT)["treatment_start"]
+    records = _tr_records(tr, tables.get("supptr"), start)
     lesions_part = records[records["TRTESTCD"] != SUM_TEST]
     lesion_rows, lesion_findings = _lesion_rows(lesions_part, _tu_lesions(tu, findings), tr.source)
     findings += lesion_findings
     unused = records.loc[records["TRTESTCD"] == SUM_TEST, [s.SOURCE_ROW, "USUBJID"]].rename(
         columns={"USUBJID": s.PATIENT}).assign(column="TRTESTCD", reason=SUMDIAM_REASON)
-    patients = _patients(tables, folder.name)
     recorded = _recorded(tables["rs"], patients) if "rs" in tables else None
     name = source or tr.source
     return SdtmParts(t.RawTable(lesion_rows, name), recorded, patients, findings, unused)
@@ -179,7 +182,23 @@ def _sdtm_day(study_day: pd.Series) -> pd.Series:
     return pd.Series([str(int(d)) if np.isfinite(d) else "" for d in day], index=study_day.index)
 
 
-def _tr_records(tr: t.RawTable, supptr: t.RawTable | None) -> pd.DataFrame:
+def _dated(date: pd.Series, day: pd.Series, subject: pd.Series, start: pd.Series,
+           prefix: str) -> tuple[pd.Series, pd.Series]:
+    """Partial --DTC with a --DY: date = treatment start + day, with a note (the rest unchanged)."""
+    first_dose = subject.map(start).fillna("")
+    days, _ = t.parse_float(day)
+    partial = (date != "") & (date.str.len() < 10) & np.isfinite(days) & (first_dose != "")
+    if not partial.any():
+        return date, pd.Series("", index=date.index, dtype=object)
+    shifted = pd.to_datetime(first_dose.where(partial), format="%Y-%m-%d", errors="coerce") + pd.to_timedelta(
+        np.where(partial, days, 0), unit="D")
+    fixed = shifted.dt.strftime("%Y-%m-%d").fillna("")
+    note = "date " + date + " partial: imputed " + fixed + f" (treatment start + {prefix}DY)"
+    note = note.where(partial, "")
+    return date.where(~partial, fixed), note
+
+
+def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> pd.DataFrame:
     """TR with reader, accepted, location (SUPPTR TRLOC) and the numeric result in mm."""
     frame = tr.frame
 
@@ -200,6 +219,7 @@ def _tr_records(tr: t.RawTable, supptr: t.RawTable | None) -> pd.DataFrame:
     unit = frame.get("TRSTRESU", pd.Series("", index=frame.index)).str.lower().to_numpy()
     out["value"] = np.where(unit == "cm", values * 10.0, values)  # SDTM standard units: mm expected
     out["unit_note"] = np.where(unit == "cm", "TRSTRESU cm converted to mm", "")
+    out[s.DATE], out["date_note"] = _dated(out[s.DATE], out[s.DAY], out["USUBJID"], start, "TR")
     if supptr is not None and {"QNAM", "IDVAR", "IDVARVAL", "QVAL"} <= set(supptr.frame.columns):
         out["TRLOC"] = _supptr_location(frame, supptr.frame)
     return out
@@ -256,7 +276,8 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame,
     not_done = records.groupby("_group")["TRSTAT"].agg(lambda x: (x == NOT_DONE).any()).reindex(first.index)
     reason = records[records["TRREASND"] != ""].drop_duplicates("_group").set_index("_group")["TRREASND"]
     reason = reason.reindex(first.index).fillna("")
-    unit_note = records.groupby("_group")["unit_note"].max().reindex(first.index)
+    unit_note = records.groupby("_group")["unit_note"].max().reindex(first.index).fillna("")
+    date_note = records.groupby("_group")["date_note"].max().reindex(first.index).fillna("")
     node = first["location"].str.upper().str.contains("|".join(LYMPH_WORDS), regex=True)
     organ = first["location"].str.lower().where(~node, v.LYMPH_NODE_ORGAN)
     long_axis = measures["LDIAM"].where(measures["LDIAM"].notna() | node, measures["DIAMETER"])
@@ -270,7 +291,7 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame,
         s.ORGAN: organ, s.LYMPH_NODE: np.where(node, "true", "false"),
         s.LONG_AXIS: [_text(x) for x in long_axis], s.SHORT_AXIS: [_text(x) for x in short_axis],
         s.PERPENDICULAR: [_text(x) for x in measures["LPERP"]], s.STATUS: status,
-        s.EQUIVOCAL: np.where(equivocal, "true", "false"), "note": t.join_notes(note, unit_note.fillna("")),
+        s.EQUIVOCAL: np.where(equivocal, "true", "false"), "note": t.join_notes(note, date_note, unit_note),
         t.VISIT: first[t.VISIT], t.VISIT_NUMBER: first[t.VISIT_NUMBER], s.SOURCE_ROW: first[s.SOURCE_ROW],
     })
     missing_role = (rows[s.ROLE] == "").to_numpy()
@@ -318,7 +339,7 @@ def _status(role: pd.Series, state: pd.Series, text: pd.Series, measure: pd.Seri
     return status, equivocal, note, findings
 
 
-def _patients(tables: dict[str, t.RawTable], folder: str) -> pd.DataFrame:
+def _patients(tables: dict[str, t.RawTable]) -> pd.DataFrame:
     """One row per USUBJID with treatment_start (DM.RFSTDTC, else derived from dated study days)."""
     subjects = sorted(pd.unique(tables["tr"].frame["USUBJID"]))
     start = pd.Series("", index=pd.Index(subjects, name=s.PATIENT), dtype=object)
@@ -371,9 +392,14 @@ def _recorded(rs: t.RawTable, patients: pd.DataFrame) -> pd.DataFrame:
             f"{rs.source}: {int((note != '').sum())} overall-response record(s) hold values that are not "
             f"response categories ({', '.join(sorted(pd.unique(value[note != ''])))}); kept with an empty "
             "recorded_response"), stacklevel=4)
-    iso, date_note, _ = t.parse_dates(overall.get("RSDTC", pd.Series("", index=overall.index)))
-    day = t.parse_float(_sdtm_day(overall["RSDY"]))[0] if "RSDY" in overall else np.full(len(overall), np.nan)
-    start = overall["USUBJID"].map(patients.set_index(s.PATIENT)["treatment_start"]).fillna("")
+    study_day = _sdtm_day(overall["RSDY"]) if "RSDY" in overall else pd.Series("", index=overall.index)
+    first_dose = patients.set_index(s.PATIENT)["treatment_start"]
+    dated, dy_note = _dated(overall.get("RSDTC", pd.Series("", index=overall.index)), study_day,
+                            overall["USUBJID"], first_dose, "RS")
+    iso, date_note, _ = t.parse_dates(dated)
+    date_note = t.join_notes(dy_note, date_note)
+    day = t.parse_float(study_day)[0]
+    start = overall["USUBJID"].map(first_dose).fillna("")
     day = np.where(np.isfinite(day), day, t.days_between(iso, start))
     table = pd.DataFrame({
         s.PATIENT: overall["USUBJID"], s.READER: _reader(overall, "RS"),
