@@ -302,6 +302,14 @@ def _clock(moment: dt.datetime | None) -> str:
 # --------------------------------------------------------------------------------------------------
 
 
+def _multi(value: object) -> list[str]:
+    """A CS attribute as a list of upper-case strings (pydicom returns one value as a plain string)."""
+    if value is None or value == "":
+        return []
+    items = [value] if isinstance(value, str | bytes) else list(value)  # type: ignore[arg-type]
+    return [str(item).strip().upper() for item in items]
+
+
 def _check_acceptance(header: _Header) -> None:
     for index, ds in enumerate(header.datasets):
         modality = str(ds.get("Modality", ""))
@@ -318,7 +326,7 @@ def _check_acceptance(header: _Header) -> None:
                     "have one value.",
                 )
     _check_radiopharmaceutical_consistency(header)
-    corrected = [str(c).strip().upper() for c in (header.first.get("CorrectedImage") or [])]
+    corrected = _multi(header.first.get("CorrectedImage"))
     if "ATTN" not in corrected:
         raise header.error(
             0,
@@ -331,7 +339,8 @@ def _check_acceptance(header: _Header) -> None:
         raise header.error(
             0,
             tag_label("Units"),
-            f"{units or 'empty'} is not a quantifiable unit; expected one of {', '.join(HANDLED_UNITS)}.",
+            f"{header.text(0, 'Units') or 'empty'} is not a quantifiable unit; expected one of "
+            f"{', '.join(HANDLED_UNITS)}.",
         )
     decay = header.text(0, "DecayCorrection").upper()
     if decay in ("START", "ADMIN") and "DECY" not in corrected:
@@ -341,7 +350,7 @@ def _check_acceptance(header: _Header) -> None:
             f"DecayCorrection is {decay} but CorrectedImage ({'/'.join(corrected)}) lacks DECY: inconsistent "
             "header.",
         )
-    series_type = [str(v).strip().upper() for v in (header.first.get("SeriesType") or [])]
+    series_type = _multi(header.first.get("SeriesType"))
     if series_type and series_type[0] in ("DYNAMIC", "GATED"):
         raise header.error(
             0, tag_label("SeriesType"), f"{series_type[0]} series are not quantified; give one static frame."
@@ -609,14 +618,18 @@ def _count_rate_correction(decay_constant: float, duration_s: float) -> float:
 
 
 def _backcomputed(header: _Header, times: _Times, decay_constant: float) -> tuple[dt.datetime | None, float]:
-    """Rule 4: r_s = t_acq,s + T_ave(T_s) - Delta_s; returns (median, spread) or (None, nan) when not computable."""
+    """Rule 4: r_s = t_acq,s + T_ave(T_s) - Delta_s; (median, spread), or (None, nan) when not computable.
+
+    "every image has FrameReferenceTime and ActualFrameDuration > 0" is read with "> 0" applying to both:
+    a FrameReferenceTime of 0 carries no timing (calculate-suv case CPS_AND_BQML_AC_DT_-_S_DT).
+    """
     if "GE" in header.text(0, "Manufacturer").upper():
         return None, math.nan
     moments = []
     for acquisition, reference, duration in zip(
         times.acquisitions, times.frame_reference_s, times.frame_duration_s, strict=True
     ):
-        if acquisition is None or reference is None or not duration or duration <= 0:
+        if acquisition is None or not reference or reference <= 0 or not duration or duration <= 0:
             return None, math.nan
         offset = _average_count_offset(decay_constant, duration) - reference
         moments.append(acquisition + dt.timedelta(seconds=offset))
