@@ -53,6 +53,8 @@ class Result:
             tables["patterns"] = self.patterns
         if self.study.recorded is not None:
             tables["recorded"] = self.study.recorded
+            if "recist11" in set(self.timepoints.get("criterion", [])):
+                tables["recorded_vs_computed"] = self.against_recorded()
         if self.study.excluded is not None and len(self.study.excluded):
             tables["excluded"] = self.study.excluded
         return tables
@@ -77,6 +79,37 @@ class Result:
                 table.to_parquet(path, index=False)
             paths.append(path)
         return paths
+
+    def against_recorded(self, criterion: str = "recist11") -> pd.DataFrame:
+        """Computed timepoint calls beside the readers' own (SDTM RS), one row per recorded call.
+
+        Columns: patient_id, reader, day, visit, recorded_response, computed_response, agrees, reason
+        (the computed call's reason), so a reviewer can see which side erred. Empty without RS.
+        """
+        recorded = self.study.recorded
+        columns = [
+            PATIENT,
+            READER,
+            DAY,
+            "visit",
+            "recorded_response",
+            "computed_response",
+            "agrees",
+            "reason",
+        ]
+        if recorded is None or not len(self.timepoints):
+            return pd.DataFrame(columns=columns)
+        computed = self.timepoints.loc[
+            self.timepoints["criterion"] == criterion, [PATIENT, READER, DAY, "overall_response", "reason"]
+        ]
+        merged = recorded.merge(computed, on=[PATIENT, READER, DAY], how="left")
+        merged = merged.rename(columns={"overall_response": "computed_response"})
+        merged["computed_response"] = merged["computed_response"].fillna("(no assessment)")
+        merged["reason"] = merged["reason"].fillna("no lesion measurements on this day")
+        merged["agrees"] = merged["recorded_response"] == merged["computed_response"]
+        if "visit" not in merged:
+            merged["visit"] = ""
+        return merged[columns].sort_values([PATIENT, READER, DAY], kind="stable").reset_index(drop=True)
 
     def compare(self, reference: str = "recist11", *, column: str = "best_response") -> Comparison:
         """Best responses side by side and reclassification against ``reference`` (issue 4 item 4)."""
@@ -186,6 +219,7 @@ def split_options(criteria: Sequence[Criterion], options: dict[str, Any]) -> dic
         accepted = inspect.signature(criterion.assess).parameters
         for name, value in options.items():
             if name in accepted and name != "study":
+                value = _coerce(name, value, hints.get(name))
                 _check_choice(name, value, hints.get(name))
                 per_criterion[criterion.key][name] = value
                 used.add(name)
@@ -194,6 +228,29 @@ def split_options(criteria: Sequence[Criterion], options: dict[str, Any]) -> dic
         keys = ", ".join(c.key for c in criteria)
         raise InputError("options", [], unused[0], f"not an option of the selected criteria ({keys})")
     return per_criterion
+
+
+TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
+FALSE_WORDS = frozenset({"false", "no", "0", "off"})
+
+
+def _coerce(name: str, value: Any, hint: Any) -> Any:
+    """Option text from the command line (``--option min_sd_days=56``) to the option's type."""
+    if not isinstance(value, str):
+        return value
+    target = next((t for t in (bool, int, float) if hint is t or t in typing.get_args(hint)), None)
+    if target is None:
+        return value
+    if target is bool:
+        if value.lower() in TRUE_WORDS | FALSE_WORDS:
+            return value.lower() in TRUE_WORDS
+        raise InputError("options", [], name, f'"{value}" is not true or false')
+    if value.lower() in ("none", "") and type(None) in typing.get_args(hint):
+        return None
+    try:
+        return target(value)
+    except ValueError:
+        raise InputError("options", [], name, f'"{value}" is not a {target.__name__}') from None
 
 
 def _check_choice(name: str, value: Any, hint: Any) -> None:

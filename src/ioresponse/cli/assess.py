@@ -22,14 +22,19 @@ class OutputFormat(StrEnum):
     both = "both"
 
 
-def _column_map(pairs: list[str]) -> dict[str, str]:
-    mapping = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise InputError("--map", [], None, f'"{pair}" is not of the form user_column=contract_column')
-        user, contract = pair.split("=", 1)
-        mapping[user.strip()] = contract.strip()
-    return mapping
+def _pairs(texts: list[str], option: str, form: str) -> list[tuple[str, str]]:
+    """``a=b`` texts of a repeatable option."""
+    pairs = []
+    for text in texts:
+        if "=" not in text:
+            raise InputError(option, [], None, f'"{text}" is not of the form {form}')
+        name, value = text.split("=", 1)
+        pairs.append((name.strip(), value.strip()))
+    return pairs
+
+
+def _column_map(texts: list[str]) -> dict[str, str]:
+    return dict(_pairs(texts, "--map", "user_column=contract_column"))
 
 
 def _criteria(text: str) -> list[str]:
@@ -86,11 +91,22 @@ def assess(
         ),
     ] = None,
     column_map: MapOpt = None,
+    option: Annotated[
+        list[str],
+        typer.Option(
+            "--option",
+            "-o",
+            help="Criterion option name=value, e.g. min_sd_days=56 "
+            "(repeatable; see each criterion's documentation).",
+        ),
+    ] = None,
     exclude_invalid: ExcludeOpt = False,
     warn_implausible: WarnOpt = False,
 ) -> None:
     """Assess every patient under the chosen criteria; write timepoints and best responses."""
-    options = {} if confirm is None else {"confirm_response": confirm}
+    options: dict[str, object] = dict(_pairs(option or [], "--option", "name=value"))
+    if confirm is not None:
+        options["confirm_response"] = confirm
     with _progress() as progress:
         task = progress.add_task("reading and validating", total=None)
         study = load(
@@ -114,6 +130,7 @@ def assess(
     if output_format in (OutputFormat.parquet, OutputFormat.both):
         written += result.to_parquet(out)
     _print_summary(result)
+    _print_recorded_agreement(result)
     for key, why in result.skipped.items():
         err_console.print(f"[yellow]skipped[/] {key}: {why}", highlight=False)
     if study.excluded is not None and len(study.excluded):
@@ -148,6 +165,24 @@ def _print_summary(result: Result) -> None:
     for index, row in counts.iterrows():
         index = index if isinstance(index, tuple) else (index,)
         table.add_row(*[str(i) for i in index], *[str(v) for v in row])
+    console.print(table)
+
+
+def _print_recorded_agreement(result: Result) -> None:
+    """Readers' own RS calls against the computed RECIST 1.1 timepoints (a confusion table)."""
+    pairs = result.against_recorded()
+    if not len(pairs):
+        return
+    confusion = pd.crosstab(pairs["recorded_response"], pairs["computed_response"])
+    table = Table(
+        title=f"Readers' RS calls (rows) vs computed RECIST 1.1 (columns): "
+        f"{pairs['agrees'].mean():.1%} agree over {len(pairs)} calls"
+    )
+    table.add_column("recorded")
+    for name in confusion.columns:
+        table.add_column(str(name), justify="right")
+    for label, row in confusion.iterrows():
+        table.add_row(str(label), *[str(v) for v in row])
     console.print(table)
 
 
