@@ -32,10 +32,10 @@ DURATION = "duration_days"
 EVENT = "event"
 EVENT_TYPE = "event_type"
 
-LINE_STYLES = ("-", "--", ":", "-.")
+LINE_STYLES: tuple[str | tuple, ...] = ("-", "--", ":", "-.", (0, (6, 2, 1, 2, 1, 2)))
 """Curves differ by line style and marker as well as grey level (DESIGN.md: grayscale-readable)."""
 MARKERS = ("o", "s", "^", "D", "v", "P", "X")
-GREYS = ("0.0", "0.45", "0.25", "0.6")
+GREYS = ("0.0", "0.45", "0.25", "0.6", "0.35")
 
 
 TRUE_TEXT = frozenset({"true", "1", "1.0", "yes", "y"})
