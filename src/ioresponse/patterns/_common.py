@@ -78,7 +78,9 @@ def at_least(k: int, parts: Iterable[Flag]) -> Flag:
 
 def known(x: float | None) -> bool:
     """A number that can be compared (not None, not NaN)."""
-    return x is not None and not (isinstance(x, float) and math.isnan(x))
+    if x is None or isinstance(x, str):
+        return False
+    return not bool(pd.isna(x))
 
 
 def at_least_value(x: float | None, threshold: float) -> Flag:

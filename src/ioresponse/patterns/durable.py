@@ -1,0 +1,203 @@
+"""Durable and sustained responses (spec/patterns.md section 4.1-4.3).
+
+Sources:
+- ``durable.drr_optim``: durable response rate of OPTiM, Andtbacka RH et al. J Clin Oncol
+  2015;33:2780-2788 (response beginning within 12 months, lasting >= 6 months; DOI not re-checked).
+- ``durable.pons_tostivint2019``: Pons-Tostivint E et al. JCO Precis Oncol 2019;3 (PFS longer than
+  3 times the cohort's median PFS; DOI not re-checked).
+- ``durable.off_treatment``: project convention (no published standard, consensus: Leon-Mateos 2021,
+  doi:10.1007/s12094-020-02442-3), response kept >= 6 months after treatment stops.
+The response dates are the criterion's own (best-response table: ``first_response_day``,
+``progression_day``, ``pfs_day``, ``pfs_event``); nothing here re-derives a response.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from lifelines import KaplanMeierFitter
+
+from ioresponse.criteria import Study
+from ioresponse.patterns._common import Flag, PatternOptions, PatternRow, display, known
+from ioresponse.patterns._study import patient_days, patient_values
+from ioresponse.schema import DAY, PATIENT, READER
+
+PATTERN = "durable_response"
+
+ONSET_MAX_DAYS = 365
+"""Response must begin within 12 months of treatment start, day <= 365 (OPTiM; spec 4.1, 0.1)."""
+MIN_DURATION_DAYS = 183
+"""Response must last >= 6 months, >= 183 days (OPTiM; spec 4.1, 0.1)."""
+PONS_TOSTIVINT_PFS_MULTIPLE = 3.0
+"""Durable: PFS longer than 3 x the cohort's median PFS (Pons-Tostivint 2019; spec 4.2)."""
+RESPONSE_LABELS = frozenset({"CR", "PR", "iCR", "iPR", "irCR", "irPR", "CMR", "PMR"})
+"""Objective responses of every criterion (spec/anatomic.md 0.9, metabolic.md 1.6)."""
+STABLE_LABELS = frozenset(
+    {"SD", "iSD", "irSD", "SMD", "NON-CR/NON-PD", "NON-iCR/NON-iUPD", "irNON-CR/NON-PD"}
+)
+"""Stable disease of every criterion, for ``off_treatment_include_sd``."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One patient x reader under the chosen criterion."""
+
+    best: dict
+    timepoints: pd.DataFrame
+
+    @property
+    def last_day(self) -> int | None:
+        return int(self.timepoints[DAY].max()) if len(self.timepoints) else None
+
+    def last_response_day(self) -> int | None:
+        responding = self.timepoints[self.timepoints["overall_response"].isin(RESPONSE_LABELS)]
+        return int(responding[DAY].max()) if len(responding) else None
+
+
+def _day(value: object) -> int | None:
+    return int(value) if known(value) and value != "" else None
+
+
+def drr_optim(s: Subject, context: dict) -> tuple[Flag, str, dict]:
+    """Onset day <= 365 and response lasting >= 183 days (spec 4.1)."""
+    onset, loss = _day(s.best["first_response_day"]), _day(s.best["progression_day"])
+    values = {"onset_day": onset, "loss_day": loss}
+    if onset is None:
+        return False, "no objective response", values
+    if onset > ONSET_MAX_DAYS:
+        return False, f"response began on day {onset} (> {ONSET_MAX_DAYS})", values
+    if loss is not None and loss > onset:
+        duration = loss - onset
+        values["duration_days"] = duration
+        met = duration >= MIN_DURATION_DAYS
+        return met, f"response from day {onset} lost on day {loss}: {duration} days " + (
+            f">= {MIN_DURATION_DAYS}" if met else f"< {MIN_DURATION_DAYS}"), values
+    last = s.last_response_day()
+    duration = (last - onset) if last is not None else 0
+    values["duration_days"] = duration
+    if duration >= MIN_DURATION_DAYS:
+        return True, f"response from day {onset} ongoing on day {last}: {duration} days >= 183", values
+    return None, f"still responding with {duration} days of follow-up since day {onset} (< 183)", values
+
+
+def pons_tostivint2019(s: Subject, context: dict) -> tuple[Flag, str, dict]:
+    """PFS >= 3 x cohort median PFS (spec 4.2); censored before the threshold is not evaluable."""
+    threshold = context["threshold"]
+    pfs_day = _day(s.best["pfs_day"])
+    event = bool(s.best["pfs_event"]) if known(s.best["pfs_event"]) else None
+    values = {"pfs_day": pfs_day, "pfs_event": event, "threshold_days": display(threshold, 2),
+              "cohort_median_pfs_days": display(context["median"], 2)}
+    if threshold is None:
+        return None, "cohort median PFS not reached", values
+    if pfs_day is None or event is None:
+        return None, "PFS not given", values
+    kind = "event" if event else "censored"
+    if pfs_day >= threshold:
+        median = context["median"]
+        return True, f"PFS {kind} on day {pfs_day} >= 3 x median {median:.2f} = {threshold:.2f} days", values
+    if event:
+        return False, f"PFS event on day {pfs_day} < 3 x median = {threshold:.2f} days", values
+    return None, f"censored on day {pfs_day} before 3 x median = {threshold:.2f} days", values
+
+
+def off_treatment(s: Subject, context: dict) -> tuple[Flag, str, dict]:
+    """Response before treatment_end, stop not for progression, no PD for >= 183 days after (spec 4.3)."""
+    patient = str(s.best[PATIENT])
+    end = context["end"].get(patient)
+    reason_stop = str(context["end_reason"].get(patient, "")).strip().lower()
+    labels = RESPONSE_LABELS | (STABLE_LABELS if context["include_sd"] else frozenset())
+    onset = _day(s.best["first_response_day"])
+    if onset is None and context["include_sd"]:
+        stable = s.timepoints[s.timepoints["overall_response"].isin(labels)]
+        onset = int(stable[DAY].min()) if len(stable) else None
+    progression = _day(s.best["progression_day"])
+    values = {"treatment_end_day": end, "onset_day": onset, "progression_day": progression}
+    if end is None:
+        return None, "treatment_end not given (treatment ongoing or unknown)", values
+    if onset is None or onset > end:
+        return False, f"no {'/'.join(sorted(labels))} before treatment end on day {end}", values
+    if reason_stop == "progression":
+        return False, "treatment stopped for progression", values
+    minimum = context["min_days"]
+    if progression is not None:
+        off = progression - end
+        values["off_treatment_progression_free_days"] = off
+        met = off >= minimum
+        return met, f"progression on day {progression}, {off} days after treatment end (day {end}) " + (
+            f">= {minimum}" if met else f"< {minimum}"), values
+    last = s.last_day if s.last_day is not None else end
+    off = last - end
+    values["off_treatment_progression_free_days"] = off
+    if off >= minimum:
+        return True, f"no progression {off} days after treatment end on day {end} (>= {minimum})", values
+    return None, f"no progression yet, {off} days of follow-up after treatment end (< {minimum})", values
+
+
+@dataclass(frozen=True)
+class DurableDefinition:
+    id: str
+    citation: str
+    decide: Callable[[Subject, dict], tuple[Flag, str, dict]]
+    default: bool
+
+
+DEFINITIONS = (
+    DurableDefinition("durable.drr_optim", "OPTiM, Andtbacka 2015", drr_optim, True),
+    DurableDefinition("durable.pons_tostivint2019", "Pons-Tostivint 2019", pons_tostivint2019, True),
+    DurableDefinition("durable.off_treatment", "project convention, spec 4.3", off_treatment, True),
+)
+
+
+def response_criterion(options: PatternOptions, criteria: list[str]) -> str | None:
+    """The criterion read by durable response and oligoprogression (option, else recist11, else the first)."""
+    if options.response_criterion is not None:
+        return options.response_criterion
+    return "recist11" if "recist11" in criteria else (criteria[0] if criteria else None)
+
+
+def cohort_median_pfs(best: pd.DataFrame) -> float | None:
+    """Kaplan-Meier median PFS in days over the given best-response rows; None when not reached."""
+    durations = pd.to_numeric(best["pfs_day"], errors="coerce")
+    events = best["pfs_event"].astype("boolean").fillna(False).astype(bool)
+    usable = durations.notna()
+    if not usable.any():
+        return None
+    fitter = KaplanMeierFitter().fit(durations[usable], events[usable])
+    median = float(fitter.median_survival_time_)
+    return None if np.isinf(median) else median
+
+
+def find(
+    study: Study, timepoints: pd.DataFrame, best_response: pd.DataFrame, options: PatternOptions,
+    definitions: list[str],
+) -> list[PatternRow]:
+    """One row per patient x reader x definition, for the response criterion (spec 4.1-4.3)."""
+    criterion = response_criterion(options, list(dict.fromkeys(best_response["criterion"])))
+    best = best_response[best_response["criterion"] == criterion]
+    given = timepoints is not None and "criterion" in timepoints
+    points = timepoints[timepoints["criterion"] == criterion] if given else None
+    median = options.cohort_median_pfs_days
+    if median is None and "durable.pons_tostivint2019" in definitions and len(best):
+        median = cohort_median_pfs(best)
+    context = {
+        "median": median, "threshold": None if median is None else PONS_TOSTIVINT_PFS_MULTIPLE * median,
+        "end": patient_days(study, "treatment_end"),
+        "end_reason": patient_values(study, "treatment_end_reason"),
+        "include_sd": options.off_treatment_include_sd, "min_days": options.min_off_treatment_days,
+    }
+    groups = dict(iter(points.groupby([PATIENT, READER], sort=False))) if points is not None else {}
+    empty = pd.DataFrame({DAY: [], "overall_response": []})
+    rows = []
+    for record in best.to_dict("records"):
+        subject = Subject(record, groups.get((record[PATIENT], record[READER]), empty))
+        for definition in (d for d in DEFINITIONS if d.id in definitions):
+            flag, reason, values = definition.decide(subject, context)
+            rows.append(PatternRow(
+                str(record[PATIENT]), str(record[READER]), PATTERN, definition.id, flag,
+                f"{reason} ({criterion}; {definition.citation})", values | {"criterion": criterion},
+            ))
+    return rows
+

@@ -1,0 +1,467 @@
+"""Immune-related adverse events that can mimic progression: reader flags from a rule table.
+
+Source: the consensus (Leon-Mateos L et al. Clin Transl Oncol 2021;23(3):434-449,
+doi:10.1007/s12094-020-02442-3, Table 1 and text), with the appearances of spec/patterns.md 5.2 (Cho 2020,
+doi:10.1053/j.semnuclmed.2020.06.001; Nishino 2016, doi:10.1158/1078-0432.CCR-16-1320; Mahmood 2018,
+doi:10.1016/j.jacc.2018.02.037). Rules are data: ``ioresponse/data/irae_rules.csv`` (spec 5.4, one row per
+clause; a rule fires when any of its clauses does) and ``organ_vocabulary.csv`` (spec 5.3). A user may pass
+an extended table. A flag never changes a timepoint response, best response, PFS date or pattern call
+(spec 5.1); :func:`mention_flags` only appends a note to the ``flags`` and ``reason`` columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from ioresponse.criteria import Study
+from ioresponse.patterns._common import PatternOptions, PatternRow
+from ioresponse.patterns._study import new_lesion_rows, visit_days
+from ioresponse.patterns.dissociated import NOT_EVALUABLE, PROGRESSING, lesion_timepoints
+from ioresponse.schema import (
+    DATE,
+    DAY,
+    LESION,
+    LONG_AXIS,
+    LYMPH_NODE,
+    ORGAN,
+    PATIENT,
+    READER,
+    SHORT_AXIS,
+    InputError,
+)
+
+PATTERN = "irae_lookalike"
+EVENT_PATTERN = "irae_event"
+THORACIC = frozenset({"lung", "pleura", "lymph_node_hilar", "lymph_node_mediastinal"})
+"""Thoracic organs (spec 5.4)."""
+LEFT_RIGHT = frozenset({"left", "right"})
+RULE_COLUMNS = (
+    "rule_id",
+    "clause",
+    "level",
+    "organs",
+    "patterns",
+    "findings",
+    "new_lesions_only",
+    "min_rows",
+    "sides_both",
+    "sides_organs",
+    "no_progression_outside",
+    "evidence",
+    "signal",
+    "event_terms",
+    "flag_text",
+    "source",
+)
+IRAE_COLUMNS = (
+    PATIENT,
+    READER,
+    DATE,
+    DAY,
+    "rule_id",
+    "level",
+    "organs",
+    "lesion_ids",
+    "values",
+    "flag_text",
+    "days_since_treatment_start",
+    "concurrent_response",
+    "evidence",
+)
+"""Output of :func:`find_flags` (spec 5.4 "Output row", plus reader and evidence)."""
+
+
+def default_rules() -> pd.DataFrame:
+    """The rule table shipped with ioresponse (spec 5.4)."""
+    with resources.as_file(resources.files("ioresponse") / "data" / "irae_rules.csv") as path:
+        return read_rules(path)
+
+
+def read_rules(path: object) -> pd.DataFrame:
+    """Read and check a rule table (the shipped one or a user's extension).
+
+    Raises
+    ------
+    InputError
+        A column is missing or ``min_rows`` is not a whole number.
+    """
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    name = str(path)
+    missing = [c for c in RULE_COLUMNS if c not in table]
+    if missing:
+        raise InputError(name, [], missing[0], f"irAE rule table needs columns {', '.join(RULE_COLUMNS)}")
+    bad = ~table["min_rows"].str.fullmatch(r"\d+")
+    if bad.any():
+        raise InputError(name, (np.flatnonzero(bad) + 2).tolist(), "min_rows", "expected a whole number")
+    return table
+
+
+def organ_vocabulary() -> dict[str, tuple[str, bool]]:
+    """alias (lower case) -> (canonical organ code, applies to lymph nodes only) (spec 5.3)."""
+    with resources.as_file(resources.files("ioresponse") / "data" / "organ_vocabulary.csv") as path:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return {
+        a: (o, n == "true")
+        for a, o, n in zip(table["alias"], table["organ"], table["lymph_node_only"], strict=True)
+    }
+
+
+def canonical_organ(organ: str, lymph_node: bool, vocabulary: dict[str, tuple[str, bool]]) -> str:
+    """Map an organ name to its code (spec 5.3); unmapped names stay as given and trigger no rule."""
+    text = str(organ).strip().lower()
+    code, nodes_only = vocabulary.get(text, (text, False))
+    if nodes_only and not lymph_node:
+        return text
+    if lymph_node and not code.startswith("lymph_node"):
+        return "lymph_node_other"
+    return code
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One row of the candidate set C(A) (spec 5.4): a new or progressing lesion, or a finding."""
+
+    patient_id: str
+    reader: str
+    day: int
+    date: str
+    organ: str
+    side: str
+    finding: str
+    pattern: str
+    source: str
+    """"new", "progressing" or "finding"."""
+    lesion_id: str
+    size_mm: float
+    suvmax: float
+
+
+def _text(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame:
+        return np.full(len(frame), "", dtype=object)
+    return frame[column].fillna("").astype(str).str.strip().str.lower().to_numpy(object)
+
+
+def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
+
+
+def candidates(
+    study: Study, findings: pd.DataFrame | None, options: PatternOptions
+) -> tuple[list[Candidate], dict[tuple[str, str, int], dict[str, str]]]:
+    """C(A) at every assessment with day > 0, and each lesion's class there (spec 5.4, 3.2)."""
+    vocabulary = organ_vocabulary()
+    result: list[Candidate] = []
+    classes: dict[tuple[str, str, int], dict[str, str]] = {}
+    lesions = study.lesions
+    if lesions is not None and len(lesions):
+        for t in lesion_timepoints(study, options, None):
+            classes[(t.patient_id, t.reader, t.day)] = {s.lesion_id: s.klass for s in t.lesions}
+        organ = [
+            canonical_organ(o, n, vocabulary)
+            for o, n in zip(lesions[ORGAN], lesions[LYMPH_NODE], strict=True)
+        ]
+        new = new_lesion_rows(lesions)
+        size = np.where(
+            lesions[LYMPH_NODE].to_numpy(bool),
+            lesions[SHORT_AXIS].to_numpy(float),
+            lesions[LONG_AXIS].to_numpy(float),
+        )
+        side, pattern, suv = _text(lesions, "side"), _text(lesions, "pattern"), _numbers(lesions, "suvmax")
+        for i, (p, r, d) in enumerate(zip(lesions[PATIENT], lesions[READER], lesions[DAY], strict=True)):
+            if d <= 0:
+                continue
+            lesion_id = str(lesions[LESION].iat[i])
+            growing = classes.get((p, r, int(d)), {}).get(lesion_id) == PROGRESSING
+            if not (new[i] or growing):
+                continue
+            result.append(
+                Candidate(
+                    str(p),
+                    str(r),
+                    int(d),
+                    str(lesions[DATE].iat[i]),
+                    organ[i],
+                    side[i],
+                    "lesion" if new[i] else "enlargement",
+                    pattern[i],
+                    "new" if new[i] else "progressing",
+                    lesion_id,
+                    size[i],
+                    suv[i],
+                )
+            )
+    if findings is not None and len(findings):
+        result += _finding_candidates(findings, study, vocabulary)
+    return result, classes
+
+
+def _finding_candidates(
+    findings: pd.DataFrame, study: Study, vocabulary: dict[str, tuple[str, bool]]
+) -> list[Candidate]:
+    """Rows of the optional findings table (spec 0.5, 5.3)."""
+    frame = visit_days(findings, study)
+    if READER not in frame:
+        frame[READER] = ""
+    organs, sides = _text(frame, ORGAN), _text(frame, "side")
+    kinds, patterns = _text(frame, "finding"), _text(frame, "pattern")
+    sizes, suv = _numbers(frame, "size_mm"), _numbers(frame, "suvmax")
+    dates = frame[DATE].astype(str).to_numpy() if DATE in frame else np.full(len(frame), "")
+    return [
+        Candidate(
+            str(p),
+            str(r),
+            int(d),
+            str(dates[i]),
+            canonical_organ(organs[i], False, vocabulary),
+            sides[i],
+            kinds[i],
+            patterns[i],
+            "finding",
+            f"finding {i + 1}",
+            sizes[i],
+            suv[i],
+        )
+        for i, (p, r, d) in enumerate(zip(frame[PATIENT], frame[READER], frame[DAY], strict=True))
+        if pd.notna(d) and d > 0
+    ]
+
+
+def _split(text: str) -> frozenset[str]:
+    return frozenset(t.strip().lower() for t in str(text).split("|") if t.strip())
+
+
+def _sides(rows: list[Candidate]) -> set[str]:
+    sides: set[str] = set()
+    for c in rows:
+        sides |= LEFT_RIGHT if c.side == "bilateral" else {c.side}
+    return sides
+
+
+def clause_matches(clause: dict, rows: list[Candidate], signals: frozenset[str]) -> list[Candidate] | None:
+    """The candidate rows that make one clause fire at one assessment, or None (spec 5.4)."""
+    if clause["signal"]:
+        return [] if clause["signal"] in signals else None
+    organs, patterns, kinds = _split(clause["organs"]), _split(clause["patterns"]), _split(clause["findings"])
+    matched = [
+        c
+        for c in rows
+        if (not organs or c.organ in organs)
+        and (not (patterns or kinds) or c.pattern in patterns or c.finding in kinds)
+        and (clause["new_lesions_only"] != "true" or c.source == "new")
+    ]
+    if len(matched) < max(int(clause["min_rows"]), 1):
+        return None
+    if clause["sides_both"] == "true":
+        side_organs = _split(clause["sides_organs"])
+        sided = [c for c in matched if not side_organs or c.organ in side_organs]
+        if not _sides(sided) >= LEFT_RIGHT:
+            return None
+    inside = _split(clause["no_progression_outside"])
+    if inside and any(c.source != "finding" and c.organ not in inside for c in rows):
+        return None
+    return matched
+
+
+def find_flags(
+    study: Study,
+    timepoints: pd.DataFrame | None = None,
+    *,
+    findings: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
+    rules: pd.DataFrame | None = None,
+    options: PatternOptions | None = None,
+) -> pd.DataFrame:
+    """Every irAE look-alike flag, one row per patient x reader x assessment x rule (spec 5.4 output row)."""
+    options = options or PatternOptions()
+    rules = default_rules() if rules is None else rules
+    cands, classes = candidates(study, findings, options)
+    signals = _signals(timepoints)
+    responses = _responses(timepoints)
+    event_table = clinical_events(events, study) if events is not None else None
+    by_assessment: dict[tuple[str, str, int], list[Candidate]] = {}
+    for c in cands:
+        by_assessment.setdefault((c.patient_id, c.reader, c.day), []).append(c)
+    for key in signals:
+        by_assessment.setdefault(key, [])
+    records = []
+    for key in sorted(by_assessment):
+        rows, lesion_class = by_assessment[key], classes.get(key, {})
+        for rule_id, clauses in rules.groupby("rule_id", sort=False):
+            fired = None
+            for clause in clauses.to_dict("records"):
+                fired = clause_matches(clause, rows, signals.get(key, frozenset()))
+                if fired is not None:
+                    break
+            if fired is None:
+                continue
+            records.append(
+                _flag_record(key, rule_id, clause, fired, lesion_class, study, responses, event_table)
+            )
+    return pd.DataFrame.from_records(records, columns=list(IRAE_COLUMNS))
+
+
+def _flag_record(key, rule_id, clause, fired, lesion_class, study, responses, event_table) -> dict:
+    patient, reader, day = key
+    evidence: dict[str, object] = {"clause": clause["clause"], "source": clause["source"]}
+    if clause["evidence"] == "non_thoracic_disease_controlled":
+        non_thoracic = [k for i, k in lesion_class.items() if not _is_thoracic(i, study, key)]
+        evidence["non_thoracic_disease_controlled"] = bool(non_thoracic) and all(
+            k not in (PROGRESSING, NOT_EVALUABLE) for k in non_thoracic
+        )
+    if event_table is not None:
+        terms = _split(clause["event_terms"])
+        mine = event_table[
+            (event_table[PATIENT] == patient)
+            & event_table["event_text"].map(lambda text: any(t in text for t in terms))
+        ]
+        if len(mine):
+            evidence["clinical_events"] = [
+                f"{e} on day {int(d)}" for e, d in zip(mine["event_text"], mine[DAY], strict=True)
+            ]
+    return {
+        PATIENT: patient,
+        READER: reader,
+        DATE: next((c.date for c in fired if c.date), ""),
+        DAY: day,
+        "rule_id": rule_id,
+        "level": clause["level"],
+        "organs": sorted({c.organ for c in fired}),
+        "lesion_ids": [c.lesion_id for c in fired],
+        "values": {
+            "sizes_mm": [None if np.isnan(c.size_mm) else c.size_mm for c in fired],
+            "suvmax": [None if np.isnan(c.suvmax) else c.suvmax for c in fired],
+        },
+        "flag_text": clause["flag_text"],
+        "days_since_treatment_start": day,
+        "concurrent_response": responses.get(key, {}),
+        "evidence": evidence,
+    }
+
+
+def _is_thoracic(lesion_id: str, study: Study, key: tuple[str, str, int]) -> bool:
+    lesions = study.lesions
+    rows = lesions[
+        (lesions[PATIENT] == key[0]) & (lesions[READER] == key[1]) & (lesions[LESION] == lesion_id)
+    ]
+    vocabulary = organ_vocabulary()
+    return any(
+        canonical_organ(o, n, vocabulary) in THORACIC
+        for o, n in zip(rows[ORGAN], rows[LYMPH_NODE], strict=True)
+    )
+
+
+def _signals(timepoints: pd.DataFrame | None) -> dict[tuple[str, str, int], frozenset[str]]:
+    """Flags the criteria wrote (e.g. the metabolic liver-reference check), per assessment."""
+    if timepoints is None or "flags" not in timepoints or not len(timepoints):
+        return {}
+    result: dict[tuple[str, str, int], set[str]] = {}
+    for p, r, d, f in zip(
+        timepoints[PATIENT], timepoints[READER], timepoints[DAY], timepoints["flags"], strict=True
+    ):
+        tokens = {t.strip() for t in str(f).replace(",", ";").split(";") if t.strip()}
+        if tokens:
+            result.setdefault((str(p), str(r), int(d)), set()).update(tokens)
+    return {k: frozenset(v) for k, v in result.items()}
+
+
+def _responses(timepoints: pd.DataFrame | None) -> dict[tuple[str, str, int], dict[str, str]]:
+    if timepoints is None or not len(timepoints):
+        return {}
+    result: dict[tuple[str, str, int], dict[str, str]] = {}
+    columns = (PATIENT, READER, DAY, "criterion", "overall_response")
+    for p, r, d, c, o in zip(*(timepoints[c] for c in columns), strict=True):
+        result.setdefault((str(p), str(r), int(d)), {})[str(c)] = str(o)
+    return result
+
+
+EVENT_COLUMN_CHOICES = ("event", "diagnosis", "term")
+"""Column of the clinical-events table that names the irAE (first one present)."""
+
+
+def clinical_events(events: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The optional clinical-events table (irAE diagnoses with dates) with ``day`` and ``event_text``.
+
+    Raises
+    ------
+    InputError
+        No column naming the event (``event``, ``diagnosis`` or ``term``), or a date without start date.
+    """
+    column = next((c for c in EVENT_COLUMN_CHOICES if c in events), None)
+    if column is None:
+        raise InputError(
+            "<events>", [], "event", "the clinical-events table needs an event (or diagnosis) column"
+        )
+    frame = visit_days(events, study)
+    frame["event_text"] = frame[column].fillna("").astype(str).str.strip().str.lower()
+    if "grade" in frame:
+        grade = frame["grade"].fillna("").astype(str).str.strip()
+        frame["event_text"] = frame["event_text"] + np.where(grade != "", " (grade " + grade + ")", "")
+    return frame
+
+
+def pattern_rows(flags: pd.DataFrame, events: pd.DataFrame | None) -> list[PatternRow]:
+    """Flags and clinical events as rows of the patterns table (spec 0.6): shown, never deciding."""
+    rows = [
+        PatternRow(
+            str(f[PATIENT]),
+            str(f[READER]),
+            PATTERN,
+            str(f["rule_id"]),
+            True,
+            f"{f['flag_text']} [{f['level']}; response unchanged]",
+            {"level": f["level"], "organs": f["organs"], "lesion_ids": f["lesion_ids"]} | f["values"],
+            f["evidence"] | {"concurrent_response": f["concurrent_response"]},
+            date=str(f[DATE]),
+            day=int(f[DAY]),
+        )
+        for f in flags.to_dict("records")
+    ]
+    if events is not None:
+        rows += [
+            PatternRow(
+                str(e[PATIENT]),
+                "",
+                EVENT_PATTERN,
+                "clinical_event",
+                True,
+                f"recorded irAE: {e['event_text']} on day {int(e[DAY])}",
+                {"event": e["event_text"]},
+                date=str(e.get(DATE, "")),
+                day=int(e[DAY]),
+            )
+            for e in events.to_dict("records")
+            if pd.notna(e[DAY])
+        ]
+    return rows
+
+
+def mention_flags(timepoints: pd.DataFrame, patterns: pd.DataFrame) -> pd.DataFrame:
+    """Timepoints whose ``flags`` and ``reason`` mention the irAE flags of the same assessment.
+
+    The response columns are not touched (spec 5.1): the note says the flag exists and the response is
+    unchanged.
+    """
+    shown = patterns[patterns["pattern"] == PATTERN]
+    if not len(shown):
+        return timepoints
+    by_key = shown.groupby([PATIENT, READER, DAY])["definition"].agg(lambda ids: sorted(set(ids)))
+    out = timepoints.copy()
+    keys = list(zip(out[PATIENT], out[READER], out[DAY], strict=True))
+    notes = [by_key.get(k) for k in keys]
+    for i, ids in enumerate(notes):
+        if not ids:
+            continue
+        token = ";".join(f"irae:{r}" for r in ids)
+        current = str(out["flags"].iat[i]) if pd.notna(out["flags"].iat[i]) else ""
+        out.iat[i, out.columns.get_loc("flags")] = f"{current};{token}" if current else token
+        out.iat[i, out.columns.get_loc("reason")] = (
+            f"{out['reason'].iat[i]}; irAE look-alike flag {', '.join(ids)} shown (response unchanged)"
+        )
+    return out
