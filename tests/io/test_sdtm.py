@@ -1,0 +1,191 @@
+"""CDISC SDTM TU/TR/RS (pharmaverse synthetic oncology set) into the lesion table.
+
+Every expected count is recounted here from the raw CSV files with plain pandas (string columns),
+never from the loader; values quoted from shared/data/pharmaverse_sdtm/DATA_DICTIONARY.md are marked.
+The set is loaded once per module (56k TR rows).
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ioresponse.io.load import load_study
+from ioresponse.io.sdtm import RecordedValueWarning
+from ioresponse.schema import InputError
+
+SDTM = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "pharmaverse_sdtm"
+
+pytestmark = pytest.mark.skipif(not SDTM.exists(), reason="shared pharmaverse SDTM data not present")
+
+
+def _raw(name: str) -> pd.DataFrame:
+    frame = pd.read_csv(SDTM / name, dtype=str, keep_default_na=False)
+    frame["file_row"] = range(2, 2 + len(frame))
+    return frame
+
+
+@pytest.fixture(scope="module")
+def tr() -> pd.DataFrame:
+    frame = _raw("tr_onco.csv")
+    frame["reader"] = frame["TREVALID"].where(frame["TREVALID"] != "", frame["TREVAL"])
+    return frame
+
+
+@pytest.fixture(scope="module")
+def loaded():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study = load_study(SDTM)
+    return study, caught
+
+
+@pytest.fixture(scope="module")
+def study(loaded):
+    return loaded[0]
+
+
+def test_subjects_lesions_and_assessments_counted_from_the_raw_files(study, tr):
+    lesions = study.lesions
+    measured = tr[tr["TRTESTCD"] != "SUMDIAM"]
+    assert lesions["patient_id"].nunique() == tr["USUBJID"].nunique() == 254  # DATA_DICTIONARY: 254 subjects
+    # one row per lesion x reader x visit x date (LDIAM / LPERP / DIAMETER of one target are one row)
+    assert len(lesions) == measured.groupby(["USUBJID", "reader", "TRLNKID", "VISITNUM", "TRDTC"]).ngroups
+    # distinct lesions (per reader) = TU records (DATA_DICTIONARY: 7,734)
+    assert len(lesions[["patient_id", "reader", "lesion_id"]].drop_duplicates()) == len(_raw("tu_onco.csv"))
+    # assessments: one per subject x reader x study day (or date when TRDY is empty)
+    when = tr["TRDY"].where(tr["TRDY"] != "", tr["TRDTC"])
+    raw_assessments = pd.DataFrame({"s": tr["USUBJID"], "r": tr["reader"], "w": when}).drop_duplicates()
+    assert len(lesions[["patient_id", "reader", "day"]].drop_duplicates()) == len(raw_assessments)
+
+
+def test_subject_read_by_three_evaluators_yields_three_readers(study, tr):
+    subject = "01-701-1015"
+    assert tr.loc[tr["USUBJID"] == subject, "reader"].nunique() == 3
+    readers = study.lesions.loc[study.lesions["patient_id"] == subject, "reader"]
+    assert sorted(readers.unique()) == ["INVESTIGATOR", "RADIOLOGIST 1", "RADIOLOGIST 2"]
+    assert study.lesions.groupby("patient_id")["reader"].nunique().eq(3).all()
+
+
+def test_accepted_flag_follows_tracptfl(study, tr):
+    flagged = set(tr.loc[tr["TRACPTFL"] == "Y", "reader"])
+    assert flagged == {"RADIOLOGIST 1"}  # in this set the flag sits on radiologist 1's records
+    accepted = study.lesions.groupby("reader")["accepted"].agg(["all", "any"])
+    assert accepted.loc["RADIOLOGIST 1", "all"]
+    assert not accepted.loc[["INVESTIGATOR", "RADIOLOGIST 2"], "any"].any()
+
+
+def test_study_day_converted_to_first_dose_day_zero(study, tr):
+    # SDTM day 1 = first dose (no day 0) -> contract day 0; day 42 -> 41.
+    days = set(study.lesions["day"])
+    raw = {int(d) for d in tr["TRDY"] if d}
+    assert raw == {1, 42, 84, 126, 168}
+    assert {d - 1 for d in raw} <= days
+
+
+def test_unscheduled_visit_without_study_day_is_dated_from_treatment_start(study):
+    # 01-701-1153: baseline 2013-09-23 at TRDY 1 (first dose), UNSCHEDULED 9.3 on 2013-12-30 without TRDY:
+    # 2013-09-23 -> 2013-12-30 is 7 + 31 + 30 + 30 = 98 days.
+    lesions = study.lesions
+    rows = lesions[(lesions["patient_id"] == "01-701-1153") & (lesions["date"] == "2013-12-30")]
+    assert set(rows["day"]) == {98}
+    start = study.patients.set_index("patient_id").loc["01-701-1153", "treatment_start"]
+    assert start == "2013-09-23"
+
+
+def test_partial_dates_are_imputed_and_noted(study, tr):
+    partial = tr[(tr["TRDTC"].str.len() == 7) & (tr["TRTESTCD"] != "SUMDIAM")]
+    assert len(partial) > 0
+    rows = study.lesions[study.lesions["source_row"].isin(partial["file_row"])]
+    assert len(rows) == partial.groupby(["USUBJID", "reader", "TRLNKID"]).ngroups
+    assert rows["note"].str.contains(r"date 2014-01 partial: imputed 2014-01-\d\d").all()
+    assert (rows["day"] == 0).all()  # TRDY 1 is kept: the assessment is not dropped
+
+
+def test_lymph_node_targets_use_lperp_as_short_axis(study, tr):
+    tu = _raw("tu_onco.csv")
+    nodes = tu[tu["TULOC"] == "LYMPH NODE"]
+    lesions = study.lesions
+    node_rows = lesions[lesions["lymph_node"]]
+    assert len(node_rows[["patient_id", "reader", "lesion_id"]].drop_duplicates()) == len(nodes)
+    assert (node_rows["organ"] == "lymph node").all()
+    lperp = tr[tr["TRTESTCD"] == "LPERP"].set_index(["USUBJID", "reader", "TRLNKID", "TRDTC"])["TRSTRESN"]
+    sample = node_rows[(node_rows["status"] == "present") & (node_rows["note"] == "")].iloc[0]
+    key = (sample["patient_id"], sample["reader"], sample["lesion_id"], sample["date"])
+    assert sample["short_axis_mm"] == float(lperp.loc[key])
+
+
+def test_tumour_states_map_to_statuses_by_role(study, tr):
+    lesions = study.lesions
+    state = tr[tr["TRTESTCD"] == "TUMSTATE"]
+    counts = state.groupby(["TRGRPID", "TRSTRESC"]).size()
+    by_role = lesions.groupby(["role", "status", "equivocal"]).size()
+    assert by_role[("non_target", "unequivocal_progression", False)] == counts[("NON-TARGET", "UNEQUIVOCAL")]
+    assert by_role[("non_target", "absent", False)] == counts[("NON-TARGET", "ABSENT")]
+    assert by_role[("new", "present", True)] == counts[("NEW", "EQUIVOCAL")]
+    assert by_role[("new", "present", False)] == counts[("NEW", "UNEQUIVOCAL")]
+
+
+def test_not_done_records_are_not_evaluable_with_the_reason(study, tr):
+    not_done = tr[(tr["TRSTAT"] == "NOT DONE") & tr["TRTESTCD"].isin(["TUMSTATE", "DIAMETER"])]
+    rows = study.lesions[study.lesions["note"].str.startswith("TRSTAT NOT DONE")]
+    assert len(rows) == len(not_done)
+    assert (rows["status"] == "not_evaluable").all()
+    assert rows["note"].eq("TRSTAT NOT DONE: NOT ASSESSABLE: Image obscured").all()
+
+
+def test_sumdiam_rows_are_reported_not_used_as_lesions(study, tr):
+    sums = tr.loc[tr["TRTESTCD"] == "SUMDIAM", "file_row"]
+    excluded = study.excluded[study.excluded["column"] == "TRTESTCD"]
+    assert sorted(excluded["source_row"]) == sorted(sums)
+    assert excluded["reason"].str.startswith("sponsor-derived sum (TRTESTCD SUMDIAM)").all()
+    assert not study.lesions["source_row"].isin(sums).any()
+
+
+def test_every_tr_row_is_used_or_reported(study, tr):
+    measured = tr[tr["TRTESTCD"] != "SUMDIAM"]
+    first_rows = measured.groupby(["USUBJID", "reader", "TRLNKID", "VISITNUM", "TRDTC"])["file_row"].min()
+    assert set(study.lesions["source_row"]) == set(first_rows)
+    assert len(study.excluded) == (tr["TRTESTCD"] == "SUMDIAM").sum()
+
+
+def test_recorded_overall_responses_from_rs(loaded):
+    study, caught = loaded
+    rs = _raw("rs_onco.csv")
+    overall = rs[rs["RSTESTCD"] == "OVRLRESP"]
+    recorded = study.recorded
+    assert len(recorded) == len(overall)
+    assert sorted(recorded["source_row"]) == sorted(overall["file_row"])
+    values = overall.set_index("file_row")["RSSTRESC"]
+    by_row = recorded.set_index("source_row")["recorded_response"]
+    for response in ("CR", "PR", "SD", "PD"):
+        assert (by_row[values[values == response].index] == response).all()
+    check = values[values == "CHECK"].index  # not a response category (PROVENANCE: 3 rows)
+    assert len(check) == 3
+    assert (by_row[check] == "").all()
+    assert any(issubclass(w.category, RecordedValueWarning) for w in caught)
+    assert list(recorded.columns[:7]) == ["patient_id", "reader", "day", "date", "visit", "recorded_response",
+                                          "source_row"]
+
+
+def test_unknown_tumour_state_lists_the_allowed_values(tmp_path):
+    tr = pd.read_csv(SDTM / "tr_onco.csv", dtype=str, keep_default_na=False, nrows=400)
+    tr.loc[tr["TRTESTCD"] == "TUMSTATE", "TRSTRESC"] = ["SHRUNK"] + list(
+        tr.loc[tr["TRTESTCD"] == "TUMSTATE", "TRSTRESC"].iloc[1:])
+    bad_row = int(tr.index[tr["TRSTRESC"] == "SHRUNK"][0]) + 2
+    tr.to_csv(tmp_path / "tr.csv", index=False)
+    shutil.copy(SDTM / "tu_onco.csv", tmp_path / "tu.csv")
+    with pytest.raises(InputError, match=r"'SHRUNK' is not a tumour state; allowed: PRESENT, ABSENT") \
+            as caught:
+        load_study(tmp_path)
+    assert (caught.value.file, caught.value.rows, caught.value.column) == ("tr.csv", [bad_row], "TRSTRESC")
+
+
+def test_folder_without_tu_is_an_input_error(tmp_path):
+    shutil.copy(SDTM / "rs_onco.csv", tmp_path / "RS.csv")
+    with pytest.raises(InputError, match="SDTM folder without TU and TR"):
+        load_study(tmp_path)
