@@ -26,6 +26,7 @@ from lifelines.utils import median_survival_times
 from matplotlib.axes import Axes
 
 from ioresponse.cohort.rates import DEFAULT_ALPHA, require_columns
+from ioresponse.cohort.reclassification import LABEL_ORDER
 from ioresponse.schema import PATIENT, READER
 
 DURATION = "duration_days"
@@ -147,10 +148,10 @@ class KaplanMeierByGroup:
         self.groups = list(groups)
         self.fitters_: dict[str, KaplanMeierFitter] = {}
         rows = []
-        parts = durations.groupby(self.groups, sort=True) if self.groups else [((), durations)]
+        parts = list(durations.groupby(self.groups, sort=True)) if self.groups else [((), durations)]
         if durations.empty:
             parts = []
-        for key, part in parts:
+        for key, part in sorted(parts, key=lambda item: _label_rank(item[0])):
             values = key if isinstance(key, tuple) else (key,)
             label = " / ".join(str(v) for v in values) or "all"
             fitter = KaplanMeierFitter(alpha=self.alpha)
@@ -186,6 +187,13 @@ class KaplanMeierByGroup:
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         return ax
+
+
+def _label_rank(key: object) -> tuple:
+    """Groups in response order (CR before PR ... NE) when they are response labels, else as sorted."""
+    values = key if isinstance(key, tuple) else (key,)
+    rank = {label: i for i, label in enumerate(LABEL_ORDER)}
+    return tuple((rank.get(str(v), len(rank)), str(v)) for v in values)
 
 
 def _median_interval(fitter: KaplanMeierFitter) -> tuple[float, float]:
