@@ -1,0 +1,350 @@
+"""Biomarker label rules (PD-L1 TPS/CPS/IC, MSI-H/dMMR, TMB) applied to the patient table, and IL-8 kinetics.
+
+Sources: spec/patterns.md section 6 (rule table 6.3, worked examples 6.6); the consensus (Leon-Mateos L et
+al. Clin Transl Oncol 2021;23(3):434-449, doi:10.1007/s12094-020-02442-3) where it differs from labels
+(section 8); EMA press release 1 June 2018; FDA approvals of 23 May 2017 (MSI-H/dMMR), 11 April 2019
+(KEYNOTE-042) and 16 June 2020 (TMB-H). IL-8: Sanmamed MF et al. Ann Oncol 2017;28(8):1988-1995,
+doi:10.1093/annonc/mdx190.
+
+The rules are data (``ioresponse/data/biomarker_rules.csv``); a user extends them with their own CSV of the
+same columns. Output lines describe the label context of a cut-off, never an eligibility or treatment
+decision, and carry the regulator, date, ``as_of`` and source of the rule.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ioresponse.schema import DATE, DAY, PATIENT, InputError
+
+THRESHOLD_TOLERANCE = 1e-9
+"""Non-strict x >= t is tested as x >= t - 1e-9 (spec/patterns.md 0.4)."""
+PERCENT_COLUMNS = ("pdl1_tps", "pdl1_cps", "pdl1_ic")
+"""TPS, CPS and IC must lie in 0-100 (spec 6.2, 6.3)."""
+TMB = "tmb_mut_per_mb"
+"""TMB must not be negative (spec 6.3)."""
+MSI_MMR = "msi_mmr"
+"""Rule value column meaning "msi_status MSI-H or mmr_status dMMR" (spec 6.3 BM-MSI-AGNOSTIC)."""
+ASSAY_COLUMNS = {
+    "pdl1_tps": "pdl1_assay",
+    "pdl1_cps": "pdl1_assay",
+    "pdl1_ic": "pdl1_assay",
+    TMB: "tmb_assay",
+}
+"""Patient-table column naming the assay of each value (spec 6.2)."""
+RULE_COLUMNS = (
+    "rule_id",
+    "enabled",
+    "biomarker",
+    "value_column",
+    "unit",
+    "operator",
+    "cutoff",
+    "assays",
+    "tumor_types",
+    "lines",
+    "drugs",
+    "conditions",
+    "context",
+    "regulator",
+    "as_of",
+    "source",
+    "in_consensus",
+    "consensus_operator",
+    "consensus_cutoff",
+)
+BIOMARKER_COLUMNS = (
+    PATIENT,
+    "rule_id",
+    "biomarker",
+    "value",
+    "cutoff",
+    "meets_cutoff",
+    "context",
+    "drugs",
+    "regulator",
+    "as_of",
+    "source",
+    "line",
+)
+"""Output of :func:`evaluate_biomarkers`: one line per patient x matching rule."""
+IL8_EARLY_WINDOW_DAYS = (14, 28)
+"""Early IL-8 change: first sample on days 14-28 after the first dose (Sanmamed 2017; spec 6.4)."""
+
+
+def default_rules() -> pd.DataFrame:
+    """The rule table shipped with ioresponse (spec 6.3)."""
+    with resources.as_file(resources.files("ioresponse") / "data" / "biomarker_rules.csv") as path:
+        return read_rules(path)
+
+
+def read_rules(path: str | Path) -> pd.DataFrame:
+    """Read and check a biomarker rule table.
+
+    Raises
+    ------
+    InputError
+        A column is missing, an operator unknown or a cut-off not a number.
+    """
+    table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    name = Path(path).name
+    missing = [c for c in RULE_COLUMNS if c not in table]
+    if missing:
+        raise InputError(
+            name, [], missing[0], f"biomarker rule table needs columns {', '.join(RULE_COLUMNS)}"
+        )
+    bad = ~table["operator"].isin([">=", ">", "positive", "none"])
+    if bad.any():
+        raise InputError(
+            name, (np.flatnonzero(bad) + 2).tolist(), "operator", 'expected ">=", ">", "positive" or "none"'
+        )
+    numeric = table["operator"].isin([">=", ">"])
+    cutoff = pd.to_numeric(table["cutoff"], errors="coerce")
+    bad = numeric & cutoff.isna()
+    if bad.any():
+        raise InputError(name, (np.flatnonzero(bad) + 2).tolist(), "cutoff", "expected a number")
+    return table
+
+
+def check_patients(patients: pd.DataFrame, source: str = "<patients>") -> None:
+    """Values outside 0-100 for TPS/CPS/IC, or TMB < 0, are input errors (spec 6.3)."""
+    for column in (*PERCENT_COLUMNS, TMB):
+        if column not in patients:
+            continue
+        text = patients[column].astype(str).str.strip()
+        values = pd.to_numeric(patients[column], errors="coerce")
+        unreadable = values.isna() & ~text.isin(["", "nan", "None", "<NA>"])
+        out = values < 0 if column == TMB else (values < 0) | (values > 100)
+        bad = unreadable | out
+        if bad.any():
+            expected = "a number >= 0 (mut/Mb)" if column == TMB else "a number from 0 to 100"
+            first = patients[column][bad].iloc[0]
+            raise InputError(
+                source, (np.flatnonzero(bad.to_numpy()) + 2).tolist(), column, f"{first} is not {expected}"
+            )
+
+
+def _norm(value: object) -> str:
+    return (
+        "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip().lower()
+    )
+
+
+def _options(text: str) -> list[str]:
+    return [t.strip().lower() for t in str(text).split("|") if t.strip()]
+
+
+def _truthy(value: object) -> str:
+    text = _norm(value)
+    return {"1": "true", "yes": "true", "y": "true", "0": "false", "no": "false", "n": "false"}.get(
+        text, text
+    )
+
+
+def _line_matches(rule_lines: str, line: str) -> bool:
+    if rule_lines.startswith(">="):
+        return float(line) >= float(rule_lines[2:])
+    return float(line) == float(rule_lines)
+
+
+def context_match(rule: dict, patient: dict) -> tuple[bool, list[str]]:
+    """Whether a patient fits a rule's indication context, and the context items not given (spec 6.3)."""
+    tumor = _norm(patient.get("tumor_type"))
+    types = _options(rule["tumor_types"])
+    if "*" not in types and tumor not in types:
+        return False, []
+    unchecked = []
+    line = _norm(patient.get("line_of_therapy"))
+    if rule["lines"]:
+        if not line.replace(".", "", 1).isdigit():
+            unchecked.append("line of therapy")
+        elif not _line_matches(rule["lines"], line):
+            return False, []
+    drug = _norm(patient.get("drug"))
+    if rule["drugs"]:
+        if not drug:
+            unchecked.append("drug")
+        elif drug not in _options(rule["drugs"]):
+            return False, []
+    for condition in filter(None, (c.strip() for c in rule["conditions"].split(";"))):
+        column, wanted = (part.strip() for part in condition.split("="))
+        value = _truthy(patient.get(column))
+        if not value:
+            unchecked.append(column)
+        elif value != wanted.lower():
+            return False, []
+    return True, unchecked
+
+
+def _compare(value: float, operator: str, cutoff: float) -> bool:
+    if operator == ">":
+        return value > cutoff + THRESHOLD_TOLERANCE
+    return value >= cutoff - THRESHOLD_TOLERANCE
+
+
+def _msi(patient: dict) -> tuple[bool | None, str]:
+    msi, mmr = _norm(patient.get("msi_status")), _norm(patient.get("mmr_status"))
+    shown = ", ".join(v for v in (patient.get("msi_status"), patient.get("mmr_status")) if _norm(v))
+    if msi == "msi-h" or mmr == "dmmr":
+        return True, shown
+    if msi in ("mss", "msi-l") or mmr == "pmmr":
+        return False, shown
+    return None, ""
+
+
+def evaluate_rule(rule: dict, patient: dict, accept_equivalent_assays: bool = False) -> dict:
+    """One output line: meets_cutoff in {"true", "false", "not_evaluable"} with the sentence (spec 6.3)."""
+    label, unit = rule["biomarker"], rule["unit"]
+    where = f"{rule['drugs'].replace('|', ' or ')} in {rule['context']}"
+    cite = f"{rule['rule_id']}; {rule['regulator']}; {rule['source']}; as of {rule['as_of']}"
+    notes: list[str] = []
+    value_text, flag = "", None
+    if rule["operator"] == "none":
+        flag, sentence = True, f"no biomarker condition for {where}"
+    elif rule["value_column"] == MSI_MMR:
+        flag, value_text = _msi(patient)
+        sentence = (
+            f"{label} not provided (msi_status / mmr_status)"
+            if flag is None
+            else f"{value_text}: {label} {'positive' if flag else 'negative'}"
+        )
+    else:
+        column, cutoff = rule["value_column"], float(rule["cutoff"])
+        raw = pd.to_numeric(pd.Series([patient.get(column)]), errors="coerce").iloc[0]
+        assay = str(patient.get(ASSAY_COLUMNS.get(column, ""), "") or "").strip()
+        allowed = _options(rule["assays"])
+        shown_cut = f"{cutoff:g}{'%' if unit == '%' else (' ' + unit if unit else '')}"
+        if pd.isna(raw):
+            sentence = f"{label} not provided"
+        elif allowed and assay and assay.lower() not in allowed and not accept_equivalent_assays:
+            sentence = f"{label} measured with {assay}, the rule needs {rule['assays'].replace('|', ' or ')}"
+        else:
+            value_text = f"{raw:g}{'%' if unit == '%' else (' ' + unit if unit else '')}"
+            flag = _compare(float(raw), rule["operator"], cutoff)
+            sign = rule["operator"] if flag else f"not {rule['operator']}"
+            sentence = f"{label} {value_text} {sign} {shown_cut}" + (f" ({assay})" if assay else "")
+            if allowed and not assay:
+                notes.append(f"assay not given (rule: {rule['assays']})")
+            if allowed and assay and assay.lower() not in allowed:
+                notes.append(f"assay {assay} accepted as equivalent (option accept_equivalent_assays)")
+            if rule["consensus_operator"] and flag != _compare(
+                float(raw), rule["consensus_operator"], float(rule["consensus_cutoff"])
+            ):
+                notes.append(
+                    f"under the consensus's wording \"{rule['consensus_operator']} "
+                    f'{rule["consensus_cutoff"]}" it would {"not " if flag else ""}be met'
+                )
+    verdict = {True: "label cut-off met", False: "label cut-off not met", None: "not evaluable"}[flag]
+    if rule["operator"] == "none":
+        verdict = "label context applies"
+    line = f"{sentence}: {verdict} for {where} ({cite})"
+    line += "".join(f"; {n}" for n in notes) + ". Label context, not a treatment decision."
+    return {
+        "rule_id": rule["rule_id"],
+        "biomarker": label,
+        "value": value_text,
+        "cutoff": "" if rule["operator"] in ("none", "positive") else f"{rule['operator']} {rule['cutoff']}",
+        "meets_cutoff": {True: "true", False: "false", None: "not_evaluable"}[flag],
+        "context": rule["context"],
+        "drugs": rule["drugs"],
+        "regulator": rule["regulator"],
+        "as_of": rule["as_of"],
+        "source": rule["source"],
+        "line": line,
+    }
+
+
+def evaluate_biomarkers(
+    patients: pd.DataFrame,
+    rules: pd.DataFrame | None = None,
+    *,
+    accept_equivalent_assays: bool = False,
+    include_disabled: bool = False,
+    source: str = "<patients>",
+) -> pd.DataFrame:
+    """Apply the rule table to the patient table: one line per patient x matching rule (spec 6.3).
+
+    A rule is applied when the patient's ``tumor_type`` (and, when given, ``line_of_therapy``, ``drug`` and
+    eligibility columns) match its context and the patient table has the rule's value column.
+
+    Raises
+    ------
+    InputError
+        TPS/CPS/IC outside 0-100 or TMB < 0 (spec 6.3).
+    """
+    check_patients(patients, source)
+    rules = default_rules() if rules is None else rules
+    if not include_disabled:
+        rules = rules[rules["enabled"].str.lower() == "true"]
+    records = []
+    for patient in patients.to_dict("records"):
+        for rule in rules.to_dict("records"):
+            column = rule["value_column"]
+            present = (
+                not column
+                or (column == MSI_MMR and ({"msi_status", "mmr_status"} & set(patient)))
+                or column in patient
+            )
+            if not present:
+                continue
+            matches, unchecked = context_match(rule, patient)
+            if not matches:
+                continue
+            line = evaluate_rule(rule, patient, accept_equivalent_assays)
+            if unchecked:
+                line["line"] += f" Context not checked: {', '.join(unchecked)} not given."
+            records.append({PATIENT: str(patient[PATIENT])} | line)
+    return pd.DataFrame.from_records(records, columns=list(BIOMARKER_COLUMNS))
+
+
+def il8_changes(samples: pd.DataFrame) -> pd.DataFrame:
+    """IL-8 ratio to baseline per sample, with direction; no category is assigned (spec 6.4).
+
+    ``samples``: ``patient_id, day, analyte, value, unit`` (long table; only ``analyte`` IL-8 rows are read).
+    Baseline is the latest sample on or before day 0; a sample in another unit is not evaluable.
+    """
+    frame = samples[samples["analyte"].astype(str).str.upper().str.replace("-", "") == "IL8"].copy()
+    frame = frame.sort_values([PATIENT, DAY], kind="stable")
+    records = []
+    early_from, early_to = IL8_EARLY_WINDOW_DAYS
+    for patient, group in frame.groupby(PATIENT, sort=False):
+        before = group[group[DAY] <= 0]
+        if not len(before):
+            continue
+        base = before.iloc[-1]
+        early_seen = False
+        for sample in group[group[DAY] > 0].to_dict("records"):
+            same_unit = str(sample["unit"]) == str(base["unit"])
+            ratio = float(sample["value"]) / float(base["value"]) if same_unit and base["value"] else np.nan
+            direction = (
+                "not_evaluable"
+                if np.isnan(ratio)
+                else "decrease"
+                if ratio < 1
+                else "increase"
+                if ratio > 1
+                else "unchanged"
+            )
+            early = not early_seen and early_from <= sample[DAY] <= early_to
+            early_seen |= early
+            records.append(
+                {
+                    PATIENT: patient,
+                    DAY: int(sample[DAY]),
+                    DATE: sample.get(DATE, ""),
+                    "value": sample["value"],
+                    "baseline_value": base["value"],
+                    "unit": sample["unit"],
+                    "il8_ratio": ratio,
+                    "direction": direction,
+                    "early": early,
+                }
+            )
+    return pd.DataFrame.from_records(
+        records,
+        columns=[PATIENT, DAY, DATE, "value", "baseline_value", "unit", "il8_ratio", "direction", "early"],
+    )
