@@ -1,4 +1,4 @@
-"""Biomarker rules on the worked examples of spec/patterns.md 6.6 (BM-1 .. BM-4) and the cut-off boundaries."""
+"""Biomarker rules on the worked examples of spec/patterns.md 6.6 (BM-1 .. BM-4) and cut-off boundaries."""
 
 from __future__ import annotations
 
