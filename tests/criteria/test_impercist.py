@@ -12,18 +12,30 @@ from ioresponse.criteria import Study
 from ioresponse.criteria.impercist import CRITERION
 
 # spec 8.11: baseline day -6, follow-up day 90; liver 2.0 / 0.25 at both (T = 3.5); uptake 60 / 61 min.
-SCANS = {-6: {"uptake_min": 60, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
-         90: {"uptake_min": 61, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
-         150: {"uptake_min": 60, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25}}
+SCANS = {
+    -6: {"uptake_min": 60, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
+    90: {"uptake_min": 61, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
+    150: {"uptake_min": 60, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
+}
 
 
 def table(lesions, scans=SCANS):
     """Long PET table from (lesion_id, role, organ, {day: sulpeak}) rows."""
-    return pd.DataFrame([
-        {"patient_id": "P1", "day": day, "lesion_id": lesion_id, "role": role, "organ": organ, "sulpeak": value}
-        | scans[day]
-        for lesion_id, role, organ, values in lesions for day, value in values.items()
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "patient_id": "P1",
+                "day": day,
+                "lesion_id": lesion_id,
+                "role": role,
+                "organ": organ,
+                "sulpeak": value,
+            }
+            | scans[day]
+            for lesion_id, role, organ, values in lesions
+            for day, value in values.items()
+        ]
+    )
 
 
 def run(lesions, scans=SCANS, **options):
@@ -34,14 +46,26 @@ def first(lesions, scans=SCANS, **options):
     return run(lesions, scans, **options).timepoints.iloc[0]
 
 
-I1 = [("L1", "target", "liver", {-6: 8.0, 90: 7.0}), ("L2", "target", "liver", {-6: 6.0, 90: 5.0}),
-      ("L3", "target", "lymph node", {-6: 4.0, 90: 3.0}), ("N1", "new", "lung", {90: 4.0})]
-I2 = [("L1", "target", "lung", {-6: 6.0, 90: 6.0}), ("L2", "target", "lymph node", {-6: 4.0, 90: 4.0}),
-      ("N1", "new", "bone", {90: 4.0})]
-I5 = [("L1", "target", "lung", {-6: 6.0, 90: 5.0}), ("L2", "target", "lung", {-6: 5.0, 90: 4.0}),
-      ("L3", "target", "lymph node", {-6: 5.0, 90: 4.0}), ("L4", "target", "lymph node", {-6: 4.0, 90: 3.5}),
-      ("L5", "target", "bone", {-6: 4.0, 90: 3.5}), ("N1", "new", "liver", {90: 6.0}),
-      ("N2", "new", "liver", {90: 5.5})]
+I1 = [
+    ("L1", "target", "liver", {-6: 8.0, 90: 7.0}),
+    ("L2", "target", "liver", {-6: 6.0, 90: 5.0}),
+    ("L3", "target", "lymph node", {-6: 4.0, 90: 3.0}),
+    ("N1", "new", "lung", {90: 4.0}),
+]
+I2 = [
+    ("L1", "target", "lung", {-6: 6.0, 90: 6.0}),
+    ("L2", "target", "lymph node", {-6: 4.0, 90: 4.0}),
+    ("N1", "new", "bone", {90: 4.0}),
+]
+I5 = [
+    ("L1", "target", "lung", {-6: 6.0, 90: 5.0}),
+    ("L2", "target", "lung", {-6: 5.0, 90: 4.0}),
+    ("L3", "target", "lymph node", {-6: 5.0, 90: 4.0}),
+    ("L4", "target", "lymph node", {-6: 4.0, 90: 3.5}),
+    ("L5", "target", "bone", {-6: 4.0, 90: 3.5}),
+    ("N1", "new", "liver", {90: 6.0}),
+    ("N2", "new", "liver", {90: 5.5}),
+]
 
 
 def test_I1_new_lesion_added_to_the_sum_is_not_pmd():
@@ -58,20 +82,29 @@ def test_I2_new_lesion_pushes_the_sum_over_30_percent_is_pmd():
 
 
 def test_I3_exactly_plus_30_percent_is_pmd_by_default_and_smd_when_strict():
-    lesions = [("L1", "target", "lung", {-6: 6.0, 90: 7.8}), ("L2", "target", "lymph node", {-6: 4.0, 90: 5.2})]
+    lesions = [
+        ("L1", "target", "lung", {-6: 6.0, 90: 7.8}),
+        ("L2", "target", "lymph node", {-6: 4.0, 90: 5.2}),
+    ]
     row = first(lesions)
     assert row["rel_change"] == 0.3 and row["overall_response"] == "PMD"
     assert first(lesions, impercist_inclusive=False)["overall_response"] == "SMD"
 
 
 def test_I3_just_under_30_percent_is_smd():
-    lesions = [("L1", "target", "lung", {-6: 6.0, 90: 7.79}), ("L2", "target", "lymph node", {-6: 4.0, 90: 5.2})]
+    lesions = [
+        ("L1", "target", "lung", {-6: 6.0, 90: 7.79}),
+        ("L2", "target", "lymph node", {-6: 4.0, 90: 5.2}),
+    ]
     assert first(lesions)["overall_response"] == "SMD"
 
 
 def test_I4_exactly_minus_30_percent_is_pmr():
-    lesions = [("L1", "target", "liver", {-6: 8.0, 90: 6.0}), ("L2", "target", "liver", {-6: 6.0, 90: 4.0}),
-               ("L3", "target", "lymph node", {-6: 4.0, 90: 2.6})]
+    lesions = [
+        ("L1", "target", "liver", {-6: 8.0, 90: 6.0}),
+        ("L2", "target", "liver", {-6: 6.0, 90: 4.0}),
+        ("L3", "target", "lymph node", {-6: 4.0, 90: 2.6}),
+    ]
     row = first(lesions)
     assert row["current_sum"] == pytest.approx(12.6) and row["rel_change"] == -0.3
     assert row["overall_response"] == "PMR"
@@ -99,7 +132,10 @@ def test_A3_absolute_minimum_blocks_a_small_relative_rise():
 
 
 def test_cmr_when_every_lesion_is_below_the_liver():
-    lesions = [("L1", "target", "lung", {-6: 6.0, 90: 1.5}), ("L2", "target", "lymph node", {-6: 4.0, 90: 1.0})]
+    lesions = [
+        ("L1", "target", "lung", {-6: 6.0, 90: 1.5}),
+        ("L2", "target", "lymph node", {-6: 4.0, 90: 1.0}),
+    ]
     assert first(lesions)["overall_response"] == "CMR"
 
 

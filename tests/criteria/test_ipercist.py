@@ -16,11 +16,22 @@ QC = {"uptake_min": 60, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25}
 
 def table(lesions, clinical=None):
     """Long PET table from (lesion_id, role, organ, {day: sulpeak}) rows."""
-    return pd.DataFrame([
-        {"patient_id": "P1", "day": day, "lesion_id": lesion_id, "role": role, "organ": organ, "sulpeak": value,
-         "clinical_status": (clinical or {}).get(day, "")} | QC
-        for lesion_id, role, organ, values in lesions for day, value in values.items()
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "patient_id": "P1",
+                "day": day,
+                "lesion_id": lesion_id,
+                "role": role,
+                "organ": organ,
+                "sulpeak": value,
+                "clinical_status": (clinical or {}).get(day, ""),
+            }
+            | QC
+            for lesion_id, role, organ, values in lesions
+            for day, value in values.items()
+        ]
+    )
 
 
 def run(lesions, clinical=None, **options):
@@ -31,11 +42,16 @@ def column(result, name):
     return result.timepoints[name].tolist()
 
 
-S1 = [("L1", "target", "lung", {-5: 5.0, 56: 7.0, 84: 9.5}), ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2, 84: 3.5})]
-S3 = [("L1", "target", "lung", {-5: 5.0, 56: 5.2, 84: 5.3, 119: 5.3}),
-      ("L2", "target", "lymph node", {-5: 3.0, 56: 3.0, 84: 3.0, 119: 3.1}),
-      ("N1", "new", "bone", {56: 3.0, 84: 3.1, 119: 3.1}),
-      ("N2", "new", "liver", {119: 2.8})]
+S1 = [
+    ("L1", "target", "lung", {-5: 5.0, 56: 7.0, 84: 9.5}),
+    ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2, 84: 3.5}),
+]
+S3 = [
+    ("L1", "target", "lung", {-5: 5.0, 56: 5.2, 84: 5.3, 119: 5.3}),
+    ("L2", "target", "lymph node", {-5: 3.0, 56: 3.0, 84: 3.0, 119: 3.1}),
+    ("N1", "new", "bone", {56: 3.0, 84: 3.1, 119: 3.1}),
+    ("N2", "new", "liver", {119: 2.8}),
+]
 
 
 def test_S1_upmd_then_cpmd_by_further_increase_progression_dated_at_upmd():
@@ -51,8 +67,10 @@ def test_S1_upmd_then_cpmd_by_further_increase_progression_dated_at_upmd():
 
 
 def test_S2_upmd_then_reset_to_pmr_is_a_responder():
-    lesions = [("L1", "target", "lung", {-5: 5.0, 56: 7.0, 84: 3.4}),
-               ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2, 84: 2.0})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 5.0, 56: 7.0, 84: 3.4}),
+        ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2, 84: 2.0}),
+    ]
     result = run(lesions)
     assert column(result, "overall_response") == ["UPMD", "PMR"]
     assert column(result, "confirmation_state") == ["not_confirmed", "not_required"]
@@ -84,7 +102,10 @@ def test_S3_A2_enforced_window_still_confirms_a_late_scan():
 
 
 def test_S4_upmd_with_clinical_deterioration_and_no_further_scan():
-    lesions = [("L1", "target", "lung", {-5: 5.0, 56: 7.0}), ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 5.0, 56: 7.0}),
+        ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2}),
+    ]
     result = run(lesions, clinical={56: "deteriorating"})
     row = result.timepoints.iloc[0]
     assert row["overall_response"] == "UPMD" and row["confirmation_state"] == "pending"
@@ -95,14 +116,19 @@ def test_S4_upmd_with_clinical_deterioration_and_no_further_scan():
 
 
 def test_S4_A3_unconfirmed_upmd_as_progression_event():
-    lesions = [("L1", "target", "lung", {-5: 5.0, 56: 7.0}), ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 5.0, 56: 7.0}),
+        ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2}),
+    ]
     best = run(lesions, ipercist_unconfirmed_is_progression=True).best_response.iloc[0]
     assert best["pfs_event"] and best["progression_day"] == 56
 
 
 def test_S5_confirmation_scan_too_early_confirms_by_default_with_a_flag():
-    lesions = [("L1", "target", "lung", {-5: 5.0, 56: 7.0, 70: 9.4}),
-               ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2, 70: 3.2})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 5.0, 56: 7.0, 70: 9.4}),
+        ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2, 70: 3.2}),
+    ]
     result = run(lesions)
     assert column(result, "overall_response") == ["UPMD", "CPMD"]
     assert column(result, "timing_flag") == ["", "outside_confirmation_window"]
@@ -110,8 +136,10 @@ def test_S5_confirmation_scan_too_early_confirms_by_default_with_a_flag():
 
 
 def test_S5_A2_enforced_window_keeps_an_early_scan_upmd_and_the_next_compares_with_the_first_upmd():
-    lesions = [("L1", "target", "lung", {-5: 5.0, 56: 7.0, 70: 9.4, 98: 9.4}),
-               ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2, 70: 3.2, 98: 3.2})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 5.0, 56: 7.0, 70: 9.4, 98: 9.4}),
+        ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2, 70: 3.2, 98: 3.2}),
+    ]
     result = run(lesions, ipercist_enforce_window=True)
     assert column(result, "overall_response") == ["UPMD", "UPMD", "CPMD"]
     assert "vs UPMD scan (day 56) 7.0 (L1)" in result.timepoints.iloc[2]["reason"]
@@ -119,26 +147,34 @@ def test_S5_A2_enforced_window_keeps_an_early_scan_upmd_and_the_next_compares_wi
 
 def test_window_boundaries_28_and_56_days_are_inside():
     for day in (84, 112):
-        lesions = [("L1", "target", "lung", {-5: 5.0, 56: 7.0, day: 9.5}),
-                   ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2, day: 3.5})]
+        lesions = [
+            ("L1", "target", "lung", {-5: 5.0, 56: 7.0, day: 9.5}),
+            ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2, day: 3.5}),
+        ]
         assert column(run(lesions), "timing_flag") == ["", ""]
-    lesions = [("L1", "target", "lung", {-5: 5.0, 56: 7.0, 113: 9.5}),
-               ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2, 113: 3.5})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 5.0, 56: 7.0, 113: 9.5}),
+        ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2, 113: 3.5}),
+    ]
     assert column(run(lesions), "timing_flag") == ["", "outside_confirmation_window"]
 
 
 def test_ne_scan_inside_an_episode_neither_confirms_nor_resets():
-    lesions = [("L1", "target", "lung", {-5: 5.0, 56: 7.0, 84: 9.5}),
-               ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2})]  # L2 missing on day 84
+    lesions = [
+        ("L1", "target", "lung", {-5: 5.0, 56: 7.0, 84: 9.5}),
+        ("L2", "target", "lymph node", {-5: 3.0, 56: 3.2}),
+    ]  # L2 missing on day 84
     result = run(lesions)
     assert column(result, "overall_response") == ["UPMD", "NE"]
     assert column(result, "confirmation_state") == ["pending", "not_required"]
 
 
 def test_new_lesion_that_resolved_no_longer_keeps_pmd():
-    lesions = [("L1", "target", "lung", {-5: 5.0, 56: 5.0, 84: 5.0}),
-               ("L2", "target", "lymph node", {-5: 3.0, 56: 3.0, 84: 3.0}),
-               ("N1", "new", "bone", {56: 3.0, 84: None})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 5.0, 56: 5.0, 84: 5.0}),
+        ("L2", "target", "lymph node", {-5: 3.0, 56: 3.0, 84: 3.0}),
+        ("N1", "new", "bone", {56: 3.0, 84: None}),
+    ]
     frame = table(lesions)
     frame.loc[(frame["lesion_id"] == "N1") & (frame["day"] == 84), "status"] = "absent"
     frame["status"] = frame["status"].fillna("present")
@@ -147,6 +183,9 @@ def test_new_lesion_that_resolved_no_longer_keeps_pmd():
 
 
 def test_first_follow_up_smd_is_a_responder():
-    lesions = [("L1", "target", "lung", {-5: 5.0, 56: 5.1}), ("L2", "target", "lymph node", {-5: 3.0, 56: 3.0})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 5.0, 56: 5.1}),
+        ("L2", "target", "lymph node", {-5: 3.0, 56: 3.0}),
+    ]
     best = run(lesions).best_response.iloc[0]
     assert best["best_response"] == "SMD" and best["responder"] == True  # noqa: E712

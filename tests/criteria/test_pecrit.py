@@ -18,19 +18,39 @@ from ioresponse.io.load import load_study
 from ioresponse.schema import InputError
 
 # spec 6.11: baseline day -4, SCAN-2 day 24, liver 2.0 / 0.25 at both scans, uptake 60 and 63 min.
-SCANS = {-4: {"uptake_min": 60, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
-         24: {"uptake_min": 63, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
-         42: {"uptake_min": 63, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25}}
+SCANS = {
+    -4: {"uptake_min": 60, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
+    24: {"uptake_min": 63, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
+    42: {"uptake_min": 63, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
+}
 
 
 def table(l1, l2, recist=None, day=24, scans=SCANS):
     """L1 (lung) and L2 (lymph node) SULpeak at baseline and at the follow-up, with its RECIST response."""
     rows = []
     for lesion_id, organ, (before, after) in (("L1", "lung", l1), ("L2", "lymph node", l2)):
-        rows.append({"patient_id": "P1", "day": -4, "lesion_id": lesion_id, "role": "target", "organ": organ,
-                     "sulpeak": before} | scans[-4])
-        rows.append({"patient_id": "P1", "day": day, "lesion_id": lesion_id, "role": "target", "organ": organ,
-                     "sulpeak": after} | scans[day])
+        rows.append(
+            {
+                "patient_id": "P1",
+                "day": -4,
+                "lesion_id": lesion_id,
+                "role": "target",
+                "organ": organ,
+                "sulpeak": before,
+            }
+            | scans[-4]
+        )
+        rows.append(
+            {
+                "patient_id": "P1",
+                "day": day,
+                "lesion_id": lesion_id,
+                "role": "target",
+                "organ": organ,
+                "sulpeak": after,
+            }
+            | scans[day]
+        )
     frame = pd.DataFrame(rows)
     if recist is not None:
         frame["recist_response"] = ["" if d < 0 else recist for d in frame["day"]]
@@ -73,8 +93,10 @@ def test_C5_exactly_15_5_percent_is_never_benefit():
     row = predict(frame)
     assert row["rel_change"] == 0.155 and row["overall_response"] == "no_clinical_benefit"
     assert predict(table((4.0, 4.63), (3.9, 3.9), "SD"))["overall_response"] == "clinical_benefit"
-    assert predict(table((4.0, 3.38), (3.9, 3.3), "SD"),
-                   pecrit_sd_direction="decrease")["overall_response"] == "no_clinical_benefit"
+    assert (
+        predict(table((4.0, 3.38), (3.9, 3.3), "SD"), pecrit_sd_direction="decrease")["overall_response"]
+        == "no_clinical_benefit"
+    )
 
 
 def test_C6_scan_outside_days_21_28_is_flagged_or_ne_with_strict_window():
@@ -86,8 +108,12 @@ def test_C6_scan_outside_days_21_28_is_flagged_or_ne_with_strict_window():
 
 
 def test_first_scan_inside_the_window_is_used():
-    frame = pd.concat([table((5.0, 6.0), (3.9, 4.1), "SD", day=24),
-                       table((5.0, 4.0), (3.9, 3.5), "SD", day=42).query("day == 42")])
+    frame = pd.concat(
+        [
+            table((5.0, 6.0), (3.9, 4.1), "SD", day=24),
+            table((5.0, 4.0), (3.9, 3.5), "SD", day=42).query("day == 42"),
+        ]
+    )
     result = CRITERION.assess(Study(pet=frame))
     assert result.timepoints["day"].tolist() == [24]
     best = result.best_response.iloc[0]
@@ -120,18 +146,30 @@ def test_A5_no_absolute_sul_minimum():
 
 # The RECIST 1.1 part from the anatomic table of the same study (spec 6.2): one lung target of 30 mm.
 def anatomic(long_axis_at_day_24):
-    return load_study(pd.DataFrame({
-        "patient_id": ["P1", "P1"], "day": [-4, 24], "lesion_id": ["T1", "T1"], "role": ["target", "target"],
-        "organ": ["lung", "lung"], "lymph_node": [False, False], "long_axis_mm": [30.0, long_axis_at_day_24],
-        "status": ["present", "present"],
-    }))
+    return load_study(
+        pd.DataFrame(
+            {
+                "patient_id": ["P1", "P1"],
+                "day": [-4, 24],
+                "lesion_id": ["T1", "T1"],
+                "role": ["target", "target"],
+                "organ": ["lung", "lung"],
+                "lymph_node": [False, False],
+                "long_axis_mm": [30.0, long_axis_at_day_24],
+                "status": ["present", "present"],
+            }
+        )
+    )
 
 
-@pytest.mark.parametrize(("long_axis", "recist", "expected"), [
-    (29.0, "SD", "clinical_benefit"),  # RECIST SD (-3.3%), SULpeak +20%
-    (20.0, "PR", "clinical_benefit"),  # RECIST PR (-33.3%)
-    (37.0, "PD", "no_clinical_benefit"),  # RECIST PD (+23.3%, +7 mm)
-])
+@pytest.mark.parametrize(
+    ("long_axis", "recist", "expected"),
+    [
+        (29.0, "SD", "clinical_benefit"),  # RECIST SD (-3.3%), SULpeak +20%
+        (20.0, "PR", "clinical_benefit"),  # RECIST PR (-33.3%)
+        (37.0, "PD", "no_clinical_benefit"),  # RECIST PD (+23.3%, +7 mm)
+    ],
+)
 def test_recist_part_from_the_recist11_engine_on_the_anatomic_table(long_axis, recist, expected):
     study = replace(anatomic(long_axis), pet=table((5.0, 6.0), (3.9, 4.1)))
     result = CRITERION.assess(study)

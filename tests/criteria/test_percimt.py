@@ -68,17 +68,24 @@ def test_M5_counting_option_cumulative_pmd_binned_smd():
 
 
 def test_M6_some_baseline_lesions_resolved_is_pmr_and_suv_rise_is_ignored():
-    rows = [*BASELINE,
-            ("P1", 84, "B1", "target", "lung", "present", 20, 8.0),
-            ("P1", 84, "B2", "target", "lymph node", "absent", None, None),
-            ("P1", 84, "B3", "target", "liver", "present", 18, 6.0)]
+    rows = [
+        *BASELINE,
+        ("P1", 84, "B1", "target", "lung", "present", 20, 8.0),
+        ("P1", 84, "B2", "target", "lymph node", "absent", None, None),
+        ("P1", 84, "B3", "target", "liver", "present", 18, 6.0),
+    ]
     row = first(rows)
     assert row["overall_response"] == "PMR" and row["resolved_lesions"] == "B2"
 
 
 def test_M6_all_baseline_lesions_resolved_is_cmr():
-    rows = [*BASELINE, *[("P1", 84, i, "target", o, "absent", None, None)
-                         for i, o in (("B1", "lung"), ("B2", "lymph node"), ("B3", "liver"))]]
+    rows = [
+        *BASELINE,
+        *[
+            ("P1", 84, i, "target", o, "absent", None, None)
+            for i, o in (("B1", "lung"), ("B2", "lymph node"), ("B3", "liver"))
+        ],
+    ]
     assert first(rows)["overall_response"] == "CMR"
 
 
@@ -99,30 +106,36 @@ def test_unknown_size_that_cannot_change_the_result_is_ignored():
 
 
 def test_missing_baseline_lesion_status_when_it_decides_cmr_is_ne():
-    rows = [*BASELINE,
-            ("P1", 84, "B1", "target", "lung", "absent", None, None),
-            ("P1", 84, "B2", "target", "lymph node", "absent", None, None)]
+    rows = [
+        *BASELINE,
+        ("P1", 84, "B1", "target", "lung", "absent", None, None),
+        ("P1", 84, "B2", "target", "lymph node", "absent", None, None),
+    ]
     row = first(rows)
     assert row["overall_response"] == "NE" and "B3" in row["reason"]
 
 
 def test_A3_new_since_previous_scan():
-    rows = [*with_new(12, 12, 12),
-            ("P1", 168, "B1", "target", "lung", "present", 20, 5.0),
-            ("P1", 168, "B2", "target", "lymph node", "present", 15, 4.0),
-            ("P1", 168, "B3", "target", "liver", "present", 18, 6.0),
-            *[("P1", 168, f"N{i}", "new", "bone", "present", 12, 3.0) for i in (1, 2, 3)]]
+    rows = [
+        *with_new(12, 12, 12),
+        ("P1", 168, "B1", "target", "lung", "present", 20, 5.0),
+        ("P1", 168, "B2", "target", "lymph node", "present", 15, 4.0),
+        ("P1", 168, "B3", "target", "liver", "present", 18, 6.0),
+        *[("P1", 168, f"N{i}", "new", "bone", "present", 12, 3.0) for i in (1, 2, 3)],
+    ]
     assert run(rows).timepoints["overall_response"].tolist() == ["PMD", "PMD"]
     previous = run(rows, percimt_new_since="previous").timepoints
     assert previous["overall_response"].tolist() == ["PMD", "SMD"]
 
 
 def test_A4_patient_benefit_no_pmd_ever_versus_last_scan():
-    rows = [*with_new(12, 12, 12),
-            ("P1", 168, "B1", "target", "lung", "present", 20, 5.0),
-            ("P1", 168, "B2", "target", "lymph node", "present", 15, 4.0),
-            ("P1", 168, "B3", "target", "liver", "present", 18, 6.0),
-            *[("P1", 168, f"N{i}", "new", "bone", "absent", None, None) for i in (1, 2, 3)]]
+    rows = [
+        *with_new(12, 12, 12),
+        ("P1", 168, "B1", "target", "lung", "present", 20, 5.0),
+        ("P1", 168, "B2", "target", "lymph node", "present", 15, 4.0),
+        ("P1", 168, "B3", "target", "liver", "present", 18, 6.0),
+        *[("P1", 168, f"N{i}", "new", "bone", "absent", None, None) for i in (1, 2, 3)],
+    ]
     result = run(rows)
     assert result.timepoints["overall_response"].tolist() == ["PMD", "SMD"]
     assert result.best_response.iloc[0]["clinical_benefit"] == "no_clinical_benefit"

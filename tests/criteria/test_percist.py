@@ -59,13 +59,18 @@ def test_P1_exactly_30_percent_and_2_4_sul_decrease_is_pmr():
 
 
 def test_P1_just_under_30_percent_decrease_is_not_pmr():
-    lesions = [("L1", "target", "lung", {-5: 8.0, 56: 5.61}), ("L2", "target", "lymph node", {-5: 5.0, 56: 3.0})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 8.0, 56: 5.61}),
+        ("L2", "target", "lymph node", {-5: 5.0, 56: 3.0}),
+    ]
     assert call(lesions)["overall_response"] == "SMD"
 
 
 def test_P2_30_percent_but_only_0_78_sul_absolute_rule_gives_smd():
-    scans = {-5: {"uptake_min": 60, "liver_sul_mean": 1.4, "liver_sul_sd": 0.15},
-             56: {"uptake_min": 62, "liver_sul_mean": 1.45, "liver_sul_sd": 0.15}}
+    scans = {
+        -5: {"uptake_min": 60, "liver_sul_mean": 1.4, "liver_sul_sd": 0.15},
+        56: {"uptake_min": 62, "liver_sul_mean": 1.45, "liver_sul_sd": 0.15},
+    }
     row = call([("L1", "target", "lung", {-5: 2.6, 56: 1.82})], scans)
     assert row["measurability_threshold"] == 2.4
     assert row["overall_response"] == "SMD"
@@ -74,8 +79,10 @@ def test_P2_30_percent_but_only_0_78_sul_absolute_rule_gives_smd():
 
 def test_P2_0_8_sul_absolute_rule_boundary_exactly_0_8_is_pmr():
     # 2.6 -> 1.8 is -30.8% and exactly -0.8 SUL: "at least 0.8" holds (spec 5.5 abs <= -0.8).
-    scans = {-5: {"uptake_min": 60, "liver_sul_mean": 1.4, "liver_sul_sd": 0.15},
-             56: {"uptake_min": 62, "liver_sul_mean": 1.45, "liver_sul_sd": 0.15}}
+    scans = {
+        -5: {"uptake_min": 60, "liver_sul_mean": 1.4, "liver_sul_sd": 0.15},
+        56: {"uptake_min": 62, "liver_sul_mean": 1.45, "liver_sul_sd": 0.15},
+    }
     assert call([("L1", "target", "lung", {-5: 2.6, 56: 1.8})], scans)["overall_response"] == "PMR"
 
 
@@ -104,8 +111,10 @@ def test_P4_just_over_30_percent_and_0_8_sul_is_pmd():
 
 
 def test_P5_35_percent_increase_but_only_0_77_sul_is_smd():
-    scans = {-5: {"uptake_min": 60, "liver_sul_mean": 1.2, "liver_sul_sd": 0.1},
-             56: {"uptake_min": 62, "liver_sul_mean": 1.25, "liver_sul_sd": 0.1}}
+    scans = {
+        -5: {"uptake_min": 60, "liver_sul_mean": 1.2, "liver_sul_sd": 0.1},
+        56: {"uptake_min": 62, "liver_sul_mean": 1.25, "liver_sul_sd": 0.1},
+    }
     row = call([("L1", "target", "lymph node", {-5: 2.2, 56: 2.97})], scans)
     assert row["rel_change"] == 0.35 and row["abs_change"] == 0.77
     assert row["overall_response"] == "SMD"
@@ -129,40 +138,50 @@ def test_P7a_uptake_time_outside_window_makes_the_scan_ne():
 
 
 def test_P7b_liver_stability_0_30_sul_change_fails():
-    scans = {-5: {"uptake_min": 60, "liver_sul_mean": 1.6, "liver_sul_sd": 0.25},
-             56: {"uptake_min": 62, "liver_sul_mean": 1.9, "liver_sul_sd": 0.25}}
+    scans = {
+        -5: {"uptake_min": 60, "liver_sul_mean": 1.6, "liver_sul_sd": 0.25},
+        56: {"uptake_min": 62, "liver_sul_mean": 1.9, "liver_sul_sd": 0.25},
+    }
     row = call(P1, scans)
     assert row["overall_response"] == "NE"
     assert "liver SULmean changed by 0.30 SUL (must be < 0.3)" in row["reason"]
 
 
 def test_P7b_liver_stability_0_29_sul_change_passes():
-    scans = {-5: {"uptake_min": 60, "liver_sul_mean": 1.6, "liver_sul_sd": 0.25},
-             56: {"uptake_min": 62, "liver_sul_mean": 1.89, "liver_sul_sd": 0.25}}
+    scans = {
+        -5: {"uptake_min": 60, "liver_sul_mean": 1.6, "liver_sul_sd": 0.25},
+        56: {"uptake_min": 62, "liver_sul_mean": 1.89, "liver_sul_sd": 0.25},
+    }
     assert call(P1, scans)["overall_response"] == "PMR"
 
 
 def test_liver_stability_20_percent_passes_and_more_fails():
     # liver 1.0 -> 1.2 is +20% (and +0.2 SUL): passes; 1.0 -> 1.21 is +21%: fails (spec 5.4).
     lesion = [("L1", "target", "lung", {-5: 8.0, 56: 5.6})]
-    ok = {-5: {"uptake_min": 60, "liver_sul_mean": 1.0, "liver_sul_sd": 0.1},
-          56: {"uptake_min": 60, "liver_sul_mean": 1.2, "liver_sul_sd": 0.1}}
+    ok = {
+        -5: {"uptake_min": 60, "liver_sul_mean": 1.0, "liver_sul_sd": 0.1},
+        56: {"uptake_min": 60, "liver_sul_mean": 1.2, "liver_sul_sd": 0.1},
+    }
     bad = ok | {56: {"uptake_min": 60, "liver_sul_mean": 1.21, "liver_sul_sd": 0.1}}
     assert call(lesion, ok)["overall_response"] == "PMR"
     assert call(lesion, bad)["overall_response"] == "NE"
 
 
 def test_A9_uptake_difference_of_exactly_15_minutes_passes_and_16_fails():
-    ok = SCANS | {-5: {"uptake_min": 52, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
-                  56: {"uptake_min": 67, "liver_sul_mean": 2.1, "liver_sul_sd": 0.25}}
+    ok = SCANS | {
+        -5: {"uptake_min": 52, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
+        56: {"uptake_min": 67, "liver_sul_mean": 2.1, "liver_sul_sd": 0.25},
+    }
     bad = ok | {56: {"uptake_min": 68, "liver_sul_mean": 2.1, "liver_sul_sd": 0.25}}
     assert call(P1, ok)["overall_response"] == "PMR"
     assert call(P1, bad)["overall_response"] == "NE"
 
 
 def test_uptake_window_50_and_70_minutes_are_inside():
-    scans = SCANS | {-5: {"uptake_min": 70, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
-                     56: {"uptake_min": 70, "liver_sul_mean": 2.1, "liver_sul_sd": 0.25}}
+    scans = SCANS | {
+        -5: {"uptake_min": 70, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25},
+        56: {"uptake_min": 70, "liver_sul_mean": 2.1, "liver_sul_sd": 0.25},
+    }
     assert call(P1, scans)["overall_response"] == "PMR"
     early = scans | {56: {"uptake_min": 49, "liver_sul_mean": 2.1, "liver_sul_sd": 0.25}}
     assert call(P1, early)["overall_response"] == "NE"
@@ -185,32 +204,46 @@ def test_new_lesion_still_gives_pmd_on_a_scan_that_failed_quality_checks():
 
 def test_P8_all_lesions_below_liver_mean_is_cmr():
     scans = SCANS | {56: {"uptake_min": 62, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25}}
-    row = call([("L1", "target", "lung", {-5: 8.0, 56: 1.6}), ("L2", "target", "lymph node", {-5: 5.0, 56: 1.3})],
-               scans)
+    row = call(
+        [("L1", "target", "lung", {-5: 8.0, 56: 1.6}), ("L2", "target", "lymph node", {-5: 5.0, 56: 1.3})],
+        scans,
+    )
     assert row["overall_response"] == "CMR"
 
 
 def test_A3_cmr_rule_reader_needs_absent_status():
     scans = SCANS | {56: {"uptake_min": 62, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25}}
-    lesions = [("L1", "target", "lung", {-5: 8.0, 56: 1.6}), ("L2", "target", "lymph node", {-5: 5.0, 56: 1.3})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 8.0, 56: 1.6}),
+        ("L2", "target", "lymph node", {-5: 5.0, 56: 1.3}),
+    ]
     assert call(lesions, scans, percist_cmr_rule="reader")["overall_response"] == "PMR"
-    absent = [("L1", "target", "lung", {-5: 8.0, 56: {"status": "absent"}}),
-              ("L2", "target", "lymph node", {-5: 5.0, 56: {"status": "absent"}})]
+    absent = [
+        ("L1", "target", "lung", {-5: 8.0, 56: {"status": "absent"}}),
+        ("L2", "target", "lymph node", {-5: 5.0, 56: {"status": "absent"}}),
+    ]
     assert call(absent, scans, percist_cmr_rule="reader")["overall_response"] == "CMR"
 
 
 def test_A3_cmr_rule_blood_pool_uses_at_most_the_blood_pool_mean():
-    scans = {-5: {"uptake_min": 60, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25, "blood_pool_sul_mean": 1.5},
-             56: {"uptake_min": 62, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25, "blood_pool_sul_mean": 1.5}}
-    lesions = [("L1", "target", "lung", {-5: 8.0, 56: 1.5}), ("L2", "target", "lymph node", {-5: 5.0, 56: 1.6})]
+    scans = {
+        -5: {"uptake_min": 60, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25, "blood_pool_sul_mean": 1.5},
+        56: {"uptake_min": 62, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25, "blood_pool_sul_mean": 1.5},
+    }
+    lesions = [
+        ("L1", "target", "lung", {-5: 8.0, 56: 1.5}),
+        ("L2", "target", "lymph node", {-5: 5.0, 56: 1.6}),
+    ]
     assert call(lesions, scans, percist_cmr_rule="blood_pool")["overall_response"] == "PMR"
     lesions[1] = ("L2", "target", "lymph node", {-5: 5.0, 56: 1.5})
     assert call(lesions, scans, percist_cmr_rule="blood_pool")["overall_response"] == "CMR"
 
 
 def test_P9_tlg_extent_rule_gives_pmd():
-    lesions = [("L1", "target", "lung", {-5: {"sulpeak": 6.0, "tlg": 60}, 56: {"sulpeak": 6.3, "tlg": 110}}),
-               ("L2", "target", "lymph node", {-5: {"sulpeak": 4.0, "tlg": 40}, 56: {"sulpeak": 4.1, "tlg": 70}})]
+    lesions = [
+        ("L1", "target", "lung", {-5: {"sulpeak": 6.0, "tlg": 60}, 56: {"sulpeak": 6.3, "tlg": 110}}),
+        ("L2", "target", "lymph node", {-5: {"sulpeak": 4.0, "tlg": 40}, 56: {"sulpeak": 4.1, "tlg": 70}}),
+    ]
     row = call(lesions)
     assert row["overall_response"] == "PMD"
     assert row["tlg_baseline"] == 100 and row["tlg_current"] == 180
@@ -252,17 +285,27 @@ def test_measurability_threshold_is_inclusive():
 
 
 def test_blood_pool_reference_threshold_is_2_mean_plus_2_sd():
-    scans = {day: {"uptake_min": 60, "liver_sul_mean": math.nan, "liver_sul_sd": math.nan,
-                   "reference_region": "blood_pool", "blood_pool_sul_mean": 1.5, "blood_pool_sul_sd": 0.2}
-             for day in (-5, 56)}
+    scans = {
+        day: {
+            "uptake_min": 60,
+            "liver_sul_mean": math.nan,
+            "liver_sul_sd": math.nan,
+            "reference_region": "blood_pool",
+            "blood_pool_sul_mean": 1.5,
+            "blood_pool_sul_sd": 0.2,
+        }
+        for day in (-5, 56)
+    }
     row = call([("L1", "target", "lung", {-5: 3.4, 56: 2.0})], scans)
     assert type(row["overall_response"]) is str
     assert row["measurability_threshold"] == 3.4 and row["overall_response"] == "PMR"
 
 
 def test_P12_best_response_and_largest_decline():
-    lesions = [("L1", "target", "lung", {-5: 8.0, 56: 5.6, 112: 6.0, 168: 10.6}),
-               ("L2", "target", "lymph node", {-5: 5.0, 56: 3.0, 112: 3.0, 168: 3.0})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 8.0, 56: 5.6, 112: 6.0, 168: 10.6}),
+        ("L2", "target", "lymph node", {-5: 5.0, 56: 3.0, 112: 3.0, 168: 3.0}),
+    ]
     result = run(lesions)
     assert result.timepoints["overall_response"].tolist() == ["PMR", "SMD", "PMD"]
     assert result.timepoints["rel_change"].tolist() == [-0.3, -0.25, 0.325]
@@ -273,8 +316,10 @@ def test_P12_best_response_and_largest_decline():
 
 
 def test_scans_after_progression_are_flagged_and_do_not_change_best_response():
-    lesions = [("L1", "target", "lung", {-5: 8.0, 56: 10.6, 112: 2.0}),
-               ("L2", "target", "lymph node", {-5: 5.0, 56: 3.0, 112: 1.0})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 8.0, 56: 10.6, 112: 2.0}),
+        ("L2", "target", "lymph node", {-5: 5.0, 56: 3.0, 112: 1.0}),
+    ]
     result = run(lesions)
     assert result.timepoints["overall_response"].tolist() == ["PMD", "CMR"]
     assert result.timepoints["after_progression"].tolist() == [False, True]
@@ -291,8 +336,11 @@ def test_A6_nadir_reference_for_pmd():
 
 
 def test_A5_secondary_sum_of_five_lesions_reselected_or_same_lesions():
-    lesions = [("L1", "target", "lung", {-5: 8.0, 56: 2.0}), ("L2", "target", "lung", {-5: 6.0, 56: 5.0}),
-               ("L3", "target", "lung", {-5: 4.0, 56: 4.5})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 8.0, 56: 2.0}),
+        ("L2", "target", "lung", {-5: 6.0, 56: 5.0}),
+        ("L3", "target", "lung", {-5: 4.0, 56: 4.5}),
+    ]
     row = call(lesions)
     assert row["sum5_baseline"] == 14.0 and row["sum5_current"] == 9.5
     assert call(lesions, percist_sum_selection="same_lesions")["sum5_current"] == 7.0
@@ -305,8 +353,10 @@ def test_missing_baseline_lesion_at_follow_up_is_ne_naming_it():
 
 
 def test_unequivocal_progression_flag_is_pmd():
-    lesions = [("L1", "target", "lung", {-5: 8.0, 56: 5.6}),
-               ("L2", "non_target", "bone", {-5: 5.0, 56: {"sulpeak": 5.0, "status": "unequivocal_progression"}})]
+    lesions = [
+        ("L1", "target", "lung", {-5: 8.0, 56: 5.6}),
+        ("L2", "non_target", "bone", {-5: 5.0, 56: {"sulpeak": 5.0, "status": "unequivocal_progression"}}),
+    ]
     row = call(lesions)
     assert row["overall_response"] == "PMD" and "unequivocal progression of L2" in row["reason"]
 
@@ -316,8 +366,10 @@ def test_confirmation_advised_when_pmd_by_new_non_visceral_lesion_and_recist_not
     lesions = [("L1", "target", "lung", {-5: 6.0, 56: 4.0}), ("N1", "new", "bone", {56: 3.0})]
     row = call(lesions, scans)
     assert row["overall_response"] == "PMD" and row["confirmation_advised"]
-    visceral = [("L1", "target", "lung", {-5: 6.0, 56: 4.0}), ("N1", "new", "liver", {56: {"sulpeak": 3.0,
-                                                                                          "visceral": True}})]
+    visceral = [
+        ("L1", "target", "lung", {-5: 6.0, 56: 4.0}),
+        ("N1", "new", "liver", {56: {"sulpeak": 3.0, "visceral": True}}),
+    ]
     assert not call(visceral, scans)["confirmation_advised"]
 
 
@@ -329,8 +381,14 @@ def test_no_follow_up_gives_ne_best_response():
 
 def test_select_hottest_ties_by_lesion_id_and_caps_per_organ():
     # spec 1.4: value descending, lesion_id ascending; max per organ.
-    lesions = pd.DataFrame({"lesion_id": ["B", "A", "C", "D"], "organ": ["lung", "lung", "lung", "bone"],
-                            "sulpeak": [5.0, 5.0, 6.0, 1.0], "status": ["present"] * 4})
+    lesions = pd.DataFrame(
+        {
+            "lesion_id": ["B", "A", "C", "D"],
+            "organ": ["lung", "lung", "lung", "bone"],
+            "sulpeak": [5.0, 5.0, 6.0, 1.0],
+            "status": ["present"] * 4,
+        }
+    )
     assert select_hottest(lesions, "sulpeak", n=1)["lesion_id"].tolist() == ["C"]
     assert select_hottest(lesions, "sulpeak", n=5, per_organ=2)["lesion_id"].tolist() == ["C", "A", "D"]
 
@@ -339,8 +397,8 @@ def test_timepoint_columns_come_first():
     from ioresponse.schema import BEST_RESPONSE_COLUMNS, TIMEPOINT_COLUMNS
 
     result = run(P1)
-    assert tuple(result.timepoints.columns[:len(TIMEPOINT_COLUMNS)]) == TIMEPOINT_COLUMNS
-    assert tuple(result.best_response.columns[:len(BEST_RESPONSE_COLUMNS)]) == BEST_RESPONSE_COLUMNS
+    assert tuple(result.timepoints.columns[: len(TIMEPOINT_COLUMNS)]) == TIMEPOINT_COLUMNS
+    assert tuple(result.best_response.columns[: len(BEST_RESPONSE_COLUMNS)]) == BEST_RESPONSE_COLUMNS
     assert result.timepoints.iloc[0]["criterion"] == "percist"
     assert result.timepoints.iloc[0]["confirmation_state"] == "not_required"
 

@@ -26,8 +26,17 @@ def write(tmp_path, text, name="pet.csv"):
 
 def test_csv_is_read_into_the_canonical_table(tmp_path):
     table = read_pet_table(write(tmp_path, CSV))
-    assert table.columns[:9].tolist() == ["patient_id", "reader", "day", "date", "lesion_id", "role", "organ",
-                                          "status", "visceral"]
+    assert table.columns[:9].tolist() == [
+        "patient_id",
+        "reader",
+        "day",
+        "date",
+        "lesion_id",
+        "role",
+        "organ",
+        "status",
+        "visceral",
+    ]
     assert table["day"].dtype == "int64" and table["sulpeak"].dtype == "float64"
     assert table["role"].tolist() == ["target", "non_target", "target", "non_target", "new"]
     assert table["organ"].tolist()[:2] == ["lung", "lymph node"]
@@ -76,7 +85,9 @@ def test_unknown_status_is_located(tmp_path):
 
 
 def test_per_scan_values_that_disagree_name_the_rows(tmp_path):
-    with pytest.raises(InputError, match="rows 4-6, column liver_sul_mean: patient P1 day 56: the rows of one scan"):
+    with pytest.raises(
+        InputError, match="rows 4-6, column liver_sul_mean: patient P1 day 56: the rows of one scan"
+    ):
         read_pet_table(write(tmp_path, CSV.replace("3.0,,62,2.1", "3.0,,62,2.4")))
 
 
@@ -118,9 +129,16 @@ def test_day_derived_from_date_and_treatment_start(tmp_path):
 
 
 def test_mixing_lbm_formulas_within_a_patient_is_an_input_error():
-    frame = pd.DataFrame({"patient_id": ["P1", "P1"], "day": [-5, 56], "lesion_id": ["L1", "L1"],
-                          "role": ["target", "target"], "sulpeak": [8.0, 5.0],
-                          "lbm_formula": ["james", "janmahasatian"]})
+    frame = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P1"],
+            "day": [-5, 56],
+            "lesion_id": ["L1", "L1"],
+            "role": ["target", "target"],
+            "sulpeak": [8.0, 5.0],
+            "lbm_formula": ["james", "janmahasatian"],
+        }
+    )
     with pytest.raises(InputError, match="lbm_formula: patient P1: scans use different LBM formulas"):
         validate_pet_table(frame)
     frame["lbm_formula"] = ""

@@ -56,8 +56,13 @@ class MetabolicResponse(StrEnum):
     NO_CLINICAL_BENEFIT = "no_clinical_benefit"
 
 
-CMR, PMR, SMD, PMD, NE = (MetabolicResponse.CMR, MetabolicResponse.PMR, MetabolicResponse.SMD,
-                          MetabolicResponse.PMD, MetabolicResponse.NE)
+CMR, PMR, SMD, PMD, NE = (
+    MetabolicResponse.CMR,
+    MetabolicResponse.PMR,
+    MetabolicResponse.SMD,
+    MetabolicResponse.PMD,
+    MetabolicResponse.NE,
+)
 
 COMPARISON_DECIMALS = 6
 """Changes and derived thresholds are rounded to 6 decimals before any comparison (spec 1.5)."""
@@ -170,7 +175,7 @@ class Scan:
         return self.lesions.loc[[i for i in lesion_ids if self.has(i)]]
 
     def new_lesions(self) -> pd.DataFrame:
-        """Rows with ``role = new`` that are not resolved (spec 1.3; a resolved new lesion no longer counts)."""
+        """Rows with ``role = new`` not resolved (spec 1.3: a resolved new lesion no longer counts)."""
         rows = self.lesions
         return rows[(rows[ROLE] == Role.NEW) & (rows[STATUS] != Status.ABSENT)]
 
@@ -213,8 +218,9 @@ class PatientScans:
 def check_choice(option: str, value: object, choices: Sequence[object]) -> None:
     """Refuse an option value outside its documented choices (STYLE.md 5)."""
     if value not in choices:
-        raise InputError(f"option {option}", [], None,
-                         f"{value!r} is not one of " + ", ".join(repr(c) for c in choices))
+        raise InputError(
+            f"option {option}", [], None, f"{value!r} is not one of " + ", ".join(repr(c) for c in choices)
+        )
 
 
 def pet_table_of(study: Study, criterion_title: str, required: Sequence[str]) -> pd.DataFrame:
@@ -223,13 +229,23 @@ def pet_table_of(study: Study, criterion_title: str, required: Sequence[str]) ->
     A table that was not validated yet (no ``source_row``) is validated here.
     """
     if study.pet is None:
-        raise InputError(study.source, [], None, f"{criterion_title} needs a PET assessment table "
-                         "(spec/metabolic.md 1.1); give it with --pet or as the input table")
+        raise InputError(
+            study.source,
+            [],
+            None,
+            f"{criterion_title} needs a PET assessment table "
+            "(spec/metabolic.md 1.1); give it with --pet or as the input table",
+        )
     table = study.pet if SOURCE_ROW in study.pet else validate_pet_table(study.pet, file=study.source)
     missing = [c for c in required if c not in table]
     if missing:
-        raise InputError(study.source, [], missing[0], f"{criterion_title} needs column(s) "
-                         f"{', '.join(missing)} in the PET table (spec/metabolic.md 1.1)")
+        raise InputError(
+            study.source,
+            [],
+            missing[0],
+            f"{criterion_title} needs column(s) "
+            f"{', '.join(missing)} in the PET table (spec/metabolic.md 1.1)",
+        )
     return table
 
 
@@ -242,8 +258,10 @@ def patient_scans(table: pd.DataFrame) -> Iterator[PatientScans]:
         ]
         baseline_position = max(i for i, s in enumerate(scans) if s.day <= 0)
         yield PatientScans(
-            patient_id=str(patient), reader=str(reader), baseline=scans[baseline_position],
-            followups=scans[baseline_position + 1:],
+            patient_id=str(patient),
+            reader=str(reader),
+            baseline=scans[baseline_position],
+            followups=scans[baseline_position + 1 :],
             pre_baseline_days=[s.day for s in scans[:baseline_position]],
         )
 
@@ -255,9 +273,18 @@ def _by_lesion(rows: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- output rows (spec 1.6)
 
 _TEXT_DEFAULTS = {
-    READER: "", "criterion": "", DATE: "", "sum_unit": "", "target_response": "", "non_target_response": "",
-    "new_lesion_response": "", "overall_response": "", "confirmation_state": ConfirmationState.NOT_REQUIRED.value,
-    CLINICAL_STATUS: "", "flags": "", "reason": "",
+    READER: "",
+    "criterion": "",
+    DATE: "",
+    "sum_unit": "",
+    "target_response": "",
+    "non_target_response": "",
+    "new_lesion_response": "",
+    "overall_response": "",
+    "confirmation_state": ConfirmationState.NOT_REQUIRED.value,
+    CLINICAL_STATUS: "",
+    "flags": "",
+    "reason": "",
 }
 
 
@@ -265,11 +292,18 @@ def timepoint_row(patient: PatientScans, criterion: str, scan: Scan, **values: A
     """One timepoint row with every column of ``schema.TIMEPOINT_COLUMNS`` (NaN/"" where not applicable)."""
     row: dict[str, Any] = dict.fromkeys(TIMEPOINT_COLUMNS, math.nan)
     row.update(_TEXT_DEFAULTS)
-    row.update({
-        PATIENT: patient.patient_id, READER: patient.reader, "criterion": criterion, DATE: scan.date,
-        DAY: scan.day, "sum_complete": False, "after_progression": False,
-        CLINICAL_STATUS: _text_attribute(scan, CLINICAL_STATUS),
-    })
+    row.update(
+        {
+            PATIENT: patient.patient_id,
+            READER: patient.reader,
+            "criterion": criterion,
+            DATE: scan.date,
+            DAY: scan.day,
+            "sum_complete": False,
+            "after_progression": False,
+            CLINICAL_STATUS: _text_attribute(scan, CLINICAL_STATUS),
+        }
+    )
     row.update(values)
     return row
 
@@ -303,8 +337,17 @@ def timepoint_frame(rows: list[dict[str, Any]], extra_columns: Sequence[str]) ->
     frame[DAY] = frame[DAY].astype(np.int64)
     frame["after_progression"] = frame["after_progression"].astype(bool)
     frame["sum_complete"] = frame["sum_complete"].astype(bool)
-    for column in ("baseline_sum", "nadir_sum", "current_sum", "pct_change_baseline", "pct_change_nadir",
-                   "abs_change_nadir", "target_sum", "new_lesion_sum", "progression_day"):
+    for column in (
+        "baseline_sum",
+        "nadir_sum",
+        "current_sum",
+        "pct_change_baseline",
+        "pct_change_nadir",
+        "abs_change_nadir",
+        "target_sum",
+        "new_lesion_sum",
+        "progression_day",
+    ):
         frame[column] = frame[column].astype(np.float64)
     return frame.sort_values([PATIENT, READER, DAY], kind="mergesort").reset_index(drop=True)
 
@@ -338,16 +381,23 @@ def best_response_row(
         why = "no follow-up scan" if not rows else "no evaluable follow-up scan"
     else:
         label, bor_day = str(best["overall_response"]), float(best[DAY])
-        why = (f"best {label} at day {best[DAY]} among {len(ranked)} evaluable follow-up(s)"
-               + (f" up to progression on day {int(progression_day)}" if has_event else ""))
+        why = f"best {label} at day {best[DAY]} among {len(ranked)} evaluable follow-up(s)" + (
+            f" up to progression on day {int(progression_day)}" if has_event else ""
+        )
     if patient.pre_baseline_days:
         why += f"; scan(s) on day {', '.join(map(str, patient.pre_baseline_days))} ignored: pre-baseline"
     row = {
-        PATIENT: patient.patient_id, READER: patient.reader, "criterion": criterion, "best_response": label,
-        "best_response_confirmed": label, "bor_day": bor_day, "first_response_day": first_response,
+        PATIENT: patient.patient_id,
+        READER: patient.reader,
+        "criterion": criterion,
+        "best_response": label,
+        "best_response_confirmed": label,
+        "bor_day": bor_day,
+        "first_response_day": first_response,
         "progression_day": progression_day,
         "duration_of_response_days": progression_day - first_response if has_event else math.nan,
-        "pfs_event": has_event, "pfs_day": progression_day if has_event else float(last_day),
+        "pfs_event": has_event,
+        "pfs_day": progression_day if has_event else float(last_day),
         "reason": f"{why} ({source})",
     }
     row.update(extra)
@@ -360,7 +410,13 @@ def best_response_frame(rows: list[dict[str, Any]], extra_columns: Sequence[str]
     for column in ("best_response", "best_response_confirmed"):
         frame[column] = frame[column].map(str).astype(object)
     frame["pfs_event"] = frame["pfs_event"].astype(bool)
-    for column in ("bor_day", "first_response_day", "progression_day", "duration_of_response_days", "pfs_day"):
+    for column in (
+        "bor_day",
+        "first_response_day",
+        "progression_day",
+        "duration_of_response_days",
+        "pfs_day",
+    ):
         frame[column] = frame[column].astype(np.float64)
     return frame.sort_values([PATIENT, READER], kind="mergesort").reset_index(drop=True)
 

@@ -49,7 +49,7 @@ PMR_AFTER_ONE_CYCLE = -0.15
 PMR_AFTER_MORE_CYCLES = -0.25
 """PMR after more than one cycle: decrease of more than 25% (Young 1999; spec 4.5)."""
 EXTENT_INCREASE = 0.20
-"""PMD: visible increase in extent of uptake, more than 20% of the longest dimension (Young 1999; spec 4.5, A7)."""
+"""PMD: visible increase in extent, more than 20% of the longest dimension (Young 1999; spec 4.5, A7)."""
 AUTO_LESIONS = 5
 """Without reader targets: track the 5 hottest baseline lesions (toolkit default; spec 4.2) ..."""
 AUTO_PER_ORGAN = 2
@@ -63,8 +63,15 @@ GapPolicy = Literal["smd", "pmr"]
 EortcQc = Literal["warn", "off"]
 
 EXTRA_COLUMNS = (
-    "reference_day", "reference_value", "abs_change", "rel_change", "cycles_before_scan", "tracked_lesions",
-    "new_lesion_count", "timing_flag", "consensus_window",
+    "reference_day",
+    "reference_value",
+    "abs_change",
+    "rel_change",
+    "cycles_before_scan",
+    "tracked_lesions",
+    "new_lesion_count",
+    "timing_flag",
+    "consensus_window",
 )
 
 
@@ -77,7 +84,7 @@ def tracked_lesions(patient: PatientScans, metric: Metric) -> list[str]:
 
 
 def patient_value(scan: Scan, lesion_ids: list[str], metric: Metric, aggregate: Aggregate) -> float:
-    """Sum of the metric over the tracked lesions (resolved = 0), or the hottest (A2); NaN if one is unknown."""
+    """Sum of the metric over the tracked lesions (resolved = 0), or the hottest (A2); NaN if unknown."""
     values = [scan.value(i, metric) for i in lesion_ids]
     if any(math.isnan(v) for v in values):
         return math.nan
@@ -96,8 +103,9 @@ def extent_increases(baseline: Scan, followup: Scan, lesion_ids: list[str]) -> l
             continue
         ratio = rounded(after / before - 1)
         if ratio > EXTENT_INCREASE:
-            grown.append(f"{lesion_id} FDG-avid extent {number(before)} -> {number(after)} mm "
-                         f"({percent(ratio)}, >20%)")
+            grown.append(
+                f"{lesion_id} FDG-avid extent {number(before)} -> {number(after)} mm ({percent(ratio)}, >20%)"
+            )
     return grown
 
 
@@ -139,8 +147,9 @@ def assess(
     check_choice("eortc_aggregate", eortc_aggregate, ("sum", "hottest"))
     check_choice("eortc_gap_policy", eortc_gap_policy, ("smd", "pmr"))
     check_choice("eortc_qc", eortc_qc, ("warn", "off"))
-    table = pet_table_of(study, "EORTC 1999", (*CRITERION.required_columns[:-2], eortc_metric,
-                                               "cycles_before_scan"))
+    table = pet_table_of(
+        study, "EORTC 1999", (*CRITERION.required_columns[:-2], eortc_metric, "cycles_before_scan")
+    )
     timepoints: list[dict[str, Any]] = []
     best: list[dict[str, Any]] = []
     for patient in patient_scans(table):
@@ -148,25 +157,52 @@ def assess(
         baseline_value = patient_value(patient.baseline, tracked, eortc_metric, eortc_aggregate)
         rows = []
         for followup in patient.followups:
-            row = timepoint_row(patient, KEY, followup, sum_unit="SUV" if eortc_metric == "suvmax" else "SUL",
-                                baseline_sum=baseline_value, reference_day=patient.baseline.day,
-                                reference_value=baseline_value, tracked_lesions=",".join(tracked),
-                                cycles_before_scan=followup.attribute("cycles_before_scan"), timing_flag="",
-                                consensus_window=consensus_window(followup, patient.baseline.day))
-            row.update(_category(patient, followup, tracked, baseline_value, eortc_metric, eortc_aggregate,
-                                 eortc_gap_policy))
+            row = timepoint_row(
+                patient,
+                KEY,
+                followup,
+                sum_unit="SUV" if eortc_metric == "suvmax" else "SUL",
+                baseline_sum=baseline_value,
+                reference_day=patient.baseline.day,
+                reference_value=baseline_value,
+                tracked_lesions=",".join(tracked),
+                cycles_before_scan=followup.attribute("cycles_before_scan"),
+                timing_flag="",
+                consensus_window=consensus_window(followup, patient.baseline.day),
+            )
+            row.update(
+                _category(
+                    patient,
+                    followup,
+                    tracked,
+                    baseline_value,
+                    eortc_metric,
+                    eortc_aggregate,
+                    eortc_gap_policy,
+                )
+            )
             if eortc_qc == "warn":
                 row["reason"] = _with_uptake_note(row["reason"], patient.baseline, followup)
             rows.append(row)
         progression_day = mark_progression(rows, (PMD,))
-        best.append(best_response_row(patient, KEY, rows, source=f"{SOURCE}; spec 4.9",
-                                      progression_day=progression_day))
+        best.append(
+            best_response_row(
+                patient, KEY, rows, source=f"{SOURCE}; spec 4.9", progression_day=progression_day
+            )
+        )
         timepoints.extend(rows)
     return CriterionResult(timepoint_frame(timepoints, EXTRA_COLUMNS), best_response_frame(best))
 
 
-def _category(patient: PatientScans, followup: Scan, tracked: list[str], baseline_value: float,
-              metric: Metric, aggregate: Aggregate, gap_policy: GapPolicy) -> dict[str, Any]:
+def _category(
+    patient: PatientScans,
+    followup: Scan,
+    tracked: list[str],
+    baseline_value: float,
+    metric: Metric,
+    aggregate: Aggregate,
+    gap_policy: GapPolicy,
+) -> dict[str, Any]:
     """Category, numbers and reason of one follow-up (spec 4.5 in the order of 1.7)."""
     name = {"suvmax": "SUVmax", "sulpeak": "SULpeak", "sulmean": "SULmean"}[metric]
     label = f"{'sum' if aggregate == 'sum' else 'hottest'} {name}"
@@ -183,13 +219,20 @@ def _category(patient: PatientScans, followup: Scan, tracked: list[str], baselin
         return row | _decided(NE, "; ".join(not_evaluable), section="4.7")
     rel = relative_change(current, baseline_value)
     change = rounded(current - baseline_value)
-    row |= {"current_sum": current, "sum_complete": True, "abs_change": change, "rel_change": rel,
-            "pct_change_baseline": rel * 100 if rel is not None else math.nan}
+    row |= {
+        "current_sum": current,
+        "sum_complete": True,
+        "abs_change": change,
+        "rel_change": rel,
+        "pct_change_baseline": rel * 100 if rel is not None else math.nan,
+    }
     numbers = f"{label} {number(current)} vs baseline {number(baseline_value)} ({percent(rel or 0.0)})"
-    triggers = ([f"{numbers}: increase >25%"] if rel is not None and rel > PMD_RELATIVE else [])
+    triggers = [f"{numbers}: increase >25%"] if rel is not None and rel > PMD_RELATIVE else []
     triggers += extent_increases(patient.baseline, followup, tracked)
     triggers += [new_text] if new else []
-    triggers += [f"unequivocal progression of {', '.join(flagged)} (visible increase in extent)"] if flagged else []
+    triggers += (
+        [f"unequivocal progression of {', '.join(flagged)} (visible increase in extent)"] if flagged else []
+    )
     if triggers:
         return row | _decided(PMD, "; ".join(triggers))
     if all(followup.status(i) == "absent" for i in patient.baseline_ids):
@@ -197,8 +240,9 @@ def _category(patient: PatientScans, followup: Scan, tracked: list[str], baselin
     return row | _response_or_stable(numbers, rel or 0.0, int(cycles), gap_policy)
 
 
-def _not_evaluable(followup: Scan, tracked: list[str], metric: Metric, baseline_value: float,
-                   cycles: float) -> list[str]:
+def _not_evaluable(
+    followup: Scan, tracked: list[str], metric: Metric, baseline_value: float, cycles: float
+) -> list[str]:
     reasons = []
     if math.isnan(baseline_value) or baseline_value == 0:
         reasons.append("no measurable baseline uptake (baseline value 0 or missing; spec 4.3)")
@@ -220,10 +264,15 @@ def _response_or_stable(numbers: str, rel: float, cycles: int, gap_policy: GapPo
     elif rel < PMR_AFTER_MORE_CYCLES:
         return _decided(PMR, f"{numbers} {cycle_text}: decrease >25%")
     if cycles > 1 and PMR_AFTER_MORE_CYCLES <= rel <= PMR_AFTER_ONE_CYCLE:
-        return _decided(SMD, f"{numbers}: decrease of {abs(rel) * 100:.1f}% {cycle_text} lies between the 15% "
-                        "and 25% thresholds; EORTC assigns no category")
+        return _decided(
+            SMD,
+            f"{numbers}: decrease of {abs(rel) * 100:.1f}% {cycle_text} lies between the 15% "
+            "and 25% thresholds; EORTC assigns no category",
+        )
     if rel == PMD_RELATIVE:
-        return _decided(SMD, f"{numbers}: exactly +25% is neither more nor less than 25%; EORTC assigns no category")
+        return _decided(
+            SMD, f"{numbers}: exactly +25% is neither more nor less than 25%; EORTC assigns no category"
+        )
     return _decided(SMD, f"{numbers} {cycle_text}: neither PMD nor PMR")
 
 
@@ -236,8 +285,9 @@ def _with_uptake_note(reason: str, baseline: Scan, followup: Scan) -> str:
     before, after = float(baseline.attribute("uptake_min")), float(followup.attribute("uptake_min"))
     if math.isnan(before) or math.isnan(after) or abs(after - before) <= UPTAKE_TOLERANCE_MIN:
         return reason
-    return (f"{reason}; note: uptake time {after:g} min differs from baseline {before:g} min "
-            "by more than 15 min")
+    return (
+        f"{reason}; note: uptake time {after:g} min differs from baseline {before:g} min by more than 15 min"
+    )
 
 
 CRITERION = Criterion(

@@ -63,8 +63,18 @@ Reference = Literal["baseline", "nadir"]
 CMR_RULE = "liver"
 """Resolution for CMR: PERCIST's default rule (spec 8.5 refers to 5.5)."""
 
-EXTRA_COLUMNS = ("reference_day", "reference_value", "abs_change", "rel_change", "summed_lesions",
-                 "measurability_threshold", "new_lesion_count", "qc_passed", "timing_flag", "consensus_window")
+EXTRA_COLUMNS = (
+    "reference_day",
+    "reference_value",
+    "abs_change",
+    "rel_change",
+    "summed_lesions",
+    "measurability_threshold",
+    "new_lesion_count",
+    "qc_passed",
+    "timing_flag",
+    "consensus_window",
+)
 
 
 @dataclass(frozen=True)
@@ -90,7 +100,9 @@ def followup_sum(followup: Scan, selected_ids: list[str], mode: NewLesionMode) -
     if mode == "top5":
         top = select_hottest(followup.lesions, "sulpeak", SUM_LESIONS, SUM_PER_ORGAN)
         in_new = top[LESION].isin(new[LESION])
-        return FollowupSum(float(top["sulpeak"].sum()), top[LESION].tolist(), float(top.loc[in_new, "sulpeak"].sum()))
+        return FollowupSum(
+            float(top["sulpeak"].sum()), top[LESION].tolist(), float(top.loc[in_new, "sulpeak"].sum())
+        )
     baseline_part = sum(followup.value(i, "sulpeak") for i in selected_ids)
     new_part = float(new["sulpeak"].sum())
     return FollowupSum(baseline_part + new_part, [*selected_ids, *new[LESION]], new_part)
@@ -140,8 +152,11 @@ def assess(
     for patient in patient_scans(table):
         rows = _patient_rows(patient, rules, impercist_reference)
         progression_day = mark_progression(rows, (PMD,))
-        best.append(best_response_row(patient, KEY, rows, source=f"{SOURCE}; spec 8.9",
-                                      progression_day=progression_day))
+        best.append(
+            best_response_row(
+                patient, KEY, rows, source=f"{SOURCE}; spec 8.9", progression_day=progression_day
+            )
+        )
         timepoints.extend(rows)
     return CriterionResult(timepoint_frame(timepoints, EXTRA_COLUMNS), best_response_frame(best))
 
@@ -163,12 +178,21 @@ def _patient_rows(patient: PatientScans, rules: _Rules, reference: Reference) ->
     rows = []
     for followup in patient.followups:
         qc = quality_failures(patient.baseline, followup)
-        row = timepoint_row(patient, KEY, followup, sum_unit="SUL", baseline_sum=baseline_sum,
-                            reference_day=patient.baseline.day, reference_value=baseline_sum,
-                            measurability_threshold=threshold if threshold is not None else math.nan,
-                            new_lesion_count=len(followup.new_lesions()), qc_passed=not qc, timing_flag="",
-                            flags=join_flags(["qc_failed" if qc else ""]),
-                            consensus_window=consensus_window(followup, patient.baseline.day))
+        row = timepoint_row(
+            patient,
+            KEY,
+            followup,
+            sum_unit="SUL",
+            baseline_sum=baseline_sum,
+            reference_day=patient.baseline.day,
+            reference_value=baseline_sum,
+            measurability_threshold=threshold if threshold is not None else math.nan,
+            new_lesion_count=len(followup.new_lesions()),
+            qc_passed=not qc,
+            timing_flag="",
+            flags=join_flags(["qc_failed" if qc else ""]),
+            consensus_window=consensus_window(followup, patient.baseline.day),
+        )
         row["new_lesion_response"] = "new" if row["new_lesion_count"] else "none"
         not_evaluable = _not_evaluable(patient, followup, threshold, selected_ids, qc, rules)
         if not_evaluable:
@@ -181,19 +205,29 @@ def _patient_rows(patient: PatientScans, rules: _Rules, reference: Reference) ->
     return rows
 
 
-def _not_evaluable(patient: PatientScans, followup: Scan, threshold: float | None, selected_ids: list[str],
-                   qc: list[str], rules: _Rules) -> list[str]:
+def _not_evaluable(
+    patient: PatientScans,
+    followup: Scan,
+    threshold: float | None,
+    selected_ids: list[str],
+    qc: list[str],
+    rules: _Rules,
+) -> list[str]:
     """NE conditions of spec 8.7 (a new lesion does not rescue a failed scan)."""
     reasons = []
     if threshold is None:
         reasons.append("no measurability threshold: liver reference missing at baseline")
     elif not selected_ids:
-        reasons.append(f"no measurable baseline lesion (every baseline SULpeak < {number(threshold)}; spec 8.3)")
+        reasons.append(
+            f"no measurable baseline lesion (every baseline SULpeak < {number(threshold)}; spec 8.3)"
+        )
     if qc and rules.qc == "strict":
         reasons.append("quality check failed: " + "; ".join(qc) + " (PERCIST 1.0 spec 5.4)")
     missing = followup.missing(selected_ids, "sulpeak")
     if missing:
-        reasons.append(f"baseline-selected lesion(s) {', '.join(missing)} without SULpeak at day {followup.day}")
+        reasons.append(
+            f"baseline-selected lesion(s) {', '.join(missing)} without SULpeak at day {followup.day}"
+        )
     new = followup.new_lesions()
     unmeasured = new.loc[new["sulpeak"].isna(), LESION].tolist()
     if unmeasured:
@@ -201,8 +235,16 @@ def _not_evaluable(patient: PatientScans, followup: Scan, threshold: float | Non
     return reasons
 
 
-def _category(patient: PatientScans, followup: Scan, selected_ids: list[str], baseline_sum: float,
-              nadir: tuple[float, int], rules: _Rules, reference: Reference, qc: list[str]) -> dict[str, Any]:
+def _category(
+    patient: PatientScans,
+    followup: Scan,
+    selected_ids: list[str],
+    baseline_sum: float,
+    nadir: tuple[float, int],
+    rules: _Rules,
+    reference: Reference,
+    qc: list[str],
+) -> dict[str, Any]:
     """imPERCIST category of one follow-up (spec 8.5 in the order of 1.7)."""
     current = followup_sum(followup, selected_ids, rules.new_lesion_mode)
     rel = relative_change(current.value, baseline_sum)
@@ -212,19 +254,33 @@ def _category(patient: PatientScans, followup: Scan, selected_ids: list[str], ba
     pmd_change = absolute_change(current.value, pmd_value)
     new_ids = [i for i in current.lesion_ids if i in set(followup.new_lesions()[LESION])]
     included = f" (incl. new {', '.join(new_ids)})" if new_ids else ""
-    numbers = (f"sum SULpeak {number(current.value)}{included} vs baseline {number(baseline_sum)}: "
-               f"{percent(rel or 0.0)}, {signed(change)}")
+    numbers = (
+        f"sum SULpeak {number(current.value)}{included} vs baseline {number(baseline_sum)}: "
+        f"{percent(rel or 0.0)}, {signed(change)}"
+    )
     row: dict[str, Any] = {
-        "current_sum": current.value, "sum_complete": True, "new_lesion_sum": current.new_lesion_sum,
-        "pct_change_baseline": (rel or 0.0) * 100, "abs_change": change, "rel_change": rel,
+        "current_sum": current.value,
+        "sum_complete": True,
+        "new_lesion_sum": current.new_lesion_sum,
+        "pct_change_baseline": (rel or 0.0) * 100,
+        "abs_change": change,
+        "rel_change": rel,
         "summed_lesions": ",".join(current.lesion_ids),
     }
     if reference == "nadir":
-        row |= {"nadir_sum": pmd_value, "pct_change_nadir": (pmd_rel or 0.0) * 100, "abs_change_nadir": pmd_change}
+        row |= {
+            "nadir_sum": pmd_value,
+            "pct_change_nadir": (pmd_rel or 0.0) * 100,
+            "abs_change_nadir": pmd_change,
+        }
     warn = ("; quality check failed, category kept (impercist_qc='warn'): " + "; ".join(qc)) if qc else ""
     sign = ">=" if rules.inclusive else ">"
     if _passes(pmd_rel, pmd_change, PMD_RELATIVE, rules):
-        versus = "" if reference == "baseline" else f"; vs nadir {number(pmd_value)} (day {pmd_day}) {percent(pmd_rel or 0)}"
+        versus = (
+            ""
+            if reference == "baseline"
+            else f"; vs nadir {number(pmd_value)} (day {pmd_day}) {percent(pmd_rel or 0)}"
+        )
         return row | _decided(PMD, f"{numbers}{versus} ({sign}30%){warn}")
     everything = [*patient.baseline_ids, *followup.new_lesions()[LESION]]
     if all(is_resolved(followup, i, CMR_RULE) for i in everything):
@@ -251,7 +307,16 @@ CRITERION = Criterion(
     key=KEY,
     title="imPERCIST5 (Ito 2019)",
     family="metabolic",
-    required_columns=("patient_id", "day", "lesion_id", "role", "organ", "sulpeak", "liver_sul_mean",
-                      "liver_sul_sd", "uptake_min"),
+    required_columns=(
+        "patient_id",
+        "day",
+        "lesion_id",
+        "role",
+        "organ",
+        "sulpeak",
+        "liver_sul_mean",
+        "liver_sul_sd",
+        "uptake_min",
+    ),
     assess=assess,
 )

@@ -81,7 +81,9 @@ class _Episode:
     rows: list[int] = field(default_factory=list)
 
 
-def confirmation_triggers(patient: PatientScans, upmd_scan: Scan, current: Scan, rules: PercistRules) -> list[str]:
+def confirmation_triggers(
+    patient: PatientScans, upmd_scan: Scan, current: Scan, rules: PercistRules
+) -> list[str]:
     """PERCIST PMD triggers of the current scan measured against the UPMD scan U (spec 9.5 rule 2 (a)-(d))."""
     ids = patient.baseline_ids
     at_upmd, now = hottest(upmd_scan, ids), hottest(current, ids)
@@ -90,11 +92,18 @@ def confirmation_triggers(patient: PatientScans, upmd_scan: Scan, current: Scan,
     triggers = []
     if uptake_increase_is_pmd(rel, change, rules.pmd_inclusive):
         sign = ">=30% and >=0.8 SUL" if rules.pmd_inclusive else ">30% and >0.8 SUL"
-        triggers.append(comparison_text(now, at_upmd, rel, change, f"UPMD scan (day {upmd_scan.day})") + f" ({sign})")
+        triggers.append(
+            comparison_text(now, at_upmd, rel, change, f"UPMD scan (day {upmd_scan.day})") + f" ({sign})"
+        )
     if rules.tlg_rule:
         same = selected_ids(patient.baseline, ids) if rules.sum_selection == "same_lesions" else None
-        extent = extent_increase_is_pmd(five_lesion_sum(upmd_scan, ids, "tlg", same),
-                                        five_lesion_sum(current, ids, "tlg", same), at_upmd, now, rules.tlg_strict)
+        extent = extent_increase_is_pmd(
+            five_lesion_sum(upmd_scan, ids, "tlg", same),
+            five_lesion_sum(current, ids, "tlg", same),
+            at_upmd,
+            now,
+            rules.tlg_strict,
+        )
         if extent:
             triggers.append(extent + f" vs the UPMD scan (day {upmd_scan.day})")
     seen = set(upmd_scan.new_lesions()[LESION])
@@ -153,8 +162,12 @@ def assess(
     check_choice("percist_sum_selection", percist_sum_selection, ("reselect", "same_lesions"))
     table = pet_table_of(study, "iPERCIST", CRITERION.required_columns)
     rules = PercistRules(
-        pmd_inclusive=percist_pmd_inclusive, qc=percist_qc, cmr_rule=percist_cmr_rule,
-        tlg_rule=percist_tlg_rule, tlg_strict=percist_tlg_strict, sum_selection=percist_sum_selection,
+        pmd_inclusive=percist_pmd_inclusive,
+        qc=percist_qc,
+        cmr_rule=percist_cmr_rule,
+        tlg_rule=percist_tlg_rule,
+        tlg_strict=percist_tlg_strict,
+        sum_selection=percist_sum_selection,
         pmr_other_lesion_check=percist_pmr_other_lesion_check,
     )
     timepoints: list[dict[str, Any]] = []
@@ -174,9 +187,15 @@ def assess(
 class _StateMachine:
     """The UPMD -> CPMD confirmation state machine of one patient (spec 9.5)."""
 
-    def __init__(self, patient: PatientScans, rules: PercistRules, reference: ConfirmReference,
-                 enforce_window: bool) -> None:
-        self.patient, self.rules, self.reference, self.enforce_window = patient, rules, reference, enforce_window
+    def __init__(
+        self, patient: PatientScans, rules: PercistRules, reference: ConfirmReference, enforce_window: bool
+    ) -> None:
+        self.patient, self.rules, self.reference, self.enforce_window = (
+            patient,
+            rules,
+            reference,
+            enforce_window,
+        )
         self.rows: list[dict[str, Any]] = []
         self.episode: _Episode | None = None
         self.confirmed_at: int | None = None
@@ -187,14 +206,19 @@ class _StateMachine:
     def step(self, followup: Scan) -> None:
         call = evaluate(self.patient, followup, self.rules)
         row = timepoint_row(self.patient, KEY, followup, **call_columns(call, self.patient.baseline.day))
-        row |= {"percist_response": str(call.category), "upmd_day": math.nan,
-                "flags": join_flags(["qc_failed" if call.qc_failures else ""]),
-                "consensus_window": consensus_window(followup, self.patient.baseline.day)}
+        row |= {
+            "percist_response": str(call.category),
+            "upmd_day": math.nan,
+            "flags": join_flags(["qc_failed" if call.qc_failures else ""]),
+            "consensus_window": consensus_window(followup, self.patient.baseline.day),
+        }
         self.rows.append(row)
         percist_reason = call.reason
         if self.confirmed_at is not None:
             label = CPMD if call.category == PMD else call.category
-            self._set(row, label, f"{percist_reason}; after confirmed progression (day {self.confirmed_upmd_day})")
+            self._set(
+                row, label, f"{percist_reason}; after confirmed progression (day {self.confirmed_upmd_day})"
+            )
         elif self.episode is None:
             self._outside_episode(row, followup, call.category, percist_reason)
         else:
@@ -206,11 +230,16 @@ class _StateMachine:
             return
         self.episode = _Episode(followup, [len(self.rows) - 1])
         row |= {"confirmation_state": ConfirmationState.PENDING.value, "upmd_day": followup.day}
-        self._set(row, UPMD, f"{reason}; PMD vs baseline is unconfirmed: UPMD, to be confirmed by the next PET "
-                  "4-8 weeks later")
+        self._set(
+            row,
+            UPMD,
+            f"{reason}; PMD vs baseline is unconfirmed: UPMD, to be confirmed by the next PET "
+            "4-8 weeks later",
+        )
 
-    def _inside_episode(self, row: dict[str, Any], followup: Scan, category: str, reason: str,
-                        episode: _Episode) -> None:
+    def _inside_episode(
+        self, row: dict[str, Any], followup: Scan, category: str, reason: str, episode: _Episode
+    ) -> None:
         upmd = episode.scan
         elapsed = followup.day - upmd.day
         low, high = CONFIRMATION_WINDOW_DAYS
@@ -227,22 +256,37 @@ class _StateMachine:
             self._set(row, NE, f"{reason}; UPMD episode of day {upmd.day} stays open")
             return
         if self.enforce_window and elapsed < low:
-            self._keep_open(row, episode, f"{reason}; {elapsed} days after UPMD (day {upmd.day}) is too early to confirm "
-                            "(ipercist_enforce_window, >=28 days): still UPMD")
+            self._keep_open(
+                row,
+                episode,
+                f"{reason}; {elapsed} days after UPMD (day {upmd.day}) is too early to confirm "
+                "(ipercist_enforce_window, >=28 days): still UPMD",
+            )
             return
-        triggers = (["still PMD vs baseline (ipercist_confirm_reference='baseline')"] if self.reference == "baseline"
-                    else confirmation_triggers(self.patient, upmd, followup, self.rules))
+        triggers = (
+            ["still PMD vs baseline (ipercist_confirm_reference='baseline')"]
+            if self.reference == "baseline"
+            else confirmation_triggers(self.patient, upmd, followup, self.rules)
+        )
         if not triggers:
-            self._keep_open(row, episode, f"{reason}; vs UPMD scan (day {upmd.day}) no further progression (hottest, "
-                            f"extent, new lesion, unequivocal): still UPMD{window_note}")
+            self._keep_open(
+                row,
+                episode,
+                f"{reason}; vs UPMD scan (day {upmd.day}) no further progression (hottest, "
+                f"extent, new lesion, unequivocal): still UPMD{window_note}",
+            )
             return
         self._close(episode, ConfirmationState.CONFIRMED)
         row["confirmation_state"] = ConfirmationState.CONFIRMS.value
         self.confirmed_at = len(self.rows) - 1
         self.confirmed_upmd_day = upmd.day
         self.confirmed_episode_start = episode.rows[0]
-        self._set(row, CPMD, f"confirms UPMD of day {upmd.day}: {'; '.join(triggers)}{window_note}, progression "
-                  f"dated day {upmd.day}")
+        self._set(
+            row,
+            CPMD,
+            f"confirms UPMD of day {upmd.day}: {'; '.join(triggers)}{window_note}, progression "
+            f"dated day {upmd.day}",
+        )
 
     def _keep_open(self, row: dict[str, Any], episode: _Episode, reason: str) -> None:
         episode.rows.append(len(self.rows) - 1)
@@ -286,12 +330,20 @@ class _StateMachine:
 def _best_response(patient: PatientScans, machine: _StateMachine, progression_day: float) -> dict[str, Any]:
     """Best overall response with UPMD rows of a confirmed episode ranked as CPMD (spec 9.8)."""
     ranked_rows = [
-        r | {"overall_response": CPMD} if r["overall_response"] == UPMD
-        and r["confirmation_state"] == ConfirmationState.CONFIRMED else r
+        r | {"overall_response": CPMD}
+        if r["overall_response"] == UPMD and r["confirmation_state"] == ConfirmationState.CONFIRMED
+        else r
         for r in machine.rows
     ]
-    return best_response_row(patient, KEY, ranked_rows, source=f"{SOURCE}; spec 9.8", ranking=BEST_RESPONSE_ORDER,
-                             progression_day=progression_day, responder=_responder(machine))
+    return best_response_row(
+        patient,
+        KEY,
+        ranked_rows,
+        source=f"{SOURCE}; spec 9.8",
+        ranking=BEST_RESPONSE_ORDER,
+        progression_day=progression_day,
+        responder=_responder(machine),
+    )
 
 
 def _responder(machine: _StateMachine) -> bool | None:
@@ -312,7 +364,16 @@ CRITERION = Criterion(
     key=KEY,
     title="iPERCIST (Goldfarb 2019)",
     family="metabolic",
-    required_columns=("patient_id", "day", "lesion_id", "role", "organ", "sulpeak", "liver_sul_mean",
-                      "liver_sul_sd", "uptake_min"),
+    required_columns=(
+        "patient_id",
+        "day",
+        "lesion_id",
+        "role",
+        "organ",
+        "sulpeak",
+        "liver_sul_mean",
+        "liver_sul_sd",
+        "uptake_min",
+    ),
     assess=assess,
 )

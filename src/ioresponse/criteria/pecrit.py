@@ -46,7 +46,7 @@ BENEFIT = MetabolicResponse.CLINICAL_BENEFIT
 NO_BENEFIT = MetabolicResponse.NO_CLINICAL_BENEFIT
 
 SD_SULPEAK_CHANGE = 0.155
-"""RECIST SD: a change of more than 15.5% in the hottest SULpeak predicts benefit, strict (Cho 2017 Fig. legend; spec 6.5)."""
+"""RECIST SD: hottest SULpeak change of more than 15.5% (strict) predicts benefit (Cho 2017; spec 6.5)."""
 PECRIT_WINDOW_DAYS = (21, 28)
 """PECRIT was derived on the PET at days 21-28 after the first dose (Cho 2017 SCAN-2; spec 6.9)."""
 RECIST_BENEFIT = ("CR", "PR")
@@ -57,8 +57,17 @@ RECIST_STABLE = ("SD", "NON-CR/NON-PD")
 SdDirection = Literal["increase", "decrease"]
 QcPolicy = Literal["strict", "warn"]
 
-EXTRA_COLUMNS = ("recist_response", "reference_value", "reference_lesion", "current_lesion", "rel_change",
-                 "measurability_threshold", "qc_passed", "timing_flag", "consensus_window")
+EXTRA_COLUMNS = (
+    "recist_response",
+    "reference_value",
+    "reference_lesion",
+    "current_lesion",
+    "rel_change",
+    "measurability_threshold",
+    "qc_passed",
+    "timing_flag",
+    "consensus_window",
+)
 
 
 def choose_scan(patient: PatientScans) -> tuple[Scan | None, str]:
@@ -93,7 +102,9 @@ def recist_at(scan: Scan, patient: PatientScans, recist: pd.DataFrame | None, wi
         return ""
     if rows.empty:
         return ""
-    nearest = rows.assign(distance=(rows[DAY] - scan.day).abs()).sort_values(["distance", DAY], kind="mergesort")
+    nearest = rows.assign(distance=(rows[DAY] - scan.day).abs()).sort_values(
+        ["distance", DAY], kind="mergesort"
+    )
     return str(nearest["overall_response"].iloc[0])
 
 
@@ -135,33 +146,59 @@ def assess(
     needs_engine = RECIST_RESPONSE not in table or (table[RECIST_RESPONSE] == "").any()
     recist = recist_timepoints(study, table) if needs_engine else None
     if needs_engine and recist is None and RECIST_RESPONSE not in table:
-        raise InputError(study.source, [], RECIST_RESPONSE, "PECRIT needs the RECIST 1.1 response: give a "
-                         "recist_response column in the PET table or the anatomic lesion table of the same "
-                         "patients (spec/metabolic.md 6.2)")
+        raise InputError(
+            study.source,
+            [],
+            RECIST_RESPONSE,
+            "PECRIT needs the RECIST 1.1 response: give a "
+            "recist_response column in the PET table or the anatomic lesion table of the same "
+            "patients (spec/metabolic.md 6.2)",
+        )
     timepoints: list[dict[str, Any]] = []
     best: list[dict[str, Any]] = []
     for patient in patient_scans(table):
         scan, timing_flag = choose_scan(patient)
         rows = []
         if scan is not None:
-            row = timepoint_row(patient, KEY, scan, sum_unit="SUL", timing_flag=timing_flag,
-                                consensus_window=consensus_window(scan, patient.baseline.day))
+            row = timepoint_row(
+                patient,
+                KEY,
+                scan,
+                sum_unit="SUL",
+                timing_flag=timing_flag,
+                consensus_window=consensus_window(scan, patient.baseline.day),
+            )
             row["recist_response"] = recist_at(scan, patient, recist, pecrit_recist_window_days)
-            row |= _predict(patient, scan, row["recist_response"], timing_flag, pecrit_sd_direction,
-                            pecrit_strict_window, percist_qc)
+            row |= _predict(
+                patient,
+                scan,
+                row["recist_response"],
+                timing_flag,
+                pecrit_sd_direction,
+                pecrit_strict_window,
+                percist_qc,
+            )
             rows.append(row)
         best.append(_best_response(patient, rows))
         timepoints.extend(rows)
     return CriterionResult(timepoint_frame(timepoints, EXTRA_COLUMNS), best_response_frame(best))
 
 
-def _predict(patient: PatientScans, scan: Scan, recist: str, timing_flag: str, direction: SdDirection,
-             strict_window: bool, qc_policy: QcPolicy) -> dict[str, Any]:
+def _predict(
+    patient: PatientScans,
+    scan: Scan,
+    recist: str,
+    timing_flag: str,
+    direction: SdDirection,
+    strict_window: bool,
+    qc_policy: QcPolicy,
+) -> dict[str, Any]:
     """The PECRIT decision rule at one scan (spec 6.5, 6.7, 6.9)."""
     window_note = f"; PECRIT was derived on days 21-28, this scan is day {scan.day}" if timing_flag else ""
     if timing_flag and strict_window:
-        return _decided(NE, f"no follow-up PET on days 21-28 (pecrit_strict_window); first is day {scan.day}",
-                        "6.9")
+        return _decided(
+            NE, f"no follow-up PET on days 21-28 (pecrit_strict_window); first is day {scan.day}", "6.9"
+        )
     if recist in RECIST_BENEFIT:
         return _decided(BENEFIT, f"RECIST 1.1 {recist} at day {scan.day}: PET not consulted{window_note}")
     if recist == "PD":
@@ -172,52 +209,79 @@ def _predict(patient: PatientScans, scan: Scan, recist: str, timing_flag: str, d
     return _sd_branch(patient, scan, recist, direction, qc_policy, window_note)
 
 
-def _sd_branch(patient: PatientScans, scan: Scan, recist: str, direction: SdDirection, qc_policy: QcPolicy,
-               window_note: str) -> dict[str, Any]:
+def _sd_branch(
+    patient: PatientScans,
+    scan: Scan,
+    recist: str,
+    direction: SdDirection,
+    qc_policy: QcPolicy,
+    window_note: str,
+) -> dict[str, Any]:
     """RECIST SD: the SULpeak change of the hottest lesion decides (spec 6.5, NE of 6.7)."""
     ids = patient.baseline_ids
     threshold = measurability_threshold(patient.baseline)
     qc = quality_failures(patient.baseline, scan)
     before, after = hottest(patient.baseline, ids), hottest(scan, ids)
-    row: dict[str, Any] = {"measurability_threshold": threshold if threshold is not None else math.nan,
-                           "qc_passed": not qc, "flags": join_flags(["qc_failed" if qc else ""]),
-                           "reference_value": before.value, "reference_lesion": before.lesion_id,
-                           "baseline_sum": before.value}
+    row: dict[str, Any] = {
+        "measurability_threshold": threshold if threshold is not None else math.nan,
+        "qc_passed": not qc,
+        "flags": join_flags(["qc_failed" if qc else ""]),
+        "reference_value": before.value,
+        "reference_lesion": before.lesion_id,
+        "baseline_sum": before.value,
+    }
     problems = []
     if qc and qc_policy == "strict":
         problems.append("quality check failed: " + "; ".join(qc) + " (PERCIST 1.0 spec 5.4)")
     if threshold is None or before.value == 0 or before.value < threshold:
         limit = number(threshold) if threshold is not None else "unknown"
-        problems.append(f"no measurable baseline lesion (hottest SULpeak {number(before.value)}, threshold {limit})")
+        problems.append(
+            f"no measurable baseline lesion (hottest SULpeak {number(before.value)}, threshold {limit})"
+        )
     missing = scan.missing(ids, "sulpeak")
     if missing:
         problems.append(f"baseline lesion(s) {', '.join(missing)} without SULpeak at day {scan.day}")
     if problems:
-        return row | _decided(NE, f"RECIST 1.1 {recist}, SULpeak branch not evaluable: " + "; ".join(problems), "6.7")
+        return row | _decided(
+            NE, f"RECIST 1.1 {recist}, SULpeak branch not evaluable: " + "; ".join(problems), "6.7"
+        )
     rel = relative_change(after.value, before.value) or 0.0
-    row |= {"current_sum": after.value, "sum_complete": True, "pct_change_baseline": rel * 100, "rel_change": rel,
-            "current_lesion": after.lesion_id}
+    row |= {
+        "current_sum": after.value,
+        "sum_complete": True,
+        "pct_change_baseline": rel * 100,
+        "rel_change": rel,
+        "current_lesion": after.lesion_id,
+    }
     benefit = rel > SD_SULPEAK_CHANGE if direction == "increase" else rel < -SD_SULPEAK_CHANGE
     wanted = "an increase of more than 15.5%" if direction == "increase" else "a decrease of more than 15.5%"
     warn = ("; quality check failed, kept (percist_qc='warn'): " + "; ".join(qc)) if qc else ""
-    text = (f"RECIST 1.1 {recist} at day {scan.day}; hottest SULpeak {number(after.value)} ({after.lesion_id}) vs "
-            f"baseline {number(before.value)} ({before.lesion_id}): {percent(rel)}; benefit needs {wanted} "
-            f"(pecrit_sd_direction='{direction}'){warn}{window_note}")
+    text = (
+        f"RECIST 1.1 {recist} at day {scan.day}; "
+        f"hottest SULpeak {number(after.value)} ({after.lesion_id}) vs "
+        f"baseline {number(before.value)} ({before.lesion_id}): {percent(rel)}; benefit needs {wanted} "
+        f"(pecrit_sd_direction='{direction}'){warn}{window_note}"
+    )
     return row | _decided(BENEFIT if benefit else NO_BENEFIT, text)
 
 
 def _decided(category: str, text: str, section: str = "6.5") -> dict[str, Any]:
-    phrase = {BENEFIT: "clinical benefit predicted", NO_BENEFIT: "no clinical benefit predicted"}.get(category, "NE")
+    phrase = {BENEFIT: "clinical benefit predicted", NO_BENEFIT: "no clinical benefit predicted"}.get(
+        category, "NE"
+    )
     return {"overall_response": category, "reason": f"{text}: {phrase} ({SOURCE}; spec {section})"}
 
 
 def _best_response(patient: PatientScans, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """PECRIT has no best-response derivation: the patient row repeats the single prediction (spec 6.9)."""
-    row = best_response_row(patient, KEY, rows, source=f"{SOURCE}; spec 6.9", ranking=(BENEFIT, NO_BENEFIT),
-                            response_labels=())
+    row = best_response_row(
+        patient, KEY, rows, source=f"{SOURCE}; spec 6.9", ranking=(BENEFIT, NO_BENEFIT), response_labels=()
+    )
     row["pfs_day"] = math.nan
     if rows:
-        row["reason"] = f"one-time prediction at day {rows[0][DAY]}: {rows[0]['overall_response']} ({SOURCE}; spec 6.9)"
+        row["reason"] = (
+            f"one-time prediction at day {rows[0][DAY]}: {rows[0]['overall_response']} ({SOURCE}; spec 6.9)"
+        )
     return row
 
 
@@ -225,7 +289,16 @@ CRITERION = Criterion(
     key=KEY,
     title="PECRIT (Cho 2017)",
     family="metabolic",
-    required_columns=("patient_id", "day", "lesion_id", "role", "organ", "sulpeak", "liver_sul_mean",
-                      "liver_sul_sd", "uptake_min"),
+    required_columns=(
+        "patient_id",
+        "day",
+        "lesion_id",
+        "role",
+        "organ",
+        "sulpeak",
+        "liver_sul_mean",
+        "liver_sul_sd",
+        "uptake_min",
+    ),
     assess=assess,
 )

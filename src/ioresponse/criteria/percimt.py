@@ -57,8 +57,15 @@ Counting = Literal["cumulative", "binned"]
 NewSince = Literal["baseline", "previous"]
 PatientBenefit = Literal["no_pmd_ever", "last_scan"]
 
-EXTRA_COLUMNS = ("new_lesion_count", "new_over_10mm", "new_over_15mm", "resolved_lesions", "clinical_benefit",
-                 "timing_flag", "consensus_window")
+EXTRA_COLUMNS = (
+    "new_lesion_count",
+    "new_over_10mm",
+    "new_over_15mm",
+    "resolved_lesions",
+    "clinical_benefit",
+    "timing_flag",
+    "consensus_window",
+)
 BEST_EXTRA_COLUMNS = ("clinical_benefit",)
 
 
@@ -90,15 +97,23 @@ def new_lesions(patient: PatientScans, followup: Scan, new_since: NewSince) -> p
 def _pmd_text(rows: pd.DataFrame, counts: tuple[int, int, int], counting: Counting) -> str:
     ids = rows[LESION].tolist()
     first, second, third = counts
-    names = (("new lesions", "new lesions > 10 mm", "new lesions > 15 mm") if counting == "cumulative"
-             else ("new lesions <= 10 mm", "new lesions of 10-15 mm", "new lesions > 15 mm"))
-    fired = [(first, PMD_ANY_SIZE_COUNT, names[0]), (second, PMD_OVER_10_MM_COUNT, names[1]),
-             (third, PMD_OVER_15_MM_COUNT, names[2])]
+    names = (
+        ("new lesions", "new lesions > 10 mm", "new lesions > 15 mm")
+        if counting == "cumulative"
+        else ("new lesions <= 10 mm", "new lesions of 10-15 mm", "new lesions > 15 mm")
+    )
+    fired = [
+        (first, PMD_ANY_SIZE_COUNT, names[0]),
+        (second, PMD_OVER_10_MM_COUNT, names[1]),
+        (third, PMD_OVER_15_MM_COUNT, names[2]),
+    ]
     parts = [f"{count} {name} (>= {limit})" for count, limit, name in fired if count >= limit]
     return "; ".join(parts) + f" among {', '.join(ids)}"
 
 
-def _category(patient: PatientScans, followup: Scan, counting: Counting, new_since: NewSince) -> dict[str, Any]:
+def _category(
+    patient: PatientScans, followup: Scan, counting: Counting, new_since: NewSince
+) -> dict[str, Any]:
     """PERCIMT category of one follow-up (spec 7.5, with the NE rules of 7.7)."""
     rows = new_lesions(patient, followup, new_since)
     diameters = rows[DIAMETER].astype(float).tolist() if DIAMETER in rows else [math.nan] * len(rows)
@@ -107,16 +122,25 @@ def _category(patient: PatientScans, followup: Scan, counting: Counting, new_sin
     smallest = size_counts(known + [MEDIUM_MM] * len(unknown), counting)
     largest = size_counts(known + [math.inf] * len(unknown), counting)
     cumulative = size_counts(known, "cumulative")
-    row: dict[str, Any] = {"new_lesion_count": len(rows), "new_lesion_response": "new" if len(rows) else "none",
-                           "new_over_10mm": cumulative[1], "new_over_15mm": cumulative[2]}
+    row: dict[str, Any] = {
+        "new_lesion_count": len(rows),
+        "new_lesion_response": "new" if len(rows) else "none",
+        "new_over_10mm": cumulative[1],
+        "new_over_15mm": cumulative[2],
+    }
     if counts_are_pmd(smallest) and counts_are_pmd(largest):
         return row | _decided(PMD, _pmd_text(rows, smallest, counting))
     if counts_are_pmd(smallest) != counts_are_pmd(largest):
-        return row | _decided(NE, f"size of new lesion(s) {', '.join(unknown)} needed: PMD or not depending "
-                              "on it", section="7.7")
+        return row | _decided(
+            NE,
+            f"size of new lesion(s) {', '.join(unknown)} needed: PMD or not depending on it",
+            section="7.7",
+        )
     if len(rows):
-        sizes = ", ".join(f"{i} {number(d)} mm" if not math.isnan(d) else f"{i} size unknown"
-                          for i, d in zip(rows[LESION], diameters, strict=True))
+        sizes = ", ".join(
+            f"{i} {number(d)} mm" if not math.isnan(d) else f"{i} size unknown"
+            for i, d in zip(rows[LESION], diameters, strict=True)
+        )
         return row | _decided(SMD, f"{len(rows)} new lesion(s) below the PERCIMT counts ({sizes})")
     return row | _resolution(patient, followup)
 
@@ -130,12 +154,17 @@ def _resolution(patient: PatientScans, followup: Scan) -> dict[str, Any]:
     high = _by_resolution(len(resolved) + len(unknown), len(ids))
     row: dict[str, Any] = {"resolved_lesions": ",".join(resolved)}
     if low != high:
-        return row | _decided(NE, f"status of baseline lesion(s) {', '.join(unknown)} needed to tell {low} from "
-                              f"{high}", section="7.7")
+        return row | _decided(
+            NE,
+            f"status of baseline lesion(s) {', '.join(unknown)} needed to tell {low} from {high}",
+            section="7.7",
+        )
     if low == CMR:
         text = "every baseline lesion resolved and no new lesion"
     elif low == PMR:
-        text = f"{len(resolved)} of {len(ids)} baseline lesions resolved ({', '.join(resolved)}), no new lesion"
+        text = (
+            f"{len(resolved)} of {len(ids)} baseline lesions resolved ({', '.join(resolved)}), no new lesion"
+        )
     else:
         text = "no baseline lesion resolved and no new lesion"
     return row | _decided(low, text)
@@ -148,8 +177,11 @@ def _by_resolution(resolved: int, total: int) -> str:
 
 
 def _decided(category: str, text: str, section: str = "7.5") -> dict[str, Any]:
-    return {"overall_response": category, "clinical_benefit": benefit_label(category),
-            "reason": f"{text}: {category} ({SOURCE}; spec {section})"}
+    return {
+        "overall_response": category,
+        "clinical_benefit": benefit_label(category),
+        "reason": f"{text}: {category} ({SOURCE}; spec {section})",
+    }
 
 
 def assess(
@@ -190,16 +222,32 @@ def assess(
     for patient in patient_scans(table):
         rows = []
         for followup in patient.followups:
-            row = timepoint_row(patient, KEY, followup, resolved_lesions="", timing_flag="", clinical_benefit="",
-                                consensus_window=consensus_window(followup, patient.baseline.day))
+            row = timepoint_row(
+                patient,
+                KEY,
+                followup,
+                resolved_lesions="",
+                timing_flag="",
+                clinical_benefit="",
+                consensus_window=consensus_window(followup, patient.baseline.day),
+            )
             row.update(_category(patient, followup, percimt_counting, percimt_new_since))
             rows.append(row)
         progression_day = mark_progression(rows, (PMD,))
-        best.append(best_response_row(patient, KEY, rows, source=f"{SOURCE}; spec 7.9",
-                                      progression_day=progression_day,
-                                      clinical_benefit=_patient_benefit(rows, percimt_patient_benefit)))
+        best.append(
+            best_response_row(
+                patient,
+                KEY,
+                rows,
+                source=f"{SOURCE}; spec 7.9",
+                progression_day=progression_day,
+                clinical_benefit=_patient_benefit(rows, percimt_patient_benefit),
+            )
+        )
         timepoints.extend(rows)
-    return CriterionResult(timepoint_frame(timepoints, EXTRA_COLUMNS), best_response_frame(best, BEST_EXTRA_COLUMNS))
+    return CriterionResult(
+        timepoint_frame(timepoints, EXTRA_COLUMNS), best_response_frame(best, BEST_EXTRA_COLUMNS)
+    )
 
 
 def benefit_label(category: str) -> str:
@@ -219,6 +267,7 @@ def _patient_benefit(rows: list[dict[str, Any]], rule: PatientBenefit) -> str:
     if rule == "last_scan":
         return benefit_label(evaluable[-1]["overall_response"])
     return benefit_label(PMD if any(r["overall_response"] == PMD for r in evaluable) else SMD)
+
 
 CRITERION = Criterion(
     key=KEY,

@@ -65,7 +65,7 @@ PMR_ABSOLUTE_SUL = -0.8
 OTHER_LESION_RISE = 0.30
 """PMR is blocked when any baseline lesion's own SULpeak rises more than 30% (spec 5.5, A8)."""
 TLG_EXTENT_INCREASE = 0.75
-"""PMD by extent: TLG of the up-to-5 hottest lesions up by 75% with no SUL decline (Wahl 2009; spec 5.5 (b))."""
+"""PMD by extent: TLG of the up-to-5 hottest lesions up 75%, no SUL decline (Wahl 2009; spec 5.5 (b))."""
 SUM_LESIONS = 5
 """Secondary measure and TLG: up to 5 lesions (Wahl 2009; spec 5.2)."""
 SUM_PER_ORGAN = 2
@@ -181,14 +181,18 @@ def quality_failures(baseline: Scan, followup: Scan) -> list[str]:
     after, _ = reference_values(followup, region)
     name = "liver" if region == "liver" else "blood-pool"
     if math.isnan(before) or math.isnan(after):
-        failures.append(f"{name} reference SUL missing at day "
-                        + ", ".join(str(s.day) for s, v in ((baseline, before), (followup, after)) if math.isnan(v)))
+        failures.append(
+            f"{name} reference SUL missing at day "
+            + ", ".join(str(s.day) for s, v in ((baseline, before), (followup, after)) if math.isnan(v))
+        )
         return failures
     change = absolute_change(after, before)
     rel = relative_change(after, before)
     if rel is None or abs(rel) > REFERENCE_STABILITY_RELATIVE:
-        failures.append(f"{name} SULmean {number(before)} -> {number(after)} changed by "
-                        f"{percent(rel) if rel is not None else 'an undefined %'} (must be within 20%)")
+        failures.append(
+            f"{name} SULmean {number(before)} -> {number(after)} changed by "
+            f"{percent(rel) if rel is not None else 'an undefined %'} (must be within 20%)"
+        )
     if abs(change) >= REFERENCE_STABILITY_ABSOLUTE_SUL:
         failures.append(f"{name} SULmean changed by {abs(change):.2f} SUL (must be < 0.3)")
     return failures
@@ -218,7 +222,9 @@ def hottest(scan: Scan, lesion_ids: list[str]) -> Hottest:
     return Hottest(float(top["sulpeak"].iloc[0]), str(top[LESION].iloc[0]), scan.day)
 
 
-def five_lesion_sum(scan: Scan, lesion_ids: list[str], column: str, same_as: list[str] | None) -> float | None:
+def five_lesion_sum(
+    scan: Scan, lesion_ids: list[str], column: str, same_as: list[str] | None
+) -> float | None:
     """Sum of ``column`` over the up-to-5 hottest lesions, max 2 per organ (spec 5.2, A4, A5).
 
     ``same_as`` given: the sum runs over those lesions (resolved = 0) instead of re-selecting.
@@ -261,14 +267,16 @@ def extent_increase_is_pmd(
     grows = ratio > TLG_EXTENT_INCREASE if strict else ratio >= TLG_EXTENT_INCREASE
     if grows and current.value >= reference.value:
         sign = ">75%" if strict else ">=75%"
-        return (f"TLG of the up-to-5 hottest lesions {number(tlg_reference)} -> {number(tlg_current)} "
-                f"({percent(ratio)}, {sign}) with SULpeak {number(reference.value)} -> "
-                f"{number(current.value)} not declining (extent rule)")
+        return (
+            f"TLG of the up-to-5 hottest lesions {number(tlg_reference)} -> {number(tlg_current)} "
+            f"({percent(ratio)}, {sign}) with SULpeak {number(reference.value)} -> "
+            f"{number(current.value)} not declining (extent rule)"
+        )
     return None
 
 
 def is_resolved(scan: Scan, lesion_id: str, rule: CmrRule) -> bool:
-    """Resolution for CMR (spec 5.5, A3): absent, or SULpeak below the liver mean (blood pool: <= its mean)."""
+    """Resolution for CMR (spec 5.5, A3): absent, or SULpeak below the liver mean (blood pool: <= mean)."""
     status = scan.status(lesion_id)
     if status == "absent":
         return True
@@ -284,9 +292,11 @@ def is_resolved(scan: Scan, lesion_id: str, rule: CmrRule) -> bool:
 
 def lesion_text(scan: Scan, lesion_ids: list[str]) -> str:
     """'N1 (liver), N2 (bone)' for a reason sentence."""
+
     def one(i: str) -> str:
         organ = scan.lesions.at[i, ORGAN] if ORGAN in scan.lesions else ""
         return f"{i} ({organ})" if organ else i
+
     return ", ".join(one(i) for i in lesion_ids)
 
 
@@ -303,8 +313,11 @@ def evaluate(
     """
     ids = patient.baseline_ids
     baseline_hottest = hottest(patient.baseline, ids)
-    call = PercistCall(baseline=baseline_hottest, current=hottest(followup, ids),
-                       pmd_reference=pmd_reference or baseline_hottest)
+    call = PercistCall(
+        baseline=baseline_hottest,
+        current=hottest(followup, ids),
+        pmd_reference=pmd_reference or baseline_hottest,
+    )
     call.threshold = measurability_threshold(patient.baseline)
     call.new_ids = followup.new_lesions()[LESION].tolist()
     call.flagged_ids = followup.flagged(ids)
@@ -328,7 +341,9 @@ def evaluate(
     return _decide(call, followup, PMR if holds else SMD, [text])
 
 
-def _not_evaluable_reasons(call: PercistCall, followup: Scan, ids: list[str], rules: PercistRules) -> list[str]:
+def _not_evaluable_reasons(
+    call: PercistCall, followup: Scan, ids: list[str], rules: PercistRules
+) -> list[str]:
     """The NE conditions of spec 5.7 that hold at this follow-up, in words."""
     reasons = []
     if call.qc_failures and rules.qc == "strict":
@@ -338,8 +353,10 @@ def _not_evaluable_reasons(call: PercistCall, followup: Scan, ids: list[str], ru
     elif call.baseline.value == 0:
         reasons.append("no baseline lesion with SULpeak (reference value is 0)")
     elif call.baseline.value < call.threshold:
-        reasons.append(f"no measurable baseline lesion (hottest SULpeak {number(call.baseline.value)} < "
-                       f"{number(call.threshold)}; spec {SECTION['measurable']})")
+        reasons.append(
+            f"no measurable baseline lesion (hottest SULpeak {number(call.baseline.value)} < "
+            f"{number(call.threshold)}; spec {SECTION['measurable']})"
+        )
     missing = followup.missing(ids, "sulpeak")
     if missing:
         reasons.append(f"baseline lesion(s) {', '.join(missing)} without SULpeak at day {followup.day}")
@@ -369,13 +386,19 @@ def _measure(call: PercistCall, patient: PatientScans, followup: Scan, rules: Pe
     call.tlg_current = five_lesion_sum(followup, ids, "tlg", same)
 
 
-def comparison_text(current: Hottest, reference: Hottest, rel: float | None, change: float,
-                    label: str = "baseline") -> str:
-    """'hottest SULpeak 5.6 (L1) vs baseline 8.0 (L1): -30.0%, -2.4 SUL' (spec 1.6), naming a moved hottest."""
-    moved = (f"hottest lesion moved from {reference.text()} to {current.text()}; "
-             if current.lesion_id and reference.lesion_id and current.lesion_id != reference.lesion_id else "")
+def comparison_text(
+    current: Hottest, reference: Hottest, rel: float | None, change: float, label: str = "baseline"
+) -> str:
+    """'hottest SULpeak 5.6 (L1) vs baseline 8.0 (L1): -30.0%, -2.4 SUL' (spec 1.6); names a moved hottest."""
+    moved = (
+        f"hottest lesion moved from {reference.text()} to {current.text()}; "
+        if current.lesion_id and reference.lesion_id and current.lesion_id != reference.lesion_id
+        else ""
+    )
     rel_text = percent(rel) if rel is not None else "undefined % (reference value is 0)"
-    return f"{moved}hottest SULpeak {current.text()} vs {label} {reference.text()}: {rel_text}, {signed(change)}"
+    return (
+        f"{moved}hottest SULpeak {current.text()} vs {label} {reference.text()}: {rel_text}, {signed(change)}"
+    )
 
 
 def _pmd_triggers(call: PercistCall, rules: PercistRules) -> list[str]:
@@ -385,20 +408,24 @@ def _pmd_triggers(call: PercistCall, rules: PercistRules) -> list[str]:
     if uptake_increase_is_pmd(call.pmd_rel, pmd_change, rules.pmd_inclusive):
         sign = ">=30% and >=0.8 SUL" if rules.pmd_inclusive else ">30% and >0.8 SUL"
         label = "baseline" if call.pmd_reference is call.baseline else f"nadir (day {call.pmd_reference.day})"
-        triggers.append(comparison_text(call.current, call.pmd_reference, call.pmd_rel, pmd_change, label)
-                        + f" ({sign})")
+        triggers.append(
+            comparison_text(call.current, call.pmd_reference, call.pmd_rel, pmd_change, label) + f" ({sign})"
+        )
     if rules.tlg_rule:
-        extent = extent_increase_is_pmd(call.tlg_baseline, call.tlg_current, call.baseline, call.current,
-                                        rules.tlg_strict)
+        extent = extent_increase_is_pmd(
+            call.tlg_baseline, call.tlg_current, call.baseline, call.current, rules.tlg_strict
+        )
         if extent:
             triggers.append(extent)
     return triggers
 
 
 def _cmr_text(rules: PercistRules) -> str:
-    test = {"liver": "absent or SULpeak below the liver SULmean of the scan",
-            "blood_pool": "absent or SULpeak at most the blood-pool SULmean of the scan",
-            "reader": "read as absent"}[rules.cmr_rule]
+    test = {
+        "liver": "absent or SULpeak below the liver SULmean of the scan",
+        "blood_pool": "absent or SULpeak at most the blood-pool SULmean of the scan",
+        "reader": "read as absent",
+    }[rules.cmr_rule]
     return f"every baseline lesion resolved ({test}) and no new lesion"
 
 
@@ -437,7 +464,9 @@ def _rising_lesions(patient: PatientScans, followup: Scan) -> list[tuple[str, fl
     return risers
 
 
-def _decide(call: PercistCall, followup: Scan, category: str, texts: list[str], prefix: str = "") -> PercistCall:
+def _decide(
+    call: PercistCall, followup: Scan, category: str, texts: list[str], prefix: str = ""
+) -> PercistCall:
     """Set the category and build the reason (spec 1.6; reporting format of 5.5; advisory of 5.8)."""
     call.category = category
     call.triggers = texts if category == PMD else []
@@ -461,7 +490,8 @@ def confirmation_advice(call: PercistCall, followup: Scan) -> str:
         return ""
     if call.category == PMD and recist != "PD":
         visceral_new = VISCERAL in followup.lesions and bool(
-            followup.lesions.loc[followup.lesions[LESION].isin(call.new_ids), VISCERAL].any())
+            followup.lesions.loc[followup.lesions[LESION].isin(call.new_ids), VISCERAL].any()
+        )
         by_quantity = any(not t.startswith(("new FDG-avid", "unequivocal")) for t in call.triggers)
         if by_quantity or (call.new_ids and not visceral_new):
             return f"PMD while RECIST 1.1 is {recist}: confirmation advised (spec {SECTION['advisory']})"
@@ -474,9 +504,22 @@ def confirmation_advice(call: PercistCall, followup: Scan) -> str:
 
 
 EXTRA_COLUMNS = (
-    "reference_day", "reference_value", "reference_lesion", "current_lesion", "abs_change", "rel_change",
-    "measurability_threshold", "new_lesion_count", "qc_passed", "sum5_baseline", "sum5_current",
-    "tlg_baseline", "tlg_current", "confirmation_advised", "timing_flag", "consensus_window",
+    "reference_day",
+    "reference_value",
+    "reference_lesion",
+    "current_lesion",
+    "abs_change",
+    "rel_change",
+    "measurability_threshold",
+    "new_lesion_count",
+    "qc_passed",
+    "sum5_baseline",
+    "sum5_current",
+    "tlg_baseline",
+    "tlg_current",
+    "confirmation_advised",
+    "timing_flag",
+    "consensus_window",
 )
 BEST_EXTRA_COLUMNS = ("largest_decline_pct", "largest_decline_week")
 
@@ -486,20 +529,29 @@ def call_columns(call: PercistCall, reference_day: int) -> dict[str, Any]:
     measured = call.rel is not None
     current = call.current
     return {
-        "baseline_sum": call.baseline.value, "current_sum": current.value if measured else math.nan,
-        "sum_unit": "SUL", "sum_complete": measured,
+        "baseline_sum": call.baseline.value,
+        "current_sum": current.value if measured else math.nan,
+        "sum_unit": "SUL",
+        "sum_complete": measured,
         "pct_change_baseline": call.rel * 100 if call.rel is not None else math.nan,
-        "new_lesion_count": len(call.new_ids), "new_lesion_response": "new" if call.new_ids else "none",
-        "overall_response": call.category, "reason": call.reason,
-        "reference_day": reference_day, "reference_value": call.baseline.value,
-        "reference_lesion": call.baseline.lesion_id, "current_lesion": current.lesion_id if measured else "",
+        "new_lesion_count": len(call.new_ids),
+        "new_lesion_response": "new" if call.new_ids else "none",
+        "overall_response": call.category,
+        "reason": call.reason,
+        "reference_day": reference_day,
+        "reference_value": call.baseline.value,
+        "reference_lesion": call.baseline.lesion_id,
+        "current_lesion": current.lesion_id if measured else "",
         "abs_change": call.abs if call.abs is not None else math.nan,
         "rel_change": call.rel if call.rel is not None else math.nan,
         "measurability_threshold": call.threshold if call.threshold is not None else math.nan,
         "qc_passed": not call.qc_failures,
-        "sum5_baseline": _or_nan(call.sum5_baseline), "sum5_current": _or_nan(call.sum5_current),
-        "tlg_baseline": _or_nan(call.tlg_baseline), "tlg_current": _or_nan(call.tlg_current),
-        "confirmation_advised": call.confirmation_advised, "timing_flag": "",
+        "sum5_baseline": _or_nan(call.sum5_baseline),
+        "sum5_current": _or_nan(call.sum5_current),
+        "tlg_baseline": _or_nan(call.tlg_baseline),
+        "tlg_current": _or_nan(call.tlg_current),
+        "confirmation_advised": call.confirmation_advised,
+        "timing_flag": "",
     }
 
 
@@ -556,8 +608,12 @@ def assess(
     check_choice("percist_reference", percist_reference, ("baseline", "nadir"))
     table = pet_table_of(study, "PERCIST 1.0", CRITERION.required_columns)
     rules = PercistRules(
-        pmd_inclusive=percist_pmd_inclusive, qc=percist_qc, cmr_rule=percist_cmr_rule,
-        tlg_rule=percist_tlg_rule, tlg_strict=percist_tlg_strict, sum_selection=percist_sum_selection,
+        pmd_inclusive=percist_pmd_inclusive,
+        qc=percist_qc,
+        cmr_rule=percist_cmr_rule,
+        tlg_rule=percist_tlg_rule,
+        tlg_strict=percist_tlg_strict,
+        sum_selection=percist_sum_selection,
         pmr_other_lesion_check=percist_pmr_other_lesion_check,
     )
     timepoints: list[dict[str, Any]] = []
@@ -565,14 +621,25 @@ def assess(
     for patient in patient_scans(table):
         rows = _patient_rows(patient, rules, percist_reference)
         progression_day = mark_progression(rows, (PMD,))
-        best.append(best_response_row(patient, KEY, rows, source=f"{SOURCE}; spec 5.9",
-                                      progression_day=progression_day, **_largest_decline(rows)))
+        best.append(
+            best_response_row(
+                patient,
+                KEY,
+                rows,
+                source=f"{SOURCE}; spec 5.9",
+                progression_day=progression_day,
+                **_largest_decline(rows),
+            )
+        )
         timepoints.extend(rows)
-    return CriterionResult(timepoint_frame(timepoints, EXTRA_COLUMNS),
-                           best_response_frame(best, BEST_EXTRA_COLUMNS))
+    return CriterionResult(
+        timepoint_frame(timepoints, EXTRA_COLUMNS), best_response_frame(best, BEST_EXTRA_COLUMNS)
+    )
 
 
-def _patient_rows(patient: PatientScans, rules: PercistRules, reference: PercistReference) -> list[dict[str, Any]]:
+def _patient_rows(
+    patient: PatientScans, rules: PercistRules, reference: PercistReference
+) -> list[dict[str, Any]]:
     rows = []
     nadir: Hottest | None = None
     for followup in patient.followups:
@@ -598,19 +665,34 @@ def _lower(nadir: Hottest, call: PercistCall) -> Hottest:
 
 def _largest_decline(rows: list[dict[str, Any]]) -> dict[str, float]:
     """The most negative SULpeak change up to progression and its week (spec 5.9)."""
-    candidates = [r for r in rows if not r["after_progression"] and r["overall_response"] != NE
-                  and not pd.isna(r["rel_change"])]
+    candidates = [
+        r
+        for r in rows
+        if not r["after_progression"] and r["overall_response"] != NE and not pd.isna(r["rel_change"])
+    ]
     if not candidates:
         return {"largest_decline_pct": math.nan, "largest_decline_week": math.nan}
     lowest = min(candidates, key=lambda r: (r["rel_change"], r["day"]))
-    return {"largest_decline_pct": lowest["rel_change"] * 100, "largest_decline_week": float(week(lowest["day"]))}
+    return {
+        "largest_decline_pct": lowest["rel_change"] * 100,
+        "largest_decline_week": float(week(lowest["day"])),
+    }
 
 
 CRITERION = Criterion(
     key=KEY,
     title="PERCIST 1.0 (Wahl 2009)",
     family="metabolic",
-    required_columns=("patient_id", "day", "lesion_id", "role", "organ", "sulpeak", "liver_sul_mean",
-                      "liver_sul_sd", "uptake_min"),
+    required_columns=(
+        "patient_id",
+        "day",
+        "lesion_id",
+        "role",
+        "organ",
+        "sulpeak",
+        "liver_sul_mean",
+        "liver_sul_sd",
+        "uptake_min",
+    ),
     assess=assess,
 )

@@ -50,7 +50,11 @@ LESION_VALUE_COLUMNS = ("suvmax", "sulpeak", "sulmean", "mtv_ml", "tlg", "functi
 """Per-lesion PET values (spec/metabolic.md 1.1); non-negative numbers."""
 
 SCAN_NUMBER_COLUMNS = (
-    "liver_sul_mean", "liver_sul_sd", "blood_pool_sul_mean", "blood_pool_sul_sd", "uptake_min",
+    "liver_sul_mean",
+    "liver_sul_sd",
+    "blood_pool_sul_mean",
+    "blood_pool_sul_sd",
+    "uptake_min",
     "cycles_before_scan",
 )
 """Per-scan numbers repeated on every lesion row of a scan (spec/metabolic.md 1.1)."""
@@ -74,14 +78,31 @@ TEXT_CHOICES: dict[str, tuple[str, ...]] = {
 }
 TEXT_DEFAULTS = {REFERENCE_REGION: "liver", LBM_FORMULA: "user-supplied"}
 
-_ROLE_SPELLINGS = {"target": Role.TARGET, "non_target": Role.NON_TARGET, "non-target": Role.NON_TARGET,
-                   "nontarget": Role.NON_TARGET, "new": Role.NEW}
+_ROLE_SPELLINGS = {
+    "target": Role.TARGET,
+    "non_target": Role.NON_TARGET,
+    "non-target": Role.NON_TARGET,
+    "nontarget": Role.NON_TARGET,
+    "new": Role.NEW,
+}
 _TRUE = {"true", "yes", "y", "1", "t"}
 _FALSE = {"false", "no", "n", "0", "f", ""}
 
 CANONICAL_ORDER = (
-    PATIENT, READER, DAY, DATE, LESION, ROLE, ORGAN, STATUS, VISCERAL, *LESION_VALUE_COLUMNS,
-    *SCAN_NUMBER_COLUMNS, *SCAN_TEXT_COLUMNS, NOTE, SOURCE_ROW,
+    PATIENT,
+    READER,
+    DAY,
+    DATE,
+    LESION,
+    ROLE,
+    ORGAN,
+    STATUS,
+    VISCERAL,
+    *LESION_VALUE_COLUMNS,
+    *SCAN_NUMBER_COLUMNS,
+    *SCAN_TEXT_COLUMNS,
+    NOTE,
+    SOURCE_ROW,
 )
 
 _ANATOMIC_MEASURES = ("long_axis_mm", "short_axis_mm", "perpendicular_mm", "target_sum_mm")
@@ -135,8 +156,9 @@ def read_pet_table(
         elif suffix in (".xlsx", ".xls"):
             frame = pd.read_excel(path, dtype=str, keep_default_na=False)
         else:
-            raise InputError(path.name, [], None,
-                             f"unknown file type {suffix!r}; give a .csv, .parquet or .xlsx PET table")
+            raise InputError(
+                path.name, [], None, f"unknown file type {suffix!r}; give a .csv, .parquet or .xlsx PET table"
+            )
         return validate_pet_table(frame, file=path.name, patients=patients)
     if hasattr(source, "to_pandas") and not isinstance(source, pd.DataFrame):
         source = source.to_pandas()
@@ -153,7 +175,8 @@ def validate_pet_table(
     raw = frame.rename(columns=lambda c: str(c).strip().lower()).reset_index(drop=True)
     source_rows = (
         _integers(raw[SOURCE_ROW], SOURCE_ROW, np.arange(len(raw)) + 2, file)
-        if SOURCE_ROW in raw else np.arange(len(raw), dtype=np.int64) + 2
+        if SOURCE_ROW in raw
+        else np.arange(len(raw), dtype=np.int64) + 2
     )
     _require_columns(raw, file)
     out = pd.DataFrame({SOURCE_ROW: source_rows.astype(np.int64)})
@@ -191,11 +214,21 @@ def validate_pet_table(
 def _require_columns(raw: pd.DataFrame, file: str) -> None:
     for column in (PATIENT, LESION, ROLE):
         if column not in raw:
-            raise InputError(file, [], column, f"missing column {column!r}; the PET table needs patient_id, "
-                             "lesion_id, role and day (or date) (spec/metabolic.md 1.1)")
+            raise InputError(
+                file,
+                [],
+                column,
+                f"missing column {column!r}; the PET table needs patient_id, "
+                "lesion_id, role and day (or date) (spec/metabolic.md 1.1)",
+            )
     if DAY not in raw and DATE not in raw:
-        raise InputError(file, [], DAY, "missing column 'day' (or 'date'): every PET row needs its scan day "
-                         "(days since treatment start) or scan date")
+        raise InputError(
+            file,
+            [],
+            DAY,
+            "missing column 'day' (or 'date'): every PET row needs its scan day "
+            "(days since treatment start) or scan date",
+        )
 
 
 def _text(series: pd.Series) -> pd.Series:
@@ -241,8 +274,15 @@ def _statuses(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
     bad = (~text.isin(allowed)).to_numpy()
     if bad.any():
         first = text[bad].iloc[0]
-        _raise_rows(bad, rows, STATUS, file, f"status {first!r} is not one of "
-                    + ", ".join(repr(s) for s in sorted(allowed)) + " (spec/metabolic.md 1.1)")
+        _raise_rows(
+            bad,
+            rows,
+            STATUS,
+            file,
+            f"status {first!r} is not one of "
+            + ", ".join(repr(s) for s in sorted(allowed))
+            + " (spec/metabolic.md 1.1)",
+        )
     return text
 
 
@@ -259,8 +299,13 @@ def _numbers(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.
     not_number = ((text != "") & values.isna()).to_numpy()
     if not_number.any():
         first = text[not_number].iloc[0]
-        _raise_rows(not_number, rows, column, file, f"{first!r} is not a number; leave the cell empty "
-                    "when the value is unknown")
+        _raise_rows(
+            not_number,
+            rows,
+            column,
+            file,
+            f"{first!r} is not a number; leave the cell empty when the value is unknown",
+        )
     negative = (values < 0).to_numpy()
     _raise_rows(negative, rows, column, file, "negative value; PET values, times and counts are >= 0")
     return values
@@ -299,7 +344,9 @@ def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, f
         given = _text(raw[DAY])
         days = pd.to_numeric(_blank_to_nan(given), errors="coerce")
         not_whole = ((given != "") & (days.isna() | (days % 1 != 0))).to_numpy()
-        _raise_rows(not_whole, rows, DAY, file, "expected whole days since treatment start (first dose = day 0)")
+        _raise_rows(
+            not_whole, rows, DAY, file, "expected whole days since treatment start (first dose = day 0)"
+        )
     else:
         days = pd.Series(np.nan, index=out.index)
     need = days.isna().to_numpy()
@@ -312,20 +359,37 @@ def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, f
 
 def _days_from_dates(rows: pd.DataFrame, patients: pd.DataFrame | None, file: str) -> pd.Series:
     no_date = (rows[DATE] == "").to_numpy()
-    _raise_rows(no_date, rows[SOURCE_ROW].to_numpy(), DAY, file, "empty day and no date; give the scan day "
-                "(days since treatment start) or its date")
+    _raise_rows(
+        no_date,
+        rows[SOURCE_ROW].to_numpy(),
+        DAY,
+        file,
+        "empty day and no date; give the scan day (days since treatment start) or its date",
+    )
     if patients is None or "treatment_start" not in patients or PATIENT not in patients:
-        raise InputError(file, rows[SOURCE_ROW].tolist(), DAY, "only a date is given; deriving the day needs a "
-                         "patient table with patient_id and treatment_start (or give the day column)")
-    starts = dict(zip(_text(patients[PATIENT]), _text(patients["treatment_start"]).str.slice(0, 10),
-                      strict=True))
-    start = pd.to_datetime(rows[PATIENT].map(lambda p: starts.get(p) or None), format="%Y-%m-%d",
-                           errors="coerce")
+        raise InputError(
+            file,
+            rows[SOURCE_ROW].tolist(),
+            DAY,
+            "only a date is given; deriving the day needs a "
+            "patient table with patient_id and treatment_start (or give the day column)",
+        )
+    starts = dict(
+        zip(_text(patients[PATIENT]), _text(patients["treatment_start"]).str.slice(0, 10), strict=True)
+    )
+    start = pd.to_datetime(
+        rows[PATIENT].map(lambda p: starts.get(p) or None), format="%Y-%m-%d", errors="coerce"
+    )
     unknown = start.isna().to_numpy()
     if unknown.any():
         patient = rows[PATIENT][unknown].iloc[0]
-        _raise_rows(unknown, rows[SOURCE_ROW].to_numpy(), DATE, file,
-                    f"no treatment_start for patient {patient} in the patient table; cannot derive day")
+        _raise_rows(
+            unknown,
+            rows[SOURCE_ROW].to_numpy(),
+            DATE,
+            file,
+            f"no treatment_start for patient {patient} in the patient table; cannot derive day",
+        )
     return (pd.to_datetime(rows[DATE], format="%Y-%m-%d") - start).dt.days
 
 
@@ -343,11 +407,19 @@ def _fill_scan_values(out: pd.DataFrame, file: str) -> None:
         conflict = (distinct > 1).to_numpy()
         if conflict.any():
             first = out.loc[conflict].iloc[0]
-            same_scan = conflict & (out[PATIENT] == first[PATIENT]).to_numpy() & (
-                out[READER] == first[READER]).to_numpy() & (out[DAY] == first[DAY]).to_numpy()
-            raise InputError(file, out.loc[same_scan, SOURCE_ROW].tolist(), column,
-                             f"patient {first[PATIENT]} day {first[DAY]}: the rows of one scan disagree on "
-                             f"{column}; give one value per scan (spec/metabolic.md 1.1)")
+            same_scan = (
+                conflict
+                & (out[PATIENT] == first[PATIENT]).to_numpy()
+                & (out[READER] == first[READER]).to_numpy()
+                & (out[DAY] == first[DAY]).to_numpy()
+            )
+            raise InputError(
+                file,
+                out.loc[same_scan, SOURCE_ROW].tolist(),
+                column,
+                f"patient {first[PATIENT]} day {first[DAY]}: the rows of one scan disagree on "
+                f"{column}; give one value per scan (spec/metabolic.md 1.1)",
+            )
         filled = values.groupby(keys, sort=False).transform("first")
         out[column] = filled if column in SCAN_NUMBER_COLUMNS else filled.fillna("").astype(object)
 
@@ -362,38 +434,66 @@ def _check_duplicates(out: pd.DataFrame, file: str) -> None:
     duplicated = out.duplicated([PATIENT, READER, DAY, LESION], keep=False).to_numpy()
     if duplicated.any():
         first = out.loc[duplicated].iloc[0]
-        same = duplicated & (out[LESION] == first[LESION]).to_numpy() & (out[PATIENT] == first[PATIENT]).to_numpy()
-        raise InputError(file, out.loc[same, SOURCE_ROW].tolist(), LESION,
-                         f"lesion {first[LESION]} appears twice for patient {first[PATIENT]} on day {first[DAY]}; "
-                         "keep one row per lesion per scan")
+        same = (
+            duplicated
+            & (out[LESION] == first[LESION]).to_numpy()
+            & (out[PATIENT] == first[PATIENT]).to_numpy()
+        )
+        raise InputError(
+            file,
+            out.loc[same, SOURCE_ROW].tolist(),
+            LESION,
+            f"lesion {first[LESION]} appears twice for patient {first[PATIENT]} on day {first[DAY]}; "
+            "keep one row per lesion per scan",
+        )
 
 
 def _check_patient(patient: str, reader: str, rows: pd.DataFrame, file: str) -> None:
     who = f"patient {patient}" + (f" (reader {reader})" if reader else "")
     pre_treatment = rows[rows[DAY] <= 0]
     if pre_treatment.empty:
-        raise InputError(file, rows[SOURCE_ROW].tolist(), DAY,
-                         f"missing baseline: {who} has no scan with day <= 0 (spec/metabolic.md 1.2)")
+        raise InputError(
+            file,
+            rows[SOURCE_ROW].tolist(),
+            DAY,
+            f"missing baseline: {who} has no scan with day <= 0 (spec/metabolic.md 1.2)",
+        )
     baseline_day = pre_treatment[DAY].max()
     baseline = rows[rows[DAY] == baseline_day]
     new_at_baseline = baseline[ROLE] == Role.NEW
     if new_at_baseline.any():
-        raise InputError(file, baseline.loc[new_at_baseline, SOURCE_ROW].tolist(), ROLE,
-                         f"{who}: role 'new' at the baseline scan (day {baseline_day}); baseline lesions are "
-                         "'target' or 'non_target' (spec/metabolic.md 1.3)")
+        raise InputError(
+            file,
+            baseline.loc[new_at_baseline, SOURCE_ROW].tolist(),
+            ROLE,
+            f"{who}: role 'new' at the baseline scan (day {baseline_day}); baseline lesions are "
+            "'target' or 'non_target' (spec/metabolic.md 1.3)",
+        )
     later = rows[rows[DAY] > baseline_day]
     unknown = later[~later[LESION].isin(baseline[LESION]) & (later[ROLE] != Role.NEW)]
     if not unknown.empty:
-        raise InputError(file, unknown[SOURCE_ROW].tolist(), ROLE,
-                         f"{who}: lesion {unknown[LESION].iloc[0]} is first seen after baseline but its role is "
-                         f"{unknown[ROLE].iloc[0]!r}; a lesion first seen at a follow-up must be 'new' (spec 1.3)")
+        raise InputError(
+            file,
+            unknown[SOURCE_ROW].tolist(),
+            ROLE,
+            f"{who}: lesion {unknown[LESION].iloc[0]} is first seen after baseline but its role is "
+            f"{unknown[ROLE].iloc[0]!r}; a lesion first seen at a follow-up must be 'new' (spec 1.3)",
+        )
     changing = rows[rows[DAY] >= baseline_day].groupby(LESION)[ROLE].transform("nunique") > 1
     if changing.any():
         lesion = rows.loc[changing[changing].index, LESION].iloc[0]
-        raise InputError(file, rows.loc[changing[changing].index, SOURCE_ROW].tolist(), ROLE,
-                         f"{who}: lesion {lesion} changes role between scans; a role is fixed at baseline and "
-                         "a new lesion stays 'new' (spec/metabolic.md 1.3)")
+        raise InputError(
+            file,
+            rows.loc[changing[changing].index, SOURCE_ROW].tolist(),
+            ROLE,
+            f"{who}: lesion {lesion} changes role between scans; a role is fixed at baseline and "
+            "a new lesion stays 'new' (spec/metabolic.md 1.3)",
+        )
     if LBM_FORMULA in rows and rows[LBM_FORMULA].nunique() > 1:
-        raise InputError(file, rows[SOURCE_ROW].tolist(), LBM_FORMULA,
-                         f"{who}: scans use different LBM formulas ({', '.join(sorted(rows[LBM_FORMULA].unique()))}); "
-                         "SUL must use one formula for all scans of a patient (spec/metabolic.md 2.2)")
+        raise InputError(
+            file,
+            rows[SOURCE_ROW].tolist(),
+            LBM_FORMULA,
+            f"{who}: scans use different LBM formulas ({', '.join(sorted(rows[LBM_FORMULA].unique()))}); "
+            "SUL must use one formula for all scans of a patient (spec/metabolic.md 2.2)",
+        )
