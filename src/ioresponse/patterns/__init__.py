@@ -1,0 +1,229 @@
+"""Atypical response patterns, irAE look-alike flags and biomarker lines, from the criteria's results.
+
+spec/patterns.md: every published definition is one registry entry that declares the inputs it needs
+(section 0.5); :func:`find_patterns` runs the chosen ones and returns the patterns table of section 0.6.
+A pattern row never changes a timepoint or best response.
+
+Input names used in ``required_inputs``:
+- ``lesions``: the validated lesion table (sum-only tables included);
+- ``lesion_level``: lesions with their own ids (not a sum-only table);
+- ``timepoints:<criterion>``: the criterion's timepoint rows;
+- ``best_response``: the best-response table;
+- ``patients``: the patient table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ioresponse import biomarkers
+from ioresponse.criteria import Study
+from ioresponse.patterns import dissociated, durable, hyperprogression, irae, pseudoprogression
+from ioresponse.patterns._common import (
+    OPTION_NAMES,
+    PATTERN_COLUMNS,
+    PatternOptions,
+    PatternRow,
+    pattern_frame,
+)
+from ioresponse.schema import DAY, PATIENT, READER, InputError
+
+__all__ = [
+    "OPTION_NAMES",
+    "PATTERN_COLUMNS",
+    "PatternDefinition",
+    "PatternOptions",
+    "find_patterns",
+    "registry",
+]
+
+SUM_ONLY_LESION = "target_sum"
+"""``lesion_id`` of the pseudo-lesion a sum-only input becomes (briefs/contract.md)."""
+
+
+@dataclass(frozen=True)
+class PatternDefinition:
+    """One registered definition.
+
+    id : key of the definition, e.g. ``hpd.champiat2017`` (spec section headers).
+    pattern : pattern family, the ``pattern`` column of the output.
+    source : short citation.
+    required_inputs : inputs the definition cannot run without (names above).
+    default : run when the user does not choose definitions.
+    """
+
+    id: str
+    pattern: str
+    source: str
+    required_inputs: tuple[str, ...]
+    default: bool
+
+
+def registry() -> dict[str, PatternDefinition]:
+    """Every definition by id, in the order of the spec (sections 1-6)."""
+    entries = [
+        PatternDefinition(
+            d.id, pseudoprogression.PATTERN, d.citation, ("lesions", f"timepoints:{d.criterion}"), d.default
+        )
+        for d in pseudoprogression.DEFINITIONS
+    ]
+    entries += [
+        PatternDefinition(d.id, hyperprogression.PATTERN, d.citation, ("lesions",), d.default)
+        for d in hyperprogression.DEFINITIONS
+    ]
+    entries += [
+        PatternDefinition(d.id, "dissociated", d.citation, ("lesion_level",), d.default)
+        for d in dissociated.DEFINITIONS
+    ]
+    entries.append(
+        PatternDefinition(
+            dissociated.OLIGOPROGRESSION,
+            dissociated.OLIGOPROGRESSION,
+            "Guckenberger 2020; spec 4.4",
+            ("lesion_level", "timepoints"),
+            True,
+        )
+    )
+    entries += [
+        PatternDefinition(d.id, durable.PATTERN, d.citation, ("best_response",), d.default)
+        for d in durable.DEFINITIONS
+    ]
+    entries.append(PatternDefinition("irae", irae.PATTERN, "consensus Table 1; spec 5.4", ("lesions",), True))
+    entries.append(PatternDefinition("biomarkers", "biomarker", "label rules; spec 6.3", ("patients",), True))
+    return {e.id: e for e in entries}
+
+
+def _available(study: Study, timepoints: pd.DataFrame | None, best_response: pd.DataFrame | None) -> set[str]:
+    available = set()
+    if study.lesions is not None and len(study.lesions):
+        available.add("lesions")
+        if not (study.lesions["lesion_id"] == SUM_ONLY_LESION).all():
+            available.add("lesion_level")
+    if timepoints is not None and len(timepoints):
+        available.add("timepoints")
+        available |= {f"timepoints:{c}" for c in timepoints["criterion"].unique()}
+    if best_response is not None and len(best_response):
+        available.add("best_response")
+    if study.patients is not None and len(study.patients):
+        available.add("patients")
+    return available
+
+
+def _required(definition: PatternDefinition, options: PatternOptions) -> tuple[str, ...]:
+    if definition.id == "pseudoprogression.irrc_hodi2016":
+        return ("lesions", f"timepoints:{options.hodi_criterion}")
+    return definition.required_inputs
+
+
+def select(
+    available: set[str], options: PatternOptions, definitions: list[str] | None, source: str = "<options>"
+) -> list[str]:
+    """The definitions to run: the chosen ones (each must have its inputs), else the defaults that can run.
+
+    Raises
+    ------
+    InputError
+        An unknown definition id, or a chosen definition whose inputs are missing.
+    """
+    entries = registry()
+    if definitions is None:
+        return [d.id for d in entries.values() if d.default and set(_required(d, options)) <= available]
+    for key in definitions:
+        if key not in entries:
+            raise InputError(
+                source, [], None, f'option definitions: "{key}" is not one of {", ".join(entries)}'
+            )
+        missing = set(_required(entries[key], options)) - available
+        if missing:
+            raise InputError(source, [], None, f"pattern {key} needs {', '.join(sorted(missing))}, not given")
+    return list(definitions)
+
+
+def find_patterns(
+    study: Study,
+    timepoints: pd.DataFrame | None,
+    best_response: pd.DataFrame | None,
+    *,
+    events: pd.DataFrame | None = None,
+    definitions: list[str] | None = None,
+    visits: pd.DataFrame | None = None,
+    findings: pd.DataFrame | None = None,
+    irae_rules: pd.DataFrame | None = None,
+    biomarker_rules: pd.DataFrame | None = None,
+    **options: object,
+) -> pd.DataFrame:
+    """The patterns table (spec/patterns.md 0.6) of a study and its criteria results.
+
+    Parameters
+    ----------
+    study : Study
+        Validated inputs; pre-baseline assessments in ``study.lesions`` serve as reference scans.
+    timepoints, best_response : DataFrame or None
+        Criteria results (columns ``schema.TIMEPOINT_COLUMNS`` / ``BEST_RESPONSE_COLUMNS``).
+    events : DataFrame, optional
+        Clinical events (``patient_id``, ``date`` or ``day``, ``event``, optional ``grade``): irAE diagnoses
+        shown on the timeline and beside matching irAE flags.
+    definitions : list of str, optional
+        Definition ids (:func:`registry`); default: every default definition whose inputs are given.
+    visits : DataFrame, optional
+        Clinical visits (``patient_id``, ``date`` or ``day``, ``ecog``) for Lo Russo 2019.
+    findings : DataFrame, optional
+        Imaging findings for the irAE rules (spec 5.3).
+    irae_rules, biomarker_rules : DataFrame, optional
+        Extended rule tables (default: the shipped CSVs).
+    **options
+        :class:`PatternOptions` fields; other keywords (criteria options) are ignored.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`PATTERN_COLUMNS`, sorted by patient, reader, pattern, definition, episode, day.
+    """
+    chosen = PatternOptions.from_mapping(options, study.source)
+    available = _available(study, timepoints, best_response)
+    ids = select(available, chosen, definitions)
+    rows: list[PatternRow] = []
+    if study.lesions is not None and len(study.lesions):
+        rows += pseudoprogression.find(study, _or_empty(timepoints), chosen, ids)
+        rows += hyperprogression.find(study, timepoints, chosen, ids, visits)
+        if "lesion_level" in available:
+            rows += dissociated.find(study, timepoints, chosen, ids)
+    if "best_response" in available:
+        rows += durable.find(study, timepoints, best_response, chosen, ids)
+    if "irae" in ids:
+        flags = irae.find_flags(
+            study, timepoints, findings=findings, events=events, rules=irae_rules, options=chosen
+        )
+        event_table = irae.clinical_events(events, study) if events is not None else None
+        rows += irae.pattern_rows(flags, event_table)
+    if "biomarkers" in ids:
+        rows += _biomarker_rows(study, biomarker_rules)
+    frame = pattern_frame(rows)
+    order = [PATIENT, READER, "pattern", "definition", "episode", DAY]
+    return frame.sort_values(order, kind="stable", na_position="first").reset_index(drop=True)
+
+
+def _or_empty(timepoints: pd.DataFrame | None) -> pd.DataFrame:
+    if timepoints is None:
+        return pd.DataFrame({c: [] for c in (PATIENT, READER, "criterion", DAY)})
+    return timepoints
+
+
+def _biomarker_rows(study: Study, rules: pd.DataFrame | None) -> list[PatternRow]:
+    table = biomarkers.evaluate_biomarkers(study.patients, rules, source=study.source)
+    flags = {"true": True, "false": False, "not_evaluable": None}
+    return [
+        PatternRow(
+            str(r[PATIENT]),
+            "",
+            "biomarker",
+            str(r["rule_id"]),
+            flags[r["meets_cutoff"]],
+            str(r["line"]),
+            {"biomarker": r["biomarker"], "value": r["value"], "cutoff": r["cutoff"]},
+            {"regulator": r["regulator"], "as_of": r["as_of"], "source": r["source"]},
+        )
+        for r in table.to_dict("records")
+    ]

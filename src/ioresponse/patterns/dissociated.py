@@ -321,6 +321,8 @@ def find(
     study: Study, timepoints: pd.DataFrame | None, options: PatternOptions, definitions: list[str]
 ) -> list[PatternRow]:
     """Dissociated-response and oligoprogression rows, one per patient x reader x definition."""
+    if not any(d.id in definitions for d in DEFINITIONS) and OLIGOPROGRESSION not in definitions:
+        return []
     by_subject: dict[tuple[str, str], list[Timepoint]] = {}
     for t in lesion_timepoints(study, options, timepoints):
         by_subject.setdefault((t.patient_id, t.reader), []).append(t)

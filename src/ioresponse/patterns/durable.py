@@ -175,6 +175,8 @@ def find(
     definitions: list[str],
 ) -> list[PatternRow]:
     """One row per patient x reader x definition, for the response criterion (spec 4.1-4.3)."""
+    if not any(d.id in definitions for d in DEFINITIONS):
+        return []
     criterion = response_criterion(options, list(dict.fromkeys(best_response["criterion"])))
     best = best_response[best_response["criterion"] == criterion]
     given = timepoints is not None and "criterion" in timepoints

@@ -763,6 +763,8 @@ def find(
 ) -> list[PatternRow]:
     """Pattern rows (spec 0.6) of the chosen HPD definitions, one per patient x reader x definition."""
     chosen = [d for d in DEFINITIONS if d.id in definitions]
+    if not chosen:
+        return []
     rows = []
     for x in hpd_inputs(study, timepoints, options, visits):
         for definition in chosen:
