@@ -112,7 +112,8 @@ class ResponseRateFitter:
     Attributes
     ----------
     summary : pandas.DataFrame
-        One row per criterion x group: group columns, then :data:`RATE_COLUMNS`.
+        One row per criterion x group: group columns, then :data:`RATE_COLUMNS`; criteria in the
+        order they first appear in the table, groups sorted.
     counts_ : pandas.DataFrame
         Patients per best-response category: criterion, group columns, ``best_response``, ``n``.
     orr_, dcr_ : pandas.Series
@@ -159,15 +160,19 @@ class ResponseRateFitter:
         keys = ["criterion", *group_columns]
         table = best_response.copy()
         table[column] = table[column].fillna("").astype(str)
+        criteria_order = list(dict.fromkeys(table["criterion"]))
+        table["criterion"] = pd.Categorical(table["criterion"], categories=criteria_order)
         table["_responder"] = is_responder(table[column])
         table["_control"] = is_disease_control(table[column])
         rows = [self._rate_row(dict(zip(keys, _as_tuple(key), strict=True)), part)
-                for key, part in table.groupby(keys, sort=True, dropna=False)]
+                for key, part in table.groupby(keys, sort=True, dropna=False, observed=True)]
         self.summary = pd.DataFrame(rows, columns=[*group_columns, *RATE_COLUMNS])
         self.counts_ = (
-            table.groupby([*keys, column], sort=True, dropna=False).size()
+            table.groupby([*keys, column], sort=True, dropna=False, observed=True).size()
             .rename("n").reset_index().rename(columns={column: "best_response"})
         )
+        self.summary["criterion"] = self.summary["criterion"].astype(str)
+        self.counts_["criterion"] = self.counts_["criterion"].astype(str)
         index = (pd.MultiIndex.from_frame(self.summary[keys]) if len(keys) > 1
                  else pd.Index(self.summary["criterion"], name="criterion"))
         self.orr_ = pd.Series(self.summary["orr"].to_numpy(), index=index, name="orr")
