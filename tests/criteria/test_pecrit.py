@@ -189,3 +189,9 @@ def test_recist_assessment_on_another_day_needs_the_window_option():
 def test_without_recist_response_or_anatomic_table_is_an_input_error():
     with pytest.raises(InputError, match="recist_response"):
         CRITERION.assess(Study(pet=table((5.0, 6.0), (3.9, 4.1))))
+
+
+def test_missing_columns_names_the_recist_source_so_criteria_all_can_skip_pecrit():
+    assert CRITERION.missing_columns(Study(pet=table((5.0, 6.0), (3.9, 4.1)))) == ["recist_response"]
+    assert CRITERION.missing_columns(Study(pet=table((5.0, 6.0), (3.9, 4.1), "SD"))) == []
+    assert CRITERION.missing_columns(replace(anatomic(29.0), pet=table((5.0, 6.0), (3.9, 4.1)))) == []

@@ -13,6 +13,7 @@ table of the same study (criteria.recist11); the SULpeak part is PERCIST's (crit
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
@@ -285,7 +286,17 @@ def _best_response(patient: PatientScans, rows: list[dict[str, Any]]) -> dict[st
     return row
 
 
-CRITERION = Criterion(
+@dataclass(frozen=True)
+class PecritCriterion(Criterion):
+    """PECRIT also needs a RECIST 1.1 source (spec 6.10): ``recist_response`` or the anatomic table."""
+
+    def missing_columns(self, study: Study) -> list[str]:
+        missing = super().missing_columns(study)
+        has_recist = study.lesions is not None or (study.pet is not None and RECIST_RESPONSE in study.pet)
+        return missing if has_recist else [*missing, RECIST_RESPONSE]
+
+
+CRITERION = PecritCriterion(
     key=KEY,
     title="PECRIT (Cho 2017)",
     family="metabolic",
