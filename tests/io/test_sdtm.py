@@ -8,6 +8,7 @@ The set is loaded once per module (56k TR rows).
 from __future__ import annotations
 
 import shutil
+import sys
 import warnings
 from pathlib import Path
 
@@ -189,3 +190,32 @@ def test_folder_without_tu_is_an_input_error(tmp_path):
     shutil.copy(SDTM / "rs_onco.csv", tmp_path / "RS.csv")
     with pytest.raises(InputError, match="SDTM folder without TU and TR"):
         load_study(tmp_path)
+
+
+def _subset(tmp_path: Path, subjects: int = 2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    tu = pd.read_csv(SDTM / "tu_onco.csv", dtype=str, keep_default_na=False)
+    keep = tu["USUBJID"].drop_duplicates().iloc[:subjects]
+    tr = pd.read_csv(SDTM / "tr_onco.csv", dtype=str, keep_default_na=False)
+    return tu[tu["USUBJID"].isin(keep)], tr[tr["USUBJID"].isin(keep)]
+
+
+def test_csv_parquet_and_xpt_folders_give_the_same_lesions(tmp_path):
+    pyreadstat = pytest.importorskip("pyreadstat")
+    tu, tr = _subset(tmp_path)
+    numeric = {"TUSEQ", "VISITNUM", "TUDY", "TRSEQ", "TRSTRESN", "TRDY"}
+    folders = {kind: tmp_path / kind for kind in ("csv", "parquet", "xpt")}
+    for folder in folders.values():
+        folder.mkdir()
+    for name, table in (("tu", tu), ("tr", tr)):
+        table.to_csv(folders["csv"] / f"{name}.csv", index=False)
+        table.to_parquet(folders["parquet"] / f"{name.upper()}.parquet")
+        typed = table.apply(lambda c: pd.to_numeric(c.replace("", None)) if c.name in numeric else c)
+        pyreadstat.write_xport(typed, str(folders["xpt"] / f"{name}.xpt"), table_name=name.upper(),
+                               file_format_version=5)
+    expected = load_study(folders["csv"]).lesions
+    assert len(expected) > 0
+    for kind in ("parquet", "xpt"):
+        pd.testing.assert_frame_equal(load_study(folders[kind]).lesions, expected)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "pyreadstat", None)  # pandas' XPORT reader, zero artefact mapped back
+        pd.testing.assert_frame_equal(load_study(folders["xpt"]).lesions, expected)

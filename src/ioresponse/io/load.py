@@ -293,7 +293,7 @@ def _patient_columns(frame: pd.DataFrame, patients: pd.DataFrame | None, name: s
     if unused:
         warnings.warn(v.UnusedColumnWarning(
             f"{name}: column(s) {', '.join(unused)} are not used (not contract columns and not constant "
-            "per patient)"), stacklevel=3)
+            "per patient)"), stacklevel=4)
     table = frame.groupby(s.PATIENT, sort=True)[constant].first().reset_index() if constant else (
         pd.DataFrame({s.PATIENT: sorted(pd.unique(frame[s.PATIENT]))}))
     if patients is None:

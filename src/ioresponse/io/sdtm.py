@@ -391,7 +391,7 @@ def _recorded(rs: t.RawTable, patients: pd.DataFrame) -> pd.DataFrame:
         warnings.warn(RecordedValueWarning(
             f"{rs.source}: {int((note != '').sum())} overall-response record(s) hold values that are not "
             f"response categories ({', '.join(sorted(pd.unique(value[note != ''])))}); kept with an empty "
-            "recorded_response"), stacklevel=4)
+            "recorded_response"), stacklevel=5)
     study_day = _sdtm_day(overall["RSDY"]) if "RSDY" in overall else pd.Series("", index=overall.index)
     first_dose = patients.set_index(s.PATIENT)["treatment_start"]
     dated, dy_note = _dated(overall.get("RSDTC", pd.Series("", index=overall.index)), study_day,

@@ -70,6 +70,8 @@ EMPTY_VALUE_NOTE = "empty value"
 MID_MONTH_DAY = "15"
 MID_YEAR_MONTH_DAY = "07-01"
 
+IBM_FLOAT_ZERO_ARTEFACT = 5.397605346934028e-79  # pandas issue 50670: a zero read from XPORT
+
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T ].*)?$")
 _TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0"})
 _FALSE = frozenset({"false", "f", "no", "n", "0", "0.0", ""})
@@ -143,11 +145,26 @@ def _read_frame(data: object, name: str) -> pd.DataFrame:
         if suffix in (".xlsx", ".xlsm", ".xls"):
             return pd.read_excel(path, dtype=object)
         if suffix == ".xpt":
-            return pd.read_sas(path, format="xport", encoding="utf-8")
+            return _read_xport(path)
     except (ValueError, OSError, UnicodeDecodeError, ImportError) as error:
         raise InputError(name, [], None, f"could not be read as a {suffix} table: {error}") from None
     raise InputError(name, [], None, f"unknown file type {suffix!r}; expected .csv, .parquet, .xlsx "
                                       "or an SDTM folder")
+
+
+def _read_xport(path: Path) -> pd.DataFrame:
+    """SAS transport (v5, the FDA format; v8 too with pyreadstat).
+
+    pyreadstat is preferred: pandas' reader turns some zeros into the smallest IBM float
+    5.397605e-79 (pandas-dev/pandas issue 50670), which the pandas path maps back to 0.
+    """
+    try:
+        import pyreadstat
+    except ImportError:
+        frame = pd.read_sas(path, format="xport", encoding="utf-8")
+        return frame.replace(IBM_FLOAT_ZERO_ARTEFACT, 0.0)
+    frame, _ = pyreadstat.read_xport(str(path))
+    return frame
 
 
 def as_text(frame: pd.DataFrame) -> pd.DataFrame:

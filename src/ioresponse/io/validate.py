@@ -541,6 +541,8 @@ def check_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
         return []
     rows = _rows(frame, given.any(axis=1))
     column = next(c for c, col in zip(s.MEASUREMENT_COLUMNS, given.T, strict=True) if col.any())
+    if (frame.loc[given.any(axis=1), s.LESION] == t.TARGET_SUM_LESION).all():
+        column = s.TARGET_SUM  # a sum-only table: name the user's column
     return [_error(source, rows, column,
                    f"sizes look like centimetres (every size in the table is below {CM_LOOKING_MAX_MM:g} and "
                    f"some have decimals, e.g. {values[values != np.round(values)][0]:g}); convert to mm "
