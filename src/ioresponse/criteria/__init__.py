@@ -82,6 +82,7 @@ _MODULES = (
     "recist11",
     "irrc",
     "irrecist",
+    "irecist",
     "imrecist",
     "eortc",
     "percist",

@@ -747,7 +747,7 @@ def assess(
         apply_caps=apply_new_lesion_caps,
     )
     new_sums = sum_per_assessment(products, counted, ids, assessments, expected=expected_new)
-    burden = target_sums.total + new_sums.total
+    burden = target_sums.total + new_sums.total.astype(float)
     complete = target_complete & new_sums.complete
     all_gone = ~any_per_assessment((target | counted) & ~gone, assessments)
     non_target, _ = non_target_codes(lesions, assessments, gone)
@@ -867,7 +867,7 @@ def burden_timepoint_table(
         "pct_change_nadir": np.round(pct_nadir[rows], 2),
         "abs_change_nadir": np.round(current[rows] - nadir[rows], 6),
         "target_sum": np.where(has_targets & target_complete, target_sum, np.nan)[rows],
-        "new_lesion_sum": new_sum[rows],
+        "new_lesion_sum": new_sum[rows].astype(float),
         "target_response": label[measured[rows]],
         "non_target_response": label[non_target[rows]],
         "new_lesion_response": np.where(new_present[rows], "yes", "no").astype(object),

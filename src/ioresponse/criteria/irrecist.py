@@ -265,7 +265,7 @@ def assess_unidimensional_burden(
         group=np.full(len(lesions), "all", dtype=object),
     )
     new_sums = sum_per_assessment(values, counted, ids, assessments, expected=expected_new)
-    burden = target_sums.total + new_sums.total
+    burden = target_sums.total + new_sums.total.astype(float)
     complete = target_complete & new_sums.complete
     all_gone = ~any_per_assessment((target | counted) & ~gone, assessments)
     non_target, nt_progressed = non_target_codes(lesions, assessments, gone)

@@ -1,0 +1,863 @@
+"""iRECIST timepoint and best overall response.
+
+Source: Seymour L, Bogaerts J, Perrone A, et al.; RECIST working group. iRECIST: guidelines for
+response criteria for use in trials testing immunotherapeutics. Lancet Oncol 2017;18(3):e143-e152,
+doi:10.1016/S1470-2045(17)30074-8 (Table 1: what changes from RECIST 1.1; Table 2: timepoint
+response with and without a previous iUPD; Table 3: best overall response), with the RECIST working
+group iRECIST questions and clarifications ("iQ&A").
+Rules as in spec/anatomic.md section 4; options D1-D10 are the choices of section 4.11.
+
+iRECIST keeps RECIST 1.1 for baseline, targets and non-targets; new lesions are recorded apart
+(new lesion targets, NLT, and non-targets, NLNT) and never enter the baseline sum. RECIST 1.1
+progression is iUPD; it becomes iCPD when the next assessment 4-8 weeks later shows further growth
+or more new lesions, and it is reset when that assessment shows no progression.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numba
+import numpy as np
+import pandas as pd
+
+from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria._anatomic import (
+    CONFIRM_MIN_DAYS,
+    CR,
+    NE,
+    NON_CR_NON_PD,
+    NONE,
+    NORMAL_NODE_SHORT_AXIS_MM,
+    PD,
+    PR,
+    SD,
+    STATE_CONFIRMED,
+    STATE_CONFIRMS,
+    STATE_NOT_CONFIRMED,
+    STATE_NOT_REQUIRED,
+    STATE_PENDING,
+    Assessments,
+    any_per_assessment,
+    baseline_count,
+    best_response_frame,
+    build_assessments,
+    confirm_responses,
+    downgrade_cr_followed_by_pr,
+    format_mm,
+    format_pct,
+    increase_at_least,
+    measurable,
+    normal_node,
+    relative_change,
+    rounded,
+    subject_offsets_of,
+    sum_per_assessment,
+    timepoint_frame,
+    unidimensional_values,
+)
+from ioresponse.criteria.irrc import (
+    ICPD,
+    at_day,
+    best_responses,
+    count_new_lesions,
+    equivocal_rows,
+    in_use_rows,
+    join_flags,
+    non_target_codes,
+    response_states,
+    shows_disease,
+    state_labels,
+)
+from ioresponse.criteria.irrecist import MAX_TARGETS, MAX_TARGETS_PER_ORGAN, check_targets
+from ioresponse.criteria.recist11 import _target_response
+from ioresponse.schema import (
+    CLINICAL_STATUS,
+    DATE,
+    DAY,
+    LESION,
+    LYMPH_NODE,
+    ORGAN,
+    PATIENT,
+    READER,
+    ROLE,
+    SHORT_AXIS,
+    STATUS,
+    InputError,
+    OnBaselineViolation,
+    Role,
+    Status,
+)
+
+KEY = "irecist"
+
+ICPD_ABSOLUTE_MM = 5.0
+"""Further growth of the target sum or of the NLT sum that confirms an iUPD (Seymour 2017 Table 2)."""
+
+NLT_PD_INCREASE = 0.20
+"""After a reset, known NLT grow into a new iUPD at +20 % over their nadir (iQ&A new lesions; spec D7)..."""
+
+NLT_PD_ABSOLUTE_MM = 5.0
+"""...and +5 mm, the RECIST 1.1 absolute minimum (spec 4.11 D7)."""
+
+MAX_NEW_TARGET = 5
+"""At most 5 new lesion targets in total (Seymour 2017 text, Table 1)."""
+
+MAX_NEW_TARGET_PER_ORGAN = 2
+"""At most 2 new lesion targets per organ (Seymour 2017 text, Table 1)."""
+
+CONFIRM_MAX_DAYS = 56
+"""iUPD is confirmed at the next assessment 4 to 8 weeks later (Seymour 2017); later ones are flagged."""
+
+MIN_SD_DAYS = 42
+"""Minimum time for iSD to count as best response (spec 4.7)."""
+
+DETERIORATING = "deteriorating"
+"""``clinical_status`` of a patient who is not clinically stable (Seymour 2017; spec 4.8)."""
+
+LABELS = ("iCR", "iPR", "iSD", "NON-iCR/NON-iUPD", "iUPD", "NE", "none", "not_given", "iCPD")
+"""Label of each response code (spec 0.9, key irecist); code PD is iUPD, ICPD is iCPD."""
+
+NewLesionReset = Literal["target_shrinkage", "resolution_only"]
+"""spec 4.11 D1: whether an iUPD resets while new lesions persist."""
+
+IcpdIncreaseReference = Literal["iupd", "previous", "min_since_iupd"]
+"""spec 4.11 D2: reference of the +5 mm further increase."""
+
+EarlyScanPolicy = Literal["ignore", "new_lesion_only"]
+"""spec 4.11 D3: what a scan under 4 weeks after iUPD can do."""
+
+UnconfirmedIupdPfs = Literal["event", "censor"]
+"""spec 4.11 D8: iPFS of an iUPD never confirmed."""
+
+# Categories that met RECIST 1.1 progression at iUPD (spec 4.6 ``cats``).
+CAT_T, CAT_NT, CAT_NL = 1, 2, 4
+# What confirmed an iCPD (spec 4.6 step 3).
+(C_TARGET_GREW, C_TARGET_PD, C_NT_INCREASE, C_NT_PD, C_NLT_GREW, C_NLNT_INCREASE, C_NEW_LESION,
+ C_UNSTABLE) = (1, 2, 4, 8, 16, 32, 64, 128)
+# Row flags of the state machine.
+F_RESET, F_EARLY, F_LATE, F_UNSTABLE = 1, 2, 4, 8
+# Rules of a timepoint (reason sentences).
+(I_BASELINE, I_STEP1, I_IUPD, I_EARLY, I_ICPD, I_NE_OPEN, I_RESET, I_STILL_IUPD, I_AFTER_ICPD) = range(9)
+
+
+def assess(
+    study: Study,
+    *,
+    new_lesion_reset: NewLesionReset = "target_shrinkage",
+    icpd_increase_reference: IcpdIncreaseReference = "iupd",
+    icpd_absolute_mm: float = ICPD_ABSOLUTE_MM,
+    early_scan_policy: EarlyScanPolicy = "ignore",
+    confirm_min_days: int = CONFIRM_MIN_DAYS,
+    confirm_max_days: int = CONFIRM_MAX_DAYS,
+    confirm_tolerance_days: int = 0,
+    max_new_target: int = MAX_NEW_TARGET,
+    max_new_target_per_organ: int = MAX_NEW_TARGET_PER_ORGAN,
+    reclassify_new_lesions: bool = False,
+    nlt_pd_absolute_mm: float = NLT_PD_ABSOLUTE_MM,
+    unconfirmed_iupd_pfs: UnconfirmedIupdPfs = "event",
+    unstable_iupd_as_icpd: bool = False,
+    reappearance_after_cr_is_pd: bool = True,
+    confirm_response: bool = False,
+    max_ne_between: int = 1,
+    accept_iupd_between: bool = False,
+    min_sd_days: int = MIN_SD_DAYS,
+    on_baseline_violation: OnBaselineViolation = "error",
+) -> CriterionResult:
+    """iRECIST timepoint responses and best overall response (iBOR) of every patient (x reader).
+
+    Parameters
+    ----------
+    study : Study
+        Validated lesion table; ``clinical_status`` recommended; optional ``increase_since_previous``
+        on non-target and new non-target rows (D5).
+    new_lesion_reset : {"target_shrinkage", "resolution_only"}, default "target_shrinkage"
+        When an iUPD resets while new lesions persist (D1).
+        - "target_shrinkage": once baseline disease shrinks further and the new lesions do not grow.
+        - "resolution_only": only when every new lesion has resolved.
+    icpd_increase_reference : {"iupd", "previous", "min_since_iupd"}, default "iupd"
+        Reference of the further +5 mm target or NLT growth that confirms iCPD (D2).
+    icpd_absolute_mm : float, default 5.0
+        Size of that further growth (Seymour 2017 Table 2).
+    early_scan_policy : {"ignore", "new_lesion_only"}, default "ignore"
+        A scan under ``confirm_min_days`` after iUPD is not used, or confirms iCPD only by an
+        additional new lesion (D3).
+    confirm_min_days, confirm_max_days, confirm_tolerance_days : int, default 28, 56, 0
+        The next assessment 4-8 weeks after iUPD decides; a later one still decides with the flag
+        ``late_confirmation`` (D4); the tolerance accepts ``confirm_min_days - tolerance`` (D3).
+    max_new_target, max_new_target_per_organ : int, default 5, 2
+        New lesion target (NLT) slots (Seymour 2017 Table 1).
+    reclassify_new_lesions : bool, default False
+        An NLNT that later becomes measurable takes a free NLT slot (D6).
+    nlt_pd_absolute_mm : float, default 5.0
+        Absolute part of the NLT progression test after a reset (D7).
+    unconfirmed_iupd_pfs : {"event", "censor"}, default "event"
+        iPFS of an iUPD still open at the end of data (D8).
+    unstable_iupd_as_icpd : bool, default False
+        A clinically unstable iUPD is iCPD at once (D9); default: flag only.
+    reappearance_after_cr_is_pd : bool, default True
+        Disease seen again after an overall iCR triggers iUPD (as RECIST 1.1 1.8.1).
+    confirm_response, max_ne_between, accept_iupd_between : bool, int, bool, default False, 1, False
+        Confirmation of iCR/iPR (spec 0.7); an iUPD between breaks it unless accepted (D10).
+    min_sd_days : int, default 42
+        iSD and NON-iCR/NON-iUPD count for iBOR only at ``day >= min_sd_days``.
+    on_baseline_violation : {"error", "warn"}, default "error"
+        Baseline targets as RECIST 1.1 (A1).
+
+    Returns
+    -------
+    CriterionResult
+        Timepoints (spec 0.9: ``current_sum`` is the baseline target sum, ``new_lesion_sum`` the NLT
+        sum) and best responses with, after the schema columns, ``iupd_day`` and ``icpd_day``.
+
+    Notes
+    -----
+    0. After iCPD every assessment is iCPD (after progression).
+    1. No open iUPD: RECIST 1.1 progression of targets, non-targets or new lesions (after a reset:
+       an additional new lesion, NLT +20 % and +5 mm over their nadir, or NLNT progression) is iUPD;
+       otherwise the RECIST 1.1 category with an "i" prefix.
+    2. Open iUPD, scan under 4 weeks: not used (flag ``early_scan_not_used``).
+    3. Open iUPD, scan 4 weeks or later: iCPD (progression dated to the iUPD) on further growth of a
+       category that was iUPD (+5 mm, any increase), RECIST progression of another category, or an
+       additional new lesion; NE when a missing value could decide; reset when nothing progresses.
+    4. iBOR: iCR > iPR > iSD > NON-iCR/NON-iUPD > iCPD > iUPD > NE, up to the first iCPD (Table 3).
+    """
+    lesions = study.lesions
+    if lesions is None:
+        raise InputError(study.source, [], None, "iRECIST needs an anatomic lesion table")
+    assessments = build_assessments(lesions, study.source)
+    table = assessments.table
+    subject_flags = check_targets(lesions, assessments, study.source, MAX_TARGETS_PER_ORGAN, {"all": MAX_TARGETS},
+                                  on_baseline_violation, KEY)
+    parts = _components(lesions, assessments, max_new_target, max_new_target_per_organ, reclassify_new_lesions)
+    day = table[DAY].to_numpy(np.int64)
+    deteriorating = (table[CLINICAL_STATUS].to_numpy() == DETERIORATING) if CLINICAL_STATUS in table else (
+        np.zeros(assessments.n, bool))
+    reference = ("iupd", "previous", "min_since_iupd").index(icpd_increase_reference)
+    machine = _run_state_machine(
+        table["is_baseline"].to_numpy(), table["is_pre_baseline"].to_numpy(), day, assessments.subject_offsets,
+        parts["has_targets"], parts["target_sum"], parts["target_complete"], parts["target_all_normal"],
+        parts["non_target"], parts["nt_increase"], parts["new_present"], parts["first_seen_count"],
+        parts["latest_first_seen"], parts["nlt_sum"], parts["nlt_complete"], parts["nlnt_increase"],
+        parts["nlnt_progression"], parts["new_ne"], parts["target_reappeared"], parts["nt_reappeared"],
+        deteriorating, confirm_min_days - confirm_tolerance_days, confirm_max_days, icpd_absolute_mm, reference,
+        new_lesion_reset == "resolution_only", early_scan_policy == "new_lesion_only", nlt_pd_absolute_mm,
+        unstable_iupd_as_icpd, reappearance_after_cr_is_pd,
+    )
+    follow_up = ~table["is_baseline"].to_numpy() & ~table["is_pre_baseline"].to_numpy()
+    overall = machine["overall"]
+    icpd_row = machine["icpd_row"]
+    subject = table["subject"].to_numpy()
+    icpd_of_row = np.repeat(icpd_row, np.diff(assessments.subject_offsets))
+    after = (icpd_of_row >= 0) & (np.arange(assessments.n) > icpd_of_row)
+    in_scope = follow_up & ~after
+    for_confirmation, confirmed_by = _confirm_responses(overall, in_scope, assessments, confirm_min_days,
+                                                       max_ne_between, accept_iupd_between)
+    best = best_responses(overall, for_confirmation, confirmed_by, day, in_scope, assessments.subject_offsets,
+                          min_sd_days)
+    flags = _flags(machine["flags"], parts, overall, for_confirmation, subject_flags, subject)
+    state = response_states(_progression_states(machine), for_confirmation, confirmed_by, in_scope, subject,
+                            confirm_response)
+    progression_day = np.where(icpd_of_row >= 0, machine["episode_day"][np.maximum(icpd_of_row, 0)], -1)
+    timepoints = _timepoint_table(study, assessments, follow_up, parts, machine, state, progression_day, after,
+                                  flags, confirm_min_days, icpd_absolute_mm)
+    best_table = _best_response_table(assessments, machine, best, in_scope, confirm_response, unconfirmed_iupd_pfs)
+    return CriterionResult(timepoints, best_table)
+
+
+def _components(
+    lesions: pd.DataFrame, assessments: Assessments, max_new_target: int, max_new_target_per_organ: int,
+    reclassify: bool,
+) -> dict[str, np.ndarray]:
+    """Per-assessment inputs of the state machine (spec 4.4, 4.5)."""
+    status = lesions[STATUS].to_numpy()
+    role = lesions[ROLE].to_numpy()
+    node = lesions[LYMPH_NODE].to_numpy(bool)
+    short = lesions[SHORT_AXIS].to_numpy(float)
+    ids = lesions[LESION].to_numpy()
+    in_use = in_use_rows(assessments)
+    values = unidimensional_values(lesions)
+    gone = np.where(node, normal_node(lesions), status == Status.ABSENT)
+
+    target = in_use & (role == Role.TARGET)
+    sums = sum_per_assessment(values, target, ids, assessments)
+    expected_targets = baseline_count(sums.count, assessments)
+    non_target_rows = in_use & (role == Role.NON_TARGET)
+    non_target, _ = non_target_codes(lesions, assessments, gone)
+    increase = _increase_since_previous(lesions, assessments, values)
+
+    equivocal = equivocal_rows(lesions)
+    new_rows = in_use & (role == Role.NEW)
+    small_node = new_rows & node & shows_disease(status) & (short < NORMAL_NODE_SHORT_AXIS_MM)
+    present_new = new_rows & shows_disease(status) & ~equivocal & ~small_node
+    nlt, expected_nlt = count_new_lesions(
+        lesions, assessments, new_rows & measurable(lesions) & ~equivocal & ~small_node, values,
+        entry="when_measurable" if reclassify else "first_appearance_only", max_per_organ=max_new_target_per_organ,
+        group_caps={"all": max_new_target}, group=np.full(len(lesions), "all", dtype=object),
+    )
+    nlt_sums = sum_per_assessment(values, nlt, ids, assessments, expected=expected_nlt)
+    nlnt = present_new & ~nlt
+    first_seen = _first_seen(present_new, ids, assessments)
+    reappeared_nt = non_target_rows & np.where(node, status == Status.UNEQUIVOCAL_PROGRESSION, shows_disease(status))
+    return {
+        "has_targets": expected_targets > 0,
+        "target_sum": sums.total.astype(float),
+        "target_complete": sums.complete & (sums.count >= expected_targets),
+        "target_all_normal": ~any_per_assessment(target & ~gone, assessments),
+        "target_reappeared": any_per_assessment(target & ~gone, assessments),
+        "non_target": non_target,
+        "nt_increase": any_per_assessment(non_target_rows & increase, assessments),
+        "nt_reappeared": any_per_assessment(reappeared_nt, assessments),
+        "new_present": any_per_assessment(present_new, assessments),
+        "first_seen_count": first_seen[0],
+        "latest_first_seen": first_seen[1],
+        "nlt_sum": nlt_sums.total.astype(float),
+        "nlt_complete": nlt_sums.complete,
+        "nlnt_increase": any_per_assessment(nlnt & increase, assessments),
+        "nlnt_progression": any_per_assessment(nlnt & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments),
+        "new_ne": any_per_assessment(new_rows & (status == Status.NOT_EVALUABLE), assessments) | ~nlt_sums.complete,
+        "small_new_node": any_per_assessment(small_node, assessments),
+        "equivocal_new": any_per_assessment(new_rows & shows_disease(status) & equivocal, assessments),
+    }
+
+
+def _increase_since_previous(lesions: pd.DataFrame, assessments: Assessments, values: np.ndarray) -> np.ndarray:
+    """Any increase of a non-target or new lesion since its previous assessment (spec 4.4, D5).
+
+    ``increase_since_previous`` when given; otherwise a larger measured size (short axis for nodes), or
+    a status that went from present to unequivocal progression.
+    """
+    rows = np.flatnonzero(lesions[ROLE].to_numpy() != Role.TARGET)
+    increase = np.zeros(len(lesions), bool)
+    if not len(rows):
+        return increase
+    status = lesions[STATUS].to_numpy()[rows]
+    frame = pd.DataFrame({"subject": assessments.subject_of_rows()[rows], "lesion": lesions[LESION].to_numpy()[rows],
+                          "value": values[rows], "status": status})
+    previous = frame.groupby(["subject", "lesion"], sort=False)[["value", "status"]].shift(1)
+    grew = frame["value"].to_numpy() > previous["value"].to_numpy(float)
+    worsened = (status == Status.UNEQUIVOCAL_PROGRESSION) & (previous["status"].to_numpy() == Status.PRESENT)
+    measured = grew | worsened
+    if "increase_since_previous" in lesions:
+        given = lesions["increase_since_previous"].to_numpy()[rows]
+        stated = pd.Series(given).map(_as_flag).to_numpy()
+        measured = np.where(pd.isna(stated), measured, stated == 1)
+    increase[rows] = measured
+    return increase
+
+
+def _as_flag(value: object) -> float:
+    """``increase_since_previous`` as 1 / 0, NaN when empty."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return np.nan
+    return 1.0 if str(value).strip().lower() in {"true", "1", "y", "yes"} else 0.0
+
+
+def _first_seen(present_new: np.ndarray, ids: np.ndarray, assessments: Assessments) -> tuple[np.ndarray, np.ndarray]:
+    """New lesions first seen at each assessment, and the latest first-seen assessment among those present."""
+    rows = np.flatnonzero(present_new)
+    first_count = np.zeros(assessments.n, np.int64)
+    latest = np.full(assessments.n, -1, np.int64)
+    if not len(rows):
+        return first_count, latest
+    assessment = assessments.row_assessment[rows]
+    frame = pd.DataFrame({"subject": assessments.subject_of_rows()[rows], "lesion": ids[rows], "a": assessment})
+    first = frame.groupby(["subject", "lesion"], sort=False)["a"].transform("min").to_numpy()
+    lesion_first = frame.assign(first=first).drop_duplicates(["subject", "lesion"])["first"].to_numpy()
+    first_count = np.bincount(lesion_first, minlength=assessments.n)
+    np.maximum.at(latest, assessment, first)
+    return first_count, latest
+
+
+@numba.njit(cache=True)
+def _step1(t_code, has_targets, nt, new_present):
+    """RECIST 1.1 mapping with an "i" prefix when nothing progresses (spec 4.6 step 1)."""
+    if not has_targets:
+        if nt == NE:
+            return NE
+        if nt == NONE and not new_present:
+            return NE
+        if (nt == CR or nt == NONE) and not new_present:
+            return CR
+        return NON_CR_NON_PD
+    if t_code == NE:
+        return NE
+    if t_code == CR:
+        if (nt == CR or nt == NONE) and not new_present:
+            return CR
+        return PR
+    if t_code == PR:
+        return PR
+    return SD
+
+
+@numba.njit(cache=True)
+def _state_machine(
+    is_baseline, is_pre_baseline, day, offsets, has_targets, target_sum, target_complete, target_all_normal,
+    non_target, nt_increase, new_present, first_seen_count, latest_first_seen, nlt_sum, nlt_complete,
+    nlnt_increase, nlnt_progression, new_ne, target_reappeared, nt_reappeared, deteriorating, min_days,
+    max_days, icpd_absolute, reference, resolution_only, early_new_lesion_confirms, nlt_pd_absolute,
+    unstable_as_icpd, reappearance_after_cr_is_pd,
+):
+    """The iUPD -> iCPD state machine of spec 4.6, one subject after the other, in day order."""
+    n = len(day)
+    overall = np.full(n, NE, np.int8)
+    target_code = np.full(n, NONE, np.int8)
+    target_rule = np.zeros(n, np.int8)
+    rule = np.full(n, I_BASELINE, np.int8)
+    flags = np.zeros(n, np.int16)
+    cats_row = np.zeros(n, np.int8)
+    confirm_row = np.zeros(n, np.int16)
+    episode_day = np.full(n, -1, np.int64)
+    ref_s_row = np.full(n, np.nan)
+    ref_nlt_row = np.full(n, np.nan)
+    baseline_sum = np.full(n, np.nan)
+    nadir = np.full(n, np.nan)
+    episode_outcome = np.full(n, -1, np.int8)  # per iUPD row: 0 open, 1 iCPD, 2 reset
+    n_subjects = len(offsets) - 1
+    icpd_row = np.full(n_subjects, -1, np.int64)
+    last_episode_day = np.full(n_subjects, -1, np.int64)
+    open_at_end = np.zeros(n_subjects, np.bool_)
+    for k in range(n_subjects):
+        base = np.nan
+        lowest = np.inf
+        is_open = False
+        episode_start = -1
+        episode_first_row = -1
+        cats = 0
+        ref_s = 0.0
+        ref_nlt = 0.0
+        previous_s = 0.0
+        min_s = 0.0
+        decided = False
+        seen = 0
+        reset_row = -1
+        nlt_low = np.inf
+        icpd = False
+        last_overall = NE
+        for i in range(offsets[k], offsets[k + 1]):
+            if is_pre_baseline[i]:
+                continue
+            if is_baseline[i]:
+                base = target_sum[i] if has_targets[i] else 0.0
+                lowest = base
+                continue
+            baseline_sum[i] = base
+            nadir[i] = lowest
+            s = target_sum[i]
+            t = NONE
+            if has_targets[i]:
+                t, t_rule = _target_response(s, target_complete[i], target_all_normal[i], base, lowest, False)
+                target_code[i] = t
+                target_rule[i] = t_rule
+            new_here = first_seen_count[i] > 0
+            if icpd:
+                overall[i] = ICPD
+                rule[i] = I_AFTER_ICPD
+            elif not is_open:
+                fired = 0
+                if t == PD:
+                    fired |= CAT_T
+                if non_target[i] == PD:
+                    fired |= CAT_NT
+                if reset_row < 0:
+                    if new_present[i] and seen == 0:
+                        fired |= CAT_NL
+                elif new_here or nlnt_progression[i] or (
+                        increase_at_least(nlt_sum[i], nlt_low, NLT_PD_INCREASE)
+                        and rounded(nlt_sum[i] - nlt_low) >= nlt_pd_absolute and nlt_complete[i]):
+                    fired |= CAT_NL
+                if reappearance_after_cr_is_pd and last_overall == CR:
+                    if has_targets[i] and target_reappeared[i]:
+                        fired |= CAT_T
+                    if nt_reappeared[i]:
+                        fired |= CAT_NT
+                if fired:
+                    is_open = True
+                    episode_start = day[i]
+                    episode_first_row = i
+                    last_episode_day[k] = day[i]
+                    cats = fired
+                    ref_s = s
+                    ref_nlt = nlt_sum[i]
+                    min_s = s
+                    decided = False
+                    overall[i] = PD
+                    rule[i] = I_IUPD
+                    episode_outcome[i] = 0
+                    if deteriorating[i]:
+                        flags[i] |= F_UNSTABLE
+                        if unstable_as_icpd:
+                            overall[i] = ICPD
+                            rule[i] = I_ICPD
+                            confirm_row[i] = C_UNSTABLE
+                            icpd = True
+                            is_open = False
+                            icpd_row[k] = i
+                            episode_outcome[i] = 1
+                else:
+                    overall[i] = _step1(t, has_targets[i], non_target[i], new_present[i])
+                    rule[i] = I_STEP1
+            else:
+                new_since_iupd = latest_first_seen[i] > episode_first_row
+                elapsed = day[i] - episode_start
+                if elapsed < min_days:
+                    if early_new_lesion_confirms and new_since_iupd:
+                        confirm_row[i] = C_NEW_LESION
+                        overall[i] = ICPD
+                        rule[i] = I_ICPD
+                    else:
+                        overall[i] = PD
+                        rule[i] = I_EARLY
+                        flags[i] |= F_EARLY
+                else:
+                    if not decided and elapsed > max_days:
+                        flags[i] |= F_LATE
+                    decided = True
+                    if reference == 0:
+                        ref_t = ref_s
+                    elif reference == 1:
+                        ref_t = previous_s
+                    else:
+                        ref_t = min_s
+                    why = 0
+                    if cats & CAT_T:
+                        if has_targets[i] and rounded(s - ref_t) >= icpd_absolute:
+                            why |= C_TARGET_GREW
+                    elif t == PD:
+                        why |= C_TARGET_PD
+                    if cats & CAT_NT:
+                        if nt_increase[i]:
+                            why |= C_NT_INCREASE
+                    elif non_target[i] == PD:
+                        why |= C_NT_PD
+                    if cats & CAT_NL:
+                        if rounded(nlt_sum[i] - ref_nlt) >= icpd_absolute:
+                            why |= C_NLT_GREW
+                        if nlnt_increase[i]:
+                            why |= C_NLNT_INCREASE
+                    elif reset_row >= 0 and (nlnt_progression[i] or (
+                            increase_at_least(nlt_sum[i], nlt_low, NLT_PD_INCREASE)
+                            and rounded(nlt_sum[i] - nlt_low) >= nlt_pd_absolute and nlt_complete[i])):
+                        why |= C_NLT_GREW
+                    if new_since_iupd:
+                        why |= C_NEW_LESION
+                    confirm_row[i] = why
+                    if why:
+                        overall[i] = ICPD
+                        rule[i] = I_ICPD
+                    elif t == NE or non_target[i] == NE or new_ne[i]:
+                        overall[i] = NE
+                        rule[i] = I_NE_OPEN
+                    else:
+                        episode_new = latest_first_seen[i] > reset_row
+                        no_growth = (not nlnt_increase[i]) and nlt_sum[i] <= ref_nlt and not new_since_iupd
+                        if resolution_only:
+                            r3 = not episode_new
+                        else:
+                            r3 = (not episode_new) or ((cats & CAT_NL) != 0 and no_growth and s < ref_s)
+                        if t != PD and non_target[i] != PD and r3:
+                            overall[i] = _step1(t, has_targets[i], non_target[i], new_present[i])
+                            rule[i] = I_RESET
+                            flags[i] |= F_RESET
+                            is_open = False
+                            reset_row = i
+                            for m in range(episode_first_row, i):
+                                if episode_outcome[m] == 0:
+                                    episode_outcome[m] = 2
+                        else:
+                            overall[i] = PD
+                            rule[i] = I_STILL_IUPD
+                if overall[i] == ICPD:
+                    icpd = True
+                    is_open = False
+                    icpd_row[k] = i
+                    for m in range(episode_first_row, i):
+                        if episode_outcome[m] == 0:
+                            episode_outcome[m] = 1
+                elif overall[i] == PD:
+                    episode_outcome[i] = 0
+            if I_IUPD <= rule[i] <= I_STILL_IUPD:
+                cats_row[i] = cats
+                episode_day[i] = episode_start
+                ref_s_row[i] = ref_s
+                ref_nlt_row[i] = ref_nlt
+            if has_targets[i]:
+                previous_s = s
+                if s < min_s:
+                    min_s = s
+            if has_targets[i] and target_complete[i] and s < lowest:
+                lowest = s
+            seen += first_seen_count[i]
+            if seen > 0 and nlt_complete[i] and nlt_sum[i] < nlt_low:
+                nlt_low = nlt_sum[i]
+            if overall[i] != NE:
+                last_overall = overall[i]
+        open_at_end[k] = is_open
+    return (overall, target_code, target_rule, rule, flags, cats_row, confirm_row, episode_day, ref_s_row,
+            ref_nlt_row, baseline_sum, nadir, episode_outcome, icpd_row, last_episode_day, open_at_end)
+
+
+MACHINE_OUTPUTS = ("overall", "target_code", "target_rule", "rule", "flags", "cats", "confirmed_by_category",
+                   "episode_day", "ref_target_sum", "ref_nlt_sum", "baseline_sum", "nadir", "episode_outcome",
+                   "icpd_row", "last_episode_day", "open_at_end")
+"""Names of the arrays :func:`_state_machine` returns, in order."""
+
+
+def _run_state_machine(*arrays: object) -> dict[str, np.ndarray]:
+    """:func:`_state_machine` with its outputs by name."""
+    return dict(zip(MACHINE_OUTPUTS, _state_machine(*arrays), strict=True))
+
+
+def _confirm_responses(
+    overall: np.ndarray, in_scope: np.ndarray, assessments: Assessments, confirm_min_days: int,
+    max_ne_between: int, accept_iupd_between: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """iCR/iPR confirmation (spec 0.7, 4.7); iUPD rows are skipped when ``accept_iupd_between`` (D10)."""
+    day = assessments.table[DAY].to_numpy(np.int64)
+    used = in_scope & (overall != PD) if accept_iupd_between else in_scope
+    rows, offsets = subject_offsets_of(used, assessments)
+    downgraded = downgrade_cr_followed_by_pr(overall[rows].astype(np.int8), offsets)
+    confirmed = confirm_responses(downgraded, day[rows], np.ones(len(rows), np.bool_), offsets, confirm_min_days,
+                                  max_ne_between, False)
+    for_confirmation = np.where(in_scope, overall, NE).astype(np.int8)
+    for_confirmation[rows] = downgraded
+    confirmed_by = np.full(len(overall), -1, np.int64)
+    confirmed_by[rows] = np.where(confirmed >= 0, rows[np.maximum(confirmed, 0)], -1)
+    return for_confirmation, confirmed_by
+
+
+def _progression_states(machine: dict[str, np.ndarray]) -> np.ndarray:
+    """``confirmation_state`` of iUPD rows (pending, confirmed by iCPD, not confirmed: reset) and iCPD rows."""
+    outcome = machine["episode_outcome"]
+    state = np.full(len(outcome), STATE_NOT_REQUIRED, np.int8)
+    state[outcome == 0] = STATE_PENDING
+    state[outcome == 1] = STATE_CONFIRMED
+    state[outcome == 2] = STATE_NOT_CONFIRMED
+    icpd = machine["icpd_row"]
+    icpd = icpd[icpd >= 0]
+    state[icpd[state[icpd] == STATE_NOT_REQUIRED]] = STATE_CONFIRMS
+    return state
+
+
+def _flags(
+    machine_flags: np.ndarray, parts: dict[str, np.ndarray], overall: np.ndarray, for_confirmation: np.ndarray,
+    subject_flags: dict[int, list[str]], subject: np.ndarray,
+) -> np.ndarray:
+    """Flags of each assessment (spec 4.6-4.8), ';'-joined."""
+    flags = np.full(len(overall), "", dtype=object)
+    for bit, name in ((F_UNSTABLE, "iupd_not_clinically_stable"), (F_EARLY, "early_scan_not_used"),
+                      (F_LATE, "late_confirmation"), (F_RESET, "iupd_reset")):
+        join_flags(flags, (machine_flags & bit) != 0, name)
+    join_flags(flags, parts["small_new_node"], "new_node_below_10mm")
+    join_flags(flags, parts["equivocal_new"], "equivocal_new_lesion")
+    join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
+    for k, names in subject_flags.items():
+        for name in names:
+            join_flags(flags, subject == k, name)
+    return flags
+
+
+def _timepoint_table(
+    study: Study, assessments: Assessments, follow_up: np.ndarray, parts: dict[str, np.ndarray],
+    machine: dict[str, np.ndarray], state: np.ndarray, progression_day: np.ndarray, after: np.ndarray,
+    flags: np.ndarray, confirm_min_days: int, icpd_absolute_mm: float,
+) -> pd.DataFrame:
+    """The timepoint table (spec 0.9): baseline target sum in ``current_sum``, NLT sum in ``new_lesion_sum``."""
+    table = assessments.table
+    rows = np.flatnonzero(follow_up)
+    has_targets = parts["has_targets"]
+    current = np.where(has_targets & parts["target_complete"], parts["target_sum"], np.nan)
+    baseline_sum, nadir = machine["baseline_sum"], machine["nadir"]
+    pct_baseline = np.array([relative_change(c, b) for c, b in zip(current, baseline_sum, strict=True)]) * 100
+    pct_nadir = np.array([relative_change(c, m) for c, m in zip(current, nadir, strict=True)]) * 100
+    label = np.array(LABELS, dtype=object)
+    day = table[DAY].to_numpy()
+    reasons = [_reason(i, parts, machine, day, confirm_min_days, icpd_absolute_mm) for i in rows]
+    notes = table["note"].to_numpy()[rows]
+    reasons = [f"{r}; {n}" if n else r for r, n in zip(reasons, notes, strict=True)]
+    columns = {
+        PATIENT: table[PATIENT].to_numpy()[rows],
+        READER: table[READER].to_numpy()[rows],
+        "criterion": np.full(len(rows), KEY, dtype=object),
+        DATE: table[DATE].to_numpy()[rows] if DATE in table else np.full(len(rows), "", dtype=object),
+        DAY: day[rows],
+        "baseline_sum": baseline_sum[rows],
+        "nadir_sum": nadir[rows],
+        "current_sum": current[rows],
+        "sum_unit": np.full(len(rows), "mm", dtype=object),
+        "sum_complete": parts["target_complete"][rows] & parts["nlt_complete"][rows],
+        "pct_change_baseline": np.round(pct_baseline[rows], 2),
+        "pct_change_nadir": np.round(pct_nadir[rows], 2),
+        "abs_change_nadir": np.round(current[rows] - nadir[rows], 6),
+        "target_sum": np.where(has_targets, parts["target_sum"], np.nan)[rows],
+        "new_lesion_sum": parts["nlt_sum"][rows],
+        "target_response": label[machine["target_code"][rows]],
+        "non_target_response": label[parts["non_target"][rows]],
+        "new_lesion_response": np.where(parts["new_present"][rows], "yes", "no").astype(object),
+        "overall_response": label[machine["overall"][rows]],
+        "confirmation_state": state_labels(state[rows]),
+        "progression_day": np.where(progression_day[rows] >= 0, progression_day[rows], np.nan),
+        "after_progression": after[rows],
+        CLINICAL_STATUS: table[CLINICAL_STATUS].to_numpy()[rows] if CLINICAL_STATUS in table else "",
+        "flags": flags[rows],
+        "reason": reasons,
+    }
+    return timepoint_frame(columns, len(rows))
+
+
+CATEGORY_NAMES = ((CAT_T, "target sum"), (CAT_NT, "non-target"), (CAT_NL, "new lesions"))
+"""Names of the categories that met RECIST 1.1 progression at iUPD (spec 4.6 ``cats``)."""
+
+CONFIRMATION_TEXT = {
+    C_TARGET_GREW: "target sum {s} mm is {dt:+.0f} mm vs {ref_s} mm at iUPD (>={icpd:g} mm)",
+    C_TARGET_PD: "target sum {s} mm meets RECIST 1.1 PD vs nadir {nadir} mm",
+    C_NT_INCREASE: "non-target disease increased",
+    C_NT_PD: "unequivocal non-target progression",
+    C_NLT_GREW: "new-lesion target sum {nlt} mm is {dn:+.0f} mm vs {ref_nlt} mm at iUPD (>={icpd:g} mm)",
+    C_NLNT_INCREASE: "a new non-target lesion increased",
+    C_NEW_LESION: "an additional new lesion appeared",
+    C_UNSTABLE: "iUPD in a clinically unstable patient (unstable_iupd_as_icpd)",
+}
+"""What confirmed an iCPD, in words (Seymour 2017 Table 2; spec 4.6 step 3)."""
+
+
+def _reason(
+    i: int, parts: dict[str, np.ndarray], machine: dict[str, np.ndarray], day: np.ndarray, confirm_min_days: int,
+    icpd_absolute_mm: float,
+) -> str:
+    """Reason sentence of spec 0.10 for assessment row i (numbers, rule, section)."""
+    s, nadir, base = parts["target_sum"][i], machine["nadir"][i], machine["baseline_sum"][i]
+    parts_text = []
+    if parts["has_targets"][i]:
+        parts_text.append(
+            f"target sum {format_mm(s)} mm is {format_pct(relative_change(s, base))} vs baseline {format_mm(base)} "
+            f"mm and {format_pct(relative_change(s, nadir))}, {s - nadir:+.0f} mm vs nadir {format_mm(nadir)} mm: "
+            f"target {LABELS[machine['target_code'][i]]}")
+    nlt = parts["nlt_sum"][i]
+    if nlt > 0:
+        parts_text.append(f"new-lesion target sum {format_mm(nlt)} mm")
+    parts_text.append(_rule_text(i, machine, day, s, nadir, nlt, confirm_min_days, icpd_absolute_mm))
+    return "; ".join(parts_text)
+
+
+def _rule_text(
+    i: int, machine: dict[str, np.ndarray], day: np.ndarray, s: float, nadir: float, nlt: float,
+    confirm_min_days: int, icpd_absolute_mm: float,
+) -> str:
+    rule = machine["rule"][i]
+    overall = LABELS[machine["overall"][i]]
+    iupd_day = machine["episode_day"][i]
+    if rule == I_AFTER_ICPD:
+        return "after iCPD: iCPD (iRECIST, Seymour 2017)"
+    if rule == I_STEP1:
+        return f"no RECIST 1.1 progression: {overall} (iRECIST Table 2, no previous iUPD)"
+    if rule == I_IUPD:
+        cats = ", ".join(name for bit, name in CATEGORY_NAMES if machine["cats"][i] & bit)
+        if machine["confirmed_by_category"][i] & C_UNSTABLE:
+            return f"RECIST 1.1 progression ({cats}) in a clinically unstable patient: iCPD (unstable_iupd_as_icpd)"
+        return f"RECIST 1.1 progression ({cats}): iUPD, to be confirmed 4-8 weeks later (iRECIST Table 2)"
+    if rule == I_EARLY:
+        return (f"{day[i] - iupd_day} days after the iUPD of day {iupd_day} (<{confirm_min_days}): scan not used for "
+                "confirmation; iUPD (iRECIST iQ&A)")
+    if rule == I_ICPD:
+        values = {"s": format_mm(s), "dt": s - machine["ref_target_sum"][i],
+                  "ref_s": format_mm(machine["ref_target_sum"][i]), "nadir": format_mm(nadir),
+                  "nlt": format_mm(nlt), "dn": nlt - machine["ref_nlt_sum"][i],
+                  "ref_nlt": format_mm(machine["ref_nlt_sum"][i]), "icpd": icpd_absolute_mm}
+        why = "; ".join(text.format(**values) for bit, text in CONFIRMATION_TEXT.items()
+                        if machine["confirmed_by_category"][i] & bit)
+        return f"{why}: iCPD, progression dated day {iupd_day} (iRECIST Table 2)"
+    if rule == I_NE_OPEN:
+        return (f"iUPD of day {iupd_day} neither confirmed nor reset and a value is missing: NE, the iUPD stays "
+                "open (iRECIST, spec 4.6)")
+    if rule == I_RESET:
+        return (f"iUPD of day {iupd_day} not confirmed {day[i] - iupd_day} days later (no further growth, no "
+                f"progression): {overall}; iUPD reset (iRECIST, Seymour 2017; spec 4.6)")
+    return (f"iUPD of day {iupd_day} neither confirmed (no further {icpd_absolute_mm:g} mm growth, no additional "
+            "new lesion) nor reset (progression persists or new lesions remain): iUPD (iRECIST Table 2)")
+
+
+def _best_response_table(
+    assessments: Assessments, machine: dict[str, np.ndarray], best: np.ndarray, in_scope: np.ndarray,
+    confirm_response: bool, unconfirmed_iupd_pfs: UnconfirmedIupdPfs,
+) -> pd.DataFrame:
+    """iBOR and dates (spec 4.7), one row per patient (x reader); ``iupd_day``, ``icpd_day`` after the schema."""
+    table = assessments.table
+    day = table[DAY].to_numpy(np.int64)
+    offsets = assessments.subject_offsets
+    first = offsets[:-1]
+    subject = table["subject"].to_numpy()
+    icpd_row = machine["icpd_row"]
+    progression_day = np.where(icpd_row >= 0, machine["episode_day"][np.maximum(icpd_row, 0)], np.nan)
+    last_episode = np.where(machine["last_episode_day"] >= 0, machine["last_episode_day"], np.nan)
+    open_at_end = machine["open_at_end"] & (icpd_row < 0)
+    last_evaluable = _last_day(in_scope & (machine["overall"] != NE), subject, day, len(first))
+    before_iupd = (in_scope | table["is_baseline"].to_numpy()) & (day < np.nan_to_num(last_episode,
+                                                                                          nan=np.inf)[subject])
+    pfs_event = ~np.isnan(progression_day)
+    pfs_day = np.where(pfs_event, progression_day, last_evaluable)
+    if unconfirmed_iupd_pfs == "event":
+        pfs_event = pfs_event | open_at_end
+        pfs_day = np.where(open_at_end, last_episode, pfs_day)
+    else:
+        pfs_day = np.where(open_at_end, _last_day(before_iupd, subject, day, len(first)), pfs_day)
+    first_response = at_day(best[:, 5] if confirm_response else best[:, 4], day)
+    response_end = np.where(pfs_event & (pfs_day >= first_response), pfs_day, last_evaluable)
+    label = np.array(LABELS, dtype=object)
+    best_label, confirmed_label = label[best[:, 0]], label[best[:, 2]]
+    reasons = [
+        _best_reason(b, c, bd, cd, p, u, o)
+        for b, c, bd, cd, p, u, o in zip(best_label, confirmed_label, at_day(best[:, 1], day),
+                                         at_day(best[:, 3], day), progression_day, last_episode, open_at_end,
+                                         strict=True)
+    ]
+    columns = {
+        PATIENT: table[PATIENT].to_numpy()[first],
+        READER: table[READER].to_numpy()[first],
+        "criterion": np.full(len(first), KEY, dtype=object),
+        "best_response": best_label,
+        "best_response_confirmed": confirmed_label,
+        "bor_day": at_day(best[:, 3] if confirm_response else best[:, 1], day),
+        "first_response_day": first_response,
+        "progression_day": progression_day,
+        "duration_of_response_days": np.where(np.isnan(first_response), np.nan, response_end - first_response),
+        "pfs_event": pfs_event,
+        "pfs_day": pfs_day,
+        "reason": reasons,
+        "iupd_day": last_episode,
+        "icpd_day": at_day(icpd_row, day),
+    }
+    return best_response_frame(columns, len(first))
+
+
+def _last_day(mask: np.ndarray, subject: np.ndarray, day: np.ndarray, n_subjects: int) -> np.ndarray:
+    """Day of the last row of each subject where ``mask`` holds (NaN when none)."""
+    out = np.full(n_subjects, np.nan)
+    rows = np.flatnonzero(mask)
+    out[subject[rows]] = day[rows]
+    return out
+
+
+def _best_reason(
+    best: str, confirmed: str, best_day: float, confirmed_day: float, progression: float, iupd: float,
+    still_open: bool,
+) -> str:
+    def at(d: float) -> str:
+        return "" if np.isnan(d) else f" (day {d:.0f})"
+
+    text = f"iBOR {best}{at(best_day)}; with confirmation of response {confirmed}{at(confirmed_day)}"
+    if not np.isnan(progression):
+        text += f"; iCPD, progression dated to the iUPD of day {progression:.0f}"
+    elif still_open:
+        text += f"; iUPD of day {iupd:.0f} never confirmed"
+    return text + " (iRECIST, Seymour 2017 Table 3; spec 4.7)"
+
+
+CRITERION = Criterion(
+    key=KEY,
+    title="iRECIST (Seymour 2017)",
+    family="anatomic",
+    required_columns=(PATIENT, DAY, LESION, ROLE, ORGAN, LYMPH_NODE, STATUS),
+    assess=assess,
+)
