@@ -107,8 +107,14 @@ def _counts_display(counts: pd.DataFrame) -> pd.DataFrame:
     keys = [c for c in counts.columns if c not in ("best_response", "n")]
     wide = counts.pivot_table(index=keys, columns="best_response", values="n", fill_value=0, aggfunc="sum")
     rank = {label: i for i, label in enumerate(LABEL_ORDER)}
-    wide = wide[sorted(wide.columns, key=lambda c: (rank.get(c, len(rank)), c))]
-    return wide.reset_index()
+    wide = wide[sorted(wide.columns, key=lambda c: (rank.get(c, len(rank)), c))].reset_index()
+    order = {criterion: i for i, criterion in enumerate(dict.fromkeys(counts["criterion"]))}
+    return wide.sort_values("criterion", key=lambda c: c.map(order), kind="stable")
+
+
+def _in_label_order(labels: frozenset[str]) -> list[str]:
+    rank = {label: i for i, label in enumerate(LABEL_ORDER)}
+    return sorted(labels, key=lambda label: (rank.get(label, len(rank)), label))
 
 
 def _png(draw: Callable[[Axes], object], size: tuple[float, float]) -> str:
@@ -207,8 +213,8 @@ def render_report(tables: ReportTables, *, confirmed: bool = False, title: str =
                               autoescape=select_autoescape(["html", "j2"]))
     return environment.get_template("report.html.j2").render(
         title=title, n_patients=best[PATIENT].nunique() if len(best) else 0, criteria=criteria,
-        response_column=rates.response_column, responder_labels=sorted(RESPONDER_LABELS),
-        stable_labels=sorted(STABLE_LABELS), notes=notes,
+        response_column=rates.response_column, responder_labels=_in_label_order(RESPONDER_LABELS),
+        stable_labels=_in_label_order(STABLE_LABELS), notes=notes,
         rates=_table(_rates_display(rates.summary)), counts=_table(_counts_display(rates.counts_)),
         reclassification=reclassification, agreement=_table(agreement) if len(agreement) else None,
         pfs=_table(pfs), duration=_table(duration), figures=_figures(tables, criteria, confirmed),
