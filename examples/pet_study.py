@@ -95,7 +95,8 @@ def _write_series(folder: Path, suv: np.ndarray, date: str) -> None:
         ds.SOPClassUID, ds.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
         ds.StudyInstanceUID, ds.SeriesInstanceUID = f"{uid_root}.1", f"{uid_root}.2"
         ds.FrameOfReferenceUID = f"{uid_root}.4"
-        ds.Modality, ds.Manufacturer, ds.Units, ds.DecayCorrection = "PT", "ioresponse example", "BQML", "START"
+        ds.Modality, ds.Manufacturer = "PT", "ioresponse example"
+        ds.Units, ds.DecayCorrection = "BQML", "START"
         ds.CorrectedImage, ds.SeriesType = ["ATTN", "DECY"], ["STATIC", "IMAGE"]
         ds.PatientID, ds.PatientSex = PATIENT_ID, "M"
         ds.PatientWeight, ds.PatientSize = str(WEIGHT_KG), str(HEIGHT_M)
@@ -136,7 +137,7 @@ def lesion_table(out_dir: Path) -> pd.DataFrame:
 
 
 def main(out_dir: str | Path = "out/pet") -> dict[str, pd.DataFrame]:
-    """Images -> lesion metrics -> every metabolic criterion; writes CSVs to ``out_dir`` and prints a summary."""
+    """Images -> lesion metrics -> every metabolic criterion; writes CSVs to ``out_dir``, prints a summary."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     lesions = lesion_table(out_dir)
@@ -150,11 +151,14 @@ def main(out_dir: str | Path = "out/pet") -> dict[str, pd.DataFrame]:
     timepoints.to_csv(out_dir / "timepoints.csv", index=False)
     best.to_csv(out_dir / "best_response.csv", index=False)
     shown = lesions[["date", "lesion_id", "suvmax", "sulpeak", "mtv_ml", "functional_diameter_mm"]]
-    print(f"Lesion metrics from the DICOM series ({PATIENT_ID}; liver SULmean "
-          f"{', '.join(f'{v:.2f}' for v in lesions.groupby('date')['liver_sul_mean'].first())}):")
+    print(
+        f"Lesion metrics from the DICOM series ({PATIENT_ID}; liver SULmean "
+        f"{', '.join(f'{v:.2f}' for v in lesions.groupby('date')['liver_sul_mean'].first())}):"
+    )
     print(shown.round(2).to_string(index=False))
-    calls = timepoints.pivot_table(index="criterion", columns="day", values="overall_response", aggfunc="first",
-                                   sort=False).fillna("")
+    calls = timepoints.pivot_table(
+        index="criterion", columns="day", values="overall_response", aggfunc="first", sort=False
+    ).fillna("")
     calls["best"] = best.set_index("criterion")["best_response"]
     print("\nMetabolic response by criterion and day (best overall response last):")
     print(calls.to_string())
