@@ -92,3 +92,41 @@ def test_export_command_needs_a_standard(assess_outdir):
 def test_export_of_empty_cohort(timepoints, best_response, tmp_path, standard):
     paths = write_export(tmp_path, timepoints[:0], best_response[:0], standard)
     assert all(p.exists() for p in paths)
+
+
+def _sdtm_folder(folder):
+    """Hand-made SDTM TU/TR: one target lesion (liver) per patient, sizes in mm at study days 1, 57, 113
+    (days 0, 56, 112 since first dose); P1 shrinks 50 -> 30 -> 25 mm (-40 %, -50 %), P2 grows
+    40 -> 50 mm (+25 %) then shrinks, P3 stays 40 mm then grows to 52 mm (+30 %)."""
+    folder.mkdir()
+    sizes = {"P1": [50, 30, 25], "P2": [40, 50, 36], "P3": [40, 40, 52]}
+    tu = pd.DataFrame({"STUDYID": "S1", "DOMAIN": "TU", "USUBJID": list(sizes), "TULNKID": "T01",
+                       "TUTESTCD": "TUMIDENT", "TUSTRESC": "TARGET", "TULOC": "LIVER", "TUDY": 1})
+    rows = [(patient, size, dy) for patient, values in sizes.items()
+            for size, dy in zip(values, (1, 57, 113), strict=True)]
+    tr = pd.DataFrame(rows, columns=["USUBJID", "TRSTRESN", "TRDY"]).assign(
+        STUDYID="S1", DOMAIN="TR", TRLNKID="T01", TRTESTCD="LDIAM", TRSTRESU="mm")
+    tu.to_csv(folder / "tu.csv", index=False)
+    tr.to_csv(folder / "tr.csv", index=False)
+    return folder
+
+
+@pytest.mark.parametrize("suffix", ["xpt", "csv"])
+def test_rs_export_round_trips_through_the_sdtm_loader(tmp_path, suffix):
+    import ioresponse
+    from ioresponse.io.load import load_study
+
+    folder = _sdtm_folder(tmp_path / "sdtm")
+    result = ioresponse.assess(folder, criteria=("recist11",))
+    export_dir = tmp_path / "export"
+    export_dir.mkdir()
+    write_export(export_dir, result.timepoints, result.best_response, "sdtm", study_id="S1")
+    (folder / f"rs.{suffix}").write_bytes((export_dir / f"rs.{suffix}").read_bytes())
+    recorded = load_study(folder).recorded
+    computed = result.timepoints
+    assert recorded["patient_id"].tolist() == computed["patient_id"].tolist()
+    assert recorded["day"].astype(int).tolist() == computed["day"].astype(int).tolist()
+    assert recorded["recorded_response"].tolist() == computed["overall_response"].tolist()
+    # the hand-made sizes: P1 -40 % then -50 % (PR, PR); P2 +25 % (PD)
+    assert recorded.loc[recorded["patient_id"] == "P1", "recorded_response"].tolist() == ["PR", "PR"]
+    assert recorded.loc[recorded["patient_id"] == "P2", "recorded_response"].iloc[0] == "PD"
