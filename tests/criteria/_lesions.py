@@ -19,20 +19,50 @@ import pandas as pd
 from ioresponse.criteria import CriterionResult, Study
 
 _RENAME = {
-    "lesion": "lesion_id", "node": "lymph_node", "long": "long_axis_mm", "short": "short_axis_mm",
-    "perp": "perpendicular_mm", "clinical": "clinical_status", "patient": "patient_id",
+    "lesion": "lesion_id",
+    "node": "lymph_node",
+    "long": "long_axis_mm",
+    "short": "short_axis_mm",
+    "perp": "perpendicular_mm",
+    "clinical": "clinical_status",
+    "patient": "patient_id",
     "increase": "increase_since_previous",
 }
 _DEFAULTS = {
-    "patient_id": "P1", "reader": "", "accepted": True, "date": "", "lymph_node": False,
-    "long_axis_mm": float("nan"), "short_axis_mm": float("nan"), "perpendicular_mm": float("nan"),
-    "equivocal": False, "clinical_status": "", "slice_thickness_mm": float("nan"), "modality": "ct",
+    "patient_id": "P1",
+    "reader": "",
+    "accepted": True,
+    "date": "",
+    "lymph_node": False,
+    "long_axis_mm": float("nan"),
+    "short_axis_mm": float("nan"),
+    "perpendicular_mm": float("nan"),
+    "equivocal": False,
+    "clinical_status": "",
+    "slice_thickness_mm": float("nan"),
+    "modality": "ct",
     "note": "",
 }
 CONTRACT_COLUMNS = (
-    "patient_id", "reader", "accepted", "day", "date", "lesion_id", "role", "organ", "lymph_node",
-    "long_axis_mm", "short_axis_mm", "perpendicular_mm", "status", "equivocal", "clinical_status",
-    "slice_thickness_mm", "modality", "note", "source_row",
+    "patient_id",
+    "reader",
+    "accepted",
+    "day",
+    "date",
+    "lesion_id",
+    "role",
+    "organ",
+    "lymph_node",
+    "long_axis_mm",
+    "short_axis_mm",
+    "perpendicular_mm",
+    "status",
+    "equivocal",
+    "clinical_status",
+    "slice_thickness_mm",
+    "modality",
+    "note",
+    "source_row",
 )
 _FLOATS = ("long_axis_mm", "short_axis_mm", "perpendicular_mm", "slice_thickness_mm")
 _BOOLS = ("lymph_node", "equivocal", "accepted")
@@ -65,7 +95,9 @@ def lesions(text: str, **constant: object) -> pd.DataFrame:
     table["source_row"] = pd.RangeIndex(2, len(table) + 2).astype("int64")
     extra = [c for c in table.columns if c not in CONTRACT_COLUMNS]
     table = table[list(CONTRACT_COLUMNS) + extra]
-    return table.sort_values(["patient_id", "reader", "day", "lesion_id", "source_row"]).reset_index(drop=True)
+    return table.sort_values(["patient_id", "reader", "day", "lesion_id", "source_row"]).reset_index(
+        drop=True
+    )
 
 
 def _as_bool(value: object) -> bool:
@@ -78,7 +110,9 @@ def cohort(*tables: pd.DataFrame) -> pd.DataFrame:
     """Several patients' tables as one validated table (source rows renumbered)."""
     table = pd.concat(tables, ignore_index=True)
     table["source_row"] = pd.RangeIndex(2, len(table) + 2).astype("int64")
-    return table.sort_values(["patient_id", "reader", "day", "lesion_id", "source_row"]).reset_index(drop=True)
+    return table.sort_values(["patient_id", "reader", "day", "lesion_id", "source_row"]).reset_index(
+        drop=True
+    )
 
 
 def study(table: pd.DataFrame) -> Study:
@@ -86,7 +120,9 @@ def study(table: pd.DataFrame) -> Study:
     return Study(lesions=table)
 
 
-def by_day(result: CriterionResult, column: str = "overall_response", patient: str = "P1") -> dict[int, object]:
+def by_day(
+    result: CriterionResult, column: str = "overall_response", patient: str = "P1"
+) -> dict[int, object]:
     """One timepoint column of one patient, keyed by assessment day."""
     rows = result.timepoints[result.timepoints["patient_id"] == patient]
     return dict(zip(rows["day"].astype(int), rows[column], strict=True))

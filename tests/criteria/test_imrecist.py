@@ -154,11 +154,14 @@ def test_M4_E1_five_new_measurable_per_organ_makes_pd_pending():
 
 # --- options of spec 5.11 -------------------------------------------------------------------------
 
-M3_THEN_PR = M3 + """
+M3_THEN_PR = (
+    M3
+    + """
 196 T1     target lung  n    12   present
 196 T2     target liver n    6    present
 196 N1     new    adrenal n    2    present
 """
+)
 
 
 def test_E2_bor_scope_all_counts_response_after_confirmed_pd():
@@ -174,7 +177,9 @@ def test_E2_bor_scope_until_confirmed_pd():
 
 
 def test_E3_ne_scan_does_not_decide_a_pending_pd():
-    text = M1.replace("84  T1     target lung  n    24   present", "84  T1     target lung  n    -    not_evaluable")
+    text = M1.replace(
+        "84  T1     target lung  n    24   present", "84  T1     target lung  n    -    not_evaluable"
+    )
     result = run(lesions(text))
     assert by_day(result)[84] == "NE"
     assert by_day(result, "confirmation_state")[56] == "not_confirmed"  # decided by day 140 (PR)
@@ -211,7 +216,12 @@ day lesion role   organ node long status
 56  T1     target lung  n    30   present
 """
     assert by_day(run(lesions(text)))[56] == "PD"
-    assert by_day(run(lesions(text.replace("56  T1     target lung  n    30", "56  T1     target lung  n    29.9"))))[56] == "SD"
+    assert (
+        by_day(
+            run(lesions(text.replace("56  T1     target lung  n    30", "56  T1     target lung  n    29.9")))
+        )[56]
+        == "SD"
+    )
 
 
 def test_new_nonmeasurable_lesion_prevents_cr():

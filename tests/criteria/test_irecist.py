@@ -14,7 +14,9 @@ def run(table, **options):
 
 
 def _drop_days(text: str, *days: int) -> str:
-    return "\n".join(line for line in text.strip().splitlines() if line.split()[0] not in {str(d) for d in days})
+    return "\n".join(
+        line for line in text.strip().splitlines() if line.split()[0] not in {str(d) for d in days}
+    )
 
 
 # spec 4.10 iR1: iUPD from a new lesion that resolves: reset, then iPR.
@@ -85,7 +87,9 @@ def test_iR2_icpd_from_growth_of_new_lesion_targets():
 
 
 def test_iR2_additive_new_lesion_growth_confirms_later():
-    text = _drop_days(IR2, 147) + """
+    text = (
+        _drop_days(IR2, 147)
+        + """
 147 T1     target kidney n    44   present
 147 A      new    liver  n    14   present
 147 B      new    lung   n    12   present
@@ -93,6 +97,7 @@ def test_iR2_additive_new_lesion_growth_confirms_later():
 189 A      new    liver  n    15   present
 189 B      new    lung   n    12   present
 """
+    )
     result = run(lesions(text))
     assert by_day(result) == {56: "iSD", 112: "iUPD", 147: "iUPD", 189: "iCPD"}
     assert best(result)["progression_day"] == 112
@@ -370,8 +375,10 @@ day lesion role   organ node long status
 
 
 def test_additional_new_lesion_always_confirms():
-    text = IR3.replace("196 T2     target lung  n    21   present",
-                       "196 T2     target lung  n    20   present\n196 N1     new    lung  n    5    present")
+    text = IR3.replace(
+        "196 T2     target lung  n    21   present",
+        "196 T2     target lung  n    20   present\n196 N1     new    lung  n    5    present",
+    )
     text = text.replace("196 T1     target liver n    35", "196 T1     target liver n    30")
     assert by_day(run(lesions(text)))[196] == "iCPD"
 
@@ -392,6 +399,7 @@ day lesion role   organ node long status
 
 
 # --- new-lesion classes (spec 4.4) -----------------------------------------------------------------
+
 
 def test_new_lesion_targets_capped_at_two_per_organ():
     text = """

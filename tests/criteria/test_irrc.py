@@ -148,7 +148,9 @@ def test_Q4_confirmed_irpd_dated_to_first_irpd():
 
 def test_B8_irpd_confirmed_by_25_percent_again_without_further_increase():
     # spec 2.11 B8: the deciding assessment only has to meet >= +25 % over the nadir again.
-    table = lesions(Q4.replace("84  L1     target liver n    40   38", "84  L1     target liver n    36   34"))
+    table = lesions(
+        Q4.replace("84  L1     target liver n    40   38", "84  L1     target liver n    36   34")
+    )
     assert by_day(run(table), "confirmation_state") == {56: "confirmed", 84: "confirms"}
 
 
@@ -182,6 +184,7 @@ def test_B2_who_node_rules_node_must_disappear_for_ircr():
 
 
 # --- thresholds pinned on both sides (spec 2.4) ---------------------------------------------------
+
 
 def _two_visits(day1: str, day2: str) -> str:
     return f"""
@@ -257,6 +260,7 @@ def test_B9_absolute_minimum_for_irpd_is_an_option():
 
 
 # --- non-index lesions, new lesions (spec 2.5, 2.6) ------------------------------------------------
+
 
 def test_non_index_unequivocal_progression_never_defines_irpd():
     text = """

@@ -150,9 +150,15 @@ def test_J4_recist_calls_the_new_lesion_pd():
 
 # --- thresholds pinned on both sides (spec 3.4) ---------------------------------------------------
 
+
 def _one_target(*values: str) -> str:
-    lines = [f"{day}  T1     target liver n    {v}   present" for day, v in zip((56, 84, 112), values, strict=False)]
-    return "day lesion role organ node long status\n-7  T1     target liver n    25   present\n" + "\n".join(lines)
+    lines = [
+        f"{day}  T1     target liver n    {v}   present"
+        for day, v in zip((56, 84, 112), values, strict=False)
+    ]
+    return "day lesion role organ node long status\n-7  T1     target liver n    25   present\n" + "\n".join(
+        lines
+    )
 
 
 def test_irpd_needs_20_percent_and_5mm_both_met_exactly():
@@ -163,7 +169,10 @@ def test_irpd_needs_20_percent_and_5mm_both_met_exactly():
 
 def test_C2_absolute_5mm_is_an_option():
     # nadir 10 -> 12: +20 % but +2 mm: irSD by default, irPD with pd_absolute_mm = 0.
-    text = "day lesion role organ node long status\n-7 T1 target liver n 10 present\n56 T1 target liver n 12 present"
+    text = (
+        "day lesion role organ node long status\n-7 T1 target liver n 10 present\n"
+        "56 T1 target liver n 12 present"
+    )
     assert by_day(run(lesions(text)))[56] == "irSD"
     assert by_day(run(lesions(text), pd_absolute_mm=0.0))[56] == "irPD"
 
@@ -174,7 +183,7 @@ def test_irpr_at_exactly_minus_30_percent():
 
 
 def test_C5_confirm_max_days_flags_late_confirmation():
-    text = _one_target("31", "32") .replace("84  T1", "150  T1")
+    text = _one_target("31", "32").replace("84  T1", "150  T1")
     assert "late_confirmation" not in flags_on(run(lesions(text)), 150)
     assert "late_confirmation" in flags_on(run(lesions(text), confirm_max_days=84), 150)
 
@@ -189,6 +198,7 @@ def test_unconfirmed_irpd_at_end_of_data_per_option():
 
 
 # --- new lesions (spec 3.4, 3.5, 3.11) -------------------------------------------------------------
+
 
 def test_C3_caps_two_new_measurable_lesions_per_organ():
     text = """
@@ -227,7 +237,8 @@ day lesion role   organ node long status
 """
     assert by_day(run(lesions(text)), "current_sum") == {56: 50.0, 84: 62.0}
     assert by_day(run(lesions(text), new_lesion_entry="first_appearance_only"), "current_sum") == {
-        56: 50.0, 84: 50.0,
+        56: 50.0,
+        84: 50.0,
     }
 
 

@@ -25,7 +25,7 @@ from ioresponse.criteria.irrecist import (
     Wording,
     assess_unidimensional_burden,
 )
-from ioresponse.schema import LESION, LYMPH_NODE, ORGAN, PATIENT, ROLE, STATUS, DAY, OnBaselineViolation
+from ioresponse.schema import DAY, LESION, LYMPH_NODE, ORGAN, PATIENT, ROLE, STATUS, OnBaselineViolation
 
 KEY = "imrecist"
 
@@ -53,11 +53,19 @@ LABELS = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "none", "not_given", ""
 BorScope = Literal["all", "until_confirmed_pd"]
 """spec 5.11 E2: which assessments the best overall response reads."""
 
-WORDING = Wording(KEY, LABELS, "sum", "imRECIST, spec 5.6", "imRECIST, Hodi 2018 Table 1",
-                  "imRECIST, Hodi 2018; spec 5.7")
+WORDING = Wording(
+    KEY, LABELS, "sum", "imRECIST, spec 5.6", "imRECIST, Hodi 2018 Table 1", "imRECIST, Hodi 2018; spec 5.7"
+)
 
-RULES = BurdenRules(PR_DECREASE, PD_INCREASE, PD_ABSOLUTE_MM, gone_before_pd=True, nontarget_can_define_pd=False,
-                    new_nonmeasurable_can_define_pd=False, needs_targets=False)
+RULES = BurdenRules(
+    PR_DECREASE,
+    PD_INCREASE,
+    PD_ABSOLUTE_MM,
+    gone_before_pd=True,
+    nontarget_can_define_pd=False,
+    new_nonmeasurable_can_define_pd=False,
+    needs_targets=False,
+)
 """Non-target and new non-measurable lesions never define PD (Hodi 2018; spec 5.5)."""
 
 
@@ -118,11 +126,21 @@ def assess(
     5. Best response over every assessment by default, skipping not-confirmed PD (spec 5.7, E2).
     """
     return assess_unidimensional_burden(
-        study, WORDING, RULES, target_per_organ=MAX_TARGETS_PER_ORGAN, target_group_caps={"all": MAX_TARGETS},
-        max_new_measurable=max_new_measurable, max_new_measurable_per_organ=max_new_measurable_per_organ,
-        confirm_response=confirm_response, confirm_min_days=confirm_min_days, max_ne_between=max_ne_between,
-        confirm_max_days=confirm_max_days, unconfirmed_pd_as=unconfirmed_pd_as, min_sd_days=min_sd_days,
-        new_lesion_entry=new_lesion_entry, on_baseline_violation=on_baseline_violation,
+        study,
+        WORDING,
+        RULES,
+        target_per_organ=MAX_TARGETS_PER_ORGAN,
+        target_group_caps={"all": MAX_TARGETS},
+        max_new_measurable=max_new_measurable,
+        max_new_measurable_per_organ=max_new_measurable_per_organ,
+        confirm_response=confirm_response,
+        confirm_min_days=confirm_min_days,
+        max_ne_between=max_ne_between,
+        confirm_max_days=confirm_max_days,
+        unconfirmed_pd_as=unconfirmed_pd_as,
+        min_sd_days=min_sd_days,
+        new_lesion_entry=new_lesion_entry,
+        on_baseline_violation=on_baseline_violation,
         until_progression=bor_scope == "until_confirmed_pd",
     )
 

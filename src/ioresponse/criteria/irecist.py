@@ -133,8 +133,16 @@ UnconfirmedIupdPfs = Literal["event", "censor"]
 # Categories that met RECIST 1.1 progression at iUPD (spec 4.6 ``cats``).
 CAT_T, CAT_NT, CAT_NL = 1, 2, 4
 # What confirmed an iCPD (spec 4.6 step 3).
-(C_TARGET_GREW, C_TARGET_PD, C_NT_INCREASE, C_NT_PD, C_NLT_GREW, C_NLNT_INCREASE, C_NEW_LESION,
- C_UNSTABLE) = (1, 2, 4, 8, 16, 32, 64, 128)
+(
+    C_TARGET_GREW,
+    C_TARGET_PD,
+    C_NT_INCREASE,
+    C_NT_PD,
+    C_NLT_GREW,
+    C_NLNT_INCREASE,
+    C_NEW_LESION,
+    C_UNSTABLE,
+) = (1, 2, 4, 8, 16, 32, 64, 128)
 # Row flags of the state machine.
 F_RESET, F_EARLY, F_LATE, F_UNSTABLE = 1, 2, 4, 8
 # Rules of a timepoint (reason sentences).
@@ -227,22 +235,56 @@ def assess(
         raise InputError(study.source, [], None, "iRECIST needs an anatomic lesion table")
     assessments = build_assessments(lesions, study.source)
     table = assessments.table
-    subject_flags = check_targets(lesions, assessments, study.source, MAX_TARGETS_PER_ORGAN, {"all": MAX_TARGETS},
-                                  on_baseline_violation, KEY)
-    parts = _components(lesions, assessments, max_new_target, max_new_target_per_organ, reclassify_new_lesions)
+    subject_flags = check_targets(
+        lesions,
+        assessments,
+        study.source,
+        MAX_TARGETS_PER_ORGAN,
+        {"all": MAX_TARGETS},
+        on_baseline_violation,
+        KEY,
+    )
+    parts = _components(
+        lesions, assessments, max_new_target, max_new_target_per_organ, reclassify_new_lesions
+    )
     day = table[DAY].to_numpy(np.int64)
-    deteriorating = (table[CLINICAL_STATUS].to_numpy() == DETERIORATING) if CLINICAL_STATUS in table else (
-        np.zeros(assessments.n, bool))
+    deteriorating = (
+        (table[CLINICAL_STATUS].to_numpy() == DETERIORATING)
+        if CLINICAL_STATUS in table
+        else (np.zeros(assessments.n, bool))
+    )
     reference = ("iupd", "previous", "min_since_iupd").index(icpd_increase_reference)
     machine = _run_state_machine(
-        table["is_baseline"].to_numpy(), table["is_pre_baseline"].to_numpy(), day, assessments.subject_offsets,
-        parts["has_targets"], parts["target_sum"], parts["target_complete"], parts["target_all_normal"],
-        parts["non_target"], parts["nt_increase"], parts["new_present"], parts["first_seen_count"],
-        parts["latest_first_seen"], parts["nlt_sum"], parts["nlt_complete"], parts["nlnt_increase"],
-        parts["nlnt_progression"], parts["new_ne"], parts["target_reappeared"], parts["nt_reappeared"],
-        deteriorating, confirm_min_days - confirm_tolerance_days, confirm_max_days, icpd_absolute_mm, reference,
-        new_lesion_reset == "resolution_only", early_scan_policy == "new_lesion_only", nlt_pd_absolute_mm,
-        unstable_iupd_as_icpd, reappearance_after_cr_is_pd,
+        table["is_baseline"].to_numpy(),
+        table["is_pre_baseline"].to_numpy(),
+        day,
+        assessments.subject_offsets,
+        parts["has_targets"],
+        parts["target_sum"],
+        parts["target_complete"],
+        parts["target_all_normal"],
+        parts["non_target"],
+        parts["nt_increase"],
+        parts["new_present"],
+        parts["first_seen_count"],
+        parts["latest_first_seen"],
+        parts["nlt_sum"],
+        parts["nlt_complete"],
+        parts["nlnt_increase"],
+        parts["nlnt_progression"],
+        parts["new_ne"],
+        parts["target_reappeared"],
+        parts["nt_reappeared"],
+        deteriorating,
+        confirm_min_days - confirm_tolerance_days,
+        confirm_max_days,
+        icpd_absolute_mm,
+        reference,
+        new_lesion_reset == "resolution_only",
+        early_scan_policy == "new_lesion_only",
+        nlt_pd_absolute_mm,
+        unstable_iupd_as_icpd,
+        reappearance_after_cr_is_pd,
     )
     follow_up = ~table["is_baseline"].to_numpy() & ~table["is_pre_baseline"].to_numpy()
     overall = machine["overall"]
@@ -251,22 +293,41 @@ def assess(
     icpd_of_row = np.repeat(icpd_row, np.diff(assessments.subject_offsets))
     after = (icpd_of_row >= 0) & (np.arange(assessments.n) > icpd_of_row)
     in_scope = follow_up & ~after
-    for_confirmation, confirmed_by = _confirm_responses(overall, in_scope, assessments, confirm_min_days,
-                                                       max_ne_between, accept_iupd_between)
-    best = best_responses(overall, for_confirmation, confirmed_by, day, in_scope, assessments.subject_offsets,
-                          min_sd_days)
+    for_confirmation, confirmed_by = _confirm_responses(
+        overall, in_scope, assessments, confirm_min_days, max_ne_between, accept_iupd_between
+    )
+    best = best_responses(
+        overall, for_confirmation, confirmed_by, day, in_scope, assessments.subject_offsets, min_sd_days
+    )
     flags = _flags(machine["flags"], parts, overall, for_confirmation, subject_flags, subject)
-    state = response_states(_progression_states(machine), for_confirmation, confirmed_by, in_scope, subject,
-                            confirm_response)
+    state = response_states(
+        _progression_states(machine), for_confirmation, confirmed_by, in_scope, subject, confirm_response
+    )
     progression_day = np.where(icpd_of_row >= 0, machine["episode_day"][np.maximum(icpd_of_row, 0)], -1)
-    timepoints = _timepoint_table(study, assessments, follow_up, parts, machine, state, progression_day, after,
-                                  flags, confirm_min_days, icpd_absolute_mm)
-    best_table = _best_response_table(assessments, machine, best, in_scope, confirm_response, unconfirmed_iupd_pfs)
+    timepoints = _timepoint_table(
+        study,
+        assessments,
+        follow_up,
+        parts,
+        machine,
+        state,
+        progression_day,
+        after,
+        flags,
+        confirm_min_days,
+        icpd_absolute_mm,
+    )
+    best_table = _best_response_table(
+        assessments, machine, best, in_scope, confirm_response, unconfirmed_iupd_pfs
+    )
     return CriterionResult(timepoints, best_table)
 
 
 def _components(
-    lesions: pd.DataFrame, assessments: Assessments, max_new_target: int, max_new_target_per_organ: int,
+    lesions: pd.DataFrame,
+    assessments: Assessments,
+    max_new_target: int,
+    max_new_target_per_organ: int,
     reclassify: bool,
 ) -> dict[str, np.ndarray]:
     """Per-assessment inputs of the state machine (spec 4.4, 4.5)."""
@@ -291,14 +352,21 @@ def _components(
     small_node = new_rows & node & shows_disease(status) & (short < NORMAL_NODE_SHORT_AXIS_MM)
     present_new = new_rows & shows_disease(status) & ~equivocal & ~small_node
     nlt, expected_nlt = count_new_lesions(
-        lesions, assessments, new_rows & measurable(lesions) & ~equivocal & ~small_node, values,
-        entry="when_measurable" if reclassify else "first_appearance_only", max_per_organ=max_new_target_per_organ,
-        group_caps={"all": max_new_target}, group=np.full(len(lesions), "all", dtype=object),
+        lesions,
+        assessments,
+        new_rows & measurable(lesions) & ~equivocal & ~small_node,
+        values,
+        entry="when_measurable" if reclassify else "first_appearance_only",
+        max_per_organ=max_new_target_per_organ,
+        group_caps={"all": max_new_target},
+        group=np.full(len(lesions), "all", dtype=object),
     )
     nlt_sums = sum_per_assessment(values, nlt, ids, assessments, expected=expected_nlt)
     nlnt = present_new & ~nlt
     first_seen = _first_seen(present_new, ids, assessments)
-    reappeared_nt = non_target_rows & np.where(node, status == Status.UNEQUIVOCAL_PROGRESSION, shows_disease(status))
+    reappeared_nt = non_target_rows & np.where(
+        node, status == Status.UNEQUIVOCAL_PROGRESSION, shows_disease(status)
+    )
     return {
         "has_targets": expected_targets > 0,
         "target_sum": sums.total.astype(float),
@@ -314,14 +382,19 @@ def _components(
         "nlt_sum": nlt_sums.total.astype(float),
         "nlt_complete": nlt_sums.complete,
         "nlnt_increase": any_per_assessment(nlnt & increase, assessments),
-        "nlnt_progression": any_per_assessment(nlnt & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments),
-        "new_ne": any_per_assessment(new_rows & (status == Status.NOT_EVALUABLE), assessments) | ~nlt_sums.complete,
+        "nlnt_progression": any_per_assessment(
+            nlnt & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments
+        ),
+        "new_ne": any_per_assessment(new_rows & (status == Status.NOT_EVALUABLE), assessments)
+        | ~nlt_sums.complete,
         "small_new_node": any_per_assessment(small_node, assessments),
         "equivocal_new": any_per_assessment(new_rows & shows_disease(status) & equivocal, assessments),
     }
 
 
-def _increase_since_previous(lesions: pd.DataFrame, assessments: Assessments, values: np.ndarray) -> np.ndarray:
+def _increase_since_previous(
+    lesions: pd.DataFrame, assessments: Assessments, values: np.ndarray
+) -> np.ndarray:
     """Any increase of a non-target or new lesion since its previous assessment (spec 4.4, D5).
 
     ``increase_since_previous`` when given; otherwise a larger measured size (short axis for nodes), or
@@ -332,8 +405,14 @@ def _increase_since_previous(lesions: pd.DataFrame, assessments: Assessments, va
     if not len(rows):
         return increase
     status = lesions[STATUS].to_numpy()[rows]
-    frame = pd.DataFrame({"subject": assessments.subject_of_rows()[rows], "lesion": lesions[LESION].to_numpy()[rows],
-                          "value": values[rows], "status": status})
+    frame = pd.DataFrame(
+        {
+            "subject": assessments.subject_of_rows()[rows],
+            "lesion": lesions[LESION].to_numpy()[rows],
+            "value": values[rows],
+            "status": status,
+        }
+    )
     previous = frame.groupby(["subject", "lesion"], sort=False)[["value", "status"]].shift(1)
     grew = frame["value"].to_numpy() > previous["value"].to_numpy(float)
     worsened = (status == Status.UNEQUIVOCAL_PROGRESSION) & (previous["status"].to_numpy() == Status.PRESENT)
@@ -353,7 +432,9 @@ def _as_flag(value: object) -> float:
     return 1.0 if str(value).strip().lower() in {"true", "1", "y", "yes"} else 0.0
 
 
-def _first_seen(present_new: np.ndarray, ids: np.ndarray, assessments: Assessments) -> tuple[np.ndarray, np.ndarray]:
+def _first_seen(
+    present_new: np.ndarray, ids: np.ndarray, assessments: Assessments
+) -> tuple[np.ndarray, np.ndarray]:
     """New lesions first seen at each assessment, and the latest first-seen assessment among those present."""
     rows = np.flatnonzero(present_new)
     first_count = np.zeros(assessments.n, np.int64)
@@ -361,7 +442,9 @@ def _first_seen(present_new: np.ndarray, ids: np.ndarray, assessments: Assessmen
     if not len(rows):
         return first_count, latest
     assessment = assessments.row_assessment[rows]
-    frame = pd.DataFrame({"subject": assessments.subject_of_rows()[rows], "lesion": ids[rows], "a": assessment})
+    frame = pd.DataFrame(
+        {"subject": assessments.subject_of_rows()[rows], "lesion": ids[rows], "a": assessment}
+    )
     first = frame.groupby(["subject", "lesion"], sort=False)["a"].transform("min").to_numpy()
     lesion_first = frame.assign(first=first).drop_duplicates(["subject", "lesion"])["first"].to_numpy()
     first_count = np.bincount(lesion_first, minlength=assessments.n)
@@ -393,11 +476,36 @@ def _step1(t_code, has_targets, nt, new_present):
 
 @numba.njit(cache=True)
 def _state_machine(
-    is_baseline, is_pre_baseline, day, offsets, has_targets, target_sum, target_complete, target_all_normal,
-    non_target, nt_increase, new_present, first_seen_count, latest_first_seen, nlt_sum, nlt_complete,
-    nlnt_increase, nlnt_progression, new_ne, target_reappeared, nt_reappeared, deteriorating, min_days,
-    max_days, icpd_absolute, reference, resolution_only, early_new_lesion_confirms, nlt_pd_absolute,
-    unstable_as_icpd, reappearance_after_cr_is_pd,
+    is_baseline,
+    is_pre_baseline,
+    day,
+    offsets,
+    has_targets,
+    target_sum,
+    target_complete,
+    target_all_normal,
+    non_target,
+    nt_increase,
+    new_present,
+    first_seen_count,
+    latest_first_seen,
+    nlt_sum,
+    nlt_complete,
+    nlnt_increase,
+    nlnt_progression,
+    new_ne,
+    target_reappeared,
+    nt_reappeared,
+    deteriorating,
+    min_days,
+    max_days,
+    icpd_absolute,
+    reference,
+    resolution_only,
+    early_new_lesion_confirms,
+    nlt_pd_absolute,
+    unstable_as_icpd,
+    reappearance_after_cr_is_pd,
 ):
     """The iUPD -> iCPD state machine of spec 4.6, one subject after the other, in day order."""
     n = len(day)
@@ -463,9 +571,15 @@ def _state_machine(
                 if reset_row < 0:
                     if new_present[i] and seen == 0:
                         fired |= CAT_NL
-                elif new_here or nlnt_progression[i] or (
+                elif (
+                    new_here
+                    or nlnt_progression[i]
+                    or (
                         increase_at_least(nlt_sum[i], nlt_low, NLT_PD_INCREASE)
-                        and rounded(nlt_sum[i] - nlt_low) >= nlt_pd_absolute and nlt_complete[i]):
+                        and rounded(nlt_sum[i] - nlt_low) >= nlt_pd_absolute
+                        and nlt_complete[i]
+                    )
+                ):
                     fired |= CAT_NL
                 if reappearance_after_cr_is_pd and last_overall == CR:
                     if has_targets[i] and target_reappeared[i]:
@@ -536,9 +650,14 @@ def _state_machine(
                             why |= C_NLT_GREW
                         if nlnt_increase[i]:
                             why |= C_NLNT_INCREASE
-                    elif reset_row >= 0 and (nlnt_progression[i] or (
+                    elif reset_row >= 0 and (
+                        nlnt_progression[i]
+                        or (
                             increase_at_least(nlt_sum[i], nlt_low, NLT_PD_INCREASE)
-                            and rounded(nlt_sum[i] - nlt_low) >= nlt_pd_absolute and nlt_complete[i])):
+                            and rounded(nlt_sum[i] - nlt_low) >= nlt_pd_absolute
+                            and nlt_complete[i]
+                        )
+                    ):
                         why |= C_NLT_GREW
                     if new_since_iupd:
                         why |= C_NEW_LESION
@@ -594,13 +713,44 @@ def _state_machine(
             if overall[i] != NE:
                 last_overall = overall[i]
         open_at_end[k] = is_open
-    return (overall, target_code, target_rule, rule, flags, cats_row, confirm_row, episode_day, ref_s_row,
-            ref_nlt_row, baseline_sum, nadir, episode_outcome, icpd_row, last_episode_day, open_at_end)
+    return (
+        overall,
+        target_code,
+        target_rule,
+        rule,
+        flags,
+        cats_row,
+        confirm_row,
+        episode_day,
+        ref_s_row,
+        ref_nlt_row,
+        baseline_sum,
+        nadir,
+        episode_outcome,
+        icpd_row,
+        last_episode_day,
+        open_at_end,
+    )
 
 
-MACHINE_OUTPUTS = ("overall", "target_code", "target_rule", "rule", "flags", "cats", "confirmed_by_category",
-                   "episode_day", "ref_target_sum", "ref_nlt_sum", "baseline_sum", "nadir", "episode_outcome",
-                   "icpd_row", "last_episode_day", "open_at_end")
+MACHINE_OUTPUTS = (
+    "overall",
+    "target_code",
+    "target_rule",
+    "rule",
+    "flags",
+    "cats",
+    "confirmed_by_category",
+    "episode_day",
+    "ref_target_sum",
+    "ref_nlt_sum",
+    "baseline_sum",
+    "nadir",
+    "episode_outcome",
+    "icpd_row",
+    "last_episode_day",
+    "open_at_end",
+)
 """Names of the arrays :func:`_state_machine` returns, in order."""
 
 
@@ -610,16 +760,21 @@ def _run_state_machine(*arrays: object) -> dict[str, np.ndarray]:
 
 
 def _confirm_responses(
-    overall: np.ndarray, in_scope: np.ndarray, assessments: Assessments, confirm_min_days: int,
-    max_ne_between: int, accept_iupd_between: bool,
+    overall: np.ndarray,
+    in_scope: np.ndarray,
+    assessments: Assessments,
+    confirm_min_days: int,
+    max_ne_between: int,
+    accept_iupd_between: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """iCR/iPR confirmation (spec 0.7, 4.7); iUPD rows are skipped when ``accept_iupd_between`` (D10)."""
     day = assessments.table[DAY].to_numpy(np.int64)
     used = in_scope & (overall != PD) if accept_iupd_between else in_scope
     rows, offsets = subject_offsets_of(used, assessments)
     downgraded = downgrade_cr_followed_by_pr(overall[rows].astype(np.int8), offsets)
-    confirmed = confirm_responses(downgraded, day[rows], np.ones(len(rows), np.bool_), offsets, confirm_min_days,
-                                  max_ne_between, False)
+    confirmed = confirm_responses(
+        downgraded, day[rows], np.ones(len(rows), np.bool_), offsets, confirm_min_days, max_ne_between, False
+    )
     for_confirmation = np.where(in_scope, overall, NE).astype(np.int8)
     for_confirmation[rows] = downgraded
     confirmed_by = np.full(len(overall), -1, np.int64)
@@ -628,7 +783,7 @@ def _confirm_responses(
 
 
 def _progression_states(machine: dict[str, np.ndarray]) -> np.ndarray:
-    """``confirmation_state`` of iUPD rows (pending, confirmed by iCPD, not confirmed: reset) and iCPD rows."""
+    """``confirmation_state`` of iUPD rows (pending, confirmed by iCPD, not confirmed: reset), iCPD rows."""
     outcome = machine["episode_outcome"]
     state = np.full(len(outcome), STATE_NOT_REQUIRED, np.int8)
     state[outcome == 0] = STATE_PENDING
@@ -641,13 +796,21 @@ def _progression_states(machine: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _flags(
-    machine_flags: np.ndarray, parts: dict[str, np.ndarray], overall: np.ndarray, for_confirmation: np.ndarray,
-    subject_flags: dict[int, list[str]], subject: np.ndarray,
+    machine_flags: np.ndarray,
+    parts: dict[str, np.ndarray],
+    overall: np.ndarray,
+    for_confirmation: np.ndarray,
+    subject_flags: dict[int, list[str]],
+    subject: np.ndarray,
 ) -> np.ndarray:
     """Flags of each assessment (spec 4.6-4.8), ';'-joined."""
     flags = np.full(len(overall), "", dtype=object)
-    for bit, name in ((F_UNSTABLE, "iupd_not_clinically_stable"), (F_EARLY, "early_scan_not_used"),
-                      (F_LATE, "late_confirmation"), (F_RESET, "iupd_reset")):
+    for bit, name in (
+        (F_UNSTABLE, "iupd_not_clinically_stable"),
+        (F_EARLY, "early_scan_not_used"),
+        (F_LATE, "late_confirmation"),
+        (F_RESET, "iupd_reset"),
+    ):
         join_flags(flags, (machine_flags & bit) != 0, name)
     join_flags(flags, parts["small_new_node"], "new_node_below_10mm")
     join_flags(flags, parts["equivocal_new"], "equivocal_new_lesion")
@@ -659,11 +822,19 @@ def _flags(
 
 
 def _timepoint_table(
-    study: Study, assessments: Assessments, follow_up: np.ndarray, parts: dict[str, np.ndarray],
-    machine: dict[str, np.ndarray], state: np.ndarray, progression_day: np.ndarray, after: np.ndarray,
-    flags: np.ndarray, confirm_min_days: int, icpd_absolute_mm: float,
+    study: Study,
+    assessments: Assessments,
+    follow_up: np.ndarray,
+    parts: dict[str, np.ndarray],
+    machine: dict[str, np.ndarray],
+    state: np.ndarray,
+    progression_day: np.ndarray,
+    after: np.ndarray,
+    flags: np.ndarray,
+    confirm_min_days: int,
+    icpd_absolute_mm: float,
 ) -> pd.DataFrame:
-    """The timepoint table (spec 0.9): baseline target sum in ``current_sum``, NLT sum in ``new_lesion_sum``."""
+    """Timepoint table (spec 0.9): baseline target sum in ``current_sum``, NLT sum in ``new_lesion_sum``."""
     table = assessments.table
     rows = np.flatnonzero(follow_up)
     has_targets = parts["has_targets"]
@@ -723,7 +894,11 @@ CONFIRMATION_TEXT = {
 
 
 def _reason(
-    i: int, parts: dict[str, np.ndarray], machine: dict[str, np.ndarray], day: np.ndarray, confirm_min_days: int,
+    i: int,
+    parts: dict[str, np.ndarray],
+    machine: dict[str, np.ndarray],
+    day: np.ndarray,
+    confirm_min_days: int,
     icpd_absolute_mm: float,
 ) -> str:
     """Reason sentence of spec 0.10 for assessment row i (numbers, rule, section)."""
@@ -731,9 +906,11 @@ def _reason(
     parts_text = []
     if parts["has_targets"][i]:
         parts_text.append(
-            f"target sum {format_mm(s)} mm is {format_pct(relative_change(s, base))} vs baseline {format_mm(base)} "
-            f"mm and {format_pct(relative_change(s, nadir))}, {s - nadir:+.0f} mm vs nadir {format_mm(nadir)} mm: "
-            f"target {LABELS[machine['target_code'][i]]}")
+            f"target sum {format_mm(s)} mm is {format_pct(relative_change(s, base))} vs baseline "
+            f"{format_mm(base)} mm and {format_pct(relative_change(s, nadir))}, {s - nadir:+.0f} mm vs nadir "
+            f"{format_mm(nadir)} mm: "
+            f"target {LABELS[machine['target_code'][i]]}"
+        )
     nlt = parts["nlt_sum"][i]
     if nlt > 0:
         parts_text.append(f"new-lesion target sum {format_mm(nlt)} mm")
@@ -742,8 +919,14 @@ def _reason(
 
 
 def _rule_text(
-    i: int, machine: dict[str, np.ndarray], day: np.ndarray, s: float, nadir: float, nlt: float,
-    confirm_min_days: int, icpd_absolute_mm: float,
+    i: int,
+    machine: dict[str, np.ndarray],
+    day: np.ndarray,
+    s: float,
+    nadir: float,
+    nlt: float,
+    confirm_min_days: int,
+    icpd_absolute_mm: float,
 ) -> str:
     rule = machine["rule"][i]
     overall = LABELS[machine["overall"][i]]
@@ -755,34 +938,57 @@ def _rule_text(
     if rule == I_IUPD:
         cats = ", ".join(name for bit, name in CATEGORY_NAMES if machine["cats"][i] & bit)
         if machine["confirmed_by_category"][i] & C_UNSTABLE:
-            return f"RECIST 1.1 progression ({cats}) in a clinically unstable patient: iCPD (unstable_iupd_as_icpd)"
+            return (f"RECIST 1.1 progression ({cats}) in a clinically unstable patient: iCPD "
+                    "(unstable_iupd_as_icpd)")
         return f"RECIST 1.1 progression ({cats}): iUPD, to be confirmed 4-8 weeks later (iRECIST Table 2)"
     if rule == I_EARLY:
-        return (f"{day[i] - iupd_day} days after the iUPD of day {iupd_day} (<{confirm_min_days}): scan not used for "
-                "confirmation; iUPD (iRECIST iQ&A)")
+        return (
+            f"{day[i] - iupd_day} days after the iUPD of day {iupd_day} (<{confirm_min_days}): scan not used "
+            "for "
+            "confirmation; iUPD (iRECIST iQ&A)"
+        )
     if rule == I_ICPD:
-        values = {"s": format_mm(s), "dt": s - machine["ref_target_sum"][i],
-                  "ref_s": format_mm(machine["ref_target_sum"][i]), "nadir": format_mm(nadir),
-                  "nlt": format_mm(nlt), "dn": nlt - machine["ref_nlt_sum"][i],
-                  "ref_nlt": format_mm(machine["ref_nlt_sum"][i]), "icpd": icpd_absolute_mm}
-        why = "; ".join(text.format(**values) for bit, text in CONFIRMATION_TEXT.items()
-                        if machine["confirmed_by_category"][i] & bit)
+        values = {
+            "s": format_mm(s),
+            "dt": s - machine["ref_target_sum"][i],
+            "ref_s": format_mm(machine["ref_target_sum"][i]),
+            "nadir": format_mm(nadir),
+            "nlt": format_mm(nlt),
+            "dn": nlt - machine["ref_nlt_sum"][i],
+            "ref_nlt": format_mm(machine["ref_nlt_sum"][i]),
+            "icpd": icpd_absolute_mm,
+        }
+        why = "; ".join(
+            text.format(**values)
+            for bit, text in CONFIRMATION_TEXT.items()
+            if machine["confirmed_by_category"][i] & bit
+        )
         return f"{why}: iCPD, progression dated day {iupd_day} (iRECIST Table 2)"
     if rule == I_NE_OPEN:
-        return (f"iUPD of day {iupd_day} neither confirmed nor reset and a value is missing: NE, the iUPD stays "
-                "open (iRECIST, spec 4.6)")
+        return (
+            f"iUPD of day {iupd_day} neither confirmed nor reset and a value is missing: NE, the iUPD stays "
+            "open (iRECIST, spec 4.6)"
+        )
     if rule == I_RESET:
-        return (f"iUPD of day {iupd_day} not confirmed {day[i] - iupd_day} days later (no further growth, no "
-                f"progression): {overall}; iUPD reset (iRECIST, Seymour 2017; spec 4.6)")
-    return (f"iUPD of day {iupd_day} neither confirmed (no further {icpd_absolute_mm:g} mm growth, no additional "
-            "new lesion) nor reset (progression persists or new lesions remain): iUPD (iRECIST Table 2)")
+        return (
+            f"iUPD of day {iupd_day} not confirmed {day[i] - iupd_day} days later (no further growth, no "
+            f"progression): {overall}; iUPD reset (iRECIST, Seymour 2017; spec 4.6)"
+        )
+    return (
+        f"iUPD of day {iupd_day} neither confirmed (no further {icpd_absolute_mm:g} mm growth, no additional "
+        "new lesion) nor reset (progression persists or new lesions remain): iUPD (iRECIST Table 2)"
+    )
 
 
 def _best_response_table(
-    assessments: Assessments, machine: dict[str, np.ndarray], best: np.ndarray, in_scope: np.ndarray,
-    confirm_response: bool, unconfirmed_iupd_pfs: UnconfirmedIupdPfs,
+    assessments: Assessments,
+    machine: dict[str, np.ndarray],
+    best: np.ndarray,
+    in_scope: np.ndarray,
+    confirm_response: bool,
+    unconfirmed_iupd_pfs: UnconfirmedIupdPfs,
 ) -> pd.DataFrame:
-    """iBOR and dates (spec 4.7), one row per patient (x reader); ``iupd_day``, ``icpd_day`` after the schema."""
+    """iBOR and dates (spec 4.7) per patient (x reader); ``iupd_day``, ``icpd_day`` after the schema."""
     table = assessments.table
     day = table[DAY].to_numpy(np.int64)
     offsets = assessments.subject_offsets
@@ -793,8 +999,9 @@ def _best_response_table(
     last_episode = np.where(machine["last_episode_day"] >= 0, machine["last_episode_day"], np.nan)
     open_at_end = machine["open_at_end"] & (icpd_row < 0)
     last_evaluable = _last_day(in_scope & (machine["overall"] != NE), subject, day, len(first))
-    before_iupd = (in_scope | table["is_baseline"].to_numpy()) & (day < np.nan_to_num(last_episode,
-                                                                                          nan=np.inf)[subject])
+    before_iupd = (in_scope | table["is_baseline"].to_numpy()) & (
+        day < np.nan_to_num(last_episode, nan=np.inf)[subject]
+    )
     pfs_event = ~np.isnan(progression_day)
     pfs_day = np.where(pfs_event, progression_day, last_evaluable)
     if unconfirmed_iupd_pfs == "event":
@@ -808,9 +1015,16 @@ def _best_response_table(
     best_label, confirmed_label = label[best[:, 0]], label[best[:, 2]]
     reasons = [
         _best_reason(b, c, bd, cd, p, u, o)
-        for b, c, bd, cd, p, u, o in zip(best_label, confirmed_label, at_day(best[:, 1], day),
-                                         at_day(best[:, 3], day), progression_day, last_episode, open_at_end,
-                                         strict=True)
+        for b, c, bd, cd, p, u, o in zip(
+            best_label,
+            confirmed_label,
+            at_day(best[:, 1], day),
+            at_day(best[:, 3], day),
+            progression_day,
+            last_episode,
+            open_at_end,
+            strict=True,
+        )
     ]
     columns = {
         PATIENT: table[PATIENT].to_numpy()[first],
@@ -821,7 +1035,9 @@ def _best_response_table(
         "bor_day": at_day(best[:, 3] if confirm_response else best[:, 1], day),
         "first_response_day": first_response,
         "progression_day": progression_day,
-        "duration_of_response_days": np.where(np.isnan(first_response), np.nan, response_end - first_response),
+        "duration_of_response_days": np.where(
+            np.isnan(first_response), np.nan, response_end - first_response
+        ),
         "pfs_event": pfs_event,
         "pfs_day": pfs_day,
         "reason": reasons,
@@ -840,7 +1056,12 @@ def _last_day(mask: np.ndarray, subject: np.ndarray, day: np.ndarray, n_subjects
 
 
 def _best_reason(
-    best: str, confirmed: str, best_day: float, confirmed_day: float, progression: float, iupd: float,
+    best: str,
+    confirmed: str,
+    best_day: float,
+    confirmed_day: float,
+    progression: float,
+    iupd: float,
     still_open: bool,
 ) -> str:
     def at(d: float) -> str:

@@ -129,9 +129,26 @@ UnconfirmedPd = Literal["pd", "ne"]
 # ---------------------------------------------------------------------------------------------------
 
 # Rules of the burden timepoint (spec 2.6, 3.6, 5.6), used for the reason sentences.
-(B_BASELINE, B_NO_TARGETS, B_INCOMPLETE_PD, B_INCOMPLETE_NE, B_PD, B_NT_PD, B_NEW_PD, B_CR, B_PR_GONE_NT,
- B_PR_GONE_NEW, B_PR, B_SD, B_SD_UNDER_ABS, B_NT_ONLY_NE, B_NT_ONLY_CR, B_NT_ONLY_NON_CR, B_NOTHING,
- B_PRE_BASELINE) = range(18)
+(
+    B_BASELINE,
+    B_NO_TARGETS,
+    B_INCOMPLETE_PD,
+    B_INCOMPLETE_NE,
+    B_PD,
+    B_NT_PD,
+    B_NEW_PD,
+    B_CR,
+    B_PR_GONE_NT,
+    B_PR_GONE_NEW,
+    B_PR,
+    B_SD,
+    B_SD_UNDER_ABS,
+    B_NT_ONLY_NE,
+    B_NT_ONLY_CR,
+    B_NT_ONLY_NON_CR,
+    B_NOTHING,
+    B_PRE_BASELINE,
+) = range(18)
 
 ICPD = 8
 """Code of iCPD (iRECIST), ranked with the shared codes of ``_anatomic``."""
@@ -173,8 +190,15 @@ def shows_disease(status: np.ndarray) -> np.ndarray:
 
 
 def count_new_lesions(
-    lesions: pd.DataFrame, assessments: Assessments, qualifies: np.ndarray, values: np.ndarray, *,
-    entry: NewLesionEntry, max_per_organ: int, group_caps: dict[str, int], group: np.ndarray,
+    lesions: pd.DataFrame,
+    assessments: Assessments,
+    qualifies: np.ndarray,
+    values: np.ndarray,
+    *,
+    entry: NewLesionEntry,
+    max_per_organ: int,
+    group_caps: dict[str, int],
+    group: np.ndarray,
     apply_caps: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which new-lesion rows are counted (spec 2.4, 3.4, 4.4, 5.4).
@@ -199,25 +223,35 @@ def count_new_lesions(
     if not len(rows):
         return counted, expected
     subject = assessments.subject_of_rows()
-    frame = pd.DataFrame({
-        "subject": subject[rows], "lesion": lesions[LESION].to_numpy()[rows],
-        "assessment": assessments.row_assessment[rows], "qualifies": qualifies[rows],
-        "value": np.nan_to_num(values[rows]), "organ": organ_of(lesions)[rows], "group": group[rows],
-    })
+    frame = pd.DataFrame(
+        {
+            "subject": subject[rows],
+            "lesion": lesions[LESION].to_numpy()[rows],
+            "assessment": assessments.row_assessment[rows],
+            "qualifies": qualifies[rows],
+            "value": np.nan_to_num(values[rows]),
+            "organ": organ_of(lesions)[rows],
+            "group": group[rows],
+        }
+    )
     first = frame.groupby(["subject", "lesion"], sort=False)["assessment"].transform("min").to_numpy()
     eligible = frame["qualifies"].to_numpy()
     if entry == "first_appearance_only":
         eligible &= frame["assessment"].to_numpy() == first
     candidates = frame[eligible].drop_duplicates(["subject", "lesion"], keep="first")
-    candidates = candidates.sort_values(["subject", "assessment", "value", "lesion"],
-                                        ascending=[True, True, False, True], kind="stable")
+    candidates = candidates.sort_values(
+        ["subject", "assessment", "value", "lesion"], ascending=[True, True, False, True], kind="stable"
+    )
     if apply_caps and len(candidates):
         in_organ = candidates.groupby(["subject", "organ"], sort=False).cumcount().to_numpy() < max_per_organ
         candidates = candidates[in_organ]
         cap = candidates["group"].map(group_caps).to_numpy()
-        candidates = candidates[candidates.groupby(["subject", "group"], sort=False).cumcount().to_numpy() < cap]
-    entry_of = pd.Series(candidates["assessment"].to_numpy(),
-                         index=pd.MultiIndex.from_frame(candidates[["subject", "lesion"]]))
+        candidates = candidates[
+            candidates.groupby(["subject", "group"], sort=False).cumcount().to_numpy() < cap
+        ]
+    entry_of = pd.Series(
+        candidates["assessment"].to_numpy(), index=pd.MultiIndex.from_frame(candidates[["subject", "lesion"]])
+    )
     key = pd.MultiIndex.from_frame(frame[["subject", "lesion"]])
     entered = entry_of.reindex(key).to_numpy(float)
     counted[rows] = frame["assessment"].to_numpy() >= np.nan_to_num(entered, nan=np.inf)
@@ -245,16 +279,32 @@ def non_target_codes(
     not_evaluated = any_per_assessment(non_target & (status == Status.NOT_EVALUABLE), assessments)
     not_evaluated |= sums.count < expected
     present = any_per_assessment(non_target & ~gone, assessments)
-    code = np.select([expected == 0, progressed, not_evaluated, present], [NONE, PD, NE, NON_CR_NON_PD],
-                     default=CR)
+    code = np.select(
+        [expected == 0, progressed, not_evaluated, present], [NONE, PD, NE, NON_CR_NON_PD], default=CR
+    )
     return code.astype(np.int8), progressed
 
 
 @numba.njit(cache=True)
 def burden_timepoints(
-    is_baseline, is_pre_baseline, offsets, has_targets, target_sum, burden, complete, all_gone, non_target,
-    new_nonmeasurable_present, new_nonmeasurable_pd, pr_decrease, pd_increase, pd_absolute, gone_before_pd,
-    nontarget_can_define_pd, new_nonmeasurable_can_define_pd, needs_targets,
+    is_baseline,
+    is_pre_baseline,
+    offsets,
+    has_targets,
+    target_sum,
+    burden,
+    complete,
+    all_gone,
+    non_target,
+    new_nonmeasurable_present,
+    new_nonmeasurable_pd,
+    pr_decrease,
+    pd_increase,
+    pd_absolute,
+    gone_before_pd,
+    nontarget_can_define_pd,
+    new_nonmeasurable_can_define_pd,
+    needs_targets,
 ):
     """Timepoint response of the burden criteria, in day order per subject (spec 2.6, 3.6, 5.6).
 
@@ -285,7 +335,10 @@ def burden_timepoints(
                 rule[i] = B_NO_TARGETS
                 continue
             gone = complete[i] and all_gone[i]
-            grew = increase_at_least(burden[i], lowest, pd_increase) and rounded(burden[i] - lowest) >= pd_absolute
+            grew = (
+                increase_at_least(burden[i], lowest, pd_increase)
+                and rounded(burden[i] - lowest) >= pd_absolute
+            )
             if gone and gone_before_pd:
                 category = CR
             elif grew:
@@ -375,7 +428,10 @@ class Progression:
 
 
 def confirm_burden_progression(
-    overall: np.ndarray, follow_up: np.ndarray, assessments: Assessments, confirm_min_days: int,
+    overall: np.ndarray,
+    follow_up: np.ndarray,
+    assessments: Assessments,
+    confirm_min_days: int,
     confirm_max_days: int | None,
 ) -> Progression:
     """Pending / confirmed / not-confirmed progression, progression day and late decisions (spec 0.8)."""
@@ -460,15 +516,26 @@ def best_responses(overall, for_confirmation, confirmed_by, day, ranked, offsets
 
 
 def confirmed_responses(
-    overall: np.ndarray, in_scope: np.ndarray, assessments: Assessments, confirm_min_days: int,
-    max_ne_between: int, accept_sd_between: bool = False,
+    overall: np.ndarray,
+    in_scope: np.ndarray,
+    assessments: Assessments,
+    confirm_min_days: int,
+    max_ne_between: int,
+    accept_sd_between: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Confirmation of CR/PR (spec 0.7) over ``in_scope`` rows: the downgraded codes and the confirming row."""
+    """Confirmation of CR/PR (spec 0.7) over ``in_scope`` rows: downgraded codes and the confirming row."""
     day = assessments.table[DAY].to_numpy(np.int64)
     codes = np.where(in_scope, overall, NE).astype(np.int8)
     for_confirmation = downgrade_cr_followed_by_pr(codes, assessments.subject_offsets)
-    confirmed_by = confirm_responses(for_confirmation, day, in_scope, assessments.subject_offsets,
-                                     confirm_min_days, max_ne_between, accept_sd_between)
+    confirmed_by = confirm_responses(
+        for_confirmation,
+        day,
+        in_scope,
+        assessments.subject_offsets,
+        confirm_min_days,
+        max_ne_between,
+        accept_sd_between,
+    )
     return for_confirmation, confirmed_by
 
 
@@ -483,7 +550,10 @@ def at_day(values: np.ndarray, day: np.ndarray) -> np.ndarray:
 
 
 def ranked_scope(
-    follow_up: np.ndarray, progression: Progression, overall: np.ndarray, unconfirmed_pd_as: UnconfirmedPd,
+    follow_up: np.ndarray,
+    progression: Progression,
+    overall: np.ndarray,
+    unconfirmed_pd_as: UnconfirmedPd,
     until_progression: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rows read by the best response and the codes they contribute (spec 2.7, 3.7, 5.7).
@@ -501,19 +571,33 @@ def ranked_scope(
 
 
 def burden_best_table(
-    key: str, labels: tuple[str, ...], assessments: Assessments, overall: np.ndarray, ranked: np.ndarray,
-    confirm_scope: np.ndarray, progression: Progression, *, confirm_response: bool, confirm_min_days: int,
-    max_ne_between: int, min_sd_days: int, unconfirmed_pd_as: UnconfirmedPd, source_text: str,
+    key: str,
+    labels: tuple[str, ...],
+    assessments: Assessments,
+    overall: np.ndarray,
+    ranked: np.ndarray,
+    confirm_scope: np.ndarray,
+    progression: Progression,
+    *,
+    confirm_response: bool,
+    confirm_min_days: int,
+    max_ne_between: int,
+    min_sd_days: int,
+    unconfirmed_pd_as: UnconfirmedPd,
+    source_text: str,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Best-response table of a burden criterion (spec 0.9) and the response confirmation per row."""
     table = assessments.table
     day = table[DAY].to_numpy(np.int64)
     offsets = assessments.subject_offsets
-    for_confirmation, confirmed_by = confirmed_responses(overall, confirm_scope, assessments, confirm_min_days,
-                                                         max_ne_between)
+    for_confirmation, confirmed_by = confirmed_responses(
+        overall, confirm_scope, assessments, confirm_min_days, max_ne_between
+    )
     best = best_responses(overall, for_confirmation, confirmed_by, day, ranked, offsets, min_sd_days)
     first = offsets[:-1]
-    confirmed_day = np.where(progression.progression_day[first] >= 0, progression.progression_day[first], np.nan)
+    confirmed_day = np.where(
+        progression.progression_day[first] >= 0, progression.progression_day[first], np.nan
+    )
     pending = (progression.state == STATE_PENDING) & ranked
     pending_day = _first_per_subject(pending, day, offsets)
     progression_day = confirmed_day.copy()
@@ -532,8 +616,15 @@ def burden_best_table(
     bor_day = at_day(best[:, 3] if confirm_response else best[:, 1], day)
     reasons = [
         _best_reason(labels, b, c, bd, cd, p, pend, source_text)
-        for b, c, bd, cd, p, pend in zip(best_label, confirmed_label, at_day(best[:, 1], day),
-                                         at_day(best[:, 3], day), confirmed_day, pending_day, strict=True)
+        for b, c, bd, cd, p, pend in zip(
+            best_label,
+            confirmed_label,
+            at_day(best[:, 1], day),
+            at_day(best[:, 3], day),
+            confirmed_day,
+            pending_day,
+            strict=True,
+        )
     ]
     columns = {
         PATIENT: table[PATIENT].to_numpy()[first],
@@ -569,8 +660,14 @@ def _last_per_subject(mask: np.ndarray, day: np.ndarray, offsets: np.ndarray) ->
 
 
 def _best_reason(
-    labels: tuple[str, ...], best: str, confirmed: str, best_day: float, confirmed_day: float,
-    progression: float, pending: float, source_text: str,
+    labels: tuple[str, ...],
+    best: str,
+    confirmed: str,
+    best_day: float,
+    confirmed_day: float,
+    progression: float,
+    pending: float,
+    source_text: str,
 ) -> str:
     def at(d: float) -> str:
         return "" if np.isnan(d) else f" (day {d:.0f})"
@@ -579,7 +676,8 @@ def _best_reason(
     if not np.isnan(progression):
         text += f"; confirmed progression day {progression:.0f}"
     elif not np.isnan(pending):
-        text += f"; {labels[PD]} on day {pending:.0f} still pending confirmation at the end of data (pd_unconfirmed)"
+        text += (f"; {labels[PD]} on day {pending:.0f} still pending confirmation at the end of data "
+                 "(pd_unconfirmed)")
     return f"{text} ({source_text})"
 
 
@@ -588,7 +686,11 @@ def state_labels(state: np.ndarray) -> np.ndarray:
 
 
 def progression_reason(
-    i: int, progression: Progression, labels: tuple[str, ...], day: np.ndarray, confirm_min_days: int,
+    i: int,
+    progression: Progression,
+    labels: tuple[str, ...],
+    day: np.ndarray,
+    confirm_min_days: int,
     source_text: str,
 ) -> str:
     """The confirmation part of a reason (spec 0.8, 0.10)."""
@@ -598,13 +700,16 @@ def progression_reason(
         return f"{pd_label} pending confirmation >={confirm_min_days} days ({source_text})"
     if state == STATE_CONFIRMED:
         j = progression.decider[i]
-        return f"{pd_label} confirmed by day {day[j]} ({day[j] - day[i]} days later): progression dated day {day[i]}"
+        return (f"{pd_label} confirmed by day {day[j]} ({day[j] - day[i]} days later): progression dated "
+                f"day {day[i]}")
     if state == STATE_NOT_CONFIRMED:
         j = progression.decider[i]
         if j < 0:
             return f"{pd_label} not confirmed ({source_text})"
-        return (f"{pd_label} not confirmed: day {day[j]} ({day[j] - day[i]} days later) does not meet "
-                f"{pd_label}; ignored for best response ({source_text})")
+        return (
+            f"{pd_label} not confirmed: day {day[j]} ({day[j] - day[i]} days later) does not meet "
+            f"{pd_label}; ignored for best response ({source_text})"
+        )
     if state == STATE_CONFIRMS:
         return f"confirms progression ({source_text})"
     return ""
@@ -628,11 +733,11 @@ RULE_TEXT = {
     B_NO_TARGETS: "no index lesion at baseline: NE (irRC, Wolchok 2009; spec 2.3)",
     B_INCOMPLETE_NE: "tumour burden incomplete and the known part is not irPD: NE (spec 2.4)",
     B_CR: "all index and new measurable lesions gone, non-index absent, no new non-measurable lesion: "
-          "irCR (Wolchok 2009 Table 2)",
+    "irCR (Wolchok 2009 Table 2)",
     B_PR_GONE_NT: "all measurable lesions gone but non-index disease present or not evaluated: irPR "
-                  "(Wolchok 2009 Table 2)",
+    "(Wolchok 2009 Table 2)",
     B_PR_GONE_NEW: "all measurable lesions gone but a new non-measurable lesion is present: irPR "
-                   "(Wolchok 2009 Table 2)",
+    "(Wolchok 2009 Table 2)",
 }
 
 
@@ -723,12 +828,23 @@ def assess(
     perpendicular = _perpendicular(lesions)
     _check_measurements(lesions, study.source, perpendicular)
     subject_flags = _baseline_checks(
-        lesions, assessments, study.source, perpendicular, baseline_min_diameter_mm, min_diameter_inclusive,
-        apply_slice_rule, max_index_per_organ, max_index_visceral, max_index_cutaneous, on_baseline_violation,
+        lesions,
+        assessments,
+        study.source,
+        perpendicular,
+        baseline_min_diameter_mm,
+        min_diameter_inclusive,
+        apply_slice_rule,
+        max_index_per_organ,
+        max_index_visceral,
+        max_index_cutaneous,
+        on_baseline_violation,
     )
     products = bidimensional_products(lesions, too_small_product_mm2)
     short = lesions[SHORT_AXIS].to_numpy(float)
-    node_normal = (status == Status.ABSENT) | (status == Status.TOO_SMALL) | (short < NORMAL_NODE_SHORT_AXIS_MM)
+    node_normal = (
+        (status == Status.ABSENT) | (status == Status.TOO_SMALL) | (short < NORMAL_NODE_SHORT_AXIS_MM)
+    )
     gone = np.where(node & (node_rules == "recist11"), node_normal, status == Status.ABSENT)
 
     target = in_use & (role == Role.TARGET)
@@ -737,13 +853,24 @@ def assess(
     target_complete = target_sums.complete & (target_sums.count >= expected_targets)
 
     equivocal = equivocal_rows(lesions)
-    measurable_new = (role == Role.NEW) & _bidimensional_measurable(
-        lesions, perpendicular, min_diameter_mm, min_diameter_inclusive, apply_slice_rule) & ~equivocal
+    measurable_new = (
+        (role == Role.NEW)
+        & _bidimensional_measurable(
+            lesions, perpendicular, min_diameter_mm, min_diameter_inclusive, apply_slice_rule
+        )
+        & ~equivocal
+    )
     group = np.where(lesions[ORGAN].to_numpy() == CUTANEOUS_ORGAN, "cutaneous", "visceral")
     group[node] = "visceral"
     counted, expected_new = count_new_lesions(
-        lesions, assessments, measurable_new, products, entry=new_lesion_entry, max_per_organ=max_index_per_organ,
-        group_caps={"visceral": max_index_visceral, "cutaneous": max_index_cutaneous}, group=group,
+        lesions,
+        assessments,
+        measurable_new,
+        products,
+        entry=new_lesion_entry,
+        max_per_organ=max_index_per_organ,
+        group_caps={"visceral": max_index_visceral, "cutaneous": max_index_cutaneous},
+        group=group,
         apply_caps=apply_new_lesion_caps,
     )
     new_sums = sum_per_assessment(products, counted, ids, assessments, expected=expected_new)
@@ -755,58 +882,138 @@ def assess(
     uncounted_new = new_rows & ~counted & shows_disease(status) & ~equivocal
     new_nonmeasurable = any_per_assessment(uncounted_new, assessments)
 
-    rules = BurdenRules(PR_DECREASE, PD_INCREASE, pd_absolute_mm2, gone_before_pd=False,
-                        nontarget_can_define_pd=False, new_nonmeasurable_can_define_pd=False, needs_targets=True)
+    rules = BurdenRules(
+        PR_DECREASE,
+        PD_INCREASE,
+        pd_absolute_mm2,
+        gone_before_pd=False,
+        nontarget_can_define_pd=False,
+        new_nonmeasurable_can_define_pd=False,
+        needs_targets=True,
+    )
     overall, measured, rule, baseline_sum, nadir = run_burden_kernel(
-        assessments, expected_targets > 0, target_sums.total, burden, complete, all_gone, non_target,
-        new_nonmeasurable, np.zeros(assessments.n, bool), rules,
+        assessments,
+        expected_targets > 0,
+        target_sums.total,
+        burden,
+        complete,
+        all_gone,
+        non_target,
+        new_nonmeasurable,
+        np.zeros(assessments.n, bool),
+        rules,
     )
     follow_up = ~table["is_baseline"].to_numpy() & ~table["is_pre_baseline"].to_numpy()
-    progression = confirm_burden_progression(overall, follow_up, assessments, confirm_min_days, confirm_max_days)
+    progression = confirm_burden_progression(
+        overall, follow_up, assessments, confirm_min_days, confirm_max_days
+    )
     ranked, _ = ranked_scope(follow_up, progression, overall, unconfirmed_pd_as, until_progression=True)
     confirm_scope = follow_up & ~progression.after_progression
     best_table, for_confirmation, confirmed_by = burden_best_table(
-        KEY, LABELS, assessments, overall, ranked, confirm_scope, progression, confirm_response=confirm_response,
-        confirm_min_days=confirm_min_days, max_ne_between=max_ne_between, min_sd_days=min_sd_days,
-        unconfirmed_pd_as=unconfirmed_pd_as, source_text="irRC, Wolchok 2009 Tables 1-2; spec 2.7",
+        KEY,
+        LABELS,
+        assessments,
+        overall,
+        ranked,
+        confirm_scope,
+        progression,
+        confirm_response=confirm_response,
+        confirm_min_days=confirm_min_days,
+        max_ne_between=max_ne_between,
+        min_sd_days=min_sd_days,
+        unconfirmed_pd_as=unconfirmed_pd_as,
+        source_text="irRC, Wolchok 2009 Tables 1-2; spec 2.7",
     )
     flags = np.full(assessments.n, "", dtype=object)
     join_flags(flags, progression.late, "late_confirmation")
     join_flags(flags, (progression.state == STATE_PENDING) & (unconfirmed_pd_as == "pd"), "pd_unconfirmed")
-    join_flags(flags, any_per_assessment(new_rows & node & shows_disease(status)
-                                         & (short < NORMAL_NODE_SHORT_AXIS_MM), assessments), "new_node_below_10mm")
+    join_flags(
+        flags,
+        any_per_assessment(
+            new_rows & node & shows_disease(status) & (short < NORMAL_NODE_SHORT_AXIS_MM), assessments
+        ),
+        "new_node_below_10mm",
+    )
     join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
     _subject_flags(flags, subject_flags, assessments)
-    state = response_states(progression.state, for_confirmation, confirmed_by, confirm_scope,
-                            table["subject"].to_numpy(), confirm_response)
+    state = response_states(
+        progression.state,
+        for_confirmation,
+        confirmed_by,
+        confirm_scope,
+        table["subject"].to_numpy(),
+        confirm_response,
+    )
     timepoints = burden_timepoint_table(
-        KEY, LABELS, "mm2", study, assessments, follow_up, target_sums.total, target_complete,
-        expected_targets > 0, new_sums.total, burden, complete, baseline_sum, nadir, measured, non_target,
-        any_per_assessment(new_rows & shows_disease(status) & ~equivocal, assessments), overall, state,
-        progression, flags, _reasons(follow_up, rule, burden, baseline_sum, nadir, progression, table,
-                                     confirm_min_days),
+        KEY,
+        LABELS,
+        "mm2",
+        study,
+        assessments,
+        follow_up,
+        target_sums.total,
+        target_complete,
+        expected_targets > 0,
+        new_sums.total,
+        burden,
+        complete,
+        baseline_sum,
+        nadir,
+        measured,
+        non_target,
+        any_per_assessment(new_rows & shows_disease(status) & ~equivocal, assessments),
+        overall,
+        state,
+        progression,
+        flags,
+        _reasons(follow_up, rule, burden, baseline_sum, nadir, progression, table, confirm_min_days),
     )
     return CriterionResult(timepoints, best_table)
 
 
 def run_burden_kernel(
-    assessments: Assessments, has_targets: np.ndarray, target_sum: np.ndarray, burden: np.ndarray,
-    complete: np.ndarray, all_gone: np.ndarray, non_target: np.ndarray, new_nonmeasurable_present: np.ndarray,
-    new_nonmeasurable_pd: np.ndarray, rules: BurdenRules,
+    assessments: Assessments,
+    has_targets: np.ndarray,
+    target_sum: np.ndarray,
+    burden: np.ndarray,
+    complete: np.ndarray,
+    all_gone: np.ndarray,
+    non_target: np.ndarray,
+    new_nonmeasurable_present: np.ndarray,
+    new_nonmeasurable_pd: np.ndarray,
+    rules: BurdenRules,
 ) -> tuple[np.ndarray, ...]:
     """Call :func:`burden_timepoints` with the arrays of one criterion."""
     table = assessments.table
     return burden_timepoints(
-        table["is_baseline"].to_numpy(), table["is_pre_baseline"].to_numpy(), assessments.subject_offsets,
-        has_targets, target_sum, burden, complete, all_gone, non_target, new_nonmeasurable_present,
-        new_nonmeasurable_pd, rules.pr_decrease, rules.pd_increase, rules.pd_absolute, rules.gone_before_pd,
-        rules.nontarget_can_define_pd, rules.new_nonmeasurable_can_define_pd, rules.needs_targets,
+        table["is_baseline"].to_numpy(),
+        table["is_pre_baseline"].to_numpy(),
+        assessments.subject_offsets,
+        has_targets,
+        target_sum,
+        burden,
+        complete,
+        all_gone,
+        non_target,
+        new_nonmeasurable_present,
+        new_nonmeasurable_pd,
+        rules.pr_decrease,
+        rules.pd_increase,
+        rules.pd_absolute,
+        rules.gone_before_pd,
+        rules.nontarget_can_define_pd,
+        rules.new_nonmeasurable_can_define_pd,
+        rules.needs_targets,
     )
 
 
 def response_states(
-    progression_state: np.ndarray, for_confirmation: np.ndarray, confirmed_by: np.ndarray, in_scope: np.ndarray,
-    subject: np.ndarray, confirm_response: bool,
+    progression_state: np.ndarray,
+    for_confirmation: np.ndarray,
+    confirmed_by: np.ndarray,
+    in_scope: np.ndarray,
+    subject: np.ndarray,
+    confirm_response: bool,
 ) -> np.ndarray:
     """``confirmation_state``: progression states, and CR/PR states when response needs confirmation."""
     state = progression_state.copy()
@@ -832,11 +1039,28 @@ def _subject_flags(flags: np.ndarray, subject_flags: dict[int, list[str]], asses
 
 
 def burden_timepoint_table(
-    key: str, labels: tuple[str, ...], unit: str, study: Study, assessments: Assessments, follow_up: np.ndarray,
-    target_sum: np.ndarray, target_complete: np.ndarray, has_targets: np.ndarray, new_sum: np.ndarray,
-    burden: np.ndarray, complete: np.ndarray, baseline_sum: np.ndarray, nadir: np.ndarray, measured: np.ndarray,
-    non_target: np.ndarray, new_present: np.ndarray, overall: np.ndarray, state: np.ndarray,
-    progression: Progression, flags: np.ndarray, reasons: list[str],
+    key: str,
+    labels: tuple[str, ...],
+    unit: str,
+    study: Study,
+    assessments: Assessments,
+    follow_up: np.ndarray,
+    target_sum: np.ndarray,
+    target_complete: np.ndarray,
+    has_targets: np.ndarray,
+    new_sum: np.ndarray,
+    burden: np.ndarray,
+    complete: np.ndarray,
+    baseline_sum: np.ndarray,
+    nadir: np.ndarray,
+    measured: np.ndarray,
+    non_target: np.ndarray,
+    new_present: np.ndarray,
+    overall: np.ndarray,
+    state: np.ndarray,
+    progression: Progression,
+    flags: np.ndarray,
+    reasons: list[str],
 ) -> pd.DataFrame:
     """The timepoint table of a burden criterion, in schema column order (spec 0.9)."""
     table = assessments.table
@@ -847,8 +1071,10 @@ def burden_timepoint_table(
     label = np.array(labels, dtype=object)
     missing = sorted(study.missing_components)
     if missing:
-        note = (f"input has no {' or '.join(m.replace('_', '-') + ' lesion' for m in missing)} information: "
-                "burden-only assessment")
+        note = (
+            f"input has no {' or '.join(m.replace('_', '-') + ' lesion' for m in missing)} information: "
+            "burden-only assessment"
+        )
         reasons = [f"{r}; {note}" for r in reasons]
     notes = table["note"].to_numpy()[rows]
     reasons = [f"{r}; {n}" if n else r for r, n in zip(reasons, notes, strict=True)]
@@ -873,8 +1099,9 @@ def burden_timepoint_table(
         "new_lesion_response": np.where(new_present[rows], "yes", "no").astype(object),
         "overall_response": label[overall[rows]],
         "confirmation_state": state_labels(state[rows]),
-        "progression_day": np.where(progression.progression_day[rows] >= 0, progression.progression_day[rows],
-                                    np.nan),
+        "progression_day": np.where(
+            progression.progression_day[rows] >= 0, progression.progression_day[rows], np.nan
+        ),
         "after_progression": progression.after_progression[rows],
         CLINICAL_STATUS: table[CLINICAL_STATUS].to_numpy()[rows] if CLINICAL_STATUS in table else "",
         "flags": flags[rows],
@@ -887,8 +1114,12 @@ def _lesion_table(study: Study) -> pd.DataFrame:
     if study.lesions is None:
         raise InputError(study.source, [], None, "irRC needs an anatomic lesion table")
     if PERPENDICULAR not in study.lesions:
-        raise InputError(study.source, [], PERPENDICULAR,
-                         "irRC measures lesions bidimensionally: give perpendicular_mm (spec 2.9)")
+        raise InputError(
+            study.source,
+            [],
+            PERPENDICULAR,
+            "irRC measures lesions bidimensionally: give perpendicular_mm (spec 2.9)",
+        )
     return study.lesions
 
 
@@ -906,10 +1137,14 @@ def _check_measurements(lesions: pd.DataFrame, source: str, perpendicular: np.nd
     for column, values in ((LONG_AXIS, lesions[LONG_AXIS].to_numpy(float)), (PERPENDICULAR, perpendicular)):
         bad = present & np.isnan(values)
         if bad.any():
-            raise InputError(source, rows[bad], column,
-                             f"missing measurement: irRC multiplies long_axis_mm by perpendicular_mm (nodes: "
-                             f"short_axis_mm) for every present index lesion (spec 2.9); give {column} or "
-                             "use status not_evaluable")
+            raise InputError(
+                source,
+                rows[bad],
+                column,
+                f"missing measurement: irRC multiplies long_axis_mm by perpendicular_mm (nodes: "
+                f"short_axis_mm) for every present index lesion (spec 2.9); give {column} or "
+                "use status not_evaluable",
+            )
 
 
 def _bidimensional_measurable(
@@ -929,8 +1164,16 @@ def _bidimensional_measurable(
 
 
 def _baseline_checks(
-    lesions: pd.DataFrame, assessments: Assessments, source: str, perpendicular: np.ndarray, minimum: float,
-    inclusive: bool, apply_slice_rule: bool, per_organ: int, visceral: int, cutaneous: int,
+    lesions: pd.DataFrame,
+    assessments: Assessments,
+    source: str,
+    perpendicular: np.ndarray,
+    minimum: float,
+    inclusive: bool,
+    apply_slice_rule: bool,
+    per_organ: int,
+    visceral: int,
+    cutaneous: int,
     on_violation: OnBaselineViolation,
 ) -> dict[int, list[str]]:
     """Index lesions at baseline: both diameters >= 5 mm and the counts (spec 2.2, 2.3); flags per subject."""
@@ -940,21 +1183,38 @@ def _baseline_checks(
     subject = assessments.subject_of_rows()
     rows = lesions["source_row"].to_numpy()
     flags: dict[int, list[str]] = {}
-    small = index & (status == Status.PRESENT) & ~_bidimensional_measurable(
-        lesions, perpendicular, minimum, inclusive, apply_slice_rule)
+    small = (
+        index
+        & (status == Status.PRESENT)
+        & ~_bidimensional_measurable(lesions, perpendicular, minimum, inclusive, apply_slice_rule)
+    )
     organ = organ_of(lesions)
-    frame = pd.DataFrame({"subject": subject[index], "organ": organ[index],
-                          "skin": organ[index] == CUTANEOUS_ORGAN, "row": np.flatnonzero(index)})
+    frame = pd.DataFrame(
+        {
+            "subject": subject[index],
+            "organ": organ[index],
+            "skin": organ[index] == CUTANEOUS_ORGAN,
+            "row": np.flatnonzero(index),
+        }
+    )
     per_organ_count = frame.groupby(["subject", "organ"])["row"].transform("size").to_numpy()
     per_group_count = frame.groupby(["subject", "skin"])["row"].transform("size").to_numpy()
     group_cap = np.where(frame["skin"].to_numpy(), cutaneous, visceral)
     over = np.zeros(len(lesions), bool)
     over[frame["row"].to_numpy()[(per_organ_count > per_organ) | (per_group_count > group_cap)]] = True
     problems = [
-        (small, PERPENDICULAR, f"index lesion below {minimum:g} x {minimum:g} mm (both diameters; irRC, "
-                               "Wolchok 2009 Table 1; spec 2.2)"),
-        (over, ROLE, f"more than {per_organ} index lesions per organ, {visceral} visceral or {cutaneous} "
-                     "cutaneous (Wolchok 2009; spec 2.3)"),
+        (
+            small,
+            PERPENDICULAR,
+            f"index lesion below {minimum:g} x {minimum:g} mm (both diameters; irRC, "
+            "Wolchok 2009 Table 1; spec 2.2)",
+        ),
+        (
+            over,
+            ROLE,
+            f"more than {per_organ} index lesions per organ, {visceral} visceral or {cutaneous} "
+            "cutaneous (Wolchok 2009; spec 2.3)",
+        ),
     ]
     for mask, column, message in problems:
         if not mask.any():
@@ -963,30 +1223,48 @@ def _baseline_checks(
         patient = assessments.table[PATIENT].iat[assessments.subject_offsets[first]]
         text = f"patient {patient}: {message}"
         if on_violation == "error":
-            raise InputError(source, rows[mask & (subject == first)], column,
-                             f"{text}; fix the baseline or pass on_baseline_violation='warn'")
+            raise InputError(
+                source,
+                rows[mask & (subject == first)],
+                column,
+                f"{text}; fix the baseline or pass on_baseline_violation='warn'",
+            )
         warnings.warn(f"{source}: {text}", IoresponseWarning, stacklevel=3)
         for k in np.unique(subject[mask]):
             flags.setdefault(int(k), []).append("baseline_index_rule_violated")
-    normal = index & lesions[LYMPH_NODE].to_numpy(bool) & (status == Status.PRESENT) & (
-        lesions[SHORT_AXIS].to_numpy(float) < NORMAL_NODE_SHORT_AXIS_MM)
+    normal = (
+        index
+        & lesions[LYMPH_NODE].to_numpy(bool)
+        & (status == Status.PRESENT)
+        & (lesions[SHORT_AXIS].to_numpy(float) < NORMAL_NODE_SHORT_AXIS_MM)
+    )
     for k in np.unique(subject[normal]):
         flags.setdefault(int(k), []).append("normal_node_recorded")
     return flags
 
 
 def _reasons(
-    follow_up: np.ndarray, rule: np.ndarray, burden: np.ndarray, baseline_sum: np.ndarray, nadir: np.ndarray,
-    progression: Progression, table: pd.DataFrame, confirm_min_days: int,
+    follow_up: np.ndarray,
+    rule: np.ndarray,
+    burden: np.ndarray,
+    baseline_sum: np.ndarray,
+    nadir: np.ndarray,
+    progression: Progression,
+    table: pd.DataFrame,
+    confirm_min_days: int,
 ) -> list[str]:
     """Reason sentences of spec 0.10, one per follow-up."""
     day = table[DAY].to_numpy()
     decided = decided_here(progression, day, LABELS)
     out = []
     for i in np.flatnonzero(follow_up):
-        parts = [_measured_reason(rule[i], burden[i], baseline_sum[i], nadir[i]),
-                 progression_reason(i, progression, LABELS, day, confirm_min_days, "irRC, Wolchok 2009 Tables 1-2"),
-                 decided.get(int(i), "")]
+        parts = [
+            _measured_reason(rule[i], burden[i], baseline_sum[i], nadir[i]),
+            progression_reason(
+                i, progression, LABELS, day, confirm_min_days, "irRC, Wolchok 2009 Tables 1-2"
+            ),
+            decided.get(int(i), ""),
+        ]
         out.append("; ".join(p for p in parts if p))
     return out
 
@@ -999,13 +1277,17 @@ def _measured_reason(r: int, burden: float, baseline_sum: float, nadir: float) -
     if r == B_PD:
         return f"tumour burden {tb} mm2 is {vs_nadir} (>=25%): irPD (irRC, Wolchok 2009 Table 1)"
     if r == B_INCOMPLETE_PD:
-        return (f"tumour burden incomplete; the measured lesions already sum {tb} mm2, {vs_nadir} (>=25%): "
-                "irPD (irRC, Wolchok 2009 Table 1; spec 2.4)")
+        return (
+            f"tumour burden incomplete; the measured lesions already sum {tb} mm2, {vs_nadir} (>=25%): "
+            "irPD (irRC, Wolchok 2009 Table 1; spec 2.4)"
+        )
     if r == B_PR:
         return f"tumour burden {tb} mm2 is {vs_base} (<=-50%): irPR (irRC, Wolchok 2009 Table 1)"
     if r in (B_SD, B_SD_UNDER_ABS):
-        return (f"tumour burden {tb} mm2 is {vs_base} (not <=-50%) and {vs_nadir} (not >=25%): irSD "
-                "(irRC, Wolchok 2009 Table 1)")
+        return (
+            f"tumour burden {tb} mm2 is {vs_base} (not <=-50%) and {vs_nadir} (not >=25%): irSD "
+            "(irRC, Wolchok 2009 Table 1)"
+        )
     if r == B_NO_TARGETS:
         return RULE_TEXT[r]
     return f"tumour burden {tb} mm2; {RULE_TEXT[r]}"

@@ -142,8 +142,9 @@ class Wording:
     confirmation_source: str
 
 
-WORDING = Wording(KEY, LABELS, "TMTB", "irRECIST, spec 3.6", "irRECIST, Nishino 2013 / Bohnsack 2014",
-                  "irRECIST, spec 3.7")
+WORDING = Wording(
+    KEY, LABELS, "TMTB", "irRECIST, spec 3.6", "irRECIST, Nishino 2013 / Bohnsack 2014", "irRECIST, spec 3.7"
+)
 
 
 def assess(
@@ -215,24 +216,53 @@ def assess(
         per_organ, group_caps = IRRC_PER_ORGAN, {"visceral": IRRC_VISCERAL, "cutaneous": IRRC_CUTANEOUS}
     else:
         per_organ, group_caps = MAX_TARGETS_PER_ORGAN, {"all": MAX_TARGETS}
-    rules = BurdenRules(PR_DECREASE, PD_INCREASE, pd_absolute_mm, gone_before_pd=True,
-                        nontarget_can_define_pd=nontarget_can_define_pd,
-                        new_nonmeasurable_can_define_pd=new_nonmeasurable_can_define_pd, needs_targets=False)
+    rules = BurdenRules(
+        PR_DECREASE,
+        PD_INCREASE,
+        pd_absolute_mm,
+        gone_before_pd=True,
+        nontarget_can_define_pd=nontarget_can_define_pd,
+        new_nonmeasurable_can_define_pd=new_nonmeasurable_can_define_pd,
+        needs_targets=False,
+    )
     return assess_unidimensional_burden(
-        study, WORDING, rules, target_per_organ=per_organ, target_group_caps=group_caps,
-        max_new_measurable=max_new_measurable, max_new_measurable_per_organ=max_new_measurable_per_organ,
-        confirm_response=confirm_response, confirm_min_days=confirm_min_days, max_ne_between=max_ne_between,
-        confirm_max_days=confirm_max_days, unconfirmed_pd_as=unconfirmed_pd_as, min_sd_days=min_sd_days,
-        new_lesion_entry=new_lesion_entry, on_baseline_violation=on_baseline_violation,
+        study,
+        WORDING,
+        rules,
+        target_per_organ=per_organ,
+        target_group_caps=group_caps,
+        max_new_measurable=max_new_measurable,
+        max_new_measurable_per_organ=max_new_measurable_per_organ,
+        confirm_response=confirm_response,
+        confirm_min_days=confirm_min_days,
+        max_ne_between=max_ne_between,
+        confirm_max_days=confirm_max_days,
+        unconfirmed_pd_as=unconfirmed_pd_as,
+        min_sd_days=min_sd_days,
+        new_lesion_entry=new_lesion_entry,
+        on_baseline_violation=on_baseline_violation,
         until_progression=True,
     )
 
 
 def assess_unidimensional_burden(
-    study: Study, wording: Wording, rules: BurdenRules, *, target_per_organ: int, target_group_caps: dict[str, int],
-    max_new_measurable: int, max_new_measurable_per_organ: int, confirm_response: bool, confirm_min_days: int,
-    max_ne_between: int, confirm_max_days: int | None, unconfirmed_pd_as: UnconfirmedPd, min_sd_days: int,
-    new_lesion_entry: NewLesionEntry, on_baseline_violation: OnBaselineViolation, until_progression: bool,
+    study: Study,
+    wording: Wording,
+    rules: BurdenRules,
+    *,
+    target_per_organ: int,
+    target_group_caps: dict[str, int],
+    max_new_measurable: int,
+    max_new_measurable_per_organ: int,
+    confirm_response: bool,
+    confirm_min_days: int,
+    max_ne_between: int,
+    confirm_max_days: int | None,
+    unconfirmed_pd_as: UnconfirmedPd,
+    min_sd_days: int,
+    new_lesion_entry: NewLesionEntry,
+    on_baseline_violation: OnBaselineViolation,
+    until_progression: bool,
 ) -> CriterionResult:
     """Targets plus counted new measurable lesions, RECIST 1.1 measures (irRECIST spec 3, imRECIST spec 5)."""
     lesions = study.lesions
@@ -246,8 +276,15 @@ def assess_unidimensional_burden(
     short = lesions[SHORT_AXIS].to_numpy(float)
     ids = lesions[LESION].to_numpy()
     in_use = in_use_rows(assessments)
-    subject_flags = check_targets(lesions, assessments, study.source, target_per_organ, target_group_caps,
-                                  on_baseline_violation, wording.key)
+    subject_flags = check_targets(
+        lesions,
+        assessments,
+        study.source,
+        target_per_organ,
+        target_group_caps,
+        on_baseline_violation,
+        wording.key,
+    )
     values = unidimensional_values(lesions)
     gone = np.where(node, normal_node(lesions), status == Status.ABSENT)
 
@@ -260,8 +297,13 @@ def assess_unidimensional_burden(
     new_rows = in_use & (role == Role.NEW)
     small_node = new_rows & node & shows_disease(status) & (short < NORMAL_NODE_SHORT_AXIS_MM)
     counted, expected_new = count_new_lesions(
-        lesions, assessments, new_rows & measurable(lesions) & ~equivocal, values, entry=new_lesion_entry,
-        max_per_organ=max_new_measurable_per_organ, group_caps={"all": max_new_measurable},
+        lesions,
+        assessments,
+        new_rows & measurable(lesions) & ~equivocal,
+        values,
+        entry=new_lesion_entry,
+        max_per_organ=max_new_measurable_per_organ,
+        group_caps={"all": max_new_measurable},
         group=np.full(len(lesions), "all", dtype=object),
     )
     new_sums = sum_per_assessment(values, counted, ids, assessments, expected=expected_new)
@@ -271,27 +313,52 @@ def assess_unidimensional_burden(
     non_target, nt_progressed = non_target_codes(lesions, assessments, gone)
     uncounted = new_rows & ~counted & ~small_node & ~equivocal
     new_nonmeasurable = any_per_assessment(uncounted & shows_disease(status), assessments)
-    new_nonmeasurable_pd = any_per_assessment(uncounted & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments)
+    new_nonmeasurable_pd = any_per_assessment(
+        uncounted & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments
+    )
 
     overall, measured, rule, baseline_sum, nadir = run_burden_kernel(
-        assessments, expected_targets > 0, target_sums.total, burden, complete, all_gone, non_target,
-        new_nonmeasurable, new_nonmeasurable_pd, rules,
+        assessments,
+        expected_targets > 0,
+        target_sums.total,
+        burden,
+        complete,
+        all_gone,
+        non_target,
+        new_nonmeasurable,
+        new_nonmeasurable_pd,
+        rules,
     )
     follow_up = ~table["is_baseline"].to_numpy() & ~table["is_pre_baseline"].to_numpy()
-    progression = confirm_burden_progression(overall, follow_up, assessments, confirm_min_days, confirm_max_days)
+    progression = confirm_burden_progression(
+        overall, follow_up, assessments, confirm_min_days, confirm_max_days
+    )
     ranked, _ = ranked_scope(follow_up, progression, overall, unconfirmed_pd_as, until_progression)
     confirm_scope = follow_up & ~progression.after_progression if until_progression else follow_up
     best_table, for_confirmation, confirmed_by = burden_best_table(
-        wording.key, wording.labels, assessments, overall, ranked, confirm_scope, progression,
-        confirm_response=confirm_response, confirm_min_days=confirm_min_days, max_ne_between=max_ne_between,
-        min_sd_days=min_sd_days, unconfirmed_pd_as=unconfirmed_pd_as, source_text=wording.confirmation_source,
+        wording.key,
+        wording.labels,
+        assessments,
+        overall,
+        ranked,
+        confirm_scope,
+        progression,
+        confirm_response=confirm_response,
+        confirm_min_days=confirm_min_days,
+        max_ne_between=max_ne_between,
+        min_sd_days=min_sd_days,
+        unconfirmed_pd_as=unconfirmed_pd_as,
+        source_text=wording.confirmation_source,
     )
     flags = np.full(assessments.n, "", dtype=object)
     join_flags(flags, progression.late, "late_confirmation")
     join_flags(flags, (progression.state == STATE_PENDING) & (unconfirmed_pd_as == "pd"), "pd_unconfirmed")
     join_flags(flags, any_per_assessment(small_node, assessments), "new_node_below_10mm")
-    join_flags(flags, any_per_assessment(new_rows & shows_disease(status) & equivocal, assessments),
-               "equivocal_new_lesion")
+    join_flags(
+        flags,
+        any_per_assessment(new_rows & shows_disease(status) & equivocal, assessments),
+        "equivocal_new_lesion",
+    )
     if not rules.nontarget_can_define_pd:
         join_flags(flags, nt_progressed & follow_up, "nt_progression_not_pd")
     join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
@@ -299,22 +366,58 @@ def assess_unidimensional_burden(
     for k, names in subject_flags.items():
         for name in names:
             join_flags(flags, subject == k, name)
-    state = response_states(progression.state, for_confirmation, confirmed_by, confirm_scope, subject,
-                            confirm_response)
-    reasons = _reasons(wording, rules, follow_up, rule, burden, target_sums.total, new_sums.total, baseline_sum,
-                       nadir, progression, table[DAY].to_numpy(), confirm_min_days)
+    state = response_states(
+        progression.state, for_confirmation, confirmed_by, confirm_scope, subject, confirm_response
+    )
+    reasons = _reasons(
+        wording,
+        rules,
+        follow_up,
+        rule,
+        burden,
+        target_sums.total,
+        new_sums.total,
+        baseline_sum,
+        nadir,
+        progression,
+        table[DAY].to_numpy(),
+        confirm_min_days,
+    )
     timepoints = burden_timepoint_table(
-        wording.key, wording.labels, "mm", study, assessments, follow_up, target_sums.total, target_complete,
-        expected_targets > 0, new_sums.total, burden, complete, baseline_sum, nadir, measured, non_target,
-        any_per_assessment(new_rows & shows_disease(status) & ~equivocal & ~small_node, assessments), overall,
-        state, progression, flags, reasons,
+        wording.key,
+        wording.labels,
+        "mm",
+        study,
+        assessments,
+        follow_up,
+        target_sums.total,
+        target_complete,
+        expected_targets > 0,
+        new_sums.total,
+        burden,
+        complete,
+        baseline_sum,
+        nadir,
+        measured,
+        non_target,
+        any_per_assessment(new_rows & shows_disease(status) & ~equivocal & ~small_node, assessments),
+        overall,
+        state,
+        progression,
+        flags,
+        reasons,
     )
     return CriterionResult(timepoints, best_table)
 
 
 def check_targets(
-    lesions: pd.DataFrame, assessments: Assessments, source: str, per_organ: int, group_caps: dict[str, int],
-    on_violation: OnBaselineViolation, key: str,
+    lesions: pd.DataFrame,
+    assessments: Assessments,
+    source: str,
+    per_organ: int,
+    group_caps: dict[str, int],
+    on_violation: OnBaselineViolation,
+    key: str,
 ) -> dict[int, list[str]]:
     """RECIST 1.1 measurability (spec 0.6) and target counts (spec 3.3) at baseline; flags per subject."""
     at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
@@ -329,18 +432,32 @@ def check_targets(
     else:
         group = np.where(lesions[ORGAN].to_numpy() == CUTANEOUS_ORGAN, "cutaneous", "visceral")
         group[node] = "visceral"
-    frame = pd.DataFrame({"subject": subject[target], "organ": organ[target], "group": group[target],
-                          "row": np.flatnonzero(target)})
+    frame = pd.DataFrame(
+        {
+            "subject": subject[target],
+            "organ": organ[target],
+            "group": group[target],
+            "row": np.flatnonzero(target),
+        }
+    )
     organ_count = frame.groupby(["subject", "organ"])["row"].transform("size").to_numpy()
     group_count = frame.groupby(["subject", "group"])["row"].transform("size").to_numpy()
     over = np.zeros(len(lesions), bool)
-    over[frame["row"].to_numpy()[(organ_count > per_organ) | (group_count > frame["group"].map(group_caps))]] = True
+    over[
+        frame["row"].to_numpy()[(organ_count > per_organ) | (group_count > frame["group"].map(group_caps))]
+    ] = True
     small = target & (status == Status.PRESENT) & ~measurable(lesions)
     problems = [
-        (small, "target below the RECIST 1.1 measurability rule (non-nodal >= 10 mm or twice the slice; node "
-                "short axis >= 15 mm; spec 0.6)"),
-        (over, f"more than {per_organ} targets per organ or over the total ({group_caps}; spec 3.3); "
-               "for the Nishino 2013 counts pass target_caps='irrc'"),
+        (
+            small,
+            "target below the RECIST 1.1 measurability rule (non-nodal >= 10 mm or twice the slice; node "
+            "short axis >= 15 mm; spec 0.6)",
+        ),
+        (
+            over,
+            f"more than {per_organ} targets per organ or over the total ({group_caps}; spec 3.3); "
+            "for the Nishino 2013 counts pass target_caps='irrc'",
+        ),
     ]
     flags: dict[int, list[str]] = {}
     for mask, message in problems:
@@ -350,31 +467,51 @@ def check_targets(
         patient = assessments.table[PATIENT].iat[assessments.subject_offsets[first]]
         text = f"patient {patient}: {message} ({key})"
         if on_violation == "error":
-            raise InputError(source, rows[mask & (subject == first)], ROLE,
-                             f"{text}; fix the baseline or pass on_baseline_violation='warn'")
+            raise InputError(
+                source,
+                rows[mask & (subject == first)],
+                ROLE,
+                f"{text}; fix the baseline or pass on_baseline_violation='warn'",
+            )
         warnings.warn(f"{source}: {text}", IoresponseWarning, stacklevel=4)
         for k in np.unique(subject[mask]):
             flags.setdefault(int(k), []).append("baseline_target_rule_violated")
-    normal = target & node & (status == Status.PRESENT) & (lesions[SHORT_AXIS].to_numpy(float)
-                                                         < NORMAL_NODE_SHORT_AXIS_MM)
+    normal = (
+        target
+        & node
+        & (status == Status.PRESENT)
+        & (lesions[SHORT_AXIS].to_numpy(float) < NORMAL_NODE_SHORT_AXIS_MM)
+    )
     for k in np.unique(subject[normal]):
         flags.setdefault(int(k), []).append("normal_node_recorded")
     return flags
 
 
 def _reasons(
-    wording: Wording, rules: BurdenRules, follow_up: np.ndarray, rule: np.ndarray, burden: np.ndarray,
-    target_sum: np.ndarray, new_sum: np.ndarray, baseline_sum: np.ndarray, nadir: np.ndarray,
-    progression: Progression, day: np.ndarray, confirm_min_days: int,
+    wording: Wording,
+    rules: BurdenRules,
+    follow_up: np.ndarray,
+    rule: np.ndarray,
+    burden: np.ndarray,
+    target_sum: np.ndarray,
+    new_sum: np.ndarray,
+    baseline_sum: np.ndarray,
+    nadir: np.ndarray,
+    progression: Progression,
+    day: np.ndarray,
+    confirm_min_days: int,
 ) -> list[str]:
     """Reason sentences of spec 0.10, one per follow-up."""
     decided = decided_here(progression, day, wording.labels)
     out = []
     for i in np.flatnonzero(follow_up):
         parts = [
-            _measured_reason(wording, rules, int(rule[i]), burden[i], target_sum[i], new_sum[i], baseline_sum[i],
-                             nadir[i]),
-            progression_reason(i, progression, wording.labels, day, confirm_min_days, wording.confirmation_source),
+            _measured_reason(
+                wording, rules, int(rule[i]), burden[i], target_sum[i], new_sum[i], baseline_sum[i], nadir[i]
+            ),
+            progression_reason(
+                i, progression, wording.labels, day, confirm_min_days, wording.confirmation_source
+            ),
             decided.get(int(i), ""),
         ]
         out.append("; ".join(p for p in parts if p))
@@ -382,38 +519,48 @@ def _reasons(
 
 
 def _measured_reason(
-    wording: Wording, rules: BurdenRules, r: int, burden: float, target_sum: float, new_sum: float,
-    baseline_sum: float, nadir: float,
+    wording: Wording,
+    rules: BurdenRules,
+    r: int,
+    burden: float,
+    target_sum: float,
+    new_sum: float,
+    baseline_sum: float,
+    nadir: float,
 ) -> str:
     """The burden part of a reason: numbers, thresholds, rule and source (spec 0.10)."""
     lab = wording.labels
     name = wording.burden_name
     parts = f" ({format_mm(target_sum)} targets + {format_mm(new_sum)} new)" if new_sum > 0 else ""
     s = f"{name} {format_mm(burden)} mm{parts}"
-    vs_nadir = (f"{format_pct(relative_change(burden, nadir))} and {burden - nadir:+.0f} mm vs nadir "
-                f"{format_mm(nadir)} mm")
+    vs_nadir = (
+        f"{format_pct(relative_change(burden, nadir))} and {burden - nadir:+.0f} mm vs nadir "
+        f"{format_mm(nadir)} mm"
+    )
     vs_base = f"{format_pct(relative_change(burden, baseline_sum))} vs baseline {format_mm(baseline_sum)} mm"
     pct_pd, pct_pr = f">={rules.pd_increase:.0%}", f"<=-{rules.pr_decrease:.0%}"
     absolute = f" and >={rules.pd_absolute:g} mm" if rules.pd_absolute > 0 else ""
     texts = {
         B_PD: f"{s} is {vs_nadir} ({pct_pd}{absolute}): {lab[PD]} ({wording.pd_source})",
-        B_INCOMPLETE_PD: (f"{name} incomplete; the measured lesions already sum {format_mm(burden)} mm, {vs_nadir} "
-                          f"({pct_pd}{absolute}): {lab[PD]} ({wording.pd_source})"),
-        B_INCOMPLETE_NE: f"{name} incomplete (a lesion not evaluable) and the known part is not {lab[PD]}: NE "
-                         f"({wording.source})",
+        B_INCOMPLETE_PD: (
+            f"{name} incomplete; the measured lesions already sum {format_mm(burden)} mm, {vs_nadir} "
+            f"({pct_pd}{absolute}): {lab[PD]} ({wording.pd_source})"
+        ),
+        B_INCOMPLETE_NE: f"{name} incomplete (a lesion not evaluable), the known part is not {lab[PD]}: NE "
+        f"({wording.source})",
         B_NT_PD: f"{s}; unequivocal non-target progression: {lab[PD]} ({wording.source})",
         B_NEW_PD: f"{s}; unequivocal progression of new non-measurable disease: {lab[PD]} ({wording.source})",
         B_CR: f"all target and counted new lesions gone (nodes < 10 mm), non-target absent, no new lesion: "
-              f"{lab[CR]} ({wording.source})",
-        B_PR_GONE_NT: f"all target and counted new lesions gone but non-target disease present or not evaluated: "
-                      f"{lab[PR]} ({wording.source})",
+        f"{lab[CR]} ({wording.source})",
+        B_PR_GONE_NT: f"all target and counted new lesions gone, non-target present or not evaluated: "
+        f"{lab[PR]} ({wording.source})",
         B_PR_GONE_NEW: f"all target and counted new lesions gone but a new non-measurable lesion is present: "
-                       f"{lab[PR]} ({wording.source})",
+        f"{lab[PR]} ({wording.source})",
         B_PR: f"{s} is {vs_base} ({pct_pr}): {lab[PR]} ({wording.pd_source})",
         B_SD_UNDER_ABS: f"{s} is {vs_nadir} (under {rules.pd_absolute:g} mm): not {lab[PD]}; {vs_base}: "
-                        f"{wording.labels[2]} ({wording.pd_source})",
+        f"{wording.labels[2]} ({wording.pd_source})",
         B_SD: f"{s} is {vs_base} (not {pct_pr}) and {vs_nadir} (not {lab[PD]}): {wording.labels[2]} "
-              f"({wording.pd_source})",
+        f"({wording.pd_source})",
         B_NT_ONLY_NE: f"no target lesions; non-target not all evaluated: NE ({wording.source})",
         B_NT_ONLY_CR: f"no target lesions; non-target and new lesions absent: {lab[CR]} ({wording.source})",
         B_NT_ONLY_NON_CR: f"no target lesions; disease present, no progression: {lab[3]} ({wording.source})",
