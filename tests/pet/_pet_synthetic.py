@@ -125,7 +125,7 @@ def write_series(
     """
     folder.mkdir(parents=True, exist_ok=True)
     merged = {**BASE_HEADER, **(header or {})}
-    series_uid, frame_uid = generate_uid(), generate_uid()
+    series_uid, frame_uid, study_uid = generate_uid(), generate_uid(), generate_uid()
     paths = []
     count = values.shape[0]
     for k in range(count):
@@ -141,6 +141,7 @@ def write_series(
             stored, slice_header, position=(origin[0], origin[1], z), spacing_yx=spacing_zyx[1:], slope=slope,
             instance=k + 1, series_uid=series_uid, frame_uid=frame_uid,
         )
+        ds.StudyInstanceUID = study_uid
         name = f"IM{(count - k if reverse_files else k + 1):04d}.dcm"
         ds.save_as(folder / name, enforce_file_format=True)
         paths.append(folder / name)

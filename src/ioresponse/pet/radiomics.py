@@ -1,0 +1,91 @@
+"""Radiomics features of PET lesions through pyradiomics (optional extra ``ioresponse[radiomics]``).
+
+Source: van Griethuysen JJM et al. Computational radiomics system to decode the radiographic phenotype.
+Cancer Res 2017;77:e104-e107, doi:10.1158/0008-5472.CAN-17-0339 (pyradiomics; installed as the
+``pyradiomics-bhklab`` distribution). DESIGN.md: a thin adapter, no home-made radiomics. The image is the
+SUV volume in the normalisation chosen by the caller; masks are the lesion VOIs on the PET grid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ioresponse.pet.suv import Normalization, SUVVolume
+from ioresponse.schema import InputError
+
+INSTALL_HINT = "pip install 'ioresponse[radiomics]'  (installs pyradiomics-bhklab)"
+"""How to get the optional dependency."""
+
+
+def _extractor(settings: Mapping[str, Any] | None, feature_classes: Mapping[str, list[str]] | None):
+    try:
+        from radiomics import featureextractor
+    except ImportError:
+        raise InputError(
+            "<radiomics>", [], None, f"pyradiomics is not installed; {INSTALL_HINT}."
+        ) from None
+    extractor = featureextractor.RadiomicsFeatureExtractor(**dict(settings or {}))
+    if feature_classes is not None:
+        extractor.disableAllFeatures()
+        extractor.enableFeaturesByName(**{name: list(features) for name, features in feature_classes.items()})
+    return extractor
+
+
+def _image(values: np.ndarray, suv: SUVVolume):
+    import SimpleITK as sitk
+
+    image = sitk.GetImageFromArray(values)
+    image.SetSpacing(tuple(float(s) for s in suv.geometry.spacing))
+    image.SetOrigin(tuple(float(o) for o in suv.geometry.origin))
+    image.SetDirection(tuple(float(d) for d in np.asarray(suv.geometry.direction).ravel()))
+    return image
+
+
+def radiomics_features(
+    suv: SUVVolume,
+    labels: Mapping[str, np.ndarray],
+    *,
+    normalization: Normalization = "bw",
+    settings: Mapping[str, Any] | None = None,
+    feature_classes: Mapping[str, list[str]] | None = None,
+) -> pd.DataFrame:
+    """One row per lesion with the pyradiomics features of its VOI.
+
+    Parameters
+    ----------
+    suv : SUVVolume
+    labels : mapping of str to boolean array
+        Lesion VOIs on the PET grid.
+    normalization : {"bw", "lbm", "bsa", "ibw", "auto"}, default "bw"
+        The SUV image the features are computed on.
+    settings : mapping, optional
+        pyradiomics extractor settings (e.g. ``{"binWidth": 0.25}``).
+    feature_classes : mapping, optional
+        Enabled features by class (e.g. ``{"firstorder": ["Maximum", "Mean"]}``); default: pyradiomics' own.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``lesion_id`` then one column per feature (pyradiomics names, diagnostics dropped).
+
+    Raises
+    ------
+    InputError
+        When pyradiomics is not installed (with the install command).
+    """
+    extractor = _extractor(settings, feature_classes)
+    image = _image(suv.as_normalization(normalization), suv)
+    rows = []
+    for lesion_id, voi in labels.items():
+        mask = _image(np.asarray(voi, dtype=np.uint8), suv)
+        features = extractor.execute(image, mask, label=1)
+        row = {"lesion_id": str(lesion_id)}
+        row.update(
+            {name: float(np.asarray(value)) for name, value in features.items() if not name.startswith("diagnostics_")}
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,108 @@
+"""``ioresponse pet suv`` / ``ioresponse pet quantify``: outputs and bad input (exit 2, located message)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pandas as pd
+import pytest
+from _pet_synthetic import sphere_phantom, write_series
+from typer.testing import CliRunner
+
+from ioresponse.cli import app
+from ioresponse.pet import LESION_COLUMNS
+
+RUNNER = CliRunner()
+
+
+@pytest.fixture()
+def series(tmp_path: Path) -> Path:
+    # ADMIN, 70 kg: SUVbw = C x 70000 / 368.08e6; a 8 mm sphere of SUV 5 at the centre, background SUV 1.
+    truth = sphere_phantom((9, 12, 12), (4, 6, 6), 8.0, (4.0, 4.0, 4.0), 5.0, 1.0)
+    write_series(tmp_path / "pet", truth * 368.08e6 / 70000, {"DecayCorrection": "ADMIN"})
+    return tmp_path / "pet"
+
+
+def _labels(tmp_path: Path, shape_kji: tuple) -> Path:
+    data = np.zeros(shape_kji[::-1], dtype=np.int16)
+    data[3:9, 3:9, 1:8] = 1  # nibabel order (i, j, k); affine diag(-4, -4, 4) = the PET's LPS grid
+    path = tmp_path / "labels.nii.gz"
+    nib.save(nib.Nifti1Image(data, np.diag([-4.0, -4.0, 4.0, 1.0])), path)
+    return path
+
+
+def test_suv_json_reports_metadata_factor_and_range(series: Path) -> None:
+    result = RUNNER.invoke(app, ["pet", "suv", str(series), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["units_in"] == "BQML" and report["decay_correction"] == "ADMIN"
+    assert report["weight_kg"] == 70.0 and report["height_cm"] == 175.0 and report["sex"] == "M"
+    assert report["injected_bq"] == 368.08e6
+    assert report["factors"] == pytest.approx([70000 / 368.08e6], rel=1e-12)
+    assert report["suv_max"] == pytest.approx(5.0, rel=1e-4)
+    assert report["suv_min"] == pytest.approx(1.0, rel=1e-3)
+    assert report["suv_median"] == pytest.approx(1.0, rel=1e-3)
+
+
+def test_suv_table_output(series: Path) -> None:
+    result = RUNNER.invoke(app, ["pet", "suv", str(series)])
+    assert result.exit_code == 0
+    assert "ADMIN" in result.stdout and "suv_max" in result.stdout
+
+
+def test_quantify_with_nifti_labels_and_liver(series: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out" / "lesions.parquet"
+    result = RUNNER.invoke(app, [
+        "pet", "quantify", str(series), "--labels", str(_labels(tmp_path, (9, 12, 12))), "--out", str(out),
+        "--liver", "24,24,16", "--peak", "ibsi-local", "--patient-id", "P1",
+    ])
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    assert tuple(table.columns[: len(LESION_COLUMNS)]) == LESION_COLUMNS
+    assert table["lesion_id"].tolist() == ["1"]
+    assert table.loc[0, "patient_id"] == "P1"
+    assert table.loc[0, "suvmax"] == pytest.approx(5.0, rel=1e-4)
+    assert table.loc[0, "peak_method"] == "ibsi-local"
+    assert np.isfinite(table.loc[0, "liver_sul_mean"])
+
+
+@pytest.mark.parametrize(
+    ("arguments", "located"),
+    [
+        (["--liver", "1,2"], "column --liver: '1,2' is not three numbers"),
+        (["--peak", "max"], "column --peak: 'max' is not percist"),
+        (["--liver", "0,0,0"], "column liver centre: the liver region around LPS (0.0, 0.0, 0.0) mm reaches"),
+    ],
+)
+def test_quantify_bad_options_exit_2(series: Path, tmp_path: Path, arguments: list, located: str) -> None:
+    result = RUNNER.invoke(app, [
+        "pet", "quantify", str(series), "--labels", str(_labels(tmp_path, (9, 12, 12))), "--out",
+        str(tmp_path / "x.csv"), *arguments,
+    ])
+    assert result.exit_code == 2
+    assert located in " ".join(result.stderr.split())
+
+
+def test_suv_bad_header_exit_2_names_file_row_and_tag(tmp_path: Path) -> None:
+    write_series(tmp_path / "nac", np.full((2, 3, 3), 1000.0), {"CorrectedImage": ["DECY"]})
+    result = RUNNER.invoke(app, ["pet", "suv", str(tmp_path / "nac")])
+    assert result.exit_code == 2
+    message = " ".join(result.stderr.split())
+    assert "IM0002.dcm, row 1, column (0028,0051) CorrectedImage: DECY lacks ATTN" in message.replace("\n", "")
+
+
+def test_suv_missing_folder_exit_2(tmp_path: Path) -> None:
+    result = RUNNER.invoke(app, ["pet", "suv", str(tmp_path / "absent")])
+    assert result.exit_code == 2
+    assert "no such file or folder" in " ".join(result.stderr.split())
+
+
+def test_quantify_missing_labels_exit_2(series: Path, tmp_path: Path) -> None:
+    result = RUNNER.invoke(app, [
+        "pet", "quantify", str(series), "--labels", str(tmp_path / "none.nii.gz"), "--out", str(tmp_path / "x.csv"),
+    ])
+    assert result.exit_code == 2
+    assert "no such label file" in " ".join(result.stderr.split())
