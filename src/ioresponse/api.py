@@ -266,6 +266,7 @@ def assess(
     patients: Any = None,
     pet: Any = None,
     column_map: dict[str, str] | None = None,
+    patient_key: Sequence[str] | None = None,
     on_invalid: OnInvalid = "raise",
     validation: Literal["raise", "warn"] = "raise",
     **options: Any,
@@ -284,6 +285,8 @@ def assess(
         PET lesion table, assessed by the metabolic criteria beside the anatomic ones.
     column_map : dict, optional
         Renames the user's columns to the contract's (``{"patient": "patient_id"}``).
+    patient_key : sequence of str, optional
+        Columns joined into ``patient_id`` when ids repeat across studies (``("study", "patient_id")``).
     on_invalid : {"raise", "exclude"}, default "raise"
         Refuse bad rows, or leave them out and list them in ``study.excluded`` with the reason.
     validation : {"raise", "warn"}, default "raise"
@@ -350,6 +353,7 @@ def load(
     patients: Any = None,
     pet: Any = None,
     column_map: dict[str, str] | None = None,
+    patient_key: Sequence[str] | None = None,
     on_invalid: OnInvalid = "raise",
     validation: Literal["raise", "warn"] = "raise",
 ) -> Study:
@@ -362,7 +366,12 @@ def load(
         name = Path(data).name if isinstance(data, str | Path) else "<table>"
         return Study(pet=read_pet_table(data, patients=_patient_frame(patients)), source=name)
     study = load_study(
-        data, patients=patients, column_map=column_map, on_invalid=on_invalid, validation=validation
+        data,
+        patients=patients,
+        column_map=column_map,
+        patient_key=patient_key,
+        on_invalid=on_invalid,
+        validation=validation,
     )
     if pet is not None:
         study = replace(study, pet=read_pet_table(pet, patients=study.patients))

@@ -88,6 +88,9 @@ NON_TARGET = "non_target"
 SOURCE_ROW = "source_row"
 """1-based row of the input file (header = row 1) that a validated row came from."""
 
+TARGET_SUM_LESION = "target_sum"
+"""lesion_id of the pseudo-lesion that carries a sum-only table's target sum (io.tables)."""
+
 MEASUREMENT_COLUMNS = (LONG_AXIS, SHORT_AXIS, PERPENDICULAR)
 
 # Output columns (spec/anatomic.md 0.9).

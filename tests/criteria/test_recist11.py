@@ -307,3 +307,16 @@ def test_A4_normal_node_growth_cr_wins_by_default():
     rows = visits({-7: {"T1": 20, "T2": 20}, 56: {"T1": 5, "T2": 5}, 112: {"T1": 9, "T2": 8}}, lesions)
     assert responses(assess(study(rows)).timepoints) == {56: "CR", 112: "CR"}
     assert responses(assess(study(rows), normal_node_growth_can_be_pd=True).timepoints)[112] == "PD"
+
+
+def test_sum_only_table_small_sum_is_not_a_measurability_violation():
+    # A sum-only input (io contract: pseudo-lesion "target_sum") of 8 mm: a sum is not a lesion, so the
+    # 10 mm rule of RECIST 1.1 sec. 3.1.1 cannot be checked; -37.5% at day 56 is PR (sec. 4.3.1).
+    rows = [
+        lesion(-7, "target_sum", 8, organ="all targets"),
+        lesion(56, "target_sum", 5, organ="all targets"),
+    ]
+    tp = assess(study(rows, missing_components=frozenset({"non_target", "new"}))).timepoints
+    assert responses(tp) == {56: "PR"}
+    assert tp["non_target_response"].iloc[0] == "not_given"
+    assert "target-only assessment" in tp["reason"].iloc[0]

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ioresponse.api import Result, compare, load, run
 from ioresponse.cli._common import console, err_console, handles_input_errors
+from ioresponse.cohort.reclassification import LABEL_ORDER
 from ioresponse.schema import DAY, PATIENT, READER, InputError
 
 
@@ -60,6 +61,13 @@ ExcludeOpt = Annotated[
         help="Leave out invalid rows and list them in excluded.csv instead of stopping at the first.",
     ),
 ]
+KeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--patient-key",
+        help="Columns joined into patient_id when ids repeat across studies, e.g. study,patient_id.",
+    ),
+]
 WarnOpt = Annotated[
     bool,
     typer.Option(
@@ -91,6 +99,7 @@ def assess(
         ),
     ] = None,
     column_map: MapOpt = None,
+    patient_key: KeyOpt = None,
     option: Annotated[
         list[str],
         typer.Option(
@@ -114,6 +123,7 @@ def assess(
             patients=patients,
             pet=pet,
             column_map=_column_map(column_map or []),
+            patient_key=_criteria(patient_key) if patient_key else None,
             on_invalid="exclude" if exclude_invalid else "raise",
             validation="warn" if warn_implausible else "raise",
         )
@@ -159,6 +169,8 @@ def _print_summary(result: Result) -> None:
         return
     keys = ["criterion"] + ([READER] if (best[READER] != "").any() else [])
     counts = best.groupby(keys, sort=False)["best_response"].value_counts().unstack(fill_value=0)
+    rank = {label: i for i, label in enumerate(LABEL_ORDER)}
+    counts = counts[sorted(counts.columns, key=lambda label: (rank.get(label, len(rank)), label))]
     table = Table(title=f"Best overall response ({best[PATIENT].nunique()} patients)")
     for name in [*keys, *counts.columns]:
         table.add_column(str(name), justify="left" if name in keys else "right")

@@ -74,6 +74,7 @@ from ioresponse.schema import (
     ROLE,
     SHORT_AXIS,
     STATUS,
+    TARGET_SUM_LESION,
     InputError,
     IoresponseWarning,
     OnBaselineViolation,
@@ -336,7 +337,8 @@ def _baseline_checks(
     at_baseline = table["is_baseline"].to_numpy()[assessments.row_assessment]
     role = lesions[ROLE].to_numpy()
     node = lesions[LYMPH_NODE].to_numpy(bool)
-    target = at_baseline & (role == Role.TARGET)
+    # A sum-only table's pseudo-lesion is a sum, not a lesion: no measurability or count rule applies.
+    target = at_baseline & (role == Role.TARGET) & (lesions[LESION].to_numpy() != TARGET_SUM_LESION)
     rows = lesions["source_row"].to_numpy() if "source_row" in lesions else np.arange(len(lesions)) + 2
     subject = assessments.subject_of_rows()
     flags: dict[int, list[str]] = {}

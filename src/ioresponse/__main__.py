@@ -1,0 +1,3 @@
+from ioresponse.cli import app
+
+app(prog_name="ioresponse")
