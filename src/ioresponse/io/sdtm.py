@@ -271,13 +271,11 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame,
     measures = measures.reindex(index=first.index, columns=list(MEASURE_TESTS))
     state = records[records["TRTESTCD"] == STATE_TEST].drop_duplicates("_group").set_index("_group")
     state_text = state["TRSTRESC"].str.strip().str.upper().reindex(first.index).fillna("")
-    any_text = records[records["TRSTRESC"] != ""].drop_duplicates("_group").set_index("_group")["TRSTRESC"]
-    any_text = any_text.str.strip().str.upper().reindex(first.index).fillna("")
-    not_done = records.groupby("_group")["TRSTAT"].agg(lambda x: (x == NOT_DONE).any()).reindex(first.index)
-    reason = records[records["TRREASND"] != ""].drop_duplicates("_group").set_index("_group")["TRREASND"]
-    reason = reason.reindex(first.index).fillna("")
-    unit_note = records.groupby("_group")["unit_note"].max().reindex(first.index).fillna("")
-    date_note = records.groupby("_group")["date_note"].max().reindex(first.index).fillna("")
+    any_text = _first_given(records, "TRSTRESC", first.index).str.strip().str.upper()
+    not_done = (records["TRSTAT"] == NOT_DONE).groupby(records["_group"]).any().reindex(first.index)
+    reason = _first_given(records, "TRREASND", first.index)
+    unit_note = _first_given(records, "unit_note", first.index)
+    date_note = _first_given(records, "date_note", first.index)
     node = first["location"].str.upper().str.contains("|".join(LYMPH_WORDS), regex=True)
     organ = first["location"].str.lower().where(~node, v.LYMPH_NODE_ORGAN)
     long_axis = measures["LDIAM"].where(measures["LDIAM"].notna() | node, measures["DIAMETER"])
@@ -300,6 +298,12 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame,
                                              "no TU record (TULNKID) and no TRGRPID gives the role of "
                                              f"lesion {rows.loc[missing_role, s.LESION].iloc[0]}")))
     return rows.sort_values(s.SOURCE_ROW).reset_index(drop=True), findings
+
+
+def _first_given(records: pd.DataFrame, column: str, groups: pd.Index) -> pd.Series:
+    """First non-empty value of ``column`` in each record group ("" when none)."""
+    given = records[records[column] != ""].drop_duplicates("_group").set_index("_group")[column]
+    return given.reindex(groups).fillna("").astype(object)
 
 
 def _text(value: float) -> str:

@@ -177,6 +177,10 @@ def _column_text(column: pd.Series) -> pd.Series:
         return column.dt.strftime("%Y-%m-%d").fillna("")
     if pd.api.types.is_bool_dtype(column):
         return column.map({True: "true", False: "false"}).fillna("")
+    if pd.api.types.is_integer_dtype(column) and not column.isna().any():
+        return column.astype(str).astype(object)
+    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        return column.fillna("").astype(str).str.strip().astype(object)  # text already (CSV): fast path
     return column.map(_cell_text).astype(object)
 
 
