@@ -219,3 +219,17 @@ def test_csv_parquet_and_xpt_folders_give_the_same_lesions(tmp_path):
     with pytest.MonkeyPatch.context() as patch:
         patch.setitem(sys.modules, "pyreadstat", None)  # pandas' XPORT reader, zero artefact mapped back
         pd.testing.assert_frame_equal(load_study(folders["xpt"]).lesions, expected)
+
+
+def test_dm_gives_treatment_start_and_arm(tmp_path):
+    tu, tr = _subset(tmp_path, subjects=1)
+    subject = tu["USUBJID"].iloc[0]
+    tu.to_csv(tmp_path / "tu.csv", index=False)
+    tr.to_csv(tmp_path / "tr.csv", index=False)
+    pd.DataFrame({"USUBJID": [subject], "RFSTDTC": ["2013-12-20T09:30"], "ARM": ["Drug A"]}).to_csv(
+        tmp_path / "dm.csv", index=False)
+    study = load_study(tmp_path)
+    patient = study.patients.set_index("patient_id").loc[subject]
+    assert (patient["treatment_start"], patient["arm"]) == ("2013-12-20", "Drug A")
+    # TRDY still gives the day where present (SDTM day 1 -> 0); DM only dates records without TRDY
+    assert study.lesions["day"].min() == 0

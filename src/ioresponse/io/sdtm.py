@@ -28,7 +28,8 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   treatment start the date is ``treatment_start + day`` (consistent with the study day, so that the
   rows of one visit share one date); without --DY it is imputed to the middle of the period
   (io.tables). Either way the row's ``note`` says so; no assessment is dropped.
-- ``treatment_start`` per subject: DM.RFSTDTC when a DM file is in the folder; otherwise derived from
+- ``treatment_start`` per subject: DM.RFSTDTC when a DM file is in the folder (ARM, ACTARM, SEX, AGE
+  are copied to the patient table too); otherwise derived from
   the records themselves: ``date - (DY - 1)`` from the complete-dated TR/TU/RS record with the
   smallest |DY| (closest to the start, so the least affected by nominal study days); a patient table
   given by the user wins over both.
@@ -91,6 +92,8 @@ RESPONSE_OF_RSSTRESC = {  # RECIST 1.1 sec. 4.4 response categories
     "NCRNPD": s.Response.NON_CR_NON_PD.value, "NOT EVALUABLE": s.Response.NE.value,
 }
 OVERALL_RESPONSE_TESTS = ("OVRLRESP",)
+DM_PATIENT_COLUMNS = {"ARM": "arm", "ACTARM": "actual_arm", "SEX": "sex", "AGE": "age", "RFSTDTC": "rfstdtc"}
+"""DM variables copied to the patient table when a DM file is in the folder."""
 RECORDED_COLUMNS = (s.PATIENT, s.READER, s.DAY, s.DATE, "visit", "recorded_response", s.SOURCE_ROW)
 
 
@@ -354,7 +357,13 @@ def _patients(tables: dict[str, t.RawTable]) -> pd.DataFrame:
         start = iso.reindex(start.index).fillna("")
     derived = _start_from_study_days(tables)
     start = start.where(start != "", derived.reindex(start.index).fillna(""))
-    return pd.DataFrame({s.PATIENT: start.index, "treatment_start": start.to_numpy()})
+    table = pd.DataFrame({s.PATIENT: start.index, "treatment_start": start.to_numpy()})
+    if "dm" in tables:
+        dm = tables["dm"].frame.drop_duplicates("USUBJID").set_index("USUBJID")
+        for variable, column in DM_PATIENT_COLUMNS.items():
+            if variable in dm.columns:
+                table[column] = dm[variable].reindex(table[s.PATIENT]).fillna("").to_numpy()
+    return table
 
 
 def _start_from_study_days(tables: dict[str, t.RawTable]) -> pd.Series:
