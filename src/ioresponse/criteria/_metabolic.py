@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -130,11 +131,24 @@ def select_hottest(lesions: pd.DataFrame, value: str, n: int, per_organ: int | N
     ``value`` descending, ties broken by ``lesion_id`` ascending, and walked in that order keeping a
     lesion while its organ has fewer than ``per_organ`` kept lesions, until ``n`` are kept.
     """
-    candidates = lesions[lesions[value].notna() & (lesions[STATUS] != Status.ABSENT)]
-    ordered = candidates.sort_values([value, LESION], ascending=[False, True], kind="mergesort")
-    if per_organ is not None:
-        ordered = ordered[ordered.groupby(ORGAN, sort=False).cumcount().to_numpy() < per_organ]
-    return ordered.head(n)
+    values = lesions[value].to_numpy(dtype=np.float64)
+    ids = lesions[LESION].to_numpy(dtype=object)
+    statuses = lesions[STATUS].to_numpy(dtype=object)
+    organs = lesions[ORGAN].to_numpy(dtype=object) if per_organ is not None else None
+    candidates = [i for i in range(len(values)) if not np.isnan(values[i]) and statuses[i] != Status.ABSENT]
+    candidates.sort(key=lambda i: (-values[i], ids[i]))
+    kept: list[int] = []
+    per_organ_kept: dict[str, int] = {}
+    for position in candidates:
+        if len(kept) == n:
+            break
+        if organs is not None:
+            organ = organs[position]
+            if per_organ_kept.get(organ, 0) >= per_organ:
+                continue
+            per_organ_kept[organ] = per_organ_kept.get(organ, 0) + 1
+        kept.append(position)
+    return lesions.iloc[kept]
 
 
 # ---------------------------------------------------------------- scans (spec 1.2, 1.3)
@@ -154,8 +168,12 @@ class Scan:
             return math.nan
         return self.lesions[column].iloc[0]
 
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {lesion_id: position for position, lesion_id in enumerate(self.lesions[LESION])}
+
     def has(self, lesion_id: str) -> bool:
-        return lesion_id in self.lesions.index
+        return lesion_id in self._positions
 
     def status(self, lesion_id: str) -> str | None:
         """The lesion's status at this scan, None when the scan has no row for it."""
@@ -172,7 +190,7 @@ class Scan:
 
     def rows(self, lesion_ids: Sequence[str]) -> pd.DataFrame:
         """This scan's rows of the given lesions (those it has)."""
-        return self.lesions.loc[[i for i in lesion_ids if self.has(i)]]
+        return self.lesions.iloc[[self._positions[i] for i in lesion_ids if i in self._positions]]
 
     def new_lesions(self) -> pd.DataFrame:
         """Rows with ``role = new`` not resolved (spec 1.3: a resolved new lesion no longer counts)."""
