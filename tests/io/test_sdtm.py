@@ -233,3 +233,14 @@ def test_dm_gives_treatment_start_and_arm(tmp_path):
     assert (patient["treatment_start"], patient["arm"]) == ("2013-12-20", "Drug A")
     # TRDY still gives the day where present (SDTM day 1 -> 0); DM only dates records without TRDY
     assert study.lesions["day"].min() == 0
+
+
+def test_unknown_tu_role_lists_the_allowed_values(tmp_path):
+    tu, tr = _subset(tmp_path, subjects=1)
+    tu = tu.copy()
+    tu.iloc[0, tu.columns.get_loc("TUSTRESC")] = "INDEX"
+    tu.to_csv(tmp_path / "tu.csv", index=False)
+    tr.to_csv(tmp_path / "tr.csv", index=False)
+    with pytest.raises(InputError, match="'INDEX' is not a lesion role; allowed: TARGET") as caught:
+        load_study(tmp_path)
+    assert (caught.value.file, caught.value.rows, caught.value.column) == ("tu.csv", [2], "TUSTRESC")

@@ -33,6 +33,9 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   the records themselves: ``date - (DY - 1)`` from the complete-dated TR/TU/RS record with the
   smallest |DY| (closest to the start, so the least affected by nominal study days); a patient table
   given by the user wins over both.
+- ``source_row`` of lesion rows and of ``Study.excluded`` points into the TR file (the first TR record
+  of the lesion assessment: LDIAM, LPERP and DIAMETER of one target are one row); ``Study.recorded``
+  rows point into the RS file.
 - RS: overall-response records (RSTESTCD OVRLRESP) become ``Study.recorded`` with RSSTRESC normalised
   to CR / PR / SD / NON-CR/NON-PD / PD / NE; RSSTAT NOT DONE is NE. Values that are not responses
   (e.g. "CHECK") are kept with an empty ``recorded_response`` and a ``note``.
@@ -143,13 +146,11 @@ def read_sdtm(folder: Path, *, source: str | None = None) -> SdtmParts:
     _require(tu, ("USUBJID", "TULNKID", "TUSTRESC"))
     if "TRDY" not in tr.frame.columns and "TRDTC" not in tr.frame.columns:
         raise InputError(tr.source, [], "TRDTC", "TR needs TRDTC or TRDY to place assessments in time")
-    findings: list[v.Finding] = []
     patients = _patients(tables)
     start = patients.set_index(s.PATIENT)["treatment_start"]
     records = _tr_records(tr, tables.get("supptr"), start)
     lesions_part = records[records["TRTESTCD"] != SUM_TEST]
-    lesion_rows, lesion_findings = _lesion_rows(lesions_part, _tu_lesions(tu, findings), tr.source)
-    findings += lesion_findings
+    lesion_rows, findings = _lesion_rows(lesions_part, _tu_lesions(tu), tr.source)
     unused = records.loc[records["TRTESTCD"] == SUM_TEST, [s.SOURCE_ROW, "USUBJID"]].rename(
         columns={"USUBJID": s.PATIENT}).assign(column="TRTESTCD", reason=SUMDIAM_REASON)
     recorded = _recorded(tables["rs"], patients) if "rs" in tables else None
@@ -238,17 +239,17 @@ def _supptr_location(tr: pd.DataFrame, supp: pd.DataFrame) -> pd.Series:
     return pd.Series(key.reindex(index).fillna("").to_numpy(), index=tr.index)
 
 
-def _tu_lesions(tu: t.RawTable, findings: list[v.Finding]) -> pd.DataFrame:
-    """Role and location of each (subject, reader, lesion) from TU; unknown TUSTRESC is reported."""
+def _tu_lesions(tu: t.RawTable) -> pd.DataFrame:
+    """Role and location of each (subject, reader, lesion) from TU; an unknown TUSTRESC is fatal."""
     frame = tu.frame
     role_text = frame["TUSTRESC"].str.strip().str.upper()
     role = role_text.map(ROLE_OF_TUSTRESC)
     unknown = role.isna().to_numpy()
-    for value in pd.unique(role_text[unknown]):
+    if unknown.any():
+        value = role_text[unknown].iloc[0]
         rows = frame.loc[unknown & (role_text == value).to_numpy(), s.SOURCE_ROW].tolist()
-        findings.append(v.Finding(InputError(tu.source, rows, "TUSTRESC",
-                                             f"{value!r} is not a lesion role; allowed: "
-                                             f"{', '.join(ROLE_OF_TUSTRESC)}"), exclude_rows=()))
+        raise InputError(tu.source, rows, "TUSTRESC", f"{value!r} is not a lesion role; allowed: "
+                                                      f"{', '.join(ROLE_OF_TUSTRESC)}")
     return pd.DataFrame({
         "USUBJID": frame["USUBJID"], s.READER: _reader(frame, "TU"), "TRLNKID": frame["TULNKID"],
         "tu_role": role.fillna(""), "TULOC": frame.get("TULOC", pd.Series("", index=frame.index)),
