@@ -111,6 +111,7 @@ def test_without_patient_key_repeated_ids_are_reported_not_merged():
         warnings.simplefilter("ignore")
         study = load_study(TIDY, column_map=COLUMN_MAP, on_invalid="exclude")
     reasons = study.excluded["reason"]
-    repeated = study.excluded[reasons.str.contains("several values of the patient-level column (?:arm|study)")]
+    repeated = study.excluded[reasons.str.contains("several values of the patient-level column (?:arm|study)",
+                                                   regex=True)]
     assert repeated["patient_id"].nunique() == 9  # 1,472 patients but 1,463 distinct ids
     assert len(set(study.lesions["source_row"]) | set(study.excluded["source_row"])) == 8560

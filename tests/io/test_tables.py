@@ -204,3 +204,14 @@ def test_unused_columns_are_named_in_a_warning():
         warnings.simplefilter("always")
         load_study(table)
     assert any(issubclass(w.category, UnusedColumnWarning) and "comment" in str(w.message) for w in caught)
+
+
+def test_optional_spec_columns_follow_the_contract_columns():
+    # spec/anatomic.md 0.1: increase_since_previous (iRECIST) and merged_into (provenance) are optional.
+    table = _table()
+    table["increase_since_previous"] = ["", "", "", "", "", "yes", "", "no", "", "", ""]
+    table["merged_into"] = ["", "", "", "", "", "", "", "", "", "", ""]
+    lesions = load_study(table).lesions
+    assert list(lesions.columns) == [*CONTRACT, "increase_since_previous", "merged_into"]
+    stated = lesions.set_index("source_row")["increase_since_previous"]
+    assert (stated[7], stated[9], stated[2]) == (True, False, None)

@@ -39,7 +39,7 @@ TREATMENT_START = "treatment_start"
 PATIENT_DATE_COLUMNS = (TREATMENT_START, "treatment_end", "randomized")
 _INTERNAL = ("_date_imputed", t.VISIT, t.VISIT_NUMBER)
 _KNOWN_INPUT = frozenset((*t.LESION_COLUMNS, s.TARGET_SUM, s.NEW_LESIONS, s.NON_TARGET, t.VISIT,
-                          t.VISIT_NUMBER, "increase_since_previous", "merged_into"))
+                          t.VISIT_NUMBER, *t.PASSTHROUGH_COLUMNS))
 
 LESION_TEXT_CHECKS: tuple[v.Check, ...] = (
     v.check_patient_columns, v.check_roles, v.check_statuses, v.check_sizes, v.check_booleans,
@@ -208,6 +208,12 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         s.SOURCE_ROW: frame[s.SOURCE_ROW].astype(np.int64),
         "_date_imputed": (imputed_note != "").to_numpy(),
     }, index=frame.index)
+    if t.INCREASE_SINCE_PREVIOUS in frame.columns:
+        stated, _ = t.parse_bool(frame[t.INCREASE_SINCE_PREVIOUS])
+        typed[t.INCREASE_SINCE_PREVIOUS] = pd.Series(stated, index=frame.index, dtype=object).where(
+            frame[t.INCREASE_SINCE_PREVIOUS] != "", None)
+    if t.MERGED_INTO in frame.columns:
+        typed[t.MERGED_INTO] = frame[t.MERGED_INTO].astype(object)
     if t.VISIT in frame.columns:
         typed[t.VISIT] = frame[t.VISIT]
     if t.VISIT_NUMBER in frame.columns:
@@ -304,10 +310,10 @@ def _patient_columns(frame: pd.DataFrame, patients: pd.DataFrame | None, name: s
 
 
 def _finish(lesions: pd.DataFrame) -> pd.DataFrame:
-    """Contract column order, dtypes and sort order (briefs/contract.md)."""
+    """Contract column order, dtypes and sort order (briefs/contract.md); optional spec columns last."""
     table = lesions.drop(columns=[c for c in _INTERNAL if c in lesions.columns])
     table = table.sort_values(list(t.SORT_KEY), kind="stable").reset_index(drop=True)
-    table = table[list(t.LESION_COLUMNS)]
+    table = table[[*t.LESION_COLUMNS, *(c for c in t.PASSTHROUGH_COLUMNS if c in table.columns)]]
     for column in (s.PATIENT, s.READER, s.DATE, s.LESION, s.ROLE, s.ORGAN, s.STATUS, s.CLINICAL_STATUS,
                    s.MODALITY, "note"):
         table[column] = table[column].astype(object)

@@ -48,6 +48,11 @@ SORT_KEY = (s.PATIENT, s.READER, s.DAY, s.LESION, s.SOURCE_ROW)
 DEFAULT_MODALITY = "ct"  # spec/anatomic.md 0.1: modality absent -> ct
 MODALITIES = ("ct", "mri", "xray", "clinical", "pet")  # spec/anatomic.md 0.1
 CLINICAL_STATUSES = ("stable", "deteriorating", "")  # spec/anatomic.md 0.1
+INCREASE_SINCE_PREVIOUS = "increase_since_previous"
+MERGED_INTO = "merged_into"
+PASSTHROUGH_COLUMNS = (INCREASE_SINCE_PREVIOUS, MERGED_INTO)
+"""Optional spec columns (spec/anatomic.md 0.1) kept after the contract columns when the input has them:
+``increase_since_previous`` (True / False / None when empty; iRECIST) and ``merged_into`` (provenance)."""
 VISIT = "visit"
 """Optional visit label or number; numbered visits are checked against the day order."""
 VISIT_NUMBER = "visit_number"

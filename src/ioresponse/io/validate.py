@@ -227,9 +227,9 @@ def check_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
 
 
 def check_booleans(frame: pd.DataFrame, source: str) -> list[Finding]:
-    """``lymph_node``, ``equivocal``, ``accepted``, ``new_lesions`` must be booleans."""
+    """Boolean columns: lymph_node, equivocal, accepted, new_lesions, increase_since_previous."""
     findings = []
-    for column in (*t.BOOL_COLUMNS, s.NEW_LESIONS):
+    for column in (*t.BOOL_COLUMNS, s.NEW_LESIONS, t.INCREASE_SINCE_PREVIOUS):
         if column not in frame.columns:
             continue
         _, bad = t.parse_bool(frame[column])
