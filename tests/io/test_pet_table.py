@@ -149,3 +149,18 @@ def test_looks_like_pet_table():
     assert looks_like_pet_table(["patient_id", "day", "lesion_id", "role", "SULpeak"])
     assert not looks_like_pet_table(["patient_id", "day", "lesion_id", "role", "long_axis_mm", "suvmax"])
     assert not looks_like_pet_table(["patient_id", "day", "target_sum_mm"])
+
+
+def test_normalization_column_of_pet_quantify_gives_the_lbm_formula():
+    # ioresponse.pet.quantify writes "lbm_janmahasatian" / "lbm_james" (spec/metabolic.md 2.2).
+    frame = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P1"],
+            "day": [-5, 56],
+            "lesion_id": ["L1", "L1"],
+            "role": ["target", "target"],
+            "sulpeak": [8.0, 5.0],
+            "normalization": ["lbm_james", "lbm_james"],
+        }
+    )
+    assert validate_pet_table(frame)["lbm_formula"].tolist() == ["james", "james"]

@@ -307,7 +307,10 @@ _TEXT_DEFAULTS = {
 
 
 def timepoint_row(patient: PatientScans, criterion: str, scan: Scan, **values: Any) -> dict[str, Any]:
-    """One timepoint row with every column of ``schema.TIMEPOINT_COLUMNS`` (NaN/"" where not applicable)."""
+    """One timepoint row with every column of ``schema.TIMEPOINT_COLUMNS`` (NaN/"" where not applicable).
+
+    ``lbm_formula`` (spec 2.2) is filled too; the criteria on SUL list it among their extra columns.
+    """
     row: dict[str, Any] = dict.fromkeys(TIMEPOINT_COLUMNS, math.nan)
     row.update(_TEXT_DEFAULTS)
     row.update(
@@ -320,6 +323,7 @@ def timepoint_row(patient: PatientScans, criterion: str, scan: Scan, **values: A
             "sum_complete": False,
             "after_progression": False,
             CLINICAL_STATUS: _text_attribute(scan, CLINICAL_STATUS),
+            "lbm_formula": _text_attribute(scan, "lbm_formula") or "user-supplied",
         }
     )
     row.update(values)

@@ -68,6 +68,7 @@ EXTRA_COLUMNS = (
     "qc_passed",
     "timing_flag",
     "consensus_window",
+    "lbm_formula",
 )
 
 

@@ -520,6 +520,7 @@ EXTRA_COLUMNS = (
     "confirmation_advised",
     "timing_flag",
     "consensus_window",
+    "lbm_formula",
 )
 BEST_EXTRA_COLUMNS = ("largest_decline_pct", "largest_decline_week")
 

@@ -14,7 +14,9 @@ metabolic criteria (``Study.pet``):
   ``tlg``, ``functional_diameter_mm`` (float64, NaN when empty) and the per-scan values
   ``liver_sul_mean``, ``liver_sul_sd``, ``blood_pool_sul_mean``, ``blood_pool_sul_sd``,
   ``uptake_min``, ``cycles_before_scan`` (float64), ``reference_region`` ("liver" when empty),
-  ``recist_response``, ``clinical_status`` and ``lbm_formula`` ("user-supplied" when empty).
+  ``recist_response``, ``clinical_status`` and ``lbm_formula`` ("user-supplied" when empty; taken
+  from the ``normalization`` column of ``ioresponse.pet.quantify`` when only that is given).
+Other columns are not used.
 
 Per-scan values are repeated on every lesion row of the scan; an empty cell takes the value of the
 other rows of the same scan, two different values raise ``InputError`` naming the rows (spec 1.1).
@@ -63,6 +65,8 @@ REFERENCE_REGION = "reference_region"
 RECIST_RESPONSE = "recist_response"
 LBM_FORMULA = "lbm_formula"
 VISCERAL = "visceral"
+NORMALIZATION = "normalization"
+"""SUL formula column of ``ioresponse.pet.quantify``; read as ``lbm_formula`` when that is absent."""
 NOTE = "note"
 SCAN_TEXT_COLUMNS = (REFERENCE_REGION, RECIST_RESPONSE, CLINICAL_STATUS, LBM_FORMULA)
 """Per-scan labels repeated on every lesion row of a scan (spec/metabolic.md 1.1, 2.2)."""
@@ -195,6 +199,8 @@ def validate_pet_table(
     for column in SCAN_TEXT_COLUMNS:
         if column in raw:
             out[column] = _choices(raw[column], column, rows, file)
+    if LBM_FORMULA not in raw and NORMALIZATION in raw:
+        out[LBM_FORMULA] = _text(raw[NORMALIZATION]).map(_formula_of_normalization)
     out[DATE] = _dates(raw[DATE], rows, file) if DATE in raw else ""
     out[DAY] = _days(raw, out, patients, file)
     out[NOTE] = _text(raw[NOTE]) if NOTE in raw else ""
@@ -240,6 +246,12 @@ def _text(series: pd.Series) -> pd.Series:
         return str(value).strip()
 
     return series.map(one).astype(object)
+
+
+def _formula_of_normalization(normalization: str) -> str:
+    """``lbm_janmahasatian`` (ioresponse.pet.quantify's ``normalization``) -> ``janmahasatian`` (spec 2.2)."""
+    formula = normalization.lower().removeprefix("lbm_")
+    return formula if formula in ("janmahasatian", "james") else "user-supplied"
 
 
 def _blank_to_nan(text: pd.Series) -> pd.Series:
