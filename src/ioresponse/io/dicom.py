@@ -21,6 +21,7 @@ import pydicom
 from pydicom.datadict import tag_for_keyword
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.multival import MultiValue
 
 from ioresponse.schema import InputError
 
@@ -53,6 +54,27 @@ def tag_label(keyword: str) -> str:
     if tag is None:
         return keyword
     return f"({tag >> 16:04X},{tag & 0xFFFF:04X}) {keyword}"
+
+
+def raw_text(ds: Dataset, keyword: str) -> str:
+    """An attribute's value as text, read from the raw bytes when pydicom has not converted it yet.
+
+    Per-slice attributes are read this way because pydicom's conversion of DS/TM values dominates the
+    header time of a 300-slice series; multiple values are joined with a backslash as in the file.
+    """
+    tag = tag_for_keyword(keyword)
+    if tag is None or tag not in ds:
+        return ""
+    value = ds.get_item(tag).value
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("latin-1").strip(" \x00")
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, list | tuple | MultiValue):
+        return "\\".join(str(v).strip() for v in value)
+    return str(value).strip()
 
 
 @dataclass(frozen=True)
@@ -290,15 +312,19 @@ def read_pet_series(
 
 
 def _floats(path: str, ds: Dataset, keyword: str, count: int) -> np.ndarray:
-    value = ds.get(keyword)
-    if value is None or len(value) != count:
+    text = raw_text(ds, keyword)
+    try:
+        values = [float(v) for v in text.split("\\")] if text else []
+    except ValueError:
+        values = []
+    if len(values) != count:
         raise InputError(
             path,
             [_instance_row(ds)],
             tag_label(keyword),
-            f"missing or not {count} numbers ({value!r}); the slice geometry needs it.",
+            f"missing or not {count} numbers ({text!r}); the slice geometry needs it.",
         )
-    return np.asarray([float(v) for v in value], dtype=np.float64)
+    return np.asarray(values, dtype=np.float64)
 
 
 def _instance_row(ds: Dataset, fallback: int = 0) -> int:
@@ -534,7 +560,7 @@ def read_rtstruct(path: str | Path, geometry: Geometry, frame_of_reference_uid: 
         name = names.get(number, f"ROI_{number}")
         planes: dict[float, list[np.ndarray]] = {}
         for contour in roi.get("ContourSequence", []):
-            points = np.asarray([float(c) for c in contour.ContourData], dtype=np.float64).reshape(-1, 3)
+            points = _contour_points(contour)
             kind = str(contour.get("ContourGeometricType", "CLOSED_PLANAR"))
             if kind == "POINT":
                 structures.points[name] = points[0]
@@ -555,6 +581,20 @@ def read_rtstruct(path: str | Path, geometry: Geometry, frame_of_reference_uid: 
         if planes:
             structures.masks[name] = _rasterise_planes(planes, geometry)
     return structures
+
+
+CONTOUR_DATA = 0x30060050
+"""(3006,0050) ContourData."""
+
+
+def _contour_points(contour: Dataset) -> np.ndarray:
+    """ContourData as an (n, 3) array, parsed from the raw bytes (pydicom's per-value DS objects are slow)."""
+    value = contour.get_item(CONTOUR_DATA).value
+    if isinstance(value, bytes):
+        numbers = np.asarray(value.decode("ascii").replace("\\", " ").split(), dtype=np.float64)
+    else:
+        numbers = np.asarray([float(c) for c in value], dtype=np.float64)
+    return numbers.reshape(-1, 3)
 
 
 def _rasterise_planes(planes: dict[float, list[np.ndarray]], geometry: Geometry) -> np.ndarray:

@@ -27,7 +27,7 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.valuerep import DA, DT, TM
 
-from ioresponse.io.dicom import Geometry, is_nonuniform, read_pet_series, resample_slices, tag_label
+from ioresponse.io.dicom import Geometry, is_nonuniform, raw_text, read_pet_series, resample_slices, tag_label
 from ioresponse.schema import InputError, IoresponseWarning
 
 Normalization = Literal["auto", "bw", "lbm", "bsa", "ibw"]
@@ -215,8 +215,7 @@ class _Header:
         warnings.warn(message, SuvWarning, stacklevel=3)
 
     def text(self, index: int, keyword: str) -> str:
-        value = self.datasets[index].get(keyword)
-        return "" if value is None else str(value).strip()
+        return raw_text(self.datasets[index], keyword)
 
     @property
     def first(self) -> Dataset:
@@ -253,8 +252,8 @@ class _Header:
 
 
 def _number(header: _Header, index: int, source: Dataset, keyword: str) -> float | None:
-    value = source.get(keyword)
-    if value in (None, ""):
+    value = raw_text(source, keyword)
+    if not value:
         return None
     try:
         return float(value)
@@ -316,9 +315,9 @@ def _check_acceptance(header: _Header) -> None:
         if modality != "PT":
             raise header.error(index, tag_label("Modality"), f"{modality or 'empty'} is not PT (PET).")
     for keyword in SERIES_LEVEL:
-        reference = header.datasets[0].get(keyword)
+        reference = raw_text(header.datasets[0], keyword)
         for index, ds in enumerate(header.datasets[1:], start=1):
-            if str(ds.get(keyword)) != str(reference):
+            if raw_text(ds, keyword) != reference:
                 raise header.error(
                     index,
                     tag_label(keyword),
@@ -371,7 +370,7 @@ def _check_radiopharmaceutical_consistency(header: _Header) -> None:
             "RadionuclideTotalDose",
             "RadionuclideHalfLife",
         )
-        return "|".join(str(item.get(k, "")).strip() for k in keys)
+        return "|".join(raw_text(item, k) for k in keys)
 
     reference = signature(header.first)
     for index, ds in enumerate(header.datasets[1:], start=1):
@@ -570,6 +569,15 @@ def _series_date_text(header: _Header, index: int) -> str:
     return ""
 
 
+def _acquisition(header: _Header, index: int, date_time: str, date: str, time: str) -> dt.datetime | None:
+    """AcquisitionDateTime, else AcquisitionDate (or SeriesDate) + AcquisitionTime (spec 2.4)."""
+    if date_time:
+        return _parse_datetime(header, index, tag_label("AcquisitionDateTime"), date_time)
+    if time:
+        return _combine(header, index, "AcquisitionDate", date, "AcquisitionTime", time)
+    return None
+
+
 def _times(header: _Header) -> _Times:
     series = None
     if header.text(0, "SeriesTime") and _series_date_text(header, 0):
@@ -577,27 +585,16 @@ def _times(header: _Header) -> _Times:
             header, 0, "SeriesDate", _series_date_text(header, 0), "SeriesTime", header.text(0, "SeriesTime")
         )
     acquisitions, references, durations = [], [], []
+    parsed: dict[tuple[str, str, str], dt.datetime | None] = {}
     for index, ds in enumerate(header.datasets):
-        if header.text(index, "AcquisitionDateTime"):
-            acquisitions.append(
-                _parse_datetime(
-                    header, index, tag_label("AcquisitionDateTime"), header.text(index, "AcquisitionDateTime")
-                )
-            )
-        elif header.text(index, "AcquisitionTime"):
-            date_text = header.text(index, "AcquisitionDate") or _series_date_text(header, index)
-            acquisitions.append(
-                _combine(
-                    header,
-                    index,
-                    "AcquisitionDate",
-                    date_text,
-                    "AcquisitionTime",
-                    header.text(index, "AcquisitionTime"),
-                )
-            )
-        else:
-            acquisitions.append(None)
+        key = (
+            header.text(index, "AcquisitionDateTime"),
+            header.text(index, "AcquisitionDate") or _series_date_text(header, index),
+            header.text(index, "AcquisitionTime"),
+        )
+        if key not in parsed:
+            parsed[key] = _acquisition(header, index, *key)
+        acquisitions.append(parsed[key])
         reference = _number(header, index, ds, "FrameReferenceTime")
         duration = _number(header, index, ds, "ActualFrameDuration")
         references.append(None if reference is None else reference / 1000.0)
