@@ -215,3 +215,16 @@ def test_optional_spec_columns_follow_the_contract_columns():
     assert list(lesions.columns) == [*CONTRACT, "increase_since_previous", "merged_into"]
     stated = lesions.set_index("source_row")["increase_since_previous"]
     assert (stated[7], stated[9], stated[2]) == (True, False, None)
+
+
+def test_empty_table_is_an_input_error():
+    with pytest.raises(InputError, match="the table has no rows"):
+        load_study(pd.DataFrame({"patient_id": [], "day": [], "target_sum_mm": []}))
+
+
+def test_every_row_excluded_gives_an_empty_contract_table():
+    table = pd.DataFrame({"patient_id": ["P", "P"], "day": ["x", "y"], "target_sum_mm": [50, 40]})
+    study = load_study(table, on_invalid="exclude")
+    assert list(study.lesions.columns) == list(CONTRACT)
+    assert study.lesions.empty
+    assert study.excluded["source_row"].tolist() == [2, 3]

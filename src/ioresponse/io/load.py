@@ -128,6 +128,8 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
     required = v.LESION_REQUIRED if kind == "lesions" else v.SUM_REQUIRED
     for finding in v.check_required_columns(frame, name, required):
         raise finding.error
+    if frame.empty:
+        raise InputError(name, [], None, "the table has no rows")
     settings = {"patient_of": patient_of, "on_invalid": on_invalid, "validation": validation}
     frame = v.settle(sdtm_findings, frame, outcome, **settings)
     for check in (LESION_TEXT_CHECKS if kind == "lesions" else SUM_TEXT_CHECKS):
@@ -144,6 +146,8 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
     if both_times:
         checks = (v.check_date_day_agree, *checks)
     for check in checks:
+        if lesions.empty:
+            break
         lesions = v.settle(check(lesions, name), lesions, outcome, **settings)
     return Study(lesions=_finish(lesions), patients=patient_table, missing_components=missing,
                  recorded=recorded, excluded=_excluded(outcome), source=name)
