@@ -16,6 +16,8 @@ Rules (spec/anatomic.md 0.1-0.2):
   baseline) are removed and listed in ``Study.excluded`` with the reason, so that every input row is
   used or reported. Fatal problems (unreadable file, missing required columns) always raise.
 - Errors in the optional patient table always raise.
+- SDTM: the sponsor's SUMDIAM records are never lesions; they are listed in ``Study.excluded`` whatever
+  ``on_invalid`` says (reason "sponsor-derived sum ..."), so that every TR row is used or reported.
 """
 
 from __future__ import annotations
