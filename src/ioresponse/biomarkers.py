@@ -281,8 +281,9 @@ def evaluate_biomarkers(
     if not include_disabled:
         rules = rules[rules["enabled"].str.lower() == "true"]
     records = []
+    rule_list = rules.to_dict("records")
     for patient in patients.to_dict("records"):
-        for rule in rules.to_dict("records"):
+        for rule in rule_list:
             column = rule["value_column"]
             present = (
                 not column

@@ -198,7 +198,7 @@ def find_patterns(
         )
         event_table = irae.clinical_events(events, study) if events is not None else None
         rows += irae.pattern_rows(flags, event_table)
-    if "biomarkers" in ids:
+    if "biomarkers" in ids and "tumor_type" in study.patients:
         rows += _biomarker_rows(study, biomarker_rules)
     frame = pattern_frame(rows)
     order = [PATIENT, READER, "pattern", "definition", "episode", DAY]

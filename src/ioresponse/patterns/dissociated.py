@@ -152,25 +152,29 @@ def lesion_timepoints(
     ).reset_index()
     merged.loc[merged["missing"], "value"] = np.nan
     responses = _responses_by_day(timepoints)
+    subjects: dict[tuple[str, str], dict[int, list[dict]]] = {}
+    for record in merged.to_dict("records"):
+        by_day = subjects.setdefault((str(record[PATIENT]), str(record[READER])), {})
+        by_day.setdefault(int(record[DAY]), []).append(record)
     result = []
-    for (patient, reader), subject in merged.groupby([PATIENT, READER], sort=False):
-        result += _subject_timepoints(str(patient), str(reader), subject, responses)
+    for (patient, reader), by_day in subjects.items():
+        result += _subject_timepoints(patient, reader, by_day, responses)
     return result
 
 
 def _subject_timepoints(
-    patient: str, reader: str, subject: pd.DataFrame, responses: dict[tuple[str, str, int], dict[str, str]]
+    patient: str, reader: str, by_day: dict[int, list[dict]],
+    responses: dict[tuple[str, str, int], dict[str, str]],
 ) -> list[Timepoint]:
-    days = sorted(subject[DAY].unique())
+    days = sorted(by_day)
     baseline_day = max((d for d in days if d <= 0), default=None)
     if baseline_day is None:
         return []
-    at_baseline = subject[subject[DAY] == baseline_day]
-    baseline = {r[LESION]: r["value"] for r in at_baseline.to_dict("records") if r["role"] != Role.NEW}
+    baseline = {r[LESION]: r["value"] for r in by_day[baseline_day] if r["role"] != Role.NEW}
     nadir = {k: v for k, v in baseline.items() if not np.isnan(v)}
     out = []
     for day in (d for d in days if d > 0):
-        rows = subject[subject[DAY] == day].to_dict("records")
+        rows = by_day[day]
         states = []
         for r in rows:
             lesion = r[LESION]

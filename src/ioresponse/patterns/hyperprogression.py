@@ -632,23 +632,25 @@ def hpd_inputs(
     new_organs, baseline_organs = _organs(study, sums, options.split_lymph_node_regions)
     ecog = _ecog(visits, study)
     inputs = []
-    for (patient, reader), group in sums.groupby([PATIENT, READER], sort=False):
-        base_row = group[group["is_baseline"]].iloc[0]
+    subjects: dict[tuple[str, str], list[dict]] = {}
+    for record in sums.to_dict("records"):
+        subjects.setdefault((record[PATIENT], record[READER]), []).append(record)
+    for (patient, reader), group in subjects.items():
+        base_row = next(r for r in group if r["is_baseline"])
         baseline = Scan(int(base_row[DAY]), float(base_row["target_sum_mm"]), str(base_row[DATE]))
         prebaseline, pre_missing = _prebaseline(group, baseline, options)
         prebaseline, pre_missing = _table_prebaseline(
             study, patient, prebaseline, pre_missing, table_pre_day.get(patient), table_pre_sum.get(patient)
         )
-        after = group[group[DAY] > 0]
+        after = [r for r in group if r[DAY] > 0]
         first = None
-        if len(after):
-            row = after.iloc[0]
-            first = Scan(int(row[DAY]), float(row["target_sum_mm"]), str(row[DATE]))
+        if after:
+            first = Scan(int(after[0][DAY]), float(after[0]["target_sum_mm"]), str(after[0][DATE]))
         ttf_missing = "treatment_end not given" if not has_end else "treatment ongoing, no last_contact_date"
         ecog_base, ecog_window = ecog.get(patient, (None, None)) if ecog is not None else (None, None)
         evidence: dict[str, object] = {"baseline_day": baseline.day}
         if first is not None and not known(first.sum_mm):
-            evidence["first_evaluation"] = str(after.iloc[0]["missing_targets"])
+            evidence["first_evaluation"] = str(after[0]["missing_targets"])
         inputs.append(HpdInputs(
             patient_id=str(patient), reader=str(reader), baseline=baseline,
             prebaseline=prebaseline, prebaseline_missing=pre_missing, first=first,
@@ -675,25 +677,25 @@ def _responses(timepoints: pd.DataFrame | None, criterion: str) -> dict[tuple[st
     }
 
 
-def _prebaseline(group: pd.DataFrame, baseline: Scan, options: PatternOptions) -> tuple[Scan | None, str]:
+def _prebaseline(group: list[dict], baseline: Scan, options: PatternOptions) -> tuple[Scan | None, str]:
     """The latest complete assessment before baseline; a ``prebaseline`` label wins (spec 0.2)."""
-    before = group[group["is_pre_baseline"]]
-    if not len(before):
+    before = [r for r in group if r["is_pre_baseline"]]
+    if not before:
         return None, f"no prebaseline scan (no assessment before baseline day {baseline.day})"
     limit = options.prebaseline_max_days_before_baseline
     if limit is not None:
-        recent = before[baseline.day - before[DAY] <= limit]
-        if not len(recent):
+        recent = [r for r in before if baseline.day - r[DAY] <= limit]
+        if not recent:
             return None, (f"no prebaseline scan within {limit} days before baseline day {baseline.day} "
-                          f"(latest day {int(before[DAY].max())})")
+                          f"(latest day {int(before[-1][DAY])})")
         before = recent
-    complete = before[before["target_sum_mm"].notna()]
-    if not len(complete):
-        days = ", ".join(str(int(d)) for d in before[DAY])
-        why = "; ".join(sorted(set(before["missing_targets"])))
+    complete = [r for r in before if known(r["target_sum_mm"])]
+    if not complete:
+        days = ", ".join(str(int(r[DAY])) for r in before)
+        why = "; ".join(sorted({r["missing_targets"] for r in before}))
         return None, f"no prebaseline scan with every baseline target measured (day {days}: {why})"
-    labelled = complete[complete["label"] == PREBASELINE_LABEL]
-    row = (labelled if len(labelled) else complete).iloc[-1]
+    labelled = [r for r in complete if r["label"] == PREBASELINE_LABEL]
+    row = (labelled or complete)[-1]
     return Scan(int(row[DAY]), float(row["target_sum_mm"]), str(row[DATE])), ""
 
 

@@ -290,12 +290,15 @@ def find_flags(
         by_assessment.setdefault((c.patient_id, c.reader, c.day), []).append(c)
     for key in signals:
         by_assessment.setdefault(key, [])
+    rule_clauses: dict[str, list[dict]] = {}
+    for clause in rules.to_dict("records"):
+        rule_clauses.setdefault(clause["rule_id"], []).append(clause)
     records = []
     for key in sorted(by_assessment):
         rows, lesion_class = by_assessment[key], classes.get(key, {})
-        for rule_id, clauses in rules.groupby("rule_id", sort=False):
+        for rule_id, clauses in rule_clauses.items():
             fired = None
-            for clause in clauses.to_dict("records"):
+            for clause in clauses:
                 fired = clause_matches(clause, rows, signals.get(key, frozenset()))
                 if fired is not None:
                     break

@@ -179,11 +179,14 @@ def find(
     for definition in (d for d in DEFINITIONS if d.id in definitions):
         key = criterion_of(definition, options)
         table = timepoints[timepoints["criterion"] == key].sort_values([PATIENT, READER, DAY], kind="stable")
-        for (patient, reader), group in table.groupby([PATIENT, READER], sort=False):
+        subjects: dict[tuple[str, str], list[dict]] = {}
+        for record in table.to_dict("records"):
+            subjects.setdefault((record[PATIENT], record[READER]), []).append(record)
+        for (patient, reader), group in subjects.items():
             fallback = Context(frozenset(), True, options.min_subsequent_response)
             context = contexts.get((patient, reader), fallback)
             rows += walk(
-                definition, group.to_dict("records"), context, new_therapy.get(patient),
+                definition, group, context, new_therapy.get(patient),
                 local_therapy.get(patient, ()), options.early_cutoff_days,
             )
     return rows
