@@ -127,7 +127,7 @@ def test_E5_extent_increase_of_25_percent_with_falling_suv_is_pmd():
     row = run(rows, (*COLUMNS, "functional_diameter_mm")).timepoints.iloc[0]
     assert row["overall_response"] == "PMD"
     assert row["rel_change"] == -0.1
-    assert "T1 FDG-avid extent 20.0 -> 25.0 mm (+25.0%, >20%)" in row["reason"]
+    assert "T1 FDG-avid extent 20 -> 25 mm (+25.0%, >20%): PMD" in row["reason"]
 
 
 def test_A7_extent_exactly_20_percent_is_not_pmd():

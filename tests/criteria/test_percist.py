@@ -91,7 +91,7 @@ def test_P3_hottest_lesion_changing_identity_gives_smd_not_pmr():
     assert row["overall_response"] == "SMD"
     assert row["reference_lesion"] == "L1" and row["current_lesion"] == "L2"
     assert row["rel_change"] == pytest.approx(-0.222222)
-    assert "hottest lesion moved from 9.0 (L1) to 7.0 (L2)" in row["reason"]
+    assert "hottest lesion moved from L1 (9.0) to L2 (7.0)" in row["reason"]
 
 
 def test_P4_exactly_30_percent_increase_is_smd_by_default():
@@ -416,3 +416,23 @@ def test_unknown_option_value_is_an_input_error():
 def test_no_pet_table_is_an_input_error():
     with pytest.raises(InputError, match="PET assessment table"):
         CRITERION.assess(Study())
+
+
+def test_pre_baseline_scans_are_ignored_and_reported():
+    scans = SCANS | {-30: SCANS[-5]}
+    lesions = [("L1", "target", "lung", {-30: 12.0, -5: 8.0, 56: 5.6})]
+    result = run(lesions, scans)
+    assert result.timepoints["day"].tolist() == [56]
+    assert result.timepoints.iloc[0]["reference_value"] == 8.0
+    assert "day -30 ignored: pre-baseline" in result.best_response.iloc[0]["reason"]
+
+
+def test_consensus_window_labels():
+    # spec 3.3: interim after 2-3 cycles; end_of_treatment = first scan after treatment_end.
+    frame = table([("L1", "target", "lung", {-5: 8.0, 56: 5.6, 112: 5.6, 168: 5.6})])
+    frame["cycles_before_scan"] = frame["day"].map({-5: 0, 56: 3, 112: 6, 168: 8})
+    patients = pd.DataFrame(
+        {"patient_id": ["P1"], "treatment_start": ["2024-01-01"], "treatment_end": ["2024-04-01"]}
+    )  # day 91
+    timepoints = CRITERION.assess(Study(pet=frame, patients=patients)).timepoints
+    assert timepoints["consensus_window"].tolist() == ["interim", "end_of_treatment", "other"]

@@ -72,6 +72,8 @@ BEST_RESPONSE_ORDER: tuple[str, ...] = (CMR, PMR, SMD, PMD)
 """Best overall response ranking CMR > PMR > SMD > PMD; NE skipped (spec 1.7)."""
 
 BASELINE_ROLES = (Role.TARGET.value, Role.NON_TARGET.value)
+INTERIM_CYCLES = (2.0, 3.0)
+"""Consensus: the interim FDG-PET after 2 to 3 cycles (Leon-Mateos 2021; spec 3.1, 3.3)."""
 
 
 # ---------------------------------------------------------------- arithmetic (spec 1.5)
@@ -215,6 +217,7 @@ class PatientScans:
     baseline: Scan
     followups: list[Scan]
     pre_baseline_days: list[int] = field(default_factory=list)
+    treatment_end_day: int | None = None
 
     @property
     def baseline_ids(self) -> list[str]:
@@ -267,8 +270,12 @@ def pet_table_of(study: Study, criterion_title: str, required: Sequence[str]) ->
     return table
 
 
-def patient_scans(table: pd.DataFrame) -> Iterator[PatientScans]:
-    """Each patient's scans, patients in (patient_id, reader) order, scans in day order (spec 1.2)."""
+def patient_scans(table: pd.DataFrame, patients: pd.DataFrame | None = None) -> Iterator[PatientScans]:
+    """Each patient's scans, patients in (patient_id, reader) order, scans in day order (spec 1.2).
+
+    ``patients`` (optional) gives ``treatment_end`` for the consensus timing label (spec 3.3).
+    """
+    end_days = treatment_end_days(patients)
     for (patient, reader), rows in table.groupby([PATIENT, READER], sort=True):
         scans = [
             Scan(day=int(day), date=str(scan_rows[DATE].iloc[0]), lesions=_by_lesion(scan_rows))
@@ -281,6 +288,7 @@ def patient_scans(table: pd.DataFrame) -> Iterator[PatientScans]:
             baseline=scans[baseline_position],
             followups=scans[baseline_position + 1 :],
             pre_baseline_days=[s.day for s in scans[:baseline_position]],
+            treatment_end_day=end_days.get(str(patient)),
         )
 
 
@@ -448,14 +456,27 @@ def join_flags(flags: Sequence[str]) -> str:
     return ";".join(dict.fromkeys(f for f in flags if f))
 
 
-def consensus_window(scan: Scan, baseline_day: int) -> str:
-    """The consensus timing label of a scan (spec 3.3): baseline, interim or other.
+def consensus_window(patient: PatientScans, scan: Scan) -> str:
+    """The consensus timing label of a scan (spec 3.3).
 
-    ``end_of_treatment`` needs the patient table's ``treatment_end``; it is not derived here.
+    ``baseline`` (day <= 0), ``end_of_treatment`` (first scan after the patient table's
+    ``treatment_end``), ``interim`` (``cycles_before_scan`` 2 or 3), else ``other``.
     """
-    if scan.day <= baseline_day or scan.day <= 0:
+    if scan.day <= 0 or scan.day <= patient.baseline.day:
         return "baseline"
-    cycles = scan.attribute("cycles_before_scan")
-    if isinstance(cycles, float) and cycles in (2.0, 3.0):
-        return "interim"
-    return "other"
+    end = patient.treatment_end_day
+    if end is not None and scan is next((s for s in patient.followups if s.day > end), None):
+        return "end_of_treatment"
+    cycles = float(scan.attribute("cycles_before_scan"))
+    return "interim" if cycles in INTERIM_CYCLES else "other"
+
+
+def treatment_end_days(patients: pd.DataFrame | None) -> dict[str, int]:
+    """Day of ``treatment_end`` per patient (``treatment_end - treatment_start``), from the patient table."""
+    needed = {PATIENT, "treatment_start", "treatment_end"}
+    if patients is None or not needed <= set(patients.columns):
+        return {}
+    start = pd.to_datetime(patients["treatment_start"], errors="coerce")
+    end = pd.to_datetime(patients["treatment_end"], errors="coerce")
+    days = (end - start).dt.days
+    return {str(p): int(d) for p, d in zip(patients[PATIENT], days, strict=True) if not pd.isna(d)}

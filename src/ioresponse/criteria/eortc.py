@@ -103,9 +103,7 @@ def extent_increases(baseline: Scan, followup: Scan, lesion_ids: list[str]) -> l
             continue
         ratio = rounded(after / before - 1)
         if ratio > EXTENT_INCREASE:
-            grown.append(
-                f"{lesion_id} FDG-avid extent {number(before)} -> {number(after)} mm ({percent(ratio)}, >20%)"
-            )
+            grown.append(f"{lesion_id} FDG-avid extent {before:g} -> {after:g} mm ({percent(ratio)}, >20%)")
     return grown
 
 
@@ -152,7 +150,7 @@ def assess(
     )
     timepoints: list[dict[str, Any]] = []
     best: list[dict[str, Any]] = []
-    for patient in patient_scans(table):
+    for patient in patient_scans(table, study.patients):
         tracked = tracked_lesions(patient, eortc_metric)
         baseline_value = patient_value(patient.baseline, tracked, eortc_metric, eortc_aggregate)
         rows = []
@@ -168,7 +166,7 @@ def assess(
                 tracked_lesions=",".join(tracked),
                 cycles_before_scan=followup.attribute("cycles_before_scan"),
                 timing_flag="",
-                consensus_window=consensus_window(followup, patient.baseline.day),
+                consensus_window=consensus_window(patient, followup),
             )
             row.update(
                 _category(

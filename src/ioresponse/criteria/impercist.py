@@ -150,7 +150,7 @@ def assess(
     timepoints: list[dict[str, Any]] = []
     best: list[dict[str, Any]] = []
     rules = _Rules(impercist_new_lesion_mode, impercist_inclusive, impercist_min_abs_sul, impercist_qc)
-    for patient in patient_scans(table):
+    for patient in patient_scans(table, study.patients):
         rows = _patient_rows(patient, rules, impercist_reference)
         progression_day = mark_progression(rows, (PMD,))
         best.append(
@@ -192,7 +192,7 @@ def _patient_rows(patient: PatientScans, rules: _Rules, reference: Reference) ->
             qc_passed=not qc,
             timing_flag="",
             flags=join_flags(["qc_failed" if qc else ""]),
-            consensus_window=consensus_window(followup, patient.baseline.day),
+            consensus_window=consensus_window(patient, followup),
         )
         row["new_lesion_response"] = "new" if row["new_lesion_count"] else "none"
         not_evaluable = _not_evaluable(patient, followup, threshold, selected_ids, qc, rules)

@@ -172,7 +172,7 @@ def assess(
     )
     timepoints: list[dict[str, Any]] = []
     best: list[dict[str, Any]] = []
-    for patient in patient_scans(table):
+    for patient in patient_scans(table, study.patients):
         machine = _StateMachine(patient, rules, ipercist_confirm_reference, ipercist_enforce_window)
         for followup in patient.followups:
             machine.step(followup)
@@ -210,7 +210,7 @@ class _StateMachine:
             "percist_response": str(call.category),
             "upmd_day": math.nan,
             "flags": join_flags(["qc_failed" if call.qc_failures else ""]),
-            "consensus_window": consensus_window(followup, self.patient.baseline.day),
+            "consensus_window": consensus_window(self.patient, followup),
         }
         self.rows.append(row)
         percist_reason = call.reason

@@ -158,7 +158,7 @@ def assess(
         )
     timepoints: list[dict[str, Any]] = []
     best: list[dict[str, Any]] = []
-    for patient in patient_scans(table):
+    for patient in patient_scans(table, study.patients):
         scan, timing_flag = choose_scan(patient)
         rows = []
         if scan is not None:
@@ -168,7 +168,7 @@ def assess(
                 scan,
                 sum_unit="SUL",
                 timing_flag=timing_flag,
-                consensus_window=consensus_window(scan, patient.baseline.day),
+                consensus_window=consensus_window(patient, scan),
             )
             row["recist_response"] = recist_at(scan, patient, recist, pecrit_recist_window_days)
             row |= _predict(

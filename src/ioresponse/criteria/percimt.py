@@ -219,7 +219,7 @@ def assess(
     table = pet_table_of(study, "PERCIMT", CRITERION.required_columns)
     timepoints: list[dict[str, Any]] = []
     best: list[dict[str, Any]] = []
-    for patient in patient_scans(table):
+    for patient in patient_scans(table, study.patients):
         rows = []
         for followup in patient.followups:
             row = timepoint_row(
@@ -229,7 +229,7 @@ def assess(
                 resolved_lesions="",
                 timing_flag="",
                 clinical_benefit="",
-                consensus_window=consensus_window(followup, patient.baseline.day),
+                consensus_window=consensus_window(patient, followup),
             )
             row.update(_category(patient, followup, percimt_counting, percimt_new_since))
             rows.append(row)

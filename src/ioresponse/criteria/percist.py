@@ -391,7 +391,8 @@ def comparison_text(
 ) -> str:
     """'hottest SULpeak 5.6 (L1) vs baseline 8.0 (L1): -30.0%, -2.4 SUL' (spec 1.6); names a moved hottest."""
     moved = (
-        f"hottest lesion moved from {reference.text()} to {current.text()}; "
+        f"hottest lesion moved from {reference.lesion_id} ({number(reference.value)}) to "
+        f"{current.lesion_id} ({number(current.value)}); "
         if current.lesion_id and reference.lesion_id and current.lesion_id != reference.lesion_id
         else ""
     )
@@ -619,7 +620,7 @@ def assess(
     )
     timepoints: list[dict[str, Any]] = []
     best: list[dict[str, Any]] = []
-    for patient in patient_scans(table):
+    for patient in patient_scans(table, study.patients):
         rows = _patient_rows(patient, rules, percist_reference)
         progression_day = mark_progression(rows, (PMD,))
         best.append(
@@ -647,7 +648,7 @@ def _patient_rows(
         call = evaluate(patient, followup, rules, pmd_reference=nadir if reference == "nadir" else None)
         row = timepoint_row(patient, KEY, followup, **call_columns(call, patient.baseline.day))
         row["flags"] = join_flags([*call.flags, "qc_failed" if call.qc_failures else ""])
-        row["consensus_window"] = consensus_window(followup, patient.baseline.day)
+        row["consensus_window"] = consensus_window(patient, followup)
         if reference == "nadir":
             row["nadir_sum"] = call.pmd_reference.value
             row["pct_change_nadir"] = call.pmd_rel * 100 if call.pmd_rel is not None else math.nan
