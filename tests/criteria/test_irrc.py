@@ -413,6 +413,20 @@ day lesion role   organ node long perp status
         run(lesions(text))
 
 
+def test_missing_diameter_option_reads_the_lesion_as_not_evaluable():
+    # spec 2.9 requires both diameters; with missing_diameter="not_evaluable" the burden is incomplete.
+    text = """
+day lesion role   organ node long perp status
+-7  L1     target liver n    20   20   present
+-7  L2     target lung  n    10   10   present
+56  L1     target liver n    20   20   present
+56  L2     target lung  n    10   -    present
+"""
+    result = run(lesions(text), missing_diameter="not_evaluable")
+    assert by_day(result) == {56: "NE"}
+    assert "missing_diameter" in flags_on(result, 56)
+
+
 def test_irrc_is_registered_and_requires_perpendicular():
     criterion = registry()["irrc"]
     assert criterion.family == "anatomic"

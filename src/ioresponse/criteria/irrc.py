@@ -21,6 +21,7 @@ from typing import Literal
 import numba
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
@@ -33,6 +34,7 @@ from ioresponse.criteria._anatomic import (
     NORMAL_NODE_SHORT_AXIS_MM,
     PD,
     PR,
+    ROUND_DECIMALS,
     SD,
     STATE_CONFIRMED,
     STATE_CONFIRMS,
@@ -49,14 +51,17 @@ from ioresponse.criteria._anatomic import (
     confirm_responses,
     decrease_at_least,
     downgrade_cr_followed_by_pr,
-    format_mm,
-    format_pct,
     increase_at_least,
-    relative_change,
+    join_texts,
+    mm_text,
+    pct_text,
+    relative_changes,
     rounded,
+    signed_mm_text,
     sum_per_assessment,
     timepoint_frame,
 )
+from ioresponse.criteria.recist11 import _fill as fill_template
 from ioresponse.schema import (
     CLINICAL_STATUS,
     DATE,
@@ -119,6 +124,9 @@ NodeRules = Literal["recist11", "who"]
 
 NewLesionEntry = Literal["when_measurable", "first_appearance_only"]
 """spec 2.11 B5 (and C7, E4): when a new lesion enters the burden."""
+
+MissingDiameter = Literal["error", "not_evaluable"]
+"""A present index lesion without one of its two diameters: refuse, or read it as not evaluable."""
 
 UnconfirmedPd = Literal["pd", "ne"]
 """spec 2.7, 3.7, 5.11 E5: best response of a progression still pending at the end of data."""
@@ -427,6 +435,18 @@ class Progression:
     """The deciding row came later than ``confirm_max_days`` after the first PD."""
 
 
+@dataclass(frozen=True)
+class BurdenWording:
+    """What a burden criterion writes into its reasons: rule per row, templates, source."""
+
+    rule: np.ndarray
+    templates: dict[int, str]
+    source: str
+    confirm_min_days: int
+    remarks: np.ndarray | None = None
+    """Extra text per assessment (for example a progression that does not count), or None."""
+
+
 def confirm_burden_progression(
     overall: np.ndarray,
     follow_up: np.ndarray,
@@ -676,8 +696,10 @@ def _best_reason(
     if not np.isnan(progression):
         text += f"; confirmed progression day {progression:.0f}"
     elif not np.isnan(pending):
-        text += (f"; {labels[PD]} on day {pending:.0f} still pending confirmation at the end of data "
-                 "(pd_unconfirmed)")
+        text += (
+            f"; {labels[PD]} on day {pending:.0f} still pending confirmation at the end of data "
+            "(pd_unconfirmed)"
+        )
     return f"{text} ({source_text})"
 
 
@@ -685,52 +707,139 @@ def state_labels(state: np.ndarray) -> np.ndarray:
     return np.array(CONFIRMATION_STATES, dtype=object)[state]
 
 
-def progression_reason(
-    i: int,
-    progression: Progression,
+def burden_reasons(
+    frame: pl.DataFrame,
+    templates: dict[int, str],
     labels: tuple[str, ...],
-    day: np.ndarray,
+    unit: str,
+    source: str,
     confirm_min_days: int,
-    source_text: str,
-) -> str:
-    """The confirmation part of a reason (spec 0.8, 0.10)."""
-    state = progression.state[i]
-    pd_label = labels[PD]
-    if state == STATE_PENDING:
-        return f"{pd_label} pending confirmation >={confirm_min_days} days ({source_text})"
-    if state == STATE_CONFIRMED:
-        j = progression.decider[i]
-        return (f"{pd_label} confirmed by day {day[j]} ({day[j] - day[i]} days later): progression dated "
-                f"day {day[i]}")
-    if state == STATE_NOT_CONFIRMED:
-        j = progression.decider[i]
-        if j < 0:
-            return f"{pd_label} not confirmed ({source_text})"
-        return (
-            f"{pd_label} not confirmed: day {day[j]} ({day[j] - day[i]} days later) does not meet "
-            f"{pd_label}; ignored for best response ({source_text})"
+) -> list[str]:
+    """Reason sentences of spec 0.10 for the burden criteria, built column-wise.
+
+    ``frame`` has, per timepoint: rule, burden, base, nadir, target_sum, new_sum, day, state (confirmation
+    state code), decider_day (day that decided this first PD, NaN), decided_day (day of the not-confirmed
+    PD this row decided, NaN) and note. ``templates`` maps a rule to a sentence with the placeholders
+    {total}, {parts}, {vs_nadir} and {vs_baseline}.
+    """
+    frame = frame.with_columns(
+        (pl.col("burden") - pl.col("nadir")).alias("abs_nadir"),
+        pl.when(pl.col("nadir") == 0)
+        .then(None)
+        .otherwise((pl.col("burden") - pl.col("nadir")) / pl.col("nadir"))
+        .round(ROUND_DECIMALS)
+        .alias("rel_nadir"),
+        pl.when(pl.col("base") == 0)
+        .then(None)
+        .otherwise((pl.col("burden") - pl.col("base")) / pl.col("base"))
+        .round(ROUND_DECIMALS)
+        .alias("rel_base"),
+        (pl.col("decider_day") - pl.col("day")).alias("gap"),
+    )
+    pieces = {
+        "total": mm_text("burden"),
+        "parts": pl.when(pl.col("new_sum") > 0)
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit(" ("),
+                    mm_text("target_sum"),
+                    pl.lit(" targets + "),
+                    mm_text("new_sum"),
+                    pl.lit(" new)"),
+                ]
+            )
         )
-    if state == STATE_CONFIRMS:
-        return f"confirms progression ({source_text})"
-    return ""
+        .otherwise(pl.lit("")),
+        "vs_nadir": pl.concat_str(
+            [
+                pct_text("rel_nadir"),
+                pl.lit(" and "),
+                signed_mm_text("abs_nadir"),
+                pl.lit(f" {unit} vs nadir "),
+                mm_text("nadir"),
+                pl.lit(f" {unit}"),
+            ]
+        ),
+        "vs_baseline": pl.concat_str(
+            [pct_text("rel_base"), pl.lit(" vs baseline "), mm_text("base"), pl.lit(f" {unit}")]
+        ),
+    }
+    measured = pl.lit("")
+    for rule, template in templates.items():
+        measured = pl.when(pl.col("rule") == rule).then(fill_template(template, pieces)).otherwise(measured)
+    pd_label = labels[PD]
+    day_text = pl.col("day").cast(pl.Int64).cast(pl.Utf8)
+    decider_text = pl.col("decider_day").cast(pl.Int64).cast(pl.Utf8)
+    gap_text = pl.col("gap").cast(pl.Int64).cast(pl.Utf8)
+    state = pl.col("state")
+    progression_text = (
+        pl.when(state == STATE_PENDING)
+        .then(pl.lit(f"{pd_label} pending confirmation >={confirm_min_days} days ({source})"))
+        .when(state == STATE_CONFIRMED)
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit(f"{pd_label} confirmed by day "),
+                    decider_text,
+                    pl.lit(" ("),
+                    gap_text,
+                    pl.lit(" days later): progression dated day "),
+                    day_text,
+                    pl.lit(f" ({source})"),
+                ]
+            )
+        )
+        .when((state == STATE_NOT_CONFIRMED) & pl.col("decider_day").is_not_nan())
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit(f"{pd_label} not confirmed: day "),
+                    decider_text,
+                    pl.lit(" ("),
+                    gap_text,
+                    pl.lit(f" days later) does not meet {pd_label}; ignored for best response ({source})"),
+                ]
+            )
+        )
+        .when(state == STATE_NOT_CONFIRMED)
+        .then(pl.lit(f"{pd_label} not confirmed ({source})"))
+        .when(state == STATE_CONFIRMS)
+        .then(pl.lit(f"confirms progression ({source})"))
+        .otherwise(pl.lit(""))
+    )
+    decided_text = (
+        pl.when(pl.col("decided_day").is_not_nan())
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit(f"decides {pd_label} of day "),
+                    pl.col("decided_day").cast(pl.Int64).cast(pl.Utf8),
+                    pl.lit(": not confirmed"),
+                ]
+            )
+        )
+        .otherwise(pl.lit(""))
+    )
+    reason = join_texts([measured, progression_text, decided_text, pl.col("note")])
+    return frame.select(reason.alias("reason"))["reason"].to_list()
 
 
-def decided_here(progression: Progression, day: np.ndarray, labels: tuple[str, ...]) -> dict[int, str]:
-    """Text for the assessments that decided a first PD without confirming it (spec 0.8)."""
-    out: dict[int, str] = {}
-    for i in np.flatnonzero((progression.decider >= 0) & (progression.state == STATE_NOT_CONFIRMED)):
-        out[int(progression.decider[i])] = f"decides {labels[PD]} of day {day[i]}: not confirmed"
-    return out
+def decision_days(progression: Progression, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the day that decided it (a first PD), and the day of the not-confirmed PD it decided."""
+    decider_day = np.where(progression.decider >= 0, day[np.maximum(progression.decider, 0)], np.nan)
+    decided_day = np.full(len(day), np.nan)
+    not_confirmed = np.flatnonzero((progression.decider >= 0) & (progression.state == STATE_NOT_CONFIRMED))
+    decided_day[progression.decider[not_confirmed]] = day[not_confirmed]
+    return decider_day.astype(float), decided_day
 
 
 # ---------------------------------------------------------------------------------------------------
 # irRC
 # ---------------------------------------------------------------------------------------------------
 
-SOURCE = "irRC, Wolchok 2009"
-
 RULE_TEXT = {
-    B_NO_TARGETS: "no index lesion at baseline: NE (irRC, Wolchok 2009; spec 2.3)",
+    B_NO_TARGETS: "no index lesion with both diameters at baseline: NE (irRC, Wolchok 2009; spec 2.3)",
     B_INCOMPLETE_NE: "tumour burden incomplete and the known part is not irPD: NE (spec 2.4)",
     B_CR: "all index and new measurable lesions gone, non-index absent, no new non-measurable lesion: "
     "irCR (Wolchok 2009 Table 2)",
@@ -739,6 +848,22 @@ RULE_TEXT = {
     B_PR_GONE_NEW: "all measurable lesions gone but a new non-measurable lesion is present: irPR "
     "(Wolchok 2009 Table 2)",
 }
+
+IRRC_TEMPLATES = {
+    B_PD: "tumour burden {total} mm2{parts} is {vs_nadir} (>=25%): irPD (irRC, Wolchok 2009 Table 1)",
+    B_INCOMPLETE_PD: "tumour burden incomplete; the measured lesions already sum {total} mm2, {vs_nadir} "
+    "(>=25%): irPD (irRC, Wolchok 2009 Table 1; spec 2.4)",
+    B_PR: "tumour burden {total} mm2{parts} is {vs_baseline} (<=-50%): irPR (irRC, Wolchok 2009 Table 1)",
+    B_SD: "tumour burden {total} mm2{parts} is {vs_baseline} (not <=-50%) and {vs_nadir} (not >=25%): irSD "
+    "(irRC, Wolchok 2009 Table 1)",
+    B_SD_UNDER_ABS: "tumour burden {total} mm2{parts} is {vs_baseline} (not <=-50%) and {vs_nadir} (under "
+    "the pd_absolute_mm2 minimum): irSD (irRC, Wolchok 2009 Table 1; spec 2.11 B9)",
+    B_NO_TARGETS: RULE_TEXT[B_NO_TARGETS],
+    **{
+        rule: "tumour burden {total} mm2; " + text for rule, text in RULE_TEXT.items() if rule != B_NO_TARGETS
+    },
+}
+"""irRC reason templates per burden rule (spec 0.10); placeholders are filled column-wise."""
 
 
 def assess(
@@ -763,6 +888,7 @@ def assess(
     pd_absolute_mm2: float = PD_ABSOLUTE_MM2,
     apply_slice_rule: bool = False,
     on_baseline_violation: OnBaselineViolation = "error",
+    missing_diameter: MissingDiameter = "error",
 ) -> CriterionResult:
     """irRC timepoint responses and best overall response of every patient (x reader).
 
@@ -801,6 +927,10 @@ def assess(
         Each diameter must be >= twice a slice thicker than 5 mm (spec 2.2).
     on_baseline_violation : {"error", "warn"}, default "error"
         An index lesion below the size rule or beyond the counts (as RECIST 1.1 A1).
+    missing_diameter : {"error", "not_evaluable"}, default "error"
+        A present index lesion without ``long_axis_mm`` or ``perpendicular_mm`` (spec 2.9): an
+        InputError, or the lesion is read as not evaluable (flag ``missing_diameter``; a baseline
+        burden with a missing product leaves the patient not assessable).
 
     Returns
     -------
@@ -826,7 +956,7 @@ def assess(
     ids = lesions[LESION].to_numpy()
     in_use = in_use_rows(assessments)
     perpendicular = _perpendicular(lesions)
-    _check_measurements(lesions, study.source, perpendicular)
+    missing = _missing_diameters(lesions, study.source, perpendicular, missing_diameter)
     subject_flags = _baseline_checks(
         lesions,
         assessments,
@@ -851,6 +981,8 @@ def assess(
     target_sums = sum_per_assessment(products, target, ids, assessments)
     expected_targets = baseline_count(target_sums.count, assessments)
     target_complete = target_sums.complete & (target_sums.count >= expected_targets)
+    baseline_complete = baseline_count(target_complete.astype(np.int64), assessments).astype(bool)
+    assessable = (expected_targets > 0) & baseline_complete
 
     equivocal = equivocal_rows(lesions)
     measurable_new = (
@@ -893,7 +1025,7 @@ def assess(
     )
     overall, measured, rule, baseline_sum, nadir = run_burden_kernel(
         assessments,
-        expected_targets > 0,
+        assessable,
         target_sums.total,
         burden,
         complete,
@@ -935,6 +1067,7 @@ def assess(
         "new_node_below_10mm",
     )
     join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
+    join_flags(flags, any_per_assessment(missing, assessments), "missing_diameter")
     _subject_flags(flags, subject_flags, assessments)
     state = response_states(
         progression.state,
@@ -966,7 +1099,7 @@ def assess(
         state,
         progression,
         flags,
-        _reasons(follow_up, rule, burden, baseline_sum, nadir, progression, table, confirm_min_days),
+        BurdenWording(rule, IRRC_TEMPLATES, "irRC, Wolchok 2009 Tables 1-2", confirm_min_days),
     )
     return CriterionResult(timepoints, best_table)
 
@@ -1060,24 +1193,46 @@ def burden_timepoint_table(
     state: np.ndarray,
     progression: Progression,
     flags: np.ndarray,
-    reasons: list[str],
+    wording: BurdenWording,
 ) -> pd.DataFrame:
     """The timepoint table of a burden criterion, in schema column order (spec 0.9)."""
     table = assessments.table
     rows = np.flatnonzero(follow_up)
     current = np.where(complete, burden, np.nan)
-    pct_baseline = np.array([relative_change(c, b) for c, b in zip(current, baseline_sum, strict=True)]) * 100
-    pct_nadir = np.array([relative_change(c, m) for c, m in zip(current, nadir, strict=True)]) * 100
+    pct_baseline = relative_changes(current, baseline_sum) * 100
+    pct_nadir = relative_changes(current, nadir) * 100
     label = np.array(labels, dtype=object)
+    day = table[DAY].to_numpy()
+    decider_day, decided_day = decision_days(progression, day)
+    notes = table["note"].to_numpy()[rows]
+    if wording.remarks is not None:
+        notes = np.array(
+            [f"{r}; {n}" if n else r for r, n in zip(wording.remarks[rows], notes, strict=True)], dtype=object
+        )
     missing = sorted(study.missing_components)
     if missing:
-        note = (
+        absent = (
             f"input has no {' or '.join(m.replace('_', '-') + ' lesion' for m in missing)} information: "
             "burden-only assessment"
         )
-        reasons = [f"{r}; {note}" for r in reasons]
-    notes = table["note"].to_numpy()[rows]
-    reasons = [f"{r}; {n}" if n else r for r, n in zip(reasons, notes, strict=True)]
+        notes = np.array([f"{absent}; {n}" if n else absent for n in notes], dtype=object)
+    frame = pl.DataFrame(
+        {
+            "rule": wording.rule[rows].astype(np.int64),
+            "burden": burden[rows].astype(float),
+            "base": baseline_sum[rows],
+            "nadir": nadir[rows],
+            "target_sum": target_sum[rows].astype(float),
+            "new_sum": new_sum[rows].astype(float),
+            "day": day[rows].astype(np.int64),
+            "state": progression.state[rows].astype(np.int64),
+            "decider_day": decider_day[rows],
+            "decided_day": decided_day[rows],
+            "note": notes.astype(str),
+        },
+        nan_to_null=False,
+    )
+    reasons = burden_reasons(frame, wording.templates, labels, unit, wording.source, wording.confirm_min_days)
     columns = {
         PATIENT: table[PATIENT].to_numpy()[rows],
         READER: table[READER].to_numpy()[rows],
@@ -1130,21 +1285,25 @@ def _perpendicular(lesions: pd.DataFrame) -> np.ndarray:
     return np.where(lesions[LYMPH_NODE].to_numpy(bool) & np.isnan(perpendicular), short, perpendicular)
 
 
-def _check_measurements(lesions: pd.DataFrame, source: str, perpendicular: np.ndarray) -> None:
-    """A present index lesion needs both diameters (spec 2.9)."""
+def _missing_diameters(
+    lesions: pd.DataFrame, source: str, perpendicular: np.ndarray, policy: MissingDiameter
+) -> np.ndarray:
+    """A present index lesion needs both diameters (spec 2.9); returns the rows lacking one."""
     present = (lesions[ROLE].to_numpy() == Role.TARGET) & (lesions[STATUS].to_numpy() == Status.PRESENT)
     rows = lesions["source_row"].to_numpy()
+    missing = present & np.isnan(lesions[LONG_AXIS].to_numpy(float) * perpendicular)
     for column, values in ((LONG_AXIS, lesions[LONG_AXIS].to_numpy(float)), (PERPENDICULAR, perpendicular)):
         bad = present & np.isnan(values)
-        if bad.any():
+        if bad.any() and policy == "error":
             raise InputError(
                 source,
                 rows[bad],
                 column,
                 f"missing measurement: irRC multiplies long_axis_mm by perpendicular_mm (nodes: "
                 f"short_axis_mm) for every present index lesion (spec 2.9); give {column} or "
-                "use status not_evaluable",
+                "use status not_evaluable (or missing_diameter='not_evaluable')",
             )
+    return missing
 
 
 def _bidimensional_measurable(
@@ -1186,6 +1345,7 @@ def _baseline_checks(
     small = (
         index
         & (status == Status.PRESENT)
+        & ~np.isnan(lesions[LONG_AXIS].to_numpy(float) * perpendicular)
         & ~_bidimensional_measurable(lesions, perpendicular, minimum, inclusive, apply_slice_rule)
     )
     organ = organ_of(lesions)
@@ -1241,56 +1401,6 @@ def _baseline_checks(
     for k in np.unique(subject[normal]):
         flags.setdefault(int(k), []).append("normal_node_recorded")
     return flags
-
-
-def _reasons(
-    follow_up: np.ndarray,
-    rule: np.ndarray,
-    burden: np.ndarray,
-    baseline_sum: np.ndarray,
-    nadir: np.ndarray,
-    progression: Progression,
-    table: pd.DataFrame,
-    confirm_min_days: int,
-) -> list[str]:
-    """Reason sentences of spec 0.10, one per follow-up."""
-    day = table[DAY].to_numpy()
-    decided = decided_here(progression, day, LABELS)
-    out = []
-    for i in np.flatnonzero(follow_up):
-        parts = [
-            _measured_reason(rule[i], burden[i], baseline_sum[i], nadir[i]),
-            progression_reason(
-                i, progression, LABELS, day, confirm_min_days, "irRC, Wolchok 2009 Tables 1-2"
-            ),
-            decided.get(int(i), ""),
-        ]
-        out.append("; ".join(p for p in parts if p))
-    return out
-
-
-def _measured_reason(r: int, burden: float, baseline_sum: float, nadir: float) -> str:
-    """The burden part of a reason: numbers, threshold, rule and section (spec 0.10)."""
-    tb, base, low = format_mm(burden), format_mm(baseline_sum), format_mm(nadir)
-    vs_nadir = f"{format_pct(relative_change(burden, nadir))} vs nadir {low} mm2"
-    vs_base = f"{format_pct(relative_change(burden, baseline_sum))} vs baseline {base} mm2"
-    if r == B_PD:
-        return f"tumour burden {tb} mm2 is {vs_nadir} (>=25%): irPD (irRC, Wolchok 2009 Table 1)"
-    if r == B_INCOMPLETE_PD:
-        return (
-            f"tumour burden incomplete; the measured lesions already sum {tb} mm2, {vs_nadir} (>=25%): "
-            "irPD (irRC, Wolchok 2009 Table 1; spec 2.4)"
-        )
-    if r == B_PR:
-        return f"tumour burden {tb} mm2 is {vs_base} (<=-50%): irPR (irRC, Wolchok 2009 Table 1)"
-    if r in (B_SD, B_SD_UNDER_ABS):
-        return (
-            f"tumour burden {tb} mm2 is {vs_base} (not <=-50%) and {vs_nadir} (not >=25%): irSD "
-            "(irRC, Wolchok 2009 Table 1)"
-        )
-    if r == B_NO_TARGETS:
-        return RULE_TEXT[r]
-    return f"tumour burden {tb} mm2; {RULE_TEXT[r]}"
 
 
 CRITERION = Criterion(

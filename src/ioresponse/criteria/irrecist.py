@@ -24,19 +24,18 @@ from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CR,
+    NON_CR_NON_PD,
     NORMAL_NODE_SHORT_AXIS_MM,
     PD,
     PR,
+    SD,
     STATE_PENDING,
     Assessments,
     any_per_assessment,
     baseline_count,
     build_assessments,
-    format_mm,
-    format_pct,
     measurable,
     normal_node,
-    relative_change,
     sum_per_assessment,
     unidimensional_values,
 )
@@ -59,20 +58,18 @@ from ioresponse.criteria.irrc import (
     B_SD_UNDER_ABS,
     CUTANEOUS_ORGAN,
     BurdenRules,
+    BurdenWording,
     NewLesionEntry,
-    Progression,
     UnconfirmedPd,
     burden_best_table,
     burden_timepoint_table,
     confirm_burden_progression,
     count_new_lesions,
-    decided_here,
     equivocal_rows,
     in_use_rows,
     join_flags,
     non_target_codes,
     organ_of,
-    progression_reason,
     ranked_scope,
     response_states,
     run_burden_kernel,
@@ -369,20 +366,13 @@ def assess_unidimensional_burden(
     state = response_states(
         progression.state, for_confirmation, confirmed_by, confirm_scope, subject, confirm_response
     )
-    reasons = _reasons(
-        wording,
-        rules,
-        follow_up,
-        rule,
-        burden,
-        target_sums.total,
-        new_sums.total,
-        baseline_sum,
-        nadir,
-        progression,
-        table[DAY].to_numpy(),
-        confirm_min_days,
-    )
+    remarks = None
+    if not rules.nontarget_can_define_pd:
+        remarks = np.where(
+            nt_progressed & follow_up,
+            f"unequivocal non-target progression does not define {wording.labels[PD]} ({wording.pd_source})",
+            "",
+        ).astype(object)
     timepoints = burden_timepoint_table(
         wording.key,
         wording.labels,
@@ -405,7 +395,9 @@ def assess_unidimensional_burden(
         state,
         progression,
         flags,
-        reasons,
+        BurdenWording(
+            rule, _templates(wording, rules), wording.confirmation_source, confirm_min_days, remarks
+        ),
     )
     return CriterionResult(timepoints, best_table)
 
@@ -487,87 +479,40 @@ def check_targets(
     return flags
 
 
-def _reasons(
-    wording: Wording,
-    rules: BurdenRules,
-    follow_up: np.ndarray,
-    rule: np.ndarray,
-    burden: np.ndarray,
-    target_sum: np.ndarray,
-    new_sum: np.ndarray,
-    baseline_sum: np.ndarray,
-    nadir: np.ndarray,
-    progression: Progression,
-    day: np.ndarray,
-    confirm_min_days: int,
-) -> list[str]:
-    """Reason sentences of spec 0.10, one per follow-up."""
-    decided = decided_here(progression, day, wording.labels)
-    out = []
-    for i in np.flatnonzero(follow_up):
-        parts = [
-            _measured_reason(
-                wording, rules, int(rule[i]), burden[i], target_sum[i], new_sum[i], baseline_sum[i], nadir[i]
-            ),
-            progression_reason(
-                i, progression, wording.labels, day, confirm_min_days, wording.confirmation_source
-            ),
-            decided.get(int(i), ""),
-        ]
-        out.append("; ".join(p for p in parts if p))
-    return out
-
-
-def _measured_reason(
-    wording: Wording,
-    rules: BurdenRules,
-    r: int,
-    burden: float,
-    target_sum: float,
-    new_sum: float,
-    baseline_sum: float,
-    nadir: float,
-) -> str:
-    """The burden part of a reason: numbers, thresholds, rule and source (spec 0.10)."""
+def _templates(wording: Wording, rules: BurdenRules) -> dict[int, str]:
+    """Reason templates per burden rule (spec 0.10); placeholders are filled column-wise."""
     lab = wording.labels
     name = wording.burden_name
-    parts = f" ({format_mm(target_sum)} targets + {format_mm(new_sum)} new)" if new_sum > 0 else ""
-    s = f"{name} {format_mm(burden)} mm{parts}"
-    vs_nadir = (
-        f"{format_pct(relative_change(burden, nadir))} and {burden - nadir:+.0f} mm vs nadir "
-        f"{format_mm(nadir)} mm"
-    )
-    vs_base = f"{format_pct(relative_change(burden, baseline_sum))} vs baseline {format_mm(baseline_sum)} mm"
     pct_pd, pct_pr = f">={rules.pd_increase:.0%}", f"<=-{rules.pr_decrease:.0%}"
     absolute = f" and >={rules.pd_absolute:g} mm" if rules.pd_absolute > 0 else ""
-    texts = {
-        B_PD: f"{s} is {vs_nadir} ({pct_pd}{absolute}): {lab[PD]} ({wording.pd_source})",
-        B_INCOMPLETE_PD: (
-            f"{name} incomplete; the measured lesions already sum {format_mm(burden)} mm, {vs_nadir} "
-            f"({pct_pd}{absolute}): {lab[PD]} ({wording.pd_source})"
-        ),
+    measured = f"{name} {{total}} mm{{parts}}"
+    return {
+        B_PD: f"{measured} is {{vs_nadir}} ({pct_pd}{absolute}): {lab[PD]} ({wording.pd_source})",
+        B_INCOMPLETE_PD: f"{name} incomplete; the measured lesions already sum {{total}} mm, {{vs_nadir}} "
+        f"({pct_pd}{absolute}): {lab[PD]} ({wording.pd_source})",
         B_INCOMPLETE_NE: f"{name} incomplete (a lesion not evaluable), the known part is not {lab[PD]}: NE "
         f"({wording.source})",
-        B_NT_PD: f"{s}; unequivocal non-target progression: {lab[PD]} ({wording.source})",
-        B_NEW_PD: f"{s}; unequivocal progression of new non-measurable disease: {lab[PD]} ({wording.source})",
+        B_NT_PD: f"{measured}; unequivocal non-target progression: {lab[PD]} ({wording.source})",
+        B_NEW_PD: f"{measured}; unequivocal progression of new non-measurable disease: {lab[PD]} "
+        f"({wording.source})",
         B_CR: f"all target and counted new lesions gone (nodes < 10 mm), non-target absent, no new lesion: "
         f"{lab[CR]} ({wording.source})",
         B_PR_GONE_NT: f"all target and counted new lesions gone, non-target present or not evaluated: "
         f"{lab[PR]} ({wording.source})",
         B_PR_GONE_NEW: f"all target and counted new lesions gone but a new non-measurable lesion is present: "
         f"{lab[PR]} ({wording.source})",
-        B_PR: f"{s} is {vs_base} ({pct_pr}): {lab[PR]} ({wording.pd_source})",
-        B_SD_UNDER_ABS: f"{s} is {vs_nadir} (under {rules.pd_absolute:g} mm): not {lab[PD]}; {vs_base}: "
-        f"{wording.labels[2]} ({wording.pd_source})",
-        B_SD: f"{s} is {vs_base} (not {pct_pr}) and {vs_nadir} (not {lab[PD]}): {wording.labels[2]} "
+        B_PR: f"{measured} is {{vs_baseline}} ({pct_pr}): {lab[PR]} ({wording.pd_source})",
+        B_SD_UNDER_ABS: f"{measured} is {{vs_nadir}} (under {rules.pd_absolute:g} mm): not {lab[PD]}; "
+        f"{{vs_baseline}}: {lab[SD]} ({wording.pd_source})",
+        B_SD: f"{measured} is {{vs_baseline}} (not {pct_pr}) and {{vs_nadir}} (not {lab[PD]}): {lab[SD]} "
         f"({wording.pd_source})",
         B_NT_ONLY_NE: f"no target lesions; non-target not all evaluated: NE ({wording.source})",
         B_NT_ONLY_CR: f"no target lesions; non-target and new lesions absent: {lab[CR]} ({wording.source})",
-        B_NT_ONLY_NON_CR: f"no target lesions; disease present, no progression: {lab[3]} ({wording.source})",
+        B_NT_ONLY_NON_CR: f"no target lesions; disease present, no progression: {lab[NON_CR_NON_PD]} "
+        f"({wording.source})",
         B_NOTHING: f"no target or non-target lesion at baseline: NE ({wording.source})",
         B_NO_TARGETS: f"no target lesion at baseline: NE ({wording.source})",
     }
-    return texts.get(r, "")
 
 
 CRITERION = Criterion(
