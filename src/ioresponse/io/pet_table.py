@@ -437,9 +437,72 @@ def _fill_scan_values(out: pd.DataFrame, file: str) -> None:
 
 
 def _check_structure(out: pd.DataFrame, file: str) -> None:
+    """Scan and lesion rules of spec/metabolic.md 1.2-1.3 and 2.2, checked on whole columns."""
     _check_duplicates(out, file)
-    for (patient, reader), rows in out.groupby([PATIENT, READER], sort=False):
-        _check_patient(patient, reader, rows, file)
+    patient_keys = [out[PATIENT], out[READER]]
+    baseline_day = out[DAY].where(out[DAY] <= 0).groupby(patient_keys).transform("max")
+    _raise_first_patient(
+        out,
+        baseline_day.isna(),
+        file,
+        DAY,
+        "missing baseline: {who} has no scan with day <= 0 (spec/metabolic.md 1.2)",
+        whole_patient=True,
+    )
+    at_baseline = out[DAY] == baseline_day
+    _raise_first_patient(
+        out,
+        at_baseline & (out[ROLE] == Role.NEW),
+        file,
+        ROLE,
+        "{who}: role 'new' at the "
+        "baseline scan; baseline lesions are 'target' or 'non_target' (spec/metabolic.md 1.3)",
+    )
+    lesion_keys = [*patient_keys, out[LESION]]
+    seen_at_baseline = at_baseline.groupby(lesion_keys).transform("any")
+    first_seen_later = (out[DAY] > baseline_day) & ~seen_at_baseline & (out[ROLE] != Role.NEW)
+    _raise_first_patient(
+        out,
+        first_seen_later,
+        file,
+        ROLE,
+        "{who}: lesion {lesion} is first seen after baseline "
+        "but its role is {role!r}; a lesion first seen at a follow-up must be 'new' (spec 1.3)",
+    )
+    roles_from_baseline = out[ROLE].where(out[DAY] >= baseline_day)
+    changing = roles_from_baseline.groupby(lesion_keys).transform("nunique") > 1
+    _raise_first_patient(
+        out,
+        changing & roles_from_baseline.notna(),
+        file,
+        ROLE,
+        "{who}: lesion {lesion} changes "
+        "role between scans; a role is fixed at baseline and a new lesion stays 'new' (spec 1.3)",
+    )
+    if LBM_FORMULA in out:
+        mixed = out[LBM_FORMULA].groupby(patient_keys).transform("nunique") > 1
+        _raise_first_patient(
+            out,
+            mixed,
+            file,
+            LBM_FORMULA,
+            "{who}: scans use different LBM formulas; SUL must "
+            "use one formula for all scans of a patient (spec/metabolic.md 2.2)",
+        )
+
+
+def _raise_first_patient(
+    out: pd.DataFrame, bad: pd.Series, file: str, column: str, template: str, whole_patient: bool = False
+) -> None:
+    """Raise for the first patient with a ``bad`` row, naming its offending rows (or all its rows)."""
+    if not bad.any():
+        return
+    first = out.loc[bad.to_numpy()].iloc[0]
+    same_patient = ((out[PATIENT] == first[PATIENT]) & (out[READER] == first[READER])).to_numpy()
+    rows = out.loc[same_patient if whole_patient else same_patient & bad.to_numpy(), SOURCE_ROW]
+    who = f"patient {first[PATIENT]}" + (f" (reader {first[READER]})" if first[READER] else "")
+    message = template.format(who=who, lesion=first[LESION], role=first[ROLE])
+    raise InputError(file, rows.tolist(), column, message)
 
 
 def _check_duplicates(out: pd.DataFrame, file: str) -> None:
@@ -457,55 +520,4 @@ def _check_duplicates(out: pd.DataFrame, file: str) -> None:
             LESION,
             f"lesion {first[LESION]} appears twice for patient {first[PATIENT]} on day {first[DAY]}; "
             "keep one row per lesion per scan",
-        )
-
-
-def _check_patient(patient: str, reader: str, rows: pd.DataFrame, file: str) -> None:
-    who = f"patient {patient}" + (f" (reader {reader})" if reader else "")
-    pre_treatment = rows[rows[DAY] <= 0]
-    if pre_treatment.empty:
-        raise InputError(
-            file,
-            rows[SOURCE_ROW].tolist(),
-            DAY,
-            f"missing baseline: {who} has no scan with day <= 0 (spec/metabolic.md 1.2)",
-        )
-    baseline_day = pre_treatment[DAY].max()
-    baseline = rows[rows[DAY] == baseline_day]
-    new_at_baseline = baseline[ROLE] == Role.NEW
-    if new_at_baseline.any():
-        raise InputError(
-            file,
-            baseline.loc[new_at_baseline, SOURCE_ROW].tolist(),
-            ROLE,
-            f"{who}: role 'new' at the baseline scan (day {baseline_day}); baseline lesions are "
-            "'target' or 'non_target' (spec/metabolic.md 1.3)",
-        )
-    later = rows[rows[DAY] > baseline_day]
-    unknown = later[~later[LESION].isin(baseline[LESION]) & (later[ROLE] != Role.NEW)]
-    if not unknown.empty:
-        raise InputError(
-            file,
-            unknown[SOURCE_ROW].tolist(),
-            ROLE,
-            f"{who}: lesion {unknown[LESION].iloc[0]} is first seen after baseline but its role is "
-            f"{unknown[ROLE].iloc[0]!r}; a lesion first seen at a follow-up must be 'new' (spec 1.3)",
-        )
-    changing = rows[rows[DAY] >= baseline_day].groupby(LESION)[ROLE].transform("nunique") > 1
-    if changing.any():
-        lesion = rows.loc[changing[changing].index, LESION].iloc[0]
-        raise InputError(
-            file,
-            rows.loc[changing[changing].index, SOURCE_ROW].tolist(),
-            ROLE,
-            f"{who}: lesion {lesion} changes role between scans; a role is fixed at baseline and "
-            "a new lesion stays 'new' (spec/metabolic.md 1.3)",
-        )
-    if LBM_FORMULA in rows and rows[LBM_FORMULA].nunique() > 1:
-        raise InputError(
-            file,
-            rows[SOURCE_ROW].tolist(),
-            LBM_FORMULA,
-            f"{who}: scans use different LBM formulas ({', '.join(sorted(rows[LBM_FORMULA].unique()))}); "
-            "SUL must use one formula for all scans of a patient (spec/metabolic.md 2.2)",
         )
