@@ -223,6 +223,9 @@ class PatternOptions:
     """Count a best response of SD for the off-treatment definition (spec 4.3 option)."""
     cohort_median_pfs_days: float | None = None
     """Median PFS of the cohort for Pons-Tostivint 2019; None: Kaplan-Meier on the given results."""
+    cohort_by: str | None = None
+    """Patient-table column whose values define the cohorts of Pons-Tostivint 2019 (e.g. study or arm:
+    "the same drug(s)"); None: all patients form one cohort."""
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, object], file: str = "<options>") -> PatternOptions:
@@ -243,7 +246,7 @@ class PatternOptions:
         for item in fields(cls):
             if item.name not in options:
                 continue
-            value = options[item.name]
+            value = _coerce(item.name, options[item.name], hints[item.name], file)
             choices = get_args(hints[item.name])
             literal = choices and all(isinstance(c, str) for c in choices)
             if literal and value not in choices:
@@ -255,3 +258,29 @@ class PatternOptions:
 
 OPTION_NAMES = frozenset(PatternOptions.__dataclass_fields__)
 """Names of the options :func:`ioresponse.patterns.find_patterns` reads."""
+
+
+def _coerce(name: str, value: object, hint: object, file: str) -> object:
+    """Text from the command line (``--option name=value``) to the option's type."""
+    from typing import get_args
+
+    from ioresponse.schema import InputError
+
+    if not isinstance(value, str):
+        return value
+    kinds = {k for k in (get_args(hint) or (hint,)) if isinstance(k, type)}
+    if value.lower() in ("none", "") and type(None) in kinds:
+        return None
+    try:
+        if bool in kinds:
+            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(value)
+            return value.lower() in ("true", "1", "yes")
+        if int in kinds:
+            return int(value)
+        if float in kinds:
+            return float(value)
+    except ValueError:
+        expected = "true or false" if bool in kinds else "a number"
+        raise InputError(file, [], None, f'option {name}: "{value}" is not {expected}') from None
+    return value

@@ -146,7 +146,7 @@ def visit_days(visits: pd.DataFrame, study: Study) -> pd.DataFrame:
     starts = patient_values(study, "treatment_start")
     start = pd.to_datetime(frame[PATIENT].map(starts), errors="coerce")
     frame[DAY] = (pd.to_datetime(frame[DATE], errors="coerce") - start).dt.days
-    unplaced = frame[DAY].isna() & frame[DATE].notna()
+    unplaced = frame[DAY].isna() & (frame[DATE].fillna("").astype(str).str.strip() != "")
     if unplaced.any():
         rows = (np.flatnonzero(unplaced.to_numpy()) + 2).tolist()
         raise InputError("<visits>", rows, DATE,

@@ -73,8 +73,12 @@ def drr_optim(s: Subject, context: dict) -> tuple[Flag, str, dict]:
         duration = loss - onset
         values["duration_days"] = duration
         met = duration >= MIN_DURATION_DAYS
-        return met, f"response from day {onset} lost on day {loss}: {duration} days " + (
-            f">= {MIN_DURATION_DAYS}" if met else f"< {MIN_DURATION_DAYS}"), values
+        return (
+            met,
+            f"response from day {onset} lost on day {loss}: {duration} days "
+            + (f">= {MIN_DURATION_DAYS}" if met else f"< {MIN_DURATION_DAYS}"),
+            values,
+        )
     last = s.last_response_day()
     duration = (last - onset) if last is not None else 0
     values["duration_days"] = duration
@@ -88,8 +92,12 @@ def pons_tostivint2019(s: Subject, context: dict) -> tuple[Flag, str, dict]:
     threshold = context["threshold"]
     pfs_day = _day(s.best["pfs_day"])
     event = bool(s.best["pfs_event"]) if known(s.best["pfs_event"]) else None
-    values = {"pfs_day": pfs_day, "pfs_event": event, "threshold_days": display(threshold, 2),
-              "cohort_median_pfs_days": display(context["median"], 2)}
+    values = {
+        "pfs_day": pfs_day,
+        "pfs_event": event,
+        "threshold_days": display(threshold, 2),
+        "cohort_median_pfs_days": display(context["median"], 2),
+    }
     if threshold is None:
         return None, "cohort median PFS not reached", values
     if pfs_day is None or event is None:
@@ -126,8 +134,12 @@ def off_treatment(s: Subject, context: dict) -> tuple[Flag, str, dict]:
         off = progression - end
         values["off_treatment_progression_free_days"] = off
         met = off >= minimum
-        return met, f"progression on day {progression}, {off} days after treatment end (day {end}) " + (
-            f">= {minimum}" if met else f"< {minimum}"), values
+        return (
+            met,
+            f"progression on day {progression}, {off} days after treatment end (day {end}) "
+            + (f">= {minimum}" if met else f"< {minimum}"),
+            values,
+        )
     last = s.last_day if s.last_day is not None else end
     off = last - end
     values["off_treatment_progression_free_days"] = off
@@ -171,7 +183,10 @@ def cohort_median_pfs(best: pd.DataFrame) -> float | None:
 
 
 def find(
-    study: Study, timepoints: pd.DataFrame, best_response: pd.DataFrame, options: PatternOptions,
+    study: Study,
+    timepoints: pd.DataFrame,
+    best_response: pd.DataFrame,
+    options: PatternOptions,
     definitions: list[str],
 ) -> list[PatternRow]:
     """One row per patient x reader x definition, for the response criterion (spec 4.1-4.3)."""
@@ -181,25 +196,49 @@ def find(
     best = best_response[best_response["criterion"] == criterion]
     given = timepoints is not None and "criterion" in timepoints
     points = timepoints[timepoints["criterion"] == criterion] if given else None
-    median = options.cohort_median_pfs_days
-    if median is None and "durable.pons_tostivint2019" in definitions and len(best):
-        median = cohort_median_pfs(best)
     context = {
-        "median": median, "threshold": None if median is None else PONS_TOSTIVINT_PFS_MULTIPLE * median,
         "end": patient_days(study, "treatment_end"),
         "end_reason": patient_values(study, "treatment_end_reason"),
-        "include_sd": options.off_treatment_include_sd, "min_days": options.min_off_treatment_days,
+        "include_sd": options.off_treatment_include_sd,
+        "min_days": options.min_off_treatment_days,
     }
+    cohort_of = _cohorts(study, best, options.cohort_by)
+    medians: dict[str, float | None] = {}
+    if "durable.pons_tostivint2019" in definitions:
+        for cohort in set(cohort_of.values()):
+            members = best[best[PATIENT].map(cohort_of) == cohort]
+            medians[cohort] = options.cohort_median_pfs_days or cohort_median_pfs(members)
     groups = dict(iter(points.groupby([PATIENT, READER], sort=False))) if points is not None else {}
     empty = pd.DataFrame({DAY: [], "overall_response": []})
     rows = []
     for record in best.to_dict("records"):
         subject = Subject(record, groups.get((record[PATIENT], record[READER]), empty))
+        median = medians.get(cohort_of[record[PATIENT]])
+        context |= {
+            "median": median,
+            "threshold": None if median is None else PONS_TOSTIVINT_PFS_MULTIPLE * median,
+        }
         for definition in (d for d in DEFINITIONS if d.id in definitions):
             flag, reason, values = definition.decide(subject, context)
-            rows.append(PatternRow(
-                str(record[PATIENT]), str(record[READER]), PATTERN, definition.id, flag,
-                f"{reason} ({criterion}; {definition.citation})", values | {"criterion": criterion},
-            ))
+            if definition.id == "durable.pons_tostivint2019" and options.cohort_by:
+                values["cohort"] = cohort_of[record[PATIENT]]
+            rows.append(
+                PatternRow(
+                    str(record[PATIENT]),
+                    str(record[READER]),
+                    PATTERN,
+                    definition.id,
+                    flag,
+                    f"{reason} ({criterion}; {definition.citation})",
+                    values | {"criterion": criterion},
+                )
+            )
     return rows
 
+
+def _cohorts(study: Study, best: pd.DataFrame, column: str | None) -> dict[str, str]:
+    """Cohort of each patient for the cohort median PFS: one cohort, or a patient-table column (spec 4.2)."""
+    if column is None:
+        return {p: "" for p in best[PATIENT]}
+    values = patient_values(study, column)
+    return {p: str(values.get(p, "")) for p in best[PATIENT]}

@@ -1,0 +1,123 @@
+"""``ioresponse patterns``: atypical response patterns, irAE look-alike flags and biomarker lines.
+
+Runs the criteria (spec/anatomic.md, spec/metabolic.md), then every pattern definition of
+spec/patterns.md whose inputs are given, and writes DIR/patterns.*, DIR/irae_flags.csv and
+DIR/biomarkers.csv. A pattern or flag never changes a response.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from ioresponse.api import load, run
+from ioresponse.biomarkers import evaluate_biomarkers
+from ioresponse.cli._common import console, handles_input_errors
+from ioresponse.cli.assess import KeyOpt, MapOpt, PatientsOpt, _column_map, _criteria, _pairs
+from ioresponse.io.tables import read_table
+from ioresponse.patterns import OPTION_NAMES, find_patterns
+from ioresponse.patterns import irae as irae_rules
+from ioresponse.schema import InputError
+
+DEFAULT_CRITERIA = "recist11,irecist,irrecist,imrecist"
+"""The unidimensional anatomic criteria: every sum-only or lesion table can run them (irRC needs products)."""
+
+
+def _read(path: Path | None) -> pd.DataFrame | None:
+    """An optional side table, read as text columns (numbers parsed by each rule)."""
+    if path is None:
+        return None
+    if not path.exists():
+        raise InputError(str(path), [], None, "file not found")
+    return read_table(path).frame
+
+
+@handles_input_errors
+def patterns(
+    input: Annotated[Path, typer.Argument(help="Lesion table, sum-only table or SDTM folder.")],
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    criteria: Annotated[
+        str,
+        typer.Option(
+            "--criteria",
+            help="Criteria whose results the patterns read (add irrc for bidimensional tables; 'all').",
+        ),
+    ] = DEFAULT_CRITERIA,
+    patients: PatientsOpt = None,
+    events: Annotated[
+        Path | None, typer.Option("--events", help="Clinical events: patient_id, date or day, event, grade.")
+    ] = None,
+    visits: Annotated[
+        Path | None, typer.Option("--visits", help="Clinical visits: patient_id, date or day, ecog.")
+    ] = None,
+    findings: Annotated[
+        Path | None,
+        typer.Option("--findings", help="Imaging findings for irAE rules (spec/patterns.md 5.3)."),
+    ] = None,
+    definitions: Annotated[
+        str | None,
+        typer.Option("--definitions", help="Comma-separated definition ids (default: all that can run)."),
+    ] = None,
+    column_map: MapOpt = None,
+    patient_key: KeyOpt = None,
+    option: Annotated[
+        list[str], typer.Option("--option", "-o", help="Pattern or criterion option name=value (repeatable).")
+    ] = None,
+    exclude_invalid: Annotated[
+        bool, typer.Option("--exclude-invalid", help="List invalid rows, go on.")
+    ] = False,
+) -> None:
+    """Find pseudoprogression, hyperprogression, dissociated and durable responses, irAE flags, biomarkers."""
+    options = dict(_pairs(option or [], "--option", "name=value"))
+    pattern_options = {k: v for k, v in options.items() if k in OPTION_NAMES}
+    criterion_options = {k: v for k, v in options.items() if k not in OPTION_NAMES}
+    study = load(
+        input,
+        patients=patients,
+        column_map=_column_map(column_map or []),
+        patient_key=_criteria(patient_key) if patient_key else None,
+        on_invalid="exclude" if exclude_invalid else "raise",
+    )
+    result = run(study, _criteria(criteria), **criterion_options)
+    event_table, finding_table = _read(events), _read(findings)
+    table = find_patterns(
+        study,
+        result.timepoints,
+        result.best_response,
+        events=event_table,
+        visits=_read(visits),
+        findings=finding_table,
+        definitions=_criteria(definitions) if definitions else None,
+        **pattern_options,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "patterns.csv", index=False)
+    table.to_parquet(out / "patterns.parquet", index=False)
+    flags = irae_rules.find_flags(study, result.timepoints, findings=finding_table, events=event_table)
+    flags.to_csv(out / "irae_flags.csv", index=False)
+    written = 3
+    if study.patients is not None and "tumor_type" in study.patients:
+        evaluate_biomarkers(study.patients, source=study.source).to_csv(out / "biomarkers.csv", index=False)
+        written += 1
+    _print_summary(table)
+    console.print(f"wrote {written} files to {out}/")
+
+
+def _print_summary(table: pd.DataFrame) -> None:
+    if not len(table):
+        console.print("no pattern could be evaluated with the given inputs")
+        return
+    counts = table.groupby(["pattern", "definition"], sort=False)["flag"].value_counts().unstack(fill_value=0)
+    columns = [c for c in ("true", "false", "not_evaluable") if c in counts.columns]
+    summary = Table(
+        title=f"Patterns ({table['patient_id'].nunique()} patients; rows per patient x definition)"
+    )
+    for name in ("pattern", "definition", *columns):
+        summary.add_column(name, justify="left" if name in ("pattern", "definition") else "right")
+    for (pattern, definition), row in counts.iterrows():
+        summary.add_row(pattern, definition, *[str(row[c]) for c in columns])
+    console.print(summary)
