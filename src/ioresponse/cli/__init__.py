@@ -26,3 +26,7 @@ app.command("compare")(_assess.compare_command)
 from ioresponse.cli import pet as _pet  # noqa: E402
 
 app.add_typer(_pet.app, name="pet")
+
+from ioresponse.cli import patterns as _patterns  # noqa: E402
+
+app.command("patterns")(_patterns.patterns)
