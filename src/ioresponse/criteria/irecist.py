@@ -20,6 +20,7 @@ from typing import Literal
 import numba
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
@@ -31,6 +32,7 @@ from ioresponse.criteria._anatomic import (
     NORMAL_NODE_SHORT_AXIS_MM,
     PD,
     PR,
+    ROUND_DECIMALS,
     SD,
     STATE_CONFIRMED,
     STATE_CONFIRMS,
@@ -44,13 +46,15 @@ from ioresponse.criteria._anatomic import (
     build_assessments,
     confirm_responses,
     downgrade_cr_followed_by_pr,
-    format_mm,
-    format_pct,
     increase_at_least,
+    join_texts,
     measurable,
+    mm_text,
     normal_node,
-    relative_change,
+    pct_text,
+    relative_changes,
     rounded,
+    signed_mm_text,
     subject_offsets_of,
     sum_per_assessment,
     timepoint_frame,
@@ -70,6 +74,7 @@ from ioresponse.criteria.irrc import (
     state_labels,
 )
 from ioresponse.criteria.irrecist import MAX_TARGETS, MAX_TARGETS_PER_ORGAN, check_targets
+from ioresponse.criteria.recist11 import _fill as fill_template
 from ioresponse.criteria.recist11 import _target_response
 from ioresponse.schema import (
     CLINICAL_STATUS,
@@ -840,13 +845,13 @@ def _timepoint_table(
     has_targets = parts["has_targets"]
     current = np.where(has_targets & parts["target_complete"], parts["target_sum"], np.nan)
     baseline_sum, nadir = machine["baseline_sum"], machine["nadir"]
-    pct_baseline = np.array([relative_change(c, b) for c, b in zip(current, baseline_sum, strict=True)]) * 100
-    pct_nadir = np.array([relative_change(c, m) for c, m in zip(current, nadir, strict=True)]) * 100
+    pct_baseline = relative_changes(current, baseline_sum) * 100
+    pct_nadir = relative_changes(current, nadir) * 100
     label = np.array(LABELS, dtype=object)
     day = table[DAY].to_numpy()
-    reasons = [_reason(i, parts, machine, day, confirm_min_days, icpd_absolute_mm) for i in rows]
-    notes = table["note"].to_numpy()[rows]
-    reasons = [f"{r}; {n}" if n else r for r, n in zip(reasons, notes, strict=True)]
+    reasons = _reasons(
+        rows, parts, machine, day, table["note"].to_numpy()[rows], confirm_min_days, icpd_absolute_mm
+    )
     columns = {
         PATIENT: table[PATIENT].to_numpy()[rows],
         READER: table[READER].to_numpy()[rows],
@@ -881,11 +886,11 @@ CATEGORY_NAMES = ((CAT_T, "target sum"), (CAT_NT, "non-target"), (CAT_NL, "new l
 """Names of the categories that met RECIST 1.1 progression at iUPD (spec 4.6 ``cats``)."""
 
 CONFIRMATION_TEXT = {
-    C_TARGET_GREW: "target sum {s} mm is {dt:+.0f} mm vs {ref_s} mm at iUPD (>={icpd:g} mm)",
+    C_TARGET_GREW: "target sum {s} mm is {dt} mm vs {ref_s} mm at iUPD (>={icpd} mm)",
     C_TARGET_PD: "target sum {s} mm meets RECIST 1.1 PD vs nadir {nadir} mm",
     C_NT_INCREASE: "non-target disease increased",
     C_NT_PD: "unequivocal non-target progression",
-    C_NLT_GREW: "new-lesion target sum {nlt} mm is {dn:+.0f} mm vs {ref_nlt} mm at iUPD (>={icpd:g} mm)",
+    C_NLT_GREW: "new-lesion target sum {nlt} mm is {dn} mm vs {ref_nlt} mm at iUPD (>={icpd} mm)",
     C_NLNT_INCREASE: "a new non-target lesion increased",
     C_NEW_LESION: "an additional new lesion appeared",
     C_UNSTABLE: "iUPD in a clinically unstable patient (unstable_iupd_as_icpd)",
@@ -893,91 +898,157 @@ CONFIRMATION_TEXT = {
 """What confirmed an iCPD, in words (Seymour 2017 Table 2; spec 4.6 step 3)."""
 
 
-def _reason(
-    i: int,
+def _reasons(
+    rows: np.ndarray,
     parts: dict[str, np.ndarray],
     machine: dict[str, np.ndarray],
     day: np.ndarray,
+    notes: np.ndarray,
     confirm_min_days: int,
     icpd_absolute_mm: float,
-) -> str:
-    """Reason sentence of spec 0.10 for assessment row i (numbers, rule, section)."""
-    s, nadir, base = parts["target_sum"][i], machine["nadir"][i], machine["baseline_sum"][i]
-    parts_text = []
-    if parts["has_targets"][i]:
-        parts_text.append(
-            f"target sum {format_mm(s)} mm is {format_pct(relative_change(s, base))} vs baseline "
-            f"{format_mm(base)} mm and {format_pct(relative_change(s, nadir))}, {s - nadir:+.0f} mm vs nadir "
-            f"{format_mm(nadir)} mm: "
-            f"target {LABELS[machine['target_code'][i]]}"
-        )
-    nlt = parts["nlt_sum"][i]
-    if nlt > 0:
-        parts_text.append(f"new-lesion target sum {format_mm(nlt)} mm")
-    parts_text.append(_rule_text(i, machine, day, s, nadir, nlt, confirm_min_days, icpd_absolute_mm))
-    return "; ".join(parts_text)
-
-
-def _rule_text(
-    i: int,
-    machine: dict[str, np.ndarray],
-    day: np.ndarray,
-    s: float,
-    nadir: float,
-    nlt: float,
-    confirm_min_days: int,
-    icpd_absolute_mm: float,
-) -> str:
-    rule = machine["rule"][i]
-    overall = LABELS[machine["overall"][i]]
-    iupd_day = machine["episode_day"][i]
-    if rule == I_AFTER_ICPD:
-        return "after iCPD: iCPD (iRECIST, Seymour 2017)"
-    if rule == I_STEP1:
-        return f"no RECIST 1.1 progression: {overall} (iRECIST Table 2, no previous iUPD)"
-    if rule == I_IUPD:
-        cats = ", ".join(name for bit, name in CATEGORY_NAMES if machine["cats"][i] & bit)
-        if machine["confirmed_by_category"][i] & C_UNSTABLE:
-            return (f"RECIST 1.1 progression ({cats}) in a clinically unstable patient: iCPD "
-                    "(unstable_iupd_as_icpd)")
-        return f"RECIST 1.1 progression ({cats}): iUPD, to be confirmed 4-8 weeks later (iRECIST Table 2)"
-    if rule == I_EARLY:
-        return (
-            f"{day[i] - iupd_day} days after the iUPD of day {iupd_day} (<{confirm_min_days}): scan not used "
-            "for "
-            "confirmation; iUPD (iRECIST iQ&A)"
-        )
-    if rule == I_ICPD:
-        values = {
-            "s": format_mm(s),
-            "dt": s - machine["ref_target_sum"][i],
-            "ref_s": format_mm(machine["ref_target_sum"][i]),
-            "nadir": format_mm(nadir),
-            "nlt": format_mm(nlt),
-            "dn": nlt - machine["ref_nlt_sum"][i],
-            "ref_nlt": format_mm(machine["ref_nlt_sum"][i]),
-            "icpd": icpd_absolute_mm,
-        }
-        why = "; ".join(
-            text.format(**values)
-            for bit, text in CONFIRMATION_TEXT.items()
-            if machine["confirmed_by_category"][i] & bit
-        )
-        return f"{why}: iCPD, progression dated day {iupd_day} (iRECIST Table 2)"
-    if rule == I_NE_OPEN:
-        return (
-            f"iUPD of day {iupd_day} neither confirmed nor reset and a value is missing: NE, the iUPD stays "
-            "open (iRECIST, spec 4.6)"
-        )
-    if rule == I_RESET:
-        return (
-            f"iUPD of day {iupd_day} not confirmed {day[i] - iupd_day} days later (no further growth, no "
-            f"progression): {overall}; iUPD reset (iRECIST, Seymour 2017; spec 4.6)"
-        )
-    return (
-        f"iUPD of day {iupd_day} neither confirmed (no further {icpd_absolute_mm:g} mm growth, no additional "
-        "new lesion) nor reset (progression persists or new lesions remain): iUPD (iRECIST Table 2)"
+) -> list[str]:
+    """Reason sentences of spec 0.10 (numbers, rule, section), built column-wise."""
+    label = np.array(LABELS, dtype=object)
+    columns = {
+        "has_targets": parts["has_targets"][rows],
+        "s": parts["target_sum"][rows],
+        "base": machine["baseline_sum"][rows],
+        "nadir": machine["nadir"][rows],
+        "target": label[machine["target_code"][rows]].astype(str),
+        "nlt": parts["nlt_sum"][rows],
+        "rule": machine["rule"][rows].astype(np.int64),
+        "overall": label[machine["overall"][rows]].astype(str),
+        "iupd_day": machine["episode_day"][rows].astype(np.int64),
+        "day": day[rows].astype(np.int64),
+        "ref_s": machine["ref_target_sum"][rows],
+        "ref_nlt": machine["ref_nlt_sum"][rows],
+        "note": notes.astype(str),
+        "unstable": (machine["flags"][rows] & F_UNSTABLE) != 0,
+    }
+    for bit, _ in CATEGORY_NAMES:
+        columns[f"cat_{bit}"] = (machine["cats"][rows] & bit) != 0
+    for bit in CONFIRMATION_TEXT:
+        columns[f"why_{bit}"] = (machine["confirmed_by_category"][rows] & bit) != 0
+    frame = pl.DataFrame(columns, nan_to_null=False).with_columns(
+        (pl.col("s") - pl.col("nadir")).alias("abs_nadir"),
+        _relative("s", "nadir").alias("rel_nadir"),
+        _relative("s", "base").alias("rel_base"),
+        (pl.col("s") - pl.col("ref_s")).alias("dt"),
+        (pl.col("nlt") - pl.col("ref_nlt")).alias("dn"),
+        (pl.col("day") - pl.col("iupd_day")).alias("elapsed"),
     )
+    target_text = (
+        pl.when(pl.col("has_targets"))
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("target sum "),
+                    mm_text("s"),
+                    pl.lit(" mm is "),
+                    pct_text("rel_base"),
+                    pl.lit(" vs baseline "),
+                    mm_text("base"),
+                    pl.lit(" mm and "),
+                    pct_text("rel_nadir"),
+                    pl.lit(", "),
+                    signed_mm_text("abs_nadir"),
+                    pl.lit(" mm vs nadir "),
+                    mm_text("nadir"),
+                    pl.lit(" mm: target "),
+                    pl.col("target"),
+                ]
+            )
+        )
+        .otherwise(pl.lit(""))
+    )
+    nlt_text = (
+        pl.when(pl.col("nlt") > 0)
+        .then(pl.concat_str([pl.lit("new-lesion target sum "), mm_text("nlt"), pl.lit(" mm")]))
+        .otherwise(pl.lit(""))
+    )
+    pieces = {
+        "s": mm_text("s"),
+        "dt": signed_mm_text("dt"),
+        "ref_s": mm_text("ref_s"),
+        "nadir": mm_text("nadir"),
+        "nlt": mm_text("nlt"),
+        "dn": signed_mm_text("dn"),
+        "ref_nlt": mm_text("ref_nlt"),
+        "icpd": pl.lit(f"{icpd_absolute_mm:g}"),
+        "iupd_day": pl.col("iupd_day").cast(pl.Utf8),
+        "elapsed": pl.col("elapsed").cast(pl.Utf8),
+        "overall": pl.col("overall"),
+        "min_days": pl.lit(str(confirm_min_days)),
+    }
+    cats = join_texts(
+        [
+            pl.when(pl.col(f"cat_{bit}")).then(pl.lit(name)).otherwise(pl.lit(""))
+            for bit, name in CATEGORY_NAMES
+        ],
+        separator=", ",
+    )
+    why = join_texts(
+        [
+            pl.when(pl.col(f"why_{bit}")).then(fill_template(text, pieces)).otherwise(pl.lit(""))
+            for bit, text in CONFIRMATION_TEXT.items()
+        ]
+    )
+    rule = pl.col("rule")
+    rule_text = (
+        pl.when(rule == I_IUPD)
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("RECIST 1.1 progression ("),
+                    cats,
+                    pl.lit("): iUPD, to be confirmed 4-8 weeks later (iRECIST Table 2)"),
+                ]
+            )
+        )
+        .when(rule == I_ICPD)
+        .then(
+            pl.concat_str(
+                [why, fill_template(": iCPD, progression dated day {iupd_day} (iRECIST Table 2)", pieces)]
+            )
+        )
+        .otherwise(pl.lit(""))
+    )
+    for code, template in RULE_TEMPLATES.items():
+        rule_text = pl.when(rule == code).then(fill_template(template, pieces)).otherwise(rule_text)
+    unstable_text = pl.when(pl.col("unstable")).then(pl.lit(UNSTABLE_TEXT)).otherwise(pl.lit(""))
+    reason = join_texts([target_text, nlt_text, rule_text, unstable_text, pl.col("note")])
+    return frame.select(reason.alias("reason"))["reason"].to_list()
+
+
+def _relative(column: str, reference: str) -> pl.Expr:
+    """(S - R) / R rounded as in spec 0.5; null when R = 0."""
+    return (
+        pl.when(pl.col(reference) == 0)
+        .then(None)
+        .otherwise((pl.col(column) - pl.col(reference)) / pl.col(reference))
+        .round(ROUND_DECIMALS)
+    )
+
+
+UNSTABLE_TEXT = (
+    "clinical status deteriorating at iUPD: not clinically stable, treatment beyond iUPD not recommended; "
+    "the category is unchanged (iRECIST, Seymour 2017; spec 4.8)"
+)
+"""What a clinically unstable iUPD adds to its reason (spec 4.8, D9)."""
+
+RULE_TEMPLATES = {
+    I_AFTER_ICPD: "after iCPD: iCPD (iRECIST, Seymour 2017)",
+    I_STEP1: "no RECIST 1.1 progression: {overall} (iRECIST Table 2, no previous iUPD)",
+    I_EARLY: "{elapsed} days after the iUPD of day {iupd_day} (<{min_days}): scan not used for confirmation; "
+    "iUPD (iRECIST iQ&A)",
+    I_NE_OPEN: "iUPD of day {iupd_day} neither confirmed nor reset and a value is missing: NE, the iUPD "
+    "stays open (iRECIST, spec 4.6)",
+    I_RESET: "iUPD of day {iupd_day} not confirmed {elapsed} days later (no further growth, no progression): "
+    "{overall}; iUPD reset (iRECIST, Seymour 2017; spec 4.6)",
+    I_STILL_IUPD: "iUPD of day {iupd_day} neither confirmed (no further {icpd} mm growth, no additional new "
+    "lesion) nor reset (progression persists or new lesions remain): iUPD (iRECIST Table 2)",
+}
+"""Sentences of the state-machine rules without a variable list (spec 0.10); {name} filled column-wise."""
 
 
 def _best_response_table(
