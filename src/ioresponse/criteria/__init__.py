@@ -31,8 +31,9 @@ class Study:
         reports them as ``not_given`` and says so in ``reason``; it never reads them as "none".
     recorded : the readers' own timepoint calls (SDTM RS), columns patient_id, reader, day, date,
         visit, recorded_response, source_row; None when the input has none.
-    excluded : input rows not used, with the reason (only with ``on_invalid="exclude"``), columns
-        source_row, patient_id, column, reason. Nothing the user gave is dropped silently.
+    excluded : input rows not used, with the reason, columns source_row, patient_id, column, reason:
+        rows at fault with ``on_invalid="exclude"``, and rows that are not lesion measurements (SDTM
+        SUMDIAM, the sponsor's own sums). Nothing the user gave is dropped silently.
     source : file name used in error messages.
     """
 
