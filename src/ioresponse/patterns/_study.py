@@ -99,14 +99,15 @@ def _missing_text(
 
 
 def patient_days(study: Study, column: str) -> dict[str, int]:
-    """A patient-table date column as days since ``treatment_start``; ``<column>_day`` also accepted.
+    """A patient-table date column as days since ``treatment_start``; a day column is also accepted
+    (``treatment_end_day`` for ``treatment_end``, ``last_contact_day`` for ``last_contact_date``).
 
     Empty cells are left out. Raises :class:`InputError` when a date is given without a start date.
     """
     patients = study.patients
     if patients is None:
         return {}
-    day_column = f"{column}_day"
+    day_column = f"{column.removesuffix('_date')}_day"
     result: dict[str, int] = {}
     if day_column in patients:
         days = pd.to_numeric(patients[day_column], errors="coerce")
