@@ -13,7 +13,8 @@ import pytest
 from pattern_rows import lesion, study
 
 from ioresponse.criteria import registry
-from ioresponse.patterns import PATTERN_COLUMNS, find_patterns, registry as pattern_registry
+from ioresponse.patterns import PATTERN_COLUMNS, find_patterns
+from ioresponse.patterns import registry as pattern_registry
 from ioresponse.schema import InputError
 
 HP1 = [
