@@ -12,7 +12,7 @@ Labels are not in ``schema.Response`` (which holds the anatomic labels); they ar
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -126,31 +126,41 @@ def week(day: int) -> int:
 # ---------------------------------------------------------------- lesion selection (spec 1.4)
 
 
-def select_hottest(lesions: pd.DataFrame, value: str, n: int, per_organ: int | None = None) -> pd.DataFrame:
-    """The up-to-``n`` hottest lesions, at most ``per_organ`` per organ (spec/metabolic.md 1.4).
+def hottest_ids(
+    records: Iterable[Mapping[str, Any]], value: str, n: int, per_organ: int | None = None
+) -> list[str]:
+    """The ``lesion_id`` of the up-to-``n`` hottest lesions, at most ``per_organ`` per organ (spec 1.4).
 
     Lesions with a missing ``value`` or ``status = absent`` are dropped; the rest are sorted by
     ``value`` descending, ties broken by ``lesion_id`` ascending, and walked in that order keeping a
     lesion while its organ has fewer than ``per_organ`` kept lesions, until ``n`` are kept.
     """
-    values = lesions[value].to_numpy(dtype=np.float64)
-    ids = lesions[LESION].to_numpy(dtype=object)
-    statuses = lesions[STATUS].to_numpy(dtype=object)
-    organs = lesions[ORGAN].to_numpy(dtype=object) if per_organ is not None else None
-    candidates = [i for i in range(len(values)) if not np.isnan(values[i]) and statuses[i] != Status.ABSENT]
-    candidates.sort(key=lambda i: (-values[i], ids[i]))
-    kept: list[int] = []
+    candidates = [r for r in records if not is_missing(r.get(value)) and r[STATUS] != Status.ABSENT]
+    candidates.sort(key=lambda r: (-float(r[value]), r[LESION]))
+    kept: list[str] = []
     per_organ_kept: dict[str, int] = {}
-    for position in candidates:
+    for record in candidates:
         if len(kept) == n:
             break
-        if organs is not None:
-            organ = organs[position]
+        if per_organ is not None:
+            organ = record[ORGAN]
             if per_organ_kept.get(organ, 0) >= per_organ:
                 continue
             per_organ_kept[organ] = per_organ_kept.get(organ, 0) + 1
-        kept.append(position)
-    return lesions.iloc[kept]
+        kept.append(record[LESION])
+    return kept
+
+
+def select_hottest(lesions: pd.DataFrame, value: str, n: int, per_organ: int | None = None) -> pd.DataFrame:
+    """The rows of :func:`hottest_ids` (``select_hottest(lesions, value, n, per_organ)`` of spec 1.4)."""
+    ids = hottest_ids(lesions.to_dict("records"), value, n, per_organ)
+    positions = {lesion_id: position for position, lesion_id in enumerate(lesions[LESION])}
+    return lesions.iloc[[positions[i] for i in ids]]
+
+
+def is_missing(value: object) -> bool:
+    """True for None and NaN."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 # ---------------------------------------------------------------- scans (spec 1.2, 1.3)
@@ -158,28 +168,38 @@ def select_hottest(lesions: pd.DataFrame, value: str, n: int, per_organ: int | N
 
 @dataclass(frozen=True)
 class Scan:
-    """The rows of one PET scan of one patient (and reader), indexed by ``lesion_id``."""
+    """The rows of one PET scan of one patient (and reader), one row per lesion.
+
+    ``lesions`` keeps the validated columns; lookups by ``lesion_id`` go through ``records``.
+    """
 
     day: int
     date: str
     lesions: pd.DataFrame
+    row_dicts: list[dict[str, Any]] | None = None
 
-    def attribute(self, column: str) -> Any:
-        """A per-scan value (repeated on every row; spec 1.1); NaN or "" when the column is absent."""
-        if column not in self.lesions:
-            return math.nan
-        return self.lesions[column].iloc[0]
+    @cached_property
+    def records(self) -> dict[str, dict[str, Any]]:
+        """Each lesion's row as a dict, by ``lesion_id``, in table order."""
+        rows = self.row_dicts if self.row_dicts is not None else self.lesions.to_dict("records")
+        return {row[LESION]: row for row in rows}
 
     @cached_property
     def _positions(self) -> dict[str, int]:
-        return {lesion_id: position for position, lesion_id in enumerate(self.lesions[LESION])}
+        return {lesion_id: position for position, lesion_id in enumerate(self.records)}
+
+    def attribute(self, column: str) -> Any:
+        """A per-scan value (repeated on every row; spec 1.1); NaN when the column is absent."""
+        first = next(iter(self.records.values()))
+        return first.get(column, math.nan)
 
     def has(self, lesion_id: str) -> bool:
-        return lesion_id in self._positions
+        return lesion_id in self.records
 
     def status(self, lesion_id: str) -> str | None:
         """The lesion's status at this scan, None when the scan has no row for it."""
-        return self.lesions.at[lesion_id, STATUS] if self.has(lesion_id) else None
+        record = self.records.get(lesion_id)
+        return None if record is None else record[STATUS]
 
     def value(self, lesion_id: str, column: str) -> float:
         """The lesion's value; 0 when resolved (``status = absent``, spec 1.3), NaN when unknown."""
@@ -188,16 +208,26 @@ class Scan:
             return 0.0
         if status is None or status == Status.NOT_EVALUABLE:
             return math.nan
-        return float(self.lesions.at[lesion_id, column])
+        return float(self.records[lesion_id][column])
+
+    def hottest(
+        self, lesion_ids: Sequence[str], value: str, n: int, per_organ: int | None = None
+    ) -> list[str]:
+        """:func:`hottest_ids` among ``lesion_ids`` at this scan (spec 1.4)."""
+        return hottest_ids([self.records[i] for i in lesion_ids if i in self.records], value, n, per_organ)
 
     def rows(self, lesion_ids: Sequence[str]) -> pd.DataFrame:
         """This scan's rows of the given lesions (those it has)."""
         return self.lesions.iloc[[self._positions[i] for i in lesion_ids if i in self._positions]]
 
+    @cached_property
+    def new_lesion_ids(self) -> list[str]:
+        """Lesions with ``role = new`` not resolved (spec 1.3: a resolved new lesion no longer counts)."""
+        return [i for i, r in self.records.items() if r[ROLE] == Role.NEW and r[STATUS] != Status.ABSENT]
+
     def new_lesions(self) -> pd.DataFrame:
-        """Rows with ``role = new`` not resolved (spec 1.3: a resolved new lesion no longer counts)."""
-        rows = self.lesions
-        return rows[(rows[ROLE] == Role.NEW) & (rows[STATUS] != Status.ABSENT)]
+        """The rows of :attr:`new_lesion_ids`."""
+        return self.rows(self.new_lesion_ids)
 
     def flagged(self, lesion_ids: Sequence[str]) -> list[str]:
         """Lesions among ``lesion_ids`` with ``status = unequivocal_progression`` at this scan (spec 1.3)."""
@@ -222,13 +252,11 @@ class PatientScans:
     @property
     def baseline_ids(self) -> list[str]:
         """Baseline lesions: rows at baseline with role target or non_target (spec 1.3)."""
-        rows = self.baseline.lesions
-        return rows.index[rows[ROLE].isin(BASELINE_ROLES)].tolist()
+        return [i for i, row in self.baseline.records.items() if row[ROLE] in BASELINE_ROLES]
 
     @property
     def target_ids(self) -> list[str]:
-        rows = self.baseline.lesions
-        return rows.index[rows[ROLE] == Role.TARGET].tolist()
+        return [i for i, row in self.baseline.records.items() if row[ROLE] == Role.TARGET]
 
     def previous(self, scan: Scan) -> Scan:
         """The scan before ``scan`` (the baseline for the first follow-up)."""
@@ -273,27 +301,30 @@ def pet_table_of(study: Study, criterion_title: str, required: Sequence[str]) ->
 def patient_scans(table: pd.DataFrame, patients: pd.DataFrame | None = None) -> Iterator[PatientScans]:
     """Each patient's scans, patients in (patient_id, reader) order, scans in day order (spec 1.2).
 
+    ``table`` is the validated PET table, sorted by patient_id, reader, day (io.pet_table).
+
     ``patients`` (optional) gives ``treatment_end`` for the consensus timing label (spec 3.3).
     """
     end_days = treatment_end_days(patients)
-    for (patient, reader), rows in table.groupby([PATIENT, READER], sort=True):
-        scans = [
-            Scan(day=int(day), date=str(scan_rows[DATE].iloc[0]), lesions=_by_lesion(scan_rows))
-            for day, scan_rows in rows.groupby(DAY, sort=True)
-        ]
+    table = table.sort_values([PATIENT, READER, DAY], kind="mergesort").reset_index(drop=True)
+    row_dicts = table.to_dict("records")
+    keys = list(zip(table[PATIENT], table[READER], table[DAY], strict=True))
+    scan_starts = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]]
+    scans_by_patient: dict[tuple[str, str], list[Scan]] = {}
+    for start, stop in zip(scan_starts, [*scan_starts[1:], len(keys)], strict=True):
+        patient, reader, day = keys[start]
+        scan = Scan(int(day), str(table[DATE].iat[start]), table.iloc[start:stop], row_dicts[start:stop])
+        scans_by_patient.setdefault((str(patient), str(reader)), []).append(scan)
+    for (patient, reader), scans in scans_by_patient.items():
         baseline_position = max(i for i, s in enumerate(scans) if s.day <= 0)
         yield PatientScans(
-            patient_id=str(patient),
-            reader=str(reader),
+            patient_id=patient,
+            reader=reader,
             baseline=scans[baseline_position],
             followups=scans[baseline_position + 1 :],
             pre_baseline_days=[s.day for s in scans[:baseline_position]],
-            treatment_end_day=end_days.get(str(patient)),
+            treatment_end_day=end_days.get(patient),
         )
-
-
-def _by_lesion(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows.set_index(LESION, drop=False).rename_axis(None)
 
 
 # ---------------------------------------------------------------- output rows (spec 1.6)

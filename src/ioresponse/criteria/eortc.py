@@ -204,7 +204,7 @@ def _category(
     """Category, numbers and reason of one follow-up (spec 4.5 in the order of 1.7)."""
     name = {"suvmax": "SUVmax", "sulpeak": "SULpeak", "sulmean": "SULmean"}[metric]
     label = f"{'sum' if aggregate == 'sum' else 'hottest'} {name}"
-    new = followup.new_lesions()[LESION].tolist()
+    new = followup.new_lesion_ids
     flagged = followup.flagged(patient.baseline_ids)
     cycles = float(followup.attribute("cycles_before_scan"))
     current = patient_value(followup, tracked, metric, aggregate)

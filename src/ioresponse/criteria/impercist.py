@@ -14,8 +14,6 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import pandas as pd
-
 from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._metabolic import (
     CMR,
@@ -37,7 +35,6 @@ from ioresponse.criteria._metabolic import (
     percent,
     pet_table_of,
     relative_change,
-    select_hottest,
     signed,
     timepoint_frame,
     timepoint_row,
@@ -87,26 +84,24 @@ class FollowupSum:
     new_lesion_sum: float
 
 
-def baseline_selection(patient: PatientScans, threshold: float) -> pd.DataFrame:
+def baseline_selection(patient: PatientScans, threshold: float) -> list[str]:
     """Up to 5 measurable baseline lesions (SULpeak >= T), max 2 per organ (spec 8.2, 8.3)."""
-    rows = patient.baseline.rows(patient.baseline_ids)
-    measurable = rows[rows["sulpeak"] >= threshold]
-    return select_hottest(measurable, "sulpeak", SUM_LESIONS, SUM_PER_ORGAN)
+    baseline = patient.baseline
+    measurable = [i for i in patient.baseline_ids if baseline.value(i, "sulpeak") >= threshold]
+    return baseline.hottest(measurable, "sulpeak", SUM_LESIONS, SUM_PER_ORGAN)
 
 
 def followup_sum(followup: Scan, selected_ids: list[str], mode: NewLesionMode) -> FollowupSum:
     """``S_fu``: the 5 hottest present lesions including new ones ("top5"), or the baseline selection
     plus every new lesion ("add_all") (spec 8.2, A1)."""
-    new = followup.new_lesions()
+    new = followup.new_lesion_ids
     if mode == "top5":
-        top = select_hottest(followup.lesions, "sulpeak", SUM_LESIONS, SUM_PER_ORGAN)
-        in_new = top[LESION].isin(new[LESION])
-        return FollowupSum(
-            float(top["sulpeak"].sum()), top[LESION].tolist(), float(top.loc[in_new, "sulpeak"].sum())
-        )
+        top = followup.hottest(list(followup.records), "sulpeak", SUM_LESIONS, SUM_PER_ORGAN)
+        new_part = sum(followup.value(i, "sulpeak") for i in top if i in new)
+        return FollowupSum(sum(followup.value(i, "sulpeak") for i in top), top, new_part)
     baseline_part = sum(followup.value(i, "sulpeak") for i in selected_ids)
-    new_part = float(new["sulpeak"].sum())
-    return FollowupSum(baseline_part + new_part, [*selected_ids, *new[LESION]], new_part)
+    new_part = sum(followup.value(i, "sulpeak") for i in new)
+    return FollowupSum(baseline_part + new_part, [*selected_ids, *new], new_part)
 
 
 def assess(
@@ -172,9 +167,9 @@ class _Rules:
 
 def _patient_rows(patient: PatientScans, rules: _Rules, reference: Reference) -> list[dict[str, Any]]:
     threshold = measurability_threshold(patient.baseline)
-    selected = baseline_selection(patient, threshold) if threshold is not None else pd.DataFrame()
-    selected_ids = selected[LESION].tolist() if len(selected) else []
-    baseline_sum = float(selected["sulpeak"].sum()) if len(selected) else math.nan
+    selected_ids = baseline_selection(patient, threshold) if threshold is not None else []
+    values = [patient.baseline.value(i, "sulpeak") for i in selected_ids]
+    baseline_sum = float(sum(values)) if values else math.nan
     nadir = (baseline_sum, patient.baseline.day)
     rows = []
     for followup in patient.followups:
@@ -188,7 +183,7 @@ def _patient_rows(patient: PatientScans, rules: _Rules, reference: Reference) ->
             reference_day=patient.baseline.day,
             reference_value=baseline_sum,
             measurability_threshold=threshold if threshold is not None else math.nan,
-            new_lesion_count=len(followup.new_lesions()),
+            new_lesion_count=len(followup.new_lesion_ids),
             qc_passed=not qc,
             timing_flag="",
             flags=join_flags(["qc_failed" if qc else ""]),
@@ -253,7 +248,7 @@ def _category(
     pmd_value, pmd_day = nadir if reference == "nadir" else (baseline_sum, patient.baseline.day)
     pmd_rel = relative_change(current.value, pmd_value)
     pmd_change = absolute_change(current.value, pmd_value)
-    new_ids = [i for i in current.lesion_ids if i in set(followup.new_lesions()[LESION])]
+    new_ids = [i for i in current.lesion_ids if i in set(followup.new_lesion_ids)]
     included = f" (incl. new {', '.join(new_ids)})" if new_ids else ""
     numbers = (
         f"sum SULpeak {number(current.value)}{included} vs baseline {number(baseline_sum)}: "
@@ -283,7 +278,7 @@ def _category(
             else f"; vs nadir {number(pmd_value)} (day {pmd_day}) {percent(pmd_rel or 0)}"
         )
         return row | _decided(PMD, f"{numbers}{versus} ({sign}30%){warn}")
-    everything = [*patient.baseline_ids, *followup.new_lesions()[LESION]]
+    everything = [*patient.baseline_ids, *followup.new_lesion_ids]
     if all(is_resolved(followup, i, CMR_RULE) for i in everything):
         return row | _decided(CMR, f"every lesion resolved (absent or below the liver SULmean){warn}")
     if _passes(rel, change, PMR_RELATIVE, rules):

@@ -53,7 +53,7 @@ from ioresponse.criteria.percist import (
     selected_ids,
     uptake_increase_is_pmd,
 )
-from ioresponse.schema import CLINICAL_STATUS, LESION, ConfirmationState
+from ioresponse.schema import CLINICAL_STATUS, ConfirmationState
 
 KEY = "ipercist"
 SOURCE = "iPERCIST, Goldfarb 2019"
@@ -106,8 +106,8 @@ def confirmation_triggers(
         )
         if extent:
             triggers.append(extent + f" vs the UPMD scan (day {upmd_scan.day})")
-    seen = set(upmd_scan.new_lesions()[LESION])
-    new_since = [i for i in current.new_lesions()[LESION] if i not in seen]
+    seen = set(upmd_scan.new_lesion_ids)
+    new_since = [i for i in current.new_lesion_ids if i not in seen]
     if new_since:
         triggers.append(f"new lesion(s) {', '.join(new_since)} since the UPMD scan (day {upmd_scan.day})")
     flagged_before = set(upmd_scan.flagged(ids))

@@ -90,7 +90,7 @@ def new_lesions(patient: PatientScans, followup: Scan, new_since: NewSince) -> p
     if new_since == "baseline":
         return rows
     previous = patient.previous(followup)
-    seen_before = previous.new_lesions()[LESION]
+    seen_before = previous.new_lesion_ids
     return rows[~rows[LESION].isin(seen_before)]
 
 

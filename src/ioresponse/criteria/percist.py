@@ -41,7 +41,6 @@ from ioresponse.criteria._metabolic import (
     pet_table_of,
     relative_change,
     rounded,
-    select_hottest,
     signed,
     timepoint_frame,
     timepoint_row,
@@ -49,7 +48,7 @@ from ioresponse.criteria._metabolic import (
     whole_percent,
 )
 from ioresponse.io.pet_table import RECIST_RESPONSE, REFERENCE_REGION, VISCERAL
-from ioresponse.schema import LESION, ORGAN
+from ioresponse.schema import ORGAN
 
 KEY = "percist"
 SOURCE = "PERCIST 1.0, Wahl 2009"
@@ -216,10 +215,10 @@ def _uptake_failures(baseline: Scan, followup: Scan) -> list[str]:
 
 def hottest(scan: Scan, lesion_ids: list[str]) -> Hottest:
     """The hottest SULpeak among ``lesion_ids`` at this scan (spec 1.4, 5.2); 0 when none is present."""
-    top = select_hottest(scan.rows(lesion_ids), "sulpeak", n=1)
-    if top.empty:
+    top = scan.hottest(lesion_ids, "sulpeak", n=1)
+    if not top:
         return Hottest(0.0, "", scan.day)
-    return Hottest(float(top["sulpeak"].iloc[0]), str(top[LESION].iloc[0]), scan.day)
+    return Hottest(scan.value(top[0], "sulpeak"), top[0], scan.day)
 
 
 def five_lesion_sum(
@@ -232,17 +231,14 @@ def five_lesion_sum(
     """
     if column not in scan.lesions:
         return None
-    if same_as is None:
-        selected = select_hottest(scan.rows(lesion_ids), "sulpeak", SUM_LESIONS, SUM_PER_ORGAN)
-        values = selected[column]
-        return None if values.isna().any() else float(values.sum())
-    values = [scan.value(i, column) for i in same_as]
+    chosen = selected_ids(scan, lesion_ids) if same_as is None else same_as
+    values = [scan.value(i, column) for i in chosen]
     return None if any(math.isnan(v) for v in values) else float(sum(values))
 
 
 def selected_ids(scan: Scan, lesion_ids: list[str]) -> list[str]:
     """The lesions of the up-to-5 selection at this scan (spec 5.2)."""
-    return select_hottest(scan.rows(lesion_ids), "sulpeak", SUM_LESIONS, SUM_PER_ORGAN)[LESION].tolist()
+    return scan.hottest(lesion_ids, "sulpeak", SUM_LESIONS, SUM_PER_ORGAN)
 
 
 def uptake_increase_is_pmd(rel: float | None, change: float, inclusive: bool) -> bool:
@@ -294,7 +290,7 @@ def lesion_text(scan: Scan, lesion_ids: list[str]) -> str:
     """'N1 (liver), N2 (bone)' for a reason sentence."""
 
     def one(i: str) -> str:
-        organ = scan.lesions.at[i, ORGAN] if ORGAN in scan.lesions else ""
+        organ = scan.records[i].get(ORGAN, "")
         return f"{i} ({organ})" if organ else i
 
     return ", ".join(one(i) for i in lesion_ids)
@@ -319,7 +315,7 @@ def evaluate(
         pmd_reference=pmd_reference or baseline_hottest,
     )
     call.threshold = measurability_threshold(patient.baseline)
-    call.new_ids = followup.new_lesions()[LESION].tolist()
+    call.new_ids = followup.new_lesion_ids
     call.flagged_ids = followup.flagged(ids)
     call.qc_failures = quality_failures(patient.baseline, followup)
     not_evaluable = _not_evaluable_reasons(call, followup, ids, rules)
@@ -491,7 +487,7 @@ def confirmation_advice(call: PercistCall, followup: Scan) -> str:
         return ""
     if call.category == PMD and recist != "PD":
         visceral_new = VISCERAL in followup.lesions and bool(
-            followup.lesions.loc[followup.lesions[LESION].isin(call.new_ids), VISCERAL].any()
+            any(followup.records[i][VISCERAL] for i in call.new_ids)
         )
         by_quantity = any(not t.startswith(("new FDG-avid", "unequivocal")) for t in call.triggers)
         if by_quantity or (call.new_ids and not visceral_new):
