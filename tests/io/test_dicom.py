@@ -74,7 +74,9 @@ def test_slice_normal_pointing_to_the_feet(tmp_path: Path) -> None:
 def test_bed_junction_gap_within_10_percent_is_accepted(tmp_path: Path) -> None:
     # spec 6.2 step 5: STS_001-like gaps 3.27 / 3.19 (2.4% deviation) are accepted and recorded.
     positions = [0.0, 3.27, 6.54, 9.73, 13.0]
-    synthetic.write_series(tmp_path, _ramp((5, 3, 3)), spacing_zyx=(3.27, 4.0, 4.0), slice_positions=positions)
+    synthetic.write_series(
+        tmp_path, _ramp((5, 3, 3)), spacing_zyx=(3.27, 4.0, 4.0), slice_positions=positions
+    )
     geometry = read_pet_series(tmp_path).geometry
     assert geometry.spacing[2] == pytest.approx(3.27)
     assert geometry.max_slice_gap_deviation_mm == pytest.approx(0.08, abs=1e-9)
@@ -82,10 +84,15 @@ def test_bed_junction_gap_within_10_percent_is_accepted(tmp_path: Path) -> None:
 
 def test_missing_slice_is_refused_or_resampled(tmp_path: Path) -> None:
     positions = [0.0, 3.27, 6.54, 13.08, 16.35]  # a 6.54 mm gap: a slice is missing
-    synthetic.write_series(tmp_path, _ramp((5, 3, 3)), spacing_zyx=(3.27, 4.0, 4.0), slice_positions=positions)
+    synthetic.write_series(
+        tmp_path, _ramp((5, 3, 3)), spacing_zyx=(3.27, 4.0, 4.0), slice_positions=positions
+    )
     with pytest.raises(InputError, match=r"\(0020,0032\) ImagePositionPatient") as raised:
         read_pet_series(tmp_path)
-    assert "gap of 6.54 mm between slices at 6.54 and 13.08 mm; expected 3.27 mm: missing slice?" in raised.value.message
+    assert (
+        "gap of 6.54 mm between slices at 6.54 and 13.08 mm; expected 3.27 mm: missing slice?"
+        in raised.value.message
+    )
     resampled = read_pet_series(tmp_path, nonuniform="resample")
     assert resampled.values.shape[0] == 6
     original = read_pet_series(tmp_path, nonuniform="resample", resample=False).values
@@ -126,6 +133,7 @@ def test_no_pet_and_enhanced_pet_are_refused(tmp_path: Path) -> None:
 
 # --- RTSTRUCT (spec 6.4) -----------------------------------------------------------------------------
 
+
 def _rtstruct(path: Path, frame_uid: str, rois: dict[str, list[tuple[str, list[float]]]]) -> None:
     ds = Dataset()
     ds.Modality = "RTSTRUCT"
@@ -162,17 +170,22 @@ def _square(x0: float, y0: float, x1: float, y1: float, z: float) -> list[float]
 
 
 def test_rtstruct_rasterisation_with_hole_and_point(tmp_path: Path) -> None:
-    # 4 mm grid from LPS (0,0,0); square x 5..27, y 9..31 on z = 4 and 8 with a hole x 13..19, y 17..23 on z = 8.
+    # 4 mm grid from LPS (0,0,0); square x 5..27, y 9..31 on z = 4 and 8;
+    # a hole x 13..19, y 17..23 on z = 8.
     synthetic.write_series(tmp_path / "pet", _ramp((4, 10, 10)))
     series = read_pet_series(tmp_path / "pet")
-    _rtstruct(tmp_path / "rs.dcm", series.frame_of_reference_uid, {
-        "GTV": [
-            ("CLOSED_PLANAR", _square(5, 9, 27, 31, 4.0)),
-            ("CLOSED_PLANAR", _square(5, 9, 27, 31, 8.0)),
-            ("CLOSED_PLANAR", _square(13, 17, 19, 23, 8.0)),
-        ],
-        "liver_centre": [("POINT", [12.0, 16.0, 8.0])],
-    })
+    _rtstruct(
+        tmp_path / "rs.dcm",
+        series.frame_of_reference_uid,
+        {
+            "GTV": [
+                ("CLOSED_PLANAR", _square(5, 9, 27, 31, 4.0)),
+                ("CLOSED_PLANAR", _square(5, 9, 27, 31, 8.0)),
+                ("CLOSED_PLANAR", _square(13, 17, 19, 23, 8.0)),
+            ],
+            "liver_centre": [("POINT", [12.0, 16.0, 8.0])],
+        },
+    )
     structures = read_rtstruct(tmp_path / "rs.dcm", series.geometry, series.frame_of_reference_uid)
     mask = structures.masks["GTV"]
     # columns i with 5 < 4i < 27 -> i = 2..6, rows j with 9 < 4j < 31 -> j = 3..7
@@ -189,8 +202,11 @@ def test_rtstruct_rasterisation_with_hole_and_point(tmp_path: Path) -> None:
 def test_rtstruct_single_plane_applies_to_its_slice_only(tmp_path: Path) -> None:
     synthetic.write_series(tmp_path / "pet", _ramp((4, 10, 10)))
     series = read_pet_series(tmp_path / "pet")
-    _rtstruct(tmp_path / "rs.dcm", series.frame_of_reference_uid,
-              {"A": [("CLOSED_PLANAR", _square(5, 9, 27, 31, 5.0))]})  # 1 mm off slice 1, within half a slice
+    _rtstruct(
+        tmp_path / "rs.dcm",
+        series.frame_of_reference_uid,
+        {"A": [("CLOSED_PLANAR", _square(5, 9, 27, 31, 5.0))]},
+    )  # 1 mm off slice 1, within half a slice
     mask = read_rtstruct(tmp_path / "rs.dcm", series.geometry, "").masks["A"]
     assert mask.any(axis=(1, 2)).tolist() == [False, True, False, False]
 
@@ -209,6 +225,7 @@ def test_rtstruct_refusals(tmp_path: Path) -> None:
 
 # --- DICOM SEG through highdicom (spec 6.5) -----------------------------------------------------------
 
+
 def test_seg_frames_map_to_slices_by_source_instance(tmp_path: Path) -> None:
     import highdicom as hd
 
@@ -223,17 +240,28 @@ def test_seg_frames_map_to_slices_by_source_instance(tmp_path: Path) -> None:
     truth[1, 2:4, 1:5] = True
     truth[2, 3, 3] = True
     description = hd.seg.SegmentDescription(
-        segment_number=1, segment_label="lesion",
-        segmented_property_category=hd.sr.CodedConcept("49755003", "SCT", "Morphologically Altered Structure"),
+        segment_number=1,
+        segment_label="lesion",
+        segmented_property_category=hd.sr.CodedConcept(
+            "49755003", "SCT", "Morphologically Altered Structure"
+        ),
         segmented_property_type=hd.sr.CodedConcept("108369006", "SCT", "Neoplasm"),
         algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL,
     )
     order = [2, 0, 1]  # frames deliberately not in slice order
     seg = hd.seg.Segmentation(
-        source_images=[sources[k] for k in order], pixel_array=truth[order].astype(np.uint8),
-        segmentation_type=hd.seg.SegmentationTypeValues.BINARY, segment_descriptions=[description],
-        series_instance_uid=generate_uid(), series_number=2, sop_instance_uid=generate_uid(), instance_number=1,
-        manufacturer="test", manufacturer_model_name="test", software_versions="1", device_serial_number="1",
+        source_images=[sources[k] for k in order],
+        pixel_array=truth[order].astype(np.uint8),
+        segmentation_type=hd.seg.SegmentationTypeValues.BINARY,
+        segment_descriptions=[description],
+        series_instance_uid=generate_uid(),
+        series_number=2,
+        sop_instance_uid=generate_uid(),
+        instance_number=1,
+        manufacturer="test",
+        manufacturer_model_name="test",
+        software_versions="1",
+        device_serial_number="1",
         omit_empty_frames=False,
     )
     seg.save_as(tmp_path / "seg.dcm")

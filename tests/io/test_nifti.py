@@ -15,7 +15,10 @@ from ioresponse.schema import InputError
 PHANTOM = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "ibsi_phantom"
 
 PET_GRID = Geometry(
-    shape=(4, 10, 10), spacing=(4.0, 4.0, 4.0), origin=np.zeros(3), direction=np.eye(3),
+    shape=(4, 10, 10),
+    spacing=(4.0, 4.0, 4.0),
+    origin=np.zeros(3),
+    direction=np.eye(3),
     slice_positions=np.arange(4) * 4.0,
 )
 """An axial LPS grid: voxel [k, j, i] at LPS (4i, 4j, 4k)."""
@@ -41,7 +44,8 @@ def test_ibsi_phantom_geometry() -> None:
 
 
 def test_ras_label_lands_on_the_lps_voxel(tmp_path: Path) -> None:
-    # NIfTI affine diag(-4, -4, 4): voxel (i, j, k) at RAS (-4i, -4j, 4k) = LPS (4i, 4j, 4k): same grid as the PET.
+    # NIfTI affine diag(-4, -4, 4): voxel (i, j, k) at RAS (-4i, -4j, 4k) = LPS (4i, 4j, 4k):
+    # the PET's grid.
     data = np.zeros((10, 10, 4), dtype=np.int16)
     data[7, 6, 1] = 3
     path = _save(tmp_path / "l.nii.gz", data, np.diag([-4.0, -4.0, 4.0, 1.0]))

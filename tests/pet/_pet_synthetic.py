@@ -16,8 +16,11 @@ from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
 PET_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.128"
 RADIOPHARMACEUTICAL_KEYS = (
-    "RadiopharmaceuticalStartTime", "RadiopharmaceuticalStartDateTime", "RadionuclideTotalDose",
-    "RadionuclideHalfLife", "Radiopharmaceutical",
+    "RadiopharmaceuticalStartTime",
+    "RadiopharmaceuticalStartDateTime",
+    "RadionuclideTotalDose",
+    "RadionuclideHalfLife",
+    "Radiopharmaceutical",
 )
 
 BASE_HEADER: dict[str, Any] = {
@@ -95,9 +98,13 @@ def make_dataset(
         if key in RADIOPHARMACEUTICAL_KEYS:
             setattr(item, key, _ds_text(value))
         elif key == "PhilipsSUVScaleFactor":
-            ds.private_block(0x7053, "Philips PET Private Group", create=True).add_new(0x00, "DS", _ds_text(value))
+            ds.private_block(0x7053, "Philips PET Private Group", create=True).add_new(
+                0x00, "DS", _ds_text(value)
+            )
         elif key == "PhilipsActivityScaleFactor":
-            ds.private_block(0x7053, "Philips PET Private Group", create=True).add_new(0x09, "DS", _ds_text(value))
+            ds.private_block(0x7053, "Philips PET Private Group", create=True).add_new(
+                0x09, "DS", _ds_text(value)
+            )
         elif key == "GEPrivateScanDateTime":
             ds.private_block(0x0009, "GEMS_PETD_01", create=True).add_new(0x0D, "DT", value)
         else:
@@ -138,8 +145,14 @@ def write_series(
             slice_header[key] = column[k]
         z = origin[2] + (slice_positions[k] if slice_positions is not None else k * spacing_zyx[0])
         ds = make_dataset(
-            stored, slice_header, position=(origin[0], origin[1], z), spacing_yx=spacing_zyx[1:], slope=slope,
-            instance=k + 1, series_uid=series_uid, frame_uid=frame_uid,
+            stored,
+            slice_header,
+            position=(origin[0], origin[1], z),
+            spacing_yx=spacing_zyx[1:],
+            slope=slope,
+            instance=k + 1,
+            series_uid=series_uid,
+            frame_uid=frame_uid,
         )
         ds.StudyInstanceUID = study_uid
         name = f"IM{(count - k if reverse_files else k + 1):04d}.dcm"
@@ -149,8 +162,12 @@ def write_series(
 
 
 def sphere_phantom(
-    shape: tuple[int, int, int], centre_kji: Sequence[float], radius_mm: float, spacing_zyx: Sequence[float],
-    inside: float, background: float,
+    shape: tuple[int, int, int],
+    centre_kji: Sequence[float],
+    radius_mm: float,
+    spacing_zyx: Sequence[float],
+    inside: float,
+    background: float,
 ) -> np.ndarray:
     """A uniform sphere (voxel centres within the radius) in a uniform background."""
     grids = np.meshgrid(*(np.arange(n) for n in shape), indexing="ij")

@@ -55,10 +55,24 @@ def test_suv_table_output(series: Path) -> None:
 
 def test_quantify_with_nifti_labels_and_liver(series: Path, tmp_path: Path) -> None:
     out = tmp_path / "out" / "lesions.parquet"
-    result = RUNNER.invoke(app, [
-        "pet", "quantify", str(series), "--labels", str(_labels(tmp_path, (9, 12, 12))), "--out", str(out),
-        "--liver", "24,24,16", "--peak", "ibsi-local", "--patient-id", "P1",
-    ])
+    result = RUNNER.invoke(
+        app,
+        [
+            "pet",
+            "quantify",
+            str(series),
+            "--labels",
+            str(_labels(tmp_path, (9, 12, 12))),
+            "--out",
+            str(out),
+            "--liver",
+            "24,24,16",
+            "--peak",
+            "ibsi-local",
+            "--patient-id",
+            "P1",
+        ],
+    )
     assert result.exit_code == 0, result.output
     table = pd.read_parquet(out)
     assert tuple(table.columns[: len(LESION_COLUMNS)]) == LESION_COLUMNS
@@ -78,10 +92,19 @@ def test_quantify_with_nifti_labels_and_liver(series: Path, tmp_path: Path) -> N
     ],
 )
 def test_quantify_bad_options_exit_2(series: Path, tmp_path: Path, arguments: list, located: str) -> None:
-    result = RUNNER.invoke(app, [
-        "pet", "quantify", str(series), "--labels", str(_labels(tmp_path, (9, 12, 12))), "--out",
-        str(tmp_path / "x.csv"), *arguments,
-    ])
+    result = RUNNER.invoke(
+        app,
+        [
+            "pet",
+            "quantify",
+            str(series),
+            "--labels",
+            str(_labels(tmp_path, (9, 12, 12))),
+            "--out",
+            str(tmp_path / "x.csv"),
+            *arguments,
+        ],
+    )
     assert result.exit_code == 2
     assert located in " ".join(result.stderr.split())
 
@@ -91,7 +114,9 @@ def test_suv_bad_header_exit_2_names_file_row_and_tag(tmp_path: Path) -> None:
     result = RUNNER.invoke(app, ["pet", "suv", str(tmp_path / "nac")])
     assert result.exit_code == 2
     message = " ".join(result.stderr.split())
-    assert "IM0002.dcm, row 1, column (0028,0051) CorrectedImage: DECY lacks ATTN" in message.replace("\n", "")
+    assert "IM0002.dcm, row 1, column (0028,0051) CorrectedImage: DECY lacks ATTN" in message.replace(
+        "\n", ""
+    )
 
 
 def test_suv_missing_folder_exit_2(tmp_path: Path) -> None:
@@ -101,8 +126,17 @@ def test_suv_missing_folder_exit_2(tmp_path: Path) -> None:
 
 
 def test_quantify_missing_labels_exit_2(series: Path, tmp_path: Path) -> None:
-    result = RUNNER.invoke(app, [
-        "pet", "quantify", str(series), "--labels", str(tmp_path / "none.nii.gz"), "--out", str(tmp_path / "x.csv"),
-    ])
+    result = RUNNER.invoke(
+        app,
+        [
+            "pet",
+            "quantify",
+            str(series),
+            "--labels",
+            str(tmp_path / "none.nii.gz"),
+            "--out",
+            str(tmp_path / "x.csv"),
+        ],
+    )
     assert result.exit_code == 2
     assert "no such label file" in " ".join(result.stderr.split())

@@ -83,6 +83,12 @@ def test_dro_rtstruct_region_matches_the_nifti_mask() -> None:
     volume = read_suv(DRO / "DRO_0_0" / "PT", "bw")
     masks = read_labels(DRO / "DRO_0_0" / "RS" / "RS_dro_0_0.dcm", volume)
     inside = volume.values[masks["region_1"]]
-    assert (round(float(inside.max()), 2), round(float(np.median(inside)), 2), round(float(inside.min()), 2)) == (
-        HOT, BACKGROUND, COLD,
+    assert (
+        round(float(inside.max()), 2),
+        round(float(np.median(inside)), 2),
+        round(float(inside.min()), 2),
+    ) == (
+        HOT,
+        BACKGROUND,
+        COLD,
     )

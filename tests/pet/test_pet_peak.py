@@ -44,7 +44,13 @@ def test_fractional_kernel_weights_at_4_mm() -> None:
     kernel = sphere_kernel((4.0, 4.0, 4.0), "fractional", 20)
     centre = np.asarray(kernel.shape) // 2
     counts = {
-        (0, 0, 0): 8000, (0, 0, 1): 7872, (0, 1, 1): 4608, (1, 1, 1): 1712, (0, 0, 2): 96, (0, 1, 2): 0, (0, 0, 3): 0,
+        (0, 0, 0): 8000,
+        (0, 0, 1): 7872,
+        (0, 1, 1): 4608,
+        (1, 1, 1): 1712,
+        (0, 0, 2): 96,
+        (0, 1, 2): 0,
+        (0, 0, 3): 0,
     }
     for offset, count in counts.items():
         assert round(kernel[tuple(centre + np.asarray(offset))] * 8000) == count
@@ -105,12 +111,15 @@ def test_worked_example_7d_require_inside_mask() -> None:
 
 
 def test_global_peak_competitor_of_7d_is_lower() -> None:
-    # spec 7(d): competitor (3,4,4) has 51/19 (centre rule) and 39.068/15.6 (fractional): restrict the mask to it.
+    # spec 7(d): competitor (3,4,4) has 51/19 (centre rule) and 39.068/15.6 (fractional);
+    # restrict the mask to it.
     image, _ = _example_7d()
     single = np.zeros(image.shape, dtype=bool)
     single[3, 4, 4] = True
     assert peak(image, single, SPACING_4MM, weighting="centre").value == pytest.approx(51 / 19, abs=1e-9)
-    assert peak(image, single, SPACING_4MM, weighting="fractional").value == pytest.approx(39.068 / 15.6, abs=1e-9)
+    assert peak(image, single, SPACING_4MM, weighting="fractional").value == pytest.approx(
+        39.068 / 15.6, abs=1e-9
+    )
 
 
 def test_box_correlation_equals_gather() -> None:
@@ -148,7 +157,7 @@ def test_edge_voxels_are_excluded_not_zero_padded() -> None:
 
 
 def test_ibsi_digital_phantom_peaks() -> None:
-    # IBSI reference manual, digital phantom benchmark (Zwanenburg et al. 2020; spec 3.8): intensity maximum 6,
+    # IBSI reference manual, digital phantom benchmark (Zwanenburg 2020; spec 3.8): intensity maximum 6,
     # mean 2.15 (reference values are given to 3 significant digits), local intensity peak 2.6, global 3.1;
     # spec 3.8 states this algorithm gives 2.6000 / 3.1034.
     image, geometry = read_nifti(PHANTOM / "phantom.nii.gz")

@@ -1,4 +1,4 @@
-"""The pyradiomics adapter (optional extra): first-order features of a lesion equal numpy's, one row per lesion."""
+"""The pyradiomics adapter (optional extra): first-order features equal numpy's, one row per lesion."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from ioresponse.schema import InputError
 HAS_PYRADIOMICS = importlib.util.find_spec("radiomics") is not None
 
 
-@pytest.mark.skipif(not HAS_PYRADIOMICS, reason="pyradiomics-bhklab is not installed (optional extra 'radiomics')")
+@pytest.mark.skipif(
+    not HAS_PYRADIOMICS, reason="pyradiomics-bhklab is not installed (optional extra 'radiomics')"
+)
 def test_first_order_features_per_lesion(tmp_path: Path) -> None:
     truth = sphere_phantom((9, 12, 12), (4, 6, 6), 8.0, (4.0, 4.0, 4.0), 6.0, 1.0)
     write_series(tmp_path / "s", truth * 1000.0, {"Units": "BQML", "DecayCorrection": "ADMIN"})

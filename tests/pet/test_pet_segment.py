@@ -1,4 +1,4 @@
-"""MTV, TLG, connectivity and functional diameter: worked example 7(e) of spec/pet.md; reference regions (5)."""
+"""MTV, TLG, connectivity, functional diameter: worked example 7(e) of spec/pet.md; reference regions."""
 
 from __future__ import annotations
 
@@ -20,8 +20,18 @@ def _example_7e() -> np.ndarray:
     """spec 7(e): 3 x 4 x 5 array of 1.0 with the listed voxels (as [k, j, i])."""
     image = np.ones((3, 4, 5))
     for index, value in {
-        (1, 2, 1): 10.0, (1, 1, 1): 8.0, (1, 1, 2): 6.0, (1, 2, 2): 4.1, (2, 1, 1): 5.0, (0, 3, 2): 4.6,
-        (2, 3, 3): 4.5, (0, 0, 4): 7.0, (0, 2, 1): 4.0, (0, 1, 1): 2.0, (2, 1, 2): 2.0, (1, 3, 1): 3.0,
+        (1, 2, 1): 10.0,
+        (1, 1, 1): 8.0,
+        (1, 1, 2): 6.0,
+        (1, 2, 2): 4.1,
+        (2, 1, 1): 5.0,
+        (0, 3, 2): 4.6,
+        (2, 3, 3): 4.5,
+        (0, 0, 4): 7.0,
+        (0, 2, 1): 4.0,
+        (0, 1, 1): 2.0,
+        (2, 1, 2): 2.0,
+        (1, 3, 1): 3.0,
         (2, 2, 1): 3.0,
     }.items():
         image[index] = value
@@ -41,7 +51,9 @@ TABLE_7E = [
 
 
 @pytest.mark.parametrize(("options", "voxels", "total", "mean", "mtv", "tlg"), TABLE_7E)
-def test_worked_example_7e(options: dict, voxels: int, total: float, mean: float, mtv: float, tlg: float) -> None:
+def test_worked_example_7e(
+    options: dict, voxels: int, total: float, mean: float, mtv: float, tlg: float
+) -> None:
     image = _example_7e()
     voi = np.ones(image.shape, dtype=bool)
     mask, _ = segment(image, voi, **options)
@@ -133,9 +145,15 @@ def test_percist_measurability_threshold_examples() -> None:
 
 # --- Reference regions (spec 5) ---------------------------------------------------------------------
 
+
 def _geometry(shape: tuple, spacing_xyz: tuple) -> Geometry:
-    return Geometry(shape=shape, spacing=spacing_xyz, origin=np.zeros(3), direction=np.eye(3),
-                    slice_positions=np.arange(shape[0]) * spacing_xyz[2])
+    return Geometry(
+        shape=shape,
+        spacing=spacing_xyz,
+        origin=np.zeros(3),
+        direction=np.eye(3),
+        slice_positions=np.arange(shape[0]) * spacing_xyz[2],
+    )
 
 
 @pytest.mark.parametrize(("spacing", "voxels", "volume"), [(4.0, 251, 16.06), (2.0, 1791, 14.33)])
@@ -154,7 +172,9 @@ def test_liver_sphere_voxel_counts(spacing: float, voxels: int, volume: float) -
 def test_blood_pool_cylinder_voxel_counts(spacing_xyz: tuple, voxels: int) -> None:
     # spec 5.2: 25 voxels at 4 mm (5 per slice x 5 slices), 35 at 3.27 x 4.07 x 4.07 (5 x 7).
     geometry = _geometry((20, 20, 20), spacing_xyz)
-    region = reference_region(np.ones((20, 20, 20)), geometry, (10, 10, 10), kind="blood_pool", centre_is_index=True)
+    region = reference_region(
+        np.ones((20, 20, 20)), geometry, (10, 10, 10), kind="blood_pool", centre_is_index=True
+    )
     assert region.voxel_count == voxels
 
 

@@ -103,8 +103,18 @@ def test_lesion_table(sts) -> None:
 def test_quantify_cli_writes_the_lesion_table(tmp_path: Path) -> None:
     out = tmp_path / "lesions.csv"
     result = CliRunner().invoke(
-        app, ["pet", "quantify", str(STS / "pet"), "--labels", str(STS / "rtstruct" / "1-1.dcm"), "--out", str(out),
-              "--peak", "ibsi-global"],
+        app,
+        [
+            "pet",
+            "quantify",
+            str(STS / "pet"),
+            "--labels",
+            str(STS / "rtstruct" / "1-1.dcm"),
+            "--out",
+            str(out),
+            "--peak",
+            "ibsi-global",
+        ],
     )
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out)

@@ -36,6 +36,7 @@ def _series(tmp_path: Path, header: dict, shape=(2, 4, 4), value: float = 10000.
 
 # --- Body-size formulas ------------------------------------------------------------------------------
 
+
 # spec 7(b): W 71 kg, H 178 cm.
 @pytest.mark.parametrize(
     ("sex", "formula", "expected_kg"),
@@ -67,7 +68,9 @@ def test_lbm_james128_matches_oro_pet_7j() -> None:
         ("M", 180, 175, 62.58, 86.12),
     ],
 )
-def test_lbm_table_of_spec_1_6(sex: str, weight: float, height: float, james: float, janmahasatian: float) -> None:
+def test_lbm_table_of_spec_1_6(
+    sex: str, weight: float, height: float, james: float, janmahasatian: float
+) -> None:
     assert lean_body_mass_kg(weight, height, sex, "james") == pytest.approx(james, abs=0.005)
     assert lean_body_mass_kg(weight, height, sex, "janmahasatian") == pytest.approx(janmahasatian, abs=0.005)
 
@@ -110,7 +113,9 @@ EXAMPLE_7A = {
         ("ibw", "janmahasatian", 2.5850182e-4),  # 7(b)
     ],
 )
-def test_worked_example_7a_7b_factors(tmp_path: Path, normalization: str, lbm_formula: str, expected: float) -> None:
+def test_worked_example_7a_7b_factors(
+    tmp_path: Path, normalization: str, lbm_formula: str, expected: float
+) -> None:
     datasets = _series(tmp_path, EXAMPLE_7A)
     factors = suv_scale_factors(datasets, normalization, lbm_formula=lbm_formula)
     assert factors == pytest.approx(np.full(2, expected), rel=1e-6)
@@ -118,7 +123,9 @@ def test_worked_example_7a_7b_factors(tmp_path: Path, normalization: str, lbm_fo
 
 def test_worked_example_7a_voxel_and_uptake(tmp_path: Path) -> None:
     volume = read_suv(_series_dir(tmp_path, EXAMPLE_7A, value=12345.0), "bw")
-    assert volume.values.max() == pytest.approx(2.99862, rel=5e-5)  # 7(a) step 5 (int16 rounding of the slope)
+    assert volume.values.max() == pytest.approx(
+        2.99862, rel=5e-5
+    )  # 7(a) step 5 (int16 rounding of the slope)
     assert volume.provenance["uptake_s"] == 2711.0  # 7(a) step 1
     assert volume.provenance["reference_time_source"] == "series"
 
@@ -130,7 +137,7 @@ def _series_dir(tmp_path: Path, header: dict, value: float = 10000.0, shape=(2, 
 
 
 def test_admin_is_not_decay_corrected_twice_7c(tmp_path: Path) -> None:
-    # spec 7(c): ADMIN -> 71000 / 3.8878e8 = 1.8262256e-4 g/Bq (no decay factor; the Horos bug would give x1.33).
+    # spec 7(c): ADMIN -> 71000 / 3.8878e8 = 1.8262256e-4 g/Bq (no decay factor; Horos bug: x1.33).
     datasets = _series(tmp_path, {**EXAMPLE_7A, "DecayCorrection": "ADMIN"})
     assert suv_scale_factors(datasets, "bw") == pytest.approx(np.full(2, 1.8262256e-4), rel=1e-6)
 
@@ -138,8 +145,13 @@ def test_admin_is_not_decay_corrected_twice_7c(tmp_path: Path) -> None:
 def test_none_is_corrected_per_frame_7f(tmp_path: Path) -> None:
     # spec 7(f) DRO_3_4: NONE, acquisition 11:05:00, T = 603 s: factor 1.9017605e-4 x 1.5558281.
     header = {
-        "DecayCorrection": "NONE", "CorrectedImage": ["ATTN"], "PatientWeight": 70.0, "AcquisitionTime": "110500",
-        "ActualFrameDuration": 603000, "RadionuclideTotalDose": 368.08e6, "RadionuclideHalfLife": 6586.2,
+        "DecayCorrection": "NONE",
+        "CorrectedImage": ["ATTN"],
+        "PatientWeight": 70.0,
+        "AcquisitionTime": "110500",
+        "ActualFrameDuration": 603000,
+        "RadionuclideTotalDose": 368.08e6,
+        "RadionuclideHalfLife": 6586.2,
     }
     datasets = _series(tmp_path, header)
     assert suv_scale_factors(datasets, "bw") == pytest.approx(np.full(2, 1.9017605e-4 * 1.5558281), rel=1e-6)
@@ -159,8 +171,12 @@ def test_backcomputed_reference_7f(tmp_path: Path) -> None:
 def test_midnight_rule_7g(tmp_path: Path) -> None:
     # spec 7(g) DRO_4_2: injection 23:30 (time only), series 2025-01-02 00:30 -> uptake 3600 s, SUV 4.0000.
     header = {
-        "RadiopharmaceuticalStartDateTime": None, "RadiopharmaceuticalStartTime": "233000",
-        "SeriesDate": "20250102", "SeriesTime": "003000", "AcquisitionDate": "20250102", "AcquisitionTime": "003000",
+        "RadiopharmaceuticalStartDateTime": None,
+        "RadiopharmaceuticalStartTime": "233000",
+        "SeriesDate": "20250102",
+        "SeriesTime": "003000",
+        "AcquisitionDate": "20250102",
+        "AcquisitionTime": "003000",
     }
     with pytest.warns(SuvWarning, match="midnight rule"):
         volume = read_suv(_series_dir(tmp_path, header, value=14400.0), "bw")
@@ -170,7 +186,7 @@ def test_midnight_rule_7g(tmp_path: Path) -> None:
 
 
 def test_gml_lbmjames128_decodes_with_128_not_120_7h(tmp_path: Path) -> None:
-    # spec 7(h) DRO_2_1: 3.229 SUL (LBMJAMES128), male 70 kg 1.75 m -> SUVbw 3.9991 (Morgan-120 would give 3.911).
+    # spec 7(h) DRO_2_1: 3.229 SUL (LBMJAMES128), male 70 kg 1.75 m -> SUVbw 3.9991 (Morgan-120: 3.911).
     header = {"Units": "GML", "SUVType": "LBMJAMES128", "PatientSex": "M"}
     volume = read_suv(_series_dir(tmp_path, header, value=3.229), "bw")
     assert volume.values.max() == pytest.approx(3.9991, abs=2e-4)
@@ -192,9 +208,15 @@ def test_cm2ml_decodes_bsa(tmp_path: Path) -> None:
 
 # --- calculate-suv cases (shared/data/suv_headers) ----------------------------------------------------
 
+
 def _case_header(instance: dict) -> dict:
     """A case's header extract as keyword -> value for the synthetic writer (private groups mapped)."""
-    header = {"Manufacturer": None, "PatientSize": None, "PatientSex": None, "RadiopharmaceuticalStartDateTime": None}
+    header = {
+        "Manufacturer": None,
+        "PatientSize": None,
+        "PatientSex": None,
+        "RadiopharmaceuticalStartDateTime": None,
+    }
     for key, value in instance.items():
         if key == "PhilipsPETPrivateGroup":
             if "SUVScaleFactor" in value:
@@ -224,7 +246,7 @@ def _first_instance_factor(folder: Path, **options) -> float:
     return float(suv_scale_factors(datasets, "bw", **options)[0])
 
 
-# Expected SUVbw factors of calculate-suv's sample series (test/calculateSUV_SampleData.test.ts, commit dc72aa1,
+# Expected SUVbw factors of calculate-suv's sample series (test/calculateSUV_SampleData.test.ts, dc72aa1,
 # as listed in shared/data/suv_headers/PROVENANCE.md and expected.csv); tolerance here 1e-4 relative.
 SAMPLE_FACTORS = {
     "PHILIPS_CNTS_AND_SUV": 0.000728,
@@ -245,8 +267,10 @@ def test_calculate_suv_sample_series(tmp_path: Path, case: str) -> None:
 
 def test_cps_case_uses_earliest_acquisition_when_frame_reference_time_is_zero(tmp_path: Path) -> None:
     # SeriesTime 13:49:18 is after AcquisitionTime 13:03:48.234 and FrameReferenceTime is 0: rule 4 does not
-    # apply (spec 2.7, "> 0"), rule 5 takes the earliest acquisition, with a warning; same as the explicit option.
-    instances = json.loads((SUV_HEADERS / "metadata" / "CPS_AND_BQML_AC_DT_-_S_DT-instances.json").read_text())
+    # apply (spec 2.7, "> 0"), rule 5 takes the earliest acquisition with a warning, as the explicit option.
+    instances = json.loads(
+        (SUV_HEADERS / "metadata" / "CPS_AND_BQML_AC_DT_-_S_DT-instances.json").read_text()
+    )
     folder = _write_case(tmp_path, instances)
     with pytest.warns(SuvWarning, match="earliest acquisition"):
         volume = read_suv(folder, "bw")
@@ -259,10 +283,18 @@ def test_cps_case_uses_earliest_acquisition_when_frame_reference_time_is_zero(tm
 
 # Synthetic unit cases of calculate-suv (test/calculateSUVScalingFactors.test.ts).
 UNIT_CASE_HEADER = {
-    "CorrectedImage": ["ATTN", "DECY"], "RadionuclideHalfLife": 10, "RadiopharmaceuticalStartDateTime": "20201023095417",
-    "RadionuclideTotalDose": 100, "DecayCorrection": "ADMIN", "PatientWeight": 100, "SeriesTime": "095417",
-    "SeriesDate": "20201023", "AcquisitionTime": "095417", "AcquisitionDate": "20201023",
-    "PhilipsSUVScaleFactor": 0.000551, "PhilipsActivityScaleFactor": 1.602563,
+    "CorrectedImage": ["ATTN", "DECY"],
+    "RadionuclideHalfLife": 10,
+    "RadiopharmaceuticalStartDateTime": "20201023095417",
+    "RadionuclideTotalDose": 100,
+    "DecayCorrection": "ADMIN",
+    "PatientWeight": 100,
+    "SeriesTime": "095417",
+    "SeriesDate": "20201023",
+    "AcquisitionTime": "095417",
+    "AcquisitionDate": "20201023",
+    "PhilipsSUVScaleFactor": 0.000551,
+    "PhilipsActivityScaleFactor": 1.602563,
 }
 
 
@@ -285,8 +317,14 @@ def test_calculate_suv_unit_cases(tmp_path: Path, units: str, expected: float) -
     ],
 )
 def test_calculate_suv_error_cases(tmp_path: Path, case: str, override: dict, column: str, text: str) -> None:
-    header = {**UNIT_CASE_HEADER, "Units": "BQML", "RadionuclideTotalDose": 3.7e8, "RadionuclideHalfLife": 6586.2,
-              "RadiopharmaceuticalStartDateTime": "20201023085417", **override}
+    header = {
+        **UNIT_CASE_HEADER,
+        "Units": "BQML",
+        "RadionuclideTotalDose": 3.7e8,
+        "RadionuclideHalfLife": 6586.2,
+        "RadiopharmaceuticalStartDateTime": "20201023085417",
+        **override,
+    }
     datasets = _series(tmp_path, header)
     with pytest.raises(InputError, match=column) as raised:
         suv_scale_factors(datasets, "bw")
@@ -310,7 +348,7 @@ def test_calculate_suv_janmahasatian_case(tmp_path: Path) -> None:
 
 
 def test_calculate_suv_james_case_only_through_the_james120_option(tmp_path: Path) -> None:
-    # The library's male James coefficient is 120 (its PROVENANCE); the spec uses 128 (spec 1.3). The library's
+    # The library's male James coefficient is 120 (PROVENANCE); the spec uses 128 (spec 1.3). The library's
     # 62777.57 g is reproduced only with the explicitly named lbm_formula="james120"; the default James gives
     # 1.10 x 75 - 128 x (75/185)^2 = 61.462747 kg.
     datasets = _series(tmp_path, {"PatientWeight": 75, "PatientSize": 1.85, "PatientSex": "M"})
@@ -332,7 +370,9 @@ def _reference_of(tmp_path: Path, instances: list[dict], injection: str) -> str:
     folder = tmp_path / "times"
     headers = [_case_header(i) for i in per]
     keys = sorted({k for h in headers for k in h})
-    write_series(folder, np.full((len(per), 4, 4), 1000.0), per_slice={k: [h.get(k) for h in headers] for k in keys})
+    write_series(
+        folder, np.full((len(per), 4, 4), 1000.0), per_slice={k: [h.get(k) for h in headers] for k in keys}
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SuvWarning)
         return read_suv(folder, "bw").provenance["reference_datetime"]
@@ -343,32 +383,64 @@ def _reference_of(tmp_path: Path, instances: list[dict], injection: str) -> str:
     [
         # scan_time_series_before_acq: SeriesDate+SeriesTime
         (
-            [{"SeriesDate": "20201127", "AcquisitionDate": "20201127", "AcquisitionTime": t,
-              "SeriesTime": "093010.10001"} for t in ("095010.12001", "094710.12004", "095340.12001")],
-            "20201127083010", "2020-11-27 09:30:10.100010",
+            [
+                {
+                    "SeriesDate": "20201127",
+                    "AcquisitionDate": "20201127",
+                    "AcquisitionTime": t,
+                    "SeriesTime": "093010.10001",
+                }
+                for t in ("095010.12001", "094710.12004", "095340.12001")
+            ],
+            "20201127083010",
+            "2020-11-27 09:30:10.100010",
         ),
         # scan_time_dates_differ: SeriesDate+SeriesTime
         (
-            [{"SeriesDate": "20201127", "AcquisitionDate": "20201128", "AcquisitionTime": t,
-              "SeriesTime": "113010"} for t in ("115010", "113010", "123010")],
-            "20201127103010", "2020-11-27 11:30:10",
+            [
+                {
+                    "SeriesDate": "20201127",
+                    "AcquisitionDate": "20201128",
+                    "AcquisitionTime": t,
+                    "SeriesTime": "113010",
+                }
+                for t in ("115010", "113010", "123010")
+            ],
+            "20201127103010",
+            "2020-11-27 11:30:10",
         ),
         # scan_time_ge_private: GEPrivatePostInjectionDateTime
         (
-            [{"SeriesDate": "20201127", "SeriesTime": "133010", "AcquisitionDate": "20201127",
-              "AcquisitionTime": "123010", "GEPrivatePostInjectionDateTime": "20201128183010"}],
-            "20201128173010", "2020-11-28 18:30:10",
+            [
+                {
+                    "SeriesDate": "20201127",
+                    "SeriesTime": "133010",
+                    "AcquisitionDate": "20201127",
+                    "AcquisitionTime": "123010",
+                    "GEPrivatePostInjectionDateTime": "20201128183010",
+                }
+            ],
+            "20201128173010",
+            "2020-11-28 18:30:10",
         ),
     ],
 )
-def test_calculate_suv_scan_time_cases(tmp_path: Path, instances: list, injection: str, expected: str) -> None:
+def test_calculate_suv_scan_time_cases(
+    tmp_path: Path, instances: list, injection: str, expected: str
+) -> None:
     assert _reference_of(tmp_path, instances, injection) == expected
 
 
 def test_calculate_suv_start_time_case(tmp_path: Path) -> None:
     # start_time_datetime: RadiopharmaceuticalStartDateTime 20200927083045.000000 -> 2020-09-27 08:30:45.
-    header = {"RadiopharmaceuticalStartDateTime": "20200927083045.000000", "RadiopharmaceuticalStartTime": "083045.000000",
-              "SeriesDate": "20200927", "SeriesTime": "093045", "AcquisitionDate": "20200927", "AcquisitionTime": "093045"}
+    header = {
+        "RadiopharmaceuticalStartDateTime": "20200927083045.000000",
+        "RadiopharmaceuticalStartTime": "083045.000000",
+        "SeriesDate": "20200927",
+        "SeriesTime": "093045",
+        "AcquisitionDate": "20200927",
+        "AcquisitionTime": "093045",
+    }
     volume = read_suv(_series_dir(tmp_path, header), "bw")
     assert volume.provenance["injection_datetime"] == "2020-09-27 08:30:45"
 
@@ -383,6 +455,7 @@ def test_calculate_suv_start_time_invalid_case(tmp_path: Path) -> None:
 
 # --- Refusals of spec 2.2-2.6 and 1.3-1.8 -------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("override", "column", "text"),
     [
@@ -396,8 +469,11 @@ def test_calculate_suv_start_time_invalid_case(tmp_path: Path) -> None:
         ({"RadionuclideTotalDose": 368.08}, r"\(0018,1074\) RadionuclideTotalDose", "unit_fixes='auto'"),
         ({"RadionuclideHalfLife": None}, r"\(0018,1075\) RadionuclideHalfLife", "not identified as F-18"),
         ({"RadionuclideHalfLife": -5.0}, r"\(0018,1075\) RadionuclideHalfLife", "not > 0"),
-        ({"RadiopharmaceuticalStartDateTime": "20250101113000"}, r"\(0018,1072\) RadiopharmaceuticalStartTime",
-         "is after the scan reference"),
+        (
+            {"RadiopharmaceuticalStartDateTime": "20250101113000"},
+            r"\(0018,1072\) RadiopharmaceuticalStartTime",
+            "is after the scan reference",
+        ),
         ({"PatientWeight": None}, r"\(0010,1030\) PatientWeight", "missing"),
         ({"PatientWeight": 70000.0}, r"\(0010,1030\) PatientWeight", "outside 2-350 kg"),
         ({"PatientSize": 175.0}, r"\(0010,1020\) PatientSize", "in metres"),
@@ -411,7 +487,7 @@ def test_refusals_name_the_dicom_tag(tmp_path: Path, override: dict, column: str
 
 
 def test_negative_decay_time_is_refused_not_clipped(tmp_path: Path) -> None:
-    # spec 2.5 step 3: an explicit injection DateTime after the reference is never shifted by the midnight rule.
+    # spec 2.5 step 3: an explicit injection DateTime after the reference is never shifted (midnight rule).
     datasets = _series(tmp_path, {"RadiopharmaceuticalStartDateTime": "20250101120000"})
     with pytest.raises(InputError, match="is after the scan reference"):
         suv_scale_factors(datasets, "bw")
@@ -439,8 +515,12 @@ def test_unit_fixes_auto_rewrites_grams_cm_and_mbq(tmp_path: Path) -> None:
     clean = suv_scale_factors(_series(tmp_path / "a", {}), "lbm")
     with pytest.warns(SuvWarning):
         fixed = suv_scale_factors(
-            _series(tmp_path / "b", {"PatientWeight": 70000.0, "PatientSize": 175.0, "RadionuclideTotalDose": 368.08}),
-            "lbm", unit_fixes="auto",
+            _series(
+                tmp_path / "b",
+                {"PatientWeight": 70000.0, "PatientSize": 175.0, "RadionuclideTotalDose": 368.08},
+            ),
+            "lbm",
+            unit_fixes="auto",
         )
     assert fixed == pytest.approx(clean, rel=1e-12)
 

@@ -1,4 +1,4 @@
-"""Synthetic pydicom series: a uniform sphere (SUVbw 8) in a background (SUVbw 1), one per vendor/decay variant.
+"""Synthetic pydicom series: a uniform sphere (SUVbw 8) in a background (SUVbw 1), per vendor/decay variant.
 
 The stored activity of every variant is derived by hand from the SUV definition of spec/pet.md 1.1 and the
 conversion of its Units / DecayCorrection (2.3, 2.6, 2.7); SUVmax, SULpeak and MTV must come back within the
@@ -55,7 +55,9 @@ def _none(suv: np.ndarray) -> np.ndarray:
 
 
 def _ge_private(suv: np.ndarray) -> np.ndarray:
-    return suv * _activity_at(3000.0) / WEIGHT_G  # private scan datetime 10:50, series 11:30 after acquisitions
+    return (
+        suv * _activity_at(3000.0) / WEIGHT_G
+    )  # private scan datetime 10:50, series 11:30 after acquisitions
 
 
 def _backcomputed(suv: np.ndarray) -> np.ndarray:
@@ -73,14 +75,22 @@ VARIANTS: dict[str, tuple[dict, Callable[[np.ndarray], np.ndarray], dict]] = {
         {"AcquisitionTime": [f"1100{4 * k:02d}" for k in range(SHAPE[0])]},
     ),
     "ge_private_scan_datetime": (
-        {"Manufacturer": "GE MEDICAL SYSTEMS", "SeriesTime": "113000", "AcquisitionTime": "110000",
-         "GEPrivateScanDateTime": "20250101105000"},
+        {
+            "Manufacturer": "GE MEDICAL SYSTEMS",
+            "SeriesTime": "113000",
+            "AcquisitionTime": "110000",
+            "GEPrivateScanDateTime": "20250101105000",
+        },
         _ge_private,
         {},
     ),
     "siemens_backcomputed": (
-        {"Manufacturer": "SIEMENS", "SeriesTime": "113000", "AcquisitionTime": "110500",
-         "FrameReferenceTime": round((300.0 + T_AVE_300) * 1000, 3)},
+        {
+            "Manufacturer": "SIEMENS",
+            "SeriesTime": "113000",
+            "AcquisitionTime": "110500",
+            "FrameReferenceTime": round((300.0 + T_AVE_300) * 1000, 3),
+        },
         _backcomputed,
         {},
     ),
@@ -127,13 +137,21 @@ def test_sphere_phantom_variant(tmp_path: Path, truth: np.ndarray, variant: str)
 
 def test_expected_reference_sources(tmp_path: Path, truth: np.ndarray) -> None:
     expected = {
-        "bqml_start_series": "series", "bqml_admin": "admin", "bqml_none_per_frame": "none_per_frame",
-        "ge_private_scan_datetime": "ge_private", "siemens_backcomputed": "backcomputed",
+        "bqml_start_series": "series",
+        "bqml_admin": "admin",
+        "bqml_none_per_frame": "none_per_frame",
+        "ge_private_scan_datetime": "ge_private",
+        "siemens_backcomputed": "backcomputed",
     }
     for variant, source in expected.items():
         header, stored_from_suv, per_slice = VARIANTS[variant]
-        write_series(tmp_path / variant, stored_from_suv(truth[:2]), header, spacing_zyx=SPACING,
-                     per_slice={k: v[:2] for k, v in per_slice.items()})
+        write_series(
+            tmp_path / variant,
+            stored_from_suv(truth[:2]),
+            header,
+            spacing_zyx=SPACING,
+            per_slice={k: v[:2] for k, v in per_slice.items()},
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SuvWarning)
             assert read_suv(tmp_path / variant, "bw").provenance["reference_time_source"] == source, variant

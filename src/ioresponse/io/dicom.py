@@ -11,7 +11,9 @@ Coordinates are DICOM LPS in mm. A volume is indexed ``[k, j, i]`` (slice, row, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+import gc
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -39,7 +41,7 @@ SEG_STORAGE = "1.2.840.10008.5.1.4.1.1.66.4"
 ORTHONORMAL_TOLERANCE = 1e-4
 """|u| = |v| = 1 and u.v = 0 within this tolerance (spec 6.2 step 1)."""
 DUPLICATE_POSITION_MM = 0.01
-"""Slices closer than this along the normal are duplicates: several frames or time points (spec 6.2 step 4)."""
+"""Slices closer than this along the normal are duplicates: frames or time points (spec 6.2 step 4)."""
 SLICE_GAP_TOLERANCE = 0.10
 """A gap may deviate from the median slice spacing by 10% (bed junctions; spec 6.2 step 5)."""
 IN_PLANE_SHIFT_MM = 0.01
@@ -161,20 +163,19 @@ class PetSeries:
 
     @property
     def series_uid(self) -> str:
-        return str(self.datasets[0].get("SeriesInstanceUID", ""))
+        return raw_text(self.datasets[0], "SeriesInstanceUID").rstrip("\x00")
 
     @property
     def frame_of_reference_uid(self) -> str:
-        return str(self.datasets[0].get("FrameOfReferenceUID", ""))
+        return raw_text(self.datasets[0], "FrameOfReferenceUID").rstrip("\x00")
 
     @property
     def sop_instance_uids(self) -> list[str]:
-        return [str(ds.get("SOPInstanceUID", "")) for ds in self.datasets]
+        return [raw_text(ds, "SOPInstanceUID").rstrip("\x00") for ds in self.datasets]
 
     def row(self, index: int) -> int:
         """Error row of a sorted slice: its InstanceNumber, else the 1-based sorted index (spec 0.4)."""
-        number = self.datasets[index].get("InstanceNumber")
-        return int(number) if number not in (None, "") else index + 1
+        return _instance_row(self.datasets[index], index + 1)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -212,9 +213,9 @@ def select_pet_series(items: list[tuple[str, Dataset]], source: str) -> list[tup
     """Keep the files of the single PET series in ``items`` (spec 6.1); several series need a choice."""
     series: dict[str, list[tuple[str, Dataset]]] = {}
     for path, ds in items:
-        if str(ds.get("Modality", "")) != "PT":
+        if raw_text(ds, "Modality") != "PT":
             continue
-        series.setdefault(str(ds.get("SeriesInstanceUID", "")), []).append((path, ds))
+        series.setdefault(raw_text(ds, "SeriesInstanceUID").rstrip("\x00"), []).append((path, ds))
     if not series:
         raise InputError(
             source,
@@ -242,7 +243,7 @@ def select_pet_series(items: list[tuple[str, Dataset]], source: str) -> list[tup
 
 
 def _check_sop_class(path: str, ds: Dataset) -> None:
-    sop_class = str(ds.get("SOPClassUID", ""))
+    sop_class = raw_text(ds, "SOPClassUID").rstrip("\x00")
     if sop_class in ENHANCED_PET_STORAGE:
         raise InputError(
             path,
@@ -258,13 +259,26 @@ def _check_sop_class(path: str, ds: Dataset) -> None:
             tag_label("SOPClassUID"),
             f"{sop_class or 'empty'} is not PET Image Storage ({PET_IMAGE_STORAGE}).",
         )
-    if int(ds.get("NumberOfFrames", 1) or 1) > 1:
+    if int(raw_text(ds, "NumberOfFrames") or 1) > 1:
         raise InputError(
             path,
             [],
             tag_label("NumberOfFrames"),
             f"{ds.NumberOfFrames} frames in one PET Image Storage file; expected one slice per file.",
         )
+
+
+@contextlib.contextmanager
+def _garbage_collection_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while hundreds of headers are parsed (no cycles are made; the
+    collector's repeated scans of the growing set of live elements otherwise cost more than the parsing)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def read_pet_series(
@@ -294,7 +308,8 @@ def read_pet_series(
         positions, non-zero RescaleIntercept, undecodable pixel data.
     """
     label = str(source) if isinstance(source, str | Path) else "<files>"
-    members = select_pet_series(read_datasets(source), label)
+    with _garbage_collection_paused():
+        members = select_pet_series(read_datasets(source), label)
     files = [path for path, _ in members]
     datasets = [ds for _, ds in members]
     order, geometry = build_geometry(files, datasets, nonuniform=nonuniform)
@@ -328,8 +343,11 @@ def _floats(path: str, ds: Dataset, keyword: str, count: int) -> np.ndarray:
 
 
 def _instance_row(ds: Dataset, fallback: int = 0) -> int:
-    number = ds.get("InstanceNumber")
-    return int(number) if number not in (None, "") else fallback
+    number = raw_text(ds, "InstanceNumber")
+    try:
+        return int(float(number)) if number else fallback
+    except ValueError:
+        return fallback
 
 
 def build_geometry(
@@ -359,7 +377,7 @@ def build_geometry(
         _check_same(path, ds, "ImageOrientationPatient", orientation, datasets[0])
         _check_same(path, ds, "PixelSpacing", reference_spacing, datasets[0])
         for keyword in ("Rows", "Columns"):
-            if ds.get(keyword) != datasets[0].get(keyword):
+            if raw_text(ds, keyword) != raw_text(datasets[0], keyword):
                 raise InputError(
                     path,
                     [_instance_row(ds)],
@@ -485,7 +503,7 @@ def _stack_pixels(files: Sequence[str], datasets: Sequence[Dataset]) -> np.ndarr
     first = datasets[0]
     volume = np.empty((len(datasets), int(first.Rows), int(first.Columns)), dtype=np.float64)
     for k, (path, ds) in enumerate(zip(files, datasets, strict=True)):
-        intercept = float(ds.get("RescaleIntercept", 0.0) or 0.0)
+        intercept = float(raw_text(ds, "RescaleIntercept") or 0.0)
         if intercept != 0.0:
             raise InputError(
                 path,
@@ -493,7 +511,7 @@ def _stack_pixels(files: Sequence[str], datasets: Sequence[Dataset]) -> np.ndarr
                 tag_label("RescaleIntercept"),
                 f"{intercept} is not 0; DICOM requires 0 for PET images, so the values cannot be trusted.",
             )
-        slope = float(ds.get("RescaleSlope", 1.0) or 1.0)
+        slope = float(raw_text(ds, "RescaleSlope") or 1.0)
         try:
             stored = ds.pixel_array
         except Exception as error:  # pydicom raises several types for missing pixel handlers
@@ -502,7 +520,8 @@ def _stack_pixels(files: Sequence[str], datasets: Sequence[Dataset]) -> np.ndarr
                 path,
                 [_instance_row(ds, k + 1)],
                 "(7FE0,0010) PixelData",
-                f"cannot decode pixel data with transfer syntax {syntax} ({error}); install the pydicom pixel "
+                f"cannot decode pixel data with transfer syntax {syntax} ({error}); install the pydicom "
+                "pixel "
                 "handler for it (pylibjpeg or gdcm).",
             ) from None
         np.multiply(stored, slope, out=volume[k], casting="unsafe")
@@ -531,15 +550,17 @@ class Structures:
     points: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def read_rtstruct(path: str | Path, geometry: Geometry, frame_of_reference_uid: str) -> Structures:
+def read_rtstruct(
+    path: str | Path, geometry: Geometry, frame_of_reference_uid: str, *, dataset: Dataset | None = None
+) -> Structures:
     """Rasterise the closed planar contours of an RTSTRUCT onto the PET grid (spec 6.4).
 
     A voxel belongs to a polygon when its centre is inside; polygons of one plane are combined with
     the even-odd rule (inner contours are holes); each PET slice takes the nearest contour plane within
     half the ROI's plane spacing.
     """
+    ds = dataset if dataset is not None else pydicom.dcmread(str(path))
     path = str(path)
-    ds = pydicom.dcmread(path)
     if str(ds.get("Modality", "")) != "RTSTRUCT":
         raise InputError(path, [], tag_label("Modality"), f"{ds.get('Modality')!s} is not RTSTRUCT.")
     references = [
@@ -600,10 +621,8 @@ def _contour_points(contour: Dataset) -> np.ndarray:
 def _rasterise_planes(planes: dict[float, list[np.ndarray]], geometry: Geometry) -> np.ndarray:
     mask = np.zeros(geometry.shape, dtype=bool)
     heights = np.asarray(sorted(planes))
-    if len(heights) > 1:
-        half_window = float(np.median(np.diff(heights))) / 2
-    else:
-        half_window = geometry.spacing[2] / 2
+    spacing = float(np.median(np.diff(heights))) if len(heights) > 1 else geometry.spacing[2]
+    half_window = spacing / 2
     for k, position in enumerate(geometry.slice_positions):
         nearest = int(np.argmin(np.abs(heights - position)))
         if abs(heights[nearest] - position) > half_window + 1e-6:
@@ -683,16 +702,16 @@ def read_seg(
     return Structures(masks=masks)
 
 
-def is_rtstruct_or_seg(path: str | Path) -> str | None:
-    """``"rtstruct"``, ``"seg"`` or None for a DICOM file (used to dispatch label inputs)."""
+def read_label_dataset(path: str | Path) -> tuple[str | None, Dataset | None]:
+    """``("rtstruct" | "seg" | None, dataset)`` of a label file, read once (structure sets can be large)."""
     try:
-        ds = pydicom.dcmread(str(path), stop_before_pixels=True)
+        ds = pydicom.dcmread(str(path))
     except (InvalidDicomError, OSError):
-        return None
-    sop_class = str(ds.get("SOPClassUID", ""))
-    modality = str(ds.get("Modality", ""))
+        return None, None
+    sop_class = raw_text(ds, "SOPClassUID").rstrip("\x00")
+    modality = raw_text(ds, "Modality")
     if sop_class == RTSTRUCT_STORAGE or modality == "RTSTRUCT":
-        return "rtstruct"
+        return "rtstruct", ds
     if sop_class == SEG_STORAGE or modality == "SEG":
-        return "seg"
-    return None
+        return "seg", ds
+    return None, ds

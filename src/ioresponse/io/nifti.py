@@ -48,7 +48,7 @@ def read_nifti(path: str | Path) -> tuple[np.ndarray, Geometry]:
     SimpleITK converts the RAS affine to LPS (x and y negated), so the geometry compares directly
     with a DICOM PET grid.
     """
-    import SimpleITK as sitk
+    import SimpleITK as sitk  # noqa: N813
 
     path = str(path)
     if not Path(path).is_file():
@@ -79,7 +79,7 @@ def _geometry_of(image) -> Geometry:
 
 
 def _to_sitk(values: np.ndarray, geometry: Geometry):
-    import SimpleITK as sitk
+    import SimpleITK as sitk  # noqa: N813
 
     image = sitk.GetImageFromArray(values)
     image.SetSpacing(tuple(float(s) for s in geometry.spacing))
@@ -145,7 +145,7 @@ def read_nifti_labels(
 
 def resample_nearest(labels: np.ndarray, source: Geometry, target: Geometry) -> np.ndarray:
     """Nearest-neighbour resampling of a label volume onto another grid (SimpleITK; spec 6.7)."""
-    import SimpleITK as sitk
+    import SimpleITK as sitk  # noqa: N813
 
     moving = _to_sitk(labels.astype(np.int32), source)
     reference = _to_sitk(np.zeros(target.shape, dtype=np.int32), target)
@@ -157,6 +157,6 @@ def resample_nearest(labels: np.ndarray, source: Geometry, target: Geometry) -> 
 
 def write_nifti(values: np.ndarray, geometry: Geometry, path: str | Path, *, dtype: str = "float32") -> None:
     """Write a ``[k, j, i]`` volume as NIfTI through SimpleITK (LPS to RAS handled by it; spec 6.8)."""
-    import SimpleITK as sitk
+    import SimpleITK as sitk  # noqa: N813
 
     sitk.WriteImage(_to_sitk(np.asarray(values, dtype=dtype), geometry), str(path))

@@ -113,7 +113,7 @@ def _box(mask: np.ndarray, pad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _padded_crop(image: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Crop ``image[low:high]`` with zeros outside the image, and the inside-image indicator (spec 8.2 step 2)."""
+    """Crop ``image[low:high]`` with zeros outside the image, and the inside-image indicator (spec 8.2)."""
     shape = tuple(int(h - lo) for lo, h in zip(low, high, strict=True))
     crop = np.zeros(shape)
     inside = np.zeros(shape)
@@ -230,7 +230,7 @@ def peak(
 def _means_at(
     image: np.ndarray, mask: np.ndarray, candidates: np.ndarray, kernel: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted sums and in-image weights at the candidates: gather for few, box correlation for many (spec 8.2)."""
+    """Weighted sums and in-image weights at the candidates: gather (few) or box correlation (spec 8.2)."""
     taps = np.count_nonzero(kernel)
     if len(candidates) * taps <= GATHER_WORK:
         return _gather(image, candidates, kernel)

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ioresponse.io.dicom import is_rtstruct_or_seg, read_rtstruct, read_seg
+from ioresponse.io.dicom import read_label_dataset, read_rtstruct, read_seg
 from ioresponse.io.nifti import read_nifti_labels
 from ioresponse.pet.peak import PEAK_METHODS, PeakMethod, peak_by_method, sphere_radius_mm
 from ioresponse.pet.reference import reference_region
@@ -77,9 +77,9 @@ def read_labels(
     path = Path(path)
     if not path.is_file():
         raise InputError(str(path), [], None, "no such label file (RTSTRUCT, DICOM SEG or NIfTI).")
-    kind = is_rtstruct_or_seg(path)
+    kind, dataset = read_label_dataset(path)
     if kind == "rtstruct":
-        return read_rtstruct(path, suv.geometry, suv.frame_of_reference_uid).masks
+        return read_rtstruct(path, suv.geometry, suv.frame_of_reference_uid, dataset=dataset).masks
     if kind == "seg":
         return read_seg(
             path,
@@ -153,9 +153,10 @@ def quantify(
     spacing = suv.spacing_mm
     voxel_ml = suv.geometry.voxel_ml
     liver = _liver(suv, liver_centre, liver_centre_is_index, sul_factor)
-    rows, masks = [], []
+    rows = []
+    union = np.zeros(suvbw.shape, dtype=bool)
     for lesion_id, voi in labels.items():
-        row, mask = _lesion_row(
+        row, box, mask_box = _lesion_row(
             suvbw,
             np.asarray(voi, dtype=bool),
             spacing,
@@ -176,7 +177,8 @@ def quantify(
         )
         row[LESION] = str(lesion_id)
         rows.append(row)
-        masks.append(mask)
+        if box is not None:
+            union[box] |= mask_box
     uptake_s = suv.provenance.get("uptake_s")
     table = pd.DataFrame(
         rows, columns=[c for c in LESION_COLUMNS + EXTRA_COLUMNS if c not in (PATIENT, DATE)] or None
@@ -191,7 +193,7 @@ def quantify(
     table["normalization"] = f"lbm_{suv.provenance['lbm_formula']}"
     table["peak_method"] = peak_method
     table = table[list(LESION_COLUMNS + EXTRA_COLUMNS)]
-    total_mtv, total_tlg = totals(suvbw, masks, voxel_ml)
+    total_mtv, total_tlg = totals(suvbw, [union], voxel_ml)
     table.attrs.update(total_mtv_ml=total_mtv, total_tlg=total_tlg, provenance=suv.provenance)
     return table
 
@@ -224,27 +226,30 @@ def _lesion_row(
     sphere_volume_ml: float,
     supersampling: int,
     require_inside_mask: bool,
-) -> tuple[dict, np.ndarray]:
+) -> tuple[dict, tuple[slice, ...] | None, np.ndarray | None]:
     if voi.shape != suvbw.shape:
         raise InputError(
             "<labels>", [], "shape", f"label grid {voi.shape} differs from the PET grid {suvbw.shape}."
         )
-    if not voi.any():
+    pad = int(np.ceil(sphere_radius_mm(sphere_volume_ml) / min(spacing) + 0.5)) + 1
+    box = _padded_box(voi, pad)
+    if box is None:
         empty = dict.fromkeys(
             ("suvmax", "suvmean", "sulpeak", "sulmean", "tlg", "functional_diameter_mm"), math.nan
         )
-        return {
-            **empty,
-            "mtv_ml": 0.0,
-            "voi_voxels": 0,
-            "segmentation": "",
-            "threshold": math.nan,
-            "tlg_normalization": tlg_normalisation,
-            "peak_centre_index": "",
-        }, voi
-    box = _padded_box(
-        voi, suvbw.shape, pad=int(np.ceil(sphere_radius_mm(sphere_volume_ml) / min(spacing) + 0.5)) + 1
-    )
+        return (
+            {
+                **empty,
+                "mtv_ml": 0.0,
+                "voi_voxels": 0,
+                "segmentation": "",
+                "threshold": math.nan,
+                "tlg_normalization": tlg_normalisation,
+                "peak_centre_index": "",
+            },
+            None,
+            None,
+        )
     suv_box, voi_box = suvbw[box], voi[box]
     sul_box = suv_box * sul_factor
     mask_box, threshold = segment(
@@ -266,8 +271,6 @@ def _lesion_row(
         sphere_volume_ml=sphere_volume_ml,
         require_inside_mask=require_inside_mask,
     )
-    mask = np.zeros(suvbw.shape, dtype=bool)
-    mask[box] = mask_box
     n_voxels = int(mask_box.sum())
     suvmean = float(suv_box[mask_box].mean()) if n_voxels else math.nan
     tlg_scale = sul_factor if tlg_normalisation == "lbm" else 1.0
@@ -288,15 +291,26 @@ def _lesion_row(
         f"{connectivity}-connected, {keep}",
         "threshold": threshold,
         "tlg_normalization": tlg_normalisation,
-        "voi_voxels": int(voi.sum()),
+        "voi_voxels": int(voi_box.sum()),
         "peak_centre_index": centre,
     }
-    return row, mask
+    return row, box, mask_box
 
 
-def _padded_box(voi: np.ndarray, shape: tuple[int, ...], pad: int) -> tuple[slice, ...]:
-    """The VOI bounding box grown by ``pad`` voxels (clipped to the image) so the peak sees its neighbourhood."""
-    return tuple(
-        slice(max(int(a.min()) - pad, 0), min(int(a.max()) + pad + 1, n))
-        for a, n in zip(np.nonzero(voi), shape, strict=True)
-    )
+def _padded_box(voi: np.ndarray, pad: int) -> tuple[slice, ...] | None:
+    """The VOI bounding box grown by ``pad`` voxels (clipped to the image), None for an empty VOI.
+
+    One pass over the whole volume (the slice projection), then projections of the lesion's slab only:
+    much cheaper than ``nonzero`` on a whole-body volume.
+    """
+    slices = np.flatnonzero(voi.any(axis=(1, 2)))
+    if slices.size == 0:
+        return None
+    slab = voi[slices[0] : slices[-1] + 1]
+    rows = np.flatnonzero(slab.any(axis=(0, 2)))
+    columns = np.flatnonzero(slab.any(axis=(0, 1)))
+    box = [
+        slice(max(int(present[0]) - pad, 0), min(int(present[-1]) + pad + 1, size))
+        for present, size in zip((slices, rows, columns), voi.shape, strict=True)
+    ]
+    return tuple(box)

@@ -25,9 +25,7 @@ def _extractor(settings: Mapping[str, Any] | None, feature_classes: Mapping[str,
     try:
         from radiomics import featureextractor
     except ImportError:
-        raise InputError(
-            "<radiomics>", [], None, f"pyradiomics is not installed; {INSTALL_HINT}."
-        ) from None
+        raise InputError("<radiomics>", [], None, f"pyradiomics is not installed; {INSTALL_HINT}.") from None
     extractor = featureextractor.RadiomicsFeatureExtractor(**dict(settings or {}))
     if feature_classes is not None:
         extractor.disableAllFeatures()
@@ -36,7 +34,7 @@ def _extractor(settings: Mapping[str, Any] | None, feature_classes: Mapping[str,
 
 
 def _image(values: np.ndarray, suv: SUVVolume):
-    import SimpleITK as sitk
+    import SimpleITK as sitk  # noqa: N813
 
     image = sitk.GetImageFromArray(values)
     image.SetSpacing(tuple(float(s) for s in suv.geometry.spacing))
@@ -85,7 +83,11 @@ def radiomics_features(
         features = extractor.execute(image, mask, label=1)
         row = {"lesion_id": str(lesion_id)}
         row.update(
-            {name: float(np.asarray(value)) for name, value in features.items() if not name.startswith("diagnostics_")}
+            {
+                name: float(np.asarray(value))
+                for name, value in features.items()
+                if not name.startswith("diagnostics_")
+            }
         )
         rows.append(row)
     return pd.DataFrame(rows)

@@ -100,7 +100,8 @@ def reference_region(
             "<reference>",
             [],
             f"{kind} centre",
-            f"the {kind.replace('_', ' ')} region around LPS ({', '.join(f'{c:.1f}' for c in centre_lps)}) mm "
+            f"the {kind.replace('_', ' ')} region around LPS "
+            f"({', '.join(f'{c:.1f}' for c in centre_lps)}) mm "
             f"reaches {missing:.1f} mm outside the image; move the centre inside.",
         )
     grid = np.stack(

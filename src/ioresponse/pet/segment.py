@@ -118,7 +118,8 @@ def _threshold(
                 "<options>",
                 [],
                 "liver",
-                "the PERCIST threshold needs the liver reference (1.5 x SUL mean + 2 SD); give the liver centre.",
+                "the PERCIST threshold needs the liver reference (1.5 x SUL mean + 2 SD); give the liver "
+                "centre.",
             )
         return percist_threshold(*liver)
     raise InputError("<options>", [], "method", f"{method!r} is not one of relative, absolute, percist.")

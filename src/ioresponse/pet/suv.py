@@ -76,7 +76,7 @@ DOSE_IN_MBQ = (30.0, 2000.0)
 F18_HALF_LIFE_S = 6586.2
 """F-18 half-life used when (0018,1075) is missing and the radionuclide code says F-18 (spec 2.6)."""
 SERIES_TOLERANCE_S = 1.0
-"""SeriesDateTime may be up to 1 s after the earliest acquisition and still be the reference (spec 2.7 rule 3)."""
+"""SeriesDateTime may be up to 1 s after the earliest acquisition and still be t_ref (spec 2.7 rule 3)."""
 BACKCOMPUTE_SPREAD_S = 1.0
 """Back-computed references must agree within 1 s (spec 2.7 rule 4)."""
 REFERENCE_CROSS_CHECK_S = 120.0
@@ -437,7 +437,8 @@ def _plausible_height(header: _Header, size: float, options: SuvOptions, fixes: 
     raise header.error(
         0,
         tag_label("PatientSize"),
-        f"{size:g} m is outside {low:g}-{high:g} m (PatientSize is in metres); correct it, give height_cm, or "
+        f"{size:g} m is outside {low:g}-{high:g} m (PatientSize is in metres); correct it, give height_cm, "
+        "or "
         "use unit_fixes='auto' for centimetres.",
     )
 
@@ -460,7 +461,8 @@ def _apply_table_values(header: _Header, patient: _Patient, options: SuvOptions)
             )
         if patient.height_cm and abs(options.height_cm - patient.height_cm) > 2.0:
             header.warn(
-                f"height_cm {options.height_cm:g} differs from the header's {patient.height_cm:g} cm by >2 cm."
+                f"height_cm {options.height_cm:g} differs from the header's {patient.height_cm:g} cm "
+                "by >2 cm."
             )
         patient.height_cm = float(options.height_cm)
     if options.sex is not None:
@@ -522,7 +524,8 @@ def _lbm(header: _Header, patient: _Patient, options: SuvOptions, formula: LbmFo
         bmi = weight / (height / 100.0) ** 2
         if bmi > james_turning_bmi(patient.sex):
             header.warn(
-                f"BMI {bmi:.1f} is above {james_turning_bmi(patient.sex):.1f}, where James' LBM decreases with "
+                f"BMI {bmi:.1f} is above {james_turning_bmi(patient.sex):.1f}, where James' LBM decreases "
+                "with "
                 "weight (Tahari 2014): SUL is unreliable; prefer lbm_formula='janmahasatian'."
             )
     return value
@@ -645,21 +648,23 @@ def _decay_reference(
             raise header.error(
                 0,
                 tag_label("FrameReferenceTime"),
-                "reference_time='backcompute' needs AcquisitionTime, FrameReferenceTime and ActualFrameDuration "
+                "reference_time='backcompute' needs AcquisitionTime, FrameReferenceTime and "
+                "ActualFrameDuration "
                 f"on every instance (not GE) agreeing within 1 s (spread {spread:.1f} s).",
             )
         return backcomputed, "backcomputed"
     chosen = _reference_by_rules(header, times, backcomputed, spread, options)
-    if chosen[1] in ("decay_correction_datetime", "ge_private", "series") and backcomputed is not None:
-        if (
-            spread <= BACKCOMPUTE_SPREAD_S
-            and abs((chosen[0] - backcomputed).total_seconds()) > REFERENCE_CROSS_CHECK_S
-        ):
-            header.warn(
-                f"decay reference {_clock(chosen[0])} ({chosen[1]}) differs from the back-computed "
-                f"{_clock(backcomputed)} by more than {REFERENCE_CROSS_CHECK_S:g} s; check the series timing "
-                "(reference_time='backcompute' uses the latter)."
-            )
+    if (
+        chosen[1] in ("decay_correction_datetime", "ge_private", "series")
+        and backcomputed is not None
+        and spread <= BACKCOMPUTE_SPREAD_S
+        and abs((chosen[0] - backcomputed).total_seconds()) > REFERENCE_CROSS_CHECK_S
+    ):
+        header.warn(
+            f"decay reference {_clock(chosen[0])} ({chosen[1]}) differs from the back-computed "
+            f"{_clock(backcomputed)} by more than {REFERENCE_CROSS_CHECK_S:g} s; check the series timing "
+            "(reference_time='backcompute' uses the latter)."
+        )
     return chosen
 
 
@@ -694,7 +699,8 @@ def _reference_by_rules(
             0, tag_label("AcquisitionTime"), "missing; the decay reference of a START image cannot be found."
         )
     header.warn(
-        f"SeriesTime is after the acquisitions and no GE private or frame timing fits: the earliest acquisition "
+        "SeriesTime is after the acquisitions and no GE private or frame timing fits: the earliest "
+        f"acquisition "
         f"{_clock(earliest)} is the decay reference."
     )
     return earliest, "earliest_acquisition"
@@ -703,7 +709,7 @@ def _reference_by_rules(
 def _injection(
     header: _Header, item: Dataset, reference: dt.datetime, reference_label: str
 ) -> tuple[dt.datetime, bool]:
-    """Injection datetime (spec 2.5): the DateTime attribute, else the time on SeriesDate with the midnight rule."""
+    """Injection datetime (spec 2.5): the DateTime attribute, else the time on SeriesDate (midnight rule)."""
     date_time = str(item.get("RadiopharmaceuticalStartDateTime", "") or "").strip()
     time_only = str(item.get("RadiopharmaceuticalStartTime", "") or "").strip()
     if date_time:
@@ -731,7 +737,8 @@ def _injection(
     if moment > reference:
         moment -= dt.timedelta(days=1)
         header.warn(
-            f"injection time {time_only} on the series date is after the {reference_label} {_clock(reference)}: "
+            f"injection time {time_only} on the series date is after the {reference_label} "
+            f"{_clock(reference)}: "
             "injection taken on the previous day (midnight rule)."
         )
     return moment, True
@@ -1017,7 +1024,8 @@ def _ge_decay_factor_check(header: _Header, times: _Times, decay_constant: float
         expected = math.exp(decay_constant * (reference + _average_count_offset(decay_constant, duration)))
         if abs(stated / expected - 1) > GE_DECAY_FACTOR_TOLERANCE:
             header.warn(
-                f"{tag_label('DecayFactor')} {stated:g} differs from {expected:.6f} expected from the frame timing "
+                f"{tag_label('DecayFactor')} {stated:g} differs from {expected:.6f} expected from the frame "
+                "timing "
                 "(GE cross-check); the decay reference may not be the series time."
             )
             return
@@ -1128,7 +1136,7 @@ def _gml_factors(header: _Header, patient: _Patient, options: SuvOptions) -> tup
 def _record_times_if_possible(
     header: _Header, patient: _Patient, options: SuvOptions, provenance: dict
 ) -> None:
-    """Images already in SUV need no timing; record the uptake when the header allows it (for ``uptake_min``)."""
+    """Images already in SUV need no timing; record the uptake when the header allows (``uptake_min``)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SuvWarning)
@@ -1206,9 +1214,10 @@ class SUVVolume:
     geometry: Geometry
     normalization: str
     provenance: dict[str, Any]
-    factors: SuvFactors
+    factors: SuvFactors | None
     frame_of_reference_uid: str = ""
     sop_instance_uids: list[str] = field(default_factory=list)
+    conversions: dict[str, float] = field(default_factory=dict)
 
     @property
     def values(self) -> np.ndarray:
@@ -1222,7 +1231,44 @@ class SUVVolume:
 
     def conversion(self, normalization: Normalization) -> float:
         """Constant turning SUVbw into ``normalization``; raises InputError when it cannot be computed."""
-        return self.factors.conversion(normalization)
+        if self.factors is not None:
+            return self.factors.conversion(normalization)
+        if normalization in ("bw", "auto"):
+            return 1.0
+        if normalization not in self.conversions:
+            raise InputError(
+                "<volume>",
+                [],
+                "normalization",
+                f"{normalization} is not available for this volume; give its conversion from SUVbw "
+                "(e.g. conversions={'lbm': LBM / W}).",
+            )
+        return self.conversions[normalization]
+
+    @classmethod
+    def from_array(
+        cls,
+        suvbw: np.ndarray,
+        geometry: Geometry,
+        *,
+        conversions: dict[str, float] | None = None,
+        lbm_formula: LbmFormula = "janmahasatian",
+        provenance: dict[str, Any] | None = None,
+    ) -> SUVVolume:
+        """An SUVbw volume not read from DICOM (NIfTI with ``pet_units="suvbw"``, spec 6.6; simulations).
+
+        ``conversions`` gives the constants SUVbw -> other normalisations (``{"lbm": LBM / W}``).
+        """
+        record = {"lbm_formula": lbm_formula, "patient_id": "", "date": "", "uptake_s": None, "warnings": []}
+        record.update(provenance or {})
+        return cls(
+            suvbw=np.asarray(suvbw, dtype=np.float64),
+            geometry=geometry,
+            normalization="bw",
+            provenance=record,
+            factors=None,
+            conversions=dict(conversions or {}),
+        )
 
     @property
     def sul_factor(self) -> float:

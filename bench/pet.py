@@ -1,0 +1,232 @@
+"""PET quantification benchmark (issue 5): prints one JSON line.
+
+(a) The real GE series shared/data/pet_sts_001 end to end (read, SUV, RTSTRUCT mask, SUVmax, SULpeak,
+    IBSI local and global peaks, MTV/TLG) against merely reading its files with pydicom (dcmread +
+    pixel_array).
+(b) A synthetic 300 x 200 x 200 volume (4 mm voxels) with 20 spherical lesions of 14 to 4,000 voxels:
+    all lesion metrics, and MIRP computing the same features (SUVmax, SUVmean, IBSI local/global
+    intensity peak) with one cropped call per lesion, when MIRP is installed in its own venv (default
+    /tmp/mirp-venv; not a dependency).
+
+Usage: .venv/bin/python bench/pet.py [--mirp-python /tmp/mirp-venv/bin/python] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pydicom
+import SimpleITK as sitk  # noqa: N813
+
+from ioresponse.io.dicom import Geometry
+from ioresponse.pet import SUVVolume, peak, quantify, read_labels, read_suv
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+STS = SHARED / "pet_sts_001"
+SHAPE = (300, 200, 200)
+SPACING = (4.0, 4.0, 4.0)
+LESIONS = 20
+VOXEL_COUNTS = np.geomspace(14, 4000, LESIONS)
+PAD = 2  # voxels around a lesion crop: the centre-rule 1 ml kernel reaches 1 voxel at 4 mm
+
+MIRP_SCRIPT = r"""
+import json, sys, time, warnings, logging
+warnings.simplefilter("ignore")
+logging.disable(logging.CRITICAL)
+from mirp import extract_features
+folder, count = sys.argv[1], int(sys.argv[2])
+def run(n):
+    table = extract_features(image=f"{folder}/image_{n}.nii.gz", mask=f"{folder}/mask_{n}.nii.gz",
+                             base_feature_families=["li", "st"], image_modality="PT")[0]
+    return {k: float(table[k].iloc[0]) for k in ("stat_max", "stat_mean", "loc_peak_loc", "loc_peak_glob")}
+run(0)  # warm-up: imports and first-call compilation are not counted
+start = time.perf_counter()
+values = [run(n) for n in range(count)]
+print(json.dumps({"seconds": time.perf_counter() - start, "values": values}))
+"""
+
+
+def best_of(repeat: int, function) -> tuple[float, object]:
+    """Smallest wall time of ``repeat`` runs (the machine is shared) and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def plain_read() -> None:
+    for path in sorted((STS / "pet").iterdir()):
+        pydicom.dcmread(path).pixel_array  # noqa: B018 - decoding the pixels is part of reading
+
+
+def sts_end_to_end() -> dict:
+    volume = read_suv(STS / "pet", "bw")
+    masks = read_labels(STS / "rtstruct" / "1-1.dcm", volume)
+    table = quantify(volume, masks, peak_method="percist")
+    sul = volume.suvbw * volume.sul_factor
+    local = [
+        peak(sul, m, volume.spacing_mm, placement="local", weighting="centre").value for m in masks.values()
+    ]
+    global_ = [
+        peak(sul, m, volume.spacing_mm, placement="global", weighting="centre").value for m in masks.values()
+    ]
+    return {
+        "lesions": len(table),
+        "suvmax": table["suvmax"].tolist(),
+        "ibsi_local": local,
+        "ibsi_global": global_,
+    }
+
+
+def synthetic_volume(seed: int = 7) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Background SUV ~ gamma(mean 1); 20 non-overlapping spheres of 14-4000 voxels with a hot, noisy core."""
+    rng = np.random.default_rng(seed)
+    image = rng.gamma(4.0, 0.25, size=SHAPE)
+    masks = {}
+    grid_k = np.arange(SHAPE[0])[:, None, None]
+    grid_j = np.arange(SHAPE[1])[None, :, None]
+    grid_i = np.arange(SHAPE[2])[None, None, :]
+    for n, count in enumerate(VOXEL_COUNTS):
+        radius = (3 * count / (4 * np.pi)) ** (1 / 3)  # in voxels
+        centre = (20 + 13 * n, 50 + 100 * (n % 2), 100)
+        box = tuple(slice(int(c - radius - 1), int(c + radius + 2)) for c in centre)
+        distance_sq = (
+            (grid_k[box[0]] - centre[0]) ** 2
+            + (grid_j[:, box[1]] - centre[1]) ** 2
+            + (grid_i[:, :, box[2]] - centre[2]) ** 2
+        )
+        inside = distance_sq <= radius**2
+        mask = np.zeros(SHAPE, dtype=bool)
+        mask[box] = inside
+        image[box] = np.where(
+            inside,
+            4.0 + 6.0 * np.exp(-distance_sq / (radius + 1) ** 2) + rng.normal(0, 0.3, inside.shape),
+            image[box],
+        )
+        masks[f"L{n + 1:02d}"] = mask
+    return image, masks
+
+
+def all_metrics(volume: SUVVolume, masks: dict[str, np.ndarray]) -> dict:
+    percist = quantify(volume, masks, peak_method="percist")
+    local = quantify(volume, masks, peak_method="ibsi-local")["sulpeak"]
+    global_ = quantify(volume, masks, peak_method="ibsi-global")["sulpeak"]
+    return {"percist": percist, "local": local, "global": global_}
+
+
+def crops(image: np.ndarray, masks: dict[str, np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
+    result = []
+    for mask in masks.values():
+        box = tuple(
+            slice(max(int(a.min()) - PAD, 0), min(int(a.max()) + PAD + 1, n))
+            for a, n in zip(np.nonzero(mask), image.shape, strict=True)
+        )
+        result.append((image[box], mask[box]))
+    return result
+
+
+def same_features(crop_list: list[tuple[np.ndarray, np.ndarray]]) -> list[dict]:
+    values = []
+    for image, mask in crop_list:
+        values.append(
+            {
+                "stat_max": float(image[mask].max()),
+                "stat_mean": float(image[mask].mean()),
+                "loc_peak_loc": peak(image, mask, SPACING, placement="local", weighting="centre").value,
+                "loc_peak_glob": peak(image, mask, SPACING, placement="global", weighting="centre").value,
+            }
+        )
+    return values
+
+
+def run_mirp(python: Path, crop_list: list[tuple[np.ndarray, np.ndarray]]) -> dict | None:
+    if not python.exists():
+        return None
+    with tempfile.TemporaryDirectory() as folder:
+        for n, (image, mask) in enumerate(crop_list):
+            for name, array in (("image", image.astype(np.float64)), ("mask", mask.astype(np.uint8))):
+                written = sitk.GetImageFromArray(array)
+                written.SetSpacing(SPACING)
+                sitk.WriteImage(written, f"{folder}/{name}_{n}.nii.gz")
+        output = subprocess.run(
+            [str(python), "-c", MIRP_SCRIPT, folder, str(len(crop_list))],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if output.returncode != 0:
+        return {"error": output.stderr.strip().splitlines()[-1] if output.stderr else "failed"}
+    return json.loads(output.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mirp-python", type=Path, default=Path("/tmp/mirp-venv/bin/python"))
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+
+    read_s, _ = best_of(args.repeat, plain_read)
+    sts_s, sts = best_of(args.repeat, sts_end_to_end)
+
+    image, masks = synthetic_volume()
+    geometry = Geometry(
+        shape=SHAPE,
+        spacing=SPACING,
+        origin=np.zeros(3),
+        direction=np.eye(3),
+        slice_positions=np.arange(SHAPE[0]) * SPACING[2],
+    )
+    volume = SUVVolume.from_array(image, geometry, conversions={"lbm": 1.0})
+    metrics_s, _ = best_of(args.repeat, lambda: all_metrics(volume, masks))
+    crop_list = crops(image, masks)
+    ours_s, ours = best_of(args.repeat, lambda: same_features(crop_list))
+    mirp = run_mirp(args.mirp_python, crop_list)
+
+    record = {
+        "bench": "pet",
+        "sts_001_pydicom_read_s": round(read_s, 4),
+        "sts_001_end_to_end_s": round(sts_s, 4),
+        "sts_001_ratio_to_read": round(sts_s / read_s, 3),
+        "sts_001_lesions": sts["lesions"],
+        "synthetic_shape": list(SHAPE),
+        "synthetic_lesions": LESIONS,
+        "synthetic_voxels_min_max": [
+            int(min(m.sum() for m in masks.values())),
+            int(max(m.sum() for m in masks.values())),
+        ],
+        "synthetic_all_metrics_s": round(metrics_s, 4),
+        "synthetic_same_features_s": round(ours_s, 5),
+        "synthetic_same_features_per_lesion_ms": round(1000 * ours_s / LESIONS, 4),
+    }
+    if mirp is None:
+        record["mirp"] = f"not installed at {args.mirp_python}; figures without MIRP"
+    elif "error" in mirp:
+        record["mirp"] = f"failed: {mirp['error']}"
+    else:
+        differences = [
+            abs(ours_value[key] / mirp_value[key] - 1)
+            for ours_value, mirp_value in zip(ours, mirp["values"], strict=True)
+            for key in ("stat_max", "stat_mean", "loc_peak_loc", "loc_peak_glob")
+        ]
+        record.update(
+            mirp_s=round(mirp["seconds"], 3),
+            mirp_per_lesion_ms=round(1000 * mirp["seconds"] / LESIONS, 2),
+            speedup_same_features=round(mirp["seconds"] / ours_s, 1),
+            speedup_all_metrics_vs_mirp=round(mirp["seconds"] / metrics_s, 1),
+            max_relative_difference_vs_mirp=float(f"{max(differences):.3g}"),
+        )
+    print(json.dumps(record))
+
+
+if __name__ == "__main__":
+    main()
