@@ -980,6 +980,8 @@ def _reasons(
         "overall": pl.col("overall"),
         "min_days": pl.lit(str(confirm_min_days)),
     }
+    frame = frame.with_columns(**{f"piece_{name}": piece for name, piece in pieces.items()})
+    pieces = {name: pl.col(f"piece_{name}") for name in pieces}  # each piece once; templates concatenate
     cats = join_texts(
         [
             pl.when(pl.col(f"cat_{bit}")).then(pl.lit(name)).otherwise(pl.lit(""))

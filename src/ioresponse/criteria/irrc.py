@@ -194,7 +194,9 @@ def equivocal_rows(lesions: pd.DataFrame) -> np.ndarray:
 
 def shows_disease(status: np.ndarray) -> np.ndarray:
     """Statuses that mean the lesion is there (spec 0.3)."""
-    return np.isin(status, [Status.PRESENT, Status.TOO_SMALL, Status.UNEQUIVOCAL_PROGRESSION])
+    return (
+        (status == Status.PRESENT) | (status == Status.TOO_SMALL) | (status == Status.UNEQUIVOCAL_PROGRESSION)
+    )
 
 
 def count_new_lesions(
@@ -765,9 +767,11 @@ def burden_reasons(
             [pct_text("rel_base"), pl.lit(" vs baseline "), mm_text("base"), pl.lit(f" {unit}")]
         ),
     }
+    frame = frame.with_columns(**{f"piece_{name}": piece for name, piece in pieces.items()})
+    named = {name: pl.col(f"piece_{name}") for name in pieces}  # each piece once; templates concatenate
     measured = pl.lit("")
     for rule, template in templates.items():
-        measured = pl.when(pl.col("rule") == rule).then(fill_template(template, pieces)).otherwise(measured)
+        measured = pl.when(pl.col("rule") == rule).then(fill_template(template, named)).otherwise(measured)
     pd_label = labels[PD]
     day_text = pl.col("day").cast(pl.Int64).cast(pl.Utf8)
     decider_text = pl.col("decider_day").cast(pl.Int64).cast(pl.Utf8)
