@@ -120,7 +120,8 @@ def test_missing_required_column_is_named(tmp_path):
 
 
 def test_day_derived_from_date_and_treatment_start(tmp_path):
-    text = CSV.replace(",day,", ",x,", 1)
+    lines = [line.split(",") for line in CSV.strip().split("\n")]
+    text = "\n".join(",".join(cells[:2] + cells[3:]) for cells in lines) + "\n"  # without the day column
     with pytest.raises(InputError, match="treatment_start"):
         read_pet_table(write(tmp_path, text))
     patients = pd.DataFrame({"patient_id": ["P1"], "treatment_start": ["2021-01-04"]})
@@ -164,3 +165,12 @@ def test_normalization_column_of_pet_quantify_gives_the_lbm_formula():
         }
     )
     assert validate_pet_table(frame)["lbm_formula"].tolist() == ["james", "james"]
+
+
+def test_unused_column_is_named_in_a_warning_and_never_changes_the_table(tmp_path):
+    from ioresponse.io.validate import UnusedColumnWarning
+
+    text = CSV.replace("liver_sul_sd\n", "liver_sul_sd,comment\n").replace("0.25\n", "0.25,x\n")
+    with pytest.warns(UnusedColumnWarning, match="comment"):
+        table = read_pet_table(write(tmp_path, text))
+    pd.testing.assert_frame_equal(table, read_pet_table(write(tmp_path, CSV, "plain.csv")))

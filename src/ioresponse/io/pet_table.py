@@ -16,7 +16,8 @@ metabolic criteria (``Study.pet``):
   ``uptake_min``, ``cycles_before_scan`` (float64), ``reference_region`` ("liver" when empty),
   ``recist_response``, ``clinical_status`` and ``lbm_formula`` ("user-supplied" when empty; taken
   from the ``normalization`` column of ``ioresponse.pet.quantify`` when only that is given).
-Other columns are not used.
+Other columns are not used; an ``UnusedColumnWarning`` names them (quantify's provenance columns
+excepted).
 
 Per-scan values are repeated on every lesion row of the scan; an empty cell takes the value of the
 other rows of the same scan, two different values raise ``InputError`` naming the rows (spec 1.1).
@@ -25,6 +26,7 @@ Rows are sorted by (patient_id, reader, day, lesion_id, source_row) with a defau
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ioresponse.io.validate import UnusedColumnWarning
 from ioresponse.schema import (
     CLINICAL_STATUS,
     DATE,
@@ -109,6 +112,17 @@ CANONICAL_ORDER = (
     SOURCE_ROW,
 )
 
+QUANTIFY_TRACE_COLUMNS = (
+    "suvmean",
+    "peak_method",
+    "segmentation",
+    "threshold",
+    "tlg_normalization",
+    "voi_voxels",
+    "peak_centre_index",
+)
+"""Provenance columns of ``ioresponse.pet.quantify``: kept out of the criteria without a warning."""
+
 _ANATOMIC_MEASURES = ("long_axis_mm", "short_axis_mm", "perpendicular_mm", "target_sum_mm")
 
 
@@ -183,6 +197,7 @@ def validate_pet_table(
         else np.arange(len(raw), dtype=np.int64) + 2
     )
     _require_columns(raw, file)
+    _warn_unused(raw.columns, file)
     out = pd.DataFrame({SOURCE_ROW: source_rows.astype(np.int64)})
     rows = out[SOURCE_ROW].to_numpy()
     out[PATIENT] = _required_text(raw[PATIENT], PATIENT, rows, file)
@@ -234,6 +249,20 @@ def _require_columns(raw: pd.DataFrame, file: str) -> None:
             DAY,
             "missing column 'day' (or 'date'): every PET row needs its scan day "
             "(days since treatment start) or scan date",
+        )
+
+
+def _warn_unused(columns: Iterable[str], file: str) -> None:
+    """Columns the metabolic criteria never read are named, not dropped silently (STYLE.md 6)."""
+    unused = [
+        c for c in columns if c not in CANONICAL_ORDER and c not in (NORMALIZATION, *QUANTIFY_TRACE_COLUMNS)
+    ]
+    if unused:
+        warnings.warn(
+            UnusedColumnWarning(
+                f"{file}: PET column(s) {', '.join(unused)} are not used by the metabolic criteria"
+            ),
+            stacklevel=4,
         )
 
 
