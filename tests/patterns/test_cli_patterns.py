@@ -1,0 +1,110 @@
+"""`ioresponse patterns INPUT --out DIR` as a user runs it (issue 7 item 4)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from ioresponse.cli import app
+
+runner = CliRunner()
+
+# HP-1 of spec/patterns.md 2.4 as a user's CSV: prebaseline day -56, baseline day -7, first evaluation day 49.
+HP1_CSV = """patient_id,day,lesion_id,role,organ,lymph_node,long_axis_mm,status
+HP-1,-56,A,target,lung,false,25,present
+HP-1,-56,B,target,liver,false,15,present
+HP-1,-7,A,target,lung,false,27,present
+HP-1,-7,B,target,liver,false,17,present
+HP-1,49,A,target,lung,false,37,present
+HP-1,49,B,target,liver,false,25,present
+"""
+PATIENTS_CSV = (
+    "patient_id,treatment_start,treatment_end,tumor_type,line_of_therapy,drug,egfr_alk_negative,pdl1_tps,pdl1_assay\n"
+    "HP-1,2020-01-01,2020-03-25,NSCLC,1,pembrolizumab,true,60,22C3\n"
+)
+FINDINGS_CSV = """patient_id,day,organ,side,finding,pattern,suvmax
+HP-1,49,thyroid,,uptake,diffuse,6.1
+"""
+
+
+def _write(tmp_path: Path) -> tuple[Path, Path, Path]:
+    lesions, patients, findings = tmp_path / "hp1.csv", tmp_path / "patients.csv", tmp_path / "findings.csv"
+    lesions.write_text(HP1_CSV)
+    patients.write_text(PATIENTS_CSV)
+    findings.write_text(FINDINGS_CSV)
+    return lesions, patients, findings
+
+
+def test_patterns_command_writes_tables(tmp_path: Path) -> None:
+    lesions, patients, findings = _write(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "patterns",
+            str(lesions),
+            "--out",
+            str(out),
+            "--patients",
+            str(patients),
+            "--findings",
+            str(findings),
+            "--criteria",
+            "recist11",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "patterns.csv", dtype=str)
+    champiat = table[table["definition"] == "hpd.champiat2017"].iloc[0]
+    assert champiat["flag"] == "true"  # spec 2.4 HP-1
+    assert "IRAE-THY" in set(table["definition"])  # spec 5.5 IRAE-1 from the findings table
+    biomarkers = pd.read_csv(out / "biomarkers.csv", dtype=str)
+    assert "BM-NSCLC-1L-50" in set(biomarkers["rule_id"])
+    assert (out / "irae_flags.csv").exists() and (out / "patterns.parquet").exists()
+
+
+def test_patterns_option_from_the_command_line(tmp_path: Path) -> None:
+    lesions, patients, _ = _write(tmp_path)
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "patterns",
+            str(lesions),
+            "--out",
+            str(out),
+            "--patients",
+            str(patients),
+            "--criteria",
+            "recist11",
+            "--definitions",
+            "hpd.matos2020",
+            "-o",
+            "matos_time_rule=none",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out / "patterns.csv", dtype=str)["flag"].tolist() == [
+        "true"
+    ]  # spec 2.4: HP-1 Matos without TTF
+
+
+def test_bad_option_exits_2_with_message(tmp_path: Path) -> None:
+    lesions, _, _ = _write(tmp_path)
+    result = runner.invoke(
+        app,
+        [
+            "patterns",
+            str(lesions),
+            "--out",
+            str(tmp_path / "o"),
+            "--criteria",
+            "recist11",
+            "-o",
+            "nonpositive_reference=zero",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "nonpositive_reference" in result.output
