@@ -9,7 +9,8 @@ Input names used in ``required_inputs``:
 - ``lesion_level``: lesions with their own ids (not a sum-only table);
 - ``timepoints:<criterion>``: the criterion's timepoint rows;
 - ``best_response``: the best-response table;
-- ``patients``: the patient table.
+- ``patients``: the patient table;
+- ``pet``: the PET lesion table with ``sulpeak`` or ``suvmax``.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ def registry() -> dict[str, PatternDefinition]:
         PatternDefinition(d.id, durable.PATTERN, d.citation, ("best_response",), d.default)
         for d in durable.DEFINITIONS
     ]
+    pet = dissociated.PET_DEFINITION
+    entries.append(PatternDefinition(pet.id, "dissociated", pet.citation, ("pet",), pet.default))
     entries.append(PatternDefinition("irae", irae.PATTERN, "consensus Table 1; spec 5.4", ("lesions",), True))
     entries.append(PatternDefinition("biomarkers", "biomarker", "label rules; spec 6.3", ("patients",), True))
     return {e.id: e for e in entries}
@@ -99,7 +102,8 @@ def _available(study: Study, timepoints: pd.DataFrame | None, best_response: pd.
     available = set()
     if study.lesions is not None and len(study.lesions):
         available.add("lesions")
-        if not (study.lesions["lesion_id"] == SUM_ONLY_LESION).all():
+        targets = study.lesions[study.lesions["role"] == "target"]
+        if not (targets["lesion_id"] == SUM_ONLY_LESION).all():
             available.add("lesion_level")
     if timepoints is not None and len(timepoints):
         available.add("timepoints")
@@ -108,6 +112,8 @@ def _available(study: Study, timepoints: pd.DataFrame | None, best_response: pd.
         available.add("best_response")
     if study.patients is not None and len(study.patients):
         available.add("patients")
+    if study.pet is not None and len(study.pet) and ({"sulpeak", "suvmax"} & set(study.pet.columns)):
+        available.add("pet")
     return available
 
 
@@ -190,6 +196,8 @@ def find_patterns(
         rows += hyperprogression.find(study, timepoints, chosen, ids, visits)
         if "lesion_level" in available:
             rows += dissociated.find(study, timepoints, chosen, ids)
+    if dissociated.PET_DEFINITION.id in ids:
+        rows += dissociated.find_pet(study, timepoints)
     if "best_response" in available:
         rows += durable.find(study, timepoints, best_response, chosen, ids)
     if "irae" in ids:

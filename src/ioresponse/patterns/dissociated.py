@@ -56,6 +56,10 @@ PROGRESSING_MM = 5.0
 """... and >= +5 mm (non-strict, spec 3.2)."""
 NORMAL_NODE_MM = 10.0
 """A node >= 10 mm at baseline back under 10 mm short axis counts as responding (spec 3.2)."""
+PET_PROGRESSING_FRACTION = 0.30
+"""PET lesion progressing: SULpeak (else SUVmax) >= +30 % vs its nadir (project convention, spec 9.8) ..."""
+PET_PROGRESSING_SUL = 0.8
+"""... and >= +0.8 SUL (PERCIST-like; spec 3.2, 9.8)."""
 BERNARD_TESSIER_DECREASE = -0.30
 """Bernard-Tessier 2020: some lesion decreases by more than 30 % (strict)."""
 BERNARD_TESSIER_INCREASE = 0.20
@@ -111,8 +115,17 @@ class Timepoint:
         return [x for x in self.lesions if x.klass == klass]
 
 
-def classify(value: float, baseline: float, nadir: float, new: bool, node: bool, absent: bool) -> str:
-    """Class of one lesion at one timepoint (spec 3.2)."""
+def classify(
+    value: float,
+    baseline: float,
+    nadir: float,
+    new: bool,
+    node: bool,
+    absent: bool,
+    progressing_fraction: float = PROGRESSING_FRACTION,
+    progressing_abs: float = PROGRESSING_MM,
+) -> str:
+    """Class of one lesion at one timepoint (spec 3.2; PET bands of spec 3.2 last paragraph by argument)."""
     if new:
         return PROGRESSING if not absent else STABLE
     if np.isnan(value):
@@ -123,7 +136,7 @@ def classify(value: float, baseline: float, nadir: float, new: bool, node: bool,
         return RESPONDING
     growth = value - nadir
     relative = growth / nadir if nadir > 0 else (np.inf if value > 0 else 0.0)
-    if at_least_value(relative, PROGRESSING_FRACTION) and at_least_value(growth, PROGRESSING_MM):
+    if at_least_value(relative, progressing_fraction) and at_least_value(growth, progressing_abs):
         return PROGRESSING
     return STABLE
 
@@ -133,38 +146,93 @@ def lesion_timepoints(
 ) -> list[Timepoint]:
     """Classify every lesion at every follow-up of every subject (spec 3.2)."""
     lesions = study.lesions
-    frame = pd.DataFrame({
-        PATIENT: lesions[PATIENT].to_numpy(), READER: lesions[READER].to_numpy(),
-        DAY: lesions[DAY].to_numpy(), DATE: lesions[DATE].to_numpy(),
-        LESION: lesions[LESION].astype(str).to_numpy(), "value": unidimensional_values(lesions),
-        "organ": organ_keys(lesions, options.split_lymph_node_regions),
-        "node": lesions[LYMPH_NODE].to_numpy(bool), "role": lesions[ROLE].to_numpy(),
-        "absent": lesions[STATUS].to_numpy() == Status.ABSENT, "new": new_lesion_rows(lesions),
-        "nt_progression": (lesions[ROLE].to_numpy() == Role.NON_TARGET)
-        & (lesions[STATUS].to_numpy() == Status.UNEQUIVOCAL_PROGRESSION),
-    })
+    frame = pd.DataFrame(
+        {
+            PATIENT: lesions[PATIENT].to_numpy(),
+            READER: lesions[READER].to_numpy(),
+            DAY: lesions[DAY].to_numpy(),
+            DATE: lesions[DATE].to_numpy(),
+            LESION: lesions[LESION].astype(str).to_numpy(),
+            "value": unidimensional_values(lesions),
+            "organ": organ_keys(lesions, options.split_lymph_node_regions),
+            "node": lesions[LYMPH_NODE].to_numpy(bool),
+            "role": lesions[ROLE].to_numpy(),
+            "absent": lesions[STATUS].to_numpy() == Status.ABSENT,
+            "new": new_lesion_rows(lesions),
+            "nt_progression": (lesions[ROLE].to_numpy() == Role.NON_TARGET)
+            & (lesions[STATUS].to_numpy() == Status.UNEQUIVOCAL_PROGRESSION),
+        }
+    )
+    return _timepoints(frame, _responses_by_day(timepoints), classify)
+
+
+def pet_timepoints(study: Study, timepoints: pd.DataFrame | None) -> list[Timepoint]:
+    """Classify every PET lesion by SULpeak (else SUVmax) with the PET bands of spec 3.2."""
+    pet = study.pet
+    column = "sulpeak" if "sulpeak" in pet and pet["sulpeak"].notna().any() else "suvmax"
+    status = pet[STATUS].to_numpy()
+    new = (pet[ROLE].to_numpy() == Role.NEW) & (status == Status.PRESENT)
+    frame = pd.DataFrame(
+        {
+            PATIENT: pet[PATIENT].to_numpy(),
+            READER: pet[READER].to_numpy(),
+            DAY: pet[DAY].to_numpy(),
+            DATE: pet[DATE].to_numpy(),
+            LESION: pet[LESION].astype(str).to_numpy(),
+            "value": np.where(status == Status.ABSENT, 0.0, pet[column].to_numpy(float)),
+            "organ": pet["organ"].to_numpy() if "organ" in pet else "",
+            "node": False,
+            "role": pet[ROLE].to_numpy(),
+            "absent": status == Status.ABSENT,
+            "new": new,
+            "nt_progression": (pet[ROLE].to_numpy() == Role.NON_TARGET)
+            & (status == Status.UNEQUIVOCAL_PROGRESSION),
+        }
+    )
+
+    def metabolic(value: float, baseline: float, nadir: float, new: bool, node: bool, absent: bool) -> str:
+        return classify(
+            value, baseline, nadir, new, node, absent, PET_PROGRESSING_FRACTION, PET_PROGRESSING_SUL
+        )
+
+    return _timepoints(frame, _responses_by_day(timepoints), metabolic)
+
+
+def _timepoints(frame: pd.DataFrame, responses: dict, classifier: Callable[..., str]) -> list[Timepoint]:
     frame["missing"] = frame["value"].isna()
     keys = [PATIENT, READER, DAY, LESION]
-    merged = frame.groupby(keys, sort=False).agg(
-        date=(DATE, "first"), value=("value", "sum"), missing=("missing", "any"), organ=("organ", "first"),
-        node=("node", "first"), role=("role", "first"), absent=("absent", "all"), new=("new", "any"),
-        nt_progression=("nt_progression", "any"),
-    ).reset_index()
+    merged = (
+        frame.groupby(keys, sort=False)
+        .agg(
+            date=(DATE, "first"),
+            value=("value", "sum"),
+            missing=("missing", "any"),
+            organ=("organ", "first"),
+            node=("node", "first"),
+            role=("role", "first"),
+            absent=("absent", "all"),
+            new=("new", "any"),
+            nt_progression=("nt_progression", "any"),
+        )
+        .reset_index()
+    )
     merged.loc[merged["missing"], "value"] = np.nan
-    responses = _responses_by_day(timepoints)
     subjects: dict[tuple[str, str], dict[int, list[dict]]] = {}
     for record in merged.to_dict("records"):
         by_day = subjects.setdefault((str(record[PATIENT]), str(record[READER])), {})
         by_day.setdefault(int(record[DAY]), []).append(record)
     result = []
     for (patient, reader), by_day in subjects.items():
-        result += _subject_timepoints(patient, reader, by_day, responses)
+        result += _subject_timepoints(patient, reader, by_day, responses, classifier)
     return result
 
 
 def _subject_timepoints(
-    patient: str, reader: str, by_day: dict[int, list[dict]],
+    patient: str,
+    reader: str,
+    by_day: dict[int, list[dict]],
     responses: dict[tuple[str, str, int], dict[str, str]],
+    classifier: Callable[..., str],
 ) -> list[Timepoint]:
     days = sorted(by_day)
     baseline_day = max((d for d in days if d <= 0), default=None)
@@ -180,22 +248,39 @@ def _subject_timepoints(
             lesion = r[LESION]
             if r["role"] == Role.NEW or lesion not in baseline:
                 if r["new"] or r["role"] == Role.NEW:
-                    states.append(LesionState(lesion, r["organ"], True, r["value"], np.nan, np.nan,
-                                              classify(r["value"], np.nan, np.nan, True, r["node"],
-                                                       not r["new"])))
+                    states.append(
+                        LesionState(
+                            lesion,
+                            r["organ"],
+                            True,
+                            r["value"],
+                            np.nan,
+                            np.nan,
+                            classifier(r["value"], np.nan, np.nan, True, r["node"], not r["new"]),
+                        )
+                    )
                 continue
             base = baseline[lesion]
             if np.isnan(base):
                 continue
             low = nadir.get(lesion, base)
-            klass = classify(r["value"], base, low, False, r["node"], r["absent"])
+            klass = classifier(r["value"], base, low, False, r["node"], r["absent"])
             states.append(LesionState(lesion, r["organ"], False, r["value"], base, low, klass))
         for r in rows:
             if r[LESION] in nadir and not np.isnan(r["value"]):
                 nadir[r[LESION]] = min(nadir[r[LESION]], r["value"])
         nt = any(r["nt_progression"] for r in rows)
-        out.append(Timepoint(patient, reader, int(day), str(rows[0]["date"]), states, nt,
-                             responses.get((patient, reader, int(day)), {})))
+        out.append(
+            Timepoint(
+                patient,
+                reader,
+                int(day),
+                str(rows[0]["date"]),
+                states,
+                nt,
+                responses.get((patient, reader, int(day)), {}),
+            )
+        )
     return out
 
 
@@ -211,6 +296,7 @@ def _responses_by_day(timepoints: pd.DataFrame | None) -> dict[tuple[str, str, i
 
 # --- definitions at one timepoint (spec 3.3) ---------------------------------------------------------------
 
+
 def _exists(
     states: list[LesionState], test: Callable[[LesionState], Flag], unknown: list[LesionState]
 ) -> Flag:
@@ -223,10 +309,12 @@ def _exists(
 def lesion_level(t: Timepoint) -> Flag:
     """>= 1 responding AND >= 1 progressing lesion, new lesions progressing (spec 3.3, default)."""
     unknown = t.of_class(NOT_EVALUABLE)
-    return all_of([
-        _exists(t.lesions, lambda s: s.klass == RESPONDING, unknown),
-        _exists(t.lesions, lambda s: s.klass == PROGRESSING, unknown),
-    ])
+    return all_of(
+        [
+            _exists(t.lesions, lambda s: s.klass == RESPONDING, unknown),
+            _exists(t.lesions, lambda s: s.klass == PROGRESSING, unknown),
+        ]
+    )
 
 
 def bernard_tessier2020(t: Timepoint) -> Flag:
@@ -246,18 +334,21 @@ def tozuka2020(t: Timepoint) -> Flag:
     """Some lesion shrinking (< 0 %) AND a progressing or new lesion (spec 3.3)."""
     unknown = t.of_class(NOT_EVALUABLE)
     existing = [s for s in t.lesions if not s.new and s.klass != NOT_EVALUABLE]
-    return all_of([
-        _exists(existing, lambda s: bool(below(s.r_base, 0.0)), unknown),
-        _exists(t.lesions, lambda s: s.klass == PROGRESSING, unknown),
-    ])
+    return all_of(
+        [
+            _exists(existing, lambda s: bool(below(s.r_base, 0.0)), unknown),
+            _exists(t.lesions, lambda s: s.klass == PROGRESSING, unknown),
+        ]
+    )
 
 
 def oligoprogression(t: Timepoint, options: PatternOptions) -> Flag:
     """1..max progressing lesions in <= max organs, the rest responding or stable (spec 4.4)."""
     progressing = t.of_class(PROGRESSING)
     organs = {s.organ for s in progressing}
-    too_many = (len(progressing) > options.max_progressing_lesions
-                or len(organs) > options.max_progressing_organs)
+    too_many = (
+        len(progressing) > options.max_progressing_lesions or len(organs) > options.max_progressing_organs
+    )
     if t.non_target_progression or not progressing or too_many:
         return False
     return None if t.of_class(NOT_EVALUABLE) else True
@@ -278,6 +369,10 @@ DEFINITIONS = (
     ),
     DissociatedDefinition("dissociated.tozuka2020", "Tozuka 2020", tozuka2020, False),
 )
+PET_DEFINITION = DissociatedDefinition(
+    "dissociated.pet", "PET lesion bands, project convention spec 3.2/9.8", lesion_level, False
+)
+""">= 1 metabolically responding AND >= 1 metabolically progressing or new FDG-avid lesion (spec 3.3)."""
 OLIGOPROGRESSION = "oligoprogression"
 
 
@@ -316,9 +411,18 @@ def _patient_row(
     else:
         t = subject[flags.index(None)]
         reason = f"{what} not decidable on day {t.day}: {_counts(t)} ({citation})"
-    return PatternRow(first.patient_id, first.reader, pattern, definition, overall, reason, _summary(t),
-                      {"days_true": [s.day for s, f in zip(subject, flags, strict=True) if f]},
-                      date=t.date, day=t.day)
+    return PatternRow(
+        first.patient_id,
+        first.reader,
+        pattern,
+        definition,
+        overall,
+        reason,
+        _summary(t),
+        {"days_true": [s.day for s, f in zip(subject, flags, strict=True) if f]},
+        date=t.date,
+        day=t.day,
+    )
 
 
 def find(
@@ -340,13 +444,39 @@ def find(
     return rows
 
 
+def find_pet(study: Study, timepoints: pd.DataFrame | None) -> list[PatternRow]:
+    """``dissociated.pet`` rows, one per patient x reader (spec 3.3)."""
+    by_subject: dict[tuple[str, str], list[Timepoint]] = {}
+    for t in pet_timepoints(study, timepoints):
+        by_subject.setdefault((t.patient_id, t.reader), []).append(t)
+    d = PET_DEFINITION
+    return [
+        _patient_row(
+            "dissociated",
+            d.id,
+            d.citation,
+            subject,
+            [d.decide(t) for t in subject],
+            "metabolic dissociated response",
+        )
+        for subject in by_subject.values()
+    ]
+
+
 def _oligo_row(subject: list[Timepoint], options: PatternOptions) -> PatternRow:
     limits = f"<= {options.max_progressing_lesions} lesions in <= {options.max_progressing_organs} organs"
     citation = f"{limits}; Guckenberger 2020"
     progression = [t for t in subject if PROGRESSION_LABELS & set(t.responses.values())]
     if not progression:
         first = subject[0]
-        return PatternRow(first.patient_id, first.reader, OLIGOPROGRESSION, OLIGOPROGRESSION, False,
-                          "no PD, iUPD or iCPD timepoint (spec 4.4)", {})
+        return PatternRow(
+            first.patient_id,
+            first.reader,
+            OLIGOPROGRESSION,
+            OLIGOPROGRESSION,
+            False,
+            "no PD, iUPD or iCPD timepoint (spec 4.4)",
+            {},
+        )
     flags = [oligoprogression(t, options) for t in progression]
     return _patient_row(OLIGOPROGRESSION, OLIGOPROGRESSION, citation, progression, flags, "oligoprogression")
