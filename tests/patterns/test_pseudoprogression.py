@@ -9,8 +9,11 @@ import json
 
 import numpy as np
 import pandas as pd
+from pattern_rows import lesion
+from pattern_rows import study as make_study
 
-from ioresponse.criteria import Study
+from ioresponse.criteria import Study, registry
+from ioresponse.patterns import find_patterns
 from ioresponse.patterns import pseudoprogression as psp
 from ioresponse.patterns._common import PatternOptions, pattern_frame
 
@@ -22,9 +25,18 @@ RECIST_THEN = "pseudoprogression.recist_then_nonpd"
 def timepoints(patient: str, criterion: str, rows: list[tuple]) -> list[dict]:
     """rows: (day, overall_response, current_sum, nadir_sum, baseline_sum)."""
     return [
-        {"patient_id": patient, "reader": "", "criterion": criterion, "date": "", "day": d,
-         "overall_response": r, "current_sum": s, "nadir_sum": n, "baseline_sum": b,
-         "confirmation_state": ""}
+        {
+            "patient_id": patient,
+            "reader": "",
+            "criterion": criterion,
+            "date": "",
+            "day": d,
+            "overall_response": r,
+            "current_sum": s,
+            "nadir_sum": n,
+            "baseline_sum": b,
+            "confirmation_state": "",
+        }
         for d, r, s, n, b in rows
     ]
 
@@ -38,10 +50,16 @@ def run(rows: list[dict], definition: str, patients: pd.DataFrame | None = None,
 # spec 1.5 PsP-1: baseline 50; day 56: 64 (+28 %) iUPD; day 98: 47 iSD -> true, early.
 PSP1 = timepoints("PsP-1", "irecist", [(56, "iUPD", 64.0, 50.0, 50.0), (98, "iSD", 47.0, 50.0, 50.0)])
 # spec 1.5 PsP-2: 60 -> 40 iPR -> 38 iPR -> 48 iUPD (day 168) -> 36 iPR (day 224) -> true, late.
-PSP2 = timepoints("PsP-2", "irecist", [
-    (56, "iPR", 40.0, 60.0, 60.0), (112, "iPR", 38.0, 40.0, 60.0), (168, "iUPD", 48.0, 38.0, 60.0),
-    (224, "iPR", 36.0, 38.0, 60.0),
-])
+PSP2 = timepoints(
+    "PsP-2",
+    "irecist",
+    [
+        (56, "iPR", 40.0, 60.0, 60.0),
+        (112, "iPR", 38.0, 40.0, 60.0),
+        (168, "iUPD", 48.0, 38.0, 60.0),
+        (224, "iPR", 36.0, 38.0, 60.0),
+    ],
+)
 # spec 1.5 PsP-3: baseline 40; day 63: 38 + new lesion iUPD; day 112: 30, new lesion absent, iSD -> true.
 PSP3 = timepoints("PsP-3", "irecist", [(63, "iUPD", 38.0, 40.0, 40.0), (112, "iSD", 30.0, 38.0, 40.0)])
 # spec 1.5 PsP-4: day 63 iUPD; day 105 iCPD -> false.
@@ -77,8 +95,9 @@ def test_PsP4_true_progression() -> None:
 
 
 def test_PsP5_new_therapy_not_evaluable() -> None:
-    patients = pd.DataFrame({"patient_id": ["PsP-5"], "treatment_start": ["2020-01-01"],
-                             "new_therapy_start": ["2020-03-11"]})  # day 70
+    patients = pd.DataFrame(
+        {"patient_id": ["PsP-5"], "treatment_start": ["2020-01-01"], "new_therapy_start": ["2020-03-11"]}
+    )  # day 70
     row = run(PSP5, IRECIST, patients).iloc[0]
     assert row["flag"] == "not_evaluable"
     assert "new anticancer therapy started on day 70 before progression resolved" in row["reason"]
@@ -129,10 +148,16 @@ def test_early_cutoff_option_91() -> None:
 
 def test_second_episode_after_reset() -> None:
     # spec 1.4 step 6: after a resolved episode, a later initial progression starts episode 2.
-    rows = timepoints("R", "irecist", [
-        (56, "iUPD", 64.0, 50.0, 50.0), (98, "iSD", 47.0, 50.0, 50.0), (140, "iUPD", 60.0, 47.0, 50.0),
-        (182, "iCPD", 70.0, 47.0, 50.0),
-    ])
+    rows = timepoints(
+        "R",
+        "irecist",
+        [
+            (56, "iUPD", 64.0, 50.0, 50.0),
+            (98, "iSD", 47.0, 50.0, 50.0),
+            (140, "iUPD", 60.0, 47.0, 50.0),
+            (182, "iCPD", 70.0, 47.0, 50.0),
+        ],
+    )
     frame = run(rows, IRECIST)
     assert frame["episode"].tolist() == [1, 2]
     assert frame["flag"].tolist() == ["true", "false"]
@@ -146,8 +171,9 @@ def test_no_progression_gives_one_false_row() -> None:
 
 
 def test_local_therapy_confounds_without_changing_flag() -> None:
-    patients = pd.DataFrame({"patient_id": ["PsP-1"], "treatment_start": ["2020-01-01"],
-                             "local_therapy_dates": ["2020-03-15"]})  # day 74, between 56 and 98
+    patients = pd.DataFrame(
+        {"patient_id": ["PsP-1"], "treatment_start": ["2020-01-01"], "local_therapy_dates": ["2020-03-15"]}
+    )  # day 74, between 56 and 98
     row = run(PSP1, IRECIST, patients).iloc[0]
     assert row["flag"] == "true" and json.loads(row["evidence"])["confounded_by_local_therapy"] is True
 
@@ -163,13 +189,74 @@ def test_recist_then_nonpd_sd_and_pr_families() -> None:
 
 
 def test_recist_then_nonpd_new_lesion_keeps_episode_open() -> None:
-    lesions = pd.DataFrame({
-        "patient_id": ["P"] * 3, "reader": [""] * 3, "day": [-3, 56, 112], "lesion_id": ["T1", "T1", "U1"],
-        "role": ["target", "target", "new"], "status": ["present", "present", "present"],
-        "equivocal": [False] * 3,
-    })
+    lesions = pd.DataFrame(
+        {
+            "patient_id": ["P"] * 3,
+            "reader": [""] * 3,
+            "day": [-3, 56, 112],
+            "lesion_id": ["T1", "T1", "U1"],
+            "role": ["target", "target", "new"],
+            "status": ["present", "present", "present"],
+            "equivocal": [False] * 3,
+        }
+    )
     study = Study(lesions=lesions)
     rows = timepoints("P", "recist11", [(56, "PD", 64.0, 50.0, 50.0), (112, "PD", 45.0, 50.0, 50.0)])
     frame = pattern_frame(psp.find(study, pd.DataFrame(rows), PatternOptions(), [RECIST_THEN]))
     assert frame.iloc[0]["flag"] == "not_evaluable"
     assert np.all(frame["pattern"] == "pseudoprogression")
+
+
+# The same examples through the criteria engines (lesion rows typed from spec 1.5; two targets per patient).
+def _engine(rows: list[dict], criteria: tuple[str, ...], definition: str, **options: object) -> pd.Series:
+    data = make_study(rows)
+    results = [registry()[k].assess(data) for k in criteria]
+    timepoints = pd.concat([r.timepoints for r in results])
+    best = pd.concat([r.best_response for r in results])
+    table = find_patterns(data, timepoints, best, definitions=[definition], **options)
+    return table.iloc[0]
+
+
+def _two_targets(day: int, a: float | None, b: float | None, patient: str) -> list[dict]:
+    return [lesion(day, "T1", a, patient=patient), lesion(day, "T2", b, organ="liver", patient=patient)]
+
+
+def test_PsP1_through_irecist_engine() -> None:
+    rows = (
+        _two_targets(-5, 30, 20, "PsP-1")
+        + _two_targets(56, 38, 26, "PsP-1")
+        + _two_targets(98, 28, 19, "PsP-1")
+    )
+    row = _engine(rows, ("irecist",), IRECIST)
+    assert row["flag"] == "true" and json.loads(row["values"])["timing"] == "early"
+
+
+def test_PsP3_through_irecist_and_irrecist_engines() -> None:
+    rows = (
+        _two_targets(-2, 25, 15, "PsP-3")
+        + _two_targets(63, 24, 14, "PsP-3")
+        + _two_targets(112, 18, 12, "PsP-3")
+    )
+    rows += [
+        lesion(63, "U1", 12, role="new", patient="PsP-3"),
+        lesion(112, "U1", None, role="new", status="absent", patient="PsP-3"),
+    ]
+    assert _engine(rows, ("irecist",), IRECIST)["flag"] == "true"
+    # irRECIST burden includes new measurable lesions: 38 + 12 = 50 = +25.0 % vs 40 (spec 1.5 boundary).
+    hodi = _engine(rows, ("irrecist",), HODI, hodi_criterion="irrecist")
+    assert hodi["flag"] == "true" and hodi["day"] == 63
+
+
+def test_PsP4_through_irecist_engine() -> None:
+    rows = (
+        _two_targets(-2, 25, 15, "PsP-4")
+        + _two_targets(63, 26, 15, "PsP-4")
+        + _two_targets(105, 28, 16, "PsP-4")
+    )
+    rows += [
+        lesion(63, "U1", 12, role="new", patient="PsP-4"),
+        lesion(105, "U1", 18, role="new", patient="PsP-4"),
+    ]
+    row = _engine(rows, ("irecist",), IRECIST)
+    assert row["flag"] == "false"
+    assert row["reason"].startswith("iUPD on day 63 confirmed as iCPD on day 105")
