@@ -248,3 +248,22 @@ day lesion role       organ node long status
 
 def test_imrecist_is_registered():
     assert registry()["imrecist"].family == "anatomic"
+
+
+def test_M2_end_to_end_all_anatomic_criteria_side_by_side_through_the_api():
+    # The user's table (DESIGN.md columns, no perpendicular diameters) through ioresponse.assess: irRC is
+    # skipped with its reason, the other four run side by side (spec 5.10 M2 and its comparison lines).
+    import ioresponse
+
+    table = lesions(M2)[
+        ["patient_id", "day", "lesion_id", "role", "organ", "lymph_node", "long_axis_mm", "status"]
+    ]
+    result = ioresponse.assess(table, criteria=("all",))
+    assert "perpendicular_mm" in result.skipped["irrc"]
+    best_by_criterion = dict(
+        zip(result.best_response["criterion"], result.best_response["best_response"], strict=False)
+    )
+    assert best_by_criterion["recist11"] == "PD"
+    assert best_by_criterion["imrecist"] == "SD"
+    assert best_by_criterion["irecist"] == "iCPD"  # iUPD on day 56, iCPD on day 112 (spec 5.10 M2)
+    assert best_by_criterion["irrecist"] == "irPD"  # non-target progression is irPD by default (spec 3.5)

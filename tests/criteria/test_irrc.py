@@ -431,6 +431,17 @@ def test_irrc_is_registered_and_requires_perpendicular():
     criterion = registry()["irrc"]
     assert criterion.family == "anatomic"
     assert "perpendicular_mm" in criterion.required_columns
+    assert criterion.missing_columns(study(lesions(Q1))) == []
+
+
+def test_irrc_reports_perpendicular_missing_when_the_column_is_empty():
+    # the validated table always has the column; with no value in it irRC cannot run (spec 2.9)
+    text = """
+day lesion role   organ node long status
+-7  L1     target liver n    40   present
+56  L1     target liver n    30   present
+"""
+    assert registry()["irrc"].missing_columns(study(lesions(text))) == ["perpendicular_mm"]
 
 
 def _missing(value) -> bool:

@@ -1407,7 +1407,27 @@ def _baseline_checks(
     return flags
 
 
-CRITERION = Criterion(
+@dataclass(frozen=True)
+class BidimensionalCriterion(Criterion):
+    """A criterion that needs values in ``perpendicular_mm``, not only the column.
+
+    The validated lesion table always carries every measurement column (empty when the input had
+    none), so a column test alone would never let ``--criteria all`` skip irRC on unidimensional data.
+    """
+
+    def missing_columns(self, study: Study) -> list[str]:
+        missing = super().missing_columns(study)
+        lesions = study.lesions
+        if (
+            not missing
+            and lesions is not None
+            and not np.isfinite(lesions[PERPENDICULAR].to_numpy(float)).any()
+        ):
+            missing.append(PERPENDICULAR)
+        return missing
+
+
+CRITERION = BidimensionalCriterion(
     key=KEY,
     title="irRC (Wolchok 2009)",
     family="anatomic",
