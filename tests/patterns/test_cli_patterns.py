@@ -108,3 +108,18 @@ def test_bad_option_exits_2_with_message(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "nonpositive_reference" in result.output
+
+
+def test_samples_give_il8_ratios(tmp_path: Path) -> None:
+    # spec 6.4 example: baseline 40 pg/mL, day 21: 22 pg/mL -> ratio 0.55, decrease.
+    lesions, _, _ = _write(tmp_path)
+    samples = tmp_path / "samples.csv"
+    samples.write_text("patient_id,day,analyte,value,unit\nHP-1,-2,IL-8,40,pg/mL\nHP-1,21,IL-8,22,pg/mL\n")
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        ["patterns", str(lesions), "--out", str(out), "--criteria", "recist11", "--samples", str(samples)],
+    )
+    assert result.exit_code == 0, result.output
+    il8 = pd.read_csv(out / "il8.csv")
+    assert il8["il8_ratio"].tolist() == [0.55] and il8["direction"].tolist() == ["decrease"]

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from ioresponse.api import load, run
-from ioresponse.biomarkers import evaluate_biomarkers
+from ioresponse.biomarkers import evaluate_biomarkers, il8_changes
 from ioresponse.cli._common import console, handles_input_errors
 from ioresponse.cli.assess import KeyOpt, MapOpt, PatientsOpt, _column_map, _criteria, _pairs
 from ioresponse.io.tables import read_table
@@ -34,6 +34,19 @@ def _read(path: Path | None) -> pd.DataFrame | None:
     if not path.exists():
         raise InputError(str(path), [], None, "file not found")
     return read_table(path).frame
+
+
+def _numeric(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Numeric columns of a side table read as text; an unreadable value is an input error."""
+    for column in columns:
+        if column not in frame:
+            raise InputError("--samples", [], column, "missing column")
+        values = pd.to_numeric(frame[column], errors="coerce")
+        bad = values.isna() & (frame[column].astype(str).str.strip() != "")
+        if bad.any():
+            raise InputError("--samples", (bad.to_numpy().nonzero()[0] + 2).tolist(), column, "not a number")
+        frame[column] = values
+    return frame
 
 
 @handles_input_errors
@@ -57,6 +70,10 @@ def patterns(
     findings: Annotated[
         Path | None,
         typer.Option("--findings", help="Imaging findings for irAE rules (spec/patterns.md 5.3)."),
+    ] = None,
+    samples: Annotated[
+        Path | None,
+        typer.Option("--samples", help="Serum samples: patient_id, day, analyte, value, unit (IL-8)."),
     ] = None,
     definitions: Annotated[
         str | None,
@@ -102,6 +119,9 @@ def patterns(
     written = 3
     if study.patients is not None and "tumor_type" in study.patients:
         evaluate_biomarkers(study.patients, source=study.source).to_csv(out / "biomarkers.csv", index=False)
+        written += 1
+    if samples is not None:
+        il8_changes(_numeric(_read(samples), ("day", "value"))).to_csv(out / "il8.csv", index=False)
         written += 1
     _print_summary(table)
     console.print(f"wrote {written} files to {out}/")

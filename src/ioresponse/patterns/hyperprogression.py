@@ -158,6 +158,7 @@ class Decision:
 
 # --- shared quantities (spec 2.1) -------------------------------------------------------------------
 
+
 def tumor_growth(s_a: float, s_b: float, days: float) -> float | None:
     """TG = 3 ln(S_b / S_a) / months, in 1/month (Ferté 2014; spec 2.1); None when a sum is <= 0."""
     if not (known(s_a) and known(s_b)) or s_a <= 0 or s_b <= 0 or days <= 0:
@@ -248,11 +249,23 @@ def kinetics(x: HpdInputs) -> Kinetics:
             exp_missing = f"baseline sum {mm(base.sum_mm)} mm: log undefined"
         if exp_days < SHORT_INTERVAL_DAYS:
             warnings.append("short_interval_warning: experimental interval < 28 days")
-    return Kinetics(tgr_ref, tgr_exp, tgk_ref, tgk_exp, pace_ref, pace_exp, pct_1, abs_1,
-                    ref_missing, exp_missing, tuple(warnings))
+    return Kinetics(
+        tgr_ref,
+        tgr_exp,
+        tgk_ref,
+        tgk_exp,
+        pace_ref,
+        pace_exp,
+        pct_1,
+        abs_1,
+        ref_missing,
+        exp_missing,
+        tuple(warnings),
+    )
 
 
 # --- conditions ---------------------------------------------------------------------------------------
+
 
 def recist_pd_first(x: HpdInputs) -> Condition:
     """RECIST 1.1 PD at the first evaluation, as the criterion called it (spec 2.1, anatomic.md)."""
@@ -267,8 +280,14 @@ def recist_pd_first(x: HpdInputs) -> Condition:
 
 
 def ratio_condition(
-    name: str, unit: str, ref: float | None, exp: float | None, threshold: float, strict: bool,
-    missing: str, option: str,
+    name: str,
+    unit: str,
+    ref: float | None,
+    exp: float | None,
+    threshold: float,
+    strict: bool,
+    missing: str,
+    option: str,
 ) -> tuple[Condition, float | None]:
     """exp / ref against a threshold, with the non-positive-reference option of spec 2.2."""
     sign = ">" if strict else ">="
@@ -310,12 +329,17 @@ def _kinetics_values(k: Kinetics, x: HpdInputs) -> dict[str, object]:
     values: dict[str, object] = {
         "S_pre": x.prebaseline.sum_mm if x.prebaseline else None,
         "t_pre": x.prebaseline.day if x.prebaseline else None,
-        "S_0": x.baseline.sum_mm, "t_0": x.baseline.day,
-        "S_1": x.first.sum_mm if x.first else None, "t_1": x.first.day if x.first else None,
-        "TGR_ref": display(k.tgr_ref, 2), "TGR_exp": display(k.tgr_exp, 2),
+        "S_0": x.baseline.sum_mm,
+        "t_0": x.baseline.day,
+        "S_1": x.first.sum_mm if x.first else None,
+        "t_1": x.first.day if x.first else None,
+        "TGR_ref": display(k.tgr_ref, 2),
+        "TGR_exp": display(k.tgr_exp, 2),
         "dTGR": display(k.delta_tgr, 2),
-        "TGK_ref": display(k.tgk_ref, 4), "TGK_exp": display(k.tgk_exp, 4),
-        "pct_1": display(k.pct_1, 2), "abs_1": display(k.abs_1, 2),
+        "TGK_ref": display(k.tgk_ref, 4),
+        "TGK_exp": display(k.tgk_exp, 4),
+        "pct_1": display(k.pct_1, 2),
+        "abs_1": display(k.abs_1, 2),
         "recist_first": x.recist_first,
     }
     return {key: (None if isinstance(v, float) and math.isnan(v) else v) for key, v in values.items()}
@@ -338,17 +362,25 @@ def _decide(citation: str, flag: Flag, conditions: list[Condition], notes: list[
 
 # --- the definitions (spec 2.3) -------------------------------------------------------------------------
 
+
 def _tgr_ratio_definition(citation: str, needs_pd: bool) -> Callable[[HpdInputs, PatternOptions], Decision]:
     def decide(x: HpdInputs, options: PatternOptions) -> Decision:
         k = kinetics(x)
         ratio, value = ratio_condition(
-            "TGR", "%/mo", k.tgr_ref, k.tgr_exp, TGR_RATIO_HPD, False,
-            k.ref_missing or k.exp_missing, options.nonpositive_reference,
+            "TGR",
+            "%/mo",
+            k.tgr_ref,
+            k.tgr_exp,
+            TGR_RATIO_HPD,
+            False,
+            k.ref_missing or k.exp_missing,
+            options.nonpositive_reference,
         )
         conditions = [ratio, recist_pd_first(x)] if needs_pd else [ratio]
         flag = all_of(c.flag for c in conditions)
         values = _kinetics_values(k, x) | {"TGR_ratio": display(value, 3)}
         return Decision(flag, _decide(citation, flag, conditions), values, _evidence(x, k))
+
     return decide
 
 
@@ -364,8 +396,14 @@ def saada_bouzid2017(x: HpdInputs, options: PatternOptions) -> Decision:
     """H4: TGK ratio >= 2, no RECIST condition (spec 2.3 H4)."""
     k = kinetics(x)
     ratio, value = ratio_condition(
-        "TGK", "mm/mo", k.tgk_ref, k.tgk_exp, TGK_RATIO_HPD, False,
-        k.ref_missing or k.exp_missing, options.nonpositive_reference,
+        "TGK",
+        "mm/mo",
+        k.tgk_ref,
+        k.tgk_exp,
+        TGK_RATIO_HPD,
+        False,
+        k.ref_missing or k.exp_missing,
+        options.nonpositive_reference,
     )
     flag = ratio.flag
     values = _kinetics_values(k, x) | {"TGK_ratio": display(value, 3)}
@@ -380,7 +418,8 @@ def kato2017(x: HpdInputs, options: PatternOptions) -> Decision:
     pct_cond = Condition(
         pct,
         f"tumor burden {fmt(k.pct_1, 2, signed=True)} % is {'' if pct else 'not '}> 50 %"
-        if pct is not None else f"tumor burden change not computed ({k.exp_missing})",
+        if pct is not None
+        else f"tumor burden change not computed ({k.exp_missing})",
     )
     ref, exp, name, unit = {
         "relative": (k.pace_ref, k.pace_exp, "pace", "/mo"),
@@ -388,14 +427,22 @@ def kato2017(x: HpdInputs, options: PatternOptions) -> Decision:
         "tgr": (k.tgr_ref, k.tgr_exp, "TGR", "%/mo"),
     }[options.kato_pace_metric]
     pace, value = ratio_condition(
-        name, unit, ref, exp, KATO_PACE_RATIO, True, k.ref_missing or k.exp_missing,
+        name,
+        unit,
+        ref,
+        exp,
+        KATO_PACE_RATIO,
+        True,
+        k.ref_missing or k.exp_missing,
         options.nonpositive_reference,
     )
     conditions = [ttf, pct_cond, pace]
     flag = all_of(c.flag for c in conditions)
     values = _kinetics_values(k, x) | {
-        "pace_ref": display(k.pace_ref, 5), "pace_exp": display(k.pace_exp, 5),
-        "pace_ratio": display(value, 3), "pace_metric": options.kato_pace_metric,
+        "pace_ref": display(k.pace_ref, 5),
+        "pace_exp": display(k.pace_exp, 5),
+        "pace_ratio": display(value, 3),
+        "pace_metric": options.kato_pace_metric,
         "ttf_days": x.treatment_end_day,
     }
     return Decision(flag, _decide("Kato 2017", flag, conditions), values, _evidence(x, k))
@@ -419,6 +466,7 @@ def _delta_tgr_definition(
         conditions = [diff, size_condition(x, k)]
         flag = all_of(c.flag for c in conditions)
         return Decision(flag, _decide(citation, flag, conditions), _kinetics_values(k, x), _evidence(x, k))
+
     return decide
 
 
@@ -495,8 +543,12 @@ def lo_russo2019(x: HpdInputs, options: PatternOptions) -> Decision:
     pct = at_least_value(k.pct_1, LO_RUSSO_PCT_INCREASE)
     criteria = [
         ttf_condition(x),
-        Condition(pct, f"target sum {fmt(k.pct_1, 2, signed=True)} % {'>=' if pct else 'not >='} 50 %"
-                  if pct is not None else f"target-sum change not computed ({k.exp_missing})"),
+        Condition(
+            pct,
+            f"target sum {fmt(k.pct_1, 2, signed=True)} % {'>=' if pct else 'not >='} 50 %"
+            if pct is not None
+            else f"target-sum change not computed ({k.exp_missing})",
+        ),
         new_in_involved_organ(x),
         new_organ(x),
         ecog_deterioration(x, options.ecog_rule),
@@ -508,14 +560,19 @@ def lo_russo2019(x: HpdInputs, options: PatternOptions) -> Decision:
     summary = Condition(
         count,
         f"{n_true}/5 criteria met{': ' + '; '.join(met) if met else ''}"
-        + (f" ({n_unknown} not evaluable: {'; '.join(c.text for c in criteria if c.flag is None)})"
-           if n_unknown else ""),
+        + (
+            f" ({n_unknown} not evaluable: {'; '.join(c.text for c in criteria if c.flag is None)})"
+            if n_unknown
+            else ""
+        ),
     )
     conditions = [recist_pd_first(x), summary]
     flag = all_of(c.flag for c in conditions)
     values = _kinetics_values(k, x) | {
-        "criteria_met": n_true, "criteria_not_evaluable": n_unknown,
-        "criteria": {f"c{i + 1}": c.flag for i, c in enumerate(criteria)}, "ecog_rule": options.ecog_rule,
+        "criteria_met": n_true,
+        "criteria_not_evaluable": n_unknown,
+        "criteria": {f"c{i + 1}": c.flag for i, c in enumerate(criteria)},
+        "ecog_rule": options.ecog_rule,
     }
     return Decision(flag, _decide("Lo Russo 2019", flag, conditions), values, _evidence(x, k))
 
@@ -529,8 +586,11 @@ def matos2020(x: HpdInputs, options: PatternOptions) -> Decision:
             organs = Condition(None, "new lesions not given")
         else:
             met = len(counts) >= MATOS_NEW_LESION_ORGANS
-            organs = Condition(met, f"new lesions in {len(counts)} organ(s)"
-                               + (f" ({', '.join(sorted(counts))})" if counts else ""))
+            organs = Condition(
+                met,
+                f"new lesions in {len(counts)} organ(s)"
+                + (f" ({', '.join(sorted(counts))})" if counts else ""),
+            )
     else:
         involved, spread = new_in_involved_organ(x), new_organ(x)
         organs = Condition(any_of([involved.flag, spread.flag]), f"{involved.text}; {spread.text}")
@@ -554,7 +614,8 @@ def matos2020(x: HpdInputs, options: PatternOptions) -> Decision:
     flag = all_of(c.flag for c in conditions)
     values = _kinetics_values(k, x) | {
         "new_lesion_organs": sorted(set(x.new_lesion_organs)) if x.new_lesion_organs is not None else None,
-        "ttf_days": x.treatment_end_day, "matos_time_rule": options.matos_time_rule,
+        "ttf_days": x.treatment_end_day,
+        "matos_time_rule": options.matos_time_rule,
     }
     return Decision(flag, _decide("Matos 2020", flag, conditions), values, _evidence(x, k))
 
@@ -566,7 +627,8 @@ def kim2019(x: HpdInputs, options: PatternOptions) -> Decision:
         None,
         "combination of TGK ratio, TGR ratio and TTF < 2 months not verified (Kim 2019; spec 9.6): "
         "compose it from hpd.champiat2017, hpd.saada_bouzid2017 and TTF",
-        _kinetics_values(k, x), _evidence(x, k),
+        _kinetics_values(k, x),
+        _evidence(x, k),
     )
 
 
@@ -605,6 +667,8 @@ DEFINITIONS = (
 
 # --- inputs from a study (spec 0.2) ---------------------------------------------------------------------
 
+PRIOR_THERAPY = "prior_therapy_in_reference_period"
+"""Patient-table column: the reference period was under a previous treatment (evidence only, spec 2.2)."""
 RECIST_KEY = "recist11"
 """Criterion whose first-evaluation response is "RECIST PD at first evaluation" (spec 2.1)."""
 
@@ -626,6 +690,7 @@ def hpd_inputs(
     contact_day = patient_days(study, "last_contact_date")
     table_pre_day = patient_days(study, "prebaseline_date")
     table_pre_sum = patient_values(study, "prebaseline_sum_mm")
+    prior_therapy = patient_values(study, PRIOR_THERAPY)
     has_end = study.patients is not None and (
         "treatment_end" in study.patients or "treatment_end_day" in study.patients
     )
@@ -649,21 +714,32 @@ def hpd_inputs(
         ttf_missing = "treatment_end not given" if not has_end else "treatment ongoing, no last_contact_date"
         ecog_base, ecog_window = ecog.get(patient, (None, None)) if ecog is not None else (None, None)
         evidence: dict[str, object] = {"baseline_day": baseline.day}
+        if patient in prior_therapy:
+            evidence[PRIOR_THERAPY] = str(prior_therapy[patient]).strip().lower() in ("true", "1", "yes")
         if first is not None and not known(first.sum_mm):
             evidence["first_evaluation"] = str(after[0]["missing_targets"])
-        inputs.append(HpdInputs(
-            patient_id=str(patient), reader=str(reader), baseline=baseline,
-            prebaseline=prebaseline, prebaseline_missing=pre_missing, first=first,
-            recist_first=recist.get((patient, reader, first.day)) if first else None,
-            recist_missing=recist_missing,
-            treatment_end_day=end_day.get(patient), last_contact_day=contact_day.get(patient),
-            ttf_missing=ttf_missing,
-            new_lesion_organs=None if "new" in study.missing_components or first is None
-            else tuple(new_organs.get((patient, reader, first.day), ())),
-            baseline_organs=frozenset(baseline_organs.get((patient, reader), ())),
-            ecog_baseline=ecog_base, ecog_first_60_days=ecog_window if ecog is not None else None,
-            evidence=evidence,
-        ))
+        inputs.append(
+            HpdInputs(
+                patient_id=str(patient),
+                reader=str(reader),
+                baseline=baseline,
+                prebaseline=prebaseline,
+                prebaseline_missing=pre_missing,
+                first=first,
+                recist_first=recist.get((patient, reader, first.day)) if first else None,
+                recist_missing=recist_missing,
+                treatment_end_day=end_day.get(patient),
+                last_contact_day=contact_day.get(patient),
+                ttf_missing=ttf_missing,
+                new_lesion_organs=None
+                if "new" in study.missing_components or first is None
+                else tuple(new_organs.get((patient, reader, first.day), ())),
+                baseline_organs=frozenset(baseline_organs.get((patient, reader), ())),
+                ecog_baseline=ecog_base,
+                ecog_first_60_days=ecog_window if ecog is not None else None,
+                evidence=evidence,
+            )
+        )
     return inputs
 
 
@@ -686,8 +762,10 @@ def _prebaseline(group: list[dict], baseline: Scan, options: PatternOptions) -> 
     if limit is not None:
         recent = [r for r in before if baseline.day - r[DAY] <= limit]
         if not recent:
-            return None, (f"no prebaseline scan within {limit} days before baseline day {baseline.day} "
-                          f"(latest day {int(before[-1][DAY])})")
+            return None, (
+                f"no prebaseline scan within {limit} days before baseline day {baseline.day} "
+                f"(latest day {int(before[-1][DAY])})"
+            )
         before = recent
     complete = [r for r in before if known(r["target_sum_mm"])]
     if not complete:
@@ -709,7 +787,9 @@ def _table_prebaseline(
     value = float(sum_mm)
     if from_rows is not None and abs(from_rows.sum_mm - value) > PREBASELINE_SUM_TOLERANCE_MM:
         raise InputError(
-            study.source, [], "prebaseline_sum_mm",
+            study.source,
+            [],
+            "prebaseline_sum_mm",
             f"patient {patient}: prebaseline_sum_mm {value:g} mm differs from the baseline target lesions "
             f"on the prebaseline scan (day {from_rows.day}: {from_rows.sum_mm:g} mm) by more than 0.5 mm",
         )
@@ -727,12 +807,18 @@ def _organs(
     for p, r, d, o in new_at:
         new_organs.setdefault((p, r, int(d)), []).append(o)
     baseline_day = dict(zip(zip(sums[PATIENT], sums[READER], strict=True), sums["baseline_day"], strict=True))
-    at_baseline = np.array([baseline_day.get((p, r)) == d for p, r, d in
-                            zip(lesions[PATIENT], lesions[READER], lesions[DAY], strict=True)], bool)
+    at_baseline = np.array(
+        [
+            baseline_day.get((p, r)) == d
+            for p, r, d in zip(lesions[PATIENT], lesions[READER], lesions[DAY], strict=True)
+        ],
+        bool,
+    )
     at_baseline &= lesions[ROLE].isin([Role.TARGET, Role.NON_TARGET]).to_numpy()
     baseline_organs: dict[tuple[str, str], set[str]] = {}
-    for p, r, o in zip(lesions[PATIENT][at_baseline], lesions[READER][at_baseline], organ[at_baseline],
-                       strict=True):
+    for p, r, o in zip(
+        lesions[PATIENT][at_baseline], lesions[READER][at_baseline], organ[at_baseline], strict=True
+    ):
         baseline_organs.setdefault((p, r), set()).add(o)
     return new_organs, baseline_organs
 
@@ -760,7 +846,10 @@ PATTERN = "hyperprogression"
 
 
 def find(
-    study: Study, timepoints: pd.DataFrame | None, options: PatternOptions, definitions: list[str],
+    study: Study,
+    timepoints: pd.DataFrame | None,
+    options: PatternOptions,
+    definitions: list[str],
     visits: pd.DataFrame | None = None,
 ) -> list[PatternRow]:
     """Pattern rows (spec 0.6) of the chosen HPD definitions, one per patient x reader x definition."""
@@ -771,9 +860,18 @@ def find(
     for x in hpd_inputs(study, timepoints, options, visits):
         for definition in chosen:
             decision = definition.decide(x, options)
-            rows.append(PatternRow(
-                x.patient_id, x.reader, PATTERN, definition.id, decision.flag, decision.reason,
-                decision.values, decision.evidence,
-                date=x.first.date if x.first else "", day=x.first.day if x.first else None,
-            ))
+            rows.append(
+                PatternRow(
+                    x.patient_id,
+                    x.reader,
+                    PATTERN,
+                    definition.id,
+                    decision.flag,
+                    decision.reason,
+                    decision.values,
+                    decision.evidence,
+                    date=x.first.date if x.first else "",
+                    day=x.first.day if x.first else None,
+                )
+            )
     return rows
