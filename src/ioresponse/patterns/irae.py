@@ -11,6 +11,7 @@ an extended table. A flag never changes a timepoint response, best response, PFS
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from importlib import resources
 
@@ -100,6 +101,7 @@ def read_rules(path: object) -> pd.DataFrame:
     return table
 
 
+@functools.cache
 def organ_vocabulary() -> dict[str, tuple[str, bool]]:
     """alias (lower case) -> (canonical organ code, applies to lymph nodes only) (spec 5.3)."""
     with resources.as_file(resources.files("ioresponse") / "data" / "organ_vocabulary.csv") as path:
