@@ -16,6 +16,7 @@ from ioresponse.cli import app
 from ioresponse.pet import LESION_COLUMNS
 
 RUNNER = CliRunner()
+LBM = 9270 * 70 / (6680 + 216 * 70 / 1.75**2)  # Janmahasatian, male 70 kg 1.75 m (spec 1.3)
 
 
 @pytest.fixture()
@@ -67,6 +68,8 @@ def test_quantify_with_nifti_labels_and_liver(series: Path, tmp_path: Path) -> N
             str(out),
             "--liver",
             "24,24,16",
+            "--blood-pool",
+            "24,24,16",
             "--peak",
             "ibsi-local",
             "--patient-id",
@@ -81,6 +84,9 @@ def test_quantify_with_nifti_labels_and_liver(series: Path, tmp_path: Path) -> N
     assert table.loc[0, "suvmax"] == pytest.approx(5.0, rel=1e-4)
     assert table.loc[0, "peak_method"] == "ibsi-local"
     assert np.isfinite(table.loc[0, "liver_sul_mean"])
+    # the same centre as the SUV-5 sphere (r 8 mm): the cylinder holds 5 voxels x 5 slices (spec 5.2); inside
+    # the sphere: all 5 at dz = 0 and dz = +-4 mm, only the axis voxel at dz = +-8 mm -> 17 of 25.
+    assert table.loc[0, "blood_pool_sul_mean"] == pytest.approx((17 * 5 + 8 * 1) / 25 * LBM / 70, rel=1e-3)
 
 
 @pytest.mark.parametrize(

@@ -171,3 +171,13 @@ def test_ibsi_digital_phantom_peaks() -> None:
     assert round(global_.value, 1) == 3.1
     assert local.value == pytest.approx(2.6000, abs=5e-5)
     assert global_.value == pytest.approx(3.1034, abs=5e-5)
+
+
+def test_ibsi_peaks_in_one_pass_equal_the_two_placements() -> None:
+    # spec 3.2: IBSI local (VJGA) and global (0F91) peaks; 7(d) centre rule: 28/19 and 56/19.
+    from ioresponse.pet.peak import ibsi_peaks
+
+    image, mask = _example_7d()
+    local, global_ = ibsi_peaks(image, mask, SPACING_4MM)
+    assert local == pytest.approx(28 / 19, abs=1e-12)
+    assert global_ == pytest.approx(56 / 19, abs=1e-12)

@@ -121,3 +121,16 @@ def test_quantify_cli_writes_the_lesion_table(tmp_path: Path) -> None:
     assert tuple(table.columns[: len(LESION_COLUMNS)]) == LESION_COLUMNS
     assert table["lesion_id"].tolist() == ["GTV_Mass", "GTV_Edema"]
     assert set(table["peak_method"]) == {"ibsi-global"}
+
+
+def test_lesion_table_with_ibsi_peaks(sts) -> None:
+    from ioresponse.pet import peak
+
+    volume, masks = sts
+    table = quantify(volume, masks, ibsi_peaks=True).set_index("lesion_id")
+    sul = volume.suvbw * volume.sul_factor
+    gtv = masks["GTV_Mass"]
+    local = peak(sul, gtv, volume.spacing_mm, placement="local", weighting="centre").value
+    global_ = peak(sul, gtv, volume.spacing_mm, placement="global", weighting="centre").value
+    assert table.loc["GTV_Mass", "ibsi_local_peak_sul"] == pytest.approx(local, rel=1e-12)
+    assert table.loc["GTV_Mass", "ibsi_global_peak_sul"] == pytest.approx(global_, rel=1e-12)

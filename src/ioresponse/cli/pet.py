@@ -123,7 +123,7 @@ def suv(
     console.print(table)
 
 
-def _parse_liver(text: str | None) -> tuple[float, float, float] | None:
+def _parse_point(text: str | None, option: str) -> tuple[float, float, float] | None:
     if text is None:
         return None
     try:
@@ -131,7 +131,7 @@ def _parse_liver(text: str | None) -> tuple[float, float, float] | None:
     except ValueError:
         values = ()
     if len(values) != 3 or any(math.isnan(v) for v in values):
-        raise InputError("<command line>", [], "--liver", f"{text!r} is not three numbers X,Y,Z (LPS mm).")
+        raise InputError("<command line>", [], option, f"{text!r} is not three numbers X,Y,Z (LPS mm).")
     return values  # type: ignore[return-value]
 
 
@@ -144,6 +144,9 @@ def quantify(
     ],
     out: Annotated[Path, typer.Option("--out", help="Lesion table to write (.csv or .parquet).")],
     liver: Annotated[str | None, typer.Option("--liver", help="Liver sphere centre X,Y,Z in LPS mm.")] = None,
+    blood_pool: Annotated[
+        str | None, typer.Option("--blood-pool", help="Blood-pool cylinder centre X,Y,Z in LPS mm.")
+    ] = None,
     peak: Annotated[
         str, typer.Option("--peak", help="percist (default) | ibsi-local | ibsi-global.")
     ] = "percist",
@@ -172,7 +175,8 @@ def quantify(
             "<command line>", [], "--segmentation", f"{segmentation!r} is not relative, absolute, percist."
         )
     options = _options(lbm_formula, sex_other, unit_fixes, reference_time)
-    centre = _parse_liver(liver)
+    centre = _parse_point(liver, "--liver")
+    blood_pool_centre = _parse_point(blood_pool, "--blood-pool")
     tables = []
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("PET series", total=len(series_dirs))
@@ -185,6 +189,7 @@ def quantify(
                     masks,
                     patient_id=patient_id,
                     liver_centre=centre,
+                    blood_pool_centre=blood_pool_centre,
                     peak_method=peak,  # type: ignore[arg-type]
                     segmentation=segmentation,
                     fraction=fraction,  # type: ignore[arg-type]

@@ -499,9 +499,64 @@ def resample_slices(values: np.ndarray, geometry: Geometry) -> tuple[np.ndarray,
 # --------------------------------------------------------------------------------------------------
 
 
+NATIVE_LITTLE_ENDIAN = ("1.2.840.10008.1.2", "1.2.840.10008.1.2.1")
+"""Implicit and Explicit VR Little Endian: uncompressed pixel data numpy can view directly."""
+
+
+LAYOUT_TAGS = (0x00280002, 0x00280010, 0x00280011, 0x00280100, 0x00280101, 0x00280103)
+"""SamplesPerPixel, Rows, Columns, BitsAllocated, BitsStored, PixelRepresentation: the pixel layout."""
+PIXEL_DATA = 0x7FE00010
+"""(7FE0,0010) PixelData."""
+
+
+def _raw_bytes(ds: Dataset, tag: int) -> object:
+    return ds.get_item(tag).value if tag in ds else None
+
+
+def _native_dtype(ds: Dataset) -> np.dtype | None:
+    """numpy dtype of uncompressed little-endian 16/32-bit grey pixels, None for anything else."""
+    syntax = str(getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", ""))
+    if syntax not in NATIVE_LITTLE_ENDIAN or PIXEL_DATA not in ds:
+        return None
+    try:
+        samples = int(ds.get("SamplesPerPixel", 1))
+        bits = int(ds.BitsAllocated)
+        stored_bits = int(ds.get("BitsStored", bits))
+        signed = int(ds.PixelRepresentation) == 1
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if samples != 1 or bits not in (16, 32) or stored_bits != bits:
+        return None
+    return np.dtype(f"<{'i' if signed else 'u'}{bits // 8}")
+
+
+def _native_pixels(
+    ds: Dataset, layout: tuple[object, ...], syntax: str, dtype: np.dtype | None, shape: tuple[int, int]
+) -> np.ndarray | None:
+    """Stored values viewed with numpy when ``ds`` has the first slice's uncompressed layout.
+
+    ``layout`` holds the first slice's raw layout attributes (read before any conversion). This is what
+    pydicom's ``pixel_array`` returns for such data, without its per-file decoding machinery; anything else
+    returns None and goes through pydicom.
+    """
+    if dtype is None or str(ds.file_meta.get("TransferSyntaxUID", "")) != syntax:
+        return None
+    if any(_raw_bytes(ds, tag) != expected for tag, expected in zip(LAYOUT_TAGS, layout, strict=True)):
+        return None
+    count = shape[0] * shape[1]
+    data = _raw_bytes(ds, PIXEL_DATA)
+    if not isinstance(data, bytes) or len(data) < count * dtype.itemsize:
+        return None
+    return np.frombuffer(data, dtype=dtype, count=count).reshape(shape)
+
+
 def _stack_pixels(files: Sequence[str], datasets: Sequence[Dataset]) -> np.ndarray:
     first = datasets[0]
-    volume = np.empty((len(datasets), int(first.Rows), int(first.Columns)), dtype=np.float64)
+    layout = tuple(_raw_bytes(first, tag) for tag in LAYOUT_TAGS)
+    syntax = str(getattr(getattr(first, "file_meta", None), "TransferSyntaxUID", ""))
+    dtype = _native_dtype(first)
+    shape = (int(first.Rows), int(first.Columns))
+    volume = np.empty((len(datasets), *shape), dtype=np.float64)
     for k, (path, ds) in enumerate(zip(files, datasets, strict=True)):
         intercept = float(raw_text(ds, "RescaleIntercept") or 0.0)
         if intercept != 0.0:
@@ -512,20 +567,21 @@ def _stack_pixels(files: Sequence[str], datasets: Sequence[Dataset]) -> np.ndarr
                 f"{intercept} is not 0; DICOM requires 0 for PET images, so the values cannot be trusted.",
             )
         slope = float(raw_text(ds, "RescaleSlope") or 1.0)
-        try:
-            stored = ds.pixel_array
-        except Exception as error:  # pydicom raises several types for missing pixel handlers
-            syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "unknown")
-            raise InputError(
-                path,
-                [_instance_row(ds, k + 1)],
-                "(7FE0,0010) PixelData",
-                f"cannot decode pixel data with transfer syntax {syntax} ({error}); install the pydicom "
-                "pixel "
-                "handler for it (pylibjpeg or gdcm).",
-            ) from None
+        stored = _native_pixels(ds, layout, syntax, dtype, shape)
+        if stored is None:
+            try:
+                stored = ds.pixel_array
+            except Exception as error:  # pydicom raises several types for missing pixel handlers
+                syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "unknown")
+                raise InputError(
+                    path,
+                    [_instance_row(ds, k + 1)],
+                    "(7FE0,0010) PixelData",
+                    f"cannot decode pixel data with transfer syntax {syntax} ({error}); install the "
+                    "pydicom pixel handler for it (pylibjpeg or gdcm).",
+                ) from None
         np.multiply(stored, slope, out=volume[k], casting="unsafe")
-        del ds.PixelData
+        del ds[PIXEL_DATA]
     return volume
 
 

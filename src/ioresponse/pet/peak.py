@@ -249,6 +249,24 @@ def _kernel_inside_mask(mask: np.ndarray, candidates: np.ndarray, kernel: np.nda
     return inside >= support.sum() - 0.5
 
 
+def ibsi_peaks(
+    image: np.ndarray, mask: np.ndarray, spacing_zyx: tuple[float, float, float]
+) -> tuple[float, float]:
+    """IBSI local (VJGA) and global (0F91) intensity peaks from one evaluation of the centre-rule means.
+
+    Same values as :func:`peak` with ``weighting="centre"`` and placement "local" / "global" (spec 3.2, 3.6).
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return math.nan, math.nan
+    kernel = sphere_kernel(tuple(float(s) for s in spacing_zyx), "centre")
+    candidates = np.argwhere(mask)
+    sums, weights = _means_at(image, mask, candidates, kernel)
+    means = sums / weights
+    values = image[tuple(candidates.T)]
+    return float(means[values == values.max()].max()), float(means.max())
+
+
 def peak_by_method(
     image: np.ndarray,
     mask: np.ndarray,

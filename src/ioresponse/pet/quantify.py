@@ -18,6 +18,7 @@ import pandas as pd
 from ioresponse.io.dicom import read_label_dataset, read_rtstruct, read_seg
 from ioresponse.io.nifti import read_nifti_labels
 from ioresponse.pet.peak import PEAK_METHODS, PeakMethod, peak_by_method, sphere_radius_mm
+from ioresponse.pet.peak import ibsi_peaks as ibsi_peak_values
 from ioresponse.pet.reference import reference_region
 from ioresponse.pet.segment import (
     ABSOLUTE_SUV,
@@ -53,7 +54,17 @@ LESION_COLUMNS = (
 """Columns of the PET lesion table, in this order (issue 5 item 7; spec 4.4; DESIGN.md "The tables").
 ``normalization`` names the SUL formula (``lbm_janmahasatian`` / ``lbm_james``) of ``sulpeak``,
 ``sulmean`` and the liver values; ``peak_method`` is ``percist``, ``ibsi-local`` or ``ibsi-global``."""
-EXTRA_COLUMNS = ("segmentation", "threshold", "tlg_normalization", "voi_voxels", "peak_centre_index")
+EXTRA_COLUMNS = (
+    "blood_pool_sul_mean",
+    "blood_pool_sul_sd",
+    "segmentation",
+    "threshold",
+    "tlg_normalization",
+    "voi_voxels",
+    "peak_centre_index",
+)
+IBSI_PEAK_COLUMNS = ("ibsi_local_peak_sul", "ibsi_global_peak_sul")
+"""Optional columns (``ibsi_peaks=True``): IBSI local / global peaks of the VOI on SUL (centre rule)."""
 """Settings and traces written after the contract columns (spec 9: every option value used is recorded)."""
 
 TlgNormalization = Literal["bw", "lbm"]
@@ -105,6 +116,7 @@ def quantify(
     date: str | None = None,
     liver_centre: tuple[float, float, float] | None = None,
     liver_centre_is_index: bool = False,
+    blood_pool_centre: tuple[float, float, float] | None = None,
     peak_method: PeakMethod = "percist",
     segmentation: SegmentationMethod = "relative",
     fraction: float = RELATIVE_FRACTION,
@@ -117,6 +129,7 @@ def quantify(
     sphere_volume_ml: float = 1.0,
     supersampling: int = 20,
     require_inside_mask: bool = False,
+    ibsi_peaks: bool = False,
 ) -> pd.DataFrame:
     """One row per lesion with the PET metrics of the metabolic criteria (spec 4.4).
 
@@ -130,6 +143,8 @@ def quantify(
         Default: PatientID and SeriesDate of the header.
     liver_centre : three floats, optional
         LPS mm (or ``(k, j, i)`` with ``liver_centre_is_index``) of the 3 cm liver sphere (spec 5.1).
+    blood_pool_centre : three floats, optional
+        LPS mm of the 1 x 2 cm descending-aorta cylinder (spec 5.2); fills ``blood_pool_sul_mean/sd``.
     peak_method : {"percist", "ibsi-local", "ibsi-global"}, default "percist"
         SULpeak placement and weighting (spec 3.6).
     segmentation : {"relative", "absolute", "percist"}, default "relative"
@@ -137,6 +152,8 @@ def quantify(
         PERCIST liver threshold on SUL (spec 4.2).
     connectivity, keep, diameter, tlg_normalisation, sphere_volume_ml, supersampling, require_inside_mask
         See :func:`ioresponse.pet.segment.segment`, :func:`ioresponse.pet.peak.peak` and spec 9.
+    ibsi_peaks : bool, default False
+        Also report the IBSI local and global intensity peaks on SUL (:data:`IBSI_PEAK_COLUMNS`).
 
     Returns
     -------
@@ -152,7 +169,8 @@ def quantify(
     suvbw = suv.suvbw
     spacing = suv.spacing_mm
     voxel_ml = suv.geometry.voxel_ml
-    liver = _liver(suv, liver_centre, liver_centre_is_index, sul_factor)
+    liver = _reference(suv, liver_centre, liver_centre_is_index, sul_factor, "liver")
+    blood_pool = _reference(suv, blood_pool_centre, False, sul_factor, "blood_pool")
     rows = []
     union = np.zeros(suvbw.shape, dtype=bool)
     for lesion_id, voi in labels.items():
@@ -174,6 +192,7 @@ def quantify(
             sphere_volume_ml=sphere_volume_ml,
             supersampling=supersampling,
             require_inside_mask=require_inside_mask,
+            ibsi_peaks=ibsi_peaks,
         )
         row[LESION] = str(lesion_id)
         rows.append(row)
@@ -181,7 +200,12 @@ def quantify(
             union[box] |= mask_box
     uptake_s = suv.provenance.get("uptake_s")
     table = pd.DataFrame(
-        rows, columns=[c for c in LESION_COLUMNS + EXTRA_COLUMNS if c not in (PATIENT, DATE)] or None
+        rows,
+        columns=[
+            c
+            for c in LESION_COLUMNS + EXTRA_COLUMNS + (IBSI_PEAK_COLUMNS if ibsi_peaks else ())
+            if c not in (PATIENT, DATE)
+        ],
     )
     table.insert(
         0, PATIENT, str(patient_id if patient_id is not None else suv.provenance.get("patient_id", ""))
@@ -189,21 +213,24 @@ def quantify(
     table.insert(1, DATE, str(date if date is not None else suv.provenance.get("date", "")))
     table["liver_sul_mean"] = liver[0]
     table["liver_sul_sd"] = liver[1]
+    table["blood_pool_sul_mean"] = blood_pool[0]
+    table["blood_pool_sul_sd"] = blood_pool[1]
     table["uptake_min"] = uptake_s / 60.0 if uptake_s else math.nan
     table["normalization"] = f"lbm_{suv.provenance['lbm_formula']}"
     table["peak_method"] = peak_method
-    table = table[list(LESION_COLUMNS + EXTRA_COLUMNS)]
+    table = table[list(LESION_COLUMNS + EXTRA_COLUMNS + (IBSI_PEAK_COLUMNS if ibsi_peaks else ()))]
     total_mtv, total_tlg = totals(suvbw, [union], voxel_ml)
     table.attrs.update(total_mtv_ml=total_mtv, total_tlg=total_tlg, provenance=suv.provenance)
     return table
 
 
-def _liver(
-    suv: SUVVolume, centre: tuple[float, float, float] | None, is_index: bool, sul_factor: float
+def _reference(
+    suv: SUVVolume, centre: tuple[float, float, float] | None, is_index: bool, sul_factor: float, kind: str
 ) -> tuple[float, float]:
+    """SUL mean and SD of the liver sphere or blood-pool cylinder, NaN when no centre is given (spec 5)."""
     if centre is None:
         return (math.nan, math.nan)
-    region = reference_region(suv.suvbw, suv.geometry, centre, kind="liver", centre_is_index=is_index)
+    region = reference_region(suv.suvbw, suv.geometry, centre, kind=kind, centre_is_index=is_index)  # type: ignore[arg-type]
     return (region.mean * sul_factor, region.sd * sul_factor)
 
 
@@ -226,6 +253,7 @@ def _lesion_row(
     sphere_volume_ml: float,
     supersampling: int,
     require_inside_mask: bool,
+    ibsi_peaks: bool,
 ) -> tuple[dict, tuple[slice, ...] | None, np.ndarray | None]:
     if voi.shape != suvbw.shape:
         raise InputError(
@@ -294,6 +322,8 @@ def _lesion_row(
         "voi_voxels": int(voi_box.sum()),
         "peak_centre_index": centre,
     }
+    if ibsi_peaks:
+        row[IBSI_PEAK_COLUMNS[0]], row[IBSI_PEAK_COLUMNS[1]] = ibsi_peak_values(sul_box, voi_box, spacing)
     return row, box, mask_box
 
 
