@@ -147,3 +147,27 @@ def test_bad_option_choice_is_input_error() -> None:
 def test_every_definition_declares_inputs() -> None:
     for definition in pattern_registry().values():
         assert definition.required_inputs
+
+
+def test_prebaseline_window_option() -> None:
+    # spec 0.2 option prebaseline_max_days_before_baseline (Kim 2019 used 12 weeks): HP-1 reference is 49 days
+    # before baseline: kept with 84, refused with 28.
+    data = study(HP1, patients=PATIENTS)
+    result = registry()["recist11"].assess(data)
+    kept = find_patterns(
+        data,
+        result.timepoints,
+        result.best_response,
+        definitions=["hpd.champiat2017"],
+        prebaseline_max_days_before_baseline=84,
+    )
+    refused = find_patterns(
+        data,
+        result.timepoints,
+        result.best_response,
+        definitions=["hpd.champiat2017"],
+        prebaseline_max_days_before_baseline=28,
+    )
+    assert kept.iloc[0]["flag"] == "true"
+    assert refused.iloc[0]["flag"] == "not_evaluable"
+    assert "no prebaseline scan within 28 days before baseline day -7" in refused.iloc[0]["reason"]

@@ -26,29 +26,64 @@ DEFAULT = PatternOptions()
 # spec 2.4: HP-1 .. HP-5 (days from treatment_start, sums in mm).
 HP = {
     "HP-1": HpdInputs(
-        "HP-1", Scan(-7, 44.0), prebaseline=Scan(-56, 40.0), first=Scan(49, 62.0), recist_first="PD",
-        treatment_end_day=84, new_lesion_organs=(), baseline_organs=frozenset({"lung", "liver"}),
-        ecog_baseline=1, ecog_first_60_days=(1,),
+        "HP-1",
+        Scan(-7, 44.0),
+        prebaseline=Scan(-56, 40.0),
+        first=Scan(49, 62.0),
+        recist_first="PD",
+        treatment_end_day=84,
+        new_lesion_organs=(),
+        baseline_organs=frozenset({"lung", "liver"}),
+        ecog_baseline=1,
+        ecog_first_60_days=(1,),
     ),
     "HP-2": HpdInputs(
-        "HP-2", Scan(-4, 45.0), prebaseline=Scan(-60, 30.0), first=Scan(52, 60.0), recist_first="PD",
-        treatment_end_day=52, new_lesion_organs=(), baseline_organs=frozenset({"lung", "liver"}),
-        ecog_baseline=0, ecog_first_60_days=(1,),
+        "HP-2",
+        Scan(-4, 45.0),
+        prebaseline=Scan(-60, 30.0),
+        first=Scan(52, 60.0),
+        recist_first="PD",
+        treatment_end_day=52,
+        new_lesion_organs=(),
+        baseline_organs=frozenset({"lung", "liver"}),
+        ecog_baseline=0,
+        ecog_first_60_days=(1,),
     ),
     "HP-3": HpdInputs(
-        "HP-3", Scan(-10, 46.0), prebaseline=Scan(-90, 50.0), first=Scan(46, 70.0), recist_first="PD",
-        treatment_end_day=50, new_lesion_organs=("liver", "liver", "bone"),
-        baseline_organs=frozenset({"lung", "liver"}), ecog_baseline=1, ecog_first_60_days=(3,),
+        "HP-3",
+        Scan(-10, 46.0),
+        prebaseline=Scan(-90, 50.0),
+        first=Scan(46, 70.0),
+        recist_first="PD",
+        treatment_end_day=50,
+        new_lesion_organs=("liver", "liver", "bone"),
+        baseline_organs=frozenset({"lung", "liver"}),
+        ecog_baseline=1,
+        ecog_first_60_days=(3,),
     ),
     "HP-4": HpdInputs(
-        "HP-4", Scan(-3, 50.0), prebaseline=None, first=Scan(42, 72.0), recist_first="PD",
-        treatment_end_day=56, new_lesion_organs=("adrenal", "bone"),
-        baseline_organs=frozenset({"lung", "lymph_node"}), ecog_baseline=0, ecog_first_60_days=(1,),
+        "HP-4",
+        Scan(-3, 50.0),
+        prebaseline=None,
+        first=Scan(42, 72.0),
+        recist_first="PD",
+        treatment_end_day=56,
+        new_lesion_organs=("adrenal", "bone"),
+        baseline_organs=frozenset({"lung", "lymph_node"}),
+        ecog_baseline=0,
+        ecog_first_60_days=(1,),
     ),
     "HP-5": HpdInputs(
-        "HP-5", Scan(-5, 33.0), prebaseline=Scan(-61, 30.0), first=Scan(40, 55.0), recist_first="PD",
-        treatment_end_day=45, new_lesion_organs=(), baseline_organs=frozenset({"lung", "liver"}),
-        ecog_baseline=1, ecog_first_60_days=(2,),
+        "HP-5",
+        Scan(-5, 33.0),
+        prebaseline=Scan(-61, 30.0),
+        first=Scan(40, 55.0),
+        recist_first="PD",
+        treatment_end_day=45,
+        new_lesion_organs=(),
+        baseline_organs=frozenset({"lung", "liver"}),
+        ecog_baseline=1,
+        ecog_first_60_days=(2,),
     ),
 }
 
@@ -235,3 +270,20 @@ def test_kim2019_is_disabled_and_never_decides() -> None:
     kim = BY_ID["hpd.kim2019"]
     assert kim.default is False
     assert kim.decide(HP["HP-5"], DEFAULT).flag is None
+
+
+@pytest.mark.parametrize("metric", ["relative", "absolute", "tgr"])
+def test_HP5_kato_pace_metric_options(metric: str) -> None:
+    # spec 2.1: pace ratio 8.296 (relative), TGK ratio 9.126 (absolute), TGR ratio 10.821: all > 2 for HP-5.
+    decision = BY_ID["hpd.kato2017"].decide(HP["HP-5"], PatternOptions(kato_pace_metric=metric))
+    assert decision.flag is True
+    expected = {"relative": 8.296, "absolute": 9.126, "tgr": 10.821}[metric]
+    assert decision.values["pace_ratio"] == pytest.approx(expected, abs=0.001)
+
+
+def test_short_reference_interval_is_computed_with_warning() -> None:
+    # spec 2.2: interval < 28 days computed, evidence carries short_interval_warning.
+    x = HpdInputs("S", Scan(-3, 44.0), prebaseline=Scan(-20, 40.0), first=Scan(49, 62.0), recist_first="PD")
+    decision = BY_ID["hpd.champiat2017"].decide(x, DEFAULT)
+    assert decision.flag is not None
+    assert any("short_interval_warning" in w for w in decision.evidence["warnings"])
