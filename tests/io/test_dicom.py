@@ -267,3 +267,18 @@ def test_seg_frames_map_to_slices_by_source_instance(tmp_path: Path) -> None:
     seg.save_as(tmp_path / "seg.dcm")
     structures = read_seg(tmp_path / "seg.dcm", series.sop_instance_uids, series.frame_of_reference_uid)
     assert np.array_equal(structures.masks["lesion"], truth)
+
+
+def test_undecodable_compressed_pixels_name_the_transfer_syntax(tmp_path: Path) -> None:
+    # spec 6.3: a missing pixel handler (here: corrupt JPEG 2000 data) is an InputError naming the syntax.
+    from pydicom.encaps import encapsulate
+
+    paths = synthetic.write_series(tmp_path, _ramp((2, 4, 4)))
+    ds = pydicom.dcmread(paths[0])
+    ds.file_meta.TransferSyntaxUID = "1.2.840.10008.1.2.4.90"
+    ds.PixelData = encapsulate([b"\x00" * 16])
+    ds["PixelData"].VR = "OB"
+    ds.save_as(paths[0], enforce_file_format=True)
+    with pytest.raises(InputError, match=r"\(7FE0,0010\) PixelData") as raised:
+        read_pet_series(tmp_path)
+    assert "1.2.840.10008.1.2.4.90" in raised.value.message

@@ -202,4 +202,9 @@ def quantify(
         table.to_parquet(out, index=False)
     else:
         table.to_csv(out, index=False)
+    for series_dir, lesions in zip(series_dirs, tables, strict=True):
+        console.print(
+            f"{series_dir}: total MTV {lesions.attrs['total_mtv_ml']:.2f} ml, total TLG "
+            f"{lesions.attrs['total_tlg']:.2f} (SUVbw x ml; union of the lesion masks)"
+        )
     console.print(f"{len(table)} lesion(s) from {len(series_dirs)} series written to {out}")
