@@ -29,6 +29,7 @@ from ioresponse.patterns._common import (
     PatternRow,
     pattern_frame,
 )
+from ioresponse.patterns.irae import mention_flags
 from ioresponse.schema import DAY, PATIENT, READER, InputError
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "PatternDefinition",
     "PatternOptions",
     "find_patterns",
+    "mention_flags",
     "registry",
 ]
 
