@@ -1,9 +1,10 @@
 """ORR/DCR and exact Clopper-Pearson intervals (cohort/rates.py).
 
 Expected interval bounds are published values, not our output:
-- 0/10, 5/10, 10/10: the exact 95 % limits tabulated for n = 10 in Geigy Scientific Tables vol. 2 and
-  printed by R `binom.test(5, 10)` (0.1870860, 0.8129140); for x = 0 the closed form of Clopper & Pearson
-  1934, upper = 1 - 0.025 ** (1/10) = 0.3084971, and symmetrically 0.6915029 for x = 10.
+- 5/10: the exact 95 % interval printed by R `binom.test(5, 10)` (0.1870860, 0.8129140), the usual
+  reference implementation of Clopper & Pearson 1934.
+- 0/10 and 10/10: the closed form of the exact interval at the boundary (Clopper & Pearson 1934),
+  upper = 1 - 0.025 ** (1/10) = 0.3084971 for x = 0, and symmetrically lower = 0.6915029 for x = 10.
 - 15/327: spec/patterns.md (Hodi 2016 row), "exact 95 % CI 2.59-7.45 %".
 """
 
