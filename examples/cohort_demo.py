@@ -34,6 +34,7 @@ from scipy.stats import mannwhitneyu  # noqa: E402
 import ioresponse  # noqa: E402
 from ioresponse.cohort.agreement import cohen_kappa  # noqa: E402
 from ioresponse.cohort.rates import ResponseRateFitter, is_responder  # noqa: E402
+from ioresponse.criteria import registry  # noqa: E402
 from ioresponse.io.pct_change import sums_from_pct_change  # noqa: E402
 from ioresponse.report import figures  # noqa: E402
 from ioresponse.report.html import ReportTables, write_report  # noqa: E402
@@ -186,7 +187,7 @@ def _biomarkers(merged: pd.DataFrame) -> pd.DataFrame:
 def missing_api() -> list[str]:
     """What the demo needs from the engine and does not find (it never re-implements RECIST)."""
     missing = [] if hasattr(ioresponse, "assess") else ["ioresponse.assess"]
-    if "recist11" not in ioresponse.criteria.registry():
+    if "recist11" not in registry():
         missing.append("criterion recist11")
     return missing
 
