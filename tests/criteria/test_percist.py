@@ -436,3 +436,8 @@ def test_consensus_window_labels():
     )  # day 91
     timepoints = CRITERION.assess(Study(pet=frame, patients=patients)).timepoints
     assert timepoints["consensus_window"].tolist() == ["interim", "end_of_treatment", "other"]
+
+
+def test_pct_change_columns_carry_no_float_noise():
+    # (5.6 - 8.0) / 8.0 is -0.30000000000000004 in binary floating point (spec 1.5).
+    assert call(P1)["pct_change_baseline"] == -30.0

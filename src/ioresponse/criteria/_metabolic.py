@@ -102,6 +102,11 @@ def number(value: float) -> str:
     return text + "0" if text.endswith(".") else text
 
 
+def as_percent(rel: float | None) -> float:
+    """A relative change as a percentage for the ``pct_change_*`` columns (NaN when undefined)."""
+    return math.nan if rel is None else round(rel * 100, COMPARISON_DECIMALS - 2)
+
+
 def signed(value: float, unit: str = "SUL") -> str:
     """A signed change for a reason sentence: '-2.4 SUL', '+0.77 SUL'."""
     return f"{'-' if value < 0 else '+'}{number(abs(value))} {unit}"

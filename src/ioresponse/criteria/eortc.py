@@ -21,6 +21,7 @@ from ioresponse.criteria._metabolic import (
     SMD,
     PatientScans,
     Scan,
+    as_percent,
     best_response_frame,
     best_response_row,
     check_choice,
@@ -222,7 +223,7 @@ def _category(
         "sum_complete": True,
         "abs_change": change,
         "rel_change": rel,
-        "pct_change_baseline": rel * 100 if rel is not None else math.nan,
+        "pct_change_baseline": as_percent(rel),
     }
     numbers = f"{label} {number(current)} vs baseline {number(baseline_value)} ({percent(rel or 0.0)})"
     triggers = [f"{numbers}: increase >25%"] if rel is not None and rel > PMD_RELATIVE else []

@@ -24,6 +24,7 @@ from ioresponse.criteria._metabolic import (
     PatientScans,
     Scan,
     absolute_change,
+    as_percent,
     best_response_frame,
     best_response_row,
     check_choice,
@@ -258,7 +259,7 @@ def _category(
         "current_sum": current.value,
         "sum_complete": True,
         "new_lesion_sum": current.new_lesion_sum,
-        "pct_change_baseline": (rel or 0.0) * 100,
+        "pct_change_baseline": as_percent(rel),
         "abs_change": change,
         "rel_change": rel,
         "summed_lesions": ",".join(current.lesion_ids),
@@ -266,7 +267,7 @@ def _category(
     if reference == "nadir":
         row |= {
             "nadir_sum": pmd_value,
-            "pct_change_nadir": (pmd_rel or 0.0) * 100,
+            "pct_change_nadir": as_percent(pmd_rel),
             "abs_change_nadir": pmd_change,
         }
     warn = ("; quality check failed, category kept (impercist_qc='warn'): " + "; ".join(qc)) if qc else ""

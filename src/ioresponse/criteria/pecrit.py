@@ -24,6 +24,7 @@ from ioresponse.criteria._metabolic import (
     MetabolicResponse,
     PatientScans,
     Scan,
+    as_percent,
     best_response_frame,
     best_response_row,
     check_choice,
@@ -251,7 +252,7 @@ def _sd_branch(
     row |= {
         "current_sum": after.value,
         "sum_complete": True,
-        "pct_change_baseline": rel * 100,
+        "pct_change_baseline": as_percent(rel),
         "rel_change": rel,
         "current_lesion": after.lesion_id,
     }

@@ -29,6 +29,7 @@ from ioresponse.criteria._metabolic import (
     PatientScans,
     Scan,
     absolute_change,
+    as_percent,
     best_response_frame,
     best_response_row,
     check_choice,
@@ -531,7 +532,7 @@ def call_columns(call: PercistCall, reference_day: int) -> dict[str, Any]:
         "current_sum": current.value if measured else math.nan,
         "sum_unit": "SUL",
         "sum_complete": measured,
-        "pct_change_baseline": call.rel * 100 if call.rel is not None else math.nan,
+        "pct_change_baseline": as_percent(call.rel),
         "new_lesion_count": len(call.new_ids),
         "new_lesion_response": "new" if call.new_ids else "none",
         "overall_response": call.category,
@@ -647,7 +648,7 @@ def _patient_rows(
         row["consensus_window"] = consensus_window(patient, followup)
         if reference == "nadir":
             row["nadir_sum"] = call.pmd_reference.value
-            row["pct_change_nadir"] = call.pmd_rel * 100 if call.pmd_rel is not None else math.nan
+            row["pct_change_nadir"] = as_percent(call.pmd_rel)
             row["abs_change_nadir"] = call.pmd_abs
         rows.append(row)
         nadir = _lower(nadir or call.baseline, call)
@@ -672,7 +673,7 @@ def _largest_decline(rows: list[dict[str, Any]]) -> dict[str, float]:
         return {"largest_decline_pct": math.nan, "largest_decline_week": math.nan}
     lowest = min(candidates, key=lambda r: (r["rel_change"], r["day"]))
     return {
-        "largest_decline_pct": lowest["rel_change"] * 100,
+        "largest_decline_pct": as_percent(lowest["rel_change"]),
         "largest_decline_week": float(week(lowest["day"])),
     }
 
