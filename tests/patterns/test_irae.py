@@ -133,8 +133,14 @@ def test_pneumonitis_bilateral_new_lung_lesions_unless_extrathoracic_progression
 
 
 def test_hepatitis_from_liver_reference_signal() -> None:
-    tp = pd.DataFrame([timepoint("P1", "percist", 56, "SMD") | {"flags": "liver_reference_not_comparable"}])
+    # spec 5.4 IRAE-HEP: the metabolic module reports the liver reference at A as not comparable (PERCIST
+    # quality check of spec/metabolic.md 5.4, reason text "liver SULmean changed by ...").
+    reason = "quality check failed: liver SULmean changed by 0.45 SUL (must be < 0.3) (spec 5.4)"
+    tp = pd.DataFrame([timepoint("P1", "percist", 56, "SMD") | {"flags": "qc_failed", "reason": reason}])
     assert "IRAE-HEP" in fired([], Study(), tp)
+    other = reason.replace("liver", "blood-pool")
+    tp_other = pd.DataFrame([timepoint("P1", "percist", 56, "SMD") | {"flags": "qc_failed", "reason": other}])
+    assert "IRAE-HEP" not in fired([], Study(), tp_other)
 
 
 def test_clinical_events_shown_with_the_flag() -> None:

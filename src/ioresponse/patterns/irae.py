@@ -246,10 +246,10 @@ def _sides(rows: list[Candidate]) -> set[str]:
     return sides
 
 
-def clause_matches(clause: dict, rows: list[Candidate], signals: frozenset[str]) -> list[Candidate] | None:
+def clause_matches(clause: dict, rows: list[Candidate], signals: str) -> list[Candidate] | None:
     """The candidate rows that make one clause fire at one assessment, or None (spec 5.4)."""
     if clause["signal"]:
-        return [] if clause["signal"] in signals else None
+        return [] if clause["signal"].lower() in signals else None
     organs, patterns, kinds = _split(clause["organs"]), _split(clause["patterns"]), _split(clause["findings"])
     matched = [
         c
@@ -284,7 +284,7 @@ def find_flags(
     options = options or PatternOptions()
     rules = default_rules() if rules is None else rules
     cands, classes = candidates(study, findings, options)
-    signals = _signals(timepoints)
+    signals = _signals(timepoints, frozenset(v.lower() for v in rules["signal"] if v))
     responses = _responses(timepoints)
     event_table = clinical_events(events, study) if events is not None else None
     by_assessment: dict[tuple[str, str, int], list[Candidate]] = {}
@@ -301,7 +301,7 @@ def find_flags(
         for rule_id, clauses in rule_clauses.items():
             fired = None
             for clause in clauses:
-                fired = clause_matches(clause, rows, signals.get(key, frozenset()))
+                fired = clause_matches(clause, rows, signals.get(key, ""))
                 if fired is not None:
                     break
             if fired is None:
@@ -362,18 +362,24 @@ def _is_thoracic(lesion_id: str, study: Study, key: tuple[str, str, int]) -> boo
     )
 
 
-def _signals(timepoints: pd.DataFrame | None) -> dict[tuple[str, str, int], frozenset[str]]:
-    """Flags the criteria wrote (e.g. the metabolic liver-reference check), per assessment."""
-    if timepoints is None or "flags" not in timepoints or not len(timepoints):
+def _signals(timepoints: pd.DataFrame | None, wanted: frozenset[str]) -> dict[tuple[str, str, int], str]:
+    """Per assessment, the criteria's ``flags`` and ``reason`` text (lower case) when it holds a rule signal.
+
+    Example: PERCIST writes "liver SULmean changed by 0.45 SUL" when the liver reference fails its
+    comparability check (spec/metabolic.md 5.4), the signal of IRAE-HEP.
+    """
+    if timepoints is None or not len(timepoints) or not wanted:
         return {}
-    result: dict[tuple[str, str, int], set[str]] = {}
-    for p, r, d, f in zip(
-        timepoints[PATIENT], timepoints[READER], timepoints[DAY], timepoints["flags"], strict=True
-    ):
-        tokens = {t.strip() for t in str(f).replace(",", ";").split(";") if t.strip()}
-        if tokens:
-            result.setdefault((str(p), str(r), int(d)), set()).update(tokens)
-    return {k: frozenset(v) for k, v in result.items()}
+    texts: dict[tuple[str, str, int], list[str]] = {}
+    flags = timepoints["flags"] if "flags" in timepoints else pd.Series("", index=timepoints.index)
+    columns = zip(
+        timepoints[PATIENT], timepoints[READER], timepoints[DAY], flags, timepoints["reason"], strict=True
+    )
+    for p, r, d, f, why in columns:
+        text = f"{f} {why}".lower()
+        if any(signal in text for signal in wanted):
+            texts.setdefault((str(p), str(r), int(d)), []).append(text)
+    return {key: " ".join(parts) for key, parts in texts.items()}
 
 
 def _responses(timepoints: pd.DataFrame | None) -> dict[tuple[str, str, int], dict[str, str]]:
