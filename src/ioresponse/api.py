@@ -202,7 +202,7 @@ def select_criteria(names: Iterable[str], study: Study) -> tuple[list[Criterion]
                 f"{criterion.title} needs {', '.join(missing)}, which the input does not have",
             )
         else:
-            skipped[key] = f"input lacks {', '.join(missing)}"
+            skipped[key] = f"input has no {', '.join(missing)}"
     return chosen, skipped
 
 

@@ -49,8 +49,17 @@ def test_assess_output_is_byte_identical_for_shuffled_rows(tmp_path):
     lines = R1_CSV.strip().split("\n")
     shuffled = "\n".join([lines[0], *reversed(lines[1:])]) + "\n"
     for name, text in (("a", R1_CSV), ("b", shuffled)):
-        result = runner.invoke(app, ["assess", str(write(tmp_path, text, f"{name}.csv")), "--out",
-                                     str(tmp_path / name), "--format", "csv"])
+        result = runner.invoke(
+            app,
+            [
+                "assess",
+                str(write(tmp_path, text, f"{name}.csv")),
+                "--out",
+                str(tmp_path / name),
+                "--format",
+                "csv",
+            ],
+        )
         assert result.exit_code == 0, result.output
     for table in ("timepoints.csv", "best_response.csv"):
         assert (tmp_path / "a" / table).read_bytes() == (tmp_path / "b" / table).read_bytes()
@@ -101,3 +110,26 @@ def test_compare_needs_the_reference_criterion(tmp_path):
     result = runner.invoke(app, ["compare", str(out), "--reference", "irecist"])
     assert result.exit_code == 2
     assert "no irecist results" in result.output
+
+
+def test_help_of_every_command_renders():
+    for command in ("assess", "validate", "explain", "compare"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0, result.output
+
+
+def test_criteria_all_on_sums_skips_criteria_without_data(tmp_path):
+    # A sum-only table (issue 3 item 2) has no perpendicular diameter: irRC (spec 2.9) cannot run.
+    sums = "patient_id,day,target_sum_mm\nA,-5,50\nA,40,30\nA,90,TOO SMALL TO MEASURE\n"
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["assess", str(write(tmp_path, sums, "sums.csv")), "--criteria", "all", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "skipped irrc: input has no perpendicular_mm" in result.output
+    best = pd.read_csv(out / "best_response.csv")
+    # day 40: 30 mm is -40% (PR); day 90: "too small to measure" counts 5 mm (RECIST 1.1 sec. 4.3.2): PR.
+    assert best.loc[best["criterion"] == "recist11", "best_response"].tolist() == ["PR"]
+    timepoints = pd.read_csv(out / "timepoints.csv")
+    reasons = timepoints.loc[timepoints["criterion"] == "recist11", "reason"]
+    assert reasons.str.contains("target-only assessment").all()

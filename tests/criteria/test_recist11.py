@@ -142,6 +142,7 @@ def test_R4_missing_measurement_ne_then_pd_on_known_lesions():
     assert responses(tp) == {56: "NE", 112: "PD"}
     assert tp["nadir_sum"].tolist() == [65, 65]  # the incomplete sum 40 never becomes a nadir
     assert "sec. 4.4.2" in tp["reason"].iloc[1]
+    assert tp["reason"].iloc[0].startswith("1 target(s) not evaluable")
     assert best(result) == ("PD", "PD")
     assert result.best_response["progression_day"].iloc[0] == 112
 

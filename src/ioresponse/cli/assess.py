@@ -45,7 +45,8 @@ def _criteria(text: str) -> list[str]:
 InputArg = Annotated[
     Path,
     typer.Argument(
-        help="Lesion table, sum-only table, PET table (CSV/Parquet/Excel) or SDTM folder (TU/TR[/RS])."
+        help="Lesion table, sum-only table, PET table (CSV/Parquet/Excel) or SDTM folder "
+        "(TU, TR and optionally RS)."
     ),
 ]
 PatientsOpt = Annotated[

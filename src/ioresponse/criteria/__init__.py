@@ -73,10 +73,16 @@ class Criterion:
     assess: Callable[..., CriterionResult]
 
     def missing_columns(self, study: Study) -> list[str]:
+        """Required columns the study lacks, or holds only empty values in (e.g. no perpendicular
+        diameter anywhere, as in a sum-only table, for irRC)."""
         table = study.lesions if self.family == "anatomic" else study.pet
         if table is None:
             return [f"{self.family} table"]
-        return [c for c in self.required_columns if c not in table.columns]
+        return [c for c in self.required_columns if c not in table.columns or _empty(table[c])]
+
+
+def _empty(column: pd.Series) -> bool:
+    return bool(column.isna().all() or (column.dtype == object and (column.fillna("") == "").all()))
 
 
 _MODULES = (

@@ -466,7 +466,9 @@ def _components(
         "target_sum": sums.total,
         "target_complete": complete,
         "target_all_normal": target_all_normal,
-        "target_missing": expected_targets - sums.count,
+        "target_missing": expected_targets
+        - sums.count
+        + np.bincount(assessments.row_assessment[target & np.isnan(values)], minlength=assessments.n),
         "has_targets": expected_targets > 0,
         "non_target": nt_code.astype(np.int8),
         "new": new_code.astype(np.int8),
