@@ -371,10 +371,10 @@ def _signals(timepoints: pd.DataFrame | None, wanted: frozenset[str]) -> dict[tu
     if timepoints is None or not len(timepoints) or not wanted:
         return {}
     texts: dict[tuple[str, str, int], list[str]] = {}
-    flags = timepoints["flags"] if "flags" in timepoints else pd.Series("", index=timepoints.index)
-    columns = zip(
-        timepoints[PATIENT], timepoints[READER], timepoints[DAY], flags, timepoints["reason"], strict=True
-    )
+    empty = pd.Series("", index=timepoints.index)
+    flags = timepoints["flags"] if "flags" in timepoints else empty
+    reasons = timepoints["reason"] if "reason" in timepoints else empty
+    columns = zip(timepoints[PATIENT], timepoints[READER], timepoints[DAY], flags, reasons, strict=True)
     for p, r, d, f, why in columns:
         text = f"{f} {why}".lower()
         if any(signal in text for signal in wanted):
