@@ -372,8 +372,8 @@ def _signals(timepoints: pd.DataFrame | None, wanted: frozenset[str]) -> dict[tu
         return {}
     texts: dict[tuple[str, str, int], list[str]] = {}
     empty = pd.Series("", index=timepoints.index)
-    flags = timepoints["flags"] if "flags" in timepoints else empty
-    reasons = timepoints["reason"] if "reason" in timepoints else empty
+    flags = timepoints.get("flags", empty)
+    reasons = timepoints.get("reason", empty)
     columns = zip(timepoints[PATIENT], timepoints[READER], timepoints[DAY], flags, reasons, strict=True)
     for p, r, d, f, why in columns:
         text = f"{f} {why}".lower()
