@@ -33,7 +33,7 @@ TIE_TOLERANCE = 1e-9
 """Candidates within this relative distance of the best mean are ties (spec 3.6)."""
 FFT_WORK = 5e8
 """Box voxels x kernel taps above which the correlation uses FFT (spec 8.2 step 3)."""
-GATHER_WORK = 2e5
+GATHER_WORK = 2e4
 """Candidates x taps below which the means are gathered directly at the candidates (spec 8.2 step 3)."""
 
 PEAK_METHODS: dict[str, tuple[Placement, Weighting]] = {
