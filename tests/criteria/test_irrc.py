@@ -446,3 +446,25 @@ day lesion role   organ node long status
 
 def _missing(value) -> bool:
     return bool(pd.isna(value))
+
+
+def test_apply_slice_rule_doubles_the_minimum_diameter_for_thick_slices():
+    # spec 2.2: with apply_slice_rule each diameter must be >= 2 x a slice thicker than 5 mm.
+    text = """
+day lesion role   organ node long perp status
+-7  L1     target liver n    40   40   present
+56  L1     target liver n    40   40   present
+56  N1     new    lung  n    8    8    present
+"""
+    table = lesions(text, slice_thickness_mm="6")
+    assert by_day(run(table), "new_lesion_sum") == {56: 64.0}
+    assert by_day(run(table, apply_slice_rule=True), "new_lesion_sum") == {56: 0.0}
+
+
+def test_index_lesion_counts_five_per_organ():
+    rows = "\n".join(f"-7  L{i}     target liver n    20   20   present" for i in range(1, 7))
+    follow = "\n".join(f"56  L{i}     target liver n    20   20   present" for i in range(1, 7))
+    table = lesions(f"day lesion role organ node long perp status\n{rows}\n{follow}")
+    with pytest.raises(InputError, match="index lesions per organ"):
+        run(table)
+    assert by_day(run(table, max_index_per_organ=6)) == {56: "irSD"}
