@@ -169,13 +169,15 @@ def main() -> None:
     in_memory_bytes = int(table.memory_usage(deep=True).sum())
     study = Study(lesions=table, source="synthetic")
 
-    run(Study(lesions=table.iloc[:2000], source="warm-up"), criteria)  # numba compilation, not timed
+    run(
+        Study(lesions=table.iloc[:2000], source="warm-up"), criteria, patterns=False
+    )  # numba compilation, not timed
     start = time.perf_counter()
-    run(study, criteria)
+    run(study, criteria, patterns=False)
     assess_s = time.perf_counter() - start
 
     tracemalloc.start()
-    run(study, criteria)
+    run(study, criteria, patterns=False)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 

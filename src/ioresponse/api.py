@@ -17,6 +17,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from ioresponse.criteria import Criterion, Study, registry
+from ioresponse.patterns import OPTION_NAMES, find_patterns, mention_flags
 from ioresponse.schema import DAY, PATIENT, READER, InputError
 
 ALL = "all"
@@ -328,12 +329,20 @@ def run(
     study: Study,
     criteria: Sequence[str] = ("recist11",),
     *,
+    patterns: bool = True,
     progress: Callable[[str], None] | None = None,
     **options: Any,
 ) -> Result:
-    """Run the criteria on a validated study; ``progress(key)`` is called before each criterion."""
+    """Run the criteria, then the atypical patterns, on a validated study.
+
+    ``patterns=False`` skips spec/patterns.md; ``progress(step)`` is called before each criterion and
+    before the patterns. Options named in ``ioresponse.patterns.OPTION_NAMES`` go to the patterns,
+    the others to every criterion that accepts them.
+    """
+    pattern_options = {k: v for k, v in options.items() if k in OPTION_NAMES}
+    criterion_options = {k: v for k, v in options.items() if k not in OPTION_NAMES}
     chosen, skipped = select_criteria(criteria, study)
-    per_criterion = split_options(chosen, options)
+    per_criterion = split_options(chosen, criterion_options)
     results = []
     for criterion in chosen:
         if progress is not None:
@@ -343,7 +352,11 @@ def run(
     timepoints = _sorted([r.timepoints for r in results], order, [PATIENT, READER, "_order", DAY])
     best = _sorted([r.best_response for r in results], order, [PATIENT, READER, "_order"])
     result = Result(timepoints, best, study, skipped=skipped)
-    result.patterns = _patterns(study, result)
+    if patterns and study.lesions is not None and len(timepoints):
+        if progress is not None:
+            progress("patterns")
+        result.patterns = find_patterns(study, timepoints, best, **pattern_options)
+        result.timepoints = mention_flags(timepoints, result.patterns)
     return result
 
 
@@ -413,14 +426,3 @@ def _sorted(tables: list[pd.DataFrame], order: dict[str, int], keys: list[str]) 
     combined["_order"] = combined["criterion"].map(order)
     combined = combined.sort_values(keys, kind="stable").drop(columns="_order")
     return combined.reset_index(drop=True)
-
-
-def _patterns(study: Study, result: Result) -> pd.DataFrame:
-    """Atypical patterns and irAE flags of spec/patterns.md, when the anatomic input allows them."""
-    try:
-        from ioresponse.patterns import find_patterns
-    except ImportError:
-        return pd.DataFrame()
-    if study.lesions is None or not len(result.timepoints):
-        return pd.DataFrame()
-    return find_patterns(study, result.timepoints, result.best_response)

@@ -228,3 +228,30 @@ def test_every_row_excluded_gives_an_empty_contract_table():
     assert list(study.lesions.columns) == list(CONTRACT)
     assert study.lesions.empty
     assert study.excluded["source_row"].tolist() == [2, 3]
+
+
+def test_optional_pattern_columns_are_kept_on_lesion_rows(tmp_path):
+    # spec/patterns.md 0.5: side, pattern, timepoint_label, suvmax, sulpeak are optional lesion columns.
+    path = tmp_path / "lesions.csv"
+    path.write_text(
+        "patient_id,day,lesion_id,role,organ,lymph_node,long_axis_mm,status,side,pattern,timepoint_label,suvmax\n"
+        "P1,-40,T1,target,liver,false,30,present,right,,prebaseline,6.5\n"
+        "P1,-7,T1,target,liver,false,32,present,right,,baseline,7.1\n"
+        "P1,56,T1,target,liver,false,20,present,right,,,4.0\n"
+        "P1,56,U1,new,lymph node,true,,present,bilateral,symmetric_hilar,,5.0\n"
+    )
+    lesions = load_study(path).lesions
+    assert lesions["side"].tolist() == ["right", "right", "right", "bilateral"]
+    assert lesions["timepoint_label"].iloc[0] == "prebaseline"
+    assert lesions["suvmax"].tolist() == [6.5, 7.1, 4.0, 5.0]
+
+
+def test_non_numeric_suvmax_is_located(tmp_path):
+    path = tmp_path / "lesions.csv"
+    path.write_text(
+        "patient_id,day,lesion_id,role,organ,lymph_node,long_axis_mm,status,suvmax\n"
+        "P1,-7,T1,target,liver,false,32,present,7.1\n"
+        "P1,56,T1,target,liver,false,20,present,high\n"
+    )
+    with pytest.raises(InputError, match=r"lesions.csv, row 3, column suvmax: 'high' is not a number"):
+        load_study(path)

@@ -112,6 +112,9 @@ def assess(
     ] = None,
     exclude_invalid: ExcludeOpt = False,
     warn_implausible: WarnOpt = False,
+    patterns: Annotated[
+        bool, typer.Option("--patterns/--no-patterns", help="Also find the atypical patterns (patterns.*).")
+    ] = True,
 ) -> None:
     """Assess every patient under the chosen criteria; write timepoints and best responses."""
     options: dict[str, object] = dict(_pairs(option or [], "--option", "name=value"))
@@ -132,6 +135,7 @@ def assess(
         result = run(
             study,
             _criteria(criteria),
+            patterns=patterns,
             progress=lambda key: progress.update(task, description=f"assessing {key}"),
             **options,
         )
@@ -278,10 +282,11 @@ def explain(
         flagged = patterns[patterns[PATIENT].astype(str) == patient]
         if len(flagged):
             table = Table(title="Patterns and flags")
-            for name in ("pattern", "definition", "flag", "reason"):
+            shown = ("day", "pattern", "definition", "flag", "reason")
+            for name in shown:
                 table.add_column(name, overflow="fold")
-            for _, row in flagged.iterrows():
-                table.add_row(*(str(row.get(c, "")) for c in ("pattern", "definition", "flag", "reason")))
+            for _, row in flagged.sort_values(DAY, kind="stable").iterrows():
+                table.add_row(*("" if pd.isna(row.get(c)) else str(row.get(c)) for c in shown))
             console.print(table)
 
 

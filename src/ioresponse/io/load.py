@@ -218,8 +218,12 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         stated, _ = t.parse_bool(frame[t.INCREASE_SINCE_PREVIOUS])
         typed[t.INCREASE_SINCE_PREVIOUS] = pd.Series(stated, index=frame.index, dtype=object).where(
             frame[t.INCREASE_SINCE_PREVIOUS] != "", None)
-    if t.MERGED_INTO in frame.columns:
-        typed[t.MERGED_INTO] = frame[t.MERGED_INTO].astype(object)
+    for column in t.PASSTHROUGH_TEXT:
+        if column in frame.columns:
+            typed[column] = frame[column].astype(object)
+    for column in t.PASSTHROUGH_NUMBER:
+        if column in frame.columns:
+            typed[column] = t.parse_float(frame[column])[0]
     if t.VISIT in frame.columns:
         typed[t.VISIT] = frame[t.VISIT]
     if t.VISIT_NUMBER in frame.columns:

@@ -50,9 +50,13 @@ MODALITIES = ("ct", "mri", "xray", "clinical", "pet")  # spec/anatomic.md 0.1
 CLINICAL_STATUSES = ("stable", "deteriorating", "")  # spec/anatomic.md 0.1
 INCREASE_SINCE_PREVIOUS = "increase_since_previous"
 MERGED_INTO = "merged_into"
-PASSTHROUGH_COLUMNS = (INCREASE_SINCE_PREVIOUS, MERGED_INTO)
-"""Optional spec columns (spec/anatomic.md 0.1) kept after the contract columns when the input has them:
-``increase_since_previous`` (True / False / None when empty; iRECIST) and ``merged_into`` (provenance)."""
+PASSTHROUGH_TEXT = (MERGED_INTO, "side", "pattern", "timepoint_label")
+PASSTHROUGH_NUMBER = ("suvmax", "sulpeak")
+PASSTHROUGH_COLUMNS = (INCREASE_SINCE_PREVIOUS, *PASSTHROUGH_TEXT, *PASSTHROUGH_NUMBER)
+"""Optional spec columns kept after the contract columns when the input has them:
+``increase_since_previous`` (True / False / None when empty; iRECIST) and ``merged_into`` (provenance)
+of spec/anatomic.md 0.1; ``side``, ``pattern``, ``timepoint_label``, ``suvmax``, ``sulpeak`` of
+spec/patterns.md 0.5 (irAE look-alike rules, reference-scan labels, PET variants)."""
 VISIT = "visit"
 """Optional visit label or number; numbered visits are checked against the day order."""
 VISIT_NUMBER = "visit_number"

@@ -209,20 +209,20 @@ def check_option_values(frame: pd.DataFrame, source: str) -> list[Finding]:
 
 
 def check_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
-    """Non-numeric or negative sizes in the mm columns."""
+    """Non-numeric or negative values in the mm columns and the optional uptake columns."""
     findings = []
-    for column in t.FLOAT_COLUMNS:
+    for column in (*t.FLOAT_COLUMNS, *t.PASSTHROUGH_NUMBER):
         if column not in frame.columns:
             continue
         values, bad = t.parse_float(frame[column])
         if bad.any():
             findings.append(_error(source, _rows(frame, bad), column,
                                    f"{frame.loc[bad, column].iloc[0]!r} is not a number; sizes are numbers "
-                                   "in mm (leave the cell empty when there is no measurement)"))
+                                   "in mm, uptakes in SUV (leave the cell empty when there is none)"))
         negative = values < 0
         if negative.any():
             findings.append(_error(source, _rows(frame, negative), column,
-                                   f"{values[negative][0]:g} is negative; sizes are >= 0 mm"))
+                                   f"{values[negative][0]:g} is negative; sizes and uptakes are >= 0"))
     return findings
 
 
