@@ -146,3 +146,63 @@ def test_quantify_missing_labels_exit_2(series: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "no such label file" in " ".join(result.stderr.split())
+
+
+def test_quantify_nifti_pet_needs_pet_units(tmp_path: Path) -> None:
+    # spec 6.6: a NIfTI PET has no header; the user states its units.
+    truth = sphere_phantom((9, 12, 12), (4, 6, 6), 8.0, (4.0, 4.0, 4.0), 5.0, 1.0)
+    pet = tmp_path / "pet.nii.gz"
+    nib.save(nib.Nifti1Image(truth.transpose(2, 1, 0), np.diag([-4.0, -4.0, 4.0, 1.0])), pet)
+    labels = _labels(tmp_path, (9, 12, 12))
+    out = tmp_path / "l.csv"
+    refused = RUNNER.invoke(app, ["pet", "quantify", str(pet), "--labels", str(labels), "--out", str(out)])
+    assert refused.exit_code == 2
+    assert "column --pet-units" in " ".join(refused.stderr.split())
+    result = RUNNER.invoke(
+        app,
+        [
+            "pet",
+            "quantify",
+            str(pet),
+            "--labels",
+            str(labels),
+            "--out",
+            str(out),
+            "--pet-units",
+            "suvbw",
+            "--weight-kg",
+            "70",
+            "--height-cm",
+            "175",
+            "--sex",
+            "M",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    assert table.loc[0, "suvmax"] == pytest.approx(5.0)
+    assert table.loc[0, "sulmean"] == pytest.approx(table.loc[0, "suvmean"] * LBM / 70, rel=1e-9)
+
+
+def test_read_nifti_suv_from_bqml_needs_the_injection_data(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from ioresponse.pet import read_nifti_suv
+    from ioresponse.schema import InputError
+
+    pet = tmp_path / "pet.nii.gz"
+    nib.save(nib.Nifti1Image(np.full((4, 4, 2), 14400.0), np.diag([-4.0, -4.0, 4.0, 1.0])), pet)
+    with pytest.raises(InputError, match="injected_bq, injection_datetime, reference_datetime"):
+        read_nifti_suv(pet, pet_units="bqml", weight_kg=70.0)
+    # spec 7(g): 14400 Bq/ml, 70 kg, 368.08 MBq, 3600 s, T1/2 6586.2 s -> SUVbw 4.0000
+    volume = read_nifti_suv(
+        pet,
+        pet_units="bqml",
+        weight_kg=70.0,
+        injected_bq=368.08e6,
+        injection_datetime=dt.datetime(2025, 1, 1, 10),
+        reference_datetime=dt.datetime(2025, 1, 1, 11),
+    )
+    assert volume.values.max() == pytest.approx(4.0000, abs=5e-5)
+    with pytest.raises(InputError, match="height_cm and sex"):
+        volume.sul_factor  # noqa: B018

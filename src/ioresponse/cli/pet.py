@@ -17,8 +17,9 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ioresponse.cli._common import console, handles_input_errors
+from ioresponse.pet import SUVVolume, read_labels, read_suv
 from ioresponse.pet import quantify as quantify_lesions
-from ioresponse.pet import read_labels, read_suv
+from ioresponse.pet.suv import read_nifti_suv
 from ioresponse.schema import InputError
 
 app = typer.Typer(
@@ -135,6 +136,36 @@ def _parse_point(text: str | None, option: str) -> tuple[float, float, float] | 
     return values  # type: ignore[return-value]
 
 
+def _read_volume(
+    source: Path,
+    pet_units: str | None,
+    options: dict[str, str],
+    weight_kg: float | None,
+    height_cm: float | None,
+    sex: str | None,
+) -> SUVVolume:
+    """A DICOM series folder (header values overridable), or a NIfTI PET in SUVbw (spec 6.6)."""
+    if source.name.endswith((".nii", ".nii.gz")):
+        if pet_units != "suvbw":
+            raise InputError(
+                str(source),
+                [],
+                "--pet-units",
+                "a NIfTI PET has no header: state --pet-units suvbw (a Bq/ml NIfTI needs the injection data, "
+                "see ioresponse.pet.suv.read_nifti_suv).",
+            )
+        return read_nifti_suv(
+            source,
+            pet_units="suvbw",
+            weight_kg=weight_kg,
+            height_cm=height_cm,
+            sex=sex,
+            lbm_formula=options["lbm_formula"],
+            sex_other=options["sex_other"],  # type: ignore[arg-type]
+        )
+    return read_suv(source, "bw", weight_kg=weight_kg, height_cm=height_cm, sex=sex, **options)
+
+
 @app.command("quantify")
 @handles_input_errors
 def quantify(
@@ -153,6 +184,12 @@ def quantify(
     segmentation: Annotated[str, typer.Option(help="relative (default) | absolute | percist.")] = "relative",
     fraction: Annotated[float, typer.Option(help="Relative threshold (0.41; 0.50 common).")] = 0.41,
     patient_id: Annotated[str | None, typer.Option(help="Patient id (default: PatientID).")] = None,
+    pet_units: Annotated[
+        str | None, typer.Option(help="NIfTI PET only: suvbw (voxels are SUVbw); Bq/ml NIfTI needs the API.")
+    ] = None,
+    weight_kg: Annotated[float | None, typer.Option(help="Weight (kg); overrides the header.")] = None,
+    height_cm: Annotated[float | None, typer.Option(help="Height (cm); overrides the header.")] = None,
+    sex: Annotated[str | None, typer.Option(help="M or F; overrides the header.")] = None,
     lbm_formula: LbmOption = "janmahasatian",
     sex_other: SexOtherOption = "error",
     unit_fixes: UnitFixesOption = "strict",
@@ -181,7 +218,7 @@ def quantify(
     with Progress(console=console, transient=True) as progress:
         task = progress.add_task("PET series", total=len(series_dirs))
         for series_dir, label_path in zip(series_dirs, labels, strict=True):
-            volume = read_suv(series_dir, "bw", **options)
+            volume = _read_volume(series_dir, pet_units, options, weight_kg, height_cm, sex)
             masks = read_labels(label_path, volume)
             tables.append(
                 quantify_lesions(

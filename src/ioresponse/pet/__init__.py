@@ -19,6 +19,7 @@ from ioresponse.pet.suv import (
     compute_suv_factors,
     ideal_body_weight_kg,
     lean_body_mass_kg,
+    read_nifti_suv,
     read_suv,
     suv_scale_factors,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "percist_threshold",
     "quantify",
     "read_labels",
+    "read_nifti_suv",
     "read_suv",
     "reference_region",
     "segment",

@@ -1240,8 +1240,8 @@ class SUVVolume:
                 "<volume>",
                 [],
                 "normalization",
-                f"{normalization} is not available for this volume; give its conversion from SUVbw "
-                "(e.g. conversions={'lbm': LBM / W}).",
+                f"{normalization} is not available for this volume: it needs weight_kg, height_cm and sex "
+                "(patient table), or the constant from SUVbw (conversions={'lbm': LBM / W}).",
             )
         return self.conversions[normalization]
 
@@ -1348,3 +1348,111 @@ def read_suv(
 def _iso_date(text: str) -> str:
     text = text.strip()
     return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if len(text) >= 8 else ""
+
+
+def _table_conversions(
+    weight_kg: float | None,
+    height_cm: float | None,
+    sex: str | None,
+    lbm_formula: LbmFormula,
+    sex_other: SexOther,
+) -> dict[str, float]:
+    """SUVbw -> SUL / SUVbsa / SUVibw constants from patient-table values (spec 1.3-1.5), where computable."""
+    if not weight_kg or not height_cm:
+        return {}
+    conversions = {"bsa": 10.0 * body_surface_area_m2(weight_kg, height_cm) / weight_kg}
+    sexes = [sex] if sex in SEXES else (list(SEXES) if sex_other == "mean" and sex in ("O", "", None) else [])
+    if sexes:
+        lbm = float(np.mean([lean_body_mass_kg(weight_kg, height_cm, s, lbm_formula) for s in sexes]))
+        ibw = float(np.mean([ideal_body_weight_kg(height_cm, s) for s in sexes]))
+        if lbm > 0:
+            conversions["lbm"] = lbm / weight_kg
+        if ibw > 0:
+            conversions["ibw"] = ibw / weight_kg
+    return conversions
+
+
+def read_nifti_suv(
+    path: str | Path,
+    *,
+    pet_units: Literal["suvbw", "bqml"],
+    weight_kg: float | None = None,
+    height_cm: float | None = None,
+    sex: str | None = None,
+    lbm_formula: LbmFormula = "janmahasatian",
+    sex_other: SexOther = "error",
+    injected_bq: float | None = None,
+    injection_datetime: dt.datetime | None = None,
+    reference_datetime: dt.datetime | None = None,
+    decay_correction: Literal["START", "ADMIN"] = "START",
+    half_life_s: float = F18_HALF_LIFE_S,
+) -> SUVVolume:
+    """A PET volume stored as NIfTI, whose units the user states (spec 6.6).
+
+    Parameters
+    ----------
+    pet_units : {"suvbw", "bqml"}
+        "suvbw": the voxels are SUVbw already. "bqml": activity concentration; SUVbw needs ``weight_kg``,
+        ``injected_bq``, ``injection_datetime`` and, for ``decay_correction="START"``, ``reference_datetime``.
+    weight_kg, height_cm, sex, lbm_formula, sex_other
+        Patient-table values for SUL / SUVbsa / SUVibw (spec 1.3-1.5, 1.8).
+
+    Raises
+    ------
+    InputError
+        Unknown ``pet_units`` or a value the "bqml" conversion needs is missing.
+    """
+    from ioresponse.io.nifti import read_nifti
+
+    values, geometry = read_nifti(path)
+    provenance: dict[str, Any] = {
+        "units_in": pet_units,
+        "weight_kg": weight_kg,
+        "height_cm": height_cm,
+        "sex": sex or "",
+        "lbm_formula": lbm_formula,
+        "warnings": [],
+    }
+    if pet_units == "bqml":
+        needed = {
+            "weight_kg": weight_kg,
+            "injected_bq": injected_bq,
+            "injection_datetime": injection_datetime,
+        }
+        if decay_correction == "START":
+            needed["reference_datetime"] = reference_datetime
+        missing = [name for name, value in needed.items() if value is None]
+        if missing:
+            raise InputError(
+                str(path),
+                [],
+                ", ".join(missing),
+                "a NIfTI PET in Bq/ml has no header: give " + ", ".join(missing) + " (patient/visit table).",
+            )
+        uptake = (
+            (reference_datetime - injection_datetime).total_seconds() if decay_correction == "START" else 0.0
+        )
+        if decay_correction == "START" and not 0 < uptake < MAX_UPTAKE_S:
+            raise InputError(
+                str(path),
+                [],
+                "injection_datetime",
+                f"injection at {_clock(injection_datetime)} is not before the reference "
+                f"{_clock(reference_datetime)}.",
+            )
+        values = values * (1000.0 * weight_kg / (injected_bq * math.exp(-math.log(2) / half_life_s * uptake)))
+        provenance.update(
+            uptake_s=uptake if decay_correction == "START" else None,
+            injected_bq=injected_bq,
+            decay_correction=decay_correction,
+            half_life_s=half_life_s,
+        )
+    elif pet_units != "suvbw":
+        raise InputError(str(path), [], "pet_units", f"{pet_units!r} is not 'suvbw' or 'bqml'.")
+    return SUVVolume.from_array(
+        values,
+        geometry,
+        conversions=_table_conversions(weight_kg, height_cm, sex, lbm_formula, sex_other),
+        lbm_formula=lbm_formula,
+        provenance=provenance,
+    )
