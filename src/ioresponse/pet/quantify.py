@@ -63,9 +63,9 @@ EXTRA_COLUMNS = (
     "voi_voxels",
     "peak_centre_index",
 )
+"""Settings and traces written after the contract columns (spec 9: every option value used is recorded)."""
 IBSI_PEAK_COLUMNS = ("ibsi_local_peak_sul", "ibsi_global_peak_sul")
 """Optional columns (``ibsi_peaks=True``): IBSI local / global peaks of the VOI on SUL (centre rule)."""
-"""Settings and traces written after the contract columns (spec 9: every option value used is recorded)."""
 
 TlgNormalization = Literal["bw", "lbm"]
 
