@@ -82,7 +82,8 @@ class Criterion:
 
 
 def _empty(column: pd.Series) -> bool:
-    return bool(column.isna().all() or (column.dtype == object and (column.fillna("") == "").all()))
+    """A measurement column with no value at all (text columns are checked by io/ validation)."""
+    return column.dtype.kind == "f" and not column.notna().any()
 
 
 _MODULES = (

@@ -27,10 +27,12 @@ from ioresponse.schema import (
     PATIENT,
     PERPENDICULAR,
     READER,
+    ROLE,
     SHORT_AXIS,
     STATUS,
     TIMEPOINT_COLUMNS,
     InputError,
+    Role,
     Status,
 )
 
@@ -62,6 +64,39 @@ CONFIRM_MIN_DAYS = 28
 CR, PR, SD, NON_CR_NON_PD, PD, NE, NONE, NOT_GIVEN = range(8)
 # New-lesion component codes (spec 1.5).
 NEW_NO, NEW_EQUIVOCAL, NEW_YES = 0, 1, 2
+
+
+class Coded:
+    """A text column as small integer codes, compared by label (``status == Status.ABSENT``).
+
+    Comparing codes instead of strings keeps whole-cohort rules fast; labels outside ``labels`` get
+    code -1 and never compare equal.
+    """
+
+    def __init__(self, column: pd.Series, labels: tuple[str, ...]) -> None:
+        self.codes = pd.Categorical(column, categories=labels).codes
+        self._index = {label: i for i, label in enumerate(labels)}
+
+    def __eq__(self, label: object) -> np.ndarray:  # type: ignore[override]
+        return self.codes == self._index[label]
+
+    def __ne__(self, label: object) -> np.ndarray:  # type: ignore[override]
+        return self.codes != self._index[label]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def isin(self, labels: list[str]) -> np.ndarray:
+        return np.isin(self.codes, [self._index[label] for label in labels])
+
+
+def statuses(lesions: pd.DataFrame) -> Coded:
+    """The ``status`` column, coded (spec 0.3)."""
+    return Coded(lesions[STATUS], tuple(Status))
+
+
+def roles(lesions: pd.DataFrame) -> Coded:
+    """The ``role`` column, coded (spec 0.1)."""
+    return Coded(lesions[ROLE], tuple(Role))
 
 
 @dataclass(frozen=True)
@@ -166,7 +201,7 @@ def unidimensional_values(lesions: pd.DataFrame, too_small_mm: float = TOO_SMALL
     ``too_small`` counts ``too_small_mm``, ``absent`` 0, ``not_evaluable`` NaN; a measured row of any
     other status (non-target, unequivocal progression) keeps its measurement or NaN.
     """
-    status = lesions[STATUS].to_numpy()
+    status = statuses(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
     measured = np.where(node, lesions[SHORT_AXIS].to_numpy(float), lesions[LONG_AXIS].to_numpy(float))
     values = np.where(status == Status.TOO_SMALL, too_small_mm, measured)
@@ -176,7 +211,7 @@ def unidimensional_values(lesions: pd.DataFrame, too_small_mm: float = TOO_SMALL
 
 def bidimensional_products(lesions: pd.DataFrame, too_small_mm2: float) -> np.ndarray:
     """Lesion product in mm2 for irRC (spec 0.4): long axis x perpendicular (nodes: short axis)."""
-    status = lesions[STATUS].to_numpy()
+    status = statuses(lesions)
     perpendicular = lesions[PERPENDICULAR].to_numpy(float)
     node_perpendicular = np.where(np.isnan(perpendicular), lesions[SHORT_AXIS].to_numpy(float), perpendicular)
     perpendicular = np.where(lesions[LYMPH_NODE].to_numpy(bool), node_perpendicular, perpendicular)
@@ -188,7 +223,7 @@ def bidimensional_products(lesions: pd.DataFrame, too_small_mm2: float) -> np.nd
 
 def normal_node(lesions: pd.DataFrame) -> np.ndarray:
     """Normal lymph node (spec 0.4): absent, too small, or short axis below 10 mm."""
-    status = lesions[STATUS].to_numpy()
+    status = statuses(lesions)
     short = lesions[SHORT_AXIS].to_numpy(float)
     return lesions[LYMPH_NODE].to_numpy(bool) & (
         (status == Status.ABSENT) | (status == Status.TOO_SMALL) | (short < NORMAL_NODE_SHORT_AXIS_MM)
@@ -214,7 +249,7 @@ def measurable(lesions: pd.DataFrame) -> np.ndarray:
     node = lesions[LYMPH_NODE].to_numpy(bool)
     short = lesions[SHORT_AXIS].to_numpy(float)
     long_axis = lesions[LONG_AXIS].to_numpy(float)
-    present = np.isin(lesions[STATUS].to_numpy(), [Status.PRESENT, Status.UNEQUIVOCAL_PROGRESSION])
+    present = statuses(lesions).isin([Status.PRESENT, Status.UNEQUIVOCAL_PROGRESSION])
     return present & np.where(
         node, short >= MEASURABLE_NODE_SHORT_AXIS_MM, long_axis >= min_nonnodal_mm(lesions)
     )

@@ -54,8 +54,10 @@ from ioresponse.criteria._anatomic import (
     normal_node,
     pct_text,
     relative_changes,
+    roles,
     rounded,
     signed_mm_text,
+    statuses,
     sum_per_assessment,
     timepoint_frame,
     unidimensional_values,
@@ -335,7 +337,8 @@ def _baseline_checks(
     """Measurability (sec. 3.1, 3.2.2) and counts (sec. 4.2) at baseline; returns flags per subject."""
     table = assessments.table
     at_baseline = table["is_baseline"].to_numpy()[assessments.row_assessment]
-    role = lesions[ROLE].to_numpy()
+    role = roles(lesions)
+    status = statuses(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
     # A sum-only table's pseudo-lesion is a sum, not a lesion: no measurability or count rule applies.
     target = at_baseline & (role == Role.TARGET) & (lesions[LESION].to_numpy() != TARGET_SUM_LESION)
@@ -346,7 +349,7 @@ def _baseline_checks(
     ok = measurable(lesions)
     if apply_slice_rule_to_nodes and "slice_thickness_mm" in lesions:
         ok &= ~node | (lesions[SHORT_AXIS].to_numpy(float) >= 2 * lesions["slice_thickness_mm"].fillna(0))
-    too_small = target & ~ok & (lesions[STATUS].to_numpy() == Status.PRESENT)
+    too_small = target & ~ok & (status == Status.PRESENT)
     problems = []
     if too_small.any():
         problems.append(
@@ -386,7 +389,7 @@ def _baseline_checks(
             flags.setdefault(int(k), []).append("baseline_target_rule_violated")
 
     baseline_node = at_baseline & node & (lesions[SHORT_AXIS].to_numpy(float) < NORMAL_NODE_SHORT_AXIS_MM)
-    for k in np.unique(subject[baseline_node & (lesions[STATUS].to_numpy() == Status.PRESENT)]):
+    for k in np.unique(subject[baseline_node & (status == Status.PRESENT)]):
         flags.setdefault(int(k), []).append("normal_node_recorded")
     for k in np.unique(subject[target & (lesions[ORGAN].to_numpy() == "bone")]):
         flags.setdefault(int(k), []).append("bone_target_check_soft_tissue_component")
@@ -413,8 +416,8 @@ def _components(
     """Per-assessment inputs of the timepoint table: target sum, non-target and new-lesion codes."""
     table = assessments.table
     in_use = ~table["is_pre_baseline"].to_numpy()[assessments.row_assessment]
-    role = lesions[ROLE].to_numpy()
-    status = lesions[STATUS].to_numpy()
+    role = roles(lesions)
+    status = statuses(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
     short = lesions[SHORT_AXIS].to_numpy(float)
     ids = lesions[LESION].to_numpy()
@@ -443,7 +446,7 @@ def _components(
         nt_code = np.where(nt_pd, PD, NOT_GIVEN)
 
     new = in_use & (role == Role.NEW)
-    shows = np.isin(status, [Status.PRESENT, Status.TOO_SMALL, Status.UNEQUIVOCAL_PROGRESSION])
+    shows = status.isin([Status.PRESENT, Status.TOO_SMALL, Status.UNEQUIVOCAL_PROGRESSION])
     small_node = new & shows & node & (short < new_node_min_short_axis_mm)
     counted_new = new & shows & ~small_node
     equivocal = lesions[EQUIVOCAL].to_numpy(bool) if EQUIVOCAL in lesions else np.zeros(len(lesions), bool)
@@ -459,7 +462,7 @@ def _components(
     reappeared_nt = non_target & np.where(
         node,
         status == Status.UNEQUIVOCAL_PROGRESSION,
-        np.isin(status, [Status.PRESENT, Status.TOO_SMALL, Status.UNEQUIVOCAL_PROGRESSION]),
+        shows,
     )
     return {
         "values": values,
@@ -929,11 +932,7 @@ def _reasons(frame: pl.DataFrame, missing_components: frozenset[str]) -> list[st
             [pct_text("rel_base"), pl.lit(" vs baseline "), mm_text("base"), pl.lit(" mm")]
         ),
     }
-    target_text = pl.lit("")
-    for rule, template in TARGET_REASONS.items():
-        target_text = (
-            pl.when(pl.col("target_rule") == rule).then(_fill(template, pieces)).otherwise(target_text)
-        )
+    target_text = _by_rule(frame, "target_rule", {r: _fill(t, pieces) for r, t in TARGET_REASONS.items()})
     overall_text = (
         pl.when(pl.col("overall_rule") == O_BACKDATED)
         .then(pl.col("backdated"))
@@ -948,8 +947,19 @@ def _reasons(frame: pl.DataFrame, missing_components: frozenset[str]) -> list[st
         if missing
         else ""
     )
-    reason = join_texts([target_text, overall_text, pl.lit(absent_text), pl.col("note")])
-    return frame.select(reason.alias("reason"))["reason"].to_list()
+    reason = join_texts([pl.col("target_text"), overall_text, pl.lit(absent_text), pl.col("note")])
+    return frame.with_columns(target_text).select(reason.alias("reason"))["reason"].to_list()
+
+
+def _by_rule(frame: pl.DataFrame, rule: str, texts: dict[int, pl.Expr]) -> pl.Series:
+    """Evaluate each rule's sentence on its own rows only (column-wise, no per-row Python)."""
+    indexed = frame.with_row_index("_row")
+    parts = [
+        indexed.filter(pl.col(rule) == code).select("_row", text.alias("text"))
+        for code, text in texts.items()
+    ]
+    parts.append(indexed.filter(~pl.col(rule).is_in(list(texts))).select("_row", pl.lit("").alias("text")))
+    return pl.concat(parts).sort("_row")["text"].alias("target_text")
 
 
 def _fill(template: str, pieces: dict[str, pl.Expr]) -> pl.Expr:
