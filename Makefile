@@ -22,7 +22,8 @@ test: dev
 	$(VENV)/bin/pytest
 
 bench: install
-	$(PY) bench/anatomic.py
+	$(PY) bench/anatomic.py --criteria recist11,irrc,irrecist,irecist,imrecist
+	$(PY) bench/pet.py
 
 clean:
 	rm -rf $(VENV) out
