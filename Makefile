@@ -12,7 +12,7 @@ install: $(VENV)/bin/activate
 	$(PY) -m pip install --quiet -e .
 
 dev: $(VENV)/bin/activate
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -e ".[dev,radiomics]"
 
 demo: install
 	$(PY) examples/demo.py --shared $(SHARED) --out out
