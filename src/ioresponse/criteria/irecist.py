@@ -337,6 +337,7 @@ def _components(
 ) -> dict[str, np.ndarray]:
     """Per-assessment inputs of the state machine (spec 4.4, 4.5)."""
     status = lesions[STATUS].to_numpy()
+    shows = shows_disease(status)
     role = lesions[ROLE].to_numpy()
     node = lesions[LYMPH_NODE].to_numpy(bool)
     short = lesions[SHORT_AXIS].to_numpy(float)
@@ -354,8 +355,8 @@ def _components(
 
     equivocal = equivocal_rows(lesions)
     new_rows = in_use & (role == Role.NEW)
-    small_node = new_rows & node & shows_disease(status) & (short < NORMAL_NODE_SHORT_AXIS_MM)
-    present_new = new_rows & shows_disease(status) & ~equivocal & ~small_node
+    small_node = new_rows & node & shows & (short < NORMAL_NODE_SHORT_AXIS_MM)
+    present_new = new_rows & shows & ~equivocal & ~small_node
     nlt, expected_nlt = count_new_lesions(
         lesions,
         assessments,
@@ -370,7 +371,7 @@ def _components(
     nlnt = present_new & ~nlt
     first_seen = _first_seen(present_new, ids, assessments)
     reappeared_nt = non_target_rows & np.where(
-        node, status == Status.UNEQUIVOCAL_PROGRESSION, shows_disease(status)
+        node, status == Status.UNEQUIVOCAL_PROGRESSION, shows
     )
     return {
         "has_targets": expected_targets > 0,
@@ -393,7 +394,7 @@ def _components(
         "new_ne": any_per_assessment(new_rows & (status == Status.NOT_EVALUABLE), assessments)
         | ~nlt_sums.complete,
         "small_new_node": any_per_assessment(small_node, assessments),
-        "equivocal_new": any_per_assessment(new_rows & shows_disease(status) & equivocal, assessments),
+        "equivocal_new": any_per_assessment(new_rows & shows & equivocal, assessments),
     }
 
 

@@ -955,6 +955,7 @@ def assess(
     assessments = build_assessments(lesions, study.source)
     table = assessments.table
     status = lesions[STATUS].to_numpy()
+    shows = shows_disease(status)
     role = lesions[ROLE].to_numpy()
     node = lesions[LYMPH_NODE].to_numpy(bool)
     ids = lesions[LESION].to_numpy()
@@ -1015,7 +1016,7 @@ def assess(
     all_gone = ~any_per_assessment((target | counted) & ~gone, assessments)
     non_target, _ = non_target_codes(lesions, assessments, gone)
     new_rows = in_use & (role == Role.NEW)
-    uncounted_new = new_rows & ~counted & shows_disease(status) & ~equivocal
+    uncounted_new = new_rows & ~counted & shows & ~equivocal
     new_nonmeasurable = any_per_assessment(uncounted_new, assessments)
 
     rules = BurdenRules(
@@ -1066,7 +1067,7 @@ def assess(
     join_flags(
         flags,
         any_per_assessment(
-            new_rows & node & shows_disease(status) & (short < NORMAL_NODE_SHORT_AXIS_MM), assessments
+            new_rows & node & shows & (short < NORMAL_NODE_SHORT_AXIS_MM), assessments
         ),
         "new_node_below_10mm",
     )
@@ -1098,7 +1099,7 @@ def assess(
         nadir,
         measured,
         non_target,
-        any_per_assessment(new_rows & shows_disease(status) & ~equivocal, assessments),
+        any_per_assessment(new_rows & shows & ~equivocal, assessments),
         overall,
         state,
         progression,

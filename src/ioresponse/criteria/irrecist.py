@@ -268,6 +268,7 @@ def assess_unidimensional_burden(
     assessments = build_assessments(lesions, study.source)
     table = assessments.table
     status = lesions[STATUS].to_numpy()
+    shows = shows_disease(status)
     role = lesions[ROLE].to_numpy()
     node = lesions[LYMPH_NODE].to_numpy(bool)
     short = lesions[SHORT_AXIS].to_numpy(float)
@@ -292,7 +293,7 @@ def assess_unidimensional_burden(
 
     equivocal = equivocal_rows(lesions)
     new_rows = in_use & (role == Role.NEW)
-    small_node = new_rows & node & shows_disease(status) & (short < NORMAL_NODE_SHORT_AXIS_MM)
+    small_node = new_rows & node & shows & (short < NORMAL_NODE_SHORT_AXIS_MM)
     counted, expected_new = count_new_lesions(
         lesions,
         assessments,
@@ -309,7 +310,7 @@ def assess_unidimensional_burden(
     all_gone = ~any_per_assessment((target | counted) & ~gone, assessments)
     non_target, nt_progressed = non_target_codes(lesions, assessments, gone)
     uncounted = new_rows & ~counted & ~small_node & ~equivocal
-    new_nonmeasurable = any_per_assessment(uncounted & shows_disease(status), assessments)
+    new_nonmeasurable = any_per_assessment(uncounted & shows, assessments)
     new_nonmeasurable_pd = any_per_assessment(
         uncounted & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments
     )
@@ -353,7 +354,7 @@ def assess_unidimensional_burden(
     join_flags(flags, any_per_assessment(small_node, assessments), "new_node_below_10mm")
     join_flags(
         flags,
-        any_per_assessment(new_rows & shows_disease(status) & equivocal, assessments),
+        any_per_assessment(new_rows & shows & equivocal, assessments),
         "equivocal_new_lesion",
     )
     if not rules.nontarget_can_define_pd:
@@ -390,7 +391,7 @@ def assess_unidimensional_burden(
         nadir,
         measured,
         non_target,
-        any_per_assessment(new_rows & shows_disease(status) & ~equivocal & ~small_node, assessments),
+        any_per_assessment(new_rows & shows & ~equivocal & ~small_node, assessments),
         overall,
         state,
         progression,
