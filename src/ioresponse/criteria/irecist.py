@@ -63,6 +63,7 @@ from ioresponse.criteria._anatomic import (
 from ioresponse.criteria.irrc import (
     ICPD,
     at_day,
+    best_reasons,
     best_responses,
     count_new_lesions,
     equivocal_rows,
@@ -365,14 +366,12 @@ def _components(
         entry="when_measurable" if reclassify else "first_appearance_only",
         max_per_organ=max_new_target_per_organ,
         group_caps={"all": max_new_target},
-        group=np.full(len(lesions), "all", dtype=object),
+        group=None,
     )
     nlt_sums = sum_per_assessment(values, nlt, ids, assessments, expected=expected_nlt)
     nlnt = present_new & ~nlt
     first_seen = _first_seen(present_new, ids, assessments)
-    reappeared_nt = non_target_rows & np.where(
-        node, status == Status.UNEQUIVOCAL_PROGRESSION, shows
-    )
+    reappeared_nt = non_target_rows & np.where(node, status == Status.UNEQUIVOCAL_PROGRESSION, shows)
     return {
         "has_targets": expected_targets > 0,
         "target_sum": sums.total.astype(float),
@@ -1087,19 +1086,20 @@ def _best_response_table(
     response_end = np.where(pfs_event & (pfs_day >= first_response), pfs_day, last_evaluable)
     label = np.array(LABELS, dtype=object)
     best_label, confirmed_label = label[best[:, 0]], label[best[:, 2]]
-    reasons = [
-        _best_reason(b, c, bd, cd, p, u, o)
-        for b, c, bd, cd, p, u, o in zip(
-            best_label,
-            confirmed_label,
-            at_day(best[:, 1], day),
-            at_day(best[:, 3], day),
-            progression_day,
-            last_episode,
-            open_at_end,
-            strict=True,
-        )
-    ]
+    reasons = best_reasons(
+        {
+            "best": best_label.astype(str),
+            "confirmed": confirmed_label.astype(str),
+            "best_day": at_day(best[:, 1], day),
+            "confirmed_day": at_day(best[:, 3], day),
+            "progression": progression_day,
+            "pending": np.where(open_at_end, last_episode, np.nan),
+        },
+        "iBOR",
+        "iUPD",
+        "iCPD, progression dated to the iUPD of day",
+        "iRECIST, Seymour 2017 Table 3; spec 4.7",
+    )
     columns = {
         PATIENT: table[PATIENT].to_numpy()[first],
         READER: table[READER].to_numpy()[first],
@@ -1127,26 +1127,6 @@ def _last_day(mask: np.ndarray, subject: np.ndarray, day: np.ndarray, n_subjects
     rows = np.flatnonzero(mask)
     out[subject[rows]] = day[rows]
     return out
-
-
-def _best_reason(
-    best: str,
-    confirmed: str,
-    best_day: float,
-    confirmed_day: float,
-    progression: float,
-    iupd: float,
-    still_open: bool,
-) -> str:
-    def at(d: float) -> str:
-        return "" if np.isnan(d) else f" (day {d:.0f})"
-
-    text = f"iBOR {best}{at(best_day)}; with confirmation of response {confirmed}{at(confirmed_day)}"
-    if not np.isnan(progression):
-        text += f"; iCPD, progression dated to the iUPD of day {progression:.0f}"
-    elif still_open:
-        text += f"; iUPD of day {iupd:.0f} never confirmed"
-    return text + " (iRECIST, Seymour 2017 Table 3; spec 4.7)"
 
 
 CRITERION = Criterion(

@@ -208,7 +208,7 @@ def count_new_lesions(
     entry: NewLesionEntry,
     max_per_organ: int,
     group_caps: dict[str, int],
-    group: np.ndarray,
+    group: np.ndarray | None,
     apply_caps: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which new-lesion rows are counted (spec 2.4, 3.4, 4.4, 5.4).
@@ -217,7 +217,8 @@ def count_new_lesions(
     (``entry="when_measurable"``), or only if it qualifies at its first appearance
     (``"first_appearance_only"``). Slots fill in order of entry, then larger value, then ``lesion_id``,
     within ``max_per_organ`` and the cap of the lesion's ``group`` (irRC: visceral / cutaneous;
-    RECIST family: one group "all"). Once counted, the lesion stays counted at every later assessment.
+    RECIST family: ``None``, one group "all"). Once counted, a lesion stays counted at every later
+    assessment.
 
     Returns
     -------
@@ -241,7 +242,7 @@ def count_new_lesions(
             "qualifies": qualifies[rows],
             "value": np.nan_to_num(values[rows]),
             "organ": organ_of(lesions)[rows],
-            "group": group[rows],
+            "group": "all" if group is None else group[rows],
         }
     )
     first = frame.groupby(["subject", "lesion"], sort=False)["assessment"].transform("min").to_numpy()
@@ -636,18 +637,20 @@ def burden_best_table(
     label = np.array(labels, dtype=object)
     best_label, confirmed_label = label[best[:, 0]], label[best[:, 2]]
     bor_day = at_day(best[:, 3] if confirm_response else best[:, 1], day)
-    reasons = [
-        _best_reason(labels, b, c, bd, cd, p, pend, source_text)
-        for b, c, bd, cd, p, pend in zip(
-            best_label,
-            confirmed_label,
-            at_day(best[:, 1], day),
-            at_day(best[:, 3], day),
-            confirmed_day,
-            pending_day,
-            strict=True,
-        )
-    ]
+    reasons = best_reasons(
+        {
+            "best": best_label.astype(str),
+            "confirmed": confirmed_label.astype(str),
+            "best_day": at_day(best[:, 1], day),
+            "confirmed_day": at_day(best[:, 3], day),
+            "progression": confirmed_day,
+            "pending": pending_day,
+        },
+        "best response",
+        labels[PD],
+        "confirmed progression day",
+        source_text,
+    )
     columns = {
         PATIENT: table[PATIENT].to_numpy()[first],
         READER: table[READER].to_numpy()[first],
@@ -681,28 +684,57 @@ def _last_per_subject(mask: np.ndarray, day: np.ndarray, offsets: np.ndarray) ->
     return out
 
 
-def _best_reason(
-    labels: tuple[str, ...],
-    best: str,
-    confirmed: str,
-    best_day: float,
-    confirmed_day: float,
-    progression: float,
-    pending: float,
-    source_text: str,
-) -> str:
-    def at(d: float) -> str:
-        return "" if np.isnan(d) else f" (day {d:.0f})"
+def day_text(column: str) -> pl.Expr:
+    """ " (day d)" for a day column, "" when it is empty."""
+    value = pl.col(column)
+    return (
+        pl.when(value.is_null())
+        .then(pl.lit(""))
+        .otherwise(pl.concat_str([pl.lit(" (day "), value.cast(pl.Int64).cast(pl.Utf8), pl.lit(")")]))
+    )
 
-    text = f"best response {best}{at(best_day)}; with confirmation of response {confirmed}{at(confirmed_day)}"
-    if not np.isnan(progression):
-        text += f"; confirmed progression day {progression:.0f}"
-    elif not np.isnan(pending):
-        text += (
-            f"; {labels[PD]} on day {pending:.0f} still pending confirmation at the end of data "
-            "(pd_unconfirmed)"
+
+def best_reasons(
+    columns: dict[str, np.ndarray], lead: str, pd_label: str, progression_text: str, source: str
+) -> list[str]:
+    """Best-response sentences built column-wise (spec 0.10).
+
+    ``columns``: best, confirmed (labels), best_day, confirmed_day, progression (confirmed progression
+    day), pending (day of a progression still pending at the end of data); days NaN when none.
+    """
+    frame = pl.DataFrame(columns, nan_to_null=True)
+    progression = (
+        pl.when(pl.col("progression").is_not_null())
+        .then(
+            pl.concat_str(
+                [pl.lit(f"; {progression_text} "), pl.col("progression").cast(pl.Int64).cast(pl.Utf8)]
+            )
         )
-    return f"{text} ({source_text})"
+        .when(pl.col("pending").is_not_null())
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit(f"; {pd_label} on day "),
+                    pl.col("pending").cast(pl.Int64).cast(pl.Utf8),
+                    pl.lit(" still pending confirmation at the end of data"),
+                ]
+            )
+        )
+        .otherwise(pl.lit(""))
+    )
+    text = pl.concat_str(
+        [
+            pl.lit(f"{lead} "),
+            pl.col("best"),
+            day_text("best_day"),
+            pl.lit("; with confirmation of response "),
+            pl.col("confirmed"),
+            day_text("confirmed_day"),
+            progression,
+            pl.lit(f" ({source})"),
+        ]
+    )
+    return frame.select(text.alias("reason"))["reason"].to_list()
 
 
 def state_labels(state: np.ndarray) -> np.ndarray:
@@ -1066,9 +1098,7 @@ def assess(
     join_flags(flags, (progression.state == STATE_PENDING) & (unconfirmed_pd_as == "pd"), "pd_unconfirmed")
     join_flags(
         flags,
-        any_per_assessment(
-            new_rows & node & shows & (short < NORMAL_NODE_SHORT_AXIS_MM), assessments
-        ),
+        any_per_assessment(new_rows & node & shows & (short < NORMAL_NODE_SHORT_AXIS_MM), assessments),
         "new_node_below_10mm",
     )
     join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")

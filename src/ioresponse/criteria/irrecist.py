@@ -302,7 +302,7 @@ def assess_unidimensional_burden(
         entry=new_lesion_entry,
         max_per_organ=max_new_measurable_per_organ,
         group_caps={"all": max_new_measurable},
-        group=np.full(len(lesions), "all", dtype=object),
+        group=None,
     )
     new_sums = sum_per_assessment(values, counted, ids, assessments, expected=expected_new)
     burden = target_sums.total + new_sums.total.astype(float)
@@ -421,7 +421,7 @@ def check_targets(
     rows = lesions["source_row"].to_numpy()
     organ = organ_of(lesions)
     if "all" in group_caps:
-        group = np.full(len(lesions), "all", dtype=object)
+        group = None
     else:
         group = np.where(lesions[ORGAN].to_numpy() == CUTANEOUS_ORGAN, "cutaneous", "visceral")
         group[node] = "visceral"
@@ -429,7 +429,7 @@ def check_targets(
         {
             "subject": subject[target],
             "organ": organ[target],
-            "group": group[target],
+            "group": "all" if group is None else group[target],
             "row": np.flatnonzero(target),
         }
     )
