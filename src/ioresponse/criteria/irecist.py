@@ -53,8 +53,10 @@ from ioresponse.criteria._anatomic import (
     normal_node,
     pct_text,
     relative_changes,
+    roles,
     rounded,
     signed_mm_text,
+    statuses,
     subject_offsets_of,
     sum_per_assessment,
     timepoint_frame,
@@ -337,9 +339,9 @@ def _components(
     reclassify: bool,
 ) -> dict[str, np.ndarray]:
     """Per-assessment inputs of the state machine (spec 4.4, 4.5)."""
-    status = lesions[STATUS].to_numpy()
+    status = statuses(lesions)
     shows = shows_disease(status)
-    role = lesions[ROLE].to_numpy()
+    role = roles(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
     short = lesions[SHORT_AXIS].to_numpy(float)
     ids = lesions[LESION].to_numpy()

@@ -56,8 +56,10 @@ from ioresponse.criteria._anatomic import (
     mm_text,
     pct_text,
     relative_changes,
+    roles,
     rounded,
     signed_mm_text,
+    statuses,
     sum_per_assessment,
     timepoint_frame,
 )
@@ -986,9 +988,9 @@ def assess(
     lesions = _lesion_table(study)
     assessments = build_assessments(lesions, study.source)
     table = assessments.table
-    status = lesions[STATUS].to_numpy()
+    status = statuses(lesions)
     shows = shows_disease(status)
-    role = lesions[ROLE].to_numpy()
+    role = roles(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
     ids = lesions[LESION].to_numpy()
     in_use = in_use_rows(assessments)
@@ -1438,27 +1440,7 @@ def _baseline_checks(
     return flags
 
 
-@dataclass(frozen=True)
-class BidimensionalCriterion(Criterion):
-    """A criterion that needs values in ``perpendicular_mm``, not only the column.
-
-    The validated lesion table always carries every measurement column (empty when the input had
-    none), so a column test alone would never let ``--criteria all`` skip irRC on unidimensional data.
-    """
-
-    def missing_columns(self, study: Study) -> list[str]:
-        missing = super().missing_columns(study)
-        lesions = study.lesions
-        if (
-            not missing
-            and lesions is not None
-            and not np.isfinite(lesions[PERPENDICULAR].to_numpy(float)).any()
-        ):
-            missing.append(PERPENDICULAR)
-        return missing
-
-
-CRITERION = BidimensionalCriterion(
+CRITERION = Criterion(
     key=KEY,
     title="irRC (Wolchok 2009)",
     family="anatomic",

@@ -36,6 +36,8 @@ from ioresponse.criteria._anatomic import (
     build_assessments,
     measurable,
     normal_node,
+    roles,
+    statuses,
     sum_per_assessment,
     unidimensional_values,
 )
@@ -267,9 +269,9 @@ def assess_unidimensional_burden(
         raise InputError(study.source, [], None, f"{wording.key} needs an anatomic lesion table")
     assessments = build_assessments(lesions, study.source)
     table = assessments.table
-    status = lesions[STATUS].to_numpy()
+    status = statuses(lesions)
     shows = shows_disease(status)
-    role = lesions[ROLE].to_numpy()
+    role = roles(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
     short = lesions[SHORT_AXIS].to_numpy(float)
     ids = lesions[LESION].to_numpy()
