@@ -77,7 +77,7 @@ def synthetic_cohort(n_patients: int, seed: int = 7) -> pd.DataFrame:
             "role": np.where(target, "target", "non_target").astype(object),
             "organ": organ[row_lesion].astype(object),
             "lymph_node": is_node,
-            "long_axis_mm": np.where(is_node | non_target, np.nan, value),
+            "long_axis_mm": np.where(non_target, np.nan, np.where(is_node, np.round(value * 1.3), value)),
             "short_axis_mm": np.where(is_node, value, np.nan),
             "perpendicular_mm": np.where(non_target, np.nan, np.round(value * 0.7)),
             "status": status,

@@ -62,6 +62,8 @@ CONFIRM_MIN_DAYS = 28
 
 # Response codes used inside the numba kernels; LABELS maps them to each criterion's labels.
 CR, PR, SD, NON_CR_NON_PD, PD, NE, NONE, NOT_GIVEN = range(8)
+ICPD = 8
+"""Code of iCPD (iRECIST), ranked with the shared codes."""
 # New-lesion component codes (spec 1.5).
 NEW_NO, NEW_EQUIVOCAL, NEW_YES = 0, 1, 2
 
@@ -315,14 +317,6 @@ def rounded(x: float) -> float:
 
 
 @numba.njit(cache=True)
-def relative_change(current: float, reference: float) -> float:
-    """(S - R) / R rounded (spec 0.5); NaN when R = 0."""
-    if reference == 0.0:
-        return np.nan
-    return rounded((current - reference) / reference)
-
-
-@numba.njit(cache=True)
 def increase_at_least(current: float, reference: float, fraction: float) -> bool:
     """Relative increase >= fraction; with R = 0 every S > 0 qualifies (spec 0.5)."""
     if reference == 0.0:
@@ -440,24 +434,118 @@ def confirm_progression(
     return state, progression_row
 
 
+@numba.njit(cache=True)
+def best_response_rank(code, day, min_sd_days):
+    """Priority for best response: CR, PR, SD, NON-CR/NON-PD (after min_sd_days), iCPD, PD/iUPD."""
+    if code == CR:
+        return 0
+    if code == PR:
+        return 1
+    if code == SD:
+        return 2 if day >= min_sd_days else 99
+    if code == NON_CR_NON_PD:
+        return 3 if day >= min_sd_days else 99
+    if code == ICPD:
+        return 4
+    if code == PD:
+        return 5
+    return 99
+
+
+@numba.njit(cache=True)
+def best_responses(overall, for_confirmation, confirmed_by, day, ranked, offsets, min_sd_days):
+    """Best overall response without and with confirmation of CR/PR (spec 0.9, 1.7, 2.7, 3.7, 4.7, 5.7).
+
+    ``ranked`` marks the assessments the derivation reads (criterion scope, not-confirmed progression
+    removed). Returns per subject: best code and row, confirmed best code and row, first CR/PR row and
+    first confirmed CR/PR row.
+    """
+    n_subjects = len(offsets) - 1
+    out = np.full((n_subjects, 6), -1, np.int64)
+    for k in range(n_subjects):
+        rank_best, best, best_row = 99, NE, -1
+        rank_c, best_c, best_c_row = 99, NE, -1
+        first_response, first_confirmed = -1, -1
+        for i in range(offsets[k], offsets[k + 1]):
+            if not ranked[i]:
+                continue
+            o = overall[i]
+            rank = best_response_rank(o, day[i], min_sd_days)
+            if rank < rank_best:
+                rank_best, best, best_row = rank, o, i
+            if (o == CR or o == PR) and first_response < 0:
+                first_response = i
+            c = for_confirmation[i]
+            if (c == CR or c == PR) and confirmed_by[i] >= 0:
+                rank_confirmed = 0 if c == CR else 1
+                code = c
+                if first_confirmed < 0:
+                    first_confirmed = i
+            elif c == CR or c == PR or c == SD:
+                rank_confirmed = 2 if day[i] >= min_sd_days else 99
+                code = SD
+            else:
+                rank_confirmed = best_response_rank(c, day[i], min_sd_days)
+                code = c
+            if rank_confirmed < rank_c:
+                rank_c, best_c, best_c_row = rank_confirmed, code, i
+        if rank_best == 99:
+            best, best_row = NE, -1
+        if rank_c == 99:
+            best_c, best_c_row = NE, -1
+        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = best, best_row, best_c, best_c_row
+        out[k, 4], out[k, 5] = first_response, first_confirmed
+    return out
+
+
+def confirmed_responses(
+    overall: np.ndarray,
+    in_scope: np.ndarray,
+    assessments: Assessments,
+    confirm_min_days: int,
+    max_ne_between: int,
+    accept_sd_between: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Confirmation of CR/PR (spec 0.7) over ``in_scope`` rows: downgraded codes and the confirming row."""
+    day = assessments.table[DAY].to_numpy(np.int64)
+    codes = np.where(in_scope, overall, NE).astype(np.int8)
+    for_confirmation = downgrade_cr_followed_by_pr(codes, assessments.subject_offsets)
+    confirmed_by = confirm_responses(
+        for_confirmation,
+        day,
+        in_scope,
+        assessments.subject_offsets,
+        confirm_min_days,
+        max_ne_between,
+        accept_sd_between,
+    )
+    return for_confirmation, confirmed_by
+
+
+def first_day_per_subject(mask: np.ndarray, day: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Day of the first row of each subject where ``mask`` holds (NaN when none)."""
+    subject = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    out = np.full(len(offsets) - 1, np.nan)
+    rows = np.flatnonzero(mask)[::-1]
+    out[subject[rows]] = day[rows]
+    return out
+
+
+def last_day_per_subject(mask: np.ndarray, day: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Day of the last row of each subject where ``mask`` holds (NaN when none)."""
+    subject = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    out = np.full(len(offsets) - 1, np.nan)
+    rows = np.flatnonzero(mask)
+    out[subject[rows]] = day[rows]
+    return out
+
+
 def subject_offsets_of(mask: np.ndarray, assessments: Assessments) -> tuple[np.ndarray, np.ndarray]:
     """Rows of ``assessments.table`` where ``mask`` holds, and offsets of their subjects."""
     rows = np.flatnonzero(mask)
     subject = assessments.table["subject"].to_numpy()[rows]
     counts = np.bincount(subject, minlength=len(assessments.subject_offsets) - 1)
     return rows, np.concatenate(([0], np.cumsum(counts)))
-
-
-def format_mm(value: float) -> str:
-    """Display a length or product: integer when whole, else one decimal."""
-    if np.isnan(value):
-        return "NE"
-    return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
-
-
-def format_pct(fraction: float) -> str:
-    """Display a relative change as a signed percentage with two decimals (spec 0.5)."""
-    return "n/a" if np.isnan(fraction) else f"{fraction * 100:+.2f}%"
 
 
 def relative_changes(current: np.ndarray, reference: np.ndarray) -> np.ndarray:
@@ -511,6 +599,18 @@ def pct_text(column: str) -> pl.Expr:
         ]
     )
     return pl.when(value.is_nan() | value.is_null()).then(pl.lit("n/a")).otherwise(text)
+
+
+def fill_template(template: str, pieces: dict[str, pl.Expr]) -> pl.Expr:
+    """A template with {name} placeholders as a polars string expression."""
+    parts: list[pl.Expr] = []
+    rest = template
+    while "{" in rest:
+        before, after = rest.split("{", 1)
+        name, rest = after.split("}", 1)
+        parts += [pl.lit(before), pieces[name]]
+    parts.append(pl.lit(rest))
+    return pl.concat_str(parts)
 
 
 def join_texts(parts: list[pl.Expr], separator: str = "; ") -> pl.Expr:

@@ -26,6 +26,7 @@ from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CR,
+    ICPD,
     NE,
     NON_CR_NON_PD,
     NONE,
@@ -43,9 +44,11 @@ from ioresponse.criteria._anatomic import (
     any_per_assessment,
     baseline_count,
     best_response_frame,
+    best_responses,
     build_assessments,
     confirm_responses,
     downgrade_cr_followed_by_pr,
+    fill_template,
     increase_at_least,
     join_texts,
     measurable,
@@ -62,11 +65,9 @@ from ioresponse.criteria._anatomic import (
     timepoint_frame,
     unidimensional_values,
 )
-from ioresponse.criteria.irrc import (
-    ICPD,
+from ioresponse.criteria._immune import (
     at_day,
     best_reasons,
-    best_responses,
     count_new_lesions,
     equivocal_rows,
     in_use_rows,
@@ -77,8 +78,7 @@ from ioresponse.criteria.irrc import (
     state_labels,
 )
 from ioresponse.criteria.irrecist import MAX_TARGETS, MAX_TARGETS_PER_ORGAN, check_targets
-from ioresponse.criteria.recist11 import _fill as fill_template
-from ioresponse.criteria.recist11 import _target_response
+from ioresponse.criteria.recist11 import target_response
 from ioresponse.schema import (
     CLINICAL_STATUS,
     DATE,
@@ -562,7 +562,7 @@ def _state_machine(
             s = target_sum[i]
             t = NONE
             if has_targets[i]:
-                t, t_rule = _target_response(s, target_complete[i], target_all_normal[i], base, lowest, False)
+                t, t_rule = target_response(s, target_complete[i], target_all_normal[i], base, lowest, False)
                 target_code[i] = t
                 target_rule[i] = t_rule
             new_here = first_seen_count[i] > 0

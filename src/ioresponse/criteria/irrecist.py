@@ -41,7 +41,7 @@ from ioresponse.criteria._anatomic import (
     sum_per_assessment,
     unidimensional_values,
 )
-from ioresponse.criteria.irrc import (
+from ioresponse.criteria._immune import (
     B_CR,
     B_INCOMPLETE_NE,
     B_INCOMPLETE_PD,

@@ -43,12 +43,15 @@ from ioresponse.criteria._anatomic import (
     any_per_assessment,
     baseline_count,
     best_response_frame,
+    best_responses,
     build_assessments,
-    confirm_responses,
+    confirmed_responses,
     decrease_at_least,
-    downgrade_cr_followed_by_pr,
+    fill_template,
+    first_day_per_subject,
     increase_at_least,
     join_texts,
+    last_day_per_subject,
     measurable,
     mm_text,
     normal_node,
@@ -273,17 +276,8 @@ def assess(
     after_progression = has_progression & (day > subject_progression_day)
     in_scope = follow_up & ~after_progression
 
-    for_confirmation = downgrade_cr_followed_by_pr(
-        np.where(in_scope, overall, NE).astype(np.int8), assessments.subject_offsets
-    )
-    confirmed_by = confirm_responses(
-        for_confirmation,
-        day,
-        in_scope,
-        assessments.subject_offsets,
-        confirm_min_days,
-        max_ne_between,
-        accept_sd_between,
+    for_confirmation, confirmed_by = confirmed_responses(
+        overall, in_scope, assessments, confirm_min_days, max_ne_between, accept_sd_between
     )
     flags = _timepoint_flags(assessments, components, overall, for_confirmation, subject_flags)
     if continued_pr_after_confirmed_pr:
@@ -292,16 +286,12 @@ def assess(
         for_confirmation, confirmed_by, in_scope, table["subject"].to_numpy(), confirm_response
     )
 
-    best = _best_responses(
-        overall,
-        for_confirmation,
-        confirmed_by,
-        day,
-        in_scope,
-        follow_up,
-        assessments.subject_offsets,
-        min_sd_days,
+    best = best_responses(
+        overall, for_confirmation, confirmed_by, day, in_scope, assessments.subject_offsets, min_sd_days
     )
+    offsets = assessments.subject_offsets
+    progression = first_day_per_subject(in_scope & (overall == PD), day, offsets)
+    last_evaluable = last_day_per_subject(in_scope & (overall != NE), day, offsets)
     timepoints = _timepoint_table(
         study,
         assessments,
@@ -319,7 +309,8 @@ def assess(
         flags,
         backdate_text,
     )
-    return CriterionResult(timepoints, _best_response_table(assessments, best, day, confirm_response))
+    best_table = _best_response_table(assessments, best, day, progression, last_evaluable, confirm_response)
+    return CriterionResult(timepoints, best_table)
 
 
 def _baseline_checks(
@@ -523,7 +514,7 @@ def _equivocal_backdating(
 
 
 @numba.njit(cache=True)
-def _target_response(
+def target_response(
     total: float,
     complete: bool,
     all_normal: bool,
@@ -637,7 +628,7 @@ def _timepoints(
                 after_cr = day[i - 1] - cr_run_start >= confirm_min_days
             reappeared = after_cr and disease_seen[i]
             if has_targets[i]:
-                t, t_rule = _target_response(
+                t, t_rule = target_response(
                     target_sum[i],
                     target_complete[i],
                     target_all_normal[i],
@@ -706,80 +697,6 @@ def _confirmation_state(
     state[confirmed_by[confirmed_by >= 0]] = STATE_CONFIRMS
     state[response & (confirmed_by >= 0)] = STATE_CONFIRMED
     return state
-
-
-@numba.njit(cache=True)
-def _best_responses(overall, for_confirmation, confirmed_by, day, in_scope, follow_up, offsets, min_sd_days):
-    """Best overall response without and with confirmation (spec 1.7; Table 3 of the paper).
-
-    Returns per subject: best code and its row, confirmed best code and its row, first response row
-    (unconfirmed and confirmed), progression row and last evaluable row.
-    """
-    n_subjects = len(offsets) - 1
-    out = np.full((n_subjects, 8), -1, np.int64)
-    for k in range(n_subjects):
-        best, best_row, best_c, best_c_row = NE, -1, NE, -1
-        first_response, first_confirmed, progression, last_evaluable = -1, -1, -1, -1
-        rank_best, rank_c = 99, 99
-        for i in range(offsets[k], offsets[k + 1]):
-            if not follow_up[i]:
-                continue
-            if overall[i] != NE and (progression < 0 or i == progression):
-                last_evaluable = i
-            if not in_scope[i]:
-                continue
-            o = overall[i]
-            if o == PD and progression < 0:
-                progression = i
-            # without confirmation: CR > PR > SD/NON-CR/NON-PD (>= min_sd_days) > PD > NE
-            rank = _rank(o, day[i], min_sd_days)
-            if rank < rank_best:
-                rank_best, best, best_row = rank, o, i
-            if (o == CR or o == PR) and first_response < 0:
-                first_response = i
-            # with confirmation: confirmed CR > confirmed PR > CR/PR/SD at >= min_sd_days as SD > ...
-            c = for_confirmation[i]
-            if (c == CR or c == PR) and confirmed_by[i] >= 0:
-                rank_confirmed = 0 if c == CR else 1
-                code = c
-                if first_confirmed < 0:
-                    first_confirmed = i
-            elif c == CR or c == PR or c == SD:
-                rank_confirmed = 2 if day[i] >= min_sd_days else 99
-                code = SD
-            else:
-                rank_confirmed = _rank(c, day[i], min_sd_days)
-                code = c
-            if rank_confirmed < rank_c:
-                rank_c, best_c, best_c_row = rank_confirmed, code, i
-        if rank_best == 99:
-            best, best_row = NE, -1
-        if rank_c == 99:
-            best_c, best_c_row = NE, -1
-        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = best, best_row, best_c, best_c_row
-        out[k, 4], out[k, 5], out[k, 6], out[k, 7] = (
-            first_response,
-            first_confirmed,
-            progression,
-            last_evaluable,
-        )
-    return out
-
-
-@numba.njit(cache=True)
-def _rank(code: int, day: int, min_sd_days: int) -> int:
-    """Priority of a timepoint for best response: CR, PR, SD, NON-CR/NON-PD (after min_sd_days), PD."""
-    if code == CR:
-        return 0
-    if code == PR:
-        return 1
-    if code == SD:
-        return 2 if day >= min_sd_days else 99
-    if code == NON_CR_NON_PD:
-        return 3 if day >= min_sd_days else 99
-    if code == PD:
-        return 4
-    return 99
 
 
 def _join(existing: str, flag: str) -> str:
@@ -932,7 +849,9 @@ def _reasons(frame: pl.DataFrame, missing_components: frozenset[str]) -> list[st
             [pct_text("rel_base"), pl.lit(" vs baseline "), mm_text("base"), pl.lit(" mm")]
         ),
     }
-    target_text = _by_rule(frame, "target_rule", {r: _fill(t, pieces) for r, t in TARGET_REASONS.items()})
+    target_text = _by_rule(
+        frame, "target_rule", {r: fill_template(t, pieces) for r, t in TARGET_REASONS.items()}
+    )
     overall_text = (
         pl.when(pl.col("overall_rule") == O_BACKDATED)
         .then(pl.col("backdated"))
@@ -962,21 +881,15 @@ def _by_rule(frame: pl.DataFrame, rule: str, texts: dict[int, pl.Expr]) -> pl.Se
     return pl.concat(parts).sort("_row")["text"].alias("target_text")
 
 
-def _fill(template: str, pieces: dict[str, pl.Expr]) -> pl.Expr:
-    """A template with {name} placeholders as a polars string expression."""
-    parts: list[pl.Expr] = []
-    rest = template
-    while "{" in rest:
-        before, after = rest.split("{", 1)
-        name, rest = after.split("}", 1)
-        parts += [pl.lit(before), pieces[name]]
-    parts.append(pl.lit(rest))
-    return pl.concat_str(parts)
-
-
 def _best_response_table(
-    assessments: Assessments, best: np.ndarray, day: np.ndarray, confirm_response: bool
+    assessments: Assessments,
+    best: np.ndarray,
+    day: np.ndarray,
+    progression: np.ndarray,
+    last_evaluable: np.ndarray,
+    confirm_response: bool,
 ) -> pd.DataFrame:
+    """One row per subject from the shared best-response kernel (spec 1.7; Table 3 of the paper)."""
     table = assessments.table
     first = assessments.subject_offsets[:-1]
     labels = np.array(LABELS, dtype=object)
@@ -987,8 +900,6 @@ def _best_response_table(
 
     bor_day = day_of(3) if confirm_response else day_of(1)
     first_response = day_of(5) if confirm_response else day_of(4)
-    progression = day_of(6)
-    last_evaluable = day_of(7)
     pfs_event = ~np.isnan(progression)
     duration = np.where(
         np.isnan(first_response), np.nan, np.where(pfs_event, progression, last_evaluable) - first_response
