@@ -613,6 +613,59 @@ def fill_template(template: str, pieces: dict[str, pl.Expr]) -> pl.Expr:
     return pl.concat_str(parts)
 
 
+def day_text(column: str) -> pl.Expr:
+    """ " (day d)" for a day column, "" when it is empty."""
+    value = pl.col(column)
+    return (
+        pl.when(value.is_null())
+        .then(pl.lit(""))
+        .otherwise(pl.concat_str([pl.lit(" (day "), value.cast(pl.Int64).cast(pl.Utf8), pl.lit(")")]))
+    )
+
+
+def best_reasons(
+    columns: dict[str, np.ndarray], lead: str, pd_label: str, progression_text: str, source: str
+) -> list[str]:
+    """Best-response sentences built column-wise (spec 0.10).
+
+    ``columns``: best, confirmed (labels), best_day, confirmed_day, progression (confirmed progression
+    day), pending (day of a progression still pending at the end of data); days NaN when none.
+    """
+    frame = pl.DataFrame(columns, nan_to_null=True)
+    progression = (
+        pl.when(pl.col("progression").is_not_null())
+        .then(
+            pl.concat_str(
+                [pl.lit(f"; {progression_text} "), pl.col("progression").cast(pl.Int64).cast(pl.Utf8)]
+            )
+        )
+        .when(pl.col("pending").is_not_null())
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit(f"; {pd_label} on day "),
+                    pl.col("pending").cast(pl.Int64).cast(pl.Utf8),
+                    pl.lit(" still pending confirmation at the end of data"),
+                ]
+            )
+        )
+        .otherwise(pl.lit(""))
+    )
+    text = pl.concat_str(
+        [
+            pl.lit(f"{lead} "),
+            pl.col("best"),
+            day_text("best_day"),
+            pl.lit("; with confirmation of response "),
+            pl.col("confirmed"),
+            day_text("confirmed_day"),
+            progression,
+            pl.lit(f" ({source})"),
+        ]
+    )
+    return frame.select(text.alias("reason"))["reason"].to_list()
+
+
 def join_texts(parts: list[pl.Expr], separator: str = "; ") -> pl.Expr:
     """Join sentence parts, skipping empty ones."""
     cleaned = [pl.when(p == "").then(None).otherwise(p) for p in parts]

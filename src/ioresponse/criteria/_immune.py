@@ -37,6 +37,7 @@ from ioresponse.criteria._anatomic import (
     Assessments,
     any_per_assessment,
     baseline_count,
+    best_reasons,
     best_response_frame,
     best_responses,
     confirm_progression,
@@ -524,59 +525,6 @@ def burden_best_table(
         "reason": reasons,
     }
     return best_response_frame(columns, len(first)), for_confirmation, confirmed_by
-
-
-def day_text(column: str) -> pl.Expr:
-    """ " (day d)" for a day column, "" when it is empty."""
-    value = pl.col(column)
-    return (
-        pl.when(value.is_null())
-        .then(pl.lit(""))
-        .otherwise(pl.concat_str([pl.lit(" (day "), value.cast(pl.Int64).cast(pl.Utf8), pl.lit(")")]))
-    )
-
-
-def best_reasons(
-    columns: dict[str, np.ndarray], lead: str, pd_label: str, progression_text: str, source: str
-) -> list[str]:
-    """Best-response sentences built column-wise (spec 0.10).
-
-    ``columns``: best, confirmed (labels), best_day, confirmed_day, progression (confirmed progression
-    day), pending (day of a progression still pending at the end of data); days NaN when none.
-    """
-    frame = pl.DataFrame(columns, nan_to_null=True)
-    progression = (
-        pl.when(pl.col("progression").is_not_null())
-        .then(
-            pl.concat_str(
-                [pl.lit(f"; {progression_text} "), pl.col("progression").cast(pl.Int64).cast(pl.Utf8)]
-            )
-        )
-        .when(pl.col("pending").is_not_null())
-        .then(
-            pl.concat_str(
-                [
-                    pl.lit(f"; {pd_label} on day "),
-                    pl.col("pending").cast(pl.Int64).cast(pl.Utf8),
-                    pl.lit(" still pending confirmation at the end of data"),
-                ]
-            )
-        )
-        .otherwise(pl.lit(""))
-    )
-    text = pl.concat_str(
-        [
-            pl.lit(f"{lead} "),
-            pl.col("best"),
-            day_text("best_day"),
-            pl.lit("; with confirmation of response "),
-            pl.col("confirmed"),
-            day_text("confirmed_day"),
-            progression,
-            pl.lit(f" ({source})"),
-        ]
-    )
-    return frame.select(text.alias("reason"))["reason"].to_list()
 
 
 def state_labels(state: np.ndarray) -> np.ndarray:

@@ -43,6 +43,7 @@ from ioresponse.criteria._anatomic import (
     Assessments,
     any_per_assessment,
     baseline_count,
+    best_reasons,
     best_response_frame,
     best_responses,
     build_assessments,
@@ -67,7 +68,6 @@ from ioresponse.criteria._anatomic import (
 )
 from ioresponse.criteria._immune import (
     at_day,
-    best_reasons,
     count_new_lesions,
     equivocal_rows,
     in_use_rows,

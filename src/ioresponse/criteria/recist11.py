@@ -42,6 +42,7 @@ from ioresponse.criteria._anatomic import (
     Assessments,
     any_per_assessment,
     baseline_count,
+    best_reasons,
     best_response_frame,
     best_responses,
     build_assessments,
@@ -906,16 +907,19 @@ def _best_response_table(
     )
     best_label = labels[best[:, 0]]
     confirmed_label = labels[best[:, 2]]
-    reasons = _best_reasons(
-        pl.DataFrame(
-            {
-                "best": best_label.astype(str),
-                "confirmed": confirmed_label.astype(str),
-                "best_day": day_of(1),
-                "confirmed_day": day_of(3),
-                "progression": progression,
-            }
-        )
+    reasons = best_reasons(
+        {
+            "best": best_label.astype(str),
+            "confirmed": confirmed_label.astype(str),
+            "best_day": day_of(1),
+            "confirmed_day": day_of(3),
+            "progression": progression,
+            "pending": np.full(len(first), np.nan),
+        },
+        lead="best response",
+        pd_label="PD",
+        progression_text="progression day",
+        source="RECIST 1.1 sec. 4.4.3, 4.6, Table 3",
     )
     columns = {
         PATIENT: table[PATIENT].to_numpy()[first],
@@ -932,39 +936,6 @@ def _best_response_table(
         "reason": reasons,
     }
     return best_response_frame(columns, len(first))
-
-
-def _best_reasons(frame: pl.DataFrame) -> list[str]:
-    """'best response PR (day 56); with confirmation PR (day 56); progression day 140 (...)'."""
-
-    def at(column: str) -> pl.Expr:
-        day = pl.col(column)
-        return (
-            pl.when(day.is_nan())
-            .then(pl.lit(""))
-            .otherwise(pl.concat_str([pl.lit(" (day "), day.cast(pl.Int64).cast(pl.Utf8), pl.lit(")")]))
-        )
-
-    progression = (
-        pl.when(pl.col("progression").is_nan())
-        .then(pl.lit(""))
-        .otherwise(
-            pl.concat_str([pl.lit("; progression day "), pl.col("progression").cast(pl.Int64).cast(pl.Utf8)])
-        )
-    )
-    reason = pl.concat_str(
-        [
-            pl.lit("best response "),
-            pl.col("best"),
-            at("best_day"),
-            pl.lit("; with confirmation "),
-            pl.col("confirmed"),
-            at("confirmed_day"),
-            progression,
-            pl.lit(" (RECIST 1.1 sec. 4.4.3, 4.6, Table 3)"),
-        ]
-    )
-    return frame.select(reason.alias("reason"))["reason"].to_list()
 
 
 CRITERION = Criterion(
