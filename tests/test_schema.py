@@ -16,3 +16,25 @@ def test_input_error_contiguous_rows_are_a_range():
 
 def test_input_error_without_rows_names_the_file():
     assert InputError("t.csv", [], None, "missing baseline").located() == "t.csv: missing baseline"
+
+
+def test_coerce_option_converts_command_line_text_to_the_declared_type():
+    from ioresponse.schema import coerce_option
+
+    assert coerce_option("confirm_response", "true", bool) is True
+    assert coerce_option("confirm_response", "No", bool) is False
+    assert coerce_option("min_sd_days", "56", int) == 56
+    assert coerce_option("confirm_max_days", "none", int | None) is None
+    assert coerce_option("threshold", "0.5", float) == 0.5
+    assert coerce_option("mode", "warn", str) == "warn"
+
+
+def test_coerce_option_refuses_text_that_does_not_convert():
+    import pytest
+
+    from ioresponse.schema import coerce_option
+
+    with pytest.raises(InputError, match='min_sd_days: "six weeks" is not a int'):
+        coerce_option("min_sd_days", "six weeks", int)
+    with pytest.raises(InputError, match='confirm_response: "maybe" is not true or false'):
+        coerce_option("confirm_response", "maybe", bool)

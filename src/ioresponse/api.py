@@ -18,7 +18,7 @@ import pandas as pd
 
 from ioresponse.criteria import Criterion, Study, registry
 from ioresponse.patterns import OPTION_NAMES, find_patterns, mention_flags
-from ioresponse.schema import DAY, PATIENT, READER, InputError
+from ioresponse.schema import DAY, PATIENT, READER, InputError, coerce_option
 
 ALL = "all"
 """``criteria=("all",)`` runs every criterion whose required columns are present."""
@@ -220,7 +220,7 @@ def split_options(criteria: Sequence[Criterion], options: dict[str, Any]) -> dic
         accepted = inspect.signature(criterion.assess).parameters
         for name, value in options.items():
             if name in accepted and name != "study":
-                value = _coerce(name, value, hints.get(name))
+                value = coerce_option(name, value, hints.get(name))
                 _check_choice(name, value, hints.get(name))
                 per_criterion[criterion.key][name] = value
                 used.add(name)
@@ -229,29 +229,6 @@ def split_options(criteria: Sequence[Criterion], options: dict[str, Any]) -> dic
         keys = ", ".join(c.key for c in criteria)
         raise InputError("options", [], unused[0], f"not an option of the selected criteria ({keys})")
     return per_criterion
-
-
-TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
-FALSE_WORDS = frozenset({"false", "no", "0", "off"})
-
-
-def _coerce(name: str, value: Any, hint: Any) -> Any:
-    """Option text from the command line (``--option min_sd_days=56``) to the option's type."""
-    if not isinstance(value, str):
-        return value
-    target = next((t for t in (bool, int, float) if hint is t or t in typing.get_args(hint)), None)
-    if target is None:
-        return value
-    if target is bool:
-        if value.lower() in TRUE_WORDS | FALSE_WORDS:
-            return value.lower() in TRUE_WORDS
-        raise InputError("options", [], name, f'"{value}" is not true or false')
-    if value.lower() in ("none", "") and type(None) in typing.get_args(hint):
-        return None
-    try:
-        return target(value)
-    except ValueError:
-        raise InputError("options", [], name, f'"{value}" is not a {target.__name__}') from None
 
 
 def _check_choice(name: str, value: Any, hint: Any) -> None:

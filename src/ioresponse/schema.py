@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal, get_args
 
 
 class Role(StrEnum):
@@ -187,3 +187,31 @@ def _row_text(rows: Sequence[int]) -> str:
         more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
         return f"rows {listed}{more}"
     return f"rows {shown[0]}-{shown[-1]}"
+
+
+TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
+FALSE_WORDS = frozenset({"false", "no", "0", "off"})
+
+
+def coerce_option(name: str, value: Any, hint: Any, file: str = "options") -> Any:
+    """An option given as text (``--option min_sd_days=56``) converted to its declared type.
+
+    Values that are not text are returned unchanged; text for a bool, int or float option (optional
+    or not) is converted, and text that does not convert is an :class:`InputError` naming the option.
+    """
+    if not isinstance(value, str):
+        return value
+    kinds = {k for k in (get_args(hint) or (hint,)) if isinstance(k, type)}
+    if value.lower() in ("none", "") and type(None) in kinds:
+        return None
+    if bool in kinds:
+        if value.lower() in TRUE_WORDS | FALSE_WORDS:
+            return value.lower() in TRUE_WORDS
+        raise InputError(file, [], name, f'"{value}" is not true or false')
+    for kind in (int, float):
+        if kind in kinds:
+            try:
+                return kind(value)
+            except ValueError:
+                raise InputError(file, [], name, f'"{value}" is not a {kind.__name__}') from None
+    return value

@@ -13,7 +13,7 @@ from typing import Literal
 
 import pandas as pd
 
-from ioresponse.schema import DAY, PATIENT, READER
+from ioresponse.schema import DAY, PATIENT, READER, coerce_option
 
 DAYS_PER_MONTH = 30.4375
 """Days per month, 365.25 / 12, as in the Gustave Roussy TGR reference code (spec 0.1)."""
@@ -27,7 +27,17 @@ Flag = bool | None
 FlagText = Literal["true", "false", "not_evaluable"]
 
 PATTERN_COLUMNS = (
-    PATIENT, READER, "pattern", "definition", "episode", "date", DAY, "flag", "values", "evidence", "reason",
+    PATIENT,
+    READER,
+    "pattern",
+    "definition",
+    "episode",
+    "date",
+    DAY,
+    "flag",
+    "values",
+    "evidence",
+    "reason",
 )
 """Columns of the patterns table (spec/patterns.md 0.6, plus ``reader`` and ``day``)."""
 
@@ -65,7 +75,7 @@ def any_of(parts: Iterable[Flag]) -> Flag:
 
 
 def at_least(k: int, parts: Iterable[Flag]) -> Flag:
-    """"At least k of n" (spec 0.3): true if #true >= k, false if #true + #not_evaluable < k."""
+    """ "At least k of n" (spec 0.3): true if #true >= k, false if #true + #not_evaluable < k."""
     values = list(parts)
     n_true = sum(p is True for p in values)
     n_unknown = sum(p is None for p in values)
@@ -246,7 +256,7 @@ class PatternOptions:
         for item in fields(cls):
             if item.name not in options:
                 continue
-            value = _coerce(item.name, options[item.name], hints[item.name], file)
+            value = coerce_option(item.name, options[item.name], hints[item.name], file)
             choices = get_args(hints[item.name])
             literal = choices and all(isinstance(c, str) for c in choices)
             if literal and value not in choices:
@@ -258,29 +268,3 @@ class PatternOptions:
 
 OPTION_NAMES = frozenset(PatternOptions.__dataclass_fields__)
 """Names of the options :func:`ioresponse.patterns.find_patterns` reads."""
-
-
-def _coerce(name: str, value: object, hint: object, file: str) -> object:
-    """Text from the command line (``--option name=value``) to the option's type."""
-    from typing import get_args
-
-    from ioresponse.schema import InputError
-
-    if not isinstance(value, str):
-        return value
-    kinds = {k for k in (get_args(hint) or (hint,)) if isinstance(k, type)}
-    if value.lower() in ("none", "") and type(None) in kinds:
-        return None
-    try:
-        if bool in kinds:
-            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(value)
-            return value.lower() in ("true", "1", "yes")
-        if int in kinds:
-            return int(value)
-        if float in kinds:
-            return float(value)
-    except ValueError:
-        expected = "true or false" if bool in kinds else "a number"
-        raise InputError(file, [], None, f'option {name}: "{value}" is not {expected}') from None
-    return value
