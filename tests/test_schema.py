@@ -34,7 +34,7 @@ def test_coerce_option_refuses_text_that_does_not_convert():
 
     from ioresponse.schema import coerce_option
 
-    with pytest.raises(InputError, match='min_sd_days: "six weeks" is not a int'):
+    with pytest.raises(InputError, match='min_sd_days: "six weeks" is not a whole number'):
         coerce_option("min_sd_days", "six weeks", int)
     with pytest.raises(InputError, match='confirm_response: "maybe" is not true or false'):
         coerce_option("confirm_response", "maybe", bool)

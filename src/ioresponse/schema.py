@@ -213,5 +213,6 @@ def coerce_option(name: str, value: Any, hint: Any, file: str = "options") -> An
             try:
                 return kind(value)
             except ValueError:
-                raise InputError(file, [], name, f'"{value}" is not a {kind.__name__}') from None
+                expected = "a whole number" if kind is int else "a number"
+                raise InputError(file, [], name, f'"{value}" is not {expected}') from None
     return value
