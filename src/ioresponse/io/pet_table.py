@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ioresponse.io.tables import read_table
 from ioresponse.io.validate import UnusedColumnWarning
 from ioresponse.schema import (
     CLINICAL_STATUS,
@@ -164,23 +165,8 @@ def read_pet_table(
     InputError
         Located at the file, rows and column at fault.
     """
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        suffix = path.suffix.lower()
-        if suffix == ".csv":
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        elif suffix in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        elif suffix in (".xlsx", ".xls"):
-            frame = pd.read_excel(path, dtype=str, keep_default_na=False)
-        else:
-            raise InputError(
-                path.name, [], None, f"unknown file type {suffix!r}; give a .csv, .parquet or .xlsx PET table"
-            )
-        return validate_pet_table(frame, file=path.name, patients=patients)
-    if hasattr(source, "to_pandas") and not isinstance(source, pd.DataFrame):
-        source = source.to_pandas()
-    return validate_pet_table(source, patients=patients)
+    raw = read_table(source)
+    return validate_pet_table(raw.frame, file=raw.source, patients=patients)
 
 
 def validate_pet_table(
