@@ -2,7 +2,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SHARED ?= ../shared
 
-.PHONY: install dev demo test lint bench clean
+.PHONY: install dev demo test bench clean
 
 $(VENV)/bin/activate:
 	python3 -m venv $(VENV)
