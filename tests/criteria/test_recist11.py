@@ -321,3 +321,16 @@ def test_sum_only_table_small_sum_is_not_a_measurability_violation():
     assert responses(tp) == {56: "PR"}
     assert tp["non_target_response"].iloc[0] == "not_given"
     assert "target-only assessment" in tp["reason"].iloc[0]
+
+
+def test_A11_split_node_fragments_are_summed_and_flagged():
+    # spec 1.11 A11: fragment short axes of a node are summed as for other lesions, flag split_node.
+    rows = [
+        lesion(-7, "T1", 30, node=True, organ="neck"),
+        lesion(56, "T1", 12, node=True, organ="neck"),
+        lesion(56, "T1", 9, node=True, organ="neck"),
+    ]
+    tp = assess(study(rows)).timepoints
+    assert tp["current_sum"].tolist() == [21]  # 12 + 9; -30.00% vs 30 mm: PR
+    assert responses(tp) == {56: "PR"}
+    assert "split_node" in tp["flags"].iloc[0]

@@ -472,12 +472,21 @@ def _components(
         "equivocal_new": any_per_assessment(counted_new & equivocal, assessments),
         "small_new_node": any_per_assessment(small_node, assessments),
         "equivocal": equivocal,
+        "split_node": _split_nodes(target & node, ids, assessments),
         "too_small_measured": any_per_assessment(
             (status == Status.TOO_SMALL)
             & ~np.isnan(np.where(node, short, lesions[LONG_AXIS].to_numpy(float))),
             assessments,
         ),
     }
+
+
+def _split_nodes(nodal_target: np.ndarray, ids: np.ndarray, assessments: Assessments) -> np.ndarray:
+    """Assessments where a nodal target has several fragment rows, summed as for other lesions (A11)."""
+    rows = np.flatnonzero(nodal_target)
+    where = assessments.row_assessment[rows]
+    repeated = (where[1:] == where[:-1]) & (ids[rows][1:] == ids[rows][:-1])
+    return np.bincount(where[1:][repeated], minlength=assessments.n) > 0
 
 
 def _equivocal_backdating(
@@ -716,6 +725,7 @@ def _timepoint_flags(
         ("equivocal_new_lesion", components["equivocal_new"] & (overall != PD)),
         ("new_node_below_10mm", components["small_new_node"]),
         ("too_small_with_measurement", components["too_small_measured"]),
+        ("split_node", components["split_node"]),
         ("cr_downgraded_to_pr", (overall == CR) & (for_confirmation == PR)),
     ]
     flags = np.full(assessments.n, "", dtype=object)
