@@ -334,3 +334,25 @@ def test_A11_split_node_fragments_are_summed_and_flagged():
     assert tp["current_sum"].tolist() == [21]  # 12 + 9; -30.00% vs 30 mm: PR
     assert responses(tp) == {56: "PR"}
     assert "split_node" in tp["flags"].iloc[0]
+
+
+def test_baseline_older_than_28_days_is_flagged_or_refused():
+    # spec 0.2 (RECIST 1.1 sec. 3.2.1): baseline on day -29 is more than 4 weeks before treatment.
+    rows = visits({-29: {"T1": 40}, 56: {"T1": 30}}, {})
+    tp = assess(study(rows)).timepoints
+    assert "baseline_older_than_28_days" in tp["flags"].iloc[0]
+    with pytest.raises(InputError, match="more than 28 days before treatment"):
+        assess(study(rows), on_old_baseline="error")
+    on_day_28 = visits({-28: {"T1": 40}, 56: {"T1": 30}}, {})
+    assert "baseline_older" not in assess(study(on_day_28)).timepoints["flags"].iloc[0]
+
+
+def test_bone_target_and_normal_node_at_baseline_are_flagged():
+    # spec 1.2: a bone target asks for a soft-tissue component; a recorded node < 10 mm is normal.
+    rows = visits(
+        {-7: {"T1": 20, "NT1": ("present", 8)}, 56: {"T1": 18, "NT1": ("present", 8)}},
+        {"T1": {"organ": "bone"}, "NT1": {"organ": "neck", "node": True}},
+    )
+    flags = assess(study(rows)).timepoints["flags"].iloc[0]
+    assert "bone_target_check_soft_tissue_component" in flags
+    assert "normal_node_recorded" in flags

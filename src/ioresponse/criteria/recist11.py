@@ -328,20 +328,21 @@ def _baseline_checks(
 ) -> pd.Series:
     """Measurability (sec. 3.1, 3.2.2) and counts (sec. 4.2) at baseline; returns flags per subject."""
     table = assessments.table
-    at_baseline = table["is_baseline"].to_numpy()[assessments.row_assessment]
-    role = roles(lesions)
-    status = statuses(lesions)
-    node = lesions[LYMPH_NODE].to_numpy(bool)
+    # Only baseline rows are checked: work on them alone, then map back to rows of the whole table.
+    baseline_rows = np.flatnonzero(table["is_baseline"].to_numpy()[assessments.row_assessment])
+    base = lesions.iloc[baseline_rows]
+    node = base[LYMPH_NODE].to_numpy(bool)
     # A sum-only table's pseudo-lesion is a sum, not a lesion: no measurability or count rule applies.
-    target = at_baseline & (role == Role.TARGET) & (lesions[LESION].to_numpy() != TARGET_SUM_LESION)
-    rows = lesions["source_row"].to_numpy() if "source_row" in lesions else np.arange(len(lesions)) + 2
-    subject = assessments.subject_of_rows()
+    target = (roles(base) == Role.TARGET) & (base[LESION].to_numpy() != TARGET_SUM_LESION)
+    rows = base["source_row"].to_numpy() if "source_row" in base else baseline_rows + 2
+    subject = assessments.subject_of_rows()[baseline_rows]
     flags: dict[int, list[str]] = {}
 
-    ok = measurable(lesions)
-    if apply_slice_rule_to_nodes and "slice_thickness_mm" in lesions:
-        ok &= ~node | (lesions[SHORT_AXIS].to_numpy(float) >= 2 * lesions["slice_thickness_mm"].fillna(0))
-    too_small = target & ~ok & (status == Status.PRESENT)
+    ok = measurable(base)
+    if apply_slice_rule_to_nodes and "slice_thickness_mm" in base:
+        ok &= ~node | (base[SHORT_AXIS].to_numpy(float) >= 2 * base["slice_thickness_mm"].fillna(0))
+    present = statuses(base) == Status.PRESENT
+    too_small = target & ~ok & present
     problems = []
     if too_small.any():
         problems.append(
@@ -351,13 +352,13 @@ def _baseline_checks(
                 "slice thickness; node short axis >= 15 mm; RECIST 1.1 sec. 3.1.1, 3.2.2)",
             )
         )
-    organ = np.where(node, "lymph node", lesions[ORGAN].to_numpy())
+    organ = np.where(node, "lymph node", base[ORGAN].to_numpy())
     targets = pd.DataFrame(
         {"subject": subject[target], "organ": organ[target], "row": np.flatnonzero(target)}
     )
     per_subject = targets.groupby("subject")["row"].transform("size").to_numpy()
     per_organ = targets.groupby(["subject", "organ"])["row"].transform("size").to_numpy()
-    over = np.zeros(len(lesions), bool)
+    over = np.zeros(len(base), bool)
     over[targets["row"].to_numpy()[(per_subject > max_targets) | (per_organ > max_targets_per_organ)]] = True
     if over.any():
         problems.append(
@@ -380,10 +381,10 @@ def _baseline_checks(
         for k in np.unique(subject[mask]):
             flags.setdefault(int(k), []).append("baseline_target_rule_violated")
 
-    baseline_node = at_baseline & node & (lesions[SHORT_AXIS].to_numpy(float) < NORMAL_NODE_SHORT_AXIS_MM)
-    for k in np.unique(subject[baseline_node & (status == Status.PRESENT)]):
+    normal_node_recorded = node & (base[SHORT_AXIS].to_numpy(float) < NORMAL_NODE_SHORT_AXIS_MM) & present
+    for k in np.unique(subject[normal_node_recorded]):
         flags.setdefault(int(k), []).append("normal_node_recorded")
-    for k in np.unique(subject[target & (lesions[ORGAN].to_numpy() == "bone")]):
+    for k in np.unique(subject[target & (base[ORGAN].to_numpy() == "bone")]):
         flags.setdefault(int(k), []).append("bone_target_check_soft_tissue_component")
 
     baseline_days = table.loc[table["is_baseline"], DAY].to_numpy()
