@@ -133,3 +133,8 @@ def test_criteria_all_on_sums_skips_criteria_without_data(tmp_path):
     timepoints = pd.read_csv(out / "timepoints.csv")
     reasons = timepoints.loc[timepoints["criterion"] == "recist11", "reason"]
     assert reasons.str.contains("target-only assessment").all()
+    # Every criterion says the components were absent from the input, never "none" (issue 3 item 2).
+    assert set(timepoints["criterion"]) == {"recist11", "irrecist", "irecist", "imrecist"}
+    assert (timepoints["non_target_response"] == "not_given").all()
+    assert (timepoints["new_lesion_response"] == "not_given").all()
+    assert timepoints["reason"].str.contains("input has no new lesion or non-target lesion information").all()

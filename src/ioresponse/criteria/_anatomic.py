@@ -672,6 +672,32 @@ def join_texts(parts: list[pl.Expr], separator: str = "; ") -> pl.Expr:
     return pl.concat_str(cleaned, separator=separator, ignore_nulls=True)
 
 
+def absent_components_text(missing_components: frozenset[str], assessment: str) -> str:
+    """The sentence every reason carries when the input lacks a component (issue 3: never pretend).
+
+    E.g. "input has no new lesion or non-target lesion information: target-only assessment".
+    """
+    missing = sorted(missing_components)
+    if not missing:
+        return ""
+    kinds = " or ".join(m.replace("_", "-") + " lesion" for m in missing)
+    return f"input has no {kinds} information: {assessment}"
+
+
+def mark_components_not_given(timepoints: pd.DataFrame, missing_components: frozenset[str]) -> pd.DataFrame:
+    """Component columns read ``not_given`` where the input did not carry the component at all.
+
+    A component the input lacks is never reported as "none" or "no" (spec 0.9 columns; issue 3).
+    """
+    if "non_target" in missing_components:
+        column = timepoints["non_target_response"]
+        timepoints["non_target_response"] = column.where(~column.isin(["none", ""]), "not_given")
+    if "new" in missing_components:
+        column = timepoints["new_lesion_response"]
+        timepoints["new_lesion_response"] = column.where(~column.isin(["no", ""]), "not_given")
+    return timepoints
+
+
 def timepoint_frame(columns: dict[str, object], n: int) -> pd.DataFrame:
     """The timepoint table in schema order; columns not given are empty."""
     frame = pd.DataFrame(

@@ -35,6 +35,7 @@ from ioresponse.criteria._anatomic import (
     STATE_NOT_REQUIRED,
     STATE_PENDING,
     Assessments,
+    absent_components_text,
     any_per_assessment,
     baseline_count,
     best_reasons,
@@ -767,12 +768,8 @@ def burden_timepoint_table(
         notes = np.array(
             [f"{r}; {n}" if n else r for r, n in zip(wording.remarks[rows], notes, strict=True)], dtype=object
         )
-    missing = sorted(study.missing_components)
-    if missing:
-        absent = (
-            f"input has no {' or '.join(m.replace('_', '-') + ' lesion' for m in missing)} information: "
-            "burden-only assessment"
-        )
+    absent = absent_components_text(study.missing_components, "burden-only assessment")
+    if absent:
         notes = np.array([f"{absent}; {n}" if n else absent for n in notes], dtype=object)
     frame = pl.DataFrame(
         {

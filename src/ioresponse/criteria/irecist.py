@@ -41,6 +41,7 @@ from ioresponse.criteria._anatomic import (
     STATE_NOT_REQUIRED,
     STATE_PENDING,
     Assessments,
+    absent_components_text,
     any_per_assessment,
     baseline_count,
     best_reasons,
@@ -52,6 +53,7 @@ from ioresponse.criteria._anatomic import (
     fill_template,
     increase_at_least,
     join_texts,
+    mark_components_not_given,
     measurable,
     mm_text,
     normal_node,
@@ -328,7 +330,7 @@ def assess(
     best_table = _best_response_table(
         assessments, machine, best, in_scope, confirm_response, unconfirmed_iupd_pfs
     )
-    return CriterionResult(timepoints, best_table)
+    return CriterionResult(mark_components_not_given(timepoints, study.missing_components), best_table)
 
 
 def _components(
@@ -851,9 +853,11 @@ def _timepoint_table(
     pct_nadir = relative_changes(current, nadir) * 100
     label = np.array(LABELS, dtype=object)
     day = table[DAY].to_numpy()
-    reasons = _reasons(
-        rows, parts, machine, day, table["note"].to_numpy()[rows], confirm_min_days, icpd_absolute_mm
-    )
+    notes = table["note"].to_numpy()[rows]
+    absent = absent_components_text(study.missing_components, "target-only assessment")
+    if absent:
+        notes = np.array([f"{absent}; {n}" if n else absent for n in notes], dtype=object)
+    reasons = _reasons(rows, parts, machine, day, notes, confirm_min_days, icpd_absolute_mm)
     columns = {
         PATIENT: table[PATIENT].to_numpy()[rows],
         READER: table[READER].to_numpy()[rows],
@@ -940,7 +944,17 @@ def _reasons(
         (pl.col("day") - pl.col("iupd_day")).alias("elapsed"),
     )
     target_text = (
-        pl.when(pl.col("has_targets"))
+        pl.when(pl.col("has_targets") & (pl.col("target") == "NE"))
+        .then(
+            pl.concat_str(
+                [
+                    pl.lit("target sum incomplete (a target not evaluable; known part "),
+                    mm_text("s"),
+                    pl.lit(" mm does not make RECIST 1.1 PD): target NE (RECIST 1.1 sec. 4.4.2)"),
+                ]
+            )
+        )
+        .when(pl.col("has_targets"))
         .then(
             pl.concat_str(
                 [

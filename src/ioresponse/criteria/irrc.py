@@ -30,6 +30,7 @@ from ioresponse.criteria._anatomic import (
     baseline_count,
     bidimensional_products,
     build_assessments,
+    mark_components_not_given,
     roles,
     statuses,
     sum_per_assessment,
@@ -386,7 +387,7 @@ def assess(
         flags,
         BurdenWording(rule, IRRC_TEMPLATES, "irRC, Wolchok 2009 Tables 1-2", confirm_min_days),
     )
-    return CriterionResult(timepoints, best_table)
+    return CriterionResult(mark_components_not_given(timepoints, study.missing_components), best_table)
 
 
 def _lesion_table(study: Study) -> pd.DataFrame:

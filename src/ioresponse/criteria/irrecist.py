@@ -34,6 +34,7 @@ from ioresponse.criteria._anatomic import (
     any_per_assessment,
     baseline_count,
     build_assessments,
+    mark_components_not_given,
     measurable,
     normal_node,
     roles,
@@ -402,7 +403,7 @@ def assess_unidimensional_burden(
             rule, _templates(wording, rules), wording.confirmation_source, confirm_min_days, remarks
         ),
     )
-    return CriterionResult(timepoints, best_table)
+    return CriterionResult(mark_components_not_given(timepoints, study.missing_components), best_table)
 
 
 def check_targets(

@@ -40,6 +40,7 @@ from ioresponse.criteria._anatomic import (
     STATE_NOT_REQUIRED,
     STATE_PENDING,
     Assessments,
+    absent_components_text,
     any_per_assessment,
     baseline_count,
     best_reasons,
@@ -869,15 +870,7 @@ def _reasons(frame: pl.DataFrame, missing_components: frozenset[str]) -> list[st
         .then(pl.col("backdated"))
         .otherwise(pl.col("overall_rule").replace_strict(OVERALL_RULES, default="", return_dtype=pl.Utf8))
     )
-    missing = sorted(missing_components)
-    absent_text = (
-        (
-            f"input has no {' or '.join(m.replace('_', '-') + ' lesion' for m in missing)} information: "
-            "target-only assessment"
-        )
-        if missing
-        else ""
-    )
+    absent_text = absent_components_text(missing_components, "target-only assessment")
     reason = join_texts([pl.col("target_text"), overall_text, pl.lit(absent_text), pl.col("note")])
     return frame.with_columns(target_text).select(reason.alias("reason"))["reason"].to_list()
 
