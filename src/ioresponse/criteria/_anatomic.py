@@ -10,7 +10,10 @@ assessments, described by offsets. Sequential rules run in numba over those offs
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -77,6 +80,7 @@ class Coded:
 
     def __init__(self, column: pd.Series, labels: tuple[str, ...]) -> None:
         self.codes = pd.Categorical(column, categories=labels).codes
+        self.codes.flags.writeable = False  # shared between criteria (see :func:`shared`)
         self._index = {label: i for i, label in enumerate(labels)}
 
     def __eq__(self, label: object) -> np.ndarray:  # type: ignore[override]
@@ -91,14 +95,32 @@ class Coded:
         return np.isin(self.codes, [self._index[label] for label in labels])
 
 
+_SHARED: dict[tuple[int, str], tuple[weakref.ref, Any]] = {}
+
+
+def shared(lesions: pd.DataFrame, name: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per lesion table object, reused by every criterion assessing it.
+
+    Criteria never modify the validated table in place (it is the study's input), so what is derived
+    from it stays valid while the table lives; the entry goes with the table.
+    """
+    key = (id(lesions), name)
+    hit = _SHARED.get(key)
+    if hit is not None and hit[0]() is lesions:
+        return hit[1]
+    value = compute()
+    _SHARED[key] = (weakref.ref(lesions, lambda _, key=key: _SHARED.pop(key, None)), value)
+    return value
+
+
 def statuses(lesions: pd.DataFrame) -> Coded:
     """The ``status`` column, coded (spec 0.3)."""
-    return Coded(lesions[STATUS], tuple(Status))
+    return shared(lesions, "status", lambda: Coded(lesions[STATUS], tuple(Status)))
 
 
 def roles(lesions: pd.DataFrame) -> Coded:
     """The ``role`` column, coded (spec 0.1)."""
-    return Coded(lesions[ROLE], tuple(Role))
+    return shared(lesions, "role", lambda: Coded(lesions[ROLE], tuple(Role)))
 
 
 @dataclass(frozen=True)
@@ -126,6 +148,8 @@ class Assessments:
 def build_assessments(lesions: pd.DataFrame, source: str = "<table>") -> Assessments:
     """Group sorted lesion rows into assessments and mark each subject's baseline (spec 0.2).
 
+    Computed once per lesion table and shared by the criteria (:func:`shared`).
+
     Baseline is the latest assessment with ``day <= 0``; earlier ones are pre-baseline.
 
     Raises
@@ -133,6 +157,10 @@ def build_assessments(lesions: pd.DataFrame, source: str = "<table>") -> Assessm
     InputError
         A subject has no assessment on or before day 0 ("missing baseline").
     """
+    return shared(lesions, "assessments", lambda: _build_assessments(lesions, source))
+
+
+def _build_assessments(lesions: pd.DataFrame, source: str) -> Assessments:
     patient = pd.factorize(lesions[PATIENT])[0]
     reader = pd.factorize(lesions[READER])[0]
     day = lesions[DAY].to_numpy(np.int64)
@@ -168,6 +196,8 @@ def build_assessments(lesions: pd.DataFrame, source: str = "<table>") -> Assessm
     table["is_baseline"] = index == baseline_of_row
     table["is_pre_baseline"] = index < baseline_of_row
     table["baseline_day"] = assessment_day[baseline_of_row]
+    for shared_array in (subject_offsets, row_assessment):
+        shared_array.flags.writeable = False  # shared between criteria (see :func:`shared`)
     return Assessments(table, subject_offsets, row_assessment)
 
 
