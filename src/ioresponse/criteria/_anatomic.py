@@ -113,6 +113,11 @@ def shared(lesions: pd.DataFrame, name: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
+def _read_only(values: np.ndarray) -> np.ndarray:
+    values.flags.writeable = False  # shared between criteria (see :func:`shared`)
+    return values
+
+
 def statuses(lesions: pd.DataFrame) -> Coded:
     """The ``status`` column, coded (spec 0.3)."""
     return shared(lesions, "status", lambda: Coded(lesions[STATUS], tuple(Status)))
@@ -233,6 +238,12 @@ def unidimensional_values(lesions: pd.DataFrame, too_small_mm: float = TOO_SMALL
     ``too_small`` counts ``too_small_mm``, ``absent`` 0, ``not_evaluable`` NaN; a measured row of any
     other status (non-target, unequivocal progression) keeps its measurement or NaN.
     """
+    return shared(
+        lesions, f"values:{too_small_mm}", lambda: _read_only(_unidimensional_values(lesions, too_small_mm))
+    )
+
+
+def _unidimensional_values(lesions: pd.DataFrame, too_small_mm: float = TOO_SMALL_DEFAULT_MM) -> np.ndarray:
     status = statuses(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
     measured = np.where(node, lesions[SHORT_AXIS].to_numpy(float), lesions[LONG_AXIS].to_numpy(float))
@@ -255,6 +266,10 @@ def bidimensional_products(lesions: pd.DataFrame, too_small_mm2: float) -> np.nd
 
 def normal_node(lesions: pd.DataFrame) -> np.ndarray:
     """Normal lymph node (spec 0.4): absent, too small, or short axis below 10 mm."""
+    return shared(lesions, "normal_node", lambda: _read_only(_normal_node(lesions)))
+
+
+def _normal_node(lesions: pd.DataFrame) -> np.ndarray:
     status = statuses(lesions)
     short = lesions[SHORT_AXIS].to_numpy(float)
     return lesions[LYMPH_NODE].to_numpy(bool) & (
@@ -278,6 +293,10 @@ def min_nonnodal_mm(lesions: pd.DataFrame) -> np.ndarray:
 
 def measurable(lesions: pd.DataFrame) -> np.ndarray:
     """Measurable per the RECIST family rule (spec 0.6)."""
+    return shared(lesions, "measurable", lambda: _read_only(_measurable(lesions)))
+
+
+def _measurable(lesions: pd.DataFrame) -> np.ndarray:
     node = lesions[LYMPH_NODE].to_numpy(bool)
     short = lesions[SHORT_AXIS].to_numpy(float)
     long_axis = lesions[LONG_AXIS].to_numpy(float)
