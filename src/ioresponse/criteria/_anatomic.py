@@ -179,7 +179,7 @@ def _build_assessments(lesions: pd.DataFrame, source: str) -> Assessments:
     subject_offsets = np.append(np.flatnonzero(np.diff(subject, prepend=-1)), len(first_rows))
 
     columns = [c for c in (PATIENT, READER, "accepted", DAY, DATE, CLINICAL_STATUS) if c in lesions]
-    table = lesions.iloc[first_rows][columns].reset_index(drop=True)
+    table = lesions[columns].iloc[first_rows].reset_index(drop=True)
     table["subject"] = subject
     table["note"] = _assessment_notes(lesions, row_assessment, len(first_rows))
     assessment_day = table[DAY].to_numpy(np.int64)

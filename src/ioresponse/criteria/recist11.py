@@ -331,7 +331,19 @@ def _baseline_checks(
     table = assessments.table
     # Only baseline rows are checked: work on them alone, then map back to rows of the whole table.
     baseline_rows = np.flatnonzero(table["is_baseline"].to_numpy()[assessments.row_assessment])
-    base = lesions.iloc[baseline_rows]
+    used = [
+        LESION,
+        ROLE,
+        STATUS,
+        ORGAN,
+        LYMPH_NODE,
+        LONG_AXIS,
+        SHORT_AXIS,
+        "source_row",
+        "slice_thickness_mm",
+        "modality",
+    ]
+    base = lesions[[c for c in used if c in lesions]].iloc[baseline_rows]
     node = base[LYMPH_NODE].to_numpy(bool)
     # A sum-only table's pseudo-lesion is a sum, not a lesion: no measurability or count rule applies.
     target = (roles(base) == Role.TARGET) & (base[LESION].to_numpy() != TARGET_SUM_LESION)
@@ -734,8 +746,11 @@ def _timepoint_flags(
     for name, mask in named:
         flags[mask] = [_join(f, name) for f in flags[mask]]
     if len(subject_flags):
-        per_row = subject_flags.reindex(assessments.table["subject"]).fillna("").to_numpy()
-        flags = np.array([_join(f, s) if s else f for f, s in zip(flags, per_row, strict=True)], dtype=object)
+        per_subject = np.full(len(assessments.subject_offsets) - 1, "", dtype=object)
+        per_subject[subject_flags.index.to_numpy(int)] = subject_flags.to_numpy()
+        per_row = per_subject[assessments.table["subject"].to_numpy()]
+        flagged = np.flatnonzero(per_row != "")
+        flags[flagged] = [_join(f, s) for f, s in zip(flags[flagged], per_row[flagged], strict=True)]
     return flags
 
 
