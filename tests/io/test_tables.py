@@ -255,3 +255,27 @@ def test_non_numeric_suvmax_is_located(tmp_path):
     )
     with pytest.raises(InputError, match=r"lesions.csv, row 3, column suvmax: 'high' is not a number"):
         load_study(path)
+
+
+def test_contract_headers_in_another_spelling_and_guideline_wording(tmp_path):
+    # "Patient_ID", "Long Axis mm"... are the contract's columns; "Too small to measure" is RECIST 1.1
+    # sec. 4.3.2's wording of status too_small.
+    path = tmp_path / "lesions.csv"
+    path.write_text(
+        "Patient_ID,Day,Lesion_ID,Role,Organ,Lymph Node,Long-Axis mm,Status\n"
+        "P1,-7,T1,Target,liver,No,40,Present\n"
+        "P1,56,T1,target,liver,no,,Too small to measure\n"
+    )
+    lesions = load_study(path).lesions
+    assert lesions["status"].tolist() == ["present", "too_small"]
+    assert lesions["long_axis_mm"].iloc[0] == 40.0
+
+
+def test_two_headers_with_the_same_contract_spelling_are_left_alone(tmp_path):
+    path = tmp_path / "lesions.csv"
+    path.write_text(
+        "patient_id,day,lesion_id,role,organ,lymph_node,Status,STATUS\n"
+        "P1,-7,T1,target,liver,false,present,present\n"
+    )
+    with pytest.raises(InputError, match="status"):
+        load_study(path)

@@ -126,6 +126,7 @@ def read_table(data: object, *, column_map: dict[str, str] | None = None,
     frame = _read_frame(data, name)
     frame = as_text(frame)
     frame = _rename(frame, column_map or {}, name)
+    frame = _contract_spelling(frame)
     if s.SOURCE_ROW in frame.columns:
         frame = frame.rename(columns={s.SOURCE_ROW: USER_SOURCE_ROW})
     frame[s.SOURCE_ROW] = np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame), dtype=np.int64)
@@ -209,6 +210,18 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def _contract_spelling(frame: pd.DataFrame) -> pd.DataFrame:
+    """Headers that are contract names in another spelling ("Patient_ID", "Long Axis mm") get the
+    contract name; other headers are left as the user wrote them."""
+    known = {*LESION_COLUMNS, *PASSTHROUGH_COLUMNS, s.TARGET_SUM, s.NEW_LESIONS, s.NON_TARGET,
+             "treatment_start", "treatment_end", "randomized"}
+    spelled = {c: "_".join(str(c).strip().lower().replace("-", " ").split()) for c in frame.columns}
+    targets = [v for v in spelled.values() if v in known]
+    renames = {c: v for c, v in spelled.items() if v in known and v != c and v not in frame.columns
+               and targets.count(v) == 1}
+    return frame.rename(columns=renames)
+
+
 def _rename(frame: pd.DataFrame, column_map: dict[str, str], name: str) -> pd.DataFrame:
     unknown = [col for col in column_map if col not in frame.columns]
     if unknown:
@@ -235,9 +248,16 @@ def parse_bool(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return lowered.isin(_TRUE).to_numpy(), ~(lowered.isin(_TRUE) | lowered.isin(_FALSE)).to_numpy()
 
 
+LABEL_SYNONYMS = {"too_small_to_measure": "too_small"}
+"""The guideline's own wording for a status (RECIST 1.1 sec. 4.3.2 "too small to measure")."""
+
+
 def normalise_label(text: pd.Series) -> pd.Series:
-    """Lower case with "-" and spaces as "_" ("NON-TARGET" -> "non_target", "Too small" -> "too_small")."""
-    return text.str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    """Lower case with "-" and spaces as "_" ("NON-TARGET" -> "non_target", "Too small" -> "too_small").
+
+    "Too small to measure", the wording of RECIST 1.1 sec. 4.3.2, reads as ``too_small``.
+    """
+    return text.str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True).replace(LABEL_SYNONYMS)
 
 
 def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
