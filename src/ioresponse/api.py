@@ -18,7 +18,7 @@ import pandas as pd
 
 from ioresponse.criteria import Criterion, Study, registry
 from ioresponse.patterns import OPTION_NAMES, find_patterns, mention_flags
-from ioresponse.schema import DAY, PATIENT, READER, InputError, coerce_option
+from ioresponse.schema import DAY, LESION, PATIENT, READER, TARGET_SUM, InputError, coerce_option
 
 ALL = "all"
 """``criteria=("all",)`` runs every criterion whose required columns are present."""
@@ -347,16 +347,28 @@ def load(
     on_invalid: OnInvalid = "raise",
     validation: Literal["raise", "warn"] = "raise",
 ) -> Study:
-    """Read and validate inputs: a PET table alone (recognised by its columns), or anatomic data
-    (lesions, sums or SDTM) with an optional PET table."""
+    """Read and validate inputs: a PET table alone, or anatomic data (lesions, sums, % changes from
+    baseline or SDTM) with an optional PET table. The kind of table is recognised by its columns."""
     from ioresponse.io.load import load_study
+    from ioresponse.io.pct_change import PCT_CHANGE, read_pct_change, sums_from_pct_change
     from ioresponse.io.pet_table import looks_like_pet_table, read_pet_table
 
-    if looks_like_pet_table(_columns(data)):
-        name = Path(data).name if isinstance(data, str | Path) else "<table>"
+    columns = {(column_map or {}).get(c, c).strip().lower() for c in _columns(data)}
+    name = Path(data).name if isinstance(data, str | Path) else "<table>"
+    source = None
+    if looks_like_pet_table(columns):
         return Study(pet=read_pet_table(data, patients=_patient_frame(patients)), source=name)
+    if PCT_CHANGE in columns and not columns & {LESION, TARGET_SUM}:
+        # A "% change from baseline" table becomes the sum-only table it describes (io.pct_change).
+        data = (
+            sums_from_pct_change(data, source=name)
+            if isinstance(data, pd.DataFrame)
+            else read_pct_change(data, column_map=column_map)
+        )
+        column_map, source = None, name
     study = load_study(
         data,
+        source=source,
         patients=patients,
         column_map=column_map,
         patient_key=patient_key,

@@ -138,3 +138,30 @@ def test_criteria_all_on_sums_skips_criteria_without_data(tmp_path):
     assert (timepoints["non_target_response"] == "not_given").all()
     assert (timepoints["new_lesion_response"] == "not_given").all()
     assert timepoints["reason"].str.contains("input has no new lesion or non-target lesion information").all()
+
+
+def test_pct_change_table_is_assessed_as_the_sums_it_describes(tmp_path):
+    # issue 8 item 5: a "% change from baseline" table is an input format. With baseline 50 mm,
+    # -40% is 30 mm (PR, <=-30%, RECIST 1.1 sec. 4.3.1); then +30% of baseline is 65 mm, +35 mm over
+    # the nadir 30 mm: PD (>=20% and >=5 mm).
+    table = "patient,time,change,baseline_size_mm\nA,0,0,50\nA,56,-40,50\nA,112,30,50\n"
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app,
+        [
+            "assess",
+            str(write(tmp_path, table, "pct.csv")),
+            "--map",
+            "patient=patient_id",
+            "--map",
+            "week=day",
+            "--map",
+            "change=pct_change",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    timepoints = pd.read_csv(out / "timepoints.csv")
+    assert timepoints["current_sum"].tolist() == [30.0, 65.0]
+    assert timepoints["overall_response"].tolist() == ["PR", "PD"]
