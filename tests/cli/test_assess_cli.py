@@ -154,7 +154,7 @@ def test_pct_change_table_is_assessed_as_the_sums_it_describes(tmp_path):
             "--map",
             "patient=patient_id",
             "--map",
-            "week=day",
+            "time=day",
             "--map",
             "change=pct_change",
             "--out",
