@@ -484,7 +484,7 @@ def confirm_progression(
 
 
 @numba.njit(cache=True)
-def best_response_rank(code, day, min_sd_days):
+def best_response_rank(code: int, day: int, min_sd_days: int) -> int:
     """Priority for best response: CR, PR, SD, NON-CR/NON-PD (after min_sd_days), iCPD, PD/iUPD."""
     if code == CR:
         return 0
@@ -502,7 +502,15 @@ def best_response_rank(code, day, min_sd_days):
 
 
 @numba.njit(cache=True)
-def best_responses(overall, for_confirmation, confirmed_by, day, ranked, offsets, min_sd_days):
+def best_responses(
+    overall: np.ndarray,
+    for_confirmation: np.ndarray,
+    confirmed_by: np.ndarray,
+    day: np.ndarray,
+    ranked: np.ndarray,
+    offsets: np.ndarray,
+    min_sd_days: int,
+) -> np.ndarray:
     """Best overall response without and with confirmation of CR/PR (spec 0.9, 1.7, 2.7, 3.7, 4.7, 5.7).
 
     ``ranked`` marks the assessments the derivation reads (criterion scope, not-confirmed progression

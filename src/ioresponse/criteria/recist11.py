@@ -605,23 +605,23 @@ def _overall_without_targets(non_target: int, new: int, reappeared: bool) -> tup
 
 @numba.njit(cache=True)
 def _timepoints(
-    is_baseline,
-    is_pre_baseline,
-    day,
-    offsets,
-    target_sum,
-    target_complete,
-    target_all_normal,
-    has_targets,
-    non_target,
-    new,
-    disease_seen,
-    backdated,
-    normal_node_growth_can_be_pd,
-    reappearance_after_cr_is_pd,
-    reappearance_requires_confirmed_cr,
-    confirm_min_days,
-):
+    is_baseline: np.ndarray,
+    is_pre_baseline: np.ndarray,
+    day: np.ndarray,
+    offsets: np.ndarray,
+    target_sum: np.ndarray,
+    target_complete: np.ndarray,
+    target_all_normal: np.ndarray,
+    has_targets: np.ndarray,
+    non_target: np.ndarray,
+    new: np.ndarray,
+    disease_seen: np.ndarray,
+    backdated: np.ndarray,
+    normal_node_growth_can_be_pd: bool,
+    reappearance_after_cr_is_pd: bool,
+    reappearance_requires_confirmed_cr: bool,
+    confirm_min_days: int,
+) -> tuple[np.ndarray, ...]:
     """Timepoint responses of every subject, in day order (spec 1.4-1.8)."""
     n = len(day)
     target_code = np.full(n, NONE, np.int8)
