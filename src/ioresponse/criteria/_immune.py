@@ -246,25 +246,25 @@ def non_target_codes(
 
 @numba.njit(cache=True)
 def burden_timepoints(
-    is_baseline,
-    is_pre_baseline,
-    offsets,
-    has_targets,
-    target_sum,
-    burden,
-    complete,
-    all_gone,
-    non_target,
-    new_nonmeasurable_present,
-    new_nonmeasurable_pd,
-    pr_decrease,
-    pd_increase,
-    pd_absolute,
-    gone_before_pd,
-    nontarget_can_define_pd,
-    new_nonmeasurable_can_define_pd,
-    needs_targets,
-):
+    is_baseline: np.ndarray,
+    is_pre_baseline: np.ndarray,
+    offsets: np.ndarray,
+    has_targets: np.ndarray,
+    target_sum: np.ndarray,
+    burden: np.ndarray,
+    complete: np.ndarray,
+    all_gone: np.ndarray,
+    non_target: np.ndarray,
+    new_nonmeasurable_present: np.ndarray,
+    new_nonmeasurable_pd: np.ndarray,
+    pr_decrease: float,
+    pd_increase: float,
+    pd_absolute: float,
+    gone_before_pd: bool,
+    nontarget_can_define_pd: bool,
+    new_nonmeasurable_can_define_pd: bool,
+    needs_targets: bool,
+) -> tuple[np.ndarray, ...]:
     """Timepoint response of the burden criteria, in day order per subject (spec 2.6, 3.6, 5.6).
 
     The burden is the baseline targets plus the counted new measurable lesions; its baseline value is
@@ -343,7 +343,11 @@ def burden_timepoints(
 
 
 @numba.njit(cache=True)
-def _without_targets(nt, new_present, burden):
+def _without_targets(
+    nt: int,
+    new_present: bool,
+    burden: float,
+) -> tuple[int, int]:
     """Patients without target lesions: the non-target-only table (spec 3.6, 5.6; RECIST 1.1 Table 2)."""
     if nt == NE:
         return NE, B_NT_ONLY_NE
@@ -355,7 +359,13 @@ def _without_targets(nt, new_present, burden):
 
 
 @numba.njit(cache=True)
-def deciding_rows(state, evaluable, day, offsets, min_days):
+def deciding_rows(
+    state: np.ndarray,
+    evaluable: np.ndarray,
+    day: np.ndarray,
+    offsets: np.ndarray,
+    min_days: int,
+) -> np.ndarray:
     """For each first progression that was decided, the row that decided it (spec 0.8), else -1."""
     decider = np.full(len(state), -1, np.int64)
     for k in range(len(offsets) - 1):

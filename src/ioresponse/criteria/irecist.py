@@ -462,7 +462,12 @@ def _first_seen(
 
 
 @numba.njit(cache=True)
-def _step1(t_code, has_targets, nt, new_present):
+def _step1(
+    t_code: int,
+    has_targets: bool,
+    nt: int,
+    new_present: bool,
+) -> int:
     """RECIST 1.1 mapping with an "i" prefix when nothing progresses (spec 4.6 step 1)."""
     if not has_targets:
         if nt == NE:
@@ -485,37 +490,37 @@ def _step1(t_code, has_targets, nt, new_present):
 
 @numba.njit(cache=True)
 def _state_machine(
-    is_baseline,
-    is_pre_baseline,
-    day,
-    offsets,
-    has_targets,
-    target_sum,
-    target_complete,
-    target_all_normal,
-    non_target,
-    nt_increase,
-    new_present,
-    first_seen_count,
-    latest_first_seen,
-    nlt_sum,
-    nlt_complete,
-    nlnt_increase,
-    nlnt_progression,
-    new_ne,
-    target_reappeared,
-    nt_reappeared,
-    deteriorating,
-    min_days,
-    max_days,
-    icpd_absolute,
-    reference,
-    resolution_only,
-    early_new_lesion_confirms,
-    nlt_pd_absolute,
-    unstable_as_icpd,
-    reappearance_after_cr_is_pd,
-):
+    is_baseline: np.ndarray,
+    is_pre_baseline: np.ndarray,
+    day: np.ndarray,
+    offsets: np.ndarray,
+    has_targets: np.ndarray,
+    target_sum: np.ndarray,
+    target_complete: np.ndarray,
+    target_all_normal: np.ndarray,
+    non_target: np.ndarray,
+    nt_increase: np.ndarray,
+    new_present: np.ndarray,
+    first_seen_count: np.ndarray,
+    latest_first_seen: np.ndarray,
+    nlt_sum: np.ndarray,
+    nlt_complete: np.ndarray,
+    nlnt_increase: np.ndarray,
+    nlnt_progression: np.ndarray,
+    new_ne: np.ndarray,
+    target_reappeared: np.ndarray,
+    nt_reappeared: np.ndarray,
+    deteriorating: np.ndarray,
+    min_days: int,
+    max_days: int,
+    icpd_absolute: float,
+    reference: int,
+    resolution_only: bool,
+    early_new_lesion_confirms: bool,
+    nlt_pd_absolute: float,
+    unstable_as_icpd: bool,
+    reappearance_after_cr_is_pd: bool,
+) -> tuple[np.ndarray, ...]:
     """The iUPD -> iCPD state machine of spec 4.6, one subject after the other, in day order."""
     n = len(day)
     overall = np.full(n, NE, np.int8)
