@@ -193,18 +193,28 @@ def find_patterns(
     available = _available(study, timepoints, best_response)
     ids = select(available, chosen, definitions)
     rows: list[PatternRow] = []
+    # Lesion classes (spec 3.2), read by the dissociated-response rules and the irAE rules: once.
+    classified = None
     if study.lesions is not None and len(study.lesions):
+        if "irae" in ids or "lesion_level" in available:
+            classified = dissociated.lesion_timepoints(study, chosen, timepoints)
         rows += pseudoprogression.find(study, _or_empty(timepoints), chosen, ids)
         rows += hyperprogression.find(study, timepoints, chosen, ids, visits)
         if "lesion_level" in available:
-            rows += dissociated.find(study, timepoints, chosen, ids)
+            rows += dissociated.find(study, timepoints, chosen, ids, classified)
     if dissociated.PET_DEFINITION.id in ids:
         rows += dissociated.find_pet(study, timepoints)
     if "best_response" in available:
         rows += durable.find(study, timepoints, best_response, chosen, ids)
     if "irae" in ids:
         flags = irae.find_flags(
-            study, timepoints, findings=findings, events=events, rules=irae_rules, options=chosen
+            study,
+            timepoints,
+            findings=findings,
+            events=events,
+            rules=irae_rules,
+            options=chosen,
+            classified=classified,
         )
         event_table = irae.clinical_events(events, study) if events is not None else None
         rows += irae.pattern_rows(flags, event_table)

@@ -426,13 +426,22 @@ def _patient_row(
 
 
 def find(
-    study: Study, timepoints: pd.DataFrame | None, options: PatternOptions, definitions: list[str]
+    study: Study,
+    timepoints: pd.DataFrame | None,
+    options: PatternOptions,
+    definitions: list[str],
+    classified: list[Timepoint] | None = None,
 ) -> list[PatternRow]:
-    """Dissociated-response and oligoprogression rows, one per patient x reader x definition."""
+    """Dissociated-response and oligoprogression rows, one per patient x reader x definition.
+
+    ``classified``: :func:`lesion_timepoints` of the study when the caller already has them.
+    """
     if not any(d.id in definitions for d in DEFINITIONS) and OLIGOPROGRESSION not in definitions:
         return []
     by_subject: dict[tuple[str, str], list[Timepoint]] = {}
-    for t in lesion_timepoints(study, options, timepoints):
+    if classified is None:
+        classified = lesion_timepoints(study, options, timepoints)
+    for t in classified:
         by_subject.setdefault((t.patient_id, t.reader), []).append(t)
     rows = []
     for subject in by_subject.values():

@@ -21,7 +21,7 @@ import pandas as pd
 from ioresponse.criteria import Study
 from ioresponse.patterns._common import PatternOptions, PatternRow
 from ioresponse.patterns._study import new_lesion_rows, visit_days
-from ioresponse.patterns.dissociated import NOT_EVALUABLE, PROGRESSING, lesion_timepoints
+from ioresponse.patterns.dissociated import NOT_EVALUABLE, PROGRESSING, Timepoint, lesion_timepoints
 from ioresponse.schema import (
     DATE,
     DAY,
@@ -155,15 +155,22 @@ def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 
 def candidates(
-    study: Study, findings: pd.DataFrame | None, options: PatternOptions
+    study: Study,
+    findings: pd.DataFrame | None,
+    options: PatternOptions,
+    classified: list[Timepoint] | None = None,
 ) -> tuple[list[Candidate], dict[tuple[str, str, int], dict[str, str]]]:
-    """C(A) at every assessment with day > 0, and each lesion's class there (spec 5.4, 3.2)."""
+    """C(A) at every assessment with day > 0, and each lesion's class there (spec 5.4, 3.2).
+
+    ``classified``: the lesion classes of :func:`~ioresponse.patterns.dissociated.lesion_timepoints`
+    when the caller already has them (they do not depend on the criteria's timepoints).
+    """
     vocabulary = organ_vocabulary()
     result: list[Candidate] = []
     classes: dict[tuple[str, str, int], dict[str, str]] = {}
     lesions = study.lesions
     if lesions is not None and len(lesions):
-        for t in lesion_timepoints(study, options, None):
+        for t in classified if classified is not None else lesion_timepoints(study, options, None):
             classes[(t.patient_id, t.reader, t.day)] = {s.lesion_id: s.klass for s in t.lesions}
         organ = [
             canonical_organ(o, n, vocabulary)
@@ -279,11 +286,12 @@ def find_flags(
     events: pd.DataFrame | None = None,
     rules: pd.DataFrame | None = None,
     options: PatternOptions | None = None,
+    classified: list[Timepoint] | None = None,
 ) -> pd.DataFrame:
     """Every irAE look-alike flag, one row per patient x reader x assessment x rule (spec 5.4 output row)."""
     options = options or PatternOptions()
     rules = default_rules() if rules is None else rules
-    cands, classes = candidates(study, findings, options)
+    cands, classes = candidates(study, findings, options, classified)
     signals = _signals(timepoints, frozenset(v.lower() for v in rules["signal"] if v))
     responses = _responses(timepoints)
     event_table = clinical_events(events, study) if events is not None else None
