@@ -42,6 +42,11 @@ from ioresponse.schema import (
     Status,
 )
 
+SULPEAK_CRITERION_COLUMNS = (
+    PATIENT, DAY, LESION, ROLE, ORGAN, "sulpeak", "liver_sul_mean", "liver_sul_sd", "uptake_min",
+)
+"""Columns every SULpeak-based criterion needs: PERCIST, PECRIT, imPERCIST, iPERCIST (spec 2.7, 5.10)."""
+
 
 class MetabolicResponse(StrEnum):
     """Timepoint labels of the metabolic criteria (spec/metabolic.md 1.7)."""

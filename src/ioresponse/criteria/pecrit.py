@@ -21,6 +21,7 @@ import pandas as pd
 from ioresponse.criteria import Criterion, CriterionResult, Study, recist11
 from ioresponse.criteria._metabolic import (
     NE,
+    SULPEAK_CRITERION_COLUMNS,
     MetabolicResponse,
     PatientScans,
     Scan,
@@ -302,16 +303,6 @@ CRITERION = PecritCriterion(
     key=KEY,
     title="PECRIT (Cho 2017)",
     family="metabolic",
-    required_columns=(
-        "patient_id",
-        "day",
-        "lesion_id",
-        "role",
-        "organ",
-        "sulpeak",
-        "liver_sul_mean",
-        "liver_sul_sd",
-        "uptake_min",
-    ),
+    required_columns=SULPEAK_CRITERION_COLUMNS,
     assess=assess,
 )
