@@ -325,9 +325,8 @@ def run(
         if progress is not None:
             progress(criterion.key)
         results.append(criterion.assess(study, **per_criterion[criterion.key]))
-    order = {c.key: i for i, c in enumerate(chosen)}
-    timepoints = _sorted([r.timepoints for r in results], order, [PATIENT, READER, "_order", DAY])
-    best = _sorted([r.best_response for r in results], order, [PATIENT, READER, "_order"])
+    timepoints = _stacked([r.timepoints for r in results])
+    best = _stacked([r.best_response for r in results])
     result = Result(timepoints, best, study, skipped=skipped)
     if patterns and study.lesions is not None and len(timepoints):
         if progress is not None:
@@ -407,11 +406,14 @@ def _columns(data: Any) -> list[str]:
     return []
 
 
-def _sorted(tables: list[pd.DataFrame], order: dict[str, int], keys: list[str]) -> pd.DataFrame:
+def _stacked(tables: list[pd.DataFrame]) -> pd.DataFrame:
+    """The criteria's tables one after the other, in the order asked for.
+
+    Each criterion writes its rows sorted by patient, reader and day (the order of the validated
+    input), so the result is sorted by criterion, then patient, reader and day: a long table that
+    re-sorting would only make slower to build.
+    """
     tables = [t for t in tables if len(t)]
     if not tables:
         return pd.DataFrame()
-    combined = pd.concat(tables, ignore_index=True)
-    combined["_order"] = combined["criterion"].map(order)
-    combined = combined.sort_values(keys, kind="stable").drop(columns="_order")
-    return combined.reset_index(drop=True)
+    return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]

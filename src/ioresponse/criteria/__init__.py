@@ -11,11 +11,41 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import Literal
+from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
+import polars as pl
+import pyarrow as pa
+from pandas.api.extensions import ExtensionArray
 
 Family = Literal["anatomic", "metabolic"]
+
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+"""Dtype of the text columns of the result tables: strings in Arrow buffers, NaN when missing (the
+default string dtype of pandas 3). A cohort's labels and reasons are built, stacked across criteria
+and written without one Python object per cell."""
+
+
+def as_text(values: Any) -> ExtensionArray:
+    """``values`` (a pyarrow or polars string array, or a sequence of str) as a :data:`TEXT` array."""
+    if isinstance(values, pl.Series):
+        values = values.to_arrow()
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        try:
+            values = pa.array(values, pa.large_string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all str (ids given as numbers): pandas casts
+            return pd.array(values, dtype=TEXT)
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return TEXT.construct_array_type()(values)
+    return pd.array(values, dtype=TEXT)
+
+
+def text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its object (text) columns as :data:`TEXT`, in place."""
+    for column in frame.columns[[dtype == np.dtype(object) for dtype in frame.dtypes]]:
+        frame[column] = as_text(frame[column].to_numpy())
+    return frame
 
 
 @dataclass(frozen=True)
@@ -48,10 +78,18 @@ class Study:
 
 @dataclass(frozen=True)
 class CriterionResult:
-    """Timepoint rows (one per follow-up) and best-response rows (one per patient x reader)."""
+    """Timepoint rows (one per follow-up) and best-response rows (one per patient x reader).
+
+    Text columns are :data:`TEXT` whatever the criterion built, so that the criteria's tables stack
+    into one without conversion.
+    """
 
     timepoints: pd.DataFrame
     best_response: pd.DataFrame
+
+    def __post_init__(self) -> None:
+        text_columns(self.timepoints)
+        text_columns(self.best_response)
 
 
 @dataclass(frozen=True)

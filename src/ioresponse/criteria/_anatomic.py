@@ -19,7 +19,10 @@ import numba
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
+from pandas.api.extensions import ExtensionArray
 
+from ioresponse.criteria import as_text
 from ioresponse.schema import (
     BEST_RESPONSE_COLUMNS,
     CLINICAL_STATUS,
@@ -149,6 +152,12 @@ class Assessments:
     def subject_of_rows(self) -> np.ndarray:
         return self.table["subject"].to_numpy()[self.row_assessment]
 
+    def identity(self, rows: np.ndarray) -> dict[str, ExtensionArray]:
+        """Patient, reader, date, day and clinical status of the assessments ``rows``: the columns every
+        timepoint table starts with (spec 0.9)."""
+        columns = (PATIENT, READER, DATE, DAY, CLINICAL_STATUS)
+        return {c: self.table[c].array.take(rows) for c in columns if c in self.table}
+
 
 def build_assessments(lesions: pd.DataFrame, source: str = "<table>") -> Assessments:
     """Group sorted lesion rows into assessments and mark each subject's baseline (spec 0.2).
@@ -166,9 +175,9 @@ def build_assessments(lesions: pd.DataFrame, source: str = "<table>") -> Assessm
 
 
 def _build_assessments(lesions: pd.DataFrame, source: str) -> Assessments:
-    patient = pd.factorize(lesions[PATIENT])[0]
-    reader = pd.factorize(lesions[READER])[0]
-    day = lesions[DAY].to_numpy(np.int64)
+    patient = lesions[PATIENT].to_numpy()
+    reader = lesions[READER].to_numpy()
+    day = np.ascontiguousarray(lesions[DAY].to_numpy(np.int64))
     new_subject = np.ones(len(lesions), bool)
     new_subject[1:] = (patient[1:] != patient[:-1]) | (reader[1:] != reader[:-1])
     new_assessment = new_subject.copy()
@@ -178,11 +187,13 @@ def _build_assessments(lesions: pd.DataFrame, source: str) -> Assessments:
     subject = (np.cumsum(new_subject) - 1)[first_rows]
     subject_offsets = np.append(np.flatnonzero(np.diff(subject, prepend=-1)), len(first_rows))
 
-    columns = [c for c in (PATIENT, READER, "accepted", DAY, DATE, CLINICAL_STATUS) if c in lesions]
-    table = lesions[columns].iloc[first_rows].reset_index(drop=True)
+    table = pd.DataFrame({c: lesions[c].to_numpy()[first_rows] for c in ("accepted", DAY) if c in lesions})
+    for column in (PATIENT, READER, DATE, CLINICAL_STATUS):
+        if column in lesions:
+            table[column] = as_text(lesions[column].to_numpy()[first_rows])
     table["subject"] = subject
-    table["note"] = _assessment_notes(lesions, row_assessment, len(first_rows))
-    assessment_day = table[DAY].to_numpy(np.int64)
+    table["note"] = as_text(_assessment_notes(lesions, row_assessment, len(first_rows)))
+    assessment_day = day[first_rows]
     baseline_row = _baseline_rows(assessment_day, subject_offsets)
     missing = np.flatnonzero(baseline_row < 0)
     if len(missing):
@@ -682,7 +693,7 @@ def day_text(column: str) -> pl.Expr:
 
 def best_reasons(
     columns: dict[str, np.ndarray], lead: str, pd_label: str, progression_text: str, source: str
-) -> list[str]:
+) -> ExtensionArray:
     """Best-response sentences built column-wise (spec 0.10).
 
     ``columns``: best, confirmed (labels), best_day, confirmed_day, progression (confirmed progression
@@ -720,7 +731,7 @@ def best_reasons(
             pl.lit(f" ({source})"),
         ]
     )
-    return frame.select(text.alias("reason"))["reason"].to_list()
+    return as_text(frame.select(text.alias("reason"))["reason"])
 
 
 def join_texts(parts: list[pl.Expr], separator: str = "; ") -> pl.Expr:
@@ -757,17 +768,26 @@ def mark_components_not_given(timepoints: pd.DataFrame, missing_components: froz
 
 def timepoint_frame(columns: dict[str, object], n: int) -> pd.DataFrame:
     """The timepoint table in schema order; columns not given are empty."""
-    frame = pd.DataFrame(
-        {name: columns.get(name, np.full(n, "", dtype=object)) for name in TIMEPOINT_COLUMNS}
-    )
-    extra = {k: v for k, v in columns.items() if k not in TIMEPOINT_COLUMNS}
-    return pd.concat([frame, pd.DataFrame(extra)], axis=1) if extra else frame
+    return _frame(columns, TIMEPOINT_COLUMNS, n)
 
 
 def best_response_frame(columns: dict[str, object], n: int) -> pd.DataFrame:
     """The best-response table in schema order; columns not given are empty."""
-    frame = pd.DataFrame(
-        {name: columns.get(name, np.full(n, "", dtype=object)) for name in BEST_RESPONSE_COLUMNS}
-    )
-    extra = {k: v for k, v in columns.items() if k not in BEST_RESPONSE_COLUMNS}
-    return pd.concat([frame, pd.DataFrame(extra)], axis=1) if extra else frame
+    return _frame(columns, BEST_RESPONSE_COLUMNS, n)
+
+
+def labelled(labels: tuple[str, ...], codes: np.ndarray) -> ExtensionArray:
+    """The label of every code, e.g. ``labelled(LABELS, overall)`` -> "CR", "PD", ..."""
+    return as_text(pa.array(labels, pa.large_string()).take(codes))
+
+
+def repeated(text: str, n: int) -> ExtensionArray:
+    """``text`` in every one of ``n`` rows (the ``criterion`` column, a unit)."""
+    return as_text(pa.repeat(pa.scalar(text, pa.large_string()), n))
+
+
+def _frame(columns: dict[str, object], schema: tuple[str, ...], n: int) -> pd.DataFrame:
+    empty = repeated("", n)
+    ordered = {name: columns.get(name, empty) for name in schema}
+    ordered.update({k: v for k, v in columns.items() if k not in ordered})
+    return pd.DataFrame(ordered)

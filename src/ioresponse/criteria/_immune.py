@@ -17,8 +17,9 @@ import numba
 import numpy as np
 import pandas as pd
 import polars as pl
+from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import Study
+from ioresponse.criteria import Study, as_text
 from ioresponse.criteria._anatomic import (
     CONFIRMATION_STATES,
     CR,
@@ -48,18 +49,18 @@ from ioresponse.criteria._anatomic import (
     first_day_per_subject,
     increase_at_least,
     join_texts,
+    labelled,
     last_day_per_subject,
     mm_text,
     pct_text,
     relative_changes,
+    repeated,
     rounded,
     signed_mm_text,
     sum_per_assessment,
     timepoint_frame,
 )
 from ioresponse.schema import (
-    CLINICAL_STATUS,
-    DATE,
     DAY,
     EQUIVOCAL,
     LESION,
@@ -522,9 +523,9 @@ def burden_best_table(
         source_text,
     )
     columns = {
-        PATIENT: table[PATIENT].to_numpy()[first],
-        READER: table[READER].to_numpy()[first],
-        "criterion": np.full(len(first), key, dtype=object),
+        PATIENT: table[PATIENT].array.take(first),
+        READER: table[READER].array.take(first),
+        "criterion": repeated(key, len(first)),
         "best_response": best_label,
         "best_response_confirmed": confirmed_label,
         "bor_day": bor_day,
@@ -538,10 +539,6 @@ def burden_best_table(
     return best_response_frame(columns, len(first)), for_confirmation, confirmed_by
 
 
-def state_labels(state: np.ndarray) -> np.ndarray:
-    return np.array(CONFIRMATION_STATES, dtype=object)[state]
-
-
 def burden_reasons(
     frame: pl.DataFrame,
     templates: dict[int, str],
@@ -549,7 +546,7 @@ def burden_reasons(
     unit: str,
     source: str,
     confirm_min_days: int,
-) -> list[str]:
+) -> ExtensionArray:
     """Reason sentences of spec 0.10 for the burden criteria, built column-wise.
 
     ``frame`` has, per timepoint: rule, burden, base, nadir, target_sum, new_sum, day, state (confirmation
@@ -659,7 +656,7 @@ def burden_reasons(
         .otherwise(pl.lit(""))
     )
     reason = join_texts([measured, progression_text, decided_text, pl.col("note")])
-    return frame.select(reason.alias("reason"))["reason"].to_list()
+    return as_text(frame.select(reason.alias("reason"))["reason"])
 
 
 def decision_days(progression: Progression, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -770,17 +767,10 @@ def burden_timepoint_table(
     current = np.where(complete, burden, np.nan)
     pct_baseline = relative_changes(current, baseline_sum) * 100
     pct_nadir = relative_changes(current, nadir) * 100
-    label = np.array(labels, dtype=object)
     day = table[DAY].to_numpy()
     decider_day, decided_day = decision_days(progression, day)
-    notes = table["note"].to_numpy()[rows]
-    if wording.remarks is not None:
-        notes = np.array(
-            [f"{r}; {n}" if n else r for r, n in zip(wording.remarks[rows], notes, strict=True)], dtype=object
-        )
+    remarks = wording.remarks[rows] if wording.remarks is not None else np.full(len(rows), "", dtype=object)
     absent = absent_components_text(study.missing_components, "burden-only assessment")
-    if absent:
-        notes = np.array([f"{absent}; {n}" if n else absent for n in notes], dtype=object)
     frame = pl.DataFrame(
         {
             "rule": wording.rule[rows].astype(np.int64),
@@ -793,37 +783,34 @@ def burden_timepoint_table(
             "state": progression.state[rows].astype(np.int64),
             "decider_day": decider_day[rows],
             "decided_day": decided_day[rows],
-            "note": notes.astype(str),
+            "remark": remarks.astype(str),
+            "note": pd.Series(table["note"].array.take(rows)),
         },
         nan_to_null=False,
-    )
+    ).with_columns(join_texts([pl.lit(absent), pl.col("remark"), pl.col("note")]).fill_null("").alias("note"))
     reasons = burden_reasons(frame, wording.templates, labels, unit, wording.source, wording.confirm_min_days)
     columns = {
-        PATIENT: table[PATIENT].to_numpy()[rows],
-        READER: table[READER].to_numpy()[rows],
-        "criterion": np.full(len(rows), key, dtype=object),
-        DATE: table[DATE].to_numpy()[rows] if DATE in table else np.full(len(rows), "", dtype=object),
-        DAY: table[DAY].to_numpy()[rows],
+        **assessments.identity(rows),
+        "criterion": repeated(key, len(rows)),
         "baseline_sum": baseline_sum[rows],
         "nadir_sum": nadir[rows],
         "current_sum": current[rows],
-        "sum_unit": np.full(len(rows), unit, dtype=object),
+        "sum_unit": repeated(unit, len(rows)),
         "sum_complete": complete[rows].astype(bool),
         "pct_change_baseline": np.round(pct_baseline[rows], 2),
         "pct_change_nadir": np.round(pct_nadir[rows], 2),
         "abs_change_nadir": np.round(current[rows] - nadir[rows], 6),
         "target_sum": np.where(has_targets & target_complete, target_sum, np.nan)[rows],
         "new_lesion_sum": new_sum[rows].astype(float),
-        "target_response": label[measured[rows]],
-        "non_target_response": label[non_target[rows]],
-        "new_lesion_response": np.where(new_present[rows], "yes", "no").astype(object),
-        "overall_response": label[overall[rows]],
-        "confirmation_state": state_labels(state[rows]),
+        "target_response": labelled(labels, measured[rows]),
+        "non_target_response": labelled(labels, non_target[rows]),
+        "new_lesion_response": labelled(("no", "yes"), new_present[rows].astype(np.int8)),
+        "overall_response": labelled(labels, overall[rows]),
+        "confirmation_state": labelled(CONFIRMATION_STATES, state[rows]),
         "progression_day": np.where(
             progression.progression_day[rows] >= 0, progression.progression_day[rows], np.nan
         ),
         "after_progression": progression.after_progression[rows],
-        CLINICAL_STATUS: table[CLINICAL_STATUS].to_numpy()[rows] if CLINICAL_STATUS in table else "",
         "flags": flags[rows],
         "reason": reasons,
     }

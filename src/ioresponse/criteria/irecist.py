@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 import polars as pl
 
-from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria import Criterion, CriterionResult, Study, as_text
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
+    CONFIRMATION_STATES,
     CR,
     ICPD,
     NE,
@@ -53,12 +54,14 @@ from ioresponse.criteria._anatomic import (
     fill_template,
     increase_at_least,
     join_texts,
+    labelled,
     mark_components_not_given,
     measurable,
     mm_text,
     normal_node,
     pct_text,
     relative_changes,
+    repeated,
     roles,
     rounded,
     signed_mm_text,
@@ -77,13 +80,11 @@ from ioresponse.criteria._immune import (
     non_target_codes,
     response_states,
     shows_disease,
-    state_labels,
 )
 from ioresponse.criteria.irrecist import MAX_TARGETS, MAX_TARGETS_PER_ORGAN, check_targets
 from ioresponse.criteria.recist11 import target_response
 from ioresponse.schema import (
     CLINICAL_STATUS,
-    DATE,
     DAY,
     LESION,
     LYMPH_NODE,
@@ -856,37 +857,32 @@ def _timepoint_table(
     baseline_sum, nadir = machine["baseline_sum"], machine["nadir"]
     pct_baseline = relative_changes(current, baseline_sum) * 100
     pct_nadir = relative_changes(current, nadir) * 100
-    label = np.array(LABELS, dtype=object)
     day = table[DAY].to_numpy()
-    notes = table["note"].to_numpy()[rows]
     absent = absent_components_text(study.missing_components, "target-only assessment")
-    if absent:
-        notes = np.array([f"{absent}; {n}" if n else absent for n in notes], dtype=object)
+    notes = pl.DataFrame({"note": pd.Series(table["note"].array.take(rows))}).select(
+        join_texts([pl.lit(absent), pl.col("note")]).fill_null("").alias("note")
+    )["note"]
     reasons = _reasons(rows, parts, machine, day, notes, confirm_min_days, icpd_absolute_mm)
     columns = {
-        PATIENT: table[PATIENT].to_numpy()[rows],
-        READER: table[READER].to_numpy()[rows],
-        "criterion": np.full(len(rows), KEY, dtype=object),
-        DATE: table[DATE].to_numpy()[rows] if DATE in table else np.full(len(rows), "", dtype=object),
-        DAY: day[rows],
+        **assessments.identity(rows),
+        "criterion": repeated(KEY, len(rows)),
         "baseline_sum": baseline_sum[rows],
         "nadir_sum": nadir[rows],
         "current_sum": current[rows],
-        "sum_unit": np.full(len(rows), "mm", dtype=object),
+        "sum_unit": repeated("mm", len(rows)),
         "sum_complete": parts["target_complete"][rows] & parts["nlt_complete"][rows],
         "pct_change_baseline": np.round(pct_baseline[rows], 2),
         "pct_change_nadir": np.round(pct_nadir[rows], 2),
         "abs_change_nadir": np.round(current[rows] - nadir[rows], 6),
         "target_sum": np.where(has_targets, parts["target_sum"], np.nan)[rows],
         "new_lesion_sum": parts["nlt_sum"][rows],
-        "target_response": label[machine["target_code"][rows]],
-        "non_target_response": label[parts["non_target"][rows]],
-        "new_lesion_response": np.where(parts["new_present"][rows], "yes", "no").astype(object),
-        "overall_response": label[machine["overall"][rows]],
-        "confirmation_state": state_labels(state[rows]),
+        "target_response": labelled(LABELS, machine["target_code"][rows]),
+        "non_target_response": labelled(LABELS, parts["non_target"][rows]),
+        "new_lesion_response": labelled(("no", "yes"), parts["new_present"][rows].astype(np.int8)),
+        "overall_response": labelled(LABELS, machine["overall"][rows]),
+        "confirmation_state": labelled(CONFIRMATION_STATES, state[rows]),
         "progression_day": np.where(progression_day[rows] >= 0, progression_day[rows], np.nan),
         "after_progression": after[rows],
-        CLINICAL_STATUS: table[CLINICAL_STATUS].to_numpy()[rows] if CLINICAL_STATUS in table else "",
         "flags": flags[rows],
         "reason": reasons,
     }
@@ -914,7 +910,7 @@ def _reasons(
     parts: dict[str, np.ndarray],
     machine: dict[str, np.ndarray],
     day: np.ndarray,
-    notes: np.ndarray,
+    notes: pl.Series,
     confirm_min_days: int,
     icpd_absolute_mm: float,
 ) -> list[str]:
@@ -933,7 +929,7 @@ def _reasons(
         "day": day[rows].astype(np.int64),
         "ref_s": machine["ref_target_sum"][rows],
         "ref_nlt": machine["ref_nlt_sum"][rows],
-        "note": notes.astype(str),
+        "note": notes,
         "unstable": (machine["flags"][rows] & F_UNSTABLE) != 0,
     }
     for bit, _ in CATEGORY_NAMES:
@@ -1040,7 +1036,7 @@ def _reasons(
         rule_text = pl.when(rule == code).then(fill_template(template, pieces)).otherwise(rule_text)
     unstable_text = pl.when(pl.col("unstable")).then(pl.lit(UNSTABLE_TEXT)).otherwise(pl.lit(""))
     reason = join_texts([target_text, nlt_text, rule_text, unstable_text, pl.col("note")])
-    return frame.select(reason.alias("reason"))["reason"].to_list()
+    return as_text(frame.select(reason.alias("reason"))["reason"])
 
 
 def _relative(column: str, reference: str) -> pl.Expr:
@@ -1122,9 +1118,9 @@ def _best_response_table(
         "iRECIST, Seymour 2017 Table 3; spec 4.7",
     )
     columns = {
-        PATIENT: table[PATIENT].to_numpy()[first],
-        READER: table[READER].to_numpy()[first],
-        "criterion": np.full(len(first), KEY, dtype=object),
+        PATIENT: table[PATIENT].array.take(first),
+        READER: table[READER].array.take(first),
+        "criterion": repeated(KEY, len(first)),
         "best_response": best_label,
         "best_response_confirmed": confirmed_label,
         "bor_day": at_day(best[:, 3] if confirm_response else best[:, 1], day),

@@ -16,8 +16,9 @@ import numba
 import numpy as np
 import pandas as pd
 import polars as pl
+from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria import Criterion, CriterionResult, Study, as_text
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CONFIRMATION_STATES,
@@ -53,12 +54,14 @@ from ioresponse.criteria._anatomic import (
     first_day_per_subject,
     increase_at_least,
     join_texts,
+    labelled,
     last_day_per_subject,
     measurable,
     mm_text,
     normal_node,
     pct_text,
     relative_changes,
+    repeated,
     roles,
     rounded,
     signed_mm_text,
@@ -68,8 +71,6 @@ from ioresponse.criteria._anatomic import (
     unidimensional_values,
 )
 from ioresponse.schema import (
-    CLINICAL_STATUS,
-    DATE,
     DAY,
     EQUIVOCAL,
     LESION,
@@ -331,30 +332,22 @@ def _baseline_checks(
     table = assessments.table
     # Only baseline rows are checked: work on them alone, then map back to rows of the whole table.
     baseline_rows = np.flatnonzero(table["is_baseline"].to_numpy()[assessments.row_assessment])
-    used = [
-        LESION,
-        ROLE,
-        STATUS,
-        ORGAN,
-        LYMPH_NODE,
-        LONG_AXIS,
-        SHORT_AXIS,
-        "source_row",
-        "slice_thickness_mm",
-        "modality",
-    ]
-    base = lesions[[c for c in used if c in lesions]].iloc[baseline_rows]
-    node = base[LYMPH_NODE].to_numpy(bool)
+
+    def at_baseline(column: str, dtype: type = object) -> np.ndarray:
+        return lesions[column].to_numpy(dtype)[baseline_rows]
+
+    node = at_baseline(LYMPH_NODE, bool)
     # A sum-only table's pseudo-lesion is a sum, not a lesion: no measurability or count rule applies.
-    target = (roles(base) == Role.TARGET) & (base[LESION].to_numpy() != TARGET_SUM_LESION)
-    rows = base["source_row"].to_numpy() if "source_row" in base else baseline_rows + 2
+    target = (roles(lesions) == Role.TARGET)[baseline_rows] & (at_baseline(LESION) != TARGET_SUM_LESION)
+    rows = at_baseline("source_row") if "source_row" in lesions else baseline_rows + 2
     subject = assessments.subject_of_rows()[baseline_rows]
     flags: dict[int, list[str]] = {}
 
-    ok = measurable(base)
-    if apply_slice_rule_to_nodes and "slice_thickness_mm" in base:
-        ok &= ~node | (base[SHORT_AXIS].to_numpy(float) >= 2 * base["slice_thickness_mm"].fillna(0))
-    present = statuses(base) == Status.PRESENT
+    ok = measurable(lesions)[baseline_rows]
+    if apply_slice_rule_to_nodes and "slice_thickness_mm" in lesions:
+        slice_mm = np.nan_to_num(at_baseline("slice_thickness_mm", float))
+        ok &= ~node | (at_baseline(SHORT_AXIS, float) >= 2 * slice_mm)
+    present = (statuses(lesions) == Status.PRESENT)[baseline_rows]
     too_small = target & ~ok & present
     problems = []
     if too_small.any():
@@ -365,13 +358,13 @@ def _baseline_checks(
                 "slice thickness; node short axis >= 15 mm; RECIST 1.1 sec. 3.1.1, 3.2.2)",
             )
         )
-    organ = np.where(node, "lymph node", base[ORGAN].to_numpy())
+    organ = np.where(node, "lymph node", at_baseline(ORGAN))
     targets = pd.DataFrame(
         {"subject": subject[target], "organ": organ[target], "row": np.flatnonzero(target)}
     )
     per_subject = targets.groupby("subject")["row"].transform("size").to_numpy()
     per_organ = targets.groupby(["subject", "organ"])["row"].transform("size").to_numpy()
-    over = np.zeros(len(base), bool)
+    over = np.zeros(len(baseline_rows), bool)
     over[targets["row"].to_numpy()[(per_subject > max_targets) | (per_organ > max_targets_per_organ)]] = True
     if over.any():
         problems.append(
@@ -394,10 +387,10 @@ def _baseline_checks(
         for k in np.unique(subject[mask]):
             flags.setdefault(int(k), []).append("baseline_target_rule_violated")
 
-    normal_node_recorded = node & (base[SHORT_AXIS].to_numpy(float) < NORMAL_NODE_SHORT_AXIS_MM) & present
+    normal_node_recorded = node & (at_baseline(SHORT_AXIS, float) < NORMAL_NODE_SHORT_AXIS_MM) & present
     for k in np.unique(subject[normal_node_recorded]):
         flags.setdefault(int(k), []).append("normal_node_recorded")
-    for k in np.unique(subject[target & (base[ORGAN].to_numpy() == "bone")]):
+    for k in np.unique(subject[target & (at_baseline(ORGAN) == "bone")]):
         flags.setdefault(int(k), []).append("bone_target_check_soft_tissue_component")
 
     baseline_days = table.loc[table["is_baseline"], DAY].to_numpy()
@@ -792,36 +785,32 @@ def _timepoint_table(
                 "nadir": nadir[rows],
                 "missing": components["target_missing"][rows],
                 "backdated": backdated[rows].astype(str),
-                "note": table["note"].to_numpy()[rows].astype(str),
+                "note": pd.Series(table["note"].array.take(rows)),
             }
         ),
         study.missing_components,
     )
-    new_labels = np.array(NEW_LABELS + ("",) * 4 + ("not_given",), dtype=object)
+    new_labels = NEW_LABELS + ("",) * 4 + ("not_given",)
     columns = {
-        PATIENT: table[PATIENT].to_numpy()[rows],
-        READER: table[READER].to_numpy()[rows],
-        "criterion": np.full(len(rows), KEY, dtype=object),
-        DATE: table[DATE].to_numpy()[rows] if DATE in table else np.full(len(rows), ""),
-        DAY: table[DAY].to_numpy()[rows],
+        **assessments.identity(rows),
+        "criterion": repeated(KEY, len(rows)),
         "baseline_sum": baseline_sum[rows],
         "nadir_sum": nadir[rows],
         "current_sum": current[rows],
-        "sum_unit": np.full(len(rows), "mm", dtype=object),
+        "sum_unit": repeated("mm", len(rows)),
         "sum_complete": complete[rows],
         "pct_change_baseline": np.round(pct_baseline[rows], 2),
         "pct_change_nadir": np.round(pct_nadir[rows], 2),
         "abs_change_nadir": np.round(current[rows] - nadir[rows], 6),
         "target_sum": np.where(has_targets, total, np.nan)[rows],
         "new_lesion_sum": np.full(len(rows), np.nan),
-        "target_response": np.array(LABELS, dtype=object)[target_code[rows]],
-        "non_target_response": np.array(LABELS, dtype=object)[components["non_target"][rows]],
-        "new_lesion_response": new_labels[components["new"][rows]],
-        "overall_response": np.array(LABELS, dtype=object)[overall[rows]],
-        "confirmation_state": np.array(CONFIRMATION_STATES, dtype=object)[state[rows]],
+        "target_response": labelled(LABELS, target_code[rows]),
+        "non_target_response": labelled(LABELS, components["non_target"][rows]),
+        "new_lesion_response": labelled(new_labels, components["new"][rows]),
+        "overall_response": labelled(LABELS, overall[rows]),
+        "confirmation_state": labelled(CONFIRMATION_STATES, state[rows]),
         "progression_day": np.where(progression_day[rows] >= 0, progression_day[rows], np.nan),
         "after_progression": after_progression[rows],
-        CLINICAL_STATUS: table[CLINICAL_STATUS].to_numpy()[rows] if CLINICAL_STATUS in table else "",
         "flags": flags[rows],
         "reason": reasons,
     }
@@ -845,7 +834,7 @@ TARGET_REASONS = {
 """Target-response sentences (spec 0.10); placeholders are filled column-wise by :func:`_reasons`."""
 
 
-def _reasons(frame: pl.DataFrame, missing_components: frozenset[str]) -> list[str]:
+def _reasons(frame: pl.DataFrame, missing_components: frozenset[str]) -> ExtensionArray:
     """The sentence of spec 0.10 for every timepoint: numbers, rule, section."""
     frame = frame.with_columns(
         (pl.col("total") - pl.col("nadir")).alias("abs_nadir"),
@@ -887,7 +876,7 @@ def _reasons(frame: pl.DataFrame, missing_components: frozenset[str]) -> list[st
     )
     absent_text = absent_components_text(missing_components, "target-only assessment")
     reason = join_texts([pl.col("target_text"), overall_text, pl.lit(absent_text), pl.col("note")])
-    return frame.with_columns(target_text).select(reason.alias("reason"))["reason"].to_list()
+    return as_text(frame.with_columns(target_text).select(reason.alias("reason"))["reason"])
 
 
 def _by_rule(frame: pl.DataFrame, rule: str, texts: dict[int, pl.Expr]) -> pl.Series:
@@ -941,9 +930,9 @@ def _best_response_table(
         source="RECIST 1.1 sec. 4.4.3, 4.6, Table 3",
     )
     columns = {
-        PATIENT: table[PATIENT].to_numpy()[first],
-        READER: table[READER].to_numpy()[first],
-        "criterion": np.full(len(first), KEY, dtype=object),
+        PATIENT: table[PATIENT].array.take(first),
+        READER: table[READER].array.take(first),
+        "criterion": repeated(KEY, len(first)),
         "best_response": best_label,
         "best_response_confirmed": confirmed_label,
         "bor_day": bor_day,
