@@ -86,6 +86,9 @@ class Coded:
         self.codes.flags.writeable = False  # shared between criteria (see :func:`shared`)
         self._index = {label: i for i, label in enumerate(labels)}
 
+    def code(self, label: str) -> int:
+        return self._index[label]
+
     def __eq__(self, label: object) -> np.ndarray:  # type: ignore[override]
         return self.codes == self._index[label]
 
@@ -116,7 +119,7 @@ def shared(lesions: pd.DataFrame, name: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
-def _read_only(values: np.ndarray) -> np.ndarray:
+def read_only(values: np.ndarray) -> np.ndarray:
     values.flags.writeable = False  # shared between criteria (see :func:`shared`)
     return values
 
@@ -250,7 +253,7 @@ def unidimensional_values(lesions: pd.DataFrame, too_small_mm: float = TOO_SMALL
     other status (non-target, unequivocal progression) keeps its measurement or NaN.
     """
     return shared(
-        lesions, f"values:{too_small_mm}", lambda: _read_only(_unidimensional_values(lesions, too_small_mm))
+        lesions, f"values:{too_small_mm}", lambda: read_only(_unidimensional_values(lesions, too_small_mm))
     )
 
 
@@ -277,7 +280,7 @@ def bidimensional_products(lesions: pd.DataFrame, too_small_mm2: float) -> np.nd
 
 def normal_node(lesions: pd.DataFrame) -> np.ndarray:
     """Normal lymph node (spec 0.4): absent, too small, or short axis below 10 mm."""
-    return shared(lesions, "normal_node", lambda: _read_only(_normal_node(lesions)))
+    return shared(lesions, "normal_node", lambda: read_only(_normal_node(lesions)))
 
 
 def _normal_node(lesions: pd.DataFrame) -> np.ndarray:
@@ -304,7 +307,7 @@ def min_nonnodal_mm(lesions: pd.DataFrame) -> np.ndarray:
 
 def measurable(lesions: pd.DataFrame) -> np.ndarray:
     """Measurable per the RECIST family rule (spec 0.6)."""
-    return shared(lesions, "measurable", lambda: _read_only(_measurable(lesions)))
+    return shared(lesions, "measurable", lambda: read_only(_measurable(lesions)))
 
 
 def _measurable(lesions: pd.DataFrame) -> np.ndarray:
@@ -790,4 +793,4 @@ def _frame(columns: dict[str, object], schema: tuple[str, ...], n: int) -> pd.Da
     empty = repeated("", n)
     ordered = {name: columns.get(name, empty) for name in schema}
     ordered.update({k: v for k, v in columns.items() if k not in ordered})
-    return pd.DataFrame(ordered)
+    return pd.DataFrame(ordered, copy=False)  # the columns are fresh arrays: no copy, no consolidation

@@ -36,6 +36,7 @@ from ioresponse.criteria._anatomic import (
     STATE_NOT_REQUIRED,
     STATE_PENDING,
     Assessments,
+    Coded,
     absent_components_text,
     any_per_assessment,
     baseline_count,
@@ -53,10 +54,14 @@ from ioresponse.criteria._anatomic import (
     last_day_per_subject,
     mm_text,
     pct_text,
+    read_only,
     relative_changes,
     repeated,
+    roles,
     rounded,
+    shared,
     signed_mm_text,
+    statuses,
     sum_per_assessment,
     timepoint_frame,
 )
@@ -68,8 +73,6 @@ from ioresponse.schema import (
     ORGAN,
     PATIENT,
     READER,
-    ROLE,
-    STATUS,
     Role,
     Status,
 )
@@ -128,7 +131,24 @@ class BurdenRules:
 
 def organ_of(lesions: pd.DataFrame) -> np.ndarray:
     """Organ of each row; every lymph node counts as the organ "lymph node" (spec 0.1)."""
-    return np.where(lesions[LYMPH_NODE].to_numpy(bool), "lymph node", lesions[ORGAN].to_numpy())
+    return shared(lesions, "organ", lambda: read_only(_organ_of(lesions)))
+
+
+def _organ_of(lesions: pd.DataFrame) -> np.ndarray:
+    organ = lesions[ORGAN].to_numpy(object).copy()
+    organ[lesions[LYMPH_NODE].to_numpy(bool)] = "lymph node"
+    return organ
+
+
+def cap_groups(lesions: pd.DataFrame) -> np.ndarray:
+    """Cap group of each row for the irRC counts (Wolchok 2009; spec 2.3): "cutaneous" for skin
+    lesions, "visceral" for every other lesion, lymph nodes included."""
+    return shared(lesions, "cap_group", lambda: read_only(_cap_groups(lesions)))
+
+
+def _cap_groups(lesions: pd.DataFrame) -> np.ndarray:
+    cutaneous = organ_of(lesions) == CUTANEOUS_ORGAN
+    return np.array(["visceral", "cutaneous"], dtype=object)[cutaneous.astype(np.intp)]
 
 
 def in_use_rows(assessments: Assessments) -> np.ndarray:
@@ -141,11 +161,9 @@ def equivocal_rows(lesions: pd.DataFrame) -> np.ndarray:
     return lesions[EQUIVOCAL].to_numpy(bool) if EQUIVOCAL in lesions else np.zeros(len(lesions), bool)
 
 
-def shows_disease(status: np.ndarray) -> np.ndarray:
+def shows_disease(status: Coded) -> np.ndarray:
     """Statuses that mean the lesion is there (spec 0.3)."""
-    return (
-        (status == Status.PRESENT) | (status == Status.TOO_SMALL) | (status == Status.UNEQUIVOCAL_PROGRESSION)
-    )
+    return status.isin([Status.PRESENT, Status.TOO_SMALL, Status.UNEQUIVOCAL_PROGRESSION])
 
 
 def count_new_lesions(
@@ -176,7 +194,7 @@ def count_new_lesions(
     expected : int per assessment
         Counted lesions expected at the assessment (a missing row then makes the sum incomplete).
     """
-    new = (lesions[ROLE].to_numpy() == Role.NEW) & in_use_rows(assessments)
+    new = (roles(lesions) == Role.NEW) & in_use_rows(assessments)
     rows = np.flatnonzero(new)
     counted = np.zeros(len(lesions), bool)
     expected = np.zeros(assessments.n, np.int64)
@@ -231,8 +249,8 @@ def non_target_codes(
     Returns the code (NONE, PD for unequivocal progression, NE, NON-CR/NON-PD, CR) and, separately,
     whether any non-target lesion unequivocally progressed.
     """
-    status = lesions[STATUS].to_numpy()
-    non_target = in_use_rows(assessments) & (lesions[ROLE].to_numpy() == Role.NON_TARGET)
+    status = statuses(lesions)
+    non_target = in_use_rows(assessments) & (roles(lesions) == Role.NON_TARGET)
     sums = sum_per_assessment(np.zeros(len(lesions)), non_target, lesions[LESION].to_numpy(), assessments)
     expected = baseline_count(sums.count, assessments)
     progressed = any_per_assessment(non_target & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments)
@@ -405,7 +423,7 @@ class BurdenWording:
     templates: dict[int, str]
     source: str
     confirm_min_days: int
-    remarks: np.ndarray | None = None
+    remarks: ExtensionArray | None = None
     """Extra text per assessment (for example a progression that does not count), or None."""
 
 
@@ -769,7 +787,7 @@ def burden_timepoint_table(
     pct_nadir = relative_changes(current, nadir) * 100
     day = table[DAY].to_numpy()
     decider_day, decided_day = decision_days(progression, day)
-    remarks = wording.remarks[rows] if wording.remarks is not None else np.full(len(rows), "", dtype=object)
+    remarks = wording.remarks.take(rows) if wording.remarks is not None else repeated("", len(rows))
     absent = absent_components_text(study.missing_components, "burden-only assessment")
     frame = pl.DataFrame(
         {
@@ -783,7 +801,7 @@ def burden_timepoint_table(
             "state": progression.state[rows].astype(np.int64),
             "decider_day": decider_day[rows],
             "decided_day": decided_day[rows],
-            "remark": remarks.astype(str),
+            "remark": pd.Series(remarks),
             "note": pd.Series(table["note"].array.take(rows)),
         },
         nan_to_null=False,

@@ -410,11 +410,11 @@ def _increase_since_previous(
     ``increase_since_previous`` when given; otherwise a larger measured size (short axis for nodes), or
     a status that went from present to unequivocal progression.
     """
-    rows = np.flatnonzero(lesions[ROLE].to_numpy() != Role.TARGET)
+    rows = np.flatnonzero(roles(lesions) != Role.TARGET)
     increase = np.zeros(len(lesions), bool)
     if not len(rows):
         return increase
-    status = lesions[STATUS].to_numpy()[rows]
+    status = statuses(lesions).codes[rows]
     frame = pd.DataFrame(
         {
             "subject": assessments.subject_of_rows()[rows],
@@ -425,7 +425,10 @@ def _increase_since_previous(
     )
     previous = frame.groupby(["subject", "lesion"], sort=False)[["value", "status"]].shift(1)
     grew = frame["value"].to_numpy() > previous["value"].to_numpy(float)
-    worsened = (status == Status.UNEQUIVOCAL_PROGRESSION) & (previous["status"].to_numpy() == Status.PRESENT)
+    code = statuses(lesions).code
+    worsened = (status == code(Status.UNEQUIVOCAL_PROGRESSION)) & (
+        previous["status"].to_numpy() == code(Status.PRESENT)
+    )
     measured = grew | worsened
     if "increase_since_previous" in lesions:
         given = lesions["increase_since_previous"].to_numpy()[rows]

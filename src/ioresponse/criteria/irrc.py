@@ -54,6 +54,7 @@ from ioresponse.criteria._immune import (
     add_subject_flags,
     burden_best_table,
     burden_timepoint_table,
+    cap_groups,
     confirm_burden_progression,
     count_new_lesions,
     equivocal_rows,
@@ -280,8 +281,7 @@ def assess(
         )
         & ~equivocal
     )
-    group = np.where(lesions[ORGAN].to_numpy() == CUTANEOUS_ORGAN, "cutaneous", "visceral")
-    group[node] = "visceral"
+    group = cap_groups(lesions)
     counted, expected_new = count_new_lesions(
         lesions,
         assessments,
@@ -414,7 +414,7 @@ def _missing_diameters(
     lesions: pd.DataFrame, source: str, perpendicular: np.ndarray, policy: MissingDiameter
 ) -> np.ndarray:
     """A present index lesion needs both diameters (spec 2.9); returns the rows lacking one."""
-    present = (lesions[ROLE].to_numpy() == Role.TARGET) & (lesions[STATUS].to_numpy() == Status.PRESENT)
+    present = (roles(lesions) == Role.TARGET) & (statuses(lesions) == Status.PRESENT)
     rows = lesions["source_row"].to_numpy()
     missing = present & np.isnan(lesions[LONG_AXIS].to_numpy(float) * perpendicular)
     for column, values in ((LONG_AXIS, lesions[LONG_AXIS].to_numpy(float)), (PERPENDICULAR, perpendicular)):
@@ -444,7 +444,8 @@ def _bidimensional_measurable(
         big = (long_axis >= limit) & (perpendicular >= limit)
     else:
         big = (long_axis > limit) & (perpendicular > limit)
-    return big & shows_disease(lesions[STATUS].to_numpy()) & (lesions[STATUS].to_numpy() != Status.TOO_SMALL)
+    status = statuses(lesions)
+    return big & shows_disease(status) & (status != Status.TOO_SMALL)
 
 
 def _baseline_checks(
@@ -462,8 +463,8 @@ def _baseline_checks(
 ) -> dict[int, list[str]]:
     """Index lesions at baseline: both diameters >= 5 mm and the counts (spec 2.2, 2.3); flags per subject."""
     at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
-    status = lesions[STATUS].to_numpy()
-    index = at_baseline & (lesions[ROLE].to_numpy() == Role.TARGET)
+    status = statuses(lesions)
+    index = at_baseline & (roles(lesions) == Role.TARGET)
     subject = assessments.subject_of_rows()
     rows = lesions["source_row"].to_numpy()
     flags: dict[int, list[str]] = {}

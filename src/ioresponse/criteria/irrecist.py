@@ -34,6 +34,7 @@ from ioresponse.criteria._anatomic import (
     any_per_assessment,
     baseline_count,
     build_assessments,
+    labelled,
     mark_components_not_given,
     measurable,
     normal_node,
@@ -59,13 +60,13 @@ from ioresponse.criteria._immune import (
     B_PR_GONE_NT,
     B_SD,
     B_SD_UNDER_ABS,
-    CUTANEOUS_ORGAN,
     BurdenRules,
     BurdenWording,
     NewLesionEntry,
     UnconfirmedPd,
     burden_best_table,
     burden_timepoint_table,
+    cap_groups,
     confirm_burden_progression,
     count_new_lesions,
     equivocal_rows,
@@ -372,11 +373,10 @@ def assess_unidimensional_burden(
     )
     remarks = None
     if not rules.nontarget_can_define_pd:
-        remarks = np.where(
-            nt_progressed & follow_up,
-            f"unequivocal non-target progression does not define {wording.labels[PD]} ({wording.pd_source})",
-            "",
-        ).astype(object)
+        remark = (
+            f"unequivocal non-target progression does not define {wording.labels[PD]} ({wording.pd_source})"
+        )
+        remarks = labelled(("", remark), (nt_progressed & follow_up).astype(np.int8))
     timepoints = burden_timepoint_table(
         wording.key,
         wording.labels,
@@ -417,17 +417,13 @@ def check_targets(
 ) -> dict[int, list[str]]:
     """RECIST 1.1 measurability (spec 0.6) and target counts (spec 3.3) at baseline; flags per subject."""
     at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
-    status = lesions[STATUS].to_numpy()
+    status = statuses(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
-    target = at_baseline & (lesions[ROLE].to_numpy() == Role.TARGET)
+    target = at_baseline & (roles(lesions) == Role.TARGET)
     subject = assessments.subject_of_rows()
     rows = lesions["source_row"].to_numpy()
     organ = organ_of(lesions)
-    if "all" in group_caps:
-        group = None
-    else:
-        group = np.where(lesions[ORGAN].to_numpy() == CUTANEOUS_ORGAN, "cutaneous", "visceral")
-        group[node] = "visceral"
+    group = None if "all" in group_caps else cap_groups(lesions)
     frame = pd.DataFrame(
         {
             "subject": subject[target],
