@@ -629,29 +629,27 @@ def relative_changes(current: np.ndarray, reference: np.ndarray) -> np.ndarray:
 # million timepoints gets its sentences without a Python loop.
 
 
+def _number_text(value: pl.Expr) -> pl.Expr:
+    """A number as text: integer when whole ("45"), else one decimal ("44.96" -> "45.0")."""
+    text = value.round(1).cast(pl.Utf8)  # "45.0" for 45: one cast, the ".0" dropped when whole
+    return pl.when(value == value.round(0)).then(text.str.strip_suffix(".0")).otherwise(text)
+
+
 def mm_text(column: str) -> pl.Expr:
     """A length or product as text: integer when whole, else one decimal; "NE" when missing."""
     value = pl.col(column)
-    return (
-        pl.when(value.is_nan() | value.is_null())
-        .then(pl.lit("NE"))
-        .when(value == value.round(0))
-        .then(value.round(0).cast(pl.Int64).cast(pl.Utf8))
-        .otherwise(value.round(1).cast(pl.Utf8))
-    )
+    return pl.when(value.is_nan() | value.is_null()).then(pl.lit("NE")).otherwise(_number_text(value))
 
 
 def signed_mm_text(column: str) -> pl.Expr:
     """A signed length change as text: "+12", "-3.5"."""
     value = pl.col(column)
     sign = pl.when(value < 0).then(pl.lit("-")).otherwise(pl.lit("+"))
-    magnitude = value.abs()
-    text = (
-        pl.when(magnitude == magnitude.round(0))
-        .then(magnitude.round(0).cast(pl.Int64).cast(pl.Utf8))
-        .otherwise(magnitude.round(1).cast(pl.Utf8))
+    return (
+        pl.when(value.is_nan() | value.is_null())
+        .then(pl.lit("NE"))
+        .otherwise(pl.concat_str([sign, _number_text(value.abs())]))
     )
-    return pl.when(value.is_nan() | value.is_null()).then(pl.lit("NE")).otherwise(pl.concat_str([sign, text]))
 
 
 def pct_text(column: str) -> pl.Expr:
@@ -734,7 +732,30 @@ def best_reasons(
             pl.lit(f" ({source})"),
         ]
     )
-    return as_text(frame.select(text.alias("reason"))["reason"])
+    return text_of(frame, text)
+
+
+def text_of(frame: pl.DataFrame, text: pl.Expr) -> ExtensionArray:
+    """``text`` evaluated on ``frame`` as a :data:`~ioresponse.criteria.TEXT` array.
+
+    Evaluated lazily: the optimiser computes a sub-expression used twice (a sentence part tested for
+    "" and then kept) only once, which the eager ``select`` does not.
+    """
+    return as_text(frame.lazy().select(text.alias("text")).collect()["text"])
+
+
+def texts_by(frame: pl.DataFrame, key: pl.Expr, texts: dict[int, pl.Expr]) -> pl.Series:
+    """Per row, the text of its ``key`` value ("" for values without one).
+
+    Each text is evaluated on its own rows only: a sentence with many numbers costs nothing on the rows
+    of other rules (a ``when/then`` chain would evaluate every branch on every row).
+    """
+    rows = frame.lazy().with_row_index("_row").with_columns(key.alias("_key"))
+    parts = [
+        rows.filter(pl.col("_key") == code).select("_row", text.alias("text")) for code, text in texts.items()
+    ]
+    parts.append(rows.filter(~pl.col("_key").is_in(list(texts))).select("_row", pl.lit("").alias("text")))
+    return pl.concat(parts).sort("_row").collect()["text"]
 
 
 def join_texts(parts: list[pl.Expr], separator: str = "; ") -> pl.Expr:

@@ -19,7 +19,7 @@ import pandas as pd
 import polars as pl
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import Study, as_text
+from ioresponse.criteria import Study
 from ioresponse.criteria._anatomic import (
     CONFIRMATION_STATES,
     CR,
@@ -63,6 +63,8 @@ from ioresponse.criteria._anatomic import (
     signed_mm_text,
     statuses,
     sum_per_assessment,
+    text_of,
+    texts_by,
     timepoint_frame,
 )
 from ioresponse.schema import (
@@ -615,11 +617,9 @@ def burden_reasons(
             [pct_text("rel_base"), pl.lit(" vs baseline "), mm_text("base"), pl.lit(f" {unit}")]
         ),
     }
-    frame = frame.with_columns(**{f"piece_{name}": piece for name, piece in pieces.items()})
-    named = {name: pl.col(f"piece_{name}") for name in pieces}  # each piece once; templates concatenate
-    measured = pl.lit("")
-    for rule, template in templates.items():
-        measured = pl.when(pl.col("rule") == rule).then(fill_template(template, named)).otherwise(measured)
+    texts = {rule: fill_template(template, pieces) for rule, template in templates.items()}
+    frame = frame.with_columns(texts_by(frame, pl.col("rule"), texts).alias("measured"))
+    measured = pl.col("measured")
     pd_label = labels[PD]
     day_text = pl.col("day").cast(pl.Int64).cast(pl.Utf8)
     decider_text = pl.col("decider_day").cast(pl.Int64).cast(pl.Utf8)
@@ -674,7 +674,7 @@ def burden_reasons(
         .otherwise(pl.lit(""))
     )
     reason = join_texts([measured, progression_text, decided_text, pl.col("note")])
-    return as_text(frame.select(reason.alias("reason"))["reason"])
+    return text_of(frame, reason)
 
 
 def decision_days(progression: Progression, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

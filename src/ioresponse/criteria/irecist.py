@@ -21,8 +21,9 @@ import numba
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 
-from ioresponse.criteria import Criterion, CriterionResult, Study, as_text
+from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CONFIRMATION_STATES,
@@ -68,6 +69,8 @@ from ioresponse.criteria._anatomic import (
     statuses,
     subject_offsets_of,
     sum_per_assessment,
+    text_of,
+    texts_by,
     timepoint_frame,
     unidimensional_values,
 )
@@ -918,16 +921,15 @@ def _reasons(
     icpd_absolute_mm: float,
 ) -> list[str]:
     """Reason sentences of spec 0.10 (numbers, rule, section), built column-wise."""
-    label = np.array(LABELS, dtype=object)
     columns = {
         "has_targets": parts["has_targets"][rows],
         "s": parts["target_sum"][rows],
         "base": machine["baseline_sum"][rows],
         "nadir": machine["nadir"][rows],
-        "target": label[machine["target_code"][rows]].astype(str),
+        "target": pl.from_arrow(pa.array(LABELS).take(machine["target_code"][rows])),
         "nlt": parts["nlt_sum"][rows],
         "rule": machine["rule"][rows].astype(np.int64),
-        "overall": label[machine["overall"][rows]].astype(str),
+        "overall": pl.from_arrow(pa.array(LABELS).take(machine["overall"][rows])),
         "iupd_day": machine["episode_day"][rows].astype(np.int64),
         "day": day[rows].astype(np.int64),
         "ref_s": machine["ref_target_sum"][rows],
@@ -1000,8 +1002,6 @@ def _reasons(
         "overall": pl.col("overall"),
         "min_days": pl.lit(str(confirm_min_days)),
     }
-    frame = frame.with_columns(**{f"piece_{name}": piece for name, piece in pieces.items()})
-    pieces = {name: pl.col(f"piece_{name}") for name in pieces}  # each piece once; templates concatenate
     cats = join_texts(
         [
             pl.when(pl.col(f"cat_{bit}")).then(pl.lit(name)).otherwise(pl.lit(""))
@@ -1015,31 +1015,22 @@ def _reasons(
             for bit, text in CONFIRMATION_TEXT.items()
         ]
     )
-    rule = pl.col("rule")
-    rule_text = (
-        pl.when(rule == I_IUPD)
-        .then(
-            pl.concat_str(
-                [
-                    pl.lit("RECIST 1.1 progression ("),
-                    cats,
-                    pl.lit("): iUPD, to be confirmed 4-8 weeks later (iRECIST Table 2)"),
-                ]
-            )
-        )
-        .when(rule == I_ICPD)
-        .then(
-            pl.concat_str(
-                [why, fill_template(": iCPD, progression dated day {iupd_day} (iRECIST Table 2)", pieces)]
-            )
-        )
-        .otherwise(pl.lit(""))
+    texts = {code: fill_template(template, pieces) for code, template in RULE_TEMPLATES.items()}
+    texts[I_IUPD] = pl.concat_str(
+        [
+            pl.lit("RECIST 1.1 progression ("),
+            cats,
+            pl.lit("): iUPD, to be confirmed 4-8 weeks later (iRECIST Table 2)"),
+        ]
     )
-    for code, template in RULE_TEMPLATES.items():
-        rule_text = pl.when(rule == code).then(fill_template(template, pieces)).otherwise(rule_text)
+    texts[I_ICPD] = pl.concat_str(
+        [why, fill_template(": iCPD, progression dated day {iupd_day} (iRECIST Table 2)", pieces)]
+    )
+    frame = frame.with_columns(texts_by(frame, pl.col("rule"), texts).alias("rule_text"))
+    rule_text = pl.col("rule_text")
     unstable_text = pl.when(pl.col("unstable")).then(pl.lit(UNSTABLE_TEXT)).otherwise(pl.lit(""))
     reason = join_texts([target_text, nlt_text, rule_text, unstable_text, pl.col("note")])
-    return as_text(frame.select(reason.alias("reason"))["reason"])
+    return text_of(frame, reason)
 
 
 def _relative(column: str, reference: str) -> pl.Expr:

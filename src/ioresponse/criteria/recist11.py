@@ -18,7 +18,7 @@ import pandas as pd
 import polars as pl
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import Criterion, CriterionResult, Study, as_text
+from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CONFIRMATION_STATES,
@@ -67,6 +67,8 @@ from ioresponse.criteria._anatomic import (
     signed_mm_text,
     statuses,
     sum_per_assessment,
+    text_of,
+    texts_by,
     timepoint_frame,
     unidimensional_values,
 )
@@ -866,9 +868,9 @@ def _reasons(frame: pl.DataFrame, missing_components: frozenset[str]) -> Extensi
             [pct_text("rel_base"), pl.lit(" vs baseline "), mm_text("base"), pl.lit(" mm")]
         ),
     }
-    target_text = _by_rule(
-        frame, "target_rule", {r: fill_template(t, pieces) for r, t in TARGET_REASONS.items()}
-    )
+    target_text = texts_by(
+        frame, pl.col("target_rule"), {r: fill_template(t, pieces) for r, t in TARGET_REASONS.items()}
+    ).alias("target_text")
     overall_text = (
         pl.when(pl.col("overall_rule") == O_BACKDATED)
         .then(pl.col("backdated"))
@@ -876,18 +878,7 @@ def _reasons(frame: pl.DataFrame, missing_components: frozenset[str]) -> Extensi
     )
     absent_text = absent_components_text(missing_components, "target-only assessment")
     reason = join_texts([pl.col("target_text"), overall_text, pl.lit(absent_text), pl.col("note")])
-    return as_text(frame.with_columns(target_text).select(reason.alias("reason"))["reason"])
-
-
-def _by_rule(frame: pl.DataFrame, rule: str, texts: dict[int, pl.Expr]) -> pl.Series:
-    """Evaluate each rule's sentence on its own rows only (column-wise, no per-row Python)."""
-    indexed = frame.with_row_index("_row")
-    parts = [
-        indexed.filter(pl.col(rule) == code).select("_row", text.alias("text"))
-        for code, text in texts.items()
-    ]
-    parts.append(indexed.filter(~pl.col(rule).is_in(list(texts))).select("_row", pl.lit("").alias("text")))
-    return pl.concat(parts).sort("_row")["text"].alias("target_text")
+    return text_of(frame.with_columns(target_text), reason)
 
 
 def _best_response_table(
