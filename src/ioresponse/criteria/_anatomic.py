@@ -693,14 +693,18 @@ def day_text(column: str) -> pl.Expr:
 
 
 def best_reasons(
-    columns: dict[str, np.ndarray], lead: str, pd_label: str, progression_text: str, source: str
+    columns: dict[str, np.ndarray | ExtensionArray],
+    lead: str,
+    pd_label: str,
+    progression_text: str,
+    source: str,
 ) -> ExtensionArray:
     """Best-response sentences built column-wise (spec 0.10).
 
     ``columns``: best, confirmed (labels), best_day, confirmed_day, progression (confirmed progression
     day), pending (day of a progression still pending at the end of data); days NaN when none.
     """
-    frame = pl.DataFrame(columns, nan_to_null=True)
+    frame = pl.DataFrame({name: pd.Series(values) for name, values in columns.items()})  # NaN days -> null
     progression = (
         pl.when(pl.col("progression").is_not_null())
         .then(

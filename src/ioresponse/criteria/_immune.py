@@ -525,13 +525,12 @@ def burden_best_table(
     # duration of response runs to the progression that follows the response (spec 5.7), else censored
     response_end = np.where(pfs_event & (progression_day >= first_response), progression_day, last_evaluable)
     duration = np.where(np.isnan(first_response), np.nan, response_end - first_response)
-    label = np.array(labels, dtype=object)
-    best_label, confirmed_label = label[best[:, 0]], label[best[:, 2]]
+    best_label, confirmed_label = labelled(labels, best[:, 0]), labelled(labels, best[:, 2])
     bor_day = at_day(best[:, 3] if confirm_response else best[:, 1], day)
     reasons = best_reasons(
         {
-            "best": best_label.astype(str),
-            "confirmed": confirmed_label.astype(str),
+            "best": best_label,
+            "confirmed": confirmed_label,
             "best_day": at_day(best[:, 1], day),
             "confirmed_day": at_day(best[:, 3], day),
             "progression": confirmed_day,

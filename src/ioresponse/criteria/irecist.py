@@ -1095,12 +1095,11 @@ def _best_response_table(
         pfs_day = np.where(open_at_end, _last_day(before_iupd, subject, day, len(first)), pfs_day)
     first_response = at_day(best[:, 5] if confirm_response else best[:, 4], day)
     response_end = np.where(pfs_event & (pfs_day >= first_response), pfs_day, last_evaluable)
-    label = np.array(LABELS, dtype=object)
-    best_label, confirmed_label = label[best[:, 0]], label[best[:, 2]]
+    best_label, confirmed_label = labelled(LABELS, best[:, 0]), labelled(LABELS, best[:, 2])
     reasons = best_reasons(
         {
-            "best": best_label.astype(str),
-            "confirmed": confirmed_label.astype(str),
+            "best": best_label,
+            "confirmed": confirmed_label,
             "best_day": at_day(best[:, 1], day),
             "confirmed_day": at_day(best[:, 3], day),
             "progression": progression_day,

@@ -18,7 +18,7 @@ import pandas as pd
 import polars as pl
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria import Criterion, CriterionResult, Study, as_text
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CONFIRMATION_STATES,
@@ -335,7 +335,7 @@ def _baseline_checks(
     # Only baseline rows are checked: work on them alone, then map back to rows of the whole table.
     baseline_rows = np.flatnonzero(table["is_baseline"].to_numpy()[assessments.row_assessment])
 
-    def at_baseline(column: str, dtype: type = object) -> np.ndarray:
+    def at_baseline(column: str, dtype: type | None = None) -> np.ndarray:
         return lesions[column].to_numpy(dtype)[baseline_rows]
 
     node = at_baseline(LYMPH_NODE, bool)
@@ -786,7 +786,7 @@ def _timepoint_table(
                 "base": baseline_sum[rows],
                 "nadir": nadir[rows],
                 "missing": components["target_missing"][rows],
-                "backdated": backdated[rows].astype(str),
+                "backdated": pd.Series(as_text(backdated[rows])),
                 "note": pd.Series(table["note"].array.take(rows)),
             }
         ),
@@ -892,7 +892,6 @@ def _best_response_table(
     """One row per subject from the shared best-response kernel (spec 1.7; Table 3 of the paper)."""
     table = assessments.table
     first = assessments.subject_offsets[:-1]
-    labels = np.array(LABELS, dtype=object)
 
     def day_of(column: int) -> np.ndarray:
         rows = best[:, column]
@@ -904,12 +903,11 @@ def _best_response_table(
     duration = np.where(
         np.isnan(first_response), np.nan, np.where(pfs_event, progression, last_evaluable) - first_response
     )
-    best_label = labels[best[:, 0]]
-    confirmed_label = labels[best[:, 2]]
+    best_label, confirmed_label = labelled(LABELS, best[:, 0]), labelled(LABELS, best[:, 2])
     reasons = best_reasons(
         {
-            "best": best_label.astype(str),
-            "confirmed": confirmed_label.astype(str),
+            "best": best_label,
+            "confirmed": confirmed_label,
             "best_day": day_of(1),
             "confirmed_day": day_of(3),
             "progression": progression,
