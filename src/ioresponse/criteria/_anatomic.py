@@ -28,6 +28,7 @@ from ioresponse.schema import (
     CLINICAL_STATUS,
     DATE,
     DAY,
+    LESION,
     LONG_AXIS,
     LYMPH_NODE,
     PATIENT,
@@ -132,6 +133,11 @@ def statuses(lesions: pd.DataFrame) -> Coded:
 def roles(lesions: pd.DataFrame) -> Coded:
     """The ``role`` column, coded (spec 0.1)."""
     return shared(lesions, "role", lambda: Coded(lesions[ROLE], tuple(Role)))
+
+
+def lesion_codes(lesions: pd.DataFrame) -> np.ndarray:
+    """``lesion_id`` as integers (equal ids, equal codes), for grouping rows by lesion."""
+    return shared(lesions, "lesion", lambda: read_only(pd.factorize(lesions[LESION])[0]))
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from ioresponse.criteria._anatomic import (
     join_texts,
     labelled,
     last_day_per_subject,
+    lesion_codes,
     mm_text,
     pct_text,
     read_only,
@@ -253,7 +254,7 @@ def non_target_codes(
     """
     status = statuses(lesions)
     non_target = in_use_rows(assessments) & (roles(lesions) == Role.NON_TARGET)
-    sums = sum_per_assessment(np.zeros(len(lesions)), non_target, lesions[LESION].to_numpy(), assessments)
+    sums = sum_per_assessment(np.zeros(len(lesions)), non_target, lesion_codes(lesions), assessments)
     expected = baseline_count(sums.count, assessments)
     progressed = any_per_assessment(non_target & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments)
     not_evaluated = any_per_assessment(non_target & (status == Status.NOT_EVALUABLE), assessments)

@@ -56,6 +56,7 @@ from ioresponse.criteria._anatomic import (
     increase_at_least,
     join_texts,
     labelled,
+    lesion_codes,
     mark_components_not_given,
     measurable,
     mm_text,
@@ -350,7 +351,7 @@ def _components(
     role = roles(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
     short = lesions[SHORT_AXIS].to_numpy(float)
-    ids = lesions[LESION].to_numpy()
+    ids = lesion_codes(lesions)
     in_use = in_use_rows(assessments)
     values = unidimensional_values(lesions)
     gone = np.where(node, normal_node(lesions), status == Status.ABSENT)

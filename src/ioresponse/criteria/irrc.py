@@ -30,6 +30,7 @@ from ioresponse.criteria._anatomic import (
     baseline_count,
     bidimensional_products,
     build_assessments,
+    lesion_codes,
     mark_components_not_given,
     roles,
     statuses,
@@ -242,7 +243,7 @@ def assess(
     shows = shows_disease(status)
     role = roles(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
-    ids = lesions[LESION].to_numpy()
+    ids = lesion_codes(lesions)
     in_use = in_use_rows(assessments)
     perpendicular = _perpendicular(lesions)
     missing = _missing_diameters(lesions, study.source, perpendicular, missing_diameter)

@@ -35,6 +35,7 @@ from ioresponse.criteria._anatomic import (
     baseline_count,
     build_assessments,
     labelled,
+    lesion_codes,
     mark_components_not_given,
     measurable,
     normal_node,
@@ -276,7 +277,7 @@ def assess_unidimensional_burden(
     role = roles(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
     short = lesions[SHORT_AXIS].to_numpy(float)
-    ids = lesions[LESION].to_numpy()
+    ids = lesion_codes(lesions)
     in_use = in_use_rows(assessments)
     subject_flags = check_targets(
         lesions,

@@ -56,6 +56,7 @@ from ioresponse.criteria._anatomic import (
     join_texts,
     labelled,
     last_day_per_subject,
+    lesion_codes,
     measurable,
     mm_text,
     normal_node,
@@ -421,7 +422,7 @@ def _components(
     status = statuses(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
     short = lesions[SHORT_AXIS].to_numpy(float)
-    ids = lesions[LESION].to_numpy()
+    ids = lesion_codes(lesions)
     values = unidimensional_values(lesions)
     normal = normal_node(lesions)
 
