@@ -244,3 +244,19 @@ def test_unknown_tu_role_lists_the_allowed_values(tmp_path):
     with pytest.raises(InputError, match="'INDEX' is not a lesion role; allowed: TARGET") as caught:
         load_study(tmp_path)
     assert (caught.value.file, caught.value.rows, caught.value.column) == ("tu.csv", [2], "TUSTRESC")
+
+
+def test_tu_lesion_without_tr_record_is_reported_not_dropped(tmp_path):
+    """Issue 3: nothing the user gave is silently dropped; a TU lesion never measured in TR is listed."""
+    tu, tr = _subset(tmp_path, subjects=1)
+    extra = tu.iloc[[0]].assign(TULNKID="T99", TUSEQ="99")
+    tu = pd.concat([tu, extra], ignore_index=True)
+    tu.to_csv(tmp_path / "tu.csv", index=False)
+    tr.to_csv(tmp_path / "tr.csv", index=False)
+    study = load_study(tmp_path)
+    reported = study.excluded[study.excluded["column"] == "TULNKID"]
+    assert len(reported) == 1
+    assert reported["source_row"].iloc[0] == len(tu) + 1  # the last TU data row (header is row 1)
+    assert reported["reason"].iloc[0].startswith("tu.csv row")
+    assert "lesion T99 is identified in TU but has no TR record" in reported["reason"].iloc[0]
+    assert not (study.lesions["lesion_id"] == "T99").any()

@@ -22,6 +22,8 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   value 0 is ``absent``; TRSTAT = NOT DONE is ``not_evaluable`` with the reason in ``note``.
 - SUMDIAM records are the sponsor's sums: not lesions. The criterion recomputes the sums from the
   lesions; the SUMDIAM rows are listed in ``Study.excluded`` with that reason, so no row goes unreported.
+  A TU lesion with no TR record is listed there too (its ``source_row`` is then a TU row, as the reason
+  says).
 - ``day``: from --DY when present, converted from SDTM study day (day 1 = first dose, no day 0) to the
   contract's "first dose = day 0": ``day = DY - 1`` for DY > 0 and ``day = DY`` for DY < 0. Without --DY,
   ``day = date - treatment_start`` (io.load). Partial dates (``2014-01``): with --DY and a known
@@ -153,6 +155,7 @@ def read_sdtm(folder: Path, *, source: str | None = None) -> SdtmParts:
     lesion_rows, findings = _lesion_rows(lesions_part, _tu_lesions(tu), tr.source)
     unused = records.loc[records["TRTESTCD"] == SUM_TEST, [s.SOURCE_ROW, "USUBJID"]].rename(
         columns={"USUBJID": s.PATIENT}).assign(column="TRTESTCD", reason=SUMDIAM_REASON)
+    unused = pd.concat([unused, _unmeasured(tu, records)], ignore_index=True)
     recorded = _recorded(tables["rs"], patients) if "rs" in tables else None
     name = source or tr.source
     return SdtmParts(t.RawTable(lesion_rows, name), recorded, patients, findings, unused)
@@ -254,6 +257,25 @@ def _tu_lesions(tu: t.RawTable) -> pd.DataFrame:
         "USUBJID": frame["USUBJID"], s.READER: _reader(frame, "TU"), "TRLNKID": frame["TULNKID"],
         "tu_role": role.fillna(""), "TULOC": frame.get("TULOC", pd.Series("", index=frame.index)),
     }).drop_duplicates(["USUBJID", s.READER, "TRLNKID"])
+
+
+def _unmeasured(tu: t.RawTable, records: pd.DataFrame) -> pd.DataFrame:
+    """TU records whose lesion has no TR record: nothing to assess, so reported, never dropped silently.
+
+    ``source_row`` is then a row of the TU file, which the reason names.
+    """
+    frame = tu.frame
+    key = ["USUBJID", s.READER, "TRLNKID"]
+    lesions = pd.DataFrame({"USUBJID": frame["USUBJID"], s.READER: _reader(frame, "TU"),
+                            "TRLNKID": frame["TULNKID"], s.SOURCE_ROW: frame[s.SOURCE_ROW]})
+    measured = records[key].drop_duplicates().assign(_measured=True)
+    lesions = lesions.merge(measured, on=key, how="left")
+    alone = lesions[lesions["_measured"].isna()]
+    reasons = [f"{tu.source} row {row}: lesion {lesion} is identified in TU but has no TR record (no "
+               "measurement, nothing to assess)" for row, lesion in zip(alone[s.SOURCE_ROW], alone["TRLNKID"],
+                                                                         strict=True)]
+    return pd.DataFrame({s.SOURCE_ROW: alone[s.SOURCE_ROW].to_numpy(), s.PATIENT: alone["USUBJID"].to_numpy(),
+                         "column": "TULNKID", "reason": reasons})
 
 
 def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame,
