@@ -10,9 +10,10 @@ assessments, described by offsets. Sequential rules run in numba over those offs
 
 from __future__ import annotations
 
+import functools
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numba
@@ -99,7 +100,9 @@ class Coded:
     __hash__ = None  # type: ignore[assignment]
 
     def isin(self, labels: list[str]) -> np.ndarray:
-        return np.isin(self.codes, [self._index[label] for label in labels])
+        chosen = np.zeros(len(self._index) + 1, bool)  # a lookup table; the last entry is code -1
+        chosen[[self._index[label] for label in labels]] = True
+        return chosen[self.codes]
 
 
 _SHARED: dict[tuple[int, str], tuple[weakref.ref, Any]] = {}
@@ -153,6 +156,9 @@ class Assessments:
     table: pd.DataFrame
     subject_offsets: np.ndarray
     row_assessment: np.ndarray
+    in_use: np.ndarray
+    """Lesion rows of the baseline and the follow-ups; pre-baseline assessments are ignored (spec 0.2)."""
+    _identity: dict[bytes, dict[str, pa.Array]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -164,8 +170,13 @@ class Assessments:
     def identity(self, rows: np.ndarray) -> dict[str, ExtensionArray]:
         """Patient, reader, date, day and clinical status of the assessments ``rows``: the columns every
         timepoint table starts with (spec 0.9)."""
-        columns = (PATIENT, READER, DATE, DAY, CLINICAL_STATUS)
-        return {c: self.table[c].array.take(rows) for c in columns if c in self.table}
+        key = rows.tobytes()
+        if key not in self._identity:  # the criteria report the same follow-ups: they share Arrow buffers
+            self._identity.clear()
+            texts = [c for c in (PATIENT, READER, DATE, CLINICAL_STATUS) if c in self.table]
+            self._identity[key] = {c: pa.array(self.table[c].array.take(rows)) for c in texts}
+        columns = {c: as_text(values) for c, values in self._identity[key].items()}
+        return {**columns, DAY: self.table[DAY].to_numpy()[rows]}
 
 
 def build_assessments(lesions: pd.DataFrame, source: str = "<table>") -> Assessments:
@@ -221,9 +232,10 @@ def _build_assessments(lesions: pd.DataFrame, source: str) -> Assessments:
     table["is_baseline"] = index == baseline_of_row
     table["is_pre_baseline"] = index < baseline_of_row
     table["baseline_day"] = assessment_day[baseline_of_row]
-    for shared_array in (subject_offsets, row_assessment):
+    in_use = ~table["is_pre_baseline"].to_numpy()[row_assessment]
+    for shared_array in (subject_offsets, row_assessment, in_use):
         shared_array.flags.writeable = False  # shared between criteria (see :func:`shared`)
-    return Assessments(table, subject_offsets, row_assessment)
+    return Assessments(table, subject_offsets, row_assessment, in_use)
 
 
 def _reader_text(reader: str) -> str:
@@ -817,7 +829,12 @@ def labelled(labels: tuple[str, ...], codes: np.ndarray) -> ExtensionArray:
 
 def repeated(text: str, n: int) -> ExtensionArray:
     """``text`` in every one of ``n`` rows (the ``criterion`` column, a unit)."""
-    return as_text(pa.repeat(pa.scalar(text, pa.large_string()), n))
+    return as_text(_repeated(text, n))
+
+
+@functools.lru_cache(maxsize=8)  # Arrow buffers are immutable: the criteria's tables share them
+def _repeated(text: str, n: int) -> pa.Array:
+    return pa.repeat(pa.scalar(text, pa.large_string()), n)
 
 
 def _frame(columns: dict[str, object], schema: tuple[str, ...], n: int) -> pd.DataFrame:

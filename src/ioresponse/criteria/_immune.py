@@ -154,11 +154,6 @@ def _cap_groups(lesions: pd.DataFrame) -> np.ndarray:
     return np.array(["visceral", "cutaneous"], dtype=object)[cutaneous.astype(np.intp)]
 
 
-def in_use_rows(assessments: Assessments) -> np.ndarray:
-    """Lesion rows of the baseline and follow-ups (pre-baseline assessments are ignored, spec 0.2)."""
-    return ~assessments.table["is_pre_baseline"].to_numpy()[assessments.row_assessment]
-
-
 def equivocal_rows(lesions: pd.DataFrame) -> np.ndarray:
     """``equivocal`` as bool (an equivocal new lesion is not present until unequivocal; spec 1.5, 2.5)."""
     return lesions[EQUIVOCAL].to_numpy(bool) if EQUIVOCAL in lesions else np.zeros(len(lesions), bool)
@@ -197,7 +192,7 @@ def count_new_lesions(
     expected : int per assessment
         Counted lesions expected at the assessment (a missing row then makes the sum incomplete).
     """
-    new = (roles(lesions) == Role.NEW) & in_use_rows(assessments)
+    new = (roles(lesions) == Role.NEW) & assessments.in_use
     rows = np.flatnonzero(new)
     counted = np.zeros(len(lesions), bool)
     expected = np.zeros(assessments.n, np.int64)
@@ -253,7 +248,7 @@ def non_target_codes(
     whether any non-target lesion unequivocally progressed.
     """
     status = statuses(lesions)
-    non_target = in_use_rows(assessments) & (roles(lesions) == Role.NON_TARGET)
+    non_target = assessments.in_use & (roles(lesions) == Role.NON_TARGET)
     sums = sum_per_assessment(np.zeros(len(lesions)), non_target, lesion_codes(lesions), assessments)
     expected = baseline_count(sums.count, assessments)
     progressed = any_per_assessment(non_target & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments)

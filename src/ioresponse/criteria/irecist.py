@@ -79,7 +79,6 @@ from ioresponse.criteria._immune import (
     at_day,
     count_new_lesions,
     equivocal_rows,
-    in_use_rows,
     join_flags,
     non_target_codes,
     response_states,
@@ -352,7 +351,7 @@ def _components(
     node = lesions[LYMPH_NODE].to_numpy(bool)
     short = lesions[SHORT_AXIS].to_numpy(float)
     ids = lesion_codes(lesions)
-    in_use = in_use_rows(assessments)
+    in_use = assessments.in_use
     values = unidimensional_values(lesions)
     gone = np.where(node, normal_node(lesions), status == Status.ABSENT)
 

@@ -59,7 +59,6 @@ from ioresponse.criteria._immune import (
     confirm_burden_progression,
     count_new_lesions,
     equivocal_rows,
-    in_use_rows,
     join_flags,
     non_target_codes,
     organ_of,
@@ -244,7 +243,7 @@ def assess(
     role = roles(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
     ids = lesion_codes(lesions)
-    in_use = in_use_rows(assessments)
+    in_use = assessments.in_use
     perpendicular = _perpendicular(lesions)
     missing = _missing_diameters(lesions, study.source, perpendicular, missing_diameter)
     subject_flags = _baseline_checks(

@@ -71,7 +71,6 @@ from ioresponse.criteria._immune import (
     confirm_burden_progression,
     count_new_lesions,
     equivocal_rows,
-    in_use_rows,
     join_flags,
     non_target_codes,
     organ_of,
@@ -278,7 +277,7 @@ def assess_unidimensional_burden(
     node = lesions[LYMPH_NODE].to_numpy(bool)
     short = lesions[SHORT_AXIS].to_numpy(float)
     ids = lesion_codes(lesions)
-    in_use = in_use_rows(assessments)
+    in_use = assessments.in_use
     subject_flags = check_targets(
         lesions,
         assessments,

@@ -416,8 +416,7 @@ def _components(
     lesions: pd.DataFrame, assessments: Assessments, study: Study, new_node_min_short_axis_mm: float
 ) -> dict[str, np.ndarray]:
     """Per-assessment inputs of the timepoint table: target sum, non-target and new-lesion codes."""
-    table = assessments.table
-    in_use = ~table["is_pre_baseline"].to_numpy()[assessments.row_assessment]
+    in_use = assessments.in_use
     role = roles(lesions)
     status = statuses(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
