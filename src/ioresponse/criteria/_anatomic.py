@@ -139,8 +139,8 @@ def roles(lesions: pd.DataFrame) -> Coded:
 
 
 def lesion_codes(lesions: pd.DataFrame) -> np.ndarray:
-    """``lesion_id`` as integers (equal ids, equal codes), for grouping rows by lesion."""
-    return shared(lesions, "lesion", lambda: read_only(pd.factorize(lesions[LESION])[0]))
+    """``lesion_id`` as integers in the order of the ids, for grouping and ordering rows by lesion."""
+    return shared(lesions, "lesion", lambda: read_only(pd.factorize(lesions[LESION], sort=True)[0]))
 
 
 @dataclass(frozen=True)

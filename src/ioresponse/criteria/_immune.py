@@ -71,7 +71,6 @@ from ioresponse.criteria._anatomic import (
 from ioresponse.schema import (
     DAY,
     EQUIVOCAL,
-    LESION,
     LYMPH_NODE,
     ORGAN,
     PATIENT,
@@ -202,7 +201,7 @@ def count_new_lesions(
     frame = pd.DataFrame(
         {
             "subject": subject[rows],
-            "lesion": lesions[LESION].to_numpy()[rows],
+            "lesion": lesion_codes(lesions)[rows],
             "assessment": assessments.row_assessment[rows],
             "qualifies": qualifies[rows],
             "value": np.nan_to_num(values[rows]),

@@ -421,7 +421,7 @@ def _increase_since_previous(
     frame = pd.DataFrame(
         {
             "subject": assessments.subject_of_rows()[rows],
-            "lesion": lesions[LESION].to_numpy()[rows],
+            "lesion": lesion_codes(lesions)[rows],
             "value": values[rows],
             "status": status,
         }
