@@ -28,6 +28,7 @@ from ioresponse.patterns._common import (
     PatternOptions,
     PatternRow,
     pattern_frame,
+    records,
 )
 from ioresponse.patterns.irae import mention_flags
 from ioresponse.schema import DAY, PATIENT, READER, InputError
@@ -149,6 +150,14 @@ def select(
     return list(definitions)
 
 
+def _object_text(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``frame`` with its string columns as Python objects (one vectorised conversion per column)."""
+    if frame is None:
+        return None
+    text = [c for c, dtype in frame.dtypes.items() if isinstance(dtype, pd.StringDtype)]
+    return frame.astype(dict.fromkeys(text, object)) if text else frame
+
+
 def find_patterns(
     study: Study,
     timepoints: pd.DataFrame | None,
@@ -190,6 +199,8 @@ def find_patterns(
         Columns :data:`PATTERN_COLUMNS`, sorted by patient, reader, pattern, definition, episode, day.
     """
     chosen = PatternOptions.from_mapping(options, study.source)
+    # The rules walk patients one by one: Python strings serve them better than Arrow text columns.
+    timepoints, best_response = _object_text(timepoints), _object_text(best_response)
     available = _available(study, timepoints, best_response)
     ids = select(available, chosen, definitions)
     rows: list[PatternRow] = []
@@ -245,5 +256,5 @@ def _biomarker_rows(study: Study, rules: pd.DataFrame | None) -> list[PatternRow
             {"biomarker": r["biomarker"], "value": r["value"], "cutoff": r["cutoff"]},
             {"regulator": r["regulator"], "as_of": r["as_of"], "source": r["source"]},
         )
-        for r in table.to_dict("records")
+        for r in records(table)
     ]

@@ -9,7 +9,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -90,7 +90,16 @@ def known(x: float | None) -> bool:
     """A number that can be compared (not None, not NaN)."""
     if x is None or isinstance(x, str):
         return False
+    if isinstance(x, float | int):  # the common case, without pandas' generic test
+        return not math.isnan(x)
     return not bool(pd.isna(x))
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of ``frame`` as dicts of Python values, like ``to_dict("records")`` but column-wise."""
+    names = list(frame.columns)
+    rows = zip(*(frame[c].tolist() for c in names), strict=True)
+    return [dict(zip(names, row, strict=True)) for row in rows]
 
 
 def at_least_value(x: float | None, threshold: float) -> Flag:
@@ -157,7 +166,7 @@ class PatternRow:
 
 def pattern_frame(rows: Iterable[PatternRow]) -> pd.DataFrame:
     """The patterns table from rows, columns :data:`PATTERN_COLUMNS`, values and evidence as JSON."""
-    records = [
+    cells = [
         {
             PATIENT: r.patient_id,
             READER: r.reader,
@@ -173,7 +182,7 @@ def pattern_frame(rows: Iterable[PatternRow]) -> pd.DataFrame:
         }
         for r in rows
     ]
-    frame = pd.DataFrame.from_records(records, columns=list(PATTERN_COLUMNS))
+    frame = pd.DataFrame.from_records(cells, columns=list(PATTERN_COLUMNS))
     frame["episode"] = frame["episode"].astype("Int64")
     frame[DAY] = frame[DAY].astype("Int64")
     return frame

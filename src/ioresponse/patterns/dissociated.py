@@ -33,6 +33,7 @@ from ioresponse.patterns._common import (
     at_least_value,
     at_most_value,
     below,
+    records,
 )
 from ioresponse.patterns._study import new_lesion_rows, organ_keys
 from ioresponse.schema import (
@@ -218,7 +219,7 @@ def _timepoints(frame: pd.DataFrame, responses: dict, classifier: Callable[..., 
     )
     merged.loc[merged["missing"], "value"] = np.nan
     subjects: dict[tuple[str, str], dict[int, list[dict]]] = {}
-    for record in merged.to_dict("records"):
+    for record in records(merged):
         by_day = subjects.setdefault((str(record[PATIENT]), str(record[READER])), {})
         by_day.setdefault(int(record[DAY]), []).append(record)
     result = []

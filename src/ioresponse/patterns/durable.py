@@ -21,7 +21,7 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 
 from ioresponse.criteria import Study
-from ioresponse.patterns._common import Flag, PatternOptions, PatternRow, display, known
+from ioresponse.patterns._common import Flag, PatternOptions, PatternRow, display, known, records
 from ioresponse.patterns._study import patient_days, patient_values
 from ioresponse.schema import DAY, PATIENT, READER
 
@@ -211,7 +211,7 @@ def find(
     groups = dict(iter(points.groupby([PATIENT, READER], sort=False))) if points is not None else {}
     empty = pd.DataFrame({DAY: [], "overall_response": []})
     rows = []
-    for record in best.to_dict("records"):
+    for record in records(best):
         subject = Subject(record, groups.get((record[PATIENT], record[READER]), empty))
         median = medians.get(cohort_of[record[PATIENT]])
         context |= {

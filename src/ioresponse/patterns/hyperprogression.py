@@ -48,6 +48,7 @@ from ioresponse.patterns._common import (
     known,
     mm,
     months,
+    records,
 )
 from ioresponse.patterns._study import (
     PREBASELINE_LABEL,
@@ -698,7 +699,7 @@ def hpd_inputs(
     ecog = _ecog(visits, study)
     inputs = []
     subjects: dict[tuple[str, str], list[dict]] = {}
-    for record in sums.to_dict("records"):
+    for record in records(sums):
         subjects.setdefault((record[PATIENT], record[READER]), []).append(record)
     for (patient, reader), group in subjects.items():
         base_row = next(r for r in group if r["is_baseline"])

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ioresponse.criteria import Study
-from ioresponse.patterns._common import PatternOptions, PatternRow
+from ioresponse.patterns._common import PatternOptions, PatternRow, records
 from ioresponse.patterns._study import new_lesion_rows, visit_days
 from ioresponse.patterns.dissociated import NOT_EVALUABLE, PROGRESSING, Timepoint, lesion_timepoints
 from ioresponse.schema import (
@@ -172,10 +172,6 @@ def candidates(
     if lesions is not None and len(lesions):
         for t in classified if classified is not None else lesion_timepoints(study, options, None):
             classes[(t.patient_id, t.reader, t.day)] = {s.lesion_id: s.klass for s in t.lesions}
-        organ = [
-            canonical_organ(o, n, vocabulary)
-            for o, n in zip(lesions[ORGAN], lesions[LYMPH_NODE], strict=True)
-        ]
         new = new_lesion_rows(lesions)
         size = np.where(
             lesions[LYMPH_NODE].to_numpy(bool),
@@ -183,20 +179,21 @@ def candidates(
             lesions[LONG_AXIS].to_numpy(float),
         )
         side, pattern, suv = _text(lesions, "side"), _text(lesions, "pattern"), _numbers(lesions, "suvmax")
-        for i, (p, r, d) in enumerate(zip(lesions[PATIENT], lesions[READER], lesions[DAY], strict=True)):
-            if d <= 0:
-                continue
-            lesion_id = str(lesions[LESION].iat[i])
-            growing = classes.get((p, r, int(d)), {}).get(lesion_id) == PROGRESSING
+        patient, reader, lesion_ids = (lesions[c].to_numpy() for c in (PATIENT, READER, LESION))
+        day, date = lesions[DAY].to_numpy(), lesions[DATE].to_numpy()
+        organ, node = lesions[ORGAN].to_numpy(), lesions[LYMPH_NODE].to_numpy(bool)
+        for i in np.flatnonzero(day > 0):
+            p, r, d, lesion_id = patient[i], reader[i], int(day[i]), str(lesion_ids[i])
+            growing = classes.get((p, r, d), {}).get(lesion_id) == PROGRESSING
             if not (new[i] or growing):
                 continue
             result.append(
                 Candidate(
                     str(p),
                     str(r),
-                    int(d),
-                    str(lesions[DATE].iat[i]),
-                    organ[i],
+                    d,
+                    str(date[i]),
+                    canonical_organ(organ[i], node[i], vocabulary),
                     side[i],
                     "lesion" if new[i] else "enlargement",
                     pattern[i],
@@ -242,6 +239,7 @@ def _finding_candidates(
     ]
 
 
+@functools.lru_cache(maxsize=1024)  # the rule table's few cells, split once instead of per assessment
 def _split(text: str) -> frozenset[str]:
     return frozenset(t.strip().lower() for t in str(text).split("|") if t.strip())
 
@@ -301,9 +299,9 @@ def find_flags(
     for key in signals:
         by_assessment.setdefault(key, [])
     rule_clauses: dict[str, list[dict]] = {}
-    for clause in rules.to_dict("records"):
+    for clause in records(rules):
         rule_clauses.setdefault(clause["rule_id"], []).append(clause)
-    records = []
+    flags = []
     for key in sorted(by_assessment):
         rows, lesion_class = by_assessment[key], classes.get(key, {})
         for rule_id, clauses in rule_clauses.items():
@@ -314,10 +312,10 @@ def find_flags(
                     break
             if fired is None:
                 continue
-            records.append(
+            flags.append(
                 _flag_record(key, rule_id, clause, fired, lesion_class, study, responses, event_table)
             )
-    return pd.DataFrame.from_records(records, columns=list(IRAE_COLUMNS))
+    return pd.DataFrame.from_records(flags, columns=list(IRAE_COLUMNS))
 
 
 def _flag_record(key, rule_id, clause, fired, lesion_class, study, responses, event_table) -> dict:
@@ -440,7 +438,7 @@ def pattern_rows(flags: pd.DataFrame, events: pd.DataFrame | None) -> list[Patte
             date=str(f[DATE]),
             day=int(f[DAY]),
         )
-        for f in flags.to_dict("records")
+        for f in records(flags)
     ]
     if events is not None:
         rows += [
@@ -455,7 +453,7 @@ def pattern_rows(flags: pd.DataFrame, events: pd.DataFrame | None) -> list[Patte
                 date=str(e.get(DATE, "")),
                 day=int(e[DAY]),
             )
-            for e in events.to_dict("records")
+            for e in records(events)
             if pd.notna(e[DAY])
         ]
     return rows

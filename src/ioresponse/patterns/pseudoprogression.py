@@ -35,6 +35,7 @@ from ioresponse.patterns._common import (
     fmt,
     known,
     mm,
+    records,
 )
 from ioresponse.patterns._study import new_lesion_rows, patient_days, patient_values
 from ioresponse.schema import DATE, DAY, NON_TARGET, PATIENT, READER, ROLE, STATUS, Role, Status
@@ -180,7 +181,7 @@ def find(
         key = criterion_of(definition, options)
         table = timepoints[timepoints["criterion"] == key].sort_values([PATIENT, READER, DAY], kind="stable")
         subjects: dict[tuple[str, str], list[dict]] = {}
-        for record in table.to_dict("records"):
+        for record in records(table):
             subjects.setdefault((record[PATIENT], record[READER]), []).append(record)
         for (patient, reader), group in subjects.items():
             fallback = Context(frozenset(), True, options.min_subsequent_response)
