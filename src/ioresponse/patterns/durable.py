@@ -46,15 +46,35 @@ class Subject:
     """One patient x reader under the chosen criterion."""
 
     best: dict
-    timepoints: pd.DataFrame
+    last_day: int | None = None
+    """Last assessment day."""
+    last_response_day: int | None = None
+    """Last day with a response (CR/PR)."""
+    first_controlled_day: int | None = None
+    """First day with a response or stable disease (``off_treatment_include_sd``)."""
 
-    @property
-    def last_day(self) -> int | None:
-        return int(self.timepoints[DAY].max()) if len(self.timepoints) else None
 
-    def last_response_day(self) -> int | None:
-        responding = self.timepoints[self.timepoints["overall_response"].isin(RESPONSE_LABELS)]
-        return int(responding[DAY].max()) if len(responding) else None
+def _subject_days(points: pd.DataFrame | None) -> dict[tuple[str, str], tuple[int | None, ...]]:
+    """Per patient x reader: last day, last response day, first response-or-SD day (column-wise)."""
+    if points is None or not len(points):
+        return {}
+    day = points[DAY].astype(float)
+    response = points["overall_response"]
+    frame = pd.DataFrame(
+        {
+            PATIENT: points[PATIENT],
+            READER: points[READER],
+            "last": day,
+            "last_response": day.where(response.isin(RESPONSE_LABELS)),
+            "first_controlled": day.where(response.isin(RESPONSE_LABELS | STABLE_LABELS)),
+        }
+    )
+    days = frame.groupby([PATIENT, READER], sort=False).agg(
+        last=("last", "max"),
+        last_response=("last_response", "max"),
+        first_controlled=("first_controlled", "min"),
+    )
+    return {key: tuple(_day(v) for v in row) for key, row in zip(days.index, days.to_numpy(), strict=True)}
 
 
 def _day(value: object) -> int | None:
@@ -79,7 +99,7 @@ def drr_optim(s: Subject, context: dict) -> tuple[Flag, str, dict]:
             + (f">= {MIN_DURATION_DAYS}" if met else f"< {MIN_DURATION_DAYS}"),
             values,
         )
-    last = s.last_response_day()
+    last = s.last_response_day
     duration = (last - onset) if last is not None else 0
     values["duration_days"] = duration
     if duration >= MIN_DURATION_DAYS:
@@ -119,8 +139,7 @@ def off_treatment(s: Subject, context: dict) -> tuple[Flag, str, dict]:
     labels = RESPONSE_LABELS | (STABLE_LABELS if context["include_sd"] else frozenset())
     onset = _day(s.best["first_response_day"])
     if onset is None and context["include_sd"]:
-        stable = s.timepoints[s.timepoints["overall_response"].isin(labels)]
-        onset = int(stable[DAY].min()) if len(stable) else None
+        onset = s.first_controlled_day
     progression = _day(s.best["progression_day"])
     values = {"treatment_end_day": end, "onset_day": onset, "progression_day": progression}
     if end is None:
@@ -208,11 +227,10 @@ def find(
         for cohort in set(cohort_of.values()):
             members = best[best[PATIENT].map(cohort_of) == cohort]
             medians[cohort] = options.cohort_median_pfs_days or cohort_median_pfs(members)
-    groups = dict(iter(points.groupby([PATIENT, READER], sort=False))) if points is not None else {}
-    empty = pd.DataFrame({DAY: [], "overall_response": []})
+    days = _subject_days(points)
     rows = []
     for record in records(best):
-        subject = Subject(record, groups.get((record[PATIENT], record[READER]), empty))
+        subject = Subject(record, *days.get((record[PATIENT], record[READER]), ()))
         median = medians.get(cohort_of[record[PATIENT]])
         context |= {
             "median": median,
