@@ -23,6 +23,7 @@ required condition is known to fail.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -138,6 +139,16 @@ class HpdInputs:
     """ECOG values recorded on days 1-60; None when no ECOG table is given."""
     evidence: dict[str, object] = field(default_factory=dict)
 
+    @functools.cached_property
+    def kinetics(self) -> Kinetics:
+        """The shared quantities of spec 2.1, computed once and read by every definition."""
+        return _kinetics(self)
+
+    @functools.cached_property
+    def kinetics_values(self) -> dict[str, object]:
+        """``values`` of the shared quantities (each definition adds its own to a copy)."""
+        return _kinetics_values(self.kinetics, self)
+
 
 @dataclass(frozen=True)
 class Condition:
@@ -215,6 +226,10 @@ class Kinetics:
 
 def kinetics(x: HpdInputs) -> Kinetics:
     """Every shared quantity of spec 2.1 for one patient, with the reason of each missing one."""
+    return x.kinetics
+
+
+def _kinetics(x: HpdInputs) -> Kinetics:
     base = x.baseline
     warnings: list[str] = []
     ref_missing = exp_missing = ""
@@ -379,7 +394,7 @@ def _tgr_ratio_definition(citation: str, needs_pd: bool) -> Callable[[HpdInputs,
         )
         conditions = [ratio, recist_pd_first(x)] if needs_pd else [ratio]
         flag = all_of(c.flag for c in conditions)
-        values = _kinetics_values(k, x) | {"TGR_ratio": display(value, 3)}
+        values = x.kinetics_values | {"TGR_ratio": display(value, 3)}
         return Decision(flag, _decide(citation, flag, conditions), values, _evidence(x, k))
 
     return decide
@@ -407,7 +422,7 @@ def saada_bouzid2017(x: HpdInputs, options: PatternOptions) -> Decision:
         options.nonpositive_reference,
     )
     flag = ratio.flag
-    values = _kinetics_values(k, x) | {"TGK_ratio": display(value, 3)}
+    values = x.kinetics_values | {"TGK_ratio": display(value, 3)}
     return Decision(flag, _decide("Saada-Bouzid 2017", flag, [ratio]), values, _evidence(x, k))
 
 
@@ -439,7 +454,7 @@ def kato2017(x: HpdInputs, options: PatternOptions) -> Decision:
     )
     conditions = [ttf, pct_cond, pace]
     flag = all_of(c.flag for c in conditions)
-    values = _kinetics_values(k, x) | {
+    values = x.kinetics_values | {
         "pace_ref": display(k.pace_ref, 5),
         "pace_exp": display(k.pace_exp, 5),
         "pace_ratio": display(value, 3),
@@ -466,7 +481,7 @@ def _delta_tgr_definition(
             )
         conditions = [diff, size_condition(x, k)]
         flag = all_of(c.flag for c in conditions)
-        return Decision(flag, _decide(citation, flag, conditions), _kinetics_values(k, x), _evidence(x, k))
+        return Decision(flag, _decide(citation, flag, conditions), dict(x.kinetics_values), _evidence(x, k))
 
     return decide
 
@@ -569,7 +584,7 @@ def lo_russo2019(x: HpdInputs, options: PatternOptions) -> Decision:
     )
     conditions = [recist_pd_first(x), summary]
     flag = all_of(c.flag for c in conditions)
-    values = _kinetics_values(k, x) | {
+    values = x.kinetics_values | {
         "criteria_met": n_true,
         "criteria_not_evaluable": n_unknown,
         "criteria": {f"c{i + 1}": c.flag for i, c in enumerate(criteria)},
@@ -613,7 +628,7 @@ def matos2020(x: HpdInputs, options: PatternOptions) -> Decision:
     if options.matos_time_rule != "none":
         conditions.append(ttf_condition(x, inclusive=options.matos_time_rule == "ttf_le_2_months"))
     flag = all_of(c.flag for c in conditions)
-    values = _kinetics_values(k, x) | {
+    values = x.kinetics_values | {
         "new_lesion_organs": sorted(set(x.new_lesion_organs)) if x.new_lesion_organs is not None else None,
         "ttf_days": x.treatment_end_day,
         "matos_time_rule": options.matos_time_rule,
@@ -628,7 +643,7 @@ def kim2019(x: HpdInputs, options: PatternOptions) -> Decision:
         None,
         "combination of TGK ratio, TGR ratio and TTF < 2 months not verified (Kim 2019; spec 9.6): "
         "compose it from hpd.champiat2017, hpd.saada_bouzid2017 and TTF",
-        _kinetics_values(k, x),
+        dict(x.kinetics_values),
         _evidence(x, k),
     )
 
