@@ -90,10 +90,14 @@ def _missing_text(
     complete: np.ndarray,
 ) -> np.ndarray:
     text = np.full(assessments.n, "", dtype=object)
-    missing_rows = selected & np.isnan(values)
-    for a in np.unique(assessments.row_assessment[missing_rows]):
-        ids = lesions[LESION].to_numpy()[missing_rows & (assessments.row_assessment == a)]
-        text[a] = "not evaluable: " + ", ".join(sorted(set(map(str, ids))))
+    missing_rows = np.flatnonzero(selected & np.isnan(values))
+    if len(missing_rows):
+        ids = pd.DataFrame(
+            {"a": assessments.row_assessment[missing_rows], "id": lesions[LESION].to_numpy()[missing_rows]}
+        ).astype({"id": str})
+        ids = ids.drop_duplicates().sort_values(["a", "id"], kind="stable")
+        joined = ids.groupby("a", sort=True)["id"].agg(", ".join)
+        text[joined.index.to_numpy()] = ("not evaluable: " + joined).to_numpy()
     text[(~complete) & (text == "")] = "a baseline target lesion has no row"
     return text
 

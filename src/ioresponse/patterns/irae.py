@@ -12,6 +12,7 @@ an extended table. A flag never changes a timepoint response, best response, PFS
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -301,6 +302,7 @@ def find_flags(
     rule_clauses: dict[str, list[dict]] = {}
     for clause in records(rules):
         rule_clauses.setdefault(clause["rule_id"], []).append(clause)
+    thoracic = functools.cache(lambda: _thoracic_lesions(study))  # only when a rule's evidence needs it
     flags = []
     for key in sorted(by_assessment):
         rows, lesion_class = by_assessment[key], classes.get(key, {})
@@ -313,16 +315,25 @@ def find_flags(
             if fired is None:
                 continue
             flags.append(
-                _flag_record(key, rule_id, clause, fired, lesion_class, study, responses, event_table)
+                _flag_record(key, rule_id, clause, fired, lesion_class, thoracic, responses, event_table)
             )
     return pd.DataFrame.from_records(flags, columns=list(IRAE_COLUMNS))
 
 
-def _flag_record(key, rule_id, clause, fired, lesion_class, study, responses, event_table) -> dict:
+def _flag_record(
+    key: tuple[str, str, int],
+    rule_id: str,
+    clause: dict,
+    fired: list[Candidate],
+    lesion_class: dict[str, str],
+    thoracic: Callable[[], frozenset[tuple[str, str, str]]],
+    responses: dict[tuple[str, str, int], dict[str, str]],
+    event_table: pd.DataFrame | None,
+) -> dict:
     patient, reader, day = key
     evidence: dict[str, object] = {"clause": clause["clause"], "source": clause["source"]}
     if clause["evidence"] == "non_thoracic_disease_controlled":
-        non_thoracic = [k for i, k in lesion_class.items() if not _is_thoracic(i, study, key)]
+        non_thoracic = [k for i, k in lesion_class.items() if (key[0], key[1], i) not in thoracic()]
         evidence["non_thoracic_disease_controlled"] = bool(non_thoracic) and all(
             k not in (PROGRESSING, NOT_EVALUABLE) for k in non_thoracic
         )
@@ -356,16 +367,17 @@ def _flag_record(key, rule_id, clause, fired, lesion_class, study, responses, ev
     }
 
 
-def _is_thoracic(lesion_id: str, study: Study, key: tuple[str, str, int]) -> bool:
+def _thoracic_lesions(study: Study) -> frozenset[tuple[str, str, str]]:
+    """(patient, reader, lesion) of every lesion with a row in a thoracic organ (spec 5.3 organ codes)."""
     lesions = study.lesions
-    rows = lesions[
-        (lesions[PATIENT] == key[0]) & (lesions[READER] == key[1]) & (lesions[LESION] == lesion_id)
-    ]
     vocabulary = organ_vocabulary()
-    return any(
-        canonical_organ(o, n, vocabulary) in THORACIC
-        for o, n in zip(rows[ORGAN], rows[LYMPH_NODE], strict=True)
-    )
+    rows = pd.DataFrame({"organ": lesions[ORGAN].to_numpy(), "node": lesions[LYMPH_NODE].to_numpy(bool)})
+    kinds = rows.drop_duplicates()
+    pairs = zip(kinds["organ"], kinds["node"], strict=True)
+    kinds["thoracic"] = [canonical_organ(o, n, vocabulary) in THORACIC for o, n in pairs]
+    thoracic = rows.merge(kinds, on=["organ", "node"], how="left")["thoracic"].to_numpy(bool)
+    columns = (lesions[c].to_numpy()[thoracic] for c in (PATIENT, READER, LESION))
+    return frozenset((str(p), str(r), str(i)) for p, r, i in zip(*columns, strict=True))
 
 
 def _signals(timepoints: pd.DataFrame | None, wanted: frozenset[str]) -> dict[tuple[str, str, int], str]:
