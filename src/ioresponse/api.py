@@ -17,6 +17,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from ioresponse.criteria import Criterion, Study, registry
+from ioresponse.io.tables import write_csv
 from ioresponse.patterns import OPTION_NAMES, find_patterns, mention_flags
 from ioresponse.schema import DAY, LESION, PATIENT, READER, TARGET_SUM, InputError, coerce_option
 
@@ -75,7 +76,7 @@ class Result:
         for name, table in self.tables().items():
             path = directory / f"{name}.{fmt}"
             if fmt == "csv":
-                table.to_csv(path, index=False, lineterminator="\n")
+                write_csv(table, path)
             else:
                 table.to_parquet(path, index=False)
             paths.append(path)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
 from ioresponse import schema as s
 from ioresponse.schema import InputError
@@ -353,3 +354,20 @@ def missing_components(frame: pd.DataFrame) -> frozenset[str]:
     if s.NON_TARGET not in frame.columns:
         absent.add("non_target")
     return frozenset(absent)
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """``frame`` as CSV with the bytes of pandas' ``to_csv(index=False, lineterminator="\\n")``: booleans
+    True/False, missing values and empty text as empty cells. Written by polars, several times faster
+    on a cohort's tables."""
+    table = pl.from_pandas(frame)  # NaN becomes null, written as an empty cell
+    as_pandas = [
+        pl.when(pl.col(name)).then(pl.lit("True")).when(~pl.col(name)).then(pl.lit("False")).alias(name)
+        for name, dtype in table.schema.items()
+        if dtype == pl.Boolean
+    ] + [
+        pl.when(pl.col(name) == "").then(None).otherwise(pl.col(name)).alias(name)  # pandas does not quote ""
+        for name, dtype in table.schema.items()
+        if dtype == pl.String
+    ]
+    table.with_columns(as_pandas).write_csv(path, line_terminator="\n")
