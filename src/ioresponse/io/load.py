@@ -200,7 +200,7 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
         s.DATE: iso,
         s.LESION: text(s.LESION).astype(str),
         s.ROLE: t.normalise_label(text(s.ROLE)),
-        s.ORGAN: text(s.ORGAN).str.strip().str.lower(),
+        s.ORGAN: t.per_value(text(s.ORGAN), lambda organ: organ.str.strip().str.lower()),
         s.LYMPH_NODE: flag(s.LYMPH_NODE, False),
         s.LONG_AXIS: number(s.LONG_AXIS),
         s.SHORT_AXIS: number(s.SHORT_AXIS),

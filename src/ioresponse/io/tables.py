@@ -22,6 +22,7 @@ Rules stated here:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -190,8 +191,9 @@ def _column_text(column: pd.Series) -> pd.Series:
         return column.map({True: "true", False: "false"}).fillna("")
     if pd.api.types.is_integer_dtype(column) and not column.isna().any():
         return column.astype(str).astype(object)
-    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
-        return column.fillna("").astype(str).str.strip().astype(object)  # text already (CSV): fast path
+    if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):  # text already (CSV)
+        stripped = per_value(column.fillna(""), lambda values: values.astype(str).str.strip())
+        return pd.Series(stripped, index=column.index, dtype=object)
     return column.map(_cell_text).astype(object)
 
 
@@ -236,17 +238,27 @@ def _rename(frame: pd.DataFrame, column_map: dict[str, str], name: str) -> pd.Da
 # Parsing text columns (the checks in io.validate name the cells these cannot parse)
 
 
+def per_value(text: pd.Series, rule: Callable[[pd.Series], pd.Series | np.ndarray]) -> np.ndarray:
+    """``rule`` applied to the distinct values of ``text`` only, its result spread back to every row.
+
+    A cohort repeats its labels, ids, dates and sizes on many rows: text rules run once per value.
+    """
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)
+    return np.asarray(rule(pd.Series(uniques, dtype=object)))[codes]
+
+
 def parse_float(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Numbers from text: (values with NaN for empty, mask of non-empty cells that are not numbers)."""
-    values = pd.to_numeric(text.where(text != ""), errors="coerce").to_numpy(dtype=np.float64)
-    bad = (text != "").to_numpy() & ~np.isfinite(values)
+    values = per_value(text, lambda t: pd.to_numeric(t.where(t != ""), errors="coerce").to_numpy(np.float64))
+    bad = per_value(text, lambda t: t != "") & ~np.isfinite(values)
     return values, bad
 
 
 def parse_bool(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Booleans from text (true/false, yes/no, y/n, 1/0; empty -> False): (values, mask of bad cells)."""
-    lowered = text.str.lower()
-    return lowered.isin(_TRUE).to_numpy(), ~(lowered.isin(_TRUE) | lowered.isin(_FALSE)).to_numpy()
+    true = per_value(text, lambda t: t.str.lower().isin(_TRUE))
+    false = per_value(text, lambda t: t.str.lower().isin(_FALSE))
+    return true, ~(true | false)
 
 
 LABEL_SYNONYMS = {"too_small_to_measure": "too_small"}
@@ -258,7 +270,10 @@ def normalise_label(text: pd.Series) -> pd.Series:
 
     "Too small to measure", the wording of RECIST 1.1 sec. 4.3.2, reads as ``too_small``.
     """
-    return text.str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True).replace(LABEL_SYNONYMS)
+    def normalise(values: pd.Series) -> pd.Series:
+        return values.str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True).replace(LABEL_SYNONYMS)
+
+    return pd.Series(per_value(text, normalise), index=text.index, dtype=object)
 
 
 def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
@@ -270,6 +285,13 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     note : "date 2014-01 partial: imputed 2014-01-15" for imputed dates, else ""
     bad : mask of non-empty cells that are not ISO dates
     """
+    codes, uniques = pd.factorize(text, use_na_sentinel=False)  # a cohort repeats its visit dates
+    iso, note, bad = _parse_distinct_dates(pd.Series(uniques, dtype=object))
+    spread = {"index": text.index, "dtype": object}
+    return pd.Series(iso.to_numpy()[codes], **spread), pd.Series(note.to_numpy()[codes], **spread), bad[codes]
+
+
+def _parse_distinct_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     parts = text.str.extract(_ISO_DATE)
     year, month, day = parts[0].fillna(""), parts[1].fillna(""), parts[2].fillna("")
     partial_month = (year != "") & (month != "") & (day == "")
