@@ -330,9 +330,8 @@ def run(
     best = _stacked([r.best_response for r in results])
     result = Result(timepoints, best, study, skipped=skipped)
     if patterns and study.lesions is not None and len(timepoints):
-        if progress is not None:
-            progress("patterns")
-        result.patterns = find_patterns(study, timepoints, best, **pattern_options)
+        step = None if progress is None else (lambda family: progress(f"patterns: {family}"))
+        result.patterns = find_patterns(study, timepoints, best, progress=step, **pattern_options)
         result.timepoints = mention_flags(timepoints, result.patterns)
     return result
 

@@ -171,3 +171,15 @@ def test_prebaseline_window_option() -> None:
     assert kept.iloc[0]["flag"] == "true"
     assert refused.iloc[0]["flag"] == "not_evaluable"
     assert "no prebaseline scan within 28 days before baseline day -7" in refused.iloc[0]["reason"]
+
+
+def test_run_reports_each_family_of_patterns_to_the_progress_display() -> None:
+    """A long cohort shows which family of patterns is running (issue 3: progress on long work)."""
+    from ioresponse.api import run
+
+    steps: list[str] = []
+    run(study(HP1 + HP3), ["recist11"], progress=steps.append)
+    assert steps[0] == "recist11"
+    families = [s.removeprefix("patterns: ") for s in steps[1:]]
+    assert all(s.startswith("patterns: ") for s in steps[1:])
+    assert {"pseudoprogression", "hyperprogression", "durable response", "irAE look-alikes"} <= set(families)

@@ -15,6 +15,7 @@ Input names used in ``required_inputs``:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -169,6 +170,7 @@ def find_patterns(
     findings: pd.DataFrame | None = None,
     irae_rules: pd.DataFrame | None = None,
     biomarker_rules: pd.DataFrame | None = None,
+    progress: Callable[[str], None] | None = None,
     **options: object,
 ) -> pd.DataFrame:
     """The patterns table (spec/patterns.md 0.6) of a study and its criteria results.
@@ -190,6 +192,8 @@ def find_patterns(
         Imaging findings for the irAE rules (spec 5.3).
     irae_rules, biomarker_rules : DataFrame, optional
         Extended rule tables (default: the shipped CSVs).
+    progress : callable, optional
+        Called with the name of each family of patterns before it runs (a progress display).
     **options
         :class:`PatternOptions` fields; other keywords (criteria options) are ignored.
 
@@ -203,21 +207,28 @@ def find_patterns(
     timepoints, best_response = _object_text(timepoints), _object_text(best_response)
     available = _available(study, timepoints, best_response)
     ids = select(available, chosen, definitions)
+    step = progress or (lambda _: None)
     rows: list[PatternRow] = []
     # Lesion classes (spec 3.2), read by the dissociated-response rules and the irAE rules: once.
     classified = None
     if study.lesions is not None and len(study.lesions):
         if "irae" in ids or "lesion_level" in available:
+            step("lesion classes")
             classified = dissociated.lesion_timepoints(study, chosen, timepoints)
+        step("pseudoprogression")
         rows += pseudoprogression.find(study, _or_empty(timepoints), chosen, ids)
+        step("hyperprogression")
         rows += hyperprogression.find(study, timepoints, chosen, ids, visits)
         if "lesion_level" in available:
+            step("dissociated response")
             rows += dissociated.find(study, timepoints, chosen, ids, classified)
     if dissociated.PET_DEFINITION.id in ids:
         rows += dissociated.find_pet(study, timepoints)
     if "best_response" in available:
+        step("durable response")
         rows += durable.find(study, timepoints, best_response, chosen, ids)
     if "irae" in ids:
+        step("irAE look-alikes")
         flags = irae.find_flags(
             study,
             timepoints,
