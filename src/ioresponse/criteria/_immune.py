@@ -732,8 +732,9 @@ def response_states(
     state[response] = STATE_NOT_CONFIRMED
     state[response & (confirmed_by >= 0)] = STATE_CONFIRMED
     scoped = np.flatnonzero(in_scope)
-    last = np.zeros(len(state), bool)
-    last[scoped[np.append(subject[scoped][1:] != subject[scoped][:-1], True)]] = True
+    last = np.zeros(len(state), bool)  # the last in-scope assessment of each subject
+    if len(scoped):
+        last[scoped[np.append(subject[scoped][1:] != subject[scoped][:-1], True)]] = True
     state[response & (confirmed_by < 0) & last] = STATE_PENDING
     confirms = confirmed_by[confirmed_by >= 0]
     state[confirms[state[confirms] != STATE_CONFIRMED]] = STATE_CONFIRMS

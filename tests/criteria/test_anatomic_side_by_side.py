@@ -1,0 +1,43 @@
+"""Behaviour every anatomic criterion shares (spec/anatomic.md section 0), run through all five."""
+
+from __future__ import annotations
+
+import pytest
+from lesion_rows import lesion, study
+
+from ioresponse.api import run
+
+ANATOMIC = ["recist11", "irrc", "irrecist", "irecist", "imrecist"]
+
+
+@pytest.mark.parametrize("confirm_response", [False, True])
+def test_patient_with_a_baseline_and_no_follow_up_is_not_evaluable(confirm_response: bool) -> None:
+    """Spec 0.9: timepoints are follow-ups only; with none, best response is NE under every criterion
+    (with or without confirmation of response, spec 0.7)."""
+    rows = [lesion(-7, "T1", 40, perpendicular_mm=28.0)]
+    result = run(study(rows), ANATOMIC, patterns=False, confirm_response=confirm_response)
+    assert len(result.timepoints) == 0
+    best = result.best_response.set_index("criterion")
+    assert list(best.index) == ANATOMIC
+    assert (best["best_response"] == "NE").all()
+    assert (best["best_response_confirmed"] == "NE").all()
+
+
+def test_rows_are_stacked_by_criterion_in_the_order_asked() -> None:
+    """The result is a long table: one criterion's rows after the other's, each by patient and day."""
+    rows = [
+        lesion(-7, "T1", 40, perpendicular_mm=28.0, patient="P2"),
+        lesion(56, "T1", 26, perpendicular_mm=18.0, patient="P2"),
+        lesion(-5, "T1", 50, perpendicular_mm=30.0, patient="P1"),
+        lesion(60, "T1", 30, perpendicular_mm=20.0, patient="P1"),
+        lesion(120, "T1", 28, perpendicular_mm=20.0, patient="P1"),
+    ]
+    timepoints = run(study(rows), ["irrecist", "recist11"], patterns=False).timepoints
+    assert list(zip(timepoints["criterion"], timepoints["patient_id"], timepoints["day"], strict=True)) == [
+        ("irrecist", "P1", 60),
+        ("irrecist", "P1", 120),
+        ("irrecist", "P2", 56),
+        ("recist11", "P1", 60),
+        ("recist11", "P1", 120),
+        ("recist11", "P2", 56),
+    ]
