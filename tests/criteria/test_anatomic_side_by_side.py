@@ -41,3 +41,24 @@ def test_rows_are_stacked_by_criterion_in_the_order_asked() -> None:
         ("recist11", "P1", 120),
         ("recist11", "P2", 56),
     ]
+
+
+@pytest.mark.parametrize("criterion", ["irrc", "irrecist", "irecist"])
+def test_subject_flag_marks_every_row_of_that_subject_only(criterion: str) -> None:
+    """A target node recorded below 10 mm at baseline (spec 0.4) flags all of its patient's timepoints,
+    after the timepoint's own flags, and no other patient's."""
+    node = {"node": True, "organ": "lymph node", "long_axis_mm": 12.0, "perpendicular_mm": 9.0}
+    rows = [
+        lesion(-7, "T1", 40, perpendicular_mm=30.0, patient="P1"),
+        lesion(-7, "T2", 9, **node, patient="P1"),
+        lesion(56, "T1", 30, perpendicular_mm=20.0, patient="P1"),
+        lesion(56, "T2", 9, **node, patient="P1"),
+        lesion(112, "T1", 30, perpendicular_mm=20.0, patient="P1"),
+        lesion(112, "T2", 9, **node, patient="P1"),
+        lesion(-7, "T1", 40, perpendicular_mm=30.0, patient="P2"),
+        lesion(56, "T1", 30, perpendicular_mm=20.0, patient="P2"),
+    ]
+    timepoints = run(study(rows), [criterion], patterns=False, on_baseline_violation="warn").timepoints
+    flagged = timepoints["flags"].str.split(";").map(lambda flags: "normal_node_recorded" in flags)
+    assert flagged[timepoints["patient_id"] == "P1"].all()
+    assert not flagged[timepoints["patient_id"] == "P2"].any()

@@ -744,10 +744,15 @@ def response_states(
 def add_subject_flags(
     flags: np.ndarray, subject_flags: dict[int, list[str]], assessments: Assessments
 ) -> None:
-    subject = assessments.table["subject"].to_numpy()
+    """Append each subject's flags to the ';'-joined flags of all its assessments (in place)."""
+    if not subject_flags:
+        return
+    per_subject = np.full(len(assessments.subject_offsets) - 1, "", dtype=object)
     for k, names in subject_flags.items():
-        for name in names:
-            join_flags(flags, subject == k, name)
+        per_subject[k] = ";".join(names)
+    per_row = per_subject[assessments.table["subject"].to_numpy()]
+    rows = np.flatnonzero(per_row != "")
+    flags[rows] = [f"{f};{s}" if f else s for f, s in zip(flags[rows], per_row[rows], strict=True)]
 
 
 def burden_timepoint_table(

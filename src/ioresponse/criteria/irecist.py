@@ -76,6 +76,7 @@ from ioresponse.criteria._anatomic import (
     unidimensional_values,
 )
 from ioresponse.criteria._immune import (
+    add_subject_flags,
     at_day,
     count_new_lesions,
     equivocal_rows,
@@ -313,7 +314,7 @@ def assess(
     best = best_responses(
         overall, for_confirmation, confirmed_by, day, in_scope, assessments.subject_offsets, min_sd_days
     )
-    flags = _flags(machine["flags"], parts, overall, for_confirmation, subject_flags, subject)
+    flags = _flags(machine["flags"], parts, overall, for_confirmation, subject_flags, assessments)
     state = response_states(
         _progression_states(machine), for_confirmation, confirmed_by, in_scope, subject, confirm_response
     )
@@ -822,7 +823,7 @@ def _flags(
     overall: np.ndarray,
     for_confirmation: np.ndarray,
     subject_flags: dict[int, list[str]],
-    subject: np.ndarray,
+    assessments: Assessments,
 ) -> np.ndarray:
     """Flags of each assessment (spec 4.6-4.8), ';'-joined."""
     flags = np.full(len(overall), "", dtype=object)
@@ -836,9 +837,7 @@ def _flags(
     join_flags(flags, parts["small_new_node"], "new_node_below_10mm")
     join_flags(flags, parts["equivocal_new"], "equivocal_new_lesion")
     join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
-    for k, names in subject_flags.items():
-        for name in names:
-            join_flags(flags, subject == k, name)
+    add_subject_flags(flags, subject_flags, assessments)
     return flags
 
 

@@ -65,6 +65,7 @@ from ioresponse.criteria._immune import (
     BurdenWording,
     NewLesionEntry,
     UnconfirmedPd,
+    add_subject_flags,
     burden_best_table,
     burden_timepoint_table,
     cap_groups,
@@ -364,10 +365,8 @@ def assess_unidimensional_burden(
     if not rules.nontarget_can_define_pd:
         join_flags(flags, nt_progressed & follow_up, "nt_progression_not_pd")
     join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
+    add_subject_flags(flags, subject_flags, assessments)
     subject = table["subject"].to_numpy()
-    for k, names in subject_flags.items():
-        for name in names:
-            join_flags(flags, subject == k, name)
     state = response_states(
         progression.state, for_confirmation, confirmed_by, confirm_scope, subject, confirm_response
     )
