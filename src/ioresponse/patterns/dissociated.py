@@ -15,6 +15,7 @@ a value at the timepoint is ``not_evaluable``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -129,7 +130,7 @@ def classify(
     """Class of one lesion at one timepoint (spec 3.2; PET bands of spec 3.2 last paragraph by argument)."""
     if new:
         return PROGRESSING if not absent else STABLE
-    if np.isnan(value):
+    if math.isnan(value):
         return NOT_EVALUABLE
     if absent or (baseline > 0 and at_most_value((value - baseline) / baseline, RESPONDING_FRACTION)):
         return RESPONDING
@@ -240,7 +241,7 @@ def _subject_timepoints(
     if baseline_day is None:
         return []
     baseline = {r[LESION]: r["value"] for r in by_day[baseline_day] if r["role"] != Role.NEW}
-    nadir = {k: v for k, v in baseline.items() if not np.isnan(v)}
+    nadir = {k: v for k, v in baseline.items() if not math.isnan(v)}
     out = []
     for day in (d for d in days if d > 0):
         rows = by_day[day]
@@ -262,13 +263,13 @@ def _subject_timepoints(
                     )
                 continue
             base = baseline[lesion]
-            if np.isnan(base):
+            if math.isnan(base):
                 continue
             low = nadir.get(lesion, base)
             klass = classifier(r["value"], base, low, False, r["node"], r["absent"])
             states.append(LesionState(lesion, r["organ"], False, r["value"], base, low, klass))
         for r in rows:
-            if r[LESION] in nadir and not np.isnan(r["value"]):
+            if r[LESION] in nadir and not math.isnan(r["value"]):
                 nadir[r[LESION]] = min(nadir[r[LESION]], r["value"])
         nt = any(r["nt_progression"] for r in rows)
         out.append(
