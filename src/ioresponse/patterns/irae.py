@@ -292,7 +292,7 @@ def find_flags(
     rules = default_rules() if rules is None else rules
     cands, classes = candidates(study, findings, options, classified)
     signals = _signals(timepoints, frozenset(v.lower() for v in rules["signal"] if v))
-    responses = _responses(timepoints)
+    responses = functools.cache(lambda: _responses(timepoints))  # read by the flags that fire only
     event_table = clinical_events(events, study) if events is not None else None
     by_assessment: dict[tuple[str, str, int], list[Candidate]] = {}
     for c in cands:
@@ -306,9 +306,13 @@ def find_flags(
     flags = []
     for key in sorted(by_assessment):
         rows, lesion_class = by_assessment[key], classes.get(key, {})
+        organs = {c.organ for c in rows}
         for rule_id, clauses in rule_clauses.items():
             fired = None
             for clause in clauses:
+                needed = _split(clause["organs"])
+                if not clause["signal"] and needed and needed.isdisjoint(organs):
+                    continue  # no candidate in the clause's organs: it cannot fire (clause_matches)
                 fired = clause_matches(clause, rows, signals.get(key, ""))
                 if fired is not None:
                     break
@@ -327,7 +331,7 @@ def _flag_record(
     fired: list[Candidate],
     lesion_class: dict[str, str],
     thoracic: Callable[[], frozenset[tuple[str, str, str]]],
-    responses: dict[tuple[str, str, int], dict[str, str]],
+    responses: Callable[[], dict[tuple[str, str, int], dict[str, str]]],
     event_table: pd.DataFrame | None,
 ) -> dict:
     patient, reader, day = key
@@ -362,7 +366,7 @@ def _flag_record(
         },
         "flag_text": clause["flag_text"],
         "days_since_treatment_start": day,
-        "concurrent_response": responses.get(key, {}),
+        "concurrent_response": responses().get(key, {}),
         "evidence": evidence,
     }
 
