@@ -62,3 +62,17 @@ def test_subject_flag_marks_every_row_of_that_subject_only(criterion: str) -> No
     flagged = timepoints["flags"].str.split(";").map(lambda flags: "normal_node_recorded" in flags)
     assert flagged[timepoints["patient_id"] == "P1"].all()
     assert not flagged[timepoints["patient_id"] == "P2"].any()
+
+
+def test_a_note_of_the_input_ends_the_reason_once_under_every_criterion() -> None:
+    """Spec 0.10: the reason names the rule, then carries the input's note (e.g. SDTM "TRSTAT NOT DONE")
+    after a single separator, whatever the criterion adds between."""
+    rows = [
+        lesion(-7, "T1", 40, perpendicular_mm=28.0),
+        lesion(56, "T1", 26, perpendicular_mm=18.0, note="reader comment"),
+    ]
+    timepoints = run(study(rows), ANATOMIC, patterns=False).timepoints
+    assert len(timepoints) == len(ANATOMIC)
+    for reason in timepoints["reason"]:
+        assert reason.endswith("; reader comment")
+        assert "; ;" not in reason
