@@ -15,16 +15,17 @@ a value at the timepoint is ``not_evaluable``.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from ioresponse.criteria import Study
 from ioresponse.criteria._anatomic import unidimensional_values
 from ioresponse.patterns._common import (
+    THRESHOLD_TOLERANCE,
     Flag,
     PatternOptions,
     PatternRow,
@@ -32,9 +33,7 @@ from ioresponse.patterns._common import (
     all_of,
     any_of,
     at_least_value,
-    at_most_value,
     below,
-    records,
 )
 from ioresponse.patterns._study import new_lesion_rows, organ_keys
 from ioresponse.schema import (
@@ -74,7 +73,7 @@ PROGRESSION_LABELS = frozenset({"PD", "iUPD", "iCPD"})
 """Timepoints at which oligoprogression is looked for: RECIST 1.1 PD, iUPD or iCPD (spec 4.4)."""
 
 
-@dataclass
+@dataclass(slots=True)
 class LesionState:
     """One lesion at one post-baseline timepoint (spec 3.2)."""
 
@@ -118,29 +117,39 @@ class Timepoint:
 
 
 def classify(
-    value: float,
-    baseline: float,
-    nadir: float,
-    new: bool,
-    node: bool,
-    absent: bool,
+    value: ArrayLike,
+    baseline: ArrayLike,
+    nadir: ArrayLike,
+    new: ArrayLike,
+    node: ArrayLike,
+    absent: ArrayLike,
     progressing_fraction: float = PROGRESSING_FRACTION,
     progressing_abs: float = PROGRESSING_MM,
-) -> str:
-    """Class of one lesion at one timepoint (spec 3.2; PET bands of spec 3.2 last paragraph by argument)."""
-    if new:
-        return PROGRESSING if not absent else STABLE
-    if math.isnan(value):
-        return NOT_EVALUABLE
-    if absent or (baseline > 0 and at_most_value((value - baseline) / baseline, RESPONDING_FRACTION)):
-        return RESPONDING
-    if node and baseline >= NORMAL_NODE_MM and value < NORMAL_NODE_MM:
-        return RESPONDING
-    growth = value - nadir
-    relative = growth / nadir if nadir > 0 else (np.inf if value > 0 else 0.0)
-    if at_least_value(relative, progressing_fraction) and at_least_value(growth, progressing_abs):
-        return PROGRESSING
-    return STABLE
+) -> np.ndarray | str:
+    """Class of a lesion at a timepoint (spec 3.2; PET bands of spec 3.2 last paragraph by argument).
+
+    Takes numbers or whole columns; the first rule that holds decides: a new lesion is progressing
+    (stable once absent); no value is not evaluable; <= -30 % vs baseline, absent, or a node back under
+    10 mm is responding; >= +20 % and >= +5 mm over the nadir (an absent nadir: any growth) is
+    progressing; else stable. Thresholds are non-strict with the 0.4 tolerance.
+    """
+    value, baseline, nadir = (np.asarray(x, dtype=float) for x in (value, baseline, nadir))
+    new, node, absent = (np.asarray(x, dtype=bool) for x in (new, node, absent))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        change = np.where(baseline > 0, (value - baseline) / baseline, np.nan)
+        growth = value - nadir
+        relative = np.where(nadir > 0, growth / nadir, np.where(value > 0, np.inf, 0.0))
+    node_normal = node & (baseline >= NORMAL_NODE_MM) & (value < NORMAL_NODE_MM)
+    responding = absent | (change <= RESPONDING_FRACTION + THRESHOLD_TOLERANCE) | node_normal
+    progressing = (relative >= progressing_fraction - THRESHOLD_TOLERANCE) & (
+        growth >= progressing_abs - THRESHOLD_TOLERANCE
+    )
+    klass = np.select(
+        [new & ~absent, new, np.isnan(value), responding, progressing],
+        [PROGRESSING, STABLE, NOT_EVALUABLE, RESPONDING, PROGRESSING],
+        STABLE,
+    ).astype(object)
+    return klass if klass.ndim else str(klass)
 
 
 def lesion_timepoints(
@@ -165,7 +174,7 @@ def lesion_timepoints(
             & (lesions[STATUS].to_numpy() == Status.UNEQUIVOCAL_PROGRESSION),
         }
     )
-    return _timepoints(frame, _responses_by_day(timepoints), classify)
+    return _timepoints(frame, _responses_by_day(timepoints), PROGRESSING_FRACTION, PROGRESSING_MM)
 
 
 def pet_timepoints(study: Study, timepoints: pd.DataFrame | None) -> list[Timepoint]:
@@ -191,16 +200,18 @@ def pet_timepoints(study: Study, timepoints: pd.DataFrame | None) -> list[Timepo
             & (status == Status.UNEQUIVOCAL_PROGRESSION),
         }
     )
-
-    def metabolic(value: float, baseline: float, nadir: float, new: bool, node: bool, absent: bool) -> str:
-        return classify(
-            value, baseline, nadir, new, node, absent, PET_PROGRESSING_FRACTION, PET_PROGRESSING_SUL
-        )
-
-    return _timepoints(frame, _responses_by_day(timepoints), metabolic)
+    return _timepoints(frame, _responses_by_day(timepoints), PET_PROGRESSING_FRACTION, PET_PROGRESSING_SUL)
 
 
-def _timepoints(frame: pd.DataFrame, responses: dict, classifier: Callable[..., str]) -> list[Timepoint]:
+def _timepoints(
+    frame: pd.DataFrame, responses: dict, progressing_fraction: float, progressing_abs: float
+) -> list[Timepoint]:
+    """Every subject's follow-ups with the class of each lesion (spec 3.2), column-wise.
+
+    A lesion's baseline is its value at the subject's baseline (the last day <= 0); its nadir at a
+    follow-up is the smallest of the baseline and its earlier follow-up values. A lesion without a
+    baseline row counts only when new; one whose baseline value is missing is left out.
+    """
     frame["missing"] = frame["value"].isna()
     keys = [PATIENT, READER, DAY, LESION]
     merged = (
@@ -219,71 +230,73 @@ def _timepoints(frame: pd.DataFrame, responses: dict, classifier: Callable[..., 
         .reset_index()
     )
     merged.loc[merged["missing"], "value"] = np.nan
-    subjects: dict[tuple[str, str], dict[int, list[dict]]] = {}
-    for record in records(merged):
-        by_day = subjects.setdefault((str(record[PATIENT]), str(record[READER])), {})
-        by_day.setdefault(int(record[DAY]), []).append(record)
+    merged[PATIENT], merged[READER] = merged[PATIENT].astype(str), merged[READER].astype(str)
+    merged["subject"] = merged.groupby([PATIENT, READER], sort=False).ngroup()
+    merged = merged.sort_values(["subject", DAY], kind="stable").reset_index(drop=True)
+    day = merged[DAY].to_numpy()
+    before = merged[DAY].where(merged[DAY] <= 0)
+    baseline_day = before.groupby(merged["subject"]).transform("max").to_numpy()
+    new_role = (merged["role"] == Role.NEW).to_numpy()
+
+    at_baseline = (day == baseline_day) & ~new_role
+    baseline = merged.loc[at_baseline, ["subject", LESION, "value"]].drop_duplicates(
+        ["subject", LESION], keep="last"
+    )
+    baseline = baseline.rename(columns={"value": "baseline"}).assign(in_baseline=True)
+    merged = merged.merge(baseline, on=["subject", LESION], how="left")
+    in_baseline = merged["in_baseline"].eq(True).to_numpy()
+    base = merged["baseline"].to_numpy(float)
+    value = merged["value"].to_numpy(float)
+    follow_up = day > 0
+    # nadir before each follow-up: the baseline and the lesion's earlier follow-up values (NaN skipped)
+    lowest = pd.Series(np.where(follow_up & ~np.isnan(value), value, np.inf))
+    by_lesion = [merged["subject"], merged[LESION]]
+    earlier = lowest.groupby(by_lesion, sort=False).cummin().groupby(by_lesion, sort=False).shift(1)
+    nadir = np.fmin(base, earlier.fillna(np.inf).to_numpy())
+
+    new = merged["new"].to_numpy(bool)
+    as_new = follow_up & (new_role | ~in_baseline) & (new | new_role)
+    as_existing = follow_up & ~new_role & in_baseline & ~np.isnan(base)
+    klass = np.full(len(merged), "", dtype=object)
+    klass[as_new] = classify(value[as_new], np.nan, np.nan, True, False, ~new[as_new])
+    node, absent = merged["node"].to_numpy(bool), merged["absent"].to_numpy(bool)
+    klass[as_existing] = classify(
+        value[as_existing],
+        base[as_existing],
+        nadir[as_existing],
+        False,
+        node[as_existing],
+        absent[as_existing],
+        progressing_fraction,
+        progressing_abs,
+    )
+    merged["baseline"] = np.where(as_new, np.nan, base)
+    merged["nadir"] = np.where(as_new, np.nan, nadir)
+    merged["klass"], merged["counted"], merged["as_new"] = klass, as_new | as_existing, as_new
+    return _timepoint_objects(merged[follow_up & ~np.isnan(baseline_day)], responses)
+
+
+def _timepoint_objects(rows: pd.DataFrame, responses: dict) -> list[Timepoint]:
+    """One :class:`Timepoint` per subject x follow-up day of ``rows``, its lesions in row order."""
+    subject, day = rows["subject"].to_numpy(), rows[DAY].to_numpy()
+    new_day = (np.diff(subject, prepend=-1) != 0) | (np.diff(day, prepend=np.nan) != 0)
+    starts = np.flatnonzero(new_day).tolist()
+    columns = (PATIENT, READER, DAY, DATE, LESION, "organ", "as_new", "value", "baseline", "nadir", "klass")
+    patient, reader, days, date, lesion, organ, as_new, value, base, nadir, klass = (
+        rows[c].tolist() for c in columns
+    )
+    counted, nt = rows["counted"].tolist(), rows["nt_progression"].tolist()
     result = []
-    for (patient, reader), by_day in subjects.items():
-        result += _subject_timepoints(patient, reader, by_day, responses, classifier)
+    for start, end in zip(starts, [*starts[1:], len(rows)], strict=True):
+        p, r, d = patient[start], reader[start], int(days[start])
+        states = [
+            LesionState(lesion[i], organ[i], as_new[i], value[i], base[i], nadir[i], klass[i])
+            for i in range(start, end)
+            if counted[i]
+        ]
+        tags = responses.get((p, r, d), {})
+        result.append(Timepoint(p, r, d, str(date[start]), states, any(nt[start:end]), tags))
     return result
-
-
-def _subject_timepoints(
-    patient: str,
-    reader: str,
-    by_day: dict[int, list[dict]],
-    responses: dict[tuple[str, str, int], dict[str, str]],
-    classifier: Callable[..., str],
-) -> list[Timepoint]:
-    days = sorted(by_day)
-    baseline_day = max((d for d in days if d <= 0), default=None)
-    if baseline_day is None:
-        return []
-    baseline = {r[LESION]: r["value"] for r in by_day[baseline_day] if r["role"] != Role.NEW}
-    nadir = {k: v for k, v in baseline.items() if not math.isnan(v)}
-    out = []
-    for day in (d for d in days if d > 0):
-        rows = by_day[day]
-        states = []
-        for r in rows:
-            lesion = r[LESION]
-            if r["role"] == Role.NEW or lesion not in baseline:
-                if r["new"] or r["role"] == Role.NEW:
-                    states.append(
-                        LesionState(
-                            lesion,
-                            r["organ"],
-                            True,
-                            r["value"],
-                            np.nan,
-                            np.nan,
-                            classifier(r["value"], np.nan, np.nan, True, r["node"], not r["new"]),
-                        )
-                    )
-                continue
-            base = baseline[lesion]
-            if math.isnan(base):
-                continue
-            low = nadir.get(lesion, base)
-            klass = classifier(r["value"], base, low, False, r["node"], r["absent"])
-            states.append(LesionState(lesion, r["organ"], False, r["value"], base, low, klass))
-        for r in rows:
-            if r[LESION] in nadir and not math.isnan(r["value"]):
-                nadir[r[LESION]] = min(nadir[r[LESION]], r["value"])
-        nt = any(r["nt_progression"] for r in rows)
-        out.append(
-            Timepoint(
-                patient,
-                reader,
-                int(day),
-                str(rows[0]["date"]),
-                states,
-                nt,
-                responses.get((patient, reader, int(day)), {}),
-            )
-        )
-    return out
 
 
 def _responses_by_day(timepoints: pd.DataFrame | None) -> dict[tuple[str, str, int], dict[str, str]]:
