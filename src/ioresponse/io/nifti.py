@@ -9,11 +9,15 @@ resampling of labels), 4.6 (label values) and 6.8 (writing).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ioresponse.io.dicom import Geometry
 from ioresponse.schema import InputError
+
+if TYPE_CHECKING:
+    import SimpleITK as sitk  # noqa: N813
 
 QFORM_SFORM_TRANSLATION_MM = 0.01
 """qform and sform disagreeing by more than this in a translation are refused (spec 6.6)."""
@@ -63,7 +67,7 @@ def read_nifti(path: str | Path) -> tuple[np.ndarray, Geometry]:
     return sitk.GetArrayFromImage(image), _geometry_of(image)
 
 
-def _geometry_of(image) -> Geometry:
+def _geometry_of(image: sitk.Image) -> Geometry:
     direction = np.asarray(image.GetDirection(), dtype=np.float64).reshape(3, 3)
     size = image.GetSize()
     spacing = tuple(float(s) for s in image.GetSpacing())
@@ -78,7 +82,7 @@ def _geometry_of(image) -> Geometry:
     )
 
 
-def _to_sitk(values: np.ndarray, geometry: Geometry):
+def _to_sitk(values: np.ndarray, geometry: Geometry) -> sitk.Image:
     import SimpleITK as sitk  # noqa: N813
 
     image = sitk.GetImageFromArray(values)

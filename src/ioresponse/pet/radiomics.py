@@ -9,7 +9,7 @@ SUV volume in the normalisation chosen by the caller; masks are the lesion VOIs 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -17,11 +17,17 @@ import pandas as pd
 from ioresponse.pet.suv import Normalization, SUVVolume
 from ioresponse.schema import InputError
 
+if TYPE_CHECKING:
+    import SimpleITK as sitk  # noqa: N813
+    from radiomics.featureextractor import RadiomicsFeatureExtractor
+
 INSTALL_HINT = "pip install 'ioresponse[radiomics]'  (installs pyradiomics-bhklab)"
 """How to get the optional dependency."""
 
 
-def _extractor(settings: Mapping[str, Any] | None, feature_classes: Mapping[str, list[str]] | None):
+def _extractor(
+    settings: Mapping[str, Any] | None, feature_classes: Mapping[str, list[str]] | None
+) -> RadiomicsFeatureExtractor:
     try:
         from radiomics import featureextractor
     except ImportError:
@@ -33,7 +39,7 @@ def _extractor(settings: Mapping[str, Any] | None, feature_classes: Mapping[str,
     return extractor
 
 
-def _image(values: np.ndarray, suv: SUVVolume):
+def _image(values: np.ndarray, suv: SUVVolume) -> sitk.Image:
     import SimpleITK as sitk  # noqa: N813
 
     image = sitk.GetImageFromArray(values)

@@ -276,7 +276,7 @@ def _parse_datetime(header: _Header, index: int, column: str, text: str) -> dt.d
 
 def _combine(
     header: _Header, index: int, date_keyword: str, date_text: str, time_keyword: str, time_text: str
-):
+) -> dt.datetime:
     try:
         day = DA(date_text.strip())
     except ValueError:
