@@ -94,6 +94,23 @@ def test_validate_only_lists_every_problem():
                for text in located)
 
 
+def test_a_problem_that_follows_from_a_set_aside_row_says_so():
+    """Issue 3: an invalid baseline row is set aside, and the "missing baseline" that follows names
+    it, so that the user fixes the cause rather than adding a baseline."""
+    table = pd.DataFrame(
+        [("P1", -7, "T1", "target", "liver", False, -40.0, "present"),
+         ("P1", 56, "T1", "target", "liver", False, 26.0, "present"),
+         ("P2", -5, "T1", "target", "lung", False, 30.0, "present"),
+         ("P2", 50, "T1", "target", "lung", False, 20.0, "present")],
+        columns=["patient_id", "day", "lesion_id", "role", "organ", "lymph_node", "long_axis_mm", "status"],
+    )
+    located = [p.located() for p in validate_only(table)]
+    assert len(located) == 2
+    assert located[0].startswith("<table>, row 2, column long_axis_mm: -40 is negative")
+    assert located[1].startswith("<table>, row 3, column day: missing baseline: patient P1")
+    assert located[1].endswith("(row(s) 2 of this patient already set aside, see above)")
+
+
 def test_validate_only_valid_table_has_no_problems():
     assert validate_only(DATA / "split_fragments.csv") == []
 

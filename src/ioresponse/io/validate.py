@@ -102,6 +102,8 @@ class Outcome:
 
     excluded: list[dict] = field(default_factory=list)
     collected: list[InputError] | None = None
+    faulty: dict[str, list[int]] = field(default_factory=dict)
+    """Rows set aside for a problem, by patient (rows unused by design, like SDTM SUMDIAM, are not)."""
 
 
 Check = Callable[[pd.DataFrame, str], list[Finding]]
@@ -117,17 +119,21 @@ def settle(findings: Iterable[Finding], frame: pd.DataFrame, outcome: Outcome, *
     ``"warn"``; warnings never remove a row.
     """
     drop: set[int] = set()
+    set_aside = {p: list(rows) for p, rows in outcome.faulty.items()}  # a finding may follow from them
     for finding in findings:
         if finding.kind == "warning" or (finding.kind == "plausibility" and validation == "warn"):
             category = ImplausibleValueWarning if finding.kind == "plausibility" else TargetCountWarning
             warnings.warn(category(finding.error.located()), stacklevel=4)
             continue
+        finding = _noting_earlier_exclusions(finding, set_aside, patient_of)
         if outcome.collected is not None:
             outcome.collected.append(finding.error)
         elif on_invalid == "raise":
             raise finding.error
         rows = [r for r in finding.rows_to_exclude() if r not in drop]
         drop.update(rows)
+        for r in rows:
+            outcome.faulty.setdefault(str(patient_of.get(r, "")), []).append(r)
         outcome.excluded.extend(
             {s.SOURCE_ROW: r, s.PATIENT: patient_of.get(r, ""), "column": finding.error.column or "",
              "reason": finding.error.message} for r in rows
@@ -135,6 +141,20 @@ def settle(findings: Iterable[Finding], frame: pd.DataFrame, outcome: Outcome, *
     if not drop:
         return frame
     return frame.loc[~frame[s.SOURCE_ROW].isin(drop)].reset_index(drop=True)
+
+
+def _noting_earlier_exclusions(finding: Finding, set_aside: dict[str, list[int]],
+                               patient_of: dict[int, str]) -> Finding:
+    """``finding`` saying which rows of its patient earlier checks set aside (e.g. a "missing
+    baseline" whose baseline row was invalid), so that the user fixes the cause first."""
+    patients = {str(patient_of[r]) for r in finding.error.rows if r in patient_of}
+    earlier = sorted(r for p in patients for r in set_aside.get(p, []) if r not in finding.error.rows)
+    if not earlier:
+        return finding
+    error = finding.error
+    note = f" (row(s) {', '.join(map(str, earlier))} of this patient already set aside, see above)"
+    return Finding(InputError(error.file, error.rows, error.column, error.message + note), finding.kind,
+                   finding.exclude_rows)
 
 
 def _error(source: str, rows: Iterable[int], column: str | None, message: str,
