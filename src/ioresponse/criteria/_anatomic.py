@@ -688,6 +688,41 @@ def pct_text(column: str) -> pl.Expr:
     return pl.when(value.is_nan() | value.is_null()).then(pl.lit("n/a")).otherwise(text)
 
 
+def changes(current: str) -> list[pl.Expr]:
+    """``abs_nadir``, ``rel_nadir`` and ``rel_base``: the change of the ``current`` column against the
+    ``nadir`` and ``base`` columns, relative changes rounded as in spec 0.5 (null when the reference is 0).
+    """
+    def relative(reference: str) -> pl.Expr:
+        change = (pl.col(current) - pl.col(reference)) / pl.col(reference)
+        return pl.when(pl.col(reference) == 0).then(None).otherwise(change).round(ROUND_DECIMALS)
+
+    return [
+        (pl.col(current) - pl.col("nadir")).alias("abs_nadir"),
+        relative("nadir").alias("rel_nadir"),
+        relative("base").alias("rel_base"),
+    ]
+
+
+def change_texts(unit: str) -> dict[str, pl.Expr]:
+    """The ``vs_nadir`` and ``vs_baseline`` parts of a reason (spec 0.10), from :func:`changes`:
+    "+25.00% and +10 mm vs nadir 40 mm", "-30.00% vs baseline 50 mm"."""
+    return {
+        "vs_nadir": pl.concat_str(
+            [
+                pct_text("rel_nadir"),
+                pl.lit(" and "),
+                signed_mm_text("abs_nadir"),
+                pl.lit(f" {unit} vs nadir "),
+                mm_text("nadir"),
+                pl.lit(f" {unit}"),
+            ]
+        ),
+        "vs_baseline": pl.concat_str(
+            [pct_text("rel_base"), pl.lit(" vs baseline "), mm_text("base"), pl.lit(f" {unit}")]
+        ),
+    }
+
+
 def fill_template(template: str, pieces: dict[str, pl.Expr]) -> pl.Expr:
     """A template with {name} placeholders as a polars string expression."""
     parts: list[pl.Expr] = []

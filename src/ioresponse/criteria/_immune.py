@@ -28,7 +28,6 @@ from ioresponse.criteria._anatomic import (
     NONE,
     PD,
     PR,
-    ROUND_DECIMALS,
     SD,
     STATE_CONFIRMED,
     STATE_CONFIRMS,
@@ -43,6 +42,8 @@ from ioresponse.criteria._anatomic import (
     best_reasons,
     best_response_frame,
     best_responses,
+    change_texts,
+    changes,
     confirm_progression,
     confirmed_responses,
     decrease_at_least,
@@ -54,14 +55,12 @@ from ioresponse.criteria._anatomic import (
     last_day_per_subject,
     lesion_codes,
     mm_text,
-    pct_text,
     read_only,
     relative_changes,
     repeated,
     roles,
     rounded,
     shared,
-    signed_mm_text,
     statuses,
     sum_per_assessment,
     text_of,
@@ -568,20 +567,7 @@ def burden_reasons(
     PD this row decided, NaN) and note. ``templates`` maps a rule to a sentence with the placeholders
     {total}, {parts}, {vs_nadir} and {vs_baseline}.
     """
-    frame = frame.with_columns(
-        (pl.col("burden") - pl.col("nadir")).alias("abs_nadir"),
-        pl.when(pl.col("nadir") == 0)
-        .then(None)
-        .otherwise((pl.col("burden") - pl.col("nadir")) / pl.col("nadir"))
-        .round(ROUND_DECIMALS)
-        .alias("rel_nadir"),
-        pl.when(pl.col("base") == 0)
-        .then(None)
-        .otherwise((pl.col("burden") - pl.col("base")) / pl.col("base"))
-        .round(ROUND_DECIMALS)
-        .alias("rel_base"),
-        (pl.col("decider_day") - pl.col("day")).alias("gap"),
-    )
+    frame = frame.with_columns(*changes("burden"), (pl.col("decider_day") - pl.col("day")).alias("gap"))
     pieces = {
         "total": mm_text("burden"),
         "parts": pl.when(pl.col("new_sum") > 0)
@@ -597,19 +583,7 @@ def burden_reasons(
             )
         )
         .otherwise(pl.lit("")),
-        "vs_nadir": pl.concat_str(
-            [
-                pct_text("rel_nadir"),
-                pl.lit(" and "),
-                signed_mm_text("abs_nadir"),
-                pl.lit(f" {unit} vs nadir "),
-                mm_text("nadir"),
-                pl.lit(f" {unit}"),
-            ]
-        ),
-        "vs_baseline": pl.concat_str(
-            [pct_text("rel_base"), pl.lit(" vs baseline "), mm_text("base"), pl.lit(f" {unit}")]
-        ),
+        **change_texts(unit),
     }
     texts = {rule: fill_template(template, pieces) for rule, template in templates.items()}
     frame = frame.with_columns(texts_by(frame, pl.col("rule"), texts).alias("measured"))

@@ -35,7 +35,6 @@ from ioresponse.criteria._anatomic import (
     NORMAL_NODE_SHORT_AXIS_MM,
     PD,
     PR,
-    ROUND_DECIMALS,
     SD,
     STATE_CONFIRMED,
     STATE_CONFIRMS,
@@ -50,6 +49,7 @@ from ioresponse.criteria._anatomic import (
     best_response_frame,
     best_responses,
     build_assessments,
+    changes,
     confirm_responses,
     downgrade_cr_followed_by_pr,
     fill_template,
@@ -941,9 +941,7 @@ def _reasons(
     for bit in CONFIRMATION_TEXT:
         columns[f"why_{bit}"] = (machine["confirmed_by_category"][rows] & bit) != 0
     frame = pl.DataFrame(columns, nan_to_null=False).with_columns(
-        (pl.col("s") - pl.col("nadir")).alias("abs_nadir"),
-        _relative("s", "nadir").alias("rel_nadir"),
-        _relative("s", "base").alias("rel_base"),
+        *changes("s"),
         (pl.col("s") - pl.col("ref_s")).alias("dt"),
         (pl.col("nlt") - pl.col("ref_nlt")).alias("dn"),
         (pl.col("day") - pl.col("iupd_day")).alias("elapsed"),
@@ -1030,16 +1028,6 @@ def _reasons(
     unstable_text = pl.when(pl.col("unstable")).then(pl.lit(UNSTABLE_TEXT)).otherwise(pl.lit(""))
     reason = join_texts([target_text, nlt_text, rule_text, unstable_text, pl.col("note")])
     return text_of(frame, reason)
-
-
-def _relative(column: str, reference: str) -> pl.Expr:
-    """(S - R) / R rounded as in spec 0.5; null when R = 0."""
-    return (
-        pl.when(pl.col(reference) == 0)
-        .then(None)
-        .otherwise((pl.col(column) - pl.col(reference)) / pl.col(reference))
-        .round(ROUND_DECIMALS)
-    )
 
 
 UNSTABLE_TEXT = (

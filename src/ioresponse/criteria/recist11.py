@@ -33,7 +33,6 @@ from ioresponse.criteria._anatomic import (
     NOT_GIVEN,
     PD,
     PR,
-    ROUND_DECIMALS,
     SD,
     STATE_CONFIRMED,
     STATE_CONFIRMS,
@@ -48,6 +47,8 @@ from ioresponse.criteria._anatomic import (
     best_response_frame,
     best_responses,
     build_assessments,
+    change_texts,
+    changes,
     confirmed_responses,
     decrease_at_least,
     fill_template,
@@ -60,12 +61,10 @@ from ioresponse.criteria._anatomic import (
     measurable,
     mm_text,
     normal_node,
-    pct_text,
     relative_changes,
     repeated,
     roles,
     rounded,
-    signed_mm_text,
     statuses,
     sum_per_assessment,
     text_of,
@@ -838,36 +837,8 @@ TARGET_REASONS = {
 
 def _reasons(frame: pl.DataFrame, missing_components: frozenset[str]) -> ExtensionArray:
     """The sentence of spec 0.10 for every timepoint: numbers, rule, section."""
-    frame = frame.with_columns(
-        (pl.col("total") - pl.col("nadir")).alias("abs_nadir"),
-        pl.when(pl.col("nadir") == 0)
-        .then(None)
-        .otherwise((pl.col("total") - pl.col("nadir")) / pl.col("nadir"))
-        .round(ROUND_DECIMALS)
-        .alias("rel_nadir"),
-        pl.when(pl.col("base") == 0)
-        .then(None)
-        .otherwise((pl.col("total") - pl.col("base")) / pl.col("base"))
-        .round(ROUND_DECIMALS)
-        .alias("rel_base"),
-    )
-    pieces = {
-        "total": mm_text("total"),
-        "missing": pl.col("missing").cast(pl.Utf8),
-        "vs_nadir": pl.concat_str(
-            [
-                pct_text("rel_nadir"),
-                pl.lit(" and "),
-                signed_mm_text("abs_nadir"),
-                pl.lit(" mm vs nadir "),
-                mm_text("nadir"),
-                pl.lit(" mm"),
-            ]
-        ),
-        "vs_baseline": pl.concat_str(
-            [pct_text("rel_base"), pl.lit(" vs baseline "), mm_text("base"), pl.lit(" mm")]
-        ),
-    }
+    frame = frame.with_columns(changes("total"))
+    pieces = {"total": mm_text("total"), "missing": pl.col("missing").cast(pl.Utf8), **change_texts("mm")}
     target_text = texts_by(
         frame, pl.col("target_rule"), {r: fill_template(t, pieces) for r, t in TARGET_REASONS.items()}
     ).alias("target_text")
