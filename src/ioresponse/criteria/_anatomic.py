@@ -11,6 +11,7 @@ assessments, described by offsets. Sequential rules run in numba over those offs
 from __future__ import annotations
 
 import functools
+import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from ioresponse.schema import (
     STATUS,
     TIMEPOINT_COLUMNS,
     InputError,
+    IoresponseWarning,
     Role,
     Status,
 )
@@ -262,6 +264,47 @@ def _baseline_rows(day: np.ndarray, offsets: np.ndarray) -> np.ndarray:
             if day[i] <= 0:
                 baseline[k] = i
     return baseline
+
+
+def flag_subjects(flags: dict[int, list[str]], subjects: np.ndarray, name: str) -> None:
+    """Add the flag ``name`` to each of ``subjects`` (a subject may repeat), in place."""
+    for k in np.unique(subjects):
+        flags.setdefault(int(k), []).append(name)
+
+
+def report_baseline_violation(
+    violated: np.ndarray,
+    message: str,
+    *,
+    column: str,
+    flag: str,
+    subject: np.ndarray,
+    rows: np.ndarray,
+    assessments: Assessments,
+    source: str,
+    on_violation: str,
+    flags: dict[int, list[str]],
+    stacklevel: int,
+) -> None:
+    """A baseline rule (measurability, target counts; RECIST 1.1 A1 and its immune twins) broken by the
+    rows ``violated``: with ``on_violation="error"`` an InputError on the first patient's rows, else one
+    warning (``stacklevel`` counted from the caller) and ``flag`` on every subject concerned.
+    ``subject`` and ``rows`` (source rows) are aligned with ``violated``.
+    """
+    if not violated.any():
+        return
+    first = subject[violated][0]
+    patient = assessments.table[PATIENT].iat[assessments.subject_offsets[first]]
+    text = f"patient {patient}: {message}"
+    if on_violation == "error":
+        raise InputError(
+            source,
+            rows[violated & (subject == first)],
+            column,
+            f"{text}; fix the baseline or pass on_baseline_violation='warn'",
+        )
+    warnings.warn(f"{source}: {text}", IoresponseWarning, stacklevel=stacklevel + 1)
+    flag_subjects(flags, subject[violated], flag)
 
 
 def unidimensional_values(lesions: pd.DataFrame, too_small_mm: float = TOO_SMALL_DEFAULT_MM) -> np.ndarray:

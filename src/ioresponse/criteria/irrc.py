@@ -12,7 +12,6 @@ three share is in ``_immune``.
 
 from __future__ import annotations
 
-import warnings
 from typing import Literal
 
 import numpy as np
@@ -30,8 +29,10 @@ from ioresponse.criteria._anatomic import (
     baseline_count,
     bidimensional_products,
     build_assessments,
+    flag_subjects,
     lesion_codes,
     mark_components_not_given,
+    report_baseline_violation,
     roles,
     statuses,
     sum_per_assessment,
@@ -79,7 +80,6 @@ from ioresponse.schema import (
     SHORT_AXIS,
     STATUS,
     InputError,
-    IoresponseWarning,
     OnBaselineViolation,
     Role,
     Status,
@@ -502,30 +502,27 @@ def _baseline_checks(
             "cutaneous (Wolchok 2009; spec 2.3)",
         ),
     ]
-    for mask, column, message in problems:
-        if not mask.any():
-            continue
-        first = subject[mask][0]
-        patient = assessments.table[PATIENT].iat[assessments.subject_offsets[first]]
-        text = f"patient {patient}: {message}"
-        if on_violation == "error":
-            raise InputError(
-                source,
-                rows[mask & (subject == first)],
-                column,
-                f"{text}; fix the baseline or pass on_baseline_violation='warn'",
-            )
-        warnings.warn(f"{source}: {text}", IoresponseWarning, stacklevel=3)
-        for k in np.unique(subject[mask]):
-            flags.setdefault(int(k), []).append("baseline_index_rule_violated")
+    for violated, column, message in problems:
+        report_baseline_violation(
+            violated,
+            message,
+            column=column,
+            flag="baseline_index_rule_violated",
+            subject=subject,
+            rows=rows,
+            assessments=assessments,
+            source=source,
+            on_violation=on_violation,
+            flags=flags,
+            stacklevel=3,
+        )
     normal = (
         index
         & lesions[LYMPH_NODE].to_numpy(bool)
         & (status == Status.PRESENT)
         & (lesions[SHORT_AXIS].to_numpy(float) < NORMAL_NODE_SHORT_AXIS_MM)
     )
-    for k in np.unique(subject[normal]):
-        flags.setdefault(int(k), []).append("normal_node_recorded")
+    flag_subjects(flags, subject[normal], "normal_node_recorded")
     return flags
 
 

@@ -13,7 +13,6 @@ The unidimensional burden kernel here is shared with imRECIST (same burden, othe
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -34,11 +33,13 @@ from ioresponse.criteria._anatomic import (
     any_per_assessment,
     baseline_count,
     build_assessments,
+    flag_subjects,
     labelled,
     lesion_codes,
     mark_components_not_given,
     measurable,
     normal_node,
+    report_baseline_violation,
     roles,
     statuses,
     sum_per_assessment,
@@ -90,7 +91,6 @@ from ioresponse.schema import (
     SHORT_AXIS,
     STATUS,
     InputError,
-    IoresponseWarning,
     OnBaselineViolation,
     Role,
     Status,
@@ -451,30 +451,27 @@ def check_targets(
         ),
     ]
     flags: dict[int, list[str]] = {}
-    for mask, message in problems:
-        if not mask.any():
-            continue
-        first = subject[mask][0]
-        patient = assessments.table[PATIENT].iat[assessments.subject_offsets[first]]
-        text = f"patient {patient}: {message} ({key})"
-        if on_violation == "error":
-            raise InputError(
-                source,
-                rows[mask & (subject == first)],
-                ROLE,
-                f"{text}; fix the baseline or pass on_baseline_violation='warn'",
-            )
-        warnings.warn(f"{source}: {text}", IoresponseWarning, stacklevel=4)
-        for k in np.unique(subject[mask]):
-            flags.setdefault(int(k), []).append("baseline_target_rule_violated")
+    for violated, message in problems:
+        report_baseline_violation(
+            violated,
+            f"{message} ({key})",
+            column=ROLE,
+            flag="baseline_target_rule_violated",
+            subject=subject,
+            rows=rows,
+            assessments=assessments,
+            source=source,
+            on_violation=on_violation,
+            flags=flags,
+            stacklevel=4,
+        )
     normal = (
         target
         & node
         & (status == Status.PRESENT)
         & (lesions[SHORT_AXIS].to_numpy(float) < NORMAL_NODE_SHORT_AXIS_MM)
     )
-    for k in np.unique(subject[normal]):
-        flags.setdefault(int(k), []).append("normal_node_recorded")
+    flag_subjects(flags, subject[normal], "normal_node_recorded")
     return flags
 
 

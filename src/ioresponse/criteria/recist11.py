@@ -9,7 +9,6 @@ Rules as in spec/anatomic.md section 1; options are the choices of section 1.11 
 
 from __future__ import annotations
 
-import warnings
 from typing import Literal
 
 import numba
@@ -53,6 +52,7 @@ from ioresponse.criteria._anatomic import (
     decrease_at_least,
     fill_template,
     first_day_per_subject,
+    flag_subjects,
     increase_at_least,
     join_texts,
     labelled,
@@ -63,6 +63,7 @@ from ioresponse.criteria._anatomic import (
     normal_node,
     relative_changes,
     repeated,
+    report_baseline_violation,
     roles,
     rounded,
     statuses,
@@ -86,7 +87,6 @@ from ioresponse.schema import (
     STATUS,
     TARGET_SUM_LESION,
     InputError,
-    IoresponseWarning,
     OnBaselineViolation,
     Role,
     Status,
@@ -351,15 +351,13 @@ def _baseline_checks(
         ok &= ~node | (at_baseline(SHORT_AXIS, float) >= 2 * slice_mm)
     present = (statuses(lesions) == Status.PRESENT)[baseline_rows]
     too_small = target & ~ok & present
-    problems = []
-    if too_small.any():
-        problems.append(
-            (
-                too_small,
-                "target below the measurability rule (non-nodal >= 10 mm, or twice the "
-                "slice thickness; node short axis >= 15 mm; RECIST 1.1 sec. 3.1.1, 3.2.2)",
-            )
+    problems = [
+        (
+            too_small,
+            "target below the measurability rule (non-nodal >= 10 mm, or twice the "
+            "slice thickness; node short axis >= 15 mm; RECIST 1.1 sec. 3.1.1, 3.2.2)",
         )
+    ]
     organ = np.where(node, "lymph node", at_baseline(ORGAN))
     targets = pd.DataFrame(
         {"subject": subject[target], "organ": organ[target], "row": np.flatnonzero(target)}
@@ -368,32 +366,32 @@ def _baseline_checks(
     per_organ = targets.groupby(["subject", "organ"])["row"].transform("size").to_numpy()
     over = np.zeros(len(baseline_rows), bool)
     over[targets["row"].to_numpy()[(per_subject > max_targets) | (per_organ > max_targets_per_organ)]] = True
-    if over.any():
-        problems.append(
-            (
-                over,
-                f"more than {max_targets} targets in total or {max_targets_per_organ} per organ "
-                "(lymph nodes are one organ; RECIST 1.1 sec. 4.2)",
-            )
+    problems.append(
+        (
+            over,
+            f"more than {max_targets} targets in total or {max_targets_per_organ} per organ "
+            "(lymph nodes are one organ; RECIST 1.1 sec. 4.2)",
         )
-    for mask, message in problems:
-        first_subject = subject[mask][0]
-        offending = rows[mask & (subject == first_subject)]
-        patient = table[PATIENT].iat[assessments.subject_offsets[first_subject]]
-        text = f"patient {patient}: {message}"
-        if on_baseline_violation == "error":
-            raise InputError(
-                source, offending, ROLE, text + "; fix the baseline or pass on_baseline_violation='warn'"
-            )
-        warnings.warn(f"{source}: {text}", IoresponseWarning, stacklevel=3)
-        for k in np.unique(subject[mask]):
-            flags.setdefault(int(k), []).append("baseline_target_rule_violated")
+    )
+    for violated, message in problems:
+        report_baseline_violation(
+            violated,
+            message,
+            column=ROLE,
+            flag="baseline_target_rule_violated",
+            subject=subject,
+            rows=rows,
+            assessments=assessments,
+            source=source,
+            on_violation=on_baseline_violation,
+            flags=flags,
+            stacklevel=3,
+        )
 
     normal_node_recorded = node & (at_baseline(SHORT_AXIS, float) < NORMAL_NODE_SHORT_AXIS_MM) & present
-    for k in np.unique(subject[normal_node_recorded]):
-        flags.setdefault(int(k), []).append("normal_node_recorded")
-    for k in np.unique(subject[target & (at_baseline(ORGAN) == "bone")]):
-        flags.setdefault(int(k), []).append("bone_target_check_soft_tissue_component")
+    flag_subjects(flags, subject[normal_node_recorded], "normal_node_recorded")
+    bone_target = target & (at_baseline(ORGAN) == "bone")
+    flag_subjects(flags, subject[bone_target], "bone_target_check_soft_tissue_component")
 
     baseline_days = table.loc[table["is_baseline"], DAY].to_numpy()
     old = np.flatnonzero(baseline_days < -max_baseline_gap_days)
@@ -406,8 +404,7 @@ def _baseline_checks(
             f"patient {patient}: baseline on day {baseline_days[old[0]]} is more than "
             f"{max_baseline_gap_days} days before treatment (RECIST 1.1 sec. 3.2.1)",
         )
-    for k in old:
-        flags.setdefault(int(k), []).append("baseline_older_than_28_days")
+    flag_subjects(flags, old, "baseline_older_than_28_days")
     return pd.Series({k: ";".join(v) for k, v in flags.items()}, dtype=object)
 
 
