@@ -272,6 +272,29 @@ def flag_subjects(flags: dict[int, list[str]], subjects: np.ndarray, name: str) 
         flags.setdefault(int(k), []).append(name)
 
 
+def over_caps(
+    selected: np.ndarray,
+    subject: np.ndarray,
+    organ: np.ndarray,
+    per_organ: int,
+    group: np.ndarray,
+    caps: dict[str, int],
+) -> np.ndarray:
+    """Rows of ``selected`` in an organ of a subject holding more than ``per_organ`` of them, or in a
+    group holding more than its cap (``caps[group]``: the total, or visceral / cutaneous for irRC).
+
+    The target counts of RECIST 1.1 sec. 4.2 and their immune variants (spec 2.3, 3.3); every row of an
+    over-full organ or group is marked.
+    """
+    rows = np.flatnonzero(selected)
+    frame = pd.DataFrame({"subject": subject[rows], "organ": organ[rows], "group": group[rows]})
+    in_organ = frame.groupby(["subject", "organ"])["group"].transform("size").to_numpy()
+    in_group = frame.groupby(["subject", "group"])["organ"].transform("size").to_numpy()
+    over = np.zeros(len(selected), bool)
+    over[rows[(in_organ > per_organ) | (in_group > frame["group"].map(caps).to_numpy())]] = True
+    return over
+
+
 def report_baseline_violation(
     violated: np.ndarray,
     message: str,

@@ -32,6 +32,7 @@ from ioresponse.criteria._anatomic import (
     flag_subjects,
     lesion_codes,
     mark_components_not_given,
+    over_caps,
     report_baseline_violation,
     roles,
     statuses,
@@ -48,7 +49,6 @@ from ioresponse.criteria._immune import (
     B_PR_GONE_NT,
     B_SD,
     B_SD_UNDER_ABS,
-    CUTANEOUS_ORGAN,
     BurdenRules,
     BurdenWording,
     NewLesionEntry,
@@ -474,20 +474,8 @@ def _baseline_checks(
         & ~np.isnan(lesions[LONG_AXIS].to_numpy(float) * perpendicular)
         & ~_bidimensional_measurable(lesions, perpendicular, minimum, inclusive, apply_slice_rule)
     )
-    organ = organ_of(lesions)
-    frame = pd.DataFrame(
-        {
-            "subject": subject[index],
-            "organ": organ[index],
-            "skin": organ[index] == CUTANEOUS_ORGAN,
-            "row": np.flatnonzero(index),
-        }
-    )
-    per_organ_count = frame.groupby(["subject", "organ"])["row"].transform("size").to_numpy()
-    per_group_count = frame.groupby(["subject", "skin"])["row"].transform("size").to_numpy()
-    group_cap = np.where(frame["skin"].to_numpy(), cutaneous, visceral)
-    over = np.zeros(len(lesions), bool)
-    over[frame["row"].to_numpy()[(per_organ_count > per_organ) | (per_group_count > group_cap)]] = True
+    caps = {"visceral": visceral, "cutaneous": cutaneous}
+    over = over_caps(index, subject, organ_of(lesions), per_organ, cap_groups(lesions), caps)
     problems = [
         (
             small,

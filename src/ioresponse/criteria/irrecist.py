@@ -39,6 +39,7 @@ from ioresponse.criteria._anatomic import (
     mark_components_not_given,
     measurable,
     normal_node,
+    over_caps,
     report_baseline_violation,
     roles,
     statuses,
@@ -421,22 +422,8 @@ def check_targets(
     target = at_baseline & (roles(lesions) == Role.TARGET)
     subject = assessments.subject_of_rows()
     rows = lesions["source_row"].to_numpy()
-    organ = organ_of(lesions)
-    group = None if "all" in group_caps else cap_groups(lesions)
-    frame = pd.DataFrame(
-        {
-            "subject": subject[target],
-            "organ": organ[target],
-            "group": "all" if group is None else group[target],
-            "row": np.flatnonzero(target),
-        }
-    )
-    organ_count = frame.groupby(["subject", "organ"])["row"].transform("size").to_numpy()
-    group_count = frame.groupby(["subject", "group"])["row"].transform("size").to_numpy()
-    over = np.zeros(len(lesions), bool)
-    over[
-        frame["row"].to_numpy()[(organ_count > per_organ) | (group_count > frame["group"].map(group_caps))]
-    ] = True
+    group = np.full(len(lesions), "all", dtype=object) if "all" in group_caps else cap_groups(lesions)
+    over = over_caps(target, subject, organ_of(lesions), per_organ, group, group_caps)
     small = target & (status == Status.PRESENT) & ~measurable(lesions)
     problems = [
         (

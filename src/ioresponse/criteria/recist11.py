@@ -61,6 +61,7 @@ from ioresponse.criteria._anatomic import (
     measurable,
     mm_text,
     normal_node,
+    over_caps,
     relative_changes,
     repeated,
     report_baseline_violation,
@@ -359,13 +360,8 @@ def _baseline_checks(
         )
     ]
     organ = np.where(node, "lymph node", at_baseline(ORGAN))
-    targets = pd.DataFrame(
-        {"subject": subject[target], "organ": organ[target], "row": np.flatnonzero(target)}
-    )
-    per_subject = targets.groupby("subject")["row"].transform("size").to_numpy()
-    per_organ = targets.groupby(["subject", "organ"])["row"].transform("size").to_numpy()
-    over = np.zeros(len(baseline_rows), bool)
-    over[targets["row"].to_numpy()[(per_subject > max_targets) | (per_organ > max_targets_per_organ)]] = True
+    total = np.full(len(baseline_rows), "all", dtype=object)
+    over = over_caps(target, subject, organ, max_targets_per_organ, total, {"all": max_targets})
     problems.append(
         (
             over,
