@@ -709,6 +709,22 @@ def relative_changes(current: np.ndarray, reference: np.ndarray) -> np.ndarray:
         return np.where(reference == 0, np.nan, np.round((current - reference) / reference, ROUND_DECIMALS))
 
 
+def sum_columns(
+    current: np.ndarray, baseline_sum: np.ndarray, nadir: np.ndarray, rows: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The sum columns of the timepoint table (spec 0.9) at the follow-up ``rows``: baseline, nadir and
+    current sums, % changes (two decimals) and the change over the nadir."""
+    current, baseline_sum, nadir = current[rows], baseline_sum[rows], nadir[rows]
+    return {
+        "baseline_sum": baseline_sum,
+        "nadir_sum": nadir,
+        "current_sum": current,
+        "pct_change_baseline": np.round(relative_changes(current, baseline_sum) * 100, 2),
+        "pct_change_nadir": np.round(relative_changes(current, nadir) * 100, 2),
+        "abs_change_nadir": np.round(current - nadir, 6),
+    }
+
+
 # Column-wise text for reasons (spec 0.10), built with polars expressions so that a cohort of a
 # million timepoints gets its sentences without a Python loop.
 

@@ -56,12 +56,12 @@ from ioresponse.criteria._anatomic import (
     lesion_codes,
     mm_text,
     read_only,
-    relative_changes,
     repeated,
     roles,
     rounded,
     shared,
     statuses,
+    sum_columns,
     sum_per_assessment,
     text_of,
     texts_by,
@@ -757,8 +757,6 @@ def burden_timepoint_table(
     table = assessments.table
     rows = np.flatnonzero(follow_up)
     current = np.where(complete, burden, np.nan)
-    pct_baseline = relative_changes(current, baseline_sum) * 100
-    pct_nadir = relative_changes(current, nadir) * 100
     day = table[DAY].to_numpy()
     decider_day, decided_day = decision_days(progression, day)
     remarks = wording.remarks.take(rows) if wording.remarks is not None else repeated("", len(rows))
@@ -784,14 +782,9 @@ def burden_timepoint_table(
     columns = {
         **assessments.identity(rows),
         "criterion": repeated(key, len(rows)),
-        "baseline_sum": baseline_sum[rows],
-        "nadir_sum": nadir[rows],
-        "current_sum": current[rows],
+        **sum_columns(current, baseline_sum, nadir, rows),
         "sum_unit": repeated(unit, len(rows)),
         "sum_complete": complete[rows].astype(bool),
-        "pct_change_baseline": np.round(pct_baseline[rows], 2),
-        "pct_change_nadir": np.round(pct_nadir[rows], 2),
-        "abs_change_nadir": np.round(current[rows] - nadir[rows], 6),
         "target_sum": np.where(has_targets & target_complete, target_sum, np.nan)[rows],
         "new_lesion_sum": new_sum[rows].astype(float),
         "target_response": labelled(labels, measured[rows]),

@@ -62,13 +62,13 @@ from ioresponse.criteria._anatomic import (
     mm_text,
     normal_node,
     pct_text,
-    relative_changes,
     repeated,
     roles,
     rounded,
     signed_mm_text,
     statuses,
     subject_offsets_of,
+    sum_columns,
     sum_per_assessment,
     text_of,
     texts_by,
@@ -860,8 +860,6 @@ def _timepoint_table(
     has_targets = parts["has_targets"]
     current = np.where(has_targets & parts["target_complete"], parts["target_sum"], np.nan)
     baseline_sum, nadir = machine["baseline_sum"], machine["nadir"]
-    pct_baseline = relative_changes(current, baseline_sum) * 100
-    pct_nadir = relative_changes(current, nadir) * 100
     day = table[DAY].to_numpy()
     absent = absent_components_text(study.missing_components, "target-only assessment")
     notes = pl.DataFrame({"note": pd.Series(table["note"].array.take(rows))}).select(
@@ -871,14 +869,9 @@ def _timepoint_table(
     columns = {
         **assessments.identity(rows),
         "criterion": repeated(KEY, len(rows)),
-        "baseline_sum": baseline_sum[rows],
-        "nadir_sum": nadir[rows],
-        "current_sum": current[rows],
+        **sum_columns(current, baseline_sum, nadir, rows),
         "sum_unit": repeated("mm", len(rows)),
         "sum_complete": parts["target_complete"][rows] & parts["nlt_complete"][rows],
-        "pct_change_baseline": np.round(pct_baseline[rows], 2),
-        "pct_change_nadir": np.round(pct_nadir[rows], 2),
-        "abs_change_nadir": np.round(current[rows] - nadir[rows], 6),
         "target_sum": np.where(has_targets, parts["target_sum"], np.nan)[rows],
         "new_lesion_sum": parts["nlt_sum"][rows],
         "target_response": labelled(LABELS, machine["target_code"][rows]),

@@ -62,12 +62,12 @@ from ioresponse.criteria._anatomic import (
     mm_text,
     normal_node,
     over_caps,
-    relative_changes,
     repeated,
     report_baseline_violation,
     roles,
     rounded,
     statuses,
+    sum_columns,
     sum_per_assessment,
     text_of,
     texts_by,
@@ -764,8 +764,6 @@ def _timepoint_table(
     complete = components["target_complete"]
     has_targets = components["has_targets"]
     current = np.where(has_targets, np.where(complete, total, np.nan), np.nan)
-    pct_baseline = relative_changes(current, baseline_sum) * 100
-    pct_nadir = relative_changes(current, nadir) * 100
     backdated = np.full(assessments.n, "", dtype=object)
     for row, text in backdate_text.items():
         backdated[row] = text
@@ -788,14 +786,9 @@ def _timepoint_table(
     columns = {
         **assessments.identity(rows),
         "criterion": repeated(KEY, len(rows)),
-        "baseline_sum": baseline_sum[rows],
-        "nadir_sum": nadir[rows],
-        "current_sum": current[rows],
+        **sum_columns(current, baseline_sum, nadir, rows),
         "sum_unit": repeated("mm", len(rows)),
         "sum_complete": complete[rows],
-        "pct_change_baseline": np.round(pct_baseline[rows], 2),
-        "pct_change_nadir": np.round(pct_nadir[rows], 2),
-        "abs_change_nadir": np.round(current[rows] - nadir[rows], 6),
         "target_sum": np.where(has_targets, total, np.nan)[rows],
         "new_lesion_sum": np.full(len(rows), np.nan),
         "target_response": labelled(LABELS, target_code[rows]),
