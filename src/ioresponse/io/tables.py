@@ -238,27 +238,36 @@ def _rename(frame: pd.DataFrame, column_map: dict[str, str], name: str) -> pd.Da
 # Parsing text columns (the checks in io.validate name the cells these cannot parse)
 
 
-def per_value(text: pd.Series, rule: Callable[[pd.Series], pd.Series | np.ndarray]) -> np.ndarray:
-    """``rule`` applied to the distinct values of ``text`` only, its result spread back to every row.
+def distinct(text: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """The code of every row of ``text`` and the distinct values the codes index.
 
-    A cohort repeats its labels, ids, dates and sizes on many rows: text rules run once per value.
+    A cohort repeats its labels, ids, dates and sizes on many rows: text rules run once per value and
+    their results are spread back with ``result[codes]``.
     """
     codes, uniques = pd.factorize(text, use_na_sentinel=False)
-    return np.asarray(rule(pd.Series(uniques, dtype=object)))[codes]
+    return codes, pd.Series(uniques, dtype=object)
+
+
+def per_value(text: pd.Series, rule: Callable[[pd.Series], pd.Series | np.ndarray]) -> np.ndarray:
+    """``rule`` applied to the distinct values of ``text`` only, its result spread back to every row."""
+    codes, values = distinct(text)
+    return np.asarray(rule(values))[codes]
 
 
 def parse_float(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Numbers from text: (values with NaN for empty, mask of non-empty cells that are not numbers)."""
-    values = per_value(text, lambda t: pd.to_numeric(t.where(t != ""), errors="coerce").to_numpy(np.float64))
-    bad = per_value(text, lambda t: t != "") & ~np.isfinite(values)
-    return values, bad
+    codes, values = distinct(text)
+    given = (values != "").to_numpy()
+    numbers = pd.to_numeric(values.where(given), errors="coerce").to_numpy(np.float64)
+    return numbers[codes], (given & ~np.isfinite(numbers))[codes]
 
 
 def parse_bool(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Booleans from text (true/false, yes/no, y/n, 1/0; empty -> False): (values, mask of bad cells)."""
-    true = per_value(text, lambda t: t.str.lower().isin(_TRUE))
-    false = per_value(text, lambda t: t.str.lower().isin(_FALSE))
-    return true, ~(true | false)
+    codes, values = distinct(text)
+    lowered = values.str.lower()
+    true, false = lowered.isin(_TRUE).to_numpy(), lowered.isin(_FALSE).to_numpy()
+    return true[codes], ~(true | false)[codes]
 
 
 LABEL_SYNONYMS = {"too_small_to_measure": "too_small"}
@@ -285,8 +294,8 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     note : "date 2014-01 partial: imputed 2014-01-15" for imputed dates, else ""
     bad : mask of non-empty cells that are not ISO dates
     """
-    codes, uniques = pd.factorize(text, use_na_sentinel=False)  # a cohort repeats its visit dates
-    iso, note, bad = _parse_distinct_dates(pd.Series(uniques, dtype=object))
+    codes, values = distinct(text)
+    iso, note, bad = _parse_distinct_dates(values)
     spread = {"index": text.index, "dtype": object}
     return pd.Series(iso.to_numpy()[codes], **spread), pd.Series(note.to_numpy()[codes], **spread), bad[codes]
 
