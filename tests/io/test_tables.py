@@ -10,6 +10,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
+from ioresponse.criteria import TEXT
 from ioresponse.io.load import load_study
 from ioresponse.io.validate import UnusedColumnWarning
 from ioresponse.schema import InputError
@@ -29,11 +30,11 @@ P1,40,X1,NEW,Brain,false,8,,present,A
 P2,50,L1,target,liver,false,,,not_evaluable,B
 """
 
-CONTRACT = {
-    "patient_id": object, "reader": object, "accepted": bool, "day": np.int64, "date": object,
-    "lesion_id": object, "role": object, "organ": object, "lymph_node": bool, "long_axis_mm": np.float64,
-    "short_axis_mm": np.float64, "perpendicular_mm": np.float64, "status": object, "equivocal": bool,
-    "clinical_status": object, "slice_thickness_mm": np.float64, "modality": object, "note": object,
+CONTRACT = {  # text columns: pandas' pyarrow-backed string dtype (README, "Lesion table")
+    "patient_id": TEXT, "reader": TEXT, "accepted": bool, "day": np.int64, "date": TEXT,
+    "lesion_id": TEXT, "role": TEXT, "organ": TEXT, "lymph_node": bool, "long_axis_mm": np.float64,
+    "short_axis_mm": np.float64, "perpendicular_mm": np.float64, "status": TEXT, "equivocal": bool,
+    "clinical_status": TEXT, "slice_thickness_mm": np.float64, "modality": TEXT, "note": TEXT,
     "source_row": np.int64,
 }
 
@@ -48,7 +49,8 @@ def test_contract_columns_dtypes_and_sort_order(tmp_path):
     study = load_study(path)
     lesions = study.lesions
     assert list(lesions.columns) == list(CONTRACT)
-    assert {c: lesions[c].dtype for c in CONTRACT} == {c: np.dtype(d) for c, d in CONTRACT.items()}
+    expected = {c: pd.api.types.pandas_dtype(d) for c, d in CONTRACT.items()}
+    assert {c: lesions[c].dtype for c in CONTRACT} == expected
     assert isinstance(lesions.index, pd.RangeIndex)
     # sorted by patient_id, reader, day, lesion_id, source_row; source_row = file row (header = 1)
     assert lesions[["patient_id", "day", "lesion_id", "source_row"]].values.tolist() == [

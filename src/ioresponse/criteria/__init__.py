@@ -53,7 +53,8 @@ class Study:
     """Validated inputs of one run.
 
     lesions : anatomic long table (one row per lesion per assessment), canonical columns, sorted by
-        patient_id, reader, day, lesion_id; ``source_row`` traces each row to the user's file.
+        patient_id, reader, day, lesion_id; ``source_row`` traces each row to the user's file; text
+        columns as :data:`TEXT` (object strings are accepted and converted where used).
         Sum-only inputs arrive here as one pseudo-lesion per component (io.tables).
     pet : metabolic long table (spec/metabolic.md 1.1), or None.
     patients : patient table (one row per patient_id), or None.

@@ -22,9 +22,10 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import as_text
+from ioresponse.criteria import TEXT, as_text
 from ioresponse.schema import (
     BEST_RESPONSE_COLUMNS,
     CLINICAL_STATUS,
@@ -33,6 +34,7 @@ from ioresponse.schema import (
     LESION,
     LONG_AXIS,
     LYMPH_NODE,
+    ORGAN,
     PATIENT,
     PERPENDICULAR,
     READER,
@@ -48,6 +50,9 @@ from ioresponse.schema import (
 
 TOO_SMALL_DEFAULT_MM = 5.0
 """Value of a lesion too small to measure (RECIST 1.1 sec. 4.3.2; spec 0.4)."""
+
+NODE_ORGAN = "lymph node"
+"""Every lymph node, whatever its site, counts as this one organ (RECIST 1.1 sec. 4.2; spec 0.1)."""
 
 NORMAL_NODE_SHORT_AXIS_MM = 10.0
 """A node with short axis below this is normal (Schwartz 2009; spec 0.4, 0.6)."""
@@ -85,9 +90,9 @@ class Coded:
     code -1 and never compare equal.
     """
 
-    def __init__(self, column: pd.Series, labels: tuple[str, ...]) -> None:
-        self.codes = pd.Categorical(column, categories=labels).codes
-        self.codes.flags.writeable = False  # shared between criteria (see :func:`shared`)
+    def __init__(self, values: pa.ChunkedArray, labels: tuple[str, ...]) -> None:
+        codes = pc.index_in(values, value_set=pa.array(labels, values.type)).fill_null(-1)
+        self.codes = read_only(codes.cast(pa.int8()).to_numpy())
         self._index = {label: i for i, label in enumerate(labels)}
 
     def code(self, label: str) -> int:
@@ -130,19 +135,46 @@ def read_only(values: np.ndarray) -> np.ndarray:
     return values
 
 
+def texts(lesions: pd.DataFrame, column: str) -> pa.ChunkedArray:
+    """A text column as Arrow strings, shared: whole-cohort comparisons and codes run in Arrow (a
+    :data:`~ioresponse.criteria.TEXT` column is already Arrow, used without a copy; an object column is
+    converted once)."""
+    return shared(lesions, f"text:{column}", lambda: _arrow_strings(lesions[column]))
+
+
+def _arrow_strings(column: pd.Series) -> pa.ChunkedArray:
+    values = (column.array if column.dtype == TEXT else as_text(column.to_numpy())).__arrow_array__()
+    return values if isinstance(values, pa.ChunkedArray) else pa.chunked_array([values])
+
+
+def text_is(lesions: pd.DataFrame, column: str, value: str) -> np.ndarray:
+    """Rows whose text ``column`` equals ``value``."""
+    return pc.equal(texts(lesions, column), value).to_numpy(zero_copy_only=False)
+
+
 def statuses(lesions: pd.DataFrame) -> Coded:
     """The ``status`` column, coded (spec 0.3)."""
-    return shared(lesions, "status", lambda: Coded(lesions[STATUS], tuple(Status)))
+    return shared(lesions, "status", lambda: Coded(texts(lesions, STATUS), tuple(Status)))
 
 
 def roles(lesions: pd.DataFrame) -> Coded:
     """The ``role`` column, coded (spec 0.1)."""
-    return shared(lesions, "role", lambda: Coded(lesions[ROLE], tuple(Role)))
+    return shared(lesions, "role", lambda: Coded(texts(lesions, ROLE), tuple(Role)))
 
 
 def lesion_codes(lesions: pd.DataFrame) -> np.ndarray:
     """``lesion_id`` as integers in the order of the ids, for grouping and ordering rows by lesion."""
-    return shared(lesions, "lesion", lambda: read_only(pd.factorize(lesions[LESION], sort=True)[0]))
+    return shared(lesions, "lesion", lambda: read_only(_sorted_codes(texts(lesions, LESION))))
+
+
+def _sorted_codes(values: pa.ChunkedArray) -> np.ndarray:
+    encoded = values.dictionary_encode()  # the chunks share one dictionary
+    if not encoded.num_chunks:
+        return np.zeros(0, np.int64)
+    dictionary = encoded.chunk(0).dictionary
+    rank = np.empty(len(dictionary), np.int64)
+    rank[pc.sort_indices(dictionary).to_numpy()] = np.arange(len(rank))
+    return rank[pa.chunked_array([chunk.indices for chunk in encoded.chunks]).to_numpy()]
 
 
 @dataclass(frozen=True)
@@ -197,22 +229,24 @@ def build_assessments(lesions: pd.DataFrame, source: str = "<table>") -> Assessm
 
 
 def _build_assessments(lesions: pd.DataFrame, source: str) -> Assessments:
-    patient = lesions[PATIENT].to_numpy()
-    reader = lesions[READER].to_numpy()
     day = np.ascontiguousarray(lesions[DAY].to_numpy(np.int64))
-    new_subject = np.ones(len(lesions), bool)
-    new_subject[1:] = (patient[1:] != patient[:-1]) | (reader[1:] != reader[:-1])
+    new_subject = np.zeros(len(lesions), bool)
+    new_subject[:1] = True
+    for column in (PATIENT, READER):
+        values = texts(lesions, column)
+        new_subject[1:] |= pc.not_equal(values[1:], values[:-1]).to_numpy(zero_copy_only=False)
     new_assessment = new_subject.copy()
     new_assessment[1:] |= day[1:] != day[:-1]
-    row_assessment = np.cumsum(new_assessment) - 1
+    row_assessment = np.cumsum(new_assessment, dtype=np.int32)
+    row_assessment -= 1
     first_rows = np.flatnonzero(new_assessment)
-    subject = (np.cumsum(new_subject) - 1)[first_rows]
+    subject = np.cumsum(new_subject[first_rows]) - 1  # a new subject always starts a new assessment
     subject_offsets = np.append(np.flatnonzero(np.diff(subject, prepend=-1)), len(first_rows))
 
     table = pd.DataFrame({c: lesions[c].to_numpy()[first_rows] for c in ("accepted", DAY) if c in lesions})
     for column in (PATIENT, READER, DATE, CLINICAL_STATUS):
         if column in lesions:
-            table[column] = as_text(lesions[column].to_numpy()[first_rows])
+            table[column] = as_text(texts(lesions, column).take(first_rows))
     table["subject"] = subject
     table["note"] = as_text(_assessment_notes(lesions, row_assessment, len(first_rows)))
     assessment_day = day[first_rows]
@@ -248,7 +282,7 @@ def _assessment_notes(lesions: pd.DataFrame, row_assessment: np.ndarray, n: int)
     notes = np.full(n, "", dtype=object)
     if "note" not in lesions:
         return notes
-    has_note = lesions["note"].to_numpy() != ""
+    has_note = pc.not_equal(texts(lesions, "note"), "").to_numpy(zero_copy_only=False)
     if has_note.any():
         noted = pd.DataFrame({"a": row_assessment[has_note], "note": lesions["note"].to_numpy()[has_note]})
         joined = noted.drop_duplicates().groupby("a", sort=True)["note"].agg("; ".join)
@@ -272,27 +306,52 @@ def flag_subjects(flags: dict[int, list[str]], subjects: np.ndarray, name: str) 
         flags.setdefault(int(k), []).append(name)
 
 
+def organ_codes(lesions: pd.DataFrame) -> np.ndarray:
+    """Organ of each row as an integer code, every lymph node in one organ "lymph node" (RECIST 1.1
+    sec. 4.2; spec 0.1): the key of the per-organ lesion counts."""
+    return shared(lesions, "organ", lambda: read_only(_organ_codes(lesions)))
+
+
+def _organ_codes(lesions: pd.DataFrame) -> np.ndarray:
+    organ = texts(lesions, ORGAN).dictionary_encode()  # the chunks share one dictionary
+    codes = pa.chunked_array([chunk.indices for chunk in organ.chunks], pa.int32()).to_numpy()
+    names = organ.chunk(0).dictionary.to_pylist() if organ.num_chunks else []
+    node_code = names.index(NODE_ORGAN) if NODE_ORGAN in names else len(names)
+    return np.where(lesions[LYMPH_NODE].to_numpy(bool), node_code, codes)
+
+
 def over_caps(
     selected: np.ndarray,
     subject: np.ndarray,
     organ: np.ndarray,
     per_organ: int,
-    group: np.ndarray,
+    group: np.ndarray | None,
     caps: dict[str, int],
 ) -> np.ndarray:
     """Rows of ``selected`` in an organ of a subject holding more than ``per_organ`` of them, or in a
-    group holding more than its cap (``caps[group]``: the total, or visceral / cutaneous for irRC).
+    group holding more than its cap (``caps[group]``: visceral / cutaneous for irRC; ``group=None``:
+    one group "all", the total).
 
-    The target counts of RECIST 1.1 sec. 4.2 and their immune variants (spec 2.3, 3.3); every row of an
-    over-full organ or group is marked.
+    The target counts of RECIST 1.1 sec. 4.2 and their immune variants (spec 2.3, 3.3); ``organ`` holds
+    :func:`organ_codes`; every row of an over-full organ or group is marked.
     """
     rows = np.flatnonzero(selected)
-    frame = pd.DataFrame({"subject": subject[rows], "organ": organ[rows], "group": group[rows]})
-    in_organ = frame.groupby(["subject", "organ"])["group"].transform("size").to_numpy()
-    in_group = frame.groupby(["subject", "group"])["organ"].transform("size").to_numpy()
+    labels, code = ("all",), np.zeros(len(rows), np.int64)
+    if group is not None:
+        code, labels = pd.factorize(group[rows])
+    cap = np.array([caps[label] for label in labels], np.int64)[code]
+    in_organ = _members(subject[rows], organ[rows])
+    in_group = _members(subject[rows], code)
     over = np.zeros(len(selected), bool)
-    over[rows[(in_organ > per_organ) | (in_group > frame["group"].map(caps).to_numpy())]] = True
+    over[rows[(in_organ > per_organ) | (in_group > cap)]] = True
     return over
+
+
+def _members(subject: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """For every row, how many rows share its subject and ``key``."""
+    pair = subject.astype(np.int64) * (int(key.max(initial=0)) + 1) + key
+    _, inverse, counts = np.unique(pair, return_inverse=True, return_counts=True)
+    return counts[inverse]
 
 
 def report_baseline_violation(
@@ -344,10 +403,11 @@ def unidimensional_values(lesions: pd.DataFrame, too_small_mm: float = TOO_SMALL
 def _unidimensional_values(lesions: pd.DataFrame, too_small_mm: float = TOO_SMALL_DEFAULT_MM) -> np.ndarray:
     status = statuses(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
-    measured = np.where(node, lesions[SHORT_AXIS].to_numpy(float), lesions[LONG_AXIS].to_numpy(float))
-    values = np.where(status == Status.TOO_SMALL, too_small_mm, measured)
-    values = np.where(status == Status.ABSENT, 0.0, values)
-    return np.where(status == Status.NOT_EVALUABLE, np.nan, values)
+    values = np.where(node, lesions[SHORT_AXIS].to_numpy(float), lesions[LONG_AXIS].to_numpy(float))
+    values[status == Status.TOO_SMALL] = too_small_mm
+    values[status == Status.ABSENT] = 0.0
+    values[status == Status.NOT_EVALUABLE] = np.nan
+    return values
 
 
 def bidimensional_products(lesions: pd.DataFrame, too_small_mm2: float) -> np.ndarray:
@@ -383,9 +443,8 @@ def min_nonnodal_mm(lesions: pd.DataFrame) -> np.ndarray:
         thick = slice_mm > THIN_SLICE_MM
         minimum[thick] = 2 * slice_mm[thick]
     if "modality" in lesions:
-        modality = lesions["modality"].to_numpy()
-        minimum[modality == "xray"] = MIN_NONNODAL_XRAY_MM
-        minimum[modality == "clinical"] = MIN_NONNODAL_MM
+        minimum[text_is(lesions, "modality", "xray")] = MIN_NONNODAL_XRAY_MM
+        minimum[text_is(lesions, "modality", "clinical")] = MIN_NONNODAL_MM
     return minimum
 
 
@@ -429,19 +488,62 @@ def sum_per_assessment(
     missing value makes the sum incomplete; so does a lesion expected at the assessment
     (``expected[a]`` distinct lesions) that has no row (spec 0.2: treated as not evaluable).
     """
-    n = assessments.n
-    rows = assessments.row_assessment[selected]
-    chosen = values[selected]
-    total = np.bincount(rows, weights=np.nan_to_num(chosen), minlength=n)
-    missing = np.bincount(rows, weights=np.isnan(chosen), minlength=n) > 0
-    ids = lesion_ids[selected]
-    first_of_lesion = np.ones(len(rows), bool)
-    first_of_lesion[1:] = (rows[1:] != rows[:-1]) | (ids[1:] != ids[:-1])
-    count = np.bincount(rows[first_of_lesion], minlength=n)
+    total, missing = _sums(values, selected, assessments.row_assessment, assessments.n)
+    count = lesions_per_assessment(selected, lesion_ids, assessments)
     complete = ~missing
     if expected is not None:
         complete &= count >= expected
     return Sums(total, complete, count)
+
+
+def lesions_per_assessment(
+    selected: np.ndarray, lesion_ids: np.ndarray, assessments: Assessments
+) -> np.ndarray:
+    """Distinct lesions among the ``selected`` rows of each assessment (fragments of a split lesion,
+    sharing its ``lesion_id``, count once; spec 0.4)."""
+    return _lesion_counts(selected, lesion_ids, assessments.row_assessment, assessments.n)
+
+
+# The row loops below read each lesion column once and write only per-assessment results: a cohort's
+# rows are never copied into masked temporaries. Rows are sorted by assessment, then lesion_id.
+
+
+@numba.njit(cache=True)
+def _sums(
+    values: np.ndarray, selected: np.ndarray, row_assessment: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    total = np.zeros(n)
+    missing = np.zeros(n, np.bool_)
+    for i in range(len(values)):
+        if selected[i]:
+            if np.isnan(values[i]):
+                missing[row_assessment[i]] = True
+            else:
+                total[row_assessment[i]] += values[i]
+    return total, missing
+
+
+@numba.njit(cache=True)
+def _lesion_counts(
+    selected: np.ndarray, lesion_ids: np.ndarray, row_assessment: np.ndarray, n: int
+) -> np.ndarray:
+    count = np.zeros(n, np.int64)
+    previous_row, previous_id = -1, -1
+    for i in range(len(selected)):
+        if selected[i]:
+            if row_assessment[i] != previous_row or lesion_ids[i] != previous_id:
+                count[row_assessment[i]] += 1
+            previous_row, previous_id = row_assessment[i], lesion_ids[i]
+    return count
+
+
+@numba.njit(cache=True)
+def _any(flag: np.ndarray, row_assessment: np.ndarray, n: int) -> np.ndarray:
+    found = np.zeros(n, np.bool_)
+    for i in range(len(flag)):
+        if flag[i]:
+            found[row_assessment[i]] = True
+    return found
 
 
 def baseline_count(count: np.ndarray, assessments: Assessments) -> np.ndarray:
@@ -454,7 +556,7 @@ def baseline_count(count: np.ndarray, assessments: Assessments) -> np.ndarray:
 
 def any_per_assessment(flag: np.ndarray, assessments: Assessments) -> np.ndarray:
     """True where any lesion row of the assessment has ``flag``."""
-    return np.bincount(assessments.row_assessment[flag], minlength=assessments.n) > 0
+    return _any(flag, assessments.row_assessment, assessments.n)
 
 
 @numba.njit(cache=True)

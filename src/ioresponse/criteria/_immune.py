@@ -54,7 +54,9 @@ from ioresponse.criteria._anatomic import (
     labelled,
     last_day_per_subject,
     lesion_codes,
+    lesions_per_assessment,
     mm_text,
+    organ_codes,
     read_only,
     repeated,
     roles,
@@ -62,7 +64,7 @@ from ioresponse.criteria._anatomic import (
     shared,
     statuses,
     sum_columns,
-    sum_per_assessment,
+    text_is,
     text_of,
     texts_by,
     timepoint_frame,
@@ -130,17 +132,6 @@ class BurdenRules:
     """irRC cannot assess a patient without index lesions (spec 2.3)."""
 
 
-def organ_of(lesions: pd.DataFrame) -> np.ndarray:
-    """Organ of each row; every lymph node counts as the organ "lymph node" (spec 0.1)."""
-    return shared(lesions, "organ", lambda: read_only(_organ_of(lesions)))
-
-
-def _organ_of(lesions: pd.DataFrame) -> np.ndarray:
-    organ = lesions[ORGAN].to_numpy(object).copy()
-    organ[lesions[LYMPH_NODE].to_numpy(bool)] = "lymph node"
-    return organ
-
-
 def cap_groups(lesions: pd.DataFrame) -> np.ndarray:
     """Cap group of each row for the irRC counts (Wolchok 2009; spec 2.3): "cutaneous" for skin
     lesions, "visceral" for every other lesion, lymph nodes included."""
@@ -148,7 +139,7 @@ def cap_groups(lesions: pd.DataFrame) -> np.ndarray:
 
 
 def _cap_groups(lesions: pd.DataFrame) -> np.ndarray:
-    cutaneous = organ_of(lesions) == CUTANEOUS_ORGAN
+    cutaneous = text_is(lesions, ORGAN, CUTANEOUS_ORGAN) & ~lesions[LYMPH_NODE].to_numpy(bool)
     return np.array(["visceral", "cutaneous"], dtype=object)[cutaneous.astype(np.intp)]
 
 
@@ -204,7 +195,7 @@ def count_new_lesions(
             "assessment": assessments.row_assessment[rows],
             "qualifies": qualifies[rows],
             "value": np.nan_to_num(values[rows]),
-            "organ": organ_of(lesions)[rows],
+            "organ": organ_codes(lesions)[rows],
             "group": "all" if group is None else group[rows],
         }
     )
@@ -247,11 +238,11 @@ def non_target_codes(
     """
     status = statuses(lesions)
     non_target = assessments.in_use & (roles(lesions) == Role.NON_TARGET)
-    sums = sum_per_assessment(np.zeros(len(lesions)), non_target, lesion_codes(lesions), assessments)
-    expected = baseline_count(sums.count, assessments)
+    count = lesions_per_assessment(non_target, lesion_codes(lesions), assessments)
+    expected = baseline_count(count, assessments)
     progressed = any_per_assessment(non_target & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments)
     not_evaluated = any_per_assessment(non_target & (status == Status.NOT_EVALUABLE), assessments)
-    not_evaluated |= sums.count < expected
+    not_evaluated |= count < expected
     present = any_per_assessment(non_target & ~gone, assessments)
     code = np.select(
         [expected == 0, progressed, not_evaluated, present], [NONE, PD, NE, NON_CR_NON_PD], default=CR

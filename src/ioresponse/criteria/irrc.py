@@ -32,6 +32,7 @@ from ioresponse.criteria._anatomic import (
     flag_subjects,
     lesion_codes,
     mark_components_not_given,
+    organ_codes,
     over_caps,
     report_baseline_violation,
     roles,
@@ -62,7 +63,6 @@ from ioresponse.criteria._immune import (
     equivocal_rows,
     join_flags,
     non_target_codes,
-    organ_of,
     ranked_scope,
     response_states,
     run_burden_kernel,
@@ -475,7 +475,7 @@ def _baseline_checks(
         & ~_bidimensional_measurable(lesions, perpendicular, minimum, inclusive, apply_slice_rule)
     )
     caps = {"visceral": visceral, "cutaneous": cutaneous}
-    over = over_caps(index, subject, organ_of(lesions), per_organ, cap_groups(lesions), caps)
+    over = over_caps(index, subject, organ_codes(lesions), per_organ, cap_groups(lesions), caps)
     problems = [
         (
             small,

@@ -39,6 +39,7 @@ from ioresponse.criteria._anatomic import (
     mark_components_not_given,
     measurable,
     normal_node,
+    organ_codes,
     over_caps,
     report_baseline_violation,
     roles,
@@ -76,7 +77,6 @@ from ioresponse.criteria._immune import (
     equivocal_rows,
     join_flags,
     non_target_codes,
-    organ_of,
     ranked_scope,
     response_states,
     run_burden_kernel,
@@ -422,8 +422,8 @@ def check_targets(
     target = at_baseline & (roles(lesions) == Role.TARGET)
     subject = assessments.subject_of_rows()
     rows = lesions["source_row"].to_numpy()
-    group = np.full(len(lesions), "all", dtype=object) if "all" in group_caps else cap_groups(lesions)
-    over = over_caps(target, subject, organ_of(lesions), per_organ, group, group_caps)
+    group = None if "all" in group_caps else cap_groups(lesions)
+    over = over_caps(target, subject, organ_codes(lesions), per_organ, group, group_caps)
     small = target & (status == Status.PRESENT) & ~measurable(lesions)
     problems = [
         (

@@ -58,9 +58,11 @@ from ioresponse.criteria._anatomic import (
     labelled,
     last_day_per_subject,
     lesion_codes,
+    lesions_per_assessment,
     measurable,
     mm_text,
     normal_node,
+    organ_codes,
     over_caps,
     repeated,
     report_baseline_violation,
@@ -69,6 +71,7 @@ from ioresponse.criteria._anatomic import (
     statuses,
     sum_columns,
     sum_per_assessment,
+    text_is,
     text_of,
     texts_by,
     timepoint_frame,
@@ -341,7 +344,9 @@ def _baseline_checks(
 
     node = at_baseline(LYMPH_NODE, bool)
     # A sum-only table's pseudo-lesion is a sum, not a lesion: no measurability or count rule applies.
-    target = (roles(lesions) == Role.TARGET)[baseline_rows] & (at_baseline(LESION) != TARGET_SUM_LESION)
+    target = (roles(lesions) == Role.TARGET)[baseline_rows] & ~text_is(lesions, LESION, TARGET_SUM_LESION)[
+        baseline_rows
+    ]
     rows = at_baseline("source_row") if "source_row" in lesions else baseline_rows + 2
     subject = assessments.subject_of_rows()[baseline_rows]
     flags: dict[int, list[str]] = {}
@@ -359,9 +364,8 @@ def _baseline_checks(
             "slice thickness; node short axis >= 15 mm; RECIST 1.1 sec. 3.1.1, 3.2.2)",
         )
     ]
-    organ = np.where(node, "lymph node", at_baseline(ORGAN))
-    total = np.full(len(baseline_rows), "all", dtype=object)
-    over = over_caps(target, subject, organ, max_targets_per_organ, total, {"all": max_targets})
+    organ = organ_codes(lesions)[baseline_rows]
+    over = over_caps(target, subject, organ, max_targets_per_organ, None, {"all": max_targets})
     problems.append(
         (
             over,
@@ -386,7 +390,7 @@ def _baseline_checks(
 
     normal_node_recorded = node & (at_baseline(SHORT_AXIS, float) < NORMAL_NODE_SHORT_AXIS_MM) & present
     flag_subjects(flags, subject[normal_node_recorded], "normal_node_recorded")
-    bone_target = target & (at_baseline(ORGAN) == "bone")
+    bone_target = target & text_is(lesions, ORGAN, "bone")[baseline_rows]
     flag_subjects(flags, subject[bone_target], "bone_target_check_soft_tissue_component")
 
     baseline_days = table.loc[table["is_baseline"], DAY].to_numpy()
@@ -425,11 +429,11 @@ def _components(
     target_all_normal = ~any_per_assessment(target & ~gone, assessments)
 
     non_target = in_use & (role == Role.NON_TARGET)
-    nt_sums = sum_per_assessment(np.zeros(len(lesions)), non_target, ids, assessments)
-    expected_nt = baseline_count(nt_sums.count, assessments)
+    nt_count = lesions_per_assessment(non_target, ids, assessments)
+    expected_nt = baseline_count(nt_count, assessments)
     nt_pd = any_per_assessment(non_target & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments)
     nt_ne = any_per_assessment(non_target & (status == Status.NOT_EVALUABLE), assessments)
-    nt_ne |= nt_sums.count < expected_nt
+    nt_ne |= nt_count < expected_nt
     nt_gone = np.where(node, (status == Status.ABSENT) | normal, status == Status.ABSENT)
     nt_present = any_per_assessment(non_target & ~nt_gone, assessments)
     nt_code = np.select(

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ioresponse import schema as s
-from ioresponse.criteria import Study
+from ioresponse.criteria import Study, as_text
 from ioresponse.io import tables as t
 from ioresponse.io import validate as v
 from ioresponse.schema import InputError
@@ -326,7 +326,7 @@ def _finish(lesions: pd.DataFrame) -> pd.DataFrame:
     table = table[[*t.LESION_COLUMNS, *(c for c in t.PASSTHROUGH_COLUMNS if c in table.columns)]]
     for column in (s.PATIENT, s.READER, s.DATE, s.LESION, s.ROLE, s.ORGAN, s.STATUS, s.CLINICAL_STATUS,
                    s.MODALITY, "note"):
-        table[column] = table[column].astype(object)
+        table[column] = as_text(table[column].to_numpy(object))
     for column in t.BOOL_COLUMNS:
         table[column] = table[column].astype(bool)
     for column in t.FLOAT_COLUMNS:

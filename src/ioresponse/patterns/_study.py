@@ -16,6 +16,8 @@ from ioresponse.criteria._anatomic import (
     Assessments,
     baseline_count,
     build_assessments,
+    lesion_codes,
+    roles,
     sum_per_assessment,
     unidimensional_values,
 )
@@ -66,11 +68,11 @@ def assessment_sums(study: Study) -> pd.DataFrame:
     table = assessments.table
     subject_of_row = assessments.subject_of_rows()
     baseline_of_row = table["is_baseline"].to_numpy()[assessments.row_assessment]
-    target = (lesions[ROLE].to_numpy() == Role.TARGET) & baseline_of_row
-    keys = pd.Series(subject_of_row.astype(str)) + "\x00" + lesions[LESION].astype(str).to_numpy()
-    selected = keys.isin(set(keys[target])).to_numpy()
+    target = (roles(lesions) == Role.TARGET) & baseline_of_row
+    ids = lesion_codes(lesions)
+    keys = pd.Series(subject_of_row.astype(np.int64) * (int(ids.max(initial=0)) + 1) + ids)
+    selected = keys.isin(keys[target]).to_numpy()  # every row of a baseline target lesion
     values = unidimensional_values(lesions)
-    ids = lesions[LESION].astype(str).to_numpy()
     counted = sum_per_assessment(values, selected, ids, assessments)
     expected = baseline_count(counted.count, assessments)
     sums = sum_per_assessment(values, selected, ids, assessments, expected=expected)
