@@ -16,7 +16,7 @@ Input names used in ``required_inputs``:
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -205,6 +205,7 @@ def find_patterns(
     chosen = PatternOptions.from_mapping(options, study.source)
     # The rules walk patients one by one: Python strings serve them better than Arrow text columns.
     timepoints, best_response = _object_text(timepoints), _object_text(best_response)
+    study = replace(study, lesions=_object_text(study.lesions))
     available = _available(study, timepoints, best_response)
     ids = select(available, chosen, definitions)
     step = progress or (lambda _: None)
