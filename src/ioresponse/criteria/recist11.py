@@ -14,10 +14,9 @@ from typing import Literal
 import numba
 import numpy as np
 import pandas as pd
-import polars as pl
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import Criterion, CriterionResult, Study, as_text
+from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CONFIRMATION_STATES,
@@ -42,25 +41,19 @@ from ioresponse.criteria._anatomic import (
     absent_components_text,
     any_per_assessment,
     baseline_count,
-    best_reasons,
     best_response_frame,
     best_responses,
     build_assessments,
-    change_texts,
-    changes,
     confirmed_responses,
     decrease_at_least,
-    fill_template,
     first_day_per_subject,
     flag_subjects,
     increase_at_least,
-    join_texts,
     labelled,
     last_day_per_subject,
     lesion_codes,
     lesions_per_assessment,
     measurable,
-    mm_text,
     normal_node,
     organ_codes,
     over_caps,
@@ -72,10 +65,20 @@ from ioresponse.criteria._anatomic import (
     sum_columns,
     sum_per_assessment,
     text_is,
-    text_of,
-    texts_by,
     timepoint_frame,
     unidimensional_values,
+)
+from ioresponse.criteria._sentences import (
+    Field,
+    best_reasons,
+    change_fields,
+    change_fragments,
+    every_row,
+    expand,
+    integer,
+    mm,
+    reason_text,
+    text,
 )
 from ioresponse.schema import (
     DAY,
@@ -768,22 +771,18 @@ def _timepoint_table(
     complete = components["target_complete"]
     has_targets = components["has_targets"]
     current = np.where(has_targets, np.where(complete, total, np.nan), np.nan)
-    backdated = np.full(assessments.n, "", dtype=object)
-    for row, text in backdate_text.items():
-        backdated[row] = text
+    backdated = np.zeros(assessments.n, np.int64)  # the back-dating sentence of each row (spec 1.8.2)
+    backdated[list(backdate_text)] = np.arange(1, len(backdate_text) + 1)
     reasons = _reasons(
-        pl.DataFrame(
-            {
-                "target_rule": target_rule[rows],
-                "overall_rule": overall_rule[rows],
-                "total": total[rows],
-                "base": baseline_sum[rows],
-                "nadir": nadir[rows],
-                "missing": components["target_missing"][rows],
-                "backdated": pd.Series(as_text(backdated[rows])),
-                "note": pd.Series(table["note"].array.take(rows)),
-            }
-        ),
+        target_rule[rows],
+        overall_rule[rows],
+        {
+            "total": mm(total[rows]),
+            "missing": integer(components["target_missing"][rows]),
+            **change_fields(total[rows], baseline_sum[rows], nadir[rows]),
+            "backdated": text(labelled(("", *backdate_text.values()), backdated[rows])),
+            "note": text(table["note"].array.take(rows)),
+        },
         study.missing_components,
     )
     new_labels = NEW_LABELS + ("",) * 4 + ("not_given",)
@@ -825,21 +824,24 @@ TARGET_REASONS = {
 """Target-response sentences (spec 0.10); placeholders are filled column-wise by :func:`_reasons`."""
 
 
-def _reasons(frame: pl.DataFrame, missing_components: frozenset[str]) -> ExtensionArray:
+def _reasons(
+    target_rule: np.ndarray,
+    overall_rule: np.ndarray,
+    fields: dict[str, Field],
+    missing_components: frozenset[str],
+) -> ExtensionArray:
     """The sentence of spec 0.10 for every timepoint: numbers, rule, section."""
-    frame = frame.with_columns(changes("total"))
-    pieces = {"total": mm_text("total"), "missing": pl.col("missing").cast(pl.Utf8), **change_texts("mm")}
-    target_text = texts_by(
-        frame, pl.col("target_rule"), {r: fill_template(t, pieces) for r, t in TARGET_REASONS.items()}
-    ).alias("target_text")
-    overall_text = (
-        pl.when(pl.col("overall_rule") == O_BACKDATED)
-        .then(pl.col("backdated"))
-        .otherwise(pl.col("overall_rule").replace_strict(OVERALL_RULES, default="", return_dtype=pl.Utf8))
-    )
+    n = len(target_rule)
+    fragments = change_fragments("mm")
+    target_texts = {rule: expand(template, fragments) for rule, template in TARGET_REASONS.items()}
     absent_text = absent_components_text(missing_components, "target-only assessment")
-    reason = join_texts([pl.col("target_text"), overall_text, pl.lit(absent_text), pl.col("note")])
-    return text_of(frame.with_columns(target_text), reason)
+    parts = [
+        (target_rule, target_texts),
+        (overall_rule, {**OVERALL_RULES, O_BACKDATED: "{backdated}"}),
+        (every_row(n), {0: absent_text}),
+        (every_row(n), {0: "{note}"}),
+    ]
+    return reason_text(parts, fields)
 
 
 def _best_response_table(

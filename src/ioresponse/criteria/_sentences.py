@@ -1,0 +1,365 @@
+"""Reason sentences of the anatomic criteria (spec/anatomic.md 0.10), written column-wise.
+
+A reason is the join of parts ("target sum 52 mm is +30.00% vs baseline 40 mm ...: target PD (RECIST
+1.1 sec. 4.3.1)"; "overall PD (RECIST 1.1 Table 1 row 7)"; the input's note). Each part has, per row, a
+code choosing one of its templates, whose ``{name}`` placeholders are filled from :class:`Field` values:
+numbers with their format, or text. Which template applies is decided by the criterion in numpy; one
+numba kernel then writes every row's sentence straight into the buffers of an Arrow string array, so a
+cohort of a million timepoints gets its reasons without a Python object or an intermediate string.
+
+Numbers read as the spec's worked examples print them: lengths and products as integers when whole,
+else with one decimal ("45", "44.9"; "NE" when missing), changes with their sign ("+12", "-3.5"),
+relative changes as signed percentages with two decimals ("+25.00%"; "n/a" when undefined), days and
+counts as integers. Rounding is half to even, as in numpy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pandas.api.extensions import ExtensionArray
+
+from ioresponse.criteria import as_text
+from ioresponse.criteria._anatomic import relative_changes
+
+# Formats of a field; TEXT fields are copied as they are.
+MM, SIGNED_MM, PCT, INTEGER, TEXT = range(5)
+_LITERAL = -1
+_NUMBER_WIDTH = 24
+"""Upper bound of the bytes one formatted number takes (sign, 19 digits, point, decimals, %)."""
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True)
+class Field:
+    """The values of one placeholder, one per row, and how they read."""
+
+    kind: int
+    values: np.ndarray | pa.Array
+
+
+def mm(values: np.ndarray) -> Field:
+    """A length (mm) or product (mm2): "45" when whole, else one decimal ("44.96" -> "45.0"); "NE"
+    when missing."""
+    return Field(MM, values)
+
+
+def signed_mm(values: np.ndarray) -> Field:
+    """A change of length with its sign: "+12", "-3.5"; "NE" when missing."""
+    return Field(SIGNED_MM, values)
+
+
+def pct(values: np.ndarray) -> Field:
+    """A relative change (a fraction) as a signed percentage with two decimals, "+25.00%"; "n/a" when
+    undefined (reference 0 or a value missing)."""
+    return Field(PCT, values)
+
+
+def integer(values: np.ndarray) -> Field:
+    """A day or a count: "42"."""
+    return Field(INTEGER, values)
+
+
+def text(values: pa.Array | pa.ChunkedArray | ExtensionArray | np.ndarray) -> Field:
+    """Text as it is (a label, a note, a sentence written earlier); missing reads as ""."""
+    return Field(TEXT, values)
+
+
+Part = tuple[np.ndarray, dict[int, str]]
+"""Per row a code, and the template of each code; rows whose code has no template add nothing."""
+
+
+def every_row(n: int) -> np.ndarray:
+    """The codes of a part that applies to all ``n`` rows with its template 0."""
+    return np.zeros(n, np.int8)
+
+
+def expand(template: str, fragments: dict[str, str]) -> str:
+    """``template`` with the placeholders named in ``fragments`` replaced by them (shared sentence
+    pieces such as ``{vs_nadir}``, constants of an assessment); other placeholders stay."""
+    return _PLACEHOLDER.sub(lambda m: fragments.get(m.group(1), m.group(0)), template)
+
+
+def sentences(parts: list[Part], fields: dict[str, Field], separator: str = "; ") -> pa.LargeStringArray:
+    """Per row, the templates its parts' codes choose, filled from ``fields`` and joined by
+    ``separator``; a part that writes nothing adds no separator. ``separator=""`` concatenates."""
+    n = len(parts[0][0])
+    numeric = [name for name, f in fields.items() if f.kind != TEXT]
+    textual = [name for name, f in fields.items() if f.kind == TEXT]
+    slots = {name: (fields[name].kind, i) for i, name in enumerate(numeric)}
+    slots.update({name: (TEXT, i) for i, name in enumerate(textual)})
+
+    literals: list[bytes] = []
+    ops: list[tuple[int, int]] = []
+    starts = [0]
+    chosen = np.full((len(parts), n), -1, np.int64)
+    for p, (codes, templates) in enumerate(parts):
+        codes = np.asarray(codes, np.int64)
+        lookup = np.full(max(templates, default=0) + 1, -1, np.int64)
+        for code, template in templates.items():
+            lookup[code] = len(starts) - 1
+            for i, piece in enumerate(_PLACEHOLDER.split(template)):
+                if i % 2:
+                    ops.append(slots[piece])
+                elif piece:
+                    ops.append((_LITERAL, len(literals)))
+                    literals.append(piece.encode())
+            starts.append(len(ops))
+        known = (codes >= 0) & (codes < len(lookup))
+        chosen[p, known] = lookup[codes[known]]
+
+    numbers = np.empty((len(numeric), n))
+    for i, name in enumerate(numeric):
+        numbers[i] = fields[name].values
+    text_data, text_offsets = _text_buffers([fields[name].values for name in textual], n)
+    literal_data, literal_offsets = _concatenated(literals)
+    program = (chosen, np.array(starts, np.int64), np.array(ops, np.int64).reshape(-1, 2))
+    separator_bytes = np.frombuffer(separator.encode(), np.uint8)
+    capacity = _capacity(*program, literal_offsets, text_offsets, len(separator_bytes))
+    # Arrow's memory pool recycles freed pages; a fresh numpy buffer would fault every page in anew.
+    data, offsets = pa.allocate_buffer(capacity), pa.allocate_buffer(8 * (n + 1))
+    used = _write(
+        *program,
+        literal_data,
+        literal_offsets,
+        numbers,
+        text_data,
+        text_offsets,
+        separator_bytes,
+        np.frombuffer(data, np.uint8),
+        np.frombuffer(offsets, np.int64),
+    )
+    return pa.LargeStringArray.from_buffers(n, offsets, data.slice(0, used))
+
+
+def reason_text(parts: list[Part], fields: dict[str, Field], separator: str = "; ") -> ExtensionArray:
+    """:func:`sentences` as a :data:`~ioresponse.criteria.TEXT` column of a result table."""
+    return as_text(sentences(parts, fields, separator))
+
+
+def _concatenated(pieces: list[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    offsets = np.zeros(len(pieces) + 1, np.int64)
+    offsets[1:] = np.cumsum([len(p) for p in pieces])
+    return np.frombuffer(b"".join(pieces), np.uint8), offsets
+
+
+def _text_buffers(columns: list[object], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The bytes of every text column in one buffer, and per column the row offsets into it."""
+    datas, offsets = [], np.zeros((len(columns), n + 1), np.int64)
+    base = 0
+    for i, values in enumerate(columns):
+        array = _large_strings(values)
+        if len(array) != n:
+            raise ValueError(f"text field of {len(array)} rows for {n} rows")
+        value_offsets = np.frombuffer(array.buffers()[1], np.int64)[array.offset : array.offset + n + 1]
+        data = array.buffers()[2]
+        datas.append(np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8))
+        offsets[i] = value_offsets + base
+        base += len(datas[-1])
+    return (np.concatenate(datas) if datas else np.zeros(0, np.uint8)), offsets
+
+
+def _large_strings(values: object) -> pa.LargeStringArray:
+    if isinstance(values, pd.Series):
+        values = values.array
+    if isinstance(values, np.ndarray):
+        values = as_text(values)
+    if isinstance(values, ExtensionArray):
+        values = values.__arrow_array__()
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    return values.cast(pa.large_string()).fill_null("")
+
+
+@numba.njit(cache=True)
+def _capacity(
+    chosen: np.ndarray,
+    starts: np.ndarray,
+    ops: np.ndarray,
+    literal_offsets: np.ndarray,
+    text_offsets: np.ndarray,
+    separator: int,
+) -> int:
+    """An upper bound of the bytes :func:`_write` writes."""
+    n_parts, n = chosen.shape
+    capacity = 0
+    for row in range(n):
+        for p in range(n_parts):
+            t = chosen[p, row]
+            if t < 0:
+                continue
+            capacity += separator
+            for o in range(starts[t], starts[t + 1]):
+                kind, slot = ops[o, 0], ops[o, 1]
+                if kind == _LITERAL:
+                    capacity += literal_offsets[slot + 1] - literal_offsets[slot]
+                elif kind == TEXT:
+                    capacity += text_offsets[slot, row + 1] - text_offsets[slot, row]
+                else:
+                    capacity += _NUMBER_WIDTH
+    return capacity
+
+
+@numba.njit(cache=True)
+def _write(
+    chosen: np.ndarray,
+    starts: np.ndarray,
+    ops: np.ndarray,
+    literal_data: np.ndarray,
+    literal_offsets: np.ndarray,
+    numbers: np.ndarray,
+    text_data: np.ndarray,
+    text_offsets: np.ndarray,
+    separator: np.ndarray,
+    out: np.ndarray,
+    offsets: np.ndarray,
+) -> int:
+    """Every row's sentence into ``out``, its end into ``offsets``; returns the bytes written."""
+    n_parts, n = chosen.shape
+    offsets[0] = 0
+    pos = 0
+    for row in range(n):
+        start = pos
+        for p in range(n_parts):
+            t = chosen[p, row]
+            if t < 0:
+                continue
+            mark = pos
+            if pos > start:
+                pos = _copy(out, pos, separator, 0, len(separator))
+            body = pos
+            for o in range(starts[t], starts[t + 1]):
+                kind, slot = ops[o, 0], ops[o, 1]
+                if kind == _LITERAL:
+                    pos = _copy(out, pos, literal_data, literal_offsets[slot], literal_offsets[slot + 1])
+                elif kind == TEXT:
+                    pos = _copy(out, pos, text_data, text_offsets[slot, row], text_offsets[slot, row + 1])
+                else:
+                    pos = _number(out, pos, numbers[slot, row], kind)
+            if pos == body:  # the part wrote nothing: no separator either
+                pos = mark
+        offsets[row + 1] = pos
+    return pos
+
+
+@numba.njit(cache=True)
+def _copy(out: np.ndarray, pos: int, source: np.ndarray, begin: int, end: int) -> int:
+    out[pos : pos + end - begin] = source[begin:end]
+    return pos + end - begin
+
+
+_NE = np.frombuffer(b"NE", np.uint8)
+_NOT_APPLICABLE = np.frombuffer(b"n/a", np.uint8)
+_MINUS, _PLUS, _POINT, _PERCENT, _ZERO = 45, 43, 46, 37, 48
+
+
+@numba.njit(cache=True)
+def _number(out: np.ndarray, pos: int, value: float, kind: int) -> int:
+    if not np.isfinite(value) or abs(value) >= 1e15:
+        missing = _NOT_APPLICABLE if kind == PCT else _NE
+        return _copy(out, pos, missing, 0, len(missing))
+    if kind == PCT:
+        hundredths = np.rint(value * 10000)
+        out[pos] = _MINUS if hundredths < 0 else _PLUS
+        magnitude = int(abs(hundredths))
+        pos = _digits(out, pos + 1, magnitude // 100)
+        out[pos] = _POINT
+        out[pos + 1] = _ZERO + magnitude % 100 // 10
+        out[pos + 2] = _ZERO + magnitude % 10
+        out[pos + 3] = _PERCENT
+        return pos + 4
+    if kind == SIGNED_MM or value < 0:
+        out[pos] = _MINUS if value < 0 else _PLUS
+        pos += 1
+        value = abs(value)
+    if kind == INTEGER or value == np.rint(value):
+        return _digits(out, pos, int(value))
+    tenths = int(np.rint(value * 10))
+    pos = _digits(out, pos, tenths // 10)
+    out[pos] = _POINT
+    out[pos + 1] = _ZERO + tenths % 10
+    return pos + 2
+
+
+@numba.njit(cache=True)
+def _digits(out: np.ndarray, pos: int, value: int) -> int:
+    """The decimal digits of ``value >= 0``."""
+    end = pos + 1
+    rest = value // 10
+    while rest:
+        end += 1
+        rest //= 10
+    for i in range(end - 1, pos - 1, -1):
+        out[i] = _ZERO + value % 10
+        value //= 10
+    return end
+
+
+def change_fields(current: np.ndarray, baseline: np.ndarray, nadir: np.ndarray) -> dict[str, Field]:
+    """The numbers of :func:`change_fragments`: the baseline and the nadir, and the change of
+    ``current`` against them (relative changes rounded as in spec 0.5; "n/a" against 0)."""
+    return {
+        "base": mm(baseline),
+        "nadir": mm(nadir),
+        "rel_base": pct(relative_changes(current, baseline)),
+        "rel_nadir": pct(relative_changes(current, nadir)),
+        "abs_nadir": signed_mm(current - nadir),
+    }
+
+
+def change_fragments(unit: str) -> dict[str, str]:
+    """The ``{vs_nadir}`` and ``{vs_baseline}`` pieces of a reason (spec 0.10), filled from
+    :func:`change_fields`: "+25.00% and +10 mm vs nadir 40 mm", "-30.00% vs baseline 50 mm"."""
+    return {
+        "vs_nadir": f"{{rel_nadir}} and {{abs_nadir}} {unit} vs nadir {{nadir}} {unit}",
+        "vs_baseline": f"{{rel_base}} vs baseline {{base}} {unit}",
+    }
+
+
+def present(values: np.ndarray) -> np.ndarray:
+    """Code 0 where a day or a number is given, -1 where it is NaN: a part written only when known."""
+    return np.where(np.isnan(values), -1, 0)
+
+
+def best_reasons(
+    columns: dict[str, np.ndarray | ExtensionArray],
+    lead: str,
+    pd_label: str,
+    progression_text: str,
+    source: str,
+) -> ExtensionArray:
+    """Best-response sentences (spec 0.10): "best response PR (day 84); with confirmation of response
+    PR (day 84); progression day 168 (RECIST 1.1 ...)".
+
+    ``columns``: best, confirmed (labels), best_day, confirmed_day, progression (confirmed progression
+    day), pending (day of a progression still pending at the end of data); days NaN when none.
+    """
+    progression, pending = np.asarray(columns["progression"]), np.asarray(columns["pending"])
+    n = len(progression)
+    after = np.where(~np.isnan(progression), 0, np.where(~np.isnan(pending), 1, -1))
+    parts = [
+        (every_row(n), {0: f"{lead} {{best}}"}),
+        (present(columns["best_day"]), {0: " (day {best_day})"}),
+        (every_row(n), {0: "; with confirmation of response {confirmed}"}),
+        (present(columns["confirmed_day"]), {0: " (day {confirmed_day})"}),
+        (
+            after,
+            {
+                0: f"; {progression_text} {{progression}}",
+                1: f"; {pd_label} on day {{pending}} still pending confirmation at the end of data",
+            },
+        ),
+        (every_row(n), {0: f" ({source})"}),
+    ]
+    fields = {
+        "best": text(columns["best"]),
+        "confirmed": text(columns["confirmed"]),
+        **{name: integer(columns[name]) for name in ("best_day", "confirmed_day", "progression", "pending")},
+    }
+    return reason_text(parts, fields, separator="")
