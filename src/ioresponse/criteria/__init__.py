@@ -15,7 +15,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import polars as pl
 import pyarrow as pa
 from pandas.api.extensions import ExtensionArray
 
@@ -28,9 +27,7 @@ and written without one Python object per cell."""
 
 
 def as_text(values: Any) -> ExtensionArray:
-    """``values`` (a pyarrow or polars string array, or a sequence of str) as a :data:`TEXT` array."""
-    if isinstance(values, pl.Series):
-        values = values.to_arrow()
+    """``values`` (a pyarrow string array, or a sequence of str) as a :data:`TEXT` array."""
     if isinstance(values, np.ndarray) and values.dtype == object:
         try:
             values = pa.array(values, pa.large_string(), from_pandas=True)

@@ -16,7 +16,6 @@ from typing import Literal
 import numba
 import numpy as np
 import pandas as pd
-import polars as pl
 from pandas.api.extensions import ExtensionArray
 
 from ioresponse.criteria import Study
@@ -39,23 +38,17 @@ from ioresponse.criteria._anatomic import (
     absent_components_text,
     any_per_assessment,
     baseline_count,
-    best_reasons,
     best_response_frame,
     best_responses,
-    change_texts,
-    changes,
     confirm_progression,
     confirmed_responses,
     decrease_at_least,
-    fill_template,
     first_day_per_subject,
     increase_at_least,
-    join_texts,
     labelled,
     last_day_per_subject,
     lesion_codes,
     lesions_per_assessment,
-    mm_text,
     organ_codes,
     read_only,
     repeated,
@@ -65,9 +58,21 @@ from ioresponse.criteria._anatomic import (
     statuses,
     sum_columns,
     text_is,
-    text_of,
-    texts_by,
     timepoint_frame,
+)
+from ioresponse.criteria._sentences import (
+    Field,
+    best_reasons,
+    change_fields,
+    change_fragments,
+    every_row,
+    expand,
+    integer,
+    mm,
+    present,
+    reason_text,
+    sentences,
+    text,
 )
 from ioresponse.schema import (
     DAY,
@@ -544,96 +549,68 @@ def burden_best_table(
 
 
 def burden_reasons(
-    frame: pl.DataFrame,
-    templates: dict[int, str],
-    labels: tuple[str, ...],
+    rule: np.ndarray,
+    fields: dict[str, Field],
+    state: np.ndarray,
+    decider_day: np.ndarray,
+    decided_day: np.ndarray,
+    wording: BurdenWording,
+    pd_label: str,
     unit: str,
-    source: str,
-    confirm_min_days: int,
+    absent: str,
 ) -> ExtensionArray:
-    """Reason sentences of spec 0.10 for the burden criteria, built column-wise.
+    """Reason sentences of spec 0.10 for the burden criteria.
 
-    ``frame`` has, per timepoint: rule, burden, base, nadir, target_sum, new_sum, day, state (confirmation
-    state code), decider_day (day that decided this first PD, NaN), decided_day (day of the not-confirmed
-    PD this row decided, NaN) and note. ``templates`` maps a rule to a sentence with the placeholders
-    {total}, {parts}, {vs_nadir} and {vs_baseline}.
+    ``fields`` has, per timepoint: burden, target_sum, new_sum, day, the :func:`change_fields` of the
+    burden, remark and note; ``absent`` says which components the input lacks (or is "");
+    ``wording.templates`` maps a rule to a sentence with the placeholders
+    {total}, {parts}, {vs_nadir} and {vs_baseline}. ``state`` is the confirmation state code;
+    ``decider_day`` the day that decided this first PD, ``decided_day`` the day of the not-confirmed
+    PD this row decided (NaN when none).
     """
-    frame = frame.with_columns(*changes("burden"), (pl.col("decider_day") - pl.col("day")).alias("gap"))
-    pieces = {
-        "total": mm_text("burden"),
-        "parts": pl.when(pl.col("new_sum") > 0)
-        .then(
-            pl.concat_str(
-                [
-                    pl.lit(" ("),
-                    mm_text("target_sum"),
-                    pl.lit(" targets + "),
-                    mm_text("new_sum"),
-                    pl.lit(" new)"),
-                ]
-            )
-        )
-        .otherwise(pl.lit("")),
-        **change_texts(unit),
+    n = len(rule)
+    source, gap = wording.source, decider_day - fields["day"].values
+    parts_text = sentences(
+        [(np.where(fields["new_sum"].values > 0, 0, -1), {0: " ({target_sum} targets + {new_sum} new)"})],
+        {"target_sum": fields["target_sum"], "new_sum": fields["new_sum"]},
+        separator="",
+    )
+    fragments = {"total": "{burden}", **change_fragments(unit)}
+    confirmation = np.select(
+        [
+            state == STATE_PENDING,
+            state == STATE_CONFIRMED,
+            (state == STATE_NOT_CONFIRMED) & ~np.isnan(decider_day),
+            state == STATE_NOT_CONFIRMED,
+            state == STATE_CONFIRMS,
+        ],
+        [0, 1, 2, 3, 4],
+        default=-1,
+    )
+    confirmation_texts = {
+        0: f"{pd_label} pending confirmation >={wording.confirm_min_days} days ({source})",
+        1: f"{pd_label} confirmed by day {{decider_day}} ({{gap}} days later): progression dated day {{day}} "
+        f"({source})",
+        2: f"{pd_label} not confirmed: day {{decider_day}} ({{gap}} days later) does not meet {pd_label}; "
+        f"ignored for best response ({source})",
+        3: f"{pd_label} not confirmed ({source})",
+        4: f"confirms progression ({source})",
     }
-    texts = {rule: fill_template(template, pieces) for rule, template in templates.items()}
-    frame = frame.with_columns(texts_by(frame, pl.col("rule"), texts).alias("measured"))
-    measured = pl.col("measured")
-    pd_label = labels[PD]
-    day_text = pl.col("day").cast(pl.Int64).cast(pl.Utf8)
-    decider_text = pl.col("decider_day").cast(pl.Int64).cast(pl.Utf8)
-    gap_text = pl.col("gap").cast(pl.Int64).cast(pl.Utf8)
-    state = pl.col("state")
-    progression_text = (
-        pl.when(state == STATE_PENDING)
-        .then(pl.lit(f"{pd_label} pending confirmation >={confirm_min_days} days ({source})"))
-        .when(state == STATE_CONFIRMED)
-        .then(
-            pl.concat_str(
-                [
-                    pl.lit(f"{pd_label} confirmed by day "),
-                    decider_text,
-                    pl.lit(" ("),
-                    gap_text,
-                    pl.lit(" days later): progression dated day "),
-                    day_text,
-                    pl.lit(f" ({source})"),
-                ]
-            )
-        )
-        .when((state == STATE_NOT_CONFIRMED) & pl.col("decider_day").is_not_nan())
-        .then(
-            pl.concat_str(
-                [
-                    pl.lit(f"{pd_label} not confirmed: day "),
-                    decider_text,
-                    pl.lit(" ("),
-                    gap_text,
-                    pl.lit(f" days later) does not meet {pd_label}; ignored for best response ({source})"),
-                ]
-            )
-        )
-        .when(state == STATE_NOT_CONFIRMED)
-        .then(pl.lit(f"{pd_label} not confirmed ({source})"))
-        .when(state == STATE_CONFIRMS)
-        .then(pl.lit(f"confirms progression ({source})"))
-        .otherwise(pl.lit(""))
-    )
-    decided_text = (
-        pl.when(pl.col("decided_day").is_not_nan())
-        .then(
-            pl.concat_str(
-                [
-                    pl.lit(f"decides {pd_label} of day "),
-                    pl.col("decided_day").cast(pl.Int64).cast(pl.Utf8),
-                    pl.lit(": not confirmed"),
-                ]
-            )
-        )
-        .otherwise(pl.lit(""))
-    )
-    reason = join_texts([measured, progression_text, decided_text, pl.col("note")])
-    return text_of(frame, reason)
+    parts = [
+        (rule, {r: expand(template, fragments) for r, template in wording.templates.items()}),
+        (confirmation, confirmation_texts),
+        (present(decided_day), {0: f"decides {pd_label} of day {{decided_day}}: not confirmed"}),
+        (every_row(n), {0: absent}),
+        (every_row(n), {0: "{remark}"}),
+        (every_row(n), {0: "{note}"}),
+    ]
+    more = {
+        "parts": text(parts_text),
+        "decider_day": integer(decider_day),
+        "gap": integer(gap),
+        "decided_day": integer(decided_day),
+    }
+    return reason_text(parts, {**fields, **more})
 
 
 def decision_days(progression: Progression, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -751,25 +728,26 @@ def burden_timepoint_table(
     day = table[DAY].to_numpy()
     decider_day, decided_day = decision_days(progression, day)
     remarks = wording.remarks.take(rows) if wording.remarks is not None else repeated("", len(rows))
-    absent = absent_components_text(study.missing_components, "burden-only assessment")
-    frame = pl.DataFrame(
-        {
-            "rule": wording.rule[rows].astype(np.int64),
-            "burden": burden[rows].astype(float),
-            "base": baseline_sum[rows],
-            "nadir": nadir[rows],
-            "target_sum": target_sum[rows].astype(float),
-            "new_sum": new_sum[rows].astype(float),
-            "day": day[rows].astype(np.int64),
-            "state": progression.state[rows].astype(np.int64),
-            "decider_day": decider_day[rows],
-            "decided_day": decided_day[rows],
-            "remark": pd.Series(remarks),
-            "note": pd.Series(table["note"].array.take(rows)),
-        },
-        nan_to_null=False,
-    ).with_columns(join_texts([pl.lit(absent), pl.col("remark"), pl.col("note")]).fill_null("").alias("note"))
-    reasons = burden_reasons(frame, wording.templates, labels, unit, wording.source, wording.confirm_min_days)
+    fields = {
+        "burden": mm(burden[rows].astype(float)),
+        "target_sum": mm(target_sum[rows].astype(float)),
+        "new_sum": mm(new_sum[rows].astype(float)),
+        "day": integer(day[rows].astype(float)),
+        **change_fields(burden[rows].astype(float), baseline_sum[rows], nadir[rows]),
+        "remark": text(remarks),
+        "note": text(table["note"].array.take(rows)),
+    }
+    reasons = burden_reasons(
+        wording.rule[rows],
+        fields,
+        progression.state[rows],
+        decider_day[rows],
+        decided_day[rows],
+        wording,
+        labels[PD],
+        unit,
+        absent_components_text(study.missing_components, "burden-only assessment"),
+    )
     columns = {
         **assessments.identity(rows),
         "criterion": repeated(key, len(rows)),

@@ -20,8 +20,7 @@ from typing import Literal
 import numba
 import numpy as np
 import pandas as pd
-import polars as pl
-import pyarrow as pa
+from pandas.api.extensions import ExtensionArray
 
 from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
@@ -45,33 +44,24 @@ from ioresponse.criteria._anatomic import (
     absent_components_text,
     any_per_assessment,
     baseline_count,
-    best_reasons,
     best_response_frame,
     best_responses,
     build_assessments,
-    changes,
     confirm_responses,
     downgrade_cr_followed_by_pr,
-    fill_template,
     increase_at_least,
-    join_texts,
     labelled,
     lesion_codes,
     mark_components_not_given,
     measurable,
-    mm_text,
     normal_node,
-    pct_text,
     repeated,
     roles,
     rounded,
-    signed_mm_text,
     statuses,
     subject_offsets_of,
     sum_columns,
     sum_per_assessment,
-    text_of,
-    texts_by,
     timepoint_frame,
     unidimensional_values,
 )
@@ -84,6 +74,19 @@ from ioresponse.criteria._immune import (
     non_target_codes,
     response_states,
     shows_disease,
+)
+from ioresponse.criteria._sentences import (
+    Part,
+    best_reasons,
+    change_fields,
+    every_row,
+    expand,
+    integer,
+    mm,
+    reason_text,
+    sentences,
+    signed_mm,
+    text,
 )
 from ioresponse.criteria.irrecist import MAX_TARGETS, MAX_TARGETS_PER_ORGAN, check_targets
 from ioresponse.criteria.recist11 import target_response
@@ -862,10 +865,8 @@ def _timepoint_table(
     baseline_sum, nadir = machine["baseline_sum"], machine["nadir"]
     day = table[DAY].to_numpy()
     absent = absent_components_text(study.missing_components, "target-only assessment")
-    notes = pl.DataFrame({"note": pd.Series(table["note"].array.take(rows))}).select(
-        join_texts([pl.lit(absent), pl.col("note")]).fill_null("").alias("note")
-    )["note"]
-    reasons = _reasons(rows, parts, machine, day, notes, confirm_min_days, icpd_absolute_mm)
+    notes = table["note"].array.take(rows)
+    reasons = _reasons(rows, parts, machine, day, absent, notes, confirm_min_days, icpd_absolute_mm)
     columns = {
         **assessments.identity(rows),
         "criterion": repeated(KEY, len(rows)),
@@ -908,119 +909,59 @@ def _reasons(
     parts: dict[str, np.ndarray],
     machine: dict[str, np.ndarray],
     day: np.ndarray,
-    notes: pl.Series,
+    absent: str,
+    notes: ExtensionArray,
     confirm_min_days: int,
     icpd_absolute_mm: float,
-) -> list[str]:
-    """Reason sentences of spec 0.10 (numbers, rule, section), built column-wise."""
-    columns = {
-        "has_targets": parts["has_targets"][rows],
-        "s": parts["target_sum"][rows],
-        "base": machine["baseline_sum"][rows],
-        "nadir": machine["nadir"][rows],
-        "target": pl.from_arrow(pa.array(LABELS).take(machine["target_code"][rows])),
-        "nlt": parts["nlt_sum"][rows],
-        "rule": machine["rule"][rows].astype(np.int64),
-        "overall": pl.from_arrow(pa.array(LABELS).take(machine["overall"][rows])),
-        "iupd_day": machine["episode_day"][rows].astype(np.int64),
-        "day": day[rows].astype(np.int64),
-        "ref_s": machine["ref_target_sum"][rows],
-        "ref_nlt": machine["ref_nlt_sum"][rows],
-        "note": notes,
-        "unstable": (machine["flags"][rows] & F_UNSTABLE) != 0,
+) -> ExtensionArray:
+    """Reason sentences of spec 0.10 (numbers, rule, section) of the follow-up ``rows``."""
+    n = len(rows)
+    s, nlt = parts["target_sum"][rows], parts["nlt_sum"][rows]
+    ref_s, ref_nlt = machine["ref_target_sum"][rows], machine["ref_nlt_sum"][rows]
+    iupd_day = machine["episode_day"][rows].astype(float)
+    target_code = machine["target_code"][rows]
+    fields = {
+        "s": mm(s),
+        **change_fields(s, machine["baseline_sum"][rows], machine["nadir"][rows]),
+        "dt": signed_mm(s - ref_s),
+        "ref_s": mm(ref_s),
+        "nlt": mm(nlt),
+        "dn": signed_mm(nlt - ref_nlt),
+        "ref_nlt": mm(ref_nlt),
+        "iupd_day": integer(iupd_day),
+        "elapsed": integer(day[rows] - iupd_day),
+        "target": text(labelled(LABELS, target_code)),
+        "overall": text(labelled(LABELS, machine["overall"][rows])),
+        "note": text(notes),
     }
-    for bit, _ in CATEGORY_NAMES:
-        columns[f"cat_{bit}"] = (machine["cats"][rows] & bit) != 0
-    for bit in CONFIRMATION_TEXT:
-        columns[f"why_{bit}"] = (machine["confirmed_by_category"][rows] & bit) != 0
-    frame = pl.DataFrame(columns, nan_to_null=False).with_columns(
-        *changes("s"),
-        (pl.col("s") - pl.col("ref_s")).alias("dt"),
-        (pl.col("nlt") - pl.col("ref_nlt")).alias("dn"),
-        (pl.col("day") - pl.col("iupd_day")).alias("elapsed"),
+    constants = {"icpd": f"{icpd_absolute_mm:g}", "min_days": str(confirm_min_days)}
+
+    def bit_parts(bits: np.ndarray, texts: dict[int, str]) -> list[Part]:
+        return [(np.where(bits & bit, 0, -1), {0: expand(t, constants)}) for bit, t in texts.items()]
+
+    cats = sentences(bit_parts(machine["cats"][rows], dict(CATEGORY_NAMES)), {}, separator=", ")
+    why = sentences(bit_parts(machine["confirmed_by_category"][rows], CONFIRMATION_TEXT), fields)
+    rule_texts = {code: expand(template, constants) for code, template in RULE_TEMPLATES.items()}
+    rule_texts[I_IUPD] = (
+        "RECIST 1.1 progression ({cats}): iUPD, to be confirmed 4-8 weeks later (iRECIST Table 2)"
     )
-    target_text = (
-        pl.when(pl.col("has_targets") & (pl.col("target") == "NE"))
-        .then(
-            pl.concat_str(
-                [
-                    pl.lit("target sum incomplete (a target not evaluable; known part "),
-                    mm_text("s"),
-                    pl.lit(" mm does not make RECIST 1.1 PD): target NE (RECIST 1.1 sec. 4.4.2)"),
-                ]
-            )
-        )
-        .when(pl.col("has_targets"))
-        .then(
-            pl.concat_str(
-                [
-                    pl.lit("target sum "),
-                    mm_text("s"),
-                    pl.lit(" mm is "),
-                    pct_text("rel_base"),
-                    pl.lit(" vs baseline "),
-                    mm_text("base"),
-                    pl.lit(" mm and "),
-                    pct_text("rel_nadir"),
-                    pl.lit(", "),
-                    signed_mm_text("abs_nadir"),
-                    pl.lit(" mm vs nadir "),
-                    mm_text("nadir"),
-                    pl.lit(" mm: target "),
-                    pl.col("target"),
-                ]
-            )
-        )
-        .otherwise(pl.lit(""))
-    )
-    nlt_text = (
-        pl.when(pl.col("nlt") > 0)
-        .then(pl.concat_str([pl.lit("new-lesion target sum "), mm_text("nlt"), pl.lit(" mm")]))
-        .otherwise(pl.lit(""))
-    )
-    pieces = {
-        "s": mm_text("s"),
-        "dt": signed_mm_text("dt"),
-        "ref_s": mm_text("ref_s"),
-        "nadir": mm_text("nadir"),
-        "nlt": mm_text("nlt"),
-        "dn": signed_mm_text("dn"),
-        "ref_nlt": mm_text("ref_nlt"),
-        "icpd": pl.lit(f"{icpd_absolute_mm:g}"),
-        "iupd_day": pl.col("iupd_day").cast(pl.Utf8),
-        "elapsed": pl.col("elapsed").cast(pl.Utf8),
-        "overall": pl.col("overall"),
-        "min_days": pl.lit(str(confirm_min_days)),
+    rule_texts[I_ICPD] = "{why}: iCPD, progression dated day {iupd_day} (iRECIST Table 2)"
+    has_targets = parts["has_targets"][rows]
+    target_texts = {
+        0: "target sum incomplete (a target not evaluable; known part {s} mm does not make RECIST 1.1 PD): "
+        "target NE (RECIST 1.1 sec. 4.4.2)",
+        1: "target sum {s} mm is {rel_base} vs baseline {base} mm and {rel_nadir}, {abs_nadir} mm vs nadir "
+        "{nadir} mm: target {target}",
     }
-    cats = join_texts(
-        [
-            pl.when(pl.col(f"cat_{bit}")).then(pl.lit(name)).otherwise(pl.lit(""))
-            for bit, name in CATEGORY_NAMES
-        ],
-        separator=", ",
-    )
-    why = join_texts(
-        [
-            pl.when(pl.col(f"why_{bit}")).then(fill_template(text, pieces)).otherwise(pl.lit(""))
-            for bit, text in CONFIRMATION_TEXT.items()
-        ]
-    )
-    texts = {code: fill_template(template, pieces) for code, template in RULE_TEMPLATES.items()}
-    texts[I_IUPD] = pl.concat_str(
-        [
-            pl.lit("RECIST 1.1 progression ("),
-            cats,
-            pl.lit("): iUPD, to be confirmed 4-8 weeks later (iRECIST Table 2)"),
-        ]
-    )
-    texts[I_ICPD] = pl.concat_str(
-        [why, fill_template(": iCPD, progression dated day {iupd_day} (iRECIST Table 2)", pieces)]
-    )
-    frame = frame.with_columns(texts_by(frame, pl.col("rule"), texts).alias("rule_text"))
-    rule_text = pl.col("rule_text")
-    unstable_text = pl.when(pl.col("unstable")).then(pl.lit(UNSTABLE_TEXT)).otherwise(pl.lit(""))
-    reason = join_texts([target_text, nlt_text, rule_text, unstable_text, pl.col("note")])
-    return text_of(frame, reason)
+    reason_parts = [
+        (np.where(has_targets, np.where(target_code == NE, 0, 1), -1), target_texts),
+        (np.where(nlt > 0, 0, -1), {0: "new-lesion target sum {nlt} mm"}),
+        (machine["rule"][rows], rule_texts),
+        (np.where(machine["flags"][rows] & F_UNSTABLE, 0, -1), {0: UNSTABLE_TEXT}),
+        (every_row(n), {0: absent}),
+        (every_row(n), {0: "{note}"}),
+    ]
+    return reason_text(reason_parts, {**fields, "cats": text(cats), "why": text(why)})
 
 
 UNSTABLE_TEXT = (
