@@ -122,20 +122,10 @@ def sentences(parts: list[Part], fields: dict[str, Field], separator: str = "; "
     program = (chosen, np.array(starts, np.int64), np.array(ops, np.int64).reshape(-1, 2))
     separator_bytes = np.frombuffer(separator.encode(), np.uint8)
     capacity = _capacity(*program, literal_offsets, text_offsets, len(separator_bytes))
-    # Arrow's memory pool recycles freed pages; a fresh numpy buffer would fault every page in anew.
-    data, offsets = pa.allocate_buffer(capacity), pa.allocate_buffer(8 * (n + 1))
-    used = _write(
-        *program,
-        literal_data,
-        literal_offsets,
-        numbers,
-        text_data,
-        text_offsets,
-        separator_bytes,
-        np.frombuffer(data, np.uint8),
-        np.frombuffer(offsets, np.int64),
-    )
-    return pa.LargeStringArray.from_buffers(n, offsets, data.slice(0, used))
+    data, offsets = np.empty(capacity, np.uint8), np.empty(n + 1, np.int64)  # pages never written stay free
+    texts = (text_data, text_offsets)
+    used = _write(*program, literal_data, literal_offsets, numbers, *texts, separator_bytes, data, offsets)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data[:used]))
 
 
 def reason_text(parts: list[Part], fields: dict[str, Field], separator: str = "; ") -> ExtensionArray:
@@ -250,8 +240,10 @@ def _write(
 
 @numba.njit(cache=True)
 def _copy(out: np.ndarray, pos: int, source: np.ndarray, begin: int, end: int) -> int:
-    out[pos : pos + end - begin] = source[begin:end]
-    return pos + end - begin
+    for i in range(begin, end):
+        out[pos] = source[i]
+        pos += 1
+    return pos
 
 
 _NE = np.frombuffer(b"NE", np.uint8)
@@ -290,11 +282,11 @@ def _number(out: np.ndarray, pos: int, value: float, kind: int) -> int:
 @numba.njit(cache=True)
 def _digits(out: np.ndarray, pos: int, value: int) -> int:
     """The decimal digits of ``value >= 0``."""
-    end = pos + 1
-    rest = value // 10
-    while rest:
-        end += 1
-        rest //= 10
+    width, bound = 1, 10
+    while value >= bound and width < 19:
+        width += 1
+        bound *= 10
+    end = pos + width
     for i in range(end - 1, pos - 1, -1):
         out[i] = _ZERO + value % 10
         value //= 10
