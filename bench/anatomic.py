@@ -7,7 +7,7 @@ in-memory table (timed; text columns in the contract's Arrow-backed string dtype
 them by default). The baseline a user would write, a per-patient pandas loop computing the
 RECIST 1.1 sums, nadir and thresholds, is timed on a sample of patients and scaled to N (with object
 and with Arrow text columns; the faster counts). Peak memory is the resident high-water mark of a
-fresh process assessing the table, over its memory once the table is read (Linux).
+fresh process while it assesses the table, over its memory once the table is read (Linux).
 
 Usage: python bench/anatomic.py [--n 100000] [--criteria recist11,...] [--loop-sample 2000]
 """
@@ -17,8 +17,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -165,14 +163,21 @@ def read_cohort(path: Path) -> pd.DataFrame:
 
 def peak_child(path: Path, criteria: list[str]) -> None:
     """In a fresh process: print the peak resident memory of assessing the cohort (Arrow, polars and
-    numba buffers included) over the resident memory once the table is read, in bytes. The peak is
-    the process's high-water mark, so the figure is an upper bound."""
+    numba buffers included) over the resident memory once the table is read, in bytes (Linux: the
+    high-water mark is reset just before the run), and the in-memory size of the result tables."""
     table = read_cohort(path)
     run(Study(lesions=table.iloc[:2000].copy(), source="warm-up"), criteria, patterns=False)
     gc.collect()
-    resident = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    run(Study(lesions=table, source="synthetic"), criteria, patterns=False)
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - resident)
+    resident = _status_bytes("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # VmHWM := current resident size
+    result = run(Study(lesions=table, source="synthetic"), criteria, patterns=False)
+    tables = (result.timepoints, result.best_response)
+    print(_status_bytes("VmHWM") - resident, sum(int(t.memory_usage(deep=True).sum()) for t in tables))
+
+
+def _status_bytes(field: str) -> int:
+    line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith(field + ":"))
+    return int(line.split()[1]) * 1024
 
 
 def main() -> None:
@@ -195,7 +200,8 @@ def main() -> None:
         read_s = time.perf_counter() - start
         table = read_cohort(path)
         child = [sys.executable, __file__, "--peak-of", str(path), "--criteria", args.criteria]
-        peak = int(subprocess.run(child, capture_output=True, text=True, check=True).stdout.split()[-1])
+        printed = subprocess.run(child, capture_output=True, text=True, check=True).stdout.split()
+        peak, result_bytes = int(printed[-2]), int(printed[-1])
     in_memory_bytes = int(table.memory_usage(deep=True).sum())
 
     run(Study(lesions=table.iloc[:2000].copy(), source="warm-up"), criteria, patterns=False)  # numba, untimed
@@ -227,6 +233,7 @@ def main() -> None:
                 "table_in_memory_mb": round(in_memory_bytes / 2**20, 1),
                 "assess_peak_rss_mb": round(peak / 2**20, 1),
                 "peak_over_table": round(peak / in_memory_bytes, 2),
+                "results_in_memory_mb": round(result_bytes / 2**20, 1),
                 "naive_loop_s_extrapolated": round(loop_s, 1),
                 "naive_loop_sample_patients": len(sample_ids),
                 "speedup_vs_naive_loop": round(loop_s / assess_s, 1),
