@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 from pandas.api.extensions import ExtensionArray
 
@@ -156,8 +155,6 @@ def _text_buffers(columns: list[object], n: int) -> tuple[np.ndarray, np.ndarray
 
 
 def _large_strings(values: object) -> pa.LargeStringArray:
-    if isinstance(values, pd.Series):
-        values = values.array
     if isinstance(values, np.ndarray):
         values = as_text(values)
     if isinstance(values, ExtensionArray):
