@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from lesion_rows import lesion, study
 
 from ioresponse.api import run
+from ioresponse.criteria import TEXT, Study, text_columns
 
 ANATOMIC = ["recist11", "irrc", "irrecist", "irecist", "imrecist"]
 
@@ -76,3 +78,28 @@ def test_a_note_of_the_input_ends_the_reason_once_under_every_criterion() -> Non
     for reason in timepoints["reason"]:
         assert reason.endswith("; reader comment")
         assert "; ;" not in reason
+
+
+def test_object_and_arrow_text_tables_give_the_same_results() -> None:
+    """README: the validated table holds Arrow text (TEXT); a table given directly to ``Study`` with
+    object strings is converted where used and gives the same results."""
+    rows = [
+        lesion(-7, "T1", 40, perpendicular_mm=28.0),
+        lesion(-7, "T2", 18, node=True, organ="lymph node", long_axis_mm=24.0, perpendicular_mm=18.0),
+        lesion(-7, "N1", None, organ="bone"),
+        lesion(56, "T1", 30, perpendicular_mm=20.0, note="reader remark"),
+        lesion(56, "T2", 9, node=True, organ="lymph node", long_axis_mm=12.0, perpendicular_mm=9.0),
+        lesion(56, "N1", None, organ="bone"),
+        lesion(112, "T1", 44, perpendicular_mm=30.0),
+        lesion(112, "T2", 12, node=True, organ="lymph node", long_axis_mm=16.0, perpendicular_mm=12.0),
+        lesion(112, "N1", None, organ="bone", status="unequivocal_progression"),
+        lesion(112, "U1", 12, organ="lung", perpendicular_mm=10.0),
+    ]
+    as_objects = study(rows)
+    as_arrow = Study(lesions=text_columns(as_objects.lesions.copy()))
+    assert (as_arrow.lesions.dtypes == TEXT).sum() >= 5
+    expected, got = run(as_objects, ANATOMIC, patterns=False), run(as_arrow, ANATOMIC, patterns=False)
+    pd.testing.assert_frame_equal(got.timepoints, expected.timepoints)
+    pd.testing.assert_frame_equal(got.best_response, expected.best_response)
+    noted = got.timepoints["reason"].str.contains("reader remark")
+    assert list(got.timepoints.loc[noted, "day"]) == [56] * len(ANATOMIC)  # the note of day 56 only

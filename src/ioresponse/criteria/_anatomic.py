@@ -148,7 +148,7 @@ def _arrow_strings(column: pd.Series) -> pa.ChunkedArray:
 
 def text_is(lesions: pd.DataFrame, column: str, value: str) -> np.ndarray:
     """Rows whose text ``column`` equals ``value``."""
-    return pc.equal(texts(lesions, column), value).to_numpy(zero_copy_only=False)
+    return pc.equal(texts(lesions, column), value).fill_null(False).to_numpy(zero_copy_only=False)
 
 
 def statuses(lesions: pd.DataFrame) -> Coded:
@@ -233,7 +233,8 @@ def _build_assessments(lesions: pd.DataFrame, source: str) -> Assessments:
     new_subject[:1] = True
     for column in (PATIENT, READER):
         values = texts(lesions, column)
-        new_subject[1:] |= pc.not_equal(values[1:], values[:-1]).to_numpy(zero_copy_only=False)
+        changed = pc.not_equal(values[1:], values[:-1]).fill_null(False)
+        new_subject[1:] |= changed.to_numpy(zero_copy_only=False)
     new_assessment = new_subject.copy()
     new_assessment[1:] |= day[1:] != day[:-1]
     row_assessment = np.cumsum(new_assessment, dtype=np.int32)
@@ -281,9 +282,11 @@ def _assessment_notes(lesions: pd.DataFrame, row_assessment: np.ndarray, n: int)
     notes = np.full(n, "", dtype=object)
     if "note" not in lesions:
         return notes
-    has_note = pc.not_equal(texts(lesions, "note"), "").to_numpy(zero_copy_only=False)
+    note = texts(lesions, "note")
+    has_note = pc.not_equal(note, "").fill_null(False).to_numpy(zero_copy_only=False)
     if has_note.any():
-        noted = pd.DataFrame({"a": row_assessment[has_note], "note": lesions["note"].to_numpy()[has_note]})
+        rows = np.flatnonzero(has_note)
+        noted = pd.DataFrame({"a": row_assessment[rows], "note": note.take(rows).to_pylist()})
         joined = noted.drop_duplicates().groupby("a", sort=True)["note"].agg("; ".join)
         notes[joined.index.to_numpy()] = joined.to_numpy()
     return notes
