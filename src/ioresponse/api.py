@@ -8,15 +8,17 @@ bytes.
 from __future__ import annotations
 
 import inspect
+import os
 import typing
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 
-from ioresponse.criteria import Criterion, Study, registry
+from ioresponse.criteria import Criterion, CriterionResult, Study, registry
 from ioresponse.io.tables import write_csv
 from ioresponse.patterns import OPTION_NAMES, find_patterns, mention_flags
 from ioresponse.schema import DAY, LESION, PATIENT, READER, TARGET_SUM, InputError, coerce_option
@@ -313,19 +315,17 @@ def run(
 ) -> Result:
     """Run the criteria, then the atypical patterns, on a validated study.
 
-    ``patterns=False`` skips spec/patterns.md; ``progress(step)`` is called before each criterion and
-    before the patterns. Options named in ``ioresponse.patterns.OPTION_NAMES`` go to the patterns,
-    the others to every criterion that accepts them.
+    ``patterns=False`` skips spec/patterns.md; ``progress(step)`` is called, in order, when the result
+    of each criterion is awaited and before the patterns. Options named in
+    ``ioresponse.patterns.OPTION_NAMES`` go to the patterns, the others to every criterion that accepts
+    them. The criteria run in threads, one per core (at most one per criterion); the result is the
+    same as one after the other, and the first criterion in order to fail raises its error.
     """
     pattern_options = {k: v for k, v in options.items() if k in OPTION_NAMES}
     criterion_options = {k: v for k, v in options.items() if k not in OPTION_NAMES}
     chosen, skipped = select_criteria(criteria, study)
     per_criterion = split_options(chosen, criterion_options)
-    results = []
-    for criterion in chosen:
-        if progress is not None:
-            progress(criterion.key)
-        results.append(criterion.assess(study, **per_criterion[criterion.key]))
+    results = _assess_all(chosen, study, per_criterion, progress)
     timepoints = _stacked([r.timepoints for r in results])
     best = _stacked([r.best_response for r in results])
     result = Result(timepoints, best, study, skipped=skipped)
@@ -334,6 +334,37 @@ def run(
         result.patterns = find_patterns(study, timepoints, best, progress=step, **pattern_options)
         result.timepoints = mention_flags(timepoints, result.patterns)
     return result
+
+
+def _assess_all(
+    chosen: list[Criterion],
+    study: Study,
+    options: dict[str, dict[str, Any]],
+    progress: Callable[[str], None] | None,
+) -> list[CriterionResult]:
+    """Each criterion's result, in order. Several criteria run side by side, one per core: their numba
+    kernels, numpy and Arrow release the GIL. The first criterion in order to fail raises its error."""
+    workers = min(len(chosen), os.cpu_count() or 1)
+    if workers < 2:
+        results = []
+        for criterion in chosen:
+            if progress is not None:
+                progress(criterion.key)
+            results.append(criterion.assess(study, **options[criterion.key]))
+        return results
+    with ThreadPoolExecutor(workers) as pool:
+        running = [pool.submit(c.assess, study, **options[c.key]) for c in chosen]
+        try:
+            results = []
+            for criterion, outcome in zip(chosen, running, strict=True):
+                if progress is not None:
+                    progress(criterion.key)
+                results.append(outcome.result())
+            return results
+        except BaseException:
+            for outcome in running:
+                outcome.cancel()
+            raise
 
 
 def load(

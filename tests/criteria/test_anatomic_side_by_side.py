@@ -8,6 +8,7 @@ from lesion_rows import lesion, study
 
 from ioresponse.api import run
 from ioresponse.criteria import TEXT, Study, text_columns
+from ioresponse.schema import InputError
 
 ANATOMIC = ["recist11", "irrc", "irrecist", "irecist", "imrecist"]
 
@@ -103,3 +104,14 @@ def test_object_and_arrow_text_tables_give_the_same_results() -> None:
     pd.testing.assert_frame_equal(got.best_response, expected.best_response)
     noted = got.timepoints["reason"].str.contains("reader remark")
     assert list(got.timepoints.loc[noted, "day"]) == [56] * len(ANATOMIC)  # the note of day 56 only
+
+
+@pytest.mark.parametrize("order", [["recist11", "irrecist"], ["irrecist", "recist11"]])
+def test_the_first_criterion_in_order_to_fail_raises(order: list[str]) -> None:
+    """The criteria run side by side (api.run); an error is still the one of the first criterion asked
+    for. Three targets in one organ break the count rule of both (RECIST 1.1 sec. 4.2; spec 3.3)."""
+    rows = [lesion(-7, f"T{i}", 20 + i) for i in range(1, 4)] + [lesion(56, f"T{i}", 20) for i in range(1, 4)]
+    with pytest.raises(InputError) as raised:
+        run(study(rows), order, patterns=False)
+    wording = {"recist11": "RECIST 1.1 sec. 4.2", "irrecist": "spec 3.3"}
+    assert wording[order[0]] in str(raised.value)

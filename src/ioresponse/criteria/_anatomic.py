@@ -11,6 +11,7 @@ assessments, described by offsets. Sequential rules run in numba over those offs
 from __future__ import annotations
 
 import functools
+import threading
 import warnings
 import weakref
 from collections.abc import Callable
@@ -112,6 +113,7 @@ class Coded:
 
 
 _SHARED: dict[tuple[int, str], tuple[weakref.ref, Any]] = {}
+_SHARED_LOCK = threading.RLock()  # criteria run in threads (api.run): each value is computed once
 
 
 def shared(lesions: pd.DataFrame, name: str, compute: Callable[[], Any]) -> Any:
@@ -121,12 +123,13 @@ def shared(lesions: pd.DataFrame, name: str, compute: Callable[[], Any]) -> Any:
     from it stays valid while the table lives; the entry goes with the table.
     """
     key = (id(lesions), name)
-    hit = _SHARED.get(key)
-    if hit is not None and hit[0]() is lesions:
-        return hit[1]
-    value = compute()
-    _SHARED[key] = (weakref.ref(lesions, lambda _, key=key: _SHARED.pop(key, None)), value)
-    return value
+    with _SHARED_LOCK:
+        hit = _SHARED.get(key)
+        if hit is not None and hit[0]() is lesions:
+            return hit[1]
+        value = compute()
+        _SHARED[key] = (weakref.ref(lesions, lambda _, key=key: _SHARED.pop(key, None)), value)
+        return value
 
 
 def read_only(values: np.ndarray) -> np.ndarray:
@@ -192,6 +195,7 @@ class Assessments:
     in_use: np.ndarray
     """Lesion rows of the baseline and the follow-ups; pre-baseline assessments are ignored (spec 0.2)."""
     _identity: dict[bytes, dict[str, pa.Array]] = field(default_factory=dict, repr=False, compare=False)
+    _identity_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -204,11 +208,13 @@ class Assessments:
         """Patient, reader, date, day and clinical status of the assessments ``rows``: the columns every
         timepoint table starts with (spec 0.9)."""
         key = rows.tobytes()
-        if key not in self._identity:  # the criteria report the same follow-ups: they share Arrow buffers
-            self._identity.clear()
-            texts = [c for c in (PATIENT, READER, DATE, CLINICAL_STATUS) if c in self.table]
-            self._identity[key] = {c: pa.array(self.table[c].array.take(rows)) for c in texts}
-        columns = {c: as_text(values) for c, values in self._identity[key].items()}
+        with self._identity_lock:
+            if key not in self._identity:  # the criteria report the same follow-ups: they share buffers
+                self._identity.clear()
+                texts = [c for c in (PATIENT, READER, DATE, CLINICAL_STATUS) if c in self.table]
+                self._identity[key] = {c: pa.array(self.table[c].array.take(rows)) for c in texts}
+            identity = self._identity[key]
+        columns = {c: as_text(values) for c, values in identity.items()}
         return {**columns, DAY: self.table[DAY].to_numpy()[rows]}
 
 
@@ -292,7 +298,7 @@ def _assessment_notes(lesions: pd.DataFrame, row_assessment: np.ndarray, n: int)
     return notes
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _baseline_rows(day: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     baseline = np.full(len(offsets) - 1, -1, np.int64)
     for k in range(len(offsets) - 1):
@@ -510,7 +516,7 @@ def lesions_per_assessment(
 # rows are never copied into masked temporaries. Rows are sorted by assessment, then lesion_id.
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _sums(
     values: np.ndarray, selected: np.ndarray, row_assessment: np.ndarray, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -525,7 +531,7 @@ def _sums(
     return total, missing
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _lesion_counts(
     selected: np.ndarray, lesion_ids: np.ndarray, row_assessment: np.ndarray, n: int
 ) -> np.ndarray:
@@ -539,7 +545,7 @@ def _lesion_counts(
     return count
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _any(flag: np.ndarray, row_assessment: np.ndarray, n: int) -> np.ndarray:
     found = np.zeros(n, np.bool_)
     for i in range(len(flag)):
@@ -561,13 +567,13 @@ def any_per_assessment(flag: np.ndarray, assessments: Assessments) -> np.ndarray
     return _any(flag, assessments.row_assessment, assessments.n)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def rounded(x: float) -> float:
     """Round a change to 6 decimals before a threshold test (spec 0.5)."""
     return np.round(x, 6)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def increase_at_least(current: float, reference: float, fraction: float) -> bool:
     """Relative increase >= fraction; with R = 0 every S > 0 qualifies (spec 0.5)."""
     if reference == 0.0:
@@ -575,7 +581,7 @@ def increase_at_least(current: float, reference: float, fraction: float) -> bool
     return rounded((current - reference) / reference) >= fraction
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def decrease_at_least(current: float, reference: float, fraction: float) -> bool:
     """Relative decrease of at least ``fraction`` (spec 0.5); never true against R = 0."""
     if reference == 0.0:
@@ -583,7 +589,7 @@ def decrease_at_least(current: float, reference: float, fraction: float) -> bool
     return rounded((current - reference) / reference) <= -fraction
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def confirm_responses(
     response: np.ndarray,
     day: np.ndarray,
@@ -622,7 +628,7 @@ def confirm_responses(
     return confirmed_by
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def downgrade_cr_followed_by_pr(response: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     """A CR whose next evaluable assessment is PR is read as PR for confirmation (spec 0.7)."""
     out = response.copy()
@@ -644,7 +650,7 @@ CONFIRMATION_STATES = ("not_required", "pending", "confirmed", "not_confirmed", 
 """Labels of the state codes, in code order (spec 0.9 ``confirmation_state``)."""
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def confirm_progression(
     meets_pd: np.ndarray, evaluable: np.ndarray, day: np.ndarray, offsets: np.ndarray, min_days: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -685,7 +691,7 @@ def confirm_progression(
     return state, progression_row
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def best_response_rank(code: int, day: int, min_sd_days: int) -> int:
     """Priority for best response: CR, PR, SD, NON-CR/NON-PD (after min_sd_days), iCPD, PD/iUPD."""
     if code == CR:
@@ -703,7 +709,7 @@ def best_response_rank(code: int, day: int, min_sd_days: int) -> int:
     return 99
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def best_responses(
     overall: np.ndarray,
     for_confirmation: np.ndarray,

@@ -255,7 +255,7 @@ def non_target_codes(
     return code.astype(np.int8), progressed
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def burden_timepoints(
     is_baseline: np.ndarray,
     is_pre_baseline: np.ndarray,
@@ -353,7 +353,7 @@ def burden_timepoints(
     return overall, measured, rule, baseline_sum, nadir
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _without_targets(
     nt: int,
     new_present: bool,
@@ -369,7 +369,7 @@ def _without_targets(
     return NON_CR_NON_PD, B_NT_ONLY_NON_CR
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def deciding_rows(
     state: np.ndarray,
     evaluable: np.ndarray,

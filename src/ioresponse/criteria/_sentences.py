@@ -164,7 +164,7 @@ def _large_strings(values: object) -> pa.LargeStringArray:
     return values.cast(pa.large_string()).fill_null("")
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _capacity(
     chosen: np.ndarray,
     starts: np.ndarray,
@@ -193,7 +193,7 @@ def _capacity(
     return capacity
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _write(
     chosen: np.ndarray,
     starts: np.ndarray,
@@ -235,7 +235,7 @@ def _write(
     return pos
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _copy(out: np.ndarray, pos: int, source: np.ndarray, begin: int, end: int) -> int:
     for i in range(begin, end):
         out[pos] = source[i]
@@ -248,7 +248,7 @@ _NOT_APPLICABLE = np.frombuffer(b"n/a", np.uint8)
 _MINUS, _PLUS, _POINT, _PERCENT, _ZERO = 45, 43, 46, 37, 48
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _number(out: np.ndarray, pos: int, value: float, kind: int) -> int:
     if not np.isfinite(value) or abs(value) >= 1e15:
         missing = _NOT_APPLICABLE if kind == PCT else _NE
@@ -276,7 +276,7 @@ def _number(out: np.ndarray, pos: int, value: float, kind: int) -> int:
     return pos + 2
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _digits(out: np.ndarray, pos: int, value: int) -> int:
     """The decimal digits of ``value >= 0``."""
     width, bound = 1, 10

@@ -472,7 +472,7 @@ def _first_seen(
     return first_count, latest
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _step1(
     t_code: int,
     has_targets: bool,
@@ -499,7 +499,7 @@ def _step1(
     return SD
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _state_machine(
     is_baseline: np.ndarray,
     is_pre_baseline: np.ndarray,

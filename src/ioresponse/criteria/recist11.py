@@ -531,7 +531,7 @@ def _equivocal_backdating(
     return backdated, text
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def target_response(
     total: float,
     complete: bool,
@@ -557,7 +557,7 @@ def target_response(
     return SD, T_SD
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _overall_with_targets(target: int, non_target: int, new: int, reappeared: bool) -> tuple[int, int]:
     """Table 1 of the paper, first matching row (spec 1.6.1)."""
     if target == PD:
@@ -579,7 +579,7 @@ def _overall_with_targets(target: int, non_target: int, new: int, reappeared: bo
     return SD, O_SD
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _overall_without_targets(non_target: int, new: int, reappeared: bool) -> tuple[int, int]:
     """Table 2 of the paper (spec 1.6.2)."""
     if non_target == PD:
@@ -597,7 +597,7 @@ def _overall_without_targets(non_target: int, new: int, reappeared: bool) -> tup
     return NON_CR_NON_PD, O_NT_ONLY_NON_CR
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _timepoints(
     is_baseline: np.ndarray,
     is_pre_baseline: np.ndarray,
