@@ -235,12 +235,12 @@ def _write(
     return pos
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _copy(out: np.ndarray, pos: int, source: np.ndarray, begin: int, end: int) -> int:
-    for i in range(begin, end):
-        out[pos] = source[i]
-        pos += 1
-    return pos
+    length = end - begin
+    for i in range(length):  # indexed from fixed starts, the loop vectorises
+        out[pos + i] = source[begin + i]
+    return pos + length
 
 
 _NE = np.frombuffer(b"NE", np.uint8)
@@ -248,7 +248,7 @@ _NOT_APPLICABLE = np.frombuffer(b"n/a", np.uint8)
 _MINUS, _PLUS, _POINT, _PERCENT, _ZERO = 45, 43, 46, 37, 48
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _number(out: np.ndarray, pos: int, value: float, kind: int) -> int:
     if not np.isfinite(value) or abs(value) >= 1e15:
         missing = _NOT_APPLICABLE if kind == PCT else _NE
@@ -276,7 +276,7 @@ def _number(out: np.ndarray, pos: int, value: float, kind: int) -> int:
     return pos + 2
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline="always")
 def _digits(out: np.ndarray, pos: int, value: int) -> int:
     """The decimal digits of ``value >= 0``."""
     width, bound = 1, 10
