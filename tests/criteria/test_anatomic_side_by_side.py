@@ -115,3 +115,11 @@ def test_the_first_criterion_in_order_to_fail_raises(order: list[str]) -> None:
         run(study(rows), order, patterns=False)
     wording = {"recist11": "RECIST 1.1 sec. 4.2", "irrecist": "spec 3.3"}
     assert wording[order[0]] in str(raised.value)
+
+
+def test_progress_names_each_criterion_in_the_order_asked() -> None:
+    """The criteria run side by side, but the progress display (the CLI's) hears of them in order."""
+    rows = [lesion(-7, "T1", 40, perpendicular_mm=28.0), lesion(56, "T1", 26, perpendicular_mm=18.0)]
+    steps: list[str] = []
+    run(study(rows), list(reversed(ANATOMIC)), patterns=False, progress=steps.append)
+    assert steps == list(reversed(ANATOMIC))
