@@ -89,18 +89,19 @@ def sentences(parts: list[Part], fields: dict[str, Field], separator: str = "; "
     """Per row, the templates its parts' codes choose, filled from ``fields`` and joined by
     ``separator``; a part that writes nothing adds no separator. ``separator=""`` concatenates."""
     n = len(parts[0][0])
-    numeric = [name for name, f in fields.items() if f.kind != TEXT]
-    textual = [name for name, f in fields.items() if f.kind == TEXT]
+    templates_used = [t for _, templates in parts for t in templates.values()]
+    used = {name for t in templates_used for name in _PLACEHOLDER.findall(t)}
+    numeric = [name for name, f in fields.items() if f.kind != TEXT and name in used]
+    textual = [name for name, f in fields.items() if f.kind == TEXT and name in used]
     slots = {name: (fields[name].kind, i) for i, name in enumerate(numeric)}
     slots.update({name: (TEXT, i) for i, name in enumerate(textual)})
 
     literals: list[bytes] = []
     ops: list[tuple[int, int]] = []
     starts = [0]
-    chosen = np.full((len(parts), n), -1, np.int64)
+    chosen = np.empty((len(parts), n), np.int16)
     for p, (codes, templates) in enumerate(parts):
-        codes = np.asarray(codes, np.int64)
-        lookup = np.full(max(templates, default=0) + 1, -1, np.int64)
+        lookup = np.full(max(templates, default=0) + 2, -1, np.int16)  # the last entry: no template
         for code, template in templates.items():
             lookup[code] = len(starts) - 1
             for i, piece in enumerate(_PLACEHOLDER.split(template)):
@@ -110,8 +111,8 @@ def sentences(parts: list[Part], fields: dict[str, Field], separator: str = "; "
                     ops.append((_LITERAL, len(literals)))
                     literals.append(piece.encode())
             starts.append(len(ops))
-        known = (codes >= 0) & (codes < len(lookup))
-        chosen[p, known] = lookup[codes[known]]
+        codes = np.asarray(codes)
+        chosen[p] = lookup[np.where((codes >= 0) & (codes < len(lookup) - 1), codes, -1)]
 
     numbers = np.empty((len(numeric), n))
     for i, name in enumerate(numeric):
