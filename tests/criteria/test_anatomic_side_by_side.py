@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from lesion_rows import lesion, study
 
 from ioresponse.api import run
 from ioresponse.criteria import TEXT, Study, text_columns
-from ioresponse.schema import InputError
+from ioresponse.schema import InputError, IoresponseWarning
 
 ANATOMIC = ["recist11", "irrc", "irrecist", "irecist", "imrecist"]
 
@@ -123,3 +125,12 @@ def test_progress_names_each_criterion_in_the_order_asked() -> None:
     steps: list[str] = []
     run(study(rows), list(reversed(ANATOMIC)), patterns=False, progress=steps.append)
     assert steps == list(reversed(ANATOMIC))
+
+
+def test_baseline_warnings_name_the_criterion_module_even_side_by_side() -> None:
+    """A warning points at the criterion that raised it (filterable by module), also from a thread."""
+    rows = [lesion(day, f"T{i}", 20 + i, perpendicular_mm=15.0) for day in (-7, 56) for i in range(1, 7)]
+    with pytest.warns(IoresponseWarning) as caught:
+        run(study(rows), ANATOMIC, patterns=False, on_baseline_violation="warn")
+    modules = {Path(w.filename).stem for w in caught if issubclass(w.category, IoresponseWarning)}
+    assert modules == set(ANATOMIC)

@@ -261,6 +261,7 @@ def assess(
         {"all": MAX_TARGETS},
         on_baseline_violation,
         KEY,
+        stacklevel=1,
     )
     parts = _components(
         lesions, assessments, max_new_target, max_new_target_per_organ, reclassify_new_lesions

@@ -502,7 +502,7 @@ def _baseline_checks(
             source=source,
             on_violation=on_violation,
             flags=flags,
-            stacklevel=3,
+            stacklevel=2,
         )
     normal = (
         index

@@ -288,6 +288,7 @@ def assess_unidimensional_burden(
         target_group_caps,
         on_baseline_violation,
         wording.key,
+        stacklevel=2,
     )
     values = unidimensional_values(lesions)
     gone = np.where(node, normal_node(lesions), status == Status.ABSENT)
@@ -414,8 +415,11 @@ def check_targets(
     group_caps: dict[str, int],
     on_violation: OnBaselineViolation,
     key: str,
+    stacklevel: int,
 ) -> dict[int, list[str]]:
-    """RECIST 1.1 measurability (spec 0.6) and target counts (spec 3.3) at baseline; flags per subject."""
+    """RECIST 1.1 measurability (spec 0.6) and target counts (spec 3.3) at baseline; flags per subject.
+
+    A warning names the frame ``stacklevel`` above the caller (the criterion's ``assess``)."""
     at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
     status = statuses(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
@@ -450,7 +454,7 @@ def check_targets(
             source=source,
             on_violation=on_violation,
             flags=flags,
-            stacklevel=4,
+            stacklevel=stacklevel + 1,
         )
     normal = (
         target

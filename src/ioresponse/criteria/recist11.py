@@ -388,7 +388,7 @@ def _baseline_checks(
             source=source,
             on_violation=on_baseline_violation,
             flags=flags,
-            stacklevel=3,
+            stacklevel=2,
         )
 
     normal_node_recorded = node & (at_baseline(SHORT_AXIS, float) < NORMAL_NODE_SHORT_AXIS_MM) & present
