@@ -164,15 +164,29 @@ def read_cohort(path: Path) -> pd.DataFrame:
 def peak_child(path: Path, criteria: list[str]) -> None:
     """In a fresh process: print the peak resident memory of assessing the cohort (Arrow, polars and
     numba buffers included) over the resident memory once the table is read, in bytes (Linux: the
-    high-water mark is reset just before the run), and the in-memory size of the result tables."""
+    high-water mark is reset just before the run), and the bytes the result tables hold."""
     table = read_cohort(path)
     run(Study(lesions=table.iloc[:2000].copy(), source="warm-up"), criteria, patterns=False)
     gc.collect()
     resident = _status_bytes("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # VmHWM := current resident size
     result = run(Study(lesions=table, source="synthetic"), criteria, patterns=False)
-    tables = (result.timepoints, result.best_response)
-    print(_status_bytes("VmHWM") - resident, sum(int(t.memory_usage(deep=True).sum()) for t in tables))
+    print(_status_bytes("VmHWM") - resident, _distinct_bytes(result.timepoints, result.best_response))
+
+
+def _distinct_bytes(*frames: pd.DataFrame) -> int:
+    """Bytes held by the frames' columns, each Arrow buffer counted once (criteria share some)."""
+    buffers: dict[int, int] = {}
+    numpy_bytes = 0
+    for frame in frames:
+        for name in frame.columns:
+            values = frame[name].array
+            if not hasattr(values, "__arrow_array__"):
+                numpy_bytes += frame[name].to_numpy().nbytes
+                continue
+            for chunk in values.__arrow_array__().chunks:
+                buffers.update({b.address: b.size for b in chunk.buffers() if b is not None})
+    return numpy_bytes + sum(buffers.values())
 
 
 def _status_bytes(field: str) -> int:
