@@ -1,7 +1,8 @@
 """Reason sentences of the anatomic criteria (spec/anatomic.md 0.10), written column-wise.
 
-A reason is the join of parts ("target sum 52 mm is +30.00% vs baseline 40 mm ...: target PD (RECIST
-1.1 sec. 4.3.1)"; "overall PD (RECIST 1.1 Table 1 row 7)"; the input's note). Each part has, per row, a
+A reason is the join of parts ("target sum 61 mm is +24.49% and +12 mm vs nadir 49 mm (>=20% and >=5
+mm): target PD (RECIST 1.1 sec. 4.3.1)"; "overall PD (RECIST 1.1 Table 1 row 1: target PD)"; the input's
+note). Each part has, per row, a
 code choosing one of its templates, whose ``{name}`` placeholders are filled from :class:`Field` values:
 numbers with their format, or text. Which template applies is decided by the criterion in numpy; one
 numba kernel then writes every row's sentence straight into the buffers of an Arrow string array, so a
