@@ -314,6 +314,25 @@ def flag_subjects(flags: dict[int, list[str]], subjects: np.ndarray, name: str) 
         flags.setdefault(int(k), []).append(name)
 
 
+def join_flags(flags: np.ndarray, mask: np.ndarray, name: str) -> None:
+    """Append ``name`` to the ';'-joined flags of the rows in ``mask`` (in place)."""
+    flags[mask] = [f"{f};{name}" if f else name for f in flags[mask]]
+
+
+def add_subject_flags(
+    flags: np.ndarray, subject_flags: dict[int, list[str]], assessments: Assessments
+) -> None:
+    """Append each subject's flags to the ';'-joined flags of all its assessments (in place)."""
+    if not subject_flags:
+        return
+    per_subject = np.full(len(assessments.subject_offsets) - 1, "", dtype=object)
+    for k, names in subject_flags.items():
+        per_subject[k] = ";".join(names)
+    per_row = per_subject[assessments.table["subject"].to_numpy()]
+    rows = np.flatnonzero(per_row != "")
+    flags[rows] = [f"{f};{s}" if f else s for f, s in zip(flags[rows], per_row[rows], strict=True)]
+
+
 def organ_codes(lesions: pd.DataFrame) -> np.ndarray:
     """Organ of each row as an integer code, every lymph node in one organ "lymph node" (RECIST 1.1
     sec. 4.2; spec 0.1): the key of the per-organ lesion counts."""

@@ -443,11 +443,6 @@ def confirm_burden_progression(
     return Progression(state, decider, progression_day, after, late)
 
 
-def join_flags(flags: np.ndarray, mask: np.ndarray, name: str) -> None:
-    """Append ``name`` to the ';'-joined flags of the rows in ``mask`` (in place)."""
-    flags[mask] = [f"{f};{name}" if f else name for f in flags[mask]]
-
-
 def at_day(values: np.ndarray, day: np.ndarray) -> np.ndarray:
     """Day of each row index in ``values`` (-1: none) as float with NaN."""
     return np.where(values >= 0, day[np.maximum(values, 0)], np.nan)
@@ -681,20 +676,6 @@ def response_states(
     confirms = confirmed_by[confirmed_by >= 0]
     state[confirms[state[confirms] != STATE_CONFIRMED]] = STATE_CONFIRMS
     return state
-
-
-def add_subject_flags(
-    flags: np.ndarray, subject_flags: dict[int, list[str]], assessments: Assessments
-) -> None:
-    """Append each subject's flags to the ';'-joined flags of all its assessments (in place)."""
-    if not subject_flags:
-        return
-    per_subject = np.full(len(assessments.subject_offsets) - 1, "", dtype=object)
-    for k, names in subject_flags.items():
-        per_subject[k] = ";".join(names)
-    per_row = per_subject[assessments.table["subject"].to_numpy()]
-    rows = np.flatnonzero(per_row != "")
-    flags[rows] = [f"{f};{s}" if f else s for f, s in zip(flags[rows], per_row[rows], strict=True)]
 
 
 def burden_timepoint_table(

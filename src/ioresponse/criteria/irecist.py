@@ -42,6 +42,7 @@ from ioresponse.criteria._anatomic import (
     STATE_PENDING,
     Assessments,
     absent_components_text,
+    add_subject_flags,
     any_per_assessment,
     baseline_count,
     best_response_frame,
@@ -50,6 +51,7 @@ from ioresponse.criteria._anatomic import (
     confirm_responses,
     downgrade_cr_followed_by_pr,
     increase_at_least,
+    join_flags,
     labelled,
     lesion_codes,
     mark_components_not_given,
@@ -66,11 +68,9 @@ from ioresponse.criteria._anatomic import (
     unidimensional_values,
 )
 from ioresponse.criteria._immune import (
-    add_subject_flags,
     at_day,
     count_new_lesions,
     equivocal_rows,
-    join_flags,
     non_target_codes,
     response_states,
     shows_disease,

@@ -39,6 +39,7 @@ from ioresponse.criteria._anatomic import (
     STATE_PENDING,
     Assessments,
     absent_components_text,
+    add_subject_flags,
     any_per_assessment,
     baseline_count,
     best_response_frame,
@@ -49,6 +50,7 @@ from ioresponse.criteria._anatomic import (
     first_day_per_subject,
     flag_subjects,
     increase_at_least,
+    join_flags,
     labelled,
     last_day_per_subject,
     lesion_codes,
@@ -336,7 +338,7 @@ def _baseline_checks(
     apply_slice_rule_to_nodes: bool,
     max_baseline_gap_days: int,
     on_old_baseline: str,
-) -> pd.Series:
+) -> dict[int, list[str]]:
     """Measurability (sec. 3.1, 3.2.2) and counts (sec. 4.2) at baseline; returns flags per subject."""
     table = assessments.table
     # Only baseline rows are checked: work on them alone, then map back to rows of the whole table.
@@ -408,7 +410,7 @@ def _baseline_checks(
             f"{max_baseline_gap_days} days before treatment (RECIST 1.1 sec. 3.2.1)",
         )
     flag_subjects(flags, old, "baseline_older_than_28_days")
-    return pd.Series({k: ";".join(v) for k, v in flags.items()}, dtype=object)
+    return flags
 
 
 def _components(
@@ -690,7 +692,7 @@ def _continued_pr(
     seen = pd.Series(reached).groupby(subject).cummax().to_numpy()
     before = np.concatenate(([False], seen[:-1])) & (np.concatenate(([-1], subject[:-1])) == subject)
     switch = before & (overall == SD) & in_scope
-    flags[switch] = [_join(f, "continued_pr") for f in flags[switch]]
+    join_flags(flags, switch, "continued_pr")
     return np.where(switch, PR, overall).astype(np.int8)
 
 
@@ -717,16 +719,12 @@ def _confirmation_state(
     return state
 
 
-def _join(existing: str, flag: str) -> str:
-    return f"{existing};{flag}" if existing else flag
-
-
 def _timepoint_flags(
     assessments: Assessments,
     components: dict[str, np.ndarray],
     overall: np.ndarray,
     for_confirmation: np.ndarray,
-    subject_flags: pd.Series,
+    subject_flags: dict[int, list[str]],
 ) -> np.ndarray:
     """Flags of each assessment (spec 1.2-1.8), ';'-joined."""
     named = [
@@ -738,13 +736,8 @@ def _timepoint_flags(
     ]
     flags = np.full(assessments.n, "", dtype=object)
     for name, mask in named:
-        flags[mask] = [_join(f, name) for f in flags[mask]]
-    if len(subject_flags):
-        per_subject = np.full(len(assessments.subject_offsets) - 1, "", dtype=object)
-        per_subject[subject_flags.index.to_numpy(int)] = subject_flags.to_numpy()
-        per_row = per_subject[assessments.table["subject"].to_numpy()]
-        flagged = np.flatnonzero(per_row != "")
-        flags[flagged] = [_join(f, s) for f, s in zip(flags[flagged], per_row[flagged], strict=True)]
+        join_flags(flags, mask, name)
+    add_subject_flags(flags, subject_flags, assessments)
     return flags
 
 
