@@ -170,13 +170,18 @@ def lesion_codes(lesions: pd.DataFrame) -> np.ndarray:
 
 
 def _sorted_codes(values: pa.ChunkedArray) -> np.ndarray:
-    encoded = values.dictionary_encode()  # the chunks share one dictionary
-    if not encoded.num_chunks:
-        return np.zeros(0, np.int64)
-    dictionary = encoded.chunk(0).dictionary
+    codes, dictionary = _dictionary_codes(values)
     rank = np.empty(len(dictionary), np.int64)
     rank[pc.sort_indices(dictionary).to_numpy()] = np.arange(len(rank))
-    return rank[pa.chunked_array([chunk.indices for chunk in encoded.chunks]).to_numpy()]
+    return rank[codes]
+
+
+def _dictionary_codes(values: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Each value's index into the distinct values (the dictionary), and the dictionary."""
+    encoded = values.dictionary_encode()  # the chunks share one dictionary
+    codes = pa.chunked_array([chunk.indices for chunk in encoded.chunks], pa.int32()).to_numpy()
+    dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], values.type)
+    return codes, dictionary
 
 
 @dataclass(frozen=True)
@@ -340,9 +345,8 @@ def organ_codes(lesions: pd.DataFrame) -> np.ndarray:
 
 
 def _organ_codes(lesions: pd.DataFrame) -> np.ndarray:
-    organ = texts(lesions, ORGAN).dictionary_encode()  # the chunks share one dictionary
-    codes = pa.chunked_array([chunk.indices for chunk in organ.chunks], pa.int32()).to_numpy()
-    names = organ.chunk(0).dictionary.to_pylist() if organ.num_chunks else []
+    codes, dictionary = _dictionary_codes(texts(lesions, ORGAN))
+    names = dictionary.to_pylist()
     node_code = names.index(NODE_ORGAN) if NODE_ORGAN in names else len(names)
     return np.where(lesions[LYMPH_NODE].to_numpy(bool), node_code, codes)
 
