@@ -90,10 +90,9 @@ def sentences(parts: list[Part], fields: dict[str, Field], separator: str = "; "
     """Per row, the templates its parts' codes choose, filled from ``fields`` and joined by
     ``separator``; a part that writes nothing adds no separator. ``separator=""`` concatenates."""
     n = len(parts[0][0])
-    templates_used = [t for _, templates in parts for t in templates.values()]
-    used = {name for t in templates_used for name in _PLACEHOLDER.findall(t)}
-    numeric = [name for name, f in fields.items() if f.kind != TEXT and name in used]
-    textual = [name for name, f in fields.items() if f.kind == TEXT and name in used]
+    named = {name for _, templates in parts for t in templates.values() for name in _PLACEHOLDER.findall(t)}
+    numeric = [name for name, f in fields.items() if f.kind != TEXT and name in named]
+    textual = [name for name, f in fields.items() if f.kind == TEXT and name in named]
     slots = {name: (fields[name].kind, i) for i, name in enumerate(numeric)}
     slots.update({name: (TEXT, i) for i, name in enumerate(textual)})
 
@@ -125,8 +124,8 @@ def sentences(parts: list[Part], fields: dict[str, Field], separator: str = "; "
     capacity = _capacity(*program, literal_offsets, text_offsets, len(separator_bytes))
     data, offsets = np.empty(capacity, np.uint8), np.empty(n + 1, np.int64)  # pages never written stay free
     texts = (text_data, text_offsets)
-    used = _write(*program, literal_data, literal_offsets, numbers, *texts, separator_bytes, data, offsets)
-    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data[:used]))
+    written = _write(*program, literal_data, literal_offsets, numbers, *texts, separator_bytes, data, offsets)
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data[:written]))
 
 
 def reason_text(parts: list[Part], fields: dict[str, Field], separator: str = "; ") -> ExtensionArray:
