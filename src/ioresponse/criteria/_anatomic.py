@@ -590,6 +590,28 @@ def any_per_assessment(flag: np.ndarray, assessments: Assessments) -> np.ndarray
     return _any(flag, assessments.row_assessment, assessments.n)
 
 
+def non_target_codes(
+    lesions: pd.DataFrame, assessments: Assessments, gone: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Non-target (non-index) component per assessment (spec 1.5, 2.5, 3.5, 5.5).
+
+    Returns the code (NONE, PD for unequivocal progression, NE, NON-CR/NON-PD, CR) and, separately,
+    whether any non-target lesion unequivocally progressed.
+    """
+    status = statuses(lesions)
+    non_target = assessments.in_use & (roles(lesions) == Role.NON_TARGET)
+    count = lesions_per_assessment(non_target, lesion_codes(lesions), assessments)
+    expected = baseline_count(count, assessments)
+    progressed = any_per_assessment(non_target & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments)
+    not_evaluated = any_per_assessment(non_target & (status == Status.NOT_EVALUABLE), assessments)
+    not_evaluated |= count < expected
+    present = any_per_assessment(non_target & ~gone, assessments)
+    code = np.select(
+        [expected == 0, progressed, not_evaluated, present], [NONE, PD, NE, NON_CR_NON_PD], default=CR
+    )
+    return code.astype(np.int8), progressed
+
+
 @numba.njit(cache=True, nogil=True)
 def rounded(x: float) -> float:
     """Round a change to 6 decimals before a threshold test (spec 0.5)."""

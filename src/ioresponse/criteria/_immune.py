@@ -36,8 +36,6 @@ from ioresponse.criteria._anatomic import (
     Assessments,
     Coded,
     absent_components_text,
-    any_per_assessment,
-    baseline_count,
     best_response_frame,
     best_responses,
     confirm_progression,
@@ -48,14 +46,12 @@ from ioresponse.criteria._anatomic import (
     labelled,
     last_day_per_subject,
     lesion_codes,
-    lesions_per_assessment,
     organ_codes,
     read_only,
     repeated,
     roles,
     rounded,
     shared,
-    statuses,
     sum_columns,
     text_is,
     timepoint_frame,
@@ -231,28 +227,6 @@ def count_new_lesions(
     start = np.repeat(np.concatenate(([0], cumulative[offsets[1:-1] - 1])), np.diff(offsets))
     expected = cumulative - start
     return counted, expected
-
-
-def non_target_codes(
-    lesions: pd.DataFrame, assessments: Assessments, gone: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Non-target (non-index) component per assessment (spec 1.5, 2.5, 3.5, 5.5).
-
-    Returns the code (NONE, PD for unequivocal progression, NE, NON-CR/NON-PD, CR) and, separately,
-    whether any non-target lesion unequivocally progressed.
-    """
-    status = statuses(lesions)
-    non_target = assessments.in_use & (roles(lesions) == Role.NON_TARGET)
-    count = lesions_per_assessment(non_target, lesion_codes(lesions), assessments)
-    expected = baseline_count(count, assessments)
-    progressed = any_per_assessment(non_target & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments)
-    not_evaluated = any_per_assessment(non_target & (status == Status.NOT_EVALUABLE), assessments)
-    not_evaluated |= count < expected
-    present = any_per_assessment(non_target & ~gone, assessments)
-    code = np.select(
-        [expected == 0, progressed, not_evaluated, present], [NONE, PD, NE, NON_CR_NON_PD], default=CR
-    )
-    return code.astype(np.int8), progressed
 
 
 @numba.njit(cache=True, nogil=True)

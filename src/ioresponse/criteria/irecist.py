@@ -56,6 +56,7 @@ from ioresponse.criteria._anatomic import (
     lesion_codes,
     mark_components_not_given,
     measurable,
+    non_target_codes,
     normal_node,
     repeated,
     roles,
@@ -71,7 +72,6 @@ from ioresponse.criteria._immune import (
     at_day,
     count_new_lesions,
     equivocal_rows,
-    non_target_codes,
     response_states,
     shows_disease,
 )

@@ -54,8 +54,8 @@ from ioresponse.criteria._anatomic import (
     labelled,
     last_day_per_subject,
     lesion_codes,
-    lesions_per_assessment,
     measurable,
+    non_target_codes,
     normal_node,
     organ_codes,
     over_caps,
@@ -434,16 +434,8 @@ def _components(
     target_all_normal = ~any_per_assessment(target & ~gone, assessments)
 
     non_target = in_use & (role == Role.NON_TARGET)
-    nt_count = lesions_per_assessment(non_target, ids, assessments)
-    expected_nt = baseline_count(nt_count, assessments)
-    nt_pd = any_per_assessment(non_target & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments)
-    nt_ne = any_per_assessment(non_target & (status == Status.NOT_EVALUABLE), assessments)
-    nt_ne |= nt_count < expected_nt
     nt_gone = np.where(node, (status == Status.ABSENT) | normal, status == Status.ABSENT)
-    nt_present = any_per_assessment(non_target & ~nt_gone, assessments)
-    nt_code = np.select(
-        [expected_nt == 0, nt_pd, nt_ne, nt_present], [NONE, PD, NE, NON_CR_NON_PD], default=CR
-    )
+    nt_code, nt_pd = non_target_codes(lesions, assessments, nt_gone)
     if "non_target" in study.missing_components:
         nt_code = np.where(nt_pd, PD, NOT_GIVEN)
 
