@@ -19,6 +19,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from ioresponse.criteria import Criterion, CriterionResult, Study, registry
+from ioresponse.criteria._anatomic import sharing
 from ioresponse.io.tables import write_csv
 from ioresponse.patterns import OPTION_NAMES, find_patterns, mention_flags
 from ioresponse.schema import DAY, LESION, PATIENT, READER, TARGET_SUM, InputError, coerce_option
@@ -325,7 +326,8 @@ def run(
     criterion_options = {k: v for k, v in options.items() if k not in OPTION_NAMES}
     chosen, skipped = select_criteria(criteria, study)
     per_criterion = split_options(chosen, criterion_options)
-    results = _assess_all(chosen, study, per_criterion, progress)
+    with sharing(study.lesions):  # what the criteria derive from the table, computed once for all
+        results = _assess_all(chosen, study, per_criterion, progress)
     timepoints = _stacked([r.timepoints for r in results])
     best = _stacked([r.best_response for r in results])
     result = Result(timepoints, best, study, skipped=skipped)

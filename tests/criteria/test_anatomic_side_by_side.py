@@ -108,6 +108,21 @@ def test_object_and_arrow_text_tables_give_the_same_results() -> None:
     assert list(got.timepoints.loc[noted, "day"]) == [56] * len(ANATOMIC)  # the note of day 56 only
 
 
+def test_a_table_edited_in_place_between_two_runs_is_assessed_anew() -> None:
+    """What the criteria derive from the lesion table (values, codes, assessments) is shared within one
+    run only: after a reader corrects a size in place, the next run reads the corrected size.
+    40 -> 26 mm is -35 %: PR (RECIST 1.1 sec. 4.3.1); corrected to 60 mm, +50 % and +20 mm over the
+    nadir 40 mm: PD, and under iRECIST iUPD (spec 4.4)."""
+    rows = [lesion(-7, "T1", 40, perpendicular_mm=28.0), lesion(56, "T1", 26, perpendicular_mm=18.0)]
+    edited = study(rows)
+    first = run(edited, ANATOMIC, patterns=False).timepoints
+    assert list(first["overall_response"]) == ["PR", "irPR", "irPR", "iPR", "PR"]
+    edited.lesions.loc[edited.lesions["day"] == 56, ["long_axis_mm", "perpendicular_mm"]] = [60.0, 42.0]
+    second = run(edited, ANATOMIC, patterns=False).timepoints
+    assert list(second["current_sum"])[0] == 60.0
+    assert list(second["overall_response"])[::3] == ["PD", "iUPD"]
+
+
 @pytest.mark.parametrize("order", [["recist11", "irrecist"], ["irrecist", "recist11"]])
 def test_the_first_criterion_in_order_to_fail_raises(order: list[str]) -> None:
     """The criteria run side by side (api.run); an error is still the one of the first criterion asked

@@ -13,8 +13,9 @@ from __future__ import annotations
 import functools
 import threading
 import warnings
-import weakref
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,24 +113,40 @@ class Coded:
         return chosen[self.codes]
 
 
-_SHARED: dict[tuple[int, str], tuple[weakref.ref, Any]] = {}
+_SHARED: dict[tuple[int, str], Any] = {}
+_SHARING: Counter[int] = Counter()  # open :func:`sharing` blocks per lesion table id
 _SHARED_LOCK = threading.RLock()  # criteria run in threads (api.run): each value is computed once
 
 
-def shared(lesions: pd.DataFrame, name: str, compute: Callable[[], Any]) -> Any:
-    """``compute()`` once per lesion table object, reused by every criterion assessing it.
-
-    Criteria never modify the validated table in place (it is the study's input), so what is derived
-    from it stays valid while the table lives; the entry goes with the table.
-    """
-    key = (id(lesions), name)
+@contextmanager
+def sharing(lesions: pd.DataFrame | None) -> Iterator[None]:
+    """Within the block, what :func:`shared` derives from ``lesions`` is computed once and reused by
+    every criterion; it is dropped at the end, so that a table edited in place between two runs is
+    never assessed from stale values. Blocks nest (the criteria, then the patterns)."""
+    key = id(lesions)
     with _SHARED_LOCK:
-        hit = _SHARED.get(key)
-        if hit is not None and hit[0]() is lesions:
-            return hit[1]
-        value = compute()
-        _SHARED[key] = (weakref.ref(lesions, lambda _, key=key: _SHARED.pop(key, None)), value)
-        return value
+        _SHARING[key] += 1
+    try:
+        yield
+    finally:
+        with _SHARED_LOCK:
+            _SHARING[key] -= 1
+            if not _SHARING[key]:
+                del _SHARING[key]
+                for entry in [k for k in _SHARED if k[0] == key]:
+                    del _SHARED[entry]
+
+
+def shared(lesions: pd.DataFrame, name: str, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per lesion table inside a :func:`sharing` block (the criteria never modify
+    the table, the study's input), else every time it is asked for."""
+    key = (id(lesions), name)
+    if key[0] not in _SHARING:
+        return compute()
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = compute()
+        return _SHARED[key]
 
 
 def read_only(values: np.ndarray) -> np.ndarray:
