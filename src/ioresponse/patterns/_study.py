@@ -8,6 +8,9 @@ prebaseline scan is spec/patterns.md 0.2.
 
 from __future__ import annotations
 
+import functools
+from importlib import resources
+
 import numpy as np
 import pandas as pd
 
@@ -43,17 +46,47 @@ TIMEPOINT_LABEL = "timepoint_label"
 PREBASELINE_SUM_TOLERANCE_MM = 0.5
 """Patient-table ``prebaseline_sum_mm`` may differ from the lesion rows by at most this (spec 0.2)."""
 LYMPH_NODE_ORGAN = "lymph_node"
-"""All lymph-node stations count as one organ in organ rules (spec 2.3 H7)."""
+"""All lymph-node stations count as one organ in organ rules (spec 2.3 H7); the station codes of the
+organ vocabulary start with it (spec 5.3)."""
 NEW_LESION_STATUSES = (Status.PRESENT, Status.UNEQUIVOCAL_PROGRESSION, Status.TOO_SMALL)
 """Statuses of a new lesion that is there (spec/anatomic.md 0.3)."""
 
 
+@functools.cache
+def organ_vocabulary() -> dict[str, tuple[str, bool]]:
+    """alias (lower case) -> (canonical organ code, applies to lymph nodes only) (spec 5.3)."""
+    with resources.as_file(resources.files("ioresponse") / "data" / "organ_vocabulary.csv") as path:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return {
+        a: (o, n == "true")
+        for a, o, n in zip(table["alias"], table["organ"], table["lymph_node_only"], strict=True)
+    }
+
+
+def canonical_organ(organ: str, lymph_node: bool, vocabulary: dict[str, tuple[str, bool]]) -> str:
+    """Map an organ name to its code (spec 5.3); unmapped names stay as given and trigger no rule."""
+    text = str(organ).strip().lower()
+    code, nodes_only = vocabulary.get(text, (text, False))
+    if nodes_only and not lymph_node:
+        return text
+    if lymph_node and not code.startswith(LYMPH_NODE_ORGAN):
+        return "lymph_node_other"
+    return code
+
+
 def organ_keys(lesions: pd.DataFrame, split_lymph_node_regions: bool = False) -> np.ndarray:
-    """Organ of each row for organ rules: lymph nodes as one organ unless split (spec 2.3 H7)."""
-    organ = lesions[ORGAN].astype(str).str.strip().str.lower().to_numpy(object)
-    if split_lymph_node_regions:
-        return organ
-    return np.where(lesions[LYMPH_NODE].to_numpy(bool), LYMPH_NODE_ORGAN, organ)
+    """Canonical organ code of each row (spec 5.3) for organ rules, every lymph-node station counted as
+    one organ ``lymph_node`` unless split (spec 2.3 H7).
+
+    Each distinct (organ, lymph_node) pair is mapped once, not each row.
+    """
+    organ_codes, organs = pd.factorize(lesions[ORGAN].astype(str))
+    distinct, inverse = np.unique(organ_codes * 2 + lesions[LYMPH_NODE].to_numpy(bool), return_inverse=True)
+    vocabulary = organ_vocabulary()
+    codes = [canonical_organ(organs[pair // 2], bool(pair % 2), vocabulary) for pair in distinct]
+    if not split_lymph_node_regions:
+        codes = [LYMPH_NODE_ORGAN if c.startswith(LYMPH_NODE_ORGAN) else c for c in codes]
+    return np.array(codes, dtype=object)[inverse]
 
 
 def assessment_sums(study: Study) -> pd.DataFrame:

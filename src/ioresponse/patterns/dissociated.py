@@ -30,7 +30,6 @@ from ioresponse.patterns._common import (
     PatternOptions,
     PatternRow,
     above,
-    all_of,
     any_of,
     at_least_value,
     below,
@@ -312,49 +311,46 @@ def _responses_by_day(timepoints: pd.DataFrame | None) -> dict[tuple[str, str, i
 # --- definitions at one timepoint (spec 3.3) ---------------------------------------------------------------
 
 
-def _exists(
-    states: list[LesionState], test: Callable[[LesionState], Flag], unknown: list[LesionState]
-) -> Flag:
-    """Three-valued "some lesion passes": unknown lesions could pass (spec 3.3 not-evaluable rule)."""
-    if any(test(s) for s in states):
+def _measured(t: Timepoint) -> bool:
+    """>= 1 lesion with a baseline and a T value, or a new lesion at T (spec 3.3)."""
+    return any(s.klass == PROGRESSING if s.new else not np.isnan(s.value) for s in t.lesions)
+
+
+def _both_kinds(shrinking: bool, growing: bool, t: Timepoint) -> Flag:
+    """A shrinking AND a growing lesion at T, with the "Not evaluable at T" rules of spec 3.3.
+
+    Not evaluable when nothing is measured at T (:func:`_measured`), or when the call would change were
+    each lesion marked not_evaluable responding or progressing: each such lesion can supply one missing
+    kind, so a false call changes when they are at least as many as the kinds missing.
+    """
+    if not _measured(t):
+        return None
+    missing = (not shrinking) + (not growing)
+    if missing == 0:
         return True
-    return None if unknown else False
+    return None if missing <= len(t.of_class(NOT_EVALUABLE)) else False
 
 
 def lesion_level(t: Timepoint) -> Flag:
     """>= 1 responding AND >= 1 progressing lesion, new lesions progressing (spec 3.3, default)."""
-    unknown = t.of_class(NOT_EVALUABLE)
-    return all_of(
-        [
-            _exists(t.lesions, lambda s: s.klass == RESPONDING, unknown),
-            _exists(t.lesions, lambda s: s.klass == PROGRESSING, unknown),
-        ]
-    )
+    return _both_kinds(bool(t.of_class(RESPONDING)), bool(t.of_class(PROGRESSING)), t)
 
 
 def bernard_tessier2020(t: Timepoint) -> Flag:
     """Some lesion < -30 %, some existing lesion > +20 % vs nadir, their summed increase >= 5 mm (strict)."""
-    unknown = t.of_class(NOT_EVALUABLE)
     existing = [s for s in t.lesions if not s.new and s.klass != NOT_EVALUABLE]
-    decrease = _exists(existing, lambda s: bool(below(s.r_base, BERNARD_TESSIER_DECREASE)), unknown)
+    decrease = any(below(s.r_base, BERNARD_TESSIER_DECREASE) for s in existing)
     growing = [s for s in existing if above(s.r_nadir, BERNARD_TESSIER_INCREASE)]
     summed = sum(s.a_nadir for s in growing)
-    increase: Flag = bool(growing) and bool(at_least_value(summed, BERNARD_TESSIER_SUM_MM))
-    if not increase and unknown:
-        increase = None
-    return all_of([decrease, increase])
+    increase = bool(growing) and bool(at_least_value(summed, BERNARD_TESSIER_SUM_MM))
+    return _both_kinds(decrease, increase, t)
 
 
 def tozuka2020(t: Timepoint) -> Flag:
     """Some lesion shrinking (< 0 %) AND a progressing or new lesion (spec 3.3)."""
-    unknown = t.of_class(NOT_EVALUABLE)
     existing = [s for s in t.lesions if not s.new and s.klass != NOT_EVALUABLE]
-    return all_of(
-        [
-            _exists(existing, lambda s: bool(below(s.r_base, 0.0)), unknown),
-            _exists(t.lesions, lambda s: s.klass == PROGRESSING, unknown),
-        ]
-    )
+    shrinking = any(below(s.r_base, 0.0) for s in existing)
+    return _both_kinds(shrinking, bool(t.of_class(PROGRESSING)), t)
 
 
 def oligoprogression(t: Timepoint, options: PatternOptions) -> Flag:
@@ -404,6 +400,8 @@ def _summary(t: Timepoint) -> dict[str, object]:
 
 
 def _counts(t: Timepoint) -> str:
+    if not _measured(t):
+        return "no lesion with a baseline and a value on this day, and no new lesion"
     parts = [f"{len(t.of_class(k))} {k}" for k in (RESPONDING, STABLE, PROGRESSING)]
     unknown = t.of_class(NOT_EVALUABLE)
     if unknown:

@@ -21,7 +21,13 @@ import pandas as pd
 
 from ioresponse.criteria import Study
 from ioresponse.patterns._common import PatternOptions, PatternRow, records
-from ioresponse.patterns._study import new_lesion_rows, visit_days
+from ioresponse.patterns._study import (
+    canonical_organ,
+    new_lesion_rows,
+    organ_keys,
+    organ_vocabulary,
+    visit_days,
+)
 from ioresponse.patterns.dissociated import NOT_EVALUABLE, PROGRESSING, Timepoint, lesion_timepoints
 from ioresponse.schema import (
     DATE,
@@ -100,28 +106,6 @@ def read_rules(path: object) -> pd.DataFrame:
     if bad.any():
         raise InputError(name, (np.flatnonzero(bad) + 2).tolist(), "min_rows", "expected a whole number")
     return table
-
-
-@functools.cache
-def organ_vocabulary() -> dict[str, tuple[str, bool]]:
-    """alias (lower case) -> (canonical organ code, applies to lymph nodes only) (spec 5.3)."""
-    with resources.as_file(resources.files("ioresponse") / "data" / "organ_vocabulary.csv") as path:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return {
-        a: (o, n == "true")
-        for a, o, n in zip(table["alias"], table["organ"], table["lymph_node_only"], strict=True)
-    }
-
-
-def canonical_organ(organ: str, lymph_node: bool, vocabulary: dict[str, tuple[str, bool]]) -> str:
-    """Map an organ name to its code (spec 5.3); unmapped names stay as given and trigger no rule."""
-    text = str(organ).strip().lower()
-    code, nodes_only = vocabulary.get(text, (text, False))
-    if nodes_only and not lymph_node:
-        return text
-    if lymph_node and not code.startswith("lymph_node"):
-        return "lymph_node_other"
-    return code
 
 
 @dataclass(frozen=True)
@@ -374,12 +358,7 @@ def _flag_record(
 def _thoracic_lesions(study: Study) -> frozenset[tuple[str, str, str]]:
     """(patient, reader, lesion) of every lesion with a row in a thoracic organ (spec 5.3 organ codes)."""
     lesions = study.lesions
-    vocabulary = organ_vocabulary()
-    rows = pd.DataFrame({"organ": lesions[ORGAN].to_numpy(), "node": lesions[LYMPH_NODE].to_numpy(bool)})
-    kinds = rows.drop_duplicates()
-    pairs = zip(kinds["organ"], kinds["node"], strict=True)
-    kinds["thoracic"] = [canonical_organ(o, n, vocabulary) in THORACIC for o, n in pairs]
-    thoracic = rows.merge(kinds, on=["organ", "node"], how="left")["thoracic"].to_numpy(bool)
+    thoracic = pd.Series(organ_keys(lesions, split_lymph_node_regions=True)).isin(THORACIC).to_numpy()
     columns = (lesions[c].to_numpy()[thoracic] for c in (PATIENT, READER, LESION))
     return frozenset((str(p), str(r), str(i)) for p, r, i in zip(*columns, strict=True))
 
