@@ -45,11 +45,14 @@ from ioresponse.schema import (
     TIMEPOINT_COLUMNS,
     InputError,
     IoresponseWarning,
+    OnBaselineViolation,
     Role,
     Status,
 )
 
 TOO_SMALL_DEFAULT_MM = 5.0
+MAX_BASELINE_GAP_DAYS = 28
+"""Baseline imaging at most 4 weeks before treatment (RECIST 1.1 sec. 3.2.1; spec 0.2)."""
 """Value of a lesion too small to measure (RECIST 1.1 sec. 4.3.2; spec 0.4)."""
 
 NODE_ORGAN = "lymph node"
@@ -336,6 +339,60 @@ def flag_subjects(flags: dict[int, list[str]], subjects: np.ndarray, name: str) 
         flags.setdefault(int(k), []).append(name)
 
 
+def add_baseline_flags(
+    flags: dict[int, list[str]],
+    lesions: pd.DataFrame,
+    assessments: Assessments,
+    source: str,
+    *,
+    max_baseline_gap_days: int,
+    on_old_baseline: OnBaselineViolation,
+) -> None:
+    """Add to ``flags`` (per subject, in place) those of the baseline checks shared by the five criteria
+    (spec 0.2, 1.2):
+
+    - ``normal_node_recorded``: a node recorded at baseline with short axis < 10 mm (spec 1.2);
+    - ``bone_target_check_soft_tissue_component``: a bone target (spec 1.2; RECIST 1.1 sec. 3.1.3);
+    - ``baseline_older_than_28_days``: baseline more than ``max_baseline_gap_days`` before day 0 (spec
+      0.2; RECIST 1.1 sec. 3.2.1), an InputError instead with ``on_old_baseline="error"``.
+    """
+    table = assessments.table
+    baseline_rows = np.flatnonzero(table["is_baseline"].to_numpy()[assessments.row_assessment])
+    subject = assessments.subject_of_rows()[baseline_rows]
+    present = (statuses(lesions) == Status.PRESENT)[baseline_rows]
+    short = lesions[SHORT_AXIS].to_numpy(float)[baseline_rows]
+    node = lesions[LYMPH_NODE].to_numpy(bool)[baseline_rows]
+    target = (roles(lesions) == Role.TARGET)[baseline_rows]
+    bone = text_is(lesions, ORGAN, "bone")[baseline_rows]
+    normal_node = node & present & (short < NORMAL_NODE_SHORT_AXIS_MM)
+    flag_subjects(flags, subject[normal_node], "normal_node_recorded")
+    flag_subjects(flags, subject[target & bone], "bone_target_check_soft_tissue_component")
+
+    baseline_days = table.loc[table["is_baseline"], DAY].to_numpy()
+    old = np.flatnonzero(baseline_days < -max_baseline_gap_days)
+    if len(old) and on_old_baseline == "error":
+        patient = table[PATIENT].iat[assessments.subject_offsets[old[0]]]
+        rows = lesions["source_row"].to_numpy()[baseline_rows]
+        raise InputError(
+            source,
+            rows[subject == old[0]][:1],
+            DAY,
+            f"patient {patient}: baseline on day {baseline_days[old[0]]} is more than "
+            f"{max_baseline_gap_days} days before treatment (RECIST 1.1 sec. 3.2.1; spec 0.2)",
+        )
+    flag_subjects(flags, old, "baseline_older_than_28_days")
+
+
+def too_small_measured(lesions: pd.DataFrame, assessments: Assessments) -> np.ndarray:
+    """Assessments with a lesion entered as too small *and* measured: the status wins and the flag
+    ``too_small_with_measurement`` says so (spec 0.4)."""
+    node = lesions[LYMPH_NODE].to_numpy(bool)
+    measured = ~np.isnan(
+        np.where(node, lesions[SHORT_AXIS].to_numpy(float), lesions[LONG_AXIS].to_numpy(float))
+    )
+    return any_per_assessment((statuses(lesions) == Status.TOO_SMALL) & measured, assessments)
+
+
 def join_flags(flags: np.ndarray, mask: np.ndarray, name: str) -> None:
     """Append ``name`` to the ';'-joined flags of the rows in ``mask`` (in place)."""
     flags[mask] = [f"{f};{name}" if f else name for f in flags[mask]]
@@ -481,6 +538,13 @@ def _normal_node(lesions: pd.DataFrame) -> np.ndarray:
     return lesions[LYMPH_NODE].to_numpy(bool) & (
         (status == Status.ABSENT) | (status == Status.TOO_SMALL) | (short < NORMAL_NODE_SHORT_AXIS_MM)
     )
+
+
+def seen_again(lesions: pd.DataFrame, values: np.ndarray) -> np.ndarray:
+    """Rows whose lesion shows disease, as a target after an overall CR (RECIST 1.1 Q&A; spec 1.8.1): a
+    non-nodal value > 0 (too small counts its default), a nodal short axis >= 10 mm. A row without a
+    value (not evaluable) is not seen again: the target is NE (spec 1.4 step 1)."""
+    return np.where(lesions[LYMPH_NODE].to_numpy(bool), values >= NORMAL_NODE_SHORT_AXIS_MM, values > 0)
 
 
 def min_nonnodal_mm(lesions: pd.DataFrame) -> np.ndarray:

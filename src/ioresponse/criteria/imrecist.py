@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Literal
 
 from ioresponse.criteria import Criterion, CriterionResult, Study
-from ioresponse.criteria._anatomic import CONFIRM_MIN_DAYS
+from ioresponse.criteria._anatomic import CONFIRM_MIN_DAYS, MAX_BASELINE_GAP_DAYS
 from ioresponse.criteria.irrc import BurdenRules, NewLesionEntry, UnconfirmedPd
 from ioresponse.criteria.irrecist import (
     MAX_TARGETS,
@@ -83,6 +83,8 @@ def assess(
     min_sd_days: int = MIN_SD_DAYS,
     new_lesion_entry: NewLesionEntry = "when_measurable",
     on_baseline_violation: OnBaselineViolation = "error",
+    max_baseline_gap_days: int = MAX_BASELINE_GAP_DAYS,
+    on_old_baseline: OnBaselineViolation = "warn",
 ) -> CriterionResult:
     """imRECIST timepoint responses and best overall response of every patient (x reader).
 
@@ -109,6 +111,8 @@ def assess(
         When a new lesion enters the sum (E4).
     on_baseline_violation : {"error", "warn"}, default "error"
         A target below the RECIST 1.1 size rule or beyond the counts (as RECIST 1.1 A1).
+    max_baseline_gap_days, on_old_baseline : int, {"warn", "error"}, default 28, "warn"
+        Baseline older than this before day 0: flag ``baseline_older_than_28_days``, or refuse (spec 0.2).
 
     Returns
     -------
@@ -141,6 +145,8 @@ def assess(
         min_sd_days=min_sd_days,
         new_lesion_entry=new_lesion_entry,
         on_baseline_violation=on_baseline_violation,
+        max_baseline_gap_days=max_baseline_gap_days,
+        on_old_baseline=on_old_baseline,
         until_progression=bor_scope == "until_confirmed_pd",
     )
 

@@ -28,6 +28,7 @@ from ioresponse.criteria._anatomic import (
     CONFIRMATION_STATES,
     CR,
     ICPD,
+    MAX_BASELINE_GAP_DAYS,
     NE,
     NON_CR_NON_PD,
     NONE,
@@ -61,11 +62,13 @@ from ioresponse.criteria._anatomic import (
     repeated,
     roles,
     rounded,
+    seen_again,
     statuses,
     subject_offsets_of,
     sum_columns,
     sum_per_assessment,
     timepoint_frame,
+    too_small_measured,
     unidimensional_values,
 )
 from ioresponse.criteria._immune import (
@@ -99,7 +102,6 @@ from ioresponse.schema import (
     PATIENT,
     READER,
     ROLE,
-    SHORT_AXIS,
     STATUS,
     InputError,
     OnBaselineViolation,
@@ -189,6 +191,8 @@ def assess(
     accept_iupd_between: bool = False,
     min_sd_days: int = MIN_SD_DAYS,
     on_baseline_violation: OnBaselineViolation = "error",
+    max_baseline_gap_days: int = MAX_BASELINE_GAP_DAYS,
+    on_old_baseline: OnBaselineViolation = "warn",
 ) -> CriterionResult:
     """iRECIST timepoint responses and best overall response (iBOR) of every patient (x reader).
 
@@ -229,6 +233,8 @@ def assess(
         iSD and NON-iCR/NON-iUPD count for iBOR only at ``day >= min_sd_days``.
     on_baseline_violation : {"error", "warn"}, default "error"
         Baseline targets as RECIST 1.1 (A1).
+    max_baseline_gap_days, on_old_baseline : int, {"warn", "error"}, default 28, "warn"
+        Baseline older than this before day 0: flag ``baseline_older_than_28_days``, or refuse (spec 0.2).
 
     Returns
     -------
@@ -262,6 +268,8 @@ def assess(
         on_baseline_violation,
         KEY,
         stacklevel=1,
+        max_baseline_gap_days=max_baseline_gap_days,
+        on_old_baseline=on_old_baseline,
     )
     parts = _components(
         lesions, assessments, max_new_target, max_new_target_per_organ, reclassify_new_lesions
@@ -354,7 +362,6 @@ def _components(
     shows = shows_disease(status)
     role = roles(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
-    short = lesions[SHORT_AXIS].to_numpy(float)
     ids = lesion_codes(lesions)
     in_use = assessments.in_use
     values = unidimensional_values(lesions)
@@ -369,7 +376,7 @@ def _components(
 
     equivocal = equivocal_rows(lesions)
     new_rows = in_use & (role == Role.NEW)
-    small_node = new_rows & node & shows & (short < NORMAL_NODE_SHORT_AXIS_MM)
+    small_node = new_rows & node & shows & (values < NORMAL_NODE_SHORT_AXIS_MM)  # too small: 5 mm (0.3)
     present_new = new_rows & shows & ~equivocal & ~small_node
     nlt, expected_nlt = count_new_lesions(
         lesions,
@@ -390,7 +397,7 @@ def _components(
         "target_sum": sums.total.astype(float),
         "target_complete": sums.complete & (sums.count >= expected_targets),
         "target_all_normal": ~any_per_assessment(target & ~gone, assessments),
-        "target_reappeared": any_per_assessment(target & ~gone, assessments),
+        "target_reappeared": any_per_assessment(target & seen_again(lesions, values), assessments),
         "non_target": non_target,
         "nt_increase": any_per_assessment(non_target_rows & increase, assessments),
         "nt_reappeared": any_per_assessment(reappeared_nt, assessments),
@@ -406,6 +413,7 @@ def _components(
         "new_ne": any_per_assessment(new_rows & (status == Status.NOT_EVALUABLE), assessments)
         | ~nlt_sums.complete,
         "small_new_node": any_per_assessment(small_node, assessments),
+        "too_small_measured": too_small_measured(lesions, assessments),
         "equivocal_new": any_per_assessment(new_rows & shows & equivocal, assessments),
     }
 
@@ -841,6 +849,7 @@ def _flags(
     join_flags(flags, parts["small_new_node"], "new_node_below_10mm")
     join_flags(flags, parts["equivocal_new"], "equivocal_new_lesion")
     join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
+    join_flags(flags, parts["too_small_measured"], "too_small_with_measurement")
     add_subject_flags(flags, subject_flags, assessments)
     return flags
 

@@ -21,16 +21,17 @@ from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CR,
+    MAX_BASELINE_GAP_DAYS,
     NORMAL_NODE_SHORT_AXIS_MM,
     PR,
     STATE_PENDING,
     Assessments,
+    add_baseline_flags,
     add_subject_flags,
     any_per_assessment,
     baseline_count,
     bidimensional_products,
     build_assessments,
-    flag_subjects,
     join_flags,
     lesion_codes,
     mark_components_not_given,
@@ -41,6 +42,7 @@ from ioresponse.criteria._anatomic import (
     roles,
     statuses,
     sum_per_assessment,
+    too_small_measured,
 )
 from ioresponse.criteria._immune import (
     B_CR,
@@ -176,6 +178,8 @@ def assess(
     pd_absolute_mm2: float = PD_ABSOLUTE_MM2,
     apply_slice_rule: bool = False,
     on_baseline_violation: OnBaselineViolation = "error",
+    max_baseline_gap_days: int = MAX_BASELINE_GAP_DAYS,
+    on_old_baseline: OnBaselineViolation = "warn",
     missing_diameter: MissingDiameter = "error",
 ) -> CriterionResult:
     """irRC timepoint responses and best overall response of every patient (x reader).
@@ -215,6 +219,8 @@ def assess(
         Each diameter must be >= twice a slice thicker than 5 mm (spec 2.2).
     on_baseline_violation : {"error", "warn"}, default "error"
         An index lesion below the size rule or beyond the counts (as RECIST 1.1 A1).
+    max_baseline_gap_days, on_old_baseline : int, {"warn", "error"}, default 28, "warn"
+        Baseline older than this before day 0: flag ``baseline_older_than_28_days``, or refuse (spec 0.2).
     missing_diameter : {"error", "not_evaluable"}, default "error"
         A present index lesion without ``long_axis_mm`` or ``perpendicular_mm`` (spec 2.9): an
         InputError, or the lesion is read as not evaluable (flag ``missing_diameter``; a baseline
@@ -258,6 +264,8 @@ def assess(
         max_index_visceral,
         max_index_cutaneous,
         on_baseline_violation,
+        max_baseline_gap_days,
+        on_old_baseline,
     )
     products = bidimensional_products(lesions, too_small_product_mm2)
     short = lesions[SHORT_AXIS].to_numpy(float)
@@ -354,6 +362,7 @@ def assess(
     )
     join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
     join_flags(flags, any_per_assessment(missing, assessments), "missing_diameter")
+    join_flags(flags, too_small_measured(lesions, assessments), "too_small_with_measurement")
     add_subject_flags(flags, subject_flags, assessments)
     state = response_states(
         progression.state,
@@ -460,8 +469,11 @@ def _baseline_checks(
     visceral: int,
     cutaneous: int,
     on_violation: OnBaselineViolation,
+    max_baseline_gap_days: int,
+    on_old_baseline: OnBaselineViolation,
 ) -> dict[int, list[str]]:
-    """Index lesions at baseline: both diameters >= 5 mm and the counts (spec 2.2, 2.3); flags per subject."""
+    """Index lesions at baseline: both diameters >= 5 mm and the counts (spec 2.2, 2.3), and the checks
+    shared by the five criteria (spec 0.2, 1.2); flags per subject."""
     at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
     status = statuses(lesions)
     index = at_baseline & (roles(lesions) == Role.TARGET)
@@ -504,13 +516,14 @@ def _baseline_checks(
             flags=flags,
             stacklevel=2,
         )
-    normal = (
-        index
-        & lesions[LYMPH_NODE].to_numpy(bool)
-        & (status == Status.PRESENT)
-        & (lesions[SHORT_AXIS].to_numpy(float) < NORMAL_NODE_SHORT_AXIS_MM)
+    add_baseline_flags(
+        flags,
+        lesions,
+        assessments,
+        source,
+        max_baseline_gap_days=max_baseline_gap_days,
+        on_old_baseline=on_old_baseline,
     )
-    flag_subjects(flags, subject[normal], "normal_node_recorded")
     return flags
 
 

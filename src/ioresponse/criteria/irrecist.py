@@ -23,6 +23,7 @@ from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CR,
+    MAX_BASELINE_GAP_DAYS,
     NON_CR_NON_PD,
     NORMAL_NODE_SHORT_AXIS_MM,
     PD,
@@ -30,11 +31,11 @@ from ioresponse.criteria._anatomic import (
     SD,
     STATE_PENDING,
     Assessments,
+    add_baseline_flags,
     add_subject_flags,
     any_per_assessment,
     baseline_count,
     build_assessments,
-    flag_subjects,
     join_flags,
     labelled,
     lesion_codes,
@@ -48,6 +49,7 @@ from ioresponse.criteria._anatomic import (
     roles,
     statuses,
     sum_per_assessment,
+    too_small_measured,
     unidimensional_values,
 )
 from ioresponse.criteria._immune import (
@@ -89,7 +91,6 @@ from ioresponse.schema import (
     ORGAN,
     PATIENT,
     ROLE,
-    SHORT_AXIS,
     STATUS,
     InputError,
     OnBaselineViolation,
@@ -167,6 +168,8 @@ def assess(
     min_sd_days: int = MIN_SD_DAYS,
     new_lesion_entry: NewLesionEntry = "when_measurable",
     on_baseline_violation: OnBaselineViolation = "error",
+    max_baseline_gap_days: int = MAX_BASELINE_GAP_DAYS,
+    on_old_baseline: OnBaselineViolation = "warn",
 ) -> CriterionResult:
     """irRECIST timepoint responses and best overall response of every patient (x reader).
 
@@ -199,6 +202,8 @@ def assess(
         When a new lesion enters the TMTB (C7).
     on_baseline_violation : {"error", "warn"}, default "error"
         A target below the RECIST 1.1 size rule or beyond the counts (as RECIST 1.1 A1).
+    max_baseline_gap_days, on_old_baseline : int, {"warn", "error"}, default 28, "warn"
+        Baseline older than this before day 0: flag ``baseline_older_than_28_days``, or refuse (spec 0.2).
 
     Returns
     -------
@@ -244,6 +249,8 @@ def assess(
         min_sd_days=min_sd_days,
         new_lesion_entry=new_lesion_entry,
         on_baseline_violation=on_baseline_violation,
+        max_baseline_gap_days=max_baseline_gap_days,
+        on_old_baseline=on_old_baseline,
         until_progression=True,
     )
 
@@ -265,6 +272,8 @@ def assess_unidimensional_burden(
     min_sd_days: int,
     new_lesion_entry: NewLesionEntry,
     on_baseline_violation: OnBaselineViolation,
+    max_baseline_gap_days: int,
+    on_old_baseline: OnBaselineViolation,
     until_progression: bool,
 ) -> CriterionResult:
     """Targets plus counted new measurable lesions, RECIST 1.1 measures (irRECIST spec 3, imRECIST spec 5)."""
@@ -277,7 +286,6 @@ def assess_unidimensional_burden(
     shows = shows_disease(status)
     role = roles(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
-    short = lesions[SHORT_AXIS].to_numpy(float)
     ids = lesion_codes(lesions)
     in_use = assessments.in_use
     subject_flags = check_targets(
@@ -289,6 +297,8 @@ def assess_unidimensional_burden(
         on_baseline_violation,
         wording.key,
         stacklevel=2,
+        max_baseline_gap_days=max_baseline_gap_days,
+        on_old_baseline=on_old_baseline,
     )
     values = unidimensional_values(lesions)
     gone = np.where(node, normal_node(lesions), status == Status.ABSENT)
@@ -300,7 +310,7 @@ def assess_unidimensional_burden(
 
     equivocal = equivocal_rows(lesions)
     new_rows = in_use & (role == Role.NEW)
-    small_node = new_rows & node & shows & (short < NORMAL_NODE_SHORT_AXIS_MM)
+    small_node = new_rows & node & shows & (values < NORMAL_NODE_SHORT_AXIS_MM)  # too small: 5 mm (0.3)
     counted, expected_new = count_new_lesions(
         lesions,
         assessments,
@@ -367,6 +377,7 @@ def assess_unidimensional_burden(
     if not rules.nontarget_can_define_pd:
         join_flags(flags, nt_progressed & follow_up, "nt_progression_not_pd")
     join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
+    join_flags(flags, too_small_measured(lesions, assessments), "too_small_with_measurement")
     add_subject_flags(flags, subject_flags, assessments)
     subject = table["subject"].to_numpy()
     state = response_states(
@@ -416,13 +427,16 @@ def check_targets(
     on_violation: OnBaselineViolation,
     key: str,
     stacklevel: int,
+    *,
+    max_baseline_gap_days: int,
+    on_old_baseline: OnBaselineViolation,
 ) -> dict[int, list[str]]:
-    """RECIST 1.1 measurability (spec 0.6) and target counts (spec 3.3) at baseline; flags per subject.
+    """RECIST 1.1 measurability (spec 0.6) and target counts (spec 3.3) at baseline, and the checks shared
+    by the five criteria (spec 0.2, 1.2); flags per subject.
 
     A warning names the frame ``stacklevel`` above the caller (the criterion's ``assess``)."""
     at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
     status = statuses(lesions)
-    node = lesions[LYMPH_NODE].to_numpy(bool)
     target = at_baseline & (roles(lesions) == Role.TARGET)
     subject = assessments.subject_of_rows()
     rows = lesions["source_row"].to_numpy()
@@ -456,13 +470,14 @@ def check_targets(
             flags=flags,
             stacklevel=stacklevel + 1,
         )
-    normal = (
-        target
-        & node
-        & (status == Status.PRESENT)
-        & (lesions[SHORT_AXIS].to_numpy(float) < NORMAL_NODE_SHORT_AXIS_MM)
+    add_baseline_flags(
+        flags,
+        lesions,
+        assessments,
+        source,
+        max_baseline_gap_days=max_baseline_gap_days,
+        on_old_baseline=on_old_baseline,
     )
-    flag_subjects(flags, subject[normal], "normal_node_recorded")
     return flags
 
 

@@ -9,8 +9,6 @@ Rules as in spec/anatomic.md section 1; options are the choices of section 1.11 
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numba
 import numpy as np
 import pandas as pd
@@ -21,13 +19,13 @@ from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CONFIRMATION_STATES,
     CR,
+    MAX_BASELINE_GAP_DAYS,
     NE,
     NEW_EQUIVOCAL,
     NEW_NO,
     NEW_YES,
     NON_CR_NON_PD,
     NONE,
-    NORMAL_NODE_SHORT_AXIS_MM,
     NOT_GIVEN,
     PD,
     PR,
@@ -39,6 +37,7 @@ from ioresponse.criteria._anatomic import (
     STATE_PENDING,
     Assessments,
     absent_components_text,
+    add_baseline_flags,
     add_subject_flags,
     any_per_assessment,
     baseline_count,
@@ -48,7 +47,6 @@ from ioresponse.criteria._anatomic import (
     confirmed_responses,
     decrease_at_least,
     first_day_per_subject,
-    flag_subjects,
     increase_at_least,
     join_flags,
     labelled,
@@ -63,11 +61,13 @@ from ioresponse.criteria._anatomic import (
     report_baseline_violation,
     roles,
     rounded,
+    seen_again,
     statuses,
     sum_columns,
     sum_per_assessment,
     text_is,
     timepoint_frame,
+    too_small_measured,
     unidimensional_values,
 )
 from ioresponse.criteria._sentences import (
@@ -86,7 +86,6 @@ from ioresponse.schema import (
     DAY,
     EQUIVOCAL,
     LESION,
-    LONG_AXIS,
     LYMPH_NODE,
     ORGAN,
     PATIENT,
@@ -121,8 +120,6 @@ MAX_TARGETS_PER_ORGAN = 2
 MIN_SD_DAYS = 42
 """Minimum time on study for SD to count as best response (sec. 4.6.1; protocol value, spec A9)."""
 
-MAX_BASELINE_GAP_DAYS = 28
-"""Baseline imaging at most 4 weeks before treatment start (sec. 3.2.1; spec 0.2)."""
 
 NEW_NODE_MIN_SHORT_AXIS_MM = 10.0
 """A new node is a new lesion only with short axis >= 10 mm (Q&A new lymph nodes; spec 1.5, A10)."""
@@ -193,7 +190,7 @@ def assess(
     continued_pr_after_confirmed_pr: bool = False,
     new_node_min_short_axis_mm: float = NEW_NODE_MIN_SHORT_AXIS_MM,
     max_baseline_gap_days: int = MAX_BASELINE_GAP_DAYS,
-    on_old_baseline: Literal["warn", "error"] = "warn",
+    on_old_baseline: OnBaselineViolation = "warn",
 ) -> CriterionResult:
     """RECIST 1.1 timepoint responses and best overall response of every patient (x reader).
 
@@ -337,7 +334,7 @@ def _baseline_checks(
     on_baseline_violation: OnBaselineViolation,
     apply_slice_rule_to_nodes: bool,
     max_baseline_gap_days: int,
-    on_old_baseline: str,
+    on_old_baseline: OnBaselineViolation,
 ) -> dict[int, list[str]]:
     """Measurability (sec. 3.1, 3.2.2) and counts (sec. 4.2) at baseline; returns flags per subject."""
     table = assessments.table
@@ -392,24 +389,14 @@ def _baseline_checks(
             flags=flags,
             stacklevel=2,
         )
-
-    normal_node_recorded = node & (at_baseline(SHORT_AXIS, float) < NORMAL_NODE_SHORT_AXIS_MM) & present
-    flag_subjects(flags, subject[normal_node_recorded], "normal_node_recorded")
-    bone_target = target & text_is(lesions, ORGAN, "bone")[baseline_rows]
-    flag_subjects(flags, subject[bone_target], "bone_target_check_soft_tissue_component")
-
-    baseline_days = table.loc[table["is_baseline"], DAY].to_numpy()
-    old = np.flatnonzero(baseline_days < -max_baseline_gap_days)
-    if len(old) and on_old_baseline == "error":
-        patient = table[PATIENT].iat[assessments.subject_offsets[old[0]]]
-        raise InputError(
-            source,
-            rows[subject == old[0]][:1],
-            DAY,
-            f"patient {patient}: baseline on day {baseline_days[old[0]]} is more than "
-            f"{max_baseline_gap_days} days before treatment (RECIST 1.1 sec. 3.2.1)",
-        )
-    flag_subjects(flags, old, "baseline_older_than_28_days")
+    add_baseline_flags(
+        flags,
+        lesions,
+        assessments,
+        source,
+        max_baseline_gap_days=max_baseline_gap_days,
+        on_old_baseline=on_old_baseline,
+    )
     return flags
 
 
@@ -421,7 +408,6 @@ def _components(
     role = roles(lesions)
     status = statuses(lesions)
     node = lesions[LYMPH_NODE].to_numpy(bool)
-    short = lesions[SHORT_AXIS].to_numpy(float)
     ids = lesion_codes(lesions)
     values = unidimensional_values(lesions)
     normal = normal_node(lesions)
@@ -441,7 +427,7 @@ def _components(
 
     new = in_use & (role == Role.NEW)
     shows = status.isin([Status.PRESENT, Status.TOO_SMALL, Status.UNEQUIVOCAL_PROGRESSION])
-    small_node = new & shows & node & (short < new_node_min_short_axis_mm)
+    small_node = new & shows & node & (values < new_node_min_short_axis_mm)  # too small: 5 mm (spec 0.3)
     counted_new = new & shows & ~small_node
     equivocal = lesions[EQUIVOCAL].to_numpy(bool) if EQUIVOCAL in lesions else np.zeros(len(lesions), bool)
     new_code = np.where(
@@ -452,7 +438,7 @@ def _components(
     if "new" in study.missing_components:
         new_code = np.where(new_code == NEW_NO, NOT_GIVEN, new_code)
 
-    reappeared_target = target & ~gone
+    reappeared_target = target & seen_again(lesions, values)
     reappeared_nt = non_target & np.where(
         node,
         status == Status.UNEQUIVOCAL_PROGRESSION,
@@ -475,11 +461,7 @@ def _components(
         "small_new_node": any_per_assessment(small_node, assessments),
         "equivocal": equivocal,
         "split_node": _split_nodes(target & node, ids, assessments),
-        "too_small_measured": any_per_assessment(
-            (status == Status.TOO_SMALL)
-            & ~np.isnan(np.where(node, short, lesions[LONG_AXIS].to_numpy(float))),
-            assessments,
-        ),
+        "too_small_measured": too_small_measured(lesions, assessments),
     }
 
 

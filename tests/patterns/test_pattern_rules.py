@@ -1,4 +1,4 @@
-"""Independent audit of spec/patterns.md (sections 0-6): rules not pinned by the worked-example tests.
+"""Rules of spec/patterns.md (sections 0-6): rules not pinned by the worked-example tests.
 
 Every expected value is computed by hand from the spec text (arithmetic in the comments), never read
 from the code's output. Boundaries use the 0.4 tolerances: non-strict ``x >= t`` meets t exactly,
