@@ -380,11 +380,6 @@ def test_percist_5_4_missing_liver_mean_at_follow_up_fails_the_reference_check()
     assert row["overall_response"] == "NE" and not row["qc_passed"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 5.4: reference present = liver_sul_mean AND liver_sul_sd at both scans; "
-    "code checks only the means (percist.py:quality_failures) and gives PMR",
-)
 def test_percist_5_4_missing_liver_sd_at_follow_up_fails_the_reference_check():
     # spec 5.4 "reference present | liver_sul_mean and liver_sul_sd (or blood pool) present at both
     # scans"; a failed check with percist_qc = "strict" makes the scan NE (5.7). The lesions alone would

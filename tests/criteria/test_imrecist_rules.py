@@ -993,12 +993,6 @@ def test_8_user_table_through_ioresponse_assess_gives_the_same_side_by_side_answ
     assert got == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 0.8/0.10: a PD between the first PD and its deciding assessment is decided by that same "
-    "assessment; code (_immune.py:deciding_rows) restarts the chain after an intervening SD row and writes "
-    "'day 98 ... does not meet PD' on day 70 and 'decides PD of day 70' on day 98",
-)
 def test_0_8_reason_of_a_pd_between_first_pd_and_its_decider_after_an_sd():
     # 0.8: B = 50. Day 56: 62 PD (first PD). Day 63: 50 SD (7 days, does not decide). Day 70: 62 PD (between).
     # Day 84 (28 days after 56): 45 SD decides day 56: not confirmed, and the PD of day 70 too ("PD rows

@@ -120,12 +120,6 @@ day lesion role   organ node long status
     assert "late_confirmation" in flags_on(result, 113, "P2")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 4.7: the first assessment >= 28 days after iUPD that comes > 56 days after it "
-    "'(for example after NE visits)' still decides and gets late_confirmation; code sets its "
-    "'decided' marker on the NE visit, so the later deciding scan gets no flag",
-)
 def test_4_7_D4_late_confirmation_flag_when_the_deciding_scan_comes_after_an_ne_visit():
     # Baseline 40 + 20 = 60. Day 56: 52 + 20 = 72 (+20 %, +12 mm): iUPD, ref_S 72.
     # Day 98 (42 days): T2 not evaluable, known part 52 (< 72 + 5, not PD vs nadir 60): NE, stays open.

@@ -461,11 +461,6 @@ def test_A5_reappearance_requires_confirmed_cr_option():
     assert responses(tp) == {56: "CR", 70: "PR"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 1.11 A5 / 0.7: with reappearance_requires_confirmed_cr a CR is confirmed only by a later CR "
-    ">= 28 days on; CR-NE-reappearance has no confirming CR; code counts days to the NE assessment: PD",
-)
 def test_A5_cr_followed_only_by_ne_is_not_a_confirmed_cr():
     # CR day 56, NE day 98 (T1 not evaluable), T1 4 mm on day 126. No later CR confirms the CR of day 56
     # (spec 0.7), so with the option the reappearance is not PD: +4 mm vs nadir 0 (< 5 mm), -90% vs 40: PR.

@@ -351,18 +351,24 @@ def deciding_rows(
     offsets: np.ndarray,
     min_days: int,
 ) -> np.ndarray:
-    """For each first progression that was decided, the row that decided it (spec 0.8), else -1."""
+    """For each first progression that was decided, the row that decided it (spec 0.8), else -1.
+
+    The PD rows between a first PD and its deciding row are decided with it; the search for a new first
+    PD restarts after the deciding row (spec 0.8).
+    """
     decider = np.full(len(state), -1, np.int64)
     for k in range(len(offsets) - 1):
-        for i in range(offsets[k], offsets[k + 1]):
-            if state[i] != STATE_NOT_CONFIRMED and state[i] != STATE_CONFIRMED:
-                continue
-            if i > offsets[k] and state[i - 1] == STATE_NOT_CONFIRMED and state[i] == STATE_NOT_CONFIRMED:
-                continue
-            for j in range(i + 1, offsets[k + 1]):
-                if evaluable[j] and day[j] - day[i] >= min_days:
-                    decider[i] = j
+        i, end = offsets[k], offsets[k + 1]
+        while i < end:
+            if state[i] == STATE_NOT_CONFIRMED or state[i] == STATE_CONFIRMED:
+                for j in range(i + 1, end):
+                    if evaluable[j] and day[j] - day[i] >= min_days:
+                        decider[i] = j
+                        break
+                if decider[i] < 0 or state[i] == STATE_CONFIRMED:
                     break
+                i = decider[i]
+            i += 1
     return decider
 
 

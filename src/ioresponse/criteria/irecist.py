@@ -659,9 +659,6 @@ def _state_machine(
                         rule[i] = I_EARLY
                         flags[i] |= F_EARLY
                 else:
-                    if not decided and elapsed > max_days:
-                        flags[i] |= F_LATE
-                    decided = True
                     if reference == 0:
                         ref_t = ref_s
                     elif reference == 1:
@@ -721,6 +718,10 @@ def _state_machine(
                         else:
                             overall[i] = PD
                             rule[i] = I_STILL_IUPD
+                    if overall[i] != NE:  # the first evaluable assessment decides, late after NE visits (4.7)
+                        if not decided and elapsed > max_days:
+                            flags[i] |= F_LATE
+                        decided = True
                 if overall[i] == ICPD:
                     icpd = True
                     is_open = False

@@ -178,15 +178,13 @@ def quality_failures(baseline: Scan, followup: Scan) -> list[str]:
     """The failed PERCIST quality checks of a scan pair, in words (spec 5.4); empty when all pass."""
     failures = _uptake_failures(baseline, followup)
     region = reference_region(baseline)
-    before, _ = reference_values(baseline, region)
-    after, _ = reference_values(followup, region)
     name = "liver" if region == "liver" else "blood-pool"
-    if math.isnan(before) or math.isnan(after):
-        failures.append(
-            f"{name} reference SUL missing at day "
-            + ", ".join(str(s.day) for s, v in ((baseline, before), (followup, after)) if math.isnan(v))
-        )
+    scans = ((baseline, reference_values(baseline, region)), (followup, reference_values(followup, region)))
+    missing = [str(scan.day) for scan, values in scans if any(math.isnan(v) for v in values)]
+    if missing:  # "reference present": mean and SD at both scans (spec 5.4)
+        failures.append(f"{name} reference SUL mean or SD missing at day {', '.join(missing)}")
         return failures
+    (_, (before, _)), (_, (after, _)) = scans
     change = absolute_change(after, before)
     rel = relative_change(after, before)
     if rel is None or abs(rel) > REFERENCE_STABILITY_RELATIVE:

@@ -216,7 +216,7 @@ def assess(
     reappearance_after_cr_is_pd : bool, default True
         Disease seen again after an overall CR is PD (spec 1.8.1, A5).
     reappearance_requires_confirmed_cr : bool, default False
-        Only after a CR held for ``confirm_min_days`` (A5).
+        Only after a confirmed CR: a later CR at least ``confirm_min_days`` on (A5, spec 0.7).
     backdate_equivocal_pd : bool, default True
         An equivocal new lesion confirmed later dates PD to its first appearance (spec 1.8.2, A6).
     continued_pr_after_confirmed_pr : bool, default False
@@ -606,6 +606,7 @@ def _timepoints(
         base = np.nan
         last_evaluable = -1
         cr_run_start = -1
+        last_cr_day = -1
         for i in range(offsets[k], offsets[k + 1]):
             if is_pre_baseline[i]:
                 continue
@@ -618,8 +619,8 @@ def _timepoints(
             baseline_sum[i] = base
             nadir[i] = lowest
             after_cr = last_evaluable == CR and reappearance_after_cr_is_pd
-            if after_cr and reappearance_requires_confirmed_cr:
-                after_cr = day[i - 1] - cr_run_start >= confirm_min_days
+            if after_cr and reappearance_requires_confirmed_cr:  # a later CR >= 28 days on (A5, spec 0.7)
+                after_cr = last_cr_day - cr_run_start >= confirm_min_days
             reappeared = after_cr and disease_seen[i]
             if has_targets[i]:
                 t, t_rule = target_response(
@@ -644,6 +645,8 @@ def _timepoints(
             if o != NE:
                 if o == CR and last_evaluable != CR:
                     cr_run_start = day[i]
+                if o == CR:
+                    last_cr_day = day[i]
                 last_evaluable = o
             if has_targets[i] and target_complete[i] and target_sum[i] < lowest:
                 lowest = target_sum[i]
