@@ -123,6 +123,22 @@ def test_a_table_edited_in_place_between_two_runs_is_assessed_anew() -> None:
     assert list(second["overall_response"])[::3] == ["PD", "iUPD"]
 
 
+def test_every_criterion_names_the_lesion_that_leaves_a_sum_incomplete() -> None:
+    """Spec 0.2: a baseline lesion with no row at a follow-up is not evaluable, "reason names the missing
+    lesion_id"; a row without a value likewise (0.10 "lesion T3 not evaluable"). T2 has no row on day 56
+    and no value on day 112; T1 alone (40 -> 38 -> 36 mm) cannot decide: NE under all five."""
+    rows = [
+        lesion(-7, "T1", 40, perpendicular_mm=28.0),
+        lesion(-7, "T2", 30, organ="lung", perpendicular_mm=20.0),
+        lesion(56, "T1", 38, perpendicular_mm=27.0),
+        lesion(112, "T1", 36, perpendicular_mm=26.0),
+        lesion(112, "T2", None, organ="lung", status="not_evaluable"),
+    ]
+    timepoints = run(study(rows), ANATOMIC, patterns=False).timepoints
+    assert set(timepoints["overall_response"]) == {"NE"}
+    assert timepoints["reason"].str.contains("lesion T2 not evaluable", regex=False).all()
+
+
 @pytest.mark.parametrize("order", [["recist11", "irrecist"], ["irrecist", "recist11"]])
 def test_the_first_criterion_in_order_to_fail_raises(order: list[str]) -> None:
     """The criteria run side by side (api.run); an error is still the one of the first criterion asked

@@ -366,11 +366,6 @@ def test_irrc_0_10_reason_of_pending_irpd_names_numbers_rule_and_source():
         assert part in reason, (part, reason)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 0.2: a baseline lesion with no row at a follow-up is not_evaluable and the reason names "
-    "the missing lesion_id; code gives NE but the reason does not name L2 (_immune.burden_reasons)",
-)
 def test_irrc_0_2_missing_index_row_is_ne_and_reason_names_the_lesion():
     text = """
 day lesion role   organ node long perp status
@@ -709,11 +704,6 @@ day lesion role   organ node long perp status
     assert "baseline_older_than_28_days" in flags_on(result, 56)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 0.10: the reason names the rule with its source section; the irRC incomplete-burden NE "
-    "reason cites only 'spec 2.4', neither irRC nor Wolchok 2009 (irrc.RULE_TEXT[B_INCOMPLETE_NE])",
-)
 def test_irrc_0_10_every_reason_names_the_irrc_source():
     text = """
 day lesion role   organ node long perp status

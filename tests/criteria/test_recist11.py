@@ -142,14 +142,16 @@ def test_R4_missing_measurement_ne_then_pd_on_known_lesions():
     assert responses(tp) == {56: "NE", 112: "PD"}
     assert tp["nadir_sum"].tolist() == [65, 65]  # the incomplete sum 40 never becomes a nadir
     assert "sec. 4.4.2" in tp["reason"].iloc[1]
-    assert tp["reason"].iloc[0].startswith("1 target(s) not evaluable")
+    assert tp["reason"].iloc[0].startswith("lesion T3 not evaluable")  # spec 0.2, 0.10
     assert best(result) == ("PD", "PD")
     assert result.best_response["progression_day"].iloc[0] == 112
 
 
 def test_R4_missing_lesion_row_counts_as_not_evaluable():
     rows = [r for r in R4 if not (r["lesion_id"] == "T3" and r["day"] > 0)]
-    assert responses(assess(study(rows)).timepoints) == {56: "NE", 112: "PD"}
+    tp = assess(study(rows)).timepoints
+    assert responses(tp) == {56: "NE", 112: "PD"}
+    assert tp["reason"].str.startswith("lesion T3 not evaluable").all()  # no row: named too (spec 0.2)
 
 
 # R5: equivocal new lesion confirmed later: PD back-dated.

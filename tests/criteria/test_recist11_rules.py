@@ -581,11 +581,6 @@ def test_0_10_pr_reason_names_numbers_rule_and_section():
     assert "RECIST 1.1 sec. 4.3.1" in reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 0.2: a baseline lesion with no row at a follow-up is not_evaluable and the 'reason names "
-    "the missing lesion_id' (0.10 template 'lesion T3 not evaluable'); code says '1 target(s) not evaluable'",
-)
 def test_0_2_reason_names_the_missing_lesion():
     # B = 30 + 20 + 15 = 65; day 56 T3 has no row; known 24 + 16 = 40: NE. The reason must name T3.
     rows = two_targets({-7: (30, 20), 56: (24, 16)}) + [lesion(-7, "T3", 15, organ="bone")]

@@ -666,6 +666,48 @@ def baseline_count(count: np.ndarray, assessments: Assessments) -> np.ndarray:
     return per_subject[table["subject"].to_numpy()]
 
 
+def not_evaluable_text(
+    lesions: pd.DataFrame,
+    assessments: Assessments,
+    lesion_rows: np.ndarray,
+    values: np.ndarray,
+    wanted: np.ndarray,
+) -> np.ndarray:
+    """Per assessment in ``wanted``, the baseline lesions of ``lesion_rows`` (e.g. the targets) that are
+    not evaluable there, a row without a value or no row at all, in words: "lesion T3 not evaluable"
+    (spec 0.2: the reason names the missing ``lesion_id``; 0.10), or "a lesion not evaluable" when the
+    one missing is not among them (a new lesion counted in a burden); "" for the other assessments."""
+    sentence = wanted.astype(np.int64)  # into ["", "a lesion not evaluable", the named lesions...]
+    chosen = np.flatnonzero(wanted)
+    if not len(chosen):
+        return labelled(("",), sentence)
+    subject = assessments.table["subject"].to_numpy()
+    at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
+    baseline_rows = np.flatnonzero(lesion_rows & at_baseline)  # sorted by subject, as the table
+    per_subject = np.bincount(subject[assessments.row_assessment[baseline_rows]], minlength=subject.max() + 1)
+    starts = np.cumsum(per_subject) - per_subject
+    # Every (wanted assessment, baseline lesion of its subject) pair, keyed by assessment and lesion code.
+    counts = per_subject[subject[chosen]]
+    assessment = np.repeat(chosen, counts)
+    offsets = np.repeat(starts[subject[chosen]] - np.cumsum(counts) + counts, counts)
+    expected = baseline_rows[offsets + np.arange(counts.sum())]
+    codes = lesion_codes(lesions)
+    width = codes.max() + 1
+    rows = np.flatnonzero(lesion_rows & wanted[assessments.row_assessment])
+    key = assessments.row_assessment[rows] * width + codes[rows]
+    valued, unvalued = key[~np.isnan(values[rows])], key[np.isnan(values[rows])]
+    pair = assessment * width + codes[expected]
+    missing = ~np.isin(pair, valued) | np.isin(pair, unvalued)
+    found = pa.table({"at": assessment[missing], "id": texts(lesions, LESION).take(expected[missing])})
+    ids = found.group_by("at", use_threads=False).aggregate([("id", "distinct")])  # a split lesion once
+    listed = ids["id_distinct"].cast(pa.list_(pa.string()))
+    noun = pc.if_else(pc.greater(pc.list_value_length(listed), 1), "lesions ", "lesion ")
+    words = pc.binary_join_element_wise(noun, pc.binary_join(listed, ", "), " not evaluable", "")
+    sentence[ids["at"].to_numpy()] = np.arange(2, 2 + len(words))
+    fixed = pa.array(["", "a lesion not evaluable"], pa.large_string())
+    return as_text(pa.chunked_array([fixed, *words.cast(pa.large_string()).chunks]).take(sentence))
+
+
 def any_per_assessment(flag: np.ndarray, assessments: Assessments) -> np.ndarray:
     """True where any lesion row of the assessment has ``flag``."""
     return _any(flag, assessments.row_assessment, assessments.n)

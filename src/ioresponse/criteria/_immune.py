@@ -537,9 +537,9 @@ def burden_reasons(
     """Reason sentences of spec 0.10 for the burden criteria.
 
     ``fields`` has, per timepoint: burden, target_sum, new_sum, day, the :func:`change_fields` of the
-    burden, remark and note; ``absent`` says which components the input lacks (or is "");
-    ``wording.templates`` maps a rule to a sentence with the placeholders
-    {total}, {parts}, {vs_nadir} and {vs_baseline}. ``state`` is the confirmation state code;
+    burden, missing (the lesions not evaluable), remark and note; ``absent`` says which components the
+    input lacks (or is ""); ``wording.templates`` maps a rule to a sentence with the placeholders
+    {total}, {parts}, {missing}, {vs_nadir} and {vs_baseline}. ``state`` is the confirmation state code;
     ``decider_day`` the day that decided this first PD, ``decided_day`` the day of the not-confirmed
     PD this row decided (NaN when none).
     """
@@ -671,6 +671,7 @@ def burden_timepoint_table(
     new_sum: np.ndarray,
     burden: np.ndarray,
     complete: np.ndarray,
+    not_evaluable: np.ndarray,
     baseline_sum: np.ndarray,
     nadir: np.ndarray,
     measured: np.ndarray,
@@ -682,7 +683,8 @@ def burden_timepoint_table(
     flags: np.ndarray,
     wording: BurdenWording,
 ) -> pd.DataFrame:
-    """The timepoint table of a burden criterion, in schema column order (spec 0.9)."""
+    """The timepoint table of a burden criterion, in schema column order (spec 0.9); ``not_evaluable``
+    names the lesions that leave a burden incomplete (:func:`not_evaluable_text`)."""
     table = assessments.table
     rows = np.flatnonzero(follow_up)
     current = np.where(complete, burden, np.nan)
@@ -695,6 +697,7 @@ def burden_timepoint_table(
         "new_sum": mm(new_sum[rows].astype(float)),
         "day": integer(day[rows].astype(float)),
         **change_fields(burden[rows].astype(float), baseline_sum[rows], nadir[rows]),
+        "missing": text(not_evaluable[rows]),
         "remark": text(remarks),
         "note": text(table["note"].array.take(rows)),
     }

@@ -59,6 +59,7 @@ from ioresponse.criteria._anatomic import (
     measurable,
     non_target_codes,
     normal_node,
+    not_evaluable_text,
     repeated,
     roles,
     rounded,
@@ -396,6 +397,9 @@ def _components(
         "has_targets": expected_targets > 0,
         "target_sum": sums.total.astype(float),
         "target_complete": sums.complete & (sums.count >= expected_targets),
+        "not_evaluable": not_evaluable_text(
+            lesions, assessments, target, values, ~(sums.complete & (sums.count >= expected_targets))
+        ),
         "target_all_normal": ~any_per_assessment(target & ~gone, assessments),
         "target_reappeared": any_per_assessment(target & seen_again(lesions, values), assessments),
         "non_target": non_target,
@@ -943,6 +947,7 @@ def _reasons(
         "elapsed": integer(day[rows] - iupd_day),
         "target": text(labelled(LABELS, target_code)),
         "overall": text(labelled(LABELS, machine["overall"][rows])),
+        "missing": text(parts["not_evaluable"][rows]),
         "note": text(notes),
     }
     constants = {"icpd": f"{icpd_absolute_mm:g}", "min_days": str(confirm_min_days)}
@@ -959,7 +964,7 @@ def _reasons(
     rule_texts[I_ICPD] = "{why}: iCPD, progression dated day {iupd_day} (iRECIST Table 2)"
     has_targets = parts["has_targets"][rows]
     target_texts = {
-        0: "target sum incomplete (a target not evaluable; known part {s} mm does not make RECIST 1.1 PD): "
+        0: "target sum incomplete ({missing}; known part {s} mm does not make RECIST 1.1 PD): "
         "target NE (RECIST 1.1 sec. 4.4.2)",
         1: "target sum {s} mm is {rel_base} vs baseline {base} mm and {rel_nadir}, {abs_nadir} mm vs nadir "
         "{nadir} mm: target {target}",

@@ -36,6 +36,7 @@ from ioresponse.criteria._anatomic import (
     lesion_codes,
     mark_components_not_given,
     non_target_codes,
+    not_evaluable_text,
     organ_codes,
     over_caps,
     report_baseline_violation,
@@ -130,7 +131,8 @@ MissingDiameter = Literal["error", "not_evaluable"]
 
 RULE_TEXT = {
     B_NO_TARGETS: "no index lesion with both diameters at baseline: NE (irRC, Wolchok 2009; spec 2.3)",
-    B_INCOMPLETE_NE: "tumour burden incomplete and the known part is not irPD: NE (spec 2.4)",
+    B_INCOMPLETE_NE: "tumour burden incomplete ({missing}) and the known part is not irPD: NE (irRC, "
+    "Wolchok 2009; spec 2.4)",
     B_CR: "all index and new measurable lesions gone, non-index absent, no new non-measurable lesion: "
     "irCR (Wolchok 2009 Table 2)",
     B_PR_GONE_NT: "all measurable lesions gone but non-index disease present or not evaluated: irPR "
@@ -141,8 +143,8 @@ RULE_TEXT = {
 
 IRRC_TEMPLATES = {
     B_PD: "tumour burden {total} mm2{parts} is {vs_nadir} (>=25%): irPD (irRC, Wolchok 2009 Table 1)",
-    B_INCOMPLETE_PD: "tumour burden incomplete; the measured lesions already sum {total} mm2, {vs_nadir} "
-    "(>=25%): irPD (irRC, Wolchok 2009 Table 1; spec 2.4)",
+    B_INCOMPLETE_PD: "tumour burden incomplete ({missing}); the measured lesions already sum {total} mm2, "
+    "{vs_nadir} (>=25%): irPD (irRC, Wolchok 2009 Table 1; spec 2.4)",
     B_PR: "tumour burden {total} mm2{parts} is {vs_baseline} (<=-50%): irPR (irRC, Wolchok 2009 Table 1)",
     B_SD: "tumour burden {total} mm2{parts} is {vs_baseline} (not <=-50%) and {vs_nadir} (not >=25%): irSD "
     "(irRC, Wolchok 2009 Table 1)",
@@ -385,6 +387,7 @@ def assess(
         new_sums.total,
         burden,
         complete,
+        not_evaluable_text(lesions, assessments, target, products, ~complete),
         baseline_sum,
         nadir,
         measured,

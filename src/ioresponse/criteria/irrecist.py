@@ -43,6 +43,7 @@ from ioresponse.criteria._anatomic import (
     measurable,
     non_target_codes,
     normal_node,
+    not_evaluable_text,
     organ_codes,
     over_caps,
     report_baseline_violation,
@@ -402,6 +403,7 @@ def assess_unidimensional_burden(
         new_sums.total,
         burden,
         complete,
+        not_evaluable_text(lesions, assessments, target, values, ~complete),
         baseline_sum,
         nadir,
         measured,
@@ -490,9 +492,9 @@ def _templates(wording: Wording, rules: BurdenRules) -> dict[int, str]:
     measured = f"{name} {{total}} mm{{parts}}"
     return {
         B_PD: f"{measured} is {{vs_nadir}} ({pct_pd}{absolute}): {lab[PD]} ({wording.pd_source})",
-        B_INCOMPLETE_PD: f"{name} incomplete; the measured lesions already sum {{total}} mm, {{vs_nadir}} "
-        f"({pct_pd}{absolute}): {lab[PD]} ({wording.pd_source})",
-        B_INCOMPLETE_NE: f"{name} incomplete (a lesion not evaluable), the known part is not {lab[PD]}: NE "
+        B_INCOMPLETE_PD: f"{name} incomplete ({{missing}}); the measured lesions already sum {{total}} mm, "
+        f"{{vs_nadir}} ({pct_pd}{absolute}): {lab[PD]} ({wording.pd_source})",
+        B_INCOMPLETE_NE: f"{name} incomplete ({{missing}}), the known part is not {lab[PD]}: NE "
         f"({wording.source})",
         B_NT_PD: f"{measured}; unequivocal non-target progression: {lab[PD]} ({wording.source})",
         B_NEW_PD: f"{measured}; unequivocal progression of new non-measurable disease: {lab[PD]} "

@@ -55,6 +55,7 @@ from ioresponse.criteria._anatomic import (
     measurable,
     non_target_codes,
     normal_node,
+    not_evaluable_text,
     organ_codes,
     over_caps,
     repeated,
@@ -77,7 +78,6 @@ from ioresponse.criteria._sentences import (
     change_fragments,
     every_row,
     expand,
-    integer,
     mm,
     reason_text,
     text,
@@ -449,9 +449,7 @@ def _components(
         "target_sum": sums.total,
         "target_complete": complete,
         "target_all_normal": target_all_normal,
-        "target_missing": expected_targets
-        - sums.count
-        + np.bincount(assessments.row_assessment[target & np.isnan(values)], minlength=assessments.n),
+        "not_evaluable": not_evaluable_text(lesions, assessments, target, values, ~complete),
         "has_targets": expected_targets > 0,
         "non_target": nt_code.astype(np.int8),
         "new": new_code.astype(np.int8),
@@ -748,7 +746,7 @@ def _timepoint_table(
         overall_rule[rows],
         {
             "total": mm(total[rows]),
-            "missing": integer(components["target_missing"][rows]),
+            "missing": text(components["not_evaluable"][rows]),
             **change_fields(total[rows], baseline_sum[rows], nadir[rows]),
             "backdated": text(labelled(("", *backdate_text.values()), backdated[rows])),
             "note": text(table["note"].array.take(rows)),
@@ -778,9 +776,9 @@ def _timepoint_table(
 
 
 TARGET_REASONS = {
-    T_MISSING_PD: "{missing} target(s) not evaluable; measured targets already sum {total} mm, {vs_nadir} "
+    T_MISSING_PD: "{missing}; measured targets already sum {total} mm, {vs_nadir} "
     "(>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.4.2)",
-    T_MISSING_NE: "{missing} target(s) not evaluable; measured targets sum {total} mm cannot decide: "
+    T_MISSING_NE: "{missing}; measured targets sum {total} mm cannot decide: "
     "target NE (RECIST 1.1 sec. 4.4.2)",
     T_CR: "non-nodal targets absent and target nodes < 10 mm (sum {total} mm): target CR "
     "(RECIST 1.1 sec. 4.3.2)",
