@@ -418,11 +418,6 @@ def test_1_8_1_non_nodal_non_target_seen_again_after_cr_is_pd():
     assert best(result)["progression_day"] == 84
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 1.8.1: 'Reason names the lesion' of a reappearance after CR; code's reason is the generic "
-    "'disease seen again after an overall CR' without the lesion_id",
-)
 def test_1_8_1_reappearance_reason_names_the_lesion():
     # Same data as above: N1 (non-nodal non-target) present again on day 84 after the CR of day 56.
     rows = [
@@ -434,7 +429,7 @@ def test_1_8_1_reappearance_reason_names_the_lesion():
         lesion(84, "N1", None, organ="pleura"),
     ]
     reason = column(assess(study(rows)), "reason")[84]
-    assert "N1" in reason
+    assert "lesion N1 seen again after an overall CR: PD" in reason
 
 
 def test_1_8_1_target_not_evaluable_after_cr_is_ne_not_a_reappearance():

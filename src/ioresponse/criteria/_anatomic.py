@@ -698,14 +698,36 @@ def not_evaluable_text(
     valued, unvalued = key[~np.isnan(values[rows])], key[np.isnan(values[rows])]
     pair = assessment * width + codes[expected]
     missing = ~np.isin(pair, valued) | np.isin(pair, unvalued)
-    found = pa.table({"at": assessment[missing], "id": texts(lesions, LESION).take(expected[missing])})
-    ids = found.group_by("at", use_threads=False).aggregate([("id", "distinct")])  # a split lesion once
+    named, words = _named(lesions, assessments.n, assessment[missing], expected[missing], "not evaluable")
+    sentence = np.where(named > 0, named + 1, sentence)
+    return as_text(
+        pa.chunked_array([pa.array(["", "a lesion not evaluable"], pa.large_string()), words]).take(sentence)
+    )
+
+
+def named_lesions(
+    lesions: pd.DataFrame, assessments: Assessments, rows: np.ndarray, predicate: str
+) -> ExtensionArray:
+    """Per assessment, its lesions among ``rows`` (a row mask) in words: "lesion T1 seen again",
+    "lesions T1, N2 seen again" for ``predicate`` "seen again"; "" where none."""
+    at = np.flatnonzero(rows)
+    named, words = _named(lesions, assessments.n, assessments.row_assessment[at], at, predicate)
+    return as_text(pa.chunked_array([pa.array([""], pa.large_string()), words]).take(named))
+
+
+def _named(
+    lesions: pd.DataFrame, n: int, assessment: np.ndarray, rows: np.ndarray, predicate: str
+) -> tuple[np.ndarray, pa.ChunkedArray]:
+    """The sentences naming the lesions of ``rows`` per ``assessment`` (a split lesion once), and per
+    assessment the sentence's number from 1 (0: none)."""
+    found = pa.table({"at": assessment, "id": texts(lesions, LESION).take(rows)})
+    ids = found.group_by("at", use_threads=False).aggregate([("id", "distinct")])
     listed = ids["id_distinct"].cast(pa.list_(pa.string()))
     noun = pc.if_else(pc.greater(pc.list_value_length(listed), 1), "lesions ", "lesion ")
-    words = pc.binary_join_element_wise(noun, pc.binary_join(listed, ", "), " not evaluable", "")
-    sentence[ids["at"].to_numpy()] = np.arange(2, 2 + len(words))
-    fixed = pa.array(["", "a lesion not evaluable"], pa.large_string())
-    return as_text(pa.chunked_array([fixed, *words.cast(pa.large_string()).chunks]).take(sentence))
+    words = pc.binary_join_element_wise(noun, pc.binary_join(listed, ", "), f" {predicate}", "")
+    named = np.zeros(n, np.int64)
+    named[ids["at"].to_numpy()] = np.arange(1, 1 + len(words))
+    return named, words.cast(pa.large_string())
 
 
 def any_per_assessment(flag: np.ndarray, assessments: Assessments) -> np.ndarray:

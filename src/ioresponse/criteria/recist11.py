@@ -53,6 +53,7 @@ from ioresponse.criteria._anatomic import (
     last_day_per_subject,
     lesion_codes,
     measurable,
+    named_lesions,
     non_target_codes,
     normal_node,
     not_evaluable_text,
@@ -157,7 +158,7 @@ OVERALL_RULES = {
     O_TARGET_PD: "overall PD (RECIST 1.1 Table 1 row 1: target PD)",
     O_NT_PD: "unequivocal non-target progression: overall PD (RECIST 1.1 sec. 4.3.3, Table 1 row 2)",
     O_NEW: "unequivocal new lesion: overall PD (RECIST 1.1 sec. 4.3.5, Table 1 row 3)",
-    O_REAPPEARED: "disease seen again after an overall CR: PD (RECIST 1.1 Table 3 footnote; spec 1.8.1)",
+    O_REAPPEARED: "{seen_again} after an overall CR: PD (RECIST 1.1 Table 3 footnote; spec 1.8.1)",
     O_NE: "target NE without progression: overall NE (RECIST 1.1 sec. 4.4.2, Table 1 row 5)",
     O_CR: "every lesion gone: overall CR (RECIST 1.1 Table 1 row 6)",
     O_PR_NT: "target CR, non-target disease present or not evaluated: overall PR (RECIST 1.1 Table 1 row 7)",
@@ -453,6 +454,7 @@ def _components(
         "has_targets": expected_targets > 0,
         "non_target": nt_code.astype(np.int8),
         "new": new_code.astype(np.int8),
+        "seen_again": reappeared_target | reappeared_nt,
         "disease_seen": any_per_assessment(reappeared_target | reappeared_nt, assessments),
         "counted_new": counted_new,
         "equivocal_new": any_per_assessment(counted_new & equivocal, assessments),
@@ -735,6 +737,8 @@ def _timepoint_table(
 ) -> pd.DataFrame:
     table = assessments.table
     rows = np.flatnonzero(follow_up)
+    lesions = study.lesions
+    seen_again = components["seen_again"] & (overall_rule == O_REAPPEARED)[assessments.row_assessment]
     total = components["target_sum"]
     complete = components["target_complete"]
     has_targets = components["has_targets"]
@@ -749,6 +753,7 @@ def _timepoint_table(
             "missing": text(components["not_evaluable"][rows]),
             **change_fields(total[rows], baseline_sum[rows], nadir[rows]),
             "backdated": text(labelled(("", *backdate_text.values()), backdated[rows])),
+            "seen_again": text(named_lesions(lesions, assessments, seen_again, "seen again")[rows]),
             "note": text(table["note"].array.take(rows)),
         },
         study.missing_components,
