@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +99,9 @@ PHILIPS_CREATOR = "Philips PET Private Group"
 """Creator of the Philips (7053,xx00) SUV and (7053,xx09) activity scale factors (spec 2.1)."""
 PHILIPS_SUV = (0x7053, PHILIPS_CREATOR, 0x00, "(7053,1000) Philips SUV scale factor")
 PHILIPS_ACTIVITY = (0x7053, PHILIPS_CREATOR, 0x09, "(7053,1009) Philips activity concentration scale factor")
+
+RETIRED_TM = re.compile(r"\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
+"""The retired TM form HH:MM:SS(.FFFFFF), still accepted (spec 2.4); pydicom's TM refuses the colons."""
 
 HANDLED_UNITS = ("BQML", "CNTS", "GML", "CM2ML")
 """(0054,1001) Units values this module converts (spec 2.3)."""
@@ -233,13 +237,14 @@ class _Header:
 
     def private(self, index: int, spec: tuple[int, str, int, str], *, fallback: bool = False) -> str | None:
         """A private value looked up through its creator (spec 2.1); ``fallback`` allows element xx10 + offset
-        without creator (GE exception of spec 2.1)."""
+        when the creator element (gggg,0010) of that slot is absent (GE exception of spec 2.1), never when
+        another creator owns the slot."""
         group, creator, offset, _ = spec
         ds = self.datasets[index]
         try:
             element = ds.private_block(group, creator)[offset]
         except KeyError:
-            if not fallback:
+            if not fallback or (group << 16) | 0x0010 in ds:
                 return None
             element = ds.get((group << 16) | 0x1000 | offset)
             if element is None:
@@ -262,16 +267,37 @@ def _number(header: _Header, index: int, source: Dataset, keyword: str) -> float
 
 
 def _parse_datetime(header: _Header, index: int, column: str, text: str) -> dt.datetime:
+    """A DT value; a UTC offset is kept and resolved when the value is compared (:func:`_seconds`)."""
     try:
         value = DT(text.strip())
     except ValueError:
         raise header.error(
             index, column, f"{text!r} is not a DICOM date-time (YYYYMMDDHHMMSS.FFFFFF)."
         ) from None
-    if value.tzinfo is not None:
-        header.warn(f"{column}: UTC offset of {text} dropped; all times of a study are read on one clock.")
-        value = value.replace(tzinfo=None)
-    return dt.datetime.combine(value.date(), value.time())
+    return dt.datetime.combine(value.date(), value.timetz())
+
+
+def _one_clock(header: _Header, *moments: dt.datetime) -> list[dt.datetime]:
+    """Datetimes made comparable (spec 2.4): when all carry UTC offsets they compare in UTC; when only some
+    do, those offsets are dropped (same local clock) with a warning."""
+    if len({moment.tzinfo is None for moment in moments}) < 2:
+        return list(moments)
+    for moment in moments:
+        if moment.tzinfo is None:
+            continue
+        message = (
+            f"UTC offset of {_clock(moment)} dropped: the time it is compared with has none; all times of a "
+            "study are read on one clock (spec 2.4)."
+        )
+        if message not in header.warnings:
+            header.warn(message)
+    return [moment.replace(tzinfo=None) for moment in moments]
+
+
+def _seconds(header: _Header, start: dt.datetime, end: dt.datetime) -> float:
+    """``end - start`` in seconds, on one clock (spec 2.4)."""
+    start, end = _one_clock(header, start, end)
+    return (end - start).total_seconds()
 
 
 def _combine(
@@ -283,13 +309,21 @@ def _combine(
         raise header.error(
             index, tag_label(date_keyword), f"{date_text!r} is not a DICOM date (YYYYMMDD)."
         ) from None
+    return dt.datetime.combine(day, _parse_time(header, index, time_keyword, time_text))
+
+
+def _parse_time(header: _Header, index: int, keyword: str, text: str) -> dt.time:
+    """A TM value: HHMMSS.FFFFFF, HHMMSS, HHMM, HH or the retired HH:MM:SS (spec 2.4)."""
+    text = text.strip()
+    if RETIRED_TM.fullmatch(text):
+        text = text.replace(":", "")
     try:
-        clock = TM(time_text.strip())
+        clock = TM(text)
     except ValueError:
         raise header.error(
-            index, tag_label(time_keyword), f"{time_text!r} is not a DICOM time (HHMMSS.FFFFFF)."
+            index, tag_label(keyword), f"{text!r} is not a DICOM time (HHMMSS.FFFFFF or HH:MM:SS)."
         ) from None
-    return dt.datetime.combine(day, dt.time(clock.hour, clock.minute, clock.second, clock.microsecond))
+    return dt.time(clock.hour, clock.minute, clock.second, clock.microsecond)
 
 
 def _clock(moment: dt.datetime | None) -> str:
@@ -602,6 +636,8 @@ def _times(header: _Header) -> _Times:
         duration = _number(header, index, ds, "ActualFrameDuration")
         references.append(None if reference is None else reference / 1000.0)
         durations.append(None if duration is None else duration / 1000.0)
+    clocked = iter(_one_clock(header, *(moment for moment in acquisitions if moment is not None)))
+    acquisitions = [None if moment is None else next(clocked) for moment in acquisitions]
     return _Times(series, acquisitions, references, durations)
 
 
@@ -658,7 +694,7 @@ def _decay_reference(
         chosen[1] in ("decay_correction_datetime", "ge_private", "series")
         and backcomputed is not None
         and spread <= BACKCOMPUTE_SPREAD_S
-        and abs((chosen[0] - backcomputed).total_seconds()) > REFERENCE_CROSS_CHECK_S
+        and abs(_seconds(header, backcomputed, chosen[0])) > REFERENCE_CROSS_CHECK_S
     ):
         header.warn(
             f"decay reference {_clock(chosen[0])} ({chosen[1]}) differs from the back-computed "
@@ -678,16 +714,12 @@ def _reference_by_rules(
         ), "decay_correction_datetime"
     ge_value = header.private(0, GE_PRIVATE)
     if ge_value is None and "GE" in header.text(0, "Manufacturer").upper():
-        ge_value = header.private(0, GE_PRIVATE, fallback=True)
-        if ge_value is not None:
-            header.warn(
-                f"{GE_PRIVATE[3]} used without its private creator {GE_PRIVATE[1]} (GE exception, spec 2.1)."
-            )
+        ge_value = _creatorless_ge_datetime(header)
     if ge_value is not None:
         return _parse_datetime(header, 0, GE_PRIVATE[3], ge_value), "ge_private"
     earliest = times.earliest
     if times.series is not None and (
-        earliest is None or times.series <= earliest + dt.timedelta(seconds=SERIES_TOLERANCE_S)
+        earliest is None or _seconds(header, earliest, times.series) <= SERIES_TOLERANCE_S
     ):
         return times.series, "series"
     if options.reference_time == "auto" and backcomputed is not None:
@@ -706,6 +738,20 @@ def _reference_by_rules(
     return earliest, "earliest_acquisition"
 
 
+def _creatorless_ge_datetime(header: _Header) -> str | None:
+    """GE exception of spec 2.1: (0009,100D) without any creator at (0009,0010) is the GE scan datetime only
+    when it parses as a DT; any other value is ignored (rule 2 of spec 2.7 then does not apply)."""
+    value = header.private(0, GE_PRIVATE, fallback=True)
+    if value is None:
+        return None
+    try:
+        DT(value)
+    except ValueError:
+        return None
+    header.warn(f"{GE_PRIVATE[3]} used without its private creator {GE_PRIVATE[1]} (GE exception, spec 2.1).")
+    return value
+
+
 def _injection(
     header: _Header, item: Dataset, reference: dt.datetime, reference_label: str
 ) -> tuple[dt.datetime, bool]:
@@ -715,11 +761,10 @@ def _injection(
     if date_time:
         moment = _parse_datetime(header, 0, tag_label("RadiopharmaceuticalStartDateTime"), date_time)
         if time_only:
-            clock = TM(time_only)
             stated = dt.datetime.combine(
-                moment.date(), dt.time(clock.hour, clock.minute, clock.second, clock.microsecond)
+                moment.date(), _parse_time(header, 0, "RadiopharmaceuticalStartTime", time_only)
             )
-            if abs((stated - moment).total_seconds()) > INJECTION_TIME_TOLERANCE_S:
+            if abs((stated - moment.replace(tzinfo=None)).total_seconds()) > INJECTION_TIME_TOLERANCE_S:
                 header.warn(
                     f"{tag_label('RadiopharmaceuticalStartTime')} {time_only} differs from "
                     f"{tag_label('RadiopharmaceuticalStartDateTime')} {date_time}; the DateTime is used."
@@ -734,7 +779,7 @@ def _injection(
     moment = _combine(
         header, 0, "SeriesDate", _series_date_text(header, 0), "RadiopharmaceuticalStartTime", time_only
     )
-    if moment > reference:
+    if _seconds(header, reference, moment) > 0:
         moment -= dt.timedelta(days=1)
         header.warn(
             f"injection time {time_only} on the series date is after the {reference_label} "
@@ -745,7 +790,7 @@ def _injection(
 
 
 def _check_uptake(header: _Header, injection: dt.datetime, reference: dt.datetime, label: str) -> float:
-    uptake = (reference - injection).total_seconds()
+    uptake = _seconds(header, injection, reference)
     if not 0 < uptake < MAX_UPTAKE_S:
         raise header.error(
             0,
@@ -1039,8 +1084,8 @@ def _siemens_cross_check(header: _Header, reference: dt.datetime, decay: str) ->
         stated = DT(value)
     except ValueError:
         return
-    stated = dt.datetime.combine(stated.date(), stated.time())
-    if abs((stated - reference).total_seconds()) > 1.0:
+    stated = dt.datetime.combine(stated.date(), stated.timetz())
+    if abs(_seconds(header, reference, stated)) > 1.0:
         header.warn(
             f"{SIEMENS_PRIVATE[3]} {value} differs from the decay reference {_clock(reference)} by > 1 s."
         )
