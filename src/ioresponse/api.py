@@ -22,7 +22,7 @@ from ioresponse.criteria import Criterion, CriterionResult, Study, registry
 from ioresponse.criteria._anatomic import sharing
 from ioresponse.io.tables import write_csv
 from ioresponse.patterns import OPTION_NAMES, find_patterns, mention_flags
-from ioresponse.schema import DAY, LESION, PATIENT, READER, TARGET_SUM, InputError, coerce_option
+from ioresponse.schema import DAY, PATIENT, READER, InputError, coerce_option
 
 ALL = "all"
 """``criteria=("all",)`` runs every criterion whose required columns are present."""
@@ -251,6 +251,7 @@ def assess(
     patient_key: Sequence[str] | None = None,
     on_invalid: OnInvalid = "raise",
     validation: Literal["raise", "warn"] = "raise",
+    sheet: str | None = None,
     **options: Any,
 ) -> Result:
     """Assess every patient of ``data`` under each of ``criteria``.
@@ -273,6 +274,8 @@ def assess(
         Refuse bad rows, or leave them out and list them in ``study.excluded`` with the reason.
     validation : {"raise", "warn"}, default "raise"
         Plausibility checks (centimetre-looking sizes...) refuse or warn (STYLE.md 6).
+    sheet : str, optional
+        Sheet of an Excel workbook ``data`` (needed when several sheets hold data).
     **options
         Criterion options, each given to every selected criterion that accepts it
         (e.g. ``confirm_response=True``, ``min_sd_days=56``).
@@ -299,8 +302,10 @@ def assess(
             patients=patients,
             pet=pet,
             column_map=column_map,
+            patient_key=patient_key,
             on_invalid=on_invalid,
             validation=validation,
+            sheet=sheet,
         )
     )
     return run(study, criteria, **options)
@@ -378,65 +383,29 @@ def load(
     patient_key: Sequence[str] | None = None,
     on_invalid: OnInvalid = "raise",
     validation: Literal["raise", "warn"] = "raise",
+    sheet: str | None = None,
 ) -> Study:
     """Read and validate inputs: a PET table alone, or anatomic data (lesions, sums, % changes from
-    baseline or SDTM) with an optional PET table. The kind of table is recognised by its columns."""
+    baseline or SDTM) with an optional PET table. The kind of table is recognised by its columns
+    (``ioresponse.io.load.input_kind``); ``sheet`` chooses the sheet of an Excel workbook ``data``."""
     from ioresponse.io.load import load_study
-    from ioresponse.io.pct_change import PCT_CHANGE, read_pct_change, sums_from_pct_change
-    from ioresponse.io.pet_table import looks_like_pet_table, read_pet_table
+    from ioresponse.io.pet_table import read_pet_table
 
-    columns = {(column_map or {}).get(c, c).strip().lower() for c in _columns(data)}
-    name = Path(data).name if isinstance(data, str | Path) else "<table>"
-    source = None
-    if looks_like_pet_table(columns):
-        return Study(pet=read_pet_table(data, patients=_patient_frame(patients)), source=name)
-    if PCT_CHANGE in columns and not columns & {LESION, TARGET_SUM}:
-        # A "% change from baseline" table becomes the sum-only table it describes (io.pct_change).
-        data = (
-            sums_from_pct_change(data, source=name)
-            if isinstance(data, pd.DataFrame)
-            else read_pct_change(data, column_map=column_map)
-        )
-        column_map, source = None, name
     study = load_study(
         data,
-        source=source,
         patients=patients,
         column_map=column_map,
         patient_key=patient_key,
         on_invalid=on_invalid,
         validation=validation,
+        sheet=sheet,
     )
-    if pet is not None:
-        study = replace(study, pet=read_pet_table(pet, patients=study.patients))
-    return study
-
-
-def _patient_frame(patients: Any) -> pd.DataFrame | None:
-    if patients is None or isinstance(patients, pd.DataFrame):
-        return patients
-    from ioresponse.io.tables import read_table
-
-    return read_table(patients).frame
-
-
-def _columns(data: Any) -> list[str]:
-    """Column names of a table without reading it whole; [] for a folder (SDTM)."""
-    if hasattr(data, "columns"):
-        return [str(c) for c in data.columns]
-    path = Path(data)
-    suffix = path.suffix.lower()
-    if path.is_dir() or not path.exists():
-        return []
-    if suffix == ".csv":
-        return list(pd.read_csv(path, nrows=0).columns)
-    if suffix in (".parquet", ".pq"):
-        import pyarrow.parquet as pq
-
-        return list(pq.read_schema(path).names)
-    if suffix in (".xlsx", ".xls"):
-        return list(pd.read_excel(path, nrows=0).columns)
-    return []
+    if pet is None:
+        return study
+    if study.pet is not None:
+        raise InputError(study.source, [], None, "the input is a PET table and a second PET table is given "
+                                                  "(--pet / pet=); give the anatomic table as the input")
+    return replace(study, pet=read_pet_table(pet, patients=study.patients))
 
 
 def _stacked(tables: list[pd.DataFrame]) -> pd.DataFrame:

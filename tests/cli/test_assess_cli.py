@@ -1,8 +1,10 @@
 """`ioresponse assess | validate | explain | compare` as a user runs them (issue 3 item 7)."""
 
+import io
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from ioresponse.cli import app
@@ -82,8 +84,9 @@ def test_explain_unknown_patient_exits_2(tmp_path):
 
 
 def test_missing_column_exits_2_with_located_message(tmp_path):
-    text = R1_CSV.replace(",status\n", "\n", 1)
-    path = write(tmp_path, "\n".join(line.rsplit(",", 1)[0] for line in text.strip().split("\n")) + "\n")
+    # every line without its last field, status (the header too: a data row longer than the header is
+    # another error, tests/cli/test_bad_input.py)
+    path = write(tmp_path, "\n".join(line.rsplit(",", 1)[0] for line in R1_CSV.strip().split("\n")) + "\n")
     result = runner.invoke(app, ["assess", str(path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "lesions.csv" in result.output and "status" in result.output
@@ -165,3 +168,66 @@ def test_pct_change_table_is_assessed_as_the_sums_it_describes(tmp_path):
     timepoints = pd.read_csv(out / "timepoints.csv")
     assert timepoints["current_sum"].tolist() == [30.0, 65.0]
     assert timepoints["overall_response"].tolist() == ["PR", "PD"]
+
+
+def _two_sheets(tmp_path: Path) -> Path:
+    """A workbook with reader 1's table on sheet "reader1" and patient P2's on sheet "reader2"."""
+    table = pd.read_csv(io.StringIO(R1_CSV))
+    path = tmp_path / "lesions.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        table.to_excel(writer, sheet_name="reader1", index=False)
+        table.assign(patient_id="P2").to_excel(writer, sheet_name="reader2", index=False)
+    return path
+
+
+def test_sheet_chooses_the_sheet_of_a_workbook_for_assess_validate_and_patterns(tmp_path):
+    pytest.importorskip("openpyxl")
+    path = _two_sheets(tmp_path)
+    refused = runner.invoke(app, ["validate", str(path)], env={"COLUMNS": "250"})
+    assert refused.exit_code == 2
+    assert "2 sheets with data (reader1, reader2)" in refused.output and "--sheet NAME" in refused.output
+    assert runner.invoke(app, ["validate", str(path), "--sheet", "reader2"]).exit_code == 0
+    out = tmp_path / "out"
+    args = ["assess", str(path), "--sheet", "reader2", "--out", str(out), "--no-patterns"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(out / "best_response.csv")["patient_id"].tolist() == ["P2"]
+    result = runner.invoke(app, ["patterns", str(path), "--sheet", "reader1", "--out", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    unknown = runner.invoke(app, ["assess", str(path), "--sheet", "reader3"], env={"COLUMNS": "250"})
+    assert unknown.exit_code == 2
+    assert "no sheet 'reader3'; the workbook has: reader1, reader2" in unknown.output
+
+
+def test_api_assess_passes_sheet_and_patient_key_to_the_reader(tmp_path):
+    pytest.importorskip("openpyxl")
+    import ioresponse
+
+    result = ioresponse.assess(_two_sheets(tmp_path), sheet="reader2")
+    assert result.best_response["patient_id"].tolist() == ["P2"]
+    table = pd.read_csv(io.StringIO(R1_CSV)).assign(study="S9")
+    keyed = ioresponse.assess(table, patient_key=("study", "patient_id"))
+    assert keyed.best_response["patient_id"].tolist() == ["S9:P1"]
+
+
+def test_validate_takes_the_patient_key(tmp_path):
+    table = pd.read_csv(io.StringIO(R1_CSV))
+    both = pd.concat([table.assign(study="A"), table.assign(study="B", day=table["day"] + 1)])
+    path = tmp_path / "two_studies.csv"
+    both.to_csv(path, index=False)
+    refused = runner.invoke(app, ["validate", str(path)], env={"COLUMNS": "250"})
+    assert refused.exit_code == 2 and "--patient-key study,patient_id" in refused.output
+    assert runner.invoke(app, ["validate", str(path), "--patient-key", "study,patient_id"]).exit_code == 0
+
+
+def test_patterns_takes_warn_implausible(tmp_path):
+    cm = R1_CSV.replace(",40,", ",4.0,").replace(",20,", ",2.0,").replace(",28,", ",2.8,")
+    path = write(tmp_path, cm.replace(",14,", ",1.4,").replace(",26,", ",2.6,").replace(",34,", ",3.4,")
+                 .replace(",12,", ",1.2,").replace(",11,", ",1.1,").replace(",15,", ",1.5,"))
+    out = str(tmp_path / "p")
+    refused = runner.invoke(app, ["patterns", str(path), "--out", out], env={"COLUMNS": "250"})
+    assert refused.exit_code == 2 and "--warn-implausible" in refused.output
+    options = ["--option", "on_baseline_violation=warn"]
+    result = runner.invoke(app, ["patterns", str(path), "--out", out, "--warn-implausible", *options])
+    assert result.exit_code == 0, result.output
+    assert "centimetres" in " ".join(result.output.split())

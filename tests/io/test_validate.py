@@ -177,3 +177,78 @@ def test_patient_table_with_duplicate_patient_raises():
     with pytest.raises(InputError, match="patient P1 appears more than once") as caught:
         load_study(DATA / "missing_treatment_start.csv", patients=patients)
     assert caught.value.rows == [2, 3]
+
+
+# One patient in centimetres among patients in mm (STYLE.md 5; RECIST 1.1 sec. 3.1.1: a target is at
+# least 10 mm). P1 in mm; P2's baseline target sizes vary per test.
+MIXED = """patient_id,day,lesion_id,role,organ,lymph_node,long_axis_mm,short_axis_mm,status
+P1,-7,T1,target,liver,false,40,,present
+P1,56,T1,target,liver,false,28,,present
+P2,-3,A1,target,lung,false,{a1},,present
+P2,-3,A2,target,lung,false,{a2},,present
+P2,50,A1,target,lung,false,2.6,,present
+P2,50,A2,target,lung,false,3,,present
+"""
+
+
+def _mixed(tmp_path, a1, a2) -> Path:
+    path = tmp_path / "lesions.csv"
+    path.write_text(MIXED.format(a1=a1, a2=a2))
+    return path
+
+
+def test_one_patient_in_cm_is_named_with_its_rows(tmp_path):
+    message = (r"sizes of patient P2 look like centimetres, while other sizes in the table are in mm .*"
+               r"--warn-implausible \(Python: validation=\"warn\"\)")
+    with pytest.raises(InputError, match=message) as caught:
+        load_study(_mixed(tmp_path, 4.2, 3))
+    assert (caught.value.rows, caught.value.column) == ([4, 5, 6, 7], "long_axis_mm")
+
+
+def test_one_patient_in_cm_boundary_one_baseline_target_of_10_is_mm(tmp_path):
+    assert len(load_study(_mixed(tmp_path, 4.2, 10)).lesions) == 6
+
+
+def test_one_patient_in_cm_boundary_integer_sizes_below_10_are_mm(tmp_path):
+    path = tmp_path / "lesions.csv"
+    path.write_text(MIXED.format(a1=4, a2=3).replace("2.6", "2"))
+    assert len(load_study(path).lesions) == 6
+
+
+def test_one_patient_in_cm_warns_and_keeps_the_values_or_is_excluded_whole(tmp_path):
+    path = _mixed(tmp_path, 4.2, 3)
+    with pytest.warns(ImplausibleValueWarning, match="patient P2"):
+        study = load_study(path, validation="warn")
+    p2 = study.lesions[study.lesions["patient_id"] == "P2"]
+    assert p2["long_axis_mm"].tolist() == [4.2, 3.0, 2.6, 3.0]
+    study = load_study(path, on_invalid="exclude")
+    assert set(study.lesions["patient_id"]) == {"P1"}
+    assert study.excluded["source_row"].tolist() == [4, 5, 6, 7]
+
+
+def test_validate_only_reads_pet_and_pct_change_tables_as_assess_does(tmp_path):
+    pet = tmp_path / "pet.csv"
+    pet.write_text("patient_id,date,lesion_id,role,sulpeak\nP1,2021-03-01,L1,target,8.0\n"
+                   "P1,2021-05-01,L1,target,-5.6\n")
+    patients = pd.DataFrame({"patient_id": ["P1"], "treatment_start": ["2021-03-05"]})
+    located = [p.located() for p in validate_only(pet, patients=patients)]
+    assert located == ["pet.csv, row 3, column sulpeak: negative value; PET values, times and counts are "
+                       ">= 0"]
+    pct = tmp_path / "pct.csv"
+    pct.write_text("patient_id,day,pct_change\nA,0,0\n\nA,56,-40,5\n")
+    assert [p.located() for p in validate_only(pct)] == [
+        "pct.csv: Error tokenizing data. C error: Expected 3 fields in line 4, saw 4; every line has the "
+        "fields of the header (line 1): remove an extra field (a delimiter at the end of the line?), and put "
+        "a value holding the delimiter, a quote or a line break in double quotes"]
+    pct.write_text("patient_id,day,pct_change\nA,0,0\n\nA,56,\"-40,5\"\n")
+    assert [p.located() for p in validate_only(pct)] == [
+        'pct.csv, row 4, column pct_change: not a number; the decimal separator looks like ",": write -40.5']
+
+
+def test_pet_table_alone_keeps_the_patient_table():
+    table = pd.DataFrame({"patient_id": ["P1", "P1"], "day": [-5, 56], "lesion_id": ["L1", "L1"],
+                          "role": ["target", "target"], "sulpeak": [8.0, 5.6]})
+    patients = pd.DataFrame({"patient_id": ["P1"], "treatment_end": ["2021-09-01"]})
+    study = load_study(table, patients=patients)
+    assert study.lesions is None and len(study.pet) == 2
+    assert study.patients["treatment_end"].tolist() == ["2021-09-01"]

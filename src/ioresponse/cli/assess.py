@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ioresponse.api import Result, compare, load, run
-from ioresponse.cli._common import console, err_console, handles_input_errors
+from ioresponse.cli._common import INPUT_ERROR_EXIT, console, err_console, handles_input_errors
 from ioresponse.cohort.reclassification import LABEL_ORDER
 from ioresponse.schema import DAY, PATIENT, READER, InputError
 
@@ -76,6 +76,10 @@ WarnOpt = Annotated[
         help="Warn instead of stopping on implausible values (centimetre-looking sizes).",
     ),
 ]
+SheetOpt = Annotated[
+    str | None,
+    typer.Option("--sheet", help="Sheet of an Excel workbook INPUT (needed when several sheets hold data)."),
+]
 
 
 @handles_input_errors
@@ -112,6 +116,7 @@ def assess(
     ] = None,
     exclude_invalid: ExcludeOpt = False,
     warn_implausible: WarnOpt = False,
+    sheet: SheetOpt = None,
     patterns: Annotated[
         bool, typer.Option("--patterns/--no-patterns", help="Also find the atypical patterns (patterns.*).")
     ] = True,
@@ -130,6 +135,7 @@ def assess(
             patient_key=_criteria(patient_key) if patient_key else None,
             on_invalid="exclude" if exclude_invalid else "raise",
             validation="warn" if warn_implausible else "raise",
+            sheet=sheet,
         )
         progress.update(task, description="assessing")
         result = run(
@@ -208,7 +214,9 @@ def validate(
     input: InputArg,
     patients: PatientsOpt = None,
     column_map: MapOpt = None,
+    patient_key: KeyOpt = None,
     warn_implausible: WarnOpt = False,
+    sheet: SheetOpt = None,
 ) -> None:
     """Check an input without assessing it; list every problem found (exit 2 if any)."""
     from ioresponse.io.load import validate_only
@@ -217,7 +225,9 @@ def validate(
         input,
         patients=patients,
         column_map=_column_map(column_map or []),
+        patient_key=_criteria(patient_key) if patient_key else None,
         validation="warn" if warn_implausible else "raise",
+        sheet=sheet,
     )
     if not problems:
         console.print(f"{input}: no problem found")
@@ -225,7 +235,7 @@ def validate(
     for problem in problems:
         err_console.print(f"[red]error:[/] {problem.located()}", highlight=False)
     err_console.print(f"{len(problems)} problem(s)")
-    raise typer.Exit(2)
+    raise typer.Exit(INPUT_ERROR_EXIT)
 
 
 def read_output(directory: Path, name: str, required: bool = True) -> pd.DataFrame | None:

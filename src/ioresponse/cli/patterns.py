@@ -17,7 +17,16 @@ from rich.table import Table
 from ioresponse.api import load, run
 from ioresponse.biomarkers import evaluate_biomarkers, il8_changes
 from ioresponse.cli._common import console, handles_input_errors
-from ioresponse.cli.assess import KeyOpt, MapOpt, PatientsOpt, _column_map, _criteria, _pairs
+from ioresponse.cli.assess import (
+    KeyOpt,
+    MapOpt,
+    PatientsOpt,
+    SheetOpt,
+    WarnOpt,
+    _column_map,
+    _criteria,
+    _pairs,
+)
 from ioresponse.io.tables import read_table
 from ioresponse.patterns import OPTION_NAMES, find_patterns
 from ioresponse.patterns import irae as irae_rules
@@ -87,6 +96,8 @@ def patterns(
     exclude_invalid: Annotated[
         bool, typer.Option("--exclude-invalid", help="List invalid rows, go on.")
     ] = False,
+    warn_implausible: WarnOpt = False,
+    sheet: SheetOpt = None,
 ) -> None:
     """Find pseudoprogression, hyperprogression, dissociated and durable responses, irAE flags, biomarkers."""
     options = dict(_pairs(option or [], "--option", "name=value"))
@@ -98,6 +109,8 @@ def patterns(
         column_map=_column_map(column_map or []),
         patient_key=_criteria(patient_key) if patient_key else None,
         on_invalid="exclude" if exclude_invalid else "raise",
+        validation="warn" if warn_implausible else "raise",
+        sheet=sheet,
     )
     result = run(study, _criteria(criteria), **criterion_options)
     event_table, finding_table = _read(events), _read(findings)

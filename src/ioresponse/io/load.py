@@ -1,8 +1,10 @@
 """One entry point from user data to a validated :class:`~ioresponse.criteria.Study`.
 
-``load_study`` reads a lesion table, a sum-only table or a CDISC SDTM folder (io.tables, io.sdtm),
-runs every check of io.validate, and returns the lesion table of briefs/contract.md. ``validate_only``
-runs the same checks and returns every problem instead of raising the first.
+``load_study`` reads a lesion table, a sum-only table, a "% change from baseline" table, a PET table or a
+CDISC SDTM folder (io.tables, io.pct_change, io.pet_table, io.sdtm), runs every check of io.validate,
+and returns the lesion table of briefs/contract.md (a PET table: ``Study.pet``). ``validate_only``
+reads the same inputs, runs the same checks and returns every problem instead of raising the first.
+:func:`input_kind` alone tells the kind of a table from its columns.
 
 Rules (spec/anatomic.md 0.1-0.2):
 
@@ -23,8 +25,9 @@ Rules (spec/anatomic.md 0.1-0.2):
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -33,6 +36,8 @@ from ioresponse import schema as s
 from ioresponse.criteria import Study, as_text
 from ioresponse.io import tables as t
 from ioresponse.io import validate as v
+from ioresponse.io.pct_change import PCT_CHANGE, sums_from_pct_change
+from ioresponse.io.pet_table import looks_like_pet_table, validate_pet_table
 from ioresponse.schema import InputError
 
 PATIENT_KEY_SEPARATOR = ":"
@@ -43,12 +48,19 @@ _INTERNAL = ("_date_imputed", t.VISIT, t.VISIT_NUMBER)
 _KNOWN_INPUT = frozenset((*t.LESION_COLUMNS, s.TARGET_SUM, s.NEW_LESIONS, s.NON_TARGET, t.VISIT,
                           t.VISIT_NUMBER, *t.PASSTHROUGH_COLUMNS))
 
+InputKind = Literal["lesions", "sums", "pct_change", "pet"]
+"""Kinds of table (DESIGN.md "The tables"; README "Input")."""
+
 LESION_TEXT_CHECKS: tuple[v.Check, ...] = (
     v.check_patient_columns, v.check_roles, v.check_statuses, v.check_sizes, v.check_booleans,
     v.check_time, v.check_option_values,
 )
+USER_LESION_TEXT_CHECKS = (v.check_lesion_cells, *LESION_TEXT_CHECKS)
+"""A user's lesion table has every required cell filled; SDTM lesion rows are built by io.sdtm, whose
+location (organ) is optional in SDTM and whose ids and roles it checks itself."""
 SUM_TEXT_CHECKS: tuple[v.Check, ...] = (
-    v.check_patient_columns, v.check_sum_values, v.check_sum_non_target, v.check_booleans, v.check_time,
+    v.check_sum_cells, v.check_patient_columns, v.check_sum_values, v.check_sum_non_target, v.check_booleans,
+    v.check_time,
 )
 LESION_CHECKS: tuple[v.Check, ...] = (
     v.check_duplicates, v.check_fragments, v.check_per_assessment_columns, v.check_visit_order,
@@ -61,14 +73,17 @@ SUM_CHECKS: tuple[v.Check, ...] = (v.check_sum_duplicates, v.check_per_assessmen
 
 def load_study(data: object, *, patients: object = None, column_map: dict[str, str] | None = None,
                on_invalid: v.OnInvalid = "raise", validation: s.Validation = "raise",
-               source: str | None = None, patient_key: Sequence[str] | None = None) -> Study:
+               source: str | None = None, patient_key: Sequence[str] | None = None,
+               sheet: str | None = None) -> Study:
     """Read and validate user data into a :class:`Study`.
 
     Parameters
     ----------
     data : path or DataFrame
-        CSV / Parquet / Excel lesion table (``lesion_id`` + ``role``) or sum-only table
-        (``target_sum_mm``), an SDTM folder (TU + TR, RS optional), or a pandas / polars DataFrame.
+        CSV / Parquet / Excel lesion table (``lesion_id`` + ``role``), sum-only table
+        (``target_sum_mm``), "% change from baseline" table (``pct_change``, rebuilt into sums by
+        io.pct_change) or PET table (io.pet_table), an SDTM folder (TU + TR, RS optional), or a
+        pandas / polars DataFrame; the kind is told by :func:`input_kind`.
     patients : path or DataFrame, optional
         Patient table (``patient_id``, ``treatment_start``, ``arm``, ...).
     column_map : dict, optional
@@ -82,59 +97,97 @@ def load_study(data: object, *, patients: object = None, column_map: dict[str, s
     patient_key : sequence of str, optional
         Columns joined with ":" into ``patient_id`` (after ``column_map``), for data whose patient ids
         repeat across studies, e.g. ``("study", "patient_id")``.
+    sheet : str, optional
+        Sheet of an Excel workbook (needed when several sheets hold data).
 
     Raises
     ------
     InputError
         Located problem (file, rows, column, message).
     """
-    return _load(data, patients, column_map, on_invalid, validation, source, patient_key, v.Outcome())
+    return _load(data, patients, column_map, on_invalid, validation, source, patient_key, sheet, v.Outcome())
 
 
 def validate_only(data: object, *, patients: object = None, column_map: dict[str, str] | None = None,
                   validation: s.Validation = "raise", source: str | None = None,
-                  patient_key: Sequence[str] | None = None) -> list[InputError]:
+                  patient_key: Sequence[str] | None = None, sheet: str | None = None) -> list[InputError]:
     """Every problem found in ``data`` (empty when it is valid); nothing is raised for bad data.
 
-    Runs the checks of :func:`load_study`; rows at fault are set aside so that later checks still
-    run on the rest. Fatal problems (unreadable file, missing columns) end the list.
+    Reads every input :func:`load_study` reads and runs its checks; rows at fault are set aside so that
+    later checks still run on the rest. Fatal problems (unreadable file, missing columns, and any problem
+    of a PET or % change table, whose readers stop at the first) end the list.
     """
     outcome = v.Outcome(collected=[])
     try:
-        _load(data, patients, column_map, "exclude", validation, source, patient_key, outcome)
+        _load(data, patients, column_map, "exclude", validation, source, patient_key, sheet, outcome)
     except InputError as error:
         outcome.collected.append(error)
     return outcome.collected
 
 
+def input_kind(columns: Iterable[str]) -> InputKind | None:
+    """The kind of table with these columns (after ``column_map``), None when it is none of them.
+
+    In this order: a PET table (``lesion_id``, a PET value and no anatomic size, io.pet_table); a "% change
+    from baseline" table (``pct_change`` without ``lesion_id`` or ``target_sum_mm``); a lesion table
+    (``lesion_id`` and ``role``); a sum-only table (``target_sum_mm``).
+    """
+    names = {str(c).strip().lower() for c in columns}
+    if looks_like_pet_table(names):
+        return "pet"
+    if PCT_CHANGE in names and not names & {s.LESION, s.TARGET_SUM}:
+        return "pct_change"
+    if s.LESION in names and s.ROLE in names:
+        return "lesions"
+    if s.TARGET_SUM in names:
+        return "sums"
+    return None
+
+
 def _load(data: object, patients: object, column_map: dict[str, str] | None, on_invalid: v.OnInvalid,
           validation: s.Validation, source: str | None, patient_key: Sequence[str] | None,
-          outcome: v.Outcome) -> Study:
+          sheet: str | None, outcome: v.Outcome) -> Study:
     if isinstance(data, str | Path) and Path(data).is_dir():
         from ioresponse.io import sdtm
 
+        if sheet is not None:
+            raise InputError(Path(data).name, [], None, f"a sheet ({sheet!r}) is chosen but the input is an "
+                                                         "SDTM folder, not an Excel workbook")
         parts = sdtm.read_sdtm(Path(data), source=source)
         raw, recorded, sdtm_findings = parts.raw, parts.recorded, parts.findings
         patient_table = _merge_patients(parts.patients, _read_patients(patients, column_map))
         outcome.excluded.extend(parts.unused.to_dict("records"))
-        user_table = False
+        frame, name, kind = raw.frame, raw.source, "lesions"
+        user_table, column_names = False, parts.variables
     else:
-        raw = t.read_table(data, column_map=column_map, source=source)
-        recorded, sdtm_findings, user_table = None, [], True
+        raw = t.read_table(data, column_map=column_map, source=source, sheet=sheet)
+        recorded, sdtm_findings, user_table, column_names = None, [], True, {}
         patient_table = _read_patients(patients, column_map)
-    frame, name = raw.frame, raw.source
+        frame, name = raw.frame, raw.source
+        kind = _kind(frame, name)
     if patient_key:
         frame = _apply_patient_key(frame, patient_key, name)
+    if kind == "pet":
+        return Study(pet=validate_pet_table(frame, file=name, patients=patient_table), patients=patient_table,
+                     source=name)
+    if kind == "pct_change":
+        # A "% change from baseline" table becomes the sum-only table it describes (io.pct_change), whose
+        # rows are numbered anew.
+        frame, kind = t.read_table(sums_from_pct_change(frame, source=name), source=name).frame, "sums"
+    if kind == "sums":
+        text_checks = SUM_TEXT_CHECKS
+    else:
+        text_checks = USER_LESION_TEXT_CHECKS if user_table else LESION_TEXT_CHECKS
     patient_of = dict(zip(frame[s.SOURCE_ROW].astype(int), frame.get(s.PATIENT, ""), strict=False))
-    kind = _kind(frame, name)
     required = v.LESION_REQUIRED if kind == "lesions" else v.SUM_REQUIRED
     for finding in v.check_required_columns(frame, name, required):
         raise finding.error
     if frame.empty:
         raise InputError(name, [], None, "the table has no rows")
-    settings = {"patient_of": patient_of, "on_invalid": on_invalid, "validation": validation}
+    settings = {"patient_of": patient_of, "on_invalid": on_invalid, "validation": validation,
+                "column_names": column_names}
     frame = v.settle(sdtm_findings, frame, outcome, **settings)
-    for check in (LESION_TEXT_CHECKS if kind == "lesions" else SUM_TEXT_CHECKS):
+    for check in text_checks:
         frame = v.settle(check(frame, name), frame, outcome, **settings)
     patient_table = _patient_columns(frame, patient_table, name)
     missing = frozenset() if kind == "lesions" else t.missing_components(frame)
@@ -145,6 +198,8 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
     lesions = v.settle(_day_from_date(lesions, patient_table, name), lesions, outcome, **settings)
     lesions = lesions.assign(**{s.DAY: lesions[s.DAY].astype(np.int64)})
     checks = LESION_CHECKS if kind == "lesions" else SUM_CHECKS
+    if user_table:  # SDTM states the unit of every size (TRSTRESU, io.sdtm)
+        checks = (*checks, v.check_patient_cm_sizes)
     if both_times:
         checks = (v.check_date_day_agree, *checks)
     for check in checks:
@@ -155,22 +210,23 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
                  recorded=recorded, excluded=_excluded(outcome), source=name)
 
 
-def _kind(frame: pd.DataFrame, name: str) -> str:
-    if s.LESION in frame.columns and s.ROLE in frame.columns:
-        return "lesions"
-    if s.TARGET_SUM in frame.columns:
-        return "sums"
+def _kind(frame: pd.DataFrame, name: str) -> InputKind:
+    kind = input_kind(frame.columns)
+    if kind is not None:
+        return kind
     have = ", ".join(c for c in frame.columns if c != s.SOURCE_ROW)
-    raise InputError(name, [], s.LESION, "cannot tell the kind of table: a lesion table needs lesion_id and "
-                                         "role, a sum-only table needs target_sum_mm (DESIGN.md \"The "
-                                         f"tables\"); the table has: {have}. Use column_map to rename.")
+    raise InputError(name, [], s.LESION,
+                     "cannot tell the kind of table: a lesion table needs lesion_id and role, a sum-only "
+                     "table needs target_sum_mm, a % change table pct_change, a PET table lesion_id and a "
+                     f"PET value (suvmax, sulpeak, ...) (DESIGN.md \"The tables\"); the table has: {have}. "
+                     f"If they exist under another name, rename them with {t.RENAME_COLUMNS}.")
 
 
 def _apply_patient_key(frame: pd.DataFrame, patient_key: Sequence[str], name: str) -> pd.DataFrame:
     missing = [c for c in patient_key if c not in frame.columns]
     if missing:
-        raise InputError(name, [], missing[0], f"patient_key names column(s) {', '.join(missing)} that the "
-                                               "table does not have")
+        raise InputError(name, [], missing[0], f"the patient key (--patient-key, Python: patient_key) names "
+                                               f"column(s) {', '.join(missing)} that the table does not have")
     key = frame[list(patient_key)].agg(PATIENT_KEY_SEPARATOR.join, axis=1)
     return frame.assign(**{s.PATIENT: key})
 

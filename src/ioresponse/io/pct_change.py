@@ -24,6 +24,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ioresponse.io.tables import decimal_comma_hint, read_table
 from ioresponse.schema import DAY, PATIENT, SOURCE_ROW, TARGET_SUM, InputError, IoresponseWarning
 
 PCT_CHANGE = "pct_change"
@@ -71,16 +72,8 @@ def read_pct_change(path: str | Path, *, time_unit: TimeUnit = "days",
     pandas.DataFrame
         See :func:`sums_from_pct_change`.
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(str(path), [], None, "file not found")
-    if path.suffix == ".parquet":
-        table = pd.read_parquet(path)
-    elif path.suffix in (".xlsx", ".xls"):
-        table = pd.read_excel(path)
-    else:
-        table = pd.read_csv(path, dtype={PATIENT: str})
-    return sums_from_pct_change(table.rename(columns=column_map or {}), time_unit=time_unit, source=path.name)
+    raw = read_table(path, column_map=column_map)
+    return sums_from_pct_change(raw.frame, time_unit=time_unit, source=raw.source)
 
 
 def sums_from_pct_change(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
@@ -91,7 +84,8 @@ def sums_from_pct_change(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
     ----------
     table : pandas.DataFrame
         ``patient_id``, ``day``, ``pct_change`` (% from baseline; empty = not evaluable) and
-        optionally ``baseline_size_mm`` (one value per patient).
+        optionally ``baseline_size_mm`` (one value per patient); a ``source_row`` column (the file row
+        of a table read by io.tables) locates errors, else the rows are numbered as in a CSV file.
     time_unit : {"days", "weeks"}, default "days"
     source : str
         File name for error messages.
@@ -116,7 +110,7 @@ def sums_from_pct_change(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
     if missing:
         raise InputError(source, [], missing[0], f"missing; a % change table needs {PATIENT}, {DAY} and "
                          f"{PCT_CHANGE} (optional {BASELINE_SIZE})")
-    rows = np.arange(len(table)) + 2
+    rows = table[SOURCE_ROW].to_numpy(np.int64) if SOURCE_ROW in table else np.arange(len(table)) + 2
     patient = table[PATIENT].astype("string").str.strip().fillna("")
     _check(patient.eq("").to_numpy(), rows, PATIENT, source, "empty patient identifier")
     day = _number(table[DAY], rows, DAY, source, allow_empty=False)
@@ -141,7 +135,9 @@ def _number(values: pd.Series, rows: np.ndarray, column: str, source: str, *,
     text = values.astype("string").str.strip()
     empty = text.isna() | text.eq("")
     numbers = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(dtype=float)
-    _check((np.isnan(numbers) & ~empty.to_numpy()), rows, column, source, "not a number")
+    bad = np.isnan(numbers) & ~empty.to_numpy()
+    if bad.any():
+        _check(bad, rows, column, source, f"not a number{decimal_comma_hint(text[bad].iloc[0])}")
     if not allow_empty:
         _check(empty.to_numpy(), rows, column, source, "empty; every row needs a value")
     return numbers

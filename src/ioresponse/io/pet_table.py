@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ioresponse.io.tables import read_table
+from ioresponse.io.tables import decimal_comma_hint, read_table
 from ioresponse.io.validate import UnusedColumnWarning
 from ioresponse.schema import (
     CLINICAL_STATUS,
@@ -331,7 +331,8 @@ def _numbers(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.
             rows,
             column,
             file,
-            f"{first!r} is not a number; leave the cell empty when the value is unknown",
+            f"{first!r} is not a number{decimal_comma_hint(first)}; leave the cell empty when the value is "
+            "unknown",
         )
     negative = (values < 0).to_numpy()
     _raise_rows(negative, rows, column, file, "negative value; PET values, times and counts are >= 0")

@@ -14,7 +14,8 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   NON-TARGET, NEW), else TRGRPID.
 - ``organ`` = TULOC in lower case, else SUPPTR ``TRLOC``; ``lymph_node`` when the location names a
   lymph node (then organ "lymph node", spec/anatomic.md 0.1).
-- Measurements (TRSTRESN, mm; ``cm`` converted): LDIAM -> long_axis_mm, LPERP -> perpendicular_mm,
+- Measurements (TRSTRESN in TRSTRESU mm, or cm converted to mm; mm when TRSTRESU is empty or absent;
+  another unit is an error naming its TR rows): LDIAM -> long_axis_mm, LPERP -> perpendicular_mm,
   and for nodes the short axis (SAXIS, else LPERP, else DIAMETER) -> short_axis_mm; DIAMETER (the
   sponsor's RECIST measure) fills long_axis_mm of non-nodal lesions without LDIAM.
 - Status: TUMSTATE per :data:`TUMSTATE_STATUS` (role-specific: UNEQUIVOCAL is unequivocal progression of
@@ -37,7 +38,8 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   given by the user wins over both.
 - ``source_row`` of lesion rows and of ``Study.excluded`` points into the TR file (the first TR record
   of the lesion assessment: LDIAM, LPERP and DIAMETER of one target are one row); ``Study.recorded``
-  rows point into the RS file.
+  rows point into the RS file. Messages about lesion rows name the SDTM variable a contract column comes
+  from (``date`` is TRDTC, ``day`` TRDY, ``role`` TUSTRESC of the TU file, ...).
 - RS: overall-response records (RSTESTCD OVRLRESP) become ``Study.recorded`` with RSSTRESC normalised
   to CR / PR / SD / NON-CR/NON-PD / PD / NE; RSSTAT NOT DONE is NE. Values that are not responses
   (e.g. "CHECK") are kept with an empty ``recorded_response`` and a ``note``.
@@ -69,6 +71,8 @@ ROLE_OF_TUSTRESC = {  # SDTMIG TU: TUSTRESC of TUTESTCD TUMIDENT
 }
 SUM_TEST = "SUMDIAM"  # sponsor-derived sum of diameters (not a lesion)
 MEASURE_TESTS = ("LDIAM", "LPERP", "SAXIS", "DIAMETER")
+MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "": 1.0}
+"""TRSTRESU (lower case) of a measurement -> mm; SDTM's standard unit of tumour sizes is mm."""
 STATE_TEST = "TUMSTATE"
 NOT_DONE = "NOT DONE"
 SUMDIAM_REASON = "sponsor-derived sum (TRTESTCD SUMDIAM): recomputed from the lesions, not used as a lesion"
@@ -116,6 +120,8 @@ class SdtmParts:
     findings: list[v.Finding]
     unused: pd.DataFrame
     """Rows not used by design (SUMDIAM), columns source_row, patient_id, column, reason."""
+    variables: dict[str, str]
+    """The SDTM variable each contract column of the lesion rows comes from, named in messages."""
 
 
 def find_domains(folder: Path) -> dict[str, Path]:
@@ -158,7 +164,20 @@ def read_sdtm(folder: Path, *, source: str | None = None) -> SdtmParts:
     unused = pd.concat([unused, _unmeasured(tu, records)], ignore_index=True)
     recorded = _recorded(tables["rs"], patients) if "rs" in tables else None
     name = source or tr.source
-    return SdtmParts(t.RawTable(lesion_rows, name), recorded, patients, findings, unused)
+    return SdtmParts(t.RawTable(lesion_rows, name), recorded, patients, findings, unused,
+                     _variables(tr, tu))
+
+
+def _variables(tr: t.RawTable, tu: t.RawTable) -> dict[str, str]:
+    """Contract column -> the SDTM variable it comes from (role and location from the TU file)."""
+    measured = "TRSTRESN" if "TRSTRESN" in tr.frame.columns else "TRSTRESC"
+    return {
+        s.PATIENT: "USUBJID", s.LESION: "TRLNKID", s.DATE: "TRDTC",
+        s.DAY: "TRDY" if "TRDY" in tr.frame.columns else "TRDTC", s.STATUS: "TRSTRESC",
+        s.LONG_AXIS: measured, s.SHORT_AXIS: measured, s.PERPENDICULAR: measured,
+        s.ROLE: f"TUSTRESC ({tu.source})", s.ORGAN: f"TULOC ({tu.source})",
+        s.LYMPH_NODE: f"TULOC ({tu.source})",
+    }
 
 
 def _require(table: t.RawTable, columns: tuple[str, ...]) -> None:
@@ -223,8 +242,16 @@ def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> 
     values, _ = t.parse_float(frame["TRSTRESN"] if "TRSTRESN" in frame else out["TRSTRESC"])
     text_values, _ = t.parse_float(out["TRSTRESC"])
     values = np.where(np.isfinite(values), values, text_values)
-    unit = frame.get("TRSTRESU", pd.Series("", index=frame.index)).str.lower().to_numpy()
-    out["value"] = np.where(unit == "cm", values * 10.0, values)  # SDTM standard units: mm expected
+    unit = frame.get("TRSTRESU", pd.Series("", index=frame.index)).str.strip().str.lower()
+    measured = out["TRTESTCD"].isin(MEASURE_TESTS) & np.isfinite(values)
+    unknown = (measured & ~unit.isin(list(MM_PER_UNIT))).to_numpy()
+    if unknown.any():
+        given = frame.loc[unknown, "TRSTRESU"].iloc[0]
+        raise InputError(tr.source, frame.loc[unknown, s.SOURCE_ROW].tolist(), "TRSTRESU",
+                         f"{given!r} is not a unit of tumour size read here; expected mm or cm (cm are "
+                         "converted to mm)")
+    # the unit of a record that is not a measurement (TUMSTATE, SUMDIAM) is not used
+    out["value"] = values * unit.map(MM_PER_UNIT).fillna(1.0).to_numpy()
     out["unit_note"] = np.where(unit == "cm", "TRSTRESU cm converted to mm", "")
     out[s.DATE], out["date_note"] = _dated(out[s.DATE], out[s.DAY], out["USUBJID"], start, "TR")
     if supptr is not None and {"QNAM", "IDVAR", "IDVARVAL", "QVAL"} <= set(supptr.frame.columns):

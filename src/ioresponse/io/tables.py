@@ -7,8 +7,15 @@ with its row and column (STYLE.md 5) instead of being coerced silently by a read
 
 Rules stated here:
 
-- ``source_row`` is the 1-based row of the user's file with the header as row 1 (first data row = 2);
-  an in-memory table is numbered as if it were written to CSV.
+- ``source_row`` is the row the user sees: the line of a CSV file (blank lines counted), the row of an
+  Excel sheet, with the header as row 1 (first data row = 2); an in-memory or Parquet table is
+  numbered as if it were written to CSV. Rows with every cell empty (blank lines) are not data and are
+  skipped; the other rows keep their numbers.
+- CSV files are UTF-8 (a byte-order mark is allowed), comma-separated (``.tsv``: tab), with the
+  header on line 1; a row with more fields than the header is an error, never an index column.
+- A column is given once: two header cells naming the same column (after ``column_map`` and the
+  contract spelling) are an error naming both positions, never ``status.1``.
+- An Excel workbook is read from its one sheet with data; with several, the sheet is chosen by name.
 - Partial ISO dates are imputed to the middle of the missing period (``YYYY-MM`` -> day 15,
   ``YYYY`` -> 1 July; the usual "mid-point" convention of CDISC ADaM date imputation) and the row
   carries a ``note`` saying so; the assessment is never dropped.
@@ -22,9 +29,11 @@ Rules stated here:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import zipfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -35,6 +44,29 @@ from ioresponse.schema import InputError
 
 IN_MEMORY = "<table>"
 FIRST_DATA_ROW = 2  # header = row 1 (schema.SOURCE_ROW)
+
+SEPARATOR_OF_SUFFIX = {".csv": ",", ".txt": ",", ".tsv": "\t"}
+PARQUET_SUFFIXES = (".parquet", ".pq")
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+SEPARATORS = (",", ";", "\t", "|")
+"""Delimiters a one-column header may reveal (European Excel writes ";")."""
+SAVE_AS = {
+    ",": 'comma-separated (in Excel: Save As > "CSV UTF-8 (Comma delimited)")',
+    "\t": 'tab-separated (in Excel: Save As > "Text (Tab delimited)")',
+}
+UNNAMED = "Unnamed: {position}"
+"""Name of a column whose header cell is empty (pandas' convention, 0-based position)."""
+EMPTY_FILE = ("the file is empty or its first line is blank; expected the column names on line 1, then one "
+              "row per lesion per assessment")
+
+# How messages name an option: as the command line spells it, then as Python does (STYLE.md 5, the way
+# out matches the entry point whichever it is).
+RENAME_COLUMNS = '--map user_column=contract_column (Python: column_map={"user_column": "contract_column"})'
+PATIENT_KEY = '--patient-key study,patient_id (Python: patient_key=("study", "patient_id"))'
+WARN_IMPLAUSIBLE = '--warn-implausible (Python: validation="warn")'
+CHOOSE_SHEET = '--sheet NAME (Python: sheet="NAME")'
+
+T = TypeVar("T")
 
 # The validated lesion table, in order (briefs/contract.md).
 LESION_COLUMNS = (
@@ -109,8 +141,8 @@ def source_name(data: object, source: str | None) -> str:
     return IN_MEMORY
 
 
-def read_table(data: object, *, column_map: dict[str, str] | None = None,
-               source: str | None = None) -> RawTable:
+def read_table(data: object, *, column_map: dict[str, str] | None = None, source: str | None = None,
+               sheet: str | None = None) -> RawTable:
     """Read a CSV / Parquet / Excel file or a pandas / polars DataFrame as text.
 
     Parameters
@@ -118,50 +150,165 @@ def read_table(data: object, *, column_map: dict[str, str] | None = None,
     data : path or DataFrame
     column_map : renames user columns to contract names, e.g. ``{"patient": "patient_id"}``.
     source : name used in error messages (default: the file name).
+    sheet : the sheet of an Excel workbook to read; needed when several sheets hold data.
 
     Raises
     ------
     InputError
-        Unknown file type, unreadable file, or a mapped column that does not exist.
+        Unknown file type, unreadable or empty file, text that is not UTF-8, a row with more fields
+        than the header, a column given twice, a workbook with several sheets of data and no ``sheet``,
+        or a mapped column that does not exist.
     """
     name = source_name(data, source)
-    frame = _read_frame(data, name)
+    frame, rows = _read_frame(data, name, sheet)
+    if sheet is not None:
+        name = f"{name}, sheet {sheet}"
+    frame = frame.set_axis(_contract_names([str(c) for c in frame.columns], column_map or {}, name), axis=1)
     frame = as_text(frame)
-    frame = _rename(frame, column_map or {}, name)
-    frame = _contract_spelling(frame)
     if s.SOURCE_ROW in frame.columns:
         frame = frame.rename(columns={s.SOURCE_ROW: USER_SOURCE_ROW})
-    frame[s.SOURCE_ROW] = np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame), dtype=np.int64)
-    return RawTable(frame.reset_index(drop=True), name)
+    frame[s.SOURCE_ROW] = rows.astype(np.int64)
+    blank = frame.index[_blank_rows(frame.drop(columns=s.SOURCE_ROW))]
+    return RawTable(frame.drop(index=blank).reset_index(drop=True), name)
 
 
-def _read_frame(data: object, name: str) -> pd.DataFrame:
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Positions of the rows whose every cell is empty (blank lines): looked for among the rows whose
+    first cell is empty only, since whole-table comparisons of text cost more than the read."""
+    if not len(frame.columns):
+        return np.arange(len(frame))
+    candidates = np.flatnonzero(frame.iloc[:, 0].to_numpy() == "")
+    return candidates[~frame.iloc[candidates].ne("").any(axis=1).to_numpy()]
+
+
+def _read_frame(data: object, name: str, sheet: str | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The user's table under its header names as given (repeated names too), and the file row of each
+    of its rows."""
+    path = Path(data) if isinstance(data, str | Path) else None
+    suffix = path.suffix.lower() if path is not None else ""
+    if sheet is not None and suffix not in EXCEL_SUFFIXES:
+        raise InputError(name, [], None, f"a sheet ({sheet!r}) is chosen but the input is not an Excel "
+                                          f"workbook ({', '.join(EXCEL_SUFFIXES)})")
     if isinstance(data, pd.DataFrame):
-        return data
+        return data, _numbered(data)
     if type(data).__module__.startswith("polars"):
-        return data.to_pandas()  # type: ignore[attr-defined]
-    if not isinstance(data, str | Path):
+        frame = data.to_pandas()  # type: ignore[attr-defined]
+        return frame, _numbered(frame)
+    if path is None:
         raise InputError(name, [], None, f"cannot read a {type(data).__name__}; give a file path or a "
                                           "pandas / polars DataFrame")
-    path = Path(data)
     if not path.exists():
         raise InputError(name, [], None, f"file not found: {path}")
+    if suffix in SEPARATOR_OF_SUFFIX:
+        return _header_and_rows(_read_csv(path, name, SEPARATOR_OF_SUFFIX[suffix]), name)
+    if suffix in EXCEL_SUFFIXES:
+        sheets = _guarded(lambda: pd.read_excel(path, sheet_name=None, header=None, dtype=object), path, name)
+        return _header_and_rows(_one_sheet(sheets, sheet, name), name)
+    if suffix in PARQUET_SUFFIXES:
+        frame = _guarded(lambda: pd.read_parquet(path), path, name)
+    elif suffix == ".xpt":
+        frame = _guarded(lambda: _read_xport(path), path, name)
+    else:
+        raise InputError(name, [], None, f"unknown file type {suffix!r}; expected .csv, .parquet, .xlsx "
+                                          "or an SDTM folder")
+    return frame, _numbered(frame)
+
+
+def _numbered(frame: pd.DataFrame) -> np.ndarray:
+    """Rows of a table without a file, numbered as if it were written to CSV (header = row 1)."""
+    return np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame), dtype=np.int64)
+
+
+def _guarded(read: Callable[[], T], path: Path, name: str) -> T:
+    """``read()``, whose failures become located messages (file and what is wrong), never a traceback."""
     suffix = path.suffix.lower()
     try:
-        if suffix in (".csv", ".txt"):
-            return pd.read_csv(path, dtype=str, keep_default_na=False)
-        if suffix == ".tsv":
-            return pd.read_csv(path, dtype=str, keep_default_na=False, sep="\t")
-        if suffix in (".parquet", ".pq"):
-            return pd.read_parquet(path)
-        if suffix in (".xlsx", ".xlsm", ".xls"):
-            return pd.read_excel(path, dtype=object)
-        if suffix == ".xpt":
-            return _read_xport(path)
-    except (ValueError, OSError, UnicodeDecodeError, ImportError) as error:
-        raise InputError(name, [], None, f"could not be read as a {suffix} table: {error}") from None
-    raise InputError(name, [], None, f"unknown file type {suffix!r}; expected .csv, .parquet, .xlsx "
-                                      "or an SDTM folder")
+        return read()
+    except pd.errors.EmptyDataError:
+        raise InputError(name, [], None, EMPTY_FILE) from None
+    except UnicodeDecodeError as error:
+        raise _not_utf8(path, name, error) from None
+    except pd.errors.ParserError as error:
+        message = (f"{str(error).strip()}; every line has the fields of the header (line 1): remove an extra "
+                   "field (a delimiter at the end of the line?), and put a value holding the delimiter, a "
+                   "quote or a line break in double quotes")
+        raise InputError(name, [], None, message) from None
+    except (ValueError, OSError, ImportError, KeyError, SyntaxError, zipfile.BadZipFile) as error:
+        # pyarrow's ArrowInvalid and "Excel file format cannot be determined" are ValueErrors; a damaged
+        # workbook is a BadZipFile, a KeyError naming a missing part, or the XML ParseError (a SyntaxError)
+        # of a damaged sheet.
+        raise InputError(name, [], None, f"could not be read as a {suffix} table: {error}".strip()) from None
+
+
+def _read_csv(path: Path, name: str, separator: str) -> pd.DataFrame:
+    """Every cell of a delimited text file as text, without a header: file line i + 1 at position i.
+
+    Read without a header so that pandas neither renames a repeated column (``status.1``) nor takes the
+    first column as the index when data rows have one field more than the header: with
+    ``header=None`` every line must have the fields of line 1, or the read fails naming the line.
+    """
+    options = {"sep": separator, "header": None, "dtype": str, "keep_default_na": False,
+               "skip_blank_lines": False, "index_col": False, "encoding": "utf-8"}
+    header = _guarded(lambda: pd.read_csv(path, nrows=1, **options), path, name).iloc[0].tolist()
+    _check_separator(header, separator, name)
+    return _guarded(lambda: pd.read_csv(path, **options), path, name)
+
+
+def _check_separator(header: Sequence[str], separator: str, name: str) -> None:
+    """A header of one column holding another delimiter: the file uses that one (";" of European Excel)."""
+    found = next((c for c in SEPARATORS if c != separator and len(header) == 1 and c in header[0]), None)
+    if found is None:
+        return
+    shown = {"\t": "a tab"}.get(found, f'"{found}"')
+    raise InputError(name, [], None, f'the header is one column, "{header[0]}": the delimiter looks like '
+                                      f"{shown}; save the file {SAVE_AS[separator]}")
+
+
+def _not_utf8(path: Path, name: str, error: UnicodeDecodeError) -> InputError:
+    """Where a file stops being UTF-8: its line and byte, and how to save it as UTF-8."""
+    content = path.read_bytes()
+    try:
+        content.decode("utf-8")
+    except UnicodeDecodeError as whole_file:
+        error = whole_file  # pandas decodes in chunks; the whole file gives the position in the file
+    line = error.object[: error.start].count(b"\n") + 1
+    byte = error.object[error.start : error.start + 1]
+    meaning = byte.decode("cp1252", errors="replace")
+    return InputError(name, [], None, f"the file is not UTF-8 text: line {line} has the byte "
+                                      f"0x{byte.hex().upper()} ({meaning!r} in Windows-1252, the encoding of "
+                                      'Excel\'s plain "CSV"); save the file as UTF-8 (in Excel: Save As > '
+                                      '"CSV UTF-8 (Comma delimited)")')
+
+
+def _one_sheet(sheets: dict[str, pd.DataFrame], sheet: str | None, name: str) -> pd.DataFrame:
+    """The sheet asked for, else the only sheet with data; several sheets with data are refused."""
+    if sheet is not None:
+        if sheet not in sheets:
+            raise InputError(name, [], None, f"no sheet {sheet!r}; the workbook has: {', '.join(sheets)}")
+        return sheets[sheet]
+    filled = [title for title, cells in sheets.items() if cells.notna().to_numpy().any()]
+    if len(filled) > 1:
+        raise InputError(name, [], None, f"the workbook has {len(filled)} sheets with data "
+                                          f"({', '.join(filled)}) and one table is read: choose the sheet of "
+                                          f"the input table with {CHOOSE_SHEET}, or save the sheet wanted as "
+                                          "a file of its own")
+    return sheets[filled[0]] if filled else next(iter(sheets.values()), pd.DataFrame())
+
+
+def _header_and_rows(cells: pd.DataFrame, name: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Cells read without a header (file row i + 1 at position i): the first row with a value is the
+    header; the rows below it keep their file row."""
+    rows = enumerate(cells.itertuples(index=False))
+    top = next((i for i, row in rows if any(_filled(v) for v in row)), None)  # the first row with a value
+    if top is None:
+        raise InputError(name, [], None, EMPTY_FILE)
+    header = [str(v) if _filled(v) else UNNAMED.format(position=i) for i, v in enumerate(cells.iloc[top])]
+    body = cells.iloc[top + 1 :].set_axis(header, axis=1)
+    return body, np.arange(top + 2, len(cells) + 1, dtype=np.int64)
+
+
+def _filled(value: object) -> bool:
+    return not (pd.isna(value) or value == "")
 
 
 def _read_xport(path: Path) -> pd.DataFrame:
@@ -213,25 +360,28 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _contract_spelling(frame: pd.DataFrame) -> pd.DataFrame:
-    """Headers that are contract names in another spelling ("Patient_ID", "Long Axis mm") get the
-    contract name; other headers are left as the user wrote them."""
+def _contract_names(header: list[str], column_map: dict[str, str], name: str) -> list[str]:
+    """Column names after ``column_map``, headers that spell a contract name otherwise ("Patient_ID",
+    "Long Axis mm") taking the contract name; refuses a column given twice."""
+    unknown = [col for col in column_map if col not in header]
+    if unknown:
+        raise InputError(name, [], unknown[0], f"--map (Python: column_map) names column(s) "
+                                               f"{', '.join(map(repr, unknown))} that the table does not "
+                                               f"have; it has: {', '.join(header)}")
     known = {*LESION_COLUMNS, *PASSTHROUGH_COLUMNS, s.TARGET_SUM, s.NEW_LESIONS, s.NON_TARGET,
              "treatment_start", "treatment_end", "randomized"}
-    spelled = {c: "_".join(str(c).strip().lower().replace("-", " ").split()) for c in frame.columns}
-    targets = [v for v in spelled.values() if v in known]
-    renames = {c: v for c, v in spelled.items() if v in known and v != c and v not in frame.columns
-               and targets.count(v) == 1}
-    return frame.rename(columns=renames)
-
-
-def _rename(frame: pd.DataFrame, column_map: dict[str, str], name: str) -> pd.DataFrame:
-    unknown = [col for col in column_map if col not in frame.columns]
-    if unknown:
-        raise InputError(name, [], unknown[0], f"column_map names column(s) {', '.join(map(repr, unknown))} "
-                                               f"that the table does not have; it has: "
-                                               f"{', '.join(map(str, frame.columns))}")
-    return frame.rename(columns=column_map)
+    names = []
+    for given in (column_map.get(c, c) for c in header):
+        spelled = "_".join(given.strip().lower().replace("-", " ").split())
+        names.append(spelled if spelled in known else given)
+    repeated = pd.Index(names).duplicated(keep=False)
+    if repeated.any():
+        column = names[int(repeated.argmax())]
+        positions = [i for i, n in enumerate(names) if n == column]
+        given = ", ".join(f'{i + 1} ("{header[i]}")' for i in positions)
+        raise InputError(name, [], column, f"the table has column {column} {len(positions)} times (header "
+                                           f"columns {given}); keep one column per name")
+    return names
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,6 +410,14 @@ def parse_float(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     given = (values != "").to_numpy()
     numbers = pd.to_numeric(values.where(given), errors="coerce").to_numpy(np.float64)
     return numbers[codes], (given & ~np.isfinite(numbers))[codes]
+
+
+def decimal_comma_hint(value: str) -> str:
+    """For a number written with a decimal comma ("40,5", European Excel), the way to write it; else ""."""
+    dotted = value.strip().replace(",", ".")
+    if value.count(",") != 1 or not np.isfinite(pd.to_numeric(dotted, errors="coerce")):
+        return ""
+    return f'; the decimal separator looks like ",": write {dotted}'
 
 
 def parse_bool(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -27,8 +27,13 @@ Rules and their sources:
 - Dates out of order: when the user gives both ``date`` and ``day``, ``date - day`` must be the same
   for every row of a patient; when visits are numbered, a later scheduled visit may not lie on an
   earlier day (unscheduled visits are numbered by the sponsor and are not checked).
-- Plausibility (``validation="raise" | "warn"``, STYLE.md 6): sizes that look like centimetres
-  (every size below 10 and some with decimals).
+- Required columns of a lesion table (spec/anatomic.md 0.1) have a value on every row: an empty cell is
+  an error naming its row and column, never a default (absent optional columns take their documented
+  default instead).
+- Plausibility (``validation="raise" | "warn"``, STYLE.md 6): sizes that look like centimetres: every
+  size of the table below 10 and some with decimals; or, in a user's table among patients in mm, one
+  patient whose baseline target sizes are all below 10 (none measurable in mm, RECIST 1.1 sec. 3.1.1)
+  and some of whose sizes have decimals (SDTM states the unit of every size in TRSTRESU).
 - Target counts above RECIST 1.1 sec. 4.2 (5 in total, 2 per organ, all lymph nodes one organ):
   a warning here; the criterion applies its own ``on_baseline_violation`` rule (spec/anatomic.md 1.3,
   1.11 A1).
@@ -37,8 +42,8 @@ Rules and their sources:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -56,6 +61,7 @@ MAX_TARGETS = 5  # RECIST 1.1 sec. 4.2: at most 5 target lesions in total
 MAX_TARGETS_PER_ORGAN = 2  # RECIST 1.1 sec. 4.2: at most 2 per organ
 LYMPH_NODE_ORGAN = "lymph node"  # spec/anatomic.md 0.1: all nodes count as one organ
 CM_LOOKING_MAX_MM = 10.0  # STYLE.md 5: every size below 10 with decimals looks like centimetres
+CM_WAY_OUT = f"convert to mm (x 10), or if they really are mm keep them with {t.WARN_IMPLAUSIBLE}"
 PER_ASSESSMENT_COLUMNS = (s.CLINICAL_STATUS, s.SLICE_THICKNESS, s.MODALITY)  # spec/anatomic.md 0.1
 LESION_REQUIRED = (s.PATIENT, s.LESION, s.ROLE, s.ORGAN, s.LYMPH_NODE, s.STATUS)  # spec 1.9
 SUM_REQUIRED = (s.PATIENT, s.TARGET_SUM)  # briefs/contract.md (sum-only tables)
@@ -110,17 +116,19 @@ Check = Callable[[pd.DataFrame, str], list[Finding]]
 
 
 def settle(findings: Iterable[Finding], frame: pd.DataFrame, outcome: Outcome, *, patient_of: dict[int, str],
-           on_invalid: OnInvalid, validation: s.Validation) -> pd.DataFrame:
+           on_invalid: OnInvalid, validation: s.Validation, column_names: Mapping[str, str]) -> pd.DataFrame:
     """Raise, collect, warn or exclude, and return ``frame`` without the excluded rows.
 
     Errors raise with ``on_invalid="raise"`` (the first one found) unless ``outcome.collected`` is a
     list (``validate_only``), in which case they are collected and their rows excluded so the later
     checks still run. Plausibility findings are errors with ``validation="raise"`` and warnings with
-    ``"warn"``; warnings never remove a row.
+    ``"warn"``; warnings never remove a row. ``column_names`` gives the name in the user's file of a
+    contract column that the file spells otherwise (SDTM: ``date`` is ``TRDTC``), for every message.
     """
     drop: set[int] = set()
     set_aside = {p: list(rows) for p, rows in outcome.faulty.items()}  # a finding may follow from them
     for finding in findings:
+        finding = _in_file_terms(finding, column_names)
         if finding.kind == "warning" or (finding.kind == "plausibility" and validation == "warn"):
             category = ImplausibleValueWarning if finding.kind == "plausibility" else TargetCountWarning
             warnings.warn(category(finding.error.located()), stacklevel=4)
@@ -141,6 +149,15 @@ def settle(findings: Iterable[Finding], frame: pd.DataFrame, outcome: Outcome, *
     if not drop:
         return frame
     return frame.loc[~frame[s.SOURCE_ROW].isin(drop)].reset_index(drop=True)
+
+
+def _in_file_terms(finding: Finding, column_names: Mapping[str, str]) -> Finding:
+    """``finding`` naming its column as the user's file does."""
+    error = finding.error
+    if error.column not in column_names:
+        return finding
+    named = InputError(error.file, error.rows, column_names[error.column], error.message)
+    return replace(finding, error=named)
 
 
 def _noting_earlier_exclusions(finding: Finding, set_aside: dict[str, list[int]],
@@ -185,7 +202,43 @@ def check_required_columns(frame: pd.DataFrame, source: str, required: tuple[str
     have = ", ".join(c for c in frame.columns if c != s.SOURCE_ROW)
     return [_error(source, [], missing[0], f"missing required column(s): {', '.join(missing)} "
                                           f"(spec/anatomic.md 0.1); the table has: {have}. "
-                                          "Rename columns with column_map if they exist under another name.")]
+                                          f"If they exist under another name, rename them with "
+                                          f"{t.RENAME_COLUMNS}.")]
+
+
+LESION_CELLS_EXPECTED = {
+    s.PATIENT: "the patient identifier",
+    s.LESION: "the lesion identifier, stable across assessments and unique per patient",
+    s.ROLE: _allowed(r.value for r in s.Role),
+    s.ORGAN: 'the organ, in lower case and without side (e.g. "lung")',
+    s.LYMPH_NODE: "true or false (whether the lesion is a lymph node)",
+    s.STATUS: _allowed(v.value for v in s.Status),
+}
+"""What each required column of a lesion table holds (spec/anatomic.md 0.1, 0.3)."""
+SUM_CELLS_EXPECTED = {s.PATIENT: LESION_CELLS_EXPECTED[s.PATIENT]}
+"""A sum-only table needs its patient on every row; an empty sum is "not evaluable" (briefs/contract.md)."""
+
+
+def check_empty_cells(frame: pd.DataFrame, source: str, expected: dict[str, str]) -> list[Finding]:
+    """Empty cells of the required columns in ``expected`` (present: check_required_columns runs first),
+    one finding per column (spec/anatomic.md 0.1)."""
+    findings = []
+    for column, what in expected.items():
+        empty = (frame[column] == "").to_numpy()
+        if empty.any():
+            findings.append(_error(source, _rows(frame, empty), column,
+                                   f"empty; expected {what} (a required column, spec/anatomic.md 0.1)"))
+    return findings
+
+
+def check_lesion_cells(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Empty cells in the required columns of a lesion table."""
+    return check_empty_cells(frame, source, LESION_CELLS_EXPECTED)
+
+
+def check_sum_cells(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Empty ``patient_id`` cells of a sum-only table."""
+    return check_empty_cells(frame, source, SUM_CELLS_EXPECTED)
 
 
 def check_labels(frame: pd.DataFrame, source: str, column: str, allowed: tuple[str, ...],
@@ -236,9 +289,10 @@ def check_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
             continue
         values, bad = t.parse_float(frame[column])
         if bad.any():
+            value = frame.loc[bad, column].iloc[0]
             findings.append(_error(source, _rows(frame, bad), column,
-                                   f"{frame.loc[bad, column].iloc[0]!r} is not a number; sizes are numbers "
-                                   "in mm, uptakes in SUV (leave the cell empty when there is none)"))
+                                   f"{value!r} is not a number{t.decimal_comma_hint(value)}; sizes are "
+                                   "numbers in mm, uptakes in SUV (leave the cell empty when there is none)"))
         negative = values < 0
         if negative.any():
             findings.append(_error(source, _rows(frame, negative), column,
@@ -297,7 +351,8 @@ def check_sum_values(frame: pd.DataFrame, source: str) -> list[Finding]:
     findings = []
     for value in pd.unique(text[bad]):
         findings.append(_error(source, _rows(frame, bad & (text == value).to_numpy()), s.TARGET_SUM,
-                               f"{value!r} is neither a sum in mm nor an allowed text; allowed texts: "
+                               f"{value!r} is neither a sum in mm nor an allowed text"
+                               f"{t.decimal_comma_hint(value)}; allowed texts: "
                                f"{_allowed(t.SUM_TEXT_STATUS)} (or an empty cell: not evaluable)"))
     negative = values < 0
     if negative.any():
@@ -309,8 +364,8 @@ def check_sum_values(frame: pd.DataFrame, source: str) -> list[Finding]:
 def check_patient_columns(frame: pd.DataFrame, source: str) -> list[Finding]:
     """Patient-level columns (arm, study, treatment_start, ...) must be constant within a patient.
 
-    A patient id that spans two studies usually means ids repeat across studies: use
-    ``patient_key=("study", "patient_id")``.
+    A patient id that spans two studies usually means ids repeat across studies: make them unique with
+    the patient key (``patient_key=("study", "patient_id")``, ``--patient-key``).
     """
     findings = []
     for column in (c for c in PATIENT_LEVEL_COLUMNS if c in frame.columns):
@@ -321,7 +376,7 @@ def check_patient_columns(frame: pd.DataFrame, source: str) -> list[Finding]:
             findings.append(_error(source, _rows(frame, mask), column,
                                    f"patient {patient} has several values of the patient-level column "
                                    f"{column} ({values}); if patient ids repeat across studies, make them "
-                                   "unique (patient_key=(\"study\", \"patient_id\"))"))
+                                   f"unique with {t.PATIENT_KEY}"))
     return findings
 
 
@@ -552,21 +607,62 @@ def check_target_measurement(frame: pd.DataFrame, source: str) -> list[Finding]:
 
 def check_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
     """Plausibility: every size below 10 and some with decimals looks like centimetres (STYLE.md 5)."""
-    sizes = frame[list(s.MEASUREMENT_COLUMNS)].to_numpy(dtype=np.float64)
-    given = np.isfinite(sizes) & (sizes > 0)
-    if not given.any():
+    sizes, given = _sizes(frame)
+    if not _look_like_cm(sizes[given]):
         return []
     values = sizes[given]
-    if values.max() >= CM_LOOKING_MAX_MM or np.all(values == np.round(values)):
-        return []
-    rows = _rows(frame, given.any(axis=1))
-    column = next(c for c, col in zip(s.MEASUREMENT_COLUMNS, given.T, strict=True) if col.any())
-    if (frame.loc[given.any(axis=1), s.LESION] == t.TARGET_SUM_LESION).all():
-        column = s.TARGET_SUM  # a sum-only table: name the user's column
-    return [_error(source, rows, column,
+    return [_error(source, _rows(frame, given.any(axis=1)), _size_column(frame, given),
                    f"sizes look like centimetres (every size in the table is below {CM_LOOKING_MAX_MM:g} and "
-                   f"some have decimals, e.g. {values[values != np.round(values)][0]:g}); convert to mm "
-                   "(x 10), or pass validation=\"warn\" if they really are mm", kind="plausibility")]
+                   f"some have decimals, e.g. {values[values != np.round(values)][0]:g}); {CM_WAY_OUT}",
+                   kind="plausibility")]
+
+
+def check_patient_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Plausibility: one patient in centimetres among patients in mm (STYLE.md 5).
+
+    A patient (and reader) whose baseline target sizes are all below 10, so that none would be measurable
+    in mm (RECIST 1.1 sec. 3.1.1), and some of whose sizes have decimals (integers below 10 are small sizes
+    in mm), as :func:`check_cm_sizes` asks of the whole table, which it leaves to that check.
+    """
+    sizes, given = _sizes(frame)
+    if not given.any() or _look_like_cm(sizes[given]):
+        return []
+    baseline_target = (frame[s.DAY] == _baseline_day(frame)) & (frame[s.ROLE] == s.Role.TARGET.value)
+    largest = pd.DataFrame(np.where(given, sizes, np.nan), index=frame.index).max(axis=1)
+    per_row = pd.DataFrame({"baseline_size": largest.where(baseline_target),
+                            "decimals": (given & (sizes != np.round(sizes))).any(axis=1)}, index=frame.index)
+    grouped = per_row.groupby([frame[s.PATIENT], frame[s.READER]], sort=False)
+    looks_cm = ((grouped["baseline_size"].transform("max") < CM_LOOKING_MAX_MM)
+                & grouped["decimals"].transform("any")).to_numpy()
+    findings = []
+    for (patient, reader), group in frame.loc[looks_cm].groupby([s.PATIENT, s.READER], sort=False):
+        sized = given[frame.index.get_indexer(group.index)]
+        example = per_row.loc[group.index, "baseline_size"].dropna().iloc[0]
+        findings.append(_error(
+            source, group.loc[sized.any(axis=1), s.SOURCE_ROW], _size_column(group, sized),
+            f"sizes of {_who(patient, reader)} look like centimetres, while other sizes in the table are in "
+            f"mm (every size of its baseline targets is below {CM_LOOKING_MAX_MM:g}, e.g. {example:g}, so "
+            f"none would be measurable in mm, RECIST 1.1 sec. 3.1.1, and some have decimals); {CM_WAY_OUT}",
+            kind="plausibility", exclude_rows=group[s.SOURCE_ROW]))
+    return findings
+
+
+def _sizes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The measurement columns as numbers, and the mask of sizes given (above 0)."""
+    sizes = frame[list(s.MEASUREMENT_COLUMNS)].to_numpy(dtype=np.float64)
+    return sizes, np.isfinite(sizes) & (sizes > 0)
+
+
+def _look_like_cm(values: np.ndarray) -> bool:
+    """Every size below 10 and some with decimals (STYLE.md 5)."""
+    return bool(values.size) and values.max() < CM_LOOKING_MAX_MM and bool(np.any(values != np.round(values)))
+
+
+def _size_column(frame: pd.DataFrame, given: np.ndarray) -> str:
+    """The first measurement column with a size in ``frame``; ``target_sum_mm`` in a sum-only table."""
+    if (frame.loc[given.any(axis=1), s.LESION] == t.TARGET_SUM_LESION).all():
+        return s.TARGET_SUM  # a sum-only table: name the user's column
+    return next(c for c, col in zip(s.MEASUREMENT_COLUMNS, given.T, strict=True) if col.any())
 
 
 def check_target_counts(frame: pd.DataFrame, source: str) -> list[Finding]:
