@@ -182,12 +182,15 @@ def _print_summary(result: Result) -> None:
     counts = best.groupby(keys, sort=False)["best_response"].value_counts().unstack(fill_value=0)
     rank = {label: i for i, label in enumerate(LABEL_ORDER)}
     counts = counts[sorted(counts.columns, key=lambda label: (rank.get(label, len(rank)), label))]
+    # One line per criterion (x reader) with its own labels only: a column per label of every criterion
+    # would not fit a terminal once the immune and metabolic criteria sit side by side.
     table = Table(title=f"Best overall response ({best[PATIENT].nunique()} patients)")
-    for name in [*keys, *counts.columns]:
-        table.add_column(str(name), justify="left" if name in keys else "right")
+    for name in keys:
+        table.add_column(name)
+    table.add_column("patients per best response")
     for index, row in counts.iterrows():
         index = index if isinstance(index, tuple) else (index,)
-        table.add_row(*[str(i) for i in index], *[str(v) for v in row])
+        table.add_row(*[str(i) for i in index], "   ".join(f"{label} {n}" for label, n in row.items() if n))
     console.print(table)
 
 
