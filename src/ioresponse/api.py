@@ -139,7 +139,7 @@ def compare(
     best_response: pd.DataFrame, *, reference: str = "recist11", column: str = "best_response"
 ) -> Comparison:
     """Build the side-by-side view of ``best_response`` (any number of criteria)."""
-    from ioresponse.cohort.reclassification import reclassification_matrix
+    from ioresponse.cohort.reclassification import MISSING_LABEL, reclassification_matrix
 
     keys = [PATIENT, READER] if READER in best_response else [PATIENT]
     order = list(dict.fromkeys(best_response["criterion"]))
@@ -153,7 +153,10 @@ def compare(
             if other == reference:
                 continue
             matrices[other] = reclassification_matrix(best_response, reference, other, column=column)
-            changed = wide[wide[reference] != wide[other]]
+            # A patient assessed under one of the two criteria only moves from or to "(none)", as in the
+            # matrices (the moves list every off-diagonal cell).
+            pair = wide[[*keys, reference, other]].fillna({reference: MISSING_LABEL, other: MISSING_LABEL})
+            changed = pair[pair[reference] != pair[other]]
             for (before, after), group in changed.groupby([reference, other], sort=True):
                 moves.append(
                     {

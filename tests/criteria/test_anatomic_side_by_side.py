@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from lesion_rows import lesion, study
 
-from ioresponse.api import run
+from ioresponse.api import compare, run
 from ioresponse.criteria import TEXT, Study, text_columns
 from ioresponse.schema import InputError, IoresponseWarning
 
@@ -165,3 +165,21 @@ def test_baseline_warnings_name_the_criterion_module_even_side_by_side() -> None
         run(study(rows), ANATOMIC, patterns=False, on_baseline_violation="warn")
     modules = {Path(w.filename).stem for w in caught if issubclass(w.category, IoresponseWarning)}
     assert modules == set(ANATOMIC)
+
+
+def test_compare_moves_count_a_patient_missing_under_one_criterion_as_none() -> None:
+    """``Comparison.moves`` lists every off-diagonal cell of the matrices, where a patient assessed under
+    one criterion only counts under "(none)" (cohort.reclassification)."""
+    best = pd.DataFrame(
+        {
+            "patient_id": ["P1", "P2", "P1"],
+            "reader": ["", "", ""],
+            "criterion": ["recist11", "recist11", "irrc"],
+            "best_response": ["PD", "SD", "irPR"],
+        }
+    )
+    comparison = compare(best)
+    moves = comparison.moves.set_index("patients")
+    assert moves.loc["P2", ["recist11_response", "response", "n"]].tolist() == ["SD", "(none)", 1]
+    assert moves.loc["P1", ["recist11_response", "response"]].tolist() == ["PD", "irPR"]
+    assert comparison.matrices["irrc"].loc["SD", "(none)"] == 1
