@@ -71,7 +71,7 @@ def laleh(shared: Path, out: Path) -> pd.DataFrame:
     result = _assess_target_only(sums)
     arms = raw[["patient_id", "study", "arm"]].drop_duplicates("patient_id")
     best = result.best_response.merge(arms, on="patient_id", how="left")
-    rates = ResponseRateFitter().fit(best, groups=("study", "arm")).summary
+    rates = ResponseRateFitter().fit(best, groups=("study", "arm"), timepoints=result.timepoints).summary
     rates.insert(2, "assessment", TARGET_ONLY)
     rates.to_csv(out / "laleh_rates.csv", index=False)
     excluded = result.study.excluded

@@ -11,18 +11,26 @@ Expected interval bounds are published values, not our output:
 from __future__ import annotations
 
 import math
+import sys
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from ioresponse.cohort.rates import (
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "criteria"))
+from _lesions import lesions, study  # noqa: E402
+
+from ioresponse.cohort.rates import (  # noqa: E402
     DISEASE_CONTROL_LABELS,
     RESPONDER_LABELS,
     ResponseRateFitter,
     clopper_pearson,
+    measurable_at_baseline,
     response_rates,
 )
-from ioresponse.schema import InputError
+from ioresponse.criteria import registry  # noqa: E402
+from ioresponse.schema import InputError, IoresponseWarning  # noqa: E402
 
 FOUR_DECIMALS = 5e-5
 
@@ -73,7 +81,7 @@ def _cohort() -> pd.DataFrame:
 
 def test_orr_and_dcr_per_arm_on_hand_made_cohort():
     summary = response_rates(_cohort())
-    assert list(summary.columns[:3]) == ["arm", "criterion", "n"]
+    assert list(summary.columns[:4]) == ["arm", "criterion", "population", "n"]
     arm_a, arm_b = summary.iloc[0], summary.iloc[1]
     assert (arm_a["arm"], arm_a["n"], arm_a["responders"], arm_a["disease_control"]) == ("A", 5, 4, 5)
     assert (arm_b["arm"], arm_b["n"], arm_b["responders"], arm_b["disease_control"]) == ("B", 5, 0, 1)
@@ -117,3 +125,124 @@ def test_missing_best_response_column_is_a_located_input_error():
 def test_plot_returns_labelled_axes():
     ax = ResponseRateFitter().fit(_cohort()).plot()
     assert "%" in ax.get_xlabel()
+
+
+# --- spec/patterns.md 7.1: which best response the rates read ---------------------------------------------
+
+
+def _two_criteria() -> pd.DataFrame:
+    # P1 confirmed responder under both; P2 responds once, unconfirmed (RECIST PR -> SD; irRC irPR -> irSD).
+    rows = [("P1", "recist11", "PR", "PR"), ("P2", "recist11", "PR", "SD"),
+            ("P1", "irrc", "irPR", "irPR"), ("P2", "irrc", "irPR", "irSD")]
+    columns = ["patient_id", "criterion", "best_response", "best_response_confirmed"]
+    return pd.DataFrame(rows, columns=columns).assign(reader="")
+
+
+def test_7_1_each_criterion_reads_its_own_column_by_default():
+    # spec 7.1: best_response_confirmed "when the criterion's confirm_response is on or the criterion always
+    # confirms" (irRC, anatomic.md 0.9 / 2.7), otherwise best_response (RECIST 1.1 default False, 1.7).
+    # RECIST 1.1: PR, PR -> 2/2; irRC: irPR, irSD -> 1/2.
+    summary = response_rates(_two_criteria(), population="all_treated").set_index("criterion")
+    assert summary.loc["recist11", "response_column"] == "best_response"
+    assert summary.loc["irrc", "response_column"] == "best_response_confirmed"
+    assert (summary.loc["recist11", "responders"], summary.loc["irrc", "responders"]) == (2, 1)
+
+
+@pytest.mark.parametrize(("confirmed", "recist", "irrc"), [(True, 1, 1), (False, 2, 2)])
+def test_7_1_confirmed_option_forces_one_column_for_every_criterion(confirmed, recist, irrc):
+    # True: confirmed column everywhere (RECIST PR, SD -> 1; irRC irPR, irSD -> 1);
+    # False: unconfirmed column everywhere (PR, PR -> 2; irPR, irPR -> 2).
+    summary = response_rates(_two_criteria(), confirmed=confirmed, population="all_treated")
+    responders = summary.set_index("criterion")["responders"]
+    assert (responders["recist11"], responders["irrc"]) == (recist, irrc)
+
+
+def test_7_1_irrc_unconfirmed_irpr_is_not_a_response_through_the_engine():
+    # anatomic.md 2.7: irPR must be confirmed >= 28 days later. Index lesion 40 x 30 = 1200 mm2 at baseline,
+    # 20 x 20 = 400 mm2 on day 56 (-66.7 %, >= 50 % decrease: irPR) and no later scan: best_response irPR,
+    # best_response_confirmed irSD (day 56 >= min_sd_days 42). Default irRC ORR 0/1.
+    table = lesions("""
+    day lesion role   organ node long perp status
+    -7  T1     target liver n    40   30   present
+    56  T1     target liver n    20   20   present
+    """)
+    table["source_row"] = range(2, len(table) + 2)
+    result = registry()["irrc"].assess(study(table))
+    row = response_rates(result.best_response, timepoints=result.timepoints).iloc[0]
+    assert (row["n"], row["responders"], row["disease_control"]) == (1, 0, 1)
+
+
+# --- spec/patterns.md 7: denominator -----------------------------------------------------------------------
+
+
+def _timepoints(rows) -> pd.DataFrame:
+    """Hand-typed timepoint rows: (patient, criterion, day, baseline_sum, threshold, response, after)."""
+    return pd.DataFrame(rows, columns=["patient_id", "criterion", "day", "baseline_sum",
+                                       "measurability_threshold", "overall_response", "after_progression"])
+
+
+def test_7_measurable_at_baseline_per_family_of_criteria():
+    # RECIST family: baseline sum > 0 (target lesions; non-target only gives 0). PERCIST family (metabolic.md
+    # 5.3): baseline hottest SULpeak >= T = 1.5 x 2.0 + 2 x 0.25 = 3.5: 3.5 is measurable, 3.49 is not; a
+    # missing threshold (no reference region) is not. PERCIMT (7.3): no measurability rule.
+    rows = [("A", "recist11", 56, 50.0, np.nan, "PR", False), ("B", "recist11", 56, 0.0, np.nan, "SD", False),
+            ("C", "percist", 56, 3.5, 3.5, "SMD", False), ("D", "percist", 56, 3.49, 3.5, "NE", False),
+            ("E", "ipercist", 56, 5.0, np.nan, "NE", False),
+            ("F", "percimt", 56, np.nan, np.nan, "SMD", False)]
+    table = measurable_at_baseline(_timepoints(rows)).set_index("patient_id")["measurable_at_baseline"]
+    assert table.to_dict() == {"A": True, "B": False, "C": True, "D": False, "E": False, "F": True}
+
+
+def test_7_patient_without_follow_up_stays_in_the_denominator_as_not_checked():
+    # P1: target 50 -> 30 mm (PR). P2: baseline only: best response NE, no timepoint row to read a baseline
+    # from: kept (a non-responder), counted in not_checked. ORR 1/2.
+    table = pd.concat([lesions("""
+    day lesion role   organ node long status
+    -7  T1     target liver n    50   present
+    56  T1     target liver n    30   present
+    """, patient_id="P1"), lesions("""
+    day lesion role   organ node long status
+    -7  T1     target liver n    50   present
+    """, patient_id="P2")], ignore_index=True)
+    table["source_row"] = range(2, len(table) + 2)
+    result = registry()["recist11"].assess(study(table))
+    row = response_rates(result.best_response, timepoints=result.timepoints).iloc[0]
+    assert (row["n"], row["responders"], row["excluded"], row["not_checked"]) == (2, 1, 0, 1)
+
+
+def test_7_without_timepoints_no_patient_is_checked_and_a_warning_says_so():
+    with pytest.warns(IoresponseWarning, match="measurable_at_baseline"):
+        row = response_rates(_cohort().drop(columns="arm")).iloc[0]
+    assert (row["population"], row["n"], row["not_checked"]) == ("measurable_at_baseline", 10, 10)
+
+
+def test_7_population_must_be_one_of_the_spec_choices():
+    with pytest.raises(InputError, match="population"):
+        ResponseRateFitter(population="per_protocol")
+
+
+# --- spec/patterns.md 7.2: DCR at a landmark ----------------------------------------------------------------
+
+
+def test_7_2_dcr_landmark_needs_cr_pr_or_sd_recorded_at_or_after_the_landmark():
+    # Landmark 122 days (4 months). Best responses: P1 SD, P2 SD, P3 PR, P4 SD, P5 PD.
+    # P1 SD on day 126 (>= 122): counts. P2 SD on day 119, PD on day 175: no control at or after 122.
+    # P3 PR on day 122 exactly: counts. P4 SD on day 121 and nothing later: does not count.
+    # P5 PD. Without landmark DCR = 4/5; with 122: 2/5.
+    # (patient, day, response, after_progression); every baseline sum 50 mm
+    calls = [("P1", 56, "SD", False), ("P1", 126, "SD", False), ("P2", 119, "SD", False),
+             ("P2", 175, "PD", False), ("P3", 56, "PR", False), ("P3", 122, "PR", False),
+             ("P4", 121, "SD", False), ("P5", 56, "PD", False), ("P5", 140, "SD", True)]
+    timepoints = _timepoints([(p, "recist11", day, 50.0, np.nan, r, a) for p, day, r, a in calls])
+    labels = {"P1": "SD", "P2": "SD", "P3": "PR", "P4": "SD", "P5": "PD"}
+    best = pd.DataFrame({"patient_id": list(labels), "best_response": list(labels.values())})
+    best = best.assign(criterion="recist11", best_response_confirmed=best["best_response"])
+    assert response_rates(best, timepoints=timepoints).loc[0, "disease_control"] == 4
+    row = response_rates(best, timepoints=timepoints, dcr_landmark_days=122).iloc[0]
+    assert (row["n"], row["disease_control"], row["dcr_landmark_days"]) == (5, 2, 122)
+    assert row["dcr"] == pytest.approx(0.4)
+
+
+def test_7_2_dcr_landmark_without_timepoints_is_an_input_error():
+    with pytest.raises(InputError, match="dcr_landmark_days"):
+        response_rates(_cohort(), population="all_treated", dcr_landmark_days=122)

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from ioresponse.cohort.survival import KaplanMeierByGroup, pfs_durations, response_durations
+from ioresponse.schema import InputError
 
 SIX_MP = "6,6,6,6+,7,9+,10,10+,11+,13,16,17+,19+,20+,22,23,25+,32+,32+,34+,35+"
 PLACEBO = "1,1,2,2,3,4,4,5,5,8,8,8,8,11,11,12,12,15,17,22,23"
@@ -79,3 +80,103 @@ def test_duration_of_response_only_for_responders_with_progression_event():
     assert durations["patient_id"].tolist() == ["P4"]
     assert durations.loc[0, "duration_days"] == 84
     assert bool(durations.loc[0, "event"])
+
+
+# --- spec/patterns.md 7.3: death ends a response ------------------------------------------------------------
+
+
+def _responders() -> pd.DataFrame:
+    # R1: response from day 56, no progression, last adequate assessment day 112 (DoR 56 censored), dies on
+    # day 200. R2: response from day 56, progression day 168 (DoR 112), dies on day 300. R3: response from day
+    # 84, censored at 140 (DoR 56), alive.
+    return pd.DataFrame({
+        "patient_id": ["R1", "R2", "R3"], "reader": "", "criterion": "recist11",
+        "first_response_day": [56, 56, 84], "progression_day": [np.nan, 168, np.nan],
+        "duration_of_response_days": [56.0, 112.0, 56.0],
+    })
+
+
+def test_7_3_death_without_progression_ends_the_response():
+    # spec 7.3: "to the first progression date ... or death". R1: 200 - 56 = 144 days, event (death). R2 keeps
+    # its progression (112 days). R3 stays censored at 56.
+    patients = pd.DataFrame({"patient_id": ["R1", "R2", "R3"], "os_days": [200, 300, 400],
+                             "os_event": [True, True, False]})
+    durations = response_durations(_responders(), patients).set_index("patient_id")
+    assert (durations.loc["R1", "duration_days"], durations.loc["R1", "event_type"]) == (144, "death")
+    assert (durations.loc["R2", "duration_days"], durations.loc["R2", "event_type"]) == (112, "progression")
+    assert (durations.loc["R3", "duration_days"], bool(durations.loc["R3", "event"])) == (56, False)
+
+
+def test_7_3_km_summary_counts_events_and_censored():
+    # spec 7.3: "number of events and censored": without deaths 1 event (R2), 2 censored.
+    summary = KaplanMeierByGroup().fit(response_durations(_responders())).summary.iloc[0]
+    assert (summary["n"], summary["events"], summary["censored"]) == (3, 1, 2)
+
+
+# --- spec/patterns.md 7.4: censoring at a new therapy, landmark rates ---------------------------------------
+
+
+def _pfs_inputs() -> tuple[pd.DataFrame, pd.DataFrame]:
+    # (patient, pfs_day, pfs_event) and the timepoints (patient, day, response) typed by hand.
+    best = pd.DataFrame({"patient_id": ["N1", "N2", "N3", "N4"], "reader": "", "criterion": "recist11",
+                         "pfs_day": [168, 84, 200, 168], "pfs_event": [True, True, False, True]})
+    calls = [("N1", 56, "SD"), ("N1", 112, "SD"), ("N1", 119, "NE"), ("N1", 168, "PD"),
+             ("N2", 56, "SD"), ("N2", 84, "PD"),
+             ("N3", 56, "PR"), ("N3", 112, "PR"), ("N3", 150, "PR"), ("N3", 200, "PR"),
+             ("N4", 56, "SD"), ("N4", 168, "PD")]
+    timepoints = pd.DataFrame(calls, columns=["patient_id", "day", "overall_response"])
+    return best, timepoints.assign(reader="", criterion="recist11")
+
+
+def test_7_4_censor_at_the_last_adequate_assessment_before_new_therapy():
+    # spec 7.4 option: new therapy on day 120 for N1 (PD on 168 comes after it): censored at day 112, the
+    # last assessment on or before 120 that is not NE (119 is NE). N2: new therapy on day 84, the PD day
+    # itself: the event stands. N3: censored on 200, new therapy on day 150: censored at 150 (the scan on the
+    # day of the new therapy counts as before it). N4: no new therapy: PD on 168.
+    best, timepoints = _pfs_inputs()
+    patients = pd.DataFrame({"patient_id": ["N1", "N2", "N3", "N4"],
+                             "new_therapy_start_day": [120, 84, 150, None]})
+    durations = pfs_durations(best, patients, timepoints=timepoints, censor_at_new_therapy=True)
+    result = durations.set_index("patient_id")
+    assert result["duration_days"].to_dict() == {"N1": 112, "N2": 84, "N3": 150, "N4": 168}
+    assert result["event_type"].to_dict() == {"N1": "censored_new_therapy", "N2": "progression",
+                                              "N3": "censored_new_therapy", "N4": "progression"}
+    assert result["event"].tolist() == [False, True, False, True]
+    # without the option nothing moves
+    unchanged = pfs_durations(best, patients, timepoints=timepoints)
+    assert unchanged["duration_days"].tolist() == [168, 84, 200, 168]
+
+
+def test_7_4_new_therapy_date_becomes_a_day_through_treatment_start():
+    # 2021-01-01 -> 2021-05-01 = 31 + 28 + 31 + 30 = 120 days: the same censoring of N1 at day 112.
+    best, timepoints = _pfs_inputs()
+    patients = pd.DataFrame({"patient_id": ["N1"], "treatment_start": ["2021-01-01"],
+                             "new_therapy_start": ["2021-05-01"]})
+    durations = pfs_durations(best, patients, timepoints=timepoints, censor_at_new_therapy=True)
+    assert durations.set_index("patient_id").loc["N1", "duration_days"] == 112
+
+
+def test_7_4_censoring_at_new_therapy_needs_the_column():
+    best, timepoints = _pfs_inputs()
+    with pytest.raises(InputError, match="new_therapy_start"):
+        pfs_durations(best, pd.DataFrame({"patient_id": ["N1"]}), timepoints=timepoints,
+                      censor_at_new_therapy=True)
+
+
+def test_7_4_landmark_rates_with_exponential_greenwood_band():
+    # Days 56 (event), 84 (censored), 112 (event), 140 (event), 168 (censored), as in test_cohort_rules:
+    # S(100) = 4/5 = 0.8 with 3 at risk; band at 56..111: v = 0.05 / ln(0.8)^2 = 1.004158,
+    # low = 0.8 ** exp(1.959964 * sqrt(v)) = 0.8 ** 7.1204 = 0.2042, high = 0.8 ** exp(-1.963035) = 0.9691.
+    # S(112) = 0.8 * 2/3 = 0.5333 (the event on the landmark day counts), 3 at risk (112, 140, 168).
+    # Day 200: nobody at risk while S = 0.2667 > 0: not estimable (NaN).
+    data = pd.DataFrame({"criterion": "recist11", "duration_days": [56, 84, 112, 140, 168],
+                         "event": [True, False, True, True, False]})
+    fitter = KaplanMeierByGroup(landmarks_days=(100, 112, 200)).fit(data)
+    landmarks = fitter.landmarks_.set_index("landmark_days")
+    assert landmarks.loc[100, "survival"] == pytest.approx(0.8)
+    assert landmarks.loc[100, "at_risk"] == 3
+    assert landmarks.loc[100, "ci_low"] == pytest.approx(0.2042, abs=1e-3)
+    assert landmarks.loc[100, "ci_high"] == pytest.approx(0.9691, abs=1e-3)
+    assert landmarks.loc[112, "survival"] == pytest.approx(0.8 * 2 / 3)
+    assert landmarks.loc[112, "at_risk"] == 3
+    assert np.isnan(landmarks.loc[200, "survival"])

@@ -95,3 +95,25 @@ def test_pet_timeline_sum_over_lesions():
     pet = pd.DataFrame({"patient_id": ["P1"] * 4, "day": [0, 0, 56, 56], "sulpeak": [4.0, 2.0, 3.0, np.nan]})
     ax = figures.pet_timeline(pet, aggregate="sum")
     assert list(ax.get_lines()[0].get_ydata()) == [6.0, 3.0]
+
+
+def test_empty_timepoint_table_read_back_from_csv_draws_no_data(timepoints, best_response, tmp_path):
+    # A header-only timepoints.csv reads back with an object after_progression column; the waterfall used to
+    # fail with KeyError('patient_id') on it. Now: no bar, "No data".
+    timepoints[:0].to_csv(tmp_path / "timepoints.csv", index=False)
+    empty = pd.read_csv(tmp_path / "timepoints.csv")
+    assert figures.best_pct_change(empty, "recist11").empty
+    ax = figures.waterfall(empty, best_response)
+    assert not ax.patches and "No data" in [t.get_text() for t in ax.texts]
+
+
+def test_waterfall_styles_irrc_by_its_confirmed_best_response(timepoints, best_response):
+    # spec 7.1: irRC always confirms. P1's irRC best_response irPR, best_response_confirmed irSD: the bar
+    # takes the stable-disease hatch by default, the partial-response hatch with confirmed=False.
+    tp = timepoints[timepoints["patient_id"] == "P1"].assign(criterion="irrc")
+    best = best_response[best_response["patient_id"] == "P1"].assign(criterion="irrc", best_response="irPR",
+                                                                      best_response_confirmed="irSD")
+    default = figures.waterfall(tp, best, criterion="irrc")
+    unconfirmed = figures.waterfall(tp, best, criterion="irrc", confirmed=False)
+    assert default.patches[0].get_hatch() == figures.FAMILY_STYLES["stable disease"]["hatch"]
+    assert unconfirmed.patches[0].get_hatch() == figures.FAMILY_STYLES["partial response"]["hatch"]

@@ -15,8 +15,9 @@ from ioresponse.report.html import ReportTables, render_report, write_report
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-RATES_COLUMNS = ["criterion", "n", "responders", "orr", "orr_ci_low", "orr_ci_high", "disease_control", "dcr",
-                 "dcr_ci_low", "dcr_ci_high"]
+RATES_COLUMNS = ["criterion", "population", "n", "excluded", "not_checked", "response_column", "responders",
+                 "orr", "orr_ci_low", "orr_ci_high", "disease_control", "dcr", "dcr_ci_low", "dcr_ci_high",
+                 "dcr_landmark_days"]
 
 
 def test_report_command_writes_report_and_rates(assess_outdir):
@@ -96,3 +97,92 @@ def test_report_opens_in_headless_chromium_with_every_figure_visible(timepoints,
     assert all(width > 0 for width in widths)
     assert complete and all(visible)
     assert errors == []
+
+
+# --- spec/patterns.md section 7 through `ioresponse report` --------------------------------------------
+
+
+def test_report_of_an_empty_timepoint_table_says_there_is_nothing_to_plot(assess_outdir):
+    # An assess run without any follow-up writes the timepoint header only: the report is written, exit 0.
+    empty = pd.read_parquet(assess_outdir / "timepoints.parquet")[:0]
+    empty.to_csv(assess_outdir / "timepoints.csv", index=False)
+    (assess_outdir / "timepoints.parquet").unlink()
+    result = CliRunner().invoke(app, ["report", str(assess_outdir)])
+    assert result.exit_code == 0, result.output
+    html = (assess_outdir / "report.html").read_text(encoding="utf-8")
+    assert "no follow-up assessment" in html and "nothing to plot" in html
+
+
+def test_report_of_a_zero_byte_timepoint_file_exits_2_with_a_located_message(assess_outdir):
+    (assess_outdir / "timepoints.parquet").unlink()
+    (assess_outdir / "timepoints.csv").write_text("", encoding="utf-8")
+    result = CliRunner().invoke(app, ["report", str(assess_outdir)])
+    assert result.exit_code == 2
+    assert "timepoints.csv: empty file" in result.output.replace("\n", "")
+
+
+def test_report_denominator_is_measurable_at_baseline_by_default(assess_outdir):
+    # spec 7: P4's baseline sum set to 0 (non-target disease only) leaves the default denominator:
+    # RECIST 1.1 n = 3 (P1, P2, P3), 1 excluded; --population all_treated counts the 4 patients.
+    timepoints = pd.read_parquet(assess_outdir / "timepoints.parquet")
+    timepoints.loc[timepoints["patient_id"] == "P4", "baseline_sum"] = 0.0
+    timepoints.to_parquet(assess_outdir / "timepoints.parquet", index=False)
+    assert CliRunner().invoke(app, ["report", str(assess_outdir)]).exit_code == 0
+    recist = pd.read_csv(assess_outdir / "rates.csv").set_index("criterion").loc["recist11"]
+    assert (recist["population"], recist["n"], recist["excluded"]) == ("measurable_at_baseline", 3, 1)
+    html = (assess_outdir / "report.html").read_text(encoding="utf-8")
+    assert "Denominator n: measurable at baseline" in html
+    result = CliRunner().invoke(app, ["report", str(assess_outdir), "--population", "all_treated"])
+    assert result.exit_code == 0
+    recist = pd.read_csv(assess_outdir / "rates.csv").set_index("criterion").loc["recist11"]
+    assert (recist["population"], recist["n"]) == ("all_treated", 4)
+
+
+def test_report_reads_irrc_confirmed_by_default_and_unconfirmed_on_request(assess_outdir):
+    # spec 7.1: irRC always confirms. An irRC copy of the four patients, each best_response irPR and
+    # best_response_confirmed irSD: irRC responders 0 by default and with --confirmed, 4 with --unconfirmed;
+    # RECIST 1.1 (P1 PR in both columns) stays 1.
+    best = pd.read_parquet(assess_outdir / "best_response.parquet")
+    irrc = best[best["criterion"] == "irecist"].assign(criterion="irrc", best_response="irPR")
+    irrc["best_response_confirmed"] = "irSD"
+    best = pd.concat([best, irrc], ignore_index=True)
+    best.to_parquet(assess_outdir / "best_response.parquet", index=False)
+    timepoints = pd.read_parquet(assess_outdir / "timepoints.parquet")
+    irrc_tp = timepoints[timepoints["criterion"] == "irecist"].assign(criterion="irrc")
+    timepoints = pd.concat([timepoints, irrc_tp], ignore_index=True)
+    timepoints.to_parquet(assess_outdir / "timepoints.parquet", index=False)
+    expected = {(): (0, "best_response_confirmed"), ("--unconfirmed",): (4, "best_response"),
+                ("--confirmed",): (0, "best_response_confirmed")}
+    for flags, (irrc_responders, column) in expected.items():
+        assert CliRunner().invoke(app, ["report", str(assess_outdir), *flags]).exit_code == 0
+        rates = pd.read_csv(assess_outdir / "rates.csv").set_index("criterion")
+        assert rates.loc["irrc", "responders"] == irrc_responders
+        assert rates.loc["irrc", "response_column"] == column
+        assert rates.loc["recist11", "responders"] == 1
+
+
+def test_report_with_a_patient_table_writes_tbp_and_censors_at_new_therapy(assess_outdir):
+    # Hand-made cohort (conftest): P2 RECIST PD day 56, iRECIST iUPD 56 then iSD 112; P3 RECIST PD day 112,
+    # iRECIST iUPD 112 then iCPD 168. Last doses: P2 day 140 (TBP, 84 days), P3 day 112 (no TBP, 0 days).
+    # P3 starts a new therapy on day 100: its RECIST PD on 112 is censored at its last adequate assessment
+    # on or before 100 (SD, day 56), so RECIST 1.1 PFS has 1 event (P2) and 3 censored.
+    patients = pd.DataFrame({"patient_id": ["P1", "P2", "P3", "P4"],
+                             "treatment_end_day": [None, 140, 112, None],
+                             "new_therapy_start_day": [None, None, 100, None]})
+    patients.to_csv(assess_outdir / "patients.csv", index=False)
+    options = ["--patients", str(assess_outdir / "patients.csv"), "--censor-at-new-therapy",
+               "--landmark-days", "100"]
+    result = CliRunner().invoke(app, ["report", str(assess_outdir), *options])
+    assert result.exit_code == 0, result.output
+    tbp = pd.read_csv(assess_outdir / "tbp.csv", dtype={"patient_id": str, "tbp": str})
+    tbp = tbp.set_index("patient_id")
+    assert (tbp.loc["P2", "tbp"], tbp.loc["P2", "tbp_days"]) == ("true", 84)
+    assert tbp.loc["P2", "outcome"] == "pseudoprogression"
+    assert (tbp.loc["P3", "tbp"], tbp.loc["P3", "tbp_days"]) == ("false", 0)
+    assert tbp.loc["P3", "outcome"] == "confirmed_progression"
+    pfs = pd.read_csv(assess_outdir / "pfs.csv").set_index("criterion")
+    assert (pfs.loc["recist11", "events"], pfs.loc["recist11", "censored"]) == (1, 3)
+    assert set(pd.read_csv(assess_outdir / "pfs_landmarks.csv")["landmark_days"]) == {100}
+    moves = pd.read_csv(assess_outdir / "progression_moves.csv").iloc[0]
+    assert (moves["criterion"], moves["reference_only"], moves["same_day"]) == ("irecist", 1, 1)
+    assert "Treatment beyond progression" in (assess_outdir / "report.html").read_text(encoding="utf-8")

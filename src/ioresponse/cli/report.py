@@ -1,7 +1,8 @@
 """`ioresponse report OUTDIR` and `ioresponse export OUTDIR --sdtm|--adam` (issue 8 items 3 and 4).
 
 Both read the files `ioresponse assess INPUT --out OUTDIR` writes (contract.md): timepoints and
-best_response (Parquet, else CSV), and lesions / patterns when present.
+best_response (Parquet, else CSV), and lesions / patterns when present. The report's cohort
+endpoints and their options are those of spec/patterns.md section 7 (report.html.EndpointOptions).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ import pandas as pd
 import typer
 
 from ioresponse.cli._common import console, handles_input_errors
-from ioresponse.cohort.rates import response_rates
+from ioresponse.cohort.rates import Population
+from ioresponse.cohort.survival import DEFAULT_LANDMARKS_DAYS
 from ioresponse.report.export import write_export
-from ioresponse.report.html import ReportTables, write_report
+from ioresponse.report.html import EndpointOptions, ReportTables, endpoint_tables, write_report
 from ioresponse.schema import PATIENT, READER, InputError
 
 TEXT_COLUMNS = {PATIENT: str, READER: str, "criterion": str}
@@ -34,7 +36,11 @@ def read_output(outdir: Path, name: str, *, required: bool = True) -> pd.DataFra
     if parquet.exists():
         table = pd.read_parquet(parquet)
     elif csv.exists():
-        table = pd.read_csv(csv, dtype=TEXT_COLUMNS, keep_default_na=True)
+        try:
+            table = pd.read_csv(csv, dtype=TEXT_COLUMNS, keep_default_na=True)
+        except pd.errors.EmptyDataError:
+            raise InputError(str(csv), [], None, "empty file, not even a header row; expected a table "
+                             f"written by `ioresponse assess INPUT --out {outdir}`") from None
     elif required:
         raise InputError(str(parquet), [], None,
                          f"not found (nor {csv.name}); run `ioresponse assess INPUT --out {outdir}` first")
@@ -80,18 +86,44 @@ def load_tables(outdir: Path, patients: Path | None = None) -> ReportTables:
 @handles_input_errors
 def report(
     outdir: Annotated[Path, typer.Argument(help="Folder written by `ioresponse assess --out`.")],
-    confirmed: Annotated[bool, typer.Option("--confirmed", help="Rates from best_response_confirmed.")]
+    confirmed: Annotated[bool | None, typer.Option(
+        "--confirmed/--unconfirmed",
+        help="Read best_response_confirmed (--confirmed) or best_response (--unconfirmed) for every "
+        "criterion, e.g. after `assess --confirm`. Default: each criterion's own, confirmed for irRC.")]
+    = None,
+    population: Annotated[Population, typer.Option(
+        help="Denominator of ORR and DCR: patients measurable at baseline, or all treated.")]
+    = "measurable_at_baseline",
+    dcr_landmark_days: Annotated[int | None, typer.Option(
+        help="Disease control also needs CR/PR/SD at or after this day (e.g. 122 = 4 months).")] = None,
+    landmark_days: Annotated[list[float] | None, typer.Option(
+        help="PFS landmark day (repeatable). Default: 182.625 and 365.25 (6 and 12 months).")] = None,
+    censor_at_new_therapy: Annotated[bool, typer.Option(
+        help="Censor PFS at the last adequate assessment before the patient table's new_therapy_start.")]
     = False,
-    patients: Annotated[Path | None, typer.Option(help="Patient table (arm, os_days, os_event).")] = None,
+    tbp_min_days: Annotated[int, typer.Option(
+        help="Treatment beyond progression: last dose at least this many days after the RECIST 1.1 PD.")]
+    = 0,
+    patients: Annotated[Path | None, typer.Option(
+        help="Patient table (arm, os_days, os_event, treatment_end, new_therapy_start).")] = None,
     title: Annotated[str, typer.Option(help="Title of the HTML report.")] = "ioresponse report",
 ) -> None:
-    """Write OUTDIR/report.html (cohort page, figures, one section per patient) and OUTDIR/rates.csv."""
+    """Write OUTDIR/report.html (cohort page, figures, one section per patient) and the endpoint tables.
+
+    rates.csv, response_counts.csv, pfs.csv, pfs_landmarks.csv, duration_of_response.csv,
+    progression_moves.csv and, when the patient table gives treatment_end, tbp.csv (spec/patterns.md 7).
+    """
     tables = load_tables(outdir, patients)
-    rates = response_rates(tables.best_response, confirmed=confirmed)
-    rates_path = outdir / "rates.csv"
-    rates.to_csv(rates_path, index=False)
-    html_path = write_report(tables, outdir / "report.html", confirmed=confirmed, title=title)
-    console.print(f"wrote {rates_path}")
+    options = EndpointOptions(
+        confirmed=confirmed, population=population, dcr_landmark_days=dcr_landmark_days,
+        landmarks_days=tuple(landmark_days) if landmark_days else DEFAULT_LANDMARKS_DAYS,
+        censor_at_new_therapy=censor_at_new_therapy, tbp_min_days=tbp_min_days,
+    )
+    for name, table in endpoint_tables(tables, options).items():
+        path = outdir / f"{name}.csv"
+        table.to_csv(path, index=False)
+        console.print(f"wrote {path}")
+    html_path = write_report(tables, outdir / "report.html", options=options, title=title)
     console.print(f"wrote {html_path}")
 
 

@@ -1,22 +1,39 @@
-"""Cohort statistics of the result tables: response rates, reclassification, survival, agreement.
+"""Cohort statistics of the result tables: response rates, reclassification, survival, agreement, TBP.
 
 Everything here reads the timepoint and best-response tables of spec/anatomic.md 0.9 and never
-changes a response.
+changes a response. The endpoints are those of spec/patterns.md section 7, per criterion.
 """
 
 from ioresponse.cohort.agreement import cohen_kappa, reader_agreement
+from ioresponse.cohort.beyond_progression import subsequent_outcome, treatment_beyond_progression
 from ioresponse.cohort.rates import (
     DISEASE_CONTROL_LABELS,
     RESPONDER_LABELS,
+    Population,
     ResponseRateFitter,
     clopper_pearson,
+    disease_control_at_landmark,
+    measurable_at_baseline,
+    response_column,
     response_rates,
 )
-from ioresponse.cohort.reclassification import reclassification_long, reclassification_matrix
-from ioresponse.cohort.survival import KaplanMeierByGroup, pfs_durations, response_durations
+from ioresponse.cohort.reclassification import (
+    progression_moves,
+    reclassification_long,
+    reclassification_matrix,
+)
+from ioresponse.cohort.survival import (
+    DEFAULT_LANDMARKS_DAYS,
+    KaplanMeierByGroup,
+    censored_at_new_therapy,
+    pfs_durations,
+    response_durations,
+)
 
 __all__ = [
-    "DISEASE_CONTROL_LABELS", "RESPONDER_LABELS", "KaplanMeierByGroup", "ResponseRateFitter",
-    "clopper_pearson", "cohen_kappa", "pfs_durations", "reader_agreement", "reclassification_long",
-    "reclassification_matrix", "response_durations", "response_rates",
+    "DEFAULT_LANDMARKS_DAYS", "DISEASE_CONTROL_LABELS", "RESPONDER_LABELS", "KaplanMeierByGroup",
+    "Population", "ResponseRateFitter", "censored_at_new_therapy", "clopper_pearson", "cohen_kappa",
+    "disease_control_at_landmark", "measurable_at_baseline", "pfs_durations", "progression_moves",
+    "reader_agreement", "reclassification_long", "reclassification_matrix", "response_column",
+    "response_durations", "response_rates", "subsequent_outcome", "treatment_beyond_progression",
 ]

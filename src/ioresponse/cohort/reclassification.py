@@ -5,6 +5,8 @@ criterion B (columns), matched on patient and reader. It is the table immunother
 show, e.g., how many RECIST 1.1 progressions iRECIST keeps as iUPD/iSD (Seymour L et al. Lancet
 Oncol 2017;18:e143-e152, doi:10.1016/S1470-2045(17)30074-8, "comparison with RECIST 1.1"; spec
 anatomic.md section 8). Labels stay each criterion's own (spec/anatomic.md 0.9, metabolic.md 1.7).
+The same comparison of progression dates (spec/patterns.md 7.4: "the count of patients whose
+progression date moves between criteria") is :func:`progression_moves`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from itertools import combinations
 
 import pandas as pd
 
-from ioresponse.cohort.rates import require_columns
+from ioresponse.cohort.rates import as_flag, require_columns
 from ioresponse.schema import PATIENT, READER
 
 LABEL_ORDER = (
@@ -90,3 +92,60 @@ def reclassification_long(best_response: pd.DataFrame, *, column: str = "best_re
                 if count:
                     rows.append((criterion_a, criterion_b, response_a, response_b, count))
     return pd.DataFrame(rows, columns=["criterion_a", "criterion_b", "response_a", "response_b", "n"])
+
+
+MOVE_COLUMNS = (
+    "reference", "criterion", "n", "same_day", "earlier", "later", "reference_only", "criterion_only",
+    "neither", "moved",
+)
+"""Columns of :func:`progression_moves`."""
+
+
+def progression_moves(best_response: pd.DataFrame, *, reference: str = "recist11") -> pd.DataFrame:
+    """How many patients' progression date moves between ``reference`` and each other criterion.
+
+    The progression date of a criterion is its PFS event day (``pfs_day`` where ``pfs_event``;
+    spec/patterns.md 7.4: RECIST 1.1 first PD, iRECIST the iUPD later confirmed as iCPD, irRC/irRECIST
+    the confirmed irPD, metabolic criteria their progression date). Patients (x reader) are matched
+    between the two criteria; a patient missing under one of them is not counted.
+
+    Parameters
+    ----------
+    best_response : pandas.DataFrame
+        Best-response table of several criteria with ``pfs_event`` and ``pfs_day``.
+    reference : str, default "recist11"
+        The criterion the others are compared with.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`MOVE_COLUMNS`, one row per other criterion in the order they first appear: patients
+        compared (``n``); progression under both on the same day, earlier or later than under the
+        reference; progression under the reference only (e.g. RECIST PD but not iCPD), under the
+        other criterion only, under neither; ``moved`` = every patient whose date differs. Empty
+        when no patient has a row under ``reference``.
+    """
+    require_columns(best_response, (PATIENT, "criterion", "pfs_event", "pfs_day"))
+    keys = [PATIENT, READER] if READER in best_response.columns else [PATIENT]
+    table = best_response[[*keys, "criterion"]].fillna("").astype(str)
+    table["_day"] = pd.to_numeric(best_response["pfs_day"], errors="coerce").where(
+        as_flag(best_response["pfs_event"]).to_numpy())
+    base = table[table["criterion"] == reference].drop(columns="criterion")
+    if base.empty:
+        return pd.DataFrame(columns=list(MOVE_COLUMNS))
+    rows = []
+    for criterion in dict.fromkeys(table["criterion"]):
+        if criterion == reference:
+            continue
+        other = table[table["criterion"] == criterion].drop(columns="criterion")
+        pairs = base.merge(other, on=keys, suffixes=("_a", "_b"))
+        a, b = pairs["_day_a"], pairs["_day_b"]
+        both = a.notna() & b.notna()
+        counts = {
+            "same_day": int((both & (a == b)).sum()), "earlier": int((both & (b < a)).sum()),
+            "later": int((both & (b > a)).sum()), "reference_only": int((a.notna() & b.isna()).sum()),
+            "criterion_only": int((a.isna() & b.notna()).sum()), "neither": int((a.isna() & b.isna()).sum()),
+        }
+        rows.append({"reference": reference, "criterion": criterion, "n": len(pairs), **counts,
+                     "moved": len(pairs) - counts["same_day"] - counts["neither"]})
+    return pd.DataFrame(rows, columns=list(MOVE_COLUMNS))

@@ -2,14 +2,19 @@
 
 Sources
 -------
+- spec/patterns.md 7.3 (duration of response: first CR/PR to progression or death, censored at the
+  last adequate assessment; Kaplan-Meier median with 95 % CI, events and censored) and 7.4 (PFS by
+  criterion: progression or death, censored at the last adequate assessment, optionally at the last
+  assessment before ``new_therapy_start``; median, landmark rates).
 - Kaplan EL, Meier P. J Am Stat Assoc 1958;53:457-481, doi:10.1080/01621459.1958.10501452; computed
   with lifelines' ``KaplanMeierFitter`` (Davidson-Pilon C, J Open Source Softw 2019;4:1317,
   doi:10.21105/joss.01317), whose median confidence interval is read off the pointwise
-  (exponential Greenwood) band of the survival curve.
-- PFS event = progression by the criterion, or death when a patient table gives it; duration of
-  response = first CR/PR to progression (RECIST 1.1 sec. 4.5, Eisenhauer EA et al. Eur J Cancer
-  2009;45:228-247, doi:10.1016/j.ejca.2008.10.026; issue 8 item 1). The criteria write ``pfs_day``,
-  ``pfs_event``, ``progression_day`` and ``duration_of_response_days`` (spec/anatomic.md 0.9).
+  (exponential Greenwood) band of the survival curve; landmark rates are the curve and that band at
+  the landmark day.
+- The criteria write ``pfs_day``, ``pfs_event``, ``first_response_day``, ``progression_day`` and
+  ``duration_of_response_days`` (spec/anatomic.md 0.9); a patient table gives deaths (``os_days``,
+  ``os_event``, DESIGN.md) and the start of a later anticancer therapy (``new_therapy_start``, a date
+  with ``treatment_start``, or ``new_therapy_start_day``; spec/patterns.md 0.5).
 
 The estimator has the shape of STYLE.md section 8: settings in the constructor, ``fit`` returns
 self, estimates on attributes ending in ``_``, a ``summary`` table and ``plot(ax=...)``.
@@ -25,13 +30,26 @@ from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
 from matplotlib.axes import Axes
 
-from ioresponse.cohort.rates import DEFAULT_ALPHA, require_columns
+from ioresponse.cohort.rates import DEFAULT_ALPHA, as_flag, require_columns, subject_keys
 from ioresponse.cohort.reclassification import LABEL_ORDER
-from ioresponse.schema import PATIENT, READER
+from ioresponse.criteria import Study
+from ioresponse.patterns._study import patient_days
+from ioresponse.schema import DAY, PATIENT, InputError
 
 DURATION = "duration_days"
 EVENT = "event"
 EVENT_TYPE = "event_type"
+NEW_THERAPY = "new_therapy_start"
+"""Patient-table column: first later anticancer therapy, empty if none (spec/patterns.md 0.5)."""
+
+CENSORED_NEW_THERAPY = "censored_new_therapy"
+"""Event type of a PFS censored at the last adequate assessment before a new therapy (spec 7.4)."""
+
+DEFAULT_LANDMARKS_DAYS = (182.625, 365.25)
+"""Landmarks the report shows: 6 and 12 months (months = days / 30.4375, spec/patterns.md 0.1)."""
+
+LANDMARK_COLUMNS = ("landmark_days", "at_risk", "survival", "ci_low", "ci_high")
+"""Columns of ``KaplanMeierByGroup.landmarks_`` after the group columns."""
 
 LINE_STYLES: tuple[str | tuple, ...] = ("-", "--", ":", "-.", (0, (6, 2, 1, 2, 1, 2)))
 """Curves differ by line style and marker as well as grey level (DESIGN.md: grayscale-readable)."""
@@ -39,92 +57,168 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 GREYS = ("0.0", "0.45", "0.25", "0.6", "0.35")
 
 
-TRUE_TEXT = frozenset({"true", "1", "1.0", "yes", "y"})
-"""Spellings of an event indicator read as True (CSV/Parquet round trips, 0/1 status columns)."""
+def _deaths(patients: pd.DataFrame | None) -> pd.DataFrame | None:
+    """``patient_id``, ``os_days`` and ``os_event`` of the patient table, or None when it has no deaths."""
+    if patients is None or not {"os_days", "os_event"} <= set(patients.columns):
+        return None
+    deaths = patients[[PATIENT, "os_days", "os_event"]].drop_duplicates(PATIENT)
+    return deaths.astype({PATIENT: str})
 
 
-def as_event(values: pd.Series) -> pd.Series:
-    """Event indicator as bool: True, 1 or "true"/"yes" are events; False, 0, empty and NaN are not."""
-    return values.map(lambda v: str(v).strip().lower() in TRUE_TEXT).astype(bool)
-
-
-def _keys(table: pd.DataFrame) -> list[str]:
-    return [PATIENT, READER, "criterion"] if READER in table.columns else [PATIENT, "criterion"]
-
-
-def pfs_durations(best_response: pd.DataFrame, patients: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per patient and criterion: time to progression or death, or to censoring.
+def pfs_durations(best_response: pd.DataFrame, patients: pd.DataFrame | None = None, *,
+                  timepoints: pd.DataFrame | None = None,
+                  censor_at_new_therapy: bool = False) -> pd.DataFrame:
+    """Per patient and criterion: time to progression or death, or to censoring (spec/patterns.md 7.4).
 
     Parameters
     ----------
     best_response : pandas.DataFrame
-        Best-response table with ``pfs_day`` (event or censoring day) and ``pfs_event``.
+        Best-response table with ``pfs_day`` (event day, or the last adequate assessment) and
+        ``pfs_event`` (progression by the criterion).
     patients : pandas.DataFrame, optional
         Patient table with ``patient_id``, ``os_days`` and ``os_event`` (DESIGN.md). A death of a
         patient without progression is a PFS event on ``os_days``.
+    timepoints : pandas.DataFrame, optional
+        Timepoint table; needed by ``censor_at_new_therapy``.
+    censor_at_new_therapy : bool, default False
+        Censor a patient whose event (or censoring) comes after ``new_therapy_start`` (patient table)
+        at the last adequate assessment on or before that day (:func:`censored_at_new_therapy`).
 
     Returns
     -------
     pandas.DataFrame
         Key columns, ``duration_days``, ``event`` (bool) and ``event_type`` in {"progression",
-        "death", "censored"}. Rows without a ``pfs_day`` (no follow-up) are left out.
+        "death", "censored", "censored_new_therapy"}. Rows without a ``pfs_day`` (no follow-up) are
+        left out.
     """
     require_columns(best_response, (PATIENT, "criterion", "pfs_day", "pfs_event"))
-    table = best_response[[*_keys(best_response), "pfs_day", "pfs_event"]].copy()
-    progressed = as_event(table["pfs_event"])
-    table[DURATION] = table["pfs_day"].astype(float)
+    table = best_response[[*subject_keys(best_response), "pfs_day", "pfs_event"]].copy()
+    table[PATIENT] = table[PATIENT].astype(str)
+    progressed = as_flag(table["pfs_event"])
+    table[DURATION] = pd.to_numeric(table["pfs_day"], errors="coerce")
     table[EVENT_TYPE] = np.where(progressed, "progression", "censored")
-    if patients is not None and {"os_days", "os_event"} <= set(patients.columns):
-        deaths = patients[[PATIENT, "os_days", "os_event"]].drop_duplicates(PATIENT)
+    deaths = _deaths(patients)
+    if deaths is not None:
         table = table.merge(deaths, on=PATIENT, how="left")
-        died = ~progressed & as_event(table["os_event"]) & table["os_days"].notna()
-        table.loc[died, DURATION] = table.loc[died, "os_days"].astype(float)
+        died = ~progressed.to_numpy() & as_flag(table["os_event"]) & table["os_days"].notna()
+        table.loc[died, DURATION] = pd.to_numeric(table.loc[died, "os_days"], errors="coerce")
         table.loc[died, EVENT_TYPE] = "death"
         table = table.drop(columns=["os_days", "os_event"])
     table[EVENT] = table[EVENT_TYPE].ne("censored")
-    table = table[table[DURATION].notna()]
-    return table.drop(columns=["pfs_day", "pfs_event"]).reset_index(drop=True)
+    table = table[table[DURATION].notna()].drop(columns=["pfs_day", "pfs_event"]).reset_index(drop=True)
+    return censored_at_new_therapy(table, patients, timepoints) if censor_at_new_therapy else table
 
 
-def response_durations(best_response: pd.DataFrame) -> pd.DataFrame:
-    """Duration of response of the responders: first response to progression (event) or censoring.
+def censored_at_new_therapy(durations: pd.DataFrame, patients: pd.DataFrame | None,
+                            timepoints: pd.DataFrame | None) -> pd.DataFrame:
+    """Censor at the last adequate assessment on or before ``new_therapy_start`` (spec/patterns.md 7.4).
+
+    A patient whose event or censoring day comes after the day a new anticancer therapy starts is
+    censored (``event_type`` "censored_new_therapy") on the day of the last assessment of the same
+    criterion with an evaluable response (not NE) on or before that day; day 0 when there is none.
+    An event on or before the new therapy's day stands. An assessment on the day the new therapy
+    starts counts as before it (the scan precedes the first dose).
+
+    Raises
+    ------
+    InputError
+        No patient table with ``new_therapy_start`` (or ``new_therapy_start_day``), or no timepoints.
+    """
+    if patients is None or not {NEW_THERAPY, f"{NEW_THERAPY}_day"} & set(patients.columns):
+        raise InputError("patients", [], NEW_THERAPY, "censoring at a new therapy needs a patient table with "
+                         f"{NEW_THERAPY} (a date, with treatment_start) or {NEW_THERAPY}_day")
+    if timepoints is None:
+        raise InputError("timepoints", [], None, "censoring at a new therapy needs the timepoint table "
+                         "(the last adequate assessment before the new therapy, spec/patterns.md 7.4)")
+    require_columns(timepoints, (PATIENT, "criterion", DAY, "overall_response"), "timepoints")
+    new_day = patient_days(Study(patients=patients, source="patients"), NEW_THERAPY)
+    result = durations.copy()
+    start = result[PATIENT].astype(str).map(new_day).astype(float)
+    moved = (start.notna() & (result[DURATION] > start)).to_numpy()
+    if not moved.any():
+        return result
+    keys = [k for k in subject_keys(durations) if k in timepoints.columns]
+    assessed = timepoints[[*keys, DAY, "overall_response"]].copy()
+    assessed[PATIENT] = assessed[PATIENT].astype(str)
+    assessed["_start"] = assessed[PATIENT].map(new_day).astype(float)
+    response = assessed["overall_response"].fillna("").astype(str)
+    adequate = assessed[(response != "") & (response != "NE")
+                        & (pd.to_numeric(assessed[DAY], errors="coerce") <= assessed["_start"])]
+    last = adequate.groupby(keys, sort=False, dropna=False)[DAY].max().rename("_last").reset_index()
+    last_day = result[keys].merge(last, on=keys, how="left")["_last"].fillna(0.0).to_numpy(dtype=float)
+    result.loc[moved, DURATION] = last_day[moved]
+    result.loc[moved, EVENT] = False
+    result.loc[moved, EVENT_TYPE] = CENSORED_NEW_THERAPY
+    return result
+
+
+def response_durations(best_response: pd.DataFrame, patients: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Duration of response of the responders: first response to progression or death, or censoring.
+
+    Parameters
+    ----------
+    best_response : pandas.DataFrame
+        Best-response table with ``duration_of_response_days`` (to progression, or to the last
+        adequate assessment) and ``progression_day`` (spec/anatomic.md 0.9).
+    patients : pandas.DataFrame, optional
+        Patient table with ``os_days`` and ``os_event``: a responder who dies without progression has
+        an event on ``os_days - first_response_day`` (spec/patterns.md 7.3).
 
     Returns
     -------
     pandas.DataFrame
-        Key columns, ``duration_days`` (= ``duration_of_response_days``), ``event`` (True when a
-        ``progression_day`` exists) and ``event_type``; patients without a duration are left out.
+        Key columns, ``duration_days``, ``event`` and ``event_type`` in {"progression", "death",
+        "censored"}; patients without a duration (non-responders) are left out.
     """
     require_columns(best_response, (PATIENT, "criterion", "duration_of_response_days", "progression_day"))
     table = best_response[best_response["duration_of_response_days"].notna()]
-    result = table[_keys(best_response)].copy()
-    result[DURATION] = table["duration_of_response_days"].astype(float)
-    result[EVENT] = table["progression_day"].notna()
-    result[EVENT_TYPE] = np.where(result[EVENT], "progression", "censored")
-    return result.reset_index(drop=True)
+    result = table[subject_keys(best_response)].copy()
+    result[PATIENT] = result[PATIENT].astype(str)
+    result[DURATION] = pd.to_numeric(table["duration_of_response_days"], errors="coerce").to_numpy()
+    progressed = table["progression_day"].notna().to_numpy()
+    result[EVENT_TYPE] = np.where(progressed, "progression", "censored")
+    deaths = _deaths(patients)
+    if deaths is not None:
+        require_columns(best_response, ("first_response_day",))
+        death = result[[PATIENT]].merge(deaths, on=PATIENT, how="left")
+        after_response = (pd.to_numeric(death["os_days"], errors="coerce")
+                          - pd.to_numeric(table["first_response_day"], errors="coerce").to_numpy())
+        died = ~progressed & as_flag(death["os_event"]).to_numpy() & after_response.notna().to_numpy()
+        result.loc[died, DURATION] = after_response.to_numpy()[died]
+        result.loc[died, EVENT_TYPE] = "death"
+    result[EVENT] = result[EVENT_TYPE].ne("censored")
+    return result[[*subject_keys(best_response), DURATION, EVENT, EVENT_TYPE]].reset_index(drop=True)
 
 
 class KaplanMeierByGroup:
-    """Kaplan-Meier curves, medians and their confidence intervals per group.
+    """Kaplan-Meier curves, medians, landmark rates and their confidence intervals per group.
 
     Parameters
     ----------
     alpha : float, default 0.05
         Two-sided error of the confidence intervals.
+    landmarks_days : sequence of float, default ()
+        Days at which to read the curve (spec/patterns.md 7.4 "landmark rates"), e.g.
+        :data:`DEFAULT_LANDMARKS_DAYS` (6 and 12 months).
 
     Attributes
     ----------
     summary : pandas.DataFrame
-        Group columns, ``n``, ``events``, ``median_days``, ``median_ci_low``, ``median_ci_high``
-        (NaN/inf where the curve or its band does not reach 0.5).
+        Group columns, ``n``, ``events``, ``censored``, ``median_days``, ``median_ci_low``,
+        ``median_ci_high`` (NaN/inf where the curve or its band does not reach 0.5).
+    landmarks_ : pandas.DataFrame
+        Group columns and :data:`LANDMARK_COLUMNS`: patients still at risk, the survival probability
+        and its pointwise interval at each landmark; NaN when nobody is followed that long while the
+        curve is above 0 (the curve is not estimable there).
     fitters_ : dict
         The lifelines ``KaplanMeierFitter`` of each group, keyed by the group label.
     median_ : pandas.Series
         Median per group label.
     """
 
-    def __init__(self, alpha: float = DEFAULT_ALPHA) -> None:
+    def __init__(self, alpha: float = DEFAULT_ALPHA, *, landmarks_days: Sequence[float] = ()) -> None:
         self.alpha = alpha
+        self.landmarks_days = tuple(landmarks_days)
 
     def fit(self, durations: pd.DataFrame, groups: Sequence[str] = ("criterion",), *,
             duration_column: str = DURATION, event_column: str = EVENT) -> KaplanMeierByGroup:
@@ -144,26 +238,30 @@ class KaplanMeierByGroup:
         KaplanMeierByGroup
             self.
         """
-        require_columns(durations, (*groups, duration_column, event_column))
+        require_columns(durations, (*groups, duration_column, event_column), "durations")
         self.groups = list(groups)
         self.fitters_: dict[str, KaplanMeierFitter] = {}
-        rows = []
+        rows, landmark_rows = [], []
         parts = list(durations.groupby(self.groups, sort=True)) if self.groups else [((), durations)]
         if durations.empty:
             parts = []
         for key, part in sorted(parts, key=lambda item: _label_rank(item[0])):
             values = key if isinstance(key, tuple) else (key,)
             label = " / ".join(str(v) for v in values) or "all"
+            times = part[duration_column].astype(float)
+            events = as_flag(part[event_column])
             fitter = KaplanMeierFitter(alpha=self.alpha)
-            fitter.fit(part[duration_column].astype(float), as_event(part[event_column]), label=label)
+            fitter.fit(times, events, label=label)
             low, high = _median_interval(fitter)
             self.fitters_[label] = fitter
-            rows.append({**dict(zip(self.groups, values, strict=True)), "n": len(part),
-                         "events": int(as_event(part[event_column]).sum()),
-                         "median_days": float(fitter.median_survival_time_),
+            group = dict(zip(self.groups, values, strict=True))
+            rows.append({**group, "n": len(part), "events": int(events.sum()),
+                         "censored": int((~events).sum()), "median_days": float(fitter.median_survival_time_),
                          "median_ci_low": low, "median_ci_high": high})
-        columns = [*self.groups, "n", "events", "median_days", "median_ci_low", "median_ci_high"]
+            landmark_rows += [{**group, **_landmark(fitter, times, day)} for day in self.landmarks_days]
+        columns = [*self.groups, "n", "events", "censored", "median_days", "median_ci_low", "median_ci_high"]
         self.summary = pd.DataFrame(rows, columns=columns)
+        self.landmarks_ = pd.DataFrame(landmark_rows, columns=[*self.groups, *LANDMARK_COLUMNS])
         self.median_ = pd.Series({label: f.median_survival_time_ for label, f in self.fitters_.items()},
                                  name="median_days", dtype=float)
         return self
@@ -187,6 +285,17 @@ class KaplanMeierByGroup:
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         return ax
+
+
+def _landmark(fitter: KaplanMeierFitter, times: pd.Series, day: float) -> dict[str, float]:
+    """The curve and its pointwise band at ``day`` (the step value of the last time <= day)."""
+    at_risk = int((times >= day).sum())
+    survival = float(fitter.survival_function_at_times(day).iloc[0])
+    band = fitter.confidence_interval_survival_function_
+    low, high = (float(v) for v in band[band.index <= day].iloc[-1].to_numpy()[:2])
+    if at_risk == 0 and survival > 0:
+        survival = low = high = float("nan")
+    return {"landmark_days": day, "at_risk": at_risk, "survival": survival, "ci_low": low, "ci_high": high}
 
 
 def _label_rank(key: object) -> tuple:

@@ -20,6 +20,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
+from ioresponse.cohort.rates import as_flag, endpoint_responses
 from ioresponse.cohort.survival import DURATION, EVENT, KaplanMeierByGroup
 from ioresponse.schema import DAY, PATIENT
 
@@ -87,8 +88,7 @@ def _of_criterion(table: pd.DataFrame | None, criterion: str | None) -> pd.DataF
 def _before_progression(timepoints: pd.DataFrame) -> pd.DataFrame:
     if "after_progression" not in timepoints.columns:
         return timepoints
-    after = timepoints["after_progression"].map(lambda v: str(v).lower() in ("true", "1", "yes"))
-    return timepoints[~after]
+    return timepoints[~as_flag(timepoints["after_progression"]).to_numpy(dtype=bool)]
 
 
 def best_pct_change(timepoints: pd.DataFrame, criterion: str | None = None) -> pd.Series:
@@ -97,12 +97,14 @@ def best_pct_change(timepoints: pd.DataFrame, criterion: str | None = None) -> p
     Assessments after progression (``after_progression``) are left out (spec/anatomic.md 0.9).
     """
     table = _before_progression(_of_criterion(timepoints, criterion))
-    change = _numeric(table.get("pct_change_baseline", pd.Series(dtype=float)))
-    return change.groupby(table[PATIENT]).min().dropna().rename("best_pct_change")
+    change = (_numeric(table["pct_change_baseline"]) if "pct_change_baseline" in table.columns
+              else pd.Series(np.nan, index=table.index))
+    return change.groupby(table[PATIENT].astype(str)).min().dropna().rename("best_pct_change")
 
 
 def waterfall(timepoints: pd.DataFrame, best_response: pd.DataFrame | None = None, *,
-              criterion: str | None = "recist11", confirmed: bool = False, ax: Axes | None = None) -> Axes:
+              criterion: str | None = "recist11", confirmed: bool | None = None,
+              ax: Axes | None = None) -> Axes:
     """Waterfall plot: best % change of the target sum per patient, sorted, styled by best response.
 
     Parameters
@@ -113,8 +115,10 @@ def waterfall(timepoints: pd.DataFrame, best_response: pd.DataFrame | None = Non
         Best-response table; bars take the style of each patient's best response under ``criterion``.
     criterion : str or None, default "recist11"
         Criterion key to draw (None: the table holds one criterion).
-    confirmed : bool, default False
-        Style by ``best_response_confirmed`` instead of ``best_response``.
+    confirmed : bool or None, default None
+        Which best response styles the bars (spec/patterns.md 7.1): None, the criterion's own
+        (``best_response_confirmed`` when it confirms responses, e.g. irRC); True / False,
+        ``best_response_confirmed`` / ``best_response``.
     ax : matplotlib.axes.Axes, optional
 
     Returns
@@ -123,10 +127,11 @@ def waterfall(timepoints: pd.DataFrame, best_response: pd.DataFrame | None = Non
     """
     ax = _axes(ax, (8, 4))
     change = best_pct_change(timepoints, criterion).sort_values(ascending=False, kind="stable")
-    column = "best_response_confirmed" if confirmed else "best_response"
-    best = _of_criterion(best_response, criterion)
-    labels = (best.drop_duplicates(PATIENT).set_index(PATIENT)[column].reindex(change.index)
-              if column in best.columns else pd.Series("", index=change.index))
+    best = _of_criterion(best_response, criterion).drop_duplicates(PATIENT)
+    if "criterion" not in best.columns:
+        best = best.assign(criterion=criterion or "")
+    labels = (pd.Series(endpoint_responses(best, confirmed).to_numpy(), index=best[PATIENT].astype(str))
+              .reindex(change.index) if len(best) else pd.Series("", index=change.index))
     families = [response_family(str(label)) for label in labels.fillna("")]
     positions = np.arange(len(change))
     for family in dict.fromkeys(families):

@@ -3,7 +3,9 @@
 Rendered with Jinja2 from ``templates/report.html.j2``; figures are PNG images embedded as base64
 ``data:`` URIs, so the file opens without network access. Every number comes from the cohort
 module and every call and reason from the timepoint table (DESIGN.md: "A patient's explanation is
-its rows of the cohort result").
+its rows of the cohort result"). The cohort endpoints are those of spec/patterns.md section 7, with
+the options of :class:`EndpointOptions`; the page and the CSV files of ``ioresponse report`` both
+take them from :func:`endpoint_tables`.
 """
 
 from __future__ import annotations
@@ -22,9 +24,21 @@ from matplotlib.figure import Figure
 
 import ioresponse
 from ioresponse.cohort.agreement import reader_agreement
-from ioresponse.cohort.rates import RESPONDER_LABELS, STABLE_LABELS, ResponseRateFitter
-from ioresponse.cohort.reclassification import LABEL_ORDER, reclassification_matrix
-from ioresponse.cohort.survival import KaplanMeierByGroup, pfs_durations, response_durations
+from ioresponse.cohort.beyond_progression import TBP_MIN_DAYS, treatment_beyond_progression
+from ioresponse.cohort.rates import (
+    RESPONDER_LABELS,
+    STABLE_LABELS,
+    Population,
+    ResponseRateFitter,
+    endpoint_responses,
+)
+from ioresponse.cohort.reclassification import LABEL_ORDER, progression_moves, reclassification_matrix
+from ioresponse.cohort.survival import (
+    DEFAULT_LANDMARKS_DAYS,
+    KaplanMeierByGroup,
+    pfs_durations,
+    response_durations,
+)
 from ioresponse.report import figures
 from ioresponse.schema import DAY, PATIENT, READER
 
@@ -44,6 +58,8 @@ LESION_COLUMNS = (
 )
 PATTERN_COLUMNS = ("pattern", "definition", "episode", "date", "flag", "values", "evidence", "reason")
 FIGURE_DPI = 100
+ENDPOINT_RESPONSE = "endpoint_response"
+"""Column added for reclassification and agreement: each row's best response as the rates read it."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +71,70 @@ class ReportTables:
     lesions: pd.DataFrame | None = None
     patterns: pd.DataFrame | None = None
     patients: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class EndpointOptions:
+    """Options of the cohort endpoints (spec/patterns.md section 7), defaults from the spec.
+
+    confirmed : None (default), True or False
+        Best response read by rates, counts, reclassification, agreement and waterfall (spec 7.1):
+        None, each criterion's own (``best_response_confirmed`` when the criterion confirms
+        responses, irRC; ``best_response`` otherwise); True / False, that column for every criterion.
+    population : "measurable_at_baseline" (default) or "all_treated"
+        Denominator of the rates (spec 7; :class:`ResponseRateFitter`).
+    dcr_landmark_days : int or None (default)
+        Disease control also needs CR, PR or SD at or after this day (spec 7.2, e.g. 122).
+    landmarks_days : tuple of float, default (182.625, 365.25)
+        PFS landmark rates (spec 7.4), 6 and 12 months by default.
+    censor_at_new_therapy : bool, default False
+        Censor PFS at the last adequate assessment before ``new_therapy_start`` (spec 7.4).
+    tbp_min_days : int, default 0
+        Treatment beyond progression: last dose after the RECIST 1.1 PD day, at least this many days
+        after it (spec 7.5).
+    """
+
+    confirmed: bool | None = None
+    population: Population = "measurable_at_baseline"
+    dcr_landmark_days: int | None = None
+    landmarks_days: tuple[float, ...] = DEFAULT_LANDMARKS_DAYS
+    censor_at_new_therapy: bool = False
+    tbp_min_days: int = TBP_MIN_DAYS
+
+
+def pfs_table(tables: ReportTables, options: EndpointOptions) -> pd.DataFrame:
+    """PFS durations per patient and criterion with the report's options (spec/patterns.md 7.4)."""
+    return pfs_durations(tables.best_response, tables.patients, timepoints=tables.timepoints,
+                         censor_at_new_therapy=options.censor_at_new_therapy)
+
+
+def endpoint_tables(tables: ReportTables, options: EndpointOptions | None = None) -> dict[str, pd.DataFrame]:
+    """The cohort endpoints of spec/patterns.md section 7 as long tables, by file stem.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``rates`` (ORR and DCR with exact CIs, population and n; 7.1, 7.2), ``response_counts``
+        (patients of the denominator per best response), ``pfs`` and ``pfs_landmarks``
+        (Kaplan-Meier per criterion; 7.4), ``duration_of_response`` (7.3), ``progression_moves``
+        (patients whose progression date moves from RECIST 1.1, 7.4) and, when the patient table
+        gives the last dose, ``tbp`` (treatment beyond progression, 7.5).
+    """
+    options = options or EndpointOptions()
+    best, timepoints, patients = tables.best_response, tables.timepoints, tables.patients
+    rates = ResponseRateFitter(confirmed=options.confirmed, population=options.population,
+                               dcr_landmark_days=options.dcr_landmark_days).fit(best, timepoints=timepoints)
+    pfs = KaplanMeierByGroup(landmarks_days=options.landmarks_days).fit(pfs_table(tables, options))
+    result = {
+        "rates": rates.summary, "response_counts": rates.counts_, "pfs": pfs.summary,
+        "pfs_landmarks": pfs.landmarks_,
+        "duration_of_response": KaplanMeierByGroup().fit(response_durations(best, patients)).summary,
+        "progression_moves": progression_moves(best),
+    }
+    if patients is not None and {"treatment_end", "treatment_end_day"} & set(patients.columns):
+        result["tbp"] = treatment_beyond_progression(best, timepoints, patients,
+                                                     tbp_min_days=options.tbp_min_days)
+    return result
 
 
 def _text(value: object) -> str:
@@ -91,14 +171,17 @@ def _table(frame: pd.DataFrame, columns: tuple[str, ...] | None = None, *, index
 
 
 def _rates_display(summary: pd.DataFrame) -> pd.DataFrame:
+    """Rates with "rate (CI)" text next to their counts; the landmark column only when one is set."""
     shown = summary.copy()
-    for rate in ("orr", "dcr"):
-        shown[f"{rate} (95% CI)"] = [
-            "" if pd.isna(r) else f"{100 * r:.1f}% ({100 * lo:.1f}-{100 * hi:.1f})"
-            for r, lo, hi in zip(shown[rate], shown[f"{rate}_ci_low"], shown[f"{rate}_ci_high"], strict=True)
-        ]
-    return shown.drop(columns=[c for c in shown.columns if c.startswith(("orr", "dcr"))
-                               and "(" not in c])
+    for rate, count in (("orr", "responders"), ("dcr", "disease_control")):
+        bounds = zip(shown[rate], shown[f"{rate}_ci_low"], shown[f"{rate}_ci_high"], strict=True)
+        text = ["" if pd.isna(r) else f"{100 * r:.1f}% ({100 * lo:.1f}-{100 * hi:.1f})"
+                for r, lo, hi in bounds]
+        shown.insert(shown.columns.get_loc(count) + 1, f"{rate} (95% CI)", text)
+        shown = shown.drop(columns=[rate, f"{rate}_ci_low", f"{rate}_ci_high"])
+    if not shown["dcr_landmark_days"].notna().any():
+        shown = shown.drop(columns="dcr_landmark_days")
+    return shown
 
 
 def _counts_display(counts: pd.DataFrame) -> pd.DataFrame:
@@ -132,21 +215,22 @@ def _first_anatomic(criteria: list[str]) -> str | None:
     return "recist11" if "recist11" in anatomic else (anatomic[0] if anatomic else None)
 
 
-def _figures(tables: ReportTables, criteria: list[str], confirmed: bool) -> list[dict[str, str]]:
+def _figures(tables: ReportTables, criteria: list[str], options: EndpointOptions) -> list[dict[str, str]]:
     timepoints, best = tables.timepoints, tables.best_response
     main = _first_anatomic(criteria)
     n_patients = timepoints[PATIENT].nunique() if len(timepoints) else 0
     items = [
         (f"Waterfall: best change of the sum from baseline under {main or 'no anatomic criterion'}, "
          "styled by best response; dashed +20 %, dotted -30 %.",
-         lambda ax: figures.waterfall(timepoints, best, criterion=main, confirmed=confirmed, ax=ax), (8, 4)),
+         lambda ax: figures.waterfall(timepoints, best, criterion=main, confirmed=options.confirmed, ax=ax),
+         (8, 4)),
         (f"Spider: change of the sum from baseline over time under {main or 'no anatomic criterion'}.",
          lambda ax: figures.spider(timepoints, criterion=main, ax=ax), (8, 4.5)),
         (f"Swimmer: time on study with first response and progression under {main}, iUPD/iCPD (iRECIST).",
          lambda ax: figures.swimmer(timepoints, best, criterion=main, ax=ax),
          (8, 1.5 + 0.22 * min(max(n_patients, 2), 80))),
         ("Kaplan-Meier: progression-free survival by criterion (progression, or death when given).",
-         lambda ax: figures.km_curves(pfs_durations(best, tables.patients), ax=ax), (7, 4)),
+         lambda ax: figures.km_curves(pfs_table(tables, options), ax=ax), (7, 4)),
     ]
     metabolic = [c for c in criteria if c in METABOLIC_CRITERIA]
     if metabolic:
@@ -178,15 +262,38 @@ def _patient_sections(tables: ReportTables) -> list[dict]:
     return sections
 
 
-def render_report(tables: ReportTables, *, confirmed: bool = False, title: str = "ioresponse report") -> str:
+def _read_columns(rates: pd.DataFrame) -> str:
+    """Which best-response column the rates read, criterion by criterion (spec 7.1)."""
+    if rates.empty:
+        return "no criterion"
+    pairs = rates.drop_duplicates("criterion")[["criterion", "response_column"]].itertuples(index=False)
+    return "; ".join(f"{criterion}: {column}" for criterion, column in pairs)
+
+
+def _notes(tables: ReportTables, endpoints: dict[str, pd.DataFrame]) -> list[str]:
+    notes = []
+    if not len(tables.timepoints):
+        notes.append("The timepoint table has no rows (no follow-up assessment): the figures have nothing "
+                     "to plot and no patient's baseline can be checked for the denominator.")
+    if tables.patients is None:
+        notes.append("No patient table: PFS events are progressions only (no deaths); treatment beyond "
+                     "progression needs the last dose (treatment_end).")
+    elif "tbp" not in endpoints:
+        notes.append("The patient table gives no treatment_end (or treatment_end_day): treatment beyond "
+                     "progression is not computed.")
+    return notes
+
+
+def render_report(tables: ReportTables, *, options: EndpointOptions | None = None,
+                  title: str = "ioresponse report") -> str:
     """The report as one HTML string.
 
     Parameters
     ----------
     tables : ReportTables
         Timepoints and best responses (required), lesions, patterns and patients (optional).
-    confirmed : bool, default False
-        Rates, waterfall styles and counts from ``best_response_confirmed``.
+    options : EndpointOptions, optional
+        Options of the cohort endpoints (spec/patterns.md 7); the spec's defaults when None.
     title : str
 
     Returns
@@ -194,37 +301,38 @@ def render_report(tables: ReportTables, *, confirmed: bool = False, title: str =
     str
         A complete HTML document with the figures embedded.
     """
+    options = options or EndpointOptions()
     best = tables.best_response
     criteria = list(dict.fromkeys(best["criterion"])) if len(best) else []
-    rates = ResponseRateFitter(confirmed=confirmed).fit(best)
+    endpoints = endpoint_tables(tables, options)
+    read = best.assign(**{ENDPOINT_RESPONSE: endpoint_responses(best, options.confirmed)})
     reclassification = [
         {"criterion_a": criteria[0], "criterion_b": other,
-         "table": _table(reclassification_matrix(best, criteria[0], other, column=rates.response_column),
+         "table": _table(reclassification_matrix(read, criteria[0], other, column=ENDPOINT_RESPONSE),
                          index=True)}
         for other in criteria[1:]
     ]
-    agreement = reader_agreement(best, column=rates.response_column)
-    pfs = KaplanMeierByGroup().fit(pfs_durations(best, tables.patients)).summary
-    duration = KaplanMeierByGroup().fit(response_durations(best)).summary
-    notes = []
-    if tables.patients is None:
-        notes.append("No patient table: PFS events are progressions only (no deaths).")
+    agreement = reader_agreement(read, column=ENDPOINT_RESPONSE)
     environment = Environment(loader=PackageLoader("ioresponse.report", "templates"),
                               autoescape=select_autoescape(["html", "j2"]))
+    tbp = endpoints.get("tbp")
     return environment.get_template("report.html.j2").render(
         title=title, n_patients=best[PATIENT].nunique() if len(best) else 0, criteria=criteria,
-        response_column=rates.response_column, responder_labels=_in_label_order(RESPONDER_LABELS),
-        stable_labels=_in_label_order(STABLE_LABELS), notes=notes,
-        rates=_table(_rates_display(rates.summary)), counts=_table(_counts_display(rates.counts_)),
-        reclassification=reclassification, agreement=_table(agreement) if len(agreement) else None,
-        pfs=_table(pfs), duration=_table(duration), figures=_figures(tables, criteria, confirmed),
+        read_columns=_read_columns(endpoints["rates"]), population=options.population,
+        responder_labels=_in_label_order(RESPONDER_LABELS), stable_labels=_in_label_order(STABLE_LABELS),
+        notes=_notes(tables, endpoints), rates=_table(_rates_display(endpoints["rates"])),
+        counts=_table(_counts_display(endpoints["response_counts"])), reclassification=reclassification,
+        agreement=_table(agreement) if len(agreement) else None, pfs=_table(endpoints["pfs"]),
+        pfs_landmarks=_table(endpoints["pfs_landmarks"]), duration=_table(endpoints["duration_of_response"]),
+        moves=_table(endpoints["progression_moves"]), tbp=_table(tbp) if tbp is not None else None,
+        options=options, figures=_figures(tables, criteria, options),
         patients=_patient_sections(tables), version=ioresponse.__version__,
     )
 
 
-def write_report(tables: ReportTables, path: Path, *, confirmed: bool = False,
+def write_report(tables: ReportTables, path: Path, *, options: EndpointOptions | None = None,
                  title: str = "ioresponse report") -> Path:
     """Write :func:`render_report` to ``path`` (UTF-8) and return the path."""
     path = Path(path)
-    path.write_text(render_report(tables, confirmed=confirmed, title=title), encoding="utf-8")
+    path.write_text(render_report(tables, options=options, title=title), encoding="utf-8")
     return path
