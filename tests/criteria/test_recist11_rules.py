@@ -597,3 +597,15 @@ def test_multi_reader_rows_are_assessed_separately():
     assert len(result.best_response) == 2
     assert best(result, reader="A")["best_response"] == "PR"
     assert best(result, reader="B")["best_response"] == "SD"
+
+
+def test_0_2_a_sum_only_table_names_the_missing_sum():
+    # spec 0.2/0.10: the reason names what is not evaluable; a sum-only table has one pseudo-lesion, the
+    # target sum itself (io.tables), so the reason says "the target sum not evaluable", not its internal id.
+    from ioresponse.api import assess as assess_table
+
+    sums = pd.DataFrame({"patient_id": ["P1"] * 3, "day": [-7, 56, 112],
+                         "target_sum_mm": ["50", "NOT EVALUABLE", "30"]})
+    reasons = assess_table(sums).timepoints.set_index("day")["reason"]
+    assert reasons[56].startswith("the target sum not evaluable;")
+    assert "target_sum" not in reasons[56]

@@ -42,6 +42,7 @@ from ioresponse.schema import (
     ROLE,
     SHORT_AXIS,
     STATUS,
+    TARGET_SUM_LESION,
     TIMEPOINT_COLUMNS,
     InputError,
     IoresponseWarning,
@@ -722,9 +723,13 @@ def _named(
     assessment the sentence's number from 1 (0: none)."""
     found = pa.table({"at": assessment, "id": texts(lesions, LESION).take(rows)})
     ids = found.group_by("at", use_threads=False).aggregate([("id", "distinct")])
-    listed = ids["id_distinct"].cast(pa.list_(pa.string()))
-    noun = pc.if_else(pc.greater(pc.list_value_length(listed), 1), "lesions ", "lesion ")
-    words = pc.binary_join_element_wise(noun, pc.binary_join(listed, ", "), f" {predicate}", "")
+    listed = pc.binary_join(ids["id_distinct"].cast(pa.list_(pa.string())), ", ")
+    noun = pc.if_else(pc.greater(pc.list_value_length(ids["id_distinct"]), 1), "lesions ", "lesion ")
+    # A sum-only table's pseudo-lesion is the sum itself (io.tables): "the target sum not evaluable".
+    sum_only = pc.equal(listed, TARGET_SUM_LESION)
+    words = pc.binary_join_element_wise(
+        pc.if_else(sum_only, "the ", noun), pc.if_else(sum_only, "target sum", listed), f" {predicate}", ""
+    )
     named = np.zeros(n, np.int64)
     named[ids["at"].to_numpy()] = np.arange(1, 1 + len(words))
     return named, words.cast(pa.large_string())
