@@ -15,12 +15,17 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
 - ``organ`` = TULOC in lower case, else SUPPTR ``TRLOC``; ``lymph_node`` when the location names a
   lymph node (then organ "lymph node", spec/anatomic.md 0.1).
 - Measurements (TRSTRESN in TRSTRESU mm, or cm converted to mm; mm when TRSTRESU is empty or absent;
-  another unit is an error naming its TR rows): LDIAM -> long_axis_mm, LPERP -> perpendicular_mm,
+  another unit is an error naming its TR rows; when TRSTRESC and TRSTRESN are both empty the collected
+  TRORRES in TRORRESU is read under the same rule, with a note, so that a "TOO SMALL TO MEASURE" kept
+  only in TRORRES is too_small): LDIAM -> long_axis_mm, LPERP -> perpendicular_mm,
   and for nodes the short axis (SAXIS, else LPERP, else DIAMETER) -> short_axis_mm; DIAMETER (the
   sponsor's RECIST measure) fills long_axis_mm of non-nodal lesions without LDIAM.
 - Status: TUMSTATE per :data:`TUMSTATE_STATUS` (role-specific: UNEQUIVOCAL is unequivocal progression of
   a non-target but an unequivocal new lesion; EQUIVOCAL is present with ``equivocal`` True); a measured
-  value 0 is ``absent``; TRSTAT = NOT DONE is ``not_evaluable`` with the reason in ``note``.
+  value 0 is ``absent``; TRSTAT = NOT DONE is ``not_evaluable`` with the reason in ``note``. A NOT DONE
+  record without TRDTC and TRDY (CDISC: scans not performed have no TRDTC) is placed at its visit
+  (VISITNUM, else VISIT) with the date and day of the other TR records of that subject, reader and visit;
+  with none dated it stays an undated row, which is an error.
 - SUMDIAM records are the sponsor's sums: not lesions. The criterion recomputes the sums from the
   lesions; the SUMDIAM rows are listed in ``Study.excluded`` with that reason, so no row goes unreported.
   A TU lesion with no TR record is listed there too (its ``source_row`` is then a TU row, as the reason
@@ -231,32 +236,70 @@ def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> 
     def column(name: str) -> pd.Series:
         return frame[name] if name in frame.columns else pd.Series("", index=frame.index)
 
+    # SDTMIG TR: the standardised result (TRSTRESC/TRSTRESN in TRSTRESU) is read; when both are empty the
+    # collected one (TRORRES in TRORRESU) is, under the same unit rule, with a note
+    original = column("TRORRES").str.strip()
+    from_original = (column("TRSTRESC") == "") & (column("TRSTRESN") == "") & (original != "")
     out = pd.DataFrame({
         "USUBJID": frame["USUBJID"], "TRLNKID": frame["TRLNKID"], "TRTESTCD": frame["TRTESTCD"].str.upper(),
         "TRGRPID": column("TRGRPID"), s.READER: _reader(frame, "TR"), "accepted": _accepted(frame, "TR"),
-        "TRSTRESC": column("TRSTRESC"), "TRSTAT": column("TRSTAT").str.upper(),
-        "TRREASND": column("TRREASND"),
+        "TRSTRESC": column("TRSTRESC").where(~from_original, original),
+        "TRSTAT": column("TRSTAT").str.upper(), "TRREASND": column("TRREASND"),
         s.DATE: column("TRDTC"), s.DAY: _sdtm_day(column("TRDY")), t.VISIT: column("VISIT"),
         t.VISIT_NUMBER: column("VISITNUM"), "TRLOC": "", s.SOURCE_ROW: frame[s.SOURCE_ROW],
     }, index=frame.index)
-    values, _ = t.parse_float(frame["TRSTRESN"] if "TRSTRESN" in frame else out["TRSTRESC"])
+    values, _ = t.parse_float(column("TRSTRESN"))
     text_values, _ = t.parse_float(out["TRSTRESC"])
     values = np.where(np.isfinite(values), values, text_values)
-    unit = frame.get("TRSTRESU", pd.Series("", index=frame.index)).str.strip().str.lower()
+    unit_variable = pd.Series(np.where(from_original, "TRORRESU", "TRSTRESU"), index=frame.index)
+    given_unit = column("TRSTRESU").where(~from_original, column("TRORRESU"))
+    unit = given_unit.str.strip().str.lower()
     measured = out["TRTESTCD"].isin(MEASURE_TESTS) & np.isfinite(values)
     unknown = (measured & ~unit.isin(list(MM_PER_UNIT))).to_numpy()
     if unknown.any():
-        given = frame.loc[unknown, "TRSTRESU"].iloc[0]
-        raise InputError(tr.source, frame.loc[unknown, s.SOURCE_ROW].tolist(), "TRSTRESU",
-                         f"{given!r} is not a unit of tumour size read here; expected mm or cm (cm are "
-                         "converted to mm)")
+        first = np.flatnonzero(unknown)[0]
+        raise InputError(tr.source, frame.loc[unknown, s.SOURCE_ROW].tolist(), unit_variable.iloc[first],
+                         f"{given_unit.iloc[first]!r} is not a unit of tumour size read here; expected mm or "
+                         "cm (cm are converted to mm)")
     # the unit of a record that is not a measurement (TUMSTATE, SUMDIAM) is not used
     out["value"] = values * unit.map(MM_PER_UNIT).fillna(1.0).to_numpy()
-    out["unit_note"] = np.where(unit == "cm", "TRSTRESU cm converted to mm", "")
+    out["result_note"] = t.join_notes(
+        pd.Series(np.where(from_original, "TRSTRESC and TRSTRESN empty: TRORRES " + original + " read", ""),
+                  index=frame.index),
+        pd.Series(np.where(unit == "cm", unit_variable + " cm converted to mm", ""), index=frame.index))
     out[s.DATE], out["date_note"] = _dated(out[s.DATE], out[s.DAY], out["USUBJID"], start, "TR")
+    out = _placed_at_visit(out)
     if supptr is not None and {"QNAM", "IDVAR", "IDVARVAL", "QVAL"} <= set(supptr.frame.columns):
         out["TRLOC"] = _supptr_location(frame, supptr.frame)
     return out
+
+
+def _placed_at_visit(records: pd.DataFrame) -> pd.DataFrame:
+    """A NOT DONE record without TRDTC and TRDY takes the date and day of its visit.
+
+    CDISC QRS RECIST 1.1 supplement: scans not performed have no TRDTC. The visit (VISITNUM, else VISIT) of
+    the same subject and reader places the record: the date, day and date note of the visit's dated
+    record with the smallest day (then date, then TR row). Without one it stays undated, an error naming
+    its row like any undated record (io.validate.check_time).
+    """
+    visit = records[t.VISIT_NUMBER].where(records[t.VISIT_NUMBER] != "", records[t.VISIT])
+    undated = (records[s.DAY] == "") & (records[s.DATE] == "")
+    lost = undated & (records["TRSTAT"] == NOT_DONE) & (visit != "")
+    if not lost.any():
+        return records
+    key = ["USUBJID", s.READER, "_visit"]
+    dated = records.assign(_visit=visit, _day=t.parse_float(records[s.DAY])[0])[~undated]
+    first = dated.sort_values(["_day", s.DATE, s.SOURCE_ROW], kind="stable").drop_duplicates(key)
+    placed = records.assign(_visit=visit)[key].merge(first[[*key, s.DAY, s.DATE, "date_note"]], on=key,
+                                                     how="left").set_index(records.index)
+    found = lost & placed[s.DAY].notna()
+    label = records[t.VISIT].where(records[t.VISIT] != "", "VISITNUM " + records[t.VISIT_NUMBER])
+    note = "TRDTC and TRDY empty: placed at visit " + label + " by its other TR records"
+    records = records.copy()
+    records.loc[found, s.DAY] = placed.loc[found, s.DAY]
+    records.loc[found, s.DATE] = placed.loc[found, s.DATE]
+    records.loc[found, "date_note"] = t.join_notes(note, placed["date_note"])[found]
+    return records
 
 
 def _supptr_location(tr: pd.DataFrame, supp: pd.DataFrame) -> pd.Series:
@@ -327,7 +370,7 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame,
     any_text = _first_given(records, "TRSTRESC", first.index).str.strip().str.upper()
     not_done = (records["TRSTAT"] == NOT_DONE).groupby(records["_group"]).any().reindex(first.index)
     reason = _first_given(records, "TRREASND", first.index)
-    unit_note = _first_given(records, "unit_note", first.index)
+    result_note = _first_given(records, "result_note", first.index)
     date_note = _first_given(records, "date_note", first.index)
     node = first["location"].str.upper().str.contains("|".join(LYMPH_WORDS), regex=True)
     organ = first["location"].str.lower().where(~node, v.LYMPH_NODE_ORGAN)
@@ -342,7 +385,7 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame,
         s.ORGAN: organ, s.LYMPH_NODE: np.where(node, "true", "false"),
         s.LONG_AXIS: [_text(x) for x in long_axis], s.SHORT_AXIS: [_text(x) for x in short_axis],
         s.PERPENDICULAR: [_text(x) for x in measures["LPERP"]], s.STATUS: status,
-        s.EQUIVOCAL: np.where(equivocal, "true", "false"), "note": t.join_notes(note, date_note, unit_note),
+        s.EQUIVOCAL: np.where(equivocal, "true", "false"), "note": t.join_notes(note, date_note, result_note),
         t.VISIT: first[t.VISIT], t.VISIT_NUMBER: first[t.VISIT_NUMBER], s.SOURCE_ROW: first[s.SOURCE_ROW],
     })
     missing_role = (rows[s.ROLE] == "").to_numpy()

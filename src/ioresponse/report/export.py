@@ -14,16 +14,28 @@ Sources
   ``CBOR`` (confirmed best overall response), ``AVALC``/``AVAL``, ``ADT``/``ADY``, one set per
   criterion in ``PARCAT1``. ``AVAL`` codes follow admiralonco's ``aval_resp()`` (CR 1, PR 2, SD 3,
   NON-CR/NON-PD 4, PD 5, NE 6) applied to each criterion's family; unconfirmed progression (iUPD,
-  UPMD), which admiralonco does not code, is 7.
+  UPMD), which admiralonco does not code, is 7. ``ADT`` is the date of the assessment (for BOR/CBOR
+  the assessment at ``bor_day``), with ``ADTF`` "D" (day imputed) or "M" (month and day imputed) when
+  that date was imputed from a partial one (ADaM IG 3.1.2 "Timing Variable Conventions"; admiral
+  ``compute_dtf()``).
+- Dates as collected: SDTM never imputes ``--DTC`` (SDTM IG 4.4.2), so ``RSDTC`` is the partial date
+  the input gave ("2021-05") when io imputed it; the timepoint ``reason`` carries io's note
+  ("date 2021-05 partial: imputed 2021-05-24 ...", io.tables.parse_dates, io.sdtm._dated), which is
+  where the export reads the collected date from (:data:`PARTIAL_DATE_NOTE`).
+- Evaluators: ``RSEVAL`` takes the CDISC CT evaluator codelist (EVAL: "INVESTIGATOR", "INDEPENDENT
+  ASSESSOR") and ``RSEVALID`` the reader ("RADIOLOGIST 1"), SDTM IG 6.3 RS; both are derived from the
+  result tables' ``reader`` (:func:`evaluator`), the only reader information they carry.
 - SAS transport: written with ``pyreadstat.write_xport`` as XPORT version 5 (the version the FDA
   accepts), so variable names have at most 8 characters and labels at most 40.
 
-Not written: the ``reason`` sentences (SDTM would carry them in SUPPRS); ``RSEVAL`` is the reader of
-the input ("" for a single unnamed reader).
+Not written: the ``reason`` sentences (SDTM would carry them in SUPPRS). ``VISIT``/``VISITNUM`` (and
+``AVISIT``/``AVISITN``) are "DAY n" and the day since first dose, also for an SDTM input: the result
+tables carry no visit of the study (the lesion table drops it after the visit-order check).
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -59,7 +71,8 @@ RS_COLUMNS = {
     "STUDYID": "Study Identifier", "DOMAIN": "Domain Abbreviation", "USUBJID": "Unique Subject Identifier",
     "RSSEQ": "Sequence Number", "RSTESTCD": "Assessment Short Name", "RSTEST": "Assessment Name",
     "RSCAT": "Category for Assessment", "RSORRES": "Result or Finding in Original Units",
-    "RSSTRESC": "Character Result/Finding in Std Format", "RSEVAL": "Evaluator", "VISITNUM": "Visit Number",
+    "RSSTRESC": "Character Result/Finding in Std Format", "RSEVAL": "Evaluator",
+    "RSEVALID": "Evaluator Identifier", "VISITNUM": "Visit Number",
     "VISIT": "Visit Name", "RSDTC": "Date/Time of Assessment", "RSDY": "Study Day of Assessment",
 }
 """SDTM RS variables written, with their SDTM IG labels."""
@@ -67,8 +80,8 @@ RS_COLUMNS = {
 ADRS_COLUMNS = {
     "STUDYID": "Study Identifier", "USUBJID": "Unique Subject Identifier", "PARAMCD": "Parameter Code",
     "PARAM": "Parameter", "PARCAT1": "Parameter Category 1", "RSEVAL": "Evaluator",
-    "AVALC": "Analysis Value (C)", "AVAL": "Analysis Value", "ADT": "Analysis Date",
-    "ADY": "Analysis Relative Day",
+    "RSEVALID": "Evaluator Identifier", "AVALC": "Analysis Value (C)", "AVAL": "Analysis Value",
+    "ADT": "Analysis Date", "ADTF": "Analysis Date Imputation Flag", "ADY": "Analysis Relative Day",
     "AVISIT": "Analysis Visit", "AVISITN": "Analysis Visit (N)", "ANL01FL": "Analysis Flag 01",
 }
 """ADRS-like variables written, with ADaM IG style labels."""
@@ -87,6 +100,25 @@ PARAMS = {
 }
 """ADRS parameters (PARAMCD -> source column, PARAM template)."""
 
+INDEPENDENT_ASSESSOR = "INDEPENDENT ASSESSOR"
+"""``RSEVAL`` of a named reader other than the investigator (CDISC CT EVAL; TAUG-Oncology central review)."""
+
+EVALUATORS = ("INVESTIGATOR", INDEPENDENT_ASSESSOR)
+"""CDISC CT EVAL terms a reader may already be (an SDTM input with --EVAL and no --EVALID)."""
+
+PARTIAL_DATE_NOTE = re.compile(
+    r"date (?P<collected>\d{4}(?:-\d{2})?) partial: imputed (?P<imputed>\d{4}-\d{2}-\d{2})")
+"""The note io writes on a date it imputed (io.tables.parse_dates, io.sdtm._dated), kept in ``reason``."""
+
+DATE_IMPUTATION_FLAG = {len("2021-05"): "D", len("2021"): "M"}
+"""``ADTF`` by the length of the collected date: day imputed, or month and day (ADaM IG 3.1.2)."""
+
+SAS_EPOCH = pd.Timestamp("1960-01-01")
+"""SAS date value 0: a SAS date is the number of days since 1 January 1960."""
+
+SAS_DATE_FORMAT = "DATE9"
+"""Display format of the numeric ``ADT`` in adrs.xpt (e.g. 12APR2021)."""
+
 Standard = Literal["sdtm", "adam"]
 
 
@@ -104,6 +136,46 @@ def _criterion_name(criterion: pd.Series) -> pd.Series:
     return criterion.map(lambda key: CRITERION_NAMES.get(key, str(key)))
 
 
+def _text(table: pd.DataFrame, column: str) -> pd.Series:
+    """``column`` as text ("" when missing or absent)."""
+    if column not in table:
+        return pd.Series("", index=table.index, dtype=object)
+    return table[column].fillna("").astype(str)
+
+
+def evaluator(reader: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``RSEVAL`` and ``RSEVALID`` of each reader.
+
+    A reader that is an EVAL term ("INVESTIGATOR", any case) is ``RSEVAL`` with an empty ``RSEVALID``;
+    another named reader ("RADIOLOGIST 1") is an INDEPENDENT ASSESSOR with ``RSEVALID`` the reader; no
+    reader (a single unnamed one) leaves both empty.
+    """
+    name = reader.fillna("").astype(str).str.strip()
+    term = name.str.upper().isin(EVALUATORS)
+    role = pd.Series(np.where(term, name.str.upper(), np.where(name != "", INDEPENDENT_ASSESSOR, "")),
+                     index=reader.index)
+    return role, name.where(~term, "")
+
+
+def collected_date(date: pd.Series, reason: pd.Series) -> pd.Series:
+    """The date as the input gave it: the partial date whose imputation to ``date`` the reason states."""
+
+    def collected(iso: str, text: str) -> str:
+        notes = (m["collected"] for m in PARTIAL_DATE_NOTE.finditer(text) if m["imputed"] == iso)
+        return next(notes, iso)
+
+    return pd.Series([collected(iso, text) for iso, text in zip(date, reason, strict=True)], index=date.index,
+                     dtype=object)
+
+
+def _analysis_dates(timepoints: pd.DataFrame) -> pd.DataFrame:
+    """``ADT`` (ISO date of the assessment, "" when only days were given) and ``ADTF`` of each timepoint."""
+    date = _text(timepoints, DATE)
+    collected = collected_date(date, _text(timepoints, "reason"))
+    flag = collected.str.len().map(DATE_IMPUTATION_FLAG).where(collected != date, "").fillna("")
+    return pd.DataFrame({"ADT": date, "ADTF": flag}, index=timepoints.index)
+
+
 def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE") -> pd.DataFrame:
     """SDTM RS rows of the computed timepoint responses.
 
@@ -118,10 +190,13 @@ def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE") -> pd.Da
     -------
     pandas.DataFrame
         Columns :data:`RS_COLUMNS`; one row per timepoint and test whose result exists (components
-        that are ``none`` or ``not_given`` are left out), sorted by subject, criterion, reader, day
-        and test, ``RSSEQ`` numbered 1.. per subject.
+        that are ``none`` or ``not_given`` are left out), sorted by subject, criterion, evaluator,
+        day and test, ``RSSEQ`` numbered 1.. per subject. ``RSDTC`` is the date as collected (partial
+        when the input's was), ``RSEVAL``/``RSEVALID`` come from :func:`evaluator`.
     """
     require_columns(timepoints, (PATIENT, "criterion", DAY, "overall_response"))
+    rseval, rsevalid = evaluator(_text(timepoints, READER))
+    rsdtc = collected_date(_text(timepoints, DATE), _text(timepoints, "reason"))
     parts = []
     for order, (column, code, name) in enumerate(RS_TESTS):
         if column not in timepoints.columns:
@@ -134,13 +209,14 @@ def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE") -> pd.Da
         parts.append(pd.DataFrame({
             "USUBJID": source[PATIENT].astype(str), "RSTESTCD": code, "RSTEST": name,
             "RSCAT": _criterion_name(source["criterion"]), "RSORRES": result[keep], "RSSTRESC": result[keep],
-            "RSEVAL": source[READER].fillna("").astype(str) if READER in source else "",
+            "RSEVAL": rseval[keep], "RSEVALID": rsevalid[keep],
             "VISITNUM": pd.to_numeric(source[DAY], errors="coerce"), "VISIT": _visit(source[DAY]),
-            "RSDTC": source[DATE].fillna("").astype(str) if DATE in source else "",
-            "RSDY": study_day(source[DAY]), "_order": order, "_criterion": source["criterion"],
+            "RSDTC": rsdtc[keep], "RSDY": study_day(source[DAY]), "_order": order,
+            "_criterion": source["criterion"],
         }))
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*RS_COLUMNS, "_order"])
-    table = table.sort_values(["USUBJID", "_criterion", "RSEVAL", "VISITNUM", "_order"], kind="stable")
+    table = table.sort_values(["USUBJID", "_criterion", "RSEVAL", "RSEVALID", "VISITNUM", "_order"],
+                              kind="stable")
     table["STUDYID"] = study_id
     table["DOMAIN"] = "RS"
     table["RSSEQ"] = table.groupby("USUBJID").cumcount() + 1
@@ -156,19 +232,39 @@ def adrs_table(timepoints: pd.DataFrame, best_response: pd.DataFrame, *,
     pandas.DataFrame
         Columns :data:`ADRS_COLUMNS`. ``ANL01FL`` = "Y" on OVR rows before progression (the rows
         best response reads, spec/anatomic.md 0.9) and on every BOR/CBOR row. ``ADT`` is the ISO
-        date (empty when only days were given); BOR/CBOR take ``bor_day`` as ``ADY``.
+        8601 date text (empty when only days were given; adrs.xpt holds it as a numeric SAS date, see
+        :func:`write_export`) with its imputation flag ``ADTF``; BOR/CBOR take ``bor_day`` as ``ADY``
+        and the date of the assessment on that day as ``ADT``.
     """
     require_columns(best_response, (PATIENT, "criterion", "best_response", "best_response_confirmed"))
-    ovr = _adrs_rows(timepoints, "OVR", DAY)
+    dates = _analysis_dates(timepoints)
+    ovr = _adrs_rows(timepoints.join(dates), "OVR", DAY)
     after = timepoints.get("after_progression", pd.Series(False, index=timepoints.index))
     ovr["ANL01FL"] = np.where(after.map(lambda v: str(v).lower() in ("true", "1")).to_numpy(), "", "Y")
-    bor = _adrs_rows(best_response, "BOR", "bor_day")
-    cbor = _adrs_rows(best_response, "CBOR", "bor_day")
+    best = _with_best_response_dates(best_response, timepoints, dates)
+    bor = _adrs_rows(best, "BOR", "bor_day")
+    cbor = _adrs_rows(best, "CBOR", "bor_day")
     table = pd.concat([ovr, bor, cbor], ignore_index=True)
     table["STUDYID"] = study_id
-    table = table.sort_values(["USUBJID", "PARCAT1", "RSEVAL", "_param", "AVISITN"], kind="stable",
-                              na_position="last")
+    table = table.sort_values(["USUBJID", "PARCAT1", "RSEVAL", "RSEVALID", "_param", "AVISITN"],
+                              kind="stable", na_position="last")
     return table[list(ADRS_COLUMNS)].reset_index(drop=True)
+
+
+def _with_best_response_dates(best_response: pd.DataFrame, timepoints: pd.DataFrame,
+                              dates: pd.DataFrame) -> pd.DataFrame:
+    """``best_response`` with the ``ADT``/``ADTF`` of the timepoint at its ``bor_day`` (same subject,
+    reader and criterion); empty when there is none."""
+    key = ["_patient", "_reader", "_criterion", "_day"]
+    at = _assessment_key(timepoints, DAY).join(dates).dropna(subset=["_day"]).drop_duplicates(key)
+    found = _assessment_key(best_response, "bor_day").merge(at, how="left", on=key)
+    return best_response.assign(**{column: found[column].fillna("").to_numpy() for column in ("ADT", "ADTF")})
+
+
+def _assessment_key(table: pd.DataFrame, day_column: str) -> pd.DataFrame:
+    day = pd.to_numeric(table[day_column], errors="coerce") if day_column in table else np.nan
+    return pd.DataFrame({"_patient": _text(table, PATIENT), "_reader": _text(table, READER),
+                         "_criterion": _text(table, "criterion"), "_day": day}, index=table.index)
 
 
 def _adrs_rows(table: pd.DataFrame, paramcd: str, day_column: str) -> pd.DataFrame:
@@ -176,12 +272,13 @@ def _adrs_rows(table: pd.DataFrame, paramcd: str, day_column: str) -> pd.DataFra
     names = _criterion_name(table["criterion"]) if len(table) else pd.Series(dtype=str)
     day = pd.to_numeric(table[day_column], errors="coerce") if day_column in table else np.nan
     value = table[column].fillna("").astype(str)
+    rseval, rsevalid = evaluator(_text(table, READER))
     rows = pd.DataFrame({
         "USUBJID": table[PATIENT].astype(str), "PARAMCD": paramcd,
         "PARAM": names.map(lambda name: template.format(name=name)), "PARCAT1": names,
-        "RSEVAL": table[READER].fillna("").astype(str) if READER in table else "",
+        "RSEVAL": rseval, "RSEVALID": rsevalid,
         "AVALC": value, "AVAL": value.map(AVAL_CODES).astype(float),
-        "ADT": table[DATE].fillna("").astype(str) if paramcd == "OVR" and DATE in table else "",
+        "ADT": table["ADT"], "ADTF": table["ADTF"],
         "ADY": study_day(pd.Series(day, index=table.index)),
         "AVISIT": _visit(pd.Series(day, index=table.index)) if paramcd == "OVR" else "",
         "AVISITN": day if paramcd == "OVR" else np.nan, "ANL01FL": "Y", "_param": list(PARAMS).index(paramcd),
@@ -192,6 +289,10 @@ def _adrs_rows(table: pd.DataFrame, paramcd: str, day_column: str) -> pd.DataFra
 def write_export(outdir: Path, timepoints: pd.DataFrame, best_response: pd.DataFrame, standard: Standard, *,
                  study_id: str = "IORESPONSE") -> list[Path]:
     """Write ``rs.csv`` and ``rs.xpt`` (``standard="sdtm"``) or ``adrs.csv`` and ``adrs.xpt`` ("adam").
+
+    Dates: SDTM ``RSDTC`` is ISO 8601 text in both files (SDTM IG 4.4.2). ADaM ``ADT`` is ISO 8601 text
+    in adrs.csv and a numeric SAS date (days since 1960-01-01, format ``DATE9``) in adrs.xpt, as ADaM
+    IG v1.3 3.1.3 defines ``*DT`` variables.
 
     Returns
     -------
@@ -205,6 +306,11 @@ def write_export(outdir: Path, timepoints: pd.DataFrame, best_response: pd.DataF
         table, name, labels = adrs_table(timepoints, best_response, study_id=study_id), "adrs", ADRS_COLUMNS
     csv_path, xpt_path = outdir / f"{name}.csv", outdir / f"{name}.xpt"
     table.to_csv(csv_path, index=False)
+    formats = {}
+    if standard == "adam":
+        sas_days = (pd.to_datetime(table["ADT"], format="%Y-%m-%d", errors="coerce") - SAS_EPOCH).dt.days
+        table, formats = table.assign(ADT=sas_days.astype(float)), {"ADT": SAS_DATE_FORMAT}
     pyreadstat.write_xport(table, str(xpt_path), file_label=f"{name.upper()} from ioresponse",
-                           column_labels=labels, table_name=name.upper(), file_format_version=5)
+                           column_labels=labels, table_name=name.upper(), file_format_version=5,
+                           variable_format=formats)
     return [csv_path, xpt_path]
