@@ -334,14 +334,18 @@ def _baseline_rows(day: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return baseline
 
 
-def flag_subjects(flags: dict[int, list[str]], subjects: np.ndarray, name: str) -> None:
+SubjectFlags = dict[str, np.ndarray]
+"""Flags of whole subjects: each flag's name and the subjects it marks, in the order the checks ran."""
+
+
+def flag_subjects(flags: SubjectFlags, subjects: np.ndarray, name: str) -> None:
     """Add the flag ``name`` to each of ``subjects`` (a subject may repeat), in place."""
-    for k in np.unique(subjects):
-        flags.setdefault(int(k), []).append(name)
+    if len(subjects):
+        flags[name] = np.union1d(flags.get(name, np.empty(0, np.int64)), subjects)
 
 
 def add_baseline_flags(
-    flags: dict[int, list[str]],
+    flags: SubjectFlags,
     lesions: pd.DataFrame,
     assessments: Assessments,
     source: str,
@@ -400,14 +404,14 @@ def join_flags(flags: np.ndarray, mask: np.ndarray, name: str) -> None:
 
 
 def add_subject_flags(
-    flags: np.ndarray, subject_flags: dict[int, list[str]], assessments: Assessments
+    flags: np.ndarray, subject_flags: SubjectFlags, assessments: Assessments
 ) -> None:
     """Append each subject's flags to the ';'-joined flags of all its assessments (in place)."""
     if not subject_flags:
         return
     per_subject = np.full(len(assessments.subject_offsets) - 1, "", dtype=object)
-    for k, names in subject_flags.items():
-        per_subject[k] = ";".join(names)
+    for name, subjects in subject_flags.items():
+        per_subject[subjects] = [f"{f};{name}" if f else name for f in per_subject[subjects]]
     per_row = per_subject[assessments.table["subject"].to_numpy()]
     rows = np.flatnonzero(per_row != "")
     flags[rows] = [f"{f};{s}" if f else s for f, s in zip(flags[rows], per_row[rows], strict=True)]
@@ -471,7 +475,7 @@ def report_baseline_violation(
     assessments: Assessments,
     source: str,
     on_violation: str,
-    flags: dict[int, list[str]],
+    flags: SubjectFlags,
     stacklevel: int,
 ) -> None:
     """A baseline rule (measurability, target counts; RECIST 1.1 A1 and its immune twins) broken by the

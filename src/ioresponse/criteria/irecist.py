@@ -42,6 +42,7 @@ from ioresponse.criteria._anatomic import (
     STATE_NOT_REQUIRED,
     STATE_PENDING,
     Assessments,
+    SubjectFlags,
     absent_components_text,
     add_subject_flags,
     any_per_assessment,
@@ -839,7 +840,7 @@ def _flags(
     parts: dict[str, np.ndarray],
     overall: np.ndarray,
     for_confirmation: np.ndarray,
-    subject_flags: dict[int, list[str]],
+    subject_flags: SubjectFlags,
     assessments: Assessments,
 ) -> np.ndarray:
     """Flags of each assessment (spec 4.6-4.8), ';'-joined."""

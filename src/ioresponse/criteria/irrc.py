@@ -26,6 +26,7 @@ from ioresponse.criteria._anatomic import (
     PR,
     STATE_PENDING,
     Assessments,
+    SubjectFlags,
     add_baseline_flags,
     add_subject_flags,
     any_per_assessment,
@@ -474,7 +475,7 @@ def _baseline_checks(
     on_violation: OnBaselineViolation,
     max_baseline_gap_days: int,
     on_old_baseline: OnBaselineViolation,
-) -> dict[int, list[str]]:
+) -> SubjectFlags:
     """Index lesions at baseline: both diameters >= 5 mm and the counts (spec 2.2, 2.3), and the checks
     shared by the five criteria (spec 0.2, 1.2); flags per subject."""
     at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
@@ -482,7 +483,7 @@ def _baseline_checks(
     index = at_baseline & (roles(lesions) == Role.TARGET)
     subject = assessments.subject_of_rows()
     rows = lesions["source_row"].to_numpy()
-    flags: dict[int, list[str]] = {}
+    flags: SubjectFlags = {}
     small = (
         index
         & (status == Status.PRESENT)

@@ -31,6 +31,7 @@ from ioresponse.criteria._anatomic import (
     SD,
     STATE_PENDING,
     Assessments,
+    SubjectFlags,
     add_baseline_flags,
     add_subject_flags,
     any_per_assessment,
@@ -432,7 +433,7 @@ def check_targets(
     *,
     max_baseline_gap_days: int,
     on_old_baseline: OnBaselineViolation,
-) -> dict[int, list[str]]:
+) -> SubjectFlags:
     """RECIST 1.1 measurability (spec 0.6) and target counts (spec 3.3) at baseline, and the checks shared
     by the five criteria (spec 0.2, 1.2); flags per subject.
 
@@ -457,7 +458,7 @@ def check_targets(
             "for the Nishino 2013 counts pass target_caps='irrc'",
         ),
     ]
-    flags: dict[int, list[str]] = {}
+    flags: SubjectFlags = {}
     for violated, message in problems:
         report_baseline_violation(
             violated,

@@ -36,6 +36,7 @@ from ioresponse.criteria._anatomic import (
     STATE_NOT_REQUIRED,
     STATE_PENDING,
     Assessments,
+    SubjectFlags,
     absent_components_text,
     add_baseline_flags,
     add_subject_flags,
@@ -336,7 +337,7 @@ def _baseline_checks(
     apply_slice_rule_to_nodes: bool,
     max_baseline_gap_days: int,
     on_old_baseline: OnBaselineViolation,
-) -> dict[int, list[str]]:
+) -> SubjectFlags:
     """Measurability (sec. 3.1, 3.2.2) and counts (sec. 4.2) at baseline; returns flags per subject."""
     table = assessments.table
     # Only baseline rows are checked: work on them alone, then map back to rows of the whole table.
@@ -352,7 +353,7 @@ def _baseline_checks(
     ]
     rows = at_baseline("source_row") if "source_row" in lesions else baseline_rows + 2
     subject = assessments.subject_of_rows()[baseline_rows]
-    flags: dict[int, list[str]] = {}
+    flags: SubjectFlags = {}
 
     ok = measurable(lesions)[baseline_rows]
     if apply_slice_rule_to_nodes and "slice_thickness_mm" in lesions:
@@ -701,7 +702,7 @@ def _timepoint_flags(
     components: dict[str, np.ndarray],
     overall: np.ndarray,
     for_confirmation: np.ndarray,
-    subject_flags: dict[int, list[str]],
+    subject_flags: SubjectFlags,
 ) -> np.ndarray:
     """Flags of each assessment (spec 1.2-1.8), ';'-joined."""
     named = [
