@@ -245,9 +245,6 @@ def test_patient_without_baseline_exits_2(tmp_path):
     assert_refused(assess(tmp_path, path), "lesions.csv, row 6, column day", "missing baseline")
 
 
-@pytest.mark.xfail(strict=True, reason="spec/anatomic.md 0.2: assessments before baseline are ignored "
-                   "'(reason `ignored: pre-baseline`)'; RECIST 1.1 output never mentions the day -60 scan "
-                   "(the metabolic criteria do, criteria/_metabolic.py best-response reason)")
 def test_assessment_before_baseline_is_reported_not_silently_ignored(tmp_path):
     earlier = "P1,-60,T1,target,liver,false,45,,present\nP1,-60,NT1,non_target,bone,false,,,present\n"
     assert_accepted(assess(tmp_path, write(tmp_path, GOOD + earlier), "--format", "csv"))

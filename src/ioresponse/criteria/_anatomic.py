@@ -739,6 +739,25 @@ def _named(
     return named, words.cast(pa.large_string())
 
 
+def pre_baseline_text(assessments: Assessments) -> ExtensionArray:
+    """Per subject, its assessments before the baseline in words, "assessment of day -60" or
+    "assessments of days -90, -60" (spec 0.2: ignored, with the reason "ignored: pre-baseline"); ""
+    when none."""
+    table = assessments.table
+    before = table["is_pre_baseline"].to_numpy()
+    sentence = np.zeros(len(assessments.subject_offsets) - 1, np.int64)
+    if not before.any():
+        return labelled(("",), sentence)
+    days = pa.array(table[DAY].to_numpy()[before]).cast(pa.string())
+    found = pa.table({"subject": table["subject"].to_numpy()[before], "day": days})
+    grouped = found.group_by("subject", use_threads=False).aggregate([("day", "list")])
+    several = pc.greater(pc.list_value_length(grouped["day_list"]), 1)
+    lead = pc.if_else(several, "assessments of days ", "assessment of day ")
+    words = pc.binary_join_element_wise(lead, pc.binary_join(grouped["day_list"], ", "), "")
+    sentence[grouped["subject"].to_numpy()] = np.arange(1, 1 + len(words))
+    return as_text(pa.chunked_array([pa.array([""]), *words.chunks]).cast(pa.large_string()).take(sentence))
+
+
 def any_per_assessment(flag: np.ndarray, assessments: Assessments) -> np.ndarray:
     """True where any lesion row of the assessment has ``flag``."""
     return _any(flag, assessments.row_assessment, assessments.n)

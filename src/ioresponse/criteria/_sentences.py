@@ -328,11 +328,13 @@ def best_reasons(
     PR (day 84); progression day 168 (RECIST 1.1 ...)".
 
     ``columns``: best, confirmed (labels), best_day, confirmed_day, progression (confirmed progression
-    day), pending (day of a progression still pending at the end of data); days NaN when none.
+    day), pending (day of a progression still pending at the end of data), days NaN when none; and
+    ignored, the subject's assessments before the baseline in words ("" when none; spec 0.2).
     """
     progression, pending = np.asarray(columns["progression"]), np.asarray(columns["pending"])
     n = len(progression)
     after = np.where(~np.isnan(progression), 0, np.where(~np.isnan(pending), 1, -1))
+    ignored = np.where(np.asarray(columns["ignored"]) == "", -1, 0)
     parts = [
         (every_row(n), {0: f"{lead} {{best}}"}),
         (present(columns["best_day"]), {0: " (day {best_day})"}),
@@ -346,10 +348,12 @@ def best_reasons(
             },
         ),
         (every_row(n), {0: f" ({source})"}),
+        (ignored, {0: "; {ignored} ignored: pre-baseline (spec 0.2)"}),
     ]
     fields = {
         "best": text(columns["best"]),
         "confirmed": text(columns["confirmed"]),
+        "ignored": text(columns["ignored"]),
         **{name: integer(columns[name]) for name in ("best_day", "confirmed_day", "progression", "pending")},
     }
     return reason_text(parts, fields, separator="")
