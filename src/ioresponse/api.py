@@ -418,7 +418,7 @@ def _stacked(tables: list[pd.DataFrame]) -> pd.DataFrame:
     input), so the result is sorted by criterion, then patient, reader and day: a long table that
     re-sorting would only make slower to build.
     """
-    tables = [t for t in tables if len(t)]
-    if not tables:
-        return pd.DataFrame()
-    return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    filled = [t for t in tables if len(t)]
+    if not filled:  # no follow-up anywhere: an empty table that still has its columns (spec 0.9)
+        return tables[0] if tables else pd.DataFrame()
+    return pd.concat(filled, ignore_index=True) if len(filled) > 1 else filled[0]

@@ -607,5 +607,5 @@ def test_0_2_a_sum_only_table_names_the_missing_sum():
     sums = pd.DataFrame({"patient_id": ["P1"] * 3, "day": [-7, 56, 112],
                          "target_sum_mm": ["50", "NOT EVALUABLE", "30"]})
     reasons = assess_table(sums).timepoints.set_index("day")["reason"]
-    assert reasons[56].startswith("the target sum not evaluable;")
+    assert reasons[56].startswith("the target sum not evaluable, no target measured: target NE")
     assert "target_sum" not in reasons[56]

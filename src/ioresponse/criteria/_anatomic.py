@@ -493,7 +493,8 @@ def report_baseline_violation(
             source,
             rows[violated & (subject == first)],
             column,
-            f"{text}; fix the baseline or pass on_baseline_violation='warn'",
+            f"{text}; fix the baseline, or warn and flag instead: --option on_baseline_violation=warn "
+            "(Python: on_baseline_violation='warn')",
         )
     warnings.warn(f"{source}: {text}", IoresponseWarning, stacklevel=stacklevel + 1)
     flag_subjects(flags, subject[violated], flag)

@@ -133,7 +133,7 @@ LABELS = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "none", "not_given")
 NEW_LABELS = ("no", "equivocal", "yes")
 
 # Target-response rules (sec. 4.3.1, 4.4.2), in the order they are tested (spec 1.4).
-T_NO_TARGETS, T_MISSING_PD, T_MISSING_NE, T_CR, T_PD, T_PR, T_SD, T_SD_UNDER_5MM = range(8)
+T_NO_TARGETS, T_MISSING_PD, T_MISSING_NE, T_CR, T_PD, T_PR, T_SD, T_SD_UNDER_5MM, T_UNMEASURED = range(9)
 
 # Timepoint rules: the rows of Table 1 (targets) and Table 2 (non-target only), first match wins
 # (spec 1.6); O_BACKDATED is the equivocal back-dating of sec. 4.3.5 (spec 1.8.2).
@@ -454,6 +454,7 @@ def _components(
         "target_all_normal": target_all_normal,
         "not_evaluable": not_evaluable_text(lesions, assessments, target, values, ~complete),
         "has_targets": expected_targets > 0,
+        "target_measured": any_per_assessment(target & ~np.isnan(values), assessments),
         "non_target": nt_code.astype(np.int8),
         "new": new_code.astype(np.int8),
         "seen_again": reappeared_target | reappeared_nt,
@@ -742,13 +743,14 @@ def _timepoint_table(
     lesions = study.lesions
     seen_again = components["seen_again"] & (overall_rule == O_REAPPEARED)[assessments.row_assessment]
     total = components["target_sum"]
+    measured = components["target_measured"]  # some target has a value (a sum of nothing is not 0 mm)
     complete = components["target_complete"]
     has_targets = components["has_targets"]
     current = np.where(has_targets, np.where(complete, total, np.nan), np.nan)
     backdated = np.zeros(assessments.n, np.int64)  # the back-dating sentence of each row (spec 1.8.2)
     backdated[list(backdate_text)] = np.arange(1, len(backdate_text) + 1)
     reasons = _reasons(
-        target_rule[rows],
+        np.where(measured, target_rule, T_UNMEASURED)[rows],
         overall_rule[rows],
         {
             "total": mm(total[rows]),
@@ -767,7 +769,7 @@ def _timepoint_table(
         **sum_columns(current, baseline_sum, nadir, rows),
         "sum_unit": repeated("mm", len(rows)),
         "sum_complete": complete[rows],
-        "target_sum": np.where(has_targets, total, np.nan)[rows],
+        "target_sum": np.where(has_targets & measured, total, np.nan)[rows],
         "new_lesion_sum": np.full(len(rows), np.nan),
         "target_response": labelled(LABELS, target_code[rows]),
         "non_target_response": labelled(LABELS, components["non_target"][rows]),
@@ -787,6 +789,7 @@ TARGET_REASONS = {
     "(>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.4.2)",
     T_MISSING_NE: "{missing}; measured targets sum {total} mm cannot decide: "
     "target NE (RECIST 1.1 sec. 4.4.2)",
+    T_UNMEASURED: "{missing}, no target measured: target NE (RECIST 1.1 sec. 4.4.2)",
     T_CR: "non-nodal targets absent and target nodes < 10 mm (sum {total} mm): target CR "
     "(RECIST 1.1 sec. 4.3.2)",
     T_PD: "target sum {total} mm is {vs_nadir} (>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.3.1)",
