@@ -8,8 +8,9 @@ so the sums are rebuilt as ``target_sum_mm = baseline_size_mm x (1 + pct_change 
 baseline row (day 0, the baseline size) is added for each patient whose table starts after day 0.
 
 Without a baseline size the table is rebuilt on a nominal baseline of 100 mm: relative rules
-(-30 %, +20 %) stay exact, but the absolute +5 mm rule cannot be applied honestly; every row of such
-a patient says so in ``note`` (which the lesion loader carries into ``reason``).
+(-30 %, +20 %) stay exact, but the absolute +5 mm rule then compares percentage points of the
+baseline, not millimetres; every row of such a patient says so in ``note`` (which the lesion loader
+carries into ``reason``), and a time in weeks goes in ``day`` with ``time_unit="weeks"``.
 
 Input columns: ``patient_id``, ``day``, ``pct_change`` (in %), optional ``baseline_size_mm``.
 Output columns: ``patient_id``, ``day``, ``target_sum_mm``, ``note``.
@@ -34,8 +35,8 @@ NOMINAL_BASELINE_MM = 100.0
 """Baseline used when the table gives none: only relative changes are then meaningful."""
 
 NOMINAL_BASELINE_NOTE = (
-    "% change table without baseline size: nominal baseline 100 mm; the +5 mm absolute rule of "
-    "RECIST 1.1 sec. 4.3.1 cannot be applied"
+    "% change table without baseline size: sums on a nominal baseline of 100 mm, so the +5 mm rule of "
+    "RECIST 1.1 sec. 4.3.1 compares 5 percentage points of the baseline, not 5 mm"
 )
 """Note of every row rebuilt on the nominal baseline."""
 
