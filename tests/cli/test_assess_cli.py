@@ -231,3 +231,20 @@ def test_patterns_takes_warn_implausible(tmp_path):
     result = runner.invoke(app, ["patterns", str(path), "--out", out, "--warn-implausible", *options])
     assert result.exit_code == 0, result.output
     assert "centimetres" in " ".join(result.output.split())
+
+
+def test_a_study_without_follow_up_goes_through_every_command(tmp_path: Path) -> None:
+    """A baseline and nothing after (spec 0.2): best response NE, and the empty timepoint table keeps
+    its columns (spec 0.9) so that report, export and explain read it instead of failing."""
+    table = tmp_path / "baseline_only.csv"
+    header = "patient_id,day,lesion_id,role,organ,lymph_node,long_axis_mm,status\n"
+    table.write_text(header + "P007,-7,T1,target,liver,false,40,present\n")
+    out = tmp_path / "out"
+    assert runner.invoke(app, ["assess", str(table), "--out", str(out), "--format", "csv"]).exit_code == 0
+    assert pd.read_csv(out / "timepoints.csv").columns[0] == "patient_id"
+    assert pd.read_csv(out / "best_response.csv")["best_response"].tolist() == ["NE"]
+    commands = (["report", str(out)], ["export", str(out), "--sdtm", "--adam"], ["explain", str(out), "P007"])
+    for command in commands:
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, (command, result.output)
+    assert "no follow-up assessment" in runner.invoke(app, ["explain", str(out), "P007"]).output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -63,6 +64,9 @@ def test_patterns_command_writes_tables(tmp_path: Path) -> None:
     biomarkers = pd.read_csv(out / "biomarkers.csv", dtype=str)
     assert "BM-NSCLC-1L-50" in set(biomarkers["rule_id"])
     assert (out / "irae_flags.csv").exists() and (out / "patterns.parquet").exists()
+    cells = pd.read_csv(out / "irae_flags.csv", dtype=str).stack()
+    nested = cells[cells.str.startswith(("{", "["))]
+    assert len(nested) and all(json.loads(cell) is not None for cell in nested)  # JSON, not Python's repr
 
 
 def test_patterns_option_from_the_command_line(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ioresponse.cli import app
-from ioresponse.report.export import adrs_table, rs_table, study_day, write_export
+from ioresponse.report.export import adrs_table, evaluator, rs_table, study_day, write_export
 
 
 def test_study_day_has_no_day_zero_sdtm_ig_4_4_4():
@@ -43,6 +43,51 @@ def test_adrs_has_ovr_per_assessment_and_bor_cbor_per_patient(timepoints, best_r
     assert set(iupd["AVAL"]) == {7}
 
 
+def test_evaluator_and_evaluator_id_from_the_reader():
+    # CDISC CT EVAL: the investigator is RSEVAL INVESTIGATOR (no RSEVALID); a named reader is an INDEPENDENT
+    # ASSESSOR identified by RSEVALID; a reader that is already an EVAL term stays RSEVAL; no reader, nothing.
+    readers = pd.Series(["INVESTIGATOR", "Investigator", "RADIOLOGIST 1", "", "INDEPENDENT ASSESSOR"])
+    rseval, rsevalid = evaluator(readers)
+    assert rseval.tolist() == ["INVESTIGATOR", "INVESTIGATOR", "INDEPENDENT ASSESSOR", "",
+                               "INDEPENDENT ASSESSOR"]
+    assert rsevalid.tolist() == ["", "", "RADIOLOGIST 1", "", ""]
+
+
+def test_partial_dates_keep_their_precision_in_rs_and_flag_adt_in_adrs(timepoints, best_response):
+    # io's imputation note in the reason (io.tables.parse_dates): "2021" -> 2021-07-01 (month and day
+    # imputed, ADTF "M"), "2021-05" -> 2021-05-15 (day imputed, "D"); a complete date has no flag. A note
+    # about another date (2021-02 -> 2021-02-15) does not touch a row dated 2021-03-04.
+    p1 = (timepoints["patient_id"] == "P1") & (timepoints["criterion"] == "recist11")
+    timepoints = timepoints.copy()
+    timepoints.loc[p1, "date"] = ["2021-07-01", "2021-05-15"]
+    timepoints.loc[p1, "reason"] = ["PR; date 2021 partial: imputed 2021-07-01",
+                                    "PR; date 2021-05 partial: imputed 2021-05-15"]
+    recist = timepoints["criterion"] == "recist11"
+    p2 = recist & (timepoints["patient_id"] == "P2") & (timepoints["day"] == 56)
+    timepoints.loc[p2, ["date", "reason"]] = ["2021-03-04", "PD; date 2021-02 partial: imputed 2021-02-15"]
+    rs = rs_table(timepoints)
+    ovr = rs[(rs["RSTESTCD"] == "OVRLRESP") & (rs["RSCAT"] == "RECIST 1.1")].set_index(["USUBJID", "RSDY"])
+    assert ovr.loc[("P1", 57), "RSDTC"] == "2021"
+    assert ovr.loc[("P1", 113), "RSDTC"] == "2021-05"
+    assert ovr.loc[("P2", 57), "RSDTC"] == "2021-03-04"
+    best_response = best_response.copy()
+    best_response.loc[(best_response["patient_id"] == "P1") & (best_response["criterion"] == "recist11"),
+                      "bor_day"] = 112
+    adrs = adrs_table(timepoints, best_response)
+    recist_rows = adrs[adrs["PARCAT1"] == "RECIST 1.1"]
+    p1_rows = recist_rows[recist_rows["USUBJID"] == "P1"].set_index(["PARAMCD", "ADY"])
+    assert p1_rows.loc[("OVR", 57), ["ADT", "ADTF"]].tolist() == ["2021-07-01", "M"]
+    assert p1_rows.loc[("OVR", 113), ["ADT", "ADTF"]].tolist() == ["2021-05-15", "D"]
+    # BOR / CBOR at bor_day 112 take that assessment's date and flag
+    assert p1_rows.loc[("BOR", 113), ["ADT", "ADTF"]].tolist() == ["2021-05-15", "D"]
+    assert p1_rows.loc[("CBOR", 113), ["ADT", "ADTF"]].tolist() == ["2021-05-15", "D"]
+    p2_rows = recist_rows[(recist_rows["USUBJID"] == "P2") & (recist_rows["PARAMCD"] == "OVR")]
+    assert p2_rows.iloc[0][["ADT", "ADTF"]].tolist() == ["2021-03-04", ""]
+    # no bor_day (the hand-made P3 row): no date
+    p3_bor = adrs[(adrs["USUBJID"] == "P3") & (adrs["PARAMCD"] == "BOR")]
+    assert set(p3_bor["ADT"]) == set(p3_bor["ADTF"]) == {""}
+
+
 def _reread_rs(path) -> tuple[pd.DataFrame, object]:
     """Our own minimal re-reader of the RS transport file (pyreadstat), independent of the writer's tables."""
     return pyreadstat.read_xport(str(path))
@@ -73,6 +118,8 @@ def test_adrs_xpt_names_fit_xport_v5(timepoints, best_response, tmp_path):
     assert all(len(name) <= 8 for name in table.columns)
     assert all(len(label) <= 40 for label in meta.column_labels)
     assert len(table) == 32
+    assert meta.readstat_variable_types["ADT"] == "double"  # a SAS date even when no row has one
+    assert meta.original_variable_types["ADT"] == "DATE9"
 
 
 def test_export_command_writes_both_standards(assess_outdir):

@@ -14,6 +14,7 @@ from rich.table import Table
 from ioresponse.api import Result, compare, load, run
 from ioresponse.cli._common import INPUT_ERROR_EXIT, console, err_console, handles_input_errors
 from ioresponse.cohort.reclassification import LABEL_ORDER
+from ioresponse.criteria import registry
 from ioresponse.schema import DAY, PATIENT, READER, InputError
 
 
@@ -42,31 +43,50 @@ def _criteria(text: str) -> list[str]:
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
+CRITERIA_HELP = f"Comma-separated criterion keys ({', '.join(registry())}), or all."
+"""Help of ``assess --criteria``: the keys of :func:`ioresponse.criteria.registry`, in report order."""
+
+OPTION_HELP = (
+    "Option name=value, e.g. min_sd_days=56, given to each chosen criterion that has it (repeatable). "
+    "Names, choices and defaults: the docstring of ioresponse.criteria.<key>.assess, and "
+    "ioresponse.patterns.PatternOptions for the patterns; README, section Python."
+)
+"""Help of ``assess --option``: where the option names are documented."""
+
 InputArg = Annotated[
     Path,
     typer.Argument(
+        metavar="INPUT",
         help="Lesion table, sum-only table, PET table (CSV/Parquet/Excel) or SDTM folder "
-        "(TU, TR and optionally RS)."
+        "(TU, TR and optionally RS).",
     ),
 ]
 PatientsOpt = Annotated[
     Path | None, typer.Option("--patients", help="Patient table (patient_id, treatment_start, arm, ...).")
 ]
 MapOpt = Annotated[
-    list[str], typer.Option("--map", help="Rename a column: user_column=contract_column (repeatable).")
+    list[str],
+    typer.Option(
+        "--map",
+        metavar="<user=contract>",
+        help="Read a column of yours as a contract column, e.g. sld=target_sum_mm (repeatable).",
+    ),
 ]
 ExcludeOpt = Annotated[
     bool,
     typer.Option(
         "--exclude-invalid",
-        help="Leave out invalid rows and list them in excluded.csv instead of stopping at the first.",
+        help="Leave out invalid rows, each listed with its reason in excluded.csv, instead of "
+        "stopping at the first.",
     ),
 ]
 KeyOpt = Annotated[
     str | None,
     typer.Option(
         "--patient-key",
-        help="Columns joined into patient_id when ids repeat across studies, e.g. study,patient_id.",
+        metavar="<columns>",
+        help="Comma-separated columns joined into patient_id when ids repeat across studies, "
+        "e.g. study,patient_id.",
     ),
 ]
 WarnOpt = Annotated[
@@ -78,7 +98,11 @@ WarnOpt = Annotated[
 ]
 SheetOpt = Annotated[
     str | None,
-    typer.Option("--sheet", help="Sheet of an Excel workbook INPUT (needed when several sheets hold data)."),
+    typer.Option(
+        "--sheet",
+        metavar="<name>",
+        help="Sheet of an Excel workbook INPUT (needed when several sheets hold data).",
+    ),
 ]
 
 
@@ -86,9 +110,7 @@ SheetOpt = Annotated[
 def assess(
     input: InputArg,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
-    criteria: Annotated[
-        str, typer.Option("--criteria", help="Comma-separated criterion keys, or 'all'.")
-    ] = "recist11",
+    criteria: Annotated[str, typer.Option("--criteria", metavar="<keys>", help=CRITERIA_HELP)] = "recist11",
     patients: PatientsOpt = None,
     pet: Annotated[
         Path | None, typer.Option("--pet", help="PET lesion table for the metabolic criteria.")
@@ -110,8 +132,8 @@ def assess(
         typer.Option(
             "--option",
             "-o",
-            help="Criterion option name=value, e.g. min_sd_days=56 "
-            "(repeatable; see each criterion's documentation).",
+            metavar="<name=value>",
+            help=OPTION_HELP,
         ),
     ] = None,
     exclude_invalid: ExcludeOpt = False,
@@ -121,7 +143,10 @@ def assess(
         bool, typer.Option("--patterns/--no-patterns", help="Also find the atypical patterns (patterns.*).")
     ] = True,
 ) -> None:
-    """Assess every patient under the chosen criteria; write timepoints and best responses."""
+    """Assess every patient under the chosen criteria.
+
+    Writes the timepoints and best responses (and patterns.*) into --out, and prints a summary.
+    """
     options: dict[str, object] = dict(_pairs(option or [], "--option", "name=value"))
     if confirm is not None:
         options["confirm_response"] = confirm
@@ -221,7 +246,10 @@ def validate(
     warn_implausible: WarnOpt = False,
     sheet: SheetOpt = None,
 ) -> None:
-    """Check an input without assessing it; list every problem found (exit 2 if any)."""
+    """Check an input without assessing it.
+
+    Lists every problem found, each located; exit code 2 if any.
+    """
     from ioresponse.io.load import validate_only
 
     problems = validate_only(
@@ -259,17 +287,23 @@ def read_output(directory: Path, name: str, required: bool = True) -> pd.DataFra
 
 @handles_input_errors
 def explain(
-    outdir: Annotated[Path, typer.Argument(help="Folder written by `ioresponse assess`.")],
-    patient: Annotated[str, typer.Argument(help="patient_id to show.")],
+    outdir: Annotated[Path, typer.Argument(metavar="OUTDIR", help="Folder written by `ioresponse assess`.")],
+    patient: Annotated[str, typer.Argument(metavar="PATIENT", help="patient_id to show.")],
 ) -> None:
-    """Print one patient's timeline: every criterion's call with its reason, then best responses."""
+    """Print one patient's calls under every criterion, with reasons.
+
+    The timeline (every criterion's call with its reason), then the best responses and the pattern
+    flags.
+    """
     timepoints = read_output(outdir, "timepoints")
     best = read_output(outdir, "best_response")
     patterns = read_output(outdir, "patterns", required=False)
     mine = timepoints[timepoints[PATIENT].astype(str) == patient]
+    if not (best[PATIENT].astype(str) == patient).any():
+        known = ", ".join(sorted(best[PATIENT].astype(str).unique())[:10]) or "none"
+        raise InputError(str(outdir / "best_response"), [], PATIENT, f"no patient {patient}; e.g. {known}")
     if not len(mine):
-        known = ", ".join(sorted(timepoints[PATIENT].astype(str).unique())[:10])
-        raise InputError(str(outdir / "timepoints"), [], PATIENT, f"no patient {patient}; e.g. {known}")
+        console.print(f"Patient {patient}: no follow-up assessment after the baseline")
     for reader, rows in mine.groupby(READER, sort=True):
         title = f"Patient {patient}" + (f", reader {reader}" if reader else "")
         table = Table(title=title, show_lines=True)
@@ -305,13 +339,19 @@ def explain(
 
 @handles_input_errors
 def compare_command(
-    outdir: Annotated[Path, typer.Argument(help="Folder written by `ioresponse assess --criteria ...`.")],
+    outdir: Annotated[
+        Path, typer.Argument(metavar="OUTDIR", help="Folder written by `ioresponse assess --criteria ...`.")
+    ],
     reference: Annotated[
         str, typer.Option("--reference", help="Criterion the others are compared with.")
     ] = "recist11",
     confirmed: Annotated[bool, typer.Option("--confirmed", help="Compare confirmed best responses.")] = False,
 ) -> None:
-    """Best responses side by side and reclassification against RECIST 1.1; writes compare_*.csv."""
+    """Best responses side by side, reclassified against a reference.
+
+    The reference is --reference (RECIST 1.1 by default). Prints one reclassification matrix per
+    criterion and writes OUTDIR/compare_wide.csv and OUTDIR/compare_reclassification.csv.
+    """
     best = read_output(outdir, "best_response")
     column = "best_response_confirmed" if confirmed else "best_response"
     if reference not in set(best["criterion"]):

@@ -30,6 +30,7 @@ from ioresponse.cli.assess import (
 from ioresponse.io.tables import read_table
 from ioresponse.patterns import OPTION_NAMES, find_patterns
 from ioresponse.patterns import irae as irae_rules
+from ioresponse.patterns._common import json_cells
 from ioresponse.schema import InputError
 
 DEFAULT_CRITERIA = "recist11,irecist,irrecist,imrecist"
@@ -60,13 +61,17 @@ def _numeric(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
 
 @handles_input_errors
 def patterns(
-    input: Annotated[Path, typer.Argument(help="Lesion table, sum-only table or SDTM folder.")],
+    input: Annotated[
+        Path, typer.Argument(metavar="INPUT", help="Lesion table, sum-only table or SDTM folder.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
     criteria: Annotated[
         str,
         typer.Option(
             "--criteria",
-            help="Criteria whose results the patterns read (add irrc for bidimensional tables; 'all').",
+            metavar="<keys>",
+            help="Comma-separated criteria whose results the patterns read (add irrc for bidimensional "
+            "tables), or all.",
         ),
     ] = DEFAULT_CRITERIA,
     patients: PatientsOpt = None,
@@ -86,12 +91,23 @@ def patterns(
     ] = None,
     definitions: Annotated[
         str | None,
-        typer.Option("--definitions", help="Comma-separated definition ids (default: all that can run)."),
+        typer.Option(
+            "--definitions",
+            metavar="<ids>",
+            help="Comma-separated definition ids (default: all that can run).",
+        ),
     ] = None,
     column_map: MapOpt = None,
     patient_key: KeyOpt = None,
     option: Annotated[
-        list[str], typer.Option("--option", "-o", help="Pattern or criterion option name=value (repeatable).")
+        list[str],
+        typer.Option(
+            "--option",
+            "-o",
+            metavar="<name=value>",
+            help="Pattern or criterion option name=value (repeatable); names in "
+            "ioresponse.patterns.PatternOptions and ioresponse.criteria.<key>.assess.",
+        ),
     ] = None,
     exclude_invalid: Annotated[
         bool, typer.Option("--exclude-invalid", help="List invalid rows, go on.")
@@ -99,7 +115,11 @@ def patterns(
     warn_implausible: WarnOpt = False,
     sheet: SheetOpt = None,
 ) -> None:
-    """Find pseudoprogression, hyperprogression, dissociated and durable responses, irAE flags, biomarkers."""
+    """Find atypical response patterns, irAE flags and biomarkers.
+
+    Pseudoprogression, hyperprogression, dissociated and durable responses (spec/patterns.md). Writes
+    patterns.*, irae_flags.csv and, when their inputs are given, biomarkers.csv and il8.csv into --out.
+    """
     options = dict(_pairs(option or [], "--option", "name=value"))
     pattern_options = {k: v for k, v in options.items() if k in OPTION_NAMES}
     criterion_options = {k: v for k, v in options.items() if k not in OPTION_NAMES}
@@ -128,7 +148,7 @@ def patterns(
     table.to_csv(out / "patterns.csv", index=False)
     table.to_parquet(out / "patterns.parquet", index=False)
     flags = irae_rules.find_flags(study, result.timepoints, findings=finding_table, events=event_table)
-    flags.to_csv(out / "irae_flags.csv", index=False)
+    json_cells(flags).to_csv(out / "irae_flags.csv", index=False)
     written = 3
     if study.patients is not None and "tumor_type" in study.patients:
         evaluate_biomarkers(study.patients, source=study.source).to_csv(out / "biomarkers.csv", index=False)

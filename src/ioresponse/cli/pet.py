@@ -23,7 +23,10 @@ from ioresponse.pet.suv import read_nifti_suv
 from ioresponse.schema import InputError
 
 app = typer.Typer(
-    help="PET: SUV conversion and lesion metrics (SUVmax, SULpeak, MTV, TLG).", no_args_is_help=True
+    help="PET: SUV conversion and lesion metrics.\n\nSUVmax, SULpeak, MTV and TLG of every lesion "
+    "(spec/pet.md).",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 REPORTED_HEADER = (
@@ -48,17 +51,39 @@ REPORTED_HEADER = (
 
 NormalizationOption = Annotated[
     str,
-    typer.Option("--normalization", help="auto | bw | lbm | bsa | ibw (auto: bw, or what the image stores)."),
+    typer.Option(
+        "--normalization",
+        metavar="<auto|bw|lbm|bsa|ibw>",
+        help="Body weight, lean body mass (SUL), body surface area or ideal body weight; auto: the SUV "
+        "type the image stores, else body weight.",
+    ),
 ]
-LbmOption = Annotated[str, typer.Option("--lbm-formula", help="janmahasatian (default) | james.")]
+LbmOption = Annotated[
+    str, typer.Option("--lbm-formula", metavar="<janmahasatian|james>", help="Lean body mass formula.")
+]
 SexOtherOption = Annotated[
-    str, typer.Option("--sex-other", help="error (default) | mean, for sex O or missing.")
+    str,
+    typer.Option(
+        "--sex-other",
+        metavar="<error|mean>",
+        help="Sex O or missing: refuse SUL/IBW, or use the mean of the male and female values.",
+    ),
 ]
 UnitFixesOption = Annotated[
-    str, typer.Option("--unit-fixes", help="strict (default) | auto (grams, cm, MBq).")
+    str,
+    typer.Option(
+        "--unit-fixes",
+        metavar="<strict|auto>",
+        help="auto: rewrite grams, centimetres and MBq found in the header, with a warning.",
+    ),
 ]
 ReferenceOption = Annotated[
-    str, typer.Option("--reference-time", help="auto (default) | backcompute | earliest_acquisition.")
+    str,
+    typer.Option(
+        "--reference-time",
+        metavar="<auto|backcompute|earliest_acquisition>",
+        help="Decay reference of START images (spec/pet.md 2.7).",
+    ),
 ]
 
 
@@ -83,7 +108,7 @@ def _options(lbm_formula: str, sex_other: str, unit_fixes: str, reference_time: 
 @app.command("suv")
 @handles_input_errors
 def suv(
-    series_dir: Annotated[Path, typer.Argument(help="Folder of one PET DICOM series.")],
+    series_dir: Annotated[Path, typer.Argument(metavar="SERIES_DIR", help="Folder of one PET DICOM series.")],
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object instead of a table.")
     ] = False,
@@ -93,7 +118,10 @@ def suv(
     unit_fixes: UnitFixesOption = "strict",
     reference_time: ReferenceOption = "auto",
 ) -> None:
-    """Print the header values and rules used, the SUV factor(s) and the SUV minimum, median and maximum."""
+    """Print the SUV conversion of one PET series.
+
+    The header values and rules used, the SUV factor(s), and the SUV minimum, median and maximum.
+    """
     if normalization not in ("auto", "bw", "lbm", "bsa", "ibw"):
         raise InputError(
             "<command line>", [], "--normalization", f"{normalization!r} is not auto, bw, lbm, bsa, ibw."
@@ -169,20 +197,44 @@ def _read_volume(
 @app.command("quantify")
 @handles_input_errors
 def quantify(
-    series_dirs: Annotated[list[Path], typer.Argument(help="Folder(s) of PET DICOM series.")],
+    series_dirs: Annotated[
+        list[Path],
+        typer.Argument(metavar="SERIES_DIR", help="Folder(s) of PET DICOM series, or NIfTI PET files."),
+    ],
     labels: Annotated[
-        list[Path], typer.Option("--labels", help="RTSTRUCT, DICOM SEG or NIfTI labels; one per series.")
+        list[Path],
+        typer.Option(
+            "--labels",
+            metavar="<path>",
+            help="RTSTRUCT, DICOM SEG or NIfTI labels; one per series, in the same order (repeatable).",
+        ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Lesion table to write (.csv or .parquet).")],
-    liver: Annotated[str | None, typer.Option("--liver", help="Liver sphere centre X,Y,Z in LPS mm.")] = None,
+    liver: Annotated[
+        str | None, typer.Option("--liver", metavar="<x,y,z>", help="Liver sphere centre in LPS mm.")
+    ] = None,
     blood_pool: Annotated[
-        str | None, typer.Option("--blood-pool", help="Blood-pool cylinder centre X,Y,Z in LPS mm.")
+        str | None,
+        typer.Option("--blood-pool", metavar="<x,y,z>", help="Blood-pool cylinder centre in LPS mm."),
     ] = None,
     peak: Annotated[
-        str, typer.Option("--peak", help="percist (default) | ibsi-local | ibsi-global.")
+        str,
+        typer.Option(
+            "--peak",
+            metavar="<percist|ibsi-local|ibsi-global>",
+            help="SULpeak placement and weighting (spec/pet.md 3.6).",
+        ),
     ] = "percist",
-    segmentation: Annotated[str, typer.Option(help="relative (default) | absolute | percist.")] = "relative",
-    fraction: Annotated[float, typer.Option(help="Relative threshold (0.41; 0.50 common).")] = 0.41,
+    segmentation: Annotated[
+        str,
+        typer.Option(
+            metavar="<relative|absolute|percist>",
+            help="MTV threshold: --fraction x SUVmax, SUVbw 2.5, or the PERCIST liver threshold on SUL.",
+        ),
+    ] = "relative",
+    fraction: Annotated[
+        float, typer.Option(help="Fraction of SUVmax of the relative threshold (0.50 is also common).")
+    ] = 0.41,
     patient_id: Annotated[str | None, typer.Option(help="Patient id (default: PatientID).")] = None,
     pet_units: Annotated[
         str | None, typer.Option(help="NIfTI PET only: suvbw (voxels are SUVbw); Bq/ml NIfTI needs the API.")
@@ -195,7 +247,10 @@ def quantify(
     unit_fixes: UnitFixesOption = "strict",
     reference_time: ReferenceOption = "auto",
 ) -> None:
-    """Write one row per lesion: SUVmax, SULpeak, MTV, TLG, functional diameter, liver reference, uptake."""
+    """Write the lesion table of PET series and their labels.
+
+    One row per lesion: SUVmax, SULpeak, MTV, TLG, functional diameter, liver reference, uptake.
+    """
     if len(labels) != len(series_dirs):
         raise InputError(
             "<command line>",

@@ -85,31 +85,41 @@ def load_tables(outdir: Path, patients: Path | None = None) -> ReportTables:
 
 @handles_input_errors
 def report(
-    outdir: Annotated[Path, typer.Argument(help="Folder written by `ioresponse assess --out`.")],
+    outdir: Annotated[Path, typer.Argument(
+        metavar="OUTDIR", help="Folder written by `ioresponse assess --out`.")],
     confirmed: Annotated[bool | None, typer.Option(
         "--confirmed/--unconfirmed",
         help="Read best_response_confirmed (--confirmed) or best_response (--unconfirmed) for every "
         "criterion, e.g. after `assess --confirm`. Default: each criterion's own, confirmed for irRC.")]
     = None,
     population: Annotated[Population, typer.Option(
-        help="Denominator of ORR and DCR: patients measurable at baseline, or all treated.")]
+        help="Denominator of ORR and DCR: patients measurable at baseline under the criterion, or all "
+        "treated.")]
     = "measurable_at_baseline",
     dcr_landmark_days: Annotated[int | None, typer.Option(
+        metavar="<day>",
         help="Disease control also needs CR/PR/SD at or after this day (e.g. 122 = 4 months).")] = None,
     landmark_days: Annotated[list[float] | None, typer.Option(
+        metavar="<day>",
         help="PFS landmark day (repeatable). Default: 182.625 and 365.25 (6 and 12 months).")] = None,
     censor_at_new_therapy: Annotated[bool, typer.Option(
-        help="Censor PFS at the last adequate assessment before the patient table's new_therapy_start.")]
+        show_default=False,
+        help="Censor PFS at the criterion's last evaluable (not NE) assessment on or before the patient "
+        "table's new_therapy_start (or new_therapy_start_day), day 0 if none, when the event or censoring "
+        "comes after that day. Default: off.")]
     = False,
     tbp_min_days: Annotated[int, typer.Option(
-        help="Treatment beyond progression: last dose at least this many days after the RECIST 1.1 PD.")]
+        metavar="<days>",
+        help="Treatment beyond progression (tbp.csv): last dose (treatment_end) strictly after the first "
+        "RECIST 1.1 PD and at least this many days after it.")]
     = 0,
     patients: Annotated[Path | None, typer.Option(
         help="Patient table (arm, os_days, os_event, treatment_end, new_therapy_start).")] = None,
     title: Annotated[str, typer.Option(help="Title of the HTML report.")] = "ioresponse report",
 ) -> None:
-    """Write OUTDIR/report.html (cohort page, figures, one section per patient) and the endpoint tables.
+    """Write OUTDIR/report.html and the endpoint tables.
 
+    The report has a cohort page, figures and one section per patient. The tables, in OUTDIR:
     rates.csv, response_counts.csv, pfs.csv, pfs_landmarks.csv, duration_of_response.csv,
     progression_moves.csv and, when the patient table gives treatment_end, tbp.csv (spec/patterns.md 7).
     """
@@ -119,7 +129,12 @@ def report(
         landmarks_days=tuple(landmark_days) if landmark_days else DEFAULT_LANDMARKS_DAYS,
         censor_at_new_therapy=censor_at_new_therapy, tbp_min_days=tbp_min_days,
     )
-    for name, table in endpoint_tables(tables, options).items():
+    written = endpoint_tables(tables, options)
+    stale = outdir / "tbp.csv"  # from an earlier run with a patient table: it would no longer match
+    if "tbp" not in written and stale.exists():
+        stale.unlink()
+        console.print(f"removed {stale} (no treatment_end in this run)")
+    for name, table in written.items():
         path = outdir / f"{name}.csv"
         table.to_csv(path, index=False)
         console.print(f"wrote {path}")
@@ -129,12 +144,16 @@ def report(
 
 @handles_input_errors
 def export(
-    outdir: Annotated[Path, typer.Argument(help="Folder written by `ioresponse assess --out`.")],
+    outdir: Annotated[Path, typer.Argument(
+        metavar="OUTDIR", help="Folder written by `ioresponse assess --out`.")],
     sdtm: Annotated[bool, typer.Option("--sdtm", help="SDTM RS: rs.csv and rs.xpt.")] = False,
     adam: Annotated[bool, typer.Option("--adam", help="ADaM ADRS-like: adrs.csv and adrs.xpt.")] = False,
     study_id: Annotated[str, typer.Option(help="STUDYID of every row.")] = "IORESPONSE",
 ) -> None:
-    """Write CDISC-style tables of the computed responses (CSV and SAS transport v5) into OUTDIR."""
+    """Write CDISC-style tables of the computed responses into OUTDIR.
+
+    Each as CSV and SAS transport v5 (.xpt); choose --sdtm, --adam or both.
+    """
     if not (sdtm or adam):
         raise InputError(str(outdir), [], None, "choose --sdtm, --adam or both")
     timepoints = read_output(outdir, "timepoints")

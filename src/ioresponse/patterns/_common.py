@@ -188,6 +188,16 @@ def pattern_frame(rows: Iterable[PatternRow]) -> pd.DataFrame:
     return frame
 
 
+def json_cells(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its dict and list cells as JSON text (sorted keys), as the patterns table writes
+    ``values`` and ``evidence``: CSV readers get JSON, not Python's repr."""
+    def text(value: object) -> str:
+        return json.dumps(value, sort_keys=True, default=_json_default)
+
+    nested = [c for c in frame.columns if frame[c].map(lambda v: isinstance(v, dict | list)).any()]
+    return frame.assign(**{c: frame[c].map(text) for c in nested})
+
+
 def _json_default(value: object) -> object:
     if hasattr(value, "item"):
         return value.item()

@@ -88,7 +88,8 @@ class EndpointOptions:
     landmarks_days : tuple of float, default (182.625, 365.25)
         PFS landmark rates (spec 7.4), 6 and 12 months by default.
     censor_at_new_therapy : bool, default False
-        Censor PFS at the last adequate assessment before ``new_therapy_start`` (spec 7.4).
+        Censor PFS at the last adequate assessment on or before ``new_therapy_start`` when the event or
+        censoring comes after it (spec 7.4).
     tbp_min_days : int, default 0
         Treatment beyond progression: last dose after the RECIST 1.1 PD day, at least this many days
         after it (spec 7.5).
