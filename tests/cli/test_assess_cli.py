@@ -248,3 +248,20 @@ def test_a_study_without_follow_up_goes_through_every_command(tmp_path: Path) ->
         result = runner.invoke(app, command)
         assert result.exit_code == 0, (command, result.output)
     assert "no follow-up assessment" in runner.invoke(app, ["explain", str(out), "P007"]).output
+
+
+def test_validate_with_criteria_reports_what_a_criterion_refuses(tmp_path: Path) -> None:
+    """`validate --criteria` also runs the criteria's own checks: irRC multiplies the long axis by the
+    perpendicular diameter of every present index lesion (spec 2.9), so a node given by its short axis
+    alone passes RECIST 1.1 but is refused, located, under irRC."""
+    table = tmp_path / "nodes.csv"
+    table.write_text(
+        "patient_id,day,lesion_id,role,organ,lymph_node,long_axis_mm,short_axis_mm,perpendicular_mm,status\n"
+        "P1,-7,T1,target,liver,false,40,,30,present\nP1,-7,T2,target,lymph node,true,,20,,present\n"
+        "P1,56,T1,target,liver,false,30,,20,present\nP1,56,T2,target,lymph node,true,,15,,present\n"
+    )
+    assert runner.invoke(app, ["validate", str(table)]).exit_code == 0
+    assert runner.invoke(app, ["validate", str(table), "--criteria", "recist11,irecist"]).exit_code == 0
+    refused = runner.invoke(app, ["validate", str(table), "--criteria", "all"])
+    assert refused.exit_code == 2
+    assert "rows 3, 5, column long_axis_mm" in refused.output and "irRC" in refused.output

@@ -245,6 +245,15 @@ def validate(
     patient_key: KeyOpt = None,
     warn_implausible: WarnOpt = False,
     sheet: SheetOpt = None,
+    criteria: Annotated[
+        str | None,
+        typer.Option(
+            "--criteria",
+            metavar="<keys>",
+            help="Also check that these criteria accept the input (their required columns and baseline "
+            "rules, as assess does), without writing results: comma-separated keys, or all.",
+        ),
+    ] = None,
 ) -> None:
     """Check an input without assessing it.
 
@@ -252,16 +261,18 @@ def validate(
     """
     from ioresponse.io.load import validate_only
 
-    problems = validate_only(
-        input,
-        patients=patients,
-        column_map=_column_map(column_map or []),
-        patient_key=_criteria(patient_key) if patient_key else None,
-        validation="warn" if warn_implausible else "raise",
-        sheet=sheet,
-    )
+    read = {
+        "patients": patients,
+        "column_map": _column_map(column_map or []),
+        "patient_key": _criteria(patient_key) if patient_key else None,
+        "validation": "warn" if warn_implausible else "raise",
+        "sheet": sheet,
+    }
+    problems = validate_only(input, **read)
     if not problems:
-        console.print(f"{input}: no problem found")
+        if criteria:  # the first criterion to refuse the table stops here, located, with exit code 2
+            run(load(input, **read), _criteria(criteria), patterns=False)
+        console.print(f"{input}: no problem found" + (f" (criteria: {criteria})" if criteria else ""))
         return
     for problem in problems:
         err_console.print(f"[red]error:[/] {problem.located()}", highlight=False)
