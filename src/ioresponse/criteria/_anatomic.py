@@ -403,9 +403,7 @@ def join_flags(flags: np.ndarray, mask: np.ndarray, name: str) -> None:
     flags[mask] = [f"{f};{name}" if f else name for f in flags[mask]]
 
 
-def add_subject_flags(
-    flags: np.ndarray, subject_flags: SubjectFlags, assessments: Assessments
-) -> None:
+def add_subject_flags(flags: np.ndarray, subject_flags: SubjectFlags, assessments: Assessments) -> None:
     """Append each subject's flags to the ';'-joined flags of all its assessments (in place)."""
     if not subject_flags:
         return
@@ -678,15 +676,14 @@ def not_evaluable_text(
     lesion_rows: np.ndarray,
     values: np.ndarray,
     wanted: np.ndarray,
-) -> np.ndarray:
+) -> ExtensionArray:
     """Per assessment in ``wanted``, the baseline lesions of ``lesion_rows`` (e.g. the targets) that are
     not evaluable there, a row without a value or no row at all, in words: "lesion T3 not evaluable"
     (spec 0.2: the reason names the missing ``lesion_id``; 0.10), or "a lesion not evaluable" when the
     one missing is not among them (a new lesion counted in a burden); "" for the other assessments."""
-    sentence = wanted.astype(np.int64)  # into ["", "a lesion not evaluable", the named lesions...]
     chosen = np.flatnonzero(wanted)
     if not len(chosen):
-        return labelled(("",), sentence)
+        return labelled(("",), np.zeros(assessments.n, np.int64))
     subject = assessments.table["subject"].to_numpy()
     at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
     baseline_rows = np.flatnonzero(lesion_rows & at_baseline)  # sorted by subject, as the table
@@ -704,59 +701,50 @@ def not_evaluable_text(
     valued, unvalued = key[~np.isnan(values[rows])], key[np.isnan(values[rows])]
     pair = assessment * width + codes[expected]
     missing = ~np.isin(pair, valued) | np.isin(pair, unvalued)
-    named, words = _named(lesions, assessments.n, assessment[missing], expected[missing], "not evaluable")
-    sentence = np.where(named > 0, named + 1, sentence)
-    return as_text(
-        pa.chunked_array([pa.array(["", "a lesion not evaluable"], pa.large_string()), words]).take(sentence)
-    )
+    named = named_lesions(lesions, assessments.n, assessment[missing], expected[missing], "not evaluable")
+    unnamed = pc.and_(pa.array(wanted), pc.equal(named, ""))
+    return as_text(pc.if_else(unnamed, "a lesion not evaluable", named).cast(pa.large_string()))
 
 
 def named_lesions(
-    lesions: pd.DataFrame, assessments: Assessments, rows: np.ndarray, predicate: str
-) -> ExtensionArray:
-    """Per assessment, its lesions among ``rows`` (a row mask) in words: "lesion T1 seen again",
-    "lesions T1, N2 seen again" for ``predicate`` "seen again"; "" where none."""
-    at = np.flatnonzero(rows)
-    named, words = _named(lesions, assessments.n, assessments.row_assessment[at], at, predicate)
-    return as_text(pa.chunked_array([pa.array([""], pa.large_string()), words]).take(named))
-
-
-def _named(
     lesions: pd.DataFrame, n: int, assessment: np.ndarray, rows: np.ndarray, predicate: str
-) -> tuple[np.ndarray, pa.ChunkedArray]:
-    """The sentences naming the lesions of ``rows`` per ``assessment`` (a split lesion once), and per
-    assessment the sentence's number from 1 (0: none)."""
-    found = pa.table({"at": assessment, "id": texts(lesions, LESION).take(rows)})
-    ids = found.group_by("at", use_threads=False).aggregate([("id", "distinct")])
-    listed = pc.binary_join(ids["id_distinct"].cast(pa.list_(pa.string())), ", ")
-    noun = pc.if_else(pc.greater(pc.list_value_length(ids["id_distinct"]), 1), "lesions ", "lesion ")
-    # A sum-only table's pseudo-lesion is the sum itself (io.tables): "the target sum not evaluable".
-    sum_only = pc.equal(listed, TARGET_SUM_LESION)
-    words = pc.binary_join_element_wise(
-        pc.if_else(sum_only, "the ", noun), pc.if_else(sum_only, "target sum", listed), f" {predicate}", ""
+) -> pa.Array:
+    """For each of ``n`` assessments, its lesions among ``rows`` (each at ``assessment``) in words:
+    "lesion T1 seen again", "lesions T1, N2 seen again" for ``predicate`` "seen again" (a split lesion
+    once); "" where none. A sum-only table's pseudo-lesion is the sum itself (io.tables): "the target sum
+    not evaluable"."""
+    words = _listed(n, assessment, texts(lesions, LESION).take(rows), "lesion ", "lesions ", f" {predicate}")
+    return pc.if_else(
+        pc.equal(words, f"lesion {TARGET_SUM_LESION} {predicate}"), f"the target sum {predicate}", words
     )
-    named = np.zeros(n, np.int64)
-    named[ids["at"].to_numpy()] = np.arange(1, 1 + len(words))
-    return named, words.cast(pa.large_string())
 
 
-def pre_baseline_text(assessments: Assessments) -> ExtensionArray:
+def pre_baseline_text(assessments: Assessments) -> pa.Array:
     """Per subject, its assessments before the baseline in words, "assessment of day -60" or
     "assessments of days -90, -60" (spec 0.2: ignored, with the reason "ignored: pre-baseline"); ""
     when none."""
     table = assessments.table
     before = table["is_pre_baseline"].to_numpy()
-    sentence = np.zeros(len(assessments.subject_offsets) - 1, np.int64)
-    if not before.any():
-        return labelled(("",), sentence)
     days = pa.array(table[DAY].to_numpy()[before]).cast(pa.string())
-    found = pa.table({"subject": table["subject"].to_numpy()[before], "day": days})
-    grouped = found.group_by("subject", use_threads=False).aggregate([("day", "list")])
-    several = pc.greater(pc.list_value_length(grouped["day_list"]), 1)
-    lead = pc.if_else(several, "assessments of days ", "assessment of day ")
-    words = pc.binary_join_element_wise(lead, pc.binary_join(grouped["day_list"], ", "), "")
-    sentence[grouped["subject"].to_numpy()] = np.arange(1, 1 + len(words))
-    return as_text(pa.chunked_array([pa.array([""]), *words.chunks]).cast(pa.large_string()).take(sentence))
+    subject = table["subject"].to_numpy()[before]
+    return _listed(
+        len(assessments.subject_offsets) - 1, subject, days, "assessment of day ", "assessments of days ", ""
+    )
+
+
+def _listed(
+    n: int, at: np.ndarray, items: pa.Array | pa.ChunkedArray, one: str, several: str, suffix: str
+) -> pa.Array:
+    """For each of ``n`` keys, its distinct ``items`` (each at key ``at``) in one phrase: ``one`` + item
+    + ``suffix``, or ``several`` + "a, b" + ``suffix``; "" for a key without items."""
+    grouped = pa.table({"at": at, "item": items}).group_by("at", use_threads=False)
+    found = grouped.aggregate([("item", "distinct")])
+    distinct = found["item_distinct"].cast(pa.list_(pa.string()))
+    lead = pc.if_else(pc.greater(pc.list_value_length(distinct), 1), several, one)
+    phrases = pc.binary_join_element_wise(lead, pc.binary_join(distinct, ", "), suffix, "")
+    number = np.zeros(n, np.int64)  # 0: no item; k: the k-th phrase
+    number[found["at"].to_numpy()] = np.arange(1, 1 + len(phrases))
+    return pa.chunked_array([pa.array([""]), *phrases.chunks], pa.string()).take(number).combine_chunks()
 
 
 def any_per_assessment(flag: np.ndarray, assessments: Assessments) -> np.ndarray:

@@ -741,7 +741,12 @@ def _timepoint_table(
     table = assessments.table
     rows = np.flatnonzero(follow_up)
     lesions = study.lesions
-    seen_again = components["seen_again"] & (overall_rule == O_REAPPEARED)[assessments.row_assessment]
+    reappeared = np.flatnonzero(
+        components["seen_again"] & (overall_rule == O_REAPPEARED)[assessments.row_assessment]
+    )  # the lesion rows named by a PD after CR (spec 1.8.1)
+    seen_again = named_lesions(
+        lesions, assessments.n, assessments.row_assessment[reappeared], reappeared, "seen again"
+    )
     total = components["target_sum"]
     measured = components["target_measured"]  # some target has a value (a sum of nothing is not 0 mm)
     complete = components["target_complete"]
@@ -757,7 +762,7 @@ def _timepoint_table(
             "missing": text(components["not_evaluable"][rows]),
             **change_fields(total[rows], baseline_sum[rows], nadir[rows]),
             "backdated": text(labelled(("", *backdate_text.values()), backdated[rows])),
-            "seen_again": text(named_lesions(lesions, assessments, seen_again, "seen again")[rows]),
+            "seen_again": text(seen_again.take(rows)),
             "note": text(table["note"].array.take(rows)),
         },
         study.missing_components,
