@@ -154,13 +154,9 @@ def assess(
         task = progress.add_task("reading and validating", total=None)
         study = load(
             input,
-            patients=patients,
             pet=pet,
-            column_map=_column_map(column_map or []),
-            patient_key=_criteria(patient_key) if patient_key else None,
             on_invalid="exclude" if exclude_invalid else "raise",
-            validation="warn" if warn_implausible else "raise",
-            sheet=sheet,
+            **read_options(patients, column_map, patient_key, warn_implausible, sheet),
         )
         progress.update(task, description="assessing")
         result = run(
@@ -237,6 +233,24 @@ def _print_recorded_agreement(result: Result) -> None:
     console.print(table)
 
 
+def read_options(
+    patients: Path | None,
+    column_map: list[str] | None,
+    patient_key: str | None,
+    warn_implausible: bool,
+    sheet: str | None,
+) -> dict[str, object]:
+    """The reading options every command shares (--patients, --map, --patient-key,
+    --warn-implausible, --sheet) as keywords of :func:`ioresponse.load` and ``validate_only``."""
+    return {
+        "patients": patients,
+        "column_map": _column_map(column_map or []),
+        "patient_key": _criteria(patient_key) if patient_key else None,
+        "validation": "warn" if warn_implausible else "raise",
+        "sheet": sheet,
+    }
+
+
 @handles_input_errors
 def validate(
     input: InputArg,
@@ -261,13 +275,7 @@ def validate(
     """
     from ioresponse.io.load import validate_only
 
-    read = {
-        "patients": patients,
-        "column_map": _column_map(column_map or []),
-        "patient_key": _criteria(patient_key) if patient_key else None,
-        "validation": "warn" if warn_implausible else "raise",
-        "sheet": sheet,
-    }
+    read = read_options(patients, column_map, patient_key, warn_implausible, sheet)
     problems = validate_only(input, **read)
     if not problems:
         if criteria:  # the first criterion to refuse the table stops here, located, with exit code 2

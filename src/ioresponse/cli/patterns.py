@@ -23,9 +23,9 @@ from ioresponse.cli.assess import (
     PatientsOpt,
     SheetOpt,
     WarnOpt,
-    _column_map,
     _criteria,
     _pairs,
+    read_options,
 )
 from ioresponse.io.tables import read_table
 from ioresponse.patterns import OPTION_NAMES, find_patterns
@@ -125,12 +125,8 @@ def patterns(
     criterion_options = {k: v for k, v in options.items() if k not in OPTION_NAMES}
     study = load(
         input,
-        patients=patients,
-        column_map=_column_map(column_map or []),
-        patient_key=_criteria(patient_key) if patient_key else None,
         on_invalid="exclude" if exclude_invalid else "raise",
-        validation="warn" if warn_implausible else "raise",
-        sheet=sheet,
+        **read_options(patients, column_map, patient_key, warn_implausible, sheet),
     )
     result = run(study, _criteria(criteria), **criterion_options)
     event_table, finding_table = _read(events), _read(findings)
