@@ -21,10 +21,6 @@ def run_irrecist(table, **options):
     return irrecist.assess(study(table), **options)
 
 
-def _missing(value) -> bool:
-    return bool(pd.isna(value))
-
-
 # =================================================================================================
 # irRC (spec section 2)
 # =================================================================================================
@@ -249,7 +245,7 @@ def test_irrc_0_7_response_confirmation_needs_28_days():
     # unconfirmed irPR counts as irSD (day >= 42) in best_response_confirmed.
     row = best(run_irrc(lesions(_pr_sequence((56, "pr"), (83, "pr")))))
     assert (row["best_response"], row["best_response_confirmed"]) == ("irPR", "irSD")
-    assert _missing(row["first_response_day"])
+    assert pd.isna(row["first_response_day"])
     row = best(run_irrc(lesions(_pr_sequence((56, "pr"), (84, "pr")))))
     assert (row["best_response"], row["best_response_confirmed"]) == ("irPR", "irPR")
     assert row["first_response_day"] == 56
@@ -625,7 +621,7 @@ day lesion role   organ node long status
     assert (row["best_response"], row["best_response_confirmed"]) == ("irPR", "irSD")
     assert row["first_response_day"] == 56
     confirmed = best(run_irrecist(lesions(text), confirm_response=True))
-    assert _missing(confirmed["first_response_day"])
+    assert pd.isna(confirmed["first_response_day"])
 
 
 # --- irRC baseline rules (spec 0.2, 0.4, 2.3) -----------------------------------------------------
