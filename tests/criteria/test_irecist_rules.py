@@ -6,7 +6,6 @@ Every expected value below is computed by hand from the spec text; the arithmeti
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 from _lesions import best, by_day, cohort, flags_on, lesions, study
 
 from ioresponse.criteria import irecist
@@ -204,12 +203,6 @@ def test_4_6_step3_nontarget_not_in_cats_confirms_only_by_unequivocal_progressio
     assert by_day(result, patient="P2") == {56: "iUPD", 112: "iUPD"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 4.4: increase is vs 'the previous assessment used by the algorithm' and 4.6 step 2: "
-    "scans < 28 days after iUPD are 'not used'; code compares with the early scan (33 -> 33: no "
-    "increase) and gives iUPD",
-)
 def test_4_4_increase_is_measured_against_the_previous_used_assessment_not_an_early_scan():
     # NT1 unequivocal progression on day 56 (iUPD, NT in cats, 30 mm). Early scan day 70 (14 days, not
     # used): 33 mm. Day 112 (56 days): 33 mm. Against the previous assessment used (day 56, 30 mm)
@@ -227,6 +220,42 @@ day lesion role       organ  node long status
 """
     result = run(lesions(text))
     assert by_day(result) == {56: "iUPD", 70: "iUPD", 112: "iCPD"}
+
+
+def test_4_4_a_decrease_on_an_early_scan_does_not_make_the_next_scan_an_increase():
+    # The converse of the test above. NT1 30 mm at the iUPD of day 56, 25 mm on the early scan of day 70
+    # (not used), 28 mm on day 112: against day 56 (30 mm) no increase, so no iCPD; NT1 is still in
+    # unequivocal progression (R2), so no reset either: iUPD (spec 4.4, 4.6 step 3).
+    text = """
+day lesion role       organ  node long status
+-7  T1     target     liver  n    50   present
+-7  NT1    non_target pleura n    20   present
+56  T1     target     liver  n    45   present
+56  NT1    non_target pleura n    30   unequivocal_progression
+70  T1     target     liver  n    45   present
+70  NT1    non_target pleura n    25   unequivocal_progression
+112 T1     target     liver  n    45   present
+112 NT1    non_target pleura n    28   unequivocal_progression
+"""
+    result = run(lesions(text))
+    assert by_day(result) == {56: "iUPD", 70: "iUPD", 112: "iUPD"}
+
+
+def test_D2_previous_reference_skips_the_early_scan():
+    # Option icpd_increase_reference="previous" (spec 4.11 D2) with an early scan (4.6 step 2: not
+    # used). Baseline 50; day 56: 62 mm (+24%, +12 mm: iUPD, T in cats); day 70 (14 days): 52 mm, not
+    # used; day 112: 60 mm. The previous assessment used is day 56 (62): 60 - 62 = -2 mm, no iCPD; the
+    # target is still PD vs nadir 50 (+20%, +10 mm), so no reset (R1): iUPD. Against the early scan
+    # (52) it would have been +8 mm, iCPD.
+    text = """
+day lesion role   organ node long status
+-7  T1     target liver n    50   present
+56  T1     target liver n    62   present
+70  T1     target liver n    52   present
+112 T1     target liver n    60   present
+"""
+    result = run(lesions(text), icpd_increase_reference="previous")
+    assert by_day(result) == {56: "iUPD", 70: "iUPD", 112: "iUPD"}
 
 
 # --- 4.6 reset rules ------------------------------------------------------------------------------

@@ -284,38 +284,49 @@ def assess(
         else (np.zeros(assessments.n, bool))
     )
     reference = ("iupd", "previous", "min_since_iupd").index(icpd_increase_reference)
-    machine = _run_state_machine(
-        table["is_baseline"].to_numpy(),
-        table["is_pre_baseline"].to_numpy(),
-        day,
-        assessments.subject_offsets,
-        parts["has_targets"],
-        parts["target_sum"],
-        parts["target_complete"],
-        parts["target_all_normal"],
-        parts["non_target"],
-        parts["nt_increase"],
-        parts["new_present"],
-        parts["first_seen_count"],
-        parts["latest_first_seen"],
-        parts["nlt_sum"],
-        parts["nlt_complete"],
-        parts["nlnt_increase"],
-        parts["nlnt_progression"],
-        parts["new_ne"],
-        parts["target_reappeared"],
-        parts["nt_reappeared"],
-        deteriorating,
-        confirm_min_days - confirm_tolerance_days,
-        confirm_max_days,
-        icpd_absolute_mm,
-        reference,
-        new_lesion_reset == "resolution_only",
-        early_scan_policy == "new_lesion_only",
-        nlt_pd_absolute_mm,
-        unstable_iupd_as_icpd,
-        reappearance_after_cr_is_pd,
-    )
+    # spec 4.4: an increase is measured against the previous assessment the machine used, and the
+    # scans it did not use (4.6 step 2, early scans) are known only once it has run: when there are
+    # any, the increases are measured again without them and the machine runs again. Each pass
+    # settles at least one more early scan in day order, so the loop ends.
+    skipped = np.zeros(assessments.n, bool)
+    while True:
+        machine = _run_state_machine(
+            table["is_baseline"].to_numpy(),
+            table["is_pre_baseline"].to_numpy(),
+            day,
+            assessments.subject_offsets,
+            parts["has_targets"],
+            parts["target_sum"],
+            parts["target_complete"],
+            parts["target_all_normal"],
+            parts["non_target"],
+            parts["nt_increase"],
+            parts["new_present"],
+            parts["first_seen_count"],
+            parts["latest_first_seen"],
+            parts["nlt_sum"],
+            parts["nlt_complete"],
+            parts["nlnt_increase"],
+            parts["nlnt_progression"],
+            parts["new_ne"],
+            parts["target_reappeared"],
+            parts["nt_reappeared"],
+            deteriorating,
+            confirm_min_days - confirm_tolerance_days,
+            confirm_max_days,
+            icpd_absolute_mm,
+            reference,
+            new_lesion_reset == "resolution_only",
+            early_scan_policy == "new_lesion_only",
+            nlt_pd_absolute_mm,
+            unstable_iupd_as_icpd,
+            reappearance_after_cr_is_pd,
+        )
+        early = machine["rule"] == I_EARLY
+        if np.array_equal(early, skipped):
+            break
+        skipped = early
+        parts.update(_increases(lesions, assessments, parts, skipped))
     follow_up = ~table["is_baseline"].to_numpy() & ~table["is_pre_baseline"].to_numpy()
     overall = machine["overall"]
     icpd_row = machine["icpd_row"]
@@ -375,7 +386,6 @@ def _components(
     expected_targets = baseline_count(sums.count, assessments)
     non_target_rows = in_use & (role == Role.NON_TARGET)
     non_target, _ = non_target_codes(lesions, assessments, gone)
-    increase = _increase_since_previous(lesions, assessments, values)
 
     equivocal = equivocal_rows(lesions)
     new_rows = in_use & (role == Role.NEW)
@@ -395,7 +405,7 @@ def _components(
     nlnt = present_new & ~nlt
     first_seen = _first_seen(present_new, ids, assessments)
     reappeared_nt = non_target_rows & np.where(node, status == Status.UNEQUIVOCAL_PROGRESSION, shows)
-    return {
+    parts = {
         "has_targets": expected_targets > 0,
         "target_sum": sums.total.astype(float),
         "target_complete": sums.complete & (sums.count >= expected_targets),
@@ -405,14 +415,12 @@ def _components(
         "target_all_normal": ~any_per_assessment(target & ~gone, assessments),
         "target_reappeared": any_per_assessment(target & seen_again(lesions, values), assessments),
         "non_target": non_target,
-        "nt_increase": any_per_assessment(non_target_rows & increase, assessments),
         "nt_reappeared": any_per_assessment(reappeared_nt, assessments),
         "new_present": any_per_assessment(present_new, assessments),
         "first_seen_count": first_seen[0],
         "latest_first_seen": first_seen[1],
         "nlt_sum": nlt_sums.total.astype(float),
         "nlt_complete": nlt_sums.complete,
-        "nlnt_increase": any_per_assessment(nlnt & increase, assessments),
         "nlnt_progression": any_per_assessment(
             nlnt & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments
         ),
@@ -421,18 +429,35 @@ def _components(
         "small_new_node": any_per_assessment(small_node, assessments),
         "too_small_measured": too_small_measured(lesions, assessments),
         "equivocal_new": any_per_assessment(new_rows & shows & equivocal, assessments),
+        "non_target_rows": non_target_rows,
+        "nlnt_rows": nlnt,
+    }
+    parts.update(_increases(lesions, assessments, parts, np.zeros(assessments.n, bool)))
+    return parts
+
+
+def _increases(
+    lesions: pd.DataFrame, assessments: Assessments, parts: dict[str, np.ndarray], skipped: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per assessment, whether a non-target and whether a new non-target lesion increased (spec 4.4),
+    leaving the ``skipped`` assessments out of the comparison."""
+    increase = _increase_since_previous(lesions, assessments, unidimensional_values(lesions), skipped)
+    return {
+        "nt_increase": any_per_assessment(parts["non_target_rows"] & increase, assessments),
+        "nlnt_increase": any_per_assessment(parts["nlnt_rows"] & increase, assessments),
     }
 
 
 def _increase_since_previous(
-    lesions: pd.DataFrame, assessments: Assessments, values: np.ndarray
+    lesions: pd.DataFrame, assessments: Assessments, values: np.ndarray, skipped: np.ndarray
 ) -> np.ndarray:
-    """Any increase of a non-target or new lesion since its previous assessment (spec 4.4, D5).
+    """Any increase of a non-target or new lesion since the previous assessment the state machine used
+    (spec 4.4, D5); the rows of ``skipped`` assessments (early scans, 4.6 step 2) are not compared.
 
     ``increase_since_previous`` when given; otherwise a larger measured size (short axis for nodes), or
     a status that went from present to unequivocal progression.
     """
-    rows = np.flatnonzero(roles(lesions) != Role.TARGET)
+    rows = np.flatnonzero((roles(lesions) != Role.TARGET) & ~skipped[assessments.row_assessment])
     increase = np.zeros(len(lesions), bool)
     if not len(rows):
         return increase
@@ -742,7 +767,7 @@ def _state_machine(
                 episode_day[i] = episode_start
                 ref_s_row[i] = ref_s
                 ref_nlt_row[i] = ref_nlt
-            if has_targets[i]:
+            if has_targets[i] and rule[i] != I_EARLY:  # an early scan is not used (step 2)
                 previous_s = s
                 if s < min_s:
                     min_s = s
