@@ -265,3 +265,39 @@ def test_validate_with_criteria_reports_what_a_criterion_refuses(tmp_path: Path)
     refused = runner.invoke(app, ["validate", str(table), "--criteria", "all"])
     assert refused.exit_code == 2
     assert "rows 3, 5, column long_axis_mm" in refused.output and "irRC" in refused.output
+
+
+def test_a_baseline_rule_broken_under_several_criteria_is_one_warning_naming_them_all(tmp_path):
+    """Three liver targets break the count rule of RECIST 1.1 sec. 4.2, which irRECIST, iRECIST and
+    imRECIST keep (spec 3.3, 4.2, 5.3). With on_baseline_violation=warn the user reads it once, with the
+    four criteria named and the second patient counted, not four times for the first patient only."""
+    rows = ["patient_id,day,lesion_id,role,organ,lymph_node,long_axis_mm,status"]
+    for patient in ("P1", "P2"):
+        for day, size in ((-7, 30), (56, 20)):
+            rows += [f"{patient},{day},T{i},target,liver,false,{size},present" for i in (1, 2, 3)]
+    path = write(tmp_path, "\n".join(rows) + "\n")
+    criteria = "recist11,irrecist,irecist,imrecist"
+    result = runner.invoke(
+        app, ["assess", str(path), "--out", str(tmp_path / "out"), "--criteria", criteria,
+              "-o", "on_baseline_violation=warn"]
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert text.count("more than 5 targets in total or 2 per organ") == 1
+    assert "patient P1 and 1 more: more than 5 targets" in text
+    assert "flagged baseline_target_rule_violated (recist11, irrecist, irecist, imrecist)" in text
+
+
+def test_merged_warnings_keeps_other_warnings_and_brackets_that_are_not_criteria():
+    from ioresponse.cli._common import merged_warnings
+
+    messages = [
+        "a.csv: patient P1: rule X; flagged f (imrecist)",
+        "a.csv: sizes look like centimetres (cm)",
+        "a.csv: patient P1: rule X; flagged f (recist11)",
+        "a.csv: sizes look like centimetres (cm)",
+    ]
+    assert merged_warnings(messages) == [
+        "a.csv: patient P1: rule X; flagged f (recist11, imrecist)",
+        "a.csv: sizes look like centimetres (cm)",
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 import warnings
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
@@ -10,6 +11,7 @@ from typing import ParamSpec, TypeVar
 import typer
 from rich.console import Console
 
+from ioresponse.criteria import registry
 from ioresponse.schema import InputError, IoresponseWarning
 
 console = Console()
@@ -37,8 +39,26 @@ def handles_input_errors(command: Callable[P, R]) -> Callable[P, R]:
                 err_console.print(f"[bold red]error:[/] {error.located()}", highlight=False)
                 raise typer.Exit(INPUT_ERROR_EXIT) from None
             finally:
-                for warning in caught:
-                    if issubclass(warning.category, IoresponseWarning):
-                        err_console.print(f"[yellow]warning:[/] {warning.message}", highlight=False)
+                ours = [str(w.message) for w in caught if issubclass(w.category, IoresponseWarning)]
+                for message in merged_warnings(ours):
+                    err_console.print(f"[yellow]warning:[/] {message}", highlight=False)
 
     return wrapper
+
+
+_CRITERION_AT_END = re.compile(r"^(?P<text>.*) \((?P<key>[a-z0-9]+)\)$", re.DOTALL)
+
+
+def merged_warnings(messages: list[str]) -> list[str]:
+    """``messages`` in order, each once; the same warning of several criteria (the criterion key in
+    brackets at its end) becomes one that names them all in the registry's order (the criteria run in
+    threads): "... (recist11, irrecist, imrecist)"."""
+    order = list(registry())
+    keys: dict[str, set[str]] = {}
+    for message in messages:
+        match = _CRITERION_AT_END.match(message)
+        known = match is not None and match["key"] in order
+        text = match["text"] if known else message
+        keys.setdefault(text, set()).update([match["key"]] if known else [])
+    return [f"{text} ({', '.join(sorted(named, key=order.index))})" if named else text
+            for text, named in keys.items()]

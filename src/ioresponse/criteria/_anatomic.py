@@ -462,10 +462,26 @@ def _members(subject: np.ndarray, key: np.ndarray) -> np.ndarray:
     return counts[inverse]
 
 
+RECIST_MEASURABILITY = (
+    "target below the RECIST 1.1 measurability rule (non-nodal >= 10 mm, or twice the slice thickness; node "
+    "short axis >= 15 mm; RECIST 1.1 sec. 3.1.1, 3.2.2)"
+)
+"""The baseline measurability rule of RECIST 1.1 and of the immune criteria that keep it (spec 0.6)."""
+
+
+def recist_target_counts(total: int, per_organ: int) -> str:
+    """The baseline target counts of RECIST 1.1 sec. 4.2, kept by irRECIST, iRECIST and imRECIST."""
+    return (
+        f"more than {total} targets in total or {per_organ} per organ (lymph nodes are one organ; "
+        "RECIST 1.1 sec. 4.2)"
+    )
+
+
 def report_baseline_violation(
     violated: np.ndarray,
     message: str,
     *,
+    criterion: str,
     column: str,
     flag: str,
     subject: np.ndarray,
@@ -478,23 +494,28 @@ def report_baseline_violation(
 ) -> None:
     """A baseline rule (measurability, target counts; RECIST 1.1 A1 and its immune twins) broken by the
     rows ``violated``: with ``on_violation="error"`` an InputError on the first patient's rows, else one
-    warning (``stacklevel`` counted from the caller) and ``flag`` on every subject concerned.
-    ``subject`` and ``rows`` (source rows) are aligned with ``violated``.
+    warning (``stacklevel`` counted from the caller) and ``flag`` on every subject concerned. Both name
+    the first patient and count the others; the warning ends with the ``criterion`` key, so that the
+    command line can merge the same warning of several criteria. ``subject`` and ``rows`` (source rows)
+    are aligned with ``violated``.
     """
     if not violated.any():
         return
     first = subject[violated][0]
-    patient = assessments.table[PATIENT].iat[assessments.subject_offsets[first]]
-    text = f"patient {patient}: {message}"
+    patient_of_subject = assessments.table[PATIENT].to_numpy()[assessments.subject_offsets[:-1]]
+    others = len(pd.unique(patient_of_subject[np.unique(subject[violated])])) - 1
+    text = f"patient {patient_of_subject[first]}" + (f" and {others} more" if others else "") + f": {message}"
     if on_violation == "error":
         raise InputError(
             source,
             rows[violated & (subject == first)],
             column,
-            f"{text}; fix the baseline, or warn and flag instead: --option on_baseline_violation=warn "
+            f"{text} ({criterion}); fix the baseline, or warn and flag instead: --option "
+            "on_baseline_violation=warn "
             "(Python: on_baseline_violation='warn')",
         )
-    warnings.warn(f"{source}: {text}", IoresponseWarning, stacklevel=stacklevel + 1)
+    message = f"{source}: {text}; flagged {flag} ({criterion})"
+    warnings.warn(message, IoresponseWarning, stacklevel=stacklevel + 1)
     flag_subjects(flags, subject[violated], flag)
 
 

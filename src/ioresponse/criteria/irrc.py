@@ -510,6 +510,7 @@ def _baseline_checks(
         report_baseline_violation(
             violated,
             message,
+            criterion=KEY,
             column=column,
             flag="baseline_index_rule_violated",
             subject=subject,

@@ -28,6 +28,7 @@ from ioresponse.criteria._anatomic import (
     NORMAL_NODE_SHORT_AXIS_MM,
     PD,
     PR,
+    RECIST_MEASURABILITY,
     SD,
     STATE_PENDING,
     Assessments,
@@ -47,6 +48,7 @@ from ioresponse.criteria._anatomic import (
     not_evaluable_text,
     organ_codes,
     over_caps,
+    recist_target_counts,
     report_baseline_violation,
     roles,
     statuses,
@@ -446,23 +448,19 @@ def check_targets(
     group = None if "all" in group_caps else cap_groups(lesions)
     over = over_caps(target, subject, organ_codes(lesions), per_organ, group, group_caps)
     small = target & (status == Status.PRESENT) & ~measurable(lesions)
-    problems = [
-        (
-            small,
-            "target below the RECIST 1.1 measurability rule (non-nodal >= 10 mm or twice the slice; node "
-            "short axis >= 15 mm; spec 0.6)",
-        ),
-        (
-            over,
-            f"more than {per_organ} targets per organ or over the total ({group_caps}; spec 3.3); "
-            "for the Nishino 2013 counts pass target_caps='irrc'",
-        ),
-    ]
+    if "all" in group_caps:
+        counts = recist_target_counts(group_caps["all"], per_organ)
+    else:
+        counts = (
+            f"more than {per_organ} targets per organ, {group_caps['visceral']} visceral or "
+            f"{group_caps['cutaneous']} cutaneous (irRC counts of Nishino 2013; spec 3.3)"
+        )
     flags: SubjectFlags = {}
-    for violated, message in problems:
+    for violated, message in ((small, RECIST_MEASURABILITY), (over, counts)):
         report_baseline_violation(
             violated,
-            f"{message} ({key})",
+            message,
+            criterion=key,
             column=ROLE,
             flag="baseline_target_rule_violated",
             subject=subject,

@@ -29,6 +29,7 @@ from ioresponse.criteria._anatomic import (
     NOT_GIVEN,
     PD,
     PR,
+    RECIST_MEASURABILITY,
     SD,
     STATE_CONFIRMED,
     STATE_CONFIRMS,
@@ -61,6 +62,7 @@ from ioresponse.criteria._anatomic import (
     organ_codes,
     over_caps,
     pre_baseline_text,
+    recist_target_counts,
     repeated,
     report_baseline_violation,
     roles,
@@ -362,26 +364,17 @@ def _baseline_checks(
         ok &= ~node | (at_baseline(SHORT_AXIS, float) >= 2 * slice_mm)
     present = (statuses(lesions) == Status.PRESENT)[baseline_rows]
     too_small = target & ~ok & present
-    problems = [
-        (
-            too_small,
-            "target below the measurability rule (non-nodal >= 10 mm, or twice the "
-            "slice thickness; node short axis >= 15 mm; RECIST 1.1 sec. 3.1.1, 3.2.2)",
-        )
-    ]
     organ = organ_codes(lesions)[baseline_rows]
     over = over_caps(target, subject, organ, max_targets_per_organ, None, {"all": max_targets})
-    problems.append(
-        (
-            over,
-            f"more than {max_targets} targets in total or {max_targets_per_organ} per organ "
-            "(lymph nodes are one organ; RECIST 1.1 sec. 4.2)",
-        )
-    )
+    problems = [
+        (too_small, RECIST_MEASURABILITY),
+        (over, recist_target_counts(max_targets, max_targets_per_organ)),
+    ]
     for violated, message in problems:
         report_baseline_violation(
             violated,
             message,
+            criterion=KEY,
             column=ROLE,
             flag="baseline_target_rule_violated",
             subject=subject,
