@@ -109,7 +109,7 @@ def test_S4_upmd_with_clinical_deterioration_and_no_further_scan():
     result = run(lesions, clinical={56: "deteriorating"})
     row = result.timepoints.iloc[0]
     assert row["overall_response"] == "UPMD" and row["confirmation_state"] == "pending"
-    assert "UPMD not confirmed: no further PET; clinical deterioration" in row["reason"]
+    assert "UPMD not confirmed: no further PET confirms or resets it; clinical deterioration" in row["reason"]
     best = result.best_response.iloc[0]
     assert best["best_response"] == "UPMD" and best["responder"] == False  # noqa: E712
     assert not best["pfs_event"]

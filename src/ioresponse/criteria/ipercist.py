@@ -83,20 +83,24 @@ class _Episode:
 
 
 def confirmation_triggers(
-    patient: PatientScans, upmd_scan: Scan, current: Scan, rules: PercistRules
+    patient: PatientScans, upmd_scan: Scan, current: Scan, rules: PercistRules, quantitative: bool
 ) -> list[str]:
-    """PERCIST PMD triggers of the current scan measured against the UPMD scan U (spec 9.5 rule 2 (a)-(d))."""
+    """PERCIST PMD triggers of the current scan measured against the UPMD scan U (spec 9.5 rule 2 (a)-(d)).
+
+    ``quantitative=False`` (the current scan failed the quality checks, ``percist_qc="strict"``): the
+    quantitative rules (a) and (b) are not evaluable and only (c) and (d) can confirm (spec 5.4, 5.5).
+    """
     ids = patient.baseline_ids
     at_upmd, now = hottest(upmd_scan, ids), hottest(current, ids)
     rel = relative_change(now.value, at_upmd.value)
     change = absolute_change(now.value, at_upmd.value)
     triggers = []
-    if uptake_increase_is_pmd(rel, change, rules.pmd_inclusive):
+    if quantitative and uptake_increase_is_pmd(rel, change, rules.pmd_inclusive):
         sign = ">=30% and >=0.8 SUL" if rules.pmd_inclusive else ">30% and >0.8 SUL"
         triggers.append(
             comparison_text(now, at_upmd, rel, change, f"UPMD scan (day {upmd_scan.day})") + f" ({sign})"
         )
-    if rules.tlg_rule:
+    if quantitative and rules.tlg_rule:
         same = selected_ids(patient.baseline, ids) if rules.sum_selection == "same_lesions" else None
         extent = extent_increase_is_pmd(
             five_lesion_sum(upmd_scan, ids, "tlg", same),
@@ -223,7 +227,8 @@ class _StateMachine:
         elif self.episode is None:
             self._outside_episode(row, followup, call.category, percist_reason)
         else:
-            self._inside_episode(row, followup, call.category, percist_reason, self.episode)
+            quantitative = not (call.qc_failures and self.rules.qc == "strict")
+            self._inside_episode(row, followup, call.category, percist_reason, self.episode, quantitative)
 
     def _outside_episode(self, row: dict[str, Any], followup: Scan, category: str, reason: str) -> None:
         if category != PMD:
@@ -239,7 +244,13 @@ class _StateMachine:
         )
 
     def _inside_episode(
-        self, row: dict[str, Any], followup: Scan, category: str, reason: str, episode: _Episode
+        self,
+        row: dict[str, Any],
+        followup: Scan,
+        category: str,
+        reason: str,
+        episode: _Episode,
+        quantitative: bool,
     ) -> None:
         upmd = episode.scan
         elapsed = followup.day - upmd.day
@@ -267,7 +278,7 @@ class _StateMachine:
         triggers = (
             ["still PMD vs baseline (ipercist_confirm_reference='baseline')"]
             if self.reference == "baseline"
-            else confirmation_triggers(self.patient, upmd, followup, self.rules)
+            else confirmation_triggers(self.patient, upmd, followup, self.rules, quantitative)
         )
         if not triggers:
             self._keep_open(
@@ -311,8 +322,8 @@ class _StateMachine:
             progression_day, first_after = float(self.confirmed_upmd_day), self.confirmed_at + 1
             start = self.confirmed_episode_start
         elif self.episode is not None:
-            last = self.rows[-1]
-            note = "UPMD not confirmed: no further PET"
+            last = self.rows[self.episode.rows[-1]]  # the last UPMD scan; NE scans may follow (9.7)
+            note = "UPMD not confirmed: no further PET confirms or resets it"
             if last[CLINICAL_STATUS] == "deteriorating":
                 note += "; clinical deterioration"
             last["reason"] = last["reason"].removesuffix(REASON_SOURCE) + f"; {note}{REASON_SOURCE}"
@@ -356,8 +367,8 @@ def _responder(machine: _StateMachine) -> bool | None:
         return True
     if machine.confirmed_at is not None:
         return False
-    if machine.episode is not None and rows[-1][CLINICAL_STATUS] == "deteriorating":
-        return False
+    if machine.episode is not None and rows[machine.episode.rows[-1]][CLINICAL_STATUS] == "deteriorating":
+        return False  # deterioration at the last UPMD scan (spec 9.5 rule 4)
     return None
 
 
