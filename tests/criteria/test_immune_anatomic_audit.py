@@ -1105,12 +1105,6 @@ day lesion role   organ node long status
 # =================================================================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 0.2: 'A new lesion, once seen, should be reported at every later assessment; a missing row "
-    "is treated as not_evaluable' and 4.6 step 3 'a missing value could have decided (... new lesion NE): "
-    "NE, the episode stays open'; code treats the NLNT with no row as absent and resets the iUPD (iSD)",
-)
 def test_0_2_4_6_nlnt_without_a_row_at_confirmation_is_ne_not_a_reset():
     # T1 lung 50. 56: T1 45, N1 liver 8 mm (NLNT) -> iUPD (NL), ref_S 45.
     # 112 (56 days): no row for N1 -> N1 not_evaluable (0.2). No iCPD (S 45 - 45 = 0; no additional
@@ -1127,12 +1121,6 @@ day lesion role   organ node long status
     assert by_day(ir(lesions(text))) == {56: "iUPD", 112: "NE"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 4.6 reset: 'set nlt_nadir to the smallest NLT_sum recorded since those lesions were first "
-    "seen'; after a second reset the code keeps the NLT nadir of the first lesion alone (10 mm) and an "
-    "unchanged A + B sum of 25 mm fires a new iUPD (+150 %, +15 mm)",
-)
 def test_4_6_nlt_nadir_after_a_reset_covers_the_lesions_known_at_that_reset():
     # T1 lung 50. 56: T1 45, A liver 10 (NLT) -> iUPD (NL), ref_S 45, ref_NLT 10.
     # 112: T1 40 (< 45), A 10 (no growth): reset -> iSD (-20 %).
@@ -1160,12 +1148,6 @@ day lesion role   organ  node long status
     assert by_day(ir(lesions(text))) == {56: "iUPD", 112: "iSD", 168: "iUPD", 224: "iSD", 280: "iSD"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 4.4: new lesions are 'classified at their first appearance with RECIST 1.1 measurability: "
-    "measurable -> new lesion target (NLT)'; a 12 mm lesion first recorded equivocal, then unequivocal at "
-    "12 mm, is measurable at both appearances, but the code makes it NLNT (new_lesion_sum 0)",
-)
 def test_4_4_equivocal_then_unequivocal_measurable_new_lesion_is_an_nlt():
     # 4.5: an equivocal new lesion is not "present" (day 56: iSD, flag equivocal_new_lesion; 45 vs 50 =
     # -10 %). Day 112: N1 unequivocal, 12 mm >= 10 mm: measurable; whether its first appearance is day 56 or

@@ -171,7 +171,8 @@ def count_new_lesions(
 
     A new lesion enters at the first assessment where ``qualifies`` (measurable, not equivocal) holds
     (``entry="when_measurable"``), or only if it qualifies at its first appearance
-    (``"first_appearance_only"``). Slots fill in order of entry, then larger value, then ``lesion_id``,
+    (``"first_appearance_only"``); an equivocal lesion appears when it is first unequivocal (spec 1.5:
+    it is not present before). Slots fill in order of entry, then larger value, then ``lesion_id``,
     within ``max_per_organ`` and the cap of the lesion's ``group`` (irRC: visceral / cutaneous;
     RECIST family: ``None``, one group "all"). Once counted, a lesion stays counted at every later
     assessment.
@@ -201,7 +202,8 @@ def count_new_lesions(
             "group": "all" if group is None else group[rows],
         }
     )
-    first = frame.groupby(["subject", "lesion"], sort=False)["assessment"].transform("min").to_numpy()
+    seen = frame["assessment"].where(~equivocal_rows(lesions)[rows])
+    first = seen.groupby([frame["subject"], frame["lesion"]], sort=False).transform("min").to_numpy()
     eligible = frame["qualifies"].to_numpy()
     if entry == "first_appearance_only":
         eligible &= frame["assessment"].to_numpy() == first

@@ -425,7 +425,8 @@ def _components(
             nlnt & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments
         ),
         "new_ne": any_per_assessment(new_rows & (status == Status.NOT_EVALUABLE), assessments)
-        | ~nlt_sums.complete,
+        | ~nlt_sums.complete
+        | _unreported_new_lesion(lesions, assessments, new_rows),
         "small_new_node": any_per_assessment(small_node, assessments),
         "too_small_measured": too_small_measured(lesions, assessments),
         "equivocal_new": any_per_assessment(new_rows & shows & equivocal, assessments),
@@ -490,6 +491,23 @@ def _as_flag(value: object) -> float:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
         return np.nan
     return 1.0 if str(value).strip().lower() in {"true", "1", "y", "yes"} else 0.0
+
+
+def _unreported_new_lesion(
+    lesions: pd.DataFrame, assessments: Assessments, new_rows: np.ndarray
+) -> np.ndarray:
+    """Per assessment, whether a new lesion recorded at an earlier assessment has no row: it is not
+    evaluable there (spec 0.2, "a missing row is treated as not_evaluable")."""
+    rows = np.flatnonzero(new_rows)
+    assessment = assessments.row_assessment[rows]
+    subject, lesion = assessments.subject_of_rows()[rows], lesion_codes(lesions)[rows]
+    frame = pd.DataFrame({"subject": subject, "lesion": lesion, "a": assessment})
+    first = frame.groupby(["subject", "lesion"], sort=False)["a"].min().to_numpy()
+    recorded = np.cumsum(np.bincount(first, minlength=assessments.n))  # known so far, all subjects
+    offsets = assessments.subject_offsets
+    before_subject = np.concatenate([[0], recorded])[offsets[:-1]]
+    known = recorded - np.repeat(before_subject, np.diff(offsets))
+    return known > np.bincount(assessment, minlength=assessments.n)
 
 
 def _first_seen(
@@ -773,6 +791,8 @@ def _state_machine(
                     min_s = s
             if has_targets[i] and target_complete[i] and s < lowest:
                 lowest = s
+            if first_seen_count[i] > 0:  # the NLT nadir covers the lesions known now, from now (4.6 reset)
+                nlt_low = np.inf
             seen += first_seen_count[i]
             if seen > 0 and nlt_complete[i] and nlt_sum[i] < nlt_low:
                 nlt_low = nlt_sum[i]
