@@ -345,12 +345,6 @@ def test_0_2_prebaseline_sum_within_half_mm_is_accepted_and_beyond_names_both_va
     assert "40.6" in str(error.value) and "40 mm" in str(error.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 0.2: option prebaseline_max_days_before_baseline limits the prebaseline (reference) "
-    "assessment; code applies it to lesion rows only and accepts a patient-table prebaseline_date of any age "
-    "(hyperprogression._table_prebaseline)",
-)
 def test_0_2_prebaseline_window_applies_to_patient_table_reference() -> None:
     # HP-1 without lesion rows on day -56; patient table gives prebaseline day -56, sum 40 (the reference
     # code's SCANDATE_BEFORE / RECIST_BEFORE). Baseline day -7: the reference is 49 days before baseline.
@@ -360,6 +354,29 @@ def test_0_2_prebaseline_window_applies_to_patient_table_reference() -> None:
     patients = pd.DataFrame({"patient_id": ["P1"], "prebaseline_day": [-56], "prebaseline_sum_mm": [40.0]})
     table = _engine(rows, patients, definitions=["hpd.champiat2017"], prebaseline_max_days_before_baseline=28)
     assert _row(table, "hpd.champiat2017")["flag"] == "not_evaluable"
+
+
+def test_0_2_patient_table_reference_outside_window_says_why_like_lesion_rows() -> None:
+    # Same wording as for a too-old lesion-row prebaseline (test_find_patterns), naming the table's day.
+    # Definitions not needing a prebaseline (Lo Russo, spec 2.2) are unaffected: S_pre stays empty.
+    rows = [r for r in HP1_ROWS if r["day"] != -56]
+    patients = pd.DataFrame({"patient_id": ["P1"], "prebaseline_day": [-56], "prebaseline_sum_mm": [40.0]})
+    table = _engine(rows, patients, definitions=["hpd.champiat2017", "hpd.lo_russo2019"],
+                    prebaseline_max_days_before_baseline=28)
+    reason = _row(table, "hpd.champiat2017")["reason"]
+    why = "no prebaseline scan within 28 days before baseline day -7 (patient-table prebaseline day -56)"
+    assert why in reason
+    assert json.loads(_row(table, "hpd.lo_russo2019")["values"])["S_pre"] is None
+
+
+@pytest.mark.parametrize("limit", [None, 49, 84])
+def test_0_2_patient_table_reference_within_window_is_used(limit: int | None) -> None:
+    # 49 days before baseline: inside a 49-day window (<=, as for lesion rows), an 84-day one, or no window.
+    rows = [r for r in HP1_ROWS if r["day"] != -56]
+    patients = pd.DataFrame({"patient_id": ["P1"], "prebaseline_day": [-56], "prebaseline_sum_mm": [40.0]})
+    table = _engine(rows, patients, definitions=["hpd.champiat2017"],
+                    prebaseline_max_days_before_baseline=limit)
+    assert _row(table, "hpd.champiat2017")["flag"] == "true"
 
 
 # --- 1. Pseudoprogression -----------------------------------------------------------------------------------

@@ -721,7 +721,14 @@ def hpd_inputs(
         baseline = Scan(int(base_row[DAY]), float(base_row["target_sum_mm"]), str(base_row[DATE]))
         prebaseline, pre_missing = _prebaseline(group, baseline, options)
         prebaseline, pre_missing = _table_prebaseline(
-            study, patient, prebaseline, pre_missing, table_pre_day.get(patient), table_pre_sum.get(patient)
+            study,
+            patient,
+            baseline,
+            options,
+            prebaseline,
+            pre_missing,
+            table_pre_day.get(patient),
+            table_pre_sum.get(patient),
         )
         after = [r for r in group if r[DAY] > 0]
         first = None
@@ -774,15 +781,10 @@ def _prebaseline(group: list[dict], baseline: Scan, options: PatternOptions) -> 
     before = [r for r in group if r["is_pre_baseline"]]
     if not before:
         return None, f"no prebaseline scan (no assessment before baseline day {baseline.day})"
-    limit = options.prebaseline_max_days_before_baseline
-    if limit is not None:
-        recent = [r for r in before if baseline.day - r[DAY] <= limit]
-        if not recent:
-            return None, (
-                f"no prebaseline scan within {limit} days before baseline day {baseline.day} "
-                f"(latest day {int(before[-1][DAY])})"
-            )
-        before = recent
+    recent = [r for r in before if not _outside_window(baseline, int(r[DAY]), options)]
+    if not recent:
+        return None, _outside_window(baseline, int(before[-1][DAY]), options)
+    before = recent
     complete = [r for r in before if known(r["target_sum_mm"])]
     if not complete:
         days = ", ".join(str(int(r[DAY])) for r in before)
@@ -793,8 +795,24 @@ def _prebaseline(group: list[dict], baseline: Scan, options: PatternOptions) -> 
     return Scan(int(row[DAY]), float(row["target_sum_mm"]), str(row[DATE])), ""
 
 
+def _outside_window(baseline: Scan, day: int, options: PatternOptions, source: str = "latest") -> str:
+    """Why a reference scan on ``day`` is older than option ``prebaseline_max_days_before_baseline``
+    allows (spec 0.2); "" when the option is unset or the scan lies within the window."""
+    limit = options.prebaseline_max_days_before_baseline
+    if limit is None or baseline.day - day <= limit:
+        return ""
+    return f"no prebaseline scan within {limit} days before baseline day {baseline.day} ({source} day {day})"
+
+
 def _table_prebaseline(
-    study: Study, patient: str, from_rows: Scan | None, missing: str, day: int | None, sum_mm: object
+    study: Study,
+    patient: str,
+    baseline: Scan,
+    options: PatternOptions,
+    from_rows: Scan | None,
+    missing: str,
+    day: int | None,
+    sum_mm: object,
 ) -> tuple[Scan | None, str]:
     """Patient-table prebaseline_date / prebaseline_sum_mm (the reference code's SCANDATE_BEFORE and
     RECIST_BEFORE, spec 0.2); must agree with lesion rows when both exist."""
@@ -809,7 +827,12 @@ def _table_prebaseline(
             f"patient {patient}: prebaseline_sum_mm {value:g} mm differs from the baseline target lesions "
             f"on the prebaseline scan (day {from_rows.day}: {from_rows.sum_mm:g} mm) by more than 0.5 mm",
         )
-    return from_rows or Scan(day, value), ""
+    if from_rows is not None:
+        return from_rows, ""
+    # spec 0.2: the patient-table reference is the same prebaseline scan given another way, so the
+    # prebaseline_max_days_before_baseline window applies to it as to lesion rows (spec 2.2: not evaluable).
+    too_old = _outside_window(baseline, day, options, "patient-table prebaseline")
+    return (None, too_old) if too_old else (Scan(day, value), "")
 
 
 def _organs(
