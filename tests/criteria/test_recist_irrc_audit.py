@@ -165,11 +165,6 @@ def test_R3_sums_changes_states_and_the_reappearance_reason():
     assert (row["first_response_day"], row["progression_day"], row["bor_day"]) == (56, 168, 56)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 0.10 template 'non-nodal targets absent and target nodes 9, 7 mm (<10 mm) with sum 16 mm: "
-    "target CR'; code writes 'target nodes < 10 mm (sum 16 mm)' without the node values",
-)
 def test_R3_target_cr_reason_names_the_node_short_axes():
     # spec 0.10 third template, on R3 day 56: node short axes 9 and 7 mm, sum 16 mm, sec. 4.3.2.
     reason = col(run(R3), "reason")[56]
@@ -218,11 +213,6 @@ def test_R4_target_components_and_pd_reason_numbers():
     assert missing(row["first_response_day"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 0.10 template 'measured targets already sum 79 mm >= 78 mm (1.2 x nadir 65) and +14 mm: "
-    "PD'; code names the sum, the % and mm change but not the 78 mm threshold",
-)
 def test_R4_pd_reason_names_the_threshold_of_1_2_times_the_nadir():
     # 1.2 x nadir 65 = 78 mm is a number of the 0.10 template.
     rows = schedule(
@@ -512,12 +502,6 @@ def test_1_8_1_no_reappearance_rule_when_the_last_evaluable_response_was_pr():
     assert col(result, "target_response")[112] == "PR"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 1.11 A5 + 0.7: a CR is confirmed only with 'at most max_ne_between (default 1) of them NE'; "
-    "recist11._timepoints treats CR-NE-NE-CR >= 28 days as a confirmed CR (it ignores max_ne_between) and "
-    "calls the reappearance PD",
-)
 def test_A5_reappearance_requires_confirmed_cr_counts_ne_between_like_0_7():
     # reappearance_requires_confirmed_cr=True. CR 56, NE 70, NE 77, CR 84 (T1 absent; NE = T1 not
     # evaluable). By 0.7 CR 56 is not confirmed (two NE between > max_ne_between 1) and CR 84 has no later

@@ -12,6 +12,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
 from ioresponse.criteria import Criterion, CriterionResult, Study
@@ -85,6 +87,7 @@ from ioresponse.criteria._sentences import (
     expand,
     mm,
     reason_text,
+    sentences,
     text,
 )
 from ioresponse.schema import (
@@ -134,8 +137,20 @@ LABELS = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "none", "not_given")
 
 NEW_LABELS = ("no", "equivocal", "yes")
 
-# Target-response rules (sec. 4.3.1, 4.4.2), in the order they are tested (spec 1.4).
-T_NO_TARGETS, T_MISSING_PD, T_MISSING_NE, T_CR, T_PD, T_PR, T_SD, T_SD_UNDER_5MM, T_UNMEASURED = range(9)
+# Target-response rules (sec. 4.3.1, 4.4.2), in the order they are tested (spec 1.4); T_UNMEASURED and
+# T_CR_ALL_ABSENT (a CR with a sum of 0: no node short axis to name) only choose a reason (0.10).
+(
+    T_NO_TARGETS,
+    T_MISSING_PD,
+    T_MISSING_NE,
+    T_CR,
+    T_PD,
+    T_PR,
+    T_SD,
+    T_SD_UNDER_5MM,
+    T_UNMEASURED,
+    T_CR_ALL_ABSENT,
+) = range(10)
 
 # Timepoint rules: the rows of Table 1 (targets) and Table 2 (non-target only), first match wins
 # (spec 1.6); O_BACKDATED is the equivocal back-dating of sec. 4.3.5 (spec 1.8.2).
@@ -221,7 +236,8 @@ def assess(
     reappearance_after_cr_is_pd : bool, default True
         Disease seen again after an overall CR is PD (spec 1.8.1, A5).
     reappearance_requires_confirmed_cr : bool, default False
-        Only after a confirmed CR: a later CR at least ``confirm_min_days`` on (A5, spec 0.7).
+        Only after a confirmed CR: a later CR at least ``confirm_min_days`` on, at most
+        ``max_ne_between`` NE between (A5, spec 0.7).
     backdate_equivocal_pd : bool, default True
         An equivocal new lesion confirmed later dates PD to its first appearance (spec 1.8.2, A6).
     continued_pr_after_confirmed_pr : bool, default False
@@ -283,6 +299,7 @@ def assess(
         reappearance_after_cr_is_pd,
         reappearance_requires_confirmed_cr,
         confirm_min_days,
+        max_ne_between,
     )
     target_code, overall, target_rule, overall_rule, baseline_sum, nadir, progression_row = kernel
     follow_up = ~table["is_baseline"].to_numpy() & ~table["is_pre_baseline"].to_numpy()
@@ -456,6 +473,7 @@ def _components(
         "equivocal_new": any_per_assessment(counted_new & equivocal, assessments),
         "small_new_node": any_per_assessment(small_node, assessments),
         "equivocal": equivocal,
+        "target_node": target & node,
         "split_node": _split_nodes(target & node, ids, assessments),
         "too_small_measured": too_small_measured(lesions, assessments),
     }
@@ -570,6 +588,23 @@ def _overall_without_targets(non_target: int, new: int, reappeared: bool) -> tup
 
 
 @numba.njit(cache=True, nogil=True)
+def _confirms_earlier_cr(
+    overall: np.ndarray, day: np.ndarray, run_start: int, j: int, min_days: int, max_ne_between: int
+) -> bool:
+    """Spec 0.7 (for A5): the CR at row ``j`` confirms a CR of rows ``run_start..j-1`` (a run of CR and
+    NE): one at least ``min_days`` earlier with at most ``max_ne_between`` NE between them."""
+    n_ne = 0
+    for m in range(j - 1, run_start - 1, -1):
+        if overall[m] == NE:
+            n_ne += 1
+            if n_ne > max_ne_between:
+                return False
+        elif day[j] - day[m] >= min_days:
+            return True
+    return False
+
+
+@numba.njit(cache=True, nogil=True)
 def _timepoints(
     is_baseline: np.ndarray,
     is_pre_baseline: np.ndarray,
@@ -587,6 +622,7 @@ def _timepoints(
     reappearance_after_cr_is_pd: bool,
     reappearance_requires_confirmed_cr: bool,
     confirm_min_days: int,
+    max_ne_between: int,
 ) -> tuple[np.ndarray, ...]:
     """Timepoint responses of every subject, in day order (spec 1.4-1.8)."""
     n = len(day)
@@ -601,8 +637,8 @@ def _timepoints(
         lowest = np.inf
         base = np.nan
         last_evaluable = -1
-        cr_run_start = -1
-        last_cr_day = -1
+        cr_run_start = -1  # first row of the current run of CRs (NE between them allowed)
+        cr_confirmed = False  # some CR of the run is confirmed as in spec 0.7
         for i in range(offsets[k], offsets[k + 1]):
             if is_pre_baseline[i]:
                 continue
@@ -615,8 +651,8 @@ def _timepoints(
             baseline_sum[i] = base
             nadir[i] = lowest
             after_cr = last_evaluable == CR and reappearance_after_cr_is_pd
-            if after_cr and reappearance_requires_confirmed_cr:  # a later CR >= 28 days on (A5, spec 0.7)
-                after_cr = last_cr_day - cr_run_start >= confirm_min_days
+            if after_cr and reappearance_requires_confirmed_cr:  # only after a confirmed CR (A5, spec 0.7)
+                after_cr = cr_confirmed
             reappeared = after_cr and disease_seen[i]
             if has_targets[i]:
                 t, t_rule = target_response(
@@ -640,9 +676,12 @@ def _timepoints(
                 progression_row[k] = i
             if o != NE:
                 if o == CR and last_evaluable != CR:
-                    cr_run_start = day[i]
-                if o == CR:
-                    last_cr_day = day[i]
+                    cr_run_start = i
+                    cr_confirmed = False
+                if o == CR and not cr_confirmed:
+                    cr_confirmed = _confirms_earlier_cr(
+                        overall, day, cr_run_start, i, confirm_min_days, max_ne_between
+                    )
                 last_evaluable = o
             if has_targets[i] and target_complete[i] and target_sum[i] < lowest:
                 lowest = target_sum[i]
@@ -745,13 +784,20 @@ def _timepoint_table(
     complete = components["target_complete"]
     has_targets = components["has_targets"]
     current = np.where(has_targets, np.where(complete, total, np.nan), np.nan)
+    cr = follow_up & (target_rule == T_CR)
+    node_cr = cr & (total > 0)  # nodes < 10 mm left: the CR reason names their short axes (spec 0.10)
+    nodes = _node_short_axes(lesions, assessments, components["values"], components["target_node"], node_cr)
+    reason_rule = np.where(measured, target_rule, T_UNMEASURED)
+    reason_rule[cr & ~node_cr] = T_CR_ALL_ABSENT
     backdated = np.zeros(assessments.n, np.int64)  # the back-dating sentence of each row (spec 1.8.2)
     backdated[list(backdate_text)] = np.arange(1, len(backdate_text) + 1)
     reasons = _reasons(
-        np.where(measured, target_rule, T_UNMEASURED)[rows],
+        reason_rule[rows],
         overall_rule[rows],
         {
             "total": mm(total[rows]),
+            "nodes": text(nodes.take(rows)),
+            "pd_threshold": mm((1 + PD_INCREASE) * nadir[rows]),  # 1.2 x nadir (spec 0.10, sec. 4.3.1)
             "missing": text(components["not_evaluable"][rows]),
             **change_fields(total[rows], baseline_sum[rows], nadir[rows]),
             "backdated": text(labelled(("", *backdate_text.values()), backdated[rows])),
@@ -782,14 +828,34 @@ def _timepoint_table(
     return timepoint_frame(columns, len(rows))
 
 
+def _node_short_axes(
+    lesions: pd.DataFrame,
+    assessments: Assessments,
+    values: np.ndarray,
+    target_node: np.ndarray,
+    wanted: np.ndarray,
+) -> pa.Array:
+    """Per assessment in ``wanted``, its target nodes' short axes in lesion order, "9, 7" (spec 0.10
+    target-CR template), the fragments of a split node summed (A11); "" elsewhere."""
+    rows = np.flatnonzero(target_node & wanted[assessments.row_assessment])
+    where = assessments.row_assessment[rows]
+    ids = lesion_codes(lesions)[rows]
+    first = np.flatnonzero((np.diff(where, prepend=-1) != 0) | (np.diff(ids, prepend=-1) != 0))  # per lesion
+    short_axes = np.add.reduceat(values[rows], first) if len(first) else np.zeros(0)
+    items = sentences([(every_row(len(first)), {0: "{short_axis}"})], {"short_axis": mm(short_axes)})
+    offsets = np.concatenate(([0], np.cumsum(np.bincount(where[first], minlength=assessments.n))))
+    return pc.binary_join(pa.LargeListArray.from_arrays(offsets, items), pa.scalar(", ", pa.large_string()))
+
+
 TARGET_REASONS = {
-    T_MISSING_PD: "{missing}; measured targets already sum {total} mm, {vs_nadir} "
-    "(>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.4.2)",
+    T_MISSING_PD: "{missing}; measured targets already sum {total} mm >= {pd_threshold} mm (1.2 x nadir), "
+    "{vs_nadir} (>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.4.2)",
     T_MISSING_NE: "{missing}; measured targets sum {total} mm cannot decide: "
     "target NE (RECIST 1.1 sec. 4.4.2)",
     T_UNMEASURED: "{missing}, no target measured: target NE (RECIST 1.1 sec. 4.4.2)",
-    T_CR: "non-nodal targets absent and target nodes < 10 mm (sum {total} mm): target CR "
+    T_CR: "non-nodal targets absent and target nodes {nodes} mm (<10 mm) with sum {total} mm: target CR "
     "(RECIST 1.1 sec. 4.3.2)",
+    T_CR_ALL_ABSENT: "all target lesions absent (sum {total} mm): target CR (RECIST 1.1 sec. 4.3.2)",
     T_PD: "target sum {total} mm is {vs_nadir} (>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.3.1)",
     T_PR: "target sum {total} mm is {vs_baseline} (<=-30%): target PR (RECIST 1.1 sec. 4.3.1)",
     T_SD_UNDER_5MM: "target sum {total} mm is {vs_nadir} (<5 mm): not PD; {vs_baseline}: target SD "
