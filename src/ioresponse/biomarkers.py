@@ -269,7 +269,9 @@ def evaluate_biomarkers(
     """Apply the rule table to the patient table: one line per patient x matching rule (spec 6.3).
 
     A rule is applied when the patient's ``tumor_type`` (and, when given, ``line_of_therapy``, ``drug`` and
-    eligibility columns) match its context and the patient table has the rule's value column.
+    eligibility columns) match its context. Without the rule's value column it is applied only when its
+    whole context was given and matches: "not_evaluable", the value not provided (spec 6.3); a table that
+    gives neither the value nor the context gets no line for it.
 
     Raises
     ------
@@ -290,11 +292,9 @@ def evaluate_biomarkers(
                 or (column == MSI_MMR and ({"msi_status", "mmr_status"} & set(patient)))
                 or column in patient
             )
-            if not present:
-                continue
             matches, unchecked = context_match(rule, patient)
-            if not matches:
-                continue
+            if not matches or (not present and unchecked):
+                continue  # a value the table has no column for is reported only in a checked context
             line = evaluate_rule(rule, patient, accept_equivalent_assays)
             if unchecked:
                 line["line"] += f" Context not checked: {', '.join(unchecked)} not given."

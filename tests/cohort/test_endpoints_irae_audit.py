@@ -271,9 +271,6 @@ def test_5_4_new_pituitary_and_myocardial_lesions_in_the_lesion_table():
                                                                       "IRAE-MYO": "urgent"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "spec 5.4: C(A) (a) = 'lesion rows at A with role = new' (no exception for equivocal new lesions); "
-    "code builds (a) from new_lesion_rows(), which drops equivocal = true rows, so no IRAE-PNEU"))
 def test_5_4_equivocal_new_lung_opacity_is_still_a_candidate():
     # spec 5.4 C(A)(a): "lesion rows at A with role = new". A new left lung lesion with pattern ground_glass
     # that the reader marks equivocal (anatomic.md 0.1: not sure it is malignant) still has role = new ->
@@ -325,9 +322,6 @@ def _bm(row: dict, **options: object) -> pd.DataFrame:
     return evaluate_biomarkers(pd.DataFrame([row]), **options).set_index("rule_id")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "spec 6.3: 'missing value -> not_evaluable (\"PD-L1 CPS not provided\")'; evaluate_biomarkers skips a "
-    "rule whose value column is absent from the patient table, so no line at all"))
 def test_6_3_cps_column_absent_is_a_missing_value_not_a_skipped_rule():
     # spec 6.3: rules apply to "patients whose tumor_type, line_of_therapy, drug and eligibility columns match
     # the rule's context"; "missing value -> not_evaluable ('PD-L1 CPS not provided')". Urothelial, first
@@ -378,8 +372,11 @@ def test_8_tmb_rule_is_fda_2020_pembrolizumab_only():
 
 def test_6_3_urothelial_rules_match_drug_and_first_line():
     # spec 6.3: BM-UC-1L-CPS10 is pembrolizumab, BM-UC-1L-IC5 atezolizumab, both first line.
-    # Atezolizumab with CPS 50 (22C3): the CPS rule is not applied; pembrolizumab line 2: neither.
-    assert _bm(UC | {"drug": "atezolizumab", "pdl1_cps": 50, "pdl1_assay": "22C3"}).empty
+    # Atezolizumab with CPS 50 (22C3): the CPS rule is not applied, and the IC rule, whose whole context
+    # matches, is not evaluable for want of an IC value ("missing value -> not_evaluable"); pembrolizumab
+    # line 2: neither.
+    atezolizumab = _bm(UC | {"drug": "atezolizumab", "pdl1_cps": 50, "pdl1_assay": "22C3"})
+    assert atezolizumab["meets_cutoff"].to_dict() == {"BM-UC-1L-IC5": "not_evaluable"}
     assert _bm(UC | {"drug": "pembrolizumab", "line_of_therapy": 2, "pdl1_cps": 50,
                      "pdl1_assay": "22C3"}).empty
 

@@ -194,9 +194,10 @@ def visit_days(visits: pd.DataFrame, study: Study) -> pd.DataFrame:
     return frame
 
 
-def new_lesion_rows(lesions: pd.DataFrame) -> np.ndarray:
-    """Rows of unequivocal new lesions that are there (spec/anatomic.md 0.3)."""
+def new_lesion_rows(lesions: pd.DataFrame, *, equivocal: bool = False) -> np.ndarray:
+    """Rows of new lesions that are there (spec/anatomic.md 0.3): unequivocal ones, and with
+    ``equivocal=True`` equivocal ones too."""
     new = (lesions[ROLE].to_numpy() == Role.NEW) & np.isin(lesions[STATUS].to_numpy(), NEW_LESION_STATUSES)
-    if EQUIVOCAL in lesions:
+    if EQUIVOCAL in lesions and not equivocal:
         new &= ~lesions[EQUIVOCAL].to_numpy(bool)
     return new

@@ -157,7 +157,7 @@ def candidates(
     if lesions is not None and len(lesions):
         for t in classified if classified is not None else lesion_timepoints(study, options, None):
             classes[(t.patient_id, t.reader, t.day)] = {s.lesion_id: s.klass for s in t.lesions}
-        new = new_lesion_rows(lesions)
+        new = new_lesion_rows(lesions, equivocal=True)  # C(A) (a): every role = new row (spec 5.4)
         size = np.where(
             lesions[LYMPH_NODE].to_numpy(bool),
             lesions[SHORT_AXIS].to_numpy(float),
