@@ -451,11 +451,6 @@ def test_0_4_provenance_holds_the_listed_keys(tmp_path):
     assert provenance["suv_bw_factor"] == pytest.approx(F_BW_DRO_0_0, rel=1e-7)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 0.4: the provenance record has 'at least ... lbm_formula, lbm_kg, ...'; read_suv(..., 'bw') "
-    "on a header with weight, height and sex leaves lbm_kg out (it is filled only after SUL is requested)",
-)
 def test_0_4_provenance_has_lbm_kg_when_the_header_allows_it(tmp_path):
     # Janmahasatian male 70 kg, 1.75 m: BMI 22.857143, LBM = 648900 / (6680 + 4937.1429) = 55.857108 kg.
     folder = tmp_path / "p"
@@ -489,11 +484,6 @@ def test_3_3_fractional_kernel_with_other_supersampling(n, voxels, volume_ml, to
     assert kernel.sum() * 0.064 == pytest.approx(volume_ml, abs=tolerance)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="spec 3.6: peak(image, mask, geometry, ...) returns 'value, centre_index (k, j, i), centre_lps "
-    "(x, y, z), ...'; peak() takes spacing_zyx only and PeakResult has no centre_lps",
-)
 def test_3_6_peak_result_reports_the_centre_in_lps():
     # One hot voxel at (k, j, i) = (3, 4, 5) on a 4 mm grid with origin 0 and identity direction ->
     # centre_lps = (4 x 5, 4 x 4, 4 x 3) = (20, 16, 12) mm.

@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 from scipy import ndimage, signal
 
+from ioresponse.io.dicom import Geometry
 from ioresponse.schema import IoresponseWarning
 
 Placement = Literal["global", "local"]
@@ -92,6 +93,7 @@ class PeakResult:
 
     value: float
     centre_index: tuple[int, int, int] | None
+    centre_lps: tuple[float, float, float] | None
     kernel_voxels: int
     kernel_volume_ml: float
     truncated_by_image_edge: bool
@@ -147,7 +149,7 @@ def _gather(image: np.ndarray, centres: np.ndarray, kernel: np.ndarray) -> tuple
 def peak(
     image: np.ndarray,
     mask: np.ndarray,
-    spacing_zyx: tuple[float, float, float],
+    geometry: Geometry | tuple[float, float, float],
     *,
     placement: Placement = "global",
     weighting: Weighting = "fractional",
@@ -164,8 +166,9 @@ def peak(
     mask : numpy.ndarray of bool
         The lesion VOI: the candidate centres. It never restricts the sphere's content (IBSI), except
         with ``require_inside_mask``.
-    spacing_zyx : tuple of float
-        Voxel spacing (z, y, x) in mm.
+    geometry : Geometry or tuple of float
+        The voxel grid of ``image`` (``centre_lps`` in patient coordinates), or its spacing (z, y, x) in
+        mm alone (``centre_lps`` then on a grid with origin 0 and the image axes).
     placement : {"global", "local"}, default "global"
         Every mask voxel as candidate (PERCIST, IBSI global 0F91), or only the voxels equal to the mask
         maximum (IBSI local VJGA).
@@ -188,14 +191,15 @@ def peak(
     2. Mean at a centre = sum(w I) / sum(w) over kernel voxels inside the image (spec 3.4).
     3. Ties within 1e-9 relative: highest centre value, then smallest C-order index (spec 3.6).
     """
-    kernel = sphere_kernel(tuple(float(s) for s in spacing_zyx), weighting, supersampling, sphere_volume_ml)
-    voxel_ml = float(np.prod(spacing_zyx)) / 1000.0
+    grid = geometry if isinstance(geometry, Geometry) else _grid(image.shape, geometry)
+    kernel = sphere_kernel(grid.spacing_zyx, weighting, supersampling, sphere_volume_ml)
     taps = int(np.count_nonzero(kernel))
     result = PeakResult(
         value=math.nan,
         centre_index=None,
+        centre_lps=None,
         kernel_voxels=taps,
-        kernel_volume_ml=float(kernel.sum()) * voxel_ml,
+        kernel_volume_ml=float(kernel.sum()) * grid.voxel_ml,
         truncated_by_image_edge=False,
         placement=placement,
         weighting=weighting,
@@ -223,8 +227,15 @@ def peak(
     chosen = tied[np.flatnonzero(centre_values == centre_values.max())[0]]
     result.value = float(means[chosen])
     result.centre_index = tuple(int(c) for c in candidates[chosen])
+    result.centre_lps = tuple(float(c) for c in grid.index_to_lps(candidates[chosen]))
     result.truncated_by_image_edge = bool(weights[chosen] < kernel.sum() * (1 - 1e-12))
     return result
+
+
+def _grid(shape: tuple[int, ...], spacing_zyx: tuple[float, float, float]) -> Geometry:
+    """The grid of a volume known by its spacing alone: origin 0, axes along x, y, z."""
+    dk, dj, di = (float(s) for s in spacing_zyx)
+    return Geometry(tuple(shape), (di, dj, dk), np.zeros(3), np.eye(3))  # type: ignore[arg-type]
 
 
 def _means_at(
@@ -270,10 +281,10 @@ def ibsi_peaks(
 def peak_by_method(
     image: np.ndarray,
     mask: np.ndarray,
-    spacing_zyx: tuple[float, float, float],
+    geometry: Geometry | tuple[float, float, float],
     method: PeakMethod = "percist",
     **options: object,
 ) -> PeakResult:
     """Peak with the placement and weighting of a named method ("percist", "ibsi-local", "ibsi-global")."""
     placement, weighting = PEAK_METHODS[method]
-    return peak(image, mask, spacing_zyx, placement=placement, weighting=weighting, **options)
+    return peak(image, mask, geometry, placement=placement, weighting=weighting, **options)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import pandas as pd
 
-from ioresponse.io.dicom import read_label_dataset, read_rtstruct, read_seg
+from ioresponse.io.dicom import Geometry, read_label_dataset, read_rtstruct, read_seg
 from ioresponse.io.nifti import read_nifti_labels
 from ioresponse.pet.peak import PEAK_METHODS, PeakMethod, peak_by_method, sphere_radius_mm
 from ioresponse.pet.peak import ibsi_peaks as ibsi_peak_values
@@ -167,7 +168,6 @@ def quantify(
         )
     sul_factor = suv.sul_factor
     suvbw = suv.suvbw
-    spacing = suv.spacing_mm
     voxel_ml = suv.geometry.voxel_ml
     liver = _reference(suv, liver_centre, liver_centre_is_index, sul_factor, "liver")
     blood_pool = _reference(suv, blood_pool_centre, False, sul_factor, "blood_pool")
@@ -177,8 +177,7 @@ def quantify(
         row, box, mask_box = _lesion_row(
             suvbw,
             np.asarray(voi, dtype=bool),
-            spacing,
-            voxel_ml,
+            suv.geometry,
             sul_factor,
             liver,
             peak_method=peak_method,
@@ -237,8 +236,7 @@ def _reference(
 def _lesion_row(
     suvbw: np.ndarray,
     voi: np.ndarray,
-    spacing: tuple[float, float, float],
-    voxel_ml: float,
+    geometry: Geometry,
     sul_factor: float,
     liver: tuple[float, float],
     *,
@@ -259,6 +257,7 @@ def _lesion_row(
         raise InputError(
             "<labels>", [], "shape", f"label grid {voi.shape} differs from the PET grid {suvbw.shape}."
         )
+    spacing, voxel_ml = geometry.spacing_zyx, geometry.voxel_ml
     pad = int(np.ceil(sphere_radius_mm(sphere_volume_ml) / min(spacing) + 0.5)) + 1
     box = _padded_box(voi, pad)
     if box is None:
@@ -290,10 +289,11 @@ def _lesion_row(
         connectivity=connectivity,
         keep=keep,
     )
+    corner = geometry.index_to_lps([s.start for s in box])  # the box's grid, for centre_lps (spec 3.6)
     peak = peak_by_method(
         sul_box,
         voi_box,
-        spacing,
+        replace(geometry, shape=sul_box.shape, origin=corner),
         peak_method,
         supersampling=supersampling,
         sphere_volume_ml=sphere_volume_ml,

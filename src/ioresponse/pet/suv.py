@@ -565,6 +565,15 @@ def _lbm(header: _Header, patient: _Patient, options: SuvOptions, formula: LbmFo
     return value
 
 
+def _header_lbm(patient: _Patient, formula: LbmFormula) -> float | None:
+    """The lean body mass the header gives without a choice or a doubt (weight, height, sex M/F, a value
+    above 0), for the provenance record (spec 0.4); SUL itself goes through :func:`_lbm`."""
+    if patient.weight_kg is None or patient.height_cm is None or patient.sex not in SEXES:
+        return None
+    value = lean_body_mass_kg(patient.weight_kg, patient.height_cm, patient.sex, formula)
+    return value if value > 0 else None
+
+
 def _ibw(header: _Header, patient: _Patient, options: SuvOptions) -> float:
     height = _require_height(header, patient, "ideal body weight")
     value = _by_sex(
@@ -945,6 +954,7 @@ def compute_suv_factors(
         "height_cm": patient.height_cm,
         "sex": patient.sex,
         "lbm_formula": options.lbm_formula,
+        "lbm_kg": _header_lbm(patient, options.lbm_formula),
         "sex_other": options.sex_other,
         "unit_fixes": options.unit_fixes,
         "reference_time_option": options.reference_time,
