@@ -127,7 +127,8 @@ class Comparison:
 
     wide : one row per patient (x reader), one column per criterion.
     matrices : per other criterion, counts of reference category (rows) x its category (columns).
-    moves : long table of the off-diagonal cells with the patients in each.
+    moves : long table of the cells whose two labels name different categories (irCR beside CR is the
+        same category: ``cohort.reclassification.SAME_CATEGORY``), with the patients in each.
     """
 
     wide: pd.DataFrame
@@ -139,7 +140,7 @@ def compare(
     best_response: pd.DataFrame, *, reference: str = "recist11", column: str = "best_response"
 ) -> Comparison:
     """Build the side-by-side view of ``best_response`` (any number of criteria)."""
-    from ioresponse.cohort.reclassification import MISSING_LABEL, reclassification_matrix
+    from ioresponse.cohort.reclassification import MISSING_LABEL, SAME_CATEGORY, reclassification_matrix
 
     keys = [PATIENT, READER] if READER in best_response else [PATIENT]
     order = list(dict.fromkeys(best_response["criterion"]))
@@ -156,7 +157,8 @@ def compare(
             # A patient assessed under one of the two criteria only moves from or to "(none)", as in the
             # matrices (the moves list every off-diagonal cell).
             pair = wide[[*keys, reference, other]].fillna({reference: MISSING_LABEL, other: MISSING_LABEL})
-            changed = pair[pair[reference] != pair[other]]
+            category = pair[[reference, other]].replace(SAME_CATEGORY)
+            changed = pair[category[reference] != category[other]]
             for (before, after), group in changed.groupby([reference, other], sort=True):
                 moves.append(
                     {

@@ -327,9 +327,10 @@ def test_compare_moves_name_the_patients_and_reader_of_each_reclassification():
     comparison = compare(_two_reader_best(), reference="recist11")
     assert list(comparison.wide.columns) == ["patient_id", "reader", "recist11", "irecist"]
     moves = comparison.moves.set_index("response")
-    # every subject changes label (criteria use their own labels): PD->iCPD, PD->iSD, PR->iPR, one each.
-    assert moves["n"].sum() == 3
-    assert moves.loc["iSD", "patients"] == "P1 (R1)" and moves.loc["iCPD", "patients"] == "P1 (R2)"
+    # Labels differ for every subject (PD->iCPD, PD->iSD, PR->iPR), but iCPD is RECIST PD and iPR is PR
+    # (spec anatomic.md 0.9, section 8): only PD->iSD is a reclassification.
+    assert moves["n"].sum() == 1
+    assert moves.loc["iSD", "patients"] == "P1 (R1)"
     assert set(comparison.matrices) == {"irecist"}
 
 
@@ -340,7 +341,8 @@ def test_compare_cli_writes_wide_and_reclassification_tables(tmp_path):
     wide = pd.read_csv(tmp_path / "compare_wide.csv", keep_default_na=False)
     assert len(wide) == 3 and set(wide["irecist"]) == {"iSD", "iCPD", "iPR"}
     moves = pd.read_csv(tmp_path / "compare_reclassification.csv")
-    assert moves["n"].sum() == 3
+    assert moves["n"].sum() == 1  # PD -> iSD; PD -> iCPD and PR -> iPR are the same categories
+    assert "PD -> iSD: 1 (P1 (R1))" in result.output
 
 
 # --- Reader agreement: Cohen's kappa --------------------------------------------------------------------

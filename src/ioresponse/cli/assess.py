@@ -383,12 +383,41 @@ def compare_command(
     comparison = compare(best, reference=reference, column=column)
     comparison.wide.to_csv(outdir / "compare_wide.csv", index=False, lineterminator="\n")
     comparison.moves.to_csv(outdir / "compare_reclassification.csv", index=False, lineterminator="\n")
+    _print_wide(comparison.wide)
+    if not comparison.matrices:
+        console.print(f"only {reference} in {outdir}: nothing to reclassify (assess with --criteria all)")
     for criterion, matrix in comparison.matrices.items():
-        table = Table(title=f"{reference} (rows) vs {criterion} (columns), {column}")
+        console.print(f"\n[bold]{reference}[/] (rows) vs [bold]{criterion}[/] (columns), {column}")
+        table = Table()
         table.add_column(reference)
         for name in matrix.columns:
             table.add_column(str(name), justify="right")
         for label, row in matrix.iterrows():
             table.add_row(str(label), *[str(v) for v in row])
         console.print(table)
+        moves = comparison.moves[comparison.moves["criterion"] == criterion]
+        for move in moves.itertuples(index=False):
+            patients = str(move.patients).split(", ")
+            listed = ", ".join(patients[:LISTED_PATIENTS]) + (
+                f" and {len(patients) - LISTED_PATIENTS} more" if len(patients) > LISTED_PATIENTS else ""
+            )
+            console.print(f"  {move[2]} -> {move.response}: {move.n} ({listed})", highlight=False)
     console.print(f"wrote {outdir / 'compare_wide.csv'} and {outdir / 'compare_reclassification.csv'}")
+
+
+LISTED_PATIENTS = 5
+"""Patients named per reclassified cell on screen; the CSV lists them all."""
+WIDE_ROWS_SHOWN = 20
+"""Rows of the wide table printed; the CSV holds them all."""
+
+
+def _print_wide(wide: pd.DataFrame) -> None:
+    """The patient x criterion best responses, the first :data:`WIDE_ROWS_SHOWN` rows."""
+    table = Table(title=f"Best response per patient ({len(wide)} rows)")
+    for name in wide.columns:
+        table.add_column(str(name))
+    for row in wide.head(WIDE_ROWS_SHOWN).itertuples(index=False):
+        table.add_row(*["" if pd.isna(v) else str(v) for v in row])
+    console.print(table)
+    if len(wide) > WIDE_ROWS_SHOWN:
+        console.print(f"... {len(wide) - WIDE_ROWS_SHOWN} more rows in compare_wide.csv")

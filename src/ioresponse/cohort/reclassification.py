@@ -26,6 +26,13 @@ LABEL_ORDER = (
 """Display order of categories: best first, the best-response priority of RECIST 1.1 sec. 4.4
 (CR > PR > SD > NON-CR/NON-PD > PD > NE) applied to each criterion's labels."""
 
+SAME_CATEGORY = {
+    "irCR": "CR", "iCR": "CR", "irPR": "PR", "iPR": "PR", "irSD": "SD", "iSD": "SD",
+    "irNON-CR/NON-PD": "NON-CR/NON-PD", "NON-iCR/NON-iUPD": "NON-CR/NON-PD", "irPD": "PD", "iCPD": "PD",
+}
+"""Immune labels naming a RECIST 1.1 category (spec/anatomic.md 0.9, section 8): irCR beside CR is the
+same call, not a reclassification. iUPD, an unconfirmed progression, has no RECIST 1.1 twin."""
+
 MISSING_LABEL = "(none)"
 """Shown for a patient who has no best-response row under one of the two criteria."""
 
