@@ -10,40 +10,15 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import pytest
+from _pet_tables import QC, pet, run
 
-from ioresponse.criteria import Study
 from ioresponse.criteria.eortc import CRITERION as EORTC
 from ioresponse.criteria.impercist import CRITERION as IMPERCIST
 from ioresponse.criteria.ipercist import CRITERION as IPERCIST
 from ioresponse.criteria.pecrit import CRITERION as PECRIT
 from ioresponse.criteria.percimt import CRITERION as PERCIMT
 from ioresponse.criteria.percist import CRITERION as PERCIST
-
-QC = {"uptake_min": 60, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25}
-"""Liver 2.0 / 0.25 (T = 1.5 x 2.0 + 2 x 0.25 = 3.5) and uptake 60 min: PERCIST checks pass (5.3, 5.4)."""
-
-
-def pet(lesions, scans=None, value="sulpeak", patient="P1"):
-    """Long PET table from (lesion_id, role, organ, {day: cell}) rows.
-
-    A cell is a number (goes into ``value``), or a dict of column values (``status``, ``tlg``, ...).
-    ``scans`` maps a day to its per-scan columns (default ``QC`` on every day).
-    """
-    rows = []
-    for lesion_id, role, organ, cells in lesions:
-        for day, cell in cells.items():
-            row = {"patient_id": patient, "day": day, "lesion_id": lesion_id, "role": role, "organ": organ}
-            row |= cell if isinstance(cell, dict) else {value: cell}
-            row.setdefault("status", "present")
-            row |= (scans or {}).get(day, QC)
-            rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def run(criterion, frame, **options):
-    return criterion.assess(Study(pet=frame), **options)
 
 
 def responses(result):

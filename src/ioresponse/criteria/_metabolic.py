@@ -141,11 +141,13 @@ def hottest_ids(
 ) -> list[str]:
     """The ``lesion_id`` of the up-to-``n`` hottest lesions, at most ``per_organ`` per organ (spec 1.4).
 
-    Lesions with a missing ``value`` or ``status = absent`` are dropped; the rest are sorted by
+    Lesions with a missing ``value`` or ``status = absent`` are dropped, and so are ``not_evaluable``
+    ones, whose value counts as missing whatever the row holds (spec 1.3); the rest are sorted by
     ``value`` descending, ties broken by ``lesion_id`` ascending, and walked in that order keeping a
     lesion while its organ has fewer than ``per_organ`` kept lesions, until ``n`` are kept.
     """
-    candidates = [r for r in records if not is_missing(r.get(value)) and r[STATUS] != Status.ABSENT]
+    dropped = (Status.ABSENT, Status.NOT_EVALUABLE)
+    candidates = [r for r in records if not is_missing(r.get(value)) and r[STATUS] not in dropped]
     candidates.sort(key=lambda r: (-float(r[value]), r[LESION]))
     kept: list[str] = []
     per_organ_kept: dict[str, int] = {}

@@ -426,7 +426,7 @@ def _components(
         ),
         "new_ne": any_per_assessment(new_rows & (status == Status.NOT_EVALUABLE), assessments)
         | ~nlt_sums.complete
-        | _unreported_new_lesion(lesions, assessments, new_rows),
+        | _unreported_new_lesion(lesions, assessments, new_rows & ~small_node),  # small node: no lesion
         "small_new_node": any_per_assessment(small_node, assessments),
         "too_small_measured": too_small_measured(lesions, assessments),
         "equivocal_new": any_per_assessment(new_rows & shows & equivocal, assessments),
@@ -455,35 +455,49 @@ def _increase_since_previous(
     """Any increase of a non-target or new lesion since the previous assessment the state machine used
     (spec 4.4, D5); the rows of ``skipped`` assessments (early scans, 4.6 step 2) are not compared.
 
-    ``increase_since_previous`` when given; otherwise a larger measured size (short axis for nodes), or
-    a status that went from present to unequivocal progression.
+    ``increase_since_previous`` when given; otherwise a larger measured size (short axis for nodes; a
+    split lesion is the sum of its fragments, spec 0.4), or a status that went from present to
+    unequivocal progression. Every row of a lesion that increased is marked.
     """
     rows = np.flatnonzero((roles(lesions) != Role.TARGET) & ~skipped[assessments.row_assessment])
     increase = np.zeros(len(lesions), bool)
     if not len(rows):
         return increase
+    starts, lesion_of_row = _lesion_starts(lesions, assessments, rows)
+    code = statuses(lesions).code
     status = statuses(lesions).codes[rows]
+    value = np.add.reduceat(values[rows], starts)  # NaN if a fragment has no value
+    progressing = np.maximum.reduceat(status == code(Status.UNEQUIVOCAL_PROGRESSION), starts)
+    present = np.maximum.reduceat(status == code(Status.PRESENT), starts) & ~progressing
     frame = pd.DataFrame(
         {
-            "subject": assessments.subject_of_rows()[rows],
-            "lesion": lesion_codes(lesions)[rows],
-            "value": values[rows],
-            "status": status,
+            "subject": assessments.subject_of_rows()[rows][starts],
+            "lesion": lesion_codes(lesions)[rows][starts],
+            "value": value,
+            "present": present.astype(float),
         }
     )
-    previous = frame.groupby(["subject", "lesion"], sort=False)[["value", "status"]].shift(1)
-    grew = frame["value"].to_numpy() > previous["value"].to_numpy(float)
-    code = statuses(lesions).code
-    worsened = (status == code(Status.UNEQUIVOCAL_PROGRESSION)) & (
-        previous["status"].to_numpy() == code(Status.PRESENT)
-    )
-    measured = grew | worsened
+    previous = frame.groupby(["subject", "lesion"], sort=False)[["value", "present"]].shift(1)
+    grew = value > previous["value"].to_numpy(float)
+    worsened = progressing & (previous["present"].to_numpy() == 1)
+    measured = (grew | worsened)[lesion_of_row]
     if "increase_since_previous" in lesions:
         given = lesions["increase_since_previous"].to_numpy()[rows]
         stated = pd.Series(given).map(_as_flag).to_numpy()
         measured = np.where(pd.isna(stated), measured, stated == 1)
     increase[rows] = measured
     return increase
+
+
+def _lesion_starts(
+    lesions: pd.DataFrame, assessments: Assessments, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``rows`` where a lesion's rows at an assessment begin (the fragments of a split lesion
+    are adjacent: rows are sorted by assessment, then lesion_id), and for each row its lesion's number."""
+    assessment, lesion = assessments.row_assessment[rows], lesion_codes(lesions)[rows]
+    begins = np.ones(len(rows), bool)
+    begins[1:] = (assessment[1:] != assessment[:-1]) | (lesion[1:] != lesion[:-1])
+    return np.flatnonzero(begins), np.cumsum(begins) - 1
 
 
 def _as_flag(value: object) -> float:
@@ -499,8 +513,9 @@ def _unreported_new_lesion(
     """Per assessment, whether a new lesion recorded at an earlier assessment has no row: it is not
     evaluable there (spec 0.2, "a missing row is treated as not_evaluable")."""
     rows = np.flatnonzero(new_rows)
-    assessment = assessments.row_assessment[rows]
-    subject, lesion = assessments.subject_of_rows()[rows], lesion_codes(lesions)[rows]
+    starts, _ = _lesion_starts(lesions, assessments, rows)  # one per lesion and assessment
+    assessment = assessments.row_assessment[rows][starts]
+    subject, lesion = assessments.subject_of_rows()[rows][starts], lesion_codes(lesions)[rows][starts]
     frame = pd.DataFrame({"subject": subject, "lesion": lesion, "a": assessment})
     first = frame.groupby(["subject", "lesion"], sort=False)["a"].min().to_numpy()
     recorded = np.cumsum(np.bincount(first, minlength=assessments.n))  # known so far, all subjects
