@@ -258,6 +258,25 @@ day lesion role   organ node long status
     assert by_day(result) == {56: "iUPD", 70: "iUPD", 112: "iUPD"}
 
 
+def test_4_4_a_new_node_is_classified_when_it_first_reaches_10mm():
+    # spec 4.4: "new nodes under 10 mm are not lesions (flag)"; a new lesion is classified "at [its]
+    # first appearance with RECIST 1.1 measurability". N1 is a node of 8 mm on day 56: no lesion (flag
+    # new_node_below_10mm), T1 48 vs 50 = -4 %: iSD. Day 112: 16 mm, its first appearance as a lesion,
+    # short axis >= 15 mm: measurable, a new lesion target (NLT sum 16); the first new lesion: iUPD (NL).
+    text = """
+day lesion role   organ      node long short status
+-7  T1     target lung       n    50   -     present
+56  T1     target lung       n    48   -     present
+56  N1     new    lymph_node y    -    8     present
+112 T1     target lung       n    48   -     present
+112 N1     new    lymph_node y    -    16    present
+"""
+    result = run(lesions(text))
+    assert by_day(result) == {56: "iSD", 112: "iUPD"}
+    assert "new_node_below_10mm" in flags_on(result, 56)
+    assert result.timepoints.set_index("day").loc[112, "new_lesion_sum"] == 16
+
+
 # --- 4.6 reset rules ------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from ioresponse.criteria._anatomic import (
     NE,
     NON_CR_NON_PD,
     NONE,
+    NORMAL_NODE_SHORT_AXIS_MM,
     PD,
     PR,
     SD,
@@ -172,7 +173,8 @@ def count_new_lesions(
     A new lesion enters at the first assessment where ``qualifies`` (measurable, not equivocal) holds
     (``entry="when_measurable"``), or only if it qualifies at its first appearance
     (``"first_appearance_only"``); an equivocal lesion appears when it is first unequivocal (spec 1.5:
-    it is not present before). Slots fill in order of entry, then larger value, then ``lesion_id``,
+    it is not present before), a node when its short axis first reaches 10 mm (smaller, it is no
+    lesion: spec 0.3, 4.4). Slots fill in order of entry, then larger value, then ``lesion_id``,
     within ``max_per_organ`` and the cap of the lesion's ``group`` (irRC: visceral / cutaneous;
     RECIST family: ``None``, one group "all"). Once counted, a lesion stays counted at every later
     assessment.
@@ -202,7 +204,8 @@ def count_new_lesions(
             "group": "all" if group is None else group[rows],
         }
     )
-    seen = frame["assessment"].where(~equivocal_rows(lesions)[rows])
+    small_node = lesions[LYMPH_NODE].to_numpy(bool)[rows] & (values[rows] < NORMAL_NODE_SHORT_AXIS_MM)
+    seen = frame["assessment"].where(~equivocal_rows(lesions)[rows] & ~small_node)
     first = seen.groupby([frame["subject"], frame["lesion"]], sort=False).transform("min").to_numpy()
     eligible = frame["qualifies"].to_numpy()
     if entry == "first_appearance_only":
