@@ -210,6 +210,8 @@ def count_new_lesions(
     eligible = frame["qualifies"].to_numpy()
     if entry == "first_appearance_only":
         eligible &= frame["assessment"].to_numpy() == first
+    # Slots go to larger lesions first, a split lesion by the sum of its fragments (spec 0.4).
+    frame["value"] = frame.groupby(["subject", "lesion", "assessment"], sort=False)["value"].transform("sum")
     candidates = frame[eligible].drop_duplicates(["subject", "lesion"], keep="first")
     candidates = candidates.sort_values(
         ["subject", "assessment", "value", "lesion"], ascending=[True, True, False, True], kind="stable"
