@@ -341,7 +341,7 @@ def run(
     timepoints = _stacked([r.timepoints for r in results])
     best = _stacked([r.best_response for r in results])
     result = Result(timepoints, best, study, skipped=skipped)
-    if patterns and study.lesions is not None and len(timepoints):
+    if patterns and study.lesions is not None:  # without follow-up too: HPD reads the lesion table
         step = None if progress is None else (lambda family: progress(f"patterns: {family}"))
         result.patterns = find_patterns(study, timepoints, best, progress=step, **pattern_options)
         result.timepoints = mention_flags(timepoints, result.patterns)

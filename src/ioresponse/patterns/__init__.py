@@ -223,6 +223,7 @@ def find_patterns(
         if "lesion_level" in available:
             step("dissociated response")
             rows += dissociated.find(study, timepoints, chosen, ids, classified)
+        rows += _without_follow_up(study, rows, ids)
     if dissociated.PET_DEFINITION.id in ids:
         rows += dissociated.find_pet(study, timepoints)
     if "best_response" in available:
@@ -246,6 +247,28 @@ def find_patterns(
     frame = pattern_frame(rows)
     order = [PATIENT, READER, "pattern", "definition", "episode", DAY]
     return frame.sort_values(order, kind="stable", na_position="first").reset_index(drop=True)
+
+
+def _without_follow_up(study: Study, rows: list[PatternRow], ids: list[str]) -> list[PatternRow]:
+    """A not-evaluable row for each patient x reader of the lesion table that a per-patient definition of
+    pseudoprogression (anatomic), dissociated response or oligoprogression left without one: it has no
+    assessment after baseline (spec 0.6, one row per patient x definition)."""
+    anatomic = [d for d in pseudoprogression.DEFINITIONS if d.criterion != "percist"]
+    per_patient = {
+        **{d.id: pseudoprogression.PATTERN for d in anatomic},
+        **{d.id: "dissociated" for d in dissociated.DEFINITIONS},
+        dissociated.OLIGOPROGRESSION: dissociated.OLIGOPROGRESSION,
+    }
+    chosen = [d for d in ids if d in per_patient]
+    given = {(r.patient_id, r.reader, r.definition) for r in rows}
+    subjects = dict.fromkeys(zip(study.lesions[PATIENT], study.lesions[READER], strict=True))
+    reason = "no assessment after baseline (spec 0.6)"
+    return [
+        PatternRow(str(patient), str(reader), per_patient[d], d, None, reason)
+        for patient, reader in subjects
+        for d in chosen
+        if (patient, reader, d) not in given
+    ]
 
 
 def _or_empty(timepoints: pd.DataFrame | None) -> pd.DataFrame:

@@ -277,6 +277,8 @@ def _timepoints(
 
 def _timepoint_objects(rows: pd.DataFrame, responses: dict) -> list[Timepoint]:
     """One :class:`Timepoint` per subject x follow-up day of ``rows``, its lesions in row order."""
+    if not len(rows):  # no follow-up anywhere
+        return []
     subject, day = rows["subject"].to_numpy(), rows[DAY].to_numpy()
     new_day = (np.diff(subject, prepend=-1) != 0) | (np.diff(day, prepend=np.nan) != 0)
     starts = np.flatnonzero(new_day).tolist()

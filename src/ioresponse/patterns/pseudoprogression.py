@@ -38,7 +38,7 @@ from ioresponse.patterns._common import (
     records,
 )
 from ioresponse.patterns._study import new_lesion_rows, patient_days, patient_values
-from ioresponse.schema import DATE, DAY, NON_TARGET, PATIENT, READER, ROLE, STATUS, Role, Status
+from ioresponse.schema import DATE, DAY, LESION, NON_TARGET, PATIENT, READER, ROLE, STATUS, Role, Status
 
 PATTERN = "pseudoprogression"
 
@@ -78,6 +78,8 @@ class Context:
 
     new_lesion_days: frozenset[int]
     """Days with an unequivocal new lesion, or a non-target unequivocal progression."""
+    unknown_new_lesion_days: frozenset[int]
+    """Days where a new lesion seen before is not evaluable or has no row: not known to be absent."""
     components_given: bool
     """False for sum-only input: new lesions and non-targets are not known."""
     min_subsequent_response: str
@@ -132,6 +134,8 @@ def _recist_resolves(row: dict, episode: Episode, context: Context) -> Flag:
         return False
     if context.components_given and int(row[DAY]) in context.new_lesion_days:
         return False
+    if context.components_given and int(row[DAY]) in context.unknown_new_lesion_days:
+        return None  # "every new lesion absent" is not known (spec 1.3)
     if context.min_subsequent_response == "PR":
         return bool(at_least_value(RECIST_PR_FRACTION * row["baseline_sum"], current))
     return True
@@ -184,7 +188,7 @@ def find(
         for record in records(table):
             subjects.setdefault((record[PATIENT], record[READER]), []).append(record)
         for (patient, reader), group in subjects.items():
-            fallback = Context(frozenset(), True, options.min_subsequent_response)
+            fallback = Context(frozenset(), frozenset(), True, options.min_subsequent_response)
             context = contexts.get((patient, reader), fallback)
             rows += walk(
                 definition, group, context, new_therapy.get(patient),
@@ -297,8 +301,33 @@ def _contexts(study: Study, options: PatternOptions) -> dict[tuple[str, str], Co
     days: dict[tuple[str, str], set[int]] = {}
     for p, r, d in zip(lesions[PATIENT][worse], lesions[READER][worse], lesions[DAY][worse], strict=True):
         days.setdefault((p, r), set()).add(int(d))
+    unknown = _unknown_new_lesion_days(lesions)
     subjects = set(zip(lesions[PATIENT], lesions[READER], strict=True))
-    return {s: Context(frozenset(days.get(s, ())), given, options.min_subsequent_response) for s in subjects}
+    return {
+        s: Context(
+            frozenset(days.get(s, ())), frozenset(unknown.get(s, ())), given, options.min_subsequent_response
+        )
+        for s in subjects
+    }
+
+
+def _unknown_new_lesion_days(lesions: pd.DataFrame) -> dict[tuple[str, str], set[int]]:
+    """Per patient x reader, the days where a new lesion seen earlier is not_evaluable or has no row
+    (spec/anatomic.md 0.2: a missing row is not evaluable)."""
+    new = lesions[lesions[ROLE].to_numpy() == Role.NEW]
+    unknown: dict[tuple[str, str], set[int]] = {}
+    days_of = lesions.groupby([PATIENT, READER], sort=False)[DAY].unique()
+    for (patient, reader), rows in new.groupby([PATIENT, READER], sort=False):
+        seen: set[str] = set()
+        by_day = {int(d): part for d, part in rows.groupby(DAY)}
+        for day in sorted(int(d) for d in days_of[(patient, reader)]):
+            part = by_day.get(day)
+            here = set() if part is None else set(part[LESION])
+            not_evaluable = part is not None and (part[STATUS] == Status.NOT_EVALUABLE).any()
+            if not_evaluable or (seen - here):
+                unknown.setdefault((patient, reader), set()).add(day)
+            seen |= here
+    return unknown
 
 
 def _local_therapy_days(study: Study) -> dict[str, tuple[int, ...]]:
