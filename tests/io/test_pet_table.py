@@ -10,8 +10,8 @@ from ioresponse.io.pet_table import looks_like_pet_table, read_pet_table, valida
 from ioresponse.schema import InputError
 
 CSV = """patient_id,date,day,lesion_id,role,organ,sulpeak,tlg,uptake_min,liver_sul_mean,liver_sul_sd
-P1,2021-01-01,-5,L1,target,Lung,8.0,60,60,2.0,0.25
-P1,2021-01-01,-5,L2,Non-Target,Lymph Node,5.0,,60,2.0,0.25
+P1,2021-01-01,-3,L1,target,Lung,8.0,60,60,2.0,0.25
+P1,2021-01-01,-3,L2,Non-Target,Lymph Node,5.0,,60,2.0,0.25
 P1,2021-03-01,56,L1,target,lung,5.6,40,62,2.1,0.25
 P1,2021-03-01,56,L2,non_target,lymph node,3.0,,,2.1,0.25
 P1,2021-03-01,56,N1,new,liver,3.0,,62,2.1,0.25
@@ -98,7 +98,7 @@ def test_duplicate_lesion_row_is_located(tmp_path):
 
 
 def test_missing_baseline_is_an_input_error(tmp_path):
-    text = CSV.replace(",-5,", ",3,")
+    text = CSV.replace(",2021-01-01,-3,", ",2021-01-07,3,")  # day 3 = 2021-01-07 (start 2021-01-04)
     with pytest.raises(InputError, match="missing baseline: patient P1 has no scan with day <= 0"):
         read_pet_table(write(tmp_path, text))
 

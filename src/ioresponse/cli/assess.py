@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -290,7 +291,8 @@ def validate(
 
 def read_output(directory: Path, name: str, required: bool = True) -> pd.DataFrame | None:
     """An output table of ``assess`` (Parquet preferred, else CSV)."""
-    for suffix, reader in ((".parquet", pd.read_parquet), (".csv", pd.read_csv)):
+    text_ids = {PATIENT: str, READER: str}  # ids as written ("007" stays "007")
+    for suffix, reader in ((".parquet", pd.read_parquet), (".csv", partial(pd.read_csv, dtype=text_ids))):
         path = directory / f"{name}{suffix}"
         if path.exists():
             table = reader(path)

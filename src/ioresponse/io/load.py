@@ -144,6 +144,20 @@ def input_kind(columns: Iterable[str]) -> InputKind | None:
     return None
 
 
+def _check_map_on_patients(
+    column_map: dict[str, str] | None, patients: pd.DataFrame | None, folder: str
+) -> None:
+    """An SDTM folder is read by its standard variables; a column map can only rename columns of the
+    patient table, and one naming a column it does not have is refused, not ignored."""
+    unused = [f"{user}={contract}" for user, contract in (column_map or {}).items()
+              if patients is None or contract not in patients.columns]
+    if unused:
+        raise InputError("--map", [], unused[0].split("=")[0],
+                         f"{folder} is an SDTM folder, read by its standard variables (USUBJID, TRLNKID, "
+                         f"TRTESTCD, ...); --map renames columns of the patient table (--patients) only, "
+                         f"which has no column for {', '.join(unused)}")
+
+
 def _load(data: object, patients: object, column_map: dict[str, str] | None, on_invalid: v.OnInvalid,
           validation: s.Validation, source: str | None, patient_key: Sequence[str] | None,
           sheet: str | None, outcome: v.Outcome) -> Study:
@@ -155,7 +169,9 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
                                                          "SDTM folder, not an Excel workbook")
         parts = sdtm.read_sdtm(Path(data), source=source)
         raw, recorded, sdtm_findings = parts.raw, parts.recorded, parts.findings
-        patient_table = _merge_patients(parts.patients, _read_patients(patients, column_map))
+        user_patients = _read_patients(patients, column_map)
+        _check_map_on_patients(column_map, user_patients, Path(data).name)
+        patient_table = _merge_patients(parts.patients, user_patients)
         outcome.excluded.extend(parts.unused.to_dict("records"))
         frame, name, kind = raw.frame, raw.source, "lesions"
         user_table, column_names = False, parts.variables

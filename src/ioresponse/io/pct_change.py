@@ -101,9 +101,9 @@ def sums_from_pct_change(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
     Raises
     ------
     InputError
-        Missing columns, unreadable numbers, a change below -100 %, a non-positive or
-        inconsistent baseline size, a row on or before day 0 with a change other than 0, or two
-        rows for one patient and day.
+        Missing columns, unreadable numbers, a day that is not whole (days), a change below -100 %, a
+        non-positive or inconsistent baseline size, a row on or before day 0 with a change other than 0,
+        or two rows for one patient and day.
     """
     if time_unit not in ("days", "weeks"):
         raise InputError(source, [], None, f'option time_unit: "{time_unit}" is not one of "days", "weeks"')
@@ -116,7 +116,9 @@ def sums_from_pct_change(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
     _check(patient.eq("").to_numpy(), rows, PATIENT, source, "empty patient identifier")
     day = _number(table[DAY], rows, DAY, source, allow_empty=False)
     if time_unit == "weeks":
-        day = day * DAYS_PER_WEEK
+        day = day * DAYS_PER_WEEK  # weeks are rounded to the nearest day
+    else:
+        _check(day != np.round(day), rows, DAY, source, "not a whole number of days since treatment start")
     day = np.round(day).astype(np.int64)
     pct = _number(table[PCT_CHANGE], rows, PCT_CHANGE, source, allow_empty=True)
     _check(pct < MIN_PCT_CHANGE, rows, PCT_CHANGE, source,

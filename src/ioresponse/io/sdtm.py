@@ -362,6 +362,7 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame,
     records["_group"] = group
     first = records.sort_values(s.SOURCE_ROW, kind="stable").drop_duplicates("_group").set_index("_group")
     first = first.sort_index()
+    duplicates = _duplicate_records(records, first[s.SOURCE_ROW], source)
     measures = records[records["TRTESTCD"].isin(MEASURE_TESTS)].pivot_table(
         index="_group", columns="TRTESTCD", values="value", aggfunc="first")
     measures = measures.reindex(index=first.index, columns=list(MEASURE_TESTS))
@@ -388,12 +389,36 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame,
         s.EQUIVOCAL: np.where(equivocal, "true", "false"), "note": t.join_notes(note, date_note, result_note),
         t.VISIT: first[t.VISIT], t.VISIT_NUMBER: first[t.VISIT_NUMBER], s.SOURCE_ROW: first[s.SOURCE_ROW],
     })
+    findings = duplicates + findings
     missing_role = (rows[s.ROLE] == "").to_numpy()
     if missing_role.any():
         findings.append(v.Finding(InputError(source, rows.loc[missing_role, s.SOURCE_ROW].tolist(), "TRLNKID",
                                              "no TU record (TULNKID) and no TRGRPID gives the role of "
                                              f"lesion {rows.loc[missing_role, s.LESION].iloc[0]}")))
     return rows.sort_values(s.SOURCE_ROW).reset_index(drop=True), findings
+
+
+def _duplicate_records(records: pd.DataFrame, lesion_row: pd.Series, source: str) -> list[v.Finding]:
+    """Two records of one test for one lesion at one visit. Identical: the extra one is reported (and
+    left out with ``on_invalid="exclude"``); different: the lesion's assessment is refused, or left out
+    whole, never decided by the first record (spec/anatomic.md 0.4; nothing is dropped silently)."""
+    tested = records[records["TRTESTCD"].isin([*MEASURE_TESTS, STATE_TEST])]
+    repeated = tested[tested.duplicated(["_group", "TRTESTCD"], keep=False)]
+    findings = []
+    for (group, test), part in repeated.groupby(["_group", "TRTESTCD"], sort=False):
+        part = part.sort_values(s.SOURCE_ROW)
+        rows = part[s.SOURCE_ROW].astype(int).tolist()
+        lesion = f"{test} of lesion {part['TRLNKID'].iloc[0]} ({part['USUBJID'].iloc[0]})"
+        if part[["TRSTRESC", "value"]].astype(str).nunique().max() == 1:
+            message = f"identical duplicate of row {rows[0]}: {lesion} recorded twice; keep one record"
+            findings.append(v.Finding(InputError(source, rows[1:], "TRTESTCD", message)))
+            continue
+        values = ", ".join(part["TRSTRESC"].astype(str))
+        message = (f"{lesion} recorded {len(rows)} times at one visit with different results ({values}); "
+                   "one record per lesion, test and visit")
+        exclude = (*rows, int(lesion_row.loc[group]))
+        findings.append(v.Finding(InputError(source, rows, "TRTESTCD", message), exclude_rows=exclude))
+    return findings
 
 
 def _first_given(records: pd.DataFrame, column: str, groups: pd.Index) -> pd.Series:
