@@ -7,6 +7,7 @@ endpoints and their options are those of spec/patterns.md section 7 (report.html
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +19,7 @@ from ioresponse.cohort.rates import Population
 from ioresponse.cohort.survival import DEFAULT_LANDMARKS_DAYS
 from ioresponse.report.export import write_export
 from ioresponse.report.html import EndpointOptions, ReportTables, endpoint_tables, write_report
-from ioresponse.schema import PATIENT, READER, InputError
+from ioresponse.schema import PATIENT, READER, InputError, IoresponseWarning
 
 TEXT_COLUMNS = {PATIENT: str, READER: str, "criterion": str}
 """Columns read as text from CSV, so that identifiers such as 007 keep their zeros."""
@@ -73,6 +74,14 @@ def load_tables(outdir: Path, patients: Path | None = None) -> ReportTables:
     """
     best = read_output(outdir, "best_response")
     patient_table = read_patients(patients)
+    if patient_table is not None:
+        unmatched = sorted(set(patient_table[PATIENT].astype(str)) - set(best[PATIENT].astype(str)))
+        if unmatched:
+            more = f" and {len(unmatched) - 10} more" if len(unmatched) > 10 else ""
+            shown = ", ".join(unmatched[:10]) + more
+            warnings.warn(f"{patients}: {len(unmatched)} patient(s) of the patient table have no result in "
+                          f"{outdir} and are left out of every endpoint: {shown}", IoresponseWarning,
+                          stacklevel=2)
     if patient_table is not None and "arm" in patient_table.columns and "arm" not in best.columns:
         arms = patient_table[[PATIENT, "arm"]].drop_duplicates(PATIENT)
         best = best.merge(arms.astype({PATIENT: str}), on=PATIENT, how="left")

@@ -88,8 +88,9 @@ def pfs_durations(best_response: pd.DataFrame, patients: pd.DataFrame | None = N
     -------
     pandas.DataFrame
         Key columns, ``duration_days``, ``event`` (bool) and ``event_type`` in {"progression",
-        "death", "censored", "censored_new_therapy"}. Rows without a ``pfs_day`` (no follow-up) are
-        left out.
+        "death", "censored", "censored_new_therapy"}. A patient without an assessment after baseline
+        (no ``pfs_day``) is censored at day 0, the start of treatment (its last adequate assessment is
+        the baseline; spec 7.4), unless a death is known.
     """
     require_columns(best_response, (PATIENT, "criterion", "pfs_day", "pfs_event"))
     table = best_response[[*subject_keys(best_response), "pfs_day", "pfs_event"]].copy()
@@ -105,7 +106,8 @@ def pfs_durations(best_response: pd.DataFrame, patients: pd.DataFrame | None = N
         table.loc[died, EVENT_TYPE] = "death"
         table = table.drop(columns=["os_days", "os_event"])
     table[EVENT] = table[EVENT_TYPE].ne("censored")
-    table = table[table[DURATION].notna()].drop(columns=["pfs_day", "pfs_event"]).reset_index(drop=True)
+    table[DURATION] = table[DURATION].fillna(0.0)
+    table = table.drop(columns=["pfs_day", "pfs_event"]).reset_index(drop=True)
     return censored_at_new_therapy(table, patients, timepoints) if censor_at_new_therapy else table
 
 

@@ -141,6 +141,8 @@ def endpoint_tables(tables: ReportTables, options: EndpointOptions | None = None
 def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
+    if isinstance(value, float) and value == math.inf:  # a Kaplan-Meier median or bound never reached
+        return "not reached"
     if isinstance(value, float):
         return f"{value:.0f}" if value.is_integer() else f"{value:.3g}" if abs(value) < 1 else f"{value:.1f}"
     return str(value)
