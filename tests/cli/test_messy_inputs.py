@@ -356,9 +356,6 @@ def test_pct_change_day_that_is_not_whole_is_located(tmp_path):
     assert_refused(assess(tmp_path, path), "pct.csv, row 3, column day")
 
 
-@pytest.mark.xfail(strict=True, reason="unit mix-ups are caught at the user's row and column; the cm check "
-                   "runs on the rebuilt sum table and names its rows (2-4, with the added baseline row) and "
-                   "column target_sum_mm, which pct.csv does not have")
 def test_pct_change_baseline_size_in_cm_is_located_in_the_users_file(tmp_path):
     # 4.2 "mm" for a whole target sum: below 10 with decimals, i.e. centimetres (STYLE.md 5).
     text = "patient_id,day,pct_change,baseline_size_mm\nA,56,-10,4.2\nA,112,-20,4.2\n"

@@ -36,7 +36,7 @@ from ioresponse import schema as s
 from ioresponse.criteria import Study, as_text
 from ioresponse.io import tables as t
 from ioresponse.io import validate as v
-from ioresponse.io.pct_change import PCT_CHANGE, sums_from_pct_change
+from ioresponse.io.pct_change import BASELINE_SIZE, PCT_CHANGE, sums_with_source_rows
 from ioresponse.io.pet_table import looks_like_pet_table, validate_pet_table
 from ioresponse.schema import InputError
 
@@ -187,9 +187,14 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
         return Study(pet=validate_pet_table(frame, file=name, patients=patient_table), patients=patient_table,
                      source=name)
     if kind == "pct_change":
-        # A "% change from baseline" table becomes the sum-only table it describes (io.pct_change), whose
-        # rows are numbered anew.
-        frame, kind = t.read_table(sums_from_pct_change(frame, source=name), source=name).frame, "sums"
+        # A "% change from baseline" table becomes the sum-only table it describes (io.pct_change); its
+        # rows keep the user's row numbers, and its sums are named by the column they come from.
+        sums = sums_with_source_rows(frame, source=name)
+        rebuilt = t.read_table(sums.drop(columns=s.SOURCE_ROW), source=name).frame
+        rebuilt[s.SOURCE_ROW] = sums[s.SOURCE_ROW].to_numpy(np.int64)
+        if BASELINE_SIZE in frame.columns:
+            column_names = {s.TARGET_SUM: BASELINE_SIZE}
+        frame, kind = rebuilt, "sums"
     if kind == "sums":
         text_checks = SUM_TEXT_CHECKS
     else:

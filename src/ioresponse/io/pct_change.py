@@ -95,8 +95,8 @@ def sums_from_pct_change(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
     -------
     pandas.DataFrame
         ``patient_id``, ``day`` (int), ``target_sum_mm`` (NaN where the change is empty),
-        and ``note``, sorted by patient and day (errors in this function name the rows of the
-        input; errors of the lesion loader name the rows of this rebuilt table).
+        and ``note``, sorted by patient and day (errors name the rows of the input; so do the
+        loader's, through :func:`sums_with_source_rows`).
 
     Raises
     ------
@@ -105,6 +105,14 @@ def sums_from_pct_change(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
         non-positive or inconsistent baseline size, a row on or before day 0 with a change other than 0,
         or two rows for one patient and day.
     """
+    return sums_with_source_rows(table, time_unit=time_unit, source=source).drop(columns=SOURCE_ROW)
+
+
+def sums_with_source_rows(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
+                          source: str = "<table>") -> pd.DataFrame:
+    """:func:`sums_from_pct_change` with ``source_row``: the row of ``table`` each sum comes from (a
+    baseline row added for a patient: the patient's first row), so that later messages name the rows
+    of the user's file."""
     if time_unit not in ("days", "weeks"):
         raise InputError(source, [], None, f'option time_unit: "{time_unit}" is not one of "days", "weeks"')
     missing = [c for c in (PATIENT, DAY, PCT_CHANGE) if c not in table.columns]
@@ -170,8 +178,9 @@ def _rebuild(frame: pd.DataFrame) -> pd.DataFrame:
     has_baseline = frame.groupby(PATIENT)[DAY].transform("min") <= 0
     first = frame[~has_baseline].drop_duplicates(PATIENT)
     added = pd.DataFrame({PATIENT: first[PATIENT], DAY: 0, TARGET_SUM: first["_baseline"],
-                          "note": [_join(n, BASELINE_ROW_NOTE) for n in first["note"]]})
-    result = pd.concat([added, frame[[PATIENT, DAY, TARGET_SUM, "note"]]], ignore_index=True)
+                          "note": [_join(n, BASELINE_ROW_NOTE) for n in first["note"]],
+                          SOURCE_ROW: first[SOURCE_ROW]})
+    result = pd.concat([added, frame[[PATIENT, DAY, TARGET_SUM, "note", SOURCE_ROW]]], ignore_index=True)
     return result.sort_values([PATIENT, DAY], kind="stable").reset_index(drop=True)
 
 
