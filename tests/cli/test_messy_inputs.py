@@ -6,8 +6,6 @@ code 2, never a traceback; accepted input is used as given, each row used or lis
 its reason; unit mix-ups, dates out of order, duplicate lesion ids and a missing baseline are caught.
 The cases here are not those of tests/cli/test_bad_input.py, tests/io/test_validate.py or
 tests/io/test_tables.py. Every expectation follows from the rules, not from the code's output.
-
-Tests marked xfail(strict=True) are suspected code bugs: the reason names the rule and what the code does.
 """
 
 from __future__ import annotations

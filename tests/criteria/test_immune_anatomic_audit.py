@@ -1101,7 +1101,7 @@ day lesion role   organ node long status
 
 
 # =================================================================================================
-# Findings: the code departs from the spec (strict xfail)
+# Findings of the audit: the code departed from these spec sentences (fixed since)
 # =================================================================================================
 
 
