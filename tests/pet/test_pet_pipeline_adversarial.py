@@ -306,11 +306,12 @@ def test_patient_totals_are_the_sum_of_disjoint_lesions(tables) -> None:
 
 
 def test_empty_followup_voi_gives_no_uptake_value(study) -> None:
-    """L3's VOI carried to the follow-up is empty: no SULpeak/SUVmax can be measured, MTV is 0 voxels."""
+    """L3's VOI carried to the follow-up is empty: no SULpeak/SUVmax can be measured, MTV is 0 voxels and
+    TLG, a sum over the same no voxel (spec 4.4: Σ_mask SUV_v * voxel_ml), is 0 too."""
     table = _scan_table(study, "followup", keep_empty=True).set_index("lesion_id")
     row = table.loc["3"]
     assert math.isnan(row["sulpeak"]) and math.isnan(row["suvmax"])
-    assert row["mtv_ml"] == 0.0 and row["voi_voxels"] == 0
+    assert row["mtv_ml"] == 0.0 and row["voi_voxels"] == 0 and row["tlg"] == 0.0
     assert table.loc["1", "sulpeak"] == pytest.approx(4.8, rel=1e-7)
 
 

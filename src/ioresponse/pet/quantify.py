@@ -261,13 +261,12 @@ def _lesion_row(
     pad = int(np.ceil(sphere_radius_mm(sphere_volume_ml) / min(spacing) + 0.5)) + 1
     box = _padded_box(voi, pad)
     if box is None:
-        empty = dict.fromkeys(
-            ("suvmax", "suvmean", "sulpeak", "sulmean", "tlg", "functional_diameter_mm"), math.nan
-        )
+        empty = dict.fromkeys(("suvmax", "suvmean", "sulpeak", "sulmean", "functional_diameter_mm"), math.nan)
         return (
             {
                 **empty,
                 "mtv_ml": 0.0,
+                "tlg": 0.0,  # a sum over no voxel (spec 4.4: Σ_mask SUV_v * voxel_ml), as for MTV
                 "voi_voxels": 0,
                 "segmentation": "",
                 "threshold": math.nan,
