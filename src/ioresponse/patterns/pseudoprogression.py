@@ -314,20 +314,20 @@ def _contexts(study: Study, options: PatternOptions) -> dict[tuple[str, str], Co
 def _unknown_new_lesion_days(lesions: pd.DataFrame) -> dict[tuple[str, str], set[int]]:
     """Per patient x reader, the days where a new lesion seen earlier is not_evaluable or has no row
     (spec/anatomic.md 0.2: a missing row is not evaluable)."""
-    new = lesions[lesions[ROLE].to_numpy() == Role.NEW]
-    unknown: dict[tuple[str, str], set[int]] = {}
-    days_of = lesions.groupby([PATIENT, READER], sort=False)[DAY].unique()
-    for (patient, reader), rows in new.groupby([PATIENT, READER], sort=False):
-        seen: set[str] = set()
-        by_day = {int(d): part for d, part in rows.groupby(DAY)}
-        for day in sorted(int(d) for d in days_of[(patient, reader)]):
-            part = by_day.get(day)
-            here = set() if part is None else set(part[LESION])
-            not_evaluable = part is not None and (part[STATUS] == Status.NOT_EVALUABLE).any()
-            if not_evaluable or (seen - here):
-                unknown.setdefault((patient, reader), set()).add(day)
-            seen |= here
-    return unknown
+    keys = [PATIENT, READER]
+    new = lesions.loc[lesions[ROLE].to_numpy() == Role.NEW, [*keys, DAY, LESION, STATUS]]
+    first = new.groupby([*keys, LESION], sort=False)[DAY].min().rename("first").reset_index()
+    days = lesions[[*keys, DAY]].drop_duplicates()
+    known = days.merge(first, on=keys)
+    known = known[known["first"] < known[DAY]]  # seen at an earlier assessment
+    reported = known.merge(new[[*keys, DAY, LESION, STATUS]].drop_duplicates([*keys, DAY, LESION]),
+                           on=[*keys, DAY, LESION], how="left")
+    missing = reported.loc[reported[STATUS].isna(), [*keys, DAY]]
+    not_evaluable = new.loc[new[STATUS] == Status.NOT_EVALUABLE, [*keys, DAY]]
+    result: dict[tuple[str, str], set[int]] = {}
+    for patient, reader, day in pd.concat([missing, not_evaluable]).itertuples(index=False):
+        result.setdefault((patient, reader), set()).add(int(day))
+    return result
 
 
 def _local_therapy_days(study: Study) -> dict[str, tuple[int, ...]]:
