@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _examples import IR2, IR3, IR4, IR5, IR6, IR7, J2, J3
 from _lesions import best, by_day, cohort, flags_on, lesions, study
 
 from ioresponse.criteria import imrecist, irecist, irrecist, registry
@@ -55,36 +56,7 @@ day lesion role   organ       node long short status
 112 N1     new    lung        n    8    -     present
 """
 
-# spec 3.10 J2 (irRECIST).
-J2 = """
-day lesion role   organ node long status
--7  T1     target lung  n    11   present
--7  T2     target lung  n    10   present
-56  T1     target lung  n    9    present
-56  T2     target lung  n    8    present
-112 T1     target lung  n    11   present
-112 T2     target lung  n    10   present
-168 T1     target lung  n    11   present
-168 T2     target lung  n    10   present
-168 N1     new    liver n    10   present
-196 T1     target lung  n    12   present
-196 T2     target lung  n    10   present
-196 N1     new    liver n    11   present
-"""
 
-# spec 3.10 J3 (irRECIST).
-J3 = """
-day lesion role       organ  node long status
--7  T1     target     liver  n    30   present
--7  T2     target     lung   n    20   present
--7  NT1    non_target pleura n    -    present
-56  T1     target     liver  n    26   present
-56  T2     target     lung   n    18   present
-56  NT1    non_target pleura n    -    unequivocal_progression
-84  T1     target     liver  n    25   present
-84  T2     target     lung   n    17   present
-84  NT1    non_target pleura n    -    unequivocal_progression
-"""
 
 # spec 3.10 J4 (irRECIST).
 J4 = """
@@ -209,89 +181,11 @@ day lesion role       organ node long status
 168 N1     new        lung  n    -    absent
 """
 
-IR2 = """
-day lesion role   organ  node long status
--7  T1     target kidney n    50   present
-56  T1     target kidney n    46   present
-112 T1     target kidney n    45   present
-112 A      new    liver  n    12   present
-112 B      new    lung   n    10   present
-147 T1     target kidney n    44   present
-147 A      new    liver  n    15   present
-147 B      new    lung   n    12   present
-"""
 
-IR3 = """
-day lesion role   organ node long status
--7  T1     target liver n    30   present
--7  T2     target lung  n    20   present
-56  T1     target liver n    25   present
-56  T2     target lung  n    15   present
-112 T1     target liver n    30   present
-112 T2     target lung  n    19   present
-154 T1     target liver n    33   present
-154 T2     target lung  n    20   present
-196 T1     target liver n    35   present
-196 T2     target lung  n    21   present
-"""
 
-IR4 = """
-day lesion role   organ node long status
--7  T1     target liver n    40   present
--7  T2     target lung  n    20   present
-56  T1     target liver n    30   present
-56  T2     target lung  n    14   present
-112 T1     target liver n    38   present
-112 T2     target lung  n    16   present
-154 T1     target liver n    33   present
-154 T2     target lung  n    14   present
-210 T1     target liver n    34   present
-210 T2     target lung  n    15   present
-266 T1     target liver n    40   present
-266 T2     target lung  n    15   present
-301 T1     target liver n    41   present
-301 T2     target lung  n    15   present
-301 N1     new    liver n    8    present
-"""
 
-IR5 = """
-day lesion role   organ node long status  clinical
--7  T1     target liver n    60   present stable
-56  T1     target liver n    75   present deteriorating
-70  T1     target liver n    80   present deteriorating
-91  T1     target liver n    82   present deteriorating
-"""
 
-IR6 = """
-day lesion role   organ node long status
--7  T1     target liver n    50   present
--7  T2     target liver n    30   present
-56  T1     target liver n    40   present
-56  T2     target liver n    24   present
-112 T1     target liver n    36   present
-112 T2     target liver n    22   present
-112 N1     new    lung  n    7    present
-168 T1     target liver n    30   present
-168 T2     target liver n    18   present
-168 N1     new    lung  n    7    present
-224 T1     target liver n    28   present
-224 T2     target liver n    17   present
-224 N1     new    lung  n    7    present
-"""
 
-IR7 = """
-day lesion role   organ node long status
--7  T1     target liver n    60   present
--7  T2     target liver n    40   present
-56  T1     target liver n    40   present
-56  T2     target liver n    25   present
-112 T1     target liver n    40   present
-112 T2     target liver n    25   present
-112 N1     new    lung  n    6    present
-168 T1     target liver n    40   present
-168 T2     target liver n    25   present
-168 N1     new    lung  n    6    present
-"""
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _examples import IR2, IR3, IR4, IR5, IR6, IR7
 from _lesions import best, by_day, flags_on, lesions, study
 
 from ioresponse.criteria import irecist, registry
@@ -59,18 +60,6 @@ def test_iR1_recist_best_response_is_pd():
     assert best(recist)["best_response"] == "PD"
 
 
-# spec 4.10 iR2: iCPD from growth of the new lesion targets (+5 mm).
-IR2 = """
-day lesion role   organ  node long status
--7  T1     target kidney n    50   present
-56  T1     target kidney n    46   present
-112 T1     target kidney n    45   present
-112 A      new    liver  n    12   present
-112 B      new    lung   n    10   present
-147 T1     target kidney n    44   present
-147 A      new    liver  n    15   present
-147 B      new    lung   n    12   present
-"""
 
 
 def test_iR2_icpd_from_growth_of_new_lesion_targets():
@@ -109,20 +98,6 @@ def test_iR2_recist_pd_on_day_112():
     assert best(recist)["best_response"] == "SD"
 
 
-# spec 4.10 iR3: iCPD from further target growth, after one non-confirming assessment.
-IR3 = """
-day lesion role   organ node long status
--7  T1     target liver n    30   present
--7  T2     target lung  n    20   present
-56  T1     target liver n    25   present
-56  T2     target lung  n    15   present
-112 T1     target liver n    30   present
-112 T2     target lung  n    19   present
-154 T1     target liver n    33   present
-154 T2     target lung  n    20   present
-196 T1     target liver n    35   present
-196 T2     target lung  n    21   present
-"""
 
 
 def test_iR3_icpd_from_further_target_growth_after_non_confirming_assessment():
@@ -157,25 +132,6 @@ def test_icpd_absolute_mm_option():
     assert by_day(run(lesions(IR3), icpd_absolute_mm=4.0))[154] == "iCPD"
 
 
-# spec 4.10 iR4: target iUPD that reverts (reset), a second iUPD, confirmed by a new lesion.
-IR4 = """
-day lesion role   organ node long status
--7  T1     target liver n    40   present
--7  T2     target lung  n    20   present
-56  T1     target liver n    30   present
-56  T2     target lung  n    14   present
-112 T1     target liver n    38   present
-112 T2     target lung  n    16   present
-154 T1     target liver n    33   present
-154 T2     target lung  n    14   present
-210 T1     target liver n    34   present
-210 T2     target lung  n    15   present
-266 T1     target liver n    40   present
-266 T2     target lung  n    15   present
-301 T1     target liver n    41   present
-301 T2     target lung  n    15   present
-301 N1     new    liver n    8    present
-"""
 
 
 def test_iR4_reset_then_second_iupd_confirmed_by_new_lesion():
@@ -188,14 +144,6 @@ def test_iR4_reset_then_second_iupd_confirmed_by_new_lesion():
     assert (row["iupd_day"], row["icpd_day"]) == (266, 301)
 
 
-# spec 4.10 iR5: clinically unstable iUPD, an early scan that cannot confirm, confirmation later.
-IR5 = """
-day lesion role   organ node long status  clinical
--7  T1     target liver n    60   present stable
-56  T1     target liver n    75   present deteriorating
-70  T1     target liver n    80   present deteriorating
-91  T1     target liver n    82   present deteriorating
-"""
 
 
 def test_iR5_unstable_iupd_early_scan_not_used_then_icpd():
@@ -259,23 +207,6 @@ day lesion role   organ node long status
     assert "late_confirmation" in flags_on(result, 119)
 
 
-# spec 4.10 iR6: new lesion, then further shrinkage of baseline disease (iQ&A scenario B).
-IR6 = """
-day lesion role   organ node long status
--7  T1     target liver n    50   present
--7  T2     target liver n    30   present
-56  T1     target liver n    40   present
-56  T2     target liver n    24   present
-112 T1     target liver n    36   present
-112 T2     target liver n    22   present
-112 N1     new    lung  n    7    present
-168 T1     target liver n    30   present
-168 T2     target liver n    18   present
-168 N1     new    lung  n    7    present
-224 T1     target liver n    28   present
-224 T2     target liver n    17   present
-224 N1     new    lung  n    7    present
-"""
 
 
 def test_iR6_D1_reset_by_target_shrinkage_while_new_lesion_persists():
@@ -292,20 +223,6 @@ def test_iR6_D1_resolution_only_keeps_iupd_while_new_lesion_present():
     assert row["bor_day"] == 56
 
 
-# spec 4.10 iR7: PR first, then a new lesion with no further change (iQ&A scenario F).
-IR7 = """
-day lesion role   organ node long status
--7  T1     target liver n    60   present
--7  T2     target liver n    40   present
-56  T1     target liver n    40   present
-56  T2     target liver n    25   present
-112 T1     target liver n    40   present
-112 T2     target liver n    25   present
-112 N1     new    lung  n    6    present
-168 T1     target liver n    40   present
-168 T2     target liver n    25   present
-168 N1     new    lung  n    6    present
-"""
 
 
 def test_iR7_new_lesion_without_further_shrinkage_keeps_iupd():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _examples import Q1, Q2, Q3, Q4, Q5
 from _lesions import best, by_day, flags_on, lesions, study
 
 from ioresponse.criteria import irrc, registry
@@ -14,19 +15,6 @@ def run(table, **options):
     return irrc.assess(study(table), **options)
 
 
-# spec 2.10 Q1: confirmed irPR (products 1650 -> 620 -> 476 mm2).
-Q1 = """
-day lesion role   organ node long perp status
--7  L1     target liver n    40   30   present
--7  L2     target lung  n    20   15   present
--7  L3     target skin  n    15   10   present
-84  L1     target liver n    25   20   present
-84  L2     target lung  n    12   10   present
-84  L3     target skin  n    -    -    absent
-112 L1     target liver n    22   18   present
-112 L2     target lung  n    10   8    present
-112 L3     target skin  n    -    -    absent
-"""
 
 
 def test_Q1_confirmed_irpr():
@@ -47,21 +35,6 @@ def test_Q1_confirmed_irpr():
     assert "Wolchok" in by_day(result, "reason")[84] or "irRC" in by_day(result, "reason")[84]
 
 
-# spec 2.10 Q2: a new measurable lesion (N1) enters the burden and turns irPR into irSD.
-Q2 = """
-day lesion role   organ node long perp status
--7  L1     target liver n    30   20   present
--7  L2     target lung  n    25   20   present
-84  L1     target liver n    18   15   present
-84  L2     target lung  n    15   10   present
-84  N1     new    liver n    15   12   present
-112 L1     target liver n    15   12   present
-112 L2     target lung  n    12   10   present
-112 N1     new    liver n    10   8    present
-140 L1     target liver n    14   10   present
-140 L2     target lung  n    10   9    present
-140 N1     new    liver n    8    6    present
-"""
 
 
 def test_Q2_new_measurable_lesion_in_burden_turns_irpr_into_irsd():
@@ -83,28 +56,6 @@ def test_Q2_new_lesion_is_pd_under_recist_but_not_under_irrc():
     assert "irPD" not in by_day(run(table)).values()
 
 
-# spec 2.10 Q3: unconfirmed irPD (pseudoprogression), then irPR; N2 (4 x 3 mm) never counts.
-Q3 = """
-day lesion role   organ node long perp status
--7  L1     target liver n    20   20   present
--7  L2     target lung  n    20   10   present
-84  L1     target liver n    25   22   present
-84  L2     target lung  n    22   12   present
-84  N1     new    liver n    10   10   present
-84  N2     new    lung  n    4    3    present
-112 L1     target liver n    18   16   present
-112 L2     target lung  n    15   8    present
-112 N1     new    liver n    6    5    present
-112 N2     new    lung  n    4    3    present
-168 L1     target liver n    12   10   present
-168 L2     target lung  n    10   6    present
-168 N1     new    liver n    -    -    absent
-168 N2     new    lung  n    -    -    absent
-196 L1     target liver n    10   10   present
-196 L2     target lung  n    8    5    present
-196 N1     new    liver n    -    -    absent
-196 N2     new    lung  n    -    -    absent
-"""
 
 
 def test_Q3_unconfirmed_irpd_then_irpr():
@@ -125,13 +76,6 @@ def test_Q3_new_lesions_make_recist_pd_on_day_84():
     assert by_day(recist)[84] == "PD"
 
 
-# spec 2.10 Q4: confirmed irPD, progression dated to the first irPD.
-Q4 = """
-day lesion role   organ node long perp status
--7  L1     target liver n    30   30   present
-56  L1     target liver n    36   34   present
-84  L1     target liver n    40   38   present
-"""
 
 
 def test_Q4_confirmed_irpd_dated_to_first_irpd():
@@ -154,19 +98,6 @@ def test_B8_irpd_confirmed_by_25_percent_again_without_further_increase():
     assert by_day(run(table), "confirmation_state") == {56: "confirmed", 84: "confirms"}
 
 
-# spec 2.10 Q5: irCR with a normal-sized index node (short axis 8 < 10 mm).
-Q5 = """
-day lesion role       organ      node long short perp status
--7  L1     target     mediastinum y   20   16    -    present
--7  L2     target     lung       n    15   -     12   present
--7  NI1    non_target bone       n    -    -     -    present
-84  L1     target     mediastinum y   12   8     -    present
-84  L2     target     lung       n    -    -     -    absent
-84  NI1    non_target bone       n    -    -     -    absent
-112 L1     target     mediastinum y   11   7     -    present
-112 L2     target     lung       n    -    -     -    absent
-112 NI1    non_target bone       n    -    -     -    absent
-"""
 
 
 def test_Q5_ircr_with_normal_sized_index_node():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from _examples import J2, J3
 from _lesions import best, by_day, flags_on, lesions, study
 
 from ioresponse.criteria import irrecist, registry
@@ -57,22 +58,6 @@ def test_J1_new_lesion_is_recist_pd_but_not_irpd():
     assert "irPD" not in by_day(run(lesions(J1))).values()
 
 
-# spec 3.10 J2: +20 % but less than 5 mm, then a confirmed irPD driven by a new lesion.
-J2 = """
-day lesion role   organ node long status
--7  T1     target lung  n    11   present
--7  T2     target lung  n    10   present
-56  T1     target lung  n    9    present
-56  T2     target lung  n    8    present
-112 T1     target lung  n    11   present
-112 T2     target lung  n    10   present
-168 T1     target lung  n    11   present
-168 T2     target lung  n    10   present
-168 N1     new    liver n    10   present
-196 T1     target lung  n    12   present
-196 T2     target lung  n    10   present
-196 N1     new    liver n    11   present
-"""
 
 
 def test_J2_plus_20_percent_under_5mm_then_confirmed_irpd_from_new_lesion():
@@ -89,19 +74,6 @@ def test_J2_plus_20_percent_under_5mm_then_confirmed_irpd_from_new_lesion():
     assert row["pfs_event"]
 
 
-# spec 3.10 J3: unequivocal non-target progression (default irPD; Nishino form irSD).
-J3 = """
-day lesion role       organ  node long status
--7  T1     target     liver  n    30   present
--7  T2     target     lung   n    20   present
--7  NT1    non_target pleura n    -    present
-56  T1     target     liver  n    26   present
-56  T2     target     lung   n    18   present
-56  NT1    non_target pleura n    -    unequivocal_progression
-84  T1     target     liver  n    25   present
-84  T2     target     lung   n    17   present
-84  NT1    non_target pleura n    -    unequivocal_progression
-"""
 
 
 def test_J3_unequivocal_non_target_progression_is_confirmed_irpd_by_default():

@@ -12,6 +12,7 @@ import math
 
 import pandas as pd
 import pytest
+from _examples import Q1, Q2, Q3, Q4, Q5
 from _lesions import by_day, flags_on, lesions
 from _lesions import study as table_study
 from lesion_rows import lesion, responses, study
@@ -730,18 +731,6 @@ def test_0_2_max_baseline_gap_days_option():
 # irRC worked examples (spec 2.10): columns not checked by test_irrc.py
 # =================================================================================================
 
-Q1 = """
-day lesion role   organ node long perp status
--7  L1     target liver n    40   30   present
--7  L2     target lung  n    20   15   present
--7  L3     target skin  n    15   10   present
-84  L1     target liver n    25   20   present
-84  L2     target lung  n    12   10   present
-84  L3     target skin  n    -    -    absent
-112 L1     target liver n    22   18   present
-112 L2     target lung  n    10   8    present
-112 L3     target skin  n    -    -    absent
-"""
 
 
 def test_Q1_states_and_the_recist_cross_check():
@@ -759,20 +748,6 @@ def test_Q1_states_and_the_recist_cross_check():
     assert by_day(recist, "pct_change_baseline") == approx_map({84: -50.67, 112: -57.33})
 
 
-Q2 = """
-day lesion role   organ node long perp status
--7  L1     target liver n    30   20   present
--7  L2     target lung  n    25   20   present
-84  L1     target liver n    18   15   present
-84  L2     target lung  n    15   10   present
-84  N1     new    liver n    15   12   present
-112 L1     target liver n    15   12   present
-112 L2     target lung  n    12   10   present
-112 N1     new    liver n    10   8    present
-140 L1     target liver n    14   10   present
-140 L2     target lung  n    10   9    present
-140 N1     new    liver n    8    6    present
-"""
 
 
 def test_Q2_nadirs_changes_index_sum_and_states():
@@ -787,27 +762,6 @@ def test_Q2_nadirs_changes_index_sum_and_states():
     assert by_day(result, "confirmation_state") == {84: "not_required", 112: "confirmed", 140: "confirms"}
 
 
-Q3 = """
-day lesion role   organ node long perp status
--7  L1     target liver n    20   20   present
--7  L2     target lung  n    20   10   present
-84  L1     target liver n    25   22   present
-84  L2     target lung  n    22   12   present
-84  N1     new    liver n    10   10   present
-84  N2     new    lung  n    4    3    present
-112 L1     target liver n    18   16   present
-112 L2     target lung  n    15   8    present
-112 N1     new    liver n    6    5    present
-112 N2     new    lung  n    4    3    present
-168 L1     target liver n    12   10   present
-168 L2     target lung  n    10   6    present
-168 N1     new    liver n    -    -    absent
-168 N2     new    lung  n    -    -    absent
-196 L1     target liver n    10   10   present
-196 L2     target lung  n    8    5    present
-196 N1     new    liver n    -    -    absent
-196 N2     new    lung  n    -    -    absent
-"""
 
 
 def test_Q3_nadirs_changes_new_lesion_sums_and_states():
@@ -850,12 +804,6 @@ def test_Q3_recist_target_sum_alone_is_not_pd():
     assert by_day(recist)[84] == "PD"
 
 
-Q4 = """
-day lesion role   organ node long perp status
--7  L1     target liver n    30   30   present
-56  L1     target liver n    36   34   present
-84  L1     target liver n    40   38   present
-"""
 
 
 def test_Q4_nadir_after_progression_and_recist_cross_check():
@@ -872,18 +820,6 @@ def test_Q4_nadir_after_progression_and_recist_cross_check():
     assert bor(recist)["progression_day"] == 56
 
 
-Q5 = """
-day lesion role       organ      node long short perp status
--7  L1     target     mediastinum y   20   16    -    present
--7  L2     target     lung       n    15   -     12   present
--7  NI1    non_target bone       n    -    -     -    present
-84  L1     target     mediastinum y   12   8     -    present
-84  L2     target     lung       n    -    -     -    absent
-84  NI1    non_target bone       n    -    -     -    absent
-112 L1     target     mediastinum y   11   7     -    present
-112 L2     target     lung       n    -    -     -    absent
-112 NI1    non_target bone       n    -    -     -    absent
-"""
 
 
 def test_Q5_changes_states_and_the_who_variant():
