@@ -691,6 +691,26 @@ def baseline_count(count: np.ndarray, assessments: Assessments) -> np.ndarray:
     return per_subject[table["subject"].to_numpy()]
 
 
+def running_total(per_assessment: np.ndarray, assessments: Assessments) -> np.ndarray:
+    """For every assessment, the sum of ``per_assessment`` over its subject's assessments up to it."""
+    total = np.cumsum(per_assessment)
+    offsets = assessments.subject_offsets
+    before_subject = np.concatenate(([0], total))[offsets[:-1]]
+    return total - np.repeat(before_subject, np.diff(offsets))
+
+
+def lesion_starts(
+    lesions: pd.DataFrame, assessments: Assessments, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in ``rows`` where a lesion's rows at an assessment begin (the fragments of a split lesion
+    are adjacent: rows are sorted by assessment, then lesion_id; spec 0.4), and for each row the number
+    of its lesion-assessment."""
+    assessment, lesion = assessments.row_assessment[rows], lesion_codes(lesions)[rows]
+    begins = np.ones(len(rows), bool)
+    begins[1:] = (assessment[1:] != assessment[:-1]) | (lesion[1:] != lesion[:-1])
+    return np.flatnonzero(begins), np.cumsum(begins) - 1
+
+
 def not_evaluable_text(
     lesions: pd.DataFrame,
     assessments: Assessments,

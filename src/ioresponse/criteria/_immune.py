@@ -53,6 +53,7 @@ from ioresponse.criteria._anatomic import (
     repeated,
     roles,
     rounded,
+    running_total,
     shared,
     sum_columns,
     text_is,
@@ -230,11 +231,7 @@ def count_new_lesions(
     entered = entry_of.reindex(key).to_numpy(float)
     counted[rows] = frame["assessment"].to_numpy() >= np.nan_to_num(entered, nan=np.inf)
     per_assessment = np.bincount(candidates["assessment"].to_numpy(np.int64), minlength=assessments.n)
-    offsets = assessments.subject_offsets
-    cumulative = np.cumsum(per_assessment)
-    start = np.repeat(np.concatenate(([0], cumulative[offsets[1:-1] - 1])), np.diff(offsets))
-    expected = cumulative - start
-    return counted, expected
+    return counted, running_total(per_assessment, assessments)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -56,6 +56,7 @@ from ioresponse.criteria._anatomic import (
     join_flags,
     labelled,
     lesion_codes,
+    lesion_starts,
     mark_components_not_given,
     measurable,
     non_target_codes,
@@ -65,6 +66,7 @@ from ioresponse.criteria._anatomic import (
     repeated,
     roles,
     rounded,
+    running_total,
     seen_again,
     statuses,
     subject_offsets_of,
@@ -463,7 +465,7 @@ def _increase_since_previous(
     increase = np.zeros(len(lesions), bool)
     if not len(rows):
         return increase
-    starts, lesion_of_row = _lesion_starts(lesions, assessments, rows)
+    starts, lesion_of_row = lesion_starts(lesions, assessments, rows)
     code = statuses(lesions).code
     status = statuses(lesions).codes[rows]
     value = np.add.reduceat(values[rows], starts)  # NaN if a fragment has no value
@@ -489,17 +491,6 @@ def _increase_since_previous(
     return increase
 
 
-def _lesion_starts(
-    lesions: pd.DataFrame, assessments: Assessments, rows: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Positions in ``rows`` where a lesion's rows at an assessment begin (the fragments of a split lesion
-    are adjacent: rows are sorted by assessment, then lesion_id), and for each row its lesion's number."""
-    assessment, lesion = assessments.row_assessment[rows], lesion_codes(lesions)[rows]
-    begins = np.ones(len(rows), bool)
-    begins[1:] = (assessment[1:] != assessment[:-1]) | (lesion[1:] != lesion[:-1])
-    return np.flatnonzero(begins), np.cumsum(begins) - 1
-
-
 def _as_flag(value: object) -> float:
     """``increase_since_previous`` as 1 / 0, NaN when empty."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
@@ -513,15 +504,12 @@ def _unreported_new_lesion(
     """Per assessment, whether a new lesion recorded at an earlier assessment has no row: it is not
     evaluable there (spec 0.2, "a missing row is treated as not_evaluable")."""
     rows = np.flatnonzero(new_rows)
-    starts, _ = _lesion_starts(lesions, assessments, rows)  # one per lesion and assessment
+    starts, _ = lesion_starts(lesions, assessments, rows)  # one per lesion and assessment
     assessment = assessments.row_assessment[rows][starts]
     subject, lesion = assessments.subject_of_rows()[rows][starts], lesion_codes(lesions)[rows][starts]
     frame = pd.DataFrame({"subject": subject, "lesion": lesion, "a": assessment})
     first = frame.groupby(["subject", "lesion"], sort=False)["a"].min().to_numpy()
-    recorded = np.cumsum(np.bincount(first, minlength=assessments.n))  # known so far, all subjects
-    offsets = assessments.subject_offsets
-    before_subject = np.concatenate([[0], recorded])[offsets[:-1]]
-    known = recorded - np.repeat(before_subject, np.diff(offsets))
+    known = running_total(np.bincount(first, minlength=assessments.n), assessments)
     return known > np.bincount(assessment, minlength=assessments.n)
 
 

@@ -56,6 +56,7 @@ from ioresponse.criteria._anatomic import (
     labelled,
     last_day_per_subject,
     lesion_codes,
+    lesion_starts,
     measurable,
     named_lesions,
     non_target_codes,
@@ -839,8 +840,7 @@ def _node_short_axes(
     target-CR template), the fragments of a split node summed (A11); "" elsewhere."""
     rows = np.flatnonzero(target_node & wanted[assessments.row_assessment])
     where = assessments.row_assessment[rows]
-    ids = lesion_codes(lesions)[rows]
-    first = np.flatnonzero((np.diff(where, prepend=-1) != 0) | (np.diff(ids, prepend=-1) != 0))  # per lesion
+    first, _ = lesion_starts(lesions, assessments, rows)
     short_axes = np.add.reduceat(values[rows], first) if len(first) else np.zeros(0)
     items = sentences([(every_row(len(first)), {0: "{short_axis}"})], {"short_axis": mm(short_axes)})
     offsets = np.concatenate(([0], np.cumsum(np.bincount(where[first], minlength=assessments.n))))
