@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ioresponse.io.tables import decimal_comma_hint, read_table
-from ioresponse.io.validate import UnusedColumnWarning
+from ioresponse.io.validate import UnusedColumnWarning, check_date_day_agree
 from ioresponse.schema import (
     CLINICAL_STATUS,
     DATE,
@@ -382,23 +382,9 @@ def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, f
         derived = _days_from_dates(out.loc[need], patients, file)
         days = days.copy()
         days.loc[need] = derived
-    _check_date_day_agree(out, days, file)
+    for finding in check_date_day_agree(out.assign(**{DAY: days}), file):
+        raise finding.error
     return days.astype(np.int64)
-
-
-def _check_date_day_agree(out: pd.DataFrame, days: pd.Series, file: str) -> None:
-    """With both a date and a day, ``date - day`` (the treatment start) is one date per patient, as in
-    the lesion table (io.validate.check_date_day_agree)."""
-    dated = (out[DATE] != "").to_numpy()
-    if not dated.any():
-        return
-    start = pd.to_datetime(out.loc[dated, DATE]) - pd.to_timedelta(days[dated], unit="D")
-    starts = start.groupby(out.loc[dated, PATIENT]).nunique()
-    for patient in starts.index[starts > 1]:
-        mine = dated & (out[PATIENT] == patient).to_numpy()
-        raise InputError(file, out.loc[mine, SOURCE_ROW].tolist(), DATE,
-                         f"dates and days of patient {patient} disagree (date - day gives {starts[patient]} "
-                         "different treatment starts); give one of them, or fix the dates that are wrong")
 
 
 def _days_from_dates(rows: pd.DataFrame, patients: pd.DataFrame | None, file: str) -> pd.Series:

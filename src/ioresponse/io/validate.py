@@ -480,8 +480,11 @@ def check_per_assessment_columns(frame: pd.DataFrame, source: str) -> list[Findi
 
 
 def check_date_day_agree(frame: pd.DataFrame, source: str) -> list[Finding]:
-    """With both ``date`` and ``day`` given, ``date - day`` (the treatment start) is one date per patient."""
-    dated = (frame[s.DATE] != "") & (frame["_date_imputed"] == False)  # noqa: E712
+    """With both ``date`` and ``day`` given, ``date - day`` (the treatment start) is one date per patient
+    (lesion and PET tables; a date imputed from a partial one, ``_date_imputed``, is not compared)."""
+    dated = frame[s.DATE] != ""
+    if "_date_imputed" in frame.columns:
+        dated &= frame["_date_imputed"] == False  # noqa: E712
     if not dated.any():
         return []
     start = pd.to_datetime(frame.loc[dated, s.DATE]) - pd.to_timedelta(frame.loc[dated, s.DAY], unit="D")
