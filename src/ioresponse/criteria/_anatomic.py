@@ -187,14 +187,27 @@ def roles(lesions: pd.DataFrame) -> Coded:
 
 def lesion_codes(lesions: pd.DataFrame) -> np.ndarray:
     """``lesion_id`` as integers in the order of the ids, for grouping and ordering rows by lesion."""
-    return shared(lesions, "lesion", lambda: read_only(_sorted_codes(texts(lesions, LESION))))
+    return _sorted_lesions(lesions)[0]
 
 
-def _sorted_codes(values: pa.ChunkedArray) -> np.ndarray:
+def lesion_ids(lesions: pd.DataFrame, rows: np.ndarray) -> pa.Array:
+    """The ``lesion_id`` of ``rows``, read through their codes (a take from the whole column would
+    first join its chunks)."""
+    codes, ids = _sorted_lesions(lesions)
+    return ids.take(codes[rows])
+
+
+def _sorted_lesions(lesions: pd.DataFrame) -> tuple[np.ndarray, pa.Array]:
+    """Every row's lesion code, and the distinct ids in code order."""
+    return shared(lesions, "lesion", lambda: _sorted_codes(texts(lesions, LESION)))
+
+
+def _sorted_codes(values: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     codes, dictionary = _dictionary_codes(values)
+    order = pc.sort_indices(dictionary).to_numpy()
     rank = np.empty(len(dictionary), np.int64)
-    rank[pc.sort_indices(dictionary).to_numpy()] = np.arange(len(rank))
-    return rank[codes]
+    rank[order] = np.arange(len(rank))
+    return read_only(rank[codes]), dictionary.take(order)
 
 
 def _dictionary_codes(values: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
@@ -754,7 +767,7 @@ def named_lesions(
     "lesion T1 seen again", "lesions T1, N2 seen again" for ``predicate`` "seen again" (a split lesion
     once); "" where none. A sum-only table's pseudo-lesion is the sum itself (io.tables): "the target sum
     not evaluable"."""
-    words = _listed(n, assessment, texts(lesions, LESION).take(rows), "lesion ", "lesions ", f" {predicate}")
+    words = _listed(n, assessment, lesion_ids(lesions, rows), "lesion ", "lesions ", f" {predicate}")
     return pc.if_else(
         pc.equal(words, f"lesion {TARGET_SUM_LESION} {predicate}"), f"the target sum {predicate}", words
     )
