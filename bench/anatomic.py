@@ -9,12 +9,18 @@ RECIST 1.1 sums, nadir and thresholds, is timed on a sample of patients and scal
 and with Arrow text columns; the faster counts). Peak memory is the resident high-water mark of a
 fresh process while it assesses the table, over its memory once the table is read (Linux).
 
+The process's allocator is set up as the command line sets it (``ioresponse.memory``: freed memory is
+reused rather than returned to the kernel); ``--allocator default`` measures the library as a plain
+Python session runs it.
+
 Usage: python bench/anatomic.py [--n 100000] [--criteria recist11,...] [--loop-sample 2000]
+                                [--allocator cli|default]
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import gc
 import json
 import subprocess
@@ -30,6 +36,7 @@ import pyarrow.parquet as pq
 
 from ioresponse.api import run
 from ioresponse.criteria import TEXT, Study, text_columns
+from ioresponse.memory import reuse_freed_memory
 
 ORGANS = np.array(["liver", "lung", "bone", "adrenal", "peritoneum", "kidney", "brain", "skin"])
 
@@ -163,11 +170,14 @@ def read_cohort(path: Path) -> pd.DataFrame:
 
 def peak_child(path: Path, criteria: list[str]) -> None:
     """In a fresh process: print the peak resident memory of assessing the cohort (Arrow, polars and
-    numba buffers included) over the resident memory once the table is read, in bytes (Linux: the
-    high-water mark is reset just before the run), and the bytes the result tables hold."""
+    numba buffers included) over the resident memory once the table is read, in bytes (Linux, glibc:
+    the memory freed so far is returned to the kernel and the high-water mark is reset just before the
+    run), and the bytes the result tables hold."""
     table = read_cohort(path)
     run(Study(lesions=table.iloc[:2000].copy(), source="warm-up"), criteria, patterns=False)
     gc.collect()
+    pa.default_memory_pool().release_unused()
+    ctypes.CDLL("libc.so.6").malloc_trim(0)  # what reading freed does not count as resident (glibc)
     resident = _status_bytes("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # VmHWM := current resident size
     result = run(Study(lesions=table, source="synthetic"), criteria, patterns=False)
@@ -199,8 +209,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--criteria", default="recist11")
     parser.add_argument("--loop-sample", type=int, default=2_000)
+    parser.add_argument("--allocator", choices=("cli", "default"), default="cli")
     parser.add_argument("--peak-of", type=Path, help=argparse.SUPPRESS)  # the child of peak_child
     args = parser.parse_args()
+    if args.allocator == "cli":
+        reuse_freed_memory()
     criteria = args.criteria.split(",")
     if args.peak_of:
         peak_child(args.peak_of, criteria)
@@ -213,7 +226,8 @@ def main() -> None:
         pq.read_table(path)
         read_s = time.perf_counter() - start
         table = read_cohort(path)
-        child = [sys.executable, __file__, "--peak-of", str(path), "--criteria", args.criteria]
+        child = [sys.executable, __file__, "--peak-of", str(path), "--criteria", args.criteria,
+                 "--allocator", args.allocator]
         printed = subprocess.run(child, capture_output=True, text=True, check=True).stdout.split()
         peak, result_bytes = int(printed[-2]), int(printed[-1])
     in_memory_bytes = int(table.memory_usage(deep=True).sum())
@@ -238,6 +252,7 @@ def main() -> None:
             {
                 "benchmark": "anatomic",
                 "criteria": criteria,
+                "allocator": args.allocator,
                 "n_patients": args.n,
                 "rows": len(table),
                 "assessments": int(table[["patient_id", "day"]].drop_duplicates().shape[0]),

@@ -17,6 +17,8 @@ from typing import Annotated
 
 import typer
 
+from ioresponse.memory import reuse_freed_memory
+
 app = typer.Typer(
     name="ioresponse",
     help="Tumour response under immunotherapy: every criterion side by side, with reasons.",
@@ -42,6 +44,7 @@ def main(
     ] = False,
 ) -> None:
     """Options of ``ioresponse`` itself, before any command."""
+    reuse_freed_memory()
 
 
 from ioresponse.cli import assess as _assess  # noqa: E402
