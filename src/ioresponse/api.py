@@ -10,6 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 import typing
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -127,13 +128,14 @@ class Comparison:
 
     wide : one row per patient (x reader), one column per criterion.
     matrices : per other criterion, counts of reference category (rows) x its category (columns).
-    moves : long table of the cells whose two labels name different categories (irCR beside CR is the
-        same category: ``cohort.reclassification.SAME_CATEGORY``), with the patients in each.
+    cells : the matrices' cells that hold patients, as a long table with the patients in each;
+        ``reclassified`` marks the cells whose two labels name different categories (irCR beside CR is
+        the same category: ``cohort.reclassification.SAME_CATEGORY``).
     """
 
     wide: pd.DataFrame
     matrices: dict[str, pd.DataFrame]
-    moves: pd.DataFrame
+    cells: pd.DataFrame
 
 
 def compare(
@@ -148,30 +150,31 @@ def compare(
     wide = wide.reindex(columns=order).reset_index()
     wide.columns.name = None
     matrices: dict[str, pd.DataFrame] = {}
-    moves = []
+    cells = []
     if reference in order:
         for other in order:
             if other == reference:
                 continue
             matrices[other] = reclassification_matrix(best_response, reference, other, column=column)
             # A patient assessed under one of the two criteria only moves from or to "(none)", as in the
-            # matrices (the moves list every off-diagonal cell).
+            # matrices.
             pair = wide[[*keys, reference, other]].fillna({reference: MISSING_LABEL, other: MISSING_LABEL})
             category = pair[[reference, other]].replace(SAME_CATEGORY)
-            changed = pair[category[reference] != category[other]]
-            for (before, after), group in changed.groupby([reference, other], sort=True):
-                moves.append(
+            pair["reclassified"] = category[reference] != category[other]
+            for (before, after, moved), group in pair.groupby([reference, other, "reclassified"], sort=True):
+                cells.append(
                     {
                         "reference": reference,
                         "criterion": other,
                         f"{reference}_response": before,
                         "response": after,
+                        "reclassified": moved,
                         "n": len(group),
                         "patients": ", ".join(_subject_names(group, keys)),
                     }
                 )
-    columns = ["reference", "criterion", f"{reference}_response", "response", "n", "patients"]
-    return Comparison(wide, matrices, pd.DataFrame(moves, columns=columns))
+    columns = ["reference", "criterion", f"{reference}_response", "response", "reclassified", "n", "patients"]
+    return Comparison(wide, matrices, pd.DataFrame(cells, columns=columns))
 
 
 def _subject_names(group: pd.DataFrame, keys: list[str]) -> list[str]:
@@ -180,13 +183,21 @@ def _subject_names(group: pd.DataFrame, keys: list[str]) -> list[str]:
     return [f"{p} ({r})" if r else str(p) for p, r in zip(group[PATIENT], group[READER], strict=True)]
 
 
-def select_criteria(names: Iterable[str], study: Study) -> tuple[list[Criterion], dict[str, str]]:
+def select_criteria(names: str | Iterable[str], study: Study) -> tuple[list[Criterion], dict[str, str]]:
     """Criteria to run, and those skipped with the reason.
 
-    A criterion named explicitly whose columns are missing is an error; with "all" it is skipped.
+    ``names`` are keys, or one string of comma-separated keys ("recist11,irecist"). A criterion named
+    explicitly whose columns are missing is an error; with "all" it is skipped. No name at all, or a
+    name given twice, is an error: the result has one row per criterion and assessment (spec 0.9).
     """
     available = registry()
-    names = list(names)
+    names = [n.strip() for n in (names.split(",") if isinstance(names, str) else names)]
+    if not any(names):
+        choices = ", ".join(available)
+        raise InputError("--criteria", [], None, f"no criterion named; choose from {choices} or 'all'")
+    twice = [n for n, count in Counter(names).items() if count > 1]
+    if twice:
+        raise InputError("--criteria", [], None, f"{', '.join(twice)} named more than once")
     explicit = [n for n in names if n != ALL]
     unknown = [n for n in explicit if n not in available]
     if unknown:
@@ -266,7 +277,8 @@ def assess(
     data : path, pandas.DataFrame, polars.DataFrame or Study
         Lesion table, sum-only table, SDTM folder (TU/TR[/RS]) or PET table (DESIGN.md tables).
     criteria : sequence of str, default ("recist11",)
-        Criterion keys (``ioresponse.criteria.registry()``), or "all".
+        Criterion keys (``ioresponse.criteria.registry()``), one string of them separated by commas, or
+        "all".
     patients : path or DataFrame, optional
         Patient table joined by ``patient_id`` (treatment_start, arm, ...).
     pet : path or DataFrame, optional

@@ -298,6 +298,15 @@ def test_merged_warnings_keeps_other_warnings_and_brackets_that_are_not_criteria
         "a.csv: sizes look like centimetres (cm)",
     ]
     assert merged_warnings(messages) == [
-        "a.csv: patient P1: rule X; flagged f (recist11, imrecist)",
         "a.csv: sizes look like centimetres (cm)",
+        "a.csv: patient P1: rule X; flagged f (recist11, imrecist)",
     ]
+
+
+def test_merged_warnings_come_in_the_registry_order_whatever_thread_finished_first():
+    """The criteria run in threads: the irRC warning raised before RECIST 1.1's still prints after it, so
+    the same input always prints the same lines."""
+    from ioresponse.cli._common import merged_warnings
+
+    irrc, recist = "a.csv: index rule; flagged g (irrc)", "a.csv: target rule; flagged f (recist11)"
+    assert merged_warnings([irrc, recist]) == merged_warnings([recist, irrc]) == [recist, irrc]

@@ -326,7 +326,8 @@ def test_reclassification_matches_patient_and_reader_not_a_cross_join():
 def test_compare_moves_name_the_patients_and_reader_of_each_reclassification():
     comparison = compare(_two_reader_best(), reference="recist11")
     assert list(comparison.wide.columns) == ["patient_id", "reader", "recist11", "irecist"]
-    moves = comparison.moves.set_index("response")
+    cells = comparison.cells
+    moves = cells[cells["reclassified"]].set_index("response")
     # Labels differ for every subject (PD->iCPD, PD->iSD, PR->iPR), but iCPD is RECIST PD and iPR is PR
     # (spec anatomic.md 0.9, section 8): only PD->iSD is a reclassification.
     assert moves["n"].sum() == 1
@@ -340,8 +341,9 @@ def test_compare_cli_writes_wide_and_reclassification_tables(tmp_path):
     assert result.exit_code == 0, result.output
     wide = pd.read_csv(tmp_path / "compare_wide.csv", keep_default_na=False)
     assert len(wide) == 3 and set(wide["irecist"]) == {"iSD", "iCPD", "iPR"}
-    moves = pd.read_csv(tmp_path / "compare_reclassification.csv")
-    assert moves["n"].sum() == 1  # PD -> iSD; PD -> iCPD and PR -> iPR are the same categories
+    cells = pd.read_csv(tmp_path / "compare_reclassification.csv")
+    assert cells["n"].sum() == 3  # every subject in its cell
+    assert cells.loc[cells["reclassified"], "n"].sum() == 1  # PD -> iSD; PD -> iCPD, PR -> iPR: same category
     assert "PD -> iSD: 1 (P1 (R1))" in result.output
 
 

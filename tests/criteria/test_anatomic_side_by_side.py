@@ -167,8 +167,8 @@ def test_baseline_warnings_name_the_criterion_module_even_side_by_side() -> None
 
 
 def test_compare_moves_count_a_patient_missing_under_one_criterion_as_none() -> None:
-    """``Comparison.moves`` lists every off-diagonal cell of the matrices, where a patient assessed under
-    one criterion only counts under "(none)" (cohort.reclassification)."""
+    """``Comparison.cells`` lists every cell of the matrices that holds patients, where a patient assessed
+    under one criterion only counts under "(none)" (cohort.reclassification)."""
     best = pd.DataFrame(
         {
             "patient_id": ["P1", "P2", "P1"],
@@ -178,7 +178,7 @@ def test_compare_moves_count_a_patient_missing_under_one_criterion_as_none() -> 
         }
     )
     comparison = compare(best)
-    moves = comparison.moves.set_index("patients")
+    moves = comparison.cells.set_index("patients")
     assert moves.loc["P2", ["recist11_response", "response", "n"]].tolist() == ["SD", "(none)", 1]
     assert moves.loc["P1", ["recist11_response", "response"]].tolist() == ["PD", "irPR"]
     assert comparison.matrices["irrc"].loc["SD", "(none)"] == 1

@@ -50,9 +50,10 @@ _CRITERION_AT_END = re.compile(r"^(?P<text>.*) \((?P<key>[a-z0-9]+)\)$", re.DOTA
 
 
 def merged_warnings(messages: list[str]) -> list[str]:
-    """``messages`` in order, each once; the same warning of several criteria (the criterion key in
-    brackets at its end) becomes one that names them all in the registry's order (the criteria run in
-    threads): "... (recist11, irrecist, imrecist)"."""
+    """``messages`` each once; the same warning of several criteria (the criterion key in brackets at
+    its end) becomes one that names them all in the registry's order: "... (recist11, irrecist,
+    imrecist)". The criteria run in threads, so their warnings come in the registry's order of their
+    first criterion, after the warnings of no criterion, whatever thread finished first."""
     order = list(registry())
     keys: dict[str, set[str]] = {}
     for message in messages:
@@ -60,5 +61,6 @@ def merged_warnings(messages: list[str]) -> list[str]:
         known = match is not None and match["key"] in order
         text = match["text"] if known else message
         keys.setdefault(text, set()).update([match["key"]] if known else [])
-    return [f"{text} ({', '.join(sorted(named, key=order.index))})" if named else text
-            for text, named in keys.items()]
+    first = sorted(keys, key=lambda text: min(map(order.index, keys[text]), default=-1))  # stable
+    return [f"{text} ({', '.join(sorted(keys[text], key=order.index))})" if keys[text] else text
+            for text in first]

@@ -174,8 +174,7 @@ def assess(
         written += result.to_parquet(out)
     _print_summary(result)
     _print_recorded_agreement(result)
-    for key, why in result.skipped.items():
-        err_console.print(f"[yellow]skipped[/] {key}: {why}", highlight=False)
+    _print_skipped(result.skipped)
     if study.excluded is not None and len(study.excluded):
         err_console.print(
             f"[yellow]{len(study.excluded)} input rows excluded[/], each with its reason in "
@@ -280,7 +279,8 @@ def validate(
     problems = validate_only(input, **read)
     if not problems:
         if criteria:  # the first criterion to refuse the table stops here, located, with exit code 2
-            run(load(input, **read), _criteria(criteria), patterns=False)
+            result = run(load(input, **read), _criteria(criteria), patterns=False)
+            _print_skipped(result.skipped)
         console.print(f"{input}: no problem found" + (f" (criteria: {criteria})" if criteria else ""))
         return
     for problem in problems:
@@ -289,16 +289,24 @@ def validate(
     raise typer.Exit(INPUT_ERROR_EXIT)
 
 
+def _print_skipped(skipped: dict[str, str]) -> None:
+    """The criteria ``--criteria all`` could not run, each with the columns it lacks."""
+    for key, why in skipped.items():
+        err_console.print(f"[yellow]skipped[/] {key}: {why}", highlight=False)
+
+
 def read_output(directory: Path, name: str, required: bool = True) -> pd.DataFrame | None:
-    """An output table of ``assess`` (Parquet preferred, else CSV)."""
+    """An output table of ``assess``: the newer of its Parquet and CSV files (``assess`` writes the
+    Parquet file last), so that a run writing CSV only is never shadowed by an older Parquet file."""
     text_ids = {PATIENT: str, READER: str}  # ids as written ("007" stays "007")
-    for suffix, reader in ((".parquet", pd.read_parquet), (".csv", partial(pd.read_csv, dtype=text_ids))):
-        path = directory / f"{name}{suffix}"
-        if path.exists():
-            table = reader(path)
-            if READER in table:
-                table[READER] = table[READER].fillna("").astype(str)
-            return table
+    readers = {".parquet": pd.read_parquet, ".csv": partial(pd.read_csv, dtype=text_ids)}
+    written = [path for suffix in readers if (path := directory / f"{name}{suffix}").exists()]
+    if written:
+        path = max(written, key=lambda p: p.stat().st_mtime_ns)
+        table = readers[path.suffix](path)
+        if READER in table:
+            table[READER] = table[READER].fillna("").astype(str)
+        return table
     if required:
         raise InputError(
             str(directory), [], None, f"no {name}.parquet or {name}.csv: run `ioresponse assess` first"
@@ -375,16 +383,18 @@ def compare_command(
     """
     best = read_output(outdir, "best_response")
     column = "best_response_confirmed" if confirmed else "best_response"
+    for needed in (PATIENT, "criterion", column):
+        if needed not in best:
+            raise InputError(str(outdir / "best_response"), [], needed,
+                             "a column of the best-response table `ioresponse assess` writes")
     if reference not in set(best["criterion"]):
+        present = ", ".join(dict.fromkeys(best["criterion"].astype(str))) or "none"
         raise InputError(
-            str(outdir / "best_response"),
-            [],
-            "criterion",
-            f"no {reference} results; present: {', '.join(dict.fromkeys(best['criterion']))}",
+            str(outdir / "best_response"), [], "criterion", f"no {reference} results; present: {present}"
         )
     comparison = compare(best, reference=reference, column=column)
     comparison.wide.to_csv(outdir / "compare_wide.csv", index=False, lineterminator="\n")
-    comparison.moves.to_csv(outdir / "compare_reclassification.csv", index=False, lineterminator="\n")
+    comparison.cells.to_csv(outdir / "compare_reclassification.csv", index=False, lineterminator="\n")
     _print_wide(comparison.wide)
     if not comparison.matrices:
         console.print(f"only {reference} in {outdir}: nothing to reclassify (assess with --criteria all)")
@@ -397,7 +407,8 @@ def compare_command(
         for label, row in matrix.iterrows():
             table.add_row(str(label), *[str(v) for v in row])
         console.print(table)
-        moves = comparison.moves[comparison.moves["criterion"] == criterion]
+        cells = comparison.cells
+        moves = cells[(cells["criterion"] == criterion) & cells["reclassified"]]
         for move in moves.itertuples(index=False):
             patients = str(move.patients).split(", ")
             listed = ", ".join(patients[:LISTED_PATIENTS]) + (
