@@ -48,8 +48,12 @@ class Result:
     patterns: pd.DataFrame = field(default_factory=pd.DataFrame)
     skipped: dict[str, str] = field(default_factory=dict)
 
+    TABLE_NAMES = ("timepoints", "best_response", "lesions", "pet", "patterns", "recorded",
+                   "recorded_vs_computed", "excluded")
+    """File stems of every table :meth:`tables` can give."""
+
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every output table by file stem, the ones that exist."""
+        """Every output table by file stem, the ones that exist (a subset of :attr:`TABLE_NAMES`)."""
         tables = {"timepoints": self.timepoints, "best_response": self.best_response}
         if self.study.lesions is not None:
             tables["lesions"] = self.study.lesions
@@ -183,30 +187,33 @@ def _subject_names(group: pd.DataFrame, keys: list[str]) -> list[str]:
     return [f"{p} ({r})" if r else str(p) for p, r in zip(group[PATIENT], group[READER], strict=True)]
 
 
-def select_criteria(names: str | Iterable[str], study: Study) -> tuple[list[Criterion], dict[str, str]]:
-    """Criteria to run, and those skipped with the reason.
-
-    ``names`` are keys, or one string of comma-separated keys ("recist11,irecist"). A criterion named
-    explicitly whose columns are missing is an error; with "all" it is skipped. No name at all, or a
-    name given twice, is an error: the result has one row per criterion and assessment (spec 0.9).
-    """
+def criterion_names(names: str | Iterable[str]) -> list[str]:
+    """``names`` checked: criterion keys or "all", given as such or as one string of comma-separated
+    keys ("recist11,irecist"). No name at all, a name given twice (the result has one row per criterion
+    and assessment, spec 0.9) or an unknown name is an error."""
     available = registry()
+    choices = f"choose from {', '.join(available)} or 'all'"
     names = [n.strip() for n in (names.split(",") if isinstance(names, str) else names)]
     if not any(names):
-        choices = ", ".join(available)
-        raise InputError("--criteria", [], None, f"no criterion named; choose from {choices} or 'all'")
+        raise InputError("--criteria", [], None, f"no criterion named; {choices}")
     twice = [n for n, count in Counter(names).items() if count > 1]
     if twice:
         raise InputError("--criteria", [], None, f"{', '.join(twice)} named more than once")
-    explicit = [n for n in names if n != ALL]
-    unknown = [n for n in explicit if n not in available]
+    unknown = [n for n in names if n != ALL and n not in available]
     if unknown:
-        raise InputError(
-            "--criteria",
-            [],
-            None,
-            f"unknown criterion {', '.join(unknown)}; choose from {', '.join(available)} or 'all'",
-        )
+        raise InputError("--criteria", [], None, f"unknown criterion {', '.join(unknown)}; {choices}")
+    return names
+
+
+def select_criteria(names: str | Iterable[str], study: Study) -> tuple[list[Criterion], dict[str, str]]:
+    """Criteria to run, and those skipped with the reason.
+
+    ``names`` as :func:`criterion_names` takes them. A criterion named explicitly whose columns are
+    missing is an error; with "all" it is skipped.
+    """
+    available = registry()
+    names = criterion_names(names)
+    explicit = [n for n in names if n != ALL]
     chosen: list[Criterion] = []
     skipped: dict[str, str] = {}
     wanted = list(available) if ALL in names else explicit

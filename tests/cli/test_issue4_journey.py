@@ -163,6 +163,25 @@ def test_validate_criteria_all_says_which_column_irrc_lacks(tmp_path):
     assert "perpendicular_mm" in text and ("irrc" in text or "irRC" in text), text
 
 
+def test_validate_lists_the_refusal_of_every_criterion_and_takes_their_options(tmp_path):
+    """Issue 4 item 2 with README "validate ... every problem, located": P5's only target, 9 mm at
+    baseline, is below the RECIST 1.1 minimum of 10 mm (spec 1.2; irRECIST, iRECIST and imRECIST keep
+    the rule) and the table has no perpendicular_mm (irRC): both refusals are listed, the RECIST one once
+    for the four criteria. --option on_baseline_violation=warn (spec 1.2: flag instead) leaves irRC's."""
+    path = _without_perpendicular(tmp_path)
+    table = pd.read_csv(path, dtype={"patient_id": str})
+    table.loc[(table["patient_id"] == "P5") & (table["day"] == -7), "long_axis_mm"] = 9
+    table.to_csv(path, index=False)
+    both = cli("validate", path, "--criteria", "recist11,irrc,irecist")
+    text = assert_refused(both, "2 problem(s)", "irRC (Wolchok 2009) needs perpendicular_mm", "10 mm",
+                          "column long_axis_mm: patient P5")  # the size at fault, not the role
+    assert "(recist11, irecist)" in text
+    warn = ("--option", "on_baseline_violation=warn")
+    warned = cli("validate", path, "--criteria", "recist11,irrc,irecist", *warn)
+    assert_refused(warned, "1 problem(s)", "perpendicular_mm")
+    assert_accepted(cli("validate", path, "--criteria", "recist11", "-o", "on_baseline_violation=warn"))
+
+
 @pytest.mark.parametrize("command", ["assess", "validate"])
 def test_unknown_criterion_name_exits_2_listing_every_valid_name(tmp_path, command):
     """Issue 4 items 1 and 5: an unknown `--criteria` name is exit 2 with the valid keys listed."""
@@ -310,6 +329,19 @@ def test_compare_reads_the_newer_run_when_an_older_parquet_file_remains(tmp_path
     assert_accepted(cli("compare", out))
     wide = pd.read_csv(out / "compare_wide.csv")
     assert list(wide.columns) == ["patient_id", "reader", "recist11", "irecist"]
+
+
+def test_assess_removes_the_tables_an_earlier_run_left_in_its_folder(tmp_path):
+    """Issue 4 item 3: the output folder holds this run's tables only. An earlier run's patterns (this run
+    has --no-patterns) and its Parquet files (this run writes CSV) are removed and named, so `explain`
+    never shows another run's pattern flags."""
+    path, out = write(tmp_path, COHORT), tmp_path / "out"
+    assert_accepted(cli("assess", path, "--criteria", "recist11", "--out", out))
+    assert (out / "patterns.csv").exists() and (out / "timepoints.parquet").exists()
+    again = cli("assess", path, "--criteria", "irecist", "--out", out, "--no-patterns", "--format", "csv")
+    assert_accepted(again)
+    assert "files of an earlier run" in flat(again) and "patterns.csv" in flat(again)
+    assert sorted(p.name for p in out.iterdir()) == ["best_response.csv", "lesions.csv", "timepoints.csv"]
 
 
 @pytest.mark.parametrize("command", ["compare", "explain"])

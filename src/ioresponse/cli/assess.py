@@ -12,10 +12,10 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ioresponse.api import Result, compare, load, run
+from ioresponse.api import Result, compare, criterion_names, load, run, select_criteria, split_options
 from ioresponse.cli._common import INPUT_ERROR_EXIT, console, err_console, handles_input_errors
 from ioresponse.cohort.reclassification import LABEL_ORDER
-from ioresponse.criteria import registry
+from ioresponse.criteria import Study, registry
 from ioresponse.schema import DAY, PATIENT, READER, InputError
 
 
@@ -53,6 +53,9 @@ OPTION_HELP = (
     "ioresponse.patterns.PatternOptions for the patterns; README, section Python."
 )
 """Help of ``assess --option``: where the option names are documented."""
+OptionOpt = Annotated[
+    list[str] | None, typer.Option("--option", "-o", metavar="<name=value>", help=OPTION_HELP)
+]
 
 InputArg = Annotated[
     Path,
@@ -128,15 +131,7 @@ def assess(
     ] = None,
     column_map: MapOpt = None,
     patient_key: KeyOpt = None,
-    option: Annotated[
-        list[str],
-        typer.Option(
-            "--option",
-            "-o",
-            metavar="<name=value>",
-            help=OPTION_HELP,
-        ),
-    ] = None,
+    option: OptionOpt = None,
     exclude_invalid: ExcludeOpt = False,
     warn_implausible: WarnOpt = False,
     sheet: SheetOpt = None,
@@ -172,6 +167,7 @@ def assess(
         written += result.to_csv(out)
     if output_format in (OutputFormat.parquet, OutputFormat.both):
         written += result.to_parquet(out)
+    _remove_earlier_outputs(out, written)
     _print_summary(result)
     _print_recorded_agreement(result)
     _print_skipped(result.skipped)
@@ -182,6 +178,20 @@ def assess(
             highlight=False,
         )
     console.print(f"wrote {len(written)} files to {out}/")
+
+
+def _remove_earlier_outputs(out: Path, written: list[Path]) -> None:
+    """Remove the output tables an earlier run left in ``out`` that this run did not write (patterns after
+    --no-patterns, excluded rows, the other format), so that the folder, ``explain`` and ``compare`` hold
+    this run's results only."""
+    stale = [path for name in Result.TABLE_NAMES for suffix in (".csv", ".parquet")
+             if (path := out / f"{name}{suffix}") not in written and path.exists()]
+    for path in stale:
+        path.unlink()
+    if stale:
+        names = ", ".join(p.name for p in stale)
+        err_console.print(f"[yellow]removed {len(stale)} files of an earlier run:[/] {names}",
+                          highlight=False)
 
 
 def _progress() -> Progress:
@@ -268,25 +278,55 @@ def validate(
             "rules, as assess does), without writing results: comma-separated keys, or all.",
         ),
     ] = None,
+    option: OptionOpt = None,
 ) -> None:
     """Check an input without assessing it.
 
-    Lists every problem found, each located; exit code 2 if any.
+    Lists every problem found, each located; exit code 2 if any. With --criteria, each criterion's
+    refusal is listed too (with --option as assess takes it, e.g. on_baseline_violation=warn).
     """
     from ioresponse.io.load import validate_only
 
     read = read_options(patients, column_map, patient_key, warn_implausible, sheet)
     problems = validate_only(input, **read)
-    if not problems:
-        if criteria:  # the first criterion to refuse the table stops here, located, with exit code 2
-            result = run(load(input, **read), _criteria(criteria), patterns=False)
-            _print_skipped(result.skipped)
+    messages = [problem.located() for problem in problems]
+    if not messages and criteria:
+        messages = _criterion_refusals(load(input, **read), _criteria(criteria), option or [])
+    if not messages:
         console.print(f"{input}: no problem found" + (f" (criteria: {criteria})" if criteria else ""))
         return
-    for problem in problems:
-        err_console.print(f"[red]error:[/] {problem.located()}", highlight=False)
-    err_console.print(f"{len(problems)} problem(s)")
+    for message in messages:
+        err_console.print(f"[red]error:[/] {message}", highlight=False)
+    err_console.print(f"{len(messages)} problem(s)")
     raise typer.Exit(INPUT_ERROR_EXIT)
+
+
+def _criterion_refusals(study: Study, names: list[str], option: list[str]) -> list[str]:
+    """Each chosen criterion run alone with its options: the located refusal of every one that refuses the
+    study (a column it needs, a baseline rule), the same refusal of several criteria once naming them all
+    ("(recist11, irecist)"); the criteria that "all" skips are named."""
+    refusals: dict[str, list[str]] = {}
+
+    def refused(key: str, refusal: InputError) -> None:
+        text = refusal.located().replace(f" ({key})", " ({keys})", 1)
+        refusals.setdefault(text, []).append(key)
+
+    chosen = []
+    for name in criterion_names(names):
+        try:  # a criterion named explicitly is refused for a column it lacks; "all" skips it
+            selected, skipped = select_criteria([name], study)
+        except InputError as refusal:
+            refused(name, refusal)
+            continue
+        chosen += selected
+        _print_skipped(skipped)
+    per_criterion = split_options(chosen, dict(_pairs(option, "--option", "name=value")))
+    for criterion in chosen:
+        try:
+            run(study, [criterion.key], patterns=False, **per_criterion[criterion.key])
+        except InputError as refusal:
+            refused(criterion.key, refusal)
+    return [text.replace("{keys}", ", ".join(keys)) for text, keys in refusals.items()]
 
 
 def _print_skipped(skipped: dict[str, str]) -> None:

@@ -490,6 +490,12 @@ def recist_target_counts(total: int, per_organ: int) -> str:
     )
 
 
+def size_column(nodes: np.ndarray) -> str:
+    """The column an error about the size of lesions names: ``short_axis_mm`` when they are all nodes
+    (spec 0.4: a node's value), else ``long_axis_mm``."""
+    return SHORT_AXIS if len(nodes) and nodes.all() else LONG_AXIS
+
+
 def report_baseline_violation(
     violated: np.ndarray,
     message: str,

@@ -51,6 +51,7 @@ from ioresponse.criteria._anatomic import (
     recist_target_counts,
     report_baseline_violation,
     roles,
+    size_column,
     statuses,
     sum_per_assessment,
     too_small_measured,
@@ -456,12 +457,13 @@ def check_targets(
             f"{group_caps['cutaneous']} cutaneous (irRC counts of Nishino 2013; spec 3.3)"
         )
     flags: SubjectFlags = {}
-    for violated, message in ((small, RECIST_MEASURABILITY), (over, counts)):
+    size = size_column(lesions[LYMPH_NODE].to_numpy(bool)[small])
+    for violated, message, column in ((small, RECIST_MEASURABILITY, size), (over, counts, ROLE)):
         report_baseline_violation(
             violated,
             message,
             criterion=key,
-            column=ROLE,
+            column=column,
             flag="baseline_target_rule_violated",
             subject=subject,
             rows=rows,

@@ -71,6 +71,7 @@ from ioresponse.criteria._anatomic import (
     roles,
     rounded,
     seen_again,
+    size_column,
     statuses,
     sum_columns,
     sum_per_assessment,
@@ -385,15 +386,15 @@ def _baseline_checks(
     organ = organ_codes(lesions)[baseline_rows]
     over = over_caps(target, subject, organ, max_targets_per_organ, None, {"all": max_targets})
     problems = [
-        (too_small, RECIST_MEASURABILITY),
-        (over, recist_target_counts(max_targets, max_targets_per_organ)),
+        (too_small, RECIST_MEASURABILITY, size_column(node[too_small])),
+        (over, recist_target_counts(max_targets, max_targets_per_organ), ROLE),
     ]
-    for violated, message in problems:
+    for violated, message, column in problems:
         report_baseline_violation(
             violated,
             message,
             criterion=KEY,
-            column=ROLE,
+            column=column,
             flag="baseline_target_rule_violated",
             subject=subject,
             rows=rows,
