@@ -94,7 +94,9 @@ def patterns(
         typer.Option(
             "--definitions",
             metavar="<ids>",
-            help="Comma-separated definition ids (default: all that can run).",
+            help="Comma-separated definition ids (default: the default definitions whose inputs are "
+            "given; ioresponse.patterns.registry() lists every id and marks the others, e.g. "
+            "hpd.kim2019, pseudoprogression.imrecist).",
         ),
     ] = None,
     column_map: MapOpt = None,
