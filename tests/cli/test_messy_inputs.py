@@ -351,7 +351,7 @@ def test_lesion_patient_missing_from_the_patient_table_is_located_in_the_lesion_
 
 def test_pct_change_day_that_is_not_whole_is_located(tmp_path):
     path = write(tmp_path, "patient_id,day,pct_change,baseline_size_mm\nA,0,0,50\nA,56.5,-40,50\n", "pct.csv")
-    assert_refused(assess(tmp_path, path), "pct.csv, row 3, column day")
+    assert_refused(assess(tmp_path, path), "pct.csv, row 3, column day", "times in weeks: multiply them by 7")
 
 
 def test_pct_change_baseline_size_in_cm_is_located_in_the_users_file(tmp_path):

@@ -107,6 +107,18 @@ def test_column_map_naming_an_absent_column_is_an_input_error():
         load_study(_table(), column_map={"subject": "patient_id"})
 
 
+def test_errors_name_the_users_column_not_its_contract_name(tmp_path):
+    """Non-negotiable 3 (a located message): a cell at fault in a column read under --map, or under a
+    spelling of a contract name ("Long Axis mm"), is located at the column the user's file has."""
+    (tmp_path / "sums.csv").write_text("patient,day,sld\nP1,0,50\nP1,56,x\n")
+    with pytest.raises(InputError, match=r"sums.csv, row 3, column sld: 'x' is neither a sum"):
+        load_study(tmp_path / "sums.csv", column_map={"patient": "patient_id", "sld": "target_sum_mm"})
+    table = _table().rename(columns={"long_axis_mm": "Long Axis mm"}).astype({"Long Axis mm": object})
+    table.loc[0, "Long Axis mm"] = "abc"
+    with pytest.raises(InputError, match=r"row 2, column Long Axis mm: 'abc' is not a number"):
+        load_study(table)
+
+
 def test_unknown_table_kind_names_the_columns_expected():
     with pytest.raises(InputError, match="lesion table needs lesion_id and role, a sum-only table needs "
                                          "target_sum_mm"):

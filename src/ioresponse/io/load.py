@@ -177,7 +177,7 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
         user_table, column_names = False, parts.variables
     else:
         raw = t.read_table(data, column_map=column_map, source=source, sheet=sheet)
-        recorded, sdtm_findings, user_table, column_names = None, [], True, {}
+        recorded, sdtm_findings, user_table, column_names = None, [], True, raw.user_names
         patient_table = _read_patients(patients, column_map)
         frame, name = raw.frame, raw.source
         kind = _kind(frame, name)
@@ -193,7 +193,7 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
         rebuilt = t.read_table(sums.drop(columns=s.SOURCE_ROW), source=name).frame
         rebuilt[s.SOURCE_ROW] = sums[s.SOURCE_ROW].to_numpy(np.int64)
         if BASELINE_SIZE in frame.columns:
-            column_names = {s.TARGET_SUM: BASELINE_SIZE}
+            column_names = {**column_names, s.TARGET_SUM: column_names.get(BASELINE_SIZE, BASELINE_SIZE)}
         frame, kind = rebuilt, "sums"
     if kind == "sums":
         text_checks = SUM_TEXT_CHECKS

@@ -126,7 +126,8 @@ def sums_with_source_rows(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
     if time_unit == "weeks":
         day = day * DAYS_PER_WEEK  # weeks are rounded to the nearest day
     else:
-        _check(day != np.round(day), rows, DAY, source, "not a whole number of days since treatment start")
+        _check(day != np.round(day), rows, DAY, source, "not a whole number of days since treatment start "
+               "(times in weeks: multiply them by 7, or in Python read_pct_change(path, time_unit='weeks'))")
     day = np.round(day).astype(np.int64)
     pct = _number(table[PCT_CHANGE], rows, PCT_CHANGE, source, allow_empty=True)
     _check(pct < MIN_PCT_CHANGE, rows, PCT_CHANGE, source,

@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -130,6 +130,9 @@ class RawTable:
 
     frame: pd.DataFrame
     source: str
+    user_names: dict[str, str] = field(default_factory=dict)
+    """The user's header of every column renamed to the contract (``--map``, "Long Axis mm"), by its
+    contract name: messages name the column the user sees."""
 
 
 def source_name(data: object, source: str | None) -> str:
@@ -163,13 +166,16 @@ def read_table(data: object, *, column_map: dict[str, str] | None = None, source
     frame, rows = _read_frame(data, name, sheet)
     if sheet is not None:
         name = f"{name}, sheet {sheet}"
-    frame = frame.set_axis(_contract_names([str(c) for c in frame.columns], column_map or {}, name), axis=1)
+    header = [str(c) for c in frame.columns]
+    names = _contract_names(header, column_map or {}, name)
+    frame = frame.set_axis(names, axis=1)
     frame = as_text(frame)
     if s.SOURCE_ROW in frame.columns:
         frame = frame.rename(columns={s.SOURCE_ROW: USER_SOURCE_ROW})
     frame[s.SOURCE_ROW] = rows.astype(np.int64)
     blank = frame.index[_blank_rows(frame.drop(columns=s.SOURCE_ROW))]
-    return RawTable(frame.drop(index=blank).reset_index(drop=True), name)
+    renamed = {contract: user for user, contract in zip(header, names, strict=True) if contract != user}
+    return RawTable(frame.drop(index=blank).reset_index(drop=True), name, renamed)
 
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
