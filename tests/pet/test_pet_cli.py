@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nibabel as nib
@@ -92,9 +93,35 @@ def test_quantify_with_nifti_labels_and_liver(series: Path, tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("arguments", "located"),
     [
-        (["--liver", "1,2"], "column --liver: '1,2' is not three numbers"),
-        (["--peak", "max"], "column --peak: 'max' is not percist"),
-        (["--liver", "0,0,0"], "column liver centre: the liver region around LPS (0.0, 0.0, 0.0) mm reaches"),
+        (["--liver", "1,2"], "error: option --liver: '1,2' is not three numbers"),
+        (["--peak", "max"], "error: option --peak: 'max' is not percist"),
+        (
+            ["--lbm-formula", "boer"],
+            "error: option --lbm-formula: 'boer' is not one of janmahasatian, james.",
+        ),
+        (["--fraction", "1.5"], "error: option --fraction: 1.5 is not in (0, 1]."),
+        (
+            ["--segmentation", "percist"],
+            "error: option --segmentation: percist thresholds at the liver reference (1.5 x SUL mean + 2 "
+            "SD); give the liver centre: --liver X,Y,Z (Python: liver_centre=(x, y, z)).",
+        ),
+        # the region is refused at the PET series it falls outside of, with both spellings of the centre
+        (
+            ["--liver", "0,0,0"],
+            "pet: the liver region around LPS (0.0, 0.0, 0.0) mm reaches 12.0 mm outside the image; move the "
+            "centre inside: --liver X,Y,Z (Python: liver_centre=(x, y, z)).",
+        ),
+        (
+            ["--blood-pool", "0,0,0"],
+            "pet: the blood pool region around LPS (0.0, 0.0, 0.0) mm reaches 8.0 mm outside the image; move "
+            "the centre inside: --blood-pool X,Y,Z (Python: blood_pool_centre=(x, y, z)).",
+        ),
+        (["--weight-kg", "400"], "error: option --weight-kg (Python: weight_kg): 400 kg is outside 2-350 kg"),
+        (
+            ["--height-cm", "1.75"],
+            "error: option --height-cm (Python: height_cm): 1.75 cm is outside 40-250 cm",
+        ),
+        (["--sex", "X"], "error: option --sex (Python: sex): 'X' is not M, F or O."),
     ],
 )
 def test_quantify_bad_options_exit_2(series: Path, tmp_path: Path, arguments: list, located: str) -> None:
@@ -112,17 +139,100 @@ def test_quantify_bad_options_exit_2(series: Path, tmp_path: Path, arguments: li
         ],
     )
     assert result.exit_code == 2
-    assert located in " ".join(result.stderr.split())
+    message = " ".join(result.stderr.split())
+    assert located in message
+    assert "column" not in message and "<" not in message
 
 
-def test_suv_bad_header_exit_2_names_file_row_and_tag(tmp_path: Path) -> None:
+def test_suv_bad_header_exit_2_names_file_and_tag(tmp_path: Path) -> None:
+    # a DICOM file has no rows: the location is the file, its instance (InstanceNumber) and the tag
     write_series(tmp_path / "nac", np.full((2, 3, 3), 1000.0), {"CorrectedImage": ["DECY"]})
     result = RUNNER.invoke(app, ["pet", "suv", str(tmp_path / "nac")])
     assert result.exit_code == 2
     message = " ".join(result.stderr.split())
-    assert "IM0002.dcm, row 1, column (0028,0051) CorrectedImage: DECY lacks ATTN" in message.replace(
-        "\n", ""
-    )
+    assert "IM0002.dcm, instance 1, tag (0028,0051) CorrectedImage: DECY lacks ATTN" in message
+    assert "row" not in message and "column" not in message
+
+
+# A header refused by `pet suv` / `pet quantify`: the way out is spelled for the command line first, then
+# for Python (STYLE.md 5); an option the command line lacks is named as the Python API's.
+@pytest.mark.parametrize(
+    ("header", "arguments", "present", "absent"),
+    [
+        (
+            {"PatientWeight": 70000.0},
+            [],
+            "tag (0010,1030) PatientWeight: 70000 kg is outside 2-350 kg; correct it, give the weight: "
+            "--weight-kg KG (pet quantify; Python: weight_kg=KG), or read it as grams: --unit-fixes auto "
+            "(Python: unit_fixes='auto').",
+            None,
+        ),
+        # 1000 is neither kg nor grams: --unit-fixes auto would not help, so it is not offered
+        (
+            {"PatientWeight": 1000.0},
+            [],
+            "tag (0010,1030) PatientWeight: 1000 kg is outside 2-350 kg; correct it, give the weight: "
+            "--weight-kg KG (pet quantify; Python: weight_kg=KG).",
+            "--unit-fixes",
+        ),
+        (
+            {"PatientSize": 175.0},
+            [],
+            "tag (0010,1020) PatientSize: 175 m is outside 0.4-2.5 m (PatientSize is in metres); correct "
+            "it, give the height: --height-cm CM (pet quantify; Python: height_cm=CM), or read it as "
+            "centimetres: --unit-fixes auto (Python: unit_fixes='auto').",
+            None,
+        ),
+        (
+            {"PatientWeight": None},
+            [],
+            "tag (0010,1030) PatientWeight: missing or zero; SUV needs the body weight. Give it: "
+            "--weight-kg KG (pet quantify; Python: weight_kg=KG).",
+            None,
+        ),
+        (
+            {"PatientSize": None},
+            ["--normalization", "bsa"],
+            "tag (0010,1020) PatientSize: missing; body surface area needs the height. Give it: "
+            "--height-cm CM (pet quantify; Python: height_cm=CM).",
+            None,
+        ),
+        (
+            {"RadionuclideTotalDose": None},
+            [],
+            "tag (0018,1074) RadionuclideTotalDose: missing or zero; SUV needs the injected activity (Bq). "
+            "Correct the header, or give it: injected_bq=BQ (Python API only; the command line has no such "
+            "option).",
+            None,
+        ),
+        # 25 could be MBq or mCi: no unit fix exists, only the header or the Python API's injected_bq
+        (
+            {"RadionuclideTotalDose": 25.0},
+            [],
+            "tag (0018,1074) RadionuclideTotalDose: 25 Bq is outside 1e7-2e9 Bq; correct it or give the "
+            "activity: injected_bq=BQ (Python API only; the command line has no such option).",
+            "--unit-fixes",
+        ),
+        (
+            {"Manufacturer": "GE MEDICAL SYSTEMS"},
+            ["--reference-time", "backcompute"],
+            "tag (0054,1300) FrameReferenceTime: --reference-time backcompute (Python: "
+            "reference_time='backcompute') needs AcquisitionTime",
+            None,
+        ),
+    ],
+)
+def test_suv_refusals_spell_the_command_line_way_out(
+    tmp_path: Path, header: dict, arguments: list, present: str, absent: str | None
+) -> None:
+    write_series(tmp_path / "pet", np.full((2, 3, 3), 1000.0), header)
+    result = RUNNER.invoke(app, ["pet", "suv", str(tmp_path / "pet"), *arguments])
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.stderr.split())
+    assert re.search(r"\.dcm, instance \d+, " + re.escape(present), message)
+    assert "patient table" not in message and "row" not in message
+    if absent:
+        assert absent not in message
 
 
 def test_suv_missing_folder_exit_2(tmp_path: Path) -> None:
@@ -157,7 +267,11 @@ def test_quantify_nifti_pet_needs_pet_units(tmp_path: Path) -> None:
     out = tmp_path / "l.csv"
     refused = RUNNER.invoke(app, ["pet", "quantify", str(pet), "--labels", str(labels), "--out", str(out)])
     assert refused.exit_code == 2
-    assert "column --pet-units" in " ".join(refused.stderr.split())
+    assert (
+        "pet.nii.gz: a NIfTI PET has no header: state its units, --pet-units suvbw (Python: "
+        "read_nifti_suv(path, pet_units='suvbw')); a Bq/ml NIfTI needs the injection data, which only the "
+        "Python API takes" in " ".join(refused.stderr.split())
+    )
     result = RUNNER.invoke(
         app,
         [
@@ -204,5 +318,67 @@ def test_read_nifti_suv_from_bqml_needs_the_injection_data(tmp_path: Path) -> No
         reference_datetime=dt.datetime(2025, 1, 1, 11),
     )
     assert volume.values.max() == pytest.approx(4.0000, abs=5e-5)
-    with pytest.raises(InputError, match="height_cm and sex"):
+    with pytest.raises(InputError) as raised:
         volume.sul_factor  # noqa: B018
+    assert raised.value.file == str(pet) and raised.value.column is None
+    assert raised.value.message == (
+        "SUL (lean body mass) needs the patient's height and sex, which a NIfTI PET does not carry: give "
+        "--height-cm CM --sex M|F (pet quantify; Python: read_nifti_suv(..., height_cm=CM, sex='M')), or for "
+        "sex O the mean of the male and female values: --sex-other mean (Python: sex_other='mean')."
+    )
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (
+            [],
+            "pet.nii.gz: SUL (lean body mass) needs the patient's weight, height and sex, which a NIfTI PET "
+            "does not carry: give --weight-kg KG --height-cm CM --sex M|F (pet quantify; Python: "
+            "read_nifti_suv(..., weight_kg=KG, height_cm=CM, sex='M')), or for sex O the mean of the male "
+            "and female values: --sex-other mean (Python: sex_other='mean').",
+        ),
+        (
+            ["--weight-kg", "70", "--height-cm", "175", "--sex", "O"],
+            "pet.nii.gz: SUL (lean body mass) needs the patient's sex, which a NIfTI PET does not carry: "
+            "give --sex M|F (pet quantify; Python: read_nifti_suv(..., sex='M')), or for sex O the mean of "
+            "the male and female values: --sex-other mean (Python: sex_other='mean').",
+        ),
+    ],
+)
+def test_quantify_nifti_pet_without_body_size_spells_the_options(
+    tmp_path: Path, arguments: list, expected: str
+) -> None:
+    # spec 6.6: SUL of a NIfTI PET needs weight, height and sex from the user; the refusal is located at the
+    # NIfTI file and names the command-line options first.
+    truth = sphere_phantom((9, 12, 12), (4, 6, 6), 8.0, (4.0, 4.0, 4.0), 5.0, 1.0)
+    pet = tmp_path / "pet.nii.gz"
+    nib.save(nib.Nifti1Image(truth.transpose(2, 1, 0), np.diag([-4.0, -4.0, 4.0, 1.0])), pet)
+    labels = _labels(tmp_path, (9, 12, 12))
+    command = ["pet", "quantify", str(pet), "--labels", str(labels), "--out", str(tmp_path / "l.csv"),
+               "--pet-units", "suvbw"]
+    result = RUNNER.invoke(app, [*command, *arguments])
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.stderr.split())
+    assert expected in message
+    assert "<volume>" not in message and "column" not in message and "patient table" not in message
+    # --sex-other mean is the way out it names
+    body = ["--weight-kg", "70", "--height-cm", "175", "--sex", "O", "--sex-other", "mean"]
+    result = RUNNER.invoke(app, [*command, *body])
+    assert result.exit_code == 0, result.output
+
+
+def test_volume_built_in_memory_names_the_python_constant() -> None:
+    # Only the Python API builds a volume from an array: its refusal says so.
+    from ioresponse.io.dicom import Geometry
+    from ioresponse.pet import SUVVolume
+    from ioresponse.schema import InputError
+
+    geometry = Geometry(shape=(2, 2, 2), spacing=(4.0, 4.0, 4.0), origin=np.zeros(3), direction=np.eye(3))
+    volume = SUVVolume.from_array(np.ones((2, 2, 2)), geometry)
+    with pytest.raises(InputError) as raised:
+        volume.conversion("bsa")
+    assert str(raised.value) == (
+        "<volume>: SUVbsa is not available for this volume: give the constant from SUVbw (Python API only: "
+        "SUVVolume.from_array(..., conversions={'bsa': 10 BSA / W}))."
+    )

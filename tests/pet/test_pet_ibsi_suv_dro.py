@@ -7,6 +7,7 @@ Expected values (IBSI-SUV manual, DRO_list.csv; spec 2.11): after conversion to 
 from __future__ import annotations
 
 import json
+import re
 import warnings
 from pathlib import Path
 
@@ -92,3 +93,61 @@ def test_dro_rtstruct_region_matches_the_nifti_mask() -> None:
         BACKGROUND,
         COLD,
     )
+
+
+# --- Refusals of the command line: located at the file and tag, the way out spelled for the command line ---
+
+
+def _refusal(arguments: list[str]) -> tuple[str, str]:
+    """The refusal of ``ioresponse pet ...`` (exit 2): its words, and the same without any whitespace (rich
+    may fold a long path)."""
+    result = CliRunner().invoke(app, ["pet", *arguments])
+    assert result.exit_code == 2, result.output
+    return " ".join(result.stderr.split()), "".join(result.stderr.split())
+
+
+def test_dro_3_0_dose_in_mbq_refusal_names_unit_fixes_for_the_command_line() -> None:
+    # spec 1.8: 368.08 "Bq" is MBq; the CLI user is told the CLI option first, injected_bq is the API's only.
+    words, joined = _refusal(["suv", str(DRO / "DRO_3_0" / "PT")])
+    assert re.search(r"\.dcm,instance\d+,tag\(0018,1074\)RadionuclideTotalDose:", joined)
+    assert (
+        "RadionuclideTotalDose: 368.08 Bq is outside 1e7-2e9 Bq; correct it, read it as MBq: --unit-fixes "
+        "auto (Python: unit_fixes='auto'), or give the activity: injected_bq=BQ (Python API only; the "
+        "command line has no such option)." in words
+    )
+    assert "row" not in words and "column" not in words
+
+
+def test_dro_2_2_sex_o_refusal_names_sex_other_for_the_command_line() -> None:
+    # spec 7(h): GML with SUVType IBW and sex O needs a sex, or --sex-other mean.
+    words, joined = _refusal(["suv", str(DRO / "DRO_2_2" / "PT")])
+    assert re.search(r"\.dcm,instance\d+,tag\(0010,0040\)PatientSex:", joined)
+    assert (
+        "PatientSex: O; ideal body weight needs sex M or F. Give it: --sex M|F (pet quantify; Python: "
+        "sex='M' or 'F'), or use the mean of the male and female values: --sex-other mean (Python: "
+        "sex_other='mean')." in words
+    )
+    assert "row" not in words and "column" not in words
+
+
+def test_dro_0_0_quantify_refusals_spell_the_command_line() -> None:
+    # DRO_0_0 is sex O too: SUL (for SULpeak) refuses until --sex or --sex-other is given.
+    common = [
+        "quantify",
+        str(DRO / "DRO_0_0" / "PT"),
+        "--labels",
+        str(DRO / "DRO_0_0" / "RS" / "RS_dro_0_0.dcm"),
+        "--out",
+        "unused.csv",
+    ]
+    words, _ = _refusal(common)
+    assert (
+        "PatientSex: O; lean body mass (janmahasatian) needs sex M or F. Give it: --sex M|F (pet quantify; "
+        "Python: sex='M' or 'F'), or use the mean of the male and female values: --sex-other mean (Python: "
+        "sex_other='mean')." in words
+    )
+    # a liver sphere outside the image is refused at the series, naming --liver then liver_centre
+    words, joined = _refusal([*common, "--sex-other", "mean", "--liver", "0,0,-5000"])
+    assert "DRO_0_0/PT:theliverregionaroundLPS(0.0,0.0,-5000.0)mm" in joined
+    assert "move the centre inside: --liver X,Y,Z (Python: liver_centre=(x, y, z))." in words
+    assert "column" not in words and "<reference>" not in words

@@ -96,7 +96,7 @@ def _options(lbm_formula: str, sex_other: str, unit_fixes: str, reference_time: 
     }
     for name, (value, allowed) in choices.items():
         if value not in allowed:
-            raise InputError("<command line>", [], name, f"{value!r} is not one of {', '.join(allowed)}.")
+            raise InputError(f"option {name}", [], None, f"{value!r} is not one of {', '.join(allowed)}.")
     return {
         "lbm_formula": lbm_formula,
         "sex_other": sex_other,
@@ -124,7 +124,7 @@ def suv(
     """
     if normalization not in ("auto", "bw", "lbm", "bsa", "ibw"):
         raise InputError(
-            "<command line>", [], "--normalization", f"{normalization!r} is not auto, bw, lbm, bsa, ibw."
+            "option --normalization", [], None, f"{normalization!r} is not auto, bw, lbm, bsa, ibw."
         )
     volume = read_suv(
         series_dir, normalization, **_options(lbm_formula, sex_other, unit_fixes, reference_time)
@@ -160,7 +160,7 @@ def _parse_point(text: str | None, option: str) -> tuple[float, float, float] | 
     except ValueError:
         values = ()
     if len(values) != 3 or any(math.isnan(v) for v in values):
-        raise InputError("<command line>", [], option, f"{text!r} is not three numbers X,Y,Z (LPS mm).")
+        raise InputError(f"option {option}", [], None, f"{text!r} is not three numbers X,Y,Z (LPS mm).")
     return values  # type: ignore[return-value]
 
 
@@ -178,9 +178,10 @@ def _read_volume(
             raise InputError(
                 str(source),
                 [],
-                "--pet-units",
-                "a NIfTI PET has no header: state --pet-units suvbw (a Bq/ml NIfTI needs the injection data, "
-                "see ioresponse.pet.suv.read_nifti_suv).",
+                None,
+                "a NIfTI PET has no header: state its units, --pet-units suvbw (Python: "
+                "read_nifti_suv(path, pet_units='suvbw')); a Bq/ml NIfTI needs the injection data, which "
+                "only the Python API takes (read_nifti_suv(path, pet_units='bqml', ...)).",
             )
         return read_nifti_suv(
             source,
@@ -253,18 +254,26 @@ def quantify(
     """
     if len(labels) != len(series_dirs):
         raise InputError(
-            "<command line>",
+            "option --labels",
             [],
-            "--labels",
+            None,
             f"{len(labels)} label files for {len(series_dirs)} series; give one each.",
         )
     if peak not in ("percist", "ibsi-local", "ibsi-global"):
-        raise InputError(
-            "<command line>", [], "--peak", f"{peak!r} is not percist, ibsi-local or ibsi-global."
-        )
+        raise InputError("option --peak", [], None, f"{peak!r} is not percist, ibsi-local or ibsi-global.")
     if segmentation not in ("relative", "absolute", "percist"):
         raise InputError(
-            "<command line>", [], "--segmentation", f"{segmentation!r} is not relative, absolute, percist."
+            "option --segmentation", [], None, f"{segmentation!r} is not relative, absolute, percist."
+        )
+    if segmentation == "relative" and not 0 < fraction <= 1:
+        raise InputError("option --fraction", [], None, f"{fraction:g} is not in (0, 1].")
+    if segmentation == "percist" and liver is None:
+        raise InputError(
+            "option --segmentation",
+            [],
+            None,
+            "percist thresholds at the liver reference (1.5 x SUL mean + 2 SD); give the liver centre: "
+            "--liver X,Y,Z (Python: liver_centre=(x, y, z)).",
         )
     options = _options(lbm_formula, sex_other, unit_fixes, reference_time)
     centre = _parse_point(liver, "--liver")

@@ -70,6 +70,9 @@ IBSI_PEAK_COLUMNS = ("ibsi_local_peak_sul", "ibsi_global_peak_sul")
 
 TlgNormalization = Literal["bw", "lbm"]
 
+CENTRE_OPTIONS = {"liver": ("--liver", "liver_centre"), "blood_pool": ("--blood-pool", "blood_pool_centre")}
+"""Command-line option and Python keyword of each reference region's centre, for messages."""
+
 
 def read_labels(
     path: str | Path,
@@ -226,10 +229,24 @@ def quantify(
 def _reference(
     suv: SUVVolume, centre: tuple[float, float, float] | None, is_index: bool, sul_factor: float, kind: str
 ) -> tuple[float, float]:
-    """SUL mean and SD of the liver sphere or blood-pool cylinder, NaN when no centre is given (spec 5)."""
+    """SUL mean and SD of the liver sphere or blood-pool cylinder, NaN when no centre is given (spec 5).
+
+    A region reaching outside the image is refused at the PET series, naming the centre's option both as
+    the command line and as Python spell it.
+    """
     if centre is None:
         return (math.nan, math.nan)
-    region = reference_region(suv.suvbw, suv.geometry, centre, kind=kind, centre_is_index=is_index)  # type: ignore[arg-type]
+    try:
+        region = reference_region(suv.suvbw, suv.geometry, centre, kind=kind, centre_is_index=is_index)  # type: ignore[arg-type]
+    except InputError as error:
+        option, keyword = CENTRE_OPTIONS[kind]
+        python = f"{keyword}=(k, j, i), {keyword}_is_index=True" if is_index else f"{keyword}=(x, y, z)"
+        raise InputError(
+            suv.source or "<volume>",
+            [],
+            None,
+            f"{error.message.removesuffix('.')}: {option} X,Y,Z (Python: {python}).",
+        ) from None
     return (region.mean * sul_factor, region.sd * sul_factor)
 
 

@@ -97,9 +97,9 @@ def reference_region(
             np.max(np.concatenate([-low, high - (shape - 1)]) * np.concatenate([spacing, spacing]))
         )
         raise InputError(
-            "<reference>",
+            "<options>",
             [],
-            f"{kind} centre",
+            "centre",
             f"the {kind.replace('_', ' ')} region around LPS "
             f"({', '.join(f'{c:.1f}' for c in centre_lps)}) mm "
             f"reaches {missing:.1f} mm outside the image; move the centre inside.",

@@ -119,7 +119,8 @@ def _threshold(
                 [],
                 "liver",
                 "the PERCIST threshold needs the liver reference (1.5 x SUL mean + 2 SD); give the liver "
-                "centre.",
+                "centre: --liver X,Y,Z (Python: quantify(..., liver_centre=(x, y, z)), or segment(..., "
+                "liver=(mean, sd))).",
             )
         return percist_threshold(*liver)
     raise InputError("<options>", [], "method", f"{method!r} is not one of relative, absolute, percist.")

@@ -42,6 +42,32 @@ class SuvWarning(IoresponseWarning):
     """A PET header oddity that was noted; it never changes a number (spec 0.4)."""
 
 
+class DicomInputError(InputError):
+    """An :class:`InputError` in one DICOM file, located by the file, its instance and the tag (spec 0.4).
+
+    A DICOM file has no rows: the message reads ``"IM0002.dcm, instance 2, tag (0018,1074)
+    RadionuclideTotalDose: ..."``. The attributes keep the spec 0.4 fields: ``rows`` holds the
+    InstanceNumber and ``column`` the attribute as ``"(gggg,eeee) Keyword"``.
+    """
+
+    def located(self) -> str:
+        parts = [self.file]
+        if self.rows:
+            parts.append(f"instance {self.rows[0]}")
+        if self.column:
+            parts.append(f"{'tags' if ' / ' in self.column else 'tag'} {self.column}")
+        return ", ".join(parts) + f": {self.message}"
+
+
+# How messages name an option: the command-line spelling first, then the Python one (STYLE.md 5).
+UNIT_FIXES = "--unit-fixes auto (Python: unit_fixes='auto')"
+SEX_OTHER_MEAN = "--sex-other mean (Python: sex_other='mean')"
+GIVE_WEIGHT = "--weight-kg KG (pet quantify; Python: weight_kg=KG)"
+GIVE_HEIGHT = "--height-cm CM (pet quantify; Python: height_cm=CM)"
+GIVE_SEX = "--sex M|F (pet quantify; Python: sex='M' or 'F')"
+GIVE_DOSE = "injected_bq=BQ (Python API only; the command line has no such option)"
+
+
 # --- Normalisations (spec 1.2-1.6) -----------------------------------------------------------------
 
 JANMAHASATIAN = {"M": (9270.0, 6680.0, 216.0), "F": (9270.0, 8780.0, 244.0)}
@@ -56,6 +82,12 @@ IDEAL_BODY_WEIGHT = {"M": (48.0, 1.06), "F": (45.5, 0.91)}
 DU_BOIS = (0.007184, 0.425, 0.725)
 """BSA (m^2) = 0.007184 W^0.425 H^0.725, W kg, H cm (Du Bois 1916; spec 1.4)."""
 SEXES = ("M", "F")
+NORMALIZATION_NAMES = {
+    "lbm": ("SUL (lean body mass)", "LBM / W"),
+    "bsa": ("SUVbsa", "10 BSA / W"),
+    "ibw": ("SUVibw", "IBW / W"),
+}
+"""Name in messages and SUVbw -> normalisation constant of each normalisation other than body weight."""
 
 # --- Plausibility (spec 1.8) -------------------------------------------------------------------------
 
@@ -212,7 +244,7 @@ class _Header:
         return int(number) if number not in (None, "") else index + 1
 
     def error(self, index: int, column: str, message: str) -> InputError:
-        return InputError(self.files[index], [self.row(index)], column, message)
+        return DicomInputError(self.files[index], [self.row(index)], column, message)
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -324,6 +356,11 @@ def _parse_time(header: _Header, index: int, keyword: str, text: str) -> dt.time
             index, tag_label(keyword), f"{text!r} is not a DICOM time (HHMMSS.FFFFFF or HH:MM:SS)."
         ) from None
     return dt.time(clock.hour, clock.minute, clock.second, clock.microsecond)
+
+
+def _listed(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def _clock(moment: dt.datetime | None) -> str:
@@ -452,11 +489,12 @@ def _plausible_weight(header: _Header, weight: float, options: SuvOptions, fixes
         fixes.append(f"PatientWeight {weight:g} read as grams")
         header.warn(f"{tag_label('PatientWeight')} {weight:g} read as grams: {weight / 1000:g} kg.")
         return weight / 1000.0
+    grams = WEIGHT_IN_GRAMS[0] <= weight <= WEIGHT_IN_GRAMS[1]
     raise header.error(
         0,
         tag_label("PatientWeight"),
-        f"{weight:g} kg is outside {low:g}-{high:g} kg; correct it, give weight_kg, or use unit_fixes='auto' "
-        "for grams.",
+        f"{weight:g} kg is outside {low:g}-{high:g} kg; correct it, give the weight: {GIVE_WEIGHT}"
+        + (f", or read it as grams: {UNIT_FIXES}." if grams else "."),
     )
 
 
@@ -468,12 +506,12 @@ def _plausible_height(header: _Header, size: float, options: SuvOptions, fixes: 
         fixes.append(f"PatientSize {size:g} read as cm")
         header.warn(f"{tag_label('PatientSize')} {size:g} read as cm.")
         return size
+    centimetres = HEIGHT_IN_CM[0] <= size <= HEIGHT_IN_CM[1]
     raise header.error(
         0,
         tag_label("PatientSize"),
-        f"{size:g} m is outside {low:g}-{high:g} m (PatientSize is in metres); correct it, give height_cm, "
-        "or "
-        "use unit_fixes='auto' for centimetres.",
+        f"{size:g} m is outside {low:g}-{high:g} m (PatientSize is in metres); correct it, give the height: "
+        f"{GIVE_HEIGHT}" + (f", or read it as centimetres: {UNIT_FIXES}." if centimetres else "."),
     )
 
 
@@ -481,7 +519,11 @@ def _apply_table_values(header: _Header, patient: _Patient, options: SuvOptions)
     if options.weight_kg is not None:
         if not WEIGHT_RANGE_KG[0] <= options.weight_kg <= WEIGHT_RANGE_KG[1]:
             raise InputError(
-                "<patient table>", [], "weight_kg", f"{options.weight_kg:g} kg is outside 2-350 kg."
+                "option --weight-kg (Python: weight_kg)",
+                [],
+                None,
+                f"{options.weight_kg:g} kg is outside {WEIGHT_RANGE_KG[0]:g}-{WEIGHT_RANGE_KG[1]:g} kg; give "
+                "the weight in kg.",
             )
         if patient.weight_kg and abs(options.weight_kg - patient.weight_kg) > 0.05 * patient.weight_kg:
             header.warn(
@@ -491,7 +533,11 @@ def _apply_table_values(header: _Header, patient: _Patient, options: SuvOptions)
     if options.height_cm is not None:
         if not HEIGHT_IN_CM[0] <= options.height_cm <= HEIGHT_IN_CM[1]:
             raise InputError(
-                "<patient table>", [], "height_cm", f"{options.height_cm:g} cm is outside 40-250 cm."
+                "option --height-cm (Python: height_cm)",
+                [],
+                None,
+                f"{options.height_cm:g} cm is outside {HEIGHT_IN_CM[0]:g}-{HEIGHT_IN_CM[1]:g} cm; give the "
+                "height in cm.",
             )
         if patient.height_cm and abs(options.height_cm - patient.height_cm) > 2.0:
             header.warn(
@@ -501,6 +547,8 @@ def _apply_table_values(header: _Header, patient: _Patient, options: SuvOptions)
         patient.height_cm = float(options.height_cm)
     if options.sex is not None:
         sex = options.sex.strip().upper()
+        if sex not in (*SEXES, "O", ""):
+            raise InputError("option --sex (Python: sex)", [], None, f"{options.sex!r} is not M, F or O.")
         if patient.sex and sex != patient.sex:
             header.warn(f"sex {sex} differs from the header's {patient.sex}.")
         patient.sex = sex
@@ -511,7 +559,7 @@ def _require_weight(header: _Header, patient: _Patient, why: str) -> float:
         raise header.error(
             0,
             tag_label("PatientWeight"),
-            f"missing or zero; {why} needs the body weight. Supply weight_kg (patient table).",
+            f"missing or zero; {why} needs the body weight. Give it: {GIVE_WEIGHT}.",
         )
     return patient.weight_kg
 
@@ -519,7 +567,7 @@ def _require_weight(header: _Header, patient: _Patient, why: str) -> float:
 def _require_height(header: _Header, patient: _Patient, why: str) -> float:
     if not patient.height_cm:
         raise header.error(
-            0, tag_label("PatientSize"), f"missing; {why} needs the height. Supply height_cm (patient table)."
+            0, tag_label("PatientSize"), f"missing; {why} needs the height. Give it: {GIVE_HEIGHT}."
         )
     return patient.height_cm
 
@@ -537,8 +585,8 @@ def _by_sex(
         raise header.error(
             0,
             tag_label("PatientSex"),
-            f"{patient.sex or 'missing'}; {why} needs sex M or F. Supply sex (patient table) or use "
-            "sex_other='mean'.",
+            f"{patient.sex or 'missing'}; {why} needs sex M or F. Give it: {GIVE_SEX}, or use the mean of "
+            f"the male and female values: {SEX_OTHER_MEAN}.",
         )
     raise header.error(0, tag_label("PatientSex"), f"{patient.sex} is not M, F or O.")
 
@@ -560,7 +608,8 @@ def _lbm(header: _Header, patient: _Patient, options: SuvOptions, formula: LbmFo
             header.warn(
                 f"BMI {bmi:.1f} is above {james_turning_bmi(patient.sex):.1f}, where James' LBM decreases "
                 "with "
-                "weight (Tahari 2014): SUL is unreliable; prefer lbm_formula='janmahasatian'."
+                "weight (Tahari 2014): SUL is unreliable; prefer --lbm-formula janmahasatian "
+                "(Python: lbm_formula='janmahasatian')."
             )
     return value
 
@@ -693,9 +742,9 @@ def _decay_reference(
             raise header.error(
                 0,
                 tag_label("FrameReferenceTime"),
-                "reference_time='backcompute' needs AcquisitionTime, FrameReferenceTime and "
-                "ActualFrameDuration "
-                f"on every instance (not GE) agreeing within 1 s (spread {spread:.1f} s).",
+                "--reference-time backcompute (Python: reference_time='backcompute') needs AcquisitionTime, "
+                "FrameReferenceTime and ActualFrameDuration on every instance (not GE) agreeing within 1 s "
+                f"(spread {spread:.1f} s); use --reference-time auto (Python: reference_time='auto').",
             )
         return backcomputed, "backcomputed"
     chosen = _reference_by_rules(header, times, backcomputed, spread, options)
@@ -708,7 +757,7 @@ def _decay_reference(
         header.warn(
             f"decay reference {_clock(chosen[0])} ({chosen[1]}) differs from the back-computed "
             f"{_clock(backcomputed)} by more than {REFERENCE_CROSS_CHECK_S:g} s; check the series timing "
-            "(reference_time='backcompute' uses the latter)."
+            "(--reference-time backcompute, Python: reference_time='backcompute', uses the latter)."
         )
     return chosen
 
@@ -834,7 +883,10 @@ def _dose(header: _Header, item: Dataset, options: SuvOptions, fixes: list[str])
     if options.injected_bq is not None:
         if not DOSE_RANGE_BQ[0] <= options.injected_bq <= DOSE_RANGE_BQ[1]:
             raise InputError(
-                "<patient table>", [], "injected_bq", f"{options.injected_bq:g} Bq is outside 1e7-2e9 Bq."
+                "option injected_bq (Python API only)",
+                [],
+                None,
+                f"{options.injected_bq:g} Bq is outside 1e7-2e9 Bq; give the activity in Bq.",
             )
         return float(options.injected_bq)
     dose = _number(header, 0, item, "RadionuclideTotalDose")
@@ -842,7 +894,8 @@ def _dose(header: _Header, item: Dataset, options: SuvOptions, fixes: list[str])
         raise header.error(
             0,
             tag_label("RadionuclideTotalDose"),
-            "missing or zero; SUV needs the injected activity (Bq). Supply injected_bq (patient table).",
+            "missing or zero; SUV needs the injected activity (Bq). Correct the header, or give it: "
+            f"{GIVE_DOSE}.",
         )
     if DOSE_RANGE_BQ[0] <= dose <= DOSE_RANGE_BQ[1]:
         return dose
@@ -850,10 +903,13 @@ def _dose(header: _Header, item: Dataset, options: SuvOptions, fixes: list[str])
         fixes.append(f"RadionuclideTotalDose {dose:g} read as MBq")
         header.warn(f"{tag_label('RadionuclideTotalDose')} {dose:g} read as MBq.")
         return dose * 1e6
+    megabecquerels = DOSE_IN_MBQ[0] <= dose <= DOSE_IN_MBQ[1]
     raise header.error(
         0,
         tag_label("RadionuclideTotalDose"),
-        f"{dose:g} Bq is outside 1e7-2e9 Bq; correct it, give injected_bq, or use unit_fixes='auto' for MBq.",
+        f"{dose:g} Bq is outside 1e7-2e9 Bq; correct it"
+        + (f", read it as MBq: {UNIT_FIXES}," if megabecquerels else "")
+        + f" or give the activity: {GIVE_DOSE}.",
     )
 
 
@@ -1263,6 +1319,8 @@ class SUVVolume:
         The normalisation of :attr:`values`.
     provenance : dict
         Every header value and rule used, JSON-serialisable.
+    source : str
+        The series folder or NIfTI file read, for error locations; "" for a volume built in memory.
     """
 
     suvbw: np.ndarray
@@ -1273,6 +1331,7 @@ class SUVVolume:
     frame_of_reference_uid: str = ""
     sop_instance_uids: list[str] = field(default_factory=list)
     conversions: dict[str, float] = field(default_factory=dict)
+    source: str = ""
 
     @property
     def values(self) -> np.ndarray:
@@ -1291,14 +1350,43 @@ class SUVVolume:
         if normalization in ("bw", "auto"):
             return 1.0
         if normalization not in self.conversions:
-            raise InputError(
-                "<volume>",
-                [],
-                "normalization",
-                f"{normalization} is not available for this volume: it needs weight_kg, height_cm and sex "
-                "(patient table), or the constant from SUVbw (conversions={'lbm': LBM / W}).",
-            )
+            raise InputError(self.source or "<volume>", [], None, self._unavailable(normalization))
         return self.conversions[normalization]
+
+    def _unavailable(self, normalization: str) -> str:
+        """Why a volume without a DICOM header lacks a normalisation, and the way out (spec 1.3-1.5, 6.6)."""
+        if normalization not in NORMALIZATION_NAMES:
+            return f"normalization {normalization!r} is not one of auto, bw, lbm, bsa, ibw."
+        name, constant = NORMALIZATION_NAMES[normalization]
+        record = self.provenance
+        if "weight_kg" not in record:  # built in memory: only the Python API can give the constant
+            return (
+                f"{name} is not available for this volume: give the constant from SUVbw (Python API only: "
+                f"SUVVolume.from_array(..., conversions={{'{normalization}': {constant}}}))."
+            )
+        sex = str(record.get("sex") or "").upper()
+        given = {
+            ("weight", "--weight-kg KG", "weight_kg=KG"): record.get("weight_kg"),
+            ("height", "--height-cm CM", "height_cm=CM"): record.get("height_cm"),
+            ("sex", "--sex M|F", "sex='M'"): normalization == "bsa"
+            or sex in SEXES
+            or (sex in ("O", "") and record.get("sex_other") == "mean"),
+        }
+        missing = [key for key, value in given.items() if not value]
+        if not missing:
+            formula = f"the {record.get('lbm_formula')} lean body mass" if normalization == "lbm" else "IBW"
+            return (
+                f"{name} is not computable: {formula} is <= 0 at weight {record['weight_kg']:g} kg and "
+                f"height {record['height_cm']:g} cm."
+            )
+        text = (
+            f"{name} needs the patient's {_listed([word for word, _, _ in missing])}, which a NIfTI PET does "
+            f"not carry: give {' '.join(option for _, option, _ in missing)} (pet quantify; Python: "
+            f"read_nifti_suv(..., {', '.join(python for _, _, python in missing)}))"
+        )
+        if missing[-1][0] == "sex":
+            text += f", or for sex O the mean of the male and female values: {SEX_OTHER_MEAN}"
+        return text + "."
 
     @classmethod
     def from_array(
@@ -1395,6 +1483,7 @@ def read_suv(
         factors=factors,
         frame_of_reference_uid=pet.frame_of_reference_uid,
         sop_instance_uids=pet.sop_instance_uids,
+        source=str(series) if isinstance(series, str | Path) else str(Path(pet.files[0]).parent),
     )
     volume.conversion(normalization)  # refuse an unavailable normalisation now, with its located message
     return volume
@@ -1466,6 +1555,7 @@ def read_nifti_suv(
         "height_cm": height_cm,
         "sex": sex or "",
         "lbm_formula": lbm_formula,
+        "sex_other": sex_other,
         "warnings": [],
     }
     if pet_units == "bqml":
@@ -1504,10 +1594,12 @@ def read_nifti_suv(
         )
     elif pet_units != "suvbw":
         raise InputError(str(path), [], "pet_units", f"{pet_units!r} is not 'suvbw' or 'bqml'.")
-    return SUVVolume.from_array(
+    volume = SUVVolume.from_array(
         values,
         geometry,
         conversions=_table_conversions(weight_kg, height_cm, sex, lbm_formula, sex_other),
         lbm_formula=lbm_formula,
         provenance=provenance,
     )
+    volume.source = str(path)
+    return volume
