@@ -11,18 +11,26 @@ import warnings
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import pandas as pd
 import typer
 
 from ioresponse.cli._common import console, handles_input_errors
 from ioresponse.cohort.rates import Population
 from ioresponse.cohort.survival import DEFAULT_LANDMARKS_DAYS
+from ioresponse.io.load import PatientTable
+from ioresponse.io.load import read_patients as read_checked_patients
 from ioresponse.report.export import write_export
 from ioresponse.report.html import EndpointOptions, ReportTables, endpoint_tables, write_report
-from ioresponse.schema import PATIENT, READER, InputError, IoresponseWarning
+from ioresponse.schema import DAY, PATIENT, READER, SOURCE_ROW, InputError, IoresponseWarning
 
 TEXT_COLUMNS = {PATIENT: str, READER: str, "criterion": str}
 """Columns read as text from CSV, so that identifiers such as 007 keep their zeros."""
+
+
+def output_path(outdir: Path, name: str) -> Path | None:
+    """The file :func:`read_output` reads: ``OUTDIR/<name>.parquet``, else ``.csv``; None if neither."""
+    return next((p for p in (outdir / f"{name}.parquet", outdir / f"{name}.csv") if p.exists()), None)
 
 
 def read_output(outdir: Path, name: str, *, required: bool = True) -> pd.DataFrame | None:
@@ -55,25 +63,45 @@ def read_output(outdir: Path, name: str, *, required: bool = True) -> pd.DataFra
     return table
 
 
-def read_patients(path: Path | None) -> pd.DataFrame | None:
-    """The optional patient table (``patient_id``; ``arm``, ``os_days``, ``os_event`` used when present)."""
+def read_patients(path: Path | None) -> PatientTable | None:
+    """The optional patient table (``patient_id``; ``arm``, ``os_days``, ``os_event``, ``treatment_end``,
+    ``new_therapy_start`` used when present), read and checked as ``assess`` and ``validate`` read it
+    (io.load.read_patients: one row per patient, ISO dates, no date before ``treatment_start``)."""
     if path is None:
         return None
     if not path.exists():
         raise InputError(str(path), [], None, "patient table not found")
-    table = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path, dtype={PATIENT: str})
-    if PATIENT not in table.columns:
-        raise InputError(str(path), [], PATIENT, "missing; the patient table needs one row per patient_id")
-    return table
+    return read_checked_patients(path)
+
+
+def check_follow_up(patients: PatientTable, outdir: Path, timepoints: pd.DataFrame,
+                    lesions: pd.DataFrame | None) -> None:
+    """Refuse an ``os_days`` before a patient's last assessment in the results (io.validate.check_follow_up),
+    as ``assess`` and ``validate`` do with the input: every assessment is in ``lesions`` (baseline
+    included) when present, else the follow-ups are in ``timepoints``; a CSV's rows are named."""
+    name, table = ("lesions", lesions) if lesions is not None else ("timepoints", timepoints)
+    if DAY not in table.columns:
+        return
+    path = output_path(outdir, name)
+    assessments = pd.DataFrame({PATIENT: table[PATIENT].astype(str), DAY: table[DAY]})
+    if path is not None and path.suffix == ".csv":
+        assessments[SOURCE_ROW] = np.arange(len(table)) + 2  # header = row 1; assess writes no blank line
+    patients.check_follow_up(assessments, str(path))
 
 
 def load_tables(outdir: Path, patients: Path | None = None) -> ReportTables:
     """The assess outputs of ``outdir`` (plus a patient table) as :class:`ReportTables`.
 
-    A patient table's ``arm`` is copied onto the best-response rows so that rates split by arm.
+    A patient table's ``arm`` is copied onto the best-response rows so that rates split by arm. Its empty
+    cells are missing values (NaN) for the endpoint functions.
     """
     best = read_output(outdir, "best_response")
-    patient_table = read_patients(patients)
+    timepoints = read_output(outdir, "timepoints")
+    lesions = read_output(outdir, "lesions", required=False)
+    checked = read_patients(patients)
+    if checked is not None:
+        check_follow_up(checked, outdir, timepoints, lesions)
+    patient_table = None if checked is None else checked.table.pipe(lambda table: table.where(table != ""))
     if patient_table is not None:
         unmatched = sorted(set(patient_table[PATIENT].astype(str)) - set(best[PATIENT].astype(str)))
         if unmatched:
@@ -86,8 +114,7 @@ def load_tables(outdir: Path, patients: Path | None = None) -> ReportTables:
         arms = patient_table[[PATIENT, "arm"]].drop_duplicates(PATIENT)
         best = best.merge(arms.astype({PATIENT: str}), on=PATIENT, how="left")
     return ReportTables(
-        timepoints=read_output(outdir, "timepoints"), best_response=best,
-        lesions=read_output(outdir, "lesions", required=False),
+        timepoints=timepoints, best_response=best, lesions=lesions,
         patterns=read_output(outdir, "patterns", required=False), patients=patient_table,
     )
 

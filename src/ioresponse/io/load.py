@@ -17,7 +17,9 @@ Rules (spec/anatomic.md 0.1-0.2):
 - ``on_invalid="exclude"``: rows with a problem (patients, for patient-level problems such as a missing
   baseline) are removed and listed in ``Study.excluded`` with the reason, so that every input row is
   used or reported. Fatal problems (unreadable file, missing required columns) always raise.
-- Errors in the optional patient table always raise.
+- Errors in the optional patient table (:func:`read_patients`: ISO dates, readable days, no date before
+  ``treatment_start``; and no ``os_days`` before the patient's last assessment) always raise, also with
+  ``on_invalid="exclude"``; ``validate_only`` lists them all.
 - SDTM: the sponsor's SUMDIAM records are never lesions; they are listed in ``Study.excluded`` whatever
   ``on_invalid`` says (reason "sponsor-derived sum ..."), so that every TR row is used or reported.
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -43,7 +46,6 @@ from ioresponse.schema import InputError
 PATIENT_KEY_SEPARATOR = ":"
 EXCLUDED_COLUMNS = (s.SOURCE_ROW, s.PATIENT, "column", "reason")
 TREATMENT_START = "treatment_start"
-PATIENT_DATE_COLUMNS = (TREATMENT_START, "treatment_end", "randomized")
 _INTERNAL = ("_date_imputed", t.VISIT, t.VISIT_NUMBER)
 _KNOWN_INPUT = frozenset((*t.LESION_COLUMNS, s.TARGET_SUM, s.NEW_LESIONS, s.NON_TARGET, t.VISIT,
                           t.VISIT_NUMBER, *t.PASSTHROUGH_COLUMNS))
@@ -169,23 +171,27 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
                                                          "SDTM folder, not an Excel workbook")
         parts = sdtm.read_sdtm(Path(data), source=source)
         raw, recorded, sdtm_findings = parts.raw, parts.recorded, parts.findings
-        user_patients = _read_patients(patients, column_map)
-        _check_map_on_patients(column_map, user_patients, Path(data).name)
-        patient_table = _merge_patients(parts.patients, user_patients)
+        user_patients = read_patients(patients, column_map, collected=outcome.collected)
+        given = None if user_patients is None else user_patients.table
+        _check_map_on_patients(column_map, given, Path(data).name)
+        patient_table = _merge_patients(parts.patients, given)
         outcome.excluded.extend(parts.unused.to_dict("records"))
         frame, name, kind = raw.frame, raw.source, "lesions"
         user_table, column_names = False, parts.variables
     else:
         raw = t.read_table(data, column_map=column_map, source=source, sheet=sheet)
         recorded, sdtm_findings, user_table, column_names = None, [], True, raw.user_names
-        patient_table = _read_patients(patients, column_map)
+        user_patients = read_patients(patients, column_map, collected=outcome.collected)
+        patient_table = None if user_patients is None else user_patients.table
         frame, name = raw.frame, raw.source
         kind = _kind(frame, name)
     if patient_key:
         frame = _apply_patient_key(frame, patient_key, name)
     if kind == "pet":
-        return Study(pet=validate_pet_table(frame, file=name, patients=patient_table), patients=patient_table,
-                     source=name)
+        pet = validate_pet_table(frame, file=name, patients=patient_table)
+        if user_patients is not None:
+            user_patients.check_follow_up(pet, name, outcome.collected)
+        return Study(pet=pet, patients=patient_table, source=name)
     if kind == "pct_change":
         # A "% change from baseline" table becomes the sum-only table it describes (io.pct_change); its
         # rows keep the user's row numbers, and its sums are named by the column they come from.
@@ -218,6 +224,8 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
     lesions = _typed(frame)
     lesions = v.settle(_day_from_date(lesions, patient_table, name), lesions, outcome, **settings)
     lesions = lesions.assign(**{s.DAY: lesions[s.DAY].astype(np.int64)})
+    if user_patients is not None:  # every assessment now has its day; before the lesion checks
+        user_patients.check_follow_up(lesions, name, outcome.collected)
     checks = LESION_CHECKS if kind == "lesions" else SUM_CHECKS
     if user_table:  # SDTM states the unit of every size (TRSTRESU, io.sdtm)
         checks = (*checks, v.check_patient_cm_sizes)
@@ -333,8 +341,42 @@ def _day_from_date(lesions: pd.DataFrame, patients: pd.DataFrame | None, name: s
     return findings
 
 
-def _read_patients(patients: object, column_map: dict[str, str] | None) -> pd.DataFrame | None:
-    """The optional patient table, checked: one row per patient_id, ISO dates."""
+@dataclass(frozen=True)
+class PatientTable:
+    """A checked patient table (``--patients``): its cells as text with contract names and ISO dates, the
+    row of the file each patient is on (``source_row``, header = row 1), its name in messages, and the
+    user's header of every column renamed to the contract (messages name the column the user sees)."""
+
+    frame: pd.DataFrame
+    source: str
+    user_names: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The table as :class:`~ioresponse.criteria.Study` keeps it (without ``source_row``)."""
+        return self.frame.drop(columns=[s.SOURCE_ROW]).reset_index(drop=True)
+
+    def check_follow_up(self, assessments: pd.DataFrame, source: str,
+                        collected: list[InputError] | None = None) -> None:
+        """Refuse an ``os_days`` before a patient's last assessment in ``assessments`` (``patient_id``,
+        ``day``, and ``source_row`` when the rows of ``source`` are known; io.validate.check_follow_up).
+
+        Raises the first problem, or with ``collected`` (``validate_only``) lists them all there.
+        """
+        last = v.last_assessments(assessments, source)
+        _settle_patient_findings(v.check_follow_up(self.frame, self.source, last), collected, self.user_names)
+
+
+def read_patients(patients: object, column_map: dict[str, str] | None = None, *,
+                  collected: list[InputError] | None = None) -> PatientTable | None:
+    """The optional patient table, checked: one row per patient_id, ISO dates, readable day and survival
+    columns, and no date before ``treatment_start`` (io.validate.PATIENT_TABLE_CHECKS).
+
+    ``assess``, ``validate`` and ``report --patients`` all read it here. The problems of
+    PATIENT_TABLE_CHECKS raise (the first), or with ``collected`` (``validate_only``) are all listed there
+    and the table is returned with unreadable dates left empty; a missing ``patient_id`` column or a
+    repeated patient always raises.
+    """
     if patients is None:
         return None
     raw = t.read_table(patients, column_map={k: c for k, c in (column_map or {}).items()
@@ -347,13 +389,23 @@ def _read_patients(patients: object, column_map: dict[str, str] | None) -> pd.Da
         raise InputError(name, frame.loc[repeated, s.SOURCE_ROW], s.PATIENT,
                          f"patient {frame.loc[repeated, s.PATIENT].iloc[0]} appears more than once; "
                          "the patient table has one row per patient_id")
-    for column in (c for c in PATIENT_DATE_COLUMNS if c in frame.columns):
-        iso, note, bad = t.parse_dates(frame[column])
-        if bad.any():
-            raise InputError(name, frame.loc[bad, s.SOURCE_ROW], column,
-                             f"{frame.loc[bad, column].iloc[0]!r} is not an ISO date (YYYY-MM-DD)")
-        frame[column] = iso
-    return frame.drop(columns=[s.SOURCE_ROW]).reset_index(drop=True)
+    for check in v.PATIENT_TABLE_CHECKS:
+        _settle_patient_findings(check(frame, name), collected, raw.user_names)
+    for column in (c for c in v.PATIENT_DATE_COLUMNS if c in frame.columns):
+        frame[column] = t.parse_dates(frame[column])[0]
+    return PatientTable(frame.reset_index(drop=True), name, dict(raw.user_names))
+
+
+def _settle_patient_findings(findings: list[v.Finding], collected: list[InputError] | None,
+                             user_names: dict[str, str]) -> None:
+    """Errors in the patient table always raise (the first), except for ``validate_only``, which lists
+    them all; they never exclude lesion rows. Each names its column as the user's file does."""
+    errors = [InputError(f.error.file, f.error.rows, user_names.get(f.error.column or "", f.error.column),
+                         f.error.message) for f in findings]
+    if errors and collected is None:
+        raise errors[0]
+    if collected is not None:
+        collected.extend(errors)
 
 
 def _has_column(patients: object, column: str) -> bool:

@@ -37,6 +37,12 @@ Rules and their sources:
 - Target counts above RECIST 1.1 sec. 4.2 (5 in total, 2 per organ, all lymph nodes one organ):
   a warning here; the criterion applies its own ``on_baseline_violation`` rule (spec/anatomic.md 1.3,
   1.11 A1).
+- Patient table (``--patients``, read by io.load.read_patients for assess, validate and report): ISO
+  dates; readable ``treatment_end_day`` / ``new_therapy_start_day`` (whole days), ``os_days`` and
+  ``os_event``; ``treatment_end`` and ``new_therapy_start`` not before ``treatment_start`` (their days
+  not below 0; spec/patterns.md 0.1, 0.5); ``os_days`` not before the patient's last assessment, whether
+  a death or a censored follow-up (project rule: the spec is silent; a patient is not assessed after
+  death, and was seen alive at the scan). The same day is allowed; empty cells are never compared.
 """
 
 from __future__ import annotations
@@ -690,4 +696,165 @@ def check_target_counts(frame: pd.DataFrame, source: str) -> list[Finding]:
                                f"allows at most {MAX_TARGETS_PER_ORGAN} per organ (all lymph nodes are one "
                                "organ)",
                                kind="warning"))
+    return findings
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks on the patient table (--patients; DESIGN.md "The tables", spec/patterns.md 0.5)
+
+TREATMENT_START = "treatment_start"
+TREATMENT_END = "treatment_end"
+NEW_THERAPY_START = "new_therapy_start"
+OS_DAYS = "os_days"
+OS_EVENT = "os_event"
+PATIENT_DATE_COLUMNS = (TREATMENT_START, TREATMENT_END, "randomized", NEW_THERAPY_START)
+"""Date columns of the patient table: ISO dates, partial YYYY-MM imputed (io.tables.parse_dates)."""
+PATIENT_WHOLE_DAY_COLUMNS = (f"{TREATMENT_END}_day", f"{NEW_THERAPY_START}_day")
+"""Day columns of the patient table: whole days since treatment start (spec/patterns.md 0.1)."""
+NOT_BEFORE_TREATMENT_START = {
+    TREATMENT_END: "the last dose (or discontinuation) cannot come before the first dose",
+    NEW_THERAPY_START: "the first later anticancer therapy cannot start before the immunotherapy assessed",
+}
+"""Patient-table dates that cannot lie before ``treatment_start`` (day 0), and why (spec/patterns.md 0.1,
+0.5: ``treatment_end`` is the last dose or discontinuation, ``new_therapy_start`` the first later
+anticancer therapy). The same day as ``treatment_start`` is possible (a single dose)."""
+
+
+def check_patient_dates(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Date cells of the patient table that are not ISO dates (rows of each column together)."""
+    findings = []
+    for column in (c for c in PATIENT_DATE_COLUMNS if c in frame.columns):
+        _, _, bad = t.parse_dates(frame[column])
+        if bad.any():
+            findings.append(_error(source, _rows(frame, bad), column,
+                                   f"{frame.loc[bad, column].iloc[0]!r} is not an ISO date (YYYY-MM-DD)"))
+    return findings
+
+
+def check_patient_numbers(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Day and survival cells of the patient table that cannot be read, so that none is silently left
+    out: ``treatment_end_day`` and ``new_therapy_start_day`` whole days, ``os_days`` a number of days,
+    ``os_event`` 1 (death) or 0 (alive at last contact) (DESIGN.md "The tables")."""
+    findings = []
+    for column in (c for c in (*PATIENT_WHOLE_DAY_COLUMNS, OS_DAYS) if c in frame.columns):
+        values, bad = t.parse_float(frame[column])
+        if column != OS_DAYS:
+            bad |= np.isfinite(values) & (np.mod(np.nan_to_num(values), 1) != 0)
+        if bad.any():
+            value = frame.loc[bad, column].iloc[0]
+            what = "a number of days" if column == OS_DAYS else "a whole number of days"
+            hint = t.decimal_comma_hint(value)
+            findings.append(_error(source, _rows(frame, bad), column,
+                                   f"{value!r} is not {what} since treatment start{hint} (leave the cell "
+                                   "empty when it is not known)"))
+    if OS_EVENT in frame.columns:
+        _, bad = t.parse_bool(frame[OS_EVENT])
+        if bad.any():
+            findings.append(_error(source, _rows(frame, bad), OS_EVENT,
+                                   f"{frame.loc[bad, OS_EVENT].iloc[0]!r} is not an event flag; expected 1 "
+                                   "(death on os_days) or 0 (alive at last contact on os_days)"))
+    return findings
+
+
+def check_treatment_order(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Patient-table dates before the first dose: one finding per patient and column.
+
+    spec/patterns.md 0.1, 0.5: day 0 is ``treatment_start``; ``treatment_end`` (last dose) and
+    ``new_therapy_start`` (first later anticancer therapy) cannot lie before it, whether given as dates
+    or as days (``treatment_end_day`` < 0, ``new_therapy_start_day`` < 0). On the same day is allowed.
+    """
+    findings = []
+    start, start_note = _patient_iso(frame, TREATMENT_START)
+    for column, why in NOT_BEFORE_TREATMENT_START.items():
+        if column in frame.columns and TREATMENT_START in frame.columns:
+            date, note = _patient_iso(frame, column)
+            # spec/patterns.md 0.1, 0.5: treatment_end / new_therapy_start not before treatment_start
+            before = t.days_between(date, start) < 0
+            for i in np.flatnonzero(before):
+                notes = "; ".join(n for n in (note.iloc[i], start_note.iloc[i]) if n)
+                findings.append(_error(
+                    source, [frame[s.SOURCE_ROW].iloc[i]], column,
+                    f"patient {frame[s.PATIENT].iloc[i]}: {column} {date.iloc[i]} is before treatment_start "
+                    f"{start.iloc[i]}{f' ({notes})' if notes else ''}; {why} (spec/patterns.md 0.1, 0.5). "
+                    f"Correct {column} or treatment_start"))
+        day_column = f"{column}_day"
+        if day_column in frame.columns:
+            days, _ = t.parse_float(frame[day_column])
+            # spec/patterns.md 0.1: day 0 is the first dose, so a last dose or new therapy is on day >= 0
+            for i in np.flatnonzero(days < 0):
+                findings.append(_error(
+                    source, [frame[s.SOURCE_ROW].iloc[i]], day_column,
+                    f"patient {frame[s.PATIENT].iloc[i]}: {day_column} {days[i]:g} is before day 0, the "
+                    f"first dose (treatment_start); {why} (spec/patterns.md 0.1, 0.5). Correct {day_column}"))
+    return findings
+
+
+def _patient_iso(frame: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series]:
+    """ISO dates of a patient-table column ("" where empty or unreadable) and their imputation notes."""
+    if column not in frame.columns:
+        empty = pd.Series("", index=frame.index, dtype=object)
+        return empty, empty
+    iso, note, _ = t.parse_dates(frame[column])
+    return iso, note
+
+
+PATIENT_TABLE_CHECKS: tuple[Check, ...] = (check_patient_dates, check_patient_numbers, check_treatment_order)
+"""The checks of the patient table alone, in order (io.load.read_patients)."""
+
+
+def last_assessments(assessments: pd.DataFrame, source: str) -> dict[str, tuple[float, str]]:
+    """Each patient's last assessment: its day and where it is ("lesions.csv, row 7").
+
+    ``assessments`` has ``patient_id`` and ``day``, and ``source_row`` when the rows of ``source`` are
+    known (the first row of the last assessment is named); days that are not numbers are left out.
+    """
+    if s.DAY not in assessments.columns:
+        return {}
+    days = pd.to_numeric(assessments[s.DAY], errors="coerce")
+    table = pd.DataFrame({s.PATIENT: assessments[s.PATIENT].astype(str), s.DAY: days,
+                          s.SOURCE_ROW: assessments.get(s.SOURCE_ROW, np.nan)}).dropna(subset=[s.DAY])
+    last = table.sort_values([s.PATIENT, s.DAY, s.SOURCE_ROW], ascending=[True, False, True],
+                             kind="stable").drop_duplicates(s.PATIENT)
+    return {patient: (float(day), source if pd.isna(row) else f"{source}, row {int(row)}")
+            for patient, day, row in last[[s.PATIENT, s.DAY, s.SOURCE_ROW]].itertuples(index=False)}
+
+
+def check_follow_up(patients: pd.DataFrame, source: str,
+                    last: Mapping[str, tuple[float, str]]) -> list[Finding]:
+    """``os_days`` before the patient's last assessment: one finding per patient.
+
+    spec/patterns.md 7.3, 7.4 make a death (``os_event`` 1 on ``os_days``, DESIGN.md) the event of a
+    patient without progression, on the same day scale as the assessments (days since treatment start,
+    spec/patterns.md 0.1). The spec does not say what to do when the death comes before an assessment;
+    a patient cannot be assessed after death, so it is an error (project rule), and so is a censored
+    ``os_days`` (``os_event`` 0, alive at last contact) before the last assessment, since the patient was
+    seen alive at that assessment. The same day is allowed (death or last contact on the scan's day).
+    """
+    if OS_DAYS not in patients.columns or not last:
+        return []
+    os_days, _ = t.parse_float(patients[OS_DAYS])  # unreadable cells: check_patient_numbers
+    has_event = OS_EVENT in patients.columns
+    event = patients[OS_EVENT] if has_event else pd.Series("", index=patients.index, dtype=object)
+    died, unreadable = t.parse_bool(event)  # unreadable events: check_patient_numbers
+    findings = []
+    for i, patient in enumerate(patients[s.PATIENT].astype(str)):
+        if (patient not in last or not np.isfinite(os_days[i]) or unreadable[i]
+                or os_days[i] >= last[patient][0]):
+            continue
+        day, where = last[patient]
+        # spec/patterns.md 7.4 (silent on the order; project rule): no assessment after death (os_event 1),
+        # none after the last contact alive either (os_event 0 or not given)
+        if died[i]:
+            what = (f"died on day {os_days[i]:g} (os_event {event.iloc[i]})", "a patient cannot be assessed "
+                    "after death")
+        else:
+            given = f"os_event {event.iloc[i]}: alive at last contact" if event.iloc[i] else (
+                "os_event not given")
+            what = (f"has follow-up ending on day {os_days[i]:g} ({given})",
+                    "follow-up lasts at least until the last assessment, where the patient was seen")
+        findings.append(_error(
+            source, [patients[s.SOURCE_ROW].iloc[i]], OS_DAYS,
+            f"patient {patient} {what[0]} but has an assessment on day {day:g} ({where}); {what[1]}. "
+            "os_days counts days from treatment start (day 0), like the assessment days (spec/patterns.md "
+            "0.1, 7.4): correct os_days or the assessment"))
     return findings
