@@ -208,7 +208,9 @@ def _read_frame(data: object, name: str, sheet: str | None) -> tuple[pd.DataFram
     if suffix in SEPARATOR_OF_SUFFIX:
         return _header_and_rows(_read_csv(path, name, SEPARATOR_OF_SUFFIX[suffix]), name)
     if suffix in EXCEL_SUFFIXES:
-        sheets = _guarded(lambda: pd.read_excel(path, sheet_name=None, header=None, dtype=object), path, name)
+        # Cells as written: "NA" or "null" is an id or a reader, not a missing value (as in CSV files).
+        sheets = _guarded(lambda: pd.read_excel(path, sheet_name=None, header=None, dtype=object,
+                                                keep_default_na=False), path, name)
         return _header_and_rows(_one_sheet(sheets, sheet, name), name)
     if suffix in PARQUET_SUFFIXES:
         frame = _guarded(lambda: pd.read_parquet(path), path, name)
