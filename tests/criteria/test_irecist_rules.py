@@ -46,6 +46,27 @@ day lesion role   organ node long status
     assert best(result, "P1")["best_response"] == "iUPD"
 
 
+def test_4_4_incomplete_target_sum_that_already_makes_pd_says_it_is_the_measured_part():
+    # spec 4.4 (as RECIST 1.1 sec. 4.4.2, spec 1.4): a missing target value gives PD when the measured
+    # targets alone make PD. Baseline 40 + 30 = 70 (nadir). Day 56: T1 90, T2 not evaluable: 90 >= 1.2 x
+    # 70 = 84 and +20 mm -> target iUPD, and the reason says the sum is incomplete (spec 0.10).
+    table = lesions(
+        """
+day lesion role   organ node long status
+-7  T1     target liver n    40   present
+-7  T2     target lung  n    30   present
+56  T1     target liver n    90   present
+56  T2     target lung  n    -    not_evaluable
+"""
+    )
+    result = run(table)
+    assert by_day(result) == {56: "iUPD"}
+    assert (
+        "target sum incomplete (lesion T2 not evaluable); measured targets already sum 90 mm, +28.57%, "
+        "+20 mm vs nadir 70 mm: target iUPD (RECIST 1.1 sec. 4.4.2)" in result.timepoints["reason"].iloc[0]
+    )
+
+
 # --- 4.6 step 3: what confirms iCPD, boundaries ---------------------------------------------------
 
 

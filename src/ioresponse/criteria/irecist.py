@@ -1018,9 +1018,13 @@ def _reasons(
         "target NE (RECIST 1.1 sec. 4.4.2)",
         1: "target sum {s} mm is {rel_base} vs baseline {base} mm and {rel_nadir}, {abs_nadir} mm vs nadir "
         "{nadir} mm: target {target}",
+        2: "target sum incomplete ({missing}); measured targets already sum {s} mm, {rel_nadir}, {abs_nadir} "
+        "mm vs nadir {nadir} mm: target {target} (RECIST 1.1 sec. 4.4.2)",
     }
+    complete = parts["target_complete"][rows]
+    target_text = np.where(target_code == NE, 0, np.where(complete, 1, 2))
     reason_parts = [
-        (np.where(has_targets, np.where(target_code == NE, 0, 1), -1), target_texts),
+        (np.where(has_targets, target_text, -1), target_texts),
         (np.where(nlt > 0, 0, -1), {0: "new-lesion target sum {nlt} mm"}),
         (machine["rule"][rows], rule_texts),
         (np.where(machine["flags"][rows] & F_UNSTABLE, 0, -1), {0: UNSTABLE_TEXT}),
