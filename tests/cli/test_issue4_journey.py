@@ -154,6 +154,20 @@ def test_irrc_named_explicitly_without_perpendicular_is_refused_naming_the_colum
     assert_refused(cli(command, path, "--criteria", "irrc"), "lesions.csv", "perpendicular_mm", "irRC")
 
 
+def test_irrc_missing_diameter_of_one_index_lesion_names_the_option_way_out(tmp_path):
+    """Spec 2.9 and 2.11 (missing_diameter): a present index lesion without its perpendicular diameter is
+    refused at that row (P5 day 56: file row 39), and the message says how to count it not evaluable from
+    the command line."""
+    table = pd.read_csv(io.StringIO(COHORT), dtype={"patient_id": str})
+    table.loc[(table["patient_id"] == "P5") & (table["day"] == 56), "perpendicular_mm"] = float("nan")
+    table.to_csv(tmp_path / "lesions.csv", index=False)
+    result = cli("assess", tmp_path / "lesions.csv", "--criteria", "irrc", "--out", tmp_path / "o")
+    assert_refused(result, "lesions.csv, row 39, column perpendicular_mm: missing measurement",
+                   "--option missing_diameter=not_evaluable")
+    args = ("--criteria", "irrc", "--out", tmp_path / "o", "--option", "missing_diameter=not_evaluable")
+    assert_accepted(cli("assess", tmp_path / "lesions.csv", *args))
+
+
 def test_validate_criteria_all_says_which_column_irrc_lacks(tmp_path):
     """Issue 4 item 2: `validate FILE --criteria all` on a table without perpendicular_mm names the
     criterion that cannot run (irRC) and the column it lacks, as `assess --criteria all` does."""

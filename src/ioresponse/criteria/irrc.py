@@ -437,9 +437,11 @@ def _missing_diameters(
                 source,
                 rows[bad],
                 column,
-                f"missing measurement: irRC multiplies long_axis_mm by perpendicular_mm (nodes: "
-                f"short_axis_mm) for every present index lesion (spec 2.9); give {column} or "
-                "use status not_evaluable (or missing_diameter='not_evaluable')",
+                f"missing measurement: irRC multiplies long_axis_mm by perpendicular_mm (for a node whose "
+                f"perpendicular_mm is empty, by short_axis_mm) for every present index lesion, nodes "
+                f"included (spec 0.4, 2.9); give {column}, or use status not_evaluable, or count such "
+                "lesions not evaluable: --option missing_diameter=not_evaluable (Python: "
+                "missing_diameter='not_evaluable')",
             )
     return missing
 
