@@ -215,6 +215,16 @@ def test_sum_only_table_in_centimetres_names_the_users_sum_column(tmp_path):
     assert_refused(assess(tmp_path, path), "sums.csv, rows 2, 3, column target_sum_mm", "centimetres")
 
 
+def test_sum_only_table_with_an_empty_new_lesions_cell_is_refused_not_read_as_no(tmp_path):
+    # Non-negotiable 3: an empty new_lesions cell does not say "no new lesion"; reading it so would change
+    # a call silently (a new lesion is RECIST PD, Table 1). The column left out is "not given" instead.
+    text = "patient_id,day,target_sum_mm,new_lesions\nA,-3,50,false\nA,56,40,\nA,112,38,true\n"
+    path = write(tmp_path, text, "sums.csv")
+    assert_refused(assess(tmp_path, path), "sums.csv, row 3, column new_lesions: empty")
+    without = write(tmp_path, "patient_id,day,target_sum_mm\nA,-3,50\nA,56,40\n", "sums2.csv")
+    assert_accepted(assess(tmp_path, without))
+
+
 # ---------------------------------------------------------------------------------------------
 # Patient ids and whitespace
 

@@ -317,6 +317,14 @@ def check_booleans(frame: pd.DataFrame, source: str) -> list[Finding]:
             findings.append(_error(source, _rows(frame, bad), column,
                                    f"{frame.loc[bad, column].iloc[0]!r} is not a boolean; expected "
                                    "true/false (also yes/no, y/n, 1/0)"))
+    if s.NEW_LESIONS in frame.columns:
+        # An empty cell is not "no new lesion": whether new lesions were seen is not known there (nothing
+        # the user gave is read as what they did not say; without the column the component is not given).
+        empty = (frame[s.NEW_LESIONS].str.strip() == "").to_numpy()
+        if empty.any():
+            findings.append(_error(source, _rows(frame, empty), s.NEW_LESIONS,
+                                   "empty; say whether new lesions were seen at the assessment (true/false), "
+                                   "or leave the column out when the table does not record them"))
     return findings
 
 
