@@ -56,7 +56,7 @@ def test_report_command_without_assess_outputs_exits_2_with_located_message(tmp_
     result = CliRunner().invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 2
     message = result.output.replace("\n", "")  # rich wraps long lines
-    assert "best_response.parquet: not found" in message
+    assert f"{tmp_path}: no best_response.parquet or best_response.csv: run" in message
     assert "ioresponse assess" in message
 
 

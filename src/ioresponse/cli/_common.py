@@ -6,13 +6,15 @@ import functools
 import re
 import warnings
 from collections.abc import Callable
+from pathlib import Path
 from typing import ParamSpec, TypeVar
 
+import pandas as pd
 import typer
 from rich.console import Console
 
 from ioresponse.criteria import registry
-from ioresponse.schema import InputError, IoresponseWarning
+from ioresponse.schema import PATIENT, READER, InputError, IoresponseWarning
 
 console = Console()
 err_console = Console(stderr=True)
@@ -64,3 +66,45 @@ def merged_warnings(messages: list[str]) -> list[str]:
     first = sorted(keys, key=lambda text: min(map(order.index, keys[text]), default=-1))  # stable
     return [f"{text} ({', '.join(sorted(keys[text], key=order.index))})" if keys[text] else text
             for text in first]
+
+
+TEXT_COLUMNS = {PATIENT: str, READER: str, "criterion": str}
+"""Columns of the outputs read as text from CSV, so that identifiers such as 007 keep their zeros."""
+
+
+def output_path(outdir: Path, name: str) -> Path | None:
+    """The file of an ``assess`` output table: the newer of ``<name>.parquet`` and ``<name>.csv``
+    (``assess`` writes the Parquet file last, so a run writing both is read from Parquet, and a later
+    CSV-only run is never shadowed by an older Parquet file); None when neither exists."""
+    written = [path for suffix in (".parquet", ".csv") if (path := outdir / f"{name}{suffix}").exists()]
+    return max(written, key=lambda p: p.stat().st_mtime_ns) if written else None
+
+
+def read_output(outdir: Path, name: str, *, required: bool = True) -> pd.DataFrame | None:
+    """An output table of ``assess`` (:func:`output_path`); None when optional and absent.
+
+    Raises
+    ------
+    InputError
+        A required table is missing or empty, or lacks ``patient_id``.
+    """
+    path = output_path(outdir, name)
+    if path is None:
+        if not required:
+            return None
+        raise InputError(str(outdir), [], None, f"no {name}.parquet or {name}.csv: run `ioresponse assess "
+                                                f"INPUT --out {outdir}` first")
+    if path.suffix == ".parquet":
+        table = pd.read_parquet(path)
+    else:
+        try:
+            table = pd.read_csv(path, dtype=TEXT_COLUMNS, keep_default_na=True)
+        except pd.errors.EmptyDataError:
+            raise InputError(str(path), [], None, "empty file, not even a header row; expected a table "
+                             f"written by `ioresponse assess INPUT --out {outdir}`") from None
+    if PATIENT not in table.columns:
+        raise InputError(str(path), [], PATIENT,
+                         "missing; expected a table written by `ioresponse assess` (spec/anatomic.md 0.9)")
+    if READER in table.columns:
+        table[READER] = table[READER].fillna("").astype(str)
+    return table

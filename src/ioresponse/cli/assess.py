@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ioresponse.api import Result, compare, criterion_names, load, run, select_criteria, split_options
-from ioresponse.cli._common import INPUT_ERROR_EXIT, console, err_console, handles_input_errors
+from ioresponse.cli._common import INPUT_ERROR_EXIT, console, err_console, handles_input_errors, read_output
 from ioresponse.cohort.reclassification import LABEL_ORDER
 from ioresponse.criteria import Study, registry
 from ioresponse.schema import DAY, PATIENT, READER, InputError
@@ -333,25 +332,6 @@ def _print_skipped(skipped: dict[str, str]) -> None:
     """The criteria ``--criteria all`` could not run, each with the columns it lacks."""
     for key, why in skipped.items():
         err_console.print(f"[yellow]skipped[/] {key}: {why}", highlight=False)
-
-
-def read_output(directory: Path, name: str, required: bool = True) -> pd.DataFrame | None:
-    """An output table of ``assess``: the newer of its Parquet and CSV files (``assess`` writes the
-    Parquet file last), so that a run writing CSV only is never shadowed by an older Parquet file."""
-    text_ids = {PATIENT: str, READER: str}  # ids as written ("007" stays "007")
-    readers = {".parquet": pd.read_parquet, ".csv": partial(pd.read_csv, dtype=text_ids)}
-    written = [path for suffix in readers if (path := directory / f"{name}{suffix}").exists()]
-    if written:
-        path = max(written, key=lambda p: p.stat().st_mtime_ns)
-        table = readers[path.suffix](path)
-        if READER in table:
-            table[READER] = table[READER].fillna("").astype(str)
-        return table
-    if required:
-        raise InputError(
-            str(directory), [], None, f"no {name}.parquet or {name}.csv: run `ioresponse assess` first"
-        )
-    return None
 
 
 @handles_input_errors

@@ -15,52 +15,14 @@ import numpy as np
 import pandas as pd
 import typer
 
-from ioresponse.cli._common import console, handles_input_errors
+from ioresponse.cli._common import console, handles_input_errors, output_path, read_output
 from ioresponse.cohort.rates import Population
 from ioresponse.cohort.survival import DEFAULT_LANDMARKS_DAYS
 from ioresponse.io.load import PatientTable
 from ioresponse.io.load import read_patients as read_checked_patients
 from ioresponse.report.export import write_export
 from ioresponse.report.html import EndpointOptions, ReportTables, endpoint_tables, write_report
-from ioresponse.schema import DAY, PATIENT, READER, SOURCE_ROW, InputError, IoresponseWarning
-
-TEXT_COLUMNS = {PATIENT: str, READER: str, "criterion": str}
-"""Columns read as text from CSV, so that identifiers such as 007 keep their zeros."""
-
-
-def output_path(outdir: Path, name: str) -> Path | None:
-    """The file :func:`read_output` reads: ``OUTDIR/<name>.parquet``, else ``.csv``; None if neither."""
-    return next((p for p in (outdir / f"{name}.parquet", outdir / f"{name}.csv") if p.exists()), None)
-
-
-def read_output(outdir: Path, name: str, *, required: bool = True) -> pd.DataFrame | None:
-    """Read ``OUTDIR/<name>.parquet`` (or ``.csv``); None when optional and absent.
-
-    Raises
-    ------
-    InputError
-        A required table is missing, or lacks ``patient_id``.
-    """
-    parquet, csv = outdir / f"{name}.parquet", outdir / f"{name}.csv"
-    if parquet.exists():
-        table = pd.read_parquet(parquet)
-    elif csv.exists():
-        try:
-            table = pd.read_csv(csv, dtype=TEXT_COLUMNS, keep_default_na=True)
-        except pd.errors.EmptyDataError:
-            raise InputError(str(csv), [], None, "empty file, not even a header row; expected a table "
-                             f"written by `ioresponse assess INPUT --out {outdir}`") from None
-    elif required:
-        raise InputError(str(parquet), [], None,
-                         f"not found (nor {csv.name}); run `ioresponse assess INPUT --out {outdir}` first")
-    else:
-        return None
-    if PATIENT not in table.columns:
-        raise InputError(str(parquet if parquet.exists() else csv), [], PATIENT,
-                         "missing; expected a table written by `ioresponse assess` (spec/anatomic.md 0.9)")
-    if READER in table.columns:
-        table[READER] = table[READER].fillna("").astype(str)
-    return table
+from ioresponse.schema import DAY, PATIENT, SOURCE_ROW, InputError, IoresponseWarning
 
 
 def read_patients(path: Path | None) -> PatientTable | None:
