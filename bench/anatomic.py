@@ -10,9 +10,9 @@ patients and scaled to N (with object and with Arrow text columns; the faster co
 the resident high-water mark of that process while it assesses the table, over its memory once the
 table is read (Linux).
 
-The process's allocator is set up as the command line sets it (``ioresponse.memory``: freed memory is
-reused rather than returned to the kernel); ``--allocator default`` measures the library as a plain
-Python session runs it.
+The assessing process's allocator is set up as the command line sets it (``ioresponse.memory``: freed
+memory is reused rather than returned to the kernel); ``--allocator default`` measures the library as a
+plain Python session runs it.
 
 Usage: python bench/anatomic.py [--n 100000] [--criteria recist11,...] [--loop-sample 2000]
                                 [--allocator cli|default]
@@ -222,10 +222,10 @@ def main() -> None:
     parser.add_argument("--assess", type=Path, help=argparse.SUPPRESS)  # the child: assess_child
     parser.add_argument("--measure", choices=("time", "peak"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.allocator == "cli":
-        reuse_freed_memory()
     criteria = args.criteria.split(",")
-    if args.assess:
+    if args.assess:  # the process that assesses, set up as the command line sets itself up
+        if args.allocator == "cli":
+            reuse_freed_memory()
         assess_child(args.assess, criteria, args.measure)
         return
 
