@@ -50,6 +50,25 @@ PLANAR_TOLERANCE_MM = 0.01
 """An RTSTRUCT contour is planar and parallel to the PET slices within this distance (spec 6.4)."""
 
 
+class DicomInputError(InputError):
+    """An :class:`InputError` in a DICOM file, located by the file, its instance and the tag (spec pet.md
+    0.4).
+
+    A DICOM file has no rows: the message reads ``"IM0002.dcm, instance 2, tag (0018,1074)
+    RadionuclideTotalDose: ..."``. The attributes keep the spec's fields: ``rows`` holds the
+    InstanceNumber (or the sorted slice index) and ``column`` the attribute as ``"(gggg,eeee) Keyword"``.
+    """
+
+    def located(self) -> str:
+        parts = [self.file]
+        if self.rows:
+            numbers = ", ".join(str(r) for r in dict.fromkeys(self.rows))
+            parts.append(f"{'instances' if len(set(self.rows)) > 1 else 'instance'} {numbers}")
+        if self.column:
+            parts.append(f"{'tags' if ' / ' in self.column else 'tag'} {self.column}")
+        return ", ".join(parts) + f": {self.message}"
+
+
 def tag_label(keyword: str) -> str:
     """Name a DICOM attribute as ``"(gggg,eeee) Keyword"``, the form of every message (spec 0.4, STYLE 3)."""
     tag = tag_for_keyword(keyword)
@@ -189,7 +208,8 @@ def _candidate_files(source: str | Path | Iterable[str | Path]) -> list[Path]:
         if path.is_file():
             return [path]
         if not path.is_dir():
-            raise InputError(str(path), [], None, "no such file or folder; give a folder of DICOM PET files.")
+            raise DicomInputError(str(path), [], None,
+                                  "no such file or folder; give a folder of DICOM PET files.")
         return sorted(p for p in path.rglob("*") if p.is_file())
     return [Path(p) for p in source]
 
@@ -217,7 +237,7 @@ def select_pet_series(items: list[tuple[str, Dataset]], source: str) -> list[tup
             continue
         series.setdefault(raw_text(ds, "SeriesInstanceUID").rstrip("\x00"), []).append((path, ds))
     if not series:
-        raise InputError(
+        raise DicomInputError(
             source,
             [],
             tag_label("Modality"),
@@ -230,7 +250,7 @@ def select_pet_series(items: list[tuple[str, Dataset]], source: str) -> list[tup
             f"{'/'.join(members[0][1].get('CorrectedImage', []) or [])})"
             for uid, members in sorted(series.items())
         )
-        raise InputError(
+        raise DicomInputError(
             source,
             [],
             tag_label("SeriesInstanceUID"),
@@ -245,7 +265,7 @@ def select_pet_series(items: list[tuple[str, Dataset]], source: str) -> list[tup
 def _check_sop_class(path: str, ds: Dataset) -> None:
     sop_class = raw_text(ds, "SOPClassUID").rstrip("\x00")
     if sop_class in ENHANCED_PET_STORAGE:
-        raise InputError(
+        raise DicomInputError(
             path,
             [],
             tag_label("SOPClassUID"),
@@ -253,14 +273,14 @@ def _check_sop_class(path: str, ds: Dataset) -> None:
             "PET Image Storage (one file per slice).",
         )
     if sop_class != PET_IMAGE_STORAGE:
-        raise InputError(
+        raise DicomInputError(
             path,
             [],
             tag_label("SOPClassUID"),
             f"{sop_class or 'empty'} is not PET Image Storage ({PET_IMAGE_STORAGE}).",
         )
     if int(raw_text(ds, "NumberOfFrames") or 1) > 1:
-        raise InputError(
+        raise DicomInputError(
             path,
             [],
             tag_label("NumberOfFrames"),
@@ -333,7 +353,7 @@ def _floats(path: str, ds: Dataset, keyword: str, count: int) -> np.ndarray:
     except ValueError:
         values = []
     if len(values) != count:
-        raise InputError(
+        raise DicomInputError(
             path,
             [_instance_row(ds)],
             tag_label(keyword),
@@ -364,7 +384,7 @@ def build_geometry(
         or abs(np.linalg.norm(v) - 1) > ORTHONORMAL_TOLERANCE
         or abs(u @ v) > ORTHONORMAL_TOLERANCE
     ):
-        raise InputError(
+        raise DicomInputError(
             files[0],
             [_instance_row(datasets[0])],
             tag_label("ImageOrientationPatient"),
@@ -378,7 +398,7 @@ def build_geometry(
         _check_same(path, ds, "PixelSpacing", reference_spacing, datasets[0])
         for keyword in ("Rows", "Columns"):
             if raw_text(ds, keyword) != raw_text(datasets[0], keyword):
-                raise InputError(
+                raise DicomInputError(
                     path,
                     [_instance_row(ds)],
                     tag_label(keyword),
@@ -410,7 +430,7 @@ def build_geometry(
 def _check_same(path: str, ds: Dataset, keyword: str, reference: np.ndarray, first: Dataset) -> None:
     value = _floats(path, ds, keyword, len(reference))
     if not np.allclose(value, reference, atol=1e-6, rtol=0):
-        raise InputError(
+        raise DicomInputError(
             path,
             [_instance_row(ds)],
             tag_label(keyword),
@@ -429,7 +449,7 @@ def _slice_spacing(
     duplicate = np.flatnonzero(gaps < DUPLICATE_POSITION_MM)
     if duplicate.size:
         n = int(duplicate[0])
-        raise InputError(
+        raise DicomInputError(
             files[n + 1],
             [_instance_row(datasets[n]), _instance_row(datasets[n + 1])],
             tag_label("ImagePositionPatient"),
@@ -441,7 +461,7 @@ def _slice_spacing(
     worst = float(deviations.max())
     if worst > SLICE_GAP_TOLERANCE * dk and nonuniform == "error":
         n = int(np.flatnonzero(deviations > SLICE_GAP_TOLERANCE * dk)[0])
-        raise InputError(
+        raise DicomInputError(
             files[n + 1],
             [_instance_row(datasets[n]), _instance_row(datasets[n + 1])],
             tag_label("ImagePositionPatient"),
@@ -459,7 +479,7 @@ def _check_in_plane(
     bad = np.flatnonzero(shift > IN_PLANE_SHIFT_MM)
     if bad.size:
         n = int(bad[0])
-        raise InputError(
+        raise DicomInputError(
             files[n],
             [_instance_row(datasets[n])],
             tag_label("ImagePositionPatient"),
@@ -560,7 +580,7 @@ def _stack_pixels(files: Sequence[str], datasets: Sequence[Dataset]) -> np.ndarr
     for k, (path, ds) in enumerate(zip(files, datasets, strict=True)):
         intercept = float(raw_text(ds, "RescaleIntercept") or 0.0)
         if intercept != 0.0:
-            raise InputError(
+            raise DicomInputError(
                 path,
                 [_instance_row(ds, k + 1)],
                 tag_label("RescaleIntercept"),
@@ -573,7 +593,7 @@ def _stack_pixels(files: Sequence[str], datasets: Sequence[Dataset]) -> np.ndarr
                 stored = ds.pixel_array
             except Exception as error:  # pydicom raises several types for missing pixel handlers
                 syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "unknown")
-                raise InputError(
+                raise DicomInputError(
                     path,
                     [_instance_row(ds, k + 1)],
                     "(7FE0,0010) PixelData",
@@ -618,12 +638,12 @@ def read_rtstruct(
     ds = dataset if dataset is not None else pydicom.dcmread(str(path))
     path = str(path)
     if str(ds.get("Modality", "")) != "RTSTRUCT":
-        raise InputError(path, [], tag_label("Modality"), f"{ds.get('Modality')!s} is not RTSTRUCT.")
+        raise DicomInputError(path, [], tag_label("Modality"), f"{ds.get('Modality')!s} is not RTSTRUCT.")
     references = [
         str(item.get("FrameOfReferenceUID", "")) for item in ds.get("ReferencedFrameOfReferenceSequence", [])
     ]
     if frame_of_reference_uid and references and frame_of_reference_uid not in references:
-        raise InputError(
+        raise DicomInputError(
             path,
             [],
             tag_label("FrameOfReferenceUID"),
@@ -647,7 +667,7 @@ def read_rtstruct(
             index = geometry.lps_to_index(points)
             heights = points @ geometry.direction[:, 2]
             if np.ptp(heights) > PLANAR_TOLERANCE_MM:
-                raise InputError(
+                raise DicomInputError(
                     path,
                     [],
                     "(3006,0050) ContourData",
@@ -731,10 +751,11 @@ def read_seg(
     try:
         seg = hd.seg.segread(path)
     except Exception as error:  # highdicom raises ValueError/AttributeError for malformed objects
-        raise InputError(path, [], tag_label("SOPClassUID"), f"not a readable DICOM SEG ({error}).") from None
+        raise DicomInputError(path, [], tag_label("SOPClassUID"),
+                              f"not a readable DICOM SEG ({error}).") from None
     seg_frame = str(seg.get("FrameOfReferenceUID", ""))
     if frame_of_reference_uid and seg_frame and seg_frame != frame_of_reference_uid:
-        raise InputError(
+        raise DicomInputError(
             path,
             [],
             tag_label("FrameOfReferenceUID"),

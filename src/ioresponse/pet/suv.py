@@ -28,7 +28,15 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.valuerep import DA, DT, TM
 
-from ioresponse.io.dicom import Geometry, is_nonuniform, raw_text, read_pet_series, resample_slices, tag_label
+from ioresponse.io.dicom import (
+    DicomInputError,
+    Geometry,
+    is_nonuniform,
+    raw_text,
+    read_pet_series,
+    resample_slices,
+    tag_label,
+)
 from ioresponse.schema import InputError, IoresponseWarning
 
 Normalization = Literal["auto", "bw", "lbm", "bsa", "ibw"]
@@ -40,23 +48,6 @@ ReferenceTime = Literal["auto", "backcompute", "earliest_acquisition"]
 
 class SuvWarning(IoresponseWarning):
     """A PET header oddity that was noted; it never changes a number (spec 0.4)."""
-
-
-class DicomInputError(InputError):
-    """An :class:`InputError` in one DICOM file, located by the file, its instance and the tag (spec 0.4).
-
-    A DICOM file has no rows: the message reads ``"IM0002.dcm, instance 2, tag (0018,1074)
-    RadionuclideTotalDose: ..."``. The attributes keep the spec 0.4 fields: ``rows`` holds the
-    InstanceNumber and ``column`` the attribute as ``"(gggg,eeee) Keyword"``.
-    """
-
-    def located(self) -> str:
-        parts = [self.file]
-        if self.rows:
-            parts.append(f"instance {self.rows[0]}")
-        if self.column:
-            parts.append(f"{'tags' if ' / ' in self.column else 'tag'} {self.column}")
-        return ", ".join(parts) + f": {self.message}"
 
 
 # How messages name an option: the command-line spelling first, then the Python one (STYLE.md 5).
