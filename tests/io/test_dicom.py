@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +94,9 @@ def test_missing_slice_is_refused_or_resampled(tmp_path: Path) -> None:
         "gap of 6.54 mm between slices at 6.54 and 13.08 mm; expected 3.27 mm: missing slice?"
         in raised.value.message
     )
+    # spec pet.md 0.4: located by the file, the two instances either side of the gap and the tag
+    assert re.search(r"IM\d{4}\.dcm, instances \d+, \d+, tag \(0020,0032\) ImagePositionPatient: gap",
+                     str(raised.value))
     resampled = read_pet_series(tmp_path, nonuniform="resample")
     assert resampled.values.shape[0] == 6
     original = read_pet_series(tmp_path, nonuniform="resample", resample=False).values
