@@ -1081,9 +1081,11 @@ def subject_offsets_of(mask: np.ndarray, assessments: Assessments) -> tuple[np.n
 
 
 def relative_changes(current: np.ndarray, reference: np.ndarray) -> np.ndarray:
-    """(S - R) / R for whole columns, rounded as in spec 0.5; NaN where R = 0 or a value is missing."""
+    """(S - R) / R for whole columns, as shown in the tables and reasons; NaN where R = 0 or a value is
+    missing. Exact: a percentage shown with two decimals is rounded from the exact value (spec 1.10), not
+    from the 6-decimal value that threshold tests compare (spec 0.5)."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(reference == 0, np.nan, np.round((current - reference) / reference, ROUND_DECIMALS))
+        return np.where(reference == 0, np.nan, (current - reference) / reference)
 
 
 def sum_columns(

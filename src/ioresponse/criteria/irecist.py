@@ -459,7 +459,9 @@ def _increase_since_previous(
 
     ``increase_since_previous`` when given; otherwise a larger measured size (short axis for nodes; a
     split lesion is the sum of its fragments, spec 0.4), or a status that went from present to
-    unequivocal progression. Every row of a lesion that increased is marked.
+    unequivocal progression. A lesion without a row at that previous assessment was not evaluable there
+    (spec 0.2), so nothing is compared, as with a ``not_evaluable`` row. Every row of a lesion that
+    increased is marked.
     """
     rows = np.flatnonzero((roles(lesions) != Role.TARGET) & ~skipped[assessments.row_assessment])
     increase = np.zeros(len(lesions), bool)
@@ -471,15 +473,15 @@ def _increase_since_previous(
     value = np.add.reduceat(values[rows], starts)  # NaN if a fragment has no value
     progressing = np.maximum.reduceat(status == code(Status.UNEQUIVOCAL_PROGRESSION), starts)
     present = np.maximum.reduceat(status == code(Status.PRESENT), starts) & ~progressing
+    assessment = assessments.row_assessment[rows][starts]
     frame = pd.DataFrame(
-        {
-            "subject": assessments.subject_of_rows()[rows][starts],
-            "lesion": lesion_codes(lesions)[rows][starts],
-            "value": value,
-            "present": present.astype(float),
-        }
+        {"lesion": lesion_codes(lesions)[rows][starts], "assessment": assessment, "value": value,
+         "present": present.astype(float)}
     )
-    previous = frame.groupby(["subject", "lesion"], sort=False)[["value", "present"]].shift(1)
+    before = pd.DataFrame(
+        {"lesion": frame["lesion"], "assessment": _previous_used(assessments, skipped)[assessment]}
+    )
+    previous = before.merge(frame, on=["lesion", "assessment"], how="left")  # assessment ids are global
     grew = value > previous["value"].to_numpy(float)
     worsened = progressing & (previous["present"].to_numpy() == 1)
     measured = (grew | worsened)[lesion_of_row]
@@ -489,6 +491,21 @@ def _increase_since_previous(
         measured = np.where(pd.isna(stated), measured, stated == 1)
     increase[rows] = measured
     return increase
+
+
+def _previous_used(assessments: Assessments, skipped: np.ndarray) -> np.ndarray:
+    """For every assessment, the subject's previous assessment the state machine used (baseline or a
+    follow-up that is not an early scan, 4.6 step 2), -1 for none."""
+    table = assessments.table
+    used = ~skipped & ~table["is_pre_baseline"].to_numpy()
+    index = np.arange(assessments.n)
+    latest = np.maximum.accumulate(np.where(used, index, -1))  # the latest used assessment so far
+    previous = np.full(assessments.n, -1)
+    previous[1:] = latest[:-1]
+    subject = table["subject"].to_numpy()
+    same_subject = previous >= 0
+    same_subject[same_subject] = subject[previous[same_subject]] == subject[same_subject]
+    return np.where(same_subject, previous, -1)
 
 
 def _as_flag(value: object) -> float:
