@@ -403,7 +403,7 @@ def compare_command(
     """
     best = read_output(outdir, "best_response")
     column = "best_response_confirmed" if confirmed else "best_response"
-    for needed in (PATIENT, "criterion", column):
+    for needed in ("criterion", column):  # patient_id: read_output
         if needed not in best:
             raise InputError(str(outdir / "best_response"), [], needed,
                              "a column of the best-response table `ioresponse assess` writes")

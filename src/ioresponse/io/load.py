@@ -400,8 +400,7 @@ def _settle_patient_findings(findings: list[v.Finding], collected: list[InputErr
                              user_names: dict[str, str]) -> None:
     """Errors in the patient table always raise (the first), except for ``validate_only``, which lists
     them all; they never exclude lesion rows. Each names its column as the user's file does."""
-    errors = [InputError(f.error.file, f.error.rows, user_names.get(f.error.column or "", f.error.column),
-                         f.error.message) for f in findings]
+    errors = [v.in_file_terms(finding, user_names).error for finding in findings]
     if errors and collected is None:
         raise errors[0]
     if collected is not None:

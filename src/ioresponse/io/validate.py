@@ -134,7 +134,7 @@ def settle(findings: Iterable[Finding], frame: pd.DataFrame, outcome: Outcome, *
     drop: set[int] = set()
     set_aside = {p: list(rows) for p, rows in outcome.faulty.items()}  # a finding may follow from them
     for finding in findings:
-        finding = _in_file_terms(finding, column_names)
+        finding = in_file_terms(finding, column_names)
         if finding.kind == "warning" or (finding.kind == "plausibility" and validation == "warn"):
             category = ImplausibleValueWarning if finding.kind == "plausibility" else TargetCountWarning
             warnings.warn(category(finding.error.located()), stacklevel=4)
@@ -157,7 +157,7 @@ def settle(findings: Iterable[Finding], frame: pd.DataFrame, outcome: Outcome, *
     return frame.loc[~frame[s.SOURCE_ROW].isin(drop)].reset_index(drop=True)
 
 
-def _in_file_terms(finding: Finding, column_names: Mapping[str, str]) -> Finding:
+def in_file_terms(finding: Finding, column_names: Mapping[str, str]) -> Finding:
     """``finding`` naming its column as the user's file does."""
     error = finding.error
     if error.column not in column_names:
