@@ -151,6 +151,61 @@ def test_one_patient_in_cm_among_patients_in_mm_is_caught(tmp_path):
     assert_refused(cli("validate", path), "lesions.csv", "rows 6, 7", "centimetres")
 
 
+# One follow-up written in cm among mm (STYLE.md 5, io.validate.check_assessment_cm_sizes): every size that
+# day is below 10 with decimals and each lesion is 1/20 to 1/5 of its previous size. Read as mm, T1 40.5 ->
+# 4.1 and T2 22 -> 2.3 would be -89.8 %, a PR (RECIST 1.1 sec. 4.3.1) that never happened.
+CM_VISITS = HEADER + "\n".join([
+    "P1,-7,T1,target,liver,false,40.5,,present", "P1,-7,T2,target,lung,false,22,,present",  # rows 2-3
+    "P1,56,T1,target,liver,false,4.1,,present", "P1,56,T2,target,lung,false,2.3,,present",  # rows 4-5
+    "P1,112,T1,target,liver,false,3.9,,present", "P1,112,T2,target,lung,false,2.1,,present",  # rows 6-7
+    "P1,112,N1,new,bone,false,,,present",  # row 8: a new lesion without a size does not hide the rest
+    "P1,168,T1,target,liver,false,38,,present", "P1,168,T2,target,lung,false,20,,present",  # rows 9-10
+]) + "\n"
+
+
+def test_follow_ups_in_cm_among_mm_are_caught_each_with_its_rows(tmp_path):
+    result = cli("validate", write(tmp_path, CM_VISITS))
+    assert_refused(result, "lesions.csv, rows 4, 5, column long_axis_mm", "patient P1 on day 56",
+                   "centimetres", "T1 4.1 after 40.5")
+    # day 112 is compared with the last size in mm (40.5), not with day 56's 4.1 (the same tenth)
+    assert "rows 6, 7, column long_axis_mm: sizes of patient P1 on day 112" in flat(result)
+    assert "day 168" not in flat(result)
+
+
+def test_follow_ups_in_cm_kept_as_given_with_warn_implausible(tmp_path):
+    result = assess(tmp_path, write(tmp_path, CM_VISITS), "--warn-implausible", "--format", "csv")
+    assert_accepted(result)
+    assert "centimetres" in flat(result)
+    lesions = pd.read_csv(tmp_path / "out" / "lesions.csv")
+    assert lesions.loc[lesions["day"] == 56, "long_axis_mm"].tolist() == [4.1, 2.3]
+
+
+def test_follow_ups_in_cm_are_excluded_with_their_reason(tmp_path):
+    result = assess(tmp_path, write(tmp_path, CM_VISITS), "--exclude-invalid", "--format", "csv")
+    assert_accepted(result)
+    excluded = pd.read_csv(tmp_path / "out" / "excluded.csv")
+    assert sorted(excluded["source_row"]) == [4, 5, 6, 7, 8]
+    assert excluded["reason"].str.contains("look like centimetres").all()
+
+
+@pytest.mark.parametrize("day56, day112", [
+    (("14", "9.5"), ("6.5", "3.0")),  # T1 40 -> 14 -> 6.5, T2 22 -> 9.5 -> 3.0: deep, but over two scans
+    (("38.5", "21"), ("3.8", "9")),  # T1 38.5 -> 3.8 is a tenth, T2 21 -> 9 is not: not every lesion
+], ids=["gradual_response", "one_lesion_only"])
+def test_a_real_response_in_mm_is_not_read_as_centimetres(tmp_path, day56, day112):
+    rows = ["P1,-7,T1,target,liver,false,40,,present", "P1,-7,T2,target,lung,false,22,,present"]
+    for day, (t1, t2) in ((56, day56), (112, day112)):
+        rows += [f"P1,{day},T1,target,liver,false,{t1},,present",
+                 f"P1,{day},T2,target,lung,false,{t2},,present"]
+    assert_accepted(cli("validate", write(tmp_path, HEADER + "\n".join(rows) + "\n")))
+
+
+def test_a_percent_change_table_is_not_read_as_centimetres(tmp_path):
+    # 64 mm at baseline, -89.5 % on day 56: a sum of 6.72 mm computed from the change, not written in cm
+    table = "patient_id,day,pct_change,baseline_size_mm\nP1,0,0,64\nP1,56,-89.5,64\n"
+    assert_accepted(cli("validate", write(tmp_path, table)))
+
+
 def test_size_column_named_in_cm_exits_2_naming_the_mm_column(tmp_path):
     path = write(tmp_path, GOOD.replace("long_axis_mm", "long_axis_cm", 1))
     assert_refused(assess(tmp_path, path), "lesions.csv", "column long_axis_mm", "missing measurement")

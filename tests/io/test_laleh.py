@@ -115,3 +115,13 @@ def test_without_patient_key_repeated_ids_are_reported_not_merged():
                                                    regex=True)]
     assert repeated["patient_id"].nunique() == 9  # 1,472 patients but 1,463 distinct ids
     assert len(set(study.lesions["source_row"]) | set(study.excluded["source_row"])) == 8560
+
+
+def test_a_follow_up_sum_written_tenfold_smaller_is_excluded_as_centimetres(study, raw_rows):
+    # Study3 patient 1387807231132253952: 37, 38, 33, ... 33 mm, then 3.3 on day 400 (the raw file's value):
+    # a tenth of the previous sum with a decimal, the same sum written in cm (io.validate, STYLE.md 5).
+    file_row = next(i + 2 for i, r in enumerate(raw_rows)
+                    if (r["study"], r["patient"], r["day"]) == ("Study3", "1387807231132253952", "400"))
+    assert raw_rows[file_row - 2]["value_raw"] == "3.3"
+    reason = study.excluded.set_index("source_row").loc[file_row, "reason"]
+    assert "look like centimetres" in reason and "3.3 after 33" in reason

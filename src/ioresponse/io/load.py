@@ -192,7 +192,8 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
         if user_patients is not None:
             user_patients.check_follow_up(pet, name, outcome.collected)
         return Study(pet=pet, patients=patient_table, source=name)
-    if kind == "pct_change":
+    from_pct_change = kind == "pct_change"
+    if from_pct_change:
         # A "% change from baseline" table becomes the sum-only table it describes (io.pct_change); its
         # rows keep the user's row numbers, and its sums are named by the column they come from.
         sums = sums_with_source_rows(frame, source=name)
@@ -229,6 +230,8 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
     checks = LESION_CHECKS if kind == "lesions" else SUM_CHECKS
     if user_table:  # SDTM states the unit of every size (TRSTRESU, io.sdtm)
         checks = (*checks, v.check_patient_cm_sizes)
+    if user_table and not from_pct_change:  # sums computed from a % change have no unit of their own
+        checks = (*checks, v.check_assessment_cm_sizes)
     if both_times:
         checks = (v.check_date_day_agree, *checks)
     for check in checks:

@@ -33,7 +33,9 @@ Rules and their sources:
 - Plausibility (``validation="raise" | "warn"``, STYLE.md 6): sizes that look like centimetres: every
   size of the table below 10 and some with decimals; or, in a user's table among patients in mm, one
   patient whose baseline target sizes are all below 10 (none measurable in mm, RECIST 1.1 sec. 3.1.1)
-  and some of whose sizes have decimals (SDTM states the unit of every size in TRSTRESU).
+  and some of whose sizes have decimals; or one follow-up of a patient whose sizes are all below 10, some
+  with decimals, each lesion about a tenth (1/15 to 2/15) of its previous size in mm (SDTM states the
+  unit of every size in TRSTRESU; sums rebuilt from a % change have no unit of their own).
 - Target counts above RECIST 1.1 sec. 4.2 (5 in total, 2 per organ, all lymph nodes one organ):
   a warning here; the criterion applies its own ``on_baseline_violation`` rule (spec/anatomic.md 1.3,
   1.11 A1).
@@ -67,6 +69,10 @@ MAX_TARGETS = 5  # RECIST 1.1 sec. 4.2: at most 5 target lesions in total
 MAX_TARGETS_PER_ORGAN = 2  # RECIST 1.1 sec. 4.2: at most 2 per organ
 LYMPH_NODE_ORGAN = "lymph node"  # spec/anatomic.md 0.1: all nodes count as one organ
 CM_LOOKING_MAX_MM = 10.0  # STYLE.md 5: every size below 10 with decimals looks like centimetres
+# STYLE.md 5: a lesion at a tenth of its previous size, give or take a third (a lesion written in cm that
+# also changed by up to a third); the Laleh 2022 sums' slips are 0.091-0.132 of the previous sum, while
+# INSPIRE's deepest one-scan responses below 10 mm are 0.156 and 0.188 of it (shared/data)
+CM_SHRINK_RANGE = (1 / 15, 2 / 15)
 CM_WAY_OUT = f"convert to mm (x 10), or if they really are mm keep them with {t.WARN_IMPLAUSIBLE}"
 PER_ASSESSMENT_COLUMNS = (s.CLINICAL_STATUS, s.SLICE_THICKNESS, s.MODALITY)  # spec/anatomic.md 0.1
 LESION_REQUIRED = (s.PATIENT, s.LESION, s.ROLE, s.ORGAN, s.LYMPH_NODE, s.STATUS)  # spec 1.9
@@ -662,6 +668,63 @@ def check_patient_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
             f"none would be measurable in mm, RECIST 1.1 sec. 3.1.1, and some have decimals); {CM_WAY_OUT}",
             kind="plausibility", exclude_rows=group[s.SOURCE_ROW]))
     return findings
+
+
+def check_assessment_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Plausibility: one follow-up assessment of a patient in centimetres among sizes in mm (STYLE.md 5).
+
+    The sizes given at the assessment are all below 10, some have decimals, and every lesion that also
+    has a size at its previous assessment is 1/15 to 2/15 of it: about ten times smaller, as the same
+    lesions written in centimetres would be. A real response shrinks lesions unevenly and reaches small
+    sizes over several scans. Baselines are :func:`check_patient_cm_sizes`'s.
+    """
+    sizes, given = _sizes(frame)
+    if not given.any() or _look_like_cm(sizes[given]):
+        return []
+    rows = pd.DataFrame({
+        s.PATIENT: frame[s.PATIENT].to_numpy(), s.READER: frame[s.READER].to_numpy(),
+        s.LESION: frame[s.LESION].to_numpy(), s.DAY: frame[s.DAY].to_numpy(),
+        "size": np.where(given, sizes, 0.0).max(axis=1),
+        "decimals": (given & (sizes != np.round(sizes))).any(axis=1)})
+    rows["size"] = rows["size"].where(given.any(axis=1))
+    visit = [s.PATIENT, s.READER, s.DAY]
+    lesion_days = (rows.groupby([s.PATIENT, s.READER, s.LESION, s.DAY], sort=True)["size"]
+                   .sum(min_count=1).dropna().reset_index())  # split fragments add up (spec 0.4)
+    last_rows = rows.dropna(subset=["size"]).groupby(visit).agg(largest=("size", "max"),
+                                                                 decimals=("decimals", "any"))
+    small = last_rows.index[(last_rows["largest"] < CM_LOOKING_MAX_MM) & last_rows["decimals"]]
+    examples = []
+    while True:  # a run of visits in cm: each is compared with the lesion's last size in mm
+        compared = _with_previous(lesion_days)
+        visits = compared.groupby(visit).agg(tenth=("tenth", "all"), compared=("compared", "any"))
+        found = visits.index[visits["tenth"] & visits["compared"] & visits.index.isin(small)]
+        if found.empty:
+            break
+        at_found = compared.set_index(visit).index.isin(found)
+        examples.append(compared.loc[at_found & compared["compared"].to_numpy()])
+        lesion_days = lesion_days.loc[~at_found]
+    if not examples:
+        return []
+    findings = []
+    for (patient, reader, day), example in pd.concat(examples).groupby(visit, sort=True):
+        mask = ((rows[s.PATIENT] == patient) & (rows[s.READER] == reader) & (rows[s.DAY] == day)).to_numpy()
+        sized = mask & given.any(axis=1)
+        example = example.iloc[0]
+        findings.append(_error(
+            source, _rows(frame, sized), _size_column(frame.loc[mask], given[mask]),
+            f"sizes of {_who(patient, reader)} on day {day} look like centimetres, while its earlier sizes "
+            f"are in mm (every size that day is below {CM_LOOKING_MAX_MM:g}, some have decimals, and each "
+            f"lesion measured before is about a tenth of its previous size, e.g. lesion "
+            f"{example[s.LESION]} {example['size']:g} after {example['previous']:g}); {CM_WAY_OUT}",
+            kind="plausibility", exclude_rows=frame.loc[mask, s.SOURCE_ROW]))
+    return findings
+
+
+def _with_previous(lesion_days: pd.DataFrame) -> pd.DataFrame:
+    """Each lesion's size beside its previous size, and whether it is about a tenth of it."""
+    previous = lesion_days.groupby([s.PATIENT, s.READER, s.LESION])["size"].shift()
+    tenth = (lesion_days["size"] / previous).between(*CM_SHRINK_RANGE) | previous.isna()
+    return lesion_days.assign(previous=previous, compared=previous.notna(), tenth=tenth)
 
 
 def _sizes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
