@@ -119,6 +119,16 @@ def test_errors_name_the_users_column_not_its_contract_name(tmp_path):
         load_study(table)
 
 
+@pytest.mark.parametrize("header", ["Long Axis (mm)", "long-axis [mm]", "LONG_AXIS_MM", "Long axis, mm"])
+def test_a_header_with_units_in_brackets_or_punctuation_is_the_contract_column(header):
+    # README "Input": the contract name's letters and digits in any case, with any punctuation between
+    # words; the sizes are then read as given (40 and 28 mm), not left out as an unknown column.
+    lesions = load_study(_table().rename(columns={"long_axis_mm": header})).lesions
+    expected = load_study(_table()).lesions
+    assert lesions["long_axis_mm"].notna().sum() == (_table()["long_axis_mm"] != "").sum()
+    pd.testing.assert_series_equal(lesions["long_axis_mm"], expected["long_axis_mm"])
+
+
 def test_unknown_table_kind_names_the_columns_expected():
     with pytest.raises(InputError, match="lesion table needs lesion_id and role, a sum-only table needs "
                                          "target_sum_mm"):

@@ -370,7 +370,8 @@ def _cell_text(value: object) -> str:
 
 def _contract_names(header: list[str], column_map: dict[str, str], name: str) -> list[str]:
     """Column names after ``column_map``, headers that spell a contract name otherwise ("Patient_ID",
-    "Long Axis mm") taking the contract name; refuses a column given twice."""
+    "Long Axis mm", "Long axis (mm)": its letters and digits in any case and punctuation) taking the
+    contract name; refuses a column given twice."""
     unknown = [col for col in column_map if col not in header]
     if unknown:
         raise InputError(name, [], unknown[0], f"--map (Python: column_map) names column(s) "
@@ -380,7 +381,7 @@ def _contract_names(header: list[str], column_map: dict[str, str], name: str) ->
              "treatment_start", "treatment_end", "randomized"}
     names = []
     for given in (column_map.get(c, c) for c in header):
-        spelled = "_".join(given.strip().lower().replace("-", " ").split())
+        spelled = re.sub(r"[^0-9a-z]+", "_", given.lower()).strip("_")  # "Long Axis (mm)", "long-axis, mm"
         names.append(spelled if spelled in known else given)
     repeated = pd.Index(names).duplicated(keep=False)
     if repeated.any():
