@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from ioresponse.io.load import load_study, validate_only
-from ioresponse.io.validate import ImplausibleValueWarning, TargetCountWarning
+from ioresponse.io.validate import ImplausibleValueWarning, SplitLesionWarning, TargetCountWarning
 from ioresponse.schema import InputError
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -132,10 +132,22 @@ def test_cm_check_boundary_one_size_of_10_mm_is_not_centimetres():
 
 
 def test_split_lesion_fragments_are_kept_as_rows_spec_0_4():
-    lesions = load_study(DATA / "split_fragments.csv").lesions
+    with pytest.warns(SplitLesionWarning) as caught:
+        lesions = load_study(DATA / "split_fragments.csv").lesions
+    # the reader is told, located at the fragments' rows, that the two values add up (spec 0.4)
+    message = str(caught[0].message)
+    assert "split_fragments.csv, rows 3, 4, column lesion_id" in message
+    assert "lesion L1 of patient P1 on day 42, 2 rows" in message and "add up" in message
     day42 = lesions[lesions["day"] == 42]
     assert day42["lesion_id"].tolist() == ["L1", "L1"]
     assert day42["long_axis_mm"].tolist() == [18.0, 12.0]
+
+
+def test_one_row_per_lesion_gives_no_split_lesion_warning():
+    table = pd.read_csv(DATA / "split_fragments.csv").iloc[[0, 1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SplitLesionWarning)
+        load_study(table)
 
 
 def test_more_targets_than_recist_4_2_warns_naming_the_rule():

@@ -94,6 +94,10 @@ class TargetCountWarning(IoresponseWarning):
     """More target lesions than RECIST 1.1 sec. 4.2 allows (the criterion decides what to do)."""
 
 
+class SplitLesionWarning(IoresponseWarning):
+    """Rows of one target or new lesion at one assessment, read as the fragments of a split lesion."""
+
+
 class UnusedColumnWarning(IoresponseWarning):
     """Input columns that are neither contract columns nor constant per patient (not used)."""
 
@@ -109,6 +113,8 @@ class Finding:
     error: InputError
     kind: FindingKind = "error"
     exclude_rows: tuple[int, ...] | None = None
+    category: type[IoresponseWarning] = TargetCountWarning
+    """The warning class of a ``"warning"`` finding (plausibility warns as ImplausibleValueWarning)."""
 
     def rows_to_exclude(self) -> tuple[int, ...]:
         return tuple(self.error.rows) if self.exclude_rows is None else self.exclude_rows
@@ -142,7 +148,7 @@ def settle(findings: Iterable[Finding], frame: pd.DataFrame, outcome: Outcome, *
     for finding in findings:
         finding = in_file_terms(finding, column_names)
         if finding.kind == "warning" or (finding.kind == "plausibility" and validation == "warn"):
-            category = ImplausibleValueWarning if finding.kind == "plausibility" else TargetCountWarning
+            category = ImplausibleValueWarning if finding.kind == "plausibility" else finding.category
             warnings.warn(category(finding.error.located()), stacklevel=4)
             continue
         finding = _noting_earlier_exclusions(finding, set_aside, patient_of)
@@ -435,10 +441,12 @@ def check_fragments(frame: pd.DataFrame, source: str) -> list[Finding]:
     repeated = frame.duplicated(LESION_KEY, keep=False).to_numpy()
     if not repeated.any():
         return []
-    findings = []
+    findings, split = [], []
     for (patient, reader, day, lesion), group in frame.loc[repeated].groupby(LESION_KEY, sort=False):
         consistent = group[[s.ROLE, s.ORGAN, s.LYMPH_NODE]].nunique().max() == 1
         if consistent and group[s.ROLE].iloc[0] in FRAGMENT_ROLES:
+            split.append((f"lesion {lesion} of {_who(patient, reader)} {_when(day, group[s.DATE].iloc[0])}, "
+                          f"{len(group)} rows", group[s.SOURCE_ROW]))
             continue
         why = ("rows disagree on role, organ or lymph_node" if not consistent
                else "a non-target lesion is assessed as a whole, one row per assessment")
@@ -447,6 +455,14 @@ def check_fragments(frame: pd.DataFrame, source: str) -> list[Finding]:
                                f"{_when(day, group[s.DATE].iloc[0])}: {why}; rows with one lesion_id are "
                                "fragments of a split target or new lesion only (RECIST 1.1 sec. 4.3.2, "
                                "spec/anatomic.md 0.4)"))
+    if split:
+        rows = sorted(int(r) for _, group_rows in split for r in group_rows)
+        findings.append(Finding(InputError(
+            source, rows, s.LESION,
+            f"{len(split)} lesion(s) have several rows at one assessment (e.g. {split[0][0]}): read as the "
+            "fragments of a split lesion, whose values add up (RECIST 1.1 sec. 4.3.2, spec/anatomic.md 0.4); "
+            "a row entered twice with another value would add up too"),
+            "warning", category=SplitLesionWarning))
     return findings
 
 
