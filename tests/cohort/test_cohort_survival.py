@@ -180,3 +180,51 @@ def test_7_4_landmark_rates_with_exponential_greenwood_band():
     assert landmarks.loc[112, "survival"] == pytest.approx(0.8 * 2 / 3)
     assert landmarks.loc[112, "at_risk"] == 3
     assert np.isnan(landmarks.loc[200, "survival"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Exploratory split at the cohort median (spec/patterns.md 6.5)
+
+
+def test_median_split_log_rank_of_freireich_is_the_textbook_16_79():
+    # Kleinbaum & Klein ch. 2: log-rank chi-square 16.79 (1 df) for 6-MP against placebo. A biomarker of
+    # 1..21 on the placebo patients and 22..42 on the 6-MP patients has its cohort median at 21.5, so the
+    # split at the median gives the trial's two arms back.
+    from scipy.stats import chi2
+
+    from ioresponse.cohort.survival import median_split, split_summary
+
+    data = pd.concat([_weeks(PLACEBO, "placebo"), _weeks(SIX_MP, "6-MP")], ignore_index=True)
+    durations = pd.DataFrame({"patient_id": [f"P{i}" for i in range(42)], "duration_days": data["weeks"],
+                              "event": data["event"]})
+    values = pd.Series(np.arange(1.0, 43.0), index=durations["patient_id"], name="mtv")
+    split = median_split(durations, values, "mtv")
+    assert (split["group"] == np.where(data["group"] == "6-MP", "mtv >= 21.5", "mtv < 21.5")).all()
+    summary = split_summary(split).set_index("group")
+    assert summary.loc["mtv >= 21.5", "median_days"] == 23 and summary.loc["mtv < 21.5", "median_days"] == 8
+    assert chi2.isf(summary["logrank_p"].iloc[0], 1) == pytest.approx(16.79, abs=0.01)
+    assert summary["note"].str.contains("exploratory split at the cohort median").all()
+
+
+def test_median_split_cohort_is_the_patients_with_a_duration_and_a_value():
+    # P1-P3 have a duration; P4's value (100) is not in their cohort and P3 has no value. Median of 10 and
+    # 30 is 20: P1 below, P2 above; a value at the median (odd cohort below) goes above.
+    from ioresponse.cohort.survival import median_split
+
+    durations = pd.DataFrame({"patient_id": ["P1", "P2", "P3"], "duration_days": [10.0, 20, 30],
+                              "event": [True, True, False]})
+    values = pd.Series({"P1": 10.0, "P2": 30.0, "P3": np.nan, "P4": 100.0})
+    split = median_split(durations, values, "suv")
+    assert split[["patient_id", "group"]].values.tolist() == [["P1", "suv < 20"], ["P2", "suv >= 20"]]
+    odd = median_split(durations.assign(patient_id=["P1", "P2", "P4"]), values, "suv")
+    assert odd["group"].tolist() == ["suv < 30", "suv >= 30", "suv >= 30"]
+
+
+def test_os_durations_read_os_days_and_os_event():
+    from ioresponse.cohort.survival import os_durations
+
+    patients = pd.DataFrame({"patient_id": ["P1", "P2", "P3"], "os_days": [100, None, 250],
+                             "os_event": [1, 0, 0]})
+    table = os_durations(patients)
+    assert table[["patient_id", "duration_days", "event", "event_type"]].values.tolist() == [
+        ["P1", 100.0, True, "death"], ["P3", 250.0, False, "censored"]]

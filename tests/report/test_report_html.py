@@ -186,3 +186,62 @@ def test_report_with_a_patient_table_writes_tbp_and_censors_at_new_therapy(asses
     moves = pd.read_csv(assess_outdir / "progression_moves.csv").iloc[0]
     assert (moves["criterion"], moves["reference_only"], moves["same_day"]) == ("irecist", 1, 1)
     assert "Treatment beyond progression" in (assess_outdir / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_median_split_of_a_patient_column_writes_os_and_pfs_by_group(assess_outdir):
+    # spec/patterns.md 6.5: on request, an exploratory split at the cohort median. Baseline MTV 10, 20, 30,
+    # 40 mL: median 25, P1 and P2 below, P3 and P4 above. OS: P1 death 100, P2 death 200 (below); P3 alive
+    # at 300, P4 death 400 (above). Log-rank by hand: day 100, 4 at risk (2 below), E = 0.5, V = 0.25;
+    # day 200, 3 at risk (1 below), E = 1/3, V = 2/9; day 400, none below. O - E = 2 - 5/6 = 7/6,
+    # V = 17/36: chi-square 2.882, p = 0.0896 (1 df).
+    patients = pd.DataFrame({"patient_id": ["P1", "P2", "P3", "P4"], "os_days": [100, 200, 300, 400],
+                             "os_event": [1, 1, 0, 1], "baseline_mtv_ml": [10, 20, 30, 40]})
+    patients.to_csv(assess_outdir / "patients.csv", index=False)
+    options = ["--patients", str(assess_outdir / "patients.csv"), "--median-split", "baseline_mtv_ml"]
+    result = CliRunner().invoke(app, ["report", str(assess_outdir), *options])
+    assert result.exit_code == 0, result.output
+    split = pd.read_csv(assess_outdir / "median_split.csv", keep_default_na=False)
+    os_rows = split[split["endpoint"] == "OS"].set_index("group")
+    assert os_rows.loc["baseline_mtv_ml < 25", ["n", "events", "median_days"]].tolist() == [2, 2, 100]
+    assert os_rows.loc["baseline_mtv_ml >= 25", ["n", "events", "median_days"]].tolist() == [2, 1, 400]
+    assert os_rows["logrank_p"].tolist() == pytest.approx([0.0896, 0.0896], abs=1e-4)
+    # PFS under RECIST 1.1 (conftest): P2 PD day 56 and P1's death (below); P3 PD day 112 and P4's death
+    # (above): a death without progression is a PFS event (spec 7.4).
+    pfs = split[(split["endpoint"] == "PFS") & (split["criterion"] == "recist11")].set_index("group")
+    assert pfs["events"].to_dict() == {"baseline_mtv_ml < 25": 2, "baseline_mtv_ml >= 25": 2}
+    html = (assess_outdir / "report.html").read_text(encoding="utf-8")
+    assert "OS by baseline_mtv_ml on each side of its cohort median" in html
+    assert "exploratory split at the cohort median" in html
+    # the next run without the option removes the table it no longer matches
+    result = CliRunner().invoke(app, ["report", str(assess_outdir)])
+    assert result.exit_code == 0 and not (assess_outdir / "median_split.csv").exists()
+
+
+def test_report_median_split_without_os_draws_pfs_under_the_main_criterion(assess_outdir):
+    pd.DataFrame({"patient_id": ["P1", "P2", "P3", "P4"], "suvmax": [5, 6, 7, ""]}).to_csv(
+        assess_outdir / "patients.csv", index=False)
+    result = CliRunner().invoke(app, ["report", str(assess_outdir), "--patients",
+                                      str(assess_outdir / "patients.csv"), "--median-split", "suvmax"])
+    assert result.exit_code == 0, result.output
+    split = pd.read_csv(assess_outdir / "median_split.csv")
+    assert set(split["endpoint"]) == {"PFS"}
+    assert split.groupby("criterion")["n"].sum().to_dict() == {"irecist": 3, "recist11": 3}  # P4: no value
+    assert "PFS under recist11 by suvmax" in (assess_outdir / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("patients, options, message", [
+    (None, [], "option --median-split: baseline_mtv_ml is a column of the patient table: give it with "
+               "--patients"),
+    ("patient_id,mtv\nP1,10\n", ["--patients"], "patients.csv, column baseline_mtv_ml: the patient table "
+                                               "has no column baseline_mtv_ml; it has: patient_id, mtv"),
+    ("patient_id,baseline_mtv_ml\nP1,10\nP2,n/a\n", ["--patients"],
+     "patients.csv, row 3, column baseline_mtv_ml: 'n/a' is not a number"),
+], ids=["no_patient_table", "absent_column", "not_a_number"])
+def test_report_median_split_refusals_are_located(assess_outdir, patients, options, message):
+    if patients is not None:
+        (assess_outdir / "patients.csv").write_text(patients)
+        options = [*options, str(assess_outdir / "patients.csv")]
+    result = CliRunner().invoke(app, ["report", str(assess_outdir), *options, "--median-split",
+                                      "baseline_mtv_ml"])
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())

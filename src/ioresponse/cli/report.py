@@ -51,12 +51,16 @@ def check_follow_up(patients: PatientTable, outdir: Path, timepoints: pd.DataFra
     patients.check_follow_up(assessments, str(path))
 
 
-def load_tables(outdir: Path, patients: Path | None = None) -> ReportTables:
+def load_tables(outdir: Path, patients: Path | None = None, median_split: str | None = None) -> ReportTables:
     """The assess outputs of ``outdir`` (plus a patient table) as :class:`ReportTables`.
 
     A patient table's ``arm`` is copied onto the best-response rows so that rates split by arm. Its empty
-    cells are missing values (NaN) for the endpoint functions.
+    cells are missing values (NaN) for the endpoint functions. ``median_split`` names a numeric column of
+    the patient table to split OS and PFS at its cohort median (spec/patterns.md 6.5).
     """
+    if median_split is not None and patients is None:
+        raise InputError("option --median-split", [], None,
+                         f"{median_split} is a column of the patient table: give it with --patients")
     best = read_output(outdir, "best_response")
     timepoints = read_output(outdir, "timepoints")
     lesions = read_output(outdir, "lesions", required=False)
@@ -75,9 +79,11 @@ def load_tables(outdir: Path, patients: Path | None = None) -> ReportTables:
     if patient_table is not None and "arm" in patient_table.columns and "arm" not in best.columns:
         arms = patient_table[[PATIENT, "arm"]].drop_duplicates(PATIENT)
         best = best.merge(arms.astype({PATIENT: str}), on=PATIENT, how="left")
+    split_values = None if median_split is None or checked is None else checked.numbers(median_split)
     return ReportTables(
         timepoints=timepoints, best_response=best, lesions=lesions,
         patterns=read_output(outdir, "patterns", required=False), patients=patient_table,
+        split_values=split_values,
     )
 
 
@@ -113,25 +119,32 @@ def report(
     = 0,
     patients: Annotated[Path | None, typer.Option(
         help="Patient table (arm, os_days, os_event, treatment_end, new_therapy_start).")] = None,
+    median_split: Annotated[str | None, typer.Option(
+        metavar="<column>",
+        help="A numeric column of the patient table (e.g. a baseline MTV from `pet quantify`): OS and PFS "
+        "on each side of its cohort median, with the log-rank p, in median_split.csv and a figure. An "
+        "exploratory split: no cut-off is validated (spec/patterns.md 6.5).")] = None,
     title: Annotated[str, typer.Option(help="Title of the HTML report.")] = "ioresponse report",
 ) -> None:
     """Write OUTDIR/report.html and the endpoint tables.
 
     The report has a cohort page, figures and one section per patient. The tables, in OUTDIR:
     rates.csv, response_counts.csv, pfs.csv, pfs_landmarks.csv, duration_of_response.csv,
-    progression_moves.csv and, when the patient table gives treatment_end, tbp.csv (spec/patterns.md 7).
+    progression_moves.csv and, when the patient table gives treatment_end, tbp.csv (spec/patterns.md 7);
+    with --median-split, median_split.csv (spec/patterns.md 6.5).
     """
-    tables = load_tables(outdir, patients)
+    tables = load_tables(outdir, patients, median_split)
     options = EndpointOptions(
         confirmed=confirmed, population=population, dcr_landmark_days=dcr_landmark_days,
         landmarks_days=tuple(landmark_days) if landmark_days else DEFAULT_LANDMARKS_DAYS,
         censor_at_new_therapy=censor_at_new_therapy, tbp_min_days=tbp_min_days,
     )
     written = endpoint_tables(tables, options)
-    stale = outdir / "tbp.csv"  # from an earlier run with a patient table: it would no longer match
-    if "tbp" not in written and stale.exists():
-        stale.unlink()
-        console.print(f"removed {stale} (no treatment_end in this run)")
+    for name, why in (("tbp", "no treatment_end"), ("median_split", "no --median-split")):
+        stale = outdir / f"{name}.csv"  # from an earlier run: it would no longer match
+        if name not in written and stale.exists():
+            stale.unlink()
+            console.print(f"removed {stale} ({why} in this run)")
     for name, table in written.items():
         path = outdir / f"{name}.csv"
         table.to_csv(path, index=False)

@@ -26,14 +26,18 @@ from ioresponse.cohort.survival import (
     DEFAULT_LANDMARKS_DAYS,
     KaplanMeierByGroup,
     censored_at_new_therapy,
+    median_split,
+    os_durations,
     pfs_durations,
     response_durations,
+    split_summary,
 )
 
 __all__ = [
     "DEFAULT_LANDMARKS_DAYS", "DISEASE_CONTROL_LABELS", "RESPONDER_LABELS", "KaplanMeierByGroup",
     "Population", "ResponseRateFitter", "censored_at_new_therapy", "clopper_pearson", "cohen_kappa",
-    "disease_control_at_landmark", "measurable_at_baseline", "pfs_durations", "progression_moves",
-    "reader_agreement", "reclassification_long", "reclassification_matrix", "response_column",
-    "response_durations", "response_rates", "subsequent_outcome", "treatment_beyond_progression",
+    "disease_control_at_landmark", "measurable_at_baseline", "median_split", "os_durations", "pfs_durations",
+    "progression_moves", "reader_agreement", "reclassification_long", "reclassification_matrix",
+    "response_column", "response_durations", "response_rates", "split_summary", "subsequent_outcome",
+    "treatment_beyond_progression",
 ]

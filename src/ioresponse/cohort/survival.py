@@ -15,6 +15,10 @@ Sources
   ``duration_of_response_days`` (spec/anatomic.md 0.9); a patient table gives deaths (``os_days``,
   ``os_event``, DESIGN.md) and the start of a later anticancer therapy (``new_therapy_start``, a date
   with ``treatment_start``, or ``new_therapy_start_day``; spec/patterns.md 0.5).
+- spec/patterns.md 6.5 (imaging biomarkers such as baseline MTV): no validated cut-off exists in
+  immunotherapy, so the values are only reported and, on request, split at the cohort median, an
+  exploratory split labelled as such (:func:`median_split`); the groups are compared with the
+  log-rank test (Mantel N, Cancer Chemother Rep 1966;50:163-170; lifelines' ``logrank_test``).
 
 The estimator has the shape of STYLE.md section 8: settings in the constructor, ``fit`` returns
 self, estimates on attributes ending in ``_``, a ``summary`` table and ``plot(ax=...)``.
@@ -27,6 +31,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
+from lifelines.statistics import logrank_test
 from lifelines.utils import median_survival_times
 from matplotlib.axes import Axes
 
@@ -45,6 +50,9 @@ NEW_THERAPY = "new_therapy_start"
 CENSORED_NEW_THERAPY = "censored_new_therapy"
 """Event type of a PFS censored at the last adequate assessment before a new therapy (spec 7.4)."""
 
+MEDIAN_SPLIT_NOTE = ("exploratory split at the cohort median: no cut-off of an imaging biomarker is "
+                     "validated in immunotherapy (spec/patterns.md 6.5)")
+GROUP = "group"
 DEFAULT_LANDMARKS_DAYS = (182.625, 365.25)
 """Landmarks the report shows: 6 and 12 months (months = days / 30.4375, spec/patterns.md 0.1)."""
 
@@ -190,6 +198,71 @@ def response_durations(best_response: pd.DataFrame, patients: pd.DataFrame | Non
         result.loc[died, EVENT_TYPE] = "death"
     result[EVENT] = result[EVENT_TYPE].ne("censored")
     return result[[*subject_keys(best_response), DURATION, EVENT, EVENT_TYPE]].reset_index(drop=True)
+
+
+def os_durations(patients: pd.DataFrame) -> pd.DataFrame:
+    """Overall survival per patient: ``os_days`` to death (``os_event`` 1) or last contact alive (0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``patient_id``, ``duration_days``, ``event`` and ``event_type`` in {"death", "censored"} for
+        the patients whose ``os_days`` is given.
+    """
+    require_columns(patients, (PATIENT, "os_days", "os_event"), "patients")
+    deaths = patients[patients["os_days"].notna()].drop_duplicates(PATIENT)
+    died = as_flag(deaths["os_event"]).to_numpy()
+    return pd.DataFrame({PATIENT: deaths[PATIENT].astype(str).to_numpy(),
+                         DURATION: pd.to_numeric(deaths["os_days"]).to_numpy(dtype=float),
+                         EVENT: died, EVENT_TYPE: np.where(died, "death", "censored")})
+
+
+def median_split(durations: pd.DataFrame, values: pd.Series, name: str) -> pd.DataFrame:
+    """``durations`` of the patients with a value, each in the ``group`` above or below the median.
+
+    spec/patterns.md 6.5: an imaging biomarker has no validated cut-off in immunotherapy, so it is split
+    at the median of the cohort, here the patients of ``durations`` that have a value; a value equal
+    to the median goes above. The groups read "<name> >= <median>" and "<name> < <median>".
+
+    Parameters
+    ----------
+    durations : pandas.DataFrame
+        One row per patient (and criterion), e.g. :func:`os_durations` or :func:`pfs_durations`.
+    values : pandas.Series
+        The biomarker per ``patient_id`` (index), as numbers; NaN where unknown.
+    name : str
+        Its name in the group labels, e.g. "baseline_mtv_ml".
+    """
+    known = values.dropna()
+    known.index = known.index.astype(str)
+    cohort = durations[durations[PATIENT].astype(str).isin(known.index)]
+    if cohort.empty:
+        return cohort.assign(**{GROUP: pd.Series(dtype=str)})
+    median = float(known[cohort[PATIENT].astype(str).unique()].median())
+    high = known.reindex(cohort[PATIENT].astype(str)).to_numpy() >= median
+    labels = np.where(high, f"{name} >= {median:g}", f"{name} < {median:g}")
+    return cohort.assign(**{GROUP: labels}).reset_index(drop=True)
+
+
+def split_summary(split: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFrame:
+    """Kaplan-Meier per ``keys`` and median-split group, with the log-rank p of the two groups.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``keys``, ``group`` and the columns of :attr:`KaplanMeierByGroup.summary`, then ``logrank_p``
+        (NaN when one group is empty) and ``note`` (:data:`MEDIAN_SPLIT_NOTE`).
+    """
+    summary = KaplanMeierByGroup().fit(split, (*keys, GROUP)).summary
+    p_values = {}
+    for key, part in (split.groupby(list(keys), sort=False) if keys else [((), split)]):
+        groups = [g for _, g in part.groupby(GROUP, sort=True)]
+        p_values[key if isinstance(key, tuple) else (key,)] = float("nan") if len(groups) < 2 else float(
+            logrank_test(groups[0][DURATION], groups[1][DURATION], as_flag(groups[0][EVENT]),
+                         as_flag(groups[1][EVENT])).p_value)
+    summary["logrank_p"] = [p_values[tuple(row[k] for k in keys)] for _, row in summary.iterrows()]
+    summary["note"] = MEDIAN_SPLIT_NOTE
+    return summary
 
 
 class KaplanMeierByGroup:

@@ -369,6 +369,23 @@ class PatientTable:
         last = v.last_assessments(assessments, source)
         _settle_patient_findings(v.check_follow_up(self.frame, self.source, last), collected, self.user_names)
 
+    def numbers(self, column: str) -> pd.Series:
+        """``column`` as numbers by ``patient_id`` (NaN where empty), e.g. a baseline MTV to split at
+        the cohort median (``report --median-split``); an absent column or a cell that is not a number
+        is an InputError naming its row."""
+        named = self.user_names.get(column, column)
+        if column not in self.frame.columns:
+            given = ", ".join(self.user_names.get(c, c) for c in self.frame.columns if c != s.SOURCE_ROW)
+            raise InputError(self.source, [], named, f"the patient table has no column {named}; it has: "
+                                                     f"{given}")
+        values, bad = t.parse_float(self.frame[column])
+        if bad.any():
+            value = self.frame.loc[bad, column].iloc[0]
+            raise InputError(self.source, self.frame.loc[bad, s.SOURCE_ROW], named,
+                             f"{value!r} is not a number{t.decimal_comma_hint(value)} (leave the cell empty "
+                             "when it is not known)")
+        return pd.Series(values, index=self.frame[s.PATIENT].astype(str).to_numpy(), name=column)
+
 
 def read_patients(patients: object, column_map: dict[str, str] | None = None, *,
                   collected: list[InputError] | None = None) -> PatientTable | None:

@@ -35,9 +35,13 @@ from ioresponse.cohort.rates import (
 from ioresponse.cohort.reclassification import LABEL_ORDER, progression_moves, reclassification_matrix
 from ioresponse.cohort.survival import (
     DEFAULT_LANDMARKS_DAYS,
+    MEDIAN_SPLIT_NOTE,
     KaplanMeierByGroup,
+    median_split,
+    os_durations,
     pfs_durations,
     response_durations,
+    split_summary,
 )
 from ioresponse.report import figures
 from ioresponse.schema import DAY, PATIENT, READER
@@ -71,6 +75,9 @@ class ReportTables:
     lesions: pd.DataFrame | None = None
     patterns: pd.DataFrame | None = None
     patients: pd.DataFrame | None = None
+    split_values: pd.Series | None = None
+    """A number per ``patient_id`` (index), named, e.g. a baseline MTV, to split OS and PFS at its cohort
+    median (``report --median-split``; exploratory, spec/patterns.md 6.5); None: no split."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +126,9 @@ def endpoint_tables(tables: ReportTables, options: EndpointOptions | None = None
         (patients of the denominator per best response), ``pfs`` and ``pfs_landmarks``
         (Kaplan-Meier per criterion; 7.4), ``duration_of_response`` (7.3), ``progression_moves``
         (patients whose progression date moves from RECIST 1.1, 7.4) and, when the patient table
-        gives the last dose, ``tbp`` (treatment beyond progression, 7.5).
+        gives the last dose, ``tbp`` (treatment beyond progression, 7.5); with ``tables.split_values``,
+        ``median_split`` (OS when the patient table gives it, and PFS per criterion, on each side of the
+        cohort median, with the log-rank p; spec 6.5).
     """
     options = options or EndpointOptions()
     best, timepoints, patients = tables.best_response, tables.timepoints, tables.patients
@@ -135,7 +144,23 @@ def endpoint_tables(tables: ReportTables, options: EndpointOptions | None = None
     if patients is not None and {"treatment_end", "treatment_end_day"} & set(patients.columns):
         result["tbp"] = treatment_beyond_progression(best, timepoints, patients,
                                                      tbp_min_days=options.tbp_min_days)
+    if tables.split_values is not None:
+        result["median_split"] = pd.concat(
+            [split_summary(split, keys).assign(endpoint=endpoint) for endpoint, split, keys
+             in _median_splits(tables, options)], ignore_index=True).pipe(
+            lambda table: table[["endpoint", *table.columns.drop("endpoint")]])
     return result
+
+
+def _median_splits(tables: ReportTables, options: EndpointOptions) -> list[tuple[str, pd.DataFrame, tuple]]:
+    """OS (when the patient table gives it) and PFS per criterion, split at the median of
+    ``tables.split_values`` (spec/patterns.md 6.5): (endpoint, split durations, key columns)."""
+    values, splits = tables.split_values, []
+    patients = tables.patients
+    if patients is not None and {"os_days", "os_event"} <= set(patients.columns):
+        splits.append(("OS", median_split(os_durations(patients), values, str(values.name)), ()))
+    pfs = median_split(pfs_table(tables, options), values, str(values.name))
+    return [*splits, ("PFS", pfs, ("criterion",))]
 
 
 def _text(value: object) -> str:
@@ -235,12 +260,25 @@ def _figures(tables: ReportTables, criteria: list[str], options: EndpointOptions
         ("Kaplan-Meier: progression-free survival by criterion (progression, or death when given).",
          lambda ax: figures.km_curves(pfs_table(tables, options), ax=ax), (7, 4)),
     ]
+    if tables.split_values is not None:
+        endpoint, split, keys = _median_splits(tables, options)[0]
+        if keys:  # no OS: PFS under the main criterion
+            endpoint, split = f"PFS under {main}", split[split["criterion"] == main]
+        items.append((f"Kaplan-Meier: {endpoint} by {tables.split_values.name} on each side of its cohort "
+                      f"median; {MEDIAN_SPLIT_NOTE}.",
+                      lambda ax: figures.km_curves(split, groups=("group",), ax=ax,
+                                                   ylabel=f"Probability free of {_event_of(endpoint)}"),
+                      (7, 4)))
     metabolic = [c for c in criteria if c in METABOLIC_CRITERIA]
     if metabolic:
         pet = timepoints[timepoints["criterion"] == metabolic[0]]
         items.append((f"PET timeline: the value driving {metabolic[0]} (current_sum) over time.",
                       lambda ax: figures.pet_timeline(pet, value="current_sum", ax=ax), (7, 4)))
     return [{"caption": caption, "png": _png(draw, size)} for caption, draw, size in items]
+
+
+def _event_of(endpoint: str) -> str:
+    return "death" if endpoint == "OS" else "progression or death"
 
 
 def _patient_sections(tables: ReportTables) -> list[dict]:
