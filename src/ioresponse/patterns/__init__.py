@@ -69,9 +69,7 @@ class PatternDefinition:
 def registry() -> dict[str, PatternDefinition]:
     """Every definition by id, in the order of the spec (sections 1-6)."""
     entries = [
-        PatternDefinition(
-            d.id, pseudoprogression.PATTERN, d.citation, ("lesions", f"timepoints:{d.criterion}"), d.default
-        )
+        PatternDefinition(d.id, pseudoprogression.PATTERN, d.citation, d.required_inputs, d.default)
         for d in pseudoprogression.DEFINITIONS
     ]
     entries += [
@@ -212,12 +210,12 @@ def find_patterns(
     rows: list[PatternRow] = []
     # Lesion classes (spec 3.2), read by the dissociated-response rules and the irAE rules: once.
     classified = None
-    if study.lesions is not None and len(study.lesions):
-        if "irae" in ids or "lesion_level" in available:
-            step("lesion classes")
-            classified = dissociated.lesion_timepoints(study, chosen, timepoints)
-        step("pseudoprogression")
-        rows += pseudoprogression.find(study, _or_empty(timepoints), chosen, ids)
+    if "lesions" in available and ("irae" in ids or "lesion_level" in available):
+        step("lesion classes")
+        classified = dissociated.lesion_timepoints(study, chosen, timepoints)
+    step("pseudoprogression")  # the PERCIST variant runs on a PET study alone (spec 1.3)
+    rows += pseudoprogression.find(study, _or_empty(timepoints), chosen, ids)
+    if "lesions" in available:
         step("hyperprogression")
         rows += hyperprogression.find(study, timepoints, chosen, ids, visits)
         if "lesion_level" in available:

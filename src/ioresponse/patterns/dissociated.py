@@ -209,8 +209,10 @@ def _timepoints(
 
     A lesion's baseline is its value at the subject's baseline (the last day <= 0); its nadir at a
     follow-up is the smallest of the baseline and its earlier follow-up values. A lesion without a
-    baseline row counts only when new; one whose baseline value is missing is left out.
+    baseline row counts only when new; one whose baseline value is missing is left out. A baseline
+    lesion without a row at a follow-up is not evaluable there (spec/anatomic.md 0.2).
     """
+    frame = _with_unreported_lesions(frame)
     frame["missing"] = frame["value"].isna()
     keys = [PATIENT, READER, DAY, LESION]
     merged = (
@@ -273,6 +275,29 @@ def _timepoints(
     merged["nadir"] = np.where(as_new, np.nan, nadir)
     merged["klass"], merged["counted"], merged["as_new"] = klass, as_new | as_existing, as_new
     return _timepoint_objects(merged[follow_up & ~np.isnan(baseline_day)], responses)
+
+
+def _with_unreported_lesions(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` plus a row without a value for each baseline lesion at each follow-up where it has no
+    row: "a baseline lesion with no row at a follow-up is treated as not_evaluable" (spec/anatomic.md
+    0.2), so that it can change a call as an explicit not_evaluable row does (spec 3.3, 4.4)."""
+    subject = [PATIENT, READER]
+    visits = frame[[*subject, DAY, DATE]].drop_duplicates([*subject, DAY])
+    baseline_day = visits[DAY].where(visits[DAY] <= 0).groupby(
+        [visits[PATIENT], visits[READER]], sort=False).transform("max")
+    at_baseline = frame.merge(visits.assign(baseline_day=baseline_day)[[*subject, DAY, "baseline_day"]],
+                              on=[*subject, DAY], how="left")
+    lesions = frame.loc[(at_baseline[DAY] == at_baseline["baseline_day"]).to_numpy()
+                        & (frame["role"] != Role.NEW).to_numpy(),
+                        [*subject, LESION, "organ", "node", "role"]].drop_duplicates([*subject, LESION])
+    expected = visits[visits[DAY] > 0].merge(lesions, on=subject)
+    reported = frame[[*subject, DAY, LESION]].drop_duplicates().assign(reported=True)
+    unreported = expected.merge(reported, on=[*subject, DAY, LESION], how="left")
+    unreported = unreported[unreported["reported"].isna()].drop(columns="reported")
+    if unreported.empty:
+        return frame
+    filled = unreported.assign(value=np.nan, absent=False, new=False, nt_progression=False)
+    return pd.concat([frame, filled[frame.columns]], ignore_index=True)
 
 
 def _timepoint_objects(rows: pd.DataFrame, responses: dict) -> list[Timepoint]:

@@ -99,6 +99,13 @@ class PsPDefinition:
     resolves: Test
     default: bool
 
+    @property
+    def required_inputs(self) -> tuple[str, ...]:
+        """The criterion's timepoints, and the lesion table for the anatomic variants (new lesions and
+        non-target progression, spec 1.3); the PERCIST variant reads PERCIST timepoints only."""
+        lesions = () if self.criterion == "percist" else ("lesions",)
+        return (*lesions, f"timepoints:{self.criterion}")
+
 
 def _label_is(label: str) -> Callable[[dict], bool]:
     return lambda row: row["overall_response"] == label
@@ -189,7 +196,8 @@ def find(
             subjects.setdefault((record[PATIENT], record[READER]), []).append(record)
         for (patient, reader), group in subjects.items():
             fallback = Context(frozenset(), frozenset(), True, options.min_subsequent_response)
-            context = contexts.get((patient, reader), fallback)
+            own = contexts.get((patient, reader), fallback)
+            context = own if "lesions" in definition.required_inputs else fallback
             rows += walk(
                 definition, group, context, new_therapy.get(patient),
                 local_therapy.get(patient, ()), options.early_cutoff_days,
