@@ -113,6 +113,8 @@ LO_RUSSO = {  # patient: (A, B on day 42, new lesions (id, organ))
     "LR8": (44.9, 30, [("U1", "lung"), ("U2", "lung"), ("U3", "bone")]),
     "LR9": (45, 30, [("U1", "lung"), ("U2", "lung")]),
     "LR10": (45, 30, [("U1", "bone"), ("U2", "bone")]),  # bone involved at baseline by a non-target lesion
+    "LR11": (45, 30, [("U1", "lung"), ("U2", "lung")]),  # ECOG 1 on day 28, no baseline ECOG
+    "LR12": (45, 30, [("U1", "lung"), ("U2", "lung")]),  # ECOG 3 on day 28, no baseline ECOG
 }
 for _p, (_a, _b, _new) in LO_RUSSO.items():
     HPD_ROWS += track(_p, [(-2, 30), (42, _a)]) + track(_p, [(-2, 20), (42, _b)], "B", "liver")
@@ -131,7 +133,7 @@ TTF = {  # treatment_end_day (TTF, spec 2.1); missing: treatment ongoing
     **dict.fromkeys(["R1", "R2", "P", "Z", "F1", "F2", "K1", "K2", "KS", "X2", "XF", "XK", "G1", "G2"], 90),
     "KA1": 50, "KA2": 50, "KB1": 50, "KB2": 60, "KC": 61, "KD": 50, "NF": 30, "NS": 90,
     "LR1": 70, "LR2": 60, "LR3": 70, "LR4": 70, "LR5": 60, "LR6": 70, "LR7": 60, "LR8": 60, "LR9": 70,
-    "LR10": 70,
+    "LR10": 70, "LR11": 70, "LR12": 70,
     "M1": 45, "M2": 45, "M3": 45, "M4": 45, "M5": 45,
 }
 LAST_CONTACT = {"KE1": 60, "KE2": 61, "M6": 50}
@@ -139,6 +141,7 @@ ECOG = {  # Lo Russo criterion 5 (visits table): (day, ECOG); baseline = latest 
     "LR1": [(0, 1), (28, 1)], "LR2": [(0, 1), (28, 1)], "LR3": [(0, 1), (60, 2)],
     "LR4": [(0, 1), (28, 1), (61, 2)], "LR5": [(0, 1), (28, 1)], "LR7": [(0, 1), (28, 1)],
     "LR8": [(0, 1), (28, 1)], "LR9": [(0, 2), (30, 2)], "LR10": [(0, 1), (28, 1)],
+    "LR11": [(28, 1)], "LR12": [(28, 3)],
 }
 
 
@@ -429,6 +432,16 @@ def test_lo_russo_without_ecog_is_not_evaluable(hpd: dict) -> None:
     row = hpd_row(hpd, "LR6", "hpd.lo_russo2019")
     assert row["values"]["criteria"]["c5"] is None
     assert row["flag"] == "not_evaluable"
+
+
+def test_lo_russo_ecog_below_2_needs_no_baseline_ecog(hpd: dict) -> None:
+    # c5 = "some ECOG in days 1-60 is >= 2 and greater than the baseline ECOG" (spec 2.3 H7): with ECOG 1 as
+    # the worst on days 1-60 the first half is false, so c5 is false whatever the baseline (LR11); ECOG 3
+    # without a baseline leaves the second half unknown (LR12). Both as LR1 otherwise (c2, c3 true).
+    lr11 = hpd_row(hpd, "LR11", "hpd.lo_russo2019")
+    assert (lr11["values"]["criteria"]["c5"], lr11["flag"]) == (False, "false")  # 2 of 5, nothing unknown
+    lr12 = hpd_row(hpd, "LR12", "hpd.lo_russo2019")
+    assert (lr12["values"]["criteria"]["c5"], lr12["flag"]) == (None, "not_evaluable")  # 2 + 1 unknown
 
 
 # --- H8 Matos (PD AND (>= 40 % OR (>= 20 % AND new lesions in >= 2 organs)) AND TTF < 2 months) -------------

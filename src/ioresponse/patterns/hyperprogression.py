@@ -541,11 +541,15 @@ def new_organ(x: HpdInputs) -> Condition:
 
 def ecog_deterioration(x: HpdInputs, rule: str) -> Condition:
     """ECOG worsening within days 1-60 (Lo Russo criterion 5; spec H7, open question 9.3)."""
-    if x.ecog_first_60_days is None or x.ecog_baseline is None:
+    if x.ecog_first_60_days is None:
         return Condition(None, "ECOG at baseline and within 60 days not given")
     if not x.ecog_first_60_days:
         return Condition(None, "no ECOG recorded on days 1-60")
     worst = max(x.ecog_first_60_days)
+    if worst < LO_RUSSO_ECOG_LEVEL:  # below 2 under either rule, whatever the baseline (ECOG >= 0)
+        return Condition(False, f"ECOG at most {worst} on days 1-60 (not {LO_RUSSO_ECOG_LEVEL} or worse)")
+    if x.ecog_baseline is None:
+        return Condition(None, f"ECOG {worst} on days 1-60 but no baseline ECOG (on or before day 0)")
     if rule == "worsens_by_2_or_more":
         met = worst >= x.ecog_baseline + LO_RUSSO_ECOG_LEVEL
     else:
