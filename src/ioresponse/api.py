@@ -222,6 +222,8 @@ def select_criteria(names: str | Iterable[str], study: Study) -> tuple[list[Crit
         missing = criterion.missing_columns(study)
         if not missing:
             chosen.append(criterion)
+        elif key in explicit and missing == [f"{criterion.family} table"]:
+            raise InputError(study.source, [], None, _other_family(criterion, study))
         elif key in explicit:
             raise InputError(
                 study.source,
@@ -232,6 +234,16 @@ def select_criteria(names: str | Iterable[str], study: Study) -> tuple[list[Crit
         else:
             skipped[key] = f"input has no {', '.join(missing)}"
     return chosen, skipped
+
+
+def _other_family(criterion: Criterion, study: Study) -> str:
+    """Why a criterion of the other family cannot read the input, and the criteria that can."""
+    if criterion.family == "anatomic":
+        return (f"{criterion.title} reads a lesion table and the input is a PET table: choose a metabolic "
+                "criterion (--criteria percist, or all), or give the lesion table as the input and this "
+                "one with --pet")
+    return (f"{criterion.title} reads a PET table and the input has none: give it with --pet (Python: pet=), "
+            "or choose an anatomic criterion")
 
 
 def split_options(criteria: Sequence[Criterion], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -360,7 +372,7 @@ def run(
     timepoints = _stacked([r.timepoints for r in results])
     best = _stacked([r.best_response for r in results])
     result = Result(timepoints, best, study, skipped=skipped)
-    if patterns and study.lesions is not None:  # without follow-up too: HPD reads the lesion table
+    if patterns and (study.lesions is not None or study.pet is not None):  # HPD reads the lesion table
         step = None if progress is None else (lambda family: progress(f"patterns: {family}"))
         result.patterns = find_patterns(study, timepoints, best, progress=step, **pattern_options)
         result.timepoints = mention_flags(timepoints, result.patterns)

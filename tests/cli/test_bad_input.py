@@ -346,7 +346,7 @@ def test_sdtm_unknown_unit_is_refused(tmp_path):
         (("--option", "min_sd_days"), ("--option", "name=value")),
         (("--option", "no_such_option=1"), ("no_such_option", "not an option of the selected criteria")),
         (("--format", "xml"), ("--format", "xml")),
-        (("--criteria", "percist"), ("PERCIST", "needs")),
+        (("--criteria", "percist"), ("PERCIST", "reads a PET table")),
         (("--map", "pid=patient_id"), ("column pid", "does not have")),
     ],
     ids=["int_option", "choice_option", "no_equals", "unknown_option", "format", "criterion_without_data",
@@ -354,3 +354,15 @@ def test_sdtm_unknown_unit_is_refused(tmp_path):
 )
 def test_bad_option_values_exit_2_naming_the_option(tmp_path, args, fragments):
     assert_refused(assess(tmp_path, write(tmp_path, GOOD), *args), *fragments)
+
+
+def test_a_pet_table_with_the_default_criterion_says_to_choose_a_metabolic_one(tmp_path):
+    # --criteria defaults to recist11, which reads a lesion table; a PET table alone needs PERCIST & co.
+    result = assess(tmp_path, write(tmp_path, PET, "pet.csv"))
+    assert_refused(result, "pet.csv", "RECIST 1.1", "the input is a PET table", "--criteria percist")
+    assert_accepted(assess(tmp_path, write(tmp_path, PET, "pet.csv"), "--criteria", "percist"))
+
+
+def test_a_metabolic_criterion_on_a_lesion_table_says_to_give_the_pet_table(tmp_path):
+    result = assess(tmp_path, write(tmp_path, GOOD), "--criteria", "percist")
+    assert_refused(result, "lesions.csv", "PERCIST 1.0", "reads a PET table and the input has none", "--pet")

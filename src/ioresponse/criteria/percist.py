@@ -188,9 +188,9 @@ def quality_failures(baseline: Scan, followup: Scan) -> list[str]:
     change = absolute_change(after, before)
     rel = relative_change(after, before)
     if rel is None or abs(rel) > REFERENCE_STABILITY_RELATIVE:
-        failures.append(
-            f"{name} SULmean {number(before)} -> {number(after)} changed by "
-            f"{percent(rel) if rel is not None else 'an undefined %'} (must be within 20%)"
+        failures.append(  # "SULmean changed" in both sentences: the signal of IRAE-HEP (patterns.md 5.4)
+            f"{name} SULmean changed by {percent(rel) if rel is not None else 'an undefined %'} "
+            f"({number(before)} -> {number(after)}; must be within 20%)"
         )
     if abs(change) >= REFERENCE_STABILITY_ABSOLUTE_SUL:
         failures.append(f"{name} SULmean changed by {abs(change):.2f} SUL (must be < 0.3)")

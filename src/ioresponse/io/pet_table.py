@@ -72,6 +72,9 @@ VISCERAL = "visceral"
 NORMALIZATION = "normalization"
 """SUL formula column of ``ioresponse.pet.quantify``; read as ``lbm_formula`` when that is absent."""
 NOTE = "note"
+IRAE_TEXT_COLUMNS = ("side", "pattern")
+"""Optional lesion descriptors of spec/patterns.md 0.5, read by the irAE look-alike rules (5.3), kept as
+written (lower case)."""
 SCAN_TEXT_COLUMNS = (REFERENCE_REGION, RECIST_RESPONSE, CLINICAL_STATUS, LBM_FORMULA)
 """Per-scan labels repeated on every lesion row of a scan (spec/metabolic.md 1.1, 2.2)."""
 
@@ -109,6 +112,7 @@ CANONICAL_ORDER = (
     *LESION_VALUE_COLUMNS,
     *SCAN_NUMBER_COLUMNS,
     *SCAN_TEXT_COLUMNS,
+    *IRAE_TEXT_COLUMNS,
     NOTE,
     SOURCE_ROW,
 )
@@ -204,6 +208,8 @@ def validate_pet_table(
         out[LBM_FORMULA] = _text(raw[NORMALIZATION]).map(_formula_of_normalization)
     out[DATE] = _dates(raw[DATE], rows, file) if DATE in raw else ""
     out[DAY] = _days(raw, out, patients, file)
+    for column in (c for c in IRAE_TEXT_COLUMNS if c in raw):
+        out[column] = _text(raw[column]).str.lower()
     out[NOTE] = _text(raw[NOTE]) if NOTE in raw else ""
     _fill_scan_values(out, file)
     for column, default in TEXT_DEFAULTS.items():

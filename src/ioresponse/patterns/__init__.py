@@ -10,7 +10,8 @@ Input names used in ``required_inputs``:
 - ``timepoints:<criterion>``: the criterion's timepoint rows;
 - ``best_response``: the best-response table;
 - ``patients``: the patient table;
-- ``pet``: the PET lesion table with ``sulpeak`` or ``suvmax``.
+- ``pet``: the PET lesion table with ``sulpeak`` or ``suvmax``;
+- ``scans``: a lesion table or a PET table (the irAE rules read the new lesions of either, spec 5.3).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def registry() -> dict[str, PatternDefinition]:
     ]
     pet = dissociated.PET_DEFINITION
     entries.append(PatternDefinition(pet.id, "dissociated", pet.citation, ("pet",), pet.default))
-    entries.append(PatternDefinition("irae", irae.PATTERN, "consensus Table 1; spec 5.4", ("lesions",), True))
+    entries.append(PatternDefinition("irae", irae.PATTERN, "consensus Table 1; spec 5.4", ("scans",), True))
     entries.append(PatternDefinition("biomarkers", "biomarker", "label rules; spec 6.3", ("patients",), True))
     return {e.id: e for e in entries}
 
@@ -116,6 +117,8 @@ def _available(study: Study, timepoints: pd.DataFrame | None, best_response: pd.
         available.add("patients")
     if study.pet is not None and len(study.pet) and ({"sulpeak", "suvmax"} & set(study.pet.columns)):
         available.add("pet")
+    if "lesions" in available or (study.pet is not None and len(study.pet)):
+        available.add("scans")
     return available
 
 

@@ -38,8 +38,12 @@ from ioresponse.schema import (
     ORGAN,
     PATIENT,
     READER,
+    ROLE,
     SHORT_AXIS,
+    STATUS,
     InputError,
+    Role,
+    Status,
 )
 
 PATTERN = "irae_lookalike"
@@ -188,9 +192,28 @@ def candidates(
                     suv[i],
                 )
             )
+    if study.pet is not None and len(study.pet):
+        result += _pet_candidates(study.pet, vocabulary)
     if findings is not None and len(findings):
         result += _finding_candidates(findings, study, vocabulary)
     return result, classes
+
+
+def _pet_candidates(pet: pd.DataFrame, vocabulary: dict[str, tuple[str, bool]]) -> list[Candidate]:
+    """C(A) (a) of a PET table: its new lesions present after day 0 (spec 5.3 "role = new lesion rows"),
+    so that a PET study alone is screened as a CT one is (the consensus's FDG-PET column, spec 5.2)."""
+    rows = np.flatnonzero((pet[ROLE].to_numpy() == Role.NEW) & (pet[STATUS].to_numpy() == Status.PRESENT)
+                          & (pet[DAY].to_numpy() > 0))
+    node = pet[LYMPH_NODE].to_numpy(bool) if LYMPH_NODE in pet else np.zeros(len(pet), bool)
+    side, pattern = _text(pet, "side"), _text(pet, "pattern")
+    size, suv = _numbers(pet, "functional_diameter_mm"), _numbers(pet, "suvmax")
+    organ = _text(pet, ORGAN)
+    return [
+        Candidate(str(pet[PATIENT].iat[i]), str(pet[READER].iat[i]), int(pet[DAY].iat[i]),
+                  str(pet[DATE].iat[i]), canonical_organ(organ[i], node[i], vocabulary), side[i], "lesion",
+                  pattern[i], "new", str(pet[LESION].iat[i]), size[i], suv[i])
+        for i in rows
+    ]
 
 
 def _finding_candidates(
