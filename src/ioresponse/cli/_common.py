@@ -10,14 +10,23 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import pandas as pd
+import pyarrow as pa
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ioresponse.criteria import registry
 from ioresponse.schema import PATIENT, READER, InputError, IoresponseWarning
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(markup=False)
+err_console = Console(stderr=True, markup=False)
+"""Without markup: a patient, lesion or reason with brackets ("T[left]") prints as written; styles are
+given as :func:`styled` text."""
+
+
+def styled(label: str, style: str, rest: str = "") -> Text:
+    """``label`` in ``style``, then ``rest`` as written: ``styled("error:", "bold red", message)``."""
+    return Text.assemble((label, style), f" {rest}" if rest else "")
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,12 +47,12 @@ def handles_input_errors(command: Callable[P, R]) -> Callable[P, R]:
             try:
                 return command(*args, **kwargs)
             except InputError as error:
-                err_console.print(f"[bold red]error:[/] {error.located()}", highlight=False)
+                err_console.print(styled("error:", "bold red", error.located()), highlight=False)
                 raise typer.Exit(INPUT_ERROR_EXIT) from None
             finally:
                 ours = [str(w.message) for w in caught if issubclass(w.category, IoresponseWarning)]
                 for message in merged_warnings(ours):
-                    err_console.print(f"[yellow]warning:[/] {message}", highlight=False)
+                    err_console.print(styled("warning:", "yellow", message), highlight=False)
 
     return wrapper
 
@@ -68,7 +77,8 @@ def merged_warnings(messages: list[str]) -> list[str]:
             for text in first]
 
 
-TEXT_COLUMNS = {PATIENT: str, READER: str, "criterion": str}
+TEXT_COLUMNS = {PATIENT: str, READER: str, "criterion": str, "lesion_id": str, "date": str}
+"""Identity columns of the output tables read as written: a patient "NA" stays "NA" (not NaN)."""
 """Columns of the outputs read as text from CSV, so that identifiers such as 007 keep their zeros."""
 
 
@@ -95,10 +105,14 @@ def read_output(outdir: Path, name: str, *, required: bool = True) -> pd.DataFra
         raise InputError(str(outdir), [], None, f"no {name}.parquet or {name}.csv: run `ioresponse assess "
                                                 f"INPUT --out {outdir}` first")
     if path.suffix == ".parquet":
-        table = pd.read_parquet(path)
+        try:
+            table = pd.read_parquet(path)
+        except (pa.ArrowException, OSError) as error:
+            raise InputError(str(path), [], None, f"not a readable Parquet file ({error}); expected a table "
+                             f"written by `ioresponse assess INPUT --out {outdir}`") from None
     else:
         try:
-            table = pd.read_csv(path, dtype=TEXT_COLUMNS, keep_default_na=True)
+            table = pd.read_csv(path, converters=TEXT_COLUMNS, keep_default_na=True)
         except pd.errors.EmptyDataError:
             raise InputError(str(path), [], None, "empty file, not even a header row; expected a table "
                              f"written by `ioresponse assess INPUT --out {outdir}`") from None

@@ -10,9 +10,17 @@ import pandas as pd
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ioresponse.api import Result, compare, criterion_names, load, run, select_criteria, split_options
-from ioresponse.cli._common import INPUT_ERROR_EXIT, console, err_console, handles_input_errors, read_output
+from ioresponse.cli._common import (
+    INPUT_ERROR_EXIT,
+    console,
+    err_console,
+    handles_input_errors,
+    read_output,
+    styled,
+)
 from ioresponse.cohort.reclassification import LABEL_ORDER
 from ioresponse.criteria import Study, registry
 from ioresponse.schema import DAY, PATIENT, READER, InputError
@@ -171,11 +179,8 @@ def assess(
     _print_recorded_agreement(result)
     _print_skipped(result.skipped)
     if study.excluded is not None and len(study.excluded):
-        err_console.print(
-            f"[yellow]{len(study.excluded)} input rows excluded[/], each with its reason in "
-            f"{out / 'excluded.csv'}",
-            highlight=False,
-        )
+        err_console.print(styled(f"{len(study.excluded)} input rows excluded,", "yellow",
+                                 f"each with its reason in {out / 'excluded.csv'}"), highlight=False)
     console.print(f"wrote {len(written)} files to {out}/")
 
 
@@ -189,7 +194,7 @@ def _remove_earlier_outputs(out: Path, written: list[Path]) -> None:
         path.unlink()
     if stale:
         names = ", ".join(p.name for p in stale)
-        err_console.print(f"[yellow]removed {len(stale)} files of an earlier run:[/] {names}",
+        err_console.print(styled(f"removed {len(stale)} files of an earlier run:", "yellow", names),
                           highlight=False)
 
 
@@ -295,7 +300,7 @@ def validate(
         console.print(f"{input}: no problem found" + (f" (criteria: {criteria})" if criteria else ""))
         return
     for message in messages:
-        err_console.print(f"[red]error:[/] {message}", highlight=False)
+        err_console.print(styled("error:", "red", message), highlight=False)
     err_console.print(f"{len(messages)} problem(s)")
     raise typer.Exit(INPUT_ERROR_EXIT)
 
@@ -331,7 +336,7 @@ def _criterion_refusals(study: Study, names: list[str], option: list[str]) -> li
 def _print_skipped(skipped: dict[str, str]) -> None:
     """The criteria ``--criteria all`` could not run, each with the columns it lacks."""
     for key, why in skipped.items():
-        err_console.print(f"[yellow]skipped[/] {key}: {why}", highlight=False)
+        err_console.print(styled("skipped", "yellow", f"{key}: {why}"), highlight=False)
 
 
 @handles_input_errors
@@ -419,7 +424,8 @@ def compare_command(
     if not comparison.matrices:
         console.print(f"only {reference} in {outdir}: nothing to reclassify (assess with --criteria all)")
     for criterion, matrix in comparison.matrices.items():
-        console.print(f"\n[bold]{reference}[/] (rows) vs [bold]{criterion}[/] (columns), {column}")
+        console.print(Text.assemble("\n", (reference, "bold"), " (rows) vs ", (criterion, "bold"),
+                                    f" (columns), {column}"))
         table = Table()
         table.add_column(reference)
         for name in matrix.columns:

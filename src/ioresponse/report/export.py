@@ -26,7 +26,9 @@ Sources
   ASSESSOR") and ``RSEVALID`` the reader ("RADIOLOGIST 1"), SDTM IG 6.3 RS; both are derived from the
   result tables' ``reader`` (:func:`evaluator`), the only reader information they carry.
 - SAS transport: written with ``pyreadstat.write_xport`` as XPORT version 5 (the version the FDA
-  accepts), so variable names have at most 8 characters and labels at most 40.
+  accepts), so variable names have at most 8 characters and labels at most 40. Its header dates (created,
+  modified) are :data:`XPORT_HEADER_TIME`, or ``SOURCE_DATE_EPOCH`` when set (the reproducible-builds
+  convention), instead of the clock, so that the same results give byte-identical files (DESIGN.md).
 
 Not written: the ``reason`` sentences (SDTM would carry them in SUPPRS). ``VISIT``/``VISITNUM`` (and
 ``AVISIT``/``AVISITN``) are "DAY n" and the day since first dose, also for an SDTM input: the result
@@ -35,7 +37,9 @@ tables carry no visit of the study (the lesion table drops it after the visit-or
 
 from __future__ import annotations
 
+import os
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -194,7 +198,7 @@ def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE") -> pd.Da
         day and test, ``RSSEQ`` numbered 1.. per subject. ``RSDTC`` is the date as collected (partial
         when the input's was), ``RSEVAL``/``RSEVALID`` come from :func:`evaluator`.
     """
-    require_columns(timepoints, (PATIENT, "criterion", DAY, "overall_response"))
+    require_columns(timepoints, (PATIENT, "criterion", DAY, "overall_response"), "timepoints")
     rseval, rsevalid = evaluator(_text(timepoints, READER))
     rsdtc = collected_date(_text(timepoints, DATE), _text(timepoints, "reason"))
     parts = []
@@ -286,6 +290,23 @@ def _adrs_rows(table: pd.DataFrame, paramcd: str, day_column: str) -> pd.DataFra
     return rows
 
 
+XPORT_HEADER_TIME = datetime(1960, 1, 1, tzinfo=UTC)
+"""Created and modified time written in the XPORT headers: the SAS epoch, unless SOURCE_DATE_EPOCH is set."""
+_XPORT_TIME = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
+_XPORT_VARIABLES = re.compile(rb"HEADER RECORD\*+NAM")  # NAMESTR (version 5), NAMSTV8 (version 8)
+
+
+def _fixed_header_times(path: Path) -> None:
+    """Rewrite the created / modified times of an XPORT file (ddMMMyy:hh:mm:ss, SAS TS-140) so that they
+    do not depend on the clock; only the header records before the variable descriptors are touched."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    when = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else XPORT_HEADER_TIME
+    stamp = when.strftime("%d%b%y:%H:%M:%S").upper().encode("ascii")
+    data = path.read_bytes()
+    end = match.start() if (match := _XPORT_VARIABLES.search(data)) else 0
+    path.write_bytes(_XPORT_TIME.sub(stamp, data[:end]) + data[end:])
+
+
 def write_export(outdir: Path, timepoints: pd.DataFrame, best_response: pd.DataFrame, standard: Standard, *,
                  study_id: str = "IORESPONSE") -> list[Path]:
     """Write ``rs.csv`` and ``rs.xpt`` (``standard="sdtm"``) or ``adrs.csv`` and ``adrs.xpt`` ("adam").
@@ -313,4 +334,5 @@ def write_export(outdir: Path, timepoints: pd.DataFrame, best_response: pd.DataF
     pyreadstat.write_xport(table, str(xpt_path), file_label=f"{name.upper()} from ioresponse",
                            column_labels=labels, table_name=name.upper(), file_format_version=5,
                            variable_format=formats)
+    _fixed_header_times(xpt_path)
     return [csv_path, xpt_path]
