@@ -63,8 +63,9 @@ class Result:
             tables["patterns"] = self.patterns
         if self.study.recorded is not None:
             tables["recorded"] = self.study.recorded
-            if "recist11" in set(self.timepoints.get("criterion", [])):
-                tables["recorded_vs_computed"] = self.against_recorded()
+            pairs = self.against_recorded()
+            if len(pairs):
+                tables["recorded_vs_computed"] = pairs
         if self.study.excluded is not None and len(self.study.excluded):
             tables["excluded"] = self.study.excluded
         return tables
@@ -90,16 +91,21 @@ class Result:
             paths.append(path)
         return paths
 
-    def against_recorded(self, criterion: str = "recist11") -> pd.DataFrame:
+    def against_recorded(self, criterion: str | None = None) -> pd.DataFrame:
         """Computed timepoint calls beside the readers' own (SDTM RS), one row per recorded call.
 
-        Columns: patient_id, reader, day, visit, recorded_response, computed_response, agrees, reason
-        (the computed call's reason), so a reviewer can see which side erred. Empty without RS.
+        Each RS record is compared with the criterion its RSCAT names (``recorded.criterion``: RECIST 1.1
+        when empty, iRECIST for "iRECIST", ...), when that criterion was assessed; ``criterion`` keeps
+        one. Records without a response category or of a category not assessed are not compared (their
+        note in ``recorded`` says why). Columns: patient_id, reader, criterion, day, visit,
+        recorded_response, computed_response, agrees, reason (the computed call's reason), so a reviewer
+        can see which side erred. Empty without RS.
         """
         recorded = self.study.recorded
         columns = [
             PATIENT,
             READER,
+            "criterion",
             DAY,
             "visit",
             "recorded_response",
@@ -107,19 +113,20 @@ class Result:
             "agrees",
             "reason",
         ]
+        assessed = set(self.timepoints.get("criterion", [])) if criterion is None else {criterion}
         if recorded is None or not len(self.timepoints):
             return pd.DataFrame(columns=columns)
-        computed = self.timepoints.loc[
-            self.timepoints["criterion"] == criterion, [PATIENT, READER, DAY, "overall_response", "reason"]
-        ]
-        merged = recorded.merge(computed, on=[PATIENT, READER, DAY], how="left")
+        recorded = recorded[recorded["criterion"].isin(assessed) & (recorded["recorded_response"] != "")]
+        computed = self.timepoints[[PATIENT, READER, "criterion", DAY, "overall_response", "reason"]]
+        merged = recorded.merge(computed, on=[PATIENT, READER, "criterion", DAY], how="left")
         merged = merged.rename(columns={"overall_response": "computed_response"})
         merged["computed_response"] = merged["computed_response"].fillna("(no assessment)")
         merged["reason"] = merged["reason"].fillna("no lesion measurements on this day")
         merged["agrees"] = merged["recorded_response"] == merged["computed_response"]
         if "visit" not in merged:
             merged["visit"] = ""
-        return merged[columns].sort_values([PATIENT, READER, DAY], kind="stable").reset_index(drop=True)
+        order = [PATIENT, READER, "criterion", DAY]
+        return merged[columns].sort_values(order, kind="stable").reset_index(drop=True)
 
     def compare(self, reference: str = "recist11", *, column: str = "best_response") -> Comparison:
         """Best responses side by side and reclassification against ``reference`` (issue 4 item 4)."""

@@ -395,3 +395,22 @@ def test_exclude_invalid_accounts_for_every_row_and_keeps_the_others_unchanged(t
             int(given.loc[row.source_row, "day"]))
         size = given.loc[row.source_row, "long_axis_mm"]
         assert (pd.isna(row.long_axis_mm) and size == "") or row.long_axis_mm == float(size)
+
+
+def test_rs_calls_are_compared_with_the_criterion_their_rscat_names(tmp_path):
+    # SDTM IG 6.3 RS: RSCAT names the response criteria. T01 40 -> 28 mm on day 56 (TRDY 57) is -30 %: PR
+    # under RECIST 1.1 sec. 4.3.1 and iPR under iRECIST (no PD before). RS rows 2-5 on RSDY 57: the RECIST
+    # 1.1 PR agrees; the iRECIST iSD is compared with the computed iPR (disagrees), not with RECIST's PR; a
+    # category ioresponse does not assess (Lugano) and a value that is not a response (CHECK) are not
+    # compared.
+    rs = ("USUBJID,RSTESTCD,RSCAT,RSSTRESC,RSDY\n"
+          "S1,OVRLRESP,RECIST 1.1,PR,57\nS1,OVRLRESP,iRECIST,iSD,57\nS1,OVRLRESP,Lugano,PR,57\n"
+          "S1,OVRLRESP,RECIST 1.1,CHECK,57\n")
+    folder = sdtm_folder(tmp_path, rs=rs)
+    assert_accepted(assess(tmp_path, folder, "--criteria", "recist11,irecist", "--format", "csv"))
+    pairs = pd.read_csv(tmp_path / "out" / "recorded_vs_computed.csv", keep_default_na=False)
+    assert pairs[["criterion", "recorded_response", "computed_response", "agrees"]].values.tolist() == [
+        ["irecist", "iSD", "iPR", False], ["recist11", "PR", "PR", True]]
+    recorded = pd.read_csv(tmp_path / "out" / "recorded.csv", keep_default_na=False).set_index("source_row")
+    assert recorded.loc[4, "criterion"] == "" and "RSCAT Lugano is not a criterion" in recorded.loc[4, "note"]
+    assert recorded.loc[5, "recorded_response"] == "" and "not a response category" in recorded.loc[5, "note"]

@@ -230,21 +230,22 @@ def _print_summary(result: Result) -> None:
 
 
 def _print_recorded_agreement(result: Result) -> None:
-    """Readers' own RS calls against the computed RECIST 1.1 timepoints (a confusion table)."""
+    """Readers' own RS calls against the computed timepoints of the criterion their RSCAT names (a
+    confusion table per criterion)."""
     pairs = result.against_recorded()
-    if not len(pairs):
-        return
-    confusion = pd.crosstab(pairs["recorded_response"], pairs["computed_response"])
-    table = Table(
-        title=f"Readers' RS calls (rows) vs computed RECIST 1.1 (columns): "
-        f"{pairs['agrees'].mean():.1%} agree over {len(pairs)} calls"
-    )
-    table.add_column("recorded")
-    for name in confusion.columns:
-        table.add_column(str(name), justify="right")
-    for label, row in confusion.iterrows():
-        table.add_row(str(label), *[str(v) for v in row])
-    console.print(table)
+    titles = {key: criterion.title.split(" (")[0] for key, criterion in registry().items()}
+    for key, part in pairs.groupby("criterion", sort=False):
+        confusion = pd.crosstab(part["recorded_response"], part["computed_response"])
+        table = Table(
+            title=f"Readers' RS calls (rows) vs computed {titles.get(key, key)} (columns): "
+            f"{part['agrees'].mean():.1%} agree over {len(part)} calls"
+        )
+        table.add_column("recorded")
+        for name in confusion.columns:
+            table.add_column(str(name), justify="right")
+        for label, row in confusion.iterrows():
+            table.add_row(str(label), *[str(v) for v in row])
+        console.print(table)
 
 
 def read_options(

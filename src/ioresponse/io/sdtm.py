@@ -46,8 +46,12 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   rows point into the RS file. Messages about lesion rows name the SDTM variable a contract column comes
   from (``date`` is TRDTC, ``day`` TRDY, ``role`` TUSTRESC of the TU file, ...).
 - RS: overall-response records (RSTESTCD OVRLRESP) become ``Study.recorded`` with RSSTRESC normalised
-  to CR / PR / SD / NON-CR/NON-PD / PD / NE; RSSTAT NOT DONE is NE. Values that are not responses
-  (e.g. "CHECK") are kept with an empty ``recorded_response`` and a ``note``.
+  to the labels of spec/anatomic.md 0.9 and metabolic.md 1.6 (CR / PR / SD / NON-CR/NON-PD / PD / NE,
+  iUPD, irPR, PMD, ...); RSSTAT NOT DONE is NE. Values that are not responses (e.g. "CHECK") are kept
+  with an empty ``recorded_response`` and a ``note``. RSCAT names the criterion of each record (SDTM IG
+  6.3 RS: "RECIST 1.1", "iRECIST", ...) and becomes its ``criterion`` key, so that a reader's iRECIST
+  call is compared with the computed iRECIST call; an empty RSCAT is RECIST 1.1, a category ioresponse
+  does not assess is kept with an empty ``criterion`` and a ``note``.
 """
 
 from __future__ import annotations
@@ -105,6 +109,16 @@ RESPONSE_OF_RSSTRESC = {  # RECIST 1.1 sec. 4.4 response categories
     "NON-CR/NON-PD": s.Response.NON_CR_NON_PD.value, "NON-CR NON-PD": s.Response.NON_CR_NON_PD.value,
     "NCRNPD": s.Response.NON_CR_NON_PD.value, "NOT EVALUABLE": s.Response.NE.value,
 }
+RESPONSE_OF_RSSTRESC |= {label.upper(): label for label in (  # immune and metabolic labels (spec 0.9, 1.6)
+    "irCR", "irPR", "irSD", "irNON-CR/NON-PD", "irPD", "iCR", "iPR", "iSD", "NON-iCR/NON-iUPD", "iUPD",
+    "iCPD", "CMR", "PMR", "SMD", "PMD", "UPMD", "CPMD")}
+CRITERION_OF_RSCAT = {  # RSCAT with its case, spaces and punctuation dropped -> criterion key
+    "": "recist11", "RECIST": "recist11", "RECIST11": "recist11", "RECISTV11": "recist11",
+    "IRRC": "irrc", "IRRECIST": "irrecist", "IRECIST": "irecist", "IMRECIST": "imrecist",
+    "EORTC": "eortc", "EORTC1999": "eortc", "PERCIST": "percist", "PERCIST10": "percist", "PECRIT": "pecrit",
+    "PERCIMT": "percimt", "IMPERCIST": "impercist", "IMPERCIST5": "impercist", "IPERCIST": "ipercist",
+}
+"""The criterion of an RS record's category (SDTM IG 6.3 RS: RSCAT names the response criteria)."""
 OVERALL_RESPONSE_TESTS = ("OVRLRESP",)
 DM_PATIENT_COLUMNS = {"ARM": "arm", "ACTARM": "actual_arm", "SEX": "sex", "AGE": "age", "RFSTDTC": "rfstdtc"}
 """DM variables copied to the patient table when a DM file is in the folder."""
@@ -518,6 +532,11 @@ def _recorded(rs: t.RawTable, patients: pd.DataFrame) -> pd.DataFrame:
     response = response.mask(not_done & (value == ""), s.Response.NE.value)
     note = pd.Series("", index=overall.index, dtype=object).mask(
         (response == "") & (value != ""), "RSSTRESC " + value + " is not a response category; not compared")
+    category = overall.get("RSCAT", pd.Series("", index=overall.index)).fillna("")
+    criterion = category.str.upper().str.replace(r"[^0-9A-Z]", "", regex=True).map(CRITERION_OF_RSCAT)
+    note = t.join_notes(note, pd.Series(np.where(
+        criterion.isna(), "RSCAT " + category + " is not a criterion ioresponse assesses; not compared", ""),
+        index=overall.index))
     if (note != "").any():
         warnings.warn(RecordedValueWarning(
             f"{rs.source}: {int((note != '').sum())} overall-response record(s) hold values that are not "
@@ -537,7 +556,8 @@ def _recorded(rs: t.RawTable, patients: pd.DataFrame) -> pd.DataFrame:
         s.DAY: pd.array([int(d) if np.isfinite(d) else None for d in day], dtype="Int64"),
         s.DATE: iso, "visit": overall.get("VISIT", ""), "recorded_response": response,
         s.SOURCE_ROW: overall[s.SOURCE_ROW].astype(np.int64),
-        "accepted": _accepted(overall, "RS") == "true", "category": overall.get("RSCAT", ""),
+        "accepted": _accepted(overall, "RS") == "true", "category": category,
+        "criterion": criterion.fillna(""),
         "note": t.join_notes(note, date_note),
     })
     return table.sort_values([s.PATIENT, s.READER, s.DAY, s.SOURCE_ROW], kind="stable").reset_index(drop=True)
