@@ -693,3 +693,23 @@ def test_an_unknown_criterion_name_exits_2_naming_it(assessed, tmp_path, command
     args = [part.format(input=source, out=folder) for part in command]
     assert_refused(cli(*args), *fragments)
     assert not (tmp_path / "new").exists()
+
+
+def test_exported_rs_read_back_agrees_with_every_criterion_it_holds(assessed, tmp_path):
+    # export --sdtm writes one OVRLRESP row per timepoint with RSCAT naming the criterion; an SDTM folder of
+    # the original TU and TR with that RS is read back (README "CDISC SDTM": each RS call is compared with
+    # the computed call of the criterion its RSCAT names), so every call agrees with itself, per criterion.
+    out = assessed("sdtm")
+    assert_accepted(cli("export", out, "--sdtm"))
+    folder = tmp_path / "sdtm"
+    folder.mkdir()
+    write(folder, SDTM_TU, "tu.csv")
+    write(folder, SDTM_TR, "tr.csv")
+    rs = pd.read_csv(out / "rs.csv", dtype=str, keep_default_na=False)
+    rs.to_csv(folder / "rs.csv", index=False)
+    again = tmp_path / "again"
+    assert_accepted(cli("assess", folder, "--criteria", "all", "--out", again, "--format", "csv"))
+    pairs = pd.read_csv(again / "recorded_vs_computed.csv", keep_default_na=False)
+    timepoints = pd.read_csv(out / "timepoints.csv", keep_default_na=False)
+    assert pairs["agrees"].all()
+    assert pairs.groupby("criterion").size().to_dict() == timepoints.groupby("criterion").size().to_dict()
