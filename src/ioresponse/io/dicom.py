@@ -44,6 +44,8 @@ DUPLICATE_POSITION_MM = 0.01
 """Slices closer than this along the normal are duplicates: frames or time points (spec 6.2 step 4)."""
 SLICE_GAP_TOLERANCE = 0.10
 """A gap may deviate from the median slice spacing by 10% (bed junctions; spec 6.2 step 5)."""
+COMPARISON_TOLERANCE = 1e-9
+"""Thresholds are inclusive up to 1e-9 relative (spec 0.3): a gap exactly 10 % off is accepted."""
 IN_PLANE_SHIFT_MM = 0.01
 """Consecutive slices must agree in u.IPP and v.IPP (no gantry tilt or shear; spec 6.2 step 6)."""
 PLANAR_TOLERANCE_MM = 0.01
@@ -459,8 +461,8 @@ def _slice_spacing(
     dk = float(np.median(gaps))
     deviations = np.abs(gaps - dk)
     worst = float(deviations.max())
-    if worst > SLICE_GAP_TOLERANCE * dk and nonuniform == "error":
-        n = int(np.flatnonzero(deviations > SLICE_GAP_TOLERANCE * dk)[0])
+    if _beyond_gap_tolerance(worst, dk) and nonuniform == "error":
+        n = int(np.flatnonzero(_beyond_gap_tolerance(deviations, dk))[0])
         raise DicomInputError(
             files[n + 1],
             [_instance_row(datasets[n]), _instance_row(datasets[n + 1])],
@@ -488,9 +490,15 @@ def _check_in_plane(
         )
 
 
+def _beyond_gap_tolerance(deviation: np.ndarray | float, spacing: float) -> np.ndarray | bool:
+    """A slice gap deviation above 10 % of the median spacing, with the 1e-9 tolerance of spec 0.3."""
+    limit = SLICE_GAP_TOLERANCE * spacing
+    return deviation > limit + COMPARISON_TOLERANCE * max(1.0, limit)
+
+
 def is_nonuniform(geometry: Geometry) -> bool:
     """A slice gap deviates from the median spacing by more than 10% (spec 6.2 step 5)."""
-    return geometry.max_slice_gap_deviation_mm > SLICE_GAP_TOLERANCE * geometry.spacing[2]
+    return bool(_beyond_gap_tolerance(geometry.max_slice_gap_deviation_mm, geometry.spacing[2]))
 
 
 def resample_slices(values: np.ndarray, geometry: Geometry) -> tuple[np.ndarray, Geometry]:

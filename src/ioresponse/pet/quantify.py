@@ -222,7 +222,17 @@ def quantify(
     table["peak_method"] = peak_method
     table = table[list(LESION_COLUMNS + EXTRA_COLUMNS + (IBSI_PEAK_COLUMNS if ibsi_peaks else ()))]
     total_mtv, total_tlg = totals(suvbw, [union], voxel_ml)
-    table.attrs.update(total_mtv_ml=total_mtv, total_tlg=total_tlg, provenance=suv.provenance)
+    placement, weighting = PEAK_METHODS[peak_method]
+    threshold = {"relative": f"{fraction:g} x SUVmax", "percist": "PERCIST liver threshold on SUL",
+                 "absolute": f"SUV {absolute:g} ({absolute_normalisation})"}[segmentation]
+    provenance = {  # spec 0.4: the scan's record, with the peak and segmentation settings of the table
+        **suv.provenance,
+        "peak_method": {"name": peak_method, "placement": placement, "weighting": weighting,
+                        "supersampling": supersampling, "sphere_volume_ml": sphere_volume_ml},
+        "segmentation": {"method": segmentation, "threshold": threshold, "connectivity": connectivity,
+                         "keep": keep},
+    }
+    table.attrs.update(total_mtv_ml=total_mtv, total_tlg=total_tlg, provenance=provenance)
     return table
 
 

@@ -371,6 +371,26 @@ def _multi(value: object) -> list[str]:
     return [str(item).strip().upper() for item in items]
 
 
+FDG_NAMES = ("FDG", "DEOXYGLUCOSE")
+"""Letters of a radiopharmaceutical name that say FDG ("18F-FDG", "Fludeoxyglucose F^18^")."""
+
+
+def _warn_if_not_fdg(header: _Header) -> None:
+    """(0018,0031) Radiopharmaceutical, or the meaning of its code, that does not look like FDG: a warning
+    (spec 2.1); the SUV is computed all the same, but the metabolic criteria are defined for FDG."""
+    sequence = header.first.get("RadiopharmaceuticalInformationSequence") or []
+    if not sequence:
+        return  # SUV from BQML needs the sequence and says so; GML and CM2ML do not read it
+    item = sequence[0]
+    codes = item.get("RadiopharmaceuticalCodeSequence") or []
+    names = [str(item.get("Radiopharmaceutical", "") or ""), *(str(c.get("CodeMeaning", "")) for c in codes)]
+    letters = [re.sub(r"[^A-Z]", "", name.upper()) for name in names if name.strip()]
+    if letters and not any(fdg in text for text in letters for fdg in FDG_NAMES):
+        name = names[0] or names[-1]
+        header.warn(f"{tag_label('Radiopharmaceutical')} {name!r} does not look like FDG; the SUV is "
+                    "computed, but the metabolic criteria (PERCIST, ...) are defined for FDG.")
+
+
 def _check_acceptance(header: _Header) -> None:
     for index, ds in enumerate(header.datasets):
         modality = str(ds.get("Modality", ""))
@@ -387,6 +407,7 @@ def _check_acceptance(header: _Header) -> None:
                     "have one value.",
                 )
     _check_radiopharmaceutical_consistency(header)
+    _warn_if_not_fdg(header)
     corrected = _multi(header.first.get("CorrectedImage"))
     if "ATTN" not in corrected:
         raise header.error(
