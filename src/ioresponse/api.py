@@ -212,14 +212,24 @@ def criterion_names(names: str | Iterable[str]) -> list[str]:
     return names
 
 
-def select_criteria(names: str | Iterable[str], study: Study) -> tuple[list[Criterion], dict[str, str]]:
+def default_criteria(study: Study) -> list[str]:
+    """The reference criterion of each table given: RECIST 1.1 for a lesion table, PERCIST 1.0 for a PET
+    table, both when both are given (the criteria run when none is named)."""
+    keys = ["recist11"] if study.lesions is not None else []
+    keys += ["percist"] if study.pet is not None else []
+    return keys or ["recist11"]
+
+
+def select_criteria(
+    names: str | Iterable[str] | None, study: Study
+) -> tuple[list[Criterion], dict[str, str]]:
     """Criteria to run, and those skipped with the reason.
 
-    ``names`` as :func:`criterion_names` takes them. A criterion named explicitly whose columns are
-    missing is an error; with "all" it is skipped.
+    ``names`` as :func:`criterion_names` takes them; None: :func:`default_criteria`. A criterion named
+    explicitly whose columns are missing is an error; with "all" it is skipped.
     """
     available = registry()
-    names = criterion_names(names)
+    names = criterion_names(default_criteria(study) if names is None else names)
     explicit = [n for n in names if n != ALL]
     chosen: list[Criterion] = []
     skipped: dict[str, str] = {}
@@ -285,7 +295,7 @@ def _check_choice(name: str, value: Any, hint: Any) -> None:
 
 def assess(
     data: Any,
-    criteria: Sequence[str] = ("recist11",),
+    criteria: str | Sequence[str] | None = None,
     *,
     patients: Any = None,
     pet: Any = None,
@@ -302,9 +312,10 @@ def assess(
     ----------
     data : path, pandas.DataFrame, polars.DataFrame or Study
         Lesion table, sum-only table, SDTM folder (TU/TR[/RS]) or PET table (DESIGN.md tables).
-    criteria : sequence of str, default ("recist11",)
+    criteria : sequence of str, optional
         Criterion keys (``ioresponse.criteria.registry()``), one string of them separated by commas, or
-        "all".
+        "all". Default: :func:`default_criteria` (RECIST 1.1 for a lesion table, PERCIST 1.0 for a PET
+        table).
     patients : path or DataFrame, optional
         Patient table joined by ``patient_id`` (treatment_start, arm, ...).
     pet : path or DataFrame, optional
@@ -356,7 +367,7 @@ def assess(
 
 def run(
     study: Study,
-    criteria: Sequence[str] = ("recist11",),
+    criteria: str | Sequence[str] | None = None,
     *,
     patterns: bool = True,
     progress: Callable[[str], None] | None = None,

@@ -356,11 +356,15 @@ def test_bad_option_values_exit_2_naming_the_option(tmp_path, args, fragments):
     assert_refused(assess(tmp_path, write(tmp_path, GOOD), *args), *fragments)
 
 
-def test_a_pet_table_with_the_default_criterion_says_to_choose_a_metabolic_one(tmp_path):
-    # --criteria defaults to recist11, which reads a lesion table; a PET table alone needs PERCIST & co.
-    result = assess(tmp_path, write(tmp_path, PET, "pet.csv"))
+def test_a_pet_table_is_assessed_by_percist_by_default_and_recist_says_to_choose_another(tmp_path):
+    # --criteria defaults to the reference criterion of the table given: PERCIST 1.0 for a PET table. L1
+    # 8.0 -> 5.6 SULpeak is -30 % (<= -30 %, PERCIST 5.5): PMR. RECIST 1.1, named, reads a lesion table.
+    path = write(tmp_path, PET, "pet.csv")
+    assert_accepted(assess(tmp_path, path, "--format", "csv"))
+    timepoints = pd.read_csv(tmp_path / "out" / "timepoints.csv")
+    assert timepoints[["criterion", "overall_response"]].values.tolist() == [["percist", "PMR"]]
+    result = assess(tmp_path, path, "--criteria", "recist11")
     assert_refused(result, "pet.csv", "RECIST 1.1", "the input is a PET table", "--criteria percist")
-    assert_accepted(assess(tmp_path, write(tmp_path, PET, "pet.csv"), "--criteria", "percist"))
 
 
 def test_a_metabolic_criterion_on_a_lesion_table_says_to_give_the_pet_table(tmp_path):

@@ -121,7 +121,10 @@ SheetOpt = Annotated[
 def assess(
     input: InputArg,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
-    criteria: Annotated[str, typer.Option("--criteria", metavar="<keys>", help=CRITERIA_HELP)] = "recist11",
+    criteria: Annotated[str | None, typer.Option(
+        "--criteria", metavar="<keys>",
+        help=f"{CRITERIA_HELP} Default: recist11 for a lesion table, percist for a PET table, both when "
+        "both are given.")] = None,
     patients: PatientsOpt = None,
     pet: Annotated[
         Path | None, typer.Option("--pet", help="PET lesion table for the metabolic criteria.")
@@ -164,7 +167,7 @@ def assess(
         progress.update(task, description="assessing")
         result = run(
             study,
-            _criteria(criteria),
+            None if criteria is None else _criteria(criteria),
             patterns=patterns,
             progress=lambda key: progress.update(task, description=f"assessing {key}"),
             **options,
