@@ -375,7 +375,7 @@ class ResponseRateFitter:
                              f"dcr_landmark_days={self.dcr_landmark_days} needs the timepoint table (the "
                              "assessments at or after the landmark, spec/patterns.md 7.2)")
         controlled = disease_control_at_landmark(timepoints, self.dcr_landmark_days)
-        return _matched(table, controlled, "controlled_at_landmark").fillna(False).astype(bool)
+        return _matched(table, controlled, "controlled_at_landmark").eq(True)  # unmatched: not controlled
 
     def _rate_row(self, key: dict[str, object], part: pd.DataFrame) -> dict[str, object]:
         n = int(part["_kept"].sum())

@@ -200,9 +200,15 @@ def _variables(tr: t.RawTable, tu: t.RawTable) -> dict[str, str]:
 
 
 def _require(table: t.RawTable, columns: tuple[str, ...]) -> None:
+    """The SDTM variables a domain needs, and a subject on every record (an empty USUBJID is refused at
+    its rows, never assessed as a patient "": spec/anatomic.md 0.1, every required cell has a value)."""
     missing = [c for c in columns if c not in table.frame.columns]
     if missing:
         raise InputError(table.source, [], missing[0], f"missing SDTM variable(s) {', '.join(missing)}")
+    empty = (table.frame["USUBJID"].str.strip() == "").to_numpy()
+    if empty.any():
+        raise InputError(table.source, table.frame.loc[empty, s.SOURCE_ROW].tolist(), "USUBJID",
+                         "empty: every record names its subject")
 
 
 def _reader(frame: pd.DataFrame, prefix: str) -> pd.Series:
@@ -337,6 +343,17 @@ def _tu_lesions(tu: t.RawTable) -> pd.DataFrame:
         rows = frame.loc[unknown & (role_text == value).to_numpy(), s.SOURCE_ROW].tolist()
         raise InputError(tu.source, rows, "TUSTRESC", f"{value!r} is not a lesion role; allowed: "
                                                       f"{', '.join(ROLE_OF_TUSTRESC)}")
+    lesion = pd.Series(list(zip(frame["USUBJID"], _reader(frame, "TU"), frame["TULNKID"], strict=True)),
+                       index=frame.index)
+    roles = role.groupby(lesion, sort=False).transform("nunique").to_numpy()
+    if (roles > 1).any():  # spec/anatomic.md 0.2: a lesion's role is fixed at its identification
+        same = (lesion == lesion.iat[int(np.flatnonzero(roles > 1)[0])]).to_numpy()
+        rows = frame.loc[same, s.SOURCE_ROW].tolist()
+        given = ", ".join(f"{r} on row {row}" for r, row in zip(role_text[same], rows, strict=True))
+        subject, _, lesion_id = lesion[same].iat[0]
+        raise InputError(tu.source, rows, "TUSTRESC",
+                         f"lesion {lesion_id} of subject {subject} is identified with several roles "
+                         f"({given}); a lesion keeps the role it was identified with (spec/anatomic.md 0.2)")
     return pd.DataFrame({
         "USUBJID": frame["USUBJID"], s.READER: _reader(frame, "TU"), "TRLNKID": frame["TULNKID"],
         "tu_role": role.fillna(""), "TULOC": frame.get("TULOC", pd.Series("", index=frame.index)),
