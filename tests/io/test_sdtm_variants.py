@@ -276,6 +276,21 @@ def test_split_lesion_codings_never_give_a_traceback(tmp_path, coding):
         assert "tr.csv" in result.output or "tu.csv" in result.output
 
 
+def test_split_recorded_as_tusplit_fragments_adds_up_to_the_lesion(tmp_path):
+    # SDTM IG TU: a lesion that splits gets TU records TUTESTCD TUSPLIT with link ids "T01.1", "T01.2".
+    # Their TR results are fragments of T01, which add up (RECIST 1.1 sec. 4.3.2, spec 0.4): 12 + 9 = 21 mm
+    # against 30 mm at baseline is -30.00 % (<= -30 %): PR, as spec R7's two fragment rows.
+    split = [tu("S1", f"T01.{i}", "TARGET", "LIVER", dy=57) | {"TUTESTCD": "TUSPLIT"} for i in (1, 2)]
+    tr_rows = [tr("S1", "T01", "LDIAM", 30, -6), tr("S1", "T01.1", "LDIAM", 12, 57),
+               tr("S1", "T01.2", "LDIAM", 9, 57)]
+    result = assess(write_folder(tmp_path / "sdtm", [tu("S1", "T01", "TARGET", "LIVER"), *split], tr_rows))
+    tp = result.timepoints.iloc[0]
+    assert (tp["current_sum"], tp["pct_change_baseline"], tp["overall_response"]) == (21, -30.0, "PR")
+    fragments = result.study.lesions.query("day == 56")
+    assert fragments["lesion_id"].tolist() == ["T01", "T01"]
+    assert fragments["note"].str.contains("fragment T01.1 of split lesion T01|fragment T01.2 of split").all()
+
+
 # ---------------------------------------------------------------------------------------------
 # Dates (sdtm.py: day = TRDY - 1 for TRDY > 0; without TRDY day = date - treatment start; DM.RFSTDTC is
 # the treatment start; partial dates: with TRDY date = start + day, without TRDY the middle of the period,

@@ -120,6 +120,8 @@ CRITERION_OF_RSCAT = {  # RSCAT with its case, spaces and punctuation dropped ->
 }
 """The criterion of an RS record's category (SDTM IG 6.3 RS: RSCAT names the response criteria)."""
 OVERALL_RESPONSE_TESTS = ("OVRLRESP",)
+SPLIT_TEST = "TUSPLIT"
+"""TUTESTCD of a TU record identifying the fragment of a split lesion (SDTM IG TU; CDISC CT C96784)."""
 DM_PATIENT_COLUMNS = {"ARM": "arm", "ACTARM": "actual_arm", "SEX": "sex", "AGE": "age", "RFSTDTC": "rfstdtc"}
 """DM variables copied to the patient table when a DM file is in the folder."""
 RECORDED_COLUMNS = (s.PATIENT, s.READER, s.DAY, s.DATE, "visit", "recorded_response", s.SOURCE_ROW)
@@ -354,10 +356,25 @@ def _tu_lesions(tu: t.RawTable) -> pd.DataFrame:
         raise InputError(tu.source, rows, "TUSTRESC",
                          f"lesion {lesion_id} of subject {subject} is identified with several roles "
                          f"({given}); a lesion keeps the role it was identified with (spec/anatomic.md 0.2)")
-    return pd.DataFrame({
+    lesions = pd.DataFrame({
         "USUBJID": frame["USUBJID"], s.READER: _reader(frame, "TU"), "TRLNKID": frame["TULNKID"],
         "tu_role": role.fillna(""), "TULOC": frame.get("TULOC", pd.Series("", index=frame.index)),
-    }).drop_duplicates(["USUBJID", s.READER, "TRLNKID"])
+        "split_of": _split_parents(frame),
+    })
+    return lesions.drop_duplicates(["USUBJID", s.READER, "TRLNKID"])
+
+
+def _split_parents(frame: pd.DataFrame) -> pd.Series:
+    """For a TU record of a split (TUTESTCD TUSPLIT, SDTM IG TU: a fragment "T01.1" of lesion "T01"), the
+    lesion it split from; "" otherwise. Its TR results are then fragments of that lesion, which add up
+    (RECIST 1.1 sec. 4.3.2, spec/anatomic.md 0.4)."""
+    test = frame.get("TUTESTCD", pd.Series("", index=frame.index)).str.strip().str.upper()
+    parent = frame["TULNKID"].str.rsplit(".", n=1).str[0]
+    subject = frame["USUBJID"] + "\0" + _reader(frame, "TU")
+    known = set(zip(subject, frame["TULNKID"], strict=True))
+    split = (test == SPLIT_TEST) & (parent != frame["TULNKID"]).to_numpy() & np.array(
+        [(who, lesion) in known for who, lesion in zip(subject, parent, strict=True)], dtype=bool)
+    return parent.where(split, "")
 
 
 def _unmeasured(tu: t.RawTable, records: pd.DataFrame) -> pd.DataFrame:
@@ -411,9 +428,14 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame,
     measure = short_axis.where(node, long_axis)
     status, equivocal, note, findings = _status(first["role"], state_text, any_text, measure, not_done,
                                                 reason, first[s.SOURCE_ROW], source)
+    split_of = first["split_of"].fillna("")
+    split_note = ("fragment " + first["TRLNKID"] + " of split lesion " + split_of + " (TUSPLIT)").where(
+        split_of != "", "")
+    note = t.join_notes(note, split_note)
+    lesion = first["TRLNKID"].where(split_of == "", split_of)
     rows = pd.DataFrame({
         s.PATIENT: first["USUBJID"], s.READER: first[s.READER], "accepted": first["accepted"],
-        s.DAY: first[s.DAY], s.DATE: first[s.DATE], s.LESION: first["TRLNKID"], s.ROLE: first["role"],
+        s.DAY: first[s.DAY], s.DATE: first[s.DATE], s.LESION: lesion, s.ROLE: first["role"],
         s.ORGAN: organ, s.LYMPH_NODE: np.where(node, "true", "false"),
         s.LONG_AXIS: [_text(x) for x in long_axis], s.SHORT_AXIS: [_text(x) for x in short_axis],
         s.PERPENDICULAR: [_text(x) for x in measures["LPERP"]], s.STATUS: status,
