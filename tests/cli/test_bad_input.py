@@ -370,3 +370,13 @@ def test_a_pet_table_is_assessed_by_percist_by_default_and_recist_says_to_choose
 def test_a_metabolic_criterion_on_a_lesion_table_says_to_give_the_pet_table(tmp_path):
     result = assess(tmp_path, write(tmp_path, GOOD), "--criteria", "percist")
     assert_refused(result, "lesions.csv", "PERCIST 1.0", "reads a PET table and the input has none", "--pet")
+
+
+def test_a_lesion_table_with_a_pet_table_runs_recist_and_percist_by_default(tmp_path):
+    # api.default_criteria: the reference criterion of each table given. T1 40 -> 28 mm (-30 %): PR under
+    # RECIST 1.1 sec. 4.3.1; L1 8.0 -> 5.6 SULpeak (-30 %): PMR under PERCIST 5.5.
+    pet = write(tmp_path, PET, "pet.csv")
+    assert_accepted(assess(tmp_path, write(tmp_path, GOOD), "--pet", pet, "--format", "csv"))
+    timepoints = pd.read_csv(tmp_path / "out" / "timepoints.csv")
+    calls = timepoints[["criterion", "overall_response"]].values.tolist()
+    assert calls == [["recist11", "PR"], ["percist", "PMR"]]
