@@ -65,8 +65,12 @@ def make_dataset(
     instance: int = 1,
     series_uid: str,
     frame_uid: str,
+    study_uid: str | None = None,
+    unsigned: bool = False,
 ) -> FileDataset:
-    """One PET Image Storage instance holding ``pixels`` (stored values, int16) and the given header."""
+    """One PET Image Storage instance holding ``pixels`` (stored values, int16; uint16 with ``unsigned``)
+    and the given header; header keys override the defaults set here (``SOPClassUID``,
+    ``RescaleIntercept``), ``F18Code`` adds the F-18 radionuclide code."""
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = PET_IMAGE_STORAGE
     meta.MediaStorageSOPInstanceUID = generate_uid()
@@ -74,7 +78,7 @@ def make_dataset(
     ds = FileDataset("", {}, file_meta=meta, preamble=b"\0" * 128)
     ds.SOPClassUID = PET_IMAGE_STORAGE
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-    ds.StudyInstanceUID = generate_uid()
+    ds.StudyInstanceUID = study_uid or generate_uid()
     ds.SeriesInstanceUID = series_uid
     ds.FrameOfReferenceUID = frame_uid
     ds.InstanceNumber = instance
@@ -89,14 +93,18 @@ def make_dataset(
     ds.BitsAllocated = 16
     ds.BitsStored = 16
     ds.HighBit = 15
-    ds.PixelRepresentation = 1
-    ds.PixelData = np.ascontiguousarray(pixels.astype(np.int16)).tobytes()
+    ds.PixelRepresentation = 0 if unsigned else 1
+    ds.PixelData = np.ascontiguousarray(pixels.astype(np.uint16 if unsigned else np.int16)).tobytes()
     item = Dataset()
     for key, value in header.items():
         if value is None:
             continue
         if key in RADIOPHARMACEUTICAL_KEYS:
             setattr(item, key, _ds_text(value))
+        elif key == "F18Code":
+            code = Dataset()
+            code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = "C-111A1", "SRT", "^18^Fluorine"
+            item.RadionuclideCodeSequence = DicomSequence([code])
         elif key == "PhilipsSUVScaleFactor":
             ds.private_block(0x7053, "Philips PET Private Group", create=True).add_new(
                 0x00, "DS", _ds_text(value)

@@ -21,9 +21,8 @@ import numpy as np
 import pandas as pd
 import pydicom
 import pytest
-from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
-from pydicom.sequence import Sequence as DicomSequence
-from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+from _pet_synthetic import make_dataset
+from pydicom.uid import generate_uid
 from typer.testing import CliRunner
 
 from ioresponse.cli import app
@@ -39,27 +38,12 @@ from ioresponse.pet import (
 from ioresponse.schema import InputError
 
 RUNNER = CliRunner()
-PET_STORAGE = "1.2.840.10008.5.1.4.1.1.128"
-SEQUENCE_KEYS = (
-    "Radiopharmaceutical",
-    "RadiopharmaceuticalStartTime",
-    "RadiopharmaceuticalStartDateTime",
-    "RadionuclideTotalDose",
-    "RadionuclideHalfLife",
-)
 LAST_INSTANCE = 50  # slice k has InstanceNumber 50 - k (descending with position)
 
 
 # ------------------------------------------------------------------------------------------------
 # DICOM writer (layout only; every value comes from the test)
 # ------------------------------------------------------------------------------------------------
-
-
-def _ds(value: Any) -> Any:
-    """DS/IS text of at most 16 characters."""
-    if isinstance(value, float):
-        return f"{value:.10g}"
-    return value
 
 
 def write_pet(
@@ -88,57 +72,11 @@ def write_pet(
         values = dict(header)
         for key, column in (per_slice or {}).items():
             values[key] = column[k]
-        meta = FileMetaDataset()
-        meta.MediaStorageSOPClassUID = PET_STORAGE
-        meta.MediaStorageSOPInstanceUID = generate_uid()
-        meta.TransferSyntaxUID = ExplicitVRLittleEndian
-        ds = FileDataset("", {}, file_meta=meta, preamble=b"\0" * 128)
-        ds.SOPClassUID = values.pop("SOPClassUID", PET_STORAGE)
-        ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
-        ds.StudyInstanceUID = study_uid
-        ds.SeriesInstanceUID = series_uid
-        ds.FrameOfReferenceUID = frame_uid
-        ds.InstanceNumber = LAST_INSTANCE - k
         z = origin[2] + (positions_z[k] if positions_z is not None else k * spacing_zyx[0])
-        ds.ImagePositionPatient = [_ds(float(origin[0])), _ds(float(origin[1])), _ds(float(z))]
-        ds.ImageOrientationPatient = ["1", "0", "0", "0", "1", "0"]
-        ds.PixelSpacing = [_ds(float(spacing_zyx[1])), _ds(float(spacing_zyx[2]))]  # [row, column] spacing
-        ds.RescaleSlope = _ds(slope_list[k])
-        ds.RescaleIntercept = _ds(values.pop("RescaleIntercept", "0"))
-        ds.Rows, ds.Columns = stored.shape[1:]
-        ds.SamplesPerPixel = 1
-        ds.PhotometricInterpretation = "MONOCHROME2"
-        ds.BitsAllocated = 16
-        ds.BitsStored = 16
-        ds.HighBit = 15
-        ds.PixelRepresentation = 0
-        ds.PixelData = np.ascontiguousarray(stored[k].astype(np.uint16)).tobytes()
-        item = Dataset()
-        for key, value in values.items():
-            if value is None:
-                continue
-            if key in SEQUENCE_KEYS:
-                setattr(item, key, _ds(value))
-            elif key == "F18Code":
-                code = Dataset()
-                code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning = (
-                    "C-111A1",
-                    "SRT",
-                    "^18^Fluorine",
-                )
-                item.RadionuclideCodeSequence = DicomSequence([code])
-            elif key == "PhilipsSUVFactor":
-                ds.private_block(0x7053, "Philips PET Private Group", create=True).add_new(
-                    0x00, "DS", _ds(value)
-                )
-            elif key == "PhilipsActivityFactor":
-                ds.private_block(0x7053, "Philips PET Private Group", create=True).add_new(
-                    0x09, "DS", _ds(value)
-                )
-            else:
-                setattr(ds, key, _ds(value))
-        if len(item):
-            ds.RadiopharmaceuticalInformationSequence = DicomSequence([item])
+        ds = make_dataset(stored[k], values, position=(origin[0], origin[1], z),
+                          spacing_yx=(spacing_zyx[1], spacing_zyx[2]), slope=slope_list[k],
+                          instance=LAST_INSTANCE - k, series_uid=series_uid, frame_uid=frame_uid,
+                          study_uid=study_uid, unsigned=True)
         ds.save_as(folder / f"IM{n - k:03d}.dcm", enforce_file_format=True)
     return folder
 
@@ -425,7 +363,7 @@ def test_cm2ml_decoded_to_suvbw(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("factors", "stored"),
-    [({"PhilipsSUVFactor": 0.0005}, 8000), ({"PhilipsActivityFactor": 0.5}, 28800)],
+    [({"PhilipsSUVScaleFactor": 0.0005}, 8000), ({"PhilipsActivityScaleFactor": 0.5}, 28800)],
     ids=["DRO_2_4-suv-factor", "DRO_2_5-activity-factor"],
 )
 def test_7i_philips_cnts(tmp_path: Path, factors: dict, stored: int) -> None:
@@ -1327,12 +1265,12 @@ def test_philips_factor_found_through_its_creator(tmp_path: Path) -> None:
 
 def test_philips_zero_suv_factor_falls_back_and_disagreement_warns(tmp_path: Path) -> None:
     # 2.3: (7053,1000) = 0 -> activity route: 28800 x 0.5 = 14400 Bq/ml -> 4.0000
-    hdr = {**HEADER_DRO, "Units": "CNTS", "Manufacturer": "Philips", "PhilipsActivityFactor": 0.5}
-    zero = read_suv(one_voxel_series(tmp_path / "zero", {**hdr, "PhilipsSUVFactor": 0.0}, 28800))
+    hdr = {**HEADER_DRO, "Units": "CNTS", "Manufacturer": "Philips", "PhilipsActivityScaleFactor": 0.5}
+    zero = read_suv(one_voxel_series(tmp_path / "zero", {**hdr, "PhilipsSUVScaleFactor": 0.0}, 28800))
     assert zero.suvbw[0, 0, 0] == pytest.approx(4.0, abs=5e-5)
     # both present: SUV factor used (8000 x 0.00055 = 4.4); activity route 8000 x 0.5 = 4000 Bq/ml x
     # 2.7777812e-4 = 1.111 -> differs by > 2 % -> warning, number unchanged
-    both = read_suv(one_voxel_series(tmp_path / "both", {**hdr, "PhilipsSUVFactor": 0.00055}, 8000))
+    both = read_suv(one_voxel_series(tmp_path / "both", {**hdr, "PhilipsSUVScaleFactor": 0.00055}, 8000))
     assert both.suvbw[0, 0, 0] == pytest.approx(4.4, rel=1e-12)
     assert both.provenance["warnings"]
 
@@ -1342,7 +1280,7 @@ def test_philips_suv_factor_per_slice(tmp_path: Path) -> None:
     factors = [0.0005, 0.00025, 0.001, 0.0005, 0.0002, 0.0004]
     hdr = {**HEADER_DRO, "Units": "CNTS", "Manufacturer": "Philips"}
     folder = write_pet(
-        tmp_path / "pet", np.full((6, 8, 8), 8000), hdr, per_slice={"PhilipsSUVFactor": factors}
+        tmp_path / "pet", np.full((6, 8, 8), 8000), hdr, per_slice={"PhilipsSUVScaleFactor": factors}
     )
     assert read_suv(folder).suvbw[:, 0, 0] == pytest.approx([4.0, 2.0, 8.0, 4.0, 1.6, 3.2], rel=1e-12)
 
