@@ -78,8 +78,8 @@ def merged_warnings(messages: list[str]) -> list[str]:
 
 
 TEXT_COLUMNS = {PATIENT: str, READER: str, "criterion": str, "lesion_id": str, "date": str}
-"""Identity columns of the output tables read as written: a patient "NA" stays "NA" (not NaN)."""
-"""Columns of the outputs read as text from CSV, so that identifiers such as 007 keep their zeros."""
+"""Identity columns of the output tables read from CSV as written: "007" keeps its zeros, and a patient
+"NA" stays "NA" (not NaN)."""
 
 
 def output_path(outdir: Path, name: str) -> Path | None:

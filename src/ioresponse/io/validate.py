@@ -706,9 +706,9 @@ def check_assessment_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]
     visit = [s.PATIENT, s.READER, s.DAY]
     lesion_days = (rows.groupby([s.PATIENT, s.READER, s.LESION, s.DAY], sort=True)["size"]
                    .sum(min_count=1).dropna().reset_index())  # split fragments add up (spec 0.4)
-    last_rows = rows.dropna(subset=["size"]).groupby(visit).agg(largest=("size", "max"),
+    per_visit = rows.dropna(subset=["size"]).groupby(visit).agg(largest=("size", "max"),
                                                                  decimals=("decimals", "any"))
-    small = last_rows.index[(last_rows["largest"] < CM_LOOKING_MAX_MM) & last_rows["decimals"]]
+    small = per_visit.index[(per_visit["largest"] < CM_LOOKING_MAX_MM) & per_visit["decimals"]]
     examples = []
     while True:  # a run of visits in cm: each is compared with the lesion's last size in mm
         compared = _with_previous(lesion_days)
