@@ -306,6 +306,15 @@ def test_pet_decimal_comma_is_located(tmp_path):
     assert_refused(result, "pet.csv, row 3, column sulpeak", "'5,6' is not a number")
 
 
+def test_validate_reads_the_pet_table_given_with_the_lesion_table(tmp_path):
+    # README: "`validate` takes the same reading options" as assess, --pet among them; the PET table's
+    # problem is located as assess locates it, and a good pair passes.
+    lesions = write(tmp_path, GOOD)
+    assert_accepted(cli("validate", lesions, "--pet", write(tmp_path, PET, "pet.csv")))
+    bad = write(tmp_path, PET.replace(",5.6,", ',"5,6",'), "bad_pet.csv")
+    assert_refused(cli("validate", lesions, "--pet", bad), "bad_pet.csv, row 3, column sulpeak")
+
+
 @pytest.mark.parametrize(
     ("name", "text"),
     [("pet.csv", PET), ("pct.csv", "patient_id,day,pct_change,baseline_size_mm\nA,0,0,50\nA,56,-40,50\n")],

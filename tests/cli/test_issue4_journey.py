@@ -16,6 +16,7 @@ import pytest
 from _cli import assert_accepted, assert_refused, cli, flat, sdtm_folder, write
 
 import ioresponse
+from ioresponse.schema import TIMEPOINT_COLUMNS
 
 ANATOMIC = ["recist11", "irrc", "irrecist", "irecist", "imrecist"]
 METABOLIC = ["eortc", "percist", "pecrit", "percimt", "impercist", "ipercist"]
@@ -364,8 +365,9 @@ def test_compare_and_explain_on_a_folder_without_results_exit_2(tmp_path, comman
     missing table, never a traceback."""
     args, missing = (["P1"], "timepoints") if command == "explain" else ([], "best_response")
     assert_refused(cli(command, tmp_path, *args), str(tmp_path), f"no {missing}.parquet or {missing}.csv")
-    write(tmp_path, "patient_id,reader,criterion,day,overall_response,reason\nP1,,recist11,56,PD,x\n",
-          "timepoints.csv")
+    columns = ",".join(TIMEPOINT_COLUMNS)  # a whole timepoint table: the best-response table is missing
+    write(tmp_path, f"{columns}\n" + ",".join("P1" if c == "patient_id" else "" for c in TIMEPOINT_COLUMNS)
+          + "\n", "timepoints.csv")
     assert_refused(cli(command, tmp_path, *args), "no best_response.parquet or best_response.csv")
 
 

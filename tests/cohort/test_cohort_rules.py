@@ -336,7 +336,9 @@ def test_compare_moves_name_the_patients_and_reader_of_each_reclassification():
 
 
 def test_compare_cli_writes_wide_and_reclassification_tables(tmp_path):
-    _two_reader_best().to_csv(tmp_path / "best_response.csv", index=False)
+    # the table as `assess` writes it: every column of the contract (spec/anatomic.md 0.9)
+    best = _two_reader_best().reindex(columns=BEST_RESPONSE_COLUMNS)
+    best.to_csv(tmp_path / "best_response.csv", index=False)
     result = CliRunner().invoke(app, ["compare", str(tmp_path)])
     assert result.exit_code == 0, result.output
     wide = pd.read_csv(tmp_path / "compare_wide.csv", keep_default_na=False)

@@ -182,3 +182,27 @@ def test_compare_moves_count_a_patient_missing_under_one_criterion_as_none() -> 
     assert moves.loc["P2", ["recist11_response", "response", "n"]].tolist() == ["SD", "(none)", 1]
     assert moves.loc["P1", ["recist11_response", "response"]].tolist() == ["PD", "irPR"]
     assert comparison.matrices["irrc"].loc["SD", "(none)"] == 1
+
+
+@pytest.mark.parametrize("missing", ["no row", "not_evaluable"])
+def test_reason_names_the_non_target_lesion_not_evaluable(missing: str) -> None:
+    """Spec 0.2: a baseline lesion with no row at a follow-up is not evaluable there, "reason names the
+    missing lesion_id" (as a not_evaluable row). Non-target N1 is missing on day 56: the non-target
+    component is NE and every criterion's reason names N1; the targets (40 -> 26 mm, -35 %) still make a
+    partial response (RECIST 1.1 Table 1 row 8: PR, non-target "not all evaluated"), and day 112, where
+    N1 is back, names nothing."""
+    target = {"perpendicular_mm": 30.0}
+    rows = [
+        lesion(-7, "T1", 40, **target), lesion(-7, "N1", None),
+        lesion(56, "T1", 26, **target),
+        lesion(112, "T1", 26, **target), lesion(112, "N1", None),
+    ]
+    if missing == "not_evaluable":
+        rows.insert(3, lesion(56, "N1", None, status="not_evaluable"))
+    timepoints = run(study(rows), ANATOMIC, patterns=False).timepoints.set_index(["criterion", "day"])
+    for criterion in ANATOMIC:
+        day56, day112 = timepoints.loc[(criterion, 56)], timepoints.loc[(criterion, 112)]
+        assert day56["non_target_response"] == "NE", criterion
+        assert "non-target lesion N1 not evaluable" in day56["reason"], (criterion, day56["reason"])
+        assert "not evaluable" not in day112["reason"], (criterion, day112["reason"])
+    assert timepoints.loc[("recist11", 56), "overall_response"] == "PR"

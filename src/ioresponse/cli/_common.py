@@ -16,7 +16,15 @@ from rich.console import Console
 from rich.text import Text
 
 from ioresponse.criteria import registry
-from ioresponse.schema import PATIENT, READER, InputError, IoresponseWarning
+from ioresponse.schema import (
+    BEST_RESPONSE_COLUMNS,
+    DAY,
+    PATIENT,
+    READER,
+    TIMEPOINT_COLUMNS,
+    InputError,
+    IoresponseWarning,
+)
 
 console = Console(markup=False)
 err_console = Console(stderr=True, markup=False)
@@ -96,7 +104,8 @@ def read_output(outdir: Path, name: str, *, required: bool = True) -> pd.DataFra
     Raises
     ------
     InputError
-        A required table is missing or empty, or lacks ``patient_id``.
+        A required table is missing or empty, lacks ``patient_id`` or a column of the output contract
+        (spec/anatomic.md 0.9), or holds a row twice (a patient's call under a criterion on a day).
     """
     path = output_path(outdir, name)
     if path is None:
@@ -116,9 +125,24 @@ def read_output(outdir: Path, name: str, *, required: bool = True) -> pd.DataFra
         except pd.errors.EmptyDataError:
             raise InputError(str(path), [], None, "empty file, not even a header row; expected a table "
                              f"written by `ioresponse assess INPUT --out {outdir}`") from None
-    if PATIENT not in table.columns:
-        raise InputError(str(path), [], PATIENT,
-                         "missing; expected a table written by `ioresponse assess` (spec/anatomic.md 0.9)")
+    missing = [c for c in (PATIENT, *OUTPUT_COLUMNS.get(name, ())) if c not in table.columns]
+    if missing:
+        raise InputError(str(path), [], missing[0], f"missing column(s) {', '.join(missing)}; expected a "
+                         "table written by `ioresponse assess` (spec/anatomic.md 0.9)")
     if READER in table.columns:
         table[READER] = table[READER].fillna("").astype(str)
+    if name in OUTPUT_KEYS:
+        twice = table.duplicated(list(OUTPUT_KEYS[name]), keep=False).to_numpy()
+        if twice.any():
+            first = (path.suffix == ".csv") + 1  # the header is CSV row 1; Parquet rows count from 1
+            raise InputError(str(path), (twice.nonzero()[0] + first).tolist(), None,
+                             f"rows with the same {', '.join(OUTPUT_KEYS[name])}: a call appears twice; "
+                             "expected a table written by `ioresponse assess`")
     return table
+
+
+OUTPUT_COLUMNS = {"timepoints": TIMEPOINT_COLUMNS, "best_response": BEST_RESPONSE_COLUMNS}
+"""The columns every timepoint and best-response table has (spec/anatomic.md 0.9)."""
+OUTPUT_KEYS = {"timepoints": (PATIENT, READER, "criterion", DAY),
+               "best_response": (PATIENT, READER, "criterion")}
+"""One row per patient (x reader) x criterion (x assessment), spec/anatomic.md 0.9."""

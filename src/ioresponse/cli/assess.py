@@ -21,6 +21,7 @@ from ioresponse.cli._common import (
     read_output,
     styled,
 )
+from ioresponse.cohort.rates import endpoint_responses, response_column
 from ioresponse.cohort.reclassification import LABEL_ORDER
 from ioresponse.criteria import Study, registry
 from ioresponse.schema import DAY, PATIENT, READER, InputError
@@ -75,6 +76,7 @@ InputArg = Annotated[
 PatientsOpt = Annotated[
     Path | None, typer.Option("--patients", help="Patient table (patient_id, treatment_start, arm, ...).")
 ]
+PetOpt = Annotated[Path | None, typer.Option("--pet", help="PET lesion table for the metabolic criteria.")]
 MapOpt = Annotated[
     list[str],
     typer.Option(
@@ -126,9 +128,7 @@ def assess(
         help=f"{CRITERIA_HELP} Default: recist11 for a lesion table, percist for a PET table, both when "
         "both are given.")] = None,
     patients: PatientsOpt = None,
-    pet: Annotated[
-        Path | None, typer.Option("--pet", help="PET lesion table for the metabolic criteria.")
-    ] = None,
+    pet: PetOpt = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="Output file format.")
     ] = OutputFormat.both,
@@ -178,7 +178,7 @@ def assess(
     if output_format in (OutputFormat.parquet, OutputFormat.both):
         written += result.to_parquet(out)
     _remove_earlier_outputs(out, written)
-    _print_summary(result)
+    _print_summary(result, confirm)
     _print_recorded_agreement(result)
     _print_skipped(result.skipped)
     if study.excluded is not None and len(study.excluded):
@@ -211,18 +211,27 @@ def _progress() -> Progress:
     )
 
 
-def _print_summary(result: Result) -> None:
+def _print_summary(result: Result, confirmed: bool | None) -> None:
+    """Patients per best response, criterion by criterion: the confirmed best response with ``--confirm``,
+    the unconfirmed one with ``--no-confirm``, else each criterion's own (confirmed for irRC; the column
+    the cohort endpoints read, spec/patterns.md 7.1)."""
     best = result.best_response
     if not len(best):
         console.print("no follow-up assessment: nothing to summarise")
         return
     keys = ["criterion"] + ([READER] if (best[READER] != "").any() else [])
-    counts = best.groupby(keys, sort=False)["best_response"].value_counts().unstack(fill_value=0)
+    shown = endpoint_responses(best, confirmed).rename("best")
+    counts = shown.groupby([best[k] for k in keys], sort=False).value_counts().unstack(fill_value=0)
     rank = {label: i for i, label in enumerate(LABEL_ORDER)}
     counts = counts[sorted(counts.columns, key=lambda label: (rank.get(label, len(rank)), label))]
     # One line per criterion (x reader) with its own labels only: a column per label of every criterion
     # would not fit a terminal once the immune and metabolic criteria sit side by side.
-    table = Table(title=f"Best overall response ({best[PATIENT].nunique()} patients)")
+    criteria = list(dict.fromkeys(best["criterion"]))
+    confirming = [c for c in criteria if response_column(c, confirmed) == "best_response_confirmed"]
+    caption = None if not confirming else "confirmed responses: " + (
+        "every criterion" if len(confirming) == len(criteria) else ", ".join(confirming))
+    n = best[PATIENT].nunique()
+    table = Table(title=f"Best overall response ({n} patient{'s' * (n != 1)})", caption=caption)
     for name in keys:
         table.add_column(name)
     table.add_column("patients per best response")
@@ -273,6 +282,7 @@ def read_options(
 def validate(
     input: InputArg,
     patients: PatientsOpt = None,
+    pet: PetOpt = None,
     column_map: MapOpt = None,
     patient_key: KeyOpt = None,
     warn_implausible: WarnOpt = False,
@@ -290,18 +300,21 @@ def validate(
 ) -> None:
     """Check an input without assessing it.
 
-    Lists every problem found, each located; exit code 2 if any. With --criteria, each criterion's
-    refusal is listed too (with --option as assess takes it, e.g. on_baseline_violation=warn).
+    Lists every problem found, each located; exit code 2 if any. The --pet table is read as assess reads
+    it (its first problem). With --criteria, each criterion's refusal is listed too (with --option as
+    assess takes it, e.g. on_baseline_violation=warn).
     """
     from ioresponse.io.load import validate_only
 
     read = read_options(patients, column_map, patient_key, warn_implausible, sheet)
     problems = validate_only(input, **read)
     messages = [problem.located() for problem in problems]
-    if not messages and criteria:
-        messages = _criterion_refusals(load(input, **read), _criteria(criteria), option or [])
+    if not messages and (criteria or pet is not None):
+        study = load(input, pet=pet, **read)  # a problem of the PET table: located, exit 2
+        messages = _criterion_refusals(study, _criteria(criteria), option or []) if criteria else []
     if not messages:
-        console.print(f"{input}: no problem found" + (f" (criteria: {criteria})" if criteria else ""))
+        console.print(f"{input}" + (f" and {pet}" if pet is not None else "") + ": no problem found"
+                      + (f" (criteria: {criteria})" if criteria else ""))
         return
     for message in messages:
         err_console.print(styled("error:", "red", message), highlight=False)

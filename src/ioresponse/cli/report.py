@@ -149,7 +149,8 @@ def report(
         path = outdir / f"{name}.csv"
         table.to_csv(path, index=False)
         console.print(f"wrote {path}")
-    html_path = write_report(tables, outdir / "report.html", options=options, title=title)
+    html_path = write_report(tables, outdir / "report.html", options=options, title=title,
+                             endpoints=written)
     console.print(f"wrote {html_path}")
 
 

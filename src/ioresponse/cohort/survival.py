@@ -292,6 +292,10 @@ class KaplanMeierByGroup:
     """
 
     def __init__(self, alpha: float = DEFAULT_ALPHA, *, landmarks_days: Sequence[float] = ()) -> None:
+        off = [day for day in landmarks_days if not (np.isfinite(day) and day >= 0)]
+        if off:
+            raise InputError("landmarks_days (--landmark-days)", [], None,
+                             f"{off[0]:g} is not a day on study; a landmark is a number of days >= 0")
         self.alpha = alpha
         self.landmarks_days = tuple(landmarks_days)
 

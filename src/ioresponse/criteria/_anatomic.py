@@ -766,6 +766,16 @@ def not_evaluable_text(
     return as_text(pc.if_else(unnamed, "a lesion not evaluable", named).cast(pa.large_string()))
 
 
+def missing_non_targets(lesions: pd.DataFrame, assessments: Assessments, code: np.ndarray) -> ExtensionArray:
+    """Per assessment whose non-target (non-index) component ``code`` is NE, the baseline non-target
+    lesions not evaluable there, a ``not_evaluable`` row or no row at all, in words: "non-target lesion
+    NT1 not evaluable" (spec 0.2: the reason names the missing ``lesion_id``); "" for the others."""
+    non_target = assessments.in_use & (roles(lesions) == Role.NON_TARGET)
+    values = np.where(statuses(lesions) == Status.NOT_EVALUABLE, np.nan, 0.0)  # 0: evaluated
+    named = pa.array(not_evaluable_text(lesions, assessments, non_target, values, code == NE))
+    return as_text(pc.replace_substring_regex(named, "^(.)", r"non-target \1"))  # "" stays ""
+
+
 def named_lesions(
     lesions: pd.DataFrame, n: int, assessment: np.ndarray, rows: np.ndarray, predicate: str
 ) -> pa.Array:

@@ -47,6 +47,7 @@ from ioresponse.criteria._anatomic import (
     labelled,
     last_day_per_subject,
     lesion_codes,
+    missing_non_targets,
     organ_codes,
     pre_baseline_text,
     read_only,
@@ -543,7 +544,8 @@ def burden_reasons(
     """Reason sentences of spec 0.10 for the burden criteria.
 
     ``fields`` has, per timepoint: burden, target_sum, new_sum, day, the :func:`change_fields` of the
-    burden, missing (the lesions not evaluable), remark and note; ``absent`` says which components the
+    burden, missing (the lesions not evaluable), nt_missing (the non-target lesions not evaluable, in
+    words), remark and note; ``absent`` says which components the
     input lacks (or is ""); ``wording.templates`` maps a rule to a sentence with the placeholders
     {total}, {parts}, {missing}, {vs_nadir} and {vs_baseline}. ``state`` is the confirmation state code;
     ``decider_day`` the day that decided this first PD, ``decided_day`` the day of the not-confirmed
@@ -579,6 +581,7 @@ def burden_reasons(
     }
     parts = [
         (rule, {r: expand(template, fragments) for r, template in wording.templates.items()}),
+        (every_row(n), {0: "{nt_missing}"}),
         (confirmation, confirmation_texts),
         (present(decided_day), {0: f"decides {pd_label} of day {{decided_day}}: not confirmed"}),
         (every_row(n), {0: absent}),
@@ -704,6 +707,7 @@ def burden_timepoint_table(
         "day": integer(day[rows].astype(float)),
         **change_fields(burden[rows].astype(float), baseline_sum[rows], nadir[rows]),
         "missing": text(not_evaluable[rows]),
+        "nt_missing": text(missing_non_targets(study.lesions, assessments, non_target).take(rows)),
         "remark": text(remarks),
         "note": text(table["note"].array.take(rows)),
     }

@@ -59,6 +59,7 @@ from ioresponse.criteria._anatomic import (
     lesion_starts,
     mark_components_not_given,
     measurable,
+    missing_non_targets,
     non_target_codes,
     normal_node,
     not_evaluable_text,
@@ -417,6 +418,7 @@ def _components(
         "target_all_normal": ~any_per_assessment(target & ~gone, assessments),
         "target_reappeared": any_per_assessment(target & seen_again(lesions, values), assessments),
         "non_target": non_target,
+        "nt_missing": missing_non_targets(lesions, assessments, non_target),
         "nt_reappeared": any_per_assessment(reappeared_nt, assessments),
         "new_present": any_per_assessment(present_new, assessments),
         "first_seen_count": first_seen[0],
@@ -474,16 +476,15 @@ def _increase_since_previous(
     progressing = np.maximum.reduceat(status == code(Status.UNEQUIVOCAL_PROGRESSION), starts)
     present = np.maximum.reduceat(status == code(Status.PRESENT), starts) & ~progressing
     assessment = assessments.row_assessment[rows][starts]
-    frame = pd.DataFrame(
-        {"lesion": lesion_codes(lesions)[rows][starts], "assessment": assessment, "value": value,
-         "present": present.astype(float)}
-    )
-    before = pd.DataFrame(
-        {"lesion": frame["lesion"], "assessment": _previous_used(assessments, skipped)[assessment]}
-    )
-    previous = before.merge(frame, on=["lesion", "assessment"], how="left")  # assessment ids are global
-    grew = value > previous["value"].to_numpy(float)
-    worsened = progressing & (previous["present"].to_numpy() == 1)
+    lesion = lesion_codes(lesions)[rows][starts].astype(np.int64)
+    key = lesion * assessments.n + assessment  # one per lesion and assessment (assessment ids are global)
+    order = np.argsort(key, kind="stable")
+    previous = _previous_used(assessments, skipped)[assessment]
+    at = np.minimum(np.searchsorted(key[order], lesion * assessments.n + previous), len(key) - 1)
+    found = (previous >= 0) & (key[order][at] == lesion * assessments.n + previous)
+    earlier = np.where(found, order[at], -1)  # the lesion's entry at the previous assessment used, or -1
+    grew = (earlier >= 0) & (value > value[earlier])
+    worsened = progressing & (earlier >= 0) & present[earlier]
     measured = (grew | worsened)[lesion_of_row]
     if "increase_since_previous" in lesions:
         given = lesions["increase_since_previous"].to_numpy()[rows]
@@ -1015,6 +1016,7 @@ def _reasons(
         "target": text(labelled(LABELS, target_code)),
         "overall": text(labelled(LABELS, machine["overall"][rows])),
         "missing": text(parts["not_evaluable"][rows]),
+        "nt_missing": text(parts["nt_missing"][rows]),
         "note": text(notes),
     }
     constants = {"icpd": f"{icpd_absolute_mm:g}", "min_days": str(confirm_min_days)}
@@ -1043,6 +1045,7 @@ def _reasons(
     reason_parts = [
         (np.where(has_targets, target_text, -1), target_texts),
         (np.where(nlt > 0, 0, -1), {0: "new-lesion target sum {nlt} mm"}),
+        (every_row(n), {0: "{nt_missing}"}),  # spec 0.2: the non-target lesions not evaluable, named
         (machine["rule"][rows], rule_texts),
         (np.where(machine["flags"][rows] & F_UNSTABLE, 0, -1), {0: UNSTABLE_TEXT}),
         (every_row(n), {0: absent}),

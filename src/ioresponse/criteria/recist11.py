@@ -58,6 +58,7 @@ from ioresponse.criteria._anatomic import (
     lesion_codes,
     lesion_starts,
     measurable,
+    missing_non_targets,
     named_lesions,
     non_target_codes,
     normal_node,
@@ -468,6 +469,7 @@ def _components(
         "has_targets": expected_targets > 0,
         "target_measured": any_per_assessment(target & ~np.isnan(values), assessments),
         "non_target": nt_code.astype(np.int8),
+        "nt_missing": missing_non_targets(lesions, assessments, nt_code),
         "new": new_code.astype(np.int8),
         "seen_again": reappeared_target | reappeared_nt,
         "disease_seen": any_per_assessment(reappeared_target | reappeared_nt, assessments),
@@ -801,6 +803,7 @@ def _timepoint_table(
             "nodes": text(nodes.take(rows)),
             "pd_threshold": mm((1 + PD_INCREASE) * nadir[rows]),  # 1.2 x nadir (spec 0.10, sec. 4.3.1)
             "missing": text(components["not_evaluable"][rows]),
+            "nt_missing": text(components["nt_missing"][rows]),
             **change_fields(total[rows], baseline_sum[rows], nadir[rows]),
             "backdated": text(labelled(("", *backdate_text.values()), backdated[rows])),
             "seen_again": text(seen_again.take(rows)),
@@ -880,6 +883,7 @@ def _reasons(
     absent_text = absent_components_text(missing_components, "target-only assessment")
     parts = [
         (target_rule, target_texts),
+        (every_row(n), {0: "{nt_missing}"}),  # spec 0.2: the non-target lesions not evaluable, named
         (overall_rule, {**OVERALL_RULES, O_BACKDATED: "{backdated}"}),
         (every_row(n), {0: absent_text}),
         (every_row(n), {0: "{note}"}),

@@ -67,10 +67,10 @@ SUM_TEXT_CHECKS: tuple[v.Check, ...] = (
 LESION_CHECKS: tuple[v.Check, ...] = (
     v.check_duplicates, v.check_fragments, v.check_per_assessment_columns, v.check_visit_order,
     v.check_new_at_baseline, v.check_target_status, v.check_target_measurement, v.check_roles_over_time,
-    v.check_baseline, v.check_cm_sizes, v.check_target_counts,
+    v.check_baseline, v.check_cm_sizes, v.check_large_sizes, v.check_target_counts,
 )
 SUM_CHECKS: tuple[v.Check, ...] = (v.check_sum_duplicates, v.check_per_assessment_columns,
-                                   v.check_baseline, v.check_cm_sizes)
+                                   v.check_baseline, v.check_cm_sizes, v.check_large_sizes)
 
 
 def load_study(data: object, *, patients: object = None, column_map: dict[str, str] | None = None,
@@ -247,7 +247,13 @@ def _kind(frame: pd.DataFrame, name: str) -> InputKind:
     if kind is not None:
         return kind
     have = ", ".join(c for c in frame.columns if c != s.SOURCE_ROW)
-    raise InputError(name, [], s.LESION,
+    names = {str(c).strip().lower() for c in frame.columns}
+    half = [c for c in (s.LESION, s.ROLE) if c not in names]
+    if len(half) == 1:  # a lesion table without one of its two defining columns: name that one
+        raise InputError(name, [], half[0],
+                         f"missing; a lesion table has lesion_id and role (spec/anatomic.md 0.1); the table "
+                         f"has: {have}. If it exists under another name, rename it with {t.RENAME_COLUMNS}.")
+    raise InputError(name, [], None,
                      "cannot tell the kind of table: a lesion table needs lesion_id and role, a sum-only "
                      "table needs target_sum_mm, a % change table pct_change, a PET table lesion_id and a "
                      f"PET value (suvmax, sulpeak, ...) (DESIGN.md \"The tables\"); the table has: {have}. "

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ioresponse.io.tables import decimal_comma_hint, read_table
+from ioresponse.io.tables import MAX_ABS_DAY, decimal_comma_hint, parse_float, read_table
 from ioresponse.io.validate import UnusedColumnWarning, check_date_day_agree
 from ioresponse.schema import (
     CLINICAL_STATUS,
@@ -328,8 +328,8 @@ def _booleans(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd
 
 def _numbers(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.Series:
     text = _text(series)
-    values = pd.to_numeric(_blank_to_nan(text), errors="coerce").astype(np.float64)
-    not_number = ((text != "") & values.isna()).to_numpy()
+    numbers, not_number = parse_float(text)  # "inf" and "nan" are not numbers a scan can give
+    values = pd.Series(numbers, index=text.index)
     if not_number.any():
         first = text[not_number].iloc[0]
         _raise_rows(
@@ -346,10 +346,10 @@ def _numbers(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.
 
 
 def _integers(series: pd.Series, column: str, default: np.ndarray, file: str) -> np.ndarray:
-    values = pd.to_numeric(_blank_to_nan(_text(series)), errors="coerce")
-    bad = (values.isna() | (values % 1 != 0)).to_numpy()
+    values, _ = parse_float(_text(series))
+    bad = ~(np.isfinite(values) & (values % 1 == 0) & (np.abs(values) < 2.0**53))  # int64 holds it exactly
     _raise_rows(bad, default, column, file, "expected a whole number")
-    return values.to_numpy(dtype=np.int64)
+    return values.astype(np.int64)
 
 
 def _choices(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.Series:
@@ -376,11 +376,13 @@ def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, f
     rows = out[SOURCE_ROW].to_numpy()
     if DAY in raw:
         given = _text(raw[DAY])
-        days = pd.to_numeric(_blank_to_nan(given), errors="coerce")
-        not_whole = ((given != "") & (days.isna() | (days % 1 != 0))).to_numpy()
+        days = pd.Series(parse_float(given)[0], index=given.index)
+        not_whole = ((given != "") & ~(np.isfinite(days) & (days % 1 == 0))).to_numpy()
         _raise_rows(
             not_whole, rows, DAY, file, "expected whole days since treatment start (first dose = day 0)"
         )
+        _raise_rows((days.abs() > MAX_ABS_DAY).to_numpy(), rows, DAY, file,
+                    "more than 100 years from treatment start; day counts days since the first dose")
     else:
         days = pd.Series(np.nan, index=out.index)
     need = days.isna().to_numpy()

@@ -179,7 +179,7 @@ def read_sdtm(folder: Path, *, source: str | None = None) -> SdtmParts:
     start = patients.set_index(s.PATIENT)["treatment_start"]
     records = _tr_records(tr, tables.get("supptr"), start)
     lesions_part = records[records["TRTESTCD"] != SUM_TEST]
-    lesion_rows, findings = _lesion_rows(lesions_part, _tu_lesions(tu), tr.source)
+    lesion_rows, findings = _lesion_rows(lesions_part, _tu_lesions(tu), tr.source, tu.source)
     unused = records.loc[records["TRTESTCD"] == SUM_TEST, [s.SOURCE_ROW, "USUBJID"]].rename(
         columns={"USUBJID": s.PATIENT}).assign(column="TRTESTCD", reason=SUMDIAM_REASON)
     unused = pd.concat([unused, _unmeasured(tu, records)], ignore_index=True)
@@ -228,9 +228,19 @@ def _accepted(frame: pd.DataFrame, prefix: str) -> pd.Series:
     return pd.Series(np.where(flag == "Y", "true", "false"), index=frame.index)
 
 
-def _sdtm_day(study_day: pd.Series) -> pd.Series:
-    """SDTM study day (day 1 = first dose, no day 0) -> days since first dose (first dose = day 0)."""
-    values, _ = t.parse_float(study_day)
+def _sdtm_day(table: t.RawTable, frame: pd.DataFrame, variable: str) -> pd.Series:
+    """SDTM study day ``variable`` of ``frame`` (rows of ``table``; day 1 = first dose, no day 0) -> days
+    since first dose (first dose = day 0); "" where empty. A --DY that is not a whole number of days is
+    refused at its rows, never replaced by the day of --DTC (SDTM IG: --DY is an integer)."""
+    if variable not in frame.columns:
+        return pd.Series("", index=frame.index)
+    study_day = frame[variable]
+    values, bad = t.parse_float(study_day)
+    bad |= np.isfinite(values) & ((values % 1 != 0) | (np.abs(values) > t.MAX_ABS_DAY))
+    if bad.any():
+        raise InputError(table.source, frame.loc[bad, s.SOURCE_ROW].tolist(), variable,
+                         f"{study_day[bad].iloc[0]!r} is not a study day; SDTM {variable} is a whole number "
+                         "of days (day 1 = first dose), or empty")
     day = np.where(values > 0, values - 1, values)
     return pd.Series([str(int(d)) if np.isfinite(d) else "" for d in day], index=study_day.index)
 
@@ -267,11 +277,17 @@ def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> 
         "TRGRPID": column("TRGRPID"), s.READER: _reader(frame, "TR"), "accepted": _accepted(frame, "TR"),
         "TRSTRESC": column("TRSTRESC").where(~from_original, original),
         "TRSTAT": column("TRSTAT").str.upper(), "TRREASND": column("TRREASND"),
-        s.DATE: column("TRDTC"), s.DAY: _sdtm_day(column("TRDY")), t.VISIT: column("VISIT"),
+        s.DATE: column("TRDTC"), s.DAY: _sdtm_day(tr, frame, "TRDY"), t.VISIT: column("VISIT"),
         t.VISIT_NUMBER: column("VISITNUM"), "TRLOC": "", s.SOURCE_ROW: frame[s.SOURCE_ROW],
     }, index=frame.index)
     values, _ = t.parse_float(column("TRSTRESN"))
     text_values, _ = t.parse_float(out["TRSTRESC"])
+    differ = np.isfinite(values) & np.isfinite(text_values) & ~np.isclose(values, text_values, rtol=1e-9)
+    if differ.any():  # SDTM IG TR: TRSTRESN is TRSTRESC as a number; which one is meant is not ours to pick
+        first = np.flatnonzero(differ)[0]
+        raise InputError(tr.source, frame.loc[differ, s.SOURCE_ROW].tolist(), "TRSTRESN",
+                         f"TRSTRESN {values[first]:g} and TRSTRESC {out['TRSTRESC'].iloc[first]!r} of one "
+                         "record disagree; TRSTRESN is the numeric form of TRSTRESC")
     values = np.where(np.isfinite(values), values, text_values)
     unit_variable = pd.Series(np.where(from_original, "TRORRESU", "TRSTRESU"), index=frame.index)
     given_unit = column("TRSTRESU").where(~from_original, column("TRORRESU"))
@@ -359,7 +375,7 @@ def _tu_lesions(tu: t.RawTable) -> pd.DataFrame:
     lesions = pd.DataFrame({
         "USUBJID": frame["USUBJID"], s.READER: _reader(frame, "TU"), "TRLNKID": frame["TULNKID"],
         "tu_role": role.fillna(""), "TULOC": frame.get("TULOC", pd.Series("", index=frame.index)),
-        "split_of": _split_parents(frame),
+        "split_of": _split_parents(frame), "tu_row": frame[s.SOURCE_ROW],
     })
     return lesions.drop_duplicates(["USUBJID", s.READER, "TRLNKID"])
 
@@ -396,9 +412,10 @@ def _unmeasured(tu: t.RawTable, records: pd.DataFrame) -> pd.DataFrame:
                          "column": "TULNKID", "reason": reasons})
 
 
-def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame,
-                 source: str) -> tuple[pd.DataFrame, list[v.Finding]]:
-    """One text row per lesion x assessment in contract columns, and the findings on unknown states."""
+def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
+                 tu_source: str) -> tuple[pd.DataFrame, list[v.Finding]]:
+    """One text row per lesion x assessment in contract columns (TR ``source``), and the findings on
+    unknown states and on lesions TU (``tu_source``) leaves without a role or a needed location."""
     keys = ["USUBJID", s.READER, "TRLNKID", t.VISIT_NUMBER, t.VISIT, s.DATE, s.DAY]
     records = records.merge(tu, on=["USUBJID", s.READER, "TRLNKID"], how="left")
     records["role"] = records["tu_role"].fillna("")
@@ -448,6 +465,15 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame,
         findings.append(v.Finding(InputError(source, rows.loc[missing_role, s.SOURCE_ROW].tolist(), "TRLNKID",
                                              "no TU record (TULNKID) and no TRGRPID gives the role of "
                                              f"lesion {rows.loc[missing_role, s.LESION].iloc[0]}")))
+    unplaced = ((rows[s.ROLE] == s.Role.TARGET.value) & (rows[s.ORGAN] == "")).to_numpy()
+    if unplaced.any():  # a lesion table refuses an empty organ; SDTM non-targets often have no TULOC
+        tu_rows = sorted({int(r) for r in first.loc[unplaced, "tu_row"].dropna()})
+        findings.append(v.Finding(InputError(
+            tu_source, tu_rows, "TULOC",
+            f"target lesion {rows.loc[unplaced, s.LESION].iloc[0]} has no location (TULOC empty, and no "
+            f"SUPPTR TRLOC for its TR records, {source} rows "
+            f"{', '.join(map(str, rows.loc[unplaced, s.SOURCE_ROW]))}): RECIST 1.1 sec. 4.2 counts target "
+            "lesions per organ")))
     return rows.sort_values(s.SOURCE_ROW).reset_index(drop=True), findings
 
 
@@ -581,11 +607,15 @@ def _recorded(rs: t.RawTable, patients: pd.DataFrame) -> pd.DataFrame:
             f"{rs.source}: {int((note != '').sum())} overall-response record(s) hold values that are not "
             f"response categories ({', '.join(sorted(pd.unique(value[note != ''])))}); kept with an empty "
             "recorded_response"), stacklevel=5)
-    study_day = _sdtm_day(overall["RSDY"]) if "RSDY" in overall else pd.Series("", index=overall.index)
+    study_day = _sdtm_day(rs, overall, "RSDY")
     first_dose = patients.set_index(s.PATIENT)["treatment_start"]
     dated, dy_note = _dated(overall.get("RSDTC", pd.Series("", index=overall.index)), study_day,
                             overall["USUBJID"], first_dose, "RS")
-    iso, date_note, _ = t.parse_dates(dated)
+    iso, date_note, bad_date = t.parse_dates(dated)
+    if bad_date.any():
+        raise InputError(rs.source, overall.loc[bad_date, s.SOURCE_ROW].tolist(), "RSDTC",
+                         f"{dated[bad_date].iloc[0]!r} is not an ISO 8601 date (YYYY-MM-DD, or partial "
+                         "YYYY-MM)")
     date_note = t.join_notes(dy_note, date_note)
     day = t.parse_float(study_day)[0]
     start = overall["USUBJID"].map(first_dose).fillna("")

@@ -28,6 +28,7 @@ Rules stated here:
 
 from __future__ import annotations
 
+import mmap
 import re
 import zipfile
 from collections.abc import Callable, Sequence
@@ -257,9 +258,29 @@ def _read_csv(path: Path, name: str, separator: str) -> pd.DataFrame:
     """
     options = {"sep": separator, "header": None, "dtype": str, "keep_default_na": False,
                "skip_blank_lines": False, "index_col": False, "encoding": "utf-8"}
+    _refuse_nul(path, name, separator)
     header = _guarded(lambda: pd.read_csv(path, nrows=1, **options), path, name).iloc[0].tolist()
     _check_separator(header, separator, name)
     return _guarded(lambda: pd.read_csv(path, **options), path, name)
+
+
+def _refuse_nul(path: Path, name: str, separator: str) -> None:
+    """A NUL byte in text: pandas' reader would end its cell there silently (UTF-16 text is full of them)."""
+    if path.stat().st_size == 0:
+        return
+    with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as content:
+        at = content.find(b"\0")
+        if at < 0:
+            return
+        start = content.rfind(b"\n", 0, at) + 1
+        line = content[:start].count(b"\n") + 1
+        end = content.find(b"\n")
+        fields = content[: end if end >= 0 else len(content)].decode("utf-8", "replace").split(separator)
+        field = content[start:at].count(separator.encode())
+    column = fields[field].strip() if line > 1 and field < len(fields) else None
+    raise InputError(name, [line], column, "a NUL byte (0x00) in the text, where a cell would be cut short; "
+                                           "the file may be UTF-16 or not text: save it as UTF-8 (in Excel: "
+                                           'Save As > "CSV UTF-8 (Comma delimited)")')
 
 
 def _check_separator(header: Sequence[str], separator: str, name: str) -> None:
@@ -411,6 +432,11 @@ def per_value(text: pd.Series, rule: Callable[[pd.Series], pd.Series | np.ndarra
     """``rule`` applied to the distinct values of ``text`` only, its result spread back to every row."""
     codes, values = distinct(text)
     return np.asarray(rule(values))[codes]
+
+
+MAX_ABS_DAY = 36_525
+"""Days since treatment start beyond 100 years are refused: a slip (a date or an id in the day column),
+and a 30-digit day would wrap around as a 64-bit integer."""
 
 
 def parse_float(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -73,6 +73,8 @@ CM_LOOKING_MAX_MM = 10.0  # STYLE.md 5: every size below 10 with decimals looks 
 # also changed by up to a third); the Laleh 2022 sums' slips are 0.091-0.132 of the previous sum, while
 # INSPIRE's deepest one-scan responses below 10 mm are 0.156 and 0.188 of it (shared/data)
 CM_SHRINK_RANGE = (1 / 15, 2 / 15)
+LARGEST_LESION_MM = 1_000.0  # STYLE.md 5: no lesion measures a metre
+LARGEST_SUM_MM = 10_000.0  # a sum-only table: ten lesions of a metre
 CM_WAY_OUT = f"convert to mm (x 10), or if they really are mm keep them with {t.WARN_IMPLAUSIBLE}"
 PER_ASSESSMENT_COLUMNS = (s.CLINICAL_STATUS, s.SLICE_THICKNESS, s.MODALITY)  # spec/anatomic.md 0.1
 LESION_REQUIRED = (s.PATIENT, s.LESION, s.ROLE, s.ORGAN, s.LYMPH_NODE, s.STATUS)  # spec 1.9
@@ -351,7 +353,12 @@ def check_time(frame: pd.DataFrame, source: str) -> list[Finding]:
             findings.append(_error(source, _rows(frame, bad), s.DAY,
                                    f"{frame.loc[bad, s.DAY].iloc[0]!r} is not a whole number of days since "
                                    "treatment start"))
-        has_time |= np.isfinite(values) & ~bad
+        far = np.isfinite(values) & ~bad & (np.abs(values) > t.MAX_ABS_DAY)
+        if far.any():
+            findings.append(_error(source, _rows(frame, far), s.DAY,
+                                   f"{frame.loc[far, s.DAY].iloc[0]!r} is more than 100 years from treatment "
+                                   "start; day is the number of days since the first dose (day 0)"))
+        has_time |= np.isfinite(values) & ~bad & ~far
     if s.DATE in frame.columns:
         iso, _, bad = t.parse_dates(frame[s.DATE])
         if bad.any():
@@ -653,6 +660,22 @@ def check_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
     return [_error(source, _rows(frame, given.any(axis=1)), _size_column(frame, given),
                    f"sizes look like centimetres (every size in the table is below {CM_LOOKING_MAX_MM:g} and "
                    f"some have decimals, e.g. {values[values != np.round(values)][0]:g}); {CM_WAY_OUT}",
+                   kind="plausibility")]
+
+
+def check_large_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Plausibility: a lesion over ``LARGEST_LESION_MM`` (a sum of sizes over ``LARGEST_SUM_MM``) is a
+    slip, e.g. an extra digit or sizes in micrometres (STYLE.md 5); far larger values would overflow the
+    products and percentages of the criteria."""
+    sizes, given = _sizes(frame)
+    limit = np.where(frame[s.LESION] == t.TARGET_SUM_LESION, LARGEST_SUM_MM, LARGEST_LESION_MM)
+    large = given & (sizes > limit[:, None])
+    if not large.any():
+        return []
+    rows = large.any(axis=1)
+    return [_error(source, _rows(frame, rows), _size_column(frame, large),
+                   f"{sizes[large][0]:g} mm is larger than any lesion (over {limit[rows][0]:g} mm): check "
+                   f"the value and its unit (mm); {t.WARN_IMPLAUSIBLE} keeps it as given",
                    kind="plausibility")]
 
 

@@ -134,7 +134,8 @@ def endpoint_tables(tables: ReportTables, options: EndpointOptions | None = None
     best, timepoints, patients = tables.best_response, tables.timepoints, tables.patients
     rates = ResponseRateFitter(confirmed=options.confirmed, population=options.population,
                                dcr_landmark_days=options.dcr_landmark_days).fit(best, timepoints=timepoints)
-    pfs = KaplanMeierByGroup(landmarks_days=options.landmarks_days).fit(pfs_table(tables, options))
+    durations = pfs_table(tables, options)
+    pfs = KaplanMeierByGroup(landmarks_days=options.landmarks_days).fit(durations)
     result = {
         "rates": rates.summary, "response_counts": rates.counts_, "pfs": pfs.summary,
         "pfs_landmarks": pfs.landmarks_,
@@ -147,20 +148,20 @@ def endpoint_tables(tables: ReportTables, options: EndpointOptions | None = None
     if tables.split_values is not None:
         result["median_split"] = pd.concat(
             [split_summary(split, keys).assign(endpoint=endpoint) for endpoint, split, keys
-             in _median_splits(tables, options)], ignore_index=True).pipe(
+             in _median_splits(tables, durations)], ignore_index=True).pipe(
             lambda table: table[["endpoint", *table.columns.drop("endpoint")]])
     return result
 
 
-def _median_splits(tables: ReportTables, options: EndpointOptions) -> list[tuple[str, pd.DataFrame, tuple]]:
-    """OS (when the patient table gives it) and PFS per criterion, split at the median of
-    ``tables.split_values`` (spec/patterns.md 6.5): (endpoint, split durations, key columns)."""
+def _median_splits(tables: ReportTables, pfs: pd.DataFrame) -> list[tuple[str, pd.DataFrame, tuple]]:
+    """OS (when the patient table gives it) and PFS per criterion (``pfs``, from :func:`pfs_table`),
+    split at the median of ``tables.split_values`` (spec/patterns.md 6.5): (endpoint, split durations,
+    key columns)."""
     values, splits = tables.split_values, []
     patients = tables.patients
     if patients is not None and {"os_days", "os_event"} <= set(patients.columns):
         splits.append(("OS", median_split(os_durations(patients), values, str(values.name)), ()))
-    pfs = median_split(pfs_table(tables, options), values, str(values.name))
-    return [*splits, ("PFS", pfs, ("criterion",))]
+    return [*splits, ("PFS", median_split(pfs, values, str(values.name)), ("criterion",))]
 
 
 def _text(value: object) -> str:
@@ -245,6 +246,7 @@ def _first_anatomic(criteria: list[str]) -> str | None:
 
 def _figures(tables: ReportTables, criteria: list[str], options: EndpointOptions) -> list[dict[str, str]]:
     timepoints, best = tables.timepoints, tables.best_response
+    pfs = pfs_table(tables, options)
     main = _first_anatomic(criteria)
     n_patients = timepoints[PATIENT].nunique() if len(timepoints) else 0
     items = [
@@ -258,10 +260,10 @@ def _figures(tables: ReportTables, criteria: list[str], options: EndpointOptions
          lambda ax: figures.swimmer(timepoints, best, criterion=main, ax=ax),
          (8, 1.5 + 0.22 * min(max(n_patients, 2), 80))),
         ("Kaplan-Meier: progression-free survival by criterion (progression, or death when given).",
-         lambda ax: figures.km_curves(pfs_table(tables, options), ax=ax), (7, 4)),
+         lambda ax: figures.km_curves(pfs, ax=ax), (7, 4)),
     ]
     if tables.split_values is not None:
-        endpoint, split, keys = _median_splits(tables, options)[0]
+        endpoint, split, keys = _median_splits(tables, pfs)[0]
         if keys:  # no OS: PFS under the main criterion
             endpoint, split = f"PFS under {main}", split[split["criterion"] == main]
         items.append((f"Kaplan-Meier: {endpoint} by {tables.split_values.name} on each side of its cohort "
@@ -326,7 +328,7 @@ def _notes(tables: ReportTables, endpoints: dict[str, pd.DataFrame]) -> list[str
 
 
 def render_report(tables: ReportTables, *, options: EndpointOptions | None = None,
-                  title: str = "ioresponse report") -> str:
+                  title: str = "ioresponse report", endpoints: dict[str, pd.DataFrame] | None = None) -> str:
     """The report as one HTML string.
 
     Parameters
@@ -336,6 +338,9 @@ def render_report(tables: ReportTables, *, options: EndpointOptions | None = Non
     options : EndpointOptions, optional
         Options of the cohort endpoints (spec/patterns.md 7); the spec's defaults when None.
     title : str
+    endpoints : dict of str to pandas.DataFrame, optional
+        :func:`endpoint_tables` of ``tables`` and ``options`` when the caller has them already (the
+        command line writes them as CSV); computed when None.
 
     Returns
     -------
@@ -345,7 +350,7 @@ def render_report(tables: ReportTables, *, options: EndpointOptions | None = Non
     options = options or EndpointOptions()
     best = tables.best_response
     criteria = list(dict.fromkeys(best["criterion"])) if len(best) else []
-    endpoints = endpoint_tables(tables, options)
+    endpoints = endpoints if endpoints is not None else endpoint_tables(tables, options)
     read = best.assign(**{ENDPOINT_RESPONSE: endpoint_responses(best, options.confirmed)})
     reclassification = [
         {"criterion_a": criteria[0], "criterion_b": other,
@@ -372,8 +377,9 @@ def render_report(tables: ReportTables, *, options: EndpointOptions | None = Non
 
 
 def write_report(tables: ReportTables, path: Path, *, options: EndpointOptions | None = None,
-                 title: str = "ioresponse report") -> Path:
+                 title: str = "ioresponse report", endpoints: dict[str, pd.DataFrame] | None = None) -> Path:
     """Write :func:`render_report` to ``path`` (UTF-8) and return the path."""
     path = Path(path)
-    path.write_text(render_report(tables, options=options, title=title), encoding="utf-8")
+    path.write_text(render_report(tables, options=options, title=title, endpoints=endpoints),
+                    encoding="utf-8")
     return path
