@@ -715,6 +715,7 @@ CROSS_CASES = [
 MUTATION_CASES = [*LESION_CASES, *DATE_CASES, *PATIENT_CASES, *PET_CASES, *SDTM_CASES, *OPTION_CASES,
                   *CROSS_CASES]
 
+
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in MUTATION_CASES])
 def test_mutated_input(case: Case, tmp_path, unmutated):
     base = INPUTS[case.base]

@@ -168,7 +168,7 @@ def test_each_call_has_a_reason_naming_the_rule_the_section_and_the_numbers(resu
 def test_python_block_runs_as_written(data, tmp_path, monkeypatch):
     # result = ioresponse.assess("lesions.csv", criteria=("recist11", "irecist"), confirm_response=True)
     # result.timepoints  # one row per patient x criterion x follow-up: sums, % changes, components, reason
-    # result.best_response  # one row per patient x criterion: best_response, best_response_confirmed, dates
+    # result.best_response  # one row per patient x criterion: best_response, best_response_confirmed, days
     # result.compare().wide  # best responses side by side
     # result.to_parquet("out/")
     monkeypatch.chdir(data)
@@ -486,8 +486,8 @@ def test_format_writes_csv_parquet_or_both(data, tmp_path):
 
 
 def test_confirm_drives_the_dates(tmp_path):
-    # "`--confirm` / `--no-confirm` (confirmed CR/PR drive dates and the summary; ...)": the unconfirmed PR
-    # gives a first response day without --confirm, none with it.
+    # "`--confirm` / `--no-confirm` (confirmed CR/PR drive the response days and the summary; ...)": the
+    # unconfirmed PR gives a first response day without --confirm, none with it.
     path = write(tmp_path, UNCONFIRMED)
     for flag, first_response in (("--no-confirm", 56.0), ("--confirm", None)):
         out = tmp_path / flag
@@ -499,7 +499,7 @@ def test_confirm_drives_the_dates(tmp_path):
 
 
 def test_confirm_drives_the_summary(tmp_path):
-    # "`--confirm` / `--no-confirm` (confirmed CR/PR drive dates and the summary; default: each
+    # "`--confirm` / `--no-confirm` (confirmed CR/PR drive the response days and the summary; default: each
     # criterion's own)". With --confirm the never-confirmed PR is SD (see UNCONFIRMED).
     result = cli("assess", write(tmp_path, UNCONFIRMED), "--out", tmp_path / "out", "--confirm")
     assert_accepted(result)
@@ -507,9 +507,10 @@ def test_confirm_drives_the_summary(tmp_path):
 
 
 def test_irrc_own_confirmation_drives_the_summary_by_default(tmp_path):
-    # "(confirmed CR/PR drive dates and the summary; default: each criterion's own)"; irRC confirms
-    # responses (report option table: "`best_response_confirmed` for a criterion that confirms responses
-    # (irRC)"). Products 40x40 -> 28x28 (-51%: irPR) -> 40x40 (+104% vs nadir: irPD): never confirmed, irSD.
+    # "(confirmed CR/PR drive the response days and the summary; default: each criterion's own)"; irRC
+    # confirms responses (report option table: "`best_response_confirmed` for a criterion that confirms
+    # responses (irRC)"). Products 40x40 -> 28x28 (-51%: irPR) -> 40x40 (+104% vs nadir: irPD): never
+    # confirmed, irSD.
     text = (HEADER.replace("status", "perpendicular_mm,status")
             + "P1,-7,T1,target,liver,false,40,,40,present\nP1,56,T1,target,liver,false,28,,28,present\n"
             + "P1,112,T1,target,liver,false,40,,40,present\n")
@@ -1443,7 +1444,7 @@ def test_an_empty_timepoint_table_gives_a_report_saying_there_is_nothing_to_plot
 def test_every_report_option_of_the_table_is_in_help():
     # The option table of README "Cohort analysis, figures, HTML report and CDISC export".
     documented = {"--confirmed", "--unconfirmed", "--population", "--dcr-landmark-days", "--landmark-days",
-                  "--censor-at-new-therapy", "--tbp-min-days", "--patients", "--median-split"}
+                  "--censor-at-new-therapy", "--tbp-min-days", "--patients", "--median-split", "--title"}
     assert documented <= help_options("report")
 
 
