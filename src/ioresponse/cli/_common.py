@@ -43,7 +43,8 @@ INPUT_ERROR_EXIT = 2
 
 
 def handles_input_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """Turn an :class:`InputError` into its located message and exit code 2, never a traceback.
+    """Turn an :class:`InputError` into its located message and exit code 2, never a traceback; so is an
+    ``OSError`` of a path given (a file where a folder is wanted, no permission), named with its path.
 
     Warnings of ioresponse are printed in yellow and the command goes on.
     """
@@ -56,6 +57,11 @@ def handles_input_errors(command: Callable[P, R]) -> Callable[P, R]:
                 return command(*args, **kwargs)
             except InputError as error:
                 err_console.print(styled("error:", "bold red", error.located()), highlight=False)
+                raise typer.Exit(INPUT_ERROR_EXIT) from None
+            except OSError as error:  # a path that cannot be written or read: an --out folder on a file, ...
+                where = f"{error.filename}: " if error.filename else ""
+                err_console.print(styled("error:", "bold red", f"{where}{error.strerror or error}"),
+                                  highlight=False)
                 raise typer.Exit(INPUT_ERROR_EXIT) from None
             finally:
                 ours = [str(w.message) for w in caught if issubclass(w.category, IoresponseWarning)]
@@ -134,8 +140,8 @@ def read_output(outdir: Path, name: str, *, required: bool = True) -> pd.DataFra
     if name in OUTPUT_KEYS:
         twice = table.duplicated(list(OUTPUT_KEYS[name]), keep=False).to_numpy()
         if twice.any():
-            first = (path.suffix == ".csv") + 1  # the header is CSV row 1; Parquet rows count from 1
-            raise InputError(str(path), (twice.nonzero()[0] + first).tolist(), None,
+            first_row = 2 if path.suffix == ".csv" else 1  # the header is CSV row 1; Parquet rows from 1
+            raise InputError(str(path), (twice.nonzero()[0] + first_row).tolist(), None,
                              f"rows with the same {', '.join(OUTPUT_KEYS[name])}: a call appears twice; "
                              "expected a table written by `ioresponse assess`")
     return table

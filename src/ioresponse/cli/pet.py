@@ -159,7 +159,7 @@ def _parse_point(text: str | None, option: str) -> tuple[float, float, float] | 
         values = tuple(float(part) for part in text.split(","))
     except ValueError:
         values = ()
-    if len(values) != 3 or any(math.isnan(v) for v in values):
+    if len(values) != 3 or not all(math.isfinite(v) for v in values):
         raise InputError(f"option {option}", [], None, f"{text!r} is not three numbers X,Y,Z (LPS mm).")
     return values  # type: ignore[return-value]
 

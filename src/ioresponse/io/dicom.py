@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 
-from ioresponse.schema import InputError
+from ioresponse.schema import InputError, IoresponseWarning
 
 NonUniform = Literal["error", "resample"]
 
@@ -219,16 +220,49 @@ def _candidate_files(source: str | Path | Iterable[str | Path]) -> list[Path]:
 def read_datasets(
     source: str | Path | Iterable[str | Path], *, stop_before_pixels: bool = False
 ) -> list[tuple[str, Dataset]]:
-    """Read every DICOM file of a folder (recursively) or a list of files; non-DICOM files are skipped."""
-    found = []
+    """Read every DICOM file of a folder (recursively) or a list of files. Files that are not DICOM, or
+    not readable as DICOM (a truncated file), are skipped and named in one :class:`SkippedFileWarning`:
+    a slice lost that way is never dropped silently (a gap it leaves is refused, spec 6.2 step 5)."""
+    found, skipped = [], []
     for path in _candidate_files(source):
         try:
             ds = pydicom.dcmread(path, stop_before_pixels=stop_before_pixels)
-        except (InvalidDicomError, OSError):
-            continue
-        if "SOPClassUID" in ds or "Modality" in ds:
+            readable = "SOPClassUID" in ds or "Modality" in ds
+            problem = "" if readable or _is_dicomdir(ds) else "no SOPClassUID and no Modality"
+        except (InvalidDicomError, OSError, ValueError, EOFError, KeyError) as error:  # broken files
+            readable, problem = False, f"{type(error).__name__}: {error}"
+        if problem and _has_dicom_preamble(path):  # a DICOM file that cannot be read: a damaged slice
+            raise DicomInputError(str(path), [], None, f"a DICOM file that cannot be read ({problem}); "
+                                                       "truncated or damaged? Copy it again.")
+        if readable:
             found.append((str(path), ds))
+        else:
+            skipped.append(path.name)
+    if skipped:
+        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+        warnings.warn(SkippedFileWarning(f"{len(skipped)} file(s) skipped, not readable as DICOM objects: "
+                                         f"{shown}"), stacklevel=2)
     return found
+
+
+def _is_dicomdir(ds: Dataset) -> bool:
+    """A DICOMDIR (Media Storage Directory, PS3.10): an index of the files, not an image."""
+    meta = getattr(ds, "file_meta", None)
+    return str(getattr(meta, "MediaStorageSOPClassUID", "")) == "1.2.840.10008.1.3.10"
+
+
+def _has_dicom_preamble(path: Path) -> bool:
+    """The DICOM file signature: "DICM" after the 128-byte preamble (PS3.10 7.1)."""
+    with path.open("rb") as file:
+        return file.read(132)[128:] == b"DICM"
+
+
+class SingleSliceWarning(IoresponseWarning):
+    """A series of one slice without SliceThickness: a 1 mm depth stands in for it."""
+
+
+class SkippedFileWarning(IoresponseWarning):
+    """Files of a DICOM folder that are not DICOM (or not readable as DICOM) and were left out."""
 
 
 def select_pet_series(items: list[tuple[str, Dataset]], source: str) -> list[tuple[str, Dataset]]:
@@ -258,7 +292,12 @@ def select_pet_series(items: list[tuple[str, Dataset]], source: str) -> list[tup
             tag_label("SeriesInstanceUID"),
             f"{len(series)} PET series found: {listed}. Give the folder or files of one series.",
         )
-    members = next(iter(series.values()))
+    uid, members = next(iter(series.items()))
+    for path, ds in items:  # a slice of the series whose Modality is lost would leave it a slice short
+        if raw_text(ds, "Modality") != "PT" and raw_text(ds, "SeriesInstanceUID").rstrip("\x00") == uid:
+            raise DicomInputError(path, [_instance_row(ds)], tag_label("Modality"),
+                                  f"{raw_text(ds, 'Modality') or 'empty'}, in a file of the PET series "
+                                  f"{uid}; every slice of a PET series has Modality PT.")
     for path, ds in members:
         _check_sop_class(path, ds)
     return members
@@ -354,7 +393,7 @@ def _floats(path: str, ds: Dataset, keyword: str, count: int) -> np.ndarray:
         values = [float(v) for v in text.split("\\")] if text else []
     except ValueError:
         values = []
-    if len(values) != count:
+    if len(values) != count or not np.isfinite(values).all():
         raise DicomInputError(
             path,
             [_instance_row(ds)],
@@ -390,10 +429,13 @@ def build_geometry(
             files[0],
             [_instance_row(datasets[0])],
             tag_label("ImageOrientationPatient"),
-            f"{list(orientation)} is not two orthogonal unit vectors.",
+            f"{', '.join(f'{x:g}' for x in orientation)} is not two orthogonal unit vectors.",
         )
     normal = np.cross(u, v)
     reference_spacing = _floats(files[0], datasets[0], "PixelSpacing", 2)
+    if (reference_spacing <= 0).any():
+        raise DicomInputError(files[0], [_instance_row(datasets[0])], tag_label("PixelSpacing"),
+                              f"{', '.join(f'{x:g}' for x in reference_spacing)} mm; a pixel spacing is > 0.")
     positions = []
     for path, ds in zip(files, datasets, strict=True):
         _check_same(path, ds, "ImageOrientationPatient", orientation, datasets[0])
@@ -444,9 +486,16 @@ def _check_same(path: str, ds: Dataset, keyword: str, reference: np.ndarray, fir
 def _slice_spacing(
     files: Sequence[str], datasets: Sequence[Dataset], distance: np.ndarray, nonuniform: NonUniform
 ) -> tuple[float, float]:
-    if len(distance) < 2:
-        thickness = datasets[0].get("SliceThickness")
-        return (float(thickness) if thickness else 1.0), 0.0
+    if len(distance) < 2:  # one slice: its thickness is the only spacing there is
+        thickness = raw_text(datasets[0], "SliceThickness")
+        try:
+            return float(thickness), 0.0
+        except ValueError:
+            warnings.warn(SingleSliceWarning(
+                f"{files[0]}: one slice and no {tag_label('SliceThickness')}: its depth is taken as 1 mm, so "
+                "volumes (MTV, TLG, peak spheres) are not the patient's; give the folder of every slice"),
+                stacklevel=2)
+            return 1.0, 0.0
     gaps = np.diff(distance)
     duplicate = np.flatnonzero(gaps < DUPLICATE_POSITION_MM)
     if duplicate.size:
@@ -578,6 +627,22 @@ def _native_pixels(
     return np.frombuffer(data, dtype=dtype, count=count).reshape(shape)
 
 
+def _rescale(ds: Dataset, keyword: str, path: str, index: int, default: float | None) -> float:
+    """RescaleSlope or RescaleIntercept as a number. The slope is required of a PET image (Type 1 in the
+    PET Image module): without it the stored values are not SUVs or Bq/ml, so it is refused, never read
+    as 1."""
+    text = raw_text(ds, keyword)
+    if not text and default is not None:
+        return default
+    try:
+        return float(text)
+    except ValueError:
+        shown = repr(text) if text else "missing"
+        raise DicomInputError(path, [_instance_row(ds, index + 1)], tag_label(keyword),
+                              f"{shown}; a PET image gives its {keyword} as a number (PET Image module, "
+                              "Type 1).") from None
+
+
 def _stack_pixels(files: Sequence[str], datasets: Sequence[Dataset]) -> np.ndarray:
     first = datasets[0]
     layout = tuple(_raw_bytes(first, tag) for tag in LAYOUT_TAGS)
@@ -586,7 +651,7 @@ def _stack_pixels(files: Sequence[str], datasets: Sequence[Dataset]) -> np.ndarr
     shape = (int(first.Rows), int(first.Columns))
     volume = np.empty((len(datasets), *shape), dtype=np.float64)
     for k, (path, ds) in enumerate(zip(files, datasets, strict=True)):
-        intercept = float(raw_text(ds, "RescaleIntercept") or 0.0)
+        intercept = _rescale(ds, "RescaleIntercept", path, k, default=0.0)
         if intercept != 0.0:
             raise DicomInputError(
                 path,
@@ -594,19 +659,25 @@ def _stack_pixels(files: Sequence[str], datasets: Sequence[Dataset]) -> np.ndarr
                 tag_label("RescaleIntercept"),
                 f"{intercept} is not 0; DICOM requires 0 for PET images, so the values cannot be trusted.",
             )
-        slope = float(raw_text(ds, "RescaleSlope") or 1.0)
+        slope = _rescale(ds, "RescaleSlope", path, k, default=None)
+        if slope <= 0:
+            raise DicomInputError(path, [_instance_row(ds, k + 1)], tag_label("RescaleSlope"),
+                                  f"{slope:g} is not a scale: a PET image's values are stored x a slope > 0.")
         stored = _native_pixels(ds, layout, syntax, dtype, shape)
         if stored is None:
+            if PIXEL_DATA not in ds:
+                raise DicomInputError(path, [_instance_row(ds, k + 1)], "(7FE0,0010) PixelData",
+                                      "missing: the file holds no image (a truncated copy?).")
             try:
                 stored = ds.pixel_array
-            except Exception as error:  # pydicom raises several types for missing pixel handlers
+            except Exception as error:  # pydicom raises several types: no handler, too few bytes, ...
                 syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "unknown")
                 raise DicomInputError(
                     path,
                     [_instance_row(ds, k + 1)],
                     "(7FE0,0010) PixelData",
-                    f"cannot decode pixel data with transfer syntax {syntax} ({error}); install the "
-                    "pydicom pixel handler for it (pylibjpeg or gdcm).",
+                    f"cannot decode pixel data with transfer syntax {syntax} ({error}); a truncated file, "
+                    "or a compression that needs a pydicom pixel handler (pylibjpeg or gdcm).",
                 ) from None
         np.multiply(stored, slope, out=volume[k], casting="unsafe")
         del ds[PIXEL_DATA]
@@ -658,17 +729,25 @@ def read_rtstruct(
             f"the structure set refers to {', '.join(references)}, the PET to {frame_of_reference_uid}; "
             "contours in another frame of reference need a registration first.",
         )
-    names = {int(item.ROINumber): str(item.ROIName) for item in ds.get("StructureSetROISequence", [])}
+    names: dict[int, str] = {}
+    for item in ds.get("StructureSetROISequence", []):
+        name = str(item.get("ROIName", ""))
+        if name and name in names.values():  # one row per ROI name: a second one would overwrite the first
+            raise DicomInputError(path, [], tag_label("ROIName"),
+                                  f"two ROIs are named {name!r}; give each ROI its own name.")
+        names[_roi_number(item, "ROINumber", path)] = name
     structures = Structures(masks={})
+    unmeasured = dict(names)
     for roi in ds.get("ROIContourSequence", []):
-        number = int(roi.ReferencedROINumber)
-        name = names.get(number, f"ROI_{number}")
+        number = _roi_number(roi, "ReferencedROINumber", path)
+        name = names.get(number) or f"ROI_{number}"
         planes: dict[float, list[np.ndarray]] = {}
         for contour in roi.get("ContourSequence", []):
-            points = _contour_points(contour)
+            points = _contour_points(contour, name, path)
             kind = str(contour.get("ContourGeometricType", "CLOSED_PLANAR"))
             if kind == "POINT":
                 structures.points[name] = points[0]
+                unmeasured.pop(number, None)
                 continue
             if kind != "CLOSED_PLANAR":
                 continue
@@ -685,20 +764,45 @@ def read_rtstruct(
             planes.setdefault(round(float(heights.mean()), 3), []).append(index[:, 1:])
         if planes:
             structures.masks[name] = _rasterise_planes(planes, geometry)
+            unmeasured.pop(number, None)
+    if unmeasured:  # an ROI is never dropped silently (spec 6.4: closed planar contours are read)
+        warnings.warn(UnmeasuredRoiWarning(
+            f"{path}: ROI(s) {', '.join(repr(n) for n in unmeasured.values())} have no closed planar contour "
+            "(and no point): nothing to measure, left out"), stacklevel=2)
     return structures
+
+
+class UnmeasuredRoiWarning(IoresponseWarning):
+    """ROIs of a structure set without a contour that ioresponse reads (closed planar, or a point)."""
+
+
+def _roi_number(item: Dataset, keyword: str, path: str) -> int:
+    try:
+        return int(raw_text(item, keyword))
+    except ValueError:
+        raise DicomInputError(path, [], tag_label(keyword),
+                              f"{raw_text(item, keyword) or 'missing'}; every ROI has a whole ROI number "
+                              "(a truncated or damaged structure set?).") from None
 
 
 CONTOUR_DATA = 0x30060050
 """(3006,0050) ContourData."""
 
 
-def _contour_points(contour: Dataset) -> np.ndarray:
+def _contour_points(contour: Dataset, roi: str, path: str) -> np.ndarray:
     """ContourData as an (n, 3) array, parsed from the raw bytes (pydicom's per-value DS objects are slow)."""
-    value = contour.get_item(CONTOUR_DATA).value
-    if isinstance(value, bytes):
-        numbers = np.asarray(value.decode("ascii").replace("\\", " ").split(), dtype=np.float64)
-    else:
-        numbers = np.asarray([float(c) for c in value], dtype=np.float64)
+    element = contour.get_item(CONTOUR_DATA)
+    value = b"" if element is None else element.value
+    try:
+        if isinstance(value, bytes):
+            numbers = np.asarray(value.decode("ascii").replace("\\", " ").split(), dtype=np.float64)
+        else:
+            numbers = np.asarray([float(c) for c in value], dtype=np.float64)
+    except (ValueError, UnicodeDecodeError):
+        numbers = np.asarray([np.nan])
+    if not numbers.size or numbers.size % 3 or not np.isfinite(numbers).all():
+        raise DicomInputError(path, [], "(3006,0050) ContourData",
+                              f"a contour of ROI '{roi}' is not a list of x, y, z coordinates in mm.")
     return numbers.reshape(-1, 3)
 
 
@@ -770,6 +874,12 @@ def read_seg(
             f"the segmentation is in {seg_frame}, the PET in {frame_of_reference_uid}; a registration "
             "is needed first.",
         )
+    foreign = sorted({uid for _, _, uid in seg.get_source_image_uids()} - set(sop_instance_uids))
+    if foreign:  # frames of other images would be left out as empty, so the lesion would vanish
+        raise DicomInputError(
+            path, [], "(0008,1155) ReferencedSOPInstanceUID",
+            f"the segmentation refers to {len(foreign)} image(s) not in this PET series (e.g. {foreign[0]}); "
+            "give the segmentation drawn on this series (a CT segmentation needs resampling first).")
     numbers = [int(item.SegmentNumber) for item in seg.SegmentSequence]
     labels = {int(item.SegmentNumber): str(item.SegmentLabel) for item in seg.SegmentSequence}
     pixels = seg.get_pixels_by_source_instance(

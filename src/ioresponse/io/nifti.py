@@ -25,10 +25,23 @@ QFORM_SFORM_ROTATION = 1e-4
 """... or by more than this in a rotation/scaling element (spec 6.6)."""
 
 
-def _check_qform_sform(path: str) -> None:
+def _check_nifti(path: str) -> None:
+    """The file is a whole NIfTI image of finite values, and its qform and sform agree (spec 6.6).
+
+    nibabel reads every voxel: SimpleITK reads a truncated .nii.gz without a word (the missing voxels
+    become 0), and reads NaN voxels as 0.
+    """
     import nibabel as nib
 
-    image = nib.load(path)
+    try:
+        image = nib.load(path)
+        voxels = np.asarray(image.dataobj)
+    except Exception as error:  # nibabel, gzip and zlib raise several types for a file that is not NIfTI
+        raise InputError(path, [], None, f"not a readable NIfTI image ({type(error).__name__}: {error}); "
+                                         "expected a .nii or .nii.gz volume.") from None
+    if not np.isfinite(voxels).all():
+        raise InputError(path, [], "voxel values", f"{int((~np.isfinite(voxels)).sum())} NaN or infinite "
+                                                   "voxel(s); every voxel needs a value.")
     header = image.header
     if int(header["qform_code"]) > 0 and int(header["sform_code"]) > 0:
         qform = header.get_qform()
@@ -57,7 +70,7 @@ def read_nifti(path: str | Path) -> tuple[np.ndarray, Geometry]:
     path = str(path)
     if not Path(path).is_file():
         raise InputError(path, [], None, "no such NIfTI file.")
-    _check_qform_sform(path)
+    _check_nifti(path)
     try:
         image = sitk.ReadImage(path, sitk.sitkFloat64)
     except RuntimeError as error:
@@ -144,7 +157,19 @@ def read_nifti_labels(
             f"label grid {geometry.shape} with spacing {geometry.spacing} mm does not match the PET grid "
             f"{target.shape} with spacing {target.spacing} mm; allow resample_labels=True.",
         )
-    return resample_nearest(labels, geometry, target), target
+    resampled = resample_nearest(labels, geometry, target)
+    lost = sorted(set(np.unique(labels[labels > 0]).tolist()) - set(np.unique(resampled).tolist()))
+    if lost:  # a label outside the PET image (another origin?) is refused, never left out silently
+        raise InputError(path, [], "geometry",
+                         f"label(s) {', '.join(map(str, lost))} have no voxel on the PET grid after "
+                         "nearest-neighbour resampling: outside the PET image, or smaller than a PET voxel "
+                         f"(labels: origin {_mm(geometry.origin)}, spacing {_mm(geometry.spacing)}; PET: "
+                         f"origin {_mm(target.origin)}, spacing {_mm(target.spacing)}).")
+    return resampled, target
+
+
+def _mm(values: object) -> str:
+    return "(" + ", ".join(f"{float(v):g}" for v in np.asarray(values).ravel()) + ") mm"
 
 
 def resample_nearest(labels: np.ndarray, source: Geometry, target: Geometry) -> np.ndarray:

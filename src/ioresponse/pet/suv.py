@@ -231,8 +231,8 @@ class _Header:
         self.warnings: list[str] = []
 
     def row(self, index: int) -> int:
-        number = self.datasets[index].get("InstanceNumber")
-        return int(number) if number not in (None, "") else index + 1
+        number = self.text(index, "InstanceNumber")
+        return int(number) if number.isdigit() else index + 1  # a damaged number: the slice's place
 
     def error(self, index: int, column: str, message: str) -> InputError:
         return DicomInputError(self.files[index], [self.row(index)], column, message)
@@ -289,9 +289,16 @@ def _number(header: _Header, index: int, source: Dataset, keyword: str) -> float
         raise header.error(index, tag_label(keyword), f"{value!r} is not a number.") from None
 
 
+_DICOM_DATE_TIME = re.compile(r"\d{12}(\d{2}(\.\d{1,6})?)?([+-]\d{4})?")
+"""DT (PS3.5 6.2) down to the minute: YYYYMMDDHHMM[SS[.FFFFFF]][&ZZXX]. pydicom also takes ISO 8601
+("2025-01-01T10:00:00") and reads its time as midnight; a DT without its time of day gives no time."""
+
+
 def _parse_datetime(header: _Header, index: int, column: str, text: str) -> dt.datetime:
     """A DT value; a UTC offset is kept and resolved when the value is compared (:func:`_seconds`)."""
     try:
+        if not _DICOM_DATE_TIME.fullmatch(text.strip()):
+            raise ValueError(text)
         value = DT(text.strip())
     except ValueError:
         raise header.error(
@@ -1484,9 +1491,7 @@ def read_suv(
     provenance["max_slice_gap_deviation_mm"] = geometry.max_slice_gap_deviation_mm
     provenance["nonuniform"] = nonuniform
     provenance["patient_id"] = str(pet.datasets[0].get("PatientID", ""))
-    provenance["date"] = _iso_date(
-        str(pet.datasets[0].get("SeriesDate", "") or pet.datasets[0].get("StudyDate", ""))
-    )
+    provenance["date"] = _iso_date(_series_date_text(factors._header, 0))  # the date the times are read on
     volume = SUVVolume(
         suvbw=suvbw,
         geometry=geometry,
