@@ -79,8 +79,14 @@ class Result:
         return self._write(directory, "parquet")
 
     def _write(self, directory: str | Path, fmt: str) -> list[Path]:
+        if not isinstance(directory, str | Path):
+            raise InputError("directory", [], None, f"{directory!r} is not a folder path")
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # a file where the folder should be, no permission
+            raise InputError(str(directory), [], None, f"cannot write the results there: {error.strerror}") \
+                from None
         paths = []
         for name, table in self.tables().items():
             path = directory / f"{name}.{fmt}"
@@ -150,40 +156,57 @@ class Comparison:
 
 
 def compare(
-    best_response: pd.DataFrame, *, reference: str = "recist11", column: str = "best_response"
+    best_response: pd.DataFrame,
+    *,
+    reference: str = "recist11",
+    column: str = "best_response",
+    source: str = "best_response",
 ) -> Comparison:
-    """Build the side-by-side view of ``best_response`` (any number of criteria)."""
+    """Build the side-by-side view of ``best_response`` (any number of criteria); ``source`` names the
+    table in messages.
+
+    Raises
+    ------
+    InputError
+        ``column`` or ``criterion`` is not a column of the table, or ``reference`` has no results in it.
+    """
     from ioresponse.cohort.reclassification import MISSING_LABEL, SAME_CATEGORY, reclassification_matrix
 
+    for needed in ("criterion", column):
+        if needed not in best_response:
+            raise InputError(source, [], needed, "a column of the best-response table (best_response or "
+                                                 "best_response_confirmed for column=)")
     keys = [PATIENT, READER] if READER in best_response else [PATIENT]
     order = list(dict.fromkeys(best_response["criterion"]))
+    if reference not in order:
+        present = ", ".join(map(str, order)) or "none"
+        raise InputError(source, [], "criterion", f"no {reference} results; present: {present}")
     wide = best_response.pivot(index=keys, columns="criterion", values=column)
     wide = wide.reindex(columns=order).reset_index()
     wide.columns.name = None
     matrices: dict[str, pd.DataFrame] = {}
     cells = []
-    if reference in order:
-        for other in order:
-            if other == reference:
-                continue
-            matrices[other] = reclassification_matrix(best_response, reference, other, column=column)
-            # A patient assessed under one of the two criteria only moves from or to "(none)", as in the
-            # matrices.
-            pair = wide[[*keys, reference, other]].fillna({reference: MISSING_LABEL, other: MISSING_LABEL})
-            category = pair[[reference, other]].replace(SAME_CATEGORY)
-            pair["reclassified"] = category[reference] != category[other]
-            for (before, after, moved), group in pair.groupby([reference, other, "reclassified"], sort=True):
-                cells.append(
-                    {
-                        "reference": reference,
-                        "criterion": other,
-                        f"{reference}_response": before,
-                        "response": after,
-                        "reclassified": moved,
-                        "n": len(group),
-                        "patients": ", ".join(_subject_names(group, keys)),
-                    }
-                )
+    for other in order:
+        if other == reference:
+            continue
+        matrices[other] = reclassification_matrix(best_response, reference, other, column=column)
+        # A patient assessed under one of the two criteria only moves from or to "(none)", as in the
+        # matrices.
+        pair = wide[[*keys, reference, other]].fillna({reference: MISSING_LABEL, other: MISSING_LABEL})
+        category = pair[[reference, other]].replace(SAME_CATEGORY)
+        pair["reclassified"] = category[reference] != category[other]
+        for (before, after, moved), group in pair.groupby([reference, other, "reclassified"], sort=True):
+            cells.append(
+                {
+                    "reference": reference,
+                    "criterion": other,
+                    f"{reference}_response": before,
+                    "response": after,
+                    "reclassified": moved,
+                    "n": len(group),
+                    "patients": ", ".join(_subject_names(group, keys)),
+                }
+            )
     columns = ["reference", "criterion", f"{reference}_response", "response", "reclassified", "n", "patients"]
     return Comparison(wide, matrices, pd.DataFrame(cells, columns=columns))
 
@@ -200,7 +223,14 @@ def criterion_names(names: str | Iterable[str]) -> list[str]:
     and assessment, spec 0.9) or an unknown name is an error."""
     available = registry()
     choices = f"choose from {', '.join(available)} or 'all'"
-    names = [n.strip() for n in (names.split(",") if isinstance(names, str) else names)]
+    if isinstance(names, str):
+        given: list[object] = list(names.split(","))
+    else:
+        given = list(names) if isinstance(names, Iterable) else [names]
+    if not all(isinstance(n, str) for n in given):
+        raise InputError("--criteria", [], None, f"{names!r}: criteria are named by their criterion keys "
+                                                 "(text), e.g. 'recist11' or ['recist11', 'irecist']")
+    names = [n.strip() for n in given]
     if not any(names):
         raise InputError("--criteria", [], None, f"no criterion named; {choices}")
     twice = [n for n, count in Counter(names).items() if count > 1]
@@ -381,6 +411,10 @@ def run(
     them. The criteria run in threads, one per core (at most one per criterion); the result is the
     same as one after the other, and the first criterion in order to fail raises its error.
     """
+    if not isinstance(study, Study):
+        raise InputError("study", [], None, f"run takes the Study that ioresponse.load(...) returns, not a "
+                                            f"{type(study).__name__}; ioresponse.assess(data, ...) reads and "
+                                            "assesses in one call")
     pattern_options = {k: v for k, v in options.items() if k in OPTION_NAMES}
     criterion_options = {k: v for k, v in options.items() if k not in OPTION_NAMES}
     chosen, skipped = select_criteria(criteria, study)

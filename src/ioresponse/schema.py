@@ -5,6 +5,7 @@ Columns and labels follow DESIGN.md ("The tables") and spec/anatomic.md sections
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from enum import StrEnum
 from typing import Any, Literal, get_args
@@ -199,9 +200,9 @@ def coerce_option(name: str, value: Any, hint: Any, file: str = "options") -> An
     Values that are not text are returned unchanged; text for a bool, int or float option (optional
     or not) is converted, and text that does not convert is an :class:`InputError` naming the option.
     """
-    if not isinstance(value, str):
-        return value
     kinds = {k for k in (get_args(hint) or (hint,)) if isinstance(k, type)}
+    if not isinstance(value, str):
+        return _checked_value(name, value, kinds, file)
     if value.lower() in ("none", "") and type(None) in kinds:
         return None
     if bool in kinds:
@@ -216,3 +217,26 @@ def coerce_option(name: str, value: Any, hint: Any, file: str = "options") -> An
                 expected = "a whole number" if kind is int else "a number"
                 raise InputError(file, [], name, f'"{value}" is not {expected}') from None
     return value
+
+
+def _checked_value(name: str, value: Any, kinds: set[type], file: str) -> Any:
+    """A Python value of a bool, int or float option (optional or not) of the declared kind: a whole
+    float for an int (56.0 -> 56), any real number for a float; anything else is an InputError."""
+    if not kinds or not kinds <= {bool, int, float, str, type(None)}:
+        return value  # a value of another kind (a tuple, a mapping): the criterion checks it
+    if value is None and type(None) in kinds:
+        return None
+    kind = type(value)
+    is_bool = isinstance(value, bool) or (kind.__module__ == "numpy" and "bool" in kind.__name__)
+    if bool in kinds and is_bool:
+        return bool(value)
+    if not is_bool and isinstance(value, numbers.Real):  # numpy numbers are numbers.Real too
+        if float in kinds:
+            return float(value)
+        if int in kinds and float(value).is_integer():
+            return int(value)
+    if str in kinds and isinstance(value, str):
+        return value
+    expected = ("true or false" if bool in kinds else "a whole number" if int in kinds
+                else "a number" if float in kinds else "text")
+    raise InputError(file, [], name, f"{value!r} is not {expected}")

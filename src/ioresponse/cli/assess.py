@@ -425,16 +425,7 @@ def compare_command(
     """
     best = read_output(outdir, "best_response")
     column = "best_response_confirmed" if confirmed else "best_response"
-    for needed in ("criterion", column):  # patient_id: read_output
-        if needed not in best:
-            raise InputError(str(outdir / "best_response"), [], needed,
-                             "a column of the best-response table `ioresponse assess` writes")
-    if reference not in set(best["criterion"]):
-        present = ", ".join(dict.fromkeys(best["criterion"].astype(str))) or "none"
-        raise InputError(
-            str(outdir / "best_response"), [], "criterion", f"no {reference} results; present: {present}"
-        )
-    comparison = compare(best, reference=reference, column=column)
+    comparison = compare(best, reference=reference, column=column, source=str(outdir / "best_response"))
     comparison.wide.to_csv(outdir / "compare_wide.csv", index=False, lineterminator="\n")
     comparison.cells.to_csv(outdir / "compare_reclassification.csv", index=False, lineterminator="\n")
     _print_wide(comparison.wide)

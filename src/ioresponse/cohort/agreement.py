@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ioresponse.cohort.rates import require_columns
-from ioresponse.schema import DAY, PATIENT, READER
+from ioresponse.schema import DAY, PATIENT, READER, InputError
 
 AGREEMENT_COLUMNS = ("criterion", "reader_a", "reader_b", "n", "observed_agreement", "kappa")
 
@@ -36,7 +36,7 @@ def cohen_kappa(ratings_a: pd.Series | list[str], ratings_b: pd.Series | list[st
     a = np.asarray(ratings_a, dtype=object)
     b = np.asarray(ratings_b, dtype=object)
     if a.shape != b.shape:
-        raise ValueError(f"paired ratings differ in length: {a.size} and {b.size}")
+        raise InputError("ratings", [], None, f"paired ratings differ in length: {a.size} and {b.size}")
     if a.size == 0:
         return float("nan")
     observed = float(np.mean(a == b))

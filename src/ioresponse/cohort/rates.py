@@ -100,7 +100,11 @@ def clopper_pearson(successes: int, n: int, alpha: float = DEFAULT_ALPHA) -> tup
         ``high = Beta(1-alpha/2; x+1, n-x)`` (1 when x = n).
     """
     if n < 0 or successes < 0 or successes > n:
-        raise ValueError(f"need 0 <= successes <= n, got successes={successes}, n={n}")
+        raise InputError("clopper_pearson", [], None, f"need 0 <= successes <= n, got successes={successes}, "
+                                                      f"n={n}")
+    if not 0 < alpha < 1:
+        raise InputError("options", [], "alpha", f"{alpha!r} is not an error rate between 0 and 1 (0.05: a "
+                                                  "95 % interval)")
     if n == 0:
         return (float("nan"), float("nan"))
     low = 0.0 if successes == 0 else float(beta.ppf(alpha / 2, successes, n - successes + 1))
@@ -156,6 +160,8 @@ def response_column(criterion: str, confirmed: bool | None = None) -> str:
         criterion (for example after ``ioresponse assess --confirm``, which the output files do not
         record).
     """
+    if confirmed is not None and not isinstance(confirmed, bool):  # "false" would read as True
+        raise InputError("options", [], "confirmed", f"{confirmed!r} is not True, False or None")
     use_confirmed = confirms_response(criterion) if confirmed is None else confirmed
     return "best_response_confirmed" if use_confirmed else "best_response"
 

@@ -233,7 +233,13 @@ def median_split(durations: pd.DataFrame, values: pd.Series, name: str) -> pd.Da
     name : str
         Its name in the group labels, e.g. "baseline_mtv_ml".
     """
-    known = values.dropna()
+    numbers = pd.to_numeric(values, errors="coerce")
+    unreadable = numbers.isna() & values.notna()
+    if unreadable.any():
+        raise InputError(name, [], None, f"{values[unreadable].iloc[0]!r} (patient "
+                                         f"{values.index[unreadable][0]}) is not a number; the median split "
+                                         "reads numbers")
+    known = numbers.dropna()
     known.index = known.index.astype(str)
     cohort = durations[durations[PATIENT].astype(str).isin(known.index)]
     if cohort.empty:

@@ -163,6 +163,16 @@ def _check_map_on_patients(
 def _load(data: object, patients: object, column_map: dict[str, str] | None, on_invalid: v.OnInvalid,
           validation: s.Validation, source: str | None, patient_key: Sequence[str] | None,
           sheet: str | None, outcome: v.Outcome) -> Study:
+    for option, value, allowed in (("on_invalid", on_invalid, ("raise", "exclude")),
+                                   ("validation", validation, ("raise", "warn"))):
+        if value not in allowed:
+            raise InputError("options", [], option,
+                             f"{value!r} is not one of {', '.join(map(repr, allowed))}")
+    if isinstance(data, str) and not data.strip():  # Path("") is the working folder
+        raise InputError(t.IN_MEMORY, [], None, "the input path is empty; give a file, an SDTM folder or a "
+                                                "pandas / polars DataFrame")
+    if isinstance(patient_key, str):  # "study,patient_id", as the command line takes it
+        patient_key = [name.strip() for name in patient_key.split(",")]
     if isinstance(data, str | Path) and Path(data).is_dir():
         from ioresponse.io import sdtm
 
@@ -406,7 +416,8 @@ def read_patients(patients: object, column_map: dict[str, str] | None = None, *,
     if patients is None:
         return None
     raw = t.read_table(patients, column_map={k: c for k, c in (column_map or {}).items()
-                                             if _has_column(patients, k)})
+                                             if _has_column(patients, k)},
+                       source=None if isinstance(patients, str | Path) else "<patient table>")
     frame, name = raw.frame, raw.source
     if s.PATIENT not in frame.columns:
         raise InputError(name, [], s.PATIENT, "the patient table needs a patient_id column")

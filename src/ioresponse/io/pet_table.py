@@ -169,7 +169,7 @@ def read_pet_table(
     InputError
         Located at the file, rows and column at fault.
     """
-    raw = read_table(source)
+    raw = read_table(source, source=None if isinstance(source, str | Path) else "<PET table>")
     return validate_pet_table(raw.frame, file=raw.source, patients=patients)
 
 
@@ -187,6 +187,8 @@ def validate_pet_table(
         else np.arange(len(raw), dtype=np.int64) + 2
     )
     _require_columns(raw, file)
+    if raw.empty:  # nothing to assess: said here, not as "columns the input does not have" later
+        raise InputError(file, [], None, "the PET table has its columns but no rows")
     _warn_unused(raw.columns, file)
     out = pd.DataFrame({SOURCE_ROW: source_rows.astype(np.int64)})
     rows = out[SOURCE_ROW].to_numpy()

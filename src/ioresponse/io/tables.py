@@ -198,8 +198,8 @@ def _read_frame(data: object, name: str, sheet: str | None) -> tuple[pd.DataFram
                                           f"workbook ({', '.join(EXCEL_SUFFIXES)})")
     if isinstance(data, pd.DataFrame):
         return data, _numbered(data)
-    if type(data).__module__.startswith("polars"):
-        frame = data.to_pandas()  # type: ignore[attr-defined]
+    if type(data).__name__ in ("DataFrame", "LazyFrame") and type(data).__module__.startswith("polars"):
+        frame = (data.collect() if type(data).__name__ == "LazyFrame" else data).to_pandas()  # type: ignore
         return frame, _numbered(frame)
     if path is None:
         raise InputError(name, [], None, f"cannot read a {type(data).__name__}; give a file path or a "
@@ -370,18 +370,22 @@ def _column_text(column: pd.Series) -> pd.Series:
     if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):  # text already (CSV)
         stripped = per_value(column.fillna(""), lambda values: values.astype(str).str.strip())
         return pd.Series(stripped, index=column.index, dtype=object)
+    if pd.api.types.is_float_dtype(column) and column.dtype.itemsize < 8:  # float32: its own digits,
+        narrow = column.to_numpy(dtype=np.dtype(f"f{column.dtype.itemsize}"), na_value=np.nan)  # "26.3"
+        return pd.Series([_cell_text(value) for value in narrow], index=column.index, dtype=object)
     return column.map(_cell_text).astype(object)
 
 
 def _cell_text(value: object) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
-        return ""
+    if value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float | np.floating)
+                                                              and np.isnan(value)):
+        return ""  # pd.NA of a nullable or object column is an empty cell, not the text "<NA>"
     if isinstance(value, bytes):
         value = value.decode("utf-8", errors="replace")
     if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
-    if isinstance(value, float | np.floating):
-        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if isinstance(value, float | np.floating):  # the shortest text of the value's own precision:
+        return str(int(value)) if float(value).is_integer() else str(value)  # float32 26.3 stays "26.3"
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d")
     if hasattr(value, "isoformat"):
