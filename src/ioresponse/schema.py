@@ -235,8 +235,6 @@ def _checked_value(name: str, value: Any, kinds: set[type], file: str) -> Any:
             return float(value)
         if int in kinds and float(value).is_integer():
             return int(value)
-    if str in kinds and isinstance(value, str):
-        return value
     expected = ("true or false" if bool in kinds else "a whole number" if int in kinds
                 else "a number" if float in kinds else "text")
     raise InputError(file, [], name, f"{value!r} is not {expected}")

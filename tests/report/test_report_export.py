@@ -66,10 +66,12 @@ def test_partial_dates_keep_their_precision_in_rs_and_flag_adt_in_adrs(timepoint
     p2 = recist & (timepoints["patient_id"] == "P2") & (timepoints["day"] == 56)
     timepoints.loc[p2, ["date", "reason"]] = ["2021-03-04", "PD; date 2021-02 partial: imputed 2021-02-15"]
     rs = rs_table(timepoints)
-    ovr = rs[(rs["RSTESTCD"] == "OVRLRESP") & (rs["RSCAT"] == "RECIST 1.1")].set_index(["USUBJID", "RSDY"])
-    assert ovr.loc[("P1", 57), "RSDTC"] == "2021"
-    assert ovr.loc[("P1", 113), "RSDTC"] == "2021-05"
-    assert ovr.loc[("P2", 57), "RSDTC"] == "2021-03-04"
+    ovr = rs[(rs["RSTESTCD"] == "OVRLRESP") & (rs["RSCAT"] == "RECIST 1.1")]
+    ovr = ovr.set_index(["USUBJID", "VISITNUM"])
+    # SDTM IG 4.4.4: --DY only from a complete date, so the imputed days have no RSDY; the complete one does
+    assert ovr.loc[("P1", 56), ["RSDTC", "RSDY"]].tolist() == ["2021", pd.NA]
+    assert ovr.loc[("P1", 112), ["RSDTC", "RSDY"]].tolist() == ["2021-05", pd.NA]
+    assert ovr.loc[("P2", 56), ["RSDTC", "RSDY"]].tolist() == ["2021-03-04", 57]
     best_response = best_response.copy()
     best_response.loc[(best_response["patient_id"] == "P1") & (best_response["criterion"] == "recist11"),
                       "bor_day"] = 112

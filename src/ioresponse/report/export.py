@@ -48,7 +48,7 @@ import pandas as pd
 import pyreadstat
 
 from ioresponse.cohort.rates import require_columns
-from ioresponse.schema import DATE, DAY, NOT_GIVEN, PATIENT, READER
+from ioresponse.schema import DATE, DAY, NOT_GIVEN, PATIENT, READER, InputError
 
 CRITERION_NAMES = {
     "recist11": "RECIST 1.1", "irrc": "irRC", "irrecist": "irRECIST", "irecist": "iRECIST",
@@ -114,6 +114,9 @@ PARTIAL_DATE_NOTE = re.compile(
     r"date (?P<collected>\d{4}(?:-\d{2})?) partial: imputed (?P<imputed>\d{4}-\d{2}-\d{2})")
 """The note io writes on a date it imputed (io.tables.parse_dates, io.sdtm._dated), kept in ``reason``."""
 
+STUDY_DAY_NOTE = "(treatment start + "
+"""How io's note says a partial date was completed from the input's study day (io.sdtm._dated)."""
+
 DATE_IMPUTATION_FLAG = {len("2021-05"): "D", len("2021"): "M"}
 """``ADTF`` by the length of the collected date: day imputed, or month and day (ADaM IG 3.1.2)."""
 
@@ -130,6 +133,15 @@ def study_day(day: pd.Series) -> pd.Series:
     """SDTM/ADaM study day from days since first dose: no day 0 (SDTM IG 4.4.4)."""
     numeric = pd.to_numeric(day, errors="coerce")
     return numeric.where(numeric < 0, numeric + 1)
+
+
+def _rs_study_day(day: pd.Series, rsdtc: pd.Series, reason: pd.Series) -> pd.Series:
+    """``RSDY`` of each row. SDTM IG 4.4.4 derives --DY from complete dates only, so it is empty when
+    ``RSDTC`` is partial and io imputed the day from it (the imputed day stays in ``ADY`` with its
+    ``ADTF``); a day the input gave as a study day (SDTM --DY, io.sdtm._dated) is kept."""
+    partial = (rsdtc != "") & (rsdtc.str.len() < len("2021-05-15"))
+    given = reason.str.contains(STUDY_DAY_NOTE, regex=False)
+    return study_day(day).mask((partial & ~given).to_numpy()).astype("Int64")  # 57, not 57.0
 
 
 def _visit(day: pd.Series) -> pd.Series:
@@ -200,7 +212,8 @@ def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE") -> pd.Da
     """
     require_columns(timepoints, (PATIENT, "criterion", DAY, "overall_response"), "timepoints")
     rseval, rsevalid = evaluator(_text(timepoints, READER))
-    rsdtc = collected_date(_text(timepoints, DATE), _text(timepoints, "reason"))
+    reason = _text(timepoints, "reason")
+    rsdtc = collected_date(_text(timepoints, DATE), reason)
     parts = []
     for order, (column, code, name) in enumerate(RS_TESTS):
         if column not in timepoints.columns:
@@ -215,7 +228,8 @@ def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE") -> pd.Da
             "RSCAT": _criterion_name(source["criterion"]), "RSORRES": result[keep], "RSSTRESC": result[keep],
             "RSEVAL": rseval[keep], "RSEVALID": rsevalid[keep],
             "VISITNUM": pd.to_numeric(source[DAY], errors="coerce"), "VISIT": _visit(source[DAY]),
-            "RSDTC": rsdtc[keep], "RSDY": study_day(source[DAY]), "_order": order,
+            "RSDTC": rsdtc[keep], "RSDY": _rs_study_day(source[DAY], rsdtc[keep], reason[keep]),
+            "_order": order,
             "_criterion": source["criterion"],
         }))
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*RS_COLUMNS, "_order"])
@@ -290,6 +304,27 @@ def _adrs_rows(table: pd.DataFrame, paramcd: str, day_column: str) -> pd.DataFra
     return rows
 
 
+XPORT_MAX_CHARACTERS = 200
+"""SAS transport version 5 holds character values of at most 200 bytes, in US-ASCII."""
+
+
+def _check_xport_values(table: pd.DataFrame, path: Path, written: Path) -> None:
+    """Refuse a text value that XPORT version 5 cannot hold: over 200 characters or not ASCII (an id
+    "Pé"); the file would be invalid for SAS and the FDA's readers. The CSV (``written``) holds them."""
+    for column in table.columns:
+        if table[column].dtype != object:
+            continue
+        text = table[column].fillna("").astype(str)
+        bad = (text.str.len() > XPORT_MAX_CHARACTERS) | ~text.map(str.isascii)
+        if bad.any():
+            rows = (np.flatnonzero(bad.to_numpy()) + 2).tolist()  # the rows of the CSV written
+            raise InputError(str(path), rows, column,
+                             f"{text[bad].iloc[0][:40]!r}: SAS transport v5 holds ASCII text of at most "
+                             f"{XPORT_MAX_CHARACTERS} characters, so the .xpt is not written ({written.name} "
+                             "is, rows as in it); shorten or transliterate the patient ids, readers or "
+                             "--study-id")
+
+
 XPORT_HEADER_TIME = datetime(1960, 1, 1, tzinfo=UTC)
 """Created and modified time written in the XPORT headers: the SAS epoch, unless SOURCE_DATE_EPOCH is set."""
 _XPORT_TIME = re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d")
@@ -327,6 +362,7 @@ def write_export(outdir: Path, timepoints: pd.DataFrame, best_response: pd.DataF
         table, name, labels = adrs_table(timepoints, best_response, study_id=study_id), "adrs", ADRS_COLUMNS
     csv_path, xpt_path = outdir / f"{name}.csv", outdir / f"{name}.xpt"
     table.to_csv(csv_path, index=False)
+    _check_xport_values(table, xpt_path, csv_path)
     formats = {}
     if standard == "adam":
         sas_days = (pd.to_datetime(table["ADT"], format="%Y-%m-%d", errors="coerce") - SAS_EPOCH).dt.days
