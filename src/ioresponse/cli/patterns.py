@@ -31,7 +31,7 @@ from ioresponse.io.tables import read_table
 from ioresponse.patterns import OPTION_NAMES, find_patterns
 from ioresponse.patterns import irae as irae_rules
 from ioresponse.patterns._common import json_cells
-from ioresponse.schema import InputError
+from ioresponse.schema import SOURCE_ROW, InputError
 
 DEFAULT_CRITERIA = "recist11,irecist,irrecist,imrecist"
 """The unidimensional anatomic criteria: every sum-only or lesion table can run them (irRC needs products)."""
@@ -43,18 +43,23 @@ def _read(path: Path | None) -> pd.DataFrame | None:
         return None
     if not path.exists():
         raise InputError(str(path), [], None, "file not found")
-    return read_table(path).frame
+    raw = read_table(path)
+    frame = raw.frame
+    frame.attrs["source"] = raw.source  # messages about its rows name the file (patterns._study)
+    return frame
 
 
 def _numeric(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """Numeric columns of a side table read as text; an unreadable value is an input error."""
+    name = frame.attrs.get("source", "--samples")
     for column in columns:
         if column not in frame:
-            raise InputError("--samples", [], column, "missing column")
+            raise InputError(name, [], column, "missing column")
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = values.isna() & (frame[column].astype(str).str.strip() != "")
         if bad.any():
-            raise InputError("--samples", (bad.to_numpy().nonzero()[0] + 2).tolist(), column, "not a number")
+            raise InputError(name, frame.loc[bad, SOURCE_ROW].tolist() if SOURCE_ROW in frame
+                             else (bad.to_numpy().nonzero()[0] + 2).tolist(), column, "not a number")
         frame[column] = values
     return frame
 

@@ -24,6 +24,7 @@ from ioresponse.criteria._anatomic import (
     sum_per_assessment,
     unidimensional_values,
 )
+from ioresponse.io import tables as t
 from ioresponse.schema import (
     DATE,
     DAY,
@@ -34,6 +35,7 @@ from ioresponse.schema import (
     PATIENT,
     READER,
     ROLE,
+    SOURCE_ROW,
     STATUS,
     InputError,
     Role,
@@ -175,23 +177,45 @@ def patient_values(study: Study, column: str) -> dict[str, object]:
 
 
 def visit_days(visits: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """A clinical visits / events table with a ``day`` column (from ``date`` and ``treatment_start``)."""
+    """A clinical visits / events / findings table with a ``day`` column: the whole days given, else the
+    ISO ``date`` less the patient's ``treatment_start`` (spec/anatomic.md 0.1, as the lesion table).
+
+    Every row needs its patient and a day or a date; a day that is not a whole number, a date that is not
+    ISO, or a date without the patient's start is refused at its row, never dropped (the table's name is
+    ``visits.attrs["source"]`` when the reader set it, rows are its file rows).
+    """
+    name = visits.attrs.get("source", "<visits>")
     frame = visits.copy()
-    frame[PATIENT] = frame[PATIENT].astype(str)
+    rows = frame[SOURCE_ROW].to_numpy() if SOURCE_ROW in frame else np.arange(len(frame)) + 2
+    if PATIENT not in frame:
+        raise InputError(name, [], PATIENT, "missing column; every row names its patient")
+    frame[PATIENT] = frame[PATIENT].astype(str).str.strip()
+    _refuse(name, rows, frame[PATIENT].isin(["", "nan", "None"]).to_numpy(), PATIENT, "empty patient_id")
+    if DAY not in frame and DATE not in frame:
+        raise InputError(name, [], DATE, "the table needs a day or a date column")
+    day = pd.Series(np.nan, index=frame.index)
     if DAY in frame:
-        frame[DAY] = pd.to_numeric(frame[DAY], errors="coerce")
-        return frame
-    if DATE not in frame:
-        raise InputError("<visits>", [], DATE, "the table needs a day or a date column")
-    starts = patient_values(study, "treatment_start")
-    start = pd.to_datetime(frame[PATIENT].map(starts), errors="coerce")
-    frame[DAY] = (pd.to_datetime(frame[DATE], errors="coerce") - start).dt.days
-    unplaced = frame[DAY].isna() & (frame[DATE].fillna("").astype(str).str.strip() != "")
-    if unplaced.any():
-        rows = (np.flatnonzero(unplaced.to_numpy()) + 2).tolist()
-        raise InputError("<visits>", rows, DATE,
-                         "date without a treatment_start for the patient (patient table) or unreadable date")
+        given, bad = t.parse_float(frame[DAY].fillna("").astype(str))
+        bad |= np.isfinite(given) & (given % 1 != 0)
+        _refuse(name, rows, bad, DAY, "not a whole number of days since treatment start")
+        day[:] = given
+    if DATE in frame:
+        iso, _, bad = t.parse_dates(frame[DATE].fillna("").astype(str))
+        _refuse(name, rows, bad, DATE, "not an ISO date (YYYY-MM-DD)")
+        start = pd.to_datetime(frame[PATIENT].map(patient_values(study, "treatment_start")), errors="coerce")
+        dated = (pd.to_datetime(iso.where(iso != ""), errors="coerce") - start).dt.days
+        _refuse(name, rows, ((iso != "") & dated.isna() & day.isna()).to_numpy(), DATE,
+                "a date without the patient's treatment_start (patient table) to make it a day")
+        day = day.fillna(dated)
+    _refuse(name, rows, day.isna().to_numpy(), DAY if DAY in frame else DATE,
+            "no day and no date: the row cannot be placed in time")
+    frame[DAY] = day.astype(np.int64)
     return frame
+
+
+def _refuse(name: str, rows: np.ndarray, bad: np.ndarray, column: str, message: str) -> None:
+    if bad.any():
+        raise InputError(name, rows[bad].tolist(), column, message)
 
 
 def new_lesion_rows(lesions: pd.DataFrame, *, equivocal: bool = False) -> np.ndarray:
