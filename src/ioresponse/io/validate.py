@@ -812,6 +812,7 @@ def check_target_counts(frame: pd.DataFrame, source: str) -> list[Finding]:
 # ---------------------------------------------------------------------------------------------
 # Checks on the patient table (--patients; DESIGN.md "The tables", spec/patterns.md 0.5)
 
+PREBASELINE_SUM = "prebaseline_sum_mm"
 TREATMENT_START = "treatment_start"
 TREATMENT_END = "treatment_end"
 NEW_THERAPY_START = "new_therapy_start"
@@ -844,7 +845,8 @@ def check_patient_dates(frame: pd.DataFrame, source: str) -> list[Finding]:
 def check_patient_numbers(frame: pd.DataFrame, source: str) -> list[Finding]:
     """Day and survival cells of the patient table that cannot be read, so that none is silently left
     out: ``treatment_end_day`` and ``new_therapy_start_day`` whole days, ``os_days`` a number of days,
-    ``os_event`` 1 (death) or 0 (alive at last contact) (DESIGN.md "The tables")."""
+    ``prebaseline_sum_mm`` a sum in mm, ``os_event`` 1 (death) or 0 (alive at last contact) (DESIGN.md
+    "The tables")."""
     findings = []
     for column in (c for c in (*PATIENT_WHOLE_DAY_COLUMNS, OS_DAYS) if c in frame.columns):
         values, bad = t.parse_float(frame[column])
@@ -857,6 +859,13 @@ def check_patient_numbers(frame: pd.DataFrame, source: str) -> list[Finding]:
             findings.append(_error(source, _rows(frame, bad), column,
                                    f"{value!r} is not {what} since treatment start{hint} (leave the cell "
                                    "empty when it is not known)"))
+    if PREBASELINE_SUM in frame.columns:  # spec/patterns.md 0.2: the sum of the scan before baseline
+        values, bad = t.parse_float(frame[PREBASELINE_SUM])
+        bad |= values < 0
+        if bad.any():
+            findings.append(_error(source, _rows(frame, bad), PREBASELINE_SUM,
+                                   f"{frame.loc[bad, PREBASELINE_SUM].iloc[0]!r} is not a sum of diameters "
+                                   "in mm (a number >= 0; leave the cell empty when there was no scan)"))
     if OS_EVENT in frame.columns:
         _, bad = t.parse_bool(frame[OS_EVENT])
         if bad.any():
