@@ -359,21 +359,16 @@ def silent(what: str, frame: str) -> str:
 
 VISIT_CASES = [
     # a required column missing
-    fuzz(V, "drop_column-ecog", drop_column("ecog"), "refuse", column="ecog",
-         xfail=silent("the visits table is ignored, Lo Russo criterion 5 becomes not evaluable",
-                      "patterns/hyperprogression.py:874 _ecog")),
+    fuzz(V, "drop_column-ecog", drop_column("ecog"), "refuse", column="ecog"),
     fuzz(V, "drop_column-patient_id", drop_column("patient_id"), "refuse", column="patient_id"),
     fuzz(V, "drop_column-date", drop_column("date"), "refuse", column="date"),
     # cells empty
     fuzz(V, "empty-date-row3", cell(3, "date", ""), "noisy", (3,), "date"),
     fuzz(V, "empty-patient_id-row3", cell(3, "patient_id", ""), "noisy", (3,), "patient_id"),
     # text and out-of-range values in ECOG (0-4, spec 0.5)
-    fuzz(V, "ecog-1-2-row3", cell(3, "ecog", "1-2"), "refuse", (3,), "ecog",
-         xfail=silent("the visit is dropped as not a number", "patterns/hyperprogression.py:877 _ecog")),
-    fuzz(V, "ecog-7-row3", cell(3, "ecog", "7"), "refuse", (3,), "ecog",
-         xfail=silent("ECOG 7 is used as a score", "patterns/hyperprogression.py:881 _ecog")),
-    fuzz(V, "ecog-2.5-row3", cell(3, "ecog", "2.5"), "refuse", (3,), "ecog",
-         xfail=silent("ECOG 2.5 is truncated to 2 by astype(int)", "patterns/hyperprogression.py:881 _ecog")),
+    fuzz(V, "ecog-1-2-row3", cell(3, "ecog", "1-2"), "refuse", (3,), "ecog"),
+    fuzz(V, "ecog-7-row3", cell(3, "ecog", "7"), "refuse", (3,), "ecog"),
+    fuzz(V, "ecog-2.5-row3", cell(3, "ecog", "2.5"), "refuse", (3,), "ecog"),
     fuzz(V, "ecog-3.0-row3", cell(3, "ecog", "3.0"), "same_or_refuse", (3,), "ecog"),
     # dates in other formats, impossible dates; days instead of dates, as floats
     fuzz(V, "date-2021-02-30-row3", cell(3, "date", "2021-02-30"), "refuse", (3,), "date"),
@@ -400,9 +395,7 @@ VISIT_CASES = [
     # order, extra columns, header spellings
     fuzz(V, "rows-shuffled", shuffled(SEED), "same"),
     fuzz(V, "extra-column", add_column("physician", "Dr X"), "same"),
-    fuzz(V, "header-ECOG-upper-case", upper_header("ecog"), "same_or_refuse", column="ecog",
-         xfail=silent('header "ECOG" is not read as ecog, the table is ignored',
-                      "patterns/hyperprogression.py:874 _ecog")),
+    fuzz(V, "header-ECOG-upper-case", upper_header("ecog"), "same_or_refuse", column="ecog"),
     # empty and header-only files
     fuzz(V, "empty-file", empty_file, "refuse"),
     fuzz(V, "header-only", header_only, "either"),
@@ -589,10 +582,8 @@ WRONG_TABLE_CASES = [
     fuzz(F, "given-the-samples-table", None, "refuse", column="organ", given=S,
          xfail=silent("a table without organ/finding/pattern columns is read as findings triggering nothing",
                       "patterns/irae.py:136 _text")),
-    fuzz(V, "given-the-lesion-table", None, "refuse", column="ecog", given=L,
-         xfail=silent("a table without ecog is ignored", "patterns/hyperprogression.py:874 _ecog")),
-    fuzz(V, "given-the-patients-table", None, "refuse", column="ecog", given=PT,
-         xfail=silent("a table without ecog is ignored", "patterns/hyperprogression.py:874 _ecog")),
+    fuzz(V, "given-the-lesion-table", None, "refuse", column="ecog", given=L),
+    fuzz(V, "given-the-patients-table", None, "refuse", column="ecog", given=PT),
     fuzz(S, "given-the-findings-table", None, "refuse", column="value", given=F),
     fuzz(E, "given-the-samples-table", None, "refuse", column="event", given=S,
          xfail='refused, but "<events>, column event" does not name samples.csv '

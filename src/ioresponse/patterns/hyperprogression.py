@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ioresponse.criteria import Study
+from ioresponse.io import tables as t
 from ioresponse.patterns._common import (
     DAYS_PER_MONTH,
     Flag,
@@ -61,7 +62,7 @@ from ioresponse.patterns._study import (
     patient_values,
     visit_days,
 )
-from ioresponse.schema import DATE, DAY, PATIENT, READER, ROLE, InputError, Role
+from ioresponse.schema import DATE, DAY, PATIENT, READER, ROLE, SOURCE_ROW, InputError, Role
 
 TGR_RATIO_HPD = 2.0
 """TGR_exp / TGR_ref >= 2, "2-fold or greater" (Champiat 2017; Kanjanapan 2019; Petrioli 2020; spec H1-H3)."""
@@ -867,14 +868,27 @@ def _organs(
 
 
 ECOG = "ecog"
+ECOG_WORST = 5  # ECOG performance status: 0 (fully active) to 5 (dead), Oken 1982
 
 
 def _ecog(visits: pd.DataFrame | None, study: Study) -> dict[str, tuple[int | None, tuple[int, ...]]] | None:
     """Baseline ECOG (latest visit on or before day 0) and ECOG values on days 1-60 (spec 2.3 H7)."""
-    if visits is None or ECOG not in visits:
+    if visits is None:
         return None
-    frame = visit_days(visits, study)
-    frame = frame[pd.to_numeric(frame[ECOG], errors="coerce").notna()]
+    name = visits.attrs.get("source", "<visits>")
+    column = next((c for c in visits.columns if str(c).strip().lower() == ECOG), None)
+    if column is None:  # a visits table is given for its ECOG scores: without them it would be ignored
+        raise InputError(name, [], ECOG, "missing column; the visits table gives the ECOG performance "
+                                         "status (0-5) of each visit")
+    frame = visit_days(visits.rename(columns={column: ECOG}), study)
+    text = frame[ECOG].fillna("").astype(str).str.strip()
+    scores, bad = t.parse_float(text)
+    bad |= np.isfinite(scores) & ((scores % 1 != 0) | (scores < 0) | (scores > ECOG_WORST))
+    if bad.any():
+        rows = frame[SOURCE_ROW].to_numpy()[bad] if SOURCE_ROW in frame else np.flatnonzero(bad) + 2
+        raise InputError(name, rows.tolist(), ECOG, f"{text[bad].iloc[0]!r} is not an ECOG performance "
+                                                    "status (a whole number 0-5)")
+    frame = frame[np.isfinite(scores)]
     frame = frame.sort_values([PATIENT, DAY], kind="stable")
     result: dict[str, tuple[int | None, tuple[int, ...]]] = {}
     for patient, group in frame.groupby(PATIENT, sort=False):
