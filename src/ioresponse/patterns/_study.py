@@ -186,34 +186,40 @@ def visit_days(visits: pd.DataFrame, study: Study) -> pd.DataFrame:
     """
     name = visits.attrs.get("source", "<visits>")
     frame = visits.copy()
-    rows = frame[SOURCE_ROW].to_numpy() if SOURCE_ROW in frame else np.arange(len(frame)) + 2
+    rows = file_rows(frame)
     if PATIENT not in frame:
         raise InputError(name, [], PATIENT, "missing column; every row names its patient")
     frame[PATIENT] = frame[PATIENT].astype(str).str.strip()
-    _refuse(name, rows, frame[PATIENT].isin(["", "nan", "None"]).to_numpy(), PATIENT, "empty patient_id")
+    refuse_rows(name, rows, frame[PATIENT].isin(["", "nan", "None"]).to_numpy(), PATIENT, "empty patient_id")
     if DAY not in frame and DATE not in frame:
         raise InputError(name, [], DATE, "the table needs a day or a date column")
     day = pd.Series(np.nan, index=frame.index)
     if DAY in frame:
         given, bad = t.parse_float(frame[DAY].fillna("").astype(str))
         bad |= np.isfinite(given) & (given % 1 != 0)
-        _refuse(name, rows, bad, DAY, "not a whole number of days since treatment start")
+        refuse_rows(name, rows, bad, DAY, "not a whole number of days since treatment start")
         day[:] = given
     if DATE in frame:
         iso, _, bad = t.parse_dates(frame[DATE].fillna("").astype(str))
-        _refuse(name, rows, bad, DATE, "not an ISO date (YYYY-MM-DD)")
+        refuse_rows(name, rows, bad, DATE, "not an ISO date (YYYY-MM-DD)")
         start = pd.to_datetime(frame[PATIENT].map(patient_values(study, "treatment_start")), errors="coerce")
         dated = (pd.to_datetime(iso.where(iso != ""), errors="coerce") - start).dt.days
-        _refuse(name, rows, ((iso != "") & dated.isna() & day.isna()).to_numpy(), DATE,
+        refuse_rows(name, rows, ((iso != "") & dated.isna() & day.isna()).to_numpy(), DATE,
                 "a date without the patient's treatment_start (patient table) to make it a day")
         day = day.fillna(dated)
-    _refuse(name, rows, day.isna().to_numpy(), DAY if DAY in frame else DATE,
+    refuse_rows(name, rows, day.isna().to_numpy(), DAY if DAY in frame else DATE,
             "no day and no date: the row cannot be placed in time")
     frame[DAY] = day.astype(np.int64)
     return frame
 
 
-def _refuse(name: str, rows: np.ndarray, bad: np.ndarray, column: str, message: str) -> None:
+def file_rows(frame: pd.DataFrame) -> np.ndarray:
+    """The file row of each row of a side table: its ``source_row``, else its place (header = row 1)."""
+    return frame[SOURCE_ROW].to_numpy() if SOURCE_ROW in frame else np.arange(len(frame)) + 2
+
+
+def refuse_rows(name: str, rows: np.ndarray, bad: np.ndarray, column: str, message: str) -> None:
+    """An :class:`InputError` at the ``rows`` where ``bad`` holds, if any."""
     if bad.any():
         raise InputError(name, rows[bad].tolist(), column, message)
 

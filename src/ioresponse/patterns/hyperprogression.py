@@ -56,13 +56,15 @@ from ioresponse.patterns._study import (
     PREBASELINE_LABEL,
     PREBASELINE_SUM_TOLERANCE_MM,
     assessment_sums,
+    file_rows,
     new_lesion_rows,
     organ_keys,
     patient_days,
     patient_values,
+    refuse_rows,
     visit_days,
 )
-from ioresponse.schema import DATE, DAY, PATIENT, READER, ROLE, SOURCE_ROW, InputError, Role
+from ioresponse.schema import DATE, DAY, PATIENT, READER, ROLE, InputError, Role
 
 TGR_RATIO_HPD = 2.0
 """TGR_exp / TGR_ref >= 2, "2-fold or greater" (Champiat 2017; Kanjanapan 2019; Petrioli 2020; spec H1-H3)."""
@@ -885,9 +887,8 @@ def _ecog(visits: pd.DataFrame | None, study: Study) -> dict[str, tuple[int | No
     scores, bad = t.parse_float(text)
     bad |= np.isfinite(scores) & ((scores % 1 != 0) | (scores < 0) | (scores > ECOG_WORST))
     if bad.any():
-        rows = frame[SOURCE_ROW].to_numpy()[bad] if SOURCE_ROW in frame else np.flatnonzero(bad) + 2
-        raise InputError(name, rows.tolist(), ECOG, f"{text[bad].iloc[0]!r} is not an ECOG performance "
-                                                    "status (a whole number 0-5)")
+        refuse_rows(name, file_rows(frame), bad, ECOG,
+                    f"{text[bad].iloc[0]!r} is not an ECOG performance status (a whole number 0-5)")
     frame = frame[np.isfinite(scores)]
     frame = frame.sort_values([PATIENT, DAY], kind="stable")
     result: dict[str, tuple[int | None, tuple[int, ...]]] = {}
