@@ -207,15 +207,16 @@ def test_rs_readers_give_evaluator_and_evaluator_id(study):
     assert set(others["RSEVAL"]) == set(others["RSEVALID"]) == {""}
 
 
-@pytest.mark.xfail(strict=True, reason="convention: with more than one evaluator RSACPTFL = 'Y' marks the "
-                   "accepted evaluation (SDTM IG RS, TAUG-Oncology); program writes no RSACPTFL although the "
-                   "lesion table's accepted column (kept in the assess output) says radiologist 1")
 def test_rs_accepted_flag_marks_the_accepted_reader(study):
+    # convention: with more than one evaluator RSACPTFL = 'Y' marks the accepted evaluation (SDTM IG RS,
+    # TAUG-Oncology); the lesion table's accepted column says radiologist 1 for P3
     rs = study.rs
     assert "RSACPTFL" in rs.columns
     p3 = rs[rs["USUBJID"] == "P3"]
     assert set(p3.loc[p3["RSEVALID"] == "RADIOLOGIST 1", "RSACPTFL"]) == {"Y"}
     assert set(p3.loc[p3["RSEVALID"] == "RADIOLOGIST 2", "RSACPTFL"]) == {""}
+    # one evaluator: the flag is not needed and left empty
+    assert set(rs.loc[rs["USUBJID"] != "P3", "RSACPTFL"]) == {""}
 
 
 def test_rs_holds_no_derived_best_response_sponsor_choice(study):
@@ -246,10 +247,13 @@ def test_adrs_ovr_has_every_timepoint_once_and_anl01fl_before_progression(study)
     # ADY is the study day of ADT, imputed dates too (ADaM IG 3.1.2, with ADTF): P4's "2021-05" -> day 126
     assert got == {key: (value[0], value[2] or key[3] + 1) for key, value in OVERALL.items()}
     assert (ovr["AVISIT"] == "DAY " + ovr["AVISITN"].astype(float).astype(int).astype(str)).all()
-    # ANL01FL: only P2's RECIST 1.1 day 112 comes after its PD of day 56 (iRECIST goes on after iUPD)
+    # ANL01FL: only P2's RECIST 1.1 day 112 comes after its PD of day 56 (iRECIST goes on after iUPD); of P3,
+    # read by two radiologists, only the accepted read (radiologist 1, the lesion table's accepted column)
+    # gives analysis records (ADaM BDS: one per subject x parameter x visit)
     not_flagged = ovr[ovr["ANL01FL"] != "Y"]
-    assert not_flagged[["USUBJID", "PARCAT1", "AVISITN", "ANL01FL"]].values.tolist() == [
-        ["P2", "RECIST 1.1", "112.0", ""]]
+    assert not_flagged[["USUBJID", "PARCAT1", "RSEVALID", "AVISITN", "ANL01FL"]].values.tolist() == [
+        ["P2", "RECIST 1.1", "", "112.0", ""], ["P3", "RECIST 1.1", "RADIOLOGIST 2", "64.0", ""],
+        ["P3", "iRECIST", "RADIOLOGIST 2", "64.0", ""]]
 
 
 def test_adrs_best_response_once_per_subject_criterion_reader(study):
@@ -260,7 +264,9 @@ def test_adrs_best_response_once_per_subject_criterion_reader(study):
                for r in rows.itertuples()}
         assert len(rows) == len(got) == len(study.best) == 10
         assert got == {key: value[:4] for key, value in BEST.items()}
-        assert set(rows["ANL01FL"]) == {"Y"} and set(rows["AVISIT"]) == {""}
+        accepted = rows["RSEVALID"] != "RADIOLOGIST 2"  # P3's second read is not the accepted one
+        assert set(rows.loc[accepted, "ANL01FL"]) == {"Y"} and set(rows.loc[~accepted, "ANL01FL"]) == {""}
+        assert set(rows["AVISIT"]) == {""}
     assert all(len(code) <= 8 for code in adrs["PARAMCD"])
 
 
@@ -301,8 +307,8 @@ def test_adrs_paramcd_is_one_to_one_with_param(study):
 
 
 @pytest.mark.xfail(strict=True, reason="convention: one analysis record (ANL01FL = 'Y') per subject x "
-                   "PARAMCD x visit (ADaM BDS); program flags both criteria (same PARAMCD) and both readers "
-                   "of P3 (the accepted read is not carried)")
+                   "PARAMCD x visit (ADaM BDS); program flags both criteria, which share PARAMCD "
+                   "OVR/BOR/CBOR (see test_adrs_paramcd_is_one_to_one_with_param); readers are told apart")
 def test_adrs_one_analysis_record_per_subject_paramcd_visit(study):
     flagged = study.adrs[study.adrs["ANL01FL"] == "Y"]
     assert not flagged.duplicated(["USUBJID", "PARAMCD", "AVISITN"]).any()

@@ -20,7 +20,7 @@ from ioresponse.cohort.rates import Population
 from ioresponse.cohort.survival import DEFAULT_LANDMARKS_DAYS
 from ioresponse.io.load import PatientTable
 from ioresponse.io.load import read_patients as read_checked_patients
-from ioresponse.report.export import write_export
+from ioresponse.report.export import accepted_reads, write_export
 from ioresponse.report.html import EndpointOptions, ReportTables, endpoint_tables, write_report
 from ioresponse.schema import DAY, PATIENT, SOURCE_ROW, InputError, IoresponseWarning
 
@@ -170,6 +170,7 @@ def export(
         raise InputError(str(outdir), [], None, "choose --sdtm, --adam or both")
     timepoints = read_output(outdir, "timepoints")
     best = read_output(outdir, "best_response")
+    accepted = accepted_reads(read_output(outdir, "lesions", required=False))
     for standard in [s for s, chosen in (("sdtm", sdtm), ("adam", adam)) if chosen]:
-        for path in write_export(outdir, timepoints, best, standard, study_id=study_id):
+        for path in write_export(outdir, timepoints, best, standard, study_id=study_id, accepted=accepted):
             console.print(f"wrote {path}")

@@ -78,6 +78,7 @@ RS_COLUMNS = {
     "RSSTRESC": "Character Result/Finding in Std Format", "RSEVAL": "Evaluator",
     "RSEVALID": "Evaluator Identifier", "VISITNUM": "Visit Number",
     "VISIT": "Visit Name", "RSDTC": "Date/Time of Assessment", "RSDY": "Study Day of Assessment",
+    "RSACPTFL": "Accepted Record Flag",
 }
 """SDTM RS variables written, with their SDTM IG labels."""
 
@@ -127,6 +128,34 @@ SAS_DATE_FORMAT = "DATE9"
 """Display format of the numeric ``ADT`` in adrs.xpt (e.g. 12APR2021)."""
 
 Standard = Literal["sdtm", "adam"]
+
+
+def accepted_reads(lesions: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Each reader's assessment (patient x reader x day) and whether the lesion table accepts it: every row
+    of it has ``accepted`` true (SDTM --ACPTFL "Y", io.sdtm; True when the input has no such column).
+    None without a lesion table or its ``accepted`` column."""
+    if lesions is None or "accepted" not in lesions.columns:
+        return None
+    flag = lesions["accepted"].map(lambda v: str(v).strip().lower() in ("true", "1", "y", "yes"))
+    key = pd.DataFrame({"_patient": _text(lesions, PATIENT), "_reader": _text(lesions, READER),
+                        "_day": pd.to_numeric(lesions[DAY], errors="coerce"), "_accepted": flag})
+    return key.groupby(["_patient", "_reader", "_day"], as_index=False)["_accepted"].all()
+
+
+def _evaluations(table: pd.DataFrame, day_column: str, accepted: pd.DataFrame | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: whether its subject has more than one evaluator, and whether the row is that subject's
+    accepted evaluation (``accepted``: :func:`accepted_reads`; a best response is accepted when all of the
+    reader's assessments are). Without ``accepted`` no row is known to be accepted."""
+    key = _assessment_key(table, day_column)
+    several = key.groupby("_patient")["_reader"].transform("nunique").to_numpy() > 1
+    if accepted is None or not len(table):
+        return several, np.zeros(len(table), bool)
+    if day_column != DAY:
+        accepted = accepted.groupby(["_patient", "_reader"], as_index=False)["_accepted"].all()
+    on = ["_patient", "_reader"] + (["_day"] if day_column == DAY else [])
+    found = key[on].merge(accepted, how="left", on=on)["_accepted"].fillna(False).to_numpy(bool)
+    return several, found
 
 
 def study_day(day: pd.Series) -> pd.Series:
@@ -192,7 +221,8 @@ def _analysis_dates(timepoints: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"ADT": date, "ADTF": flag}, index=timepoints.index)
 
 
-def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE") -> pd.DataFrame:
+def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE",
+             accepted: pd.DataFrame | None = None) -> pd.DataFrame:
     """SDTM RS rows of the computed timepoint responses.
 
     Parameters
@@ -201,6 +231,9 @@ def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE") -> pd.Da
         Timepoint table (schema.TIMEPOINT_COLUMNS).
     study_id : str, default "IORESPONSE"
         ``STUDYID`` of every row.
+    accepted : pandas.DataFrame, optional
+        :func:`accepted_reads` of the lesion table: ``RSACPTFL`` = "Y" on the accepted evaluation of a
+        subject with more than one evaluator, else empty.
 
     Returns
     -------
@@ -214,6 +247,9 @@ def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE") -> pd.Da
     rseval, rsevalid = evaluator(_text(timepoints, READER))
     reason = _text(timepoints, "reason")
     rsdtc = collected_date(_text(timepoints, DATE), reason)
+    # SDTM IG RS --ACPTFL (TAUG-Oncology): "Y" on the accepted evaluation where more than one evaluator read
+    several, chosen = _evaluations(timepoints, DAY, accepted)
+    acptfl = pd.Series(np.where(several & chosen, "Y", ""), index=timepoints.index)
     parts = []
     for order, (column, code, name) in enumerate(RS_TESTS):
         if column not in timepoints.columns:
@@ -229,7 +265,7 @@ def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE") -> pd.Da
             "RSEVAL": rseval[keep], "RSEVALID": rsevalid[keep],
             "VISITNUM": pd.to_numeric(source[DAY], errors="coerce"), "VISIT": _visit(source[DAY]),
             "RSDTC": rsdtc[keep], "RSDY": _rs_study_day(source[DAY], rsdtc[keep], reason[keep]),
-            "_order": order,
+            "RSACPTFL": acptfl[keep], "_order": order,
             "_criterion": source["criterion"],
         }))
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*RS_COLUMNS, "_order"])
@@ -242,17 +278,18 @@ def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE") -> pd.Da
 
 
 def adrs_table(timepoints: pd.DataFrame, best_response: pd.DataFrame, *,
-               study_id: str = "IORESPONSE") -> pd.DataFrame:
+               study_id: str = "IORESPONSE", accepted: pd.DataFrame | None = None) -> pd.DataFrame:
     """ADaM ADRS-like long table: OVR per assessment, BOR and CBOR per subject and criterion.
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`ADRS_COLUMNS`. ``ANL01FL`` = "Y" on OVR rows before progression (the rows
-        best response reads, spec/anatomic.md 0.9) and on every BOR/CBOR row. ``ADT`` is the ISO
-        8601 date text (empty when only days were given; adrs.xpt holds it as a numeric SAS date, see
-        :func:`write_export`) with its imputation flag ``ADTF``; BOR/CBOR take ``bor_day`` as ``ADY``
-        and the date of the assessment on that day as ``ADT``.
+        best response reads, spec/anatomic.md 0.9) and on every BOR/CBOR row; of a subject with more
+        than one evaluator, only on the accepted evaluation's rows (``accepted``, as :func:`rs_table`).
+        ``ADT`` is the ISO 8601 date text (empty when only days were given; adrs.xpt holds it as a
+        numeric SAS date, see :func:`write_export`) with its imputation flag ``ADTF``; BOR/CBOR take
+        ``bor_day`` as ``ADY`` and the date of the assessment on that day as ``ADT``.
     """
     require_columns(best_response, (PATIENT, "criterion", "best_response", "best_response_confirmed"))
     dates = _analysis_dates(timepoints)
@@ -262,6 +299,11 @@ def adrs_table(timepoints: pd.DataFrame, best_response: pd.DataFrame, *,
     best = _with_best_response_dates(best_response, timepoints, dates)
     bor = _adrs_rows(best, "BOR", "bor_day")
     cbor = _adrs_rows(best, "CBOR", "bor_day")
+    if accepted is not None:  # ADaM BDS: of a subject read by several evaluators, the accepted one's rows
+        for rows, source, day_column in ((ovr, timepoints, DAY), (bor, best, "bor_day"),
+                                         (cbor, best, "bor_day")):
+            several, chosen = _evaluations(source, day_column, accepted)
+            rows["ANL01FL"] = np.where(chosen | ~several, rows["ANL01FL"], "")
     table = pd.concat([ovr, bor, cbor], ignore_index=True)
     table["STUDYID"] = study_id
     table = table.sort_values(["USUBJID", "PARCAT1", "RSEVAL", "RSEVALID", "_param", "AVISITN"],
@@ -343,7 +385,7 @@ def _fixed_header_times(path: Path) -> None:
 
 
 def write_export(outdir: Path, timepoints: pd.DataFrame, best_response: pd.DataFrame, standard: Standard, *,
-                 study_id: str = "IORESPONSE") -> list[Path]:
+                 study_id: str = "IORESPONSE", accepted: pd.DataFrame | None = None) -> list[Path]:
     """Write ``rs.csv`` and ``rs.xpt`` (``standard="sdtm"``) or ``adrs.csv`` and ``adrs.xpt`` ("adam").
 
     Dates: SDTM ``RSDTC`` is ISO 8601 text in both files (SDTM IG 4.4.2). ADaM ``ADT`` is ISO 8601 text
@@ -357,9 +399,10 @@ def write_export(outdir: Path, timepoints: pd.DataFrame, best_response: pd.DataF
     """
     outdir = Path(outdir)
     if standard == "sdtm":
-        table, name, labels = rs_table(timepoints, study_id=study_id), "rs", RS_COLUMNS
+        table, name, labels = rs_table(timepoints, study_id=study_id, accepted=accepted), "rs", RS_COLUMNS
     else:
-        table, name, labels = adrs_table(timepoints, best_response, study_id=study_id), "adrs", ADRS_COLUMNS
+        table = adrs_table(timepoints, best_response, study_id=study_id, accepted=accepted)
+        name, labels = "adrs", ADRS_COLUMNS
     csv_path, xpt_path = outdir / f"{name}.csv", outdir / f"{name}.xpt"
     table.to_csv(csv_path, index=False)
     _check_xport_values(table, xpt_path, csv_path)
