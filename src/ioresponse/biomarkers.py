@@ -13,20 +13,21 @@ decision, and carry the regulator, date, ``as_of`` and source of the rule.
 
 from __future__ import annotations
 
+import warnings
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from ioresponse.schema import DATE, DAY, PATIENT, InputError
+from ioresponse.io.tables import parse_bool, parse_float, refuse_rows
+from ioresponse.io.validate import PATIENT_CATEGORIES, PDL1_PERCENT_COLUMNS, TMB, check_patient_biomarkers
+from ioresponse.schema import DATE, DAY, PATIENT, SOURCE_ROW, InputError, IoresponseWarning
 
 THRESHOLD_TOLERANCE = 1e-9
 """Non-strict x >= t is tested as x >= t - 1e-9 (spec/patterns.md 0.4)."""
-PERCENT_COLUMNS = ("pdl1_tps", "pdl1_cps", "pdl1_ic")
-"""TPS, CPS and IC must lie in 0-100 (spec 6.2, 6.3)."""
-TMB = "tmb_mut_per_mb"
-"""TMB must not be negative (spec 6.3)."""
+VALUE_COLUMNS = (*PDL1_PERCENT_COLUMNS, TMB, *PATIENT_CATEGORIES)
+"""Patient-table columns holding a biomarker value (spec 6.2)."""
 MSI_MMR = "msi_mmr"
 """Rule value column meaning "msi_status MSI-H or mmr_status dMMR" (spec 6.3 BM-MSI-AGNOSTIC)."""
 ASSAY_COLUMNS = {
@@ -111,21 +112,13 @@ def read_rules(path: str | Path) -> pd.DataFrame:
 
 
 def check_patients(patients: pd.DataFrame, source: str = "<patients>") -> None:
-    """Values outside 0-100 for TPS/CPS/IC, or TMB < 0, are input errors (spec 6.3)."""
-    for column in (*PERCENT_COLUMNS, TMB):
-        if column not in patients:
-            continue
-        text = patients[column].astype(str).str.strip()
-        values = pd.to_numeric(patients[column], errors="coerce")
-        unreadable = values.isna() & ~text.isin(["", "nan", "None", "<NA>"])
-        out = values < 0 if column == TMB else (values < 0) | (values > 100)
-        bad = unreadable | out
-        if bad.any():
-            expected = "a number >= 0 (mut/Mb)" if column == TMB else "a number from 0 to 100"
-            first = patients[column][bad].iloc[0]
-            raise InputError(
-                source, (np.flatnonzero(bad.to_numpy()) + 2).tolist(), column, f"{first} is not {expected}"
-            )
+    """Biomarker cells the rules cannot read (io.validate.check_patient_biomarkers: TPS/CPS/IC outside 0-100,
+    TMB < 0, spec 6.3; line of therapy, eligibility booleans, MSI/MMR vocabularies, spec 6.2) raise an
+    :class:`InputError` at their rows (``source_row``, else the place in ``patients``, header = row 1)."""
+    if SOURCE_ROW not in patients:
+        patients = patients.assign(**{SOURCE_ROW: np.arange(len(patients)) + 2})
+    for finding in check_patient_biomarkers(patients, source):
+        raise finding.error
 
 
 def _norm(value: object) -> str:
@@ -139,10 +132,12 @@ def _options(text: str) -> list[str]:
 
 
 def _truthy(value: object) -> str:
+    """A boolean cell as "true" / "false", "" when empty (io.tables.parse_bool's words)."""
     text = _norm(value)
-    return {"1": "true", "yes": "true", "y": "true", "0": "false", "no": "false", "n": "false"}.get(
-        text, text
-    )
+    if not text:
+        return ""
+    true, _ = parse_bool(pd.Series([text]))
+    return "true" if true[0] else "false"
 
 
 def _line_matches(rule_lines: str, line: str) -> bool:
@@ -302,14 +297,58 @@ def evaluate_biomarkers(
     return pd.DataFrame.from_records(records, columns=list(BIOMARKER_COLUMNS))
 
 
+IL8_SPELLINGS = frozenset({"il8", "il-8", "interleukin-8", "interleukin 8", "cxcl8"})
+"""How an IL-8 analyte may be written (case-insensitive)."""
+SAMPLE_COLUMNS = (PATIENT, DAY, "analyte", "value", "unit")
+"""Columns of the samples table (spec 6.2: the long biomarker table; its dates made days by the caller)."""
+
+
 def il8_changes(samples: pd.DataFrame) -> pd.DataFrame:
     """IL-8 ratio to baseline per sample, with direction; no category is assigned (spec 6.4).
 
-    ``samples``: ``patient_id, day, analyte, value, unit`` (long table; only ``analyte`` IL-8 rows are read).
-    Baseline is the latest sample on or before day 0; a sample in another unit is not evaluable.
+    ``samples``: ``patient_id, day, analyte, value, unit`` (long table; only IL-8 rows are read, the
+    others are named in a warning). Baseline is the latest sample on or before day 0; a sample in another
+    unit is not evaluable.
+
+    Raises
+    ------
+    InputError
+        A column missing, a day that is not a whole number, a value that is not a number >= 0, or two
+        different values of one analyte for a patient on one day, at the rows of the table (named by
+        ``samples.attrs["source"]``, else "<samples>").
     """
-    frame = samples[samples["analyte"].astype(str).str.upper().str.replace("-", "") == "IL8"].copy()
-    frame = frame.sort_values([PATIENT, DAY], kind="stable")
+    name = samples.attrs.get("source", "<samples>")
+    missing = [c for c in SAMPLE_COLUMNS if c not in samples]
+    if missing:
+        raise InputError(name, [], ", ".join(missing),
+                         f"missing; the samples table has the columns {', '.join(SAMPLE_COLUMNS)}")
+    frame = samples.copy()
+    rows = frame[SOURCE_ROW].to_numpy() if SOURCE_ROW in frame else np.arange(len(frame)) + 2
+    for column in (PATIENT, "analyte", "unit"):
+        frame[column] = frame[column].fillna("").astype(str).str.strip()
+    days, bad = parse_float(frame[DAY].fillna("").astype(str))
+    bad |= ~np.isfinite(days) | (np.mod(np.nan_to_num(days), 1) != 0)
+    refuse_rows(name, rows, bad, DAY, "not a whole number of days since treatment start (every sample needs "
+                                      "its day)")
+    values, bad = parse_float(frame["value"].fillna("").astype(str))
+    bad |= ~np.isfinite(values) | (values < 0)
+    refuse_rows(name, rows, bad, "value", "not a concentration (a number >= 0)")
+    frame[DAY] = days.astype(np.int64)
+    frame["value"] = pd.to_numeric(frame["value"].astype(str).str.strip())  # as written: 40 stays 40
+    il8 = frame["analyte"].str.lower().isin(IL8_SPELLINGS).to_numpy()
+    if not il8.all():
+        other = ", ".join(map(repr, sorted(set(frame["analyte"][~il8]))[:5]))
+        error = InputError(name, rows[~il8].tolist(), "analyte",
+                           f"{other} is not IL-8 (IL8, IL-8, interleukin-8, CXCL8): not read (spec 6.4 reads "
+                           "IL-8 only)")
+        warnings.warn(IoresponseWarning(error.located()), stacklevel=2)
+    same_day = frame.groupby([PATIENT, frame["analyte"].str.lower(), DAY])["value"]
+    clash = same_day.transform("nunique").to_numpy() > 1
+    if clash.any():
+        first = frame[clash].iloc[0]
+        refuse_rows(name, rows, clash, "value", f"patient {first[PATIENT]} has different {first['analyte']} "
+                                                f"values on day {first[DAY]}; keep the one measured")
+    frame = frame[il8].sort_values([PATIENT, DAY], kind="stable")
     records = []
     early_from, early_to = IL8_EARLY_WINDOW_DAYS
     for patient, group in frame.groupby(PATIENT, sort=False):

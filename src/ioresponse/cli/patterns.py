@@ -31,7 +31,8 @@ from ioresponse.io.tables import read_table
 from ioresponse.patterns import OPTION_NAMES, find_patterns
 from ioresponse.patterns import irae as irae_rules
 from ioresponse.patterns._common import json_cells
-from ioresponse.schema import SOURCE_ROW, InputError
+from ioresponse.patterns._study import visit_days
+from ioresponse.schema import InputError
 
 DEFAULT_CRITERIA = "recist11,irecist,irrecist,imrecist"
 """The unidimensional anatomic criteria: every sum-only or lesion table can run them (irRC needs products)."""
@@ -46,21 +47,6 @@ def _read(path: Path | None) -> pd.DataFrame | None:
     raw = read_table(path)
     frame = raw.frame
     frame.attrs["source"] = raw.source  # messages about its rows name the file (patterns._study)
-    return frame
-
-
-def _numeric(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    """Numeric columns of a side table read as text; an unreadable value is an input error."""
-    name = frame.attrs.get("source", "--samples")
-    for column in columns:
-        if column not in frame:
-            raise InputError(name, [], column, "missing column")
-        values = pd.to_numeric(frame[column], errors="coerce")
-        bad = values.isna() & (frame[column].astype(str).str.strip() != "")
-        if bad.any():
-            raise InputError(name, frame.loc[bad, SOURCE_ROW].tolist() if SOURCE_ROW in frame
-                             else (bad.to_numpy().nonzero()[0] + 2).tolist(), column, "not a number")
-        frame[column] = values
     return frame
 
 
@@ -154,10 +140,11 @@ def patterns(
     json_cells(flags).to_csv(out / "irae_flags.csv", index=False)
     written = 3
     if study.patients is not None and "tumor_type" in study.patients:
-        evaluate_biomarkers(study.patients, source=study.source).to_csv(out / "biomarkers.csv", index=False)
+        lines = evaluate_biomarkers(study.patients, source=study.patients_source)
+        lines.to_csv(out / "biomarkers.csv", index=False)
         written += 1
     if samples is not None:
-        il8_changes(_numeric(_read(samples), ("day", "value"))).to_csv(out / "il8.csv", index=False)
+        il8_changes(visit_days(_read(samples), study, "samples")).to_csv(out / "il8.csv", index=False)
         written += 1
     _print_summary(table)
     console.print(f"wrote {written} files to {out}/")

@@ -63,6 +63,7 @@ class Study:
         rows at fault with ``on_invalid="exclude"``, and rows that are not lesion measurements (SDTM
         SUMDIAM, the sponsor's own sums). Nothing the user gave is dropped silently.
     source : file name used in error messages.
+    patients_source : the patient table's name in error messages (its file, or "<patient table>").
     """
 
     lesions: pd.DataFrame | None = None
@@ -72,6 +73,7 @@ class Study:
     recorded: pd.DataFrame | None = None
     excluded: pd.DataFrame | None = None
     source: str = "<table>"
+    patients_source: str = "<patient table>"
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,8 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
         pet = validate_pet_table(frame, file=name, patients=patient_table)
         if user_patients is not None:
             user_patients.check_follow_up(pet, name, outcome.collected)
-        return Study(pet=pet, patients=patient_table, source=name)
+        return Study(pet=pet, patients=patient_table, source=name,
+                     patients_source=_patients_name(user_patients))
     from_pct_change = kind == "pct_change"
     if from_pct_change:
         # A "% change from baseline" table becomes the sum-only table it describes (io.pct_change); its
@@ -249,7 +250,8 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
             break
         lesions = v.settle(check(lesions, name), lesions, outcome, **settings)
     return Study(lesions=_finish(lesions), patients=patient_table, missing_components=missing,
-                 recorded=recorded, excluded=_excluded(outcome), source=name)
+                 recorded=recorded, excluded=_excluded(outcome), source=name,
+                 patients_source=_patients_name(user_patients, name))
 
 
 def _kind(frame: pd.DataFrame, name: str) -> InputKind:
@@ -431,6 +433,12 @@ def read_patients(patients: object, column_map: dict[str, str] | None = None, *,
     for column in (c for c in v.PATIENT_DATE_COLUMNS if c in frame.columns):
         frame[column] = t.parse_dates(frame[column])[0]
     return PatientTable(frame.reset_index(drop=True), name, dict(raw.user_names))
+
+
+def _patients_name(given: PatientTable | None, derived: str = "<patient table>") -> str:
+    """The patient table's name in messages: the user's file, else the input it was derived from (SDTM DM,
+    dated study days)."""
+    return derived if given is None else given.source
 
 
 def _settle_patient_findings(findings: list[v.Finding], collected: list[InputError] | None,

@@ -34,7 +34,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ioresponse.io.tables import MAX_ABS_DAY, decimal_comma_hint, parse_float, read_table
+from ioresponse.io.tables import (
+    MAX_ABS_DAY,
+    decimal_comma_hint,
+    parse_bool,
+    parse_float,
+    read_table,
+    refuse_rows,
+)
 from ioresponse.io.validate import UnusedColumnWarning, check_date_day_agree
 from ioresponse.schema import (
     CLINICAL_STATUS,
@@ -96,8 +103,6 @@ _ROLE_SPELLINGS = {
     "nontarget": Role.NON_TARGET,
     "new": Role.NEW,
 }
-_TRUE = {"true", "yes", "y", "1", "t"}
-_FALSE = {"false", "no", "n", "0", "f", ""}
 
 CANONICAL_ORDER = (
     PATIENT,
@@ -281,14 +286,9 @@ def _blank_to_nan(text: pd.Series) -> pd.Series:
     return text.where(text != "", np.nan)
 
 
-def _raise_rows(bad: np.ndarray, rows: np.ndarray, column: str, file: str, message: str) -> None:
-    if bad.any():
-        raise InputError(file, rows[bad].tolist(), column, message)
-
-
 def _required_text(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.Series:
     text = _text(series)
-    _raise_rows((text == "").to_numpy(), rows, column, file, f"empty {column}; every row needs one")
+    refuse_rows(file, rows, (text == "").to_numpy(), column, f"empty {column}; every row needs one")
     return text
 
 
@@ -298,7 +298,7 @@ def _roles(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
     bad = (roles == "").to_numpy()
     if bad.any():
         first = text[bad].iloc[0]
-        _raise_rows(bad, rows, ROLE, file, f"role {first!r} is not one of 'target', 'non_target', 'new'")
+        refuse_rows(file, rows, bad, ROLE, f"role {first!r} is not one of 'target', 'non_target', 'new'")
     return roles.map(str).astype(object)
 
 
@@ -309,23 +309,15 @@ def _statuses(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
     bad = (~text.isin(allowed)).to_numpy()
     if bad.any():
         first = text[bad].iloc[0]
-        _raise_rows(
-            bad,
-            rows,
-            STATUS,
-            file,
-            f"status {first!r} is not one of "
-            + ", ".join(repr(s) for s in sorted(allowed))
-            + " (spec/metabolic.md 1.1)",
-        )
+        refuse_rows(file, rows, bad, STATUS, f"status {first!r} is not one of "
+                    + ", ".join(repr(s) for s in sorted(allowed)) + " (spec/metabolic.md 1.1)")
     return text
 
 
 def _booleans(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.Series:
-    text = _text(series).str.lower()
-    bad = (~text.isin(_TRUE | _FALSE)).to_numpy()
-    _raise_rows(bad, rows, column, file, "expected true/false (or yes/no, 1/0)")
-    return text.isin(_TRUE).astype(bool)
+    values, bad = parse_bool(_text(series))
+    refuse_rows(file, rows, bad, column, "expected true/false (or yes/no, 1/0)")
+    return pd.Series(values, index=series.index, dtype=bool)
 
 
 def _numbers(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.Series:
@@ -334,23 +326,17 @@ def _numbers(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.
     values = pd.Series(numbers, index=text.index)
     if not_number.any():
         first = text[not_number].iloc[0]
-        _raise_rows(
-            not_number,
-            rows,
-            column,
-            file,
-            f"{first!r} is not a number{decimal_comma_hint(first)}; leave the cell empty when the value is "
-            "unknown",
-        )
+        refuse_rows(file, rows, not_number, column, f"{first!r} is not a number{decimal_comma_hint(first)}; "
+                    "leave the cell empty when the value is unknown")
     negative = (values < 0).to_numpy()
-    _raise_rows(negative, rows, column, file, "negative value; PET values, times and counts are >= 0")
+    refuse_rows(file, rows, negative, column, "negative value; PET values, times and counts are >= 0")
     return values
 
 
 def _integers(series: pd.Series, column: str, default: np.ndarray, file: str) -> np.ndarray:
     values, _ = parse_float(_text(series))
     bad = ~(np.isfinite(values) & (values % 1 == 0) & (np.abs(values) < 2.0**53))  # int64 holds it exactly
-    _raise_rows(bad, default, column, file, "expected a whole number")
+    refuse_rows(file, default, bad, column, "expected a whole number")
     return values.astype(np.int64)
 
 
@@ -361,7 +347,7 @@ def _choices(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.
     bad = ((text != "") & ~text.isin(allowed)).to_numpy()
     if bad.any():
         first = text[bad].iloc[0]
-        _raise_rows(bad, rows, column, file, f"{first!r} is not one of " + ", ".join(map(repr, allowed)))
+        refuse_rows(file, rows, bad, column, f"{first!r} is not one of " + ", ".join(map(repr, allowed)))
     return text
 
 
@@ -369,7 +355,7 @@ def _dates(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
     text = _text(series).str.slice(0, 10)
     parsed = pd.to_datetime(_blank_to_nan(text), format="%Y-%m-%d", errors="coerce")
     bad = ((text != "") & parsed.isna()).to_numpy()
-    _raise_rows(bad, rows, DATE, file, "expected an ISO date YYYY-MM-DD")
+    refuse_rows(file, rows, bad, DATE, "expected an ISO date YYYY-MM-DD")
     return text
 
 
@@ -380,10 +366,9 @@ def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, f
         given = _text(raw[DAY])
         days = pd.Series(parse_float(given)[0], index=given.index)
         not_whole = ((given != "") & ~(np.isfinite(days) & (days % 1 == 0))).to_numpy()
-        _raise_rows(
-            not_whole, rows, DAY, file, "expected whole days since treatment start (first dose = day 0)"
-        )
-        _raise_rows((days.abs() > MAX_ABS_DAY).to_numpy(), rows, DAY, file,
+        refuse_rows(file, rows, not_whole, DAY,
+                    "expected whole days since treatment start (first dose = day 0)")
+        refuse_rows(file, rows, (days.abs() > MAX_ABS_DAY).to_numpy(), DAY,
                     "more than 100 years from treatment start; day counts days since the first dose")
     else:
         days = pd.Series(np.nan, index=out.index)
@@ -399,13 +384,8 @@ def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, f
 
 def _days_from_dates(rows: pd.DataFrame, patients: pd.DataFrame | None, file: str) -> pd.Series:
     no_date = (rows[DATE] == "").to_numpy()
-    _raise_rows(
-        no_date,
-        rows[SOURCE_ROW].to_numpy(),
-        DAY,
-        file,
-        "empty day and no date; give the scan day (days since treatment start) or its date",
-    )
+    refuse_rows(file, rows[SOURCE_ROW].to_numpy(), no_date, DAY,
+                "empty day and no date; give the scan day (days since treatment start) or its date")
     if patients is None or "treatment_start" not in patients or PATIENT not in patients:
         raise InputError(
             file,
@@ -423,13 +403,8 @@ def _days_from_dates(rows: pd.DataFrame, patients: pd.DataFrame | None, file: st
     unknown = start.isna().to_numpy()
     if unknown.any():
         patient = rows[PATIENT][unknown].iloc[0]
-        _raise_rows(
-            unknown,
-            rows[SOURCE_ROW].to_numpy(),
-            DATE,
-            file,
-            f"no treatment_start for patient {patient} in the patient table; cannot derive day",
-        )
+        refuse_rows(file, rows[SOURCE_ROW].to_numpy(), unknown, DATE,
+                    f"no treatment_start for patient {patient} in the patient table; cannot derive day")
     return (pd.to_datetime(rows[DATE], format="%Y-%m-%d") - start).dt.days
 
 

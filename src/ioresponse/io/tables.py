@@ -451,6 +451,13 @@ def parse_float(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return numbers[codes], (given & ~np.isfinite(numbers))[codes]
 
 
+def refuse_rows(file: str, rows: np.ndarray, bad: np.ndarray, column: str, message: str) -> None:
+    """An :class:`InputError` at the file ``rows`` where ``bad`` holds, if any (a table's checks, one call
+    per rule)."""
+    if bad.any():
+        raise InputError(file, rows[bad].tolist(), column, message)
+
+
 def decimal_comma_hint(value: str) -> str:
     """For a number written with a decimal comma ("40,5", European Excel), the way to write it; else ""."""
     dotted = value.strip().replace(",", ".")

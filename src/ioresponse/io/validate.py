@@ -818,7 +818,9 @@ TREATMENT_END = "treatment_end"
 NEW_THERAPY_START = "new_therapy_start"
 OS_DAYS = "os_days"
 OS_EVENT = "os_event"
-PATIENT_DATE_COLUMNS = (TREATMENT_START, TREATMENT_END, "randomized", NEW_THERAPY_START)
+PREBASELINE_DATE = "prebaseline_date"
+PATIENT_DATE_COLUMNS = (TREATMENT_START, TREATMENT_END, "randomized", NEW_THERAPY_START, PREBASELINE_DATE,
+                        "last_contact_date")
 """Date columns of the patient table: ISO dates, partial YYYY-MM imputed (io.tables.parse_dates)."""
 PATIENT_WHOLE_DAY_COLUMNS = (f"{TREATMENT_END}_day", f"{NEW_THERAPY_START}_day")
 """Day columns of the patient table: whole days since treatment start (spec/patterns.md 0.1)."""
@@ -866,12 +868,89 @@ def check_patient_numbers(frame: pd.DataFrame, source: str) -> list[Finding]:
             findings.append(_error(source, _rows(frame, bad), PREBASELINE_SUM,
                                    f"{frame.loc[bad, PREBASELINE_SUM].iloc[0]!r} is not a sum of diameters "
                                    "in mm (a number >= 0; leave the cell empty when there was no scan)"))
+    findings += _prebaseline_pairs(frame, source)
     if OS_EVENT in frame.columns:
         _, bad = t.parse_bool(frame[OS_EVENT])
         if bad.any():
             findings.append(_error(source, _rows(frame, bad), OS_EVENT,
                                    f"{frame.loc[bad, OS_EVENT].iloc[0]!r} is not an event flag; expected 1 "
                                    "(death on os_days) or 0 (alive at last contact on os_days)"))
+    return findings
+
+
+def _prebaseline_pairs(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """spec/patterns.md 0.2: ``prebaseline_date`` and ``prebaseline_sum_mm`` give one scan together; one
+    without the other cannot be used (a sum needs its day for the growth rates, a date needs its sum)."""
+    blank = {c: _blank(frame, c) for c in (PREBASELINE_DATE, PREBASELINE_SUM)}
+    findings = []
+    for given, missing in ((PREBASELINE_SUM, PREBASELINE_DATE), (PREBASELINE_DATE, PREBASELINE_SUM)):
+        alone = ~blank[given] & blank[missing]
+        if alone.any():
+            findings.append(_error(source, _rows(frame, alone), missing,
+                                   f"{given} is given without {missing}; the prebaseline scan needs both "
+                                   "(spec/patterns.md 0.2), or neither"))
+    return findings
+
+
+def _blank(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Empty cells of a text column (every cell when the column is absent)."""
+    if column not in frame.columns:
+        return np.ones(len(frame), bool)
+    return (frame[column].fillna("").astype(str).str.strip() == "").to_numpy()
+
+
+PDL1_PERCENT_COLUMNS = ("pdl1_tps", "pdl1_cps", "pdl1_ic")
+"""TPS, CPS and IC lie in 0-100 (spec/patterns.md 6.2, 6.3)."""
+TMB = "tmb_mut_per_mb"
+"""TMB (mut/Mb) is not negative (spec/patterns.md 6.3)."""
+LINE_OF_THERAPY = "line_of_therapy"
+"""A whole number 1, 2, ... (spec/patterns.md 6.2)."""
+PATIENT_BOOL_COLUMNS = ("cisplatin_eligible", "platinum_eligible", "egfr_alk_negative",
+                        "prior_treatment_progressed")
+"""Eligibility columns of the biomarker rules' context: booleans (spec/patterns.md 6.2)."""
+PATIENT_CATEGORIES = {"msi_status": ("MSI-H", "MSI-L", "MSS"), "mmr_status": ("dMMR", "pMMR")}
+"""Vocabularies of the biomarker status columns (spec/patterns.md 6.2), compared case-insensitively;
+"unknown" (or an empty cell) reads as not tested."""
+NOT_TESTED = "unknown"
+
+
+def check_patient_biomarkers(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Biomarker and context cells the rules of spec/patterns.md 6.3 cannot read, so that none is read as
+    "not provided" or fails a context silently: TPS/CPS/IC outside 0-100 or TMB < 0 (spec 6.3 "input
+    errors"), a ``line_of_therapy`` that is not a whole number >= 1, an eligibility column that is not a
+    boolean, an MSI/MMR status outside its vocabulary (spec 6.2)."""
+    findings = []
+    for column in (c for c in (*PDL1_PERCENT_COLUMNS, TMB) if c in frame.columns):
+        values, bad = t.parse_float(frame[column].fillna("").astype(str))
+        bad |= (values < 0) | ((values > 100) if column != TMB else False)
+        if bad.any():
+            expected = "a number >= 0 (mut/Mb)" if column == TMB else "a number from 0 to 100"
+            findings.append(_error(source, _rows(frame, bad), column,
+                                   f"{frame.loc[bad, column].iloc[0]!r} is not {expected} (spec/patterns.md "
+                                   "6.3; leave the cell empty when not tested)"))
+    if LINE_OF_THERAPY in frame.columns:
+        values, bad = t.parse_float(frame[LINE_OF_THERAPY].fillna("").astype(str))
+        bad |= np.isfinite(values) & ((values % 1 != 0) | (values < 1))
+        if bad.any():
+            findings.append(_error(source, _rows(frame, bad), LINE_OF_THERAPY,
+                                   f"{frame.loc[bad, LINE_OF_THERAPY].iloc[0]!r} is not a line of therapy (a "
+                                   "whole number 1, 2, ...; spec/patterns.md 6.2)"))
+    for column in (c for c in PATIENT_BOOL_COLUMNS if c in frame.columns):
+        _, bad = t.parse_bool(frame[column].fillna("").astype(str).str.strip())
+        if bad.any():
+            findings.append(_error(source, _rows(frame, bad), column,
+                                   f"{frame.loc[bad, column].iloc[0]!r} is not true or false (or yes/no, "
+                                   "1/0; leave the cell empty when not known; spec/patterns.md 6.2)"))
+    for column, allowed in PATIENT_CATEGORIES.items():
+        if column not in frame.columns:
+            continue
+        text = frame[column].fillna("").astype(str).str.strip().str.lower()
+        bad = ~text.isin(["", NOT_TESTED, *(a.lower() for a in allowed)]).to_numpy()
+        if bad.any():
+            findings.append(_error(source, _rows(frame, bad), column,
+                                   f"{frame.loc[bad, column].iloc[0]!r} is not one of {', '.join(allowed)} "
+                                   f"(spec/patterns.md 6.2; {NOT_TESTED!r} or an empty cell when not "
+                                   "tested)"))
     return findings
 
 
@@ -917,7 +996,9 @@ def _patient_iso(frame: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series
     return iso, note
 
 
-PATIENT_TABLE_CHECKS: tuple[Check, ...] = (check_patient_dates, check_patient_numbers, check_treatment_order)
+PATIENT_TABLE_CHECKS: tuple[Check, ...] = (
+    check_patient_dates, check_patient_numbers, check_patient_biomarkers, check_treatment_order
+)
 """The checks of the patient table alone, in order (io.load.read_patients)."""
 
 

@@ -16,6 +16,7 @@ Input names used in ``required_inputs``:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -33,7 +34,7 @@ from ioresponse.patterns._common import (
     records,
 )
 from ioresponse.patterns.irae import mention_flags
-from ioresponse.schema import DAY, PATIENT, READER, InputError
+from ioresponse.schema import DAY, PATIENT, READER, InputError, IoresponseWarning
 
 __all__ = [
     "OPTION_NAMES",
@@ -243,7 +244,7 @@ def find_patterns(
         )
         event_table = irae.clinical_events(events, study) if events is not None else None
         rows += irae.pattern_rows(flags, event_table)
-    if "biomarkers" in ids and "tumor_type" in study.patients:
+    if "biomarkers" in ids:
         rows += _biomarker_rows(study, biomarker_rules)
     frame = pattern_frame(rows)
     order = [PATIENT, READER, "pattern", "definition", "episode", DAY]
@@ -279,7 +280,17 @@ def _or_empty(timepoints: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _biomarker_rows(study: Study, rules: pd.DataFrame | None) -> list[PatternRow]:
-    table = biomarkers.evaluate_biomarkers(study.patients, rules, source=study.source)
+    """The label lines of spec 6.3; without ``tumor_type`` no rule's context can match, and biomarker
+    values given are named in a warning rather than left unread silently."""
+    if "tumor_type" not in study.patients:
+        given = [c for c in biomarkers.VALUE_COLUMNS if c in study.patients]
+        if given:
+            error = InputError(study.patients_source, [], "tumor_type",
+                               "missing column; the biomarker rules (spec/patterns.md 6.3) match on the "
+                               f"tumor type, so {', '.join(given)} are not read")
+            warnings.warn(IoresponseWarning(error.located()), stacklevel=3)
+        return []
+    table = biomarkers.evaluate_biomarkers(study.patients, rules, source=study.patients_source)
     flags = {"true": True, "false": False, "not_evaluable": None}
     return [
         PatternRow(

@@ -9,6 +9,7 @@ prebaseline scan is spec/patterns.md 0.2.
 from __future__ import annotations
 
 import functools
+import warnings
 from importlib import resources
 
 import numpy as np
@@ -38,6 +39,7 @@ from ioresponse.schema import (
     SOURCE_ROW,
     STATUS,
     InputError,
+    IoresponseWarning,
     Role,
     Status,
 )
@@ -157,7 +159,7 @@ def patient_days(study: Study, column: str) -> dict[str, int]:
         given = patients[column].astype(str).replace({"nan": "", "None": "", "NaT": ""}).str.strip()
         if "treatment_start" not in patients:
             if (given != "").any():
-                raise InputError(study.source, [], column,
+                raise InputError(study.patients_source, [], column,
                                  f"{column} needs treatment_start in the patient table to become a day")
             return result
         start = pd.to_datetime(patients["treatment_start"].astype(str), errors="coerce")
@@ -176,52 +178,84 @@ def patient_values(study: Study, column: str) -> dict[str, object]:
             if pd.notna(v) and str(v).strip() != ""}
 
 
-def visit_days(visits: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """A clinical visits / events / findings table with a ``day`` column: the whole days given, else the
-    ISO ``date`` less the patient's ``treatment_start`` (spec/anatomic.md 0.1, as the lesion table).
+def visit_days(visits: pd.DataFrame, study: Study, kind: str = "visits") -> pd.DataFrame:
+    """A clinical visits / events / findings / samples table with a ``day`` column: the whole days given,
+    else the ISO ``date`` less the patient's ``treatment_start`` (spec/anatomic.md 0.1, as the lesion
+    table; spec/patterns.md 0.1).
 
     Every row needs its patient and a day or a date; a day that is not a whole number, a date that is not
-    ISO, or a date without the patient's start is refused at its row, never dropped (the table's name is
-    ``visits.attrs["source"]`` when the reader set it, rows are its file rows).
+    ISO, a date without the patient's start, or a day and a date that disagree are refused at the row,
+    never dropped. Rows of a patient the study does not have are left out with a
+    :class:`SideTableWarning`. The table's name is ``visits.attrs["source"]`` when the reader set it,
+    else ``<kind>``; rows are its file rows.
     """
-    name = visits.attrs.get("source", "<visits>")
+    name = visits.attrs.get("source", f"<{kind}>")
     frame = visits.copy()
-    rows = file_rows(frame)
     if PATIENT not in frame:
         raise InputError(name, [], PATIENT, "missing column; every row names its patient")
     frame[PATIENT] = frame[PATIENT].astype(str).str.strip()
-    refuse_rows(name, rows, frame[PATIENT].isin(["", "nan", "None"]).to_numpy(), PATIENT, "empty patient_id")
+    t.refuse_rows(name, file_rows(frame), frame[PATIENT].isin(["", "nan", "None"]).to_numpy(), PATIENT,
+                  "empty patient_id")
     if DAY not in frame and DATE not in frame:
-        raise InputError(name, [], DATE, "the table needs a day or a date column")
+        raise InputError(name, [], f"{DAY} or {DATE}", f"the {kind} table needs a day or a date column")
+    frame = _known_patients(frame, study, name)
+    rows = file_rows(frame)
     day = pd.Series(np.nan, index=frame.index)
     if DAY in frame:
         given, bad = t.parse_float(frame[DAY].fillna("").astype(str))
         bad |= np.isfinite(given) & (given % 1 != 0)
-        refuse_rows(name, rows, bad, DAY, "not a whole number of days since treatment start")
+        t.refuse_rows(name, rows, bad, DAY, "not a whole number of days since treatment start")
         day[:] = given
     if DATE in frame:
         iso, _, bad = t.parse_dates(frame[DATE].fillna("").astype(str))
-        refuse_rows(name, rows, bad, DATE, "not an ISO date (YYYY-MM-DD)")
+        t.refuse_rows(name, rows, bad, DATE, "not an ISO date (YYYY-MM-DD)")
         start = pd.to_datetime(frame[PATIENT].map(patient_values(study, "treatment_start")), errors="coerce")
         dated = (pd.to_datetime(iso.where(iso != ""), errors="coerce") - start).dt.days
-        refuse_rows(name, rows, ((iso != "") & dated.isna() & day.isna()).to_numpy(), DATE,
-                "a date without the patient's treatment_start (patient table) to make it a day")
+        t.refuse_rows(name, rows, ((iso != "") & dated.isna() & day.isna()).to_numpy(), DATE,
+                      "a date without the patient's treatment_start (patient table) to make it a day")
+        differ = (dated.notna() & day.notna() & (dated != day)).to_numpy()
+        if differ.any():
+            first = np.flatnonzero(differ)[0]
+            t.refuse_rows(name, rows, differ, DAY,
+                          f"day {day.iat[first]:g} but date {iso.iat[first]} is day {dated.iat[first]:g} "
+                          "since the patient's treatment_start; give one of them, or correct the other")
         day = day.fillna(dated)
-    refuse_rows(name, rows, day.isna().to_numpy(), DAY if DAY in frame else DATE,
-            "no day and no date: the row cannot be placed in time")
+    t.refuse_rows(name, rows, day.isna().to_numpy(), DAY if DAY in frame else DATE,
+                  "no day and no date: the row cannot be placed in time")
     frame[DAY] = day.astype(np.int64)
     return frame
+
+
+class SideTableWarning(IoresponseWarning):
+    """Rows or values of a side table (visits, events, findings, samples) that no rule can use: left out or
+    kept as given, as the message says; never silently."""
+
+
+def _known_patients(frame: pd.DataFrame, study: Study, name: str) -> pd.DataFrame:
+    """``frame`` without the rows of patients the study does not have (lesion, PET or patient table),
+    named in a :class:`SideTableWarning` (a misspelt id would otherwise lose its rows silently). A study
+    with none of these tables keeps every row."""
+    known = set()
+    for table in (study.lesions, study.pet, study.patients):
+        if table is not None and PATIENT in table:
+            known |= set(table[PATIENT].astype(str))
+    unknown = ~frame[PATIENT].isin(known).to_numpy()
+    if not known or not unknown.any():  # a study without tables (the API's rules alone) names nobody
+        return frame
+    ids = sorted(set(frame[PATIENT][unknown]))
+    by_case = {k.lower(): k for k in known}
+    hints = [f"{i!r} (the study has {by_case[i.lower()]!r})" for i in ids if i.lower() in by_case]
+    shown = ", ".join(hints or map(repr, ids[:5])) + (" ..." if len(ids) > 5 and not hints else "")
+    error = InputError(name, file_rows(frame)[unknown].tolist(), PATIENT,
+                       f"patient {shown} is not in the study (lesion, PET or patient table): "
+                       f"{int(unknown.sum())} row(s) not used")
+    warnings.warn(SideTableWarning(error.located()), stacklevel=3)
+    return frame[~unknown]
 
 
 def file_rows(frame: pd.DataFrame) -> np.ndarray:
     """The file row of each row of a side table: its ``source_row``, else its place (header = row 1)."""
     return frame[SOURCE_ROW].to_numpy() if SOURCE_ROW in frame else np.arange(len(frame)) + 2
-
-
-def refuse_rows(name: str, rows: np.ndarray, bad: np.ndarray, column: str, message: str) -> None:
-    """An :class:`InputError` at the ``rows`` where ``bad`` holds, if any."""
-    if bad.any():
-        raise InputError(name, rows[bad].tolist(), column, message)
 
 
 def new_lesion_rows(lesions: pd.DataFrame, *, equivocal: bool = False) -> np.ndarray:

@@ -61,7 +61,6 @@ from ioresponse.patterns._study import (
     organ_keys,
     patient_days,
     patient_values,
-    refuse_rows,
     visit_days,
 )
 from ioresponse.schema import DATE, DAY, PATIENT, READER, ROLE, InputError, Role
@@ -828,7 +827,7 @@ def _table_prebaseline(
     value = float(sum_mm)
     if from_rows is not None and abs(from_rows.sum_mm - value) > PREBASELINE_SUM_TOLERANCE_MM:
         raise InputError(
-            study.source,
+            study.patients_source,
             [],
             "prebaseline_sum_mm",
             f"patient {patient}: prebaseline_sum_mm {value:g} mm differs from the baseline target lesions "
@@ -870,32 +869,46 @@ def _organs(
 
 
 ECOG = "ecog"
-ECOG_WORST = 5  # ECOG performance status: 0 (fully active) to 5 (dead), Oken 1982
+ECOG_WORST = 4
+"""A visit's ECOG performance status is 0 (fully active) to 4 (completely disabled) (spec/patterns.md 0.5;
+Oken 1982 grade 5, dead, is no visit)."""
 
 
 def _ecog(visits: pd.DataFrame | None, study: Study) -> dict[str, tuple[int | None, tuple[int, ...]]] | None:
-    """Baseline ECOG (latest visit on or before day 0) and ECOG values on days 1-60 (spec 2.3 H7)."""
+    """Baseline ECOG (latest visit on or before day 0) and ECOG values on days 1-60 (spec 2.3 H7).
+
+    Raises
+    ------
+    InputError
+        No ``ecog`` column, a score that is not a whole number 0-4 (spec 0.5), or two different scores of
+        a patient on one day, at the rows of the visits table.
+    """
     if visits is None:
         return None
     name = visits.attrs.get("source", "<visits>")
     column = next((c for c in visits.columns if str(c).strip().lower() == ECOG), None)
     if column is None:  # a visits table is given for its ECOG scores: without them it would be ignored
         raise InputError(name, [], ECOG, "missing column; the visits table gives the ECOG performance "
-                                         "status (0-5) of each visit")
+                                         "status (0-4) of each visit")
     frame = visit_days(visits.rename(columns={column: ECOG}), study)
     text = frame[ECOG].fillna("").astype(str).str.strip()
     scores, bad = t.parse_float(text)
     bad |= np.isfinite(scores) & ((scores % 1 != 0) | (scores < 0) | (scores > ECOG_WORST))
     if bad.any():
-        refuse_rows(name, file_rows(frame), bad, ECOG,
-                    f"{text[bad].iloc[0]!r} is not an ECOG performance status (a whole number 0-5)")
-    frame = frame[np.isfinite(scores)]
+        t.refuse_rows(name, file_rows(frame), bad, ECOG,
+                      f"{text[bad].iloc[0]!r} is not an ECOG performance status (a whole number 0-4)")
+    frame = frame[np.isfinite(scores)].assign(**{ECOG: scores[np.isfinite(scores)].astype(int)})
+    clash = frame.groupby([PATIENT, DAY])[ECOG].transform("nunique").to_numpy() > 1
+    if clash.any():
+        first = frame[clash].iloc[0]
+        t.refuse_rows(name, file_rows(frame), clash, ECOG,
+                      f"patient {first[PATIENT]} has different ECOG scores on day {first[DAY]}; "
+                      "keep the one that was recorded")
     frame = frame.sort_values([PATIENT, DAY], kind="stable")
     result: dict[str, tuple[int | None, tuple[int, ...]]] = {}
     for patient, group in frame.groupby(PATIENT, sort=False):
-        scores = pd.to_numeric(group[ECOG]).astype(int)
-        before = scores[group[DAY] <= 0]
-        window = scores[(group[DAY] > 0) & (group[DAY] <= LO_RUSSO_ECOG_WINDOW_DAYS)]
+        before = group.loc[group[DAY] <= 0, ECOG]
+        window = group.loc[(group[DAY] > 0) & (group[DAY] <= LO_RUSSO_ECOG_WINDOW_DAYS), ECOG]
         result[str(patient)] = (int(before.iloc[-1]) if len(before) else None, tuple(int(s) for s in window))
     return result
 

@@ -12,7 +12,8 @@ an extended table. A flag never changes a timepoint response, best response, PFS
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from importlib import resources
 
@@ -20,9 +21,12 @@ import numpy as np
 import pandas as pd
 
 from ioresponse.criteria import Study
+from ioresponse.io import tables as t
 from ioresponse.patterns._common import PatternOptions, PatternRow, records
 from ioresponse.patterns._study import (
+    SideTableWarning,
     canonical_organ,
+    file_rows,
     new_lesion_rows,
     organ_keys,
     organ_vocabulary,
@@ -40,6 +44,7 @@ from ioresponse.schema import (
     READER,
     ROLE,
     SHORT_AXIS,
+    SOURCE_ROW,
     STATUS,
     InputError,
     Role,
@@ -51,6 +56,20 @@ EVENT_PATTERN = "irae_event"
 THORACIC = frozenset({"lung", "pleura", "lymph_node_hilar", "lymph_node_mediastinal"})
 """Thoracic organs (spec 5.4)."""
 LEFT_RIGHT = frozenset({"left", "right"})
+SIDES = frozenset({"left", "right", "bilateral", "midline"})
+"""``side`` vocabulary (spec 5.3)."""
+FINDINGS = frozenset({"lesion", "uptake", "enlargement", "wall_thickening", "effusion", "opacity",
+                      "filling_defect", "thrombus"})
+"""``finding`` vocabulary (spec 5.3); a rule table may add its own words."""
+PATTERNS = frozenset({"focal", "diffuse", "segmental", "symmetric", "bilateral", "nodular", "ground_glass",
+                      "consolidation", "organizing_pneumonia", "reticular", "wall_thickening", "enlargement"})
+"""``pattern`` vocabulary (spec 5.3); a rule table may add its own words."""
+FINDING_REQUIRED = (ORGAN, "finding")
+"""Columns a findings table cannot do without: what is seen, and where (spec 0.5, 5.3)."""
+FINDING_NUMBERS = {"suvmax": "an SUVmax (g/mL)", "size_mm": "a size in mm"}
+"""Optional numeric columns of the findings table and what they hold (spec 0.5)."""
+CTCAE_GRADES = (1, 5)
+"""An irAE grade is a whole CTCAE grade 1-5 (CTCAE v5.0)."""
 RULE_COLUMNS = (
     "rule_id",
     "clause",
@@ -168,6 +187,9 @@ def candidates(
             lesions[LONG_AXIS].to_numpy(float),
         )
         side, pattern, suv = _text(lesions, "side"), _text(lesions, "pattern"), _numbers(lesions, "suvmax")
+        rows_of = lesions[SOURCE_ROW].to_numpy() if SOURCE_ROW in lesions else np.arange(len(lesions)) + 2
+        for column, values, allowed in (("side", side, SIDES), ("pattern", pattern, PATTERNS)):
+            _unknown_words(study.source, rows_of, column, values, allowed)
         patient, reader, lesion_ids = (lesions[c].to_numpy() for c in (PATIENT, READER, LESION))
         day, date = lesions[DAY].to_numpy(), lesions[DATE].to_numpy()
         organ, node = lesions[ORGAN].to_numpy(), lesions[LYMPH_NODE].to_numpy(bool)
@@ -195,7 +217,7 @@ def candidates(
     if study.pet is not None and len(study.pet):
         result += _pet_candidates(study.pet, vocabulary)
     if findings is not None and len(findings):
-        result += _finding_candidates(findings, study, vocabulary)
+        result += _finding_candidates(findings, vocabulary)
     return result, classes
 
 
@@ -216,16 +238,10 @@ def _pet_candidates(pet: pd.DataFrame, vocabulary: dict[str, tuple[str, bool]]) 
     ]
 
 
-def _finding_candidates(
-    findings: pd.DataFrame, study: Study, vocabulary: dict[str, tuple[str, bool]]
-) -> list[Candidate]:
-    """Rows of the optional findings table (spec 0.5, 5.3)."""
-    frame = visit_days(findings, study)
-    if READER not in frame:
-        frame[READER] = ""
-    organs, sides = _text(frame, ORGAN), _text(frame, "side")
-    kinds, patterns = _text(frame, "finding"), _text(frame, "pattern")
-    sizes, suv = _numbers(frame, "size_mm"), _numbers(frame, "suvmax")
+def _finding_candidates(frame: pd.DataFrame, vocabulary: dict[str, tuple[str, bool]]) -> list[Candidate]:
+    """Rows of the optional findings table (spec 0.5, 5.3), read by :func:`findings_table`."""
+    organs, sides, kinds, patterns = (frame[c].to_numpy() for c in (ORGAN, "side", "finding", "pattern"))
+    sizes, suv = frame["size_mm"].to_numpy(float), frame["suvmax"].to_numpy(float)
     dates = frame[DATE].astype(str).to_numpy() if DATE in frame else np.full(len(frame), "")
     return [
         Candidate(
@@ -243,8 +259,78 @@ def _finding_candidates(
             suv[i],
         )
         for i, (p, r, d) in enumerate(zip(frame[PATIENT], frame[READER], frame[DAY], strict=True))
-        if pd.notna(d) and d > 0
+        if d > 0
     ]
+
+
+def findings_table(findings: pd.DataFrame, study: Study, rules: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The optional imaging-findings table (spec 0.5, 5.3), checked: every row placed in time
+    (:func:`~ioresponse.patterns._study.visit_days`), its organ and finding given, ``suvmax`` and
+    ``size_mm`` numbers >= 0; text in lower case with "_" for spaces and hyphens ("Ground glass" ->
+    "ground_glass").
+
+    A side, finding or pattern outside the spec 5.3 vocabulary (and the words of ``rules``), or an organ
+    the organ vocabulary does not map, is kept as given and triggers no rule; a
+    :class:`~ioresponse.patterns._study.SideTableWarning` names it.
+
+    Raises
+    ------
+    InputError
+        A column of :data:`FINDING_REQUIRED` missing, an empty organ or finding, a number that is not one or
+        is negative, at the rows of the table (named by ``findings.attrs["source"]``, else "<findings>").
+    """
+    name = findings.attrs.get("source", "<findings>")
+    for column in FINDING_REQUIRED:
+        if column not in findings:
+            raise InputError(name, [], column, "missing column; a finding names its organ and what is seen "
+                                               "(spec/patterns.md 0.5, 5.3)")
+    frame = visit_days(findings, study, "findings")
+    rows = file_rows(frame)
+    if READER not in frame:
+        frame[READER] = ""
+    for column in (ORGAN, "side", "finding", "pattern"):
+        frame[column] = _text(frame, column) if column == ORGAN else _words(frame, column)
+    for column in FINDING_REQUIRED:
+        t.refuse_rows(name, rows, frame[column].to_numpy() == "", column, f"empty {column}; every finding "
+                                                                            "needs one (spec 5.3)")
+    for column, what in FINDING_NUMBERS.items():
+        text = frame[column].fillna("").astype(str) if column in frame else pd.Series("", index=frame.index)
+        values, bad = t.parse_float(text)
+        bad |= values < 0
+        if bad.any():
+            first = text[bad].iloc[0]
+            t.refuse_rows(name, rows, bad, column, f"{first!r} is not {what} (a number >= 0; leave the cell "
+                                                   f"empty when not measured){t.decimal_comma_hint(first)}")
+        frame[column] = values
+    rules = default_rules() if rules is None else rules
+    vocabulary = organ_vocabulary()
+    organs = set(vocabulary) | {code for code, _ in vocabulary.values()}
+    _unknown_words(name, rows, ORGAN, frame[ORGAN].to_numpy(), organs)
+    _unknown_words(name, rows, "side", frame["side"].to_numpy(), SIDES)
+    for column, allowed in (("finding", FINDINGS), ("pattern", PATTERNS)):
+        words = {w for cell in rules[f"{column}s"] for w in _split(cell)}
+        _unknown_words(name, rows, column, frame[column].to_numpy(), allowed | words)
+    return frame
+
+
+def _words(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A vocabulary column in the spelling of spec 5.3: lower case, "_" for spaces and hyphens."""
+    if column not in frame:
+        return np.full(len(frame), "", dtype=object)
+    return t.normalise_label(frame[column].fillna("").astype(str)).to_numpy(object)
+
+
+def _unknown_words(name: str, rows: np.ndarray, column: str, values: np.ndarray, allowed: Collection[str]
+                   ) -> None:
+    """A :class:`SideTableWarning` at the rows whose ``column`` holds a word outside ``allowed`` (spec 5.3:
+    kept as given, it triggers no rule)."""
+    unknown = (values != "") & ~np.isin(values.astype(str), list(allowed))
+    if unknown.any():
+        words = ", ".join(map(repr, sorted(set(values[unknown]))[:5]))
+        error = InputError(name, rows[unknown].tolist(), column,
+                           f"{words} not in the {column} vocabulary of spec/patterns.md 5.3: kept as given, "
+                           "no irAE rule reads it")
+        warnings.warn(SideTableWarning(error.located()), stacklevel=3)
 
 
 @functools.lru_cache(maxsize=1024)  # the rule table's few cells, split once instead of per assessment
@@ -297,6 +383,8 @@ def find_flags(
     """Every irAE look-alike flag, one row per patient x reader x assessment x rule (spec 5.4 output row)."""
     options = options or PatternOptions()
     rules = default_rules() if rules is None else rules
+    if findings is not None:
+        findings = findings_table(findings, study, rules)
     cands, classes = candidates(study, findings, options, classified)
     signals = _signals(timepoints, frozenset(v.lower() for v in rules["signal"] if v))
     responses = functools.cache(lambda: _responses(timepoints))  # read by the flags that fire only
@@ -426,17 +514,28 @@ def clinical_events(events: pd.DataFrame, study: Study) -> pd.DataFrame:
     Raises
     ------
     InputError
-        No column naming the event (``event``, ``diagnosis`` or ``term``), or a date without start date.
+        No column naming the event (``event``, ``diagnosis`` or ``term``), an empty event, a grade that is
+        not a CTCAE grade 1-5, or a row that cannot be placed in time
+        (:func:`~ioresponse.patterns._study.visit_days`), at the rows of the table (named by
+        ``events.attrs["source"]``, else "<events>").
     """
+    name = events.attrs.get("source", "<events>")
     column = next((c for c in EVENT_COLUMN_CHOICES if c in events), None)
     if column is None:
-        raise InputError(
-            "<events>", [], "event", "the clinical-events table needs an event (or diagnosis) column"
-        )
-    frame = visit_days(events, study)
+        raise InputError(name, [], "event", "missing column; the clinical-events table names each irAE in "
+                                            "an event (or diagnosis, term) column")
+    frame = visit_days(events, study, "events")
+    rows = file_rows(frame)
     frame["event_text"] = frame[column].fillna("").astype(str).str.strip().str.lower()
+    t.refuse_rows(name, rows, frame["event_text"].to_numpy() == "", column, "empty event; name the irAE "
+                                                                             "diagnosed")
     if "grade" in frame:
         grade = frame["grade"].fillna("").astype(str).str.strip()
+        values, bad = t.parse_float(grade)
+        low, high = CTCAE_GRADES
+        bad |= np.isfinite(values) & ((values % 1 != 0) | (values < low) | (values > high))
+        t.refuse_rows(name, rows, bad, "grade", f"not a CTCAE grade (a whole number {low}-{high}; leave the "
+                                                "cell empty when not graded)")
         frame["event_text"] = frame["event_text"] + np.where(grade != "", " (grade " + grade + ")", "")
     return frame
 
