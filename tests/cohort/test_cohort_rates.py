@@ -22,11 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "criteria"))
 from _lesions import lesions, study  # noqa: E402
 
 from ioresponse.cohort.rates import (  # noqa: E402
+    ALL_ARMS,
     DISEASE_CONTROL_LABELS,
     RESPONDER_LABELS,
     ResponseRateFitter,
     clopper_pearson,
     measurable_at_baseline,
+    rates_with_pooled_arms,
     response_rates,
 )
 from ioresponse.criteria import registry  # noqa: E402
@@ -246,3 +248,29 @@ def test_7_2_dcr_landmark_needs_cr_pr_or_sd_recorded_at_or_after_the_landmark():
 def test_7_2_dcr_landmark_without_timepoints_is_an_input_error():
     with pytest.raises(InputError, match="dcr_landmark_days"):
         response_rates(_cohort(), population="all_treated", dcr_landmark_days=122)
+
+
+def test_rates_by_arm_come_with_the_whole_cohort_first():
+    # spec 7.1: a trial reports the ORR of all treated patients beside each arm's. Arm A: 3 PR + 2 SD, arm B:
+    # 2 PR + 3 PD, so the cohort has 5 responders of 10 (exact 95 % CI 0.1871-0.8129, R binom.test(5, 10))
+    # and 7 with disease control; arm A 3/5 and 5/5, arm B 2/5 and 2/5.
+    calls = ["PR"] * 3 + ["SD"] * 2 + ["PR"] * 2 + ["PD"] * 3
+    best = pd.DataFrame({"patient_id": [f"P{i}" for i in range(10)], "reader": "", "criterion": "recist11",
+                         "arm": ["A"] * 5 + ["B"] * 5, "best_response": calls,
+                         "best_response_confirmed": calls})
+    rates, counts = rates_with_pooled_arms(ResponseRateFitter(population="all_treated"), best)
+    assert rates["arm"].tolist() == [ALL_ARMS, "A", "B"]
+    assert rates["n"].tolist() == [10, 5, 5]
+    assert rates["orr"].tolist() == pytest.approx([0.5, 0.6, 0.4])
+    assert rates["dcr"].tolist() == pytest.approx([0.7, 1.0, 0.4])
+    whole = rates.iloc[0]
+    assert (whole["orr_ci_low"], whole["orr_ci_high"]) == pytest.approx((0.1871, 0.8129), abs=FOUR_DECIMALS)
+    pooled = counts[counts["arm"] == ALL_ARMS].set_index("best_response")["n"].to_dict()
+    assert pooled == {"PR": 5, "SD": 2, "PD": 3}
+
+
+def test_rates_without_arm_have_no_pooled_row():
+    best = pd.DataFrame({"patient_id": ["P1", "P2"], "reader": "", "criterion": "recist11",
+                         "best_response": ["PR", "PD"], "best_response_confirmed": ["PR", "PD"]})
+    rates, _ = rates_with_pooled_arms(ResponseRateFitter(population="all_treated"), best)
+    assert "arm" not in rates.columns and rates["n"].tolist() == [2]

@@ -334,7 +334,7 @@ def test_export_of_two_readers_names_each_evaluator_and_numbers_rsseq_per_subjec
     for _, seq in rs.groupby("USUBJID")["RSSEQ"]:
         assert sorted(seq) == list(range(1, len(seq) + 1))
     adrs = pd.read_csv(outdir / "adrs.csv", keep_default_na=False)
-    assert (adrs["PARAMCD"] == "BOR").sum() == 16
+    assert adrs["PARAMCD"].isin(["BOR", "IBOR"]).sum() == 16  # RECIST 1.1 BOR, iRECIST IBOR (admiralonco)
 
 
 def test_compare_pairs_patient_and_reader(readers_cohort):
@@ -457,7 +457,9 @@ def test_patient_table_with_an_extra_and_a_missing_patient_counts_every_result_o
                   "os_days": [200, 200, 200, 20], "os_event": [0, 0, 0, 1]}).to_csv(patients, index=False)
     rates, html, _ = report(arm_outdir, "--patients", patients)
     recist = rates[rates["criterion"] == "recist11"]
-    assert recist["n"].sum() == 4  # 001, 002, 003, 004: nobody dropped, 999 not added
+    by_arm = recist[recist["arm"] != "all arms"]  # README: split by arm, the whole cohort's row comes first
+    assert by_arm["n"].sum() == 4  # 001, 002, 003, 004: nobody dropped, 999 not added
+    assert row(recist, arm="all arms")["n"] == 4
     assert row(recist, arm="A")["n"] == 2 and row(recist, arm="B")["n"] == 1
     pfs = pd.read_csv(arm_outdir / "pfs.csv").iloc[0]
     assert (pfs["n"], pfs["events"]) == (4, 1)  # 003's PD on day 56; 999's death is not a result

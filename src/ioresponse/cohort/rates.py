@@ -50,7 +50,8 @@ DISEASE_CONTROL_LABELS = RESPONDER_LABELS | STABLE_LABELS
 DEFAULT_ALPHA = 0.05
 """Two-sided error of the intervals: 95 % confidence (spec/patterns.md 7.1)."""
 
-GROUP_COLUMNS = ("arm", READER)
+ARM = "arm"
+GROUP_COLUMNS = (ARM, READER)
 """Optional columns that split the rates when present and not all empty (issue 8 item 1)."""
 
 Population = Literal["measurable_at_baseline", "all_treated"]
@@ -247,6 +248,26 @@ def split_columns(table: pd.DataFrame, candidates: Sequence[str] = GROUP_COLUMNS
         if column in table.columns and table[column].fillna("").astype(str).ne("").any():
             present.append(column)
     return present
+
+
+ALL_ARMS = "all arms"
+"""The ``arm`` of the pooled rows :func:`rates_with_pooled_arms` adds: every arm together."""
+
+
+def rates_with_pooled_arms(fitter: ResponseRateFitter, best_response: pd.DataFrame, *,
+                           timepoints: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``fitter``'s rates and response counts split as :meth:`ResponseRateFitter.fit` splits them, and,
+    when they are split by ``arm``, the whole cohort's first (``arm`` = :data:`ALL_ARMS`): a trial
+    reports the ORR of all treated patients beside each arm's (spec/patterns.md 7.1)."""
+    groups = split_columns(best_response)
+    fitter.fit(best_response, groups, timepoints=timepoints)
+    summary, counts = fitter.summary, fitter.counts_
+    if ARM not in groups:
+        return summary, counts
+    fitter.fit(best_response, [g for g in groups if g != ARM], timepoints=timepoints)
+    pooled = (fitter.summary.assign(**{ARM: ALL_ARMS}), fitter.counts_.assign(**{ARM: ALL_ARMS}))
+    return tuple(pd.concat([whole[part.columns], part], ignore_index=True)
+                 for whole, part in zip(pooled, (summary, counts), strict=True))
 
 
 class ResponseRateFitter:

@@ -31,6 +31,7 @@ from ioresponse.cohort.rates import (
     Population,
     ResponseRateFitter,
     endpoint_responses,
+    rates_with_pooled_arms,
 )
 from ioresponse.cohort.reclassification import LABEL_ORDER, progression_moves, reclassification_matrix
 from ioresponse.cohort.survival import (
@@ -132,12 +133,13 @@ def endpoint_tables(tables: ReportTables, options: EndpointOptions | None = None
     """
     options = options or EndpointOptions()
     best, timepoints, patients = tables.best_response, tables.timepoints, tables.patients
-    rates = ResponseRateFitter(confirmed=options.confirmed, population=options.population,
-                               dcr_landmark_days=options.dcr_landmark_days).fit(best, timepoints=timepoints)
+    fitter = ResponseRateFitter(confirmed=options.confirmed, population=options.population,
+                                dcr_landmark_days=options.dcr_landmark_days)
+    rates, counts = rates_with_pooled_arms(fitter, best, timepoints=timepoints)
     durations = pfs_table(tables, options)
     pfs = KaplanMeierByGroup(landmarks_days=options.landmarks_days).fit(durations)
     result = {
-        "rates": rates.summary, "response_counts": rates.counts_, "pfs": pfs.summary,
+        "rates": rates, "response_counts": counts, "pfs": pfs.summary,
         "pfs_landmarks": pfs.landmarks_,
         "duration_of_response": KaplanMeierByGroup().fit(response_durations(best, patients)).summary,
         "progression_moves": progression_moves(best),
