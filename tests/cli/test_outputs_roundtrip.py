@@ -420,15 +420,17 @@ def test_adrs_ovr_bor_and_cbor_are_the_timepoint_and_best_response_rows(exported
     timepoints = timepoints_of(out)
     best = pd.read_parquet(out / "best_response.parquet")
     adrs = pd.read_csv(out / "adrs.csv", dtype=str, keep_default_na=False)
-    ovr = adrs[adrs["PARAMCD"] == "OVR"]
+    # PARAM names the parameter; PARAMCD is one per criterion (RECIST 1.1 OVR, iRECIST IOVR, ...)
+    ovr = adrs[adrs["PARAM"].str.startswith("Overall Response by ")]
     assert Counter(zip(ovr["USUBJID"], ovr["PARCAT1"], ovr["RSEVALID"], ovr["ADT"], days(ovr["ADY"]),
                        ovr["AVALC"], strict=True)) == Counter(
         (row.patient_id, CRITERION_NAMES[row.criterion], row.reader, row.date, study_day(row.day),
          row.overall_response) for row in timepoints.itertuples())
     dates = {(row.patient_id, row.reader, row.criterion, row.day): row.date
              for row in timepoints.itertuples()}
-    for code, column in (("BOR", "best_response"), ("CBOR", "best_response_confirmed")):
-        rows = adrs[adrs["PARAMCD"] == code]
+    for code, column in (("Best Overall Response by ", "best_response"),
+                         ("Confirmed Best Overall Response by ", "best_response_confirmed")):
+        rows = adrs[adrs["PARAM"].str.startswith(code)]
         expected = Counter(
             (row.patient_id, CRITERION_NAMES[row.criterion], row.reader, getattr(row, column),
              None if pd.isna(row.bor_day) else study_day(row.bor_day),

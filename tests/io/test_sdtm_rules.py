@@ -470,8 +470,8 @@ def test_exported_rs_reads_back_as_the_readers_recorded_calls(exported, tmp_path
 def test_adrs_has_bor_and_cbor_per_subject_reader_criterion(exported):
     _, _, out = exported
     adrs = _read_csv(out / "adrs.csv")
-    for paramcd in ("BOR", "CBOR"):
-        rows = adrs[adrs["PARAMCD"] == paramcd]
+    for param in ("Best Overall Response by ", "Confirmed Best Overall Response by "):
+        rows = adrs[adrs["PARAM"].str.startswith(param)]  # one PARAMCD per criterion (BOR, IBOR, ...)
         assert not rows.duplicated(["USUBJID", "RSEVAL", "RSEVALID", "PARCAT1"]).any()
         assert len(rows) == 8  # 4 subject-readers x 2 criteria
     recist_rows = adrs[adrs["PARCAT1"] == "RECIST 1.1"]

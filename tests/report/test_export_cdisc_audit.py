@@ -223,7 +223,8 @@ def test_rs_holds_no_derived_best_response_sponsor_choice(study):
     # Sponsor choice: SDTM carries BESTRSP only where the sponsor collects/submits it; ioresponse writes "SDTM
     # RS rows of the computed timepoint responses" (rs_table) and puts best response in ADRS (BOR/CBOR).
     assert "BESTRSP" not in set(study.rs["RSTESTCD"])
-    assert set(study.adrs["PARAMCD"]) == {"OVR", "BOR", "CBOR"}
+    # RECIST 1.1 with admiralonco's OVR/BOR/CBOR, iRECIST with its iRECIST vignette's "I" prefix (IBOR)
+    assert set(study.adrs["PARAMCD"]) == {"OVR", "BOR", "CBOR", "IOVR", "IBOR", "ICBOR"}
 
 
 def test_rs_visit_is_the_day_since_first_dose_sponsor_choice(study):
@@ -240,7 +241,7 @@ def test_rs_visit_is_the_day_since_first_dose_sponsor_choice(study):
 
 def test_adrs_ovr_has_every_timepoint_once_and_anl01fl_before_progression(study):
     adrs = study.adrs
-    ovr = adrs[adrs["PARAMCD"] == "OVR"]
+    ovr = adrs[adrs["PARAMCD"].isin(["OVR", "IOVR"])]  # RECIST 1.1 and iRECIST
     got = {(r.USUBJID, r.PARCAT1, r.RSEVALID, int(float(r.AVISITN))): (r.AVALC, int(float(r.ADY)))
            for r in ovr.itertuples()}
     assert len(ovr) == len(got) == 16
@@ -259,7 +260,7 @@ def test_adrs_ovr_has_every_timepoint_once_and_anl01fl_before_progression(study)
 def test_adrs_best_response_once_per_subject_criterion_reader(study):
     adrs = study.adrs
     for paramcd in ("BOR", "CBOR"):
-        rows = adrs[adrs["PARAMCD"] == paramcd]
+        rows = adrs[adrs["PARAMCD"].isin([paramcd, f"I{paramcd}"])]  # RECIST 1.1 and iRECIST
         got = {(r.USUBJID, r.PARCAT1, r.RSEVALID): (r.AVALC, int(float(r.AVAL)), r.ADT, int(float(r.ADY)))
                for r in rows.itertuples()}
         assert len(rows) == len(got) == len(study.best) == 10
@@ -276,7 +277,7 @@ def test_adrs_dates_iso_in_csv_numeric_sas_dates_in_xpt_with_flags(study):
     # ADaM IG 3.1.3: *DT numeric; ADT in adrs.xpt is days since 1960-01-01 with format DATE9
     assert study.adrs_meta.readstat_variable_types["ADT"] == "double"
     assert study.adrs_meta.original_variable_types["ADT"] == "DATE9"
-    bor = xpt[xpt["PARAMCD"] == "BOR"]
+    bor = xpt[xpt["PARAMCD"].isin(["BOR", "IBOR"])]
     got = {(r.USUBJID, r.PARCAT1, r.RSEVALID): int(r.ADT) for r in bor.itertuples()}
     assert got == {key: value[4] for key, value in BEST.items()}
     # ADY = ADT - TRTSDT + 1 (ADT on or after TRTSDT, as --DY)
@@ -286,7 +287,7 @@ def test_adrs_dates_iso_in_csv_numeric_sas_dates_in_xpt_with_flags(study):
     # ADTF "D": P4's "2021-05" imputed to 2021-05-15 (day only); every other date is complete (null flag)
     flagged = adrs[adrs["ADTF"] != ""]
     assert flagged[["USUBJID", "PARAMCD", "ADT", "ADTF"]].drop_duplicates().values.tolist() == [
-        ["P4", "OVR", "2021-05-15", "D"]]
+        ["P4", "OVR", "2021-05-15", "D"], ["P4", "IOVR", "2021-05-15", "D"]]
     assert len(flagged) == 2  # RECIST 1.1 PD and iRECIST iUPD of day 125
 
 
@@ -297,19 +298,16 @@ def test_adrs_aval_codes_sponsor_choice(study):
     assert pairs == {("PR", 2), ("SD", 3), ("PD", 5), ("iPR", 2), ("iSD", 3), ("iUPD", 7), ("iCPD", 5)}
 
 
-@pytest.mark.xfail(strict=True, reason="convention: PARAMCD is one-to-one with PARAM (ADaM IG BDS); program "
-                   "gives PARAMCD OVR/BOR/CBOR to one PARAM per criterion ('Overall Response by RECIST 1.1', "
-                   "'... by iRECIST'), told apart only by PARCAT1")
 def test_adrs_paramcd_is_one_to_one_with_param(study):
+    # convention: PARAMCD is one-to-one with PARAM (ADaM IG BDS), also with two criteria in one ADRS
     pairs = study.adrs[["PARAMCD", "PARAM"]].drop_duplicates()
     assert not pairs["PARAMCD"].duplicated().any()
     assert not pairs["PARAM"].duplicated().any()
 
 
-@pytest.mark.xfail(strict=True, reason="convention: one analysis record (ANL01FL = 'Y') per subject x "
-                   "PARAMCD x visit (ADaM BDS); program flags both criteria, which share PARAMCD "
-                   "OVR/BOR/CBOR (see test_adrs_paramcd_is_one_to_one_with_param); readers are told apart")
 def test_adrs_one_analysis_record_per_subject_paramcd_visit(study):
+    # convention: one analysis record (ANL01FL = 'Y') per subject x PARAMCD x visit (ADaM BDS): each
+    # criterion has its own PARAMCD, and of P3's two readers only the accepted read is flagged
     flagged = study.adrs[study.adrs["ANL01FL"] == "Y"]
     assert not flagged.duplicated(["USUBJID", "PARAMCD", "AVISITN"]).any()
 

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ioresponse.cli import app
+from ioresponse.criteria import registry
 from ioresponse.report.export import adrs_table, evaluator, rs_table, study_day, write_export
 
 
@@ -34,7 +35,9 @@ def test_rs_rows_per_test_skip_components_not_given(timepoints):
 
 def test_adrs_has_ovr_per_assessment_and_bor_cbor_per_patient(timepoints, best_response):
     adrs = adrs_table(timepoints, best_response)
-    assert adrs["PARAMCD"].value_counts().to_dict() == {"OVR": 16, "BOR": 8, "CBOR": 8}
+    # 8 timepoints, 4 patients per criterion; RECIST 1.1 OVR/BOR/CBOR, iRECIST IOVR/IBOR/ICBOR (admiralonco)
+    assert adrs["PARAMCD"].value_counts().to_dict() == {"OVR": 8, "BOR": 4, "CBOR": 4, "IOVR": 8, "IBOR": 4,
+                                                        "ICBOR": 4}
     p3 = adrs[(adrs["USUBJID"] == "P3") & (adrs["PARCAT1"] == "RECIST 1.1")]
     assert p3["AVALC"].tolist() == ["SD", "PD", "PD", "SD", "SD"]
     assert p3["AVAL"].tolist() == [3, 5, 5, 3, 3]  # admiralonco aval_resp(): SD 3, PD 5
@@ -86,7 +89,7 @@ def test_partial_dates_keep_their_precision_in_rs_and_flag_adt_in_adrs(timepoint
     p2_rows = recist_rows[(recist_rows["USUBJID"] == "P2") & (recist_rows["PARAMCD"] == "OVR")]
     assert p2_rows.iloc[0][["ADT", "ADTF"]].tolist() == ["2021-03-04", ""]
     # no bor_day (the hand-made P3 row): no date
-    p3_bor = adrs[(adrs["USUBJID"] == "P3") & (adrs["PARAMCD"] == "BOR")]
+    p3_bor = adrs[(adrs["USUBJID"] == "P3") & adrs["PARAMCD"].isin(["BOR", "IBOR"])]
     assert set(p3_bor["ADT"]) == set(p3_bor["ADTF"]) == {""}
 
 
@@ -179,3 +182,17 @@ def test_rs_export_round_trips_through_the_sdtm_loader(tmp_path, suffix):
     # the hand-made sizes: P1 -40 % then -50 % (PR, PR); P2 +25 % (PD)
     assert recorded.loc[recorded["patient_id"] == "P1", "recorded_response"].tolist() == ["PR", "PR"]
     assert recorded.loc[recorded["patient_id"] == "P2", "recorded_response"].iloc[0] == "PD"
+
+
+def test_adrs_paramcd_is_one_per_criterion_and_parameter_within_eight_characters(timepoints, best_response):
+    # ADaM IG BDS: PARAMCD one-to-one with PARAM, at most 8 characters (SAS XPORT v5), for every criterion
+    # ioresponse has, so that any criteria side by side share one ADRS.
+    criteria = sorted(registry())
+    adrs = adrs_table(pd.concat([timepoints.assign(criterion=key) for key in criteria], ignore_index=True),
+                      pd.concat([best_response.assign(criterion=key) for key in criteria], ignore_index=True))
+    pairs = adrs[["PARAMCD", "PARAM"]].drop_duplicates()
+    assert len(pairs) == 3 * len(criteria)
+    assert pairs["PARAMCD"].is_unique and pairs["PARAM"].is_unique
+    assert pairs["PARAMCD"].str.fullmatch(r"[A-Z][A-Z0-9]{0,7}").all()
+    recist = adrs[adrs["PARCAT1"] == "RECIST 1.1"]
+    assert set(recist["PARAMCD"]) == {"BOR", "CBOR", "OVR"}  # admiralonco's RECIST 1.1 codes

@@ -103,7 +103,15 @@ PARAMS = {
     "BOR": ("best_response", "Best Overall Response by {name}"),
     "CBOR": ("best_response_confirmed", "Confirmed Best Overall Response by {name}"),
 }
-"""ADRS parameters (PARAMCD -> source column, PARAM template)."""
+"""ADRS parameters (PARAMCD of RECIST 1.1 -> source column, PARAM template)."""
+
+PARAMCD_PREFIXES = {
+    "recist11": "", "irecist": "I", "irrc": "IRC", "irrecist": "IRR", "imrecist": "IM", "eortc": "EO",
+    "percist": "PC", "pecrit": "PEC", "percimt": "PCM", "impercist": "IMP", "ipercist": "IP",
+}
+"""What each criterion puts before OVR, BOR and CBOR, so that PARAMCD is one-to-one with PARAM when
+several criteria share one ADRS (ADaM IG BDS). RECIST 1.1 keeps admiralonco's OVR/BOR/CBOR; iRECIST
+takes admiralonco's iRECIST vignette's "I" (IBOR); every code stays within 8 characters (SAS XPORT v5)."""
 
 INDEPENDENT_ASSESSOR = "INDEPENDENT ASSESSOR"
 """``RSEVAL`` of a named reader other than the investigator (CDISC CT EVAL; TAUG-Oncology central review)."""
@@ -284,9 +292,11 @@ def adrs_table(timepoints: pd.DataFrame, best_response: pd.DataFrame, *,
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`ADRS_COLUMNS`. ``ANL01FL`` = "Y" on OVR rows before progression (the rows
-        best response reads, spec/anatomic.md 0.9) and on every BOR/CBOR row; of a subject with more
-        than one evaluator, only on the accepted evaluation's rows (``accepted``, as :func:`rs_table`).
+        Columns :data:`ADRS_COLUMNS`; ``PARAMCD`` is :data:`PARAMS`' code after the criterion's
+        :data:`PARAMCD_PREFIXES` (one per criterion and parameter). ``ANL01FL`` = "Y" on OVR rows
+        before progression (the rows best response reads, spec/anatomic.md 0.9) and on every BOR/CBOR
+        row; of a subject with more than one evaluator, only on the accepted evaluation's rows
+        (``accepted``, as :func:`rs_table`).
         ``ADT`` is the ISO 8601 date text (empty when only days were given; adrs.xpt holds it as a
         numeric SAS date, see :func:`write_export`) with its imputation flag ``ADTF``; BOR/CBOR take
         ``bor_day`` as ``ADY`` and the date of the assessment on that day as ``ADT``.
@@ -333,8 +343,9 @@ def _adrs_rows(table: pd.DataFrame, paramcd: str, day_column: str) -> pd.DataFra
     day = pd.to_numeric(table[day_column], errors="coerce") if day_column in table else np.nan
     value = table[column].fillna("").astype(str)
     rseval, rsevalid = evaluator(_text(table, READER))
+    prefix = table["criterion"].astype(str).map(lambda key: PARAMCD_PREFIXES.get(key, key[:4].upper()))
     rows = pd.DataFrame({
-        "USUBJID": table[PATIENT].astype(str), "PARAMCD": paramcd,
+        "USUBJID": table[PATIENT].astype(str), "PARAMCD": prefix + paramcd,
         "PARAM": names.map(lambda name: template.format(name=name)), "PARCAT1": names,
         "RSEVAL": rseval, "RSEVALID": rsevalid,
         "AVALC": value, "AVAL": value.map(AVAL_CODES).astype(float),
