@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ioresponse.io.tables import parse_bool, parse_float, refuse_rows
+from ioresponse.io.tables import parse_bool, parse_float, read_table, refuse_rows, side_table
 from ioresponse.io.validate import PATIENT_CATEGORIES, PDL1_PERCENT_COLUMNS, TMB, check_patient_biomarkers
 from ioresponse.schema import DATE, DAY, PATIENT, SOURCE_ROW, InputError, IoresponseWarning
 
@@ -109,16 +109,6 @@ def read_rules(path: str | Path) -> pd.DataFrame:
     if bad.any():
         raise InputError(name, (np.flatnonzero(bad) + 2).tolist(), "cutoff", "expected a number")
     return table
-
-
-def check_patients(patients: pd.DataFrame, source: str = "<patients>") -> None:
-    """Biomarker cells the rules cannot read (io.validate.check_patient_biomarkers: TPS/CPS/IC outside 0-100,
-    TMB < 0, spec 6.3; line of therapy, eligibility booleans, MSI/MMR vocabularies, spec 6.2) raise an
-    :class:`InputError` at their rows (``source_row``, else the place in ``patients``, header = row 1)."""
-    if SOURCE_ROW not in patients:
-        patients = patients.assign(**{SOURCE_ROW: np.arange(len(patients)) + 2})
-    for finding in check_patient_biomarkers(patients, source):
-        raise finding.error
 
 
 def _norm(value: object) -> str:
@@ -268,18 +258,23 @@ def evaluate_biomarkers(
     whole context was given and matches: "not_evaluable", the value not provided (spec 6.3); a table that
     gives neither the value nor the context gets no line for it.
 
+    ``patients``: a path, a pandas or polars DataFrame, read as text (io.tables.read_table).
+
     Raises
     ------
     InputError
-        TPS/CPS/IC outside 0-100 or TMB < 0 (spec 6.3).
+        TPS/CPS/IC outside 0-100 or TMB < 0 (spec 6.3); a line of therapy, eligibility boolean or MSI/MMR
+        status the rules cannot read (spec 6.2; io.validate.check_patient_biomarkers), at its row.
     """
-    check_patients(patients, source)
+    patients = read_table(patients, source=source).frame  # text cells whatever the dtypes; rows as a file's
+    for finding in check_patient_biomarkers(patients, source):
+        raise finding.error
     rules = default_rules() if rules is None else rules
     if not include_disabled:
         rules = rules[rules["enabled"].str.lower() == "true"]
     records = []
     rule_list = rules.to_dict("records")
-    for patient in patients.to_dict("records"):
+    for patient in patients.drop(columns=SOURCE_ROW).to_dict("records"):
         for rule in rule_list:
             column = rule["value_column"]
             present = (
@@ -313,42 +308,43 @@ def il8_changes(samples: pd.DataFrame) -> pd.DataFrame:
     Raises
     ------
     InputError
-        A column missing, a day that is not a whole number, a value that is not a number >= 0, or two
-        different values of one analyte for a patient on one day, at the rows of the table (named by
-        ``samples.attrs["source"]``, else "<samples>").
+        A column missing; of an IL-8 row: no patient or unit, a day that is not a whole number, a value that
+        is not a number >= 0, or two different values for a patient on one day; at the rows of the table
+        (read by :func:`ioresponse.io.tables.side_table`: a path, a pandas or polars DataFrame; named by its
+        file, else "<samples>").
     """
-    name = samples.attrs.get("source", "<samples>")
+    samples = side_table(samples, "samples")
+    name = samples.attrs["source"]
     missing = [c for c in SAMPLE_COLUMNS if c not in samples]
     if missing:
         raise InputError(name, [], ", ".join(missing),
                          f"missing; the samples table has the columns {', '.join(SAMPLE_COLUMNS)}")
-    frame = samples.copy()
-    rows = frame[SOURCE_ROW].to_numpy() if SOURCE_ROW in frame else np.arange(len(frame)) + 2
-    for column in (PATIENT, "analyte", "unit"):
-        frame[column] = frame[column].fillna("").astype(str).str.strip()
-    days, bad = parse_float(frame[DAY].fillna("").astype(str))
-    bad |= ~np.isfinite(days) | (np.mod(np.nan_to_num(days), 1) != 0)
-    refuse_rows(name, rows, bad, DAY, "not a whole number of days since treatment start (every sample needs "
-                                      "its day)")
-    values, bad = parse_float(frame["value"].fillna("").astype(str))
-    bad |= ~np.isfinite(values) | (values < 0)
-    refuse_rows(name, rows, bad, "value", "not a concentration (a number >= 0)")
-    frame[DAY] = days.astype(np.int64)
-    frame["value"] = pd.to_numeric(frame["value"].astype(str).str.strip())  # as written: 40 stays 40
-    il8 = frame["analyte"].str.lower().isin(IL8_SPELLINGS).to_numpy()
-    if not il8.all():
-        other = ", ".join(map(repr, sorted(set(frame["analyte"][~il8]))[:5]))
-        error = InputError(name, rows[~il8].tolist(), "analyte",
+    il8 = samples["analyte"].str.lower().isin(IL8_SPELLINGS).to_numpy()
+    if not il8.all():  # another analyte is not read, so not checked either
+        other = ", ".join(map(repr, sorted(set(samples["analyte"][~il8]))[:5]))
+        error = InputError(name, samples[SOURCE_ROW][~il8].tolist(), "analyte",
                            f"{other} is not IL-8 (IL8, IL-8, interleukin-8, CXCL8): not read (spec 6.4 reads "
                            "IL-8 only)")
         warnings.warn(IoresponseWarning(error.located()), stacklevel=2)
-    same_day = frame.groupby([PATIENT, frame["analyte"].str.lower(), DAY])["value"]
-    clash = same_day.transform("nunique").to_numpy() > 1
+    frame = samples[il8].copy()
+    rows = frame[SOURCE_ROW].to_numpy()
+    for column in (PATIENT, "unit"):  # a sample of no one, or in no unit, cannot be compared
+        refuse_rows(name, rows, (frame[column] == "").to_numpy(), column, f"empty {column}")
+    days, bad = parse_float(frame[DAY])
+    bad |= ~np.isfinite(days) | (np.mod(np.nan_to_num(days), 1) != 0)
+    refuse_rows(name, rows, bad, DAY, "not a whole number of days since treatment start (every sample needs "
+                                      "its day)")
+    values, bad = parse_float(frame["value"])
+    bad |= ~np.isfinite(values) | (values < 0)
+    refuse_rows(name, rows, bad, "value", "not a concentration (a number >= 0)")
+    frame[DAY] = days.astype(np.int64)
+    frame["value"] = pd.to_numeric(frame["value"])  # as written: 40 stays 40
+    clash = frame.groupby([PATIENT, DAY])["value"].transform("nunique").to_numpy() > 1
     if clash.any():
         first = frame[clash].iloc[0]
-        refuse_rows(name, rows, clash, "value", f"patient {first[PATIENT]} has different {first['analyte']} "
-                                                f"values on day {first[DAY]}; keep the one measured")
-    frame = frame[il8].sort_values([PATIENT, DAY], kind="stable")
+        refuse_rows(name, rows, clash, "value", f"patient {first[PATIENT]} has different IL-8 values on day "
+                                                f"{first[DAY]}; keep the one measured")
+    frame = frame.sort_values([PATIENT, DAY], kind="stable")
     records = []
     early_from, early_to = IL8_EARLY_WINDOW_DAYS
     for patient, group in frame.groupby(PATIENT, sort=False):

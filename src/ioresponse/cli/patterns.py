@@ -27,27 +27,19 @@ from ioresponse.cli.assess import (
     _pairs,
     read_options,
 )
-from ioresponse.io.tables import read_table
+from ioresponse.io.tables import side_table
 from ioresponse.patterns import OPTION_NAMES, find_patterns
 from ioresponse.patterns import irae as irae_rules
 from ioresponse.patterns._common import json_cells
 from ioresponse.patterns._study import visit_days
-from ioresponse.schema import InputError
 
 DEFAULT_CRITERIA = "recist11,irecist,irrecist,imrecist"
 """The unidimensional anatomic criteria: every sum-only or lesion table can run them (irRC needs products)."""
 
 
-def _read(path: Path | None) -> pd.DataFrame | None:
+def _read(path: Path | None, kind: str) -> pd.DataFrame | None:
     """An optional side table, read as text columns (numbers parsed by each rule)."""
-    if path is None:
-        return None
-    if not path.exists():
-        raise InputError(str(path), [], None, "file not found")
-    raw = read_table(path)
-    frame = raw.frame
-    frame.attrs["source"] = raw.source  # messages about its rows name the file (patterns._study)
-    return frame
+    return None if path is None else side_table(path, kind)
 
 
 @handles_input_errors
@@ -122,13 +114,13 @@ def patterns(
         **read_options(patients, column_map, patient_key, warn_implausible, sheet),
     )
     result = run(study, _criteria(criteria), **criterion_options)
-    event_table, finding_table = _read(events), _read(findings)
+    event_table, finding_table = _read(events, "events"), _read(findings, "findings")
     table = find_patterns(
         study,
         result.timepoints,
         result.best_response,
         events=event_table,
-        visits=_read(visits),
+        visits=_read(visits, "visits"),
         findings=finding_table,
         definitions=_criteria(definitions) if definitions else None,
         **pattern_options,
@@ -144,7 +136,8 @@ def patterns(
         lines.to_csv(out / "biomarkers.csv", index=False)
         written += 1
     if samples is not None:
-        il8_changes(visit_days(_read(samples), study, "samples")).to_csv(out / "il8.csv", index=False)
+        changes = il8_changes(visit_days(_read(samples, "samples"), study, "samples"))
+        changes.to_csv(out / "il8.csv", index=False)
         written += 1
     _print_summary(table)
     console.print(f"wrote {written} files to {out}/")

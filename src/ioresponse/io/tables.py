@@ -146,7 +146,7 @@ def source_name(data: object, source: str | None) -> str:
 
 
 def read_table(data: object, *, column_map: dict[str, str] | None = None, source: str | None = None,
-               sheet: str | None = None) -> RawTable:
+               sheet: str | None = None, names: Sequence[str] = ()) -> RawTable:
     """Read a CSV / Parquet / Excel file or a pandas / polars DataFrame as text.
 
     Parameters
@@ -155,6 +155,8 @@ def read_table(data: object, *, column_map: dict[str, str] | None = None, source
     column_map : renames user columns to contract names, e.g. ``{"patient": "patient_id"}``.
     source : name used in error messages (default: the file name).
     sheet : the sheet of an Excel workbook to read; needed when several sheets hold data.
+    names : contract names of this table beyond the lesion and patient tables' (a header spelling one,
+        "Size (mm)" for ``size_mm``, takes it).
 
     Raises
     ------
@@ -168,15 +170,41 @@ def read_table(data: object, *, column_map: dict[str, str] | None = None, source
     if sheet is not None:
         name = f"{name}, sheet {sheet}"
     header = [str(c) for c in frame.columns]
-    names = _contract_names(header, column_map or {}, name)
-    frame = frame.set_axis(names, axis=1)
+    columns = _contract_names(header, column_map or {}, name, names)
+    frame = frame.set_axis(columns, axis=1)
     frame = as_text(frame)
     if s.SOURCE_ROW in frame.columns:
         frame = frame.rename(columns={s.SOURCE_ROW: USER_SOURCE_ROW})
     frame[s.SOURCE_ROW] = rows.astype(np.int64)
     blank = frame.index[_blank_rows(frame.drop(columns=s.SOURCE_ROW))]
-    renamed = {contract: user for user, contract in zip(header, names, strict=True) if contract != user}
+    renamed = {contract: user for user, contract in zip(header, columns, strict=True) if contract != user}
     return RawTable(frame.drop(index=blank).reset_index(drop=True), name, renamed)
+
+
+SIDE_TABLE_COLUMNS = {
+    "visits": ("ecog",),
+    "events": ("event", "diagnosis", "term", "grade"),
+    "findings": ("organ", "side", "finding", "pattern", "suvmax", "size_mm"),
+    "samples": ("analyte", "value", "unit"),
+}
+"""Columns of the patterns' side tables (spec/patterns.md 0.5, 6.2; README), besides patient_id, day, date."""
+SIDE_TABLE = "side_table"
+"""``attrs`` key marking a frame :func:`side_table` has read."""
+
+
+def side_table(table: object, kind: str) -> pd.DataFrame:
+    """A visits / events / findings / samples table read as :func:`read_table` reads a user's table: a file
+    path, a pandas or polars DataFrame; text cells ("" when empty, ISO dates, whole numbers without ".0"),
+    header spellings of its columns (:data:`SIDE_TABLE_COLUMNS`), a column given twice refused, the file
+    row of each row in ``source_row`` (an in-memory table's rows counted as its CSV's), and its name (the
+    file, else ``<kind>``) in ``attrs["source"]``. A frame read here already comes back as it is."""
+    if isinstance(table, pd.DataFrame) and table.attrs.get(SIDE_TABLE):
+        return table
+    source = None if isinstance(table, str | Path) else f"<{kind}>"
+    raw = read_table(table, source=source, names=SIDE_TABLE_COLUMNS.get(kind, ()))
+    frame = raw.frame
+    frame.attrs.update({"source": raw.source, SIDE_TABLE: True})
+    return frame
 
 
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
@@ -393,7 +421,8 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _contract_names(header: list[str], column_map: dict[str, str], name: str) -> list[str]:
+def _contract_names(header: list[str], column_map: dict[str, str], name: str, extra: Sequence[str] = ()
+                    ) -> list[str]:
     """Column names after ``column_map``, headers that spell a contract name otherwise ("Patient_ID",
     "Long Axis mm", "Long axis (mm)": its letters and digits in any case and punctuation) taking the
     contract name; refuses a column given twice."""
@@ -403,7 +432,7 @@ def _contract_names(header: list[str], column_map: dict[str, str], name: str) ->
                                                f"{', '.join(map(repr, unknown))} that the table does not "
                                                f"have; it has: {', '.join(header)}")
     known = {*LESION_COLUMNS, *PASSTHROUGH_COLUMNS, s.TARGET_SUM, s.NEW_LESIONS, s.NON_TARGET,
-             "treatment_start", "treatment_end", "randomized"}
+             "treatment_start", "treatment_end", "randomized", *extra}
     names = []
     for given in (column_map.get(c, c) for c in header):
         spelled = re.sub(r"[^0-9a-z]+", "_", given.lower()).strip("_")  # "Long Axis (mm)", "long-axis, mm"

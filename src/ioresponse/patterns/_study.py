@@ -186,11 +186,11 @@ def visit_days(visits: pd.DataFrame, study: Study, kind: str = "visits") -> pd.D
     Every row needs its patient and a day or a date; a day that is not a whole number, a date that is not
     ISO, a date without the patient's start, or a day and a date that disagree are refused at the row,
     never dropped. Rows of a patient the study does not have are left out with a
-    :class:`SideTableWarning`. The table's name is ``visits.attrs["source"]`` when the reader set it,
-    else ``<kind>``; rows are its file rows.
+    :class:`SideTableWarning`. ``visits`` is read by :func:`ioresponse.io.tables.side_table` (a path,
+    a pandas or polars DataFrame); messages name its file (else ``<kind>``) and file rows.
     """
-    name = visits.attrs.get("source", f"<{kind}>")
-    frame = visits.copy()
+    frame = t.side_table(visits, kind).copy()
+    name = frame.attrs["source"]
     if PATIENT not in frame:
         raise InputError(name, [], PATIENT, "missing column; every row names its patient")
     frame[PATIENT] = frame[PATIENT].astype(str).str.strip()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -55,6 +56,7 @@ from ioresponse.patterns._common import (
 from ioresponse.patterns._study import (
     PREBASELINE_LABEL,
     PREBASELINE_SUM_TOLERANCE_MM,
+    SideTableWarning,
     assessment_sums,
     file_rows,
     new_lesion_rows,
@@ -885,19 +887,23 @@ def _ecog(visits: pd.DataFrame | None, study: Study) -> dict[str, tuple[int | No
     """
     if visits is None:
         return None
-    name = visits.attrs.get("source", "<visits>")
-    column = next((c for c in visits.columns if str(c).strip().lower() == ECOG), None)
-    if column is None:  # a visits table is given for its ECOG scores: without them it would be ignored
+    visits = t.side_table(visits, "visits")  # "ECOG", "Ecog" read as ecog
+    name = visits.attrs["source"]
+    if ECOG not in visits:  # a visits table is given for its ECOG scores: without them it would be ignored
         raise InputError(name, [], ECOG, "missing column; the visits table gives the ECOG performance "
                                          "status (0-4) of each visit")
-    frame = visit_days(visits.rename(columns={column: ECOG}), study)
-    text = frame[ECOG].fillna("").astype(str).str.strip()
+    frame = visit_days(visits, study)
+    text = frame[ECOG]
     scores, bad = t.parse_float(text)
     bad |= np.isfinite(scores) & ((scores % 1 != 0) | (scores < 0) | (scores > ECOG_WORST))
     if bad.any():
         t.refuse_rows(name, file_rows(frame), bad, ECOG,
                       f"{text[bad].iloc[0]!r} is not an ECOG performance status (a whole number 0-4)")
-    frame = frame[np.isfinite(scores)].assign(**{ECOG: scores[np.isfinite(scores)].astype(int)})
+    empty = ~np.isfinite(scores)
+    if empty.any():  # a visit without a score is no evidence either way: named, not used
+        error = InputError(name, file_rows(frame)[empty].tolist(), ECOG, "empty ECOG: visit not used")
+        warnings.warn(SideTableWarning(error.located()), stacklevel=4)
+    frame = frame[~empty].assign(**{ECOG: scores[~empty].astype(int)})
     clash = frame.groupby([PATIENT, DAY])[ECOG].transform("nunique").to_numpy() > 1
     if clash.any():
         first = frame[clash].iloc[0]

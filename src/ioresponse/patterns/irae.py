@@ -277,9 +277,11 @@ def findings_table(findings: pd.DataFrame, study: Study, rules: pd.DataFrame | N
     ------
     InputError
         A column of :data:`FINDING_REQUIRED` missing, an empty organ or finding, a number that is not one or
-        is negative, at the rows of the table (named by ``findings.attrs["source"]``, else "<findings>").
+        is negative, at the rows of the table (read by :func:`ioresponse.io.tables.side_table`: named by its
+        file, else "<findings>").
     """
-    name = findings.attrs.get("source", "<findings>")
+    findings = t.side_table(findings, "findings")
+    name = findings.attrs["source"]
     for column in FINDING_REQUIRED:
         if column not in findings:
             raise InputError(name, [], column, "missing column; a finding names its organ and what is seen "
@@ -516,10 +518,11 @@ def clinical_events(events: pd.DataFrame, study: Study) -> pd.DataFrame:
     InputError
         No column naming the event (``event``, ``diagnosis`` or ``term``), an empty event, a grade that is
         not a CTCAE grade 1-5, or a row that cannot be placed in time
-        (:func:`~ioresponse.patterns._study.visit_days`), at the rows of the table (named by
-        ``events.attrs["source"]``, else "<events>").
+        (:func:`~ioresponse.patterns._study.visit_days`), at the rows of the table (read by
+        :func:`ioresponse.io.tables.side_table`: named by its file, else "<events>").
     """
-    name = events.attrs.get("source", "<events>")
+    events = t.side_table(events, "events")
+    name = events.attrs["source"]
     column = next((c for c in EVENT_COLUMN_CHOICES if c in events), None)
     if column is None:
         raise InputError(name, [], "event", "missing column; the clinical-events table names each irAE in "
