@@ -37,6 +37,30 @@ def test_km_median_freireich_6mp_is_23_weeks_and_placebo_8_weeks():
     assert fitter.fitters_["placebo"].predict(8) == pytest.approx(0.3810, abs=5e-5)
 
 
+def test_km_refuses_a_patient_twice_in_one_curve():
+    # Kaplan & Meier 1958: the estimate counts independent patients; P1 read by two readers and pooled into
+    # one curve per criterion would count twice.
+    durations = pd.DataFrame({"patient_id": ["P1", "P1", "P2"], "reader": ["R1", "R2", "R1"],
+                              "criterion": "recist11", "duration_days": [56.0, 112.0, 56.0],
+                              "event": [True, False, False]})
+    with pytest.raises(InputError, match=r"patient P1 is 2 times in recist11"):
+        KaplanMeierByGroup().fit(durations, groups=("criterion",))
+
+
+def test_km_default_curves_split_by_reader_when_several_read():
+    # Two readers of the same three patients: one curve per criterion and reader, each patient once.
+    # R1: events on 10 and 20, censored 30 -> S(10) = 2/3, S(20) = 1/3: median 20. R2: event 30, censored
+    # 10 and 20 -> S(30) = 0: median 30 (Kaplan & Meier 1958 product-limit, by hand).
+    durations = pd.DataFrame({"patient_id": ["P1", "P2", "P3"] * 2, "reader": ["R1"] * 3 + ["R2"] * 3,
+                              "criterion": "recist11", "duration_days": [10.0, 20.0, 30.0] * 2,
+                              "event": [True, True, False, False, False, True]})
+    summary = KaplanMeierByGroup().fit(durations).summary.set_index("reader")
+    assert list(summary.columns[:2]) == ["criterion", "n"] and summary["n"].tolist() == [3, 3]
+    assert summary.loc["R1", "median_days"] == 20 and summary.loc["R2", "median_days"] == 30
+    one_reader = durations[durations["reader"] == "R1"]
+    assert "reader" not in KaplanMeierByGroup().fit(one_reader).summary.columns
+
+
 def test_km_median_not_reached_is_infinite():
     data = _weeks("5+,6,7+,8+", "g")
     summary = KaplanMeierByGroup().fit(data, groups=(), duration_column="weeks").summary

@@ -26,6 +26,8 @@ from typer.testing import CliRunner
 
 import ioresponse
 from ioresponse.cli import app
+from ioresponse.report import figures
+from ioresponse.schema import InputError
 
 ALPHA = 0.05
 LESION_COLUMNS = ["patient_id", "day", "lesion_id", "role", "organ", "lymph_node", "long_axis_mm", "status"]
@@ -312,6 +314,38 @@ def test_rates_are_split_per_reader_with_their_own_denominator(readers_cohort):
     assert (r2["n"], r2["responders"], r2["disease_control"]) == (4, 1, 3)
     assert (r2["orr_ci_low"], r2["orr_ci_high"]) == pytest.approx(exact_ci(1, 4), abs=1e-9)
     assert len(rates) == 4  # 2 criteria x 2 readers
+
+
+def test_pfs_curves_are_split_per_reader_each_patient_once(readers_cohort):
+    # Kaplan & Meier 1958 count independent patients: each reader's curve holds the 4 patients once
+    # (pooled, every patient would count twice). RECIST 1.1 under both readers: P4 PD on day 56 (R1 65 mm,
+    # +30 %; R2 62 mm, +24 % and +12 mm), the other three censored at their last assessment, day 56.
+    outdir, _, _ = readers_cohort
+    pfs = pd.read_csv(outdir / "pfs.csv", dtype={"reader": str})
+    recist = pfs[pfs["criterion"] == "recist11"].set_index("reader")
+    assert sorted(recist.index) == ["R1", "R2"]
+    for reader in ("R1", "R2"):
+        assert tuple(recist.loc[reader, ["n", "events", "censored"]]) == (4, 1, 3)
+    assert len(pfs) == 4  # 2 criteria x 2 readers
+
+
+def test_per_patient_figures_are_drawn_per_reader(readers_cohort):
+    # A waterfall bar, a spider line or a curve of the two readers' reads mixed would show one patient
+    # twice (or one reader's change with the other's best response): one figure set per reader.
+    _, _, html = readers_cohort
+    captions = re.findall(r"<figcaption>(.*?)</figcaption>", html)
+    for kind in ("Waterfall", "Spider", "Swimmer", "Kaplan-Meier: progression-free survival"):
+        shown = [c for c in captions if kind in c]
+        assert len(shown) == 2, (kind, shown)
+        assert any("reader R1" in c for c in shown) and any("reader R2" in c for c in shown), shown
+
+
+def test_a_per_patient_figure_refuses_two_readers_reads(readers_cohort):
+    outdir, _, _ = readers_cohort
+    timepoints = pd.read_parquet(outdir / "timepoints.parquet")
+    with pytest.raises(InputError, match=r"2 readers \('R1', 'R2'\)"):
+        figures.waterfall(timepoints)
+    figures.waterfall(timepoints[timepoints["reader"] == "R1"])  # one reader's reads: drawn
 
 
 def test_report_shows_cohen_kappa_between_the_two_readers(readers_cohort):

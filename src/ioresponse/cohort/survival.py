@@ -39,7 +39,7 @@ from ioresponse.cohort.rates import DEFAULT_ALPHA, as_flag, require_columns, sub
 from ioresponse.cohort.reclassification import LABEL_ORDER
 from ioresponse.criteria import Study
 from ioresponse.patterns._study import patient_days
-from ioresponse.schema import DAY, PATIENT, InputError
+from ioresponse.schema import DAY, PATIENT, READER, InputError
 
 DURATION = "duration_days"
 EVENT = "event"
@@ -271,6 +271,13 @@ def split_summary(split: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFrame
     return summary
 
 
+def curve_groups(durations: pd.DataFrame) -> list[str]:
+    """``criterion``, and ``reader`` when the durations hold more than one reader's read: the columns a
+    curve per criterion needs so that each patient counts once in it."""
+    readers = durations[READER].fillna("").astype(str).nunique() if READER in durations.columns else 0
+    return ["criterion", *([READER] if readers > 1 else [])]
+
+
 class KaplanMeierByGroup:
     """Kaplan-Meier curves, medians, landmark rates and their confidence intervals per group.
 
@@ -305,7 +312,7 @@ class KaplanMeierByGroup:
         self.alpha = alpha
         self.landmarks_days = tuple(landmarks_days)
 
-    def fit(self, durations: pd.DataFrame, groups: Sequence[str] = ("criterion",), *,
+    def fit(self, durations: pd.DataFrame, groups: Sequence[str] | None = None, *,
             duration_column: str = DURATION, event_column: str = EVENT) -> KaplanMeierByGroup:
         """Fit one curve per group.
 
@@ -313,8 +320,10 @@ class KaplanMeierByGroup:
         ----------
         durations : pandas.DataFrame
             One row per patient (per group), e.g. from :func:`pfs_durations`.
-        groups : sequence of str, default ("criterion",)
-            Columns whose values define the curves; empty for one curve.
+        groups : sequence of str, optional
+            Columns whose values define the curves; empty for one curve. Default: ``criterion``, and
+            ``reader`` when the durations have more than one reader (each reader's curve counts each
+            patient once).
         duration_column, event_column : str
             Time (any unit; the summary names it ``_days``) and event indicator columns.
 
@@ -322,9 +331,25 @@ class KaplanMeierByGroup:
         -------
         KaplanMeierByGroup
             self.
+
+        Raises
+        ------
+        InputError
+            A patient twice in one curve: a Kaplan-Meier estimate counts independent patients (Kaplan &
+            Meier 1958), so the same patient read twice (another reader, a repeated row) is refused.
         """
+        groups = curve_groups(durations) if groups is None else groups
         require_columns(durations, (*groups, duration_column, event_column), "durations")
         self.groups = list(groups)
+        if PATIENT in durations.columns:
+            repeated = durations.duplicated([*self.groups, PATIENT], keep=False).to_numpy()
+            if repeated.any():
+                first = durations[repeated].iloc[0]
+                curve = " / ".join(str(first[g]) for g in self.groups) or "the curve"
+                raise InputError("durations", [], PATIENT,
+                                 f"patient {first[PATIENT]} is {int(repeated.sum())} times in {curve}; a "
+                                 "Kaplan-Meier curve counts each patient once: split the curves (e.g. by "
+                                 "reader) or keep one row per patient")
         self.fitters_: dict[str, KaplanMeierFitter] = {}
         rows, landmark_rows = [], []
         parts = list(durations.groupby(self.groups, sort=True)) if self.groups else [((), durations)]

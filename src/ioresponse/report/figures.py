@@ -22,7 +22,7 @@ from matplotlib.patches import Patch
 
 from ioresponse.cohort.rates import as_flag, endpoint_responses
 from ioresponse.cohort.survival import DURATION, EVENT, KaplanMeierByGroup
-from ioresponse.schema import DAY, PATIENT
+from ioresponse.schema import DAY, PATIENT, READER, InputError
 
 PR_THRESHOLD_PCT = -30.0
 """Partial response: at least a 30 % decrease of the target sum from baseline (RECIST 1.1 sec. 4.3.1)."""
@@ -78,11 +78,18 @@ def _numeric(values: pd.Series) -> pd.Series:
 
 
 def _of_criterion(table: pd.DataFrame | None, criterion: str | None) -> pd.DataFrame:
+    """The rows of ``criterion`` (all rows when None); refuses the reads of several readers, which a
+    per-patient figure would mix (one patient's bar from one reader, its style from another)."""
     if table is None:
         return pd.DataFrame(columns=[PATIENT, "criterion"])
-    if criterion is None or "criterion" not in table.columns:
-        return table
-    return table[table["criterion"] == criterion]
+    if criterion is not None and "criterion" in table.columns:
+        table = table[table["criterion"] == criterion]
+    readers = sorted(set(table[READER].fillna("").astype(str))) if READER in table.columns else []
+    if len(readers) > 1:
+        raise InputError("<table>", [], READER, f"holds the reads of {len(readers)} readers ("
+                         f"{', '.join(map(repr, readers[:5]))}); a per-patient figure draws one reader's "
+                         "reads: keep the rows of one reader")
+    return table
 
 
 def _before_progression(timepoints: pd.DataFrame) -> pd.DataFrame:
@@ -283,17 +290,19 @@ def _swimmer_events(patient: str, best: pd.DataFrame, irecist: pd.DataFrame,
     return events
 
 
-def km_curves(durations: pd.DataFrame, *, groups: tuple[str, ...] = ("criterion",),
+def km_curves(durations: pd.DataFrame, *, groups: tuple[str, ...] | None = None,
               duration_column: str = DURATION, event_column: str = EVENT,
               xlabel: str = "Time since treatment start (days)",
               ylabel: str = "Probability free of progression or death", ax: Axes | None = None) -> Axes:
-    """Kaplan-Meier curves, one per group (by default one per criterion), with censoring marks.
+    """Kaplan-Meier curves, one per group (by default one per criterion and reader), with censoring marks.
 
     Parameters
     ----------
     durations : pandas.DataFrame
         One row per patient and group, e.g. ``cohort.survival.pfs_durations``.
-    groups : tuple of str, default ("criterion",)
+    groups : tuple of str, optional
+        Default: one curve per criterion, and per reader when several readers read (each patient once
+        per curve; :func:`ioresponse.cohort.survival.curve_groups`).
     duration_column, event_column : str
     xlabel, ylabel : str
         Axis labels; say the unit of the durations.

@@ -38,6 +38,7 @@ from ioresponse.cohort.survival import (
     DEFAULT_LANDMARKS_DAYS,
     MEDIAN_SPLIT_NOTE,
     KaplanMeierByGroup,
+    curve_groups,
     median_split,
     os_durations,
     pfs_durations,
@@ -163,7 +164,7 @@ def _median_splits(tables: ReportTables, pfs: pd.DataFrame) -> list[tuple[str, p
     patients = tables.patients
     if patients is not None and {"os_days", "os_event"} <= set(patients.columns):
         splits.append(("OS", median_split(os_durations(patients), values, str(values.name)), ()))
-    return [*splits, ("PFS", median_split(pfs, values, str(values.name)), ("criterion",))]
+    return [*splits, ("PFS", median_split(pfs, values, str(values.name)), tuple(curve_groups(pfs)))]
 
 
 def _text(value: object) -> str:
@@ -250,27 +251,35 @@ def _figures(tables: ReportTables, criteria: list[str], options: EndpointOptions
     timepoints, best = tables.timepoints, tables.best_response
     pfs = pfs_table(tables, options)
     main = _first_anatomic(criteria)
-    n_patients = timepoints[PATIENT].nunique() if len(timepoints) else 0
-    items = [
-        (f"Waterfall: best change of the sum from baseline under {main or 'no anatomic criterion'}, "
-         "styled by best response; dashed +20 %, dotted -30 %.",
-         lambda ax: figures.waterfall(timepoints, best, criterion=main, confirmed=options.confirmed, ax=ax),
-         (8, 4)),
-        (f"Spider: change of the sum from baseline over time under {main or 'no anatomic criterion'}.",
-         lambda ax: figures.spider(timepoints, criterion=main, ax=ax), (8, 4.5)),
-        (f"Swimmer: time on study with first response and progression under {main}, iUPD/iCPD (iRECIST).",
-         lambda ax: figures.swimmer(timepoints, best, criterion=main, ax=ax),
-         (8, 1.5 + 0.22 * min(max(n_patients, 2), 80))),
-        ("Kaplan-Meier: progression-free survival by criterion (progression, or death when given).",
-         lambda ax: figures.km_curves(pfs, ax=ax), (7, 4)),
-    ]
+    items = []
+    # per-patient figures and curves show one reader's reads at a time (each patient once per figure)
+    for reader, reads, best_of, durations in _by_reader(timepoints, best, pfs):
+        whose = f", reader {reader}" if reader else ""
+        n_patients = reads[PATIENT].nunique() if len(reads) else 0
+        under = f"under {main or 'no anatomic criterion'}{whose}"
+        items += [
+            (f"Waterfall: best change of the sum from baseline {under}, styled by best response; dashed "
+             "+20 %, dotted -30 %.",
+             lambda ax, t=reads, b=best_of: figures.waterfall(t, b, criterion=main,
+                                                              confirmed=options.confirmed, ax=ax), (8, 4)),
+            (f"Spider: change of the sum from baseline over time {under}.",
+             lambda ax, t=reads: figures.spider(t, criterion=main, ax=ax), (8, 4.5)),
+            (f"Swimmer: time on study with first response and progression under {main}, iUPD/iCPD "
+             f"(iRECIST){whose}.",
+             lambda ax, t=reads, b=best_of: figures.swimmer(t, b, criterion=main, ax=ax),
+             (8, 1.5 + 0.22 * min(max(n_patients, 2), 80))),
+            (f"Kaplan-Meier: progression-free survival by criterion{whose} (progression, or death when "
+             "given).",
+             lambda ax, d=durations: figures.km_curves(d, groups=("criterion",), ax=ax), (7, 4)),
+        ]
     if tables.split_values is not None:
         endpoint, split, keys = _median_splits(tables, pfs)[0]
         if keys:  # no OS: PFS under the main criterion
             endpoint, split = f"PFS under {main}", split[split["criterion"] == main]
         items.append((f"Kaplan-Meier: {endpoint} by {tables.split_values.name} on each side of its cohort "
                       f"median; {MEDIAN_SPLIT_NOTE}.",
-                      lambda ax: figures.km_curves(split, groups=("group",), ax=ax,
+                      lambda ax: figures.km_curves(split, groups=(*(k for k in keys if k != "criterion"),
+                                                                  "group"), ax=ax,
                                                    ylabel=f"Probability free of {_event_of(endpoint)}"),
                       (7, 4)))
     metabolic = [c for c in criteria if c in METABOLIC_CRITERIA]
@@ -279,6 +288,16 @@ def _figures(tables: ReportTables, criteria: list[str], options: EndpointOptions
         items.append((f"PET timeline: the value driving {metabolic[0]} (current_sum) over time.",
                       lambda ax: figures.pet_timeline(pet, value="current_sum", ax=ax), (7, 4)))
     return [{"caption": caption, "png": _png(draw, size)} for caption, draw, size in items]
+
+
+def _by_reader(timepoints: pd.DataFrame, best: pd.DataFrame, pfs: pd.DataFrame
+               ) -> list[tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
+    """(reader, its timepoints, best responses and PFS durations), one per reader when several read, else
+    one ("", all)."""
+    if READER not in curve_groups(pfs):
+        return [("", timepoints, best, pfs)]
+    return [(str(reader), timepoints[timepoints[READER] == reader], best[best[READER] == reader],
+             pfs[pfs[READER] == reader]) for reader in sorted(pfs[READER].unique())]
 
 
 def _event_of(endpoint: str) -> str:
