@@ -20,9 +20,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ioresponse.io.tables import parse_bool, parse_float, read_table, refuse_rows, side_table
+from ioresponse.io.tables import (
+    SideTableWarning,
+    parse_bool,
+    parse_float,
+    read_table,
+    refuse_rows,
+    side_table,
+)
 from ioresponse.io.validate import PATIENT_CATEGORIES, PDL1_PERCENT_COLUMNS, TMB, check_patient_biomarkers
-from ioresponse.schema import DATE, DAY, PATIENT, SOURCE_ROW, InputError, IoresponseWarning
+from ioresponse.schema import DATE, DAY, PATIENT, SOURCE_ROW, InputError
 
 THRESHOLD_TOLERANCE = 1e-9
 """Non-strict x >= t is tested as x >= t - 1e-9 (spec/patterns.md 0.4)."""
@@ -325,7 +332,7 @@ def il8_changes(samples: pd.DataFrame) -> pd.DataFrame:
         error = InputError(name, samples[SOURCE_ROW][~il8].tolist(), "analyte",
                            f"{other} is not IL-8 (IL8, IL-8, interleukin-8, CXCL8): not read (spec 6.4 reads "
                            "IL-8 only)")
-        warnings.warn(IoresponseWarning(error.located()), stacklevel=2)
+        warnings.warn(SideTableWarning(error.located()), stacklevel=2)
     frame = samples[il8].copy()
     rows = frame[SOURCE_ROW].to_numpy()
     for column in (PATIENT, "unit"):  # a sample of no one, or in no unit, cannot be compared

@@ -192,6 +192,11 @@ SIDE_TABLE = "side_table"
 """``attrs`` key marking a frame :func:`side_table` has read."""
 
 
+class SideTableWarning(s.IoresponseWarning):
+    """Rows or values of a side table (visits, events, findings, samples) that no rule can use: left out or
+    kept as given, as the message says; never silently."""
+
+
 def side_table(table: object, kind: str) -> pd.DataFrame:
     """A visits / events / findings / samples table read as :func:`read_table` reads a user's table: a file
     path, a pandas or polars DataFrame; text cells ("" when empty, ISO dates, whole numbers without ".0"),

@@ -26,6 +26,7 @@ from ioresponse.criteria._anatomic import (
     unidimensional_values,
 )
 from ioresponse.io import tables as t
+from ioresponse.io.tables import SideTableWarning
 from ioresponse.schema import (
     DATE,
     DAY,
@@ -39,7 +40,6 @@ from ioresponse.schema import (
     SOURCE_ROW,
     STATUS,
     InputError,
-    IoresponseWarning,
     Role,
     Status,
 )
@@ -224,11 +224,6 @@ def visit_days(visits: pd.DataFrame, study: Study, kind: str = "visits") -> pd.D
                   "no day and no date: the row cannot be placed in time")
     frame[DAY] = day.astype(np.int64)
     return frame
-
-
-class SideTableWarning(IoresponseWarning):
-    """Rows or values of a side table (visits, events, findings, samples) that no rule can use: left out or
-    kept as given, as the message says; never silently."""
 
 
 def _known_patients(frame: pd.DataFrame, study: Study, name: str) -> pd.DataFrame:

@@ -271,7 +271,7 @@ def findings_table(findings: pd.DataFrame, study: Study, rules: pd.DataFrame | N
 
     A side, finding or pattern outside the spec 5.3 vocabulary (and the words of ``rules``), or an organ
     the organ vocabulary does not map, is kept as given and triggers no rule; a
-    :class:`~ioresponse.patterns._study.SideTableWarning` names it.
+    :class:`~ioresponse.io.tables.SideTableWarning` names it.
 
     Raises
     ------
