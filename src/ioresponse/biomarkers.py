@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from ioresponse.io.tables import (
+    TRUE_WORDS,
     SideTableWarning,
-    parse_bool,
     parse_float,
     read_table,
     refuse_rows,
@@ -129,12 +129,12 @@ def _options(text: str) -> list[str]:
 
 
 def _truthy(value: object) -> str:
-    """A boolean cell as "true" / "false", "" when empty (io.tables.parse_bool's words)."""
+    """A boolean cell as "true" / "false", "" when empty (io.tables.parse_bool's words; the patient table
+    is checked when read, io.validate.check_patient_biomarkers)."""
     text = _norm(value)
     if not text:
         return ""
-    true, _ = parse_bool(pd.Series([text]))
-    return "true" if true[0] else "false"
+    return "true" if text in TRUE_WORDS else "false"
 
 
 def _line_matches(rule_lines: str, line: str) -> bool:

@@ -117,8 +117,9 @@ MID_YEAR_MONTH_DAY = "07-01"
 IBM_FLOAT_ZERO_ARTEFACT = 5.397605346934028e-79  # pandas issue 50670: a zero read from XPORT
 
 _ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T ].*)?$")
-_TRUE = frozenset({"true", "t", "yes", "y", "1", "1.0"})
-_FALSE = frozenset({"false", "f", "no", "n", "0", "0.0", ""})
+TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "1.0"})
+FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "0.0", ""})
+"""How a boolean cell may be written, in lower case (:func:`parse_bool`; empty reads as false)."""
 
 
 @dataclass
@@ -504,7 +505,7 @@ def parse_bool(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Booleans from text (true/false, yes/no, y/n, 1/0; empty -> False): (values, mask of bad cells)."""
     codes, values = distinct(text)
     lowered = values.str.lower()
-    true, false = lowered.isin(_TRUE).to_numpy(), lowered.isin(_FALSE).to_numpy()
+    true, false = lowered.isin(TRUE_WORDS).to_numpy(), lowered.isin(FALSE_WORDS).to_numpy()
     return true[codes], ~(true | false)[codes]
 
 

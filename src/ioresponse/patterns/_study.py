@@ -233,7 +233,7 @@ def _known_patients(frame: pd.DataFrame, study: Study, name: str) -> pd.DataFram
     known = set()
     for table in (study.lesions, study.pet, study.patients):
         if table is not None and PATIENT in table:
-            known |= set(table[PATIENT].astype(str))
+            known |= {str(p) for p in pd.unique(table[PATIENT])}  # the ids, not every lesion row
     unknown = ~frame[PATIENT].isin(known).to_numpy()
     if not known or not unknown.any():  # a study without tables (the API's rules alone) names nobody
         return frame
@@ -249,7 +249,7 @@ def _known_patients(frame: pd.DataFrame, study: Study, name: str) -> pd.DataFram
 
 
 def file_rows(frame: pd.DataFrame) -> np.ndarray:
-    """The file row of each row of a side table: its ``source_row``, else its place (header = row 1)."""
+    """The file row of each row of a table: its ``source_row``, else its place (header = row 1)."""
     return frame[SOURCE_ROW].to_numpy() if SOURCE_ROW in frame else np.arange(len(frame)) + 2
 
 

@@ -44,7 +44,6 @@ from ioresponse.schema import (
     READER,
     ROLE,
     SHORT_AXIS,
-    SOURCE_ROW,
     STATUS,
     InputError,
     Role,
@@ -187,9 +186,8 @@ def candidates(
             lesions[LONG_AXIS].to_numpy(float),
         )
         side, pattern, suv = _text(lesions, "side"), _text(lesions, "pattern"), _numbers(lesions, "suvmax")
-        rows_of = lesions[SOURCE_ROW].to_numpy() if SOURCE_ROW in lesions else np.arange(len(lesions)) + 2
         for column, values, allowed in (("side", side, SIDES), ("pattern", pattern, PATTERNS)):
-            _unknown_words(study.source, rows_of, column, values, allowed)
+            _unknown_words(study.source, file_rows(lesions), column, values, allowed)
         patient, reader, lesion_ids = (lesions[c].to_numpy() for c in (PATIENT, READER, LESION))
         day, date = lesions[DAY].to_numpy(), lesions[DATE].to_numpy()
         organ, node = lesions[ORGAN].to_numpy(), lesions[LYMPH_NODE].to_numpy(bool)

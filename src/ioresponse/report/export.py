@@ -310,10 +310,10 @@ def adrs_table(timepoints: pd.DataFrame, best_response: pd.DataFrame, *,
     bor = _adrs_rows(best, "BOR", "bor_day")
     cbor = _adrs_rows(best, "CBOR", "bor_day")
     if accepted is not None:  # ADaM BDS: of a subject read by several evaluators, the accepted one's rows
-        for rows, source, day_column in ((ovr, timepoints, DAY), (bor, best, "bor_day"),
-                                         (cbor, best, "bor_day")):
+        for source, day_column, params in ((timepoints, DAY, (ovr,)), (best, "bor_day", (bor, cbor))):
             several, chosen = _evaluations(source, day_column, accepted)
-            rows["ANL01FL"] = np.where(chosen | ~several, rows["ANL01FL"], "")
+            for rows in params:
+                rows["ANL01FL"] = np.where(chosen | ~several, rows["ANL01FL"], "")
     table = pd.concat([ovr, bor, cbor], ignore_index=True)
     table["STUDYID"] = study_id
     table = table.sort_values(["USUBJID", "PARCAT1", "RSEVAL", "RSEVALID", "_param", "AVISITN"],
