@@ -57,8 +57,27 @@ def test_km_default_curves_split_by_reader_when_several_read():
     summary = KaplanMeierByGroup().fit(durations).summary.set_index("reader")
     assert list(summary.columns[:2]) == ["criterion", "n"] and summary["n"].tolist() == [3, 3]
     assert summary.loc["R1", "median_days"] == 20 and summary.loc["R2", "median_days"] == 30
+    # One named reader keeps its name on its curve, as on the rates (rates.split_columns); an unnamed one
+    # adds no column.
     one_reader = durations[durations["reader"] == "R1"]
-    assert "reader" not in KaplanMeierByGroup().fit(one_reader).summary.columns
+    assert KaplanMeierByGroup().fit(one_reader).summary["reader"].tolist() == ["R1"]
+    unnamed = one_reader.assign(reader="")
+    assert "reader" not in KaplanMeierByGroup().fit(unnamed).summary.columns
+
+
+def test_pfs_curves_are_per_arm_when_the_best_responses_have_one():
+    # A trial reports PFS per arm: the 6-MP trial's two arms (Freireich 1963, times as days here) give
+    # medians 23 and 8 (Kleinbaum & Klein), not one pooled curve per criterion.
+    arms = pd.concat([_weeks(SIX_MP, "6-MP"), _weeks(PLACEBO, "placebo")], ignore_index=True)
+    best = pd.DataFrame({"patient_id": [f"P{i}" for i in range(len(arms))], "reader": "",
+                         "criterion": "recist11", "arm": arms["group"], "pfs_day": arms["weeks"],
+                         "pfs_event": arms["event"]})
+    durations = pfs_durations(best)
+    assert durations["arm"].tolist() == arms["group"].tolist()
+    summary = KaplanMeierByGroup().fit(durations).summary.set_index("arm")
+    assert list(summary.columns[:2]) == ["criterion", "n"]
+    assert summary.loc["6-MP", "median_days"] == 23 and summary.loc["placebo", "median_days"] == 8
+    assert summary["n"].tolist() == [21, 21]
 
 
 def test_km_median_not_reached_is_infinite():

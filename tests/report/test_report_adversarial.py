@@ -495,8 +495,10 @@ def test_patient_table_with_an_extra_and_a_missing_patient_counts_every_result_o
     assert by_arm["n"].sum() == 4  # 001, 002, 003, 004: nobody dropped, 999 not added
     assert row(recist, arm="all arms")["n"] == 4
     assert row(recist, arm="A")["n"] == 2 and row(recist, arm="B")["n"] == 1
-    pfs = pd.read_csv(arm_outdir / "pfs.csv").iloc[0]
-    assert (pfs["n"], pfs["events"]) == (4, 1)  # 003's PD on day 56; 999's death is not a result
+    pfs = pd.read_csv(arm_outdir / "pfs.csv", keep_default_na=False)
+    pfs = pfs[pfs["criterion"] == "recist11"].set_index("arm")  # a curve per arm, 003's arm not given
+    assert pfs["n"].to_dict() == {"": 1, "A": 2, "B": 1}  # every result once; 999 has none
+    assert pfs["events"].to_dict() == {"": 1, "A": 0, "B": 0}  # 003: PD on day 56; 999 died, no result
     assert "<summary>999:" not in html
 
 

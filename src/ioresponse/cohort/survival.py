@@ -35,11 +35,11 @@ from lifelines.statistics import logrank_test
 from lifelines.utils import median_survival_times
 from matplotlib.axes import Axes
 
-from ioresponse.cohort.rates import DEFAULT_ALPHA, as_flag, require_columns, subject_keys
+from ioresponse.cohort.rates import ARM, DEFAULT_ALPHA, as_flag, require_columns, split_columns, subject_keys
 from ioresponse.cohort.reclassification import LABEL_ORDER
 from ioresponse.criteria import Study
 from ioresponse.patterns._study import patient_days
-from ioresponse.schema import DAY, PATIENT, READER, InputError
+from ioresponse.schema import DAY, PATIENT, InputError
 
 DURATION = "duration_days"
 EVENT = "event"
@@ -101,7 +101,7 @@ def pfs_durations(best_response: pd.DataFrame, patients: pd.DataFrame | None = N
         the baseline; spec 7.4), unless a death is known.
     """
     require_columns(best_response, (PATIENT, "criterion", "pfs_day", "pfs_event"))
-    table = best_response[[*subject_keys(best_response), "pfs_day", "pfs_event"]].copy()
+    table = best_response[[*_curve_keys(best_response), "pfs_day", "pfs_event"]].copy()
     table[PATIENT] = table[PATIENT].astype(str)
     progressed = as_flag(table["pfs_event"])
     table[DURATION] = pd.to_numeric(table["pfs_day"], errors="coerce")
@@ -182,7 +182,7 @@ def response_durations(best_response: pd.DataFrame, patients: pd.DataFrame | Non
     """
     require_columns(best_response, (PATIENT, "criterion", "duration_of_response_days", "progression_day"))
     table = best_response[best_response["duration_of_response_days"].notna()]
-    result = table[subject_keys(best_response)].copy()
+    result = table[_curve_keys(best_response)].copy()
     result[PATIENT] = result[PATIENT].astype(str)
     result[DURATION] = pd.to_numeric(table["duration_of_response_days"], errors="coerce").to_numpy()
     progressed = table["progression_day"].notna().to_numpy()
@@ -197,7 +197,12 @@ def response_durations(best_response: pd.DataFrame, patients: pd.DataFrame | Non
         result.loc[died, DURATION] = after_response.to_numpy()[died]
         result.loc[died, EVENT_TYPE] = "death"
     result[EVENT] = result[EVENT_TYPE].ne("censored")
-    return result[[*subject_keys(best_response), DURATION, EVENT, EVENT_TYPE]].reset_index(drop=True)
+    return result[[*_curve_keys(best_response), DURATION, EVENT, EVENT_TYPE]].reset_index(drop=True)
+
+
+def _curve_keys(best_response: pd.DataFrame) -> list[str]:
+    """A subject's key columns, and its ``arm`` when the table has one (a trial's curves are per arm)."""
+    return [*subject_keys(best_response), *([ARM] if ARM in best_response.columns else [])]
 
 
 def os_durations(patients: pd.DataFrame) -> pd.DataFrame:
@@ -272,10 +277,10 @@ def split_summary(split: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFrame
 
 
 def curve_groups(durations: pd.DataFrame) -> list[str]:
-    """``criterion``, and ``reader`` when the durations hold more than one reader's read: the columns a
-    curve per criterion needs so that each patient counts once in it."""
-    readers = durations[READER].fillna("").astype(str).nunique() if READER in durations.columns else 0
-    return ["criterion", *([READER] if readers > 1 else [])]
+    """``criterion``, then ``arm`` and ``reader`` when they are named, as the rates are split
+    (:func:`ioresponse.cohort.rates.split_columns`): a curve per arm, as a trial reports PFS, and per
+    reader, so that each patient counts once in a curve."""
+    return ["criterion", *split_columns(durations)]
 
 
 class KaplanMeierByGroup:
@@ -322,8 +327,7 @@ class KaplanMeierByGroup:
             One row per patient (per group), e.g. from :func:`pfs_durations`.
         groups : sequence of str, optional
             Columns whose values define the curves; empty for one curve. Default: ``criterion``, and
-            ``reader`` when the durations have more than one reader (each reader's curve counts each
-            patient once).
+            ``arm`` and ``reader`` when they are named (:func:`curve_groups`).
         duration_column, event_column : str
             Time (any unit; the summary names it ``_days``) and event indicator columns.
 
@@ -352,12 +356,13 @@ class KaplanMeierByGroup:
                                  "reader) or keep one row per patient")
         self.fitters_: dict[str, KaplanMeierFitter] = {}
         rows, landmark_rows = [], []
-        parts = list(durations.groupby(self.groups, sort=True)) if self.groups else [((), durations)]
+        parts = (list(durations.groupby(self.groups, sort=True, dropna=False)) if self.groups
+                 else [((), durations)])  # a patient whose arm is not given keeps a curve of its own
         if durations.empty:
             parts = []
         for key, part in sorted(parts, key=lambda item: _label_rank(item[0])):
             values = key if isinstance(key, tuple) else (key,)
-            label = " / ".join(str(v) for v in values) or "all"
+            label = " / ".join("not given" if pd.isna(v) else str(v) for v in values) or "all"
             times = part[duration_column].astype(float)
             events = as_flag(part[event_column])
             fitter = KaplanMeierFitter(alpha=self.alpha)
@@ -386,7 +391,7 @@ class KaplanMeierByGroup:
         for i, fitter in enumerate(self.fitters_.values()):
             fitter.plot_survival_function(
                 ax=ax, ci_show=False, show_censors=True, color=GREYS[i % len(GREYS)],
-                linestyle=LINE_STYLES[i % len(LINE_STYLES)],
+                linestyle=LINE_STYLES[(i + i // len(GREYS)) % len(LINE_STYLES)],  # distinct up to 25 curves
                 censor_styles={"marker": MARKERS[i % len(MARKERS)], "ms": 5},
             )
         if not self.fitters_:

@@ -294,15 +294,15 @@ def km_curves(durations: pd.DataFrame, *, groups: tuple[str, ...] | None = None,
               duration_column: str = DURATION, event_column: str = EVENT,
               xlabel: str = "Time since treatment start (days)",
               ylabel: str = "Probability free of progression or death", ax: Axes | None = None) -> Axes:
-    """Kaplan-Meier curves, one per group (by default one per criterion and reader), with censoring marks.
+    """Kaplan-Meier curves, one per group (by default per criterion, arm and reader), with censoring marks.
 
     Parameters
     ----------
     durations : pandas.DataFrame
         One row per patient and group, e.g. ``cohort.survival.pfs_durations``.
     groups : tuple of str, optional
-        Default: one curve per criterion, and per reader when several readers read (each patient once
-        per curve; :func:`ioresponse.cohort.survival.curve_groups`).
+        Default: one curve per criterion, and per arm and reader when they are named (each patient
+        once per curve; :func:`ioresponse.cohort.survival.curve_groups`).
     duration_column, event_column : str
     xlabel, ylabel : str
         Axis labels; say the unit of the durations.

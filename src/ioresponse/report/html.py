@@ -26,6 +26,7 @@ import ioresponse
 from ioresponse.cohort.agreement import reader_agreement
 from ioresponse.cohort.beyond_progression import TBP_MIN_DAYS, treatment_beyond_progression
 from ioresponse.cohort.rates import (
+    ARM,
     RESPONDER_LABELS,
     STABLE_LABELS,
     Population,
@@ -253,6 +254,8 @@ def _figures(tables: ReportTables, criteria: list[str], options: EndpointOptions
     main = _first_anatomic(criteria)
     items = []
     # per-patient figures and curves show one reader's reads at a time (each patient once per figure)
+    curves = tuple(g for g in curve_groups(pfs) if g != READER)
+    by_arm = " and arm" if ARM in curves else ""
     for reader, reads, best_of, durations in _by_reader(timepoints, best, pfs):
         whose = f", reader {reader}" if reader else ""
         n_patients = reads[PATIENT].nunique() if len(reads) else 0
@@ -268,9 +271,9 @@ def _figures(tables: ReportTables, criteria: list[str], options: EndpointOptions
              f"(iRECIST){whose}.",
              lambda ax, t=reads, b=best_of: figures.swimmer(t, b, criterion=main, ax=ax),
              (8, 1.5 + 0.22 * min(max(n_patients, 2), 80))),
-            (f"Kaplan-Meier: progression-free survival by criterion{whose} (progression, or death when "
-             "given).",
-             lambda ax, d=durations: figures.km_curves(d, groups=("criterion",), ax=ax), (7, 4)),
+            (f"Kaplan-Meier: progression-free survival by criterion{by_arm}{whose} (progression, or death "
+             "when given).",
+             lambda ax, d=durations: figures.km_curves(d, groups=curves, ax=ax), (7, 4)),
         ]
     if tables.split_values is not None:
         endpoint, split, keys = _median_splits(tables, pfs)[0]
