@@ -30,7 +30,7 @@ from ioresponse.cli.assess import (
 from ioresponse.io.tables import side_table
 from ioresponse.patterns import OPTION_NAMES, find_patterns
 from ioresponse.patterns import irae as irae_rules
-from ioresponse.patterns._common import json_cells
+from ioresponse.patterns._common import PatternOptions, json_cells
 from ioresponse.patterns._study import visit_days
 
 DEFAULT_CRITERIA = "recist11,irecist,irrecist,imrecist"
@@ -128,7 +128,8 @@ def patterns(
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "patterns.csv", index=False)
     table.to_parquet(out / "patterns.parquet", index=False)
-    flags = irae_rules.find_flags(study, result.timepoints, findings=finding_table, events=event_table)
+    flags = irae_rules.find_flags(study, result.timepoints, findings=finding_table, events=event_table,
+                                  options=PatternOptions.from_mapping(pattern_options, study.source))
     json_cells(flags).to_csv(out / "irae_flags.csv", index=False)
     written = 3
     if study.patients is not None and "tumor_type" in study.patients:
