@@ -110,11 +110,13 @@ def test_prebaseline_missing_a_baseline_target_is_not_a_reference() -> None:
 
 def test_patient_table_prebaseline_sum_conflict_is_input_error() -> None:
     # spec 0.2: lesion rows and prebaseline_sum_mm differing by more than 0.5 mm is an input error.
-    patients = pd.DataFrame({"patient_id": ["HP-1"], "prebaseline_day": [-56], "prebaseline_sum_mm": [41.0]})
+    patients = pd.DataFrame({"patient_id": ["HP-0", "HP-1"], "prebaseline_day": [None, -56],
+                             "prebaseline_sum_mm": [None, 41.0], "source_row": [2, 3]})
     data = study(HP1, patients=patients)
     result = registry()["recist11"].assess(data)
-    with pytest.raises(InputError, match="prebaseline_sum_mm 41 mm differs"):
+    with pytest.raises(InputError, match="prebaseline_sum_mm 41 mm differs") as error:
         find_patterns(data, result.timepoints, result.best_response, definitions=["hpd.champiat2017"])
+    assert (error.value.rows, error.value.column) == ([3], "prebaseline_sum_mm")  # HP-1's row of the file
 
 
 def test_patient_table_prebaseline_sum_serves_as_reference() -> None:

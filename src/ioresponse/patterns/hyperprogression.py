@@ -65,7 +65,7 @@ from ioresponse.patterns._study import (
     patient_values,
     visit_days,
 )
-from ioresponse.schema import DATE, DAY, PATIENT, READER, ROLE, InputError, Role
+from ioresponse.schema import DATE, DAY, PATIENT, READER, ROLE, SOURCE_ROW, InputError, Role
 
 TGR_RATIO_HPD = 2.0
 """TGR_exp / TGR_ref >= 2, "2-fold or greater" (Champiat 2017; Kanjanapan 2019; Petrioli 2020; spec H1-H3)."""
@@ -828,9 +828,12 @@ def _table_prebaseline(
         return from_rows, missing
     value = float(sum_mm)
     if from_rows is not None and abs(from_rows.sum_mm - value) > PREBASELINE_SUM_TOLERANCE_MM:
+        patients = study.patients
+        rows = (patients.loc[patients[PATIENT].astype(str) == patient, SOURCE_ROW].tolist()
+                if patients is not None and SOURCE_ROW in patients else [])
         raise InputError(
             study.patients_source,
-            [],
+            rows,
             "prebaseline_sum_mm",
             f"patient {patient}: prebaseline_sum_mm {value:g} mm differs from the baseline target lesions "
             f"on the prebaseline scan (day {from_rows.day}: {from_rows.sum_mm:g} mm) by more than 0.5 mm",
