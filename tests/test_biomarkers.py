@@ -136,3 +136,26 @@ def test_il8_ratio_example() -> None:
     )
     row = il8_changes(samples).iloc[0]
     assert row["il8_ratio"] == pytest.approx(0.55) and row["direction"] == "decrease" and bool(row["early"])
+    assert row["reason"].startswith("IL-8 22 / 40 pg/mL at baseline (day -2) = ratio 0.55: decrease; early")
+
+
+def _il8(rows: list[tuple[str, int, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["patient_id", "day", "value", "unit"]).assign(analyte="IL-8")
+
+
+def test_il8_without_baseline_or_in_another_unit_is_not_evaluable_and_says_why() -> None:
+    # spec 6.4: ratio = value / baseline value, same unit required. A patient without a sample on or before
+    # day 0 keeps a row (nothing the user gave is dropped); pg/ml is pg/mL, ng/L is another unit as written.
+    table = il8_changes(_il8([("B", 20, "45", "pg/mL"), ("C", -1, "30", "pg/mL"), ("C", 21, "15", "pg/ml"),
+                              ("C", 42, "45", "ng/L")])).set_index(["patient_id", "day"])
+    assert table["direction"].to_dict() == {("B", 20): "not_evaluable", ("C", 21): "decrease",
+                                            ("C", 42): "not_evaluable"}
+    assert table.loc[("C", 21), "il8_ratio"] == pytest.approx(0.5)
+    assert table.loc[("B", 20), "reason"].startswith("no baseline IL-8 sample (on or before day 0)")
+    assert "unit ng/L differs from the baseline sample's pg/mL (day -1)" in table.loc[("C", 42), "reason"]
+
+
+def test_il8_value_beyond_a_limit_of_quantification_is_refused_with_the_way_out() -> None:
+    with pytest.raises(InputError, match="limit of quantification has no ratio") as error:
+        il8_changes(_il8([("C", -1, "30", "pg/mL"), ("C", 21, "<5", "pg/mL")]))
+    assert (error.value.rows, error.value.column) == ([3], "value")

@@ -303,6 +303,10 @@ IL8_SPELLINGS = frozenset({"il8", "il-8", "interleukin-8", "interleukin 8", "cxc
 """How an IL-8 analyte may be written (case-insensitive)."""
 SAMPLE_COLUMNS = (PATIENT, DAY, "analyte", "value", "unit")
 """Columns of the samples table (spec 6.2: the long biomarker table; its dates made days by the caller)."""
+IL8_COLUMNS = (PATIENT, DAY, DATE, "value", "baseline_value", "unit", "il8_ratio", "direction", "early",
+               "reason")
+"""Output of :func:`il8_changes`: one row per IL-8 sample after day 0."""
+IL8_SOURCE = " (Sanmamed 2017, spec/patterns.md 6.4)"
 
 
 def il8_changes(samples: pd.DataFrame) -> pd.DataFrame:
@@ -310,7 +314,7 @@ def il8_changes(samples: pd.DataFrame) -> pd.DataFrame:
 
     ``samples``: ``patient_id, day, analyte, value, unit`` (long table; only IL-8 rows are read, the
     others are named in a warning). Baseline is the latest sample on or before day 0; a sample in another
-    unit is not evaluable.
+    unit, or of a patient without a baseline sample, is not evaluable; every row says why in ``reason``.
 
     Raises
     ------
@@ -343,6 +347,10 @@ def il8_changes(samples: pd.DataFrame) -> pd.DataFrame:
                                       "its day)")
     values, bad = parse_float(frame["value"])
     bad |= ~np.isfinite(values) | (values < 0)
+    limit = frame["value"].str.strip().str.match(r"[<>]").to_numpy()
+    refuse_rows(name, rows, bad & limit, "value", "a value beyond a limit of quantification has no ratio "
+                                                  "to baseline (spec 6.4): give the value measured, or leave "
+                                                  "the sample out")
     refuse_rows(name, rows, bad, "value", "not a concentration (a number >= 0)")
     frame[DAY] = days.astype(np.int64)
     frame["value"] = pd.to_numeric(frame["value"])  # as written: 40 stays 40
@@ -353,41 +361,34 @@ def il8_changes(samples: pd.DataFrame) -> pd.DataFrame:
                                                 f"{first[DAY]}; keep the one measured")
     frame = frame.sort_values([PATIENT, DAY], kind="stable")
     records = []
-    early_from, early_to = IL8_EARLY_WINDOW_DAYS
     for patient, group in frame.groupby(PATIENT, sort=False):
         before = group[group[DAY] <= 0]
-        if not len(before):
-            continue
-        base = before.iloc[-1]
+        base = before.iloc[-1] if len(before) else None
         early_seen = False
         for sample in group[group[DAY] > 0].to_dict("records"):
-            same_unit = str(sample["unit"]) == str(base["unit"])
-            ratio = float(sample["value"]) / float(base["value"]) if same_unit and base["value"] else np.nan
-            direction = (
-                "not_evaluable"
-                if np.isnan(ratio)
-                else "decrease"
-                if ratio < 1
-                else "increase"
-                if ratio > 1
-                else "unchanged"
-            )
-            early = not early_seen and early_from <= sample[DAY] <= early_to
+            early = not early_seen and IL8_EARLY_WINDOW_DAYS[0] <= sample[DAY] <= IL8_EARLY_WINDOW_DAYS[1]
             early_seen |= early
-            records.append(
-                {
-                    PATIENT: patient,
-                    DAY: int(sample[DAY]),
-                    DATE: sample.get(DATE, ""),
-                    "value": sample["value"],
-                    "baseline_value": base["value"],
-                    "unit": sample["unit"],
-                    "il8_ratio": ratio,
-                    "direction": direction,
-                    "early": early,
-                }
-            )
-    return pd.DataFrame.from_records(
-        records,
-        columns=[PATIENT, DAY, DATE, "value", "baseline_value", "unit", "il8_ratio", "direction", "early"],
-    )
+            ratio, direction, reason = _il8_change(sample, base)
+            records.append({PATIENT: patient, DAY: int(sample[DAY]), DATE: sample.get(DATE, ""),
+                            "value": sample["value"],
+                            "baseline_value": np.nan if base is None else base["value"],
+                            "unit": sample["unit"], "il8_ratio": ratio, "direction": direction,
+                            "early": early,
+                            "reason": reason + ("; early sample (days 14-28)" if early else "") + IL8_SOURCE})
+    return pd.DataFrame.from_records(records, columns=IL8_COLUMNS)
+
+
+def _il8_change(sample: dict, base: pd.Series | None) -> tuple[float, str, str]:
+    """Ratio to the baseline sample, direction and the reason (spec 6.4: same unit required; units compared
+    as written, case aside: pg/mL is pg/ml)."""
+    if base is None:
+        return np.nan, "not_evaluable", "no baseline IL-8 sample (on or before day 0): no ratio"
+    if str(sample["unit"]).strip().lower() != str(base["unit"]).strip().lower():
+        return np.nan, "not_evaluable", (f"unit {sample['unit']} differs from the baseline sample's "
+                                         f"{base['unit']} (day {base[DAY]}): no ratio (same unit required)")
+    if not base["value"]:
+        return np.nan, "not_evaluable", f"baseline IL-8 0 {base['unit']} (day {base[DAY]}): no ratio"
+    ratio = float(sample["value"]) / float(base["value"])
+    direction = "decrease" if ratio < 1 else "increase" if ratio > 1 else "unchanged"
+    return ratio, direction, (f"IL-8 {sample['value']:g} / {base['value']:g} {base['unit']} at baseline (day "
+                              f"{base[DAY]}) = ratio {ratio:.2f}: {direction}")

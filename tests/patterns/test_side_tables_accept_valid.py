@@ -509,16 +509,19 @@ SAMPLE_CASES = [
     case(S, "value-40.0-row2", cell(2, "value", "40.0"), "accept", check=R2_IL8),
     # an identical row twice (a lab export repeating a sample)
     case(S, "duplicate-identical-baseline", append("R2,-3,IL-8,40,pg/mL"), "same"),
-    # units: another text gives not_evaluable (spec 6.4 "same unit required"); one text throughout is fine
-    case(S, "unit-pg/ml-at-follow-up-row3", cell(3, "unit", "pg/ml"), "accept",
-         check=il8("R2", (21, None, "not_evaluable"))),
+    # units: the same unit in another case is the same unit (spec 6.4 "same unit required"); another unit
+    # gives not_evaluable (P3's ng/L below)
+    case(S, "unit-pg/ml-at-follow-up-row3", cell(3, "unit", "pg/ml"), "accept", check=R2_IL8),
+    case(S, "unit-ng/L-at-follow-up-row5", cell(5, "unit", "ng/L"), "accept",
+         check=il8("P3", (20, None, "not_evaluable"))),
     case(S, "unit-pg/ml-everywhere", column_values("unit", {"pg/mL": "pg/ml"}), "accept", check=BOTH_IL8),
     # time: dates instead of days (made days from treatment_start), a baseline sample on day 0
     case(S, "by-date", replaced(SAMPLES_BY_DATE), "accept", check=BOTH_IL8),
     case(S, "baseline-on-day-0-row2", cell(2, "day", "0"), "accept", check=R2_IL8),
     # other analytes (README: named in a warning), a patient without a baseline sample (no ratio)
     case(S, "other-analyte-rows", append("R2,-3,CRP,12,mg/L", "R2,21,CRP,8,mg/L"), "same"),
-    case(S, "patient-without-baseline-sample", append("S4,30,IL-8,15,pg/mL"), "same"),
+    case(S, "patient-without-baseline-sample", append("S4,30,IL-8,15,pg/mL"), "accept",
+         check=every(BOTH_IL8, il8("S4", (30, None, "not_evaluable")))),
     # file formats, header spelling
     case(S, "xlsx-number-cells", None, "same", writer=as_excel(numbers=("day", "value")), suffix=".xlsx"),
     case(S, "parquet-typed", None, "same", writer=as_parquet(numbers=("day", "value")), suffix=".parquet"),
