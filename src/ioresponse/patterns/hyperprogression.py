@@ -827,10 +827,14 @@ def _table_prebaseline(
     if day is None or sum_mm is None:
         return from_rows, missing
     value = float(sum_mm)
+    patients = study.patients
+    rows = (patients.loc[patients[PATIENT].astype(str) == patient, SOURCE_ROW].tolist()
+            if patients is not None and SOURCE_ROW in patients else [])
+    if day >= baseline.day:  # spec 2.2: an interval <= 0 days between the two scans is a data error
+        raise InputError(study.patients_source, rows, "prebaseline_date",
+                         f"patient {patient}: the prebaseline scan (day {day}) is not before the baseline "
+                         f"scan (day {baseline.day}); it is the scan before it (spec/patterns.md 2.2)")
     if from_rows is not None and abs(from_rows.sum_mm - value) > PREBASELINE_SUM_TOLERANCE_MM:
-        patients = study.patients
-        rows = (patients.loc[patients[PATIENT].astype(str) == patient, SOURCE_ROW].tolist()
-                if patients is not None and SOURCE_ROW in patients else [])
         raise InputError(
             study.patients_source,
             rows,

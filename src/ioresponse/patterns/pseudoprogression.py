@@ -135,8 +135,9 @@ def _recist_resolves(row: dict, episode: Episode, context: Context) -> Flag:
     current = row["current_sum"]
     if not known(current) or not known(episode.nadir):
         return None
-    growth = current - episode.nadir
-    still_pd = at_least_value(current, RECIST_PD_FRACTION * episode.nadir) and growth >= RECIST_PD_MM
+    growth = current - episode.nadir  # spec 0.4: both thresholds non-strict, with its tolerance
+    still_pd = at_least_value(current, RECIST_PD_FRACTION * episode.nadir) and at_least_value(growth,
+                                                                                            RECIST_PD_MM)
     if still_pd:
         return False
     if context.components_given and int(row[DAY]) in context.new_lesion_days:
