@@ -258,11 +258,12 @@ def test_optional_pattern_columns_are_kept_on_lesion_rows(tmp_path):
     # spec/patterns.md 0.5: side, pattern, timepoint_label, suvmax, sulpeak are optional lesion columns.
     path = tmp_path / "lesions.csv"
     path.write_text(
-        "patient_id,day,lesion_id,role,organ,lymph_node,long_axis_mm,status,side,pattern,timepoint_label,suvmax\n"
-        "P1,-40,T1,target,liver,false,30,present,right,,prebaseline,6.5\n"
-        "P1,-7,T1,target,liver,false,32,present,right,,baseline,7.1\n"
-        "P1,56,T1,target,liver,false,20,present,right,,,4.0\n"
-        "P1,56,U1,new,lymph node,true,,present,bilateral,symmetric_hilar,,5.0\n"
+        "patient_id,day,lesion_id,role,organ,lymph_node,long_axis_mm,short_axis_mm,status,side,pattern,"
+        "timepoint_label,suvmax\n"
+        "P1,-40,T1,target,liver,false,30,,present,right,,prebaseline,6.5\n"
+        "P1,-7,T1,target,liver,false,32,,present,right,,baseline,7.1\n"
+        "P1,56,T1,target,liver,false,20,,present,right,,,4.0\n"
+        "P1,56,U1,new,lymph node,true,,12,present,bilateral,symmetric_hilar,,5.0\n"
     )
     lesions = load_study(path).lesions
     assert lesions["side"].tolist() == ["right", "right", "right", "bilateral"]

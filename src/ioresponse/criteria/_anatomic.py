@@ -482,6 +482,24 @@ RECIST_MEASURABILITY = (
 """The baseline measurability rule of RECIST 1.1 and of the immune criteria that keep it (spec 0.6)."""
 
 
+def unmeasured_baseline_targets(lesions: pd.DataFrame, assessments: Assessments) -> np.ndarray:
+    """Target rows of a baseline assessment whose status is not ``present`` (absent, too small, not
+    evaluable): a target is a measurable lesion seen and measured at baseline (RECIST 1.1 sec. 3.1, 4.2;
+    spec 1.2 and A1, 0.3), so its size rule cannot hold; left unchecked, a not evaluable target would leave
+    the baseline sum without it. A sum-only table's pseudo-lesion is not a lesion (io.tables)."""
+    at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
+    return (at_baseline & (roles(lesions) == Role.TARGET) & (statuses(lesions) != Status.PRESENT)
+            & ~text_is(lesions, LESION, TARGET_SUM_LESION))
+
+
+def unmeasured_baseline_message(target: str = "target", source: str = "RECIST 1.1 sec. 3.1, 4.2; spec 1.2"
+                                ) -> str:
+    """The message of :func:`unmeasured_baseline_targets`, naming a target (an index lesion in irRC) and the
+    rule's source."""
+    return (f"{target} not present at baseline (absent, too small or not evaluable): a {target} is a "
+            f"measurable lesion seen and measured at baseline ({source})")
+
+
 def recist_target_counts(total: int, per_organ: int) -> str:
     """The baseline target counts of RECIST 1.1 sec. 4.2, kept by irRECIST, iRECIST and imRECIST."""
     return (

@@ -45,6 +45,8 @@ from ioresponse.criteria._anatomic import (
     statuses,
     sum_per_assessment,
     too_small_measured,
+    unmeasured_baseline_message,
+    unmeasured_baseline_targets,
 )
 from ioresponse.criteria._immune import (
     B_CR,
@@ -495,6 +497,11 @@ def _baseline_checks(
     caps = {"visceral": visceral, "cutaneous": cutaneous}
     over = over_caps(index, subject, organ_codes(lesions), per_organ, cap_groups(lesions), caps)
     problems = [
+        (
+            unmeasured_baseline_targets(lesions, assessments),
+            STATUS,
+            unmeasured_baseline_message("index lesion", "Wolchok 2009 Table 1; spec 2.2"),
+        ),
         (
             small,
             PERPENDICULAR,

@@ -56,6 +56,8 @@ from ioresponse.criteria._anatomic import (
     sum_per_assessment,
     too_small_measured,
     unidimensional_values,
+    unmeasured_baseline_message,
+    unmeasured_baseline_targets,
 )
 from ioresponse.criteria._immune import (
     B_CR,
@@ -458,7 +460,13 @@ def check_targets(
         )
     flags: SubjectFlags = {}
     size = size_column(lesions[LYMPH_NODE].to_numpy(bool)[small])
-    for violated, message, column in ((small, RECIST_MEASURABILITY, size), (over, counts, ROLE)):
+    unmeasured = unmeasured_baseline_targets(lesions, assessments)
+    problems = (
+        (unmeasured, unmeasured_baseline_message(), STATUS),
+        (small, RECIST_MEASURABILITY, size),
+        (over, counts, ROLE),
+    )
+    for violated, message, column in problems:
         report_baseline_violation(
             violated,
             message,

@@ -80,6 +80,8 @@ from ioresponse.criteria._anatomic import (
     timepoint_frame,
     too_small_measured,
     unidimensional_values,
+    unmeasured_baseline_message,
+    unmeasured_baseline_targets,
 )
 from ioresponse.criteria._sentences import (
     Field,
@@ -386,7 +388,9 @@ def _baseline_checks(
     too_small = target & ~ok & present
     organ = organ_codes(lesions)[baseline_rows]
     over = over_caps(target, subject, organ, max_targets_per_organ, None, {"all": max_targets})
+    unmeasured = unmeasured_baseline_targets(lesions, assessments)[baseline_rows]
     problems = [
+        (unmeasured, unmeasured_baseline_message(), STATUS),
         (too_small, RECIST_MEASURABILITY, size_column(node[too_small])),
         (over, recist_target_counts(max_targets, max_targets_per_organ), ROLE),
     ]

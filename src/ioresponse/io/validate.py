@@ -634,20 +634,25 @@ def check_target_status(frame: pd.DataFrame, source: str) -> list[Finding]:
                    "of a target lesion (spec/anatomic.md 0.3)")]
 
 
-def check_target_measurement(frame: pd.DataFrame, source: str) -> list[Finding]:
-    """A present target needs its measurement: short axis for nodes, long axis otherwise (spec 0.4)."""
-    target = (frame[s.ROLE] == s.Role.TARGET.value).to_numpy()
-    present = target & (frame[s.STATUS] == s.Status.PRESENT.value).to_numpy()
+def check_measurements(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """A present target needs its measurement, short axis for nodes and long axis otherwise (spec 0.4), and
+    a present new node its short axis, which alone says whether it is a new lesion (>= 10 mm; spec 1.5,
+    1.9). A non-nodal new lesion is new at any size: its long axis may be missing (spec 1.5)."""
+    role = frame[s.ROLE].to_numpy()
+    present = (frame[s.STATUS] == s.Status.PRESENT.value).to_numpy()
     node = frame[s.LYMPH_NODE].to_numpy(dtype=bool)
+    target = present & (role == s.Role.TARGET.value)
+    new_node = present & node & (role == s.Role.NEW.value)
+    needs = ((s.SHORT_AXIS, target & node, "a present nodal target"), (s.LONG_AXIS, target & ~node,
+             "a present non-nodal target"), (s.SHORT_AXIS, new_node, "a present new node (a new lesion only "
+                                                                      "with short axis >= 10 mm, spec 1.5)"))
     findings = []
-    for column, rows in ((s.SHORT_AXIS, present & node), (s.LONG_AXIS, present & ~node)):
+    for column, rows, what in needs:
         bad = rows & ~np.isfinite(frame[column].to_numpy())
         if bad.any():
-            kind = "nodal" if column == s.SHORT_AXIS else "non-nodal"
             findings.append(_error(source, _rows(frame, bad), column,
-                                   f"missing measurement: a present {kind} target needs {column} "
-                                   "(spec/anatomic.md 0.4); use status not_evaluable when it was not "
-                                   "measured"))
+                                   f"missing measurement: {what} needs {column} (spec/anatomic.md 0.4, 1.9); "
+                                   "use status not_evaluable when it was not measured"))
     return findings
 
 
