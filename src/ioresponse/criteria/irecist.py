@@ -460,10 +460,10 @@ def _increase_since_previous(
     (spec 4.4, D5); the rows of ``skipped`` assessments (early scans, 4.6 step 2) are not compared.
 
     ``increase_since_previous`` when given; otherwise a larger measured size (short axis for nodes; a
-    split lesion is the sum of its fragments, spec 0.4), or a status that went from present to
-    unequivocal progression. A lesion without a row at that previous assessment was not evaluable there
-    (spec 0.2), so nothing is compared, as with a ``not_evaluable`` row. Every row of a lesion that
-    increased is marked.
+    split lesion is the sum of its fragments, spec 0.4), or a status that went from present (or too small,
+    read as present, spec 0.3) to unequivocal progression. A lesion without a row at that previous
+    assessment was not evaluable there (spec 0.2), so nothing is compared, as with a ``not_evaluable``
+    row. Every row of a lesion that increased is marked.
     """
     rows = np.flatnonzero((roles(lesions) != Role.TARGET) & ~skipped[assessments.row_assessment])
     increase = np.zeros(len(lesions), bool)
@@ -474,7 +474,8 @@ def _increase_since_previous(
     status = statuses(lesions).codes[rows]
     value = np.add.reduceat(values[rows], starts)  # NaN if a fragment has no value
     progressing = np.maximum.reduceat(status == code(Status.UNEQUIVOCAL_PROGRESSION), starts)
-    present = np.maximum.reduceat(status == code(Status.PRESENT), starts) & ~progressing
+    shown = (status == code(Status.PRESENT)) | (status == code(Status.TOO_SMALL))  # too_small: present (0.3)
+    present = np.maximum.reduceat(shown, starts) & ~progressing
     assessment = assessments.row_assessment[rows][starts]
     lesion = lesion_codes(lesions)[rows][starts].astype(np.int64)
     key = lesion * assessments.n + assessment  # one per lesion and assessment (assessment ids are global)
@@ -792,6 +793,8 @@ def _state_machine(
                         if not decided and elapsed > max_days:
                             flags[i] |= F_LATE
                         decided = True
+                if overall[i] == PD and deteriorating[i]:  # spec 4.8: every iUPD row, category unchanged
+                    flags[i] |= F_UNSTABLE
                 if overall[i] == ICPD:
                     icpd = True
                     is_open = False
@@ -806,7 +809,9 @@ def _state_machine(
                 episode_day[i] = episode_start
                 ref_s_row[i] = ref_s
                 ref_nlt_row[i] = ref_nlt
-            if has_targets[i] and rule[i] != I_EARLY:  # an early scan is not used (step 2)
+            # The reference of the +5 mm confirmation (D2) is neither an early scan (4.6 step 2) nor an
+            # incomplete sum (0.5); the nadir is every complete sum (0.5).
+            if has_targets[i] and target_complete[i] and rule[i] != I_EARLY:
                 previous_s = s
                 if s < min_s:
                     min_s = s
