@@ -45,8 +45,6 @@ def best(result, column="best_response"):
 
 
 @pytest.mark.parametrize("criterion", ["recist11", "imrecist"])
-@pytest.mark.xfail(strict=True, reason="normal node is tested per fragment row (7 and 6 mm, each < 10), so "
-                   "the summed 13 mm node is 'normal' and the timepoint is CR with a 13 mm sum")
 def test_0_4_A11_split_target_node_with_summed_short_axis_of_10mm_or_more_is_not_normal(criterion):
     # spec 0.4: "Split lesion ... the lesion value is the sum of the fragment values"; A11: "fragment
     # short axes are summed as for other lesions"; "Normal lymph node: ... short axis < 10 mm"; 1.4 step 2:
@@ -60,8 +58,6 @@ def test_0_4_A11_split_target_node_with_summed_short_axis_of_10mm_or_more_is_not
     assert by_day(result) == {56: "PR"}
 
 
-@pytest.mark.xfail(strict=True, reason="a split target node 6 + 5 = 11 mm after an overall CR is neither "
-                   "'not normal' nor 'seen again' (both tested per fragment row): overall CR")
 def test_1_8_1_split_target_node_back_to_10mm_after_cr_is_a_reappearance():
     # spec 1.8.1: after an overall CR the assessment is PD when "a nodal target short axis >= 10 mm"; with
     # A11 the split node's short axis is 6 + 5 = 11 mm. Sum 11 vs nadir 8 is +3 mm (not PD by the sums),
@@ -73,8 +69,6 @@ def test_1_8_1_split_target_node_back_to_10mm_after_cr_is_a_reappearance():
     assert by_day(result) == {56: "CR", 112: "CR", 168: "PD"}
 
 
-@pytest.mark.xfail(strict=True, reason="the 10 mm new-node test is per fragment row: fragments 6 and 5 mm "
-                   "are ignored (flag new_node_below_10mm), new_lesion_response 'no', overall SD")
 def test_1_5_split_new_node_with_summed_short_axis_of_10mm_or_more_is_a_new_lesion():
     # spec 1.5: "a node counts as a new lesion only with short axis >= 10 mm"; 0.4 / A11: a split node's
     # value is the sum of its fragments, 6 + 5 = 11 mm -> a new lesion: Table 1 row 3, PD.
@@ -104,8 +98,6 @@ def test_1_2_baseline_target_without_a_measurable_size_is_a_violation(status, cr
 
 
 @pytest.mark.parametrize("criterion", ["recist11", "imrecist"])
-@pytest.mark.xfail(strict=True, reason="target caps count rows, not lesions: the two fragment rows of T1 "
-                   "plus T2 are '3 targets in liver' -> InputError 'more than ... 2 per organ'")
 def test_1_3_split_baseline_target_counts_once_for_the_caps(criterion):
     # spec 1.3: "At most 5 target lesions in total and at most 2 per organ"; 0.4: "several rows with the
     # same lesion_id in one assessment are fragments" of ONE lesion. T1 (20 + 15) and T2 are 2 liver

@@ -589,24 +589,46 @@ def bidimensional_products(lesions: pd.DataFrame, too_small_mm2: float) -> np.nd
     return np.where(status == Status.NOT_EVALUABLE, np.nan, products)
 
 
-def normal_node(lesions: pd.DataFrame) -> np.ndarray:
-    """Normal lymph node (spec 0.4): absent, too small, or short axis below 10 mm."""
-    return shared(lesions, "normal_node", lambda: read_only(_normal_node(lesions)))
+def normal_node(lesions: pd.DataFrame, assessments: Assessments) -> np.ndarray:
+    """Rows of a normal lymph node (spec 0.4): absent, too small, or short axis below 10 mm, the short axes
+    of a split node's fragments summed (spec 0.4, A11: 7 + 6 mm is a 13 mm node)."""
+    return shared(lesions, "normal_node", lambda: read_only(_normal_node(lesions, assessments)))
 
 
-def _normal_node(lesions: pd.DataFrame) -> np.ndarray:
+def _normal_node(lesions: pd.DataFrame, assessments: Assessments) -> np.ndarray:
     status = statuses(lesions)
-    short = lesions[SHORT_AXIS].to_numpy(float)
+    gone = (status == Status.ABSENT) | (status == Status.TOO_SMALL)
+    short = np.where(gone, 0.0, lesions[SHORT_AXIS].to_numpy(float))  # not evaluable: NaN, not normal
     return lesions[LYMPH_NODE].to_numpy(bool) & (
-        (status == Status.ABSENT) | (status == Status.TOO_SMALL) | (short < NORMAL_NODE_SHORT_AXIS_MM)
+        fragment_sums(short, lesions, assessments) < NORMAL_NODE_SHORT_AXIS_MM
     )
 
 
-def seen_again(lesions: pd.DataFrame, values: np.ndarray) -> np.ndarray:
+def fragment_sums(values: np.ndarray, lesions: pd.DataFrame, assessments: Assessments) -> np.ndarray:
+    """Per row, ``values`` summed over its lesion's rows at its assessment: a split lesion's value is the sum
+    of its fragments' (RECIST 1.1 sec. 4.3.2; spec 0.4); NaN when a fragment has none."""
+    if not len(values):
+        return values
+    starts, lesion_of_row = lesion_starts(lesions, assessments, np.arange(len(values)))
+    return np.add.reduceat(values, starts)[lesion_of_row]
+
+
+def first_fragments(lesions: pd.DataFrame, assessments: Assessments) -> np.ndarray:
+    """The first row of each lesion at each assessment: one row per lesion, however many fragments it has
+    (spec 0.4), so that target counts (RECIST 1.1 sec. 4.2) count lesions, not rows."""
+    first = np.zeros(len(lesions), bool)
+    first[lesion_starts(lesions, assessments, np.arange(len(lesions)))[0]] = True
+    return first
+
+
+def seen_again(lesions: pd.DataFrame, assessments: Assessments, values: np.ndarray) -> np.ndarray:
     """Rows whose lesion shows disease, as a target after an overall CR (RECIST 1.1 Q&A; spec 1.8.1): a
-    non-nodal value > 0 (too small counts its default), a nodal short axis >= 10 mm. A row without a
-    value (not evaluable) is not seen again: the target is NE (spec 1.4 step 1)."""
-    return np.where(lesions[LYMPH_NODE].to_numpy(bool), values >= NORMAL_NODE_SHORT_AXIS_MM, values > 0)
+    non-nodal value > 0 (too small counts its default), a nodal short axis >= 10 mm (a split node's
+    fragments summed, spec 0.4). A row without a value (not evaluable) is not seen again: the target is NE
+    (spec 1.4 step 1)."""
+    lesion_values = fragment_sums(values, lesions, assessments)
+    return np.where(lesions[LYMPH_NODE].to_numpy(bool), lesion_values >= NORMAL_NODE_SHORT_AXIS_MM,
+                    lesion_values > 0)
 
 
 def min_nonnodal_mm(lesions: pd.DataFrame) -> np.ndarray:

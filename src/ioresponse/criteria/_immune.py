@@ -25,7 +25,6 @@ from ioresponse.criteria._anatomic import (
     NE,
     NON_CR_NON_PD,
     NONE,
-    NORMAL_NODE_SHORT_AXIS_MM,
     PD,
     PR,
     SD,
@@ -48,6 +47,7 @@ from ioresponse.criteria._anatomic import (
     last_day_per_subject,
     lesion_codes,
     missing_non_targets,
+    normal_node,
     organ_codes,
     pre_baseline_text,
     read_only,
@@ -169,6 +169,7 @@ def count_new_lesions(
     group_caps: dict[str, int],
     group: np.ndarray | None,
     apply_caps: bool = True,
+    normal_nodes_are_no_lesion: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Which new-lesion rows are counted (spec 2.4, 3.4, 4.4, 5.4).
 
@@ -176,7 +177,8 @@ def count_new_lesions(
     (``entry="when_measurable"``), or only if it qualifies at its first appearance
     (``"first_appearance_only"``); an equivocal lesion appears when it is first unequivocal (spec 1.5:
     it is not present before), a node when its short axis first reaches 10 mm (smaller, it is no
-    lesion: spec 0.3, 4.4). Slots fill in order of entry, then larger value, then ``lesion_id``,
+    lesion: spec 0.3, 4.4; with ``normal_nodes_are_no_lesion=False``, irRC's "who" node rules, when it is
+    first present). Slots fill in order of entry, then larger value, then ``lesion_id``,
     within ``max_per_organ`` and the cap of the lesion's ``group`` (irRC: visceral / cutaneous;
     RECIST family: ``None``, one group "all"). Once counted, a lesion stays counted at every later
     assessment.
@@ -206,7 +208,9 @@ def count_new_lesions(
             "group": "all" if group is None else group[rows],
         }
     )
-    small_node = lesions[LYMPH_NODE].to_numpy(bool)[rows] & (values[rows] < NORMAL_NODE_SHORT_AXIS_MM)
+    # A node below 10 mm short axis (fragments summed, spec 0.4) is no lesion yet, whatever ``values`` are
+    # (irRC: products), unless nodes follow other rules (irRC node_rules "who", B2).
+    small_node = normal_node(lesions, assessments)[rows] & normal_nodes_are_no_lesion
     seen = frame["assessment"].where(~equivocal_rows(lesions)[rows] & ~small_node)
     first = seen.groupby([frame["subject"], frame["lesion"]], sort=False).transform("min").to_numpy()
     eligible = frame["qualifies"].to_numpy()

@@ -382,7 +382,7 @@ def _components(
     ids = lesion_codes(lesions)
     in_use = assessments.in_use
     values = unidimensional_values(lesions)
-    gone = np.where(node, normal_node(lesions), status == Status.ABSENT)
+    gone = np.where(node, normal_node(lesions, assessments), status == Status.ABSENT)
 
     target = in_use & (role == Role.TARGET)
     sums = sum_per_assessment(values, target, ids, assessments)
@@ -416,7 +416,8 @@ def _components(
             lesions, assessments, target, values, ~(sums.complete & (sums.count >= expected_targets))
         ),
         "target_all_normal": ~any_per_assessment(target & ~gone, assessments),
-        "target_reappeared": any_per_assessment(target & seen_again(lesions, values), assessments),
+        "target_reappeared": any_per_assessment(target & seen_again(lesions, assessments, values),
+                                                assessments),
         "non_target": non_target,
         "nt_missing": missing_non_targets(lesions, assessments, non_target),
         "nt_reappeared": any_per_assessment(reappeared_nt, assessments),

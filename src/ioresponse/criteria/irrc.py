@@ -33,10 +33,13 @@ from ioresponse.criteria._anatomic import (
     baseline_count,
     bidimensional_products,
     build_assessments,
+    first_fragments,
+    fragment_sums,
     join_flags,
     lesion_codes,
     mark_components_not_given,
     non_target_codes,
+    normal_node,
     not_evaluable_text,
     organ_codes,
     over_caps,
@@ -273,11 +276,8 @@ def assess(
         on_old_baseline,
     )
     products = bidimensional_products(lesions, too_small_product_mm2)
-    short = lesions[SHORT_AXIS].to_numpy(float)
-    node_normal = (
-        (status == Status.ABSENT) | (status == Status.TOO_SMALL) | (short < NORMAL_NODE_SHORT_AXIS_MM)
-    )
-    gone = np.where(node & (node_rules == "recist11"), node_normal, status == Status.ABSENT)
+    gone = np.where(node & (node_rules == "recist11"), normal_node(lesions, assessments),
+                    status == Status.ABSENT)
 
     target = in_use & (role == Role.TARGET)
     target_sums = sum_per_assessment(products, target, ids, assessments)
@@ -305,6 +305,7 @@ def assess(
         group_caps={"visceral": max_index_visceral, "cutaneous": max_index_cutaneous},
         group=group,
         apply_caps=apply_new_lesion_caps,
+        normal_nodes_are_no_lesion=node_rules == "recist11",
     )
     new_sums = sum_per_assessment(products, counted, ids, assessments, expected=expected_new)
     burden = target_sums.total + new_sums.total.astype(float)
@@ -360,6 +361,7 @@ def assess(
     flags = np.full(assessments.n, "", dtype=object)
     join_flags(flags, progression.late, "late_confirmation")
     join_flags(flags, (progression.state == STATE_PENDING) & (unconfirmed_pd_as == "pd"), "pd_unconfirmed")
+    short = fragment_sums(lesions[SHORT_AXIS].to_numpy(float), lesions, assessments)  # a split node: summed
     join_flags(
         flags,
         any_per_assessment(new_rows & node & shows & (short < NORMAL_NODE_SHORT_AXIS_MM), assessments),
@@ -495,7 +497,8 @@ def _baseline_checks(
         & ~_bidimensional_measurable(lesions, perpendicular, minimum, inclusive, apply_slice_rule)
     )
     caps = {"visceral": visceral, "cutaneous": cutaneous}
-    over = over_caps(index, subject, organ_codes(lesions), per_organ, cap_groups(lesions), caps)
+    lesion = first_fragments(lesions, assessments)  # counts are of lesions, not fragments (spec 0.4)
+    over = over_caps(index & lesion, subject, organ_codes(lesions), per_organ, cap_groups(lesions), caps)
     problems = [
         (
             unmeasured_baseline_targets(lesions, assessments),

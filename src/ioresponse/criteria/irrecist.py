@@ -38,6 +38,7 @@ from ioresponse.criteria._anatomic import (
     any_per_assessment,
     baseline_count,
     build_assessments,
+    first_fragments,
     join_flags,
     labelled,
     lesion_codes,
@@ -308,7 +309,7 @@ def assess_unidimensional_burden(
         on_old_baseline=on_old_baseline,
     )
     values = unidimensional_values(lesions)
-    gone = np.where(node, normal_node(lesions), status == Status.ABSENT)
+    gone = np.where(node, normal_node(lesions, assessments), status == Status.ABSENT)
 
     target = in_use & (role == Role.TARGET)
     target_sums = sum_per_assessment(values, target, ids, assessments)
@@ -449,7 +450,8 @@ def check_targets(
     subject = assessments.subject_of_rows()
     rows = lesions["source_row"].to_numpy()
     group = None if "all" in group_caps else cap_groups(lesions)
-    over = over_caps(target, subject, organ_codes(lesions), per_organ, group, group_caps)
+    lesion = first_fragments(lesions, assessments)  # counts are of lesions, not fragments (spec 0.4)
+    over = over_caps(target & lesion, subject, organ_codes(lesions), per_organ, group, group_caps)
     small = target & (status == Status.PRESENT) & ~measurable(lesions)
     if "all" in group_caps:
         counts = recist_target_counts(group_caps["all"], per_organ)

@@ -51,6 +51,8 @@ from ioresponse.criteria._anatomic import (
     confirmed_responses,
     decrease_at_least,
     first_day_per_subject,
+    first_fragments,
+    fragment_sums,
     increase_at_least,
     join_flags,
     labelled,
@@ -387,7 +389,8 @@ def _baseline_checks(
     present = (statuses(lesions) == Status.PRESENT)[baseline_rows]
     too_small = target & ~ok & present
     organ = organ_codes(lesions)[baseline_rows]
-    over = over_caps(target, subject, organ, max_targets_per_organ, None, {"all": max_targets})
+    lesion = first_fragments(lesions, assessments)[baseline_rows]  # counts are of lesions (0.4)
+    over = over_caps(target & lesion, subject, organ, max_targets_per_organ, None, {"all": max_targets})
     unmeasured = unmeasured_baseline_targets(lesions, assessments)[baseline_rows]
     problems = [
         (unmeasured, unmeasured_baseline_message(), STATUS),
@@ -430,7 +433,7 @@ def _components(
     node = lesions[LYMPH_NODE].to_numpy(bool)
     ids = lesion_codes(lesions)
     values = unidimensional_values(lesions)
-    normal = normal_node(lesions)
+    normal = normal_node(lesions, assessments)
 
     target = in_use & (role == Role.TARGET)
     sums = sum_per_assessment(values, target, ids, assessments)
@@ -447,7 +450,8 @@ def _components(
 
     new = in_use & (role == Role.NEW)
     shows = status.isin([Status.PRESENT, Status.TOO_SMALL, Status.UNEQUIVOCAL_PROGRESSION])
-    small_node = new & shows & node & (values < new_node_min_short_axis_mm)  # too small: 5 mm (spec 0.3)
+    new_size = fragment_sums(values, lesions, assessments)  # a split new node: fragments summed (0.4)
+    small_node = new & shows & node & (new_size < new_node_min_short_axis_mm)  # too small: 5 mm (0.3)
     counted_new = new & shows & ~small_node
     equivocal = lesions[EQUIVOCAL].to_numpy(bool) if EQUIVOCAL in lesions else np.zeros(len(lesions), bool)
     new_code = np.where(
@@ -458,7 +462,7 @@ def _components(
     if "new" in study.missing_components:
         new_code = np.where(new_code == NEW_NO, NOT_GIVEN, new_code)
 
-    reappeared_target = target & seen_again(lesions, values)
+    reappeared_target = target & seen_again(lesions, assessments, values)
     reappeared_nt = non_target & np.where(
         node,
         status == Status.UNEQUIVOCAL_PROGRESSION,
