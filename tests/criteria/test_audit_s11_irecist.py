@@ -1,8 +1,8 @@
 """Audit of iRECIST (spec/anatomic.md sections 0 and 4) through the public API ``ioresponse.assess``.
 
-Tests marked ``xfail(strict=True)`` pin a confirmed difference between the code and the spec: they
-assert what the spec requires; the marker's reason says what the code does instead. Unmarked tests pin
-tricky behaviours that were checked to follow the spec. Arithmetic is in the comments.
+The first tests pin differences between the code and the spec that the audit found (since fixed): they
+assert what the spec requires. The others pin tricky behaviours that were checked to follow the spec.
+Arithmetic is in the comments.
 """
 
 from __future__ import annotations
@@ -53,15 +53,10 @@ def targets(*pairs, organ="liver", lesion="T1"):
 
 
 # =================================================================================================
-# Confirmed discrepancies (strict xfail: the assertion is the spec's expected result)
+# Differences the audit found, fixed (the assertion is the spec's expected result)
 # =================================================================================================
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="icpd_increase_reference is applied to the target sum only; the NLT +5 mm test always "
-    "compares with ref_NLT at iUPD, so NLT 26 -> 27 (+1 mm vs previous) gives iCPD",
-)
 def test_D2_previous_reference_also_applies_to_the_nlt_further_increase():
     # spec 4.11 D2: "Reference for the +5 mm confirmation ... icpd_increase_reference: "iupd" |
     # "previous" | "min_since_iupd""; 4.6 step 3: the +5 mm confirmation is "S(t) - ref_S >= 5 mm"
@@ -93,11 +88,6 @@ def test_D2_reference_sum_ignores_an_incomplete_sum(reference):
     assert column(result) == {56: "iUPD", 91: "NE", 133: "iUPD"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with icpd_increase_reference='previous' the iCPD reason says 'target sum 77 mm is +2 mm vs "
-    "75 mm at iUPD (>=5 mm)': the number and rule of the default reference, not the one applied (72 mm)",
-)
 def test_0_10_reason_names_the_previous_reference_that_confirmed():
     # spec 0.10: "The reason names the numbers and the rule". B 60. Day 56: 75 -> iUPD (T).
     # Day 91: 72 (-3 vs 75; still +20 %, +12 mm vs nadir 60) -> iUPD. Day 133: 77 - 72 = +5 mm vs the
@@ -105,15 +95,9 @@ def test_0_10_reason_names_the_previous_reference_that_confirmed():
     result = run(targets((-7, 60), (56, 75), (91, 72), (133, 77)), icpd_increase_reference="previous")
     assert column(result)[133] == "iCPD"
     reason = column(result, "reason")[133]
-    assert "+2 mm vs 75 mm at iUPD" not in reason
-    assert "72 mm" in reason
+    assert "target sum 77 mm is +5 mm vs 72 mm at the previous assessment (>=5 mm): iCPD" in reason
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the iCPD reason says 'new-lesion target sum 25 mm is +1 mm vs 24 mm at iUPD (>=5 mm)' "
-    "although the rule applied is +25 % and +5 mm over the NLT nadir 20 mm",
-)
 def test_0_10_reason_of_an_nlt_confirmation_after_a_reset_names_the_nlt_nadir():
     # spec 4.6 step 3, new lesions not in cats: "(or, after a reset, the step-1 NL test)": NLT_sum
     # ">= 20 % and >= 5 mm above nlt_nadir"; 0.10: the reason names the numbers and the rule.
@@ -125,8 +109,8 @@ def test_0_10_reason_of_an_nlt_confirmation_after_a_reset_names_the_nlt_nadir():
     result = run(rows)
     assert column(result) == {56: "iUPD", 112: "iSD", 168: "iUPD", 210: "iCPD"}
     reason = column(result, "reason")[210]
-    assert "+1 mm vs 24 mm" not in reason
-    assert "20 mm" in reason
+    assert ("after the reset, new-lesion target sum 25 mm is +25.00% and +5 mm vs its nadir 20 mm (>=20% and "
+            ">=5 mm): iCPD") in reason
 
 
 def test_4_4_too_small_non_target_to_unequivocal_progression_is_an_increase():

@@ -1,8 +1,8 @@
 """Audit of irRC (spec/anatomic.md section 2) and irRECIST (section 3) through the public API.
 
 Each case was run by hand first; expected values come from the spec text, with the arithmetic in
-comments. A strict xfail is a confirmed discrepancy (its reason says what the code does instead);
-the other tests pin tricky behaviours that were verified to follow the spec.
+comments. The first test pins a difference the audit found (since fixed); the other tests pin tricky
+behaviours that were verified to follow the spec.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def index_liver(day, long=30.0, perp=30.0):
 
 
 # =================================================================================================
-# Confirmed discrepancies
+# A difference the audit found, fixed
 # =================================================================================================
 
 

@@ -1,7 +1,7 @@
 """Audit of RECIST 1.1 (spec/anatomic.md section 1) and imRECIST (section 5) through the public API.
 
-Strict xfails are confirmed discrepancies between the code and the spec (each quotes the rule it
-checks); unmarked tests pin tricky behaviours that were verified to follow the spec.
+The first tests pin differences between the code and the spec that the audit found, since fixed (each
+quotes the rule it checks); the others pin tricky behaviours that were verified to follow the spec.
 """
 
 import warnings
@@ -41,7 +41,7 @@ def best(result, column="best_response"):
     return result.best_response[column].iloc[0]
 
 
-# --- confirmed discrepancies ---------------------------------------------------------------------------
+# --- differences the audit found, fixed ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("criterion", ["recist11", "imrecist"])

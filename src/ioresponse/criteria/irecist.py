@@ -64,6 +64,7 @@ from ioresponse.criteria._anatomic import (
     normal_node,
     not_evaluable_text,
     pre_baseline_text,
+    relative_changes,
     repeated,
     roles,
     rounded,
@@ -92,6 +93,7 @@ from ioresponse.criteria._sentences import (
     expand,
     integer,
     mm,
+    pct,
     reason_text,
     sentences,
     signed_mm,
@@ -168,7 +170,8 @@ CAT_T, CAT_NT, CAT_NL = 1, 2, 4
     C_NLNT_INCREASE,
     C_NEW_LESION,
     C_UNSTABLE,
-) = (1, 2, 4, 8, 16, 32, 64, 128)
+    C_NLT_PD,
+) = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 # Row flags of the state machine.
 F_RESET, F_EARLY, F_LATE, F_UNSTABLE = 1, 2, 4, 8
 # Rules of a timepoint (reason sentences).
@@ -358,8 +361,12 @@ def assess(
         progression_day,
         after,
         flags,
-        confirm_min_days,
-        icpd_absolute_mm,
+        {  # the rule's numbers in the reasons
+            "icpd": f"{icpd_absolute_mm:g}",
+            "min_days": str(confirm_min_days),
+            "nlt_pd": f"{nlt_pd_absolute_mm:g}",
+            "ref_name": REFERENCE_NAMES[icpd_increase_reference],
+        },
     )
     best_table = _best_response_table(
         assessments, machine, best, in_scope, confirm_response, unconfirmed_iupd_pfs
@@ -625,6 +632,7 @@ def _state_machine(
     episode_day = np.full(n, -1, np.int64)
     ref_s_row = np.full(n, np.nan)
     ref_nlt_row = np.full(n, np.nan)
+    nlt_nadir_row = np.full(n, np.nan)
     baseline_sum = np.full(n, np.nan)
     nadir = np.full(n, np.nan)
     episode_outcome = np.full(n, -1, np.int8)  # per iUPD row: 0 open, 1 iCPD, 2 reset
@@ -643,6 +651,8 @@ def _state_machine(
         ref_nlt = 0.0
         previous_s = 0.0
         min_s = 0.0
+        previous_nlt = 0.0
+        min_nlt = 0.0
         decided = False
         seen = 0
         reset_row = -1
@@ -658,6 +668,7 @@ def _state_machine(
                 continue
             baseline_sum[i] = base
             nadir[i] = lowest
+            nlt_nadir_row[i] = nlt_low
             s = target_sum[i]
             t = NONE
             if has_targets[i]:
@@ -701,6 +712,7 @@ def _state_machine(
                     ref_s = s
                     ref_nlt = nlt_sum[i]
                     min_s = s
+                    min_nlt = nlt_sum[i]
                     decided = False
                     overall[i] = PD
                     rule[i] = I_IUPD
@@ -732,11 +744,12 @@ def _state_machine(
                         flags[i] |= F_EARLY
                 else:
                     if reference == 0:
-                        ref_t = ref_s
+                        ref_t, ref_n = ref_s, ref_nlt
                     elif reference == 1:
-                        ref_t = previous_s
+                        ref_t, ref_n = previous_s, previous_nlt
                     else:
-                        ref_t = min_s
+                        ref_t, ref_n = min_s, min_nlt
+                    ref_s_row[i], ref_nlt_row[i] = ref_t, ref_n  # the reference applied (D2), in the reason
                     why = 0
                     if cats & CAT_T:
                         if has_targets[i] and rounded(s - ref_t) >= icpd_absolute:
@@ -749,19 +762,19 @@ def _state_machine(
                     elif non_target[i] == PD:
                         why |= C_NT_PD
                     if cats & CAT_NL:
-                        if rounded(nlt_sum[i] - ref_nlt) >= icpd_absolute:
+                        if rounded(nlt_sum[i] - ref_n) >= icpd_absolute:
                             why |= C_NLT_GREW
                         if nlnt_increase[i]:
                             why |= C_NLNT_INCREASE
-                    elif reset_row >= 0 and (
-                        nlnt_progression[i]
-                        or (
+                    elif reset_row >= 0:  # after a reset, known new lesions progress as RECIST 1.1 PD (D7)
+                        if nlnt_progression[i]:
+                            why |= C_NLNT_INCREASE
+                        if (
                             increase_at_least(nlt_sum[i], nlt_low, NLT_PD_INCREASE)
                             and rounded(nlt_sum[i] - nlt_low) >= nlt_pd_absolute
                             and nlt_complete[i]
-                        )
-                    ):
-                        why |= C_NLT_GREW
+                        ):
+                            why |= C_NLT_PD
                     if new_since_iupd:
                         why |= C_NEW_LESION
                     confirm_row[i] = why
@@ -808,14 +821,19 @@ def _state_machine(
             if I_IUPD <= rule[i] <= I_STILL_IUPD:
                 cats_row[i] = cats
                 episode_day[i] = episode_start
-                ref_s_row[i] = ref_s
-                ref_nlt_row[i] = ref_nlt
+                if np.isnan(ref_s_row[i]):  # not a deciding scan: the iUPD's own sums
+                    ref_s_row[i] = ref_s
+                    ref_nlt_row[i] = ref_nlt
             # The reference of the +5 mm confirmation (D2) is neither an early scan (4.6 step 2) nor an
             # incomplete sum (0.5); the nadir is every complete sum (0.5).
             if has_targets[i] and target_complete[i] and rule[i] != I_EARLY:
                 previous_s = s
                 if s < min_s:
                     min_s = s
+            if nlt_complete[i] and rule[i] != I_EARLY:
+                previous_nlt = nlt_sum[i]
+                if nlt_sum[i] < min_nlt:
+                    min_nlt = nlt_sum[i]
             if has_targets[i] and target_complete[i] and s < lowest:
                 lowest = s
             if first_seen_count[i] > 0:  # the NLT nadir covers the lesions known now, from now (4.6 reset)
@@ -837,6 +855,7 @@ def _state_machine(
         episode_day,
         ref_s_row,
         ref_nlt_row,
+        nlt_nadir_row,
         baseline_sum,
         nadir,
         episode_outcome,
@@ -857,6 +876,7 @@ MACHINE_OUTPUTS = (
     "episode_day",
     "ref_target_sum",
     "ref_nlt_sum",
+    "nlt_nadir",
     "baseline_sum",
     "nadir",
     "episode_outcome",
@@ -943,10 +963,10 @@ def _timepoint_table(
     progression_day: np.ndarray,
     after: np.ndarray,
     flags: np.ndarray,
-    confirm_min_days: int,
-    icpd_absolute_mm: float,
+    constants: dict[str, str],
 ) -> pd.DataFrame:
-    """Timepoint table (spec 0.9): baseline target sum in ``current_sum``, NLT sum in ``new_lesion_sum``."""
+    """Timepoint table (spec 0.9): baseline target sum in ``current_sum``, NLT sum in ``new_lesion_sum``;
+    ``constants`` fill the rules' numbers in the reasons (:func:`_reasons`)."""
     table = assessments.table
     rows = np.flatnonzero(follow_up)
     has_targets = parts["has_targets"]
@@ -955,7 +975,7 @@ def _timepoint_table(
     day = table[DAY].to_numpy()
     absent = absent_components_text(study.missing_components, "target-only assessment")
     notes = table["note"].array.take(rows)
-    reasons = _reasons(rows, parts, machine, day, absent, notes, confirm_min_days, icpd_absolute_mm)
+    reasons = _reasons(rows, parts, machine, day, absent, notes, constants)
     columns = {
         **assessments.identity(rows),
         "criterion": repeated(KEY, len(rows)),
@@ -981,16 +1001,22 @@ CATEGORY_NAMES = ((CAT_T, "target sum"), (CAT_NT, "non-target"), (CAT_NL, "new l
 """Names of the categories that met RECIST 1.1 progression at iUPD (spec 4.6 ``cats``)."""
 
 CONFIRMATION_TEXT = {
-    C_TARGET_GREW: "target sum {s} mm is {dt} mm vs {ref_s} mm at iUPD (>={icpd} mm)",
+    C_TARGET_GREW: "target sum {s} mm is {dt} mm vs {ref_s} mm {ref_name} (>={icpd} mm)",
     C_TARGET_PD: "target sum {s} mm meets RECIST 1.1 PD vs nadir {nadir} mm",
     C_NT_INCREASE: "non-target disease increased",
     C_NT_PD: "unequivocal non-target progression",
-    C_NLT_GREW: "new-lesion target sum {nlt} mm is {dn} mm vs {ref_nlt} mm at iUPD (>={icpd} mm)",
+    C_NLT_GREW: "new-lesion target sum {nlt} mm is {dn} mm vs {ref_nlt} mm {ref_name} (>={icpd} mm)",
     C_NLNT_INCREASE: "a new non-target lesion increased",
     C_NEW_LESION: "an additional new lesion appeared",
     C_UNSTABLE: "iUPD in a clinically unstable patient (unstable_iupd_as_icpd)",
+    C_NLT_PD: "after the reset, new-lesion target sum {nlt} mm is {rel_nlt} and {dn_nadir} mm vs its nadir "
+    "{nlt_nadir} mm (>=20% and >={nlt_pd} mm)",
 }
-"""What confirmed an iCPD, in words (Seymour 2017 Table 2; spec 4.6 step 3)."""
+"""What confirmed an iCPD, in words (Seymour 2017 Table 2; spec 4.6 step 3, D7)."""
+
+REFERENCE_NAMES = {"iupd": "at iUPD", "previous": "at the previous assessment",
+                   "min_since_iupd": "(the smallest since iUPD)"}
+"""How a reason names the reference of the +5 mm further increase (``icpd_increase_reference``, D2)."""
 
 
 def _reasons(
@@ -1000,13 +1026,13 @@ def _reasons(
     day: np.ndarray,
     absent: str,
     notes: ExtensionArray,
-    confirm_min_days: int,
-    icpd_absolute_mm: float,
+    constants: dict[str, str],
 ) -> ExtensionArray:
     """Reason sentences of spec 0.10 (numbers, rule, section) of the follow-up ``rows``."""
     n = len(rows)
     s, nlt = parts["target_sum"][rows], parts["nlt_sum"][rows]
     ref_s, ref_nlt = machine["ref_target_sum"][rows], machine["ref_nlt_sum"][rows]
+    nlt_nadir = np.where(np.isfinite(machine["nlt_nadir"][rows]), machine["nlt_nadir"][rows], np.nan)
     iupd_day = machine["episode_day"][rows].astype(float)
     target_code = machine["target_code"][rows]
     fields = {
@@ -1017,6 +1043,9 @@ def _reasons(
         "nlt": mm(nlt),
         "dn": signed_mm(nlt - ref_nlt),
         "ref_nlt": mm(ref_nlt),
+        "nlt_nadir": mm(nlt_nadir),
+        "dn_nadir": signed_mm(nlt - nlt_nadir),
+        "rel_nlt": pct(relative_changes(nlt, nlt_nadir)),
         "iupd_day": integer(iupd_day),
         "elapsed": integer(day[rows] - iupd_day),
         "target": text(labelled(LABELS, target_code)),
@@ -1025,7 +1054,6 @@ def _reasons(
         "nt_missing": text(parts["nt_missing"][rows]),
         "note": text(notes),
     }
-    constants = {"icpd": f"{icpd_absolute_mm:g}", "min_days": str(confirm_min_days)}
 
     def bit_parts(bits: np.ndarray, texts: dict[int, str]) -> list[Part]:
         return [(np.where(bits & bit, 0, -1), {0: expand(t, constants)}) for bit, t in texts.items()]
