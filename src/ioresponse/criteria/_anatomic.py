@@ -609,7 +609,7 @@ def fragment_sums(values: np.ndarray, lesions: pd.DataFrame, assessments: Assess
     of its fragments' (RECIST 1.1 sec. 4.3.2; spec 0.4); NaN when a fragment has none."""
     if not len(values):
         return values
-    starts, lesion_of_row = lesion_starts(lesions, assessments, np.arange(len(values)))
+    starts, lesion_of_row = _fragments(lesions, assessments)
     return np.add.reduceat(values, starts)[lesion_of_row]
 
 
@@ -617,8 +617,14 @@ def first_fragments(lesions: pd.DataFrame, assessments: Assessments) -> np.ndarr
     """The first row of each lesion at each assessment: one row per lesion, however many fragments it has
     (spec 0.4), so that target counts (RECIST 1.1 sec. 4.2) count lesions, not rows."""
     first = np.zeros(len(lesions), bool)
-    first[lesion_starts(lesions, assessments, np.arange(len(lesions)))[0]] = True
+    first[_fragments(lesions, assessments)[0]] = True
     return first
+
+
+def _fragments(lesions: pd.DataFrame, assessments: Assessments) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`lesion_starts` of every row, computed once per table for the criteria that read it."""
+    return shared(lesions, "fragments", lambda: tuple(
+        read_only(a) for a in lesion_starts(lesions, assessments, np.arange(len(lesions)))))
 
 
 def seen_again(lesions: pd.DataFrame, assessments: Assessments, values: np.ndarray) -> np.ndarray:
