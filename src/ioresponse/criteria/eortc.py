@@ -282,7 +282,7 @@ def _decided(category: str, text: str, section: str = "4.5") -> dict[str, Any]:
 def _with_uptake_note(reason: str, baseline: Scan, followup: Scan) -> str:
     """Warning note on the uptake-time difference (spec 4.7, A9); never changes the category."""
     before, after = float(baseline.attribute("uptake_min")), float(followup.attribute("uptake_min"))
-    if math.isnan(before) or math.isnan(after) or abs(after - before) <= UPTAKE_TOLERANCE_MIN:
+    if math.isnan(before) or math.isnan(after) or rounded(abs(after - before)) <= UPTAKE_TOLERANCE_MIN:
         return reason
     return (
         f"{reason}; note: uptake time {after:g} min differs from baseline {before:g} min by more than 15 min"

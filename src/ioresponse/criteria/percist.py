@@ -205,8 +205,9 @@ def _uptake_failures(baseline: Scan, followup: Scan) -> list[str]:
         for scan, t in ((baseline, before), (followup, after))
         if math.isnan(t) or not low <= t <= high
     ]
-    if not (math.isnan(before) or math.isnan(after)) and abs(after - before) > UPTAKE_TOLERANCE_MIN:
-        failures.append(f"uptake time differs from baseline by {abs(after - before):g} min (>15)")
+    difference = rounded(abs(after - before))  # spec 1.5: 65.4 - 50.4 is 15, not 15.000000000000007
+    if not math.isnan(difference) and difference > UPTAKE_TOLERANCE_MIN:
+        failures.append(f"uptake time differs from baseline by {difference:g} min (>15)")
     return failures
 
 
