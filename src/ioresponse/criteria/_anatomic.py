@@ -607,24 +607,32 @@ def _normal_node(lesions: pd.DataFrame, assessments: Assessments) -> np.ndarray:
 def fragment_sums(values: np.ndarray, lesions: pd.DataFrame, assessments: Assessments) -> np.ndarray:
     """Per row, ``values`` summed over its lesion's rows at its assessment: a split lesion's value is the sum
     of its fragments' (RECIST 1.1 sec. 4.3.2; spec 0.4); NaN when a fragment has none."""
-    if not len(values):
+    split = _fragments(lesions, assessments)
+    if split is None:
         return values
-    starts, lesion_of_row = _fragments(lesions, assessments)
+    starts, lesion_of_row = split
     return np.add.reduceat(values, starts)[lesion_of_row]
 
 
 def first_fragments(lesions: pd.DataFrame, assessments: Assessments) -> np.ndarray:
     """The first row of each lesion at each assessment: one row per lesion, however many fragments it has
     (spec 0.4), so that target counts (RECIST 1.1 sec. 4.2) count lesions, not rows."""
-    first = np.zeros(len(lesions), bool)
-    first[_fragments(lesions, assessments)[0]] = True
+    split = _fragments(lesions, assessments)
+    first = np.ones(len(lesions), bool)
+    if split is not None:
+        first[:] = False
+        first[split[0]] = True
     return first
 
 
-def _fragments(lesions: pd.DataFrame, assessments: Assessments) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`lesion_starts` of every row, computed once per table for the criteria that read it."""
-    return shared(lesions, "fragments", lambda: tuple(
-        read_only(a) for a in lesion_starts(lesions, assessments, np.arange(len(lesions)))))
+def _fragments(lesions: pd.DataFrame, assessments: Assessments) -> tuple[np.ndarray, np.ndarray] | None:
+    """:func:`lesion_starts` of every row when some lesion is split, else None (one row per lesion, the usual
+    table); computed once per table for the criteria that read it."""
+    def compute() -> tuple[np.ndarray, np.ndarray] | None:
+        starts, lesion_of_row = lesion_starts(lesions, assessments, np.arange(len(lesions)))
+        return None if len(starts) == len(lesions) else (read_only(starts), read_only(lesion_of_row))
+
+    return shared(lesions, "fragments", compute)
 
 
 def seen_again(lesions: pd.DataFrame, assessments: Assessments, values: np.ndarray) -> np.ndarray:
