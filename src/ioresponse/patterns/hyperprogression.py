@@ -65,7 +65,7 @@ from ioresponse.patterns._study import (
     patient_values,
     visit_days,
 )
-from ioresponse.schema import DATE, DAY, PATIENT, READER, ROLE, SOURCE_ROW, InputError, Role
+from ioresponse.schema import DATE, DAY, PATIENT, READER, ROLE, InputError, Role
 
 TGR_RATIO_HPD = 2.0
 """TGR_exp / TGR_ref >= 2, "2-fold or greater" (Champiat 2017; Kanjanapan 2019; Petrioli 2020; spec H1-H3)."""
@@ -827,17 +827,18 @@ def _table_prebaseline(
     if day is None or sum_mm is None:
         return from_rows, missing
     value = float(sum_mm)
-    patients = study.patients
-    rows = (patients.loc[patients[PATIENT].astype(str) == patient, SOURCE_ROW].tolist()
-            if patients is not None and SOURCE_ROW in patients else [])
+
+    def rows() -> list[int]:  # the patient's row of the patient table, looked up for a message only
+        return file_rows(study.patients)[study.patients[PATIENT].astype(str).to_numpy() == patient].tolist()
+
     if day >= baseline.day:  # spec 2.2: an interval <= 0 days between the two scans is a data error
-        raise InputError(study.patients_source, rows, "prebaseline_date",
+        raise InputError(study.patients_source, rows(), "prebaseline_date",
                          f"patient {patient}: the prebaseline scan (day {day}) is not before the baseline "
                          f"scan (day {baseline.day}); it is the scan before it (spec/patterns.md 2.2)")
     if from_rows is not None and abs(from_rows.sum_mm - value) > PREBASELINE_SUM_TOLERANCE_MM:
         raise InputError(
             study.patients_source,
-            rows,
+            rows(),
             "prebaseline_sum_mm",
             f"patient {patient}: prebaseline_sum_mm {value:g} mm differs from the baseline target lesions "
             f"on the prebaseline scan (day {from_rows.day}: {from_rows.sum_mm:g} mm) by more than 0.5 mm",

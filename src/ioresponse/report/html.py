@@ -295,8 +295,8 @@ def _figures(tables: ReportTables, criteria: list[str], options: EndpointOptions
 
 def _by_reader(timepoints: pd.DataFrame, best: pd.DataFrame, pfs: pd.DataFrame
                ) -> list[tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]]:
-    """(reader, its timepoints, best responses and PFS durations), one per reader when several read, else
-    one ("", all)."""
+    """(reader, its timepoints, best responses and PFS durations), one per named reader (the curves' split,
+    :func:`ioresponse.cohort.survival.curve_groups`), else one ("", all)."""
     if READER not in curve_groups(pfs):
         return [("", timepoints, best, pfs)]
     return [(str(reader), timepoints[timepoints[READER] == reader], best[best[READER] == reader],
