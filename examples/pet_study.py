@@ -8,7 +8,8 @@ and three spherical lesions whose uptake changes; a new bone lesion appears on d
 1. ``ioresponse.pet.read_suv`` converts each series to SUV (spec/pet.md);
 2. ``ioresponse.pet.quantify`` measures SUVmax, SULpeak, MTV, TLG and the functional diameter of each
    lesion and the 3 cm liver reference sphere;
-3. the lesion rows get their reader roles, organs, cycles and the RECIST 1.1 call of the same day;
+3. the lesion rows get their reader roles, organs, statuses, cycles and the RECIST 1.1 call of the
+   same day;
 4. every metabolic criterion of ``ioresponse.criteria.registry()`` assesses the table
    (spec/metabolic.md), and a small table of the calls is printed.
 
@@ -130,6 +131,7 @@ def lesion_table(out_dir: Path) -> pd.DataFrame:
         rows = quantify(volume, vois, liver_centre=LIVER_CENTRE_KJI, liver_centre_is_index=True)
         rows["role"] = rows["lesion_id"].map(lambda i: LESIONS[i][0])
         rows["organ"] = rows["lesion_id"].map(lambda i: LESIONS[i][1])
+        rows["status"] = "present"  # every lesion is still visible: the reader's call (spec/metabolic.md 1.3)
         rows["cycles_before_scan"] = cycles
         rows["recist_response"] = recist
         frames.append(rows)

@@ -11,7 +11,7 @@ import inspect
 import os
 import typing
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -251,12 +251,13 @@ def default_criteria(study: Study) -> list[str]:
 
 
 def select_criteria(
-    names: str | Iterable[str] | None, study: Study
+    names: str | Iterable[str] | None, study: Study, options: Mapping[str, Any] | None = None
 ) -> tuple[list[Criterion], dict[str, str]]:
     """Criteria to run, and those skipped with the reason.
 
     ``names`` as :func:`criterion_names` takes them; None: :func:`default_criteria`. A criterion named
-    explicitly whose columns are missing is an error; with "all" it is skipped.
+    explicitly whose columns are missing is an error; with "all" it is skipped. ``options`` (criteria
+    options) choose the columns of a criterion that reads the one an option names (EORTC's metric).
     """
     available = registry()
     names = criterion_names(default_criteria(study) if names is None else names)
@@ -266,7 +267,7 @@ def select_criteria(
     wanted = list(available) if ALL in names else explicit
     for key in wanted:
         criterion = available[key]
-        missing = criterion.missing_columns(study)
+        missing = criterion.missing_columns(study, options)
         if not missing:
             chosen.append(criterion)
         elif key in explicit and missing == [f"{criterion.family} table"]:
@@ -417,7 +418,7 @@ def run(
                                             "assesses in one call")
     pattern_options = {k: v for k, v in options.items() if k in OPTION_NAMES}
     criterion_options = {k: v for k, v in options.items() if k not in OPTION_NAMES}
-    chosen, skipped = select_criteria(criteria, study)
+    chosen, skipped = select_criteria(criteria, study, criterion_options)
     per_criterion = split_options(chosen, criterion_options)
     with sharing(study.lesions):  # what the criteria derive from the table, computed once for all
         results = _assess_all(chosen, study, per_criterion, progress)

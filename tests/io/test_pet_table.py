@@ -34,13 +34,13 @@ def test_csv_is_read_into_the_canonical_table(tmp_path):
         "lesion_id",
         "role",
         "organ",
-        "status",
         "visceral",
+        "sulpeak",
     ]
     assert table["day"].dtype == "int64" and table["sulpeak"].dtype == "float64"
     assert table["role"].tolist() == ["target", "non_target", "target", "non_target", "new"]
     assert table["organ"].tolist()[:2] == ["lung", "lymph node"]
-    assert table["status"].unique().tolist() == ["present"]
+    assert "status" not in table  # optional (spec 1.1): PERCIMT, which needs it, names it (7.10)
     assert table["source_row"].tolist() == [2, 3, 4, 5, 6]
     # per-scan value left empty on row 5 takes the scan's value (spec 1.1)
     assert table.loc[table["source_row"] == 5, "uptake_min"].item() == 62

@@ -332,16 +332,17 @@ def _criterion_refusals(study: Study, names: list[str], option: list[str]) -> li
         text = refusal.located().replace(f" ({key})", " ({keys})", 1)
         refusals.setdefault(text, []).append(key)
 
+    options = dict(_pairs(option, "--option", "name=value"))
     chosen = []
     for name in criterion_names(names):
         try:  # a criterion named explicitly is refused for a column it lacks; "all" skips it
-            selected, skipped = select_criteria([name], study)
+            selected, skipped = select_criteria([name], study, options)
         except InputError as refusal:
             refused(name, refusal)
             continue
         chosen += selected
         _print_skipped(skipped)
-    per_criterion = split_options(chosen, dict(_pairs(option, "--option", "name=value")))
+    per_criterion = split_options(chosen, options)
     for criterion in chosen:
         try:
             run(study, [criterion.key], patterns=False, **per_criterion[criterion.key])

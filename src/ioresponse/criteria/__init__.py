@@ -8,7 +8,7 @@ spec/metabolic.md 1.6), so that every criterion lines up in one timepoint table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from typing import Any, Literal
@@ -102,6 +102,8 @@ class Criterion:
     required_columns : columns the criterion cannot run without (``--criteria all`` skips it and
         says which are missing).
     assess : ``assess(study, **options) -> CriterionResult``.
+    option_columns : required columns an option names, as (option, default column) pairs (EORTC's
+        ``eortc_metric``, suvmax by default, spec/metabolic.md 4.10).
     """
 
     key: str
@@ -109,14 +111,16 @@ class Criterion:
     family: Family
     required_columns: tuple[str, ...]
     assess: Callable[..., CriterionResult]
+    option_columns: tuple[tuple[str, str], ...] = ()
 
-    def missing_columns(self, study: Study) -> list[str]:
-        """Required columns the study lacks, or holds only empty values in (e.g. no perpendicular
-        diameter anywhere, as in a sum-only table, for irRC)."""
+    def missing_columns(self, study: Study, options: Mapping[str, Any] | None = None) -> list[str]:
+        """Required columns, with those ``options`` name, that the study lacks or holds only empty
+        values in (e.g. no perpendicular diameter anywhere, as in a sum-only table, for irRC)."""
         table = study.lesions if self.family == "anatomic" else study.pet
         if table is None:
             return [f"{self.family} table"]
-        return [c for c in self.required_columns if c not in table.columns or _empty(table[c])]
+        named = [str((options or {}).get(option, default)) for option, default in self.option_columns]
+        return [c for c in (*self.required_columns, *named) if c not in table.columns or _empty(table[c])]
 
 
 def _empty(column: pd.Series) -> bool:

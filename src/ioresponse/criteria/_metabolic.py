@@ -147,7 +147,7 @@ def hottest_ids(
     lesion while its organ has fewer than ``per_organ`` kept lesions, until ``n`` are kept.
     """
     dropped = (Status.ABSENT, Status.NOT_EVALUABLE)
-    candidates = [r for r in records if not is_missing(r.get(value)) and r[STATUS] not in dropped]
+    candidates = [r for r in records if not is_missing(r.get(value)) and r.get(STATUS) not in dropped]
     candidates.sort(key=lambda r: (-float(r[value]), r[LESION]))
     kept: list[str] = []
     per_organ_kept: dict[str, int] = {}
@@ -211,7 +211,7 @@ class Scan:
     def status(self, lesion_id: str) -> str | None:
         """The lesion's status at this scan, None when the scan has no row for it."""
         record = self.records.get(lesion_id)
-        return None if record is None else record[STATUS]
+        return None if record is None else record.get(STATUS, Status.PRESENT.value)
 
     def value(self, lesion_id: str, column: str) -> float:
         """The lesion's value; 0 when resolved (``status = absent``, spec 1.3), NaN when unknown."""
@@ -235,7 +235,7 @@ class Scan:
     @cached_property
     def new_lesion_ids(self) -> list[str]:
         """Lesions with ``role = new`` not resolved (spec 1.3: a resolved new lesion no longer counts)."""
-        return [i for i, r in self.records.items() if r[ROLE] == Role.NEW and r[STATUS] != Status.ABSENT]
+        return [i for i, r in self.records.items() if r[ROLE] == Role.NEW and r.get(STATUS) != Status.ABSENT]
 
     def new_lesions(self) -> pd.DataFrame:
         """The rows of :attr:`new_lesion_ids`."""

@@ -76,8 +76,12 @@ EXTRA_COLUMNS = (
 )
 
 
-def tracked_lesions(patient: PatientScans, metric: Metric) -> list[str]:
-    """The reader's targets, else the 5 hottest baseline lesions, max 2 per organ (spec 4.2, 4.4)."""
+def tracked_lesions(patient: PatientScans, metric: Metric, aggregate: Aggregate) -> list[str]:
+    """The lesions the patient value reads (spec 4.2, 4.4): the reader's targets, else the 5 hottest
+    baseline lesions, max 2 per organ; with ``aggregate="hottest"`` every baseline lesion ("the hottest
+    baseline-present lesion at each scan")."""
+    if aggregate == "hottest":
+        return patient.baseline_ids
     if patient.target_ids:
         return patient.target_ids
     baseline_rows = patient.baseline.rows(patient.baseline_ids)
@@ -134,8 +138,8 @@ def assess(
 
     Notes
     -----
-    1. NE: a tracked lesion without value, ``cycles_before_scan`` missing or < 1, baseline value 0
-       (a new lesion still gives PMD).
+    1. NE: a tracked lesion without value, a baseline lesion the scan does not report (1.2),
+       ``cycles_before_scan`` missing or < 1, baseline value 0 (a new lesion still gives PMD).
     2. PMD: ``rel > +0.25``, a tracked lesion's extent ``> +20%``, a new lesion, or unequivocal
        progression of a baseline lesion.
     3. CMR: every baseline lesion absent and no new lesion.
@@ -146,13 +150,11 @@ def assess(
     check_choice("eortc_aggregate", eortc_aggregate, ("sum", "hottest"))
     check_choice("eortc_gap_policy", eortc_gap_policy, ("smd", "pmr"))
     check_choice("eortc_qc", eortc_qc, ("warn", "off"))
-    table = pet_table_of(
-        study, "EORTC 1999", (*CRITERION.required_columns[:-2], eortc_metric, "cycles_before_scan")
-    )
+    table = pet_table_of(study, "EORTC 1999", (*CRITERION.required_columns, eortc_metric))
     timepoints: list[dict[str, Any]] = []
     best: list[dict[str, Any]] = []
     for patient in patient_scans(table, study.patients):
-        tracked = tracked_lesions(patient, eortc_metric)
+        tracked = tracked_lesions(patient, eortc_metric, eortc_aggregate)
         baseline_value = patient_value(patient.baseline, tracked, eortc_metric, eortc_aggregate)
         rows = []
         for followup in patient.followups:
@@ -210,7 +212,7 @@ def _category(
     cycles = float(followup.attribute("cycles_before_scan"))
     current = patient_value(followup, tracked, metric, aggregate)
     row: dict[str, Any] = {"new_lesion_count": len(new), "new_lesion_response": "new" if new else "none"}
-    not_evaluable = _not_evaluable(followup, tracked, metric, baseline_value, cycles)
+    not_evaluable = _not_evaluable(patient, followup, tracked, metric, baseline_value, cycles)
     new_text = f"new FDG-avid lesion{'s' if len(new) > 1 else ''} {lesion_text(followup, new)}" if new else ""
     if not_evaluable:
         if new:
@@ -240,14 +242,24 @@ def _category(
 
 
 def _not_evaluable(
-    followup: Scan, tracked: list[str], metric: Metric, baseline_value: float, cycles: float
+    patient: PatientScans,
+    followup: Scan,
+    tracked: list[str],
+    metric: Metric,
+    baseline_value: float,
+    cycles: float,
 ) -> list[str]:
+    """Why a follow-up is NE (spec 4.7, and 1.2: a baseline lesion the scan does not report)."""
     reasons = []
     if math.isnan(baseline_value) or baseline_value == 0:
         reasons.append("no measurable baseline uptake (baseline value 0 or missing; spec 4.3)")
     missing = followup.missing(tracked, metric)
     if missing:
         reasons.append(f"tracked lesion(s) {', '.join(missing)} without {metric} at day {followup.day}")
+    unreported = [i for i in patient.baseline_ids if not followup.has(i) and i not in tracked]
+    if unreported:
+        reasons.append(f"baseline lesion(s) {', '.join(unreported)} not reported at day {followup.day} "
+                       "(spec 1.2)")
     if math.isnan(cycles) or cycles < 1:
         reasons.append("cycles_before_scan missing or < 1 at this follow-up")
     return reasons
@@ -293,6 +305,7 @@ CRITERION = Criterion(
     key=KEY,
     title="EORTC 1999 (Young 1999)",
     family="metabolic",
-    required_columns=("patient_id", "day", "lesion_id", "role", "organ", "suvmax", "cycles_before_scan"),
+    required_columns=("patient_id", "day", "lesion_id", "role", "organ", "cycles_before_scan"),
     assess=assess,
+    option_columns=(("eortc_metric", "suvmax"),),
 )

@@ -42,7 +42,6 @@ from ioresponse.criteria._metabolic import (
     timepoint_row,
 )
 from ioresponse.criteria.percist import is_resolved, measurability_threshold, quality_failures
-from ioresponse.schema import LESION
 
 KEY = "impercist"
 SOURCE = "imPERCIST5, Ito 2019"
@@ -226,10 +225,13 @@ def _not_evaluable(
         reasons.append(
             f"baseline-selected lesion(s) {', '.join(missing)} without SULpeak at day {followup.day}"
         )
-    new = followup.new_lesions()
-    unmeasured = new.loc[new["sulpeak"].isna(), LESION].tolist()
+    every_new = followup.new_lesion_ids if rules.new_lesion_mode == "add_all" else []  # top5: 1.4 step 1
+    unmeasured = followup.missing(every_new, "sulpeak")
     if unmeasured:
-        reasons.append(f"new lesion(s) {', '.join(unmeasured)} without SULpeak: the sum is incomplete")
+        reasons.append(
+            f"new lesion(s) {', '.join(unmeasured)} without SULpeak: the sum of every new lesion "
+            "(impercist_new_lesion_mode='add_all') is incomplete"
+        )
     return reasons
 
 
@@ -273,6 +275,11 @@ def _category(
         }
     warn = ("; quality check failed, category kept (impercist_qc='warn'): " + "; ".join(qc)) if qc else ""
     sign = ">=" if rules.inclusive else ">"
+    everything = [*patient.baseline_ids, *followup.new_lesion_ids]
+    resolved = all(is_resolved(followup, i, CMR_RULE) for i in everything)
+    if pmd_rel is None and not resolved:  # a nadir of 0 (every lesion resolved before)
+        reason = f"{numbers}; the PMD reference, the nadir of day {pmd_day}, is 0: reference value is 0"
+        return row | _decided(NE, reason, "1.5")
     if _passes(pmd_rel, pmd_change, PMD_RELATIVE, rules):
         versus = (
             ""
@@ -280,8 +287,7 @@ def _category(
             else f"; vs nadir {number(pmd_value)} (day {pmd_day}) {percent(pmd_rel or 0)}"
         )
         return row | _decided(PMD, f"{numbers}{versus} ({sign}30%){warn}")
-    everything = [*patient.baseline_ids, *followup.new_lesion_ids]
-    if all(is_resolved(followup, i, CMR_RULE) for i in everything):
+    if resolved:
         return row | _decided(CMR, f"every lesion resolved (absent or below the liver SULmean){warn}")
     if _passes(rel, change, PMR_RELATIVE, rules):
         return row | _decided(PMR, f"{numbers} ({'<=' if rules.inclusive else '<'}-30%){warn}")

@@ -42,6 +42,8 @@ from ioresponse.criteria.percist import (
 )
 from ioresponse.criteria.percist import (
     CmrRule,
+    Nadir,
+    PercistReference,
     PercistRules,
     QcPolicy,
     SumSelection,
@@ -135,6 +137,7 @@ def assess(
     percist_tlg_strict: bool = False,
     percist_sum_selection: SumSelection = "reselect",
     percist_pmr_other_lesion_check: bool = True,
+    percist_reference: PercistReference = "baseline",
 ) -> CriterionResult:
     """iPERCIST timepoint response, best overall response and responder (spec/metabolic.md section 9).
 
@@ -150,8 +153,10 @@ def assess(
     ipercist_unconfirmed_is_progression : bool, default False
         A3: an episode still open at the last scan is a progression event dated at the UPMD scan.
     percist_pmd_inclusive, percist_qc, percist_cmr_rule, percist_tlg_rule, percist_tlg_strict,
-    percist_sum_selection, percist_pmr_other_lesion_check
-        The PERCIST options (spec 5.12, A4), see ``criteria.percist.assess``.
+    percist_sum_selection, percist_pmr_other_lesion_check, percist_reference
+        The PERCIST options (spec 5.12; "all PERCIST options apply", 9.2), see
+        ``criteria.percist.assess``; ``percist_reference="nadir"`` measures ``P_bl``'s PMD rule (a)
+        from the nadir (A6).
 
     Notes
     -----
@@ -165,6 +170,7 @@ def assess(
     check_choice("percist_qc", percist_qc, ("strict", "warn"))
     check_choice("percist_cmr_rule", percist_cmr_rule, ("liver", "blood_pool", "reader"))
     check_choice("percist_sum_selection", percist_sum_selection, ("reselect", "same_lesions"))
+    check_choice("percist_reference", percist_reference, ("baseline", "nadir"))
     table = pet_table_of(study, "iPERCIST", CRITERION.required_columns)
     rules = PercistRules(
         pmd_inclusive=percist_pmd_inclusive,
@@ -178,7 +184,9 @@ def assess(
     timepoints: list[dict[str, Any]] = []
     best: list[dict[str, Any]] = []
     for patient in patient_scans(table, study.patients):
-        machine = _StateMachine(patient, rules, ipercist_confirm_reference, ipercist_enforce_window)
+        machine = _StateMachine(
+            patient, rules, ipercist_confirm_reference, ipercist_enforce_window, Nadir(percist_reference)
+        )
         for followup in patient.followups:
             machine.step(followup)
         progression_day = machine.finish(ipercist_unconfirmed_is_progression)
@@ -193,7 +201,12 @@ class _StateMachine:
     """The UPMD -> CPMD confirmation state machine of one patient (spec 9.5)."""
 
     def __init__(
-        self, patient: PatientScans, rules: PercistRules, reference: ConfirmReference, enforce_window: bool
+        self,
+        patient: PatientScans,
+        rules: PercistRules,
+        reference: ConfirmReference,
+        enforce_window: bool,
+        nadir: Nadir,
     ) -> None:
         self.patient, self.rules, self.reference, self.enforce_window = (
             patient,
@@ -201,6 +214,7 @@ class _StateMachine:
             reference,
             enforce_window,
         )
+        self.nadir = nadir
         self.rows: list[dict[str, Any]] = []
         self.episode: _Episode | None = None
         self.confirmed_at: int | None = None
@@ -209,8 +223,9 @@ class _StateMachine:
         self.reset_labels: list[str] = []
 
     def step(self, followup: Scan) -> None:
-        call = evaluate(self.patient, followup, self.rules)
+        call = evaluate(self.patient, followup, self.rules, pmd_reference=self.nadir.hottest)
         row = timepoint_row(self.patient, KEY, followup, **call_columns(call, self.patient.baseline.day))
+        row |= self.nadir.columns(call)
         row |= {
             "percist_response": str(call.category),
             "upmd_day": math.nan,

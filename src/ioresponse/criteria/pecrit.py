@@ -13,6 +13,7 @@ table of the same study (criteria.recist11); the SULpeak part is PERCIST's (crit
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -293,8 +294,8 @@ def _best_response(patient: PatientScans, rows: list[dict[str, Any]]) -> dict[st
 class PecritCriterion(Criterion):
     """PECRIT also needs a RECIST 1.1 source (spec 6.10): ``recist_response`` or the anatomic table."""
 
-    def missing_columns(self, study: Study) -> list[str]:
-        missing = super().missing_columns(study)
+    def missing_columns(self, study: Study, options: Mapping[str, Any] | None = None) -> list[str]:
+        missing = super().missing_columns(study, options)
         has_recist = study.lesions is not None or (study.pet is not None and RECIST_RESPONSE in study.pet)
         return missing if has_recist else [*missing, RECIST_RESPONSE]
 

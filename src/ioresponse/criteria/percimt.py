@@ -11,6 +11,8 @@ the options are the ambiguities of 7.12 (A1-A5). No SUV value enters a category.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import pandas as pd
@@ -36,7 +38,7 @@ from ioresponse.criteria._metabolic import (
     timepoint_frame,
     timepoint_row,
 )
-from ioresponse.schema import LESION
+from ioresponse.schema import LESION, ROLE, SOURCE_ROW, InputError, Role
 
 KEY = "percimt"
 SOURCE = "PERCIMT, Anwar 2018"
@@ -217,6 +219,10 @@ def assess(
     check_choice("percimt_new_since", percimt_new_since, ("baseline", "previous"))
     check_choice("percimt_patient_benefit", percimt_patient_benefit, ("no_pmd_ever", "last_scan"))
     table = pet_table_of(study, "PERCIMT", CRITERION.required_columns)
+    if _new_lesions_without_diameters(table):
+        new = table[ROLE] == Role.NEW
+        raise InputError(study.source, table.loc[new, SOURCE_ROW].tolist(), DIAMETER,
+                         "missing column: PERCIMT counts new lesions by size (spec 7.5, 7.10)")
     timepoints: list[dict[str, Any]] = []
     best: list[dict[str, Any]] = []
     for patient in patient_scans(table, study.patients):
@@ -269,10 +275,27 @@ def _patient_benefit(rows: list[dict[str, Any]], rule: PatientBenefit) -> str:
     return benefit_label(PMD if any(r["overall_response"] == PMD for r in evaluable) else SMD)
 
 
-CRITERION = Criterion(
+def _new_lesions_without_diameters(pet: pd.DataFrame) -> bool:
+    """Spec 7.10 requires functional_diameter_mm "for new lesions": a table with new lesions lacks it
+    when the column is absent (an empty cell of a new lesion is an unknown size, 7.7)."""
+    return DIAMETER not in pet and bool((pet[ROLE].astype(str).str.strip().str.lower() == Role.NEW).any())
+
+
+@dataclass(frozen=True)
+class PercimtCriterion(Criterion):
+    """PERCIMT needs the diameters of new lesions only (spec 7.10)."""
+
+    def missing_columns(self, study: Study, options: Mapping[str, Any] | None = None) -> list[str]:
+        missing = super().missing_columns(study, options)
+        if study.pet is None or not _new_lesions_without_diameters(study.pet):
+            return missing
+        return [*missing, DIAMETER]
+
+
+CRITERION = PercimtCriterion(
     key=KEY,
     title="PERCIMT (Anwar 2018)",
     family="metabolic",
-    required_columns=("patient_id", "day", "lesion_id", "role", DIAMETER),
+    required_columns=("patient_id", "day", "lesion_id", "role", "status"),  # spec 7.10
     assess=assess,
 )

@@ -640,26 +640,40 @@ def _patient_rows(
     patient: PatientScans, rules: PercistRules, reference: PercistReference
 ) -> list[dict[str, Any]]:
     rows = []
-    nadir: Hottest | None = None
+    nadir = Nadir(reference)
     for followup in patient.followups:
-        call = evaluate(patient, followup, rules, pmd_reference=nadir if reference == "nadir" else None)
+        call = evaluate(patient, followup, rules, pmd_reference=nadir.hottest)
         row = timepoint_row(patient, KEY, followup, **call_columns(call, patient.baseline.day))
         row["flags"] = join_flags([*call.flags, "qc_failed" if call.qc_failures else ""])
         row["consensus_window"] = consensus_window(patient, followup)
-        if reference == "nadir":
-            row["nadir_sum"] = call.pmd_reference.value
-            row["pct_change_nadir"] = as_percent(call.pmd_rel)
-            row["abs_change_nadir"] = call.pmd_abs
+        row |= nadir.columns(call)
         rows.append(row)
-        nadir = _lower(nadir or call.baseline, call)
     return rows
 
 
-def _lower(nadir: Hottest, call: PercistCall) -> Hottest:
-    """The nadir of the hottest SULpeak over evaluable scans (A6)."""
-    if call.category == NE or call.current.value >= nadir.value:
-        return nadir
-    return call.current
+class Nadir:
+    """The PMD reference of option A6 (``percist_reference``): None (baseline), or the lowest hottest
+    SULpeak over the evaluable scans so far, baseline included ("nadir")."""
+
+    def __init__(self, reference: PercistReference) -> None:
+        self.reference = reference
+        self.hottest: Hottest | None = None
+
+    def columns(self, call: PercistCall) -> dict[str, Any]:
+        """The nadir columns of ``call``'s row (none with the baseline reference); then takes ``call``
+        into the nadir."""
+        if self.reference != "nadir":
+            return {}
+        lowest = self.hottest or call.baseline
+        if call.category != NE and call.current.value < lowest.value:
+            self.hottest = call.current
+        else:
+            self.hottest = lowest
+        return {
+            "nadir_sum": call.pmd_reference.value,
+            "pct_change_nadir": as_percent(call.pmd_rel),
+            "abs_change_nadir": call.pmd_abs,
+        }
 
 
 def _largest_decline(rows: list[dict[str, Any]]) -> dict[str, float]:

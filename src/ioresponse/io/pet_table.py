@@ -6,14 +6,15 @@ metabolic criteria (``Study.pet``):
 
 - always present: ``patient_id``, ``reader`` ("" for a single reader), ``day`` (int64, days since
   treatment start), ``date`` (ISO text, "" when only ``day`` was given), ``lesion_id``, ``role``
-  (target / non_target / new), ``status`` (present / absent / unequivocal_progression /
-  not_evaluable; "present" when empty), ``visceral`` (bool, False when absent), ``note`` and
+  (target / non_target / new), ``visceral`` (bool, False when absent), ``note`` and
   ``source_row`` (1-based row of the user's file, header = row 1);
 - present only when the input has them (a criterion that needs one says so, it never guesses):
-  ``organ`` (lower case), the lesion values ``suvmax``, ``sulpeak``, ``sulmean``, ``mtv_ml``,
+  ``status`` (present / absent / unequivocal_progression / not_evaluable; "present" when empty, and
+  read as present by the criteria that do not need it, :func:`statuses`), ``organ`` (lower case),
+  the lesion values ``suvmax``, ``sulpeak``, ``sulmean``, ``mtv_ml``,
   ``tlg``, ``functional_diameter_mm`` (float64, NaN when empty) and the per-scan values
   ``liver_sul_mean``, ``liver_sul_sd``, ``blood_pool_sul_mean``, ``blood_pool_sul_sd``,
-  ``uptake_min``, ``cycles_before_scan`` (float64), ``reference_region`` ("liver" when empty),
+  ``uptake_min``, ``cycles_before_scan`` (float64, whole), ``reference_region`` ("liver" when empty),
   ``recist_response``, ``clinical_status`` and ``lbm_formula`` ("user-supplied" when empty; taken
   from the ``normalization`` column of ``ioresponse.pet.quantify`` when only that is given).
 Other columns are not used; an ``UnusedColumnWarning`` names them (quantify's provenance columns
@@ -62,13 +63,14 @@ from ioresponse.schema import (
 LESION_VALUE_COLUMNS = ("suvmax", "sulpeak", "sulmean", "mtv_ml", "tlg", "functional_diameter_mm")
 """Per-lesion PET values (spec/metabolic.md 1.1); non-negative numbers."""
 
+CYCLES = "cycles_before_scan"
 SCAN_NUMBER_COLUMNS = (
     "liver_sul_mean",
     "liver_sul_sd",
     "blood_pool_sul_mean",
     "blood_pool_sul_sd",
     "uptake_min",
-    "cycles_before_scan",
+    CYCLES,
 )
 """Per-scan numbers repeated on every lesion row of a scan (spec/metabolic.md 1.1)."""
 
@@ -151,6 +153,14 @@ def looks_like_pet_table(columns: Iterable[str]) -> bool:
     )
 
 
+def statuses(pet: pd.DataFrame) -> np.ndarray:
+    """The ``status`` of every row of a validated PET table: "present" where the table has no status
+    column, as the criteria that do not need it read it (spec 1.1: optional)."""
+    if STATUS in pet:
+        return pet[STATUS].to_numpy()
+    return np.full(len(pet), Status.PRESENT.value, dtype=object)
+
+
 def read_pet_table(
     source: str | Path | pd.DataFrame | Any, *, patients: pd.DataFrame | None = None
 ) -> pd.DataFrame:
@@ -203,11 +213,15 @@ def validate_pet_table(
     out[ROLE] = _roles(raw[ROLE], rows, file)
     if ORGAN in raw:
         out[ORGAN] = _text(raw[ORGAN]).str.lower()
-    out[STATUS] = _statuses(raw[STATUS], rows, file) if STATUS in raw else Status.PRESENT.value
+    if STATUS in raw:  # optional (spec 1.1); a criterion that needs it says so (PERCIMT 7.10)
+        out[STATUS] = _statuses(raw[STATUS], rows, file)
     out[VISCERAL] = _booleans(raw[VISCERAL], VISCERAL, rows, file) if VISCERAL in raw else False
     for column in (*LESION_VALUE_COLUMNS, *SCAN_NUMBER_COLUMNS):
         if column in raw:
             out[column] = _numbers(raw[column], column, rows, file)
+    if CYCLES in out:  # spec 1.1: "number of treatment cycles given before this scan", an integer
+        fractional = (out[CYCLES].notna() & (out[CYCLES] % 1 != 0)).to_numpy()
+        refuse_rows(file, rows, fractional, CYCLES, "expected a whole number of cycles")
     for column in SCAN_TEXT_COLUMNS:
         if column in raw:
             out[column] = _choices(raw[column], column, rows, file)

@@ -24,6 +24,7 @@ from numpy.typing import ArrayLike
 
 from ioresponse.criteria import Study
 from ioresponse.criteria._anatomic import unidimensional_values
+from ioresponse.io.pet_table import statuses
 from ioresponse.patterns._common import (
     THRESHOLD_TOLERANCE,
     Flag,
@@ -180,7 +181,7 @@ def pet_timepoints(study: Study, timepoints: pd.DataFrame | None) -> list[Timepo
     """Classify every PET lesion by SULpeak (else SUVmax) with the PET bands of spec 3.2."""
     pet = study.pet
     column = "sulpeak" if "sulpeak" in pet and pet["sulpeak"].notna().any() else "suvmax"
-    status = pet[STATUS].to_numpy()
+    status = statuses(pet)
     new = (pet[ROLE].to_numpy() == Role.NEW) & (status == Status.PRESENT)
     frame = pd.DataFrame(
         {

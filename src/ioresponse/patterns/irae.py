@@ -22,6 +22,7 @@ import pandas as pd
 
 from ioresponse.criteria import Study
 from ioresponse.io import tables as t
+from ioresponse.io.pet_table import statuses
 from ioresponse.patterns._common import PatternOptions, PatternRow, records
 from ioresponse.patterns._study import (
     SideTableWarning,
@@ -44,7 +45,6 @@ from ioresponse.schema import (
     READER,
     ROLE,
     SHORT_AXIS,
-    STATUS,
     InputError,
     Role,
     Status,
@@ -222,7 +222,7 @@ def candidates(
 def _pet_candidates(pet: pd.DataFrame, vocabulary: dict[str, tuple[str, bool]]) -> list[Candidate]:
     """C(A) (a) of a PET table: its new lesions present after day 0 (spec 5.3 "role = new lesion rows"),
     so that a PET study alone is screened as a CT one is (the consensus's FDG-PET column, spec 5.2)."""
-    rows = np.flatnonzero((pet[ROLE].to_numpy() == Role.NEW) & (pet[STATUS].to_numpy() == Status.PRESENT)
+    rows = np.flatnonzero((pet[ROLE].to_numpy() == Role.NEW) & (statuses(pet) == Status.PRESENT)
                           & (pet[DAY].to_numpy() > 0))
     node = pet[LYMPH_NODE].to_numpy(bool) if LYMPH_NODE in pet else np.zeros(len(pet), bool)
     side, pattern = _text(pet, "side"), _text(pet, "pattern")
