@@ -87,23 +87,9 @@ def reference_region(
     corners = (
         np.asarray([[sx, sy, sz] for sx in (-1, 1) for sy in (-1, 1) for sz in (-1, 1)]) * half + centre_lps
     )
-    corner_index = geometry.lps_to_index(corners)
+    corner_index = geometry.lps_to_index(corners)  # the box around the region, on any (rotated) grid
     low = np.ceil(corner_index.min(axis=0) - 1e-9).astype(int)
     high = np.floor(corner_index.max(axis=0) + 1e-9).astype(int)
-    shape = np.asarray(geometry.shape)
-    if np.any(low < 0) or np.any(high > shape - 1):
-        spacing = np.asarray(geometry.spacing_zyx)
-        missing = float(
-            np.max(np.concatenate([-low, high - (shape - 1)]) * np.concatenate([spacing, spacing]))
-        )
-        raise InputError(
-            "<options>",
-            [],
-            "centre",
-            f"the {kind.replace('_', ' ')} region around LPS "
-            f"({', '.join(f'{c:.1f}' for c in centre_lps)}) mm "
-            f"reaches {missing:.1f} mm outside the image; move the centre inside.",
-        )
     grid = np.stack(
         np.meshgrid(*(np.arange(lo, hi + 1) for lo, hi in zip(low, high, strict=True)), indexing="ij"),
         axis=-1,
@@ -115,7 +101,20 @@ def reference_region(
         selected = ((delta[..., 0] ** 2 + delta[..., 1] ** 2) <= BLOOD_POOL_RADIUS_MM**2 * (1 + 1e-12)) & (
             np.abs(delta[..., 2]) <= BLOOD_POOL_HALF_LENGTH_MM + 1e-9
         )
-    indices = tuple(grid[selected].T)
+    points = grid[selected]
+    # spec 5.3 step 3: refused when a voxel position of the nominal region lies outside the volume
+    outside = np.maximum(-points, points - (np.asarray(geometry.shape) - 1)).clip(min=0)
+    if outside.any():
+        missing = float((outside * np.asarray(geometry.spacing_zyx)).max())
+        raise InputError(
+            "<options>",
+            [],
+            "centre",
+            f"the {kind.replace('_', ' ')} region around LPS "
+            f"({', '.join(f'{c:.1f}' for c in centre_lps)}) mm "
+            f"reaches {missing:.1f} mm outside the image; move the centre inside.",
+        )
+    indices = tuple(points.T)
     values = image[indices]
     if organ_mask is not None:
         fraction = float(np.asarray(organ_mask, dtype=bool)[indices].mean())

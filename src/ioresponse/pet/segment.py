@@ -20,6 +20,7 @@ from ioresponse.schema import InputError
 
 SegmentationMethod = Literal["relative", "absolute", "percist"]
 Keep = Literal["max_component", "all"]
+Normalisation = Literal["bw", "lbm"]
 Diameter = Literal["max_axial", "max_3d", "equivalent_sphere"]
 
 RELATIVE_FRACTION = 0.41
@@ -55,6 +56,8 @@ def segment(
     method: SegmentationMethod = "relative",
     fraction: float = RELATIVE_FRACTION,
     absolute: float = ABSOLUTE_SUV,
+    absolute_normalisation: Normalisation = "bw",
+    sul_factor: float | None = None,
     liver: tuple[float, float] | None = None,
     connectivity: int = 26,
     keep: Keep = "max_component",
@@ -71,7 +74,12 @@ def segment(
         ``fraction x`` VOI maximum, a fixed value, or 1.5 x liver mean + 2 SD.
     fraction : float, default 0.41
     absolute : float, default 2.5
-        Threshold in the image's units.
+        Threshold of "absolute", in the normalisation ``absolute_normalisation`` names.
+    absolute_normalisation : {"bw", "lbm"}, default "bw"
+        "bw": ``absolute`` is in SUVbw, the image's units; "lbm": in SUL, converted to the SUVbw image
+        with ``sul_factor`` (SUL = SUVbw x factor), so that 2.5 SUL is ``2.5 / sul_factor`` SUVbw.
+    sul_factor : float, optional
+        LBM / weight; required by ``absolute_normalisation="lbm"``.
     liver : (mean, sd), optional
         Liver SUL reference; required by "percist".
     connectivity : {6, 18, 26}, default 26
@@ -92,7 +100,8 @@ def segment(
     box = tuple(slice(int(a.min()), int(a.max()) + 1) for a in np.nonzero(voi))
     values = np.where(voi[box], image[box], -np.inf)
     maximum = float(values.max())
-    threshold = _threshold(method, maximum, fraction, absolute, liver)
+    in_image_units = _in_image_units(absolute, absolute_normalisation, sul_factor)
+    threshold = _threshold(method, maximum, fraction, in_image_units, liver)
     selected = at_or_above(values, threshold) & voi[box]
     if keep == "max_component" and selected.any():
         structure = ndimage.generate_binary_structure(3, CONNECTIVITY_RANK[connectivity])
@@ -101,6 +110,18 @@ def segment(
         selected = components == components[first_max] if components[first_max] else np.zeros_like(selected)
     mask[box] = selected
     return mask, threshold
+
+
+def _in_image_units(absolute: float, normalisation: Normalisation, sul_factor: float | None) -> float:
+    """The "absolute" threshold on the SUVbw image (spec 4.2: "applied to an SUL volume the threshold is
+    converted")."""
+    if normalisation == "bw":
+        return absolute
+    if normalisation != "lbm":
+        raise InputError("<options>", [], "absolute_normalisation", f"{normalisation!r} is not bw or lbm.")
+    if not sul_factor:
+        raise InputError("<options>", [], "sul_factor", "an absolute threshold in SUL needs the SUL factor.")
+    return absolute / sul_factor
 
 
 def _threshold(

@@ -492,10 +492,13 @@ def _patient(header: _Header, options: SuvOptions) -> _Patient:
     patient = _Patient(
         weight_kg=None, height_cm=None, sex=str(ds.get("PatientSex", "") or "").strip().upper()
     )
+    # a table value overrides the header (spec 1.8): the header's then serves only the difference warning
     if weight:
-        patient.weight_kg = _plausible_weight(header, weight, options, patient.fixes)
+        given = options.weight_kg is not None
+        patient.weight_kg = weight if given else _plausible_weight(header, weight, options, patient.fixes)
     if size:
-        patient.height_cm = _plausible_height(header, size, options, patient.fixes)
+        given = options.height_cm is not None
+        patient.height_cm = size * 100.0 if given else _plausible_height(header, size, options, patient.fixes)
     _apply_table_values(header, patient, options)
     return patient
 
@@ -534,30 +537,46 @@ def _plausible_height(header: _Header, size: float, options: SuvOptions, fixes: 
     )
 
 
+def check_table_values(weight_kg: float | None = None, height_cm: float | None = None) -> None:
+    """Refuse a patient-table weight or height outside the plausible ranges (spec 1.8)."""
+    if weight_kg is not None and not WEIGHT_RANGE_KG[0] <= weight_kg <= WEIGHT_RANGE_KG[1]:
+        raise InputError(
+            "option --weight-kg (Python: weight_kg)",
+            [],
+            None,
+            f"{weight_kg:g} kg is outside {WEIGHT_RANGE_KG[0]:g}-{WEIGHT_RANGE_KG[1]:g} kg; give the weight "
+            "in kg.",
+        )
+    if height_cm is not None and not HEIGHT_IN_CM[0] <= height_cm <= HEIGHT_IN_CM[1]:
+        raise InputError(
+            "option --height-cm (Python: height_cm)",
+            [],
+            None,
+            f"{height_cm:g} cm is outside {HEIGHT_IN_CM[0]:g}-{HEIGHT_IN_CM[1]:g} cm; give the height in cm.",
+        )
+
+
+def _checked_dose(injected_bq: float) -> float:
+    """A given injected activity inside the plausible range (spec 1.8)."""
+    if not DOSE_RANGE_BQ[0] <= injected_bq <= DOSE_RANGE_BQ[1]:
+        raise InputError(
+            "option injected_bq (Python API only)",
+            [],
+            None,
+            f"{injected_bq:g} Bq is outside 1e7-2e9 Bq; give the activity in Bq.",
+        )
+    return float(injected_bq)
+
+
 def _apply_table_values(header: _Header, patient: _Patient, options: SuvOptions) -> None:
+    check_table_values(options.weight_kg, options.height_cm)
     if options.weight_kg is not None:
-        if not WEIGHT_RANGE_KG[0] <= options.weight_kg <= WEIGHT_RANGE_KG[1]:
-            raise InputError(
-                "option --weight-kg (Python: weight_kg)",
-                [],
-                None,
-                f"{options.weight_kg:g} kg is outside {WEIGHT_RANGE_KG[0]:g}-{WEIGHT_RANGE_KG[1]:g} kg; give "
-                "the weight in kg.",
-            )
         if patient.weight_kg and abs(options.weight_kg - patient.weight_kg) > 0.05 * patient.weight_kg:
             header.warn(
                 f"weight_kg {options.weight_kg:g} differs from the header's {patient.weight_kg:g} kg by >5%."
             )
         patient.weight_kg = float(options.weight_kg)
     if options.height_cm is not None:
-        if not HEIGHT_IN_CM[0] <= options.height_cm <= HEIGHT_IN_CM[1]:
-            raise InputError(
-                "option --height-cm (Python: height_cm)",
-                [],
-                None,
-                f"{options.height_cm:g} cm is outside {HEIGHT_IN_CM[0]:g}-{HEIGHT_IN_CM[1]:g} cm; give the "
-                "height in cm.",
-            )
         if patient.height_cm and abs(options.height_cm - patient.height_cm) > 2.0:
             header.warn(
                 f"height_cm {options.height_cm:g} differs from the header's {patient.height_cm:g} cm "
@@ -622,15 +641,20 @@ def _lbm(header: _Header, patient: _Patient, options: SuvOptions, formula: LbmFo
             0, tag_label("PatientWeight"), f"{why} is {value:.2f} kg (<= 0) at this weight and height."
         )
     if formula == "james" and patient.sex in SEXES:
-        bmi = weight / (height / 100.0) ** 2
-        if bmi > james_turning_bmi(patient.sex):
-            header.warn(
-                f"BMI {bmi:.1f} is above {james_turning_bmi(patient.sex):.1f}, where James' LBM decreases "
-                "with "
-                "weight (Tahari 2014): SUL is unreliable; prefer --lbm-formula janmahasatian "
-                "(Python: lbm_formula='janmahasatian')."
-            )
+        _warn_james(weight, height, patient.sex, header.warn)
     return value
+
+
+def _warn_james(weight_kg: float, height_cm: float, sex: str, warn: Callable[[str], None]) -> None:
+    """Spec 1.6: "MUST emit a warning whenever lbm_formula = 'james' and BMI exceeds the sex-specific
+    turning point"."""
+    bmi = weight_kg / (height_cm / 100.0) ** 2
+    if bmi > james_turning_bmi(sex):
+        warn(
+            f"BMI {bmi:.1f} is above {james_turning_bmi(sex):.1f}, where James' LBM decreases with weight "
+            "(Tahari 2014): SUL is unreliable; prefer --lbm-formula janmahasatian "
+            "(Python: lbm_formula='janmahasatian')."
+        )
 
 
 def _header_lbm(patient: _Patient, formula: LbmFormula) -> float | None:
@@ -900,14 +924,7 @@ def _half_life(header: _Header, item: Dataset) -> float:
 
 def _dose(header: _Header, item: Dataset, options: SuvOptions, fixes: list[str]) -> float:
     if options.injected_bq is not None:
-        if not DOSE_RANGE_BQ[0] <= options.injected_bq <= DOSE_RANGE_BQ[1]:
-            raise InputError(
-                "option injected_bq (Python API only)",
-                [],
-                None,
-                f"{options.injected_bq:g} Bq is outside 1e7-2e9 Bq; give the activity in Bq.",
-            )
-        return float(options.injected_bq)
+        return _checked_dose(options.injected_bq)
     dose = _number(header, 0, item, "RadionuclideTotalDose")
     if not dose:
         raise header.error(
@@ -978,7 +995,6 @@ class SuvFactors:
 
     def _compute(self, normalization: str) -> float:
         header, patient, options = self._header, self._patient, self._options
-        before = len(header.warnings)
         weight = _require_weight(header, patient, f"SUV {normalization}")
         if normalization == "lbm":
             lbm = _lbm(header, patient, options, options.lbm_formula)
@@ -996,8 +1012,7 @@ class SuvFactors:
             raise InputError(
                 "<options>", [], "normalization", f"{normalization!r} is not one of auto, bw, lbm, bsa, ibw."
             )
-        self.provenance["warnings"].extend(header.warnings[before:])
-        return value
+        return value  # its warnings are in provenance["warnings"], the header's list
 
 
 def compute_suv_factors(
@@ -1517,12 +1532,18 @@ def _table_conversions(
     sex: str | None,
     lbm_formula: LbmFormula,
     sex_other: SexOther,
+    warn: Callable[[str], None],
 ) -> dict[str, float]:
-    """SUVbw -> SUL / SUVbsa / SUVibw constants from patient-table values (spec 1.3-1.5), where computable."""
+    """SUVbw -> SUL / SUVbsa / SUVibw constants from patient-table values (spec 1.3-1.5), where computable;
+    ``warn`` records the James high-BMI warning (1.6) and the male/female mean of sex O (1.3)."""
     if not weight_kg or not height_cm:
         return {}
     conversions = {"bsa": 10.0 * body_surface_area_m2(weight_kg, height_cm) / weight_kg}
     sexes = [sex] if sex in SEXES else (list(SEXES) if sex_other == "mean" and sex in ("O", "", None) else [])
+    if len(sexes) > 1:
+        warn(f"sex {sex or 'missing'}: SUL and SUVibw use the mean of the male and female values.")
+    elif sexes and lbm_formula == "james":
+        _warn_james(weight_kg, height_cm, sexes[0], warn)
     if sexes:
         lbm = float(np.mean([lean_body_mass_kg(weight_kg, height_cm, s, lbm_formula) for s in sexes]))
         ibw = float(np.mean([ideal_body_weight_kg(height_cm, s) for s in sexes]))
@@ -1565,7 +1586,9 @@ def read_nifti_suv(
     """
     from ioresponse.io.nifti import read_nifti
 
+    check_table_values(weight_kg, height_cm)
     values, geometry = read_nifti(path)
+    recorder = _Header([], None)  # no header: it records the warnings of the table values
     provenance: dict[str, Any] = {
         "units_in": pet_units,
         "weight_kg": weight_kg,
@@ -1573,7 +1596,7 @@ def read_nifti_suv(
         "sex": sex or "",
         "lbm_formula": lbm_formula,
         "sex_other": sex_other,
-        "warnings": [],
+        "warnings": recorder.warnings,
     }
     if pet_units == "bqml":
         needed = {
@@ -1591,6 +1614,9 @@ def read_nifti_suv(
                 ", ".join(missing),
                 "a NIfTI PET in Bq/ml has no header: give " + ", ".join(missing) + " (patient/visit table).",
             )
+        _checked_dose(injected_bq)
+        if not half_life_s > 0:
+            raise InputError("option half_life_s", [], None, f"{half_life_s:g} s is not > 0.")
         uptake = (
             (reference_datetime - injection_datetime).total_seconds() if decay_correction == "START" else 0.0
         )
@@ -1614,7 +1640,7 @@ def read_nifti_suv(
     volume = SUVVolume.from_array(
         values,
         geometry,
-        conversions=_table_conversions(weight_kg, height_cm, sex, lbm_formula, sex_other),
+        conversions=_table_conversions(weight_kg, height_cm, sex, lbm_formula, sex_other, recorder.warn),
         lbm_formula=lbm_formula,
         provenance=provenance,
     )
