@@ -1200,7 +1200,7 @@ def test_a_pet_study_alone_is_screened_for_irae_look_alikes(tmp_path):
     assert_accepted(cli("assess", write(tmp_path, text, "pet.csv"), "--out", out))
     patterns = table(out, "patterns.csv")
     irae = patterns[patterns["pattern"].str.contains("irae")]
-    assert "IRAE-HYPO" in set(irae["definition"]) and (irae["flag"] == "true").all()
+    assert "IRAE-HYPO" in set(irae["definition"]) and (irae["flag"].astype(str).str.lower() == "true").all()
     assert "IRAE-HYPO" in table(out, "timepoints.csv")["reason"].iloc[0]
 
 

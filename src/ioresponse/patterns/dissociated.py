@@ -169,6 +169,7 @@ def lesion_timepoints(
             "node": lesions[LYMPH_NODE].to_numpy(bool),
             "role": lesions[ROLE].to_numpy(),
             "absent": lesions[STATUS].to_numpy() == Status.ABSENT,
+            "not_evaluable": lesions[STATUS].to_numpy() == Status.NOT_EVALUABLE,
             "new": new_lesion_rows(lesions),
             "nt_progression": (lesions[ROLE].to_numpy() == Role.NON_TARGET)
             & (lesions[STATUS].to_numpy() == Status.UNEQUIVOCAL_PROGRESSION),
@@ -178,9 +179,9 @@ def lesion_timepoints(
 
 
 def pet_timepoints(study: Study, timepoints: pd.DataFrame | None) -> list[Timepoint]:
-    """Classify every PET lesion by SULpeak (else SUVmax) with the PET bands of spec 3.2."""
+    """Classify every PET lesion by its SULpeak, else its SUVmax ("per-lesion sulpeak (or suvmax)"), with
+    the PET bands of spec 3.2. A lesion reads one of the two at every scan: SULpeak when it has one."""
     pet = study.pet
-    column = "sulpeak" if "sulpeak" in pet and pet["sulpeak"].notna().any() else "suvmax"
     status = statuses(pet)
     new = (pet[ROLE].to_numpy() == Role.NEW) & (status == Status.PRESENT)
     frame = pd.DataFrame(
@@ -190,17 +191,29 @@ def pet_timepoints(study: Study, timepoints: pd.DataFrame | None) -> list[Timepo
             DAY: pet[DAY].to_numpy(),
             DATE: pet[DATE].to_numpy(),
             LESION: pet[LESION].astype(str).to_numpy(),
-            "value": np.where(status == Status.ABSENT, 0.0, pet[column].to_numpy(float)),
+            "value": np.where(status == Status.ABSENT, 0.0, _per_lesion_uptake(pet)),
             "organ": pet["organ"].to_numpy() if "organ" in pet else "",
             "node": False,
             "role": pet[ROLE].to_numpy(),
             "absent": status == Status.ABSENT,
+            "not_evaluable": status == Status.NOT_EVALUABLE,
             "new": new,
             "nt_progression": (pet[ROLE].to_numpy() == Role.NON_TARGET)
             & (status == Status.UNEQUIVOCAL_PROGRESSION),
         }
     )
     return _timepoints(frame, _responses_by_day(timepoints), PET_PROGRESSING_FRACTION, PET_PROGRESSING_SUL)
+
+
+def _per_lesion_uptake(pet: pd.DataFrame) -> np.ndarray:
+    """Each row's SULpeak where its lesion has a SULpeak at some scan, else its SUVmax (NaN without)."""
+    nan = np.full(len(pet), np.nan)
+    sulpeak = pet["sulpeak"].to_numpy(float) if "sulpeak" in pet else nan
+    suvmax = pet["suvmax"].to_numpy(float) if "suvmax" in pet else nan
+    has_peak = pd.Series(~np.isnan(sulpeak)).groupby(
+        [pet[PATIENT].to_numpy(), pet[READER].to_numpy(), pet[LESION].to_numpy()], sort=False
+    ).transform("any").to_numpy(bool)
+    return np.where(has_peak, sulpeak, suvmax)
 
 
 def _timepoints(
@@ -211,7 +224,9 @@ def _timepoints(
     A lesion's baseline is its value at the subject's baseline (the last day <= 0); its nadir at a
     follow-up is the smallest of the baseline and its earlier follow-up values. A lesion without a
     baseline row counts only when new; one whose baseline value is missing is left out. A baseline
-    lesion without a row at a follow-up is not evaluable there (spec/anatomic.md 0.2).
+    lesion without a row at a follow-up is not evaluable there (spec/anatomic.md 0.2), as one marked
+    not_evaluable; one reported without a value (a present non-target) is left out at that follow-up:
+    lesions without measurements serve only the criterion's unequivocal progression (spec 3.2).
     """
     frame = _with_unreported_lesions(frame)
     frame["missing"] = frame["value"].isna()
@@ -226,6 +241,7 @@ def _timepoints(
             node=("node", "first"),
             role=("role", "first"),
             absent=("absent", "all"),
+            not_evaluable=("not_evaluable", "any"),
             new=("new", "any"),
             nt_progression=("nt_progression", "any"),
         )
@@ -258,7 +274,8 @@ def _timepoints(
 
     new = merged["new"].to_numpy(bool)
     as_new = follow_up & (new_role | ~in_baseline) & (new | new_role)
-    as_existing = follow_up & ~new_role & in_baseline & ~np.isnan(base)
+    unmeasured = np.isnan(value) & ~merged["not_evaluable"].to_numpy(bool)
+    as_existing = follow_up & ~new_role & in_baseline & ~np.isnan(base) & ~unmeasured
     klass = np.full(len(merged), "", dtype=object)
     klass[as_new] = classify(value[as_new], np.nan, np.nan, True, False, ~new[as_new])
     node, absent = merged["node"].to_numpy(bool), merged["absent"].to_numpy(bool)
@@ -297,7 +314,8 @@ def _with_unreported_lesions(frame: pd.DataFrame) -> pd.DataFrame:
     unreported = unreported[unreported["reported"].isna()].drop(columns="reported")
     if unreported.empty:
         return frame
-    filled = unreported.assign(value=np.nan, absent=False, new=False, nt_progression=False)
+    filled = unreported.assign(value=np.nan, absent=False, not_evaluable=True, new=False,
+                               nt_progression=False)
     return pd.concat([frame, filled[frame.columns]], ignore_index=True)
 
 
@@ -344,19 +362,22 @@ def _measured(t: Timepoint) -> bool:
     return any(s.klass == PROGRESSING if s.new else not np.isnan(s.value) for s in t.lesions)
 
 
-def _both_kinds(shrinking: bool, growing: bool, t: Timepoint) -> Flag:
-    """A shrinking AND a growing lesion at T, with the "Not evaluable at T" rules of spec 3.3.
+def _both_kinds(shrinking: bool, growing: bool, t: Timepoint, apart: bool = True) -> Flag:
+    """A shrinking AND a growing lesion at T, two different lesions ("decrease ... in some lesions and
+    relative increase ... in others", spec 3.1), with the "Not evaluable at T" rules of spec 3.3.
 
-    Not evaluable when nothing is measured at T (:func:`_measured`), or when the call would change were
-    each lesion marked not_evaluable responding or progressing: each such lesion can supply one missing
-    kind, so a false call changes when they are at least as many as the kinds missing.
+    ``apart``: the shrinking and growing lesions found are not one and the same lesion. Not evaluable
+    when nothing is measured at T (:func:`_measured`), or when the call would change were each lesion
+    marked not_evaluable responding or progressing: each such lesion can supply one missing kind, so a
+    false call changes when they are at least as many as the kinds missing (one when a single lesion
+    is both).
     """
     if not _measured(t):
         return None
     missing = (not shrinking) + (not growing)
-    if missing == 0:
+    if missing == 0 and apart:
         return True
-    return None if missing <= len(t.of_class(NOT_EVALUABLE)) else False
+    return None if max(missing, 1) <= len(t.of_class(NOT_EVALUABLE)) else False
 
 
 def lesion_level(t: Timepoint) -> Flag:
@@ -367,18 +388,23 @@ def lesion_level(t: Timepoint) -> Flag:
 def bernard_tessier2020(t: Timepoint) -> Flag:
     """Some lesion < -30 %, some existing lesion > +20 % vs nadir, their summed increase >= 5 mm (strict)."""
     existing = [s for s in t.lesions if not s.new and s.klass != NOT_EVALUABLE]
-    decrease = any(below(s.r_base, BERNARD_TESSIER_DECREASE) for s in existing)
+    decreasing = [s for s in existing if below(s.r_base, BERNARD_TESSIER_DECREASE)]
     growing = [s for s in existing if above(s.r_nadir, BERNARD_TESSIER_INCREASE)]
-    summed = sum(s.a_nadir for s in growing)
-    increase = bool(growing) and bool(at_least_value(summed, BERNARD_TESSIER_SUM_MM))
-    return _both_kinds(decrease, increase, t)
+
+    def increase(others: list[LesionState]) -> bool:
+        return bool(others) and bool(at_least_value(sum(s.a_nadir for s in others), BERNARD_TESSIER_SUM_MM))
+
+    apart = any(increase([g for g in growing if g is not d]) for d in decreasing)
+    return _both_kinds(bool(decreasing), increase(growing), t, apart)
 
 
 def tozuka2020(t: Timepoint) -> Flag:
     """Some lesion shrinking (< 0 %) AND a progressing or new lesion (spec 3.3)."""
     existing = [s for s in t.lesions if not s.new and s.klass != NOT_EVALUABLE]
-    shrinking = any(below(s.r_base, 0.0) for s in existing)
-    return _both_kinds(shrinking, bool(t.of_class(PROGRESSING)), t)
+    shrinking = [s for s in existing if below(s.r_base, 0.0)]
+    progressing = t.of_class(PROGRESSING)
+    apart = any(s is not p for s in shrinking for p in progressing)
+    return _both_kinds(bool(shrinking), bool(progressing), t, apart)
 
 
 def oligoprogression(t: Timepoint, options: PatternOptions) -> Flag:
@@ -388,9 +414,11 @@ def oligoprogression(t: Timepoint, options: PatternOptions) -> Flag:
     too_many = (
         len(progressing) > options.max_progressing_lesions or len(organs) > options.max_progressing_organs
     )
-    if t.non_target_progression or not progressing or too_many:
+    if t.non_target_progression or too_many:
         return False
-    return None if t.of_class(NOT_EVALUABLE) else True
+    if t.of_class(NOT_EVALUABLE):  # one of them may progress: one lesion more, or the first (spec 0.3)
+        return None
+    return bool(progressing)
 
 
 @dataclass(frozen=True)

@@ -81,10 +81,19 @@ def _day(value: object) -> int | None:
     return int(value) if known(value) and value != "" else None
 
 
+def _best_label(s: Subject) -> str | None:
+    """The best overall response (confirmed where the criterion confirms), None when NE or not given:
+    whether the patient responded is then unknown (spec 0.3), not "no"."""
+    label = s.best.get("best_response_confirmed") or s.best.get("best_response")
+    return None if not isinstance(label, str) or label in ("", "NE") else label
+
+
 def drr_optim(s: Subject, context: dict) -> tuple[Flag, str, dict]:
     """Onset day <= 365 and response lasting >= 183 days (spec 4.1)."""
     onset, loss = _day(s.best["first_response_day"]), _day(s.best["progression_day"])
     values = {"onset_day": onset, "loss_day": loss}
+    if onset is None and _best_label(s) is None:
+        return None, "best response NE or not given: whether a response began is unknown", values
     if onset is None:
         return False, "no objective response", values
     if onset > ONSET_MAX_DAYS:
@@ -136,35 +145,42 @@ def off_treatment(s: Subject, context: dict) -> tuple[Flag, str, dict]:
     patient = str(s.best[PATIENT])
     end = context["end"].get(patient)
     reason_stop = str(context["end_reason"].get(patient, "")).strip().lower()
-    labels = RESPONSE_LABELS | (STABLE_LABELS if context["include_sd"] else frozenset())
+    labels = "response or stable disease" if context["include_sd"] else "response"
+    best = _best_label(s)
     onset = _day(s.best["first_response_day"])
-    if onset is None and context["include_sd"]:
+    if onset is None and context["include_sd"] and best in STABLE_LABELS:  # "best response ... (or SD)"
         onset = s.first_controlled_day
     progression = _day(s.best["progression_day"])
     values = {"treatment_end_day": end, "onset_day": onset, "progression_day": progression}
+    if onset is None and best is None:
+        return None, "best response NE or not given: whether the patient responded is unknown", values
+    if onset is None:
+        return False, f"best response {best}: no {labels}", values
     if end is None:
         return None, "treatment_end not given (treatment ongoing or unknown)", values
-    if onset is None or onset > end:
-        return False, f"no {'/'.join(sorted(labels))} before treatment end on day {end}", values
+    if onset > end:
+        return False, f"no {labels} before treatment end on day {end}", values
     if reason_stop == "progression":
         return False, "treatment stopped for progression", values
     minimum = context["min_days"]
     if progression is not None:
         off = progression - end
         values["off_treatment_progression_free_days"] = off
-        met = off >= minimum
-        return (
-            met,
-            f"progression on day {progression}, {off} days after treatment end (day {end}) "
-            + (f">= {minimum}" if met else f"< {minimum}"),
-            values,
-        )
-    last = s.last_day if s.last_day is not None else end
-    off = last - end
-    values["off_treatment_progression_free_days"] = off
-    if off >= minimum:
-        return True, f"no progression {off} days after treatment end on day {end} (>= {minimum})", values
-    return None, f"no progression yet, {off} days of follow-up after treatment end (< {minimum})", values
+        reason = f"progression on day {progression}, {off} days after treatment end (day {end})"
+        if off < minimum:
+            return False, f"{reason} < {minimum}", values
+        reason += f" >= {minimum}"
+    else:
+        last = s.last_day if s.last_day is not None else end
+        off = last - end
+        values["off_treatment_progression_free_days"] = off
+        if off < minimum:
+            wait = f"no progression yet, {off} days of follow-up after treatment end (< {minimum})"
+            return None, wait, values
+        reason = f"no progression {off} days after treatment end on day {end} (>= {minimum})"
+    if not reason_stop:  # a required condition not known: not_evaluable, never read as "not progression"
+        return None, f"{reason}, but treatment_end_reason not given (a stop for progression?)", values
+    return True, reason, values
 
 
 @dataclass(frozen=True)
