@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ioresponse.cohort.rates import CONFIRM_RESPONSE, confirms_response
 from ioresponse.criteria import Criterion, CriterionResult, Study, registry
 from ioresponse.criteria._anatomic import sharing
 from ioresponse.io.tables import write_csv
@@ -422,6 +423,9 @@ def run(
     per_criterion = split_options(chosen, criterion_options)
     with sharing(study.lesions):  # what the criteria derive from the table, computed once for all
         results = _assess_all(chosen, study, per_criterion, progress)
+    for criterion, outcome in zip(chosen, results, strict=True):  # which best response drove the dates
+        ran = per_criterion[criterion.key].get("confirm_response", confirms_response(criterion.key))
+        outcome.best_response[CONFIRM_RESPONSE] = bool(ran)
     timepoints = _stacked([r.timepoints for r in results])
     best = _stacked([r.best_response for r in results])
     result = Result(timepoints, best, study, skipped=skipped)

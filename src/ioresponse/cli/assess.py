@@ -21,7 +21,7 @@ from ioresponse.cli._common import (
     read_output,
     styled,
 )
-from ioresponse.cohort.rates import endpoint_responses, response_column
+from ioresponse.cohort.rates import endpoint_responses, response_columns
 from ioresponse.cohort.reclassification import LABEL_ORDER
 from ioresponse.criteria import Study, registry
 from ioresponse.schema import DAY, PATIENT, READER, InputError
@@ -227,7 +227,8 @@ def _print_summary(result: Result, confirmed: bool | None) -> None:
     # One line per criterion (x reader) with its own labels only: a column per label of every criterion
     # would not fit a terminal once the immune and metabolic criteria sit side by side.
     criteria = list(dict.fromkeys(best["criterion"]))
-    confirming = [c for c in criteria if response_column(c, confirmed) == "best_response_confirmed"]
+    used = response_columns(best, confirmed)
+    confirming = [c for c in criteria if (used[best["criterion"] == c] == "best_response_confirmed").any()]
     caption = None if not confirming else "confirmed responses: " + (
         "every criterion" if len(confirming) == len(criteria) else ", ".join(confirming))
     n = best[PATIENT].nunique()

@@ -167,6 +167,24 @@ def response_column(criterion: str, confirmed: bool | None = None) -> str:
     return "best_response_confirmed" if use_confirmed else "best_response"
 
 
+CONFIRM_RESPONSE = "confirm_response"
+"""Best-response column of a run (``ioresponse.run``): the ``confirm_response`` each criterion ran with,
+so that the endpoints read the column that drove its dates (spec/anatomic.md 0.9, patterns.md 7.1)."""
+
+
+def response_columns(best_response: pd.DataFrame, confirmed: bool | None = None) -> pd.Series:
+    """Per row, the best-response column the endpoints read (spec/patterns.md 7.1): ``confirmed`` for every
+    row when given; else the ``confirm_response`` the run used (:data:`CONFIRM_RESPONSE`, written by
+    ``ioresponse.run`` and so found in ``best_response.csv``); else :func:`response_column`."""
+    require_columns(best_response, ("criterion",))
+    columns = best_response["criterion"].astype(str).map(lambda c: response_column(c, confirmed))
+    if confirmed is None and CONFIRM_RESPONSE in best_response.columns:
+        ran = best_response[CONFIRM_RESPONSE]
+        given = ran.notna() & (ran.astype(str).str.strip() != "")
+        columns[given] = np.where(as_flag(ran[given]), "best_response_confirmed", "best_response")
+    return columns
+
+
 def endpoint_responses(best_response: pd.DataFrame, confirmed: bool | None = None) -> pd.Series:
     """Each row's best response as the endpoints read it: :func:`response_column` of its criterion.
 
@@ -175,8 +193,7 @@ def endpoint_responses(best_response: pd.DataFrame, confirmed: bool | None = Non
     InputError
         A column that one of the criteria needs is missing.
     """
-    require_columns(best_response, ("criterion",))
-    columns = best_response["criterion"].astype(str).map(lambda c: response_column(c, confirmed))
+    columns = response_columns(best_response, confirmed)
     require_columns(best_response, sorted(set(columns)))
     labels = pd.Series("", index=best_response.index, dtype=object)
     for column in sorted(set(columns)):
@@ -356,7 +373,7 @@ class ResponseRateFitter:
         keys = ["criterion", *group_columns]
         table = best_response.copy()
         table["_label"] = endpoint_responses(table, self.confirmed)
-        table["_column"] = table["criterion"].astype(str).map(lambda c: response_column(c, self.confirmed))
+        table["_column"] = response_columns(table, self.confirmed)
         table["_status"] = self._population_status(table, timepoints)
         table["_kept"] = table["_status"] != "not_measurable"
         table["_responder"] = table["_kept"] & is_responder(table["_label"])

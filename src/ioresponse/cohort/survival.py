@@ -32,12 +32,12 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test
-from lifelines.utils import median_survival_times
 from matplotlib.axes import Axes
 
 from ioresponse.cohort.rates import ARM, DEFAULT_ALPHA, as_flag, require_columns, split_columns, subject_keys
 from ioresponse.cohort.reclassification import LABEL_ORDER
 from ioresponse.criteria import Study
+from ioresponse.patterns._common import median_time
 from ioresponse.patterns._study import patient_days
 from ioresponse.schema import DAY, PATIENT, InputError
 
@@ -367,17 +367,19 @@ class KaplanMeierByGroup:
             events = as_flag(part[event_column])
             fitter = KaplanMeierFitter(alpha=self.alpha)
             fitter.fit(times, events, label=label)
-            low, high = _median_interval(fitter)
+            median = median_time(fitter.survival_function_.iloc[:, 0])
+            low, high = (median_time(band) for _, band in fitter.confidence_interval_.items())
             self.fitters_[label] = fitter
             group = dict(zip(self.groups, values, strict=True))
             rows.append({**group, "n": len(part), "events": int(events.sum()),
-                         "censored": int((~events).sum()), "median_days": float(fitter.median_survival_time_),
+                         "censored": int((~events).sum()), "median_days": median,
                          "median_ci_low": low, "median_ci_high": high})
             landmark_rows += [{**group, **_landmark(fitter, times, day)} for day in self.landmarks_days]
         columns = [*self.groups, "n", "events", "censored", "median_days", "median_ci_low", "median_ci_high"]
         self.summary = pd.DataFrame(rows, columns=columns)
         self.landmarks_ = pd.DataFrame(landmark_rows, columns=[*self.groups, *LANDMARK_COLUMNS])
-        self.median_ = pd.Series({label: f.median_survival_time_ for label, f in self.fitters_.items()},
+        self.median_ = pd.Series({label: median_time(f.survival_function_.iloc[:, 0])
+                                  for label, f in self.fitters_.items()},
                                  name="median_days", dtype=float)
         return self
 
@@ -418,9 +420,3 @@ def _label_rank(key: object) -> tuple:
     values = key if isinstance(key, tuple) else (key,)
     rank = {label: i for i, label in enumerate(LABEL_ORDER)}
     return tuple((rank.get(str(v), len(rank)), str(v)) for v in values)
-
-
-def _median_interval(fitter: KaplanMeierFitter) -> tuple[float, float]:
-    interval = median_survival_times(fitter.confidence_interval_)
-    low, high = (float(v) for v in np.asarray(interval, dtype=float).ravel()[:2])
-    return low, high

@@ -122,6 +122,14 @@ def at_most_value(x: float | None, threshold: float) -> Flag:
     return x <= threshold + THRESHOLD_TOLERANCE if known(x) else None
 
 
+def median_time(survival: pd.Series) -> float:
+    """The Kaplan-Meier median of a survival curve (time index): the first time the curve is at or below
+    one half, non-strict with the tolerance of spec 0.4 (5/6 x 4/5 x 3/4 is 0.5000000000000001 in
+    binary: the median is that time, not the next); inf when the curve stays above (spec 7.3, 7.4)."""
+    reached = survival.index[survival.to_numpy(float) <= 0.5 + THRESHOLD_TOLERANCE]
+    return float(reached[0]) if len(reached) else math.inf
+
+
 def display(x: float | None, decimals: int) -> float | str | None:
     """Round for display only (spec 0.4); None stays None, an infinite ratio is written "inf"."""
     if not known(x):

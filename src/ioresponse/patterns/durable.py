@@ -21,7 +21,7 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 
 from ioresponse.criteria import Study
-from ioresponse.patterns._common import Flag, PatternOptions, PatternRow, display, known, records
+from ioresponse.patterns._common import Flag, PatternOptions, PatternRow, display, known, median_time, records
 from ioresponse.patterns._study import patient_days, patient_values
 from ioresponse.schema import DAY, PATIENT, READER
 
@@ -213,7 +213,7 @@ def cohort_median_pfs(best: pd.DataFrame) -> float | None:
     if not usable.any():
         return None
     fitter = KaplanMeierFitter().fit(durations[usable], events[usable])
-    median = float(fitter.median_survival_time_)
+    median = median_time(fitter.survival_function_.iloc[:, 0])
     return None if np.isinf(median) else median
 
 
