@@ -66,8 +66,9 @@ SUM_TEXT_CHECKS: tuple[v.Check, ...] = (
 )
 LESION_CHECKS: tuple[v.Check, ...] = (
     v.check_duplicates, v.check_fragments, v.check_per_assessment_columns, v.check_visit_order,
-    v.check_new_at_baseline, v.check_target_status, v.check_measurements, v.check_roles_over_time,
-    v.check_baseline, v.check_cm_sizes, v.check_large_sizes, v.check_target_counts,
+    v.check_new_at_baseline, v.check_target_status, v.check_measurements, v.check_unused_measurements,
+    v.check_roles_over_time,
+    v.check_baseline, v.check_cm_sizes, v.check_large_sizes, v.check_organ_sides, v.check_target_counts,
 )
 SUM_CHECKS: tuple[v.Check, ...] = (v.check_sum_duplicates, v.check_per_assessment_columns,
                                    v.check_baseline, v.check_cm_sizes, v.check_large_sizes)
@@ -201,6 +202,7 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
         pet = validate_pet_table(frame, file=name, patients=patient_table)
         if user_patients is not None:
             user_patients.check_follow_up(pet, name, outcome.collected)
+            user_patients.warn_unmatched(pet[s.PATIENT], name)
         return Study(pet=pet, patients=patient_table, source=name,
                      patients_source=_patients_name(user_patients))
     from_pct_change = kind == "pct_change"
@@ -228,7 +230,7 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
     frame = v.settle(sdtm_findings, frame, outcome, **settings)
     for check in text_checks:
         frame = v.settle(check(frame, name), frame, outcome, **settings)
-    patient_table = _patient_columns(frame, patient_table, name)
+    patient_table = _patient_columns(frame, patient_table, name, _patients_name(user_patients))
     missing = frozenset() if kind == "lesions" else t.missing_components(frame)
     both_times = user_table and s.DATE in frame.columns and s.DAY in frame.columns
     if kind == "sums":
@@ -238,17 +240,23 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
     lesions = lesions.assign(**{s.DAY: lesions[s.DAY].astype(np.int64)})
     if user_patients is not None:  # every assessment now has its day; before the lesion checks
         user_patients.check_follow_up(lesions, name, outcome.collected)
+        user_patients.warn_unmatched(lesions[s.PATIENT], name)
     checks = LESION_CHECKS if kind == "lesions" else SUM_CHECKS
     if user_table:  # SDTM states the unit of every size (TRSTRESU, io.sdtm)
         checks = (*checks, v.check_patient_cm_sizes)
     if user_table and not from_pct_change:  # sums computed from a % change have no unit of their own
-        checks = (*checks, v.check_assessment_cm_sizes)
+        checks = (*checks, v.check_assessment_cm_sizes, v.check_lesion_cm_sizes)
     if both_times:
         checks = (v.check_date_day_agree, *checks)
     for check in checks:
         if lesions.empty:
             break
         lesions = v.settle(check(lesions, name), lesions, outcome, **settings)
+    if both_times and patient_table is not None and TREATMENT_START in patient_table.columns:
+        given = user_patients is not None and TREATMENT_START in user_patients.frame.columns
+        starts = patient_table.set_index(s.PATIENT)[TREATMENT_START].fillna("")
+        found = v.check_start_agrees(lesions, name, starts, user_patients.source if given else name)
+        lesions = v.settle(found, lesions, outcome, **settings)
     return Study(lesions=_finish(lesions), patients=patient_table, missing_components=missing,
                  recorded=recorded, excluded=_excluded(outcome), source=name,
                  patients_source=_patients_name(user_patients, name))
@@ -377,6 +385,17 @@ class PatientTable:
         """The table as :class:`~ioresponse.criteria.Study` keeps it (without ``source_row``)."""
         return self.frame.drop(columns=[s.SOURCE_ROW]).reset_index(drop=True)
 
+    def warn_unmatched(self, patients: Iterable[str], source: str) -> None:
+        """Warn about the rows of patients that ``source`` (the assessed input) does not have: nothing is
+        assessed for them, and an id that differs in case or spacing is a typo to fix."""
+        unmatched = ~self.frame[s.PATIENT].astype(str).isin(set(map(str, patients)))
+        if unmatched.any():
+            ids = self.frame.loc[unmatched, s.PATIENT].astype(str).tolist()
+            named = ", ".join(ids[:5]) + (" ..." if len(ids) > 5 else "")
+            error = InputError(self.source, self.frame.loc[unmatched, s.SOURCE_ROW], s.PATIENT,
+                               f"patient(s) {named} have no row in {source}: nothing is assessed for them")
+            warnings.warn(v.PatientTableWarning(error.located()), stacklevel=4)
+
     def check_follow_up(self, assessments: pd.DataFrame, source: str,
                         collected: list[InputError] | None = None) -> None:
         """Refuse an ``os_days`` before a patient's last assessment in ``assessments`` (``patient_id``,
@@ -431,7 +450,12 @@ def read_patients(patients: object, column_map: dict[str, str] | None = None, *,
     for check in v.PATIENT_TABLE_CHECKS:
         _settle_patient_findings(check(frame, name), collected, raw.user_names)
     for column in (c for c in v.PATIENT_DATE_COLUMNS if c in frame.columns):
-        frame[column] = t.parse_dates(frame[column])[0]
+        frame[column], notes, _ = t.parse_dates(frame[column])
+        imputed = (notes != "").to_numpy()
+        if imputed.any():  # a partial date decides days: said, as a lesion row's note says it (io.tables)
+            error = InputError(name, frame.loc[imputed, s.SOURCE_ROW], raw.user_names.get(column, column),
+                               f"{notes[imputed].iloc[0]}, the middle of the period it gives")
+            warnings.warn(v.PatientTableWarning(error.located()), stacklevel=3)
     return PatientTable(frame.reset_index(drop=True), name, dict(raw.user_names))
 
 
@@ -473,8 +497,10 @@ def _merge_patients(derived: pd.DataFrame | None, given: pd.DataFrame | None) ->
     return merged
 
 
-def _patient_columns(frame: pd.DataFrame, patients: pd.DataFrame | None, name: str) -> pd.DataFrame:
-    """Per-patient extra columns of the lesion table join the patient table; warn about unused ones."""
+def _patient_columns(frame: pd.DataFrame, patients: pd.DataFrame | None, name: str,
+                     patients_name: str) -> pd.DataFrame:
+    """Per-patient extra columns of the lesion table join the patient table; warn about unused ones. A
+    column both give must agree for every patient that both give it for (nothing is settled silently)."""
     extras = [c for c in frame.columns if c not in _KNOWN_INPUT and c != s.PATIENT]
     counts = frame.groupby(s.PATIENT, sort=True)[extras].nunique() if extras else pd.DataFrame()
     constant = [c for c in extras if len(counts) and (counts[c] <= 1).all()]
@@ -487,9 +513,26 @@ def _patient_columns(frame: pd.DataFrame, patients: pd.DataFrame | None, name: s
         pd.DataFrame({s.PATIENT: sorted(pd.unique(frame[s.PATIENT]))}))
     if patients is None:
         return table
+    for column in (c for c in table.columns if c != s.PATIENT and c in patients.columns):
+        _refuse_disagreement(frame, table, patients, column, name, patients_name)
     keep = [c for c in table.columns if c == s.PATIENT or c not in patients.columns]
     return patients.merge(table[keep], on=s.PATIENT, how="outer").sort_values(s.PATIENT, kind="stable") \
         .reset_index(drop=True)
+
+
+def _refuse_disagreement(frame: pd.DataFrame, table: pd.DataFrame, patients: pd.DataFrame, column: str,
+                         name: str, patients_name: str) -> None:
+    """Refuse a patient column that the lesion table and the patient table give with different values."""
+    ours = table.set_index(s.PATIENT)[column].astype(str).str.strip()
+    if column in v.PATIENT_DATE_COLUMNS:
+        ours = pd.Series(t.parse_dates(ours)[0].to_numpy(), index=ours.index)
+    theirs = patients.set_index(s.PATIENT)[column].astype(str).str.strip().reindex(ours.index).fillna("")
+    differ = (ours != "") & (theirs != "") & (theirs != "nan") & (ours != theirs)
+    if differ.any():
+        patient = differ.index[differ.to_numpy()][0]
+        rows = frame.loc[frame[s.PATIENT] == patient, s.SOURCE_ROW]
+        raise InputError(name, rows, column, f"patient {patient} has {column} {ours[patient]} here and "
+                                             f"{theirs[patient]} in {patients_name}: give one value")
 
 
 def _finish(lesions: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,8 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   "RADIOLOGIST 1"); ``accepted`` = --ACPTFL == "Y" (True for every record when the column is absent or
   empty: no adjudication information).
 - ``lesion_id`` = TRLNKID (= TULNKID); ``role`` from TUSTRESC of the linked TU record (TARGET,
-  NON-TARGET, NEW), else TRGRPID.
+  NON-TARGET, NEW) of the same evaluator, else of a TU record without evaluator (TUEVAL / TUEVALID absent
+  or empty: it identifies the lesion for every reader), else TRGRPID.
 - ``organ`` = TULOC in lower case, else SUPPTR ``TRLOC``; ``lymph_node`` when the location names a
   lymph node (then organ "lymph node", spec/anatomic.md 0.1).
 - Measurements (TRSTRESN in TRSTRESU mm, or cm converted to mm; mm when TRSTRESU is empty or absent;
@@ -22,8 +23,9 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   sponsor's RECIST measure) fills long_axis_mm of non-nodal lesions without LDIAM.
 - Status: TUMSTATE per :data:`TUMSTATE_STATUS` (role-specific: UNEQUIVOCAL is unequivocal progression of
   a non-target but an unequivocal new lesion; EQUIVOCAL is present with ``equivocal`` True); a measured
-  value 0 is ``absent``; TRSTAT = NOT DONE is ``not_evaluable`` with the reason in ``note``. A NOT DONE
-  record without TRDTC and TRDY (CDISC: scans not performed have no TRDTC) is placed at its visit
+  value 0 is ``absent``; TRSTAT = NOT DONE is ``not_evaluable`` with the reason in ``note`` (a result the
+  NOT DONE record still holds is not read, and the note says so). A NOT DONE record without TRDTC and
+  TRDY (CDISC: scans not performed have no TRDTC) is placed at its visit
   (VISITNUM, else VISIT) with the date and day of the other TR records of that subject, reader and visit;
   with none dated it stays an undated row, which is an error.
 - SUMDIAM records are the sponsor's sums: not lesions. The criterion recomputes the sums from the
@@ -31,8 +33,9 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   A TU lesion with no TR record is listed there too (its ``source_row`` is then a TU row, as the reason
   says).
 - ``day``: from --DY when present, converted from SDTM study day (day 1 = first dose, no day 0) to the
-  contract's "first dose = day 0": ``day = DY - 1`` for DY > 0 and ``day = DY`` for DY < 0. Without --DY,
-  ``day = date - treatment_start`` (io.load). Partial dates (``2014-01``): with --DY and a known
+  contract's "first dose = day 0": ``day = DY - 1`` for DY > 0 and ``day = DY`` for DY < 0 (a --DY of 0,
+  which SDTM does not have, is refused at its rows). Without --DY, ``day = date - treatment_start``
+  (io.load). Partial dates (``2014-01``): with --DY and a known
   treatment start the date is ``treatment_start + day`` (consistent with the study day, so that the
   rows of one visit share one date); without --DY it is imputed to the middle of the period
   (io.tables). Either way the row's ``note`` says so; no assessment is dropped.
@@ -45,8 +48,9 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   of the lesion assessment: LDIAM, LPERP and DIAMETER of one target are one row); ``Study.recorded``
   rows point into the RS file. Messages about lesion rows name the SDTM variable a contract column comes
   from (``date`` is TRDTC, ``day`` TRDY, ``role`` TUSTRESC of the TU file, ...).
-- RS: overall-response records (RSTESTCD OVRLRESP) become ``Study.recorded`` with RSSTRESC normalised
-  to the labels of spec/anatomic.md 0.9 and metabolic.md 1.6 (CR / PR / SD / NON-CR/NON-PD / PD / NE,
+- RS: overall-response records (RSTESTCD OVRLRESP) become ``Study.recorded`` with RSSTRESC (where it is
+  empty the collected RSORRES, with a note) normalised to the labels of spec/anatomic.md 0.9 and
+  metabolic.md 1.6 (CR / PR / SD / NON-CR/NON-PD / PD / NE,
   iUPD, irPR, PMD, ...); RSSTAT NOT DONE is NE. Values that are not responses (e.g. "CHECK") are kept
   with an empty ``recorded_response`` and a ``note``. RSCAT names the criterion of each record (SDTM IG
   6.3 RS: "RECIST 1.1", "iRECIST", ...) and becomes its ``criterion`` key, so that a reader's iRECIST
@@ -228,12 +232,10 @@ def _accepted(frame: pd.DataFrame, prefix: str) -> pd.Series:
     return pd.Series(np.where(flag == "Y", "true", "false"), index=frame.index)
 
 
-def _sdtm_day(table: t.RawTable, frame: pd.DataFrame, variable: str) -> pd.Series:
-    """SDTM study day ``variable`` of ``frame`` (rows of ``table``; day 1 = first dose, no day 0) -> days
-    since first dose (first dose = day 0); "" where empty. A --DY that is not a whole number of days is
-    refused at its rows, never replaced by the day of --DTC (SDTM IG: --DY is an integer)."""
-    if variable not in frame.columns:
-        return pd.Series("", index=frame.index)
+def _study_days(table: t.RawTable, frame: pd.DataFrame, variable: str) -> np.ndarray:
+    """SDTM study day ``variable`` of ``frame`` (rows of ``table``) as numbers, NaN where empty. A --DY that
+    is not a whole number of days, or is 0, is refused at its rows, never replaced by the day of --DTC
+    (SDTM IG 4.4.4: --DY is an integer, day 1 is the first dose and the day before it is day -1)."""
     study_day = frame[variable]
     values, bad = t.parse_float(study_day)
     bad |= np.isfinite(values) & ((values % 1 != 0) | (np.abs(values) > t.MAX_ABS_DAY))
@@ -241,8 +243,23 @@ def _sdtm_day(table: t.RawTable, frame: pd.DataFrame, variable: str) -> pd.Serie
         raise InputError(table.source, frame.loc[bad, s.SOURCE_ROW].tolist(), variable,
                          f"{study_day[bad].iloc[0]!r} is not a study day; SDTM {variable} is a whole number "
                          "of days (day 1 = first dose), or empty")
+    zero = values == 0
+    if zero.any():
+        raise InputError(table.source, frame.loc[zero, s.SOURCE_ROW].tolist(), variable,
+                         f"study day 0: SDTM has no day 0 ({variable} 1 is the day of first dose, -1 the day "
+                         "before); give the study day or leave it empty")
+    return values
+
+
+def _sdtm_day(table: t.RawTable, frame: pd.DataFrame, variable: str) -> pd.Series:
+    """SDTM study day ``variable`` of ``frame`` (rows of ``table``; day 1 = first dose, no day 0) -> days
+    since first dose (first dose = day 0); "" where empty (:func:`_study_days` refuses what is no study
+    day)."""
+    if variable not in frame.columns:
+        return pd.Series("", index=frame.index)
+    values = _study_days(table, frame, variable)
     day = np.where(values > 0, values - 1, values)
-    return pd.Series([str(int(d)) if np.isfinite(d) else "" for d in day], index=study_day.index)
+    return pd.Series([str(int(d)) if np.isfinite(d) else "" for d in day], index=frame.index)
 
 
 def _dated(date: pd.Series, day: pd.Series, subject: pd.Series, start: pd.Series,
@@ -305,6 +322,12 @@ def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> 
         pd.Series(np.where(from_original, "TRSTRESC and TRSTRESN empty: TRORRES " + original + " read", ""),
                   index=frame.index),
         pd.Series(np.where(unit == "cm", unit_variable + " cm converted to mm", ""), index=frame.index))
+    # TRSTAT NOT DONE: the test was not done, so a result the record still holds is not read (the lesion is
+    # not_evaluable unless another record of its assessment gives a result), with a note
+    ignored = ((out["TRSTAT"] == NOT_DONE) & ((out["TRSTRESC"] != "") | np.isfinite(values))).to_numpy()
+    result = out["TRSTRESC"].where(out["TRSTRESC"] != "", column("TRSTRESN"))
+    out["result_note"] = out["result_note"].mask(ignored, "result " + result + " of a NOT DONE test not read")
+    out.loc[ignored, ["TRSTRESC", "value"]] = ["", np.nan]
     out[s.DATE], out["date_note"] = _dated(out[s.DATE], out[s.DAY], out["USUBJID"], start, "TR")
     out = _placed_at_visit(out)
     if supptr is not None and {"QNAM", "IDVAR", "IDVARVAL", "QVAL"} <= set(supptr.frame.columns):
@@ -402,7 +425,8 @@ def _unmeasured(tu: t.RawTable, records: pd.DataFrame) -> pd.DataFrame:
     key = ["USUBJID", s.READER, "TRLNKID"]
     lesions = pd.DataFrame({"USUBJID": frame["USUBJID"], s.READER: _reader(frame, "TU"),
                             "TRLNKID": frame["TULNKID"], s.SOURCE_ROW: frame[s.SOURCE_ROW]})
-    measured = records[key].drop_duplicates().assign(_measured=True)
+    measured = records[key].assign(**{s.READER: _tu_reader(records, lesions)})
+    measured = measured.drop_duplicates().assign(_measured=True)
     lesions = lesions.merge(measured, on=key, how="left")
     alone = lesions[lesions["_measured"].isna()]
     reasons = [f"{tu.source} row {row}: lesion {lesion} is identified in TU but has no TR record (no "
@@ -417,7 +441,8 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
     """One text row per lesion x assessment in contract columns (TR ``source``), and the findings on
     unknown states and on lesions TU (``tu_source``) leaves without a role or a needed location."""
     keys = ["USUBJID", s.READER, "TRLNKID", t.VISIT_NUMBER, t.VISIT, s.DATE, s.DAY]
-    records = records.merge(tu, on=["USUBJID", s.READER, "TRLNKID"], how="left")
+    records = records.assign(_tu_reader=_tu_reader(records, tu)).merge(
+        tu.rename(columns={s.READER: "_tu_reader"}), on=["USUBJID", "_tu_reader", "TRLNKID"], how="left")
     records["role"] = records["tu_role"].fillna("")
     from_group = records["TRGRPID"].str.upper().map(ROLE_OF_TUSTRESC).fillna("")
     records["role"] = records["role"].where(records["role"] != "", from_group)
@@ -463,8 +488,7 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
     missing_role = (rows[s.ROLE] == "").to_numpy()
     if missing_role.any():
         findings.append(v.Finding(InputError(source, rows.loc[missing_role, s.SOURCE_ROW].tolist(), "TRLNKID",
-                                             "no TU record (TULNKID) and no TRGRPID gives the role of "
-                                             f"lesion {rows.loc[missing_role, s.LESION].iloc[0]}")))
+                                             _no_role(rows[missing_role].iloc[0], tu, tu_source))))
     unplaced = ((rows[s.ROLE] == s.Role.TARGET.value) & (rows[s.ORGAN] == "")).to_numpy()
     if unplaced.any():  # a lesion table refuses an empty organ; SDTM non-targets often have no TULOC
         tu_rows = sorted({int(r) for r in first.loc[unplaced, "tu_row"].dropna()})
@@ -475,6 +499,26 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
             f"{', '.join(map(str, rows.loc[unplaced, s.SOURCE_ROW]))}): RECIST 1.1 sec. 4.2 counts target "
             "lesions per organ")))
     return rows.sort_values(s.SOURCE_ROW).reset_index(drop=True), findings
+
+
+def _tu_reader(records: pd.DataFrame, tu: pd.DataFrame) -> pd.Series:
+    """The evaluator of the TU record identifying each TR record's lesion: the record's own reader, else ""
+    (a TU record without TUEVAL / TUEVALID identifies the lesion for every reader of TR)."""
+    key = ["USUBJID", s.READER, "TRLNKID"]
+    own = pd.MultiIndex.from_frame(records[key]).isin(pd.MultiIndex.from_frame(tu[key]))
+    return records[s.READER].where(own, "")
+
+
+def _no_role(row: pd.Series, tu: pd.DataFrame, tu_source: str) -> str:
+    """Why lesion row ``row`` has no role: no TU record, or TU records of other evaluators only."""
+    lesion = row[s.LESION]
+    others = tu.loc[(tu["USUBJID"] == row[s.PATIENT]) & (tu["TRLNKID"] == lesion), s.READER]
+    if others.empty:
+        return f"no TU record (TULNKID) and no TRGRPID gives the role of lesion {lesion}"
+    reader = row[s.READER] or "the TR records without an evaluator"
+    return (f"lesion {lesion} of {row[s.PATIENT]} is identified in {tu_source} (TULNKID) for evaluator(s) "
+            f"{', '.join(sorted(others))} only, not for {reader}, and no TRGRPID gives its role; give it "
+            "a TU record of that evaluator (TUEVAL / TUEVALID), or one without evaluator (for every reader)")
 
 
 def _duplicate_records(records: pd.DataFrame, lesion_row: pd.Series, source: str) -> list[v.Finding]:
@@ -570,13 +614,14 @@ def _start_from_study_days(tables: dict[str, t.RawTable]) -> pd.Series:
         frame = tables[domain].frame if domain in tables else None
         if frame is None or f"{prefix}DY" not in frame or f"{prefix}DTC" not in frame:
             continue
-        dated = frame[(frame[f"{prefix}DTC"].str.len() >= 10) & (frame[f"{prefix}DY"] != "")]
-        pieces.append(pd.DataFrame({"USUBJID": dated["USUBJID"],
-                                    "date": dated[f"{prefix}DTC"].str.slice(0, 10),
-                                    "dy": t.parse_float(dated[f"{prefix}DY"])[0]}))
+        study_day = _study_days(tables[domain], frame, f"{prefix}DY")
+        dated = ((frame[f"{prefix}DTC"].str.len() >= 10) & np.isfinite(study_day)).to_numpy()
+        pieces.append(pd.DataFrame({"USUBJID": frame.loc[dated, "USUBJID"],
+                                    "date": frame.loc[dated, f"{prefix}DTC"].str.slice(0, 10),
+                                    "dy": study_day[dated]}))
     if not pieces:
         return pd.Series(dtype=object)
-    both = pd.concat(pieces, ignore_index=True).dropna()
+    both = pd.concat(pieces, ignore_index=True)
     both = both.assign(distance=both["dy"].abs()).sort_values(["USUBJID", "distance", "dy"], kind="stable")
     best = both.drop_duplicates("USUBJID").set_index("USUBJID")
     offset = np.where(best["dy"] > 0, best["dy"] - 1, best["dy"])
@@ -590,13 +635,20 @@ def _recorded(rs: t.RawTable, patients: pd.DataFrame) -> pd.DataFrame:
     frame = rs.frame
     _require(rs, ("USUBJID", "RSTESTCD"))
     overall = frame[frame["RSTESTCD"].str.upper().isin(OVERALL_RESPONSE_TESTS)]
-    value = overall.get("RSSTRESC", overall.get("RSORRES", pd.Series("", index=overall.index)))
-    value = value.str.strip().str.upper()
+    # SDTMIG RS: the standardised result RSSTRESC is read; where it is empty the collected RSORRES is, with
+    # a note (as TRORRES in TR)
+    standard = overall.get("RSSTRESC", pd.Series("", index=overall.index)).str.strip()
+    original = overall.get("RSORRES", pd.Series("", index=overall.index)).str.strip()
+    from_original = (standard == "") & (original != "")
+    value = standard.where(~from_original, original).str.upper()
+    variable = pd.Series(np.where(from_original, "RSORRES ", "RSSTRESC "), index=overall.index)
+    original_note = pd.Series(np.where(from_original, "RSSTRESC empty: RSORRES " + original + " read", ""),
+                              index=overall.index)
     response = value.map(RESPONSE_OF_RSSTRESC).fillna("")
     not_done = overall.get("RSSTAT", pd.Series("", index=overall.index)).str.upper() == NOT_DONE
     response = response.mask(not_done & (value == ""), s.Response.NE.value)
     note = pd.Series("", index=overall.index, dtype=object).mask(
-        (response == "") & (value != ""), "RSSTRESC " + value + " is not a response category; not compared")
+        (response == "") & (value != ""), variable + value + " is not a response category; not compared")
     category = overall.get("RSCAT", pd.Series("", index=overall.index)).fillna("")
     criterion = category.str.upper().str.replace(r"[^0-9A-Z]", "", regex=True).map(CRITERION_OF_RSCAT)
     note = t.join_notes(note, pd.Series(np.where(
@@ -627,6 +679,6 @@ def _recorded(rs: t.RawTable, patients: pd.DataFrame) -> pd.DataFrame:
         s.SOURCE_ROW: overall[s.SOURCE_ROW].astype(np.int64),
         "accepted": _accepted(overall, "RS") == "true", "category": category,
         "criterion": criterion.fillna(""),
-        "note": t.join_notes(note, date_note),
+        "note": t.join_notes(original_note, note, date_note),
     })
     return table.sort_values([s.PATIENT, s.READER, s.DAY, s.SOURCE_ROW], kind="stable").reset_index(drop=True)

@@ -49,6 +49,7 @@ Rules and their sources:
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -75,6 +76,8 @@ CM_LOOKING_MAX_MM = 10.0  # STYLE.md 5: every size below 10 with decimals looks 
 CM_SHRINK_RANGE = (1 / 15, 2 / 15)
 LARGEST_LESION_MM = 1_000.0  # STYLE.md 5: no lesion measures a metre
 LARGEST_SUM_MM = 10_000.0  # a sum-only table: ten lesions of a metre
+ORGAN_SIDE = re.compile(r"\b(?:left|right|bilateral)\b")
+"""A side in an organ name (the organ is given without side, spec/anatomic.md 0.1)."""
 CM_WAY_OUT = f"convert to mm (x 10), or if they really are mm keep them with {t.WARN_IMPLAUSIBLE}"
 PER_ASSESSMENT_COLUMNS = (s.CLINICAL_STATUS, s.SLICE_THICKNESS, s.MODALITY)  # spec/anatomic.md 0.1
 LESION_REQUIRED = (s.PATIENT, s.LESION, s.ROLE, s.ORGAN, s.LYMPH_NODE, s.STATUS)  # spec 1.9
@@ -98,6 +101,14 @@ class TargetCountWarning(IoresponseWarning):
 
 class SplitLesionWarning(IoresponseWarning):
     """Rows of one target or new lesion at one assessment, read as the fragments of a split lesion."""
+
+
+class UnusedMeasurementWarning(IoresponseWarning):
+    """A size given on a row whose status says it is not used (absent counts 0, not_evaluable none)."""
+
+
+class PatientTableWarning(IoresponseWarning):
+    """Patient-table rows worth a look: a partial date imputed, a patient the input does not have."""
 
 
 class UnusedColumnWarning(IoresponseWarning):
@@ -542,6 +553,30 @@ def check_date_day_agree(frame: pd.DataFrame, source: str) -> list[Finding]:
     return findings
 
 
+def check_start_agrees(frame: pd.DataFrame, source: str, starts: pd.Series,
+                       starts_source: str) -> list[Finding]:
+    """With both ``date`` and ``day`` given, ``date - day`` is the patient's treatment start: it must be the
+    patient table's ``treatment_start`` (``starts`` by patient_id) when that gives one (spec/anatomic.md 0.1:
+    day = date - treatment_start)."""
+    dated = (frame[s.DATE] != "").to_numpy()
+    if "_date_imputed" in frame.columns:
+        dated &= (frame["_date_imputed"] == False).to_numpy()  # noqa: E712
+    given = frame[s.PATIENT].map(starts).fillna("").to_numpy(object)
+    dated &= given != ""
+    if not dated.any():
+        return []
+    implied = (pd.to_datetime(frame.loc[dated, s.DATE]) - pd.to_timedelta(frame.loc[dated, s.DAY], unit="D"))
+    differs = implied.dt.strftime("%Y-%m-%d").to_numpy() != given[dated]
+    findings = []
+    for patient, group in frame.loc[dated].loc[differs].groupby(s.PATIENT, sort=False):
+        first = group.index[0]
+        findings.append(_error(source, group[s.SOURCE_ROW], TREATMENT_START,
+                               f"date - day of patient {patient} gives the treatment start "
+                               f"{implied[first]:%Y-%m-%d}, but {starts_source} gives {starts[patient]} "
+                               "(spec/anatomic.md 0.1: day = date - treatment_start); correct one of them"))
+    return findings
+
+
 def check_visit_order(frame: pd.DataFrame, source: str) -> list[Finding]:
     """A later numbered (scheduled) visit may not lie on an earlier day than the visit before it."""
     if t.VISIT_NUMBER not in frame.columns:
@@ -656,6 +691,25 @@ def check_measurements(frame: pd.DataFrame, source: str) -> list[Finding]:
     return findings
 
 
+def check_unused_measurements(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Warn when a target or new lesion gives a size with status absent or not_evaluable: the status wins
+    (an absent lesion counts 0 mm, a not-evaluable one no value; spec/anatomic.md 0.4, as for too_small), so
+    the size given is not used, and the user is told rather than left to find out."""
+    sizes, given = _sizes(frame)
+    measured = (frame[s.ROLE] != s.Role.NON_TARGET.value).to_numpy() & given.any(axis=1)
+    findings = []
+    for status, use in ((s.Status.ABSENT, "counts 0 mm"), (s.Status.NOT_EVALUABLE, "has no value")):
+        rows = measured & (frame[s.STATUS] == status.value).to_numpy()
+        if rows.any():
+            first = sizes[rows][given[rows]][0]
+            findings.append(Finding(InputError(
+                source, _rows(frame, rows), _size_column(frame.loc[rows], given[rows]),
+                f"a size is given ({first:g} mm) with status {status.value}: the status wins, the lesion "
+                f"{use} and the size is not used (spec/anatomic.md 0.4); give status present to use it"),
+                "warning", category=UnusedMeasurementWarning))
+    return findings
+
+
 def check_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
     """Plausibility: every size below 10 and some with decimals looks like centimetres (STYLE.md 5)."""
     sizes, given = _sizes(frame)
@@ -764,6 +818,36 @@ def check_assessment_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]
     return findings
 
 
+def check_lesion_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Warn about one lesion's size that looks like centimetres beside sizes in mm (STYLE.md 5): below 10,
+    with decimals and about a tenth (1/15 to 2/15) of the lesion's previous size. A whole assessment so is
+    :func:`check_assessment_cm_sizes`'s (refused); a single lesion can really shrink so much, so it is
+    warned about, not refused."""
+    sizes, given = _sizes(frame)
+    if not given.any() or _look_like_cm(sizes[given]):
+        return []
+    keys = [s.PATIENT, s.READER, s.LESION, s.DAY]
+    rows = pd.DataFrame({
+        **{k: frame[k].to_numpy() for k in keys}, s.SOURCE_ROW: frame[s.SOURCE_ROW].to_numpy(),
+        "size": np.where(given.any(axis=1), np.where(given, sizes, 0.0).max(axis=1), np.nan),
+        "decimals": (given & (sizes != np.round(sizes))).any(axis=1)}).dropna(subset=["size"])
+    lesion_days = rows.groupby(keys, sort=True).agg(  # split fragments add up (spec 0.4)
+        size=("size", "sum"), decimals=("decimals", "any"), first_row=(s.SOURCE_ROW, "first")).reset_index()
+    compared = _with_previous(lesion_days)
+    small = compared["size"] < CM_LOOKING_MAX_MM
+    odd = compared["compared"] & compared["tenth"] & compared["decimals"] & small
+    if not odd.any():
+        return []
+    example = compared[odd].iloc[0]
+    flagged = frame[s.SOURCE_ROW].isin(compared.loc[odd, "first_row"]).to_numpy()
+    return [Finding(InputError(
+        source, _rows(frame, flagged), _size_column(frame.loc[flagged], given[flagged]),
+        f"lesion {example[s.LESION]} of {_who(example[s.PATIENT], example[s.READER])} on day "
+        f"{example[s.DAY]} measures {example['size']:g} after {example['previous']:g}: about a tenth, below "
+        f"{CM_LOOKING_MAX_MM:g} with decimals, as centimetres would be; check its unit (mm)"),
+        "warning", category=ImplausibleValueWarning)]
+
+
 def _with_previous(lesion_days: pd.DataFrame) -> pd.DataFrame:
     """Each lesion's size beside its previous size, and whether it is about a tenth of it."""
     previous = lesion_days.groupby([s.PATIENT, s.READER, s.LESION])["size"].shift()
@@ -787,6 +871,21 @@ def _size_column(frame: pd.DataFrame, given: np.ndarray) -> str:
     if (frame.loc[given.any(axis=1), s.LESION] == t.TARGET_SUM_LESION).all():
         return s.TARGET_SUM  # a sum-only table: name the user's column
     return next(c for c, col in zip(s.MEASUREMENT_COLUMNS, given.T, strict=True) if col.any())
+
+
+def check_organ_sides(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Plausibility: an organ named with its side ("left lung"). The organ is given "without side" and
+    paired organs are one organ for the per-organ target limit (spec/anatomic.md 0.1, 1.3; RECIST 1.1
+    sec. 4.2): "left lung" and "right lung" would be two organs."""
+    sided = frame[s.ORGAN].astype(str).str.contains(ORGAN_SIDE, regex=True).to_numpy()
+    if not sided.any():
+        return []
+    organ = frame.loc[sided, s.ORGAN].iloc[0]
+    return [_error(source, _rows(frame, sided), s.ORGAN,
+                   f"organ {organ!r} names a side; give the organ without it "
+                   f"({ORGAN_SIDE.sub('', organ).strip()!r}: paired organs are one organ for the 2 targets "
+                   f"per organ, spec/anatomic.md 0.1, 1.3), or keep it with {t.WARN_IMPLAUSIBLE}",
+                   kind="plausibility")]
 
 
 def check_target_counts(frame: pd.DataFrame, source: str) -> list[Finding]:
