@@ -156,6 +156,7 @@ def test_1_8_nifti_injected_activity_and_half_life_plausibility(scratch, bad):
         "injected_bq": 3e8,
         "injection_datetime": dt.datetime(2025, 1, 1, 10, 0, 0),
         "reference_datetime": dt.datetime(2025, 1, 1, 11, 0, 0),
+        "decay_correction": "START",
         **bad,
     }
     with pytest.raises(InputError):

@@ -306,7 +306,9 @@ def test_read_nifti_suv_from_bqml_needs_the_injection_data(tmp_path: Path) -> No
 
     pet = tmp_path / "pet.nii.gz"
     nib.save(nib.Nifti1Image(np.full((4, 4, 2), 14400.0), np.diag([-4.0, -4.0, 4.0, 1.0])), pet)
-    with pytest.raises(InputError, match="injected_bq, injection_datetime, reference_datetime"):
+    # spec 6.6: bqml needs the injection data and the decay-correction convention; there is no default
+    missing = "injected_bq, injection_datetime, reference_datetime, decay_correction"
+    with pytest.raises(InputError, match=missing):
         read_nifti_suv(pet, pet_units="bqml", weight_kg=70.0)
     # spec 7(g): 14400 Bq/ml, 70 kg, 368.08 MBq, 3600 s, T1/2 6586.2 s -> SUVbw 4.0000
     volume = read_nifti_suv(
@@ -316,6 +318,7 @@ def test_read_nifti_suv_from_bqml_needs_the_injection_data(tmp_path: Path) -> No
         injected_bq=368.08e6,
         injection_datetime=dt.datetime(2025, 1, 1, 10),
         reference_datetime=dt.datetime(2025, 1, 1, 11),
+        decay_correction="START",
     )
     assert volume.values.max() == pytest.approx(4.0000, abs=5e-5)
     with pytest.raises(InputError) as raised:

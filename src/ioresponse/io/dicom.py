@@ -197,7 +197,7 @@ class PetSeries:
 
     def row(self, index: int) -> int:
         """Error row of a sorted slice: its InstanceNumber, else the 1-based sorted index (spec 0.4)."""
-        return _instance_row(self.datasets[index], index + 1)
+        return _instance_row(self.datasets[index], index + 1)[0]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ def select_pet_series(items: list[tuple[str, Dataset]], source: str) -> list[tup
     uid, members = next(iter(series.items()))
     for path, ds in items:  # a slice of the series whose Modality is lost would leave it a slice short
         if raw_text(ds, "Modality") != "PT" and raw_text(ds, "SeriesInstanceUID").rstrip("\x00") == uid:
-            raise DicomInputError(path, [_instance_row(ds)], tag_label("Modality"),
+            raise DicomInputError(path, _instance_row(ds, None), tag_label("Modality"),
                                   f"{raw_text(ds, 'Modality') or 'empty'}, in a file of the PET series "
                                   f"{uid}; every slice of a PET series has Modality PT.")
     for path, ds in members:
@@ -387,7 +387,7 @@ def read_pet_series(
 # --------------------------------------------------------------------------------------------------
 
 
-def _floats(path: str, ds: Dataset, keyword: str, count: int) -> np.ndarray:
+def _floats(path: str, ds: Dataset, keyword: str, count: int, slice_index: int | None) -> np.ndarray:
     text = raw_text(ds, keyword)
     try:
         values = [float(v) for v in text.split("\\")] if text else []
@@ -396,19 +396,21 @@ def _floats(path: str, ds: Dataset, keyword: str, count: int) -> np.ndarray:
     if len(values) != count or not np.isfinite(values).all():
         raise DicomInputError(
             path,
-            [_instance_row(ds)],
+            _instance_row(ds, slice_index),
             tag_label(keyword),
             f"missing or not {count} numbers ({text!r}); the slice geometry needs it.",
         )
     return np.asarray(values, dtype=np.float64)
 
 
-def _instance_row(ds: Dataset, fallback: int = 0) -> int:
+def _instance_row(ds: Dataset, slice_index: int | None) -> list[int]:
+    """The rows of an error in a slice (spec 0.4): its InstanceNumber, else its 1-based sorted slice index;
+    before the slices are sorted there is no index, and the file alone names the slice."""
     number = raw_text(ds, "InstanceNumber")
     try:
-        return int(float(number)) if number else fallback
+        return [int(float(number))]
     except ValueError:
-        return fallback
+        return [] if slice_index is None else [slice_index]
 
 
 def build_geometry(
@@ -418,8 +420,16 @@ def build_geometry(
 
     Returns the sorting order (indices into ``datasets``) and the geometry.
     """
-    orientation = _floats(files[0], datasets[0], "ImageOrientationPatient", 6)
+    orientation = _floats(files[0], datasets[0], "ImageOrientationPatient", 6, None)
     u, v = orientation[:3], orientation[3:]
+    normal = np.cross(u, v)
+    positions_array = np.asarray(
+        [_floats(path, ds, "ImagePositionPatient", 3, None) for path, ds in zip(files, datasets, strict=True)]
+    )
+    distance = positions_array @ normal
+    order = [int(n) for n in np.argsort(distance, kind="stable")]
+    slice_index = {n: rank for rank, n in enumerate(order, start=1)}  # 1-based sorted index (spec 0.4)
+    first_row = _instance_row(datasets[0], slice_index[0])
     if (
         abs(np.linalg.norm(u) - 1) > ORTHONORMAL_TOLERANCE
         or abs(np.linalg.norm(v) - 1) > ORTHONORMAL_TOLERANCE
@@ -427,32 +437,26 @@ def build_geometry(
     ):
         raise DicomInputError(
             files[0],
-            [_instance_row(datasets[0])],
+            first_row,
             tag_label("ImageOrientationPatient"),
             f"{', '.join(f'{x:g}' for x in orientation)} is not two orthogonal unit vectors.",
         )
-    normal = np.cross(u, v)
-    reference_spacing = _floats(files[0], datasets[0], "PixelSpacing", 2)
+    reference_spacing = _floats(files[0], datasets[0], "PixelSpacing", 2, slice_index[0])
     if (reference_spacing <= 0).any():
-        raise DicomInputError(files[0], [_instance_row(datasets[0])], tag_label("PixelSpacing"),
+        raise DicomInputError(files[0], first_row, tag_label("PixelSpacing"),
                               f"{', '.join(f'{x:g}' for x in reference_spacing)} mm; a pixel spacing is > 0.")
-    positions = []
-    for path, ds in zip(files, datasets, strict=True):
-        _check_same(path, ds, "ImageOrientationPatient", orientation, datasets[0])
-        _check_same(path, ds, "PixelSpacing", reference_spacing, datasets[0])
+    for n, (path, ds) in enumerate(zip(files, datasets, strict=True)):
+        _check_same(path, ds, slice_index[n], "ImageOrientationPatient", orientation, first_row[0])
+        _check_same(path, ds, slice_index[n], "PixelSpacing", reference_spacing, first_row[0])
         for keyword in ("Rows", "Columns"):
             if raw_text(ds, keyword) != raw_text(datasets[0], keyword):
                 raise DicomInputError(
                     path,
-                    [_instance_row(ds)],
+                    _instance_row(ds, slice_index[n]),
                     tag_label(keyword),
                     f"{ds.get(keyword)} differs from {datasets[0].get(keyword)} on the first slice; "
                     "one series must have one matrix size.",
                 )
-        positions.append(_floats(path, ds, "ImagePositionPatient", 3))
-    positions_array = np.asarray(positions)
-    distance = positions_array @ normal
-    order = [int(n) for n in np.argsort(distance, kind="stable")]
     sorted_distance = distance[order]
     sorted_positions = positions_array[order]
     sorted_files = [files[n] for n in order]
@@ -471,14 +475,16 @@ def build_geometry(
     return order, geometry
 
 
-def _check_same(path: str, ds: Dataset, keyword: str, reference: np.ndarray, first: Dataset) -> None:
-    value = _floats(path, ds, keyword, len(reference))
+def _check_same(
+    path: str, ds: Dataset, slice_index: int, keyword: str, reference: np.ndarray, reference_row: int
+) -> None:
+    value = _floats(path, ds, keyword, len(reference), slice_index)
     if not np.allclose(value, reference, atol=1e-6, rtol=0):
         raise DicomInputError(
             path,
-            [_instance_row(ds)],
+            _instance_row(ds, slice_index),
             tag_label(keyword),
-            f"{list(value)} differs from {list(reference)} on slice {_instance_row(first)}; "
+            f"{value.tolist()} differs from {reference.tolist()} on slice {reference_row}; "
             "a series must share one orientation and pixel spacing.",
         )
 
@@ -502,7 +508,7 @@ def _slice_spacing(
         n = int(duplicate[0])
         raise DicomInputError(
             files[n + 1],
-            [_instance_row(datasets[n]), _instance_row(datasets[n + 1])],
+            [*_instance_row(datasets[n], n + 1), *_instance_row(datasets[n + 1], n + 2)],
             tag_label("ImagePositionPatient"),
             f"two slices at the same position ({distance[n]:.2f} mm along the normal): several frames or "
             "time points (dynamic or gated series); give one static frame.",
@@ -514,7 +520,7 @@ def _slice_spacing(
         n = int(np.flatnonzero(_beyond_gap_tolerance(deviations, dk))[0])
         raise DicomInputError(
             files[n + 1],
-            [_instance_row(datasets[n]), _instance_row(datasets[n + 1])],
+            [*_instance_row(datasets[n], n + 1), *_instance_row(datasets[n + 1], n + 2)],
             tag_label("ImagePositionPatient"),
             f"gap of {gaps[n]:.2f} mm between slices at {distance[n]:.2f} and {distance[n + 1]:.2f} mm; "
             f"expected {dk:.2f} mm: missing slice? Use nonuniform='resample' to resample.",
@@ -532,7 +538,7 @@ def _check_in_plane(
         n = int(bad[0])
         raise DicomInputError(
             files[n],
-            [_instance_row(datasets[n])],
+            _instance_row(datasets[n], n + 1),
             tag_label("ImagePositionPatient"),
             f"slice shifted in-plane by {shift[n]:.3f} mm against the first slice (gantry tilt or shear); "
             "resample the series to an orthogonal grid first.",
@@ -638,7 +644,7 @@ def _rescale(ds: Dataset, keyword: str, path: str, index: int, default: float | 
         return float(text)
     except ValueError:
         shown = repr(text) if text else "missing"
-        raise DicomInputError(path, [_instance_row(ds, index + 1)], tag_label(keyword),
+        raise DicomInputError(path, _instance_row(ds, index + 1), tag_label(keyword),
                               f"{shown}; a PET image gives its {keyword} as a number (PET Image module, "
                               "Type 1).") from None
 
@@ -655,18 +661,18 @@ def _stack_pixels(files: Sequence[str], datasets: Sequence[Dataset]) -> np.ndarr
         if intercept != 0.0:
             raise DicomInputError(
                 path,
-                [_instance_row(ds, k + 1)],
+                _instance_row(ds, k + 1),
                 tag_label("RescaleIntercept"),
                 f"{intercept} is not 0; DICOM requires 0 for PET images, so the values cannot be trusted.",
             )
         slope = _rescale(ds, "RescaleSlope", path, k, default=None)
         if slope <= 0:
-            raise DicomInputError(path, [_instance_row(ds, k + 1)], tag_label("RescaleSlope"),
+            raise DicomInputError(path, _instance_row(ds, k + 1), tag_label("RescaleSlope"),
                                   f"{slope:g} is not a scale: a PET image's values are stored x a slope > 0.")
         stored = _native_pixels(ds, layout, syntax, dtype, shape)
         if stored is None:
             if PIXEL_DATA not in ds:
-                raise DicomInputError(path, [_instance_row(ds, k + 1)], "(7FE0,0010) PixelData",
+                raise DicomInputError(path, _instance_row(ds, k + 1), "(7FE0,0010) PixelData",
                                       "missing: the file holds no image (a truncated copy?).")
             try:
                 stored = ds.pixel_array
@@ -674,7 +680,7 @@ def _stack_pixels(files: Sequence[str], datasets: Sequence[Dataset]) -> np.ndarr
                 syntax = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", "unknown")
                 raise DicomInputError(
                     path,
-                    [_instance_row(ds, k + 1)],
+                    _instance_row(ds, k + 1),
                     "(7FE0,0010) PixelData",
                     f"cannot decode pixel data with transfer syntax {syntax} ({error}); a truncated file, "
                     "or a compression that needs a pydicom pixel handler (pylibjpeg or gdcm).",
@@ -735,13 +741,22 @@ def read_rtstruct(
         if name and name in names.values():  # one row per ROI name: a second one would overwrite the first
             raise DicomInputError(path, [], tag_label("ROIName"),
                                   f"two ROIs are named {name!r}; give each ROI its own name.")
+        roi_frame = raw_text(item, "ReferencedFrameOfReferenceUID").rstrip("\x00")
+        if frame_of_reference_uid and roi_frame and roi_frame != frame_of_reference_uid:
+            raise DicomInputError(
+                path,
+                [],
+                tag_label("ReferencedFrameOfReferenceUID"),
+                f"ROI {name!r} is in {roi_frame}, the PET in {frame_of_reference_uid}; contours in another "
+                "frame of reference need a registration first.",
+            )
         names[_roi_number(item, "ROINumber", path)] = name
     structures = Structures(masks={})
     unmeasured = dict(names)
     for roi in ds.get("ROIContourSequence", []):
         number = _roi_number(roi, "ReferencedROINumber", path)
         name = names.get(number) or f"ROI_{number}"
-        planes: dict[float, list[np.ndarray]] = {}
+        contours: list[tuple[float, np.ndarray]] = []
         for contour in roi.get("ContourSequence", []):
             points = _contour_points(contour, name, path)
             kind = str(contour.get("ContourGeometricType", "CLOSED_PLANAR"))
@@ -761,9 +776,9 @@ def read_rtstruct(
                     f"a contour of ROI '{name}' is not parallel to the PET slices (spread "
                     f"{np.ptp(heights):.3f} mm along the slice normal).",
                 )
-            planes.setdefault(round(float(heights.mean()), 3), []).append(index[:, 1:])
-        if planes:
-            structures.masks[name] = _rasterise_planes(planes, geometry)
+            contours.append((float(heights.mean()), index[:, 1:]))
+        if contours:
+            structures.masks[name] = _rasterise_planes(contours, geometry)
             unmeasured.pop(number, None)
     if unmeasured:  # an ROI is never dropped silently (spec 6.4: closed planar contours are read)
         warnings.warn(UnmeasuredRoiWarning(
@@ -806,16 +821,27 @@ def _contour_points(contour: Dataset, roi: str, path: str) -> np.ndarray:
     return numbers.reshape(-1, 3)
 
 
-def _rasterise_planes(planes: dict[float, list[np.ndarray]], geometry: Geometry) -> np.ndarray:
+def _rasterise_planes(contours: list[tuple[float, np.ndarray]], geometry: Geometry) -> np.ndarray:
+    """Mask of one ROI from its ``(height along the slice normal, polygon in (j, i))`` contours (spec 6.4).
+
+    Contours within the planarity tolerance of a plane's lowest contour are one plane and combine by the
+    even-odd rule; each PET slice takes the nearest plane within half the plane spacing.
+    """
+    planes: list[tuple[float, list[np.ndarray]]] = []
+    for height, polygon in sorted(contours, key=lambda contour: contour[0]):
+        if planes and height - planes[-1][0] <= PLANAR_TOLERANCE_MM:
+            planes[-1][1].append(polygon)
+        else:
+            planes.append((height, [polygon]))
     mask = np.zeros(geometry.shape, dtype=bool)
-    heights = np.asarray(sorted(planes))
+    heights = np.asarray([height for height, _ in planes])
     spacing = float(np.median(np.diff(heights))) if len(heights) > 1 else geometry.spacing[2]
     half_window = spacing / 2
     for k, position in enumerate(geometry.slice_positions):
         nearest = int(np.argmin(np.abs(heights - position)))
         if abs(heights[nearest] - position) > half_window + 1e-6:
             continue
-        for polygon in planes[float(heights[nearest])]:
+        for polygon in planes[nearest][1]:
             mask[k] ^= polygon_mask(polygon, geometry.shape[1:])
     return mask
 

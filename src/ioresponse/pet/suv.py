@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from pydicom.datadict import dictionary_VR
 from pydicom.dataset import Dataset
 from pydicom.valuerep import DA, DT, TM
 
@@ -144,6 +145,14 @@ SERIES_LEVEL = (
     "SUVType",
 )
 """Attributes that must be equal on every instance of a series (spec 2.2 item 4)."""
+RADIOPHARMACEUTICAL_ITEM = (
+    "Radiopharmaceutical",
+    "RadiopharmaceuticalStartTime",
+    "RadiopharmaceuticalStartDateTime",
+    "RadionuclideTotalDose",
+    "RadionuclideHalfLife",
+)
+"""Attributes of the radiopharmaceutical item that must be equal on every instance (spec 2.1, 2.2 item 4)."""
 
 
 @dataclass(frozen=True)
@@ -404,14 +413,14 @@ def _check_acceptance(header: _Header) -> None:
         if modality != "PT":
             raise header.error(index, tag_label("Modality"), f"{modality or 'empty'} is not PT (PET).")
     for keyword in SERIES_LEVEL:
-        reference = raw_text(header.datasets[0], keyword)
+        reference = _value(header.first, keyword)
         for index, ds in enumerate(header.datasets[1:], start=1):
-            if raw_text(ds, keyword) != reference:
+            if _value(ds, keyword) != reference:
                 raise header.error(
                     index,
                     tag_label(keyword),
-                    f"{ds.get(keyword)!s} differs from {reference!s} on the first instance; one series must "
-                    "have one value.",
+                    f"{ds.get(keyword)!s} differs from {header.first.get(keyword)!s} on the first instance; "
+                    "one series must have one value.",
                 )
     _check_radiopharmaceutical_consistency(header)
     _warn_if_not_fdg(header)
@@ -448,27 +457,57 @@ def _check_acceptance(header: _Header) -> None:
         raise header.error(0, tag_label("SeriesType"), "REPROJECTION images are not quantitative.")
 
 
-def _check_radiopharmaceutical_consistency(header: _Header) -> None:
-    def signature(ds: Dataset) -> str:
-        sequence = ds.get("RadiopharmaceuticalInformationSequence")
-        if not sequence:
-            return ""
-        item = sequence[0]
-        keys = (
-            "RadiopharmaceuticalStartTime",
-            "RadiopharmaceuticalStartDateTime",
-            "RadionuclideTotalDose",
-            "RadionuclideHalfLife",
-        )
-        return "|".join(raw_text(item, k) for k in keys)
+def _value(ds: Dataset, keyword: str) -> object:
+    """An attribute as compared between instances (spec 2.2 item 4): numbers, dates and times by value
+    ("70" equals "70.0", "110000" equals "110000.000"), code strings as a set of values; text that does not
+    parse compares as text."""
+    text = raw_text(ds, keyword)
+    vr = dictionary_VR(keyword)
+    try:
+        if vr == "DS":
+            return float(text)
+        if vr == "TM":
+            return TM(text.replace(":", "") if RETIRED_TM.fullmatch(text) else text)
+        if vr in ("DA", "DT"):
+            return (DA if vr == "DA" else DT)(text)
+    except ValueError:
+        return text
+    if vr == "CS":
+        return frozenset(_multi(ds.get(keyword)))
+    return text
 
-    reference = signature(header.first)
+
+def _radionuclide_code(item: Dataset) -> tuple[str, str]:
+    """(0054,0300) RadionuclideCodeSequence as (scheme, code value); empty when absent."""
+    codes = item.get("RadionuclideCodeSequence") or []
+    if not codes:
+        return "", ""
+    return raw_text(codes[0], "CodingSchemeDesignator"), raw_text(codes[0], "CodeValue")
+
+
+def _check_radiopharmaceutical_consistency(header: _Header) -> None:
+    """The radiopharmaceutical item, compared by value, is the same on every instance (spec 2.2 item 4)."""
+
+    def item(ds: Dataset) -> Dataset:
+        sequence = ds.get("RadiopharmaceuticalInformationSequence")
+        return sequence[0] if sequence else Dataset()
+
+    reference = item(header.first)
     for index, ds in enumerate(header.datasets[1:], start=1):
-        if signature(ds) != reference:
+        current = item(ds)
+        different = [
+            tag_label(keyword)
+            for keyword in RADIOPHARMACEUTICAL_ITEM
+            if _value(current, keyword) != _value(reference, keyword)
+        ]
+        if _radionuclide_code(current) != _radionuclide_code(reference):
+            different.append(tag_label("RadionuclideCodeSequence"))
+        if different:
             raise header.error(
                 index,
                 tag_label("RadiopharmaceuticalInformationSequence"),
-                "differs from the first instance; one series has one injection.",
+                f"{_listed(different)} {'differs' if len(different) == 1 else 'differ'} from the first "
+                "instance; one series has one injection.",
             )
 
 
@@ -1566,7 +1605,7 @@ def read_nifti_suv(
     injected_bq: float | None = None,
     injection_datetime: dt.datetime | None = None,
     reference_datetime: dt.datetime | None = None,
-    decay_correction: Literal["START", "ADMIN"] = "START",
+    decay_correction: Literal["START", "ADMIN"] | None = None,
     half_life_s: float = F18_HALF_LIFE_S,
 ) -> SUVVolume:
     """A PET volume stored as NIfTI, whose units the user states (spec 6.6).
@@ -1575,14 +1614,21 @@ def read_nifti_suv(
     ----------
     pet_units : {"suvbw", "bqml"}
         "suvbw": the voxels are SUVbw already. "bqml": activity concentration; SUVbw needs ``weight_kg``,
-        ``injected_bq``, ``injection_datetime`` and, for ``decay_correction="START"``, ``reference_datetime``.
+        ``injected_bq``, ``injection_datetime``, ``decay_correction`` and, unless it is "ADMIN",
+        ``reference_datetime``.
     weight_kg, height_cm, sex, lbm_formula, sex_other
         Patient-table values for SUL / SUVbsa / SUVibw (spec 1.3-1.5, 1.8).
+    injected_bq, injection_datetime, reference_datetime
+        Injected activity (Bq) and its datetime, and the scan reference time ("bqml" only). When only one
+        of the datetimes carries a UTC offset, the offset is dropped with a warning (spec 2.4).
+    decay_correction : {"START", "ADMIN"}, optional
+        "bqml" only, required: the values are decay corrected to ``reference_datetime`` ("START") or to
+        the injection ("ADMIN") (spec 2.6, 6.6); there is no default, a wrong guess changes every SUV.
 
     Raises
     ------
     InputError
-        Unknown ``pet_units`` or a value the "bqml" conversion needs is missing.
+        Unknown ``pet_units`` or ``decay_correction``, or a value the "bqml" conversion needs is missing.
     """
     from ioresponse.io.nifti import read_nifti
 
@@ -1599,28 +1645,39 @@ def read_nifti_suv(
         "warnings": recorder.warnings,
     }
     if pet_units == "bqml":
+        if decay_correction not in (None, "START", "ADMIN"):
+            raise InputError(
+                str(path), [], "decay_correction", f"{decay_correction!r} is not 'START' or 'ADMIN'."
+            )
         needed = {
             "weight_kg": weight_kg,
             "injected_bq": injected_bq,
             "injection_datetime": injection_datetime,
         }
-        if decay_correction == "START":
+        if decay_correction != "ADMIN":
             needed["reference_datetime"] = reference_datetime
+        needed["decay_correction"] = decay_correction
         missing = [name for name, value in needed.items() if value is None]
         if missing:
+            convention = (
+                " decay_correction is 'START' (values decay corrected to reference_datetime) or 'ADMIN' (to "
+                "the injection)."
+                if decay_correction is None
+                else ""
+            )
             raise InputError(
                 str(path),
                 [],
                 ", ".join(missing),
-                "a NIfTI PET in Bq/ml has no header: give " + ", ".join(missing) + " (patient/visit table).",
+                f"a NIfTI PET in Bq/ml has no header: give {', '.join(missing)} (patient/visit table)."
+                + convention,
             )
         _checked_dose(injected_bq)
         if not half_life_s > 0:
             raise InputError("option half_life_s", [], None, f"{half_life_s:g} s is not > 0.")
-        uptake = (
-            (reference_datetime - injection_datetime).total_seconds() if decay_correction == "START" else 0.0
-        )
-        if decay_correction == "START" and not 0 < uptake < MAX_UPTAKE_S:
+        start = decay_correction == "START"
+        uptake = _seconds(recorder, injection_datetime, reference_datetime) if start else 0.0
+        if start and not 0 < uptake < MAX_UPTAKE_S:
             raise InputError(
                 str(path),
                 [],
@@ -1630,7 +1687,7 @@ def read_nifti_suv(
             )
         values = values * (1000.0 * weight_kg / (injected_bq * math.exp(-math.log(2) / half_life_s * uptake)))
         provenance.update(
-            uptake_s=uptake if decay_correction == "START" else None,
+            uptake_s=uptake if start else None,
             injected_bq=injected_bq,
             decay_correction=decay_correction,
             half_life_s=half_life_s,
