@@ -195,10 +195,6 @@ A 112 T1 target liver 40 present
 DEATH_150 = pd.DataFrame({"patient_id": ["A"], "os_days": [150], "os_event": [1]})
 
 
-@pytest.mark.xfail(strict=True, reason="pfs_durations turns every pfs_event=False row of a patient who "
-                   "died into a death event (cohort/survival.py pfs_durations, `died = ~progressed & "
-                   "os_event`), so with unconfirmed_iupd_pfs='censor' the iUPD-then-death patient is an "
-                   "event at day 150 instead of censored at day 84")
 def test_7_4_unconfirmed_iupd_followed_by_death_is_censored_with_option_censor():
     # spec 7.4: "an iUPD at the last assessment followed by death or stop without confirmation is an event at
     # the iUPD date by default, option `unconfirmed_iupd_pfs: "event" | "censor"` of `anatomic.md`";

@@ -94,7 +94,8 @@ def report(
     confirmed: Annotated[bool | None, typer.Option(
         "--confirmed/--unconfirmed",
         help="Read best_response_confirmed (--confirmed) or best_response (--unconfirmed) for every "
-        "criterion, e.g. after `assess --confirm`. Default: each criterion's own, confirmed for irRC.")]
+        "criterion. Default: the one that drove each criterion's dates in assess (its confirm_response "
+        "column: confirmed after `assess --confirm`, and for irRC).")]
     = None,
     population: Annotated[Population, typer.Option(
         help="Denominator of ORR and DCR: patients measurable at baseline under the criterion, or all "

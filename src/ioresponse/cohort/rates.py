@@ -158,8 +158,7 @@ def response_column(criterion: str, confirmed: bool | None = None) -> str:
     confirmed : bool or None, default None
         None: ``best_response_confirmed`` when the criterion confirms responses
         (:func:`confirms_response`), else ``best_response``. True / False: that column for every
-        criterion (for example after ``ioresponse assess --confirm``, which the output files do not
-        record).
+        criterion. A run's own choice is read per row by :func:`response_columns`.
     """
     if confirmed is not None and not isinstance(confirmed, bool):  # "false" would read as True
         raise InputError("options", [], "confirmed", f"{confirmed!r} is not True, False or None")

@@ -109,7 +109,8 @@ def pfs_durations(best_response: pd.DataFrame, patients: pd.DataFrame | None = N
     deaths = _deaths(patients)
     if deaths is not None:
         table = table.merge(deaths, on=PATIENT, how="left")
-        died = ~progressed.to_numpy() & as_flag(table["os_event"]) & table["os_days"].notna()
+        died = (~progressed.to_numpy() & ~_open_iupd(best_response) & as_flag(table["os_event"])
+                & table["os_days"].notna())
         table.loc[died, DURATION] = pd.to_numeric(table.loc[died, "os_days"], errors="coerce")
         table.loc[died, EVENT_TYPE] = "death"
         table = table.drop(columns=["os_days", "os_event"])
@@ -117,6 +118,18 @@ def pfs_durations(best_response: pd.DataFrame, patients: pd.DataFrame | None = N
     table[DURATION] = table[DURATION].fillna(0.0)
     table = table.drop(columns=["pfs_day", "pfs_event"]).reset_index(drop=True)
     return censored_at_new_therapy(table, patients, timepoints) if censor_at_new_therapy else table
+
+
+def _open_iupd(best_response: pd.DataFrame) -> np.ndarray:
+    """Rows censored before an iUPD left open at the end of data (iRECIST, ``unconfirmed_iupd_pfs =
+    "censor"``: the censoring day comes before ``iupd_day``). A death that follows does not make them an
+    event: "an iUPD at the last assessment followed by death or stop without confirmation is an event at
+    the iUPD date by default", the option censors it (spec 7.4; anatomic.md 4.11 D8)."""
+    if "iupd_day" not in best_response.columns:
+        return np.zeros(len(best_response), bool)
+    iupd = pd.to_numeric(best_response["iupd_day"], errors="coerce")
+    censored_day = pd.to_numeric(best_response["pfs_day"], errors="coerce")
+    return (~as_flag(best_response["pfs_event"]) & (censored_day < iupd)).to_numpy()
 
 
 def censored_at_new_therapy(durations: pd.DataFrame, patients: pd.DataFrame | None,
