@@ -877,12 +877,14 @@ def any_per_assessment(flag: np.ndarray, assessments: Assessments) -> np.ndarray
 
 
 def non_target_codes(
-    lesions: pd.DataFrame, assessments: Assessments, gone: np.ndarray
+    lesions: pd.DataFrame, assessments: Assessments, gone: np.ndarray, progression_defines_pd: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
     """Non-target (non-index) component per assessment (spec 1.5, 2.5, 3.5, 5.5).
 
     Returns the code (NONE, PD for unequivocal progression, NE, NON-CR/NON-PD, CR) and, separately,
-    whether any non-target lesion unequivocally progressed.
+    whether any non-target lesion unequivocally progressed. Where that progression does not define PD
+    (imRECIST 5.5, irRC 2.5, irRECIST's option), a non-target not evaluated outranks it: the component
+    is NE (spec 5.6 "NE when a non-target lesion is not evaluated"), not a PD the criterion ignores.
     """
     status = statuses(lesions)
     non_target = assessments.in_use & (roles(lesions) == Role.NON_TARGET)
@@ -892,8 +894,12 @@ def non_target_codes(
     not_evaluated = any_per_assessment(non_target & (status == Status.NOT_EVALUABLE), assessments)
     not_evaluated |= count < expected
     present = any_per_assessment(non_target & ~gone, assessments)
+    ranked = [(progressed, PD), (not_evaluated, NE)]
+    if not progression_defines_pd:
+        ranked.reverse()
+    (first, first_code), (second, second_code) = ranked
     code = np.select(
-        [expected == 0, progressed, not_evaluated, present], [NONE, PD, NE, NON_CR_NON_PD], default=CR
+        [expected == 0, first, second, present], [NONE, first_code, second_code, NON_CR_NON_PD], default=CR
     )
     return code.astype(np.int8), progressed
 

@@ -311,7 +311,7 @@ def assess(
     burden = target_sums.total + new_sums.total.astype(float)
     complete = target_complete & new_sums.complete
     all_gone = ~any_per_assessment((target | counted) & ~gone, assessments)
-    non_target, _ = non_target_codes(lesions, assessments, gone)
+    non_target, _ = non_target_codes(lesions, assessments, gone, progression_defines_pd=False)  # spec 2.5
     new_rows = in_use & (role == Role.NEW)
     uncounted_new = new_rows & ~counted & shows & ~equivocal
     new_nonmeasurable = any_per_assessment(uncounted_new, assessments)

@@ -333,7 +333,7 @@ def assess_unidimensional_burden(
     burden = target_sums.total + new_sums.total.astype(float)
     complete = target_complete & new_sums.complete
     all_gone = ~any_per_assessment((target | counted) & ~gone, assessments)
-    non_target, nt_progressed = non_target_codes(lesions, assessments, gone)
+    non_target, nt_progressed = non_target_codes(lesions, assessments, gone, rules.nontarget_can_define_pd)
     uncounted = new_rows & ~counted & ~small_node & ~equivocal
     new_nonmeasurable = any_per_assessment(uncounted & shows, assessments)
     new_nonmeasurable_pd = any_per_assessment(
