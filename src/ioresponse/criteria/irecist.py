@@ -438,7 +438,7 @@ def _components(
         ),
         "new_ne": any_per_assessment(new_rows & (status == Status.NOT_EVALUABLE), assessments)
         | ~nlt_sums.complete
-        | _unreported_new_lesion(lesions, assessments, new_rows & ~small_node),  # small node: no lesion
+        | _unreported_new_lesion(lesions, assessments, new_rows, small_node),
         "small_new_node": any_per_assessment(small_node, assessments),
         "too_small_measured": too_small_measured(lesions, assessments),
         "equivocal_new": any_per_assessment(new_rows & shows & equivocal, assessments),
@@ -526,18 +526,23 @@ def _as_flag(value: object) -> float:
 
 
 def _unreported_new_lesion(
-    lesions: pd.DataFrame, assessments: Assessments, new_rows: np.ndarray
+    lesions: pd.DataFrame, assessments: Assessments, new_rows: np.ndarray, small_node: np.ndarray
 ) -> np.ndarray:
     """Per assessment, whether a new lesion recorded at an earlier assessment has no row: it is not
-    evaluable there (spec 0.2, "a missing row is treated as not_evaluable")."""
+    evaluable there (spec 0.2, "a missing row is treated as not_evaluable"). A new node under 10 mm is no
+    lesion (spec 1.5, 4.4) until it is one; once it is, any row of it reports it, a node back under 10 mm
+    included (measured, so not missing)."""
     rows = np.flatnonzero(new_rows)
     starts, _ = lesion_starts(lesions, assessments, rows)  # one per lesion and assessment
     assessment = assessments.row_assessment[rows][starts]
     subject, lesion = assessments.subject_of_rows()[rows][starts], lesion_codes(lesions)[rows][starts]
     frame = pd.DataFrame({"subject": subject, "lesion": lesion, "a": assessment})
-    first = frame.groupby(["subject", "lesion"], sort=False)["a"].min().to_numpy()
-    known = running_total(np.bincount(first, minlength=assessments.n), assessments)
-    return known > np.bincount(assessment, minlength=assessments.n)
+    as_lesion = frame[~small_node[rows][starts]]
+    first = as_lesion.groupby(["subject", "lesion"], sort=False)["a"].min()
+    known = running_total(np.bincount(first.to_numpy(), minlength=assessments.n), assessments)
+    since = first.reindex(pd.MultiIndex.from_frame(frame[["subject", "lesion"]])).to_numpy(float)
+    reported = assessment[assessment >= since]  # a NaN start (never a lesion) reports nothing
+    return known > np.bincount(reported, minlength=assessments.n)
 
 
 def _first_seen(
