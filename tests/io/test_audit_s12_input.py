@@ -352,3 +352,16 @@ def test_sdtm_tu_lesion_with_two_roles_is_refused_at_the_tu_rows(tmp_path):
     tu = SDTM_TU + "S1,T01,NON-TARGET,LIVER\n"
     run = cli("assess", sdtm_folder(tmp_path, tu, SDTM_TR), "--out", tmp_path / "out", "--no-patterns")
     assert_refused(run, "tu.csv", "rows 2, 4", "TUSTRESC", "several roles")
+
+
+def test_a_patient_column_given_twice_agrees_by_value_and_an_empty_cell_is_no_disagreement():
+    # The refusal of two different values (above) compares values: "70" in the lesion table is the patient
+    # table's "70.0", and a patient whose cell is empty in one table takes the other's value.
+    lesions = pd.DataFrame({
+        "patient_id": ["P1", "P1", "P2", "P2"], "day": [-7, 56, -7, 56], "lesion_id": "T1",
+        "role": "target", "organ": "liver", "lymph_node": False, "long_axis_mm": [40, 28, 50, 50],
+        "status": "present", "weight_kg": ["70", "70", "", ""], "arm": ["A", "A", None, None]})
+    patients = pd.DataFrame({"patient_id": ["P1", "P2"], "weight_kg": ["70.0", "80"], "arm": ["A", "B"]})
+    study = load_quietly(lesions, patients=patients)
+    table = study.patients.set_index("patient_id")
+    assert table.loc["P2", "arm"] == "B" and float(table.loc["P1", "weight_kg"]) == 70

@@ -522,17 +522,24 @@ def _patient_columns(frame: pd.DataFrame, patients: pd.DataFrame | None, name: s
 
 def _refuse_disagreement(frame: pd.DataFrame, table: pd.DataFrame, patients: pd.DataFrame, column: str,
                          name: str, patients_name: str) -> None:
-    """Refuse a patient column that the lesion table and the patient table give with different values."""
-    ours = table.set_index(s.PATIENT)[column].astype(str).str.strip()
+    """Refuse a patient column that the lesion table and the patient table give with different values
+    (empty cells aside; numbers compared as numbers, "70" is "70.0"; dates as ISO dates)."""
+    ours = _given(table.set_index(s.PATIENT)[column])
     if column in v.PATIENT_DATE_COLUMNS:
         ours = pd.Series(t.parse_dates(ours)[0].to_numpy(), index=ours.index)
-    theirs = patients.set_index(s.PATIENT)[column].astype(str).str.strip().reindex(ours.index).fillna("")
-    differ = (ours != "") & (theirs != "") & (theirs != "nan") & (ours != theirs)
+    theirs = _given(patients.set_index(s.PATIENT)[column]).reindex(ours.index).fillna("")
+    same_number = np.isclose(t.parse_float(ours)[0], t.parse_float(theirs)[0])  # NaN (not numbers): False
+    differ = (ours != "") & (theirs != "") & (ours != theirs) & ~same_number
     if differ.any():
         patient = differ.index[differ.to_numpy()][0]
         rows = frame.loc[frame[s.PATIENT] == patient, s.SOURCE_ROW]
         raise InputError(name, rows, column, f"patient {patient} has {column} {ours[patient]} here and "
                                              f"{theirs[patient]} in {patients_name}: give one value")
+
+
+def _given(values: pd.Series) -> pd.Series:
+    """Cells as stripped text, "" where empty (NaN or None included)."""
+    return values.astype(object).where(values.notna(), "").astype(str).str.strip()
 
 
 def _finish(lesions: pd.DataFrame) -> pd.DataFrame:
