@@ -100,3 +100,14 @@ def test_rs_response_only_in_rsorres_is_read_with_a_note(tmp_path):
     recorded = load_study(_folder(tmp_path)).recorded
     assert recorded["recorded_response"].tolist() == ["PR", "PR"]
     assert recorded["note"].tolist() == ["RSSTRESC empty: RSORRES PR read", ""]
+
+
+def test_not_done_record_without_a_reason_says_so_without_an_empty_colon(tmp_path):
+    tr = ("USUBJID,TRLNKID,TRTESTCD,TRSTRESC,TRSTRESN,TRSTRESU,TRSTAT,TRREASND,TRDTC,TRDY\n"
+          "S1,T01,LDIAM,40,40,mm,,,2021-03-01,-6\n"
+          "S1,NT01,TUMSTATE,PRESENT,,,,,2021-03-01,-6\n"
+          "S1,T01,LDIAM,,,,NOT DONE,,2021-05-01,57\n"
+          "S1,NT01,TUMSTATE,PRESENT,,,,,2021-05-01,57\n")
+    target = load_study(_folder(tmp_path, tr=tr)).lesions.query("lesion_id == 'T01'")
+    assert target["status"].tolist() == ["present", "not_evaluable"]
+    assert target["note"].iloc[1] == "TRSTAT NOT DONE"

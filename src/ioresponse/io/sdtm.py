@@ -581,7 +581,8 @@ def _status(role: pd.Series, state: pd.Series, text: pd.Series, measure: pd.Seri
                                              f"{', '.join(TUMSTATE_STATUS)} (or a number in mm)")))
     note = pd.Series("", index=role.index, dtype=object)
     empty = status.eq("") & ~unknown
-    note = note.mask(empty & not_done, "TRSTAT NOT DONE: " + reason)
+    why = reason.where(reason.str.strip() == "", ": " + reason)  # TRREASND, when given
+    note = note.mask(empty & not_done, "TRSTAT NOT DONE" + why)
     note = note.mask(empty & ~not_done, t.EMPTY_VALUE_NOTE)
     status = status.mask(empty, s.Status.NOT_EVALUABLE.value)
     return status, equivocal, note, findings
