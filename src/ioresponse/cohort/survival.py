@@ -368,7 +368,7 @@ class KaplanMeierByGroup:
                                  "Kaplan-Meier curve counts each patient once: split the curves (e.g. by "
                                  "reader) or keep one row per patient")
         self.fitters_: dict[str, KaplanMeierFitter] = {}
-        rows, landmark_rows = [], []
+        rows, landmark_rows, medians = [], [], {}
         parts = (list(durations.groupby(self.groups, sort=True, dropna=False)) if self.groups
                  else [((), durations)])  # a patient whose arm is not given keeps a curve of its own
         if durations.empty:
@@ -382,7 +382,7 @@ class KaplanMeierByGroup:
             fitter.fit(times, events, label=label)
             median = median_time(fitter.survival_function_.iloc[:, 0])
             low, high = (median_time(band) for _, band in fitter.confidence_interval_.items())
-            self.fitters_[label] = fitter
+            self.fitters_[label], medians[label] = fitter, median
             group = dict(zip(self.groups, values, strict=True))
             rows.append({**group, "n": len(part), "events": int(events.sum()),
                          "censored": int((~events).sum()), "median_days": median,
@@ -391,9 +391,7 @@ class KaplanMeierByGroup:
         columns = [*self.groups, "n", "events", "censored", "median_days", "median_ci_low", "median_ci_high"]
         self.summary = pd.DataFrame(rows, columns=columns)
         self.landmarks_ = pd.DataFrame(landmark_rows, columns=[*self.groups, *LANDMARK_COLUMNS])
-        self.median_ = pd.Series({label: median_time(f.survival_function_.iloc[:, 0])
-                                  for label, f in self.fitters_.items()},
-                                 name="median_days", dtype=float)
+        self.median_ = pd.Series(medians, name="median_days", dtype=float)
         return self
 
     def plot(self, ax: Axes | None = None, *, xlabel: str = "Time since treatment start (days)",

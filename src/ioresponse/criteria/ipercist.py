@@ -225,7 +225,7 @@ class _StateMachine:
     def step(self, followup: Scan) -> None:
         call = evaluate(self.patient, followup, self.rules, pmd_reference=self.nadir.hottest)
         row = timepoint_row(self.patient, KEY, followup, **call_columns(call, self.patient.baseline.day))
-        row |= self.nadir.columns(call)
+        row |= self.nadir.take(call)
         row |= {
             "percist_response": str(call.category),
             "upmd_day": math.nan,

@@ -646,7 +646,7 @@ def _patient_rows(
         row = timepoint_row(patient, KEY, followup, **call_columns(call, patient.baseline.day))
         row["flags"] = join_flags([*call.flags, "qc_failed" if call.qc_failures else ""])
         row["consensus_window"] = consensus_window(patient, followup)
-        row |= nadir.columns(call)
+        row |= nadir.take(call)
         rows.append(row)
     return rows
 
@@ -659,9 +659,9 @@ class Nadir:
         self.reference = reference
         self.hottest: Hottest | None = None
 
-    def columns(self, call: PercistCall) -> dict[str, Any]:
-        """The nadir columns of ``call``'s row (none with the baseline reference); then takes ``call``
-        into the nadir."""
+    def take(self, call: PercistCall) -> dict[str, Any]:
+        """Take ``call``'s scan into the nadir, and return the nadir columns of its row (none with the
+        baseline reference)."""
         if self.reference != "nadir":
             return {}
         lowest = self.hottest or call.baseline

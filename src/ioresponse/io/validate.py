@@ -536,12 +536,9 @@ def check_per_assessment_columns(frame: pd.DataFrame, source: str) -> list[Findi
 def check_date_day_agree(frame: pd.DataFrame, source: str) -> list[Finding]:
     """With both ``date`` and ``day`` given, ``date - day`` (the treatment start) is one date per patient
     (lesion and PET tables; a date imputed from a partial one, ``_date_imputed``, is not compared)."""
-    dated = frame[s.DATE] != ""
-    if "_date_imputed" in frame.columns:
-        dated &= frame["_date_imputed"] == False  # noqa: E712
+    dated, start = _implied_starts(frame)
     if not dated.any():
         return []
-    start = pd.to_datetime(frame.loc[dated, s.DATE]) - pd.to_timedelta(frame.loc[dated, s.DAY], unit="D")
     counts = start.groupby(frame.loc[dated, s.PATIENT]).nunique()
     findings = []
     for patient in counts.index[counts > 1]:
@@ -558,15 +555,9 @@ def check_start_agrees(frame: pd.DataFrame, source: str, starts: pd.Series,
     """With both ``date`` and ``day`` given, ``date - day`` is the patient's treatment start: it must be the
     patient table's ``treatment_start`` (``starts`` by patient_id) when that gives one (spec/anatomic.md 0.1:
     day = date - treatment_start)."""
-    dated = (frame[s.DATE] != "").to_numpy()
-    if "_date_imputed" in frame.columns:
-        dated &= (frame["_date_imputed"] == False).to_numpy()  # noqa: E712
+    dated, implied = _implied_starts(frame)
     given = frame[s.PATIENT].map(starts).fillna("").to_numpy(object)
-    dated &= given != ""
-    if not dated.any():
-        return []
-    implied = (pd.to_datetime(frame.loc[dated, s.DATE]) - pd.to_timedelta(frame.loc[dated, s.DAY], unit="D"))
-    differs = implied.dt.strftime("%Y-%m-%d").to_numpy() != given[dated]
+    differs = (given[dated] != "") & (implied.dt.strftime("%Y-%m-%d").to_numpy() != given[dated])
     findings = []
     for patient, group in frame.loc[dated].loc[differs].groupby(s.PATIENT, sort=False):
         first = group.index[0]
@@ -575,6 +566,16 @@ def check_start_agrees(frame: pd.DataFrame, source: str, starts: pd.Series,
                                f"{implied[first]:%Y-%m-%d}, but {starts_source} gives {starts[patient]} "
                                "(spec/anatomic.md 0.1: day = date - treatment_start); correct one of them"))
     return findings
+
+
+def _implied_starts(frame: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
+    """The rows with a date of their own (one imputed from a partial date, ``_date_imputed``, is not), and
+    on those rows ``date - day``: the treatment start the row implies (spec/anatomic.md 0.1)."""
+    dated = (frame[s.DATE] != "").to_numpy()
+    if "_date_imputed" in frame.columns:
+        dated &= (frame["_date_imputed"] == False).to_numpy()  # noqa: E712
+    start = pd.to_datetime(frame.loc[dated, s.DATE]) - pd.to_timedelta(frame.loc[dated, s.DAY], unit="D")
+    return dated, start
 
 
 def check_visit_order(frame: pd.DataFrame, source: str) -> list[Finding]:
@@ -779,12 +780,7 @@ def check_assessment_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]
     sizes, given = _sizes(frame)
     if not given.any() or _look_like_cm(sizes[given]):
         return []
-    rows = pd.DataFrame({
-        s.PATIENT: frame[s.PATIENT].to_numpy(), s.READER: frame[s.READER].to_numpy(),
-        s.LESION: frame[s.LESION].to_numpy(), s.DAY: frame[s.DAY].to_numpy(),
-        "size": np.where(given, sizes, 0.0).max(axis=1),
-        "decimals": (given & (sizes != np.round(sizes))).any(axis=1)})
-    rows["size"] = rows["size"].where(given.any(axis=1))
+    rows = _row_sizes(frame, sizes, given)
     visit = [s.PATIENT, s.READER, s.DAY]
     lesion_days = (rows.groupby([s.PATIENT, s.READER, s.LESION, s.DAY], sort=True)["size"]
                    .sum(min_count=1).dropna().reset_index())  # split fragments add up (spec 0.4)
@@ -827,10 +823,7 @@ def check_lesion_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
     if not given.any() or _look_like_cm(sizes[given]):
         return []
     keys = [s.PATIENT, s.READER, s.LESION, s.DAY]
-    rows = pd.DataFrame({
-        **{k: frame[k].to_numpy() for k in keys}, s.SOURCE_ROW: frame[s.SOURCE_ROW].to_numpy(),
-        "size": np.where(given.any(axis=1), np.where(given, sizes, 0.0).max(axis=1), np.nan),
-        "decimals": (given & (sizes != np.round(sizes))).any(axis=1)}).dropna(subset=["size"])
+    rows = _row_sizes(frame, sizes, given).dropna(subset=["size"])
     lesion_days = rows.groupby(keys, sort=True).agg(  # split fragments add up (spec 0.4)
         size=("size", "sum"), decimals=("decimals", "any"), first_row=(s.SOURCE_ROW, "first")).reset_index()
     compared = _with_previous(lesion_days)
@@ -846,6 +839,16 @@ def check_lesion_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
         f"{example[s.DAY]} measures {example['size']:g} after {example['previous']:g}: about a tenth, below "
         f"{CM_LOOKING_MAX_MM:g} with decimals, as centimetres would be; check its unit (mm)"),
         "warning", category=ImplausibleValueWarning)]
+
+
+def _row_sizes(frame: pd.DataFrame, sizes: np.ndarray, given: np.ndarray) -> pd.DataFrame:
+    """Per row: patient, reader, lesion, day and source row, its size (the largest measurement given, NaN
+    without one) and whether a size has decimals, for the centimetre checks (:func:`_sizes`)."""
+    keys = [s.PATIENT, s.READER, s.LESION, s.DAY, s.SOURCE_ROW]
+    return pd.DataFrame({
+        **{k: frame[k].to_numpy() for k in keys},
+        "size": np.where(given.any(axis=1), np.where(given, sizes, 0.0).max(axis=1), np.nan),
+        "decimals": (given & (sizes != np.round(sizes))).any(axis=1)})
 
 
 def _with_previous(lesion_days: pd.DataFrame) -> pd.DataFrame:
