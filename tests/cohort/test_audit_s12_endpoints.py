@@ -7,8 +7,8 @@ Expected values come from the spec text and hand arithmetic written in the comme
 bounds and Kaplan-Meier curves are recomputed here with scipy / lifelines from the raw numbers typed in
 the test, never read from the code's output).
 
-Tests marked ``xfail(strict=True)`` pin a proven difference between the code and the spec: they assert
-the spec's result, and their ``reason`` says what the code does instead.
+The first tests pin differences the audit proved, since fixed: they assert the spec's result. The one
+still marked ``xfail(strict=True)`` is a difference left open; its ``reason`` says what the code does.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def by_patient(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # =================================================================================================
-# Proven differences (xfail strict: each asserts the spec's result)
+# Proven differences (each asserts the spec's result; fixed unless marked xfail)
 # =================================================================================================
 
 # A: PR day 56 (50 -> 30 mm, -40 %), PD day 84 (60 mm, +30 mm vs nadir 30): the PR is never confirmed.

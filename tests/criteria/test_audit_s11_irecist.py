@@ -7,45 +7,15 @@ Arithmetic is in the comments.
 
 from __future__ import annotations
 
-import warnings
-
-import numpy as np
 import pandas as pd
 import pytest
-
-import ioresponse
-
-
-def row(day, lesion_id, value=None, *, organ="liver", node=False, status="present", role=None, **extra):
-    """One lesion row; ``value`` is the short axis for nodes and the long axis otherwise."""
-    if role is None:
-        role = {"T": "target", "N": "non_target", "U": "new"}[lesion_id[0]]
-    out = {
-        "patient_id": "P1",
-        "day": day,
-        "lesion_id": lesion_id,
-        "role": role,
-        "organ": organ,
-        "lymph_node": node,
-        "status": status,
-        "long_axis_mm": np.nan,
-        "short_axis_mm": np.nan,
-    }
-    if value is not None:
-        out["short_axis_mm" if node else "long_axis_mm"] = float(value)
-    out.update(extra)
-    return out
+from assessed import by_day as column
+from assessed import row
+from assessed import run as assessed
 
 
 def run(rows, **options):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ioresponse.assess(pd.DataFrame(rows), criteria=("irecist",), **options)
-
-
-def column(result, name="overall_response"):
-    tp = result.timepoints
-    return dict(zip(tp["day"].astype(int), tp[name], strict=True))
+    return assessed(rows, "irecist", **options)
 
 
 def targets(*pairs, organ="liver", lesion="T1"):

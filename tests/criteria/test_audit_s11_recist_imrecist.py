@@ -4,37 +4,10 @@ The first tests pin differences between the code and the spec that the audit fou
 quotes the rule it checks); the others pin tricky behaviours that were verified to follow the spec.
 """
 
-import warnings
-
-import pandas as pd
 import pytest
+from assessed import by_day, row, run
 
-import ioresponse
 from ioresponse.schema import InputError
-
-
-def row(day, lesion_id, value=None, *, role=None, organ="liver", node=False, status="present",
-        patient="P1", **extra):
-    """One input row (spec 0.1); ``value`` is the short axis of a node, else the long axis."""
-    if role is None:
-        role = {"T": "target", "N": "non_target", "U": "new"}[lesion_id[0]]
-    out = dict(patient_id=patient, day=day, lesion_id=lesion_id, role=role, organ=organ, lymph_node=node,
-               status=status, long_axis_mm=float("nan"), short_axis_mm=float("nan"))
-    if value is not None:
-        out["short_axis_mm" if node else "long_axis_mm"] = float(value)
-    out.update(extra)
-    return out
-
-
-def run(rows, criterion="recist11", **options):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ioresponse.assess(pd.DataFrame(rows), criteria=(criterion,), **options)
-
-
-def by_day(result, column="overall_response"):
-    tp = result.timepoints
-    return dict(zip(tp["day"], tp[column], strict=True))
 
 
 def best(result, column="best_response"):

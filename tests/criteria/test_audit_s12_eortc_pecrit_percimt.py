@@ -1,8 +1,8 @@
 """Audit of EORTC 1999, PECRIT and PERCIMT (spec/metabolic.md sections 1, 2.7, 3.3, 4, 6, 7).
 
 Everything runs through the public API (``ioresponse.assess``) on small hand-typed tables. Expected values
-come from the spec text and hand arithmetic. The ``xfail(strict=True)`` tests pin differences the audit
-found: each asserts the spec's result, and its ``reason`` says what the code does instead. The plain
+come from the spec text and hand arithmetic. The first tests pin differences the audit
+found, since fixed: each asserts the spec's result. The plain
 tests pin boundary and precedence cases that were checked and behave as the spec says.
 """
 
@@ -76,7 +76,7 @@ def only_row(result):
     return result.timepoints.iloc[0]
 
 
-# =============================================================== differences found (xfail, strict)
+# ========================================================= differences found (fixed since)
 
 
 def test_4_2_eortc_hottest_aggregate_uses_the_hottest_baseline_lesion_including_non_targets():

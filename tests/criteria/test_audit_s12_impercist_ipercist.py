@@ -2,8 +2,8 @@
 with the shared conventions of section 1 and the PERCIST rules (5.3-5.8) they reuse.
 
 Every expected value comes from the spec text and hand arithmetic written in the comments, never
-from the code's output. ``xfail(strict=True)`` tests pin a proven difference: they assert what the
-spec says and the ``reason`` states what the code does instead. Tables are typed by hand in the long
+from the code's output. The first tests pin proven differences, since fixed: they assert what the
+spec says. Tables are typed by hand in the long
 PET format of spec 1.1.
 """
 

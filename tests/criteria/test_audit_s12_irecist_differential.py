@@ -1,8 +1,8 @@
 """Audit s12: iRECIST (spec/anatomic.md sections 0 and 4) and irRECIST (section 3) by differential testing.
 
 A plain-Python reference written from the spec text was run against ``ioresponse.assess`` on random
-patients; the cases below are hand-written reductions of what the comparison found. The xfail tests
-assert the spec's result where the code differs; the others pin tricky cases that already agree.
+patients; the cases below are hand-written reductions of what the comparison found. The first tests
+assert the spec's result where the code differed (since fixed); the others pin tricky cases that agreed.
 Expected values come from the spec and the arithmetic in the comments.
 """
 
@@ -12,38 +12,15 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from assessed import by_day as column
+from assessed import row
+from assessed import run as assessed
 
 import ioresponse
 
 
-def row(day, lesion_id, value=None, *, organ="liver", node=False, status="present"):
-    """One lesion row; ``value`` is the short axis for nodes and the long axis otherwise."""
-    role = {"T": "target", "N": "non_target", "U": "new"}[lesion_id[0]]
-    out = {
-        "patient_id": "P1",
-        "day": day,
-        "lesion_id": lesion_id,
-        "role": role,
-        "organ": organ,
-        "lymph_node": node,
-        "status": status,
-        "long_axis_mm": np.nan,
-        "short_axis_mm": np.nan,
-    }
-    if value is not None:
-        out["short_axis_mm" if node else "long_axis_mm"] = float(value)
-    return out
-
-
 def run(rows, criterion="irecist", **options):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ioresponse.assess(pd.DataFrame(rows), criteria=(criterion,), **options)
-
-
-def column(result, name="overall_response"):
-    tp = result.timepoints
-    return dict(zip(tp["day"].astype(int), tp[name], strict=True))
+    return assessed(rows, criterion, **options)
 
 
 def best(result):
@@ -94,7 +71,7 @@ def test_4_4_never_a_lesion_new_node_does_not_make_the_deciding_scan_ne():
 
 
 def test_control_new_node_under_10mm_on_every_row_does_not_block_the_reset():
-    # Control of the xfail above without the absent row: U1 8 mm at 56, 112 and 168 is never a lesion
+    # Control of the test above without the absent row: U1 8 mm at 56, 112 and 168 is never a lesion
     # (4.4), so nothing is missing at 168 and the same reset applies: iSD (30 vs 40 = -25 %).
     rows = [row(-7, "T1", 40)]
     for day, t1 in ((56, 38), (112, 36), (168, 30)):

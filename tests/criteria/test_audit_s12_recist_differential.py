@@ -1,41 +1,14 @@
 """Differential audit of RECIST 1.1 (spec/anatomic.md sections 0 and 1) and imRECIST (section 5).
 
 An independent reference of the timepoint and best overall responses, written from the spec text, was
-compared with the package on random small patients. The first test pins the one difference found (strict
-xfail: it asserts the spec's result); the others pin tricky cases met during the comparison that already
+compared with the package on random small patients. The first test pins the one difference found (since
+fixed; it asserts the spec's result); the others pin tricky cases met during the comparison that already
 follow the spec. Every expected value comes from the spec and hand arithmetic.
 """
 
-import warnings
-
 import pandas as pd
 import pytest
-
-import ioresponse
-
-
-def row(day, lesion_id, value=None, *, role=None, organ="liver", node=False, status="present",
-        patient="P1", **extra):
-    """One input row (spec 0.1); ``value`` is the short axis of a node, else the long axis."""
-    if role is None:
-        role = {"T": "target", "N": "non_target", "U": "new"}[lesion_id[0]]
-    out = dict(patient_id=patient, day=day, lesion_id=lesion_id, role=role, organ=organ, lymph_node=node,
-               status=status, long_axis_mm=float("nan"), short_axis_mm=float("nan"))
-    if value is not None:
-        out["short_axis_mm" if node else "long_axis_mm"] = float(value)
-    out.update(extra)
-    return out
-
-
-def run(rows, criterion="recist11", **options):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return ioresponse.assess(pd.DataFrame(rows), criteria=(criterion,), **options)
-
-
-def by_day(result, column="overall_response"):
-    tp = result.timepoints
-    return dict(zip(tp["day"], tp[column], strict=True))
+from assessed import by_day, row, run
 
 
 def best(result, column="best_response"):

@@ -8,8 +8,8 @@ Sources of the expected behaviour (never the code's output):
   code 2, never a traceback; nothing the user gave is silently dropped or changed; unit mix-ups, dates
   out of order, duplicate lesion ids and a missing baseline are caught.
 
-Every ``xfail(strict=True)`` test pins a defect proven by running the command line or ``ioresponse.load``;
-its ``reason`` says what the code does instead. The plain tests pin tricky inputs that already behave.
+The first tests pin defects proven by running the command line or ``ioresponse.load``, since fixed; the
+later ones pin tricky inputs that already behaved.
 Command-line runs go through ``python -m ioresponse`` in a subprocess, so that a traceback or an exit code
 other than 2 would show as the user sees it.
 """
@@ -108,7 +108,7 @@ SDTM_TR = (TR_HEADER
 
 
 # =============================================================================================
-# Defects (xfail strict): each test states the expected behaviour
+# Defects (fixed since): each test states the expected behaviour
 
 
 @pytest.mark.parametrize("status", ["absent", "not_evaluable"])

@@ -11,8 +11,7 @@ progressing if r_nadir >= 0.20 AND a_nadir >= 5, or new; else stable.
 Three-valued logic (spec 0.3): AND is false as soon as one part is false, true if all are true, else
 not_evaluable.
 
-The tests marked xfail(strict=True) pin differences between the code and the spec found by this audit;
-their ``reason`` says what the code does instead.
+The first tests pin differences between the code and the spec found by this audit, since fixed.
 """
 
 from __future__ import annotations
@@ -85,7 +84,7 @@ def _durable(best_rows: list[dict], points: list[dict], definition: str, **optio
 
 
 # =========================================================================================================
-# Differences found (xfail strict: the test asserts the spec, the code does otherwise)
+# Differences found (fixed since: the test asserts the spec)
 # =========================================================================================================
 
 

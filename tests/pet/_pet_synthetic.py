@@ -181,3 +181,25 @@ def sphere_phantom(
     grids = np.meshgrid(*(np.arange(n) for n in shape), indexing="ij")
     distance_sq = sum(((g - c) * s) ** 2 for g, c, s in zip(grids, centre_kji, spacing_zyx, strict=True))
     return np.where(distance_sq <= radius_mm**2, inside, background).astype(np.float64)
+
+
+def example_7e() -> np.ndarray:
+    """spec/pet.md 7(e): 3 x 4 x 5 array of 1.0 with the listed voxels (as [k, j, i])."""
+    image = np.ones((3, 4, 5))
+    for index, value in {
+        (1, 2, 1): 10.0,
+        (1, 1, 1): 8.0,
+        (1, 1, 2): 6.0,
+        (1, 2, 2): 4.1,
+        (2, 1, 1): 5.0,
+        (0, 3, 2): 4.6,
+        (2, 3, 3): 4.5,
+        (0, 0, 4): 7.0,
+        (0, 2, 1): 4.0,
+        (0, 1, 1): 2.0,
+        (2, 1, 2): 2.0,
+        (1, 3, 1): 3.0,
+        (2, 2, 1): 3.0,
+    }.items():
+        image[index] = value
+    return image

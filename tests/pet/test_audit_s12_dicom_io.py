@@ -1,8 +1,9 @@
 """Audit of spec/pet.md sections 0.1-0.4, 2 (DICOM to SUV) and 6 (image input/output).
 
 Every expected value below comes from the spec text or from hand arithmetic written next to it, never
-from the package's output. Tests marked ``xfail(strict=True)`` pin a proven difference between the code
-and the spec: they assert what the SPEC requires and fail until the code is fixed.
+from the package's output. The first tests pin proven differences between the code
+and the spec, since fixed, asserting what the SPEC requires; the one still marked ``xfail(strict=True)``
+is left open.
 
 Shared hand arithmetic (spec 2.11, 7(g)): 70 kg, 368.08 MBq, T1/2 6586.2 s, uptake 3600 s ->
 A(t_ref) = 368.08e6 x 2^(-3600/6586.2) = 368.08e6 x 0.68463292 = 2.5199969e8 Bq,
@@ -105,7 +106,7 @@ def _square(x0: float, y0: float, x1: float, y1: float, z: float) -> list[float]
 
 
 # ======================================================================================================
-# Proven differences (strict xfail: the assertion is the SPEC's result)
+# Proven differences (the assertion is the SPEC's result; fixed unless marked xfail)
 # ======================================================================================================
 
 

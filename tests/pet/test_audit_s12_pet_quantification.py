@@ -1,8 +1,8 @@
 """Audit of the PET quantification against spec/pet.md sections 0.3, 1, 3, 4, 5 and worked examples 7.
 
 Every expected value below comes from the spec text or from hand arithmetic written next to it, never
-from the package's output. Tests marked ``xfail(strict=True)`` pin a proven difference between the code
-and the spec: they assert what the spec requires.
+from the package's output. The first tests pin proven differences between the code
+and the spec, since fixed: they assert what the spec requires.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import SimpleITK as sitk
-from _pet_synthetic import BASE_HEADER, make_dataset
+from _pet_synthetic import BASE_HEADER, example_7e, make_dataset
 
 from ioresponse.io.dicom import Geometry
 from ioresponse.pet import (
@@ -77,27 +77,6 @@ def _nifti_labels(folder: Path, labels: np.ndarray, name: str) -> Path:
     return path
 
 
-def _example_7e() -> np.ndarray:
-    image = np.ones((3, 4, 5))
-    for index, value in {
-        (1, 2, 1): 10.0,
-        (1, 1, 1): 8.0,
-        (1, 1, 2): 6.0,
-        (1, 2, 2): 4.1,
-        (2, 1, 1): 5.0,
-        (0, 3, 2): 4.6,
-        (2, 3, 3): 4.5,
-        (0, 0, 4): 7.0,
-        (0, 2, 1): 4.0,
-        (0, 1, 1): 2.0,
-        (2, 1, 2): 2.0,
-        (1, 3, 1): 3.0,
-        (2, 2, 1): 3.0,
-    }.items():
-        image[index] = value
-    return image
-
-
 def _example_7d() -> tuple[np.ndarray, np.ndarray]:
     image = np.ones((7, 7, 7))
     image[2, 2, 2] = 10.0
@@ -118,7 +97,7 @@ LBM_JANMA_F_70_175 = 9270 * 70 / (8780 + 244 * BMI_70_175)
 
 
 # =====================================================================================================
-# Proven differences (xfail strict: the assertions state the spec's result)
+# Proven differences (fixed since: the assertions state the spec's result)
 # =====================================================================================================
 
 
@@ -243,7 +222,7 @@ def test_4_6_min_component_ml_drops_small_components_explicitly(scratch):
 # absolute_normalisation="bw", liver=None, connectivity=26, keep="max_component") -> mask`".
 # 7(e) row "absolute 2.5, 26-conn": 41% set + 4.0 + 3.0 + 3.0, 10 voxels, sum 52.2.
 def test_4_2_segment_takes_the_absolute_normalisation_option():
-    image = _example_7e()
+    image = example_7e()
     mask, threshold = segment(
         image, np.ones(image.shape, dtype=bool), method="absolute", absolute=2.5, absolute_normalisation="bw"
     )
@@ -394,7 +373,7 @@ def test_3_6_ties_prefer_the_higher_centre_value_over_c_order_and_local_takes_th
 def test_4_2_to_4_5_worked_example_7e_through_quantify(options, n_voxels, total, diameter):
     # 7(e) table (0.064 ml voxels, TLG = sum x 0.064); the 4.1 voxel exactly on 0.41 x 10 is included (0.3).
     # Last row: 2.5 SUL with LBM/W 0.5 is SUVbw 5.0, the 50% set.
-    image = _example_7e()
+    image = example_7e()
     volume = SUVVolume.from_array(image, _grid(image.shape), conversions={"lbm": 0.5})
     table = quantify(volume, {"1": np.ones(image.shape, dtype=bool)}, **options)
     row = table.iloc[0]

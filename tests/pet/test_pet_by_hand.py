@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pydicom
 import pytest
-from _pet_synthetic import make_dataset
+from _pet_synthetic import example_7e, make_dataset
 from pydicom.uid import generate_uid
 from typer.testing import CliRunner
 
@@ -505,13 +505,7 @@ def test_ibw_not_above_zero_is_refused(tmp_path: Path) -> None:
 # ------------------------------------------------------------------------------------------------
 
 # pet.md 7(e), values [k, j, i] (others 1.0)
-E_BLOCK = np.array(
-    [
-        [[1, 1, 1, 1, 7], [1, 2, 1, 1, 1], [1, 4, 1, 1, 1], [1, 1, 4.6, 1, 1]],
-        [[1, 1, 1, 1, 1], [1, 8, 6, 1, 1], [1, 10, 4.1, 1, 1], [1, 3, 1, 1, 1]],
-        [[1, 1, 1, 1, 1], [1, 5, 2, 1, 1], [1, 3, 1, 1, 1], [1, 1, 1, 4.5, 1]],
-    ]
-)
+E_BLOCK = example_7e()
 E_OFFSET = (1, 2, 1)  # the block occupies k 1-3, j 2-5, i 1-5 of the series
 LIVER_KJI = (4, 4, 11)
 BLOOD_KJI = (4, 10, 3)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from _pet_synthetic import example_7e
 
 from ioresponse.io.dicom import Geometry
 from ioresponse.pet import functional_diameter, percist_threshold, reference_region, segment
@@ -14,28 +15,6 @@ from ioresponse.schema import InputError
 
 VOXEL_ML = 0.064
 SPACING = (4.0, 4.0, 4.0)
-
-
-def _example_7e() -> np.ndarray:
-    """spec 7(e): 3 x 4 x 5 array of 1.0 with the listed voxels (as [k, j, i])."""
-    image = np.ones((3, 4, 5))
-    for index, value in {
-        (1, 2, 1): 10.0,
-        (1, 1, 1): 8.0,
-        (1, 1, 2): 6.0,
-        (1, 2, 2): 4.1,
-        (2, 1, 1): 5.0,
-        (0, 3, 2): 4.6,
-        (2, 3, 3): 4.5,
-        (0, 0, 4): 7.0,
-        (0, 2, 1): 4.0,
-        (0, 1, 1): 2.0,
-        (2, 1, 2): 2.0,
-        (1, 3, 1): 3.0,
-        (2, 2, 1): 3.0,
-    }.items():
-        image[index] = value
-    return image
 
 
 # spec 7(e) table: (options, voxel count, sum of SUV, SUVmean, MTV ml, TLG).
@@ -54,7 +33,7 @@ TABLE_7E = [
 def test_worked_example_7e(
     options: dict, voxels: int, total: float, mean: float, mtv: float, tlg: float
 ) -> None:
-    image = _example_7e()
+    image = example_7e()
     voi = np.ones(image.shape, dtype=bool)
     mask, _ = segment(image, voi, **options)
     assert int(mask.sum()) == voxels
@@ -66,7 +45,7 @@ def test_worked_example_7e(
 
 def test_voxel_exactly_on_the_41_percent_threshold_is_included() -> None:
     # spec 0.3 / 7(e): 0.41 x 10 = 4.1 is not exactly representable; the 4.1 voxel is inside, 4.0 is not.
-    image = _example_7e()
+    image = example_7e()
     mask, threshold = segment(image, np.ones(image.shape, dtype=bool), keep="all")
     assert threshold == pytest.approx(4.1)
     assert mask[1, 2, 2]
@@ -74,7 +53,7 @@ def test_voxel_exactly_on_the_41_percent_threshold_is_included() -> None:
 
 
 def test_segmentation_stays_inside_the_voi() -> None:
-    image = _example_7e()
+    image = example_7e()
     voi = np.zeros(image.shape, dtype=bool)
     voi[1] = True
     mask, _ = segment(image, voi, keep="all")
@@ -83,7 +62,7 @@ def test_segmentation_stays_inside_the_voi() -> None:
 
 
 def test_percist_threshold_needs_the_liver() -> None:
-    image = _example_7e()
+    image = example_7e()
     with pytest.raises(InputError, match="liver"):
         segment(image, np.ones(image.shape, dtype=bool), method="percist")
 
@@ -101,7 +80,7 @@ def test_percist_threshold_needs_the_liver() -> None:
     ],
 )
 def test_functional_diameter_7e(connectivity: int, method: str, expected: float) -> None:
-    image = _example_7e()
+    image = example_7e()
     mask, _ = segment(image, np.ones(image.shape, dtype=bool), connectivity=connectivity)
     assert functional_diameter(mask, SPACING, method) == pytest.approx(expected, abs=5e-4)
 
