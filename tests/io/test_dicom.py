@@ -269,7 +269,8 @@ def test_seg_frames_map_to_slices_by_source_instance(tmp_path: Path) -> None:
         omit_empty_frames=False,
     )
     seg.save_as(tmp_path / "seg.dcm")
-    structures = read_seg(tmp_path / "seg.dcm", series.sop_instance_uids, series.frame_of_reference_uid)
+    structures = read_seg(tmp_path / "seg.dcm", series.sop_instance_uids, series.frame_of_reference_uid,
+                          series.geometry)
     assert np.array_equal(structures.masks["lesion"], truth)
 
 

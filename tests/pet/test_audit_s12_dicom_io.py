@@ -2,8 +2,7 @@
 
 Every expected value below comes from the spec text or from hand arithmetic written next to it, never
 from the package's output. The first tests pin proven differences between the code
-and the spec, since fixed, asserting what the SPEC requires; the one still marked ``xfail(strict=True)``
-is left open.
+and the spec, since fixed, asserting what the SPEC requires.
 
 Shared hand arithmetic (spec 2.11, 7(g)): 70 kg, 368.08 MBq, T1/2 6586.2 s, uptake 3600 s ->
 A(t_ref) = 368.08e6 x 2^(-3600/6586.2) = 368.08e6 x 0.68463292 = 2.5199969e8 Bq,
@@ -237,11 +236,6 @@ def _ct_seg(tmp_path: Path, pet_files: list[str], truth_ct: np.ndarray) -> Path:
     return tmp_path / "seg.dcm"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a SEG drawn on a CT of the same frame of reference is refused ('refers to 3 image(s) not in "
-    "this PET series ... a CT segmentation needs resampling first') instead of being resampled",
-)
 def test_6_5_seg_on_another_grid_of_the_same_frame_is_resampled_to_the_pet(tmp_path: Path) -> None:
     # spec 6.5: "FrameOfReferenceUID MUST match; in-plane geometry must equal the PET's or the label is
     # resampled (6.7)"; 6.7: "resample each label by nearest neighbour onto the PET grid ...; labels drawn
@@ -260,6 +254,30 @@ def test_6_5_seg_on_another_grid_of_the_same_frame_is_resampled_to_the_pet(tmp_p
     expected = np.zeros((3, 6, 6), dtype=bool)
     expected[1, 2:4, 1:5] = True
     assert np.array_equal(masks["lesion"], expected)
+
+
+def test_6_7_seg_on_another_grid_is_refused_when_resampling_is_off(tmp_path: Path) -> None:
+    # spec 6.7: "With `resample_labels = False` a mismatch is an `InputError`."
+    write_series(tmp_path / "pt", np.full((3, 6, 6), BQML_14400))
+    volume = read_suv(tmp_path / "pt", "bw")
+    truth_ct = np.zeros((3, 12, 12), dtype=bool)
+    truth_ct[1, 4:7, 2:9] = True
+    seg = _ct_seg(tmp_path, read_pet_series(tmp_path / "pt").files, truth_ct)
+    with pytest.raises(InputError, match="resample_labels"):
+        read_labels(seg, volume, resample_labels=False)
+
+
+def test_6_7_seg_lesion_between_pet_voxel_centres_is_refused_not_dropped(tmp_path: Path) -> None:
+    # spec 4.6 "never silently": a CT lesion of one 2 mm pixel at x = 2, y = 2 mm (CT row 1, column 1) has
+    # no PET voxel centre (0, 4, 8 ... mm) nearest to it: the nearest CT pixel of PET centre (4, 4) is CT
+    # (row 2, column 2), of (0, 0) CT (0, 0). The resampled lesion is empty, so the file is refused.
+    write_series(tmp_path / "pt", np.full((3, 6, 6), BQML_14400))
+    volume = read_suv(tmp_path / "pt", "bw")
+    truth_ct = np.zeros((3, 12, 12), dtype=bool)
+    truth_ct[1, 1, 1] = True
+    seg = _ct_seg(tmp_path, read_pet_series(tmp_path / "pt").files, truth_ct)
+    with pytest.raises(InputError, match="no voxel on the PET grid"):
+        read_labels(seg, volume)
 
 
 def _nifti_pet(path: Path) -> Path:

@@ -17,7 +17,7 @@ import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pydicom
@@ -27,6 +27,9 @@ from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 
 from ioresponse.schema import InputError, IoresponseWarning
+
+if TYPE_CHECKING:
+    import highdicom as hd
 
 NonUniform = Literal["error", "resample"]
 
@@ -876,14 +879,21 @@ def read_seg(
     path: str | Path,
     sop_instance_uids: Sequence[str],
     frame_of_reference_uid: str,
+    geometry: Geometry,
     *,
     fraction_threshold: float = FRACTION_THRESHOLD,
+    resample_labels: bool = True,
 ) -> Structures:
-    """Read a DICOM SEG with highdicom, frames mapped to PET slices by their source instances (spec 6.5).
+    """Read a DICOM SEG with highdicom onto the PET grid ``geometry`` (spec 6.5, 6.7).
 
-    ``sop_instance_uids`` are the PET instances in sorted slice order; frame order is never assumed.
+    ``sop_instance_uids`` are the PET instances in sorted slice order. A SEG drawn on them has its frames
+    mapped to PET slices by their source instances (frame order is never assumed); a SEG drawn on another
+    grid of the same frame of reference (a CT) is read as the volume its per-frame positions describe and
+    resampled by nearest neighbour onto the PET grid, or refused with ``resample_labels=False``.
     """
     import highdicom as hd
+
+    from ioresponse.io.nifti import resample_onto  # nifti imports this module
 
     path = str(path)
     try:
@@ -900,27 +910,57 @@ def read_seg(
             f"the segmentation is in {seg_frame}, the PET in {frame_of_reference_uid}; a registration "
             "is needed first.",
         )
+    numbers = [int(item.SegmentNumber) for item in seg.SegmentSequence]
+    labels = {int(item.SegmentNumber): str(item.SegmentLabel) for item in seg.SegmentSequence}
     foreign = sorted({uid for _, _, uid in seg.get_source_image_uids()} - set(sop_instance_uids))
-    if foreign:  # frames of other images would be left out as empty, so the lesion would vanish
+    if foreign and not resample_labels:
         raise DicomInputError(
             path, [], "(0008,1155) ReferencedSOPInstanceUID",
             f"the segmentation refers to {len(foreign)} image(s) not in this PET series (e.g. {foreign[0]}); "
-            "give the segmentation drawn on this series (a CT segmentation needs resampling first).")
-    numbers = [int(item.SegmentNumber) for item in seg.SegmentSequence]
-    labels = {int(item.SegmentNumber): str(item.SegmentLabel) for item in seg.SegmentSequence}
-    pixels = seg.get_pixels_by_source_instance(
-        source_sop_instance_uids=list(sop_instance_uids),
-        segment_numbers=numbers,
-        combine_segments=False,
-        rescale_fractional=True,
-        assert_missing_frames_are_empty=True,
-    )
+            "allow resample_labels=True to resample it onto the PET grid.")
+    if foreign:
+        source = _seg_volume_geometry(seg, path)
+        volume = seg.get_volume(segment_numbers=numbers, combine_segments=False, rescale_fractional=True)
+        pixels = volume.array
+    else:
+        pixels = seg.get_pixels_by_source_instance(
+            source_sop_instance_uids=list(sop_instance_uids),
+            segment_numbers=numbers,
+            combine_segments=False,
+            rescale_fractional=True,
+            assert_missing_frames_are_empty=True,
+        )
     fractional = str(seg.get("SegmentationType", "BINARY")) == "FRACTIONAL"
     masks = {}
     for position, number in enumerate(numbers):
         frame = pixels[..., position]
-        masks[labels[number]] = frame >= fraction_threshold if fractional else frame > 0
+        mask = frame >= fraction_threshold if fractional else frame > 0
+        if foreign:  # nearest neighbour of the binarised mask: one segment at a time, segments may overlap
+            mask = resample_onto(mask.astype(np.int64) * number, source, geometry, path) > 0
+        masks[labels[number]] = mask
     return Structures(masks=masks)
+
+
+def _seg_volume_geometry(seg: hd.seg.Segmentation, path: str) -> Geometry:
+    """The grid a SEG drawn on another series describes by its per-frame positions (spec 6.5, 6.7)."""
+    try:
+        volume_geometry = seg.get_volume_geometry()
+    except (RuntimeError, ValueError) as error:
+        volume_geometry, reason = None, f" ({error})"
+    else:
+        reason = ""
+    if volume_geometry is None:
+        raise DicomInputError(path, [], "(0020,0032) ImagePositionPatient",
+                              f"the segmentation's frames do not form a regularly spaced volume{reason}, so "
+                              "it cannot be resampled onto the PET grid.")
+    affine = np.asarray(volume_geometry.affine, dtype=float)
+    spacing = np.linalg.norm(affine[:3, :3], axis=0)  # array axes (slice, row, column)
+    return Geometry(
+        shape=tuple(int(n) for n in volume_geometry.spatial_shape),
+        spacing=(float(spacing[2]), float(spacing[1]), float(spacing[0])),
+        origin=affine[:3, 3],
+        direction=affine[:3, [2, 1, 0]] / spacing[[2, 1, 0]],
+    )
 
 
 def read_label_dataset(path: str | Path) -> tuple[str | None, Dataset | None]:

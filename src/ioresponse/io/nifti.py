@@ -157,15 +157,21 @@ def read_nifti_labels(
             f"label grid {geometry.shape} with spacing {geometry.spacing} mm does not match the PET grid "
             f"{target.shape} with spacing {target.spacing} mm; allow resample_labels=True.",
         )
-    resampled = resample_nearest(labels, geometry, target)
+    return resample_onto(labels, geometry, target, path), target
+
+
+def resample_onto(labels: np.ndarray, source: Geometry, target: Geometry, path: str) -> np.ndarray:
+    """``labels`` resampled by nearest neighbour onto the PET grid ``target`` (spec 6.7); a label left
+    without a voxel (outside the PET image, or smaller than a PET voxel) is refused, never dropped."""
+    resampled = resample_nearest(labels, source, target)
     lost = sorted(set(np.unique(labels[labels > 0]).tolist()) - set(np.unique(resampled).tolist()))
-    if lost:  # a label outside the PET image (another origin?) is refused, never left out silently
+    if lost:
         raise InputError(path, [], "geometry",
                          f"label(s) {', '.join(map(str, lost))} have no voxel on the PET grid after "
                          "nearest-neighbour resampling: outside the PET image, or smaller than a PET voxel "
-                         f"(labels: origin {_mm(geometry.origin)}, spacing {_mm(geometry.spacing)}; PET: "
+                         f"(labels: origin {_mm(source.origin)}, spacing {_mm(source.spacing)}; PET: "
                          f"origin {_mm(target.origin)}, spacing {_mm(target.spacing)}).")
-    return resampled, target
+    return resampled
 
 
 def _mm(values: object) -> str:

@@ -98,6 +98,9 @@ def read_labels(
     min_component_ml : float, default 0
         Drop split components smaller than this volume (ml); a :class:`LabelWarning` names how many were
         dropped (spec 4.6: "explicitly, never silently"). 0 keeps all.
+    resample_labels : bool, default True
+        A DICOM SEG or NIfTI label map on another grid (e.g. drawn on the CT) is resampled by nearest
+        neighbour onto the PET grid (True), or refused (False) (spec 6.5, 6.7).
     """
     path = Path(path)
     if not path.is_file():
@@ -110,7 +113,9 @@ def read_labels(
             path,
             suv.sop_instance_uids,
             suv.frame_of_reference_uid,
+            suv.geometry,
             fraction_threshold=fraction_threshold or 0.5,
+            resample_labels=resample_labels,
         ).masks
     labels, _ = read_nifti_labels(
         path, suv.geometry, resample_labels=resample_labels, fraction_threshold=fraction_threshold
