@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 
 import pandas as pd
-import pyarrow as pa
 import typer
 from rich.console import Console
 from rich.text import Text
 
 from ioresponse.criteria import registry
+from ioresponse.io.tables import guarded
 from ioresponse.schema import (
     BEST_RESPONSE_COLUMNS,
     DAY,
@@ -119,18 +119,13 @@ def read_output(outdir: Path, name: str, *, required: bool = True) -> pd.DataFra
             return None
         raise InputError(str(outdir), [], None, f"no {name}.parquet or {name}.csv: run `ioresponse assess "
                                                 f"INPUT --out {outdir}` first")
+    written_by = f"expected a table written by `ioresponse assess INPUT --out {outdir}`"
+    empty = f"empty file, not even a header row; {written_by}"
     if path.suffix == ".parquet":
-        try:
-            table = pd.read_parquet(path)
-        except (pa.ArrowException, OSError) as error:
-            raise InputError(str(path), [], None, f"not a readable Parquet file ({error}); expected a table "
-                             f"written by `ioresponse assess INPUT --out {outdir}`") from None
+        table = guarded(lambda: pd.read_parquet(path), path, str(path), empty=empty)
     else:
-        try:
-            table = pd.read_csv(path, converters=TEXT_COLUMNS, keep_default_na=True)
-        except pd.errors.EmptyDataError:
-            raise InputError(str(path), [], None, "empty file, not even a header row; expected a table "
-                             f"written by `ioresponse assess INPUT --out {outdir}`") from None
+        table = guarded(lambda: pd.read_csv(path, converters=TEXT_COLUMNS, encoding="utf-8"), path, str(path),
+                        empty=empty)
     missing = [c for c in (PATIENT, *OUTPUT_COLUMNS.get(name, ())) if c not in table.columns]
     if missing:
         raise InputError(str(path), [], missing[0], f"missing column(s) {', '.join(missing)}; expected a "

@@ -249,13 +249,13 @@ def _read_frame(data: object, name: str, sheet: str | None) -> tuple[pd.DataFram
         return _header_and_rows(_read_csv(path, name, SEPARATOR_OF_SUFFIX[suffix]), name)
     if suffix in EXCEL_SUFFIXES:
         # Cells as written: "NA" or "null" is an id or a reader, not a missing value (as in CSV files).
-        sheets = _guarded(lambda: pd.read_excel(path, sheet_name=None, header=None, dtype=object,
+        sheets = guarded(lambda: pd.read_excel(path, sheet_name=None, header=None, dtype=object,
                                                 keep_default_na=False), path, name)
         return _header_and_rows(_one_sheet(sheets, sheet, name), name)
     if suffix in PARQUET_SUFFIXES:
-        frame = _guarded(lambda: pd.read_parquet(path), path, name)
+        frame = guarded(lambda: pd.read_parquet(path), path, name)
     elif suffix == ".xpt":
-        frame = _guarded(lambda: _read_xport(path), path, name)
+        frame = guarded(lambda: _read_xport(path), path, name)
     else:
         raise InputError(name, [], None, f"unknown file type {suffix!r}; expected .csv, .parquet, .xlsx "
                                           "or an SDTM folder")
@@ -267,13 +267,14 @@ def _numbered(frame: pd.DataFrame) -> np.ndarray:
     return np.arange(FIRST_DATA_ROW, FIRST_DATA_ROW + len(frame), dtype=np.int64)
 
 
-def _guarded(read: Callable[[], T], path: Path, name: str) -> T:
-    """``read()``, whose failures become located messages (file and what is wrong), never a traceback."""
+def guarded(read: Callable[[], T], path: Path, name: str, *, empty: str = EMPTY_FILE) -> T:
+    """``read()``, whose failures become located messages (file and what is wrong), never a traceback;
+    ``empty`` says what an empty file should have held."""
     suffix = path.suffix.lower()
     try:
         return read()
     except pd.errors.EmptyDataError:
-        raise InputError(name, [], None, EMPTY_FILE) from None
+        raise InputError(name, [], None, empty) from None
     except UnicodeDecodeError as error:
         raise _not_utf8(path, name, error) from None
     except pd.errors.ParserError as error:
@@ -298,9 +299,9 @@ def _read_csv(path: Path, name: str, separator: str) -> pd.DataFrame:
     options = {"sep": separator, "header": None, "dtype": str, "keep_default_na": False,
                "skip_blank_lines": False, "index_col": False, "encoding": "utf-8"}
     _refuse_nul(path, name, separator)
-    header = _guarded(lambda: pd.read_csv(path, nrows=1, **options), path, name).iloc[0].tolist()
+    header = guarded(lambda: pd.read_csv(path, nrows=1, **options), path, name).iloc[0].tolist()
     _check_separator(header, separator, name)
-    return _guarded(lambda: pd.read_csv(path, **options), path, name)
+    return guarded(lambda: pd.read_csv(path, **options), path, name)
 
 
 def _refuse_nul(path: Path, name: str, separator: str) -> None:
