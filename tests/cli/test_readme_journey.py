@@ -1373,10 +1373,12 @@ def test_duration_of_response_and_progression_moves(cohort, tmp_path):
     assert (response["n"], response["events"], response["censored"]) == (2, 1, 1)
     moves = table(folder, "progression_moves.csv").set_index("criterion").loc["irrc"]
     assert moves["reference"] == "recist11"
-    # P2: RECIST PD by its new lesion on day 112, irSD under irRC: RECIST only. No other move is earlier or
-    # later, and irRC never progresses where RECIST does not.
+    # P2: RECIST PD by its new lesion on day 112, irSD under irRC: RECIST only. P6: RECIST PD on day 112;
+    # its irPD (40 x 40 vs nadir 28 x 28, +104 %) is the last assessment, pending, never confirmed, so no
+    # irRC progression date (spec/patterns.md 7.4: "irRC / irRECIST first irPD confirmed"): RECIST only.
+    # No move is earlier or later, and irRC never progresses where RECIST does not.
     counts = (moves["reference_only"], moves["earlier"], moves["later"], moves["criterion_only"])
-    assert counts == (1, 0, 0, 0)
+    assert counts == (2, 0, 0, 0)
 
 
 def test_censor_at_new_therapy(cohort, tmp_path):

@@ -170,18 +170,18 @@ A 112 T1 target liver 26 20 present
 """
 
 
-def test_7_3_irrc_duration_of_response_and_a_pending_irpd_follow_unconfirmed_pd_as():
+@pytest.mark.parametrize("unconfirmed_pd_as", ["pd", "ne"])
+def test_7_3_irrc_duration_of_response_is_censored_at_a_pending_irpd(unconfirmed_pd_as):
     # spec 7.3: DoR runs "to the first progression date of the same criterion (... irRC: the first irPD date
-    # when confirmed)". The irPD of day 112 is never decided (anatomic.md 0.8: no assessment >= 28 days
-    # later): anatomic.md 2.7 leaves a pending irPD at the end of data to the option unconfirmed_pd_as,
-    # "pd" by default (best response irPD, the dates follow it), "ne" (not a progression). The audit read
-    # 7.3 as "censored" whatever the option; the anatomic default is kept (ambiguity, stated in the note).
-    default = response_durations(assess(IRRC_PENDING_AT_END, ["irrc"]).best_response).iloc[0]
-    assert bool(default["event"]) and default["duration_days"] == 112 - 56
-    result = assess(IRRC_PENDING_AT_END, ["irrc"], unconfirmed_pd_as="ne")
+    # when confirmed)"; 7.4: the irRC / irRECIST event is the "first irPD confirmed by the confirmation rule".
+    # The irPD of day 112 is never decided (anatomic.md 0.8: no assessment >= 28 days later), so it is no
+    # progression date whatever unconfirmed_pd_as says (2.7: the option sets how the best response reads
+    # it): censored at the last adequate assessment, day 112 when the pending irPD is read as irPD (112 - 56
+    # = 56 days), day 84 when it is read as NE (84 - 56 = 28 days).
+    result = assess(IRRC_PENDING_AT_END, ["irrc"], unconfirmed_pd_as=unconfirmed_pd_as)
     censored = response_durations(result.best_response).iloc[0]
     assert not bool(censored["event"]) and censored["event_type"] == "censored"
-    assert censored["duration_days"] == 84 - 56  # the last adequate assessment (day 84)
+    assert censored["duration_days"] == {"pd": 112, "ne": 84}[unconfirmed_pd_as] - 56
 
 
 # iRECIST: baseline 50; day 56 30 (iPR); day 84 30 (iPR); day 112 40 mm (+10 mm, +33 % vs nadir 30: iUPD);

@@ -146,9 +146,12 @@ def test_0_8_imrecist_ne_never_decides_and_restart_after_the_deciding_assessment
     assert by_day(result) == {56: "PD", 70: "PD", 84: "NE", 91: "SD", 119: "PD"}
     states = by_day(result, "confirmation_state")
     assert (states[56], states[70], states[119]) == ("not_confirmed", "not_confirmed", "pending")
-    # 5.7: not-confirmed PD rows skipped; SD on day 91 >= 42 ranks above the pending PD.
+    # 5.7: not-confirmed PD rows skipped; SD on day 91 >= 42 ranks above the pending PD. The pending PD is
+    # the PFS event at its day ("an event at its day"), but no progression day: that is "first PD of the
+    # confirmed pair" (5.7, 0.8).
     assert best(result) == "SD"
-    assert best(result, "progression_day") == 119
+    assert best(result, "progression_day") is None
+    assert best(result, "pfs_day") == 119 and best(result, "pfs_event")
 
 
 def test_5_4_new_measurable_cap_ties_by_lesion_id_and_uncounted_lesion_prevents_cr():

@@ -370,10 +370,12 @@ def test_5_7_bor_scope_all_sd_after_confirmed_pd_outranks_pd():
 
 def test_5_11_confirm_min_days_option_moves_the_deciding_assessment():
     # Option confirm_min_days = 27: day 83 (27 days, SD) decides day 56: not confirmed; day 84 PD vs
-    # nadir 50 is a new first PD, pending at the end of data.
+    # nadir 50 is a new first PD, pending at the end of data: the PFS event at its day (5.7), with no
+    # progression day (the "first PD of the confirmed pair", 5.7).
     result = im(lesions(CONFIRM_WINDOW), confirm_min_days=27)
     assert by_day(result, "confirmation_state") == {56: "not_confirmed", 83: "not_required", 84: "pending"}
-    assert best(result)["progression_day"] == 84
+    assert best(result)["pfs_day"] == 84 and best(result)["pfs_event"]
+    assert pd.isna(best(result)["progression_day"])
 
 
 def test_0_8_search_restarts_after_the_deciding_assessment():

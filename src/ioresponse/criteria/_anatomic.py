@@ -756,6 +756,22 @@ def _any(flag: np.ndarray, row_assessment: np.ndarray, n: int) -> np.ndarray:
     return found
 
 
+def split_nodes(nodal_target: np.ndarray, ids: np.ndarray, assessments: Assessments) -> np.ndarray:
+    """Assessments where a nodal target has several fragment rows, summed as for other lesions (spec 1.11
+    A11, flag ``split_node``)."""
+    rows = np.flatnonzero(nodal_target)
+    where = assessments.row_assessment[rows]
+    repeated = (where[1:] == where[:-1]) & (ids[rows][1:] == ids[rows][:-1])
+    return np.bincount(where[1:][repeated], minlength=assessments.n) > 0
+
+
+def some_measured(values: np.ndarray, selected: np.ndarray, assessments: Assessments) -> np.ndarray:
+    """Per assessment, whether some lesion of ``selected`` has a value: the ``target_sum`` column shows the
+    known part of an incomplete sum, and nothing when no lesion was measured (a sum of nothing is not 0 mm;
+    spec 0.9, the same column under every criterion)."""
+    return any_per_assessment(selected & ~np.isnan(values), assessments)
+
+
 def baseline_count(count: np.ndarray, assessments: Assessments) -> np.ndarray:
     """For every assessment, ``count`` at its subject's baseline (lesions expected at follow-up)."""
     table = assessments.table
@@ -782,6 +798,37 @@ def lesion_starts(
     begins = np.ones(len(rows), bool)
     begins[1:] = (assessment[1:] != assessment[:-1]) | (lesion[1:] != lesion[:-1])
     return np.flatnonzero(begins), np.cumsum(begins) - 1
+
+
+def new_lesion_not_evaluated(
+    lesions: pd.DataFrame, assessments: Assessments, new_rows: np.ndarray, small_node: np.ndarray
+) -> np.ndarray:
+    """Per assessment, whether a new lesion is not evaluated: status not_evaluable, or recorded earlier and
+    without a row (spec 0.2, 0.3). It is not absent, so it prevents a complete response (1.6.1, 2.6, 3.6,
+    5.6); ``small_node`` as :func:`unreported_new_lesion`."""
+    not_evaluable = new_rows & (statuses(lesions) == Status.NOT_EVALUABLE)
+    return any_per_assessment(not_evaluable, assessments) | unreported_new_lesion(
+        lesions, assessments, new_rows, small_node)
+
+
+def unreported_new_lesion(
+    lesions: pd.DataFrame, assessments: Assessments, new_rows: np.ndarray, small_node: np.ndarray
+) -> np.ndarray:
+    """Per assessment, whether a new lesion recorded at an earlier assessment has no row: it is not
+    evaluable there (spec 0.2, "a missing row is treated as not_evaluable"). ``small_node`` rows are no
+    lesion (iRECIST: a new node under 10 mm, spec 1.5, 4.4) until the node is one; once it is, any row of
+    it reports it, a node back under 10 mm included (measured, so not missing)."""
+    rows = np.flatnonzero(new_rows)
+    starts, _ = lesion_starts(lesions, assessments, rows)  # one per lesion and assessment
+    assessment = assessments.row_assessment[rows][starts]
+    subject, lesion = assessments.subject_of_rows()[rows][starts], lesion_codes(lesions)[rows][starts]
+    frame = pd.DataFrame({"subject": subject, "lesion": lesion, "a": assessment})
+    as_lesion = frame[~small_node[rows][starts]]
+    first = as_lesion.groupby(["subject", "lesion"], sort=False)["a"].min()
+    known = running_total(np.bincount(first.to_numpy(), minlength=assessments.n), assessments)
+    since = first.reindex(pd.MultiIndex.from_frame(frame[["subject", "lesion"]])).to_numpy(float)
+    reported = assessment[assessment >= since]  # a NaN start (never a lesion) reports nothing
+    return known > np.bincount(reported, minlength=assessments.n)
 
 
 def not_evaluable_text(
@@ -1107,20 +1154,26 @@ def confirmed_responses(
     confirm_min_days: int,
     max_ne_between: int,
     accept_sd_between: bool = False,
+    skipped: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Confirmation of CR/PR (spec 0.7) over ``in_scope`` rows: downgraded codes and the confirming row."""
+    """Confirmation of CR/PR (spec 0.7) over ``in_scope`` rows (up to the first progression, so no
+    progression date can lie between a pair): downgraded codes and the confirming row.
+
+    ``skipped`` rows take no part at all, as if absent: a not-confirmed PD, which "is ignored by the
+    best-response derivation" (spec 0.8), or an iUPD with ``accept_iupd_between`` (iRECIST D10).
+    """
     day = assessments.table[DAY].to_numpy(np.int64)
-    codes = np.where(in_scope, overall, NE).astype(np.int8)
-    for_confirmation = downgrade_cr_followed_by_pr(codes, assessments.subject_offsets)
-    confirmed_by = confirm_responses(
-        for_confirmation,
-        day,
-        in_scope,
-        assessments.subject_offsets,
-        confirm_min_days,
-        max_ne_between,
+    used = in_scope if skipped is None else in_scope & ~skipped
+    rows, offsets = subject_offsets_of(used, assessments)
+    downgraded = downgrade_cr_followed_by_pr(overall[rows].astype(np.int8), offsets)
+    confirmed = confirm_responses(
+        downgraded, day[rows], np.ones(len(rows), np.bool_), offsets, confirm_min_days, max_ne_between,
         accept_sd_between,
     )
+    for_confirmation = np.where(in_scope, overall, NE).astype(np.int8)
+    for_confirmation[rows] = downgraded
+    confirmed_by = np.full(len(overall), -1, np.int64)
+    confirmed_by[rows] = np.where(confirmed >= 0, rows[np.maximum(confirmed, 0)], -1)
     return for_confirmation, confirmed_by
 
 

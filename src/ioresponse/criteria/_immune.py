@@ -473,14 +473,22 @@ def burden_best_table(
     max_ne_between: int,
     min_sd_days: int,
     unconfirmed_pd_as: UnconfirmedPd,
+    pending_pd_is_event: bool,
     source_text: str,
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    """Best-response table of a burden criterion (spec 0.9) and the response confirmation per row."""
+    """Best-response table of a burden criterion (spec 0.9) and the response confirmation per row.
+
+    ``progression_day`` is the day of a confirmed progression (spec 0.8). A PD still pending at the end of
+    data counts in the best response per ``unconfirmed_pd_as``; it ends the PFS and the response (an event
+    at its day) only with ``pending_pd_is_event`` (imRECIST, spec 5.7; irRC and irRECIST date only a
+    confirmed irPD, spec 2.7, 3.7 and patterns.md 7.3-7.4).
+    """
     table = assessments.table
     day = table[DAY].to_numpy(np.int64)
     offsets = assessments.subject_offsets
-    for_confirmation, confirmed_by = confirmed_responses(
-        overall, confirm_scope, assessments, confirm_min_days, max_ne_between
+    for_confirmation, confirmed_by = confirmed_responses(  # a not-confirmed PD is ignored (spec 0.8)
+        overall, confirm_scope, assessments, confirm_min_days, max_ne_between,
+        skipped=progression.state == STATE_NOT_CONFIRMED,
     )
     best = best_responses(overall, for_confirmation, confirmed_by, day, ranked, offsets, min_sd_days)
     first = offsets[:-1]
@@ -489,16 +497,16 @@ def burden_best_table(
     )
     pending = (progression.state == STATE_PENDING) & ranked
     pending_day = first_day_per_subject(pending, day, offsets)
-    progression_day = confirmed_day.copy()
-    if unconfirmed_pd_as == "pd":
-        progression_day = np.where(np.isnan(progression_day), pending_day, progression_day)
+    event_day = confirmed_day  # the progression_day column: a confirmed progression only (spec 0.8)
+    if unconfirmed_pd_as == "pd" and pending_pd_is_event:
+        event_day = np.where(np.isnan(confirmed_day), pending_day, confirmed_day)
     evaluable = ranked & (overall != NE)
     last_evaluable = last_day_per_subject(evaluable, day, offsets)
     first_response = at_day(best[:, 5] if confirm_response else best[:, 4], day)
-    pfs_event = ~np.isnan(progression_day)
-    end = np.where(pfs_event, progression_day, last_evaluable)
+    pfs_event = ~np.isnan(event_day)
+    end = np.where(pfs_event, event_day, last_evaluable)
     # duration of response runs to the progression that follows the response (spec 5.7), else censored
-    response_end = np.where(pfs_event & (progression_day >= first_response), progression_day, last_evaluable)
+    response_end = np.where(pfs_event & (event_day >= first_response), event_day, last_evaluable)
     duration = np.where(np.isnan(first_response), np.nan, response_end - first_response)
     best_label, confirmed_label = labelled(labels, best[:, 0]), labelled(labels, best[:, 2])
     bor_day = at_day(best[:, 3] if confirm_response else best[:, 1], day)
@@ -525,7 +533,7 @@ def burden_best_table(
         "best_response_confirmed": confirmed_label,
         "bor_day": bor_day,
         "first_response_day": first_response,
-        "progression_day": progression_day,
+        "progression_day": confirmed_day,
         "duration_of_response_days": duration,
         "pfs_event": pfs_event,
         "pfs_day": end,
@@ -679,7 +687,7 @@ def burden_timepoint_table(
     assessments: Assessments,
     follow_up: np.ndarray,
     target_sum: np.ndarray,
-    target_complete: np.ndarray,
+    target_measured: np.ndarray,
     has_targets: np.ndarray,
     new_sum: np.ndarray,
     burden: np.ndarray,
@@ -732,7 +740,7 @@ def burden_timepoint_table(
         **sum_columns(current, baseline_sum, nadir, rows),
         "sum_unit": repeated(unit, len(rows)),
         "sum_complete": complete[rows].astype(bool),
-        "target_sum": np.where(has_targets & target_complete, target_sum, np.nan)[rows],
+        "target_sum": np.where(has_targets & target_measured, target_sum, np.nan)[rows],
         "new_lesion_sum": new_sum[rows].astype(float),
         "target_response": labelled(labels, measured[rows]),
         "non_target_response": labelled(labels, non_target[rows]),

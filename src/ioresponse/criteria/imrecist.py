@@ -148,6 +148,7 @@ def assess(
         max_baseline_gap_days=max_baseline_gap_days,
         on_old_baseline=on_old_baseline,
         until_progression=bor_scope == "until_confirmed_pd",
+        pending_pd_is_event=True,  # spec 5.7
     )
 
 

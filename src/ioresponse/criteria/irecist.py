@@ -50,8 +50,7 @@ from ioresponse.criteria._anatomic import (
     best_response_frame,
     best_responses,
     build_assessments,
-    confirm_responses,
-    downgrade_cr_followed_by_pr,
+    confirmed_responses,
     increase_at_least,
     join_flags,
     labelled,
@@ -60,6 +59,7 @@ from ioresponse.criteria._anatomic import (
     mark_components_not_given,
     measurable,
     missing_non_targets,
+    new_lesion_not_evaluated,
     non_target_codes,
     normal_node,
     not_evaluable_text,
@@ -68,10 +68,9 @@ from ioresponse.criteria._anatomic import (
     repeated,
     roles,
     rounded,
-    running_total,
     seen_again,
+    some_measured,
     statuses,
-    subject_offsets_of,
     sum_columns,
     sum_per_assessment,
     timepoint_frame,
@@ -340,8 +339,9 @@ def assess(
     icpd_of_row = np.repeat(icpd_row, np.diff(assessments.subject_offsets))
     after = (icpd_of_row >= 0) & (np.arange(assessments.n) > icpd_of_row)
     in_scope = follow_up & ~after
-    for_confirmation, confirmed_by = _confirm_responses(
-        overall, in_scope, assessments, confirm_min_days, max_ne_between, accept_iupd_between
+    for_confirmation, confirmed_by = confirmed_responses(  # D10: iUPD rows skipped with accept_iupd_between
+        overall, in_scope, assessments, confirm_min_days, max_ne_between,
+        skipped=(overall == PD) if accept_iupd_between else None,
     )
     best = best_responses(
         overall, for_confirmation, confirmed_by, day, in_scope, assessments.subject_offsets, min_sd_days
@@ -419,6 +419,7 @@ def _components(
         "has_targets": expected_targets > 0,
         "target_sum": sums.total.astype(float),
         "target_complete": sums.complete & (sums.count >= expected_targets),
+        "target_measured": some_measured(values, target, assessments),
         "not_evaluable": not_evaluable_text(
             lesions, assessments, target, values, ~(sums.complete & (sums.count >= expected_targets))
         ),
@@ -436,9 +437,7 @@ def _components(
         "nlnt_progression": any_per_assessment(
             nlnt & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments
         ),
-        "new_ne": any_per_assessment(new_rows & (status == Status.NOT_EVALUABLE), assessments)
-        | ~nlt_sums.complete
-        | _unreported_new_lesion(lesions, assessments, new_rows, small_node),
+        "new_ne": new_lesion_not_evaluated(lesions, assessments, new_rows, small_node) | ~nlt_sums.complete,
         "small_new_node": any_per_assessment(small_node, assessments),
         "too_small_measured": too_small_measured(lesions, assessments),
         "equivocal_new": any_per_assessment(new_rows & shows & equivocal, assessments),
@@ -523,26 +522,6 @@ def _as_flag(value: object) -> float:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
         return np.nan
     return 1.0 if str(value).strip().lower() in {"true", "1", "y", "yes"} else 0.0
-
-
-def _unreported_new_lesion(
-    lesions: pd.DataFrame, assessments: Assessments, new_rows: np.ndarray, small_node: np.ndarray
-) -> np.ndarray:
-    """Per assessment, whether a new lesion recorded at an earlier assessment has no row: it is not
-    evaluable there (spec 0.2, "a missing row is treated as not_evaluable"). A new node under 10 mm is no
-    lesion (spec 1.5, 4.4) until it is one; once it is, any row of it reports it, a node back under 10 mm
-    included (measured, so not missing)."""
-    rows = np.flatnonzero(new_rows)
-    starts, _ = lesion_starts(lesions, assessments, rows)  # one per lesion and assessment
-    assessment = assessments.row_assessment[rows][starts]
-    subject, lesion = assessments.subject_of_rows()[rows][starts], lesion_codes(lesions)[rows][starts]
-    frame = pd.DataFrame({"subject": subject, "lesion": lesion, "a": assessment})
-    as_lesion = frame[~small_node[rows][starts]]
-    first = as_lesion.groupby(["subject", "lesion"], sort=False)["a"].min()
-    known = running_total(np.bincount(first.to_numpy(), minlength=assessments.n), assessments)
-    since = first.reindex(pd.MultiIndex.from_frame(frame[["subject", "lesion"]])).to_numpy(float)
-    reported = assessment[assessment >= since]  # a NaN start (never a lesion) reports nothing
-    return known > np.bincount(reported, minlength=assessments.n)
 
 
 def _first_seen(
@@ -897,29 +876,6 @@ def _run_state_machine(*arrays: object) -> dict[str, np.ndarray]:
     return dict(zip(MACHINE_OUTPUTS, _state_machine(*arrays), strict=True))
 
 
-def _confirm_responses(
-    overall: np.ndarray,
-    in_scope: np.ndarray,
-    assessments: Assessments,
-    confirm_min_days: int,
-    max_ne_between: int,
-    accept_iupd_between: bool,
-) -> tuple[np.ndarray, np.ndarray]:
-    """iCR/iPR confirmation (spec 0.7, 4.7); iUPD rows are skipped when ``accept_iupd_between`` (D10)."""
-    day = assessments.table[DAY].to_numpy(np.int64)
-    used = in_scope & (overall != PD) if accept_iupd_between else in_scope
-    rows, offsets = subject_offsets_of(used, assessments)
-    downgraded = downgrade_cr_followed_by_pr(overall[rows].astype(np.int8), offsets)
-    confirmed = confirm_responses(
-        downgraded, day[rows], np.ones(len(rows), np.bool_), offsets, confirm_min_days, max_ne_between, False
-    )
-    for_confirmation = np.where(in_scope, overall, NE).astype(np.int8)
-    for_confirmation[rows] = downgraded
-    confirmed_by = np.full(len(overall), -1, np.int64)
-    confirmed_by[rows] = np.where(confirmed >= 0, rows[np.maximum(confirmed, 0)], -1)
-    return for_confirmation, confirmed_by
-
-
 def _progression_states(machine: dict[str, np.ndarray]) -> np.ndarray:
     """``confirmation_state`` of iUPD rows (pending, confirmed by iCPD, not confirmed: reset), iCPD rows."""
     outcome = machine["episode_outcome"]
@@ -987,7 +943,7 @@ def _timepoint_table(
         **sum_columns(current, baseline_sum, nadir, rows),
         "sum_unit": repeated("mm", len(rows)),
         "sum_complete": parts["target_complete"][rows] & parts["nlt_complete"][rows],
-        "target_sum": np.where(has_targets, parts["target_sum"], np.nan)[rows],
+        "target_sum": np.where(has_targets & parts["target_measured"], parts["target_sum"], np.nan)[rows],
         "new_lesion_sum": parts["nlt_sum"][rows],
         "target_response": labelled(LABELS, machine["target_code"][rows]),
         "non_target_response": labelled(LABELS, parts["non_target"][rows]),

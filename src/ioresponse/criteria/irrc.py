@@ -12,7 +12,9 @@ three share is in ``_immune``.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -38,6 +40,7 @@ from ioresponse.criteria._anatomic import (
     join_flags,
     lesion_codes,
     mark_components_not_given,
+    new_lesion_not_evaluated,
     non_target_codes,
     normal_node,
     not_evaluable_text,
@@ -45,6 +48,7 @@ from ioresponse.criteria._anatomic import (
     over_caps,
     report_baseline_violation,
     roles,
+    some_measured,
     statuses,
     sum_per_assessment,
     too_small_measured,
@@ -143,8 +147,8 @@ RULE_TEXT = {
     "irCR (Wolchok 2009 Table 2)",
     B_PR_GONE_NT: "all measurable lesions gone but non-index disease present or not evaluated: irPR "
     "(Wolchok 2009 Table 2)",
-    B_PR_GONE_NEW: "all measurable lesions gone but a new non-measurable lesion is present: irPR "
-    "(Wolchok 2009 Table 2)",
+    B_PR_GONE_NEW: "all measurable lesions gone but a new non-measurable lesion is present or not evaluated: "
+    "irPR (Wolchok 2009 Table 2)",
 }
 
 IRRC_TEMPLATES = {
@@ -218,7 +222,8 @@ def assess(
     confirm_max_days : int or None, default None
         A later deciding assessment still decides, with the flag ``late_confirmation`` (spec 0.8).
     unconfirmed_pd_as : {"pd", "ne"}, default "pd"
-        Best response of an irPD still pending at the end of data (spec 2.7).
+        Best response of an irPD still pending at the end of data (spec 2.7); it is no progression date
+        (PFS, duration of response) either way: only a confirmed irPD is (patterns.md 7.3, 7.4).
     min_sd_days : int, default 42
         irSD counts for best response only at ``day >= min_sd_days`` (B7); 0 disables.
     pd_absolute_mm2 : float, default 0.0
@@ -314,7 +319,10 @@ def assess(
     non_target, _ = non_target_codes(lesions, assessments, gone, progression_defines_pd=False)  # spec 2.5
     new_rows = in_use & (role == Role.NEW)
     uncounted_new = new_rows & ~counted & shows & ~equivocal
-    new_nonmeasurable = any_per_assessment(uncounted_new, assessments)
+    # spec 2.6 row 3: irCR needs every new non-measurable lesion absent; one not evaluated is not, so rows
+    # 3-5 do not apply (a counted one makes the burden incomplete: row 1, NE)
+    new_nonmeasurable = any_per_assessment(uncounted_new, assessments) | new_lesion_not_evaluated(
+        lesions, assessments, new_rows, np.zeros(len(lesions), bool))
 
     rules = BurdenRules(
         PR_DECREASE,
@@ -356,6 +364,7 @@ def assess(
         max_ne_between=max_ne_between,
         min_sd_days=min_sd_days,
         unconfirmed_pd_as=unconfirmed_pd_as,
+        pending_pd_is_event=False,  # spec 2.7, patterns.md 7.3-7.4: only a confirmed irPD is dated
         source_text="irRC, Wolchok 2009 Tables 1-2; spec 2.7",
     )
     flags = np.full(assessments.n, "", dtype=object)
@@ -387,7 +396,7 @@ def assess(
         assessments,
         follow_up,
         target_sums.total,
-        target_complete,
+        some_measured(products, target, assessments),
         expected_targets > 0,
         new_sums.total,
         burden,
@@ -410,41 +419,49 @@ def assess(
 def _lesion_table(study: Study) -> pd.DataFrame:
     if study.lesions is None:
         raise InputError(study.source, [], None, "irRC needs an anatomic lesion table")
-    if PERPENDICULAR not in study.lesions:
-        raise InputError(
-            study.source,
-            [],
-            PERPENDICULAR,
-            "irRC measures lesions bidimensionally: give perpendicular_mm (spec 2.9)",
-        )
     return study.lesions
 
 
 def _perpendicular(lesions: pd.DataFrame) -> np.ndarray:
-    """Perpendicular diameter; for nodes the short axis when it is empty (spec 0.4)."""
-    perpendicular = lesions[PERPENDICULAR].to_numpy(float)
-    short = lesions[SHORT_AXIS].to_numpy(float)
+    """Perpendicular diameter; for nodes the short axis when it is empty (spec 0.1, 0.4): a table of nodal
+    lesions needs no perpendicular_mm column."""
+    perpendicular = (lesions[PERPENDICULAR].to_numpy(float) if PERPENDICULAR in lesions
+                     else np.full(len(lesions), np.nan))
+    short = lesions[SHORT_AXIS].to_numpy(float) if SHORT_AXIS in lesions else np.full(len(lesions), np.nan)
     return np.where(lesions[LYMPH_NODE].to_numpy(bool) & np.isnan(perpendicular), short, perpendicular)
+
+
+def _measured_rows(lesions: pd.DataFrame, perpendicular: np.ndarray) -> np.ndarray:
+    """Rows that need both diameters (spec 2.9: "for index lesions and new lesions that are present"). A
+    new lesion without any diameter is a new non-measurable lesion (2.5), so only a new lesion with one
+    diameter of the two lacks the other."""
+    present = statuses(lesions) == Status.PRESENT
+    role = roles(lesions)
+    measured_new = (role == Role.NEW) & ~equivocal_rows(lesions) & ~(
+        np.isnan(lesions[LONG_AXIS].to_numpy(float)) & np.isnan(perpendicular))
+    return present & ((role == Role.TARGET) | measured_new)
 
 
 def _missing_diameters(
     lesions: pd.DataFrame, source: str, perpendicular: np.ndarray, policy: MissingDiameter
 ) -> np.ndarray:
-    """A present index lesion needs both diameters (spec 2.9); returns the rows lacking one."""
-    present = (roles(lesions) == Role.TARGET) & (statuses(lesions) == Status.PRESENT)
+    """A present index lesion, and a present new lesion measured at all, needs both diameters (spec 2.9);
+    returns the rows lacking one."""
+    long_axis = lesions[LONG_AXIS].to_numpy(float)
+    measured = _measured_rows(lesions, perpendicular)
     rows = lesions["source_row"].to_numpy()
-    missing = present & np.isnan(lesions[LONG_AXIS].to_numpy(float) * perpendicular)
-    for column, values in ((LONG_AXIS, lesions[LONG_AXIS].to_numpy(float)), (PERPENDICULAR, perpendicular)):
-        bad = present & np.isnan(values)
+    missing = measured & np.isnan(long_axis * perpendicular)
+    for column, values in ((LONG_AXIS, long_axis), (PERPENDICULAR, perpendicular)):
+        bad = measured & np.isnan(values)
         if bad.any() and policy == "error":
             raise InputError(
                 source,
                 rows[bad],
                 column,
                 f"missing measurement: irRC multiplies long_axis_mm by perpendicular_mm (for a node whose "
-                f"perpendicular_mm is empty, by short_axis_mm) for every present index lesion, nodes "
-                f"included (spec 0.4, 2.9); give {column}, or use status not_evaluable, or count such "
-                "lesions not evaluable: --option missing_diameter=not_evaluable (Python: "
+                f"perpendicular_mm is empty, by short_axis_mm) for every present index lesion and measured "
+                f"new lesion, nodes included (spec 0.4, 2.9); give {column}, or use status not_evaluable, or "
+                "count such lesions not evaluable: --option missing_diameter=not_evaluable (Python: "
                 "missing_diameter='not_evaluable')",
             )
     return missing
@@ -544,10 +561,25 @@ def _baseline_checks(
     return flags
 
 
-CRITERION = Criterion(
+@dataclass(frozen=True)
+class IrrcCriterion(Criterion):
+    """irRC needs perpendicular_mm unless every lesion it measures is a node, whose short axis stands in
+    for it (spec 0.1, 2.9)."""
+
+    def missing_columns(self, study: Study, options: Mapping[str, Any] | None = None) -> list[str]:
+        missing = super().missing_columns(study, options)
+        lesions = study.lesions
+        if lesions is None or (PERPENDICULAR in lesions and lesions[PERPENDICULAR].notna().any()):
+            return missing
+        if (_measured_rows(lesions, _perpendicular(lesions)) & ~lesions[LYMPH_NODE].to_numpy(bool)).any():
+            return [*missing, PERPENDICULAR]
+        return missing
+
+
+CRITERION = IrrcCriterion(
     key=KEY,
     title="irRC (Wolchok 2009)",
     family="anatomic",
-    required_columns=(PATIENT, DAY, LESION, ROLE, ORGAN, LYMPH_NODE, STATUS, LONG_AXIS, PERPENDICULAR),
+    required_columns=(PATIENT, DAY, LESION, ROLE, ORGAN, LYMPH_NODE, STATUS, LONG_AXIS),  # spec 2.9
     assess=assess,
 )

@@ -44,6 +44,7 @@ from ioresponse.criteria._anatomic import (
     lesion_codes,
     mark_components_not_given,
     measurable,
+    new_lesion_not_evaluated,
     non_target_codes,
     normal_node,
     not_evaluable_text,
@@ -53,6 +54,8 @@ from ioresponse.criteria._anatomic import (
     report_baseline_violation,
     roles,
     size_column,
+    some_measured,
+    split_nodes,
     statuses,
     sum_per_assessment,
     too_small_measured,
@@ -203,7 +206,8 @@ def assess(
     confirm_max_days : int or None, default None
         A later deciding assessment still decides, with the flag ``late_confirmation`` (C5).
     unconfirmed_pd_as : {"pd", "ne"}, default "pd"
-        Best response of an irPD still pending at the end of data (spec 3.7).
+        Best response of an irPD still pending at the end of data (spec 3.7); it is no progression date
+        (PFS, duration of response) either way: only a confirmed irPD is (patterns.md 7.3, 7.4).
     min_sd_days : int, default 42
         irSD and irNON-CR/NON-PD count for best response only at ``day >= min_sd_days``.
     new_lesion_entry : {"when_measurable", "first_appearance_only"}, default "when_measurable"
@@ -260,6 +264,7 @@ def assess(
         max_baseline_gap_days=max_baseline_gap_days,
         on_old_baseline=on_old_baseline,
         until_progression=True,
+        pending_pd_is_event=False,  # spec 3.7, patterns.md 7.4
     )
 
 
@@ -283,6 +288,7 @@ def assess_unidimensional_burden(
     max_baseline_gap_days: int,
     on_old_baseline: OnBaselineViolation,
     until_progression: bool,
+    pending_pd_is_event: bool,
 ) -> CriterionResult:
     """Targets plus counted new measurable lesions, RECIST 1.1 measures (irRECIST spec 3, imRECIST spec 5)."""
     lesions = study.lesions
@@ -335,7 +341,9 @@ def assess_unidimensional_burden(
     all_gone = ~any_per_assessment((target | counted) & ~gone, assessments)
     non_target, nt_progressed = non_target_codes(lesions, assessments, gone, rules.nontarget_can_define_pd)
     uncounted = new_rows & ~counted & ~small_node & ~equivocal
-    new_nonmeasurable = any_per_assessment(uncounted & shows, assessments)
+    # spec 3.6 row 5 / 5.6 row 3: a complete response needs no new lesion present; one not evaluated may be
+    new_nonmeasurable = any_per_assessment(uncounted & shows, assessments) | new_lesion_not_evaluated(
+        lesions, assessments, new_rows, small_node)
     new_nonmeasurable_pd = any_per_assessment(
         uncounted & (status == Status.UNEQUIVOCAL_PROGRESSION), assessments
     )
@@ -371,6 +379,7 @@ def assess_unidimensional_burden(
         max_ne_between=max_ne_between,
         min_sd_days=min_sd_days,
         unconfirmed_pd_as=unconfirmed_pd_as,
+        pending_pd_is_event=pending_pd_is_event,
         source_text=wording.confirmation_source,
     )
     flags = np.full(assessments.n, "", dtype=object)
@@ -386,6 +395,7 @@ def assess_unidimensional_burden(
         join_flags(flags, nt_progressed & follow_up, "nt_progression_not_pd")
     join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
     join_flags(flags, too_small_measured(lesions, assessments), "too_small_with_measurement")
+    join_flags(flags, split_nodes(target & node, ids, assessments), "split_node")  # as RECIST 1.1 (3.4, A11)
     add_subject_flags(flags, subject_flags, assessments)
     subject = table["subject"].to_numpy()
     state = response_states(
@@ -405,7 +415,7 @@ def assess_unidimensional_burden(
         assessments,
         follow_up,
         target_sums.total,
-        target_complete,
+        some_measured(values, target, assessments),
         expected_targets > 0,
         new_sums.total,
         burden,
@@ -514,8 +524,8 @@ def _templates(wording: Wording, rules: BurdenRules) -> dict[int, str]:
         f"{lab[CR]} ({wording.source})",
         B_PR_GONE_NT: f"all target and counted new lesions gone, non-target present or not evaluated: "
         f"{lab[PR]} ({wording.source})",
-        B_PR_GONE_NEW: f"all target and counted new lesions gone but a new non-measurable lesion is present: "
-        f"{lab[PR]} ({wording.source})",
+        B_PR_GONE_NEW: "all target and counted new lesions gone but a new non-measurable lesion is present "
+        f"or not evaluated: {lab[PR]} ({wording.source})",
         B_PR: f"{measured} is {{vs_baseline}} ({pct_pr}): {lab[PR]} ({wording.pd_source})",
         B_SD_UNDER_ABS: f"{measured} is {{vs_nadir}} (under {rules.pd_absolute:g} mm): not {lab[PD]}; "
         f"{{vs_baseline}}: {lab[SD]} ({wording.pd_source})",

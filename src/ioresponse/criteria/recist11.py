@@ -75,6 +75,8 @@ from ioresponse.criteria._anatomic import (
     rounded,
     seen_again,
     size_column,
+    some_measured,
+    split_nodes,
     statuses,
     sum_columns,
     sum_per_assessment,
@@ -475,7 +477,7 @@ def _components(
         "target_all_normal": target_all_normal,
         "not_evaluable": not_evaluable_text(lesions, assessments, target, values, ~complete),
         "has_targets": expected_targets > 0,
-        "target_measured": any_per_assessment(target & ~np.isnan(values), assessments),
+        "target_measured": some_measured(values, target, assessments),
         "non_target": nt_code.astype(np.int8),
         "nt_missing": missing_non_targets(lesions, assessments, nt_code),
         "new": new_code.astype(np.int8),
@@ -486,17 +488,9 @@ def _components(
         "small_new_node": any_per_assessment(small_node, assessments),
         "equivocal": equivocal,
         "target_node": target & node,
-        "split_node": _split_nodes(target & node, ids, assessments),
+        "split_node": split_nodes(target & node, ids, assessments),
         "too_small_measured": too_small_measured(lesions, assessments),
     }
-
-
-def _split_nodes(nodal_target: np.ndarray, ids: np.ndarray, assessments: Assessments) -> np.ndarray:
-    """Assessments where a nodal target has several fragment rows, summed as for other lesions (A11)."""
-    rows = np.flatnonzero(nodal_target)
-    where = assessments.row_assessment[rows]
-    repeated = (where[1:] == where[:-1]) & (ids[rows][1:] == ids[rows][:-1])
-    return np.bincount(where[1:][repeated], minlength=assessments.n) > 0
 
 
 def _equivocal_backdating(
