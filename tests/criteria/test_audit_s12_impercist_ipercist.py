@@ -9,8 +9,8 @@ PET format of spec 1.1.
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
+from _pet_tables import QC, pet
 
 import ioresponse
 from ioresponse.criteria import Study
@@ -19,24 +19,6 @@ from ioresponse.criteria.ipercist import CRITERION as IPERCIST
 from ioresponse.schema import InputError
 
 # Liver 2.0 / 0.25 (T = 1.5 x 2.0 + 2 x 0.25 = 3.5), uptake 60 min: PERCIST quality checks pass (5.3, 5.4).
-QC = {"uptake_min": 60, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25}
-
-
-def pet(lesions, scans=None):
-    """Long PET table (spec 1.1) from (lesion_id, role, organ, {day: cell}) rows.
-
-    A cell is a SULpeak or a dict of columns (``status``, ``sulpeak``, ...); ``scans`` maps a day to
-    its per-scan values (default ``QC``).
-    """
-    rows = []
-    for lesion_id, role, organ, cells in lesions:
-        for day, cell in cells.items():
-            row = {"patient_id": "P1", "day": day, "lesion_id": lesion_id, "role": role, "organ": organ}
-            row |= cell if isinstance(cell, dict) else {"sulpeak": cell}
-            row.setdefault("status", "present")
-            row |= (scans or {}).get(day, QC)
-            rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def impercist(lesions, scans=None, **options):

@@ -286,9 +286,10 @@ def _ipercist_expectations(percist: pd.DataFrame, ipercist: pd.DataFrame, facts:
 
 def _rise_since(at_u: pd.Series, now: pd.Series) -> bool | None:
     """PERCIST triggers (a) and (b) of 5.5 with scan U as the reference (9.5 rule 2); None where the
-    spec does not settle it: a value missing at U or C, H_U = 0, or the scan pair failing the 5.4
-    checks against baseline or against U."""
-    computable = (at_u["complete"] and now["complete"] and now["qc"] and at_u["hottest"] > 0
+    spec does not settle it: a value missing at U or C, H_U = 0, either scan failing the 5.4 checks against
+    baseline or C against U, or no measurable baseline lesion (5.3: not quantitatively assessable)."""
+    computable = (at_u["complete"] and now["complete"] and at_u["qc"] and now["qc"] and now["measurable"]
+                  and at_u["hottest"] > 0
                   and 50 <= now["uptake"] <= 70 and abs(now["uptake"] - at_u["uptake"]) <= 15
                   and abs(round((now["liver"] - at_u["liver"]) / at_u["liver"], 6)) <= 0.20
                   and abs(round(now["liver"] - at_u["liver"], 6)) < 0.3)

@@ -225,6 +225,10 @@ def _not_evaluable(
         reasons.append(
             f"baseline-selected lesion(s) {', '.join(missing)} without SULpeak at day {followup.day}"
         )
+    unreported = [i for i in patient.baseline_ids if i not in selected_ids and not followup.has(i)]
+    if unreported:  # spec 1.2: S_fu reads every lesion present (8.2), so an unreported one may be in it
+        reasons.append(f"baseline lesion(s) {', '.join(unreported)} not reported at day {followup.day} "
+                       "(spec 1.2)")
     every_new = followup.new_lesion_ids if rules.new_lesion_mode == "add_all" else []  # top5: 1.4 step 1
     unmeasured = followup.missing(every_new, "sulpeak")
     if unmeasured:

@@ -43,6 +43,7 @@ from ioresponse.criteria.percist import (
 from ioresponse.criteria.percist import (
     CmrRule,
     Nadir,
+    PercistCall,
     PercistReference,
     PercistRules,
     QcPolicy,
@@ -82,6 +83,8 @@ class _Episode:
 
     scan: Scan
     rows: list[int] = field(default_factory=list)
+    quantitative: bool = True
+    """U's values can be compared: its scan passed the quality checks and the baseline is measurable."""
 
 
 def confirmation_triggers(
@@ -89,8 +92,9 @@ def confirmation_triggers(
 ) -> list[str]:
     """PERCIST PMD triggers of the current scan measured against the UPMD scan U (spec 9.5 rule 2 (a)-(d)).
 
-    ``quantitative=False`` (the current scan failed the quality checks, ``percist_qc="strict"``): the
-    quantitative rules (a) and (b) are not evaluable and only (c) and (d) can confirm (spec 5.4, 5.5).
+    ``quantitative=False`` (the current scan or U failed the quality checks, ``percist_qc="strict"``, or the
+    baseline is not measurable): the quantitative rules (a) and (b) are not evaluable and only (c) and (d)
+    can confirm (spec 5.3, 5.4, 5.5, 5.7).
     """
     ids = patient.baseline_ids
     at_upmd, now = hottest(upmd_scan, ids), hottest(current, ids)
@@ -197,6 +201,15 @@ def assess(
     return CriterionResult(timepoint_frame(timepoints, EXTRA_COLUMNS), best_frame)
 
 
+def _quantitative(call: PercistCall, rules: PercistRules) -> bool:
+    """Whether a scan's values can serve the quantitative rules (a) and (b) of 9.5 rule 2, as the scan
+    confirmed or as the reference U: it passed the quality checks (5.4, with ``percist_qc="strict"``) and
+    the baseline is measurable (5.3); otherwise only (c) and (d) can confirm (5.7)."""
+    base, threshold = call.baseline.value, call.threshold
+    measurable = threshold is not None and base > 0 and base >= threshold
+    return measurable and not (call.qc_failures and rules.qc == "strict")
+
+
 class _StateMachine:
     """The UPMD -> CPMD confirmation state machine of one patient (spec 9.5)."""
 
@@ -240,16 +253,19 @@ class _StateMachine:
                 row, label, f"{percist_reason}; after confirmed progression (day {self.confirmed_upmd_day})"
             )
         elif self.episode is None:
-            self._outside_episode(row, followup, call.category, percist_reason)
+            self._outside_episode(row, followup, call, percist_reason)
         else:
-            quantitative = not (call.qc_failures and self.rules.qc == "strict")
+            quantitative = _quantitative(call, self.rules) and self.episode.quantitative
             self._inside_episode(row, followup, call.category, percist_reason, self.episode, quantitative)
 
-    def _outside_episode(self, row: dict[str, Any], followup: Scan, category: str, reason: str) -> None:
+    def _outside_episode(
+        self, row: dict[str, Any], followup: Scan, call: PercistCall, reason: str
+    ) -> None:
+        category = call.category
         if category != PMD:
             self._set(row, category, reason)
             return
-        self.episode = _Episode(followup, [len(self.rows) - 1])
+        self.episode = _Episode(followup, [len(self.rows) - 1], _quantitative(call, self.rules))
         row |= {"confirmation_state": ConfirmationState.PENDING.value, "upmd_day": followup.day}
         self._set(
             row,

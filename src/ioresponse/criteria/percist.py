@@ -185,6 +185,16 @@ def quality_failures(baseline: Scan, followup: Scan) -> list[str]:
         failures.append(f"{name} reference SUL mean or SD missing at day {', '.join(missing)}")
         return failures
     (_, (before, _)), (_, (after, _)) = scans
+    failures += _stability_failures(name, before, after)
+    liver = [reference_values(scan, "liver")[0] for scan in (baseline, followup)]
+    if region == "blood_pool" and not any(math.isnan(v) for v in liver):
+        failures += _stability_failures("liver", *liver)  # spec 5.4: liver stability is checked in any case
+    return failures
+
+
+def _stability_failures(name: str, before: float, after: float) -> list[str]:
+    """A reference region's SULmean change failing ``abs(rel) <= 20 %`` and ``abs(abs) < 0.3`` (spec 5.4)."""
+    failures = []
     change = absolute_change(after, before)
     rel = relative_change(after, before)
     if rel is None or abs(rel) > REFERENCE_STABILITY_RELATIVE:
@@ -319,12 +329,12 @@ def evaluate(
     call.new_ids = followup.new_lesion_ids
     call.flagged_ids = followup.flagged(ids)
     call.qc_failures = quality_failures(patient.baseline, followup)
-    not_evaluable = _not_evaluable_reasons(call, followup, ids, rules)
+    checks, incomplete = _not_evaluable_reasons(call, followup, ids, rules)
     new_or_flagged = _new_or_flagged_triggers(call, followup)
-    if not_evaluable:
-        if new_or_flagged:
-            return _decide(call, followup, PMD, new_or_flagged, "; ".join(not_evaluable) + ", but ")
-        call.reason = "; ".join(not_evaluable) + f": NE ({SOURCE}; spec {SECTION['ne']})"
+    if checks and new_or_flagged and not incomplete:  # 5.7: "unless PMD by (c) or (d)", for these two only
+        return _decide(call, followup, PMD, new_or_flagged, "; ".join(checks) + ", but ")
+    if checks or incomplete:
+        call.reason = "; ".join(checks + incomplete) + f": NE ({SOURCE}; spec {SECTION['ne']})"
         return call
     _measure(call, patient, followup, rules)
     if call.qc_failures:
@@ -340,24 +350,26 @@ def evaluate(
 
 def _not_evaluable_reasons(
     call: PercistCall, followup: Scan, ids: list[str], rules: PercistRules
-) -> list[str]:
-    """The NE conditions of spec 5.7 that hold at this follow-up, in words."""
-    reasons = []
+) -> tuple[list[str], list[str]]:
+    """The NE conditions of spec 5.7 that hold at this follow-up, in words: the quality and measurability
+    checks, which a new lesion or unequivocal progression still overrides (PMD by (c) or (d)), and the
+    incomplete scan (a baseline lesion without SULpeak, or H_bl = 0), which nothing overrides."""
+    checks, incomplete = [], []
     if call.qc_failures and rules.qc == "strict":
-        reasons.append("quality check failed: " + "; ".join(call.qc_failures) + f" (spec {SECTION['qc']})")
+        checks.append("quality check failed: " + "; ".join(call.qc_failures) + f" (spec {SECTION['qc']})")
     if call.threshold is None:
-        reasons.append("no measurability threshold: reference region missing at baseline")
+        checks.append("no measurability threshold: reference region missing at baseline")
     elif call.baseline.value == 0:
-        reasons.append("no baseline lesion with SULpeak (reference value is 0)")
+        incomplete.append("no baseline lesion with SULpeak (reference value is 0)")
     elif call.baseline.value < call.threshold:
-        reasons.append(
+        checks.append(
             f"no measurable baseline lesion (hottest SULpeak {number(call.baseline.value)} < "
             f"{number(call.threshold)}; spec {SECTION['measurable']})"
         )
     missing = followup.missing(ids, "sulpeak")
     if missing:
-        reasons.append(f"baseline lesion(s) {', '.join(missing)} without SULpeak at day {followup.day}")
-    return reasons
+        incomplete.append(f"baseline lesion(s) {', '.join(missing)} without SULpeak at day {followup.day}")
+    return checks, incomplete
 
 
 def _new_or_flagged_triggers(call: PercistCall, followup: Scan) -> list[str]:
