@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ioresponse.criteria import Study
+from ioresponse.criteria._anatomic import NORMAL_NODE_SHORT_AXIS_MM
 from ioresponse.io import tables as t
 from ioresponse.patterns._common import (
     DAYS_PER_MONTH,
@@ -65,7 +66,20 @@ from ioresponse.patterns._study import (
     patient_values,
     visit_days,
 )
-from ioresponse.schema import DATE, DAY, PATIENT, READER, ROLE, InputError, Role
+from ioresponse.schema import (
+    DATE,
+    DAY,
+    LESION,
+    LYMPH_NODE,
+    PATIENT,
+    READER,
+    ROLE,
+    SHORT_AXIS,
+    STATUS,
+    InputError,
+    Role,
+    Status,
+)
 
 TGR_RATIO_HPD = 2.0
 """TGR_exp / TGR_ref >= 2, "2-fold or greater" (Champiat 2017; Kanjanapan 2019; Petrioli 2020; spec H1-H3)."""
@@ -856,10 +870,11 @@ def _organs(
 ) -> tuple[dict[tuple[str, str, int], list[str]], dict[tuple[str, str], set[str]]]:
     lesions = study.lesions
     organ = organ_keys(lesions, split)
-    new = new_lesion_rows(lesions)
+    new = new_lesion_rows(lesions) & ~_normal_new_node(lesions)
+    keys = [PATIENT, READER, DAY, LESION]  # the fragments of a split lesion are one lesion (anatomic.md 0.4)
+    new_lesions = lesions.loc[new, keys].assign(organ=np.asarray(organ)[new]).drop_duplicates(keys)
     new_organs: dict[tuple[str, str, int], list[str]] = {}
-    new_at = zip(lesions[PATIENT][new], lesions[READER][new], lesions[DAY][new], organ[new], strict=True)
-    for p, r, d, o in new_at:
+    for p, r, d, _, o in new_lesions.itertuples(index=False, name=None):
         new_organs.setdefault((p, r, int(d)), []).append(o)
     baseline_day = dict(zip(zip(sums[PATIENT], sums[READER], strict=True), sums["baseline_day"], strict=True))
     at_baseline = np.array(
@@ -876,6 +891,16 @@ def _organs(
     ):
         baseline_organs.setdefault((p, r), set()).add(o)
     return new_organs, baseline_organs
+
+
+def _normal_new_node(lesions: pd.DataFrame) -> np.ndarray:
+    """New lymph nodes that are no new lesion under RECIST 1.1: short axis under 10 mm, or too small to
+    measure (spec/anatomic.md 1.5 "a node counts as a new lesion only with short axis >= 10 mm", 0.4)."""
+    node = lesions[LYMPH_NODE].to_numpy(bool) if LYMPH_NODE in lesions else np.zeros(len(lesions), bool)
+    short = (lesions[SHORT_AXIS].to_numpy(float) if SHORT_AXIS in lesions
+             else np.full(len(lesions), np.nan))
+    too_small = lesions[STATUS].to_numpy() == Status.TOO_SMALL
+    return node & (too_small | (short < NORMAL_NODE_SHORT_AXIS_MM))
 
 
 ECOG = "ecog"
