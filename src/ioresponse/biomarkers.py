@@ -29,10 +29,9 @@ from ioresponse.io.tables import (
     side_table,
 )
 from ioresponse.io.validate import PATIENT_CATEGORIES, PDL1_PERCENT_COLUMNS, TMB, check_patient_biomarkers
+from ioresponse.patterns._common import Flag, above, at_least_value, below
 from ioresponse.schema import DATE, DAY, PATIENT, SOURCE_ROW, InputError
 
-THRESHOLD_TOLERANCE = 1e-9
-"""Non-strict x >= t is tested as x >= t - 1e-9 (spec/patterns.md 0.4)."""
 VALUE_COLUMNS = (*PDL1_PERCENT_COLUMNS, TMB, *PATIENT_CATEGORIES)
 """Patient-table columns holding a biomarker value (spec 6.2)."""
 MSI_MMR = "msi_mmr"
@@ -173,14 +172,17 @@ def context_match(rule: dict, patient: dict) -> tuple[bool, list[str]]:
 
 
 def _compare(value: float, operator: str, cutoff: float) -> bool:
-    if operator == ">":
-        return value > cutoff + THRESHOLD_TOLERANCE
-    return value >= cutoff - THRESHOLD_TOLERANCE
+    """``value`` against the cut-off with the tolerances of spec/patterns.md 0.4."""
+    return bool(above(value, cutoff) if operator == ">" else at_least_value(value, cutoff))
 
 
-def _msi(patient: dict) -> tuple[bool | None, str]:
+def _msi(patient: dict) -> tuple[Flag, str]:
+    """"MSI-H or dMMR (PCR / IHC / NGS)" (spec/patterns.md 6.3): one biomarker status that either assay
+    determines. Positive when either status is positive (MSI-H, dMMR); negative when a status is known
+    and none is positive (MSS or MSI-L, pMMR: the test done found no instability); not evaluable when
+    neither is given. Returns the flag and the statuses given."""
     msi, mmr = _norm(patient.get("msi_status")), _norm(patient.get("mmr_status"))
-    shown = ", ".join(v for v in (patient.get("msi_status"), patient.get("mmr_status")) if _norm(v))
+    shown = ", ".join(str(v) for v in (patient.get("msi_status"), patient.get("mmr_status")) if _norm(v))
     if msi == "msi-h" or mmr == "dmmr":
         return True, shown
     if msi in ("mss", "msi-l") or mmr == "pmmr":
@@ -389,6 +391,7 @@ def _il8_change(sample: dict, base: pd.Series | None) -> tuple[float, str, str]:
     if not base["value"]:
         return np.nan, "not_evaluable", f"baseline IL-8 0 {base['unit']} (day {base[DAY]}): no ratio"
     ratio = float(sample["value"]) / float(base["value"])
-    direction = "decrease" if ratio < 1 else "increase" if ratio > 1 else "unchanged"
+    # spec 6.4: decrease (< 1), increase (> 1), else unchanged; strict, with the tolerances of spec 0.4
+    direction = "decrease" if below(ratio, 1.0) else "increase" if above(ratio, 1.0) else "unchanged"
     return ratio, direction, (f"IL-8 {sample['value']:g} / {base['value']:g} {base['unit']} at baseline (day "
                               f"{base[DAY]}) = ratio {ratio:.2f}: {direction}")

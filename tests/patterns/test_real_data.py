@@ -127,4 +127,7 @@ def test_inspire_pseudoprogression_per_cohort(inspire: pd.DataFrame) -> None:
 
 def test_inspire_every_open_episode_has_a_reason(inspire: pd.DataFrame) -> None:
     undecided = inspire[inspire["flag"] == "not_evaluable"]
-    assert undecided["reason"].str.contains("unconfirmed at last assessment|new anticancer therapy").all()
+    # spec 0.3: a patient whose every assessment after baseline is NE cannot tell whether it progressed
+    reasons = ("unconfirmed at last assessment|new anticancer therapy|"
+               "no assessment after baseline can be evaluated")
+    assert undecided["reason"].str.contains(reasons).all()

@@ -128,12 +128,14 @@ def patterns(
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "patterns.csv", index=False)
     table.to_parquet(out / "patterns.parquet", index=False)
+    chosen = PatternOptions.from_mapping(pattern_options, study.source)
     flags = irae_rules.find_flags(study, result.timepoints, findings=finding_table, events=event_table,
-                                  options=PatternOptions.from_mapping(pattern_options, study.source))
+                                  options=chosen)
     json_cells(flags).to_csv(out / "irae_flags.csv", index=False)
     written = 3
     if study.patients is not None and "tumor_type" in study.patients:
-        lines = evaluate_biomarkers(study.patients, source=study.patients_source)
+        lines = evaluate_biomarkers(study.patients, source=study.patients_source,  # spec 6.3 option
+                                    accept_equivalent_assays=chosen.accept_equivalent_assays)
         lines.to_csv(out / "biomarkers.csv", index=False)
         written += 1
     if samples is not None:

@@ -45,6 +45,7 @@ Rules and their sources:
   not below 0; spec/patterns.md 0.1, 0.5); ``os_days`` not before the patient's last assessment, whether
   a death or a censored follow-up (project rule: the spec is silent; a patient is not assessed after
   death, and was seen alive at the scan). The same day is allowed; empty cells are never compared.
+  ``local_therapy_dates`` (spec/patterns.md 1.4 step 5) lists full ISO dates separated by ";" or ",".
 """
 
 from __future__ import annotations
@@ -1061,6 +1062,40 @@ def check_patient_biomarkers(frame: pd.DataFrame, source: str) -> list[Finding]:
     return findings
 
 
+LOCAL_THERAPY_DATES = "local_therapy_dates"
+"""Dates of radiotherapy, surgery or ablation of a lesion (spec/patterns.md 1.4 step 5)."""
+DATE_LIST_SEPARATORS = re.compile(r"[;,]")
+"""Separators of a list of dates in one cell: ";" as documented, and "," as spreadsheets write lists (no
+ISO date holds either, so neither is ambiguous)."""
+
+
+def split_dates(cell: object) -> list[str]:
+    """The dates of a ``local_therapy_dates`` cell, stripped; [] for an empty cell (spec/patterns.md 1.4)."""
+    if cell is None or (isinstance(cell, float) and np.isnan(cell)):
+        return []
+    return [d.strip() for d in DATE_LIST_SEPARATORS.split(str(cell)) if d.strip()]
+
+
+def check_local_therapy_dates(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """``local_therapy_dates`` cells with a date that is not a full ISO date (spec/patterns.md 1.4 step 5
+    reads them as days: a partial date would move a day silently, an unreadable one would be lost)."""
+    if LOCAL_THERAPY_DATES not in frame.columns:
+        return []
+    dates = frame[LOCAL_THERAPY_DATES].map(split_dates)
+    listed = dates.explode().dropna()
+    if listed.empty:
+        return []
+    _, note, bad = t.parse_dates(listed.astype(str))
+    bad |= (note != "").to_numpy()
+    if not bad.any():
+        return []
+    wrong = frame.index.isin(listed.index[bad])
+    return [_error(source, _rows(frame, wrong), LOCAL_THERAPY_DATES,
+                   f"{listed[bad].iloc[0]!r} is not an ISO date (YYYY-MM-DD); list the dates separated by "
+                   "\";\" or \",\" (spec/patterns.md 1.4; leave the cell empty when there was no local "
+                   "therapy)")]
+
+
 def check_treatment_order(frame: pd.DataFrame, source: str) -> list[Finding]:
     """Patient-table dates before the first dose: one finding per patient and column.
 
@@ -1104,7 +1139,8 @@ def _patient_iso(frame: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series
 
 
 PATIENT_TABLE_CHECKS: tuple[Check, ...] = (
-    check_patient_dates, check_patient_numbers, check_patient_biomarkers, check_treatment_order
+    check_patient_dates, check_patient_numbers, check_patient_biomarkers, check_local_therapy_dates,
+    check_treatment_order,
 )
 """The checks of the patient table alone, in order (io.load.read_patients)."""
 

@@ -245,7 +245,7 @@ def find_patterns(
         event_table = irae.clinical_events(events, study) if events is not None else None
         rows += irae.pattern_rows(flags, event_table)
     if "biomarkers" in ids:
-        rows += _biomarker_rows(study, biomarker_rules)
+        rows += _biomarker_rows(study, biomarker_rules, chosen)
     frame = pattern_frame(rows)
     order = [PATIENT, READER, "pattern", "definition", "episode", DAY]
     return frame.sort_values(order, kind="stable", na_position="first").reset_index(drop=True)
@@ -279,9 +279,10 @@ def _or_empty(timepoints: pd.DataFrame | None) -> pd.DataFrame:
     return timepoints
 
 
-def _biomarker_rows(study: Study, rules: pd.DataFrame | None) -> list[PatternRow]:
-    """The label lines of spec 6.3; without ``tumor_type`` no rule's context can match, and biomarker
-    values given are named in a warning rather than left unread silently."""
+def _biomarker_rows(study: Study, rules: pd.DataFrame | None, options: PatternOptions) -> list[PatternRow]:
+    """The label lines of spec 6.3 (with its option ``accept_equivalent_assays``); without ``tumor_type`` no
+    rule's context can match, and biomarker values given are named in a warning rather than left unread
+    silently."""
     if "tumor_type" not in study.patients:
         given = [c for c in biomarkers.VALUE_COLUMNS if c in study.patients]
         if given:
@@ -290,7 +291,8 @@ def _biomarker_rows(study: Study, rules: pd.DataFrame | None) -> list[PatternRow
                                f"tumor type, so {', '.join(given)} are not read")
             warnings.warn(IoresponseWarning(error.located()), stacklevel=3)
         return []
-    table = biomarkers.evaluate_biomarkers(study.patients, rules, source=study.patients_source)
+    table = biomarkers.evaluate_biomarkers(study.patients, rules, source=study.patients_source,
+                                           accept_equivalent_assays=options.accept_equivalent_assays)
     flags = {"true": True, "false": False, "not_evaluable": None}
     return [
         PatternRow(

@@ -263,6 +263,9 @@ class PatternOptions:
     cohort_by: str | None = None
     """Patient-table column whose values define the cohorts of Pons-Tostivint 2019 (e.g. study or arm:
     "the same drug(s)"); None: all patients form one cohort."""
+    accept_equivalent_assays: bool = False
+    """Biomarker rules: read a value measured with another assay than the rule's (spec 6.3 option; else
+    the wrong assay gives not_evaluable)."""
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, object], file: str = "<options>") -> PatternOptions:

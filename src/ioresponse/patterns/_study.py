@@ -145,28 +145,18 @@ def patient_days(study: Study, column: str) -> dict[str, int]:
     """A patient-table date column as days since ``treatment_start``; a day column is also accepted
     (``treatment_end_day`` for ``treatment_end``, ``last_contact_day`` for ``last_contact_date``).
 
-    Empty cells are left out. Raises :class:`InputError` when a date is given without a start date.
+    Empty cells are left out. A date is never dropped: one without the patient's ``treatment_start`` (and
+    without a day), or a day and a date that disagree, is an :class:`InputError` at its row and column
+    (spec 0.1: day = date - treatment_start; :func:`days_from_start`).
     """
     patients = study.patients
     if patients is None:
         return {}
     day_column = f"{column.removesuffix('_date')}_day"
-    result: dict[str, int] = {}
-    if day_column in patients:
-        days = pd.to_numeric(patients[day_column], errors="coerce")
-        result |= {str(p): int(d) for p, d in zip(patients[PATIENT], days, strict=True) if pd.notna(d)}
-    if column in patients:
-        given = patients[column].astype(str).replace({"nan": "", "None": "", "NaT": ""}).str.strip()
-        if "treatment_start" not in patients:
-            if (given != "").any():
-                raise InputError(study.patients_source, [], column,
-                                 f"{column} needs treatment_start in the patient table to become a day")
-            return result
-        start = pd.to_datetime(patients["treatment_start"].astype(str), errors="coerce")
-        end = pd.to_datetime(given.where(given != ""), errors="coerce")
-        days = (end - start).dt.days
-        result |= {str(p): int(d) for p, d in zip(patients[PATIENT], days, strict=True) if pd.notna(d)}
-    return result
+    start = patients.get("treatment_start", pd.Series(np.nan, patients.index))
+    days = days_from_start(study.patients_source, file_rows(patients), patients.get(day_column),
+                           patients.get(column), start, (day_column, column))
+    return {str(p): int(d) for p, d in zip(patients[PATIENT], days, strict=True) if pd.notna(d)}
 
 
 def patient_values(study: Study, column: str) -> dict[str, object]:
@@ -200,30 +190,49 @@ def visit_days(visits: pd.DataFrame, study: Study, kind: str = "visits") -> pd.D
         raise InputError(name, [], f"{DAY} or {DATE}", f"the {kind} table needs a day or a date column")
     frame = _known_patients(frame, study, name)
     rows = file_rows(frame)
-    day = pd.Series(np.nan, index=frame.index)
-    if DAY in frame:
-        given, bad = t.parse_float(frame[DAY].fillna("").astype(str))
-        bad |= np.isfinite(given) & (given % 1 != 0)
-        t.refuse_rows(name, rows, bad, DAY, "not a whole number of days since treatment start")
-        day[:] = given
-    if DATE in frame:
-        iso, _, bad = t.parse_dates(frame[DATE].fillna("").astype(str))
-        t.refuse_rows(name, rows, bad, DATE, "not an ISO date (YYYY-MM-DD)")
-        start = pd.to_datetime(frame[PATIENT].map(patient_values(study, "treatment_start")), errors="coerce")
-        dated = (pd.to_datetime(iso.where(iso != ""), errors="coerce") - start).dt.days
-        t.refuse_rows(name, rows, ((iso != "") & dated.isna() & day.isna()).to_numpy(), DATE,
-                      "a date without the patient's treatment_start (patient table) to make it a day")
-        differ = (dated.notna() & day.notna() & (dated != day)).to_numpy()
-        if differ.any():
-            first = np.flatnonzero(differ)[0]
-            t.refuse_rows(name, rows, differ, DAY,
-                          f"day {day.iat[first]:g} but date {iso.iat[first]} is day {dated.iat[first]:g} "
-                          "since the patient's treatment_start; give one of them, or correct the other")
-        day = day.fillna(dated)
+    start = frame[PATIENT].map(patient_values(study, "treatment_start"))
+    day = days_from_start(name, rows, frame.get(DAY), frame.get(DATE), start, (DAY, DATE))
     t.refuse_rows(name, rows, day.isna().to_numpy(), DAY if DAY in frame else DATE,
                   "no day and no date: the row cannot be placed in time")
     frame[DAY] = day.astype(np.int64)
     return frame
+
+
+def days_from_start(
+    name: str, rows: np.ndarray, day: pd.Series | None, date: pd.Series | None, start: pd.Series,
+    columns: tuple[str, str],
+) -> pd.Series:
+    """Whole days since treatment start of a table's rows: the day given, else the ISO date less the row's
+    ``start`` (the patient's ``treatment_start``; spec 0.1, spec/anatomic.md 0.1); NaN where neither is.
+
+    ``day`` and ``date`` are the table's columns (None when absent), named ``columns`` (day, date) in
+    messages. Refused at the file ``rows`` of table ``name``, never dropped: a day that is not a whole
+    number, a date that is not ISO, a date without its start (and without a day), a day and a date that
+    disagree.
+    """
+    day_column, date_column = columns
+    days = pd.Series(np.nan, index=start.index)
+    if day is not None:
+        given, bad = t.parse_float(day.fillna("").astype(str))
+        bad |= np.isfinite(given) & (given % 1 != 0)
+        t.refuse_rows(name, rows, bad, day_column, "not a whole number of days since treatment start")
+        days[:] = given
+    if date is not None:
+        iso, _, bad = t.parse_dates(date.fillna("").astype(str))
+        t.refuse_rows(name, rows, bad, date_column, "not an ISO date (YYYY-MM-DD)")
+        dated = (pd.to_datetime(iso.where(iso != ""), errors="coerce")
+                 - pd.to_datetime(start, errors="coerce")).dt.days
+        t.refuse_rows(name, rows, ((iso != "") & dated.isna() & days.isna()).to_numpy(), date_column,
+                      "a date without the patient's treatment_start (patient table) to make it a day")
+        differ = (dated.notna() & days.notna() & (dated != days)).to_numpy()
+        if differ.any():
+            first = np.flatnonzero(differ)[0]
+            t.refuse_rows(name, rows, differ, day_column,
+                          f"{day_column} {days.iat[first]:g} but {date_column} {iso.iat[first]} is day "
+                          f"{dated.iat[first]:g} since the patient's treatment_start; give one of them, or "
+                          "correct the other")
+        days = days.fillna(dated)
+    return days
 
 
 def _known_patients(frame: pd.DataFrame, study: Study, name: str) -> pd.DataFrame:

@@ -11,8 +11,9 @@ Sources (spec/patterns.md section 1):
 - FDG-PET form: Humbert O et al. Eur J Nucl Med Mol Imaging 2020;47(5):1158-1167 (PERCIST PMD, then
   response or stability at the next PET).
 The walk is the skeleton of spec 1.4; definitions differ only in their initial progression, confirmation
-and resolution (table 1.3). The irRC and PERCIST variants are decided by the first later evaluable
-assessment because their confirmation and resolution tests are complementary.
+and resolution (table 1.3). The irRC and PERCIST variants decide at the first later assessment, as their
+sources do (spec 1.4 step 2): when that assessment can neither confirm nor resolve (NE), the episode is
+not evaluable; later assessments are not read.
 A pattern row never changes a response.
 """
 
@@ -21,10 +22,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ioresponse.criteria import Study
+from ioresponse.io.validate import LOCAL_THERAPY_DATES, split_dates
 from ioresponse.patterns._common import (
     Flag,
     PatternOptions,
@@ -37,8 +38,21 @@ from ioresponse.patterns._common import (
     mm,
     records,
 )
-from ioresponse.patterns._study import new_lesion_rows, patient_days, patient_values
-from ioresponse.schema import DATE, DAY, LESION, NON_TARGET, PATIENT, READER, ROLE, STATUS, Role, Status
+from ioresponse.patterns._study import file_rows, new_lesion_rows, patient_days, patient_values
+from ioresponse.schema import (
+    DATE,
+    DAY,
+    LESION,
+    NON_TARGET,
+    PATIENT,
+    READER,
+    ROLE,
+    STATUS,
+    InputError,
+    Response,
+    Role,
+    Status,
+)
 
 PATTERN = "pseudoprogression"
 
@@ -59,6 +73,9 @@ IMRECIST_RESOLVED = frozenset({"SD", "PR", "CR"})
 """imRECIST responses that resolve an unconfirmed PD (Hodi 2018; spec 1.3)."""
 PERCIST_RESOLVED = frozenset({"CMR", "PMR", "SMD"})
 """PERCIST responses at the next PET that resolve a PMD (Humbert 2020; spec 1.3)."""
+NO_TARGETS = "none"
+"""``target_response`` of a patient without baseline target lesions: the sum S over no lesion is 0 mm
+(spec 0.2, 1.3)."""
 
 
 @dataclass
@@ -94,10 +111,14 @@ class PsPDefinition:
     criterion: str
     initial_label: str
     """Text of the initial progression in reasons, e.g. "iUPD"."""
-    initial: Callable[[dict], bool]
+    initial: Callable[[dict], Flag]
+    """The initial progression at one timepoint; None when the timepoint is NE (spec 0.3)."""
     confirms: Test
     resolves: Test
     default: bool
+    next_assessment_only: bool = False
+    """Decided at the first later assessment, as the irRC and PERCIST sources do (spec 1.4 step 2): when it
+    neither confirms nor resolves, the episode is not evaluable instead of waiting for a later one."""
 
     @property
     def required_inputs(self) -> tuple[str, ...]:
@@ -107,13 +128,17 @@ class PsPDefinition:
         return (*lesions, f"timepoints:{self.criterion}")
 
 
-def _label_is(label: str) -> Callable[[dict], bool]:
-    return lambda row: row["overall_response"] == label
+def _label_is(label: str) -> Callable[[dict], Flag]:
+    """The response is ``label``; not known at an NE timepoint (spec 0.3)."""
+    return lambda row: None if row["overall_response"] == Response.NE else row["overall_response"] == label
 
 
-def _hodi_initial(row: dict) -> bool:
+def _hodi_initial(row: dict) -> Flag:
+    """Tumour burden >= +25 % vs nadir (spec 1.3); not known when the burden is not computable (0.3)."""
     current, nadir = row["current_sum"], row["nadir_sum"]
-    if not (known(current) and known(nadir)) or nadir <= 0:
+    if not (known(current) and known(nadir)):
+        return None
+    if nadir <= 0:
         return False
     return bool(at_least_value(current / nadir, HODI_BURDEN_INCREASE))
 
@@ -131,8 +156,14 @@ def _hodi_resolves(row: dict, episode: Episode, context: Context) -> Flag:
 
 
 def _recist_resolves(row: dict, episode: Episode, context: Context) -> Flag:
-    """Not PD vs the pre-PD nadir, new lesions gone, no unequivocal non-target progression (spec 1.3)."""
-    current = row["current_sum"]
+    """Not PD vs the pre-PD nadir, new lesions gone, no unequivocal non-target progression (spec 1.3).
+
+    A patient without baseline target lesions has S = 0 mm (spec 0.2), so no sum test gives PD. The three
+    parts are an AND (spec 0.3): on a sum-only table, where new lesions and non-targets are not given, a
+    sum that is not PD leaves the resolution not known.
+    """
+    no_targets = row.get("target_response") == NO_TARGETS
+    current = 0.0 if no_targets else row["current_sum"]
     if not known(current) or not known(episode.nadir):
         return None
     growth = current - episode.nadir  # spec 0.4: both thresholds non-strict, with its tolerance
@@ -140,11 +171,15 @@ def _recist_resolves(row: dict, episode: Episode, context: Context) -> Flag:
                                                                                             RECIST_PD_MM)
     if still_pd:
         return False
-    if context.components_given and int(row[DAY]) in context.new_lesion_days:
+    if not context.components_given:
+        return None  # "every new lesion absent and no unequivocal non-target progression" not known (0.3)
+    if int(row[DAY]) in context.new_lesion_days:
         return False
-    if context.components_given and int(row[DAY]) in context.unknown_new_lesion_days:
+    if int(row[DAY]) in context.unknown_new_lesion_days:
         return None  # "every new lesion absent" is not known (spec 1.3)
     if context.min_subsequent_response == "PR":
+        if no_targets:  # without target lesions no PR: CR is the only response of the PR family (spec 1.3)
+            return row["overall_response"] == Response.CR
         return bool(at_least_value(RECIST_PR_FRACTION * row["baseline_sum"], current))
     return True
 
@@ -165,13 +200,14 @@ DEFINITIONS = (
     PsPDefinition("pseudoprogression.irecist", "iRECIST, Seymour 2017", "irecist", "iUPD",
                   _label_is("iUPD"), _in(frozenset({"iCPD"})), _in(IRECIST_RESOLVED), True),
     PsPDefinition("pseudoprogression.irrc_hodi2016", "Hodi 2016", "irrc", "tumour burden >= +25 % vs nadir",
-                  _hodi_initial, _hodi_confirms, _hodi_resolves, False),
+                  _hodi_initial, _hodi_confirms, _hodi_resolves, False, next_assessment_only=True),
     PsPDefinition("pseudoprogression.recist_then_nonpd", "RECIST 1.1 PD then non-PD, Park 2020", "recist11",
                   "RECIST PD", _label_is("PD"), _never, _recist_resolves, False),
     PsPDefinition("pseudoprogression.imrecist", "imRECIST, Hodi 2018", "imrecist", "imRECIST PD",
                   _label_is("PD"), _confirmed_imrecist, _in(IMRECIST_RESOLVED), False),
     PsPDefinition("pseudoprogression.percist_humbert2020", "Humbert 2020", "percist", "PERCIST PMD",
-                  _label_is("PMD"), _in(frozenset({"PMD"})), _in(PERCIST_RESOLVED), False),
+                  _label_is("PMD"), _in(frozenset({"PMD"})), _in(PERCIST_RESOLVED), False,
+                  next_assessment_only=True),
 )
 """Spec table 1.3, default first."""
 
@@ -210,7 +246,11 @@ def walk(
     definition: PsPDefinition, rows: list[dict], context: Context, new_therapy_day: int | None,
     local_therapy_days: tuple[int, ...] = (), early_cutoff_days: int = EARLY_CUTOFF_DAYS,
 ) -> list[PatternRow]:
-    """The algorithm of spec 1.4 on one subject's timepoint rows sorted by day."""
+    """The algorithm of spec 1.4 on one subject's timepoint rows sorted by day.
+
+    Without an initial progression the flag is false, unless no timepoint could tell (every one NE):
+    whether the initial progression of step 1 occurred is then not known (spec 0.3).
+    """
     patient, reader = str(rows[0][PATIENT]), str(rows[0][READER])
     out: list[PatternRow] = []
     i = 0
@@ -226,11 +266,13 @@ def walk(
             break
         i = end + 1
     if not out:
-        out.append(PatternRow(
-            patient, reader, PATTERN, definition.id, False,
-            f"no {definition.initial_label} at any assessment ({definition.citation})",
-            {"criterion": rows[0]["criterion"]},
-        ))
+        if any(definition.initial(r) is False for r in rows):
+            flag, reason = False, f"no {definition.initial_label} at any assessment"
+        else:
+            flag, reason = None, ("no assessment after baseline can be evaluated: whether a "
+                                  f"{definition.initial_label} occurred is not known (spec 0.3)")
+        out.append(PatternRow(patient, reader, PATTERN, definition.id, flag,
+                              f"{reason} ({definition.citation})", {"criterion": rows[0]["criterion"]}))
     return out
 
 
@@ -254,6 +296,7 @@ def _decide(
                           values=values, evidence=evidence, episode=number, date=str(first[DATE]), day=t_u)
 
     progression = f"{definition.initial_label} on day {t_u}"
+    undecided: list[int] = []  # days whose resolution is not known (spec 0.3)
     for k in range(start + 1, len(rows)):
         later = rows[k]
         day = int(later[DAY])
@@ -279,8 +322,17 @@ def _decide(
             if not context.components_given:
                 reason += "; new lesions not given: resolution judged on sums only"
             return row(True, reason), k
+        if resolved is None:
+            undecided.append(day)
+        if definition.next_assessment_only:  # spec 1.4 step 2: decided at the first later assessment
+            return row(None, f"{progression}: the next assessment ({later['overall_response']} on day {day}) "
+                             "neither confirms nor resolves it"), k
     last = int(rows[-1][DAY])
-    return row(None, f"{progression}: progression unconfirmed at last assessment (day {last})"), len(rows)
+    reason = f"{progression}: progression unconfirmed at last assessment (day {last})"
+    if undecided and not context.components_given:
+        reason += (f"; new lesions and non-target lesions not given: whether day {undecided[0]} resolves it "
+                   "is not known (spec 0.3)")
+    return row(None, reason), len(rows)
 
 
 def _pct(current: float, reference: float) -> float | None:
@@ -340,14 +392,28 @@ def _unknown_new_lesion_days(lesions: pd.DataFrame) -> dict[tuple[str, str], set
 
 
 def _local_therapy_days(study: Study) -> dict[str, tuple[int, ...]]:
-    """Patient-table ``local_therapy_dates`` (";"-separated ISO dates) as days (spec 1.4 step 5)."""
-    dates = patient_values(study, "local_therapy_dates")
+    """Patient-table ``local_therapy_dates`` as days (spec 1.4 step 5): ISO dates separated by ";" or ","
+    (io.validate.split_dates; checked when the patient table is read, io.validate.check_local_therapy_dates).
+
+    Raises
+    ------
+    InputError
+        Dates of a patient without ``treatment_start``: they cannot become days (spec 0.1), at the row.
+    """
+    patients = study.patients
+    if patients is None or LOCAL_THERAPY_DATES not in patients:
+        return {}
     starts = patient_values(study, "treatment_start")
     result = {}
-    for patient, text in dates.items():
-        if patient not in starts:
+    for patient, cell, row in zip(patients[PATIENT].astype(str), patients[LOCAL_THERAPY_DATES],
+                                  file_rows(patients), strict=True):
+        dates = split_dates(cell)
+        if not dates:
             continue
-        parsed = pd.to_datetime(pd.Series(str(text).split(";")).str.strip(), errors="coerce")
-        days = (parsed - pd.Timestamp(starts[patient])).dt.days.dropna()
-        result[patient] = tuple(int(d) for d in np.sort(days.to_numpy()))
+        if patient not in starts:
+            raise InputError(study.patients_source, [row], "treatment_start",
+                             f"patient {patient} has {LOCAL_THERAPY_DATES} but no treatment_start to make "
+                             "them days (spec/patterns.md 0.1)")
+        days = (pd.to_datetime(pd.Series(dates), format="%Y-%m-%d") - pd.Timestamp(starts[patient])).dt.days
+        result[patient] = tuple(sorted(int(d) for d in days))
     return result
