@@ -78,14 +78,16 @@ EXTRA_COLUMNS = (
 
 def tracked_lesions(patient: PatientScans, metric: Metric, aggregate: Aggregate) -> list[str]:
     """The lesions the patient value reads (spec 4.2, 4.4): the reader's targets, else the 5 hottest
-    baseline lesions, max 2 per organ; with ``aggregate="hottest"`` every baseline lesion ("the hottest
-    baseline-present lesion at each scan")."""
+    baseline lesions with uptake (4.3: a value above 0), max 2 per organ; with ``aggregate="hottest"`` every
+    baseline lesion ("the hottest baseline-present lesion at each scan")."""
     if aggregate == "hottest":
         return patient.baseline_ids
     if patient.target_ids:
         return patient.target_ids
     baseline_rows = patient.baseline.rows(patient.baseline_ids)
-    return select_hottest(baseline_rows, metric, AUTO_LESIONS, AUTO_PER_ORGAN)[LESION].tolist()
+    uptake = baseline_rows[metric].to_numpy(float) > 0  # spec 4.3: "a tracked lesion needs a metric value
+    # at baseline greater than 0"
+    return select_hottest(baseline_rows[uptake], metric, AUTO_LESIONS, AUTO_PER_ORGAN)[LESION].tolist()
 
 
 def patient_value(scan: Scan, lesion_ids: list[str], metric: Metric, aggregate: Aggregate) -> float:
