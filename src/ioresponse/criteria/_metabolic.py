@@ -209,9 +209,17 @@ class Scan:
         return lesion_id in self.records
 
     def status(self, lesion_id: str) -> str | None:
-        """The lesion's status at this scan, None when the scan has no row for it."""
+        """The lesion's status at this scan, None when the scan has no row for it; "present" when the
+        table gives none (spec 1.1: optional), see :meth:`reported_status`."""
         record = self.records.get(lesion_id)
-        return None if record is None else record.get(STATUS, Status.PRESENT.value)
+        if record is None:
+            return None
+        return self.reported_status(lesion_id) or Status.PRESENT.value
+
+    def reported_status(self, lesion_id: str) -> str | None:
+        """The status the table gives for the lesion at this scan; None without a row or an empty cell."""
+        status = self.records.get(lesion_id, {}).get(STATUS)
+        return None if is_missing(status) else status
 
     def value(self, lesion_id: str, column: str) -> float:
         """The lesion's value; 0 when resolved (``status = absent``, spec 1.3), NaN when unknown."""

@@ -151,7 +151,7 @@ def _resolution(patient: PatientScans, followup: Scan) -> dict[str, Any]:
     """CMR / PMR / SMD by resolution of the baseline lesions when there is no new lesion (spec 7.5, 7.7)."""
     ids = patient.baseline_ids
     resolved = [i for i in ids if followup.status(i) == "absent"]
-    unknown = [i for i in ids if followup.status(i) in (None, "not_evaluable")]
+    unknown = [i for i in ids if followup.reported_status(i) in (None, "not_evaluable")]  # 7.7: no status
     low = _by_resolution(len(resolved), len(ids))
     high = _by_resolution(len(resolved) + len(unknown), len(ids))
     row: dict[str, Any] = {"resolved_lesions": ",".join(resolved)}

@@ -155,9 +155,9 @@ def looks_like_pet_table(columns: Iterable[str]) -> bool:
 
 def statuses(pet: pd.DataFrame) -> np.ndarray:
     """The ``status`` of every row of a validated PET table: "present" where the table has no status
-    column, as the criteria that do not need it read it (spec 1.1: optional)."""
+    column or the cell is empty, as the criteria that do not need it read it (spec 1.1: optional)."""
     if STATUS in pet:
-        return pet[STATUS].to_numpy()
+        return pet[STATUS].fillna(Status.PRESENT.value).to_numpy()
     return np.full(len(pet), Status.PRESENT.value, dtype=object)
 
 
@@ -318,14 +318,13 @@ def _roles(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
 
 def _statuses(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
     text = _text(series).str.lower().str.replace(" ", "_").str.replace("-", "_")
-    text = text.replace("", Status.PRESENT.value)
     allowed = {s.value for s in PET_STATUSES}
-    bad = (~text.isin(allowed)).to_numpy()
+    bad = (~text.isin(allowed) & (text != "")).to_numpy()
     if bad.any():
         first = text[bad].iloc[0]
         refuse_rows(file, rows, bad, STATUS, f"status {first!r} is not one of "
                     + ", ".join(repr(s) for s in sorted(allowed)) + " (spec/metabolic.md 1.1)")
-    return text
+    return text.where(text != "", np.nan)  # not given: read as present by the criteria that do not need it
 
 
 def _booleans(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.Series:
