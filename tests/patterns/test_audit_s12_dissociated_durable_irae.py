@@ -238,14 +238,16 @@ def test_4_1_drr_optim_best_response_ne_is_not_evaluable() -> None:
     assert _flags(table)["durable.drr_optim"] == "not_evaluable"
 
 
-def test_4_3_off_treatment_best_response_ne_is_not_evaluable() -> None:
-    # spec 4.3 AND of: best response CR/PR before treatment_end (unknown: best response NE), reason not
-    # progression (toxicity: true), no PD >= 183 days after the end (end day 30, last assessment day 56:
-    # 26 days, no PD yet: unknown) -> spec 0.3 -> not_evaluable.
+def test_4_3_off_treatment_without_an_assessment_before_treatment_end_is_false() -> None:
+    # spec 4.3 AND of: best response CR/PR before treatment_end, reason not progression (toxicity: true),
+    # no PD >= 183 days after the end. End day 30, the only assessment (NE) on day 56: no response can have
+    # been documented before the end, so the first part is known false and 0.3 decides false "as soon as
+    # one required condition is known to fail" (the s13 differential audit; this test first read it as
+    # not_evaluable from the NE best response).
     patients = [{"patient_id": "P1", "treatment_start": START, "treatment_end": "2021-01-31",
                  "treatment_end_reason": "toxicity"}]
     _, table = _patterns(_only_ne_follow_up(), ["durable.off_treatment"], patients=patients)
-    assert _flags(table)["durable.off_treatment"] == "not_evaluable"
+    assert _flags(table)["durable.off_treatment"] == "false"
 
 
 # =========================================================================================================

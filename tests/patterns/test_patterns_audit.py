@@ -563,15 +563,20 @@ def test_3_3_pet_new_fdg_avid_lesion_counts_as_progressing() -> None:
     assert frame.iloc[0]["flag"] == "true"
 
 
-def test_4_4_oligoprogression_unknown_other_lesion_is_not_evaluable() -> None:
-    # spec 4.4: "every other lesion is responding or stable"; spec 0.3: unknown -> not_evaluable.
+def test_4_4_oligoprogression_unknown_other_lesion_decides_only_when_it_could_change_the_call() -> None:
+    # spec 4.4: "every other lesion is responding or stable"; 3.3: not evaluable when "the call would change
+    # if a lesion marked not_evaluable at T were responding or progressing" (0.3).
     # PD day 56: new liver lesion (1 progressing lesion, 1 organ); B 30 -> 30 stable; A not evaluable.
+    # A responding or stable: 1 lesion in 1 organ; A progressing: 2 lesions in <= 2 organs (<= 5, <= 3):
+    # true either way. With max_progressing_lesions = 1, A progressing breaks the limit: not_evaluable.
     rows = [
         lesion(-7, "A", 40), lesion(-7, "B", 30),
         lesion(56, "A", None, status="not_evaluable"), lesion(56, "B", 30),
         lesion(56, "U1", 12, role="new", organ="liver"),
     ]
-    assert _dr(rows, [timepoint("P1", "recist11", 56, "PD")])["oligoprogression"] == "not_evaluable"
+    assert _dr(rows, [timepoint("P1", "recist11", 56, "PD")])["oligoprogression"] == "true"
+    one = _dr(rows, [timepoint("P1", "recist11", 56, "PD")], max_progressing_lesions=1)
+    assert one["oligoprogression"] == "not_evaluable"
 
 
 # --- 4. Durable response ----------------------------------------------------------------------------------

@@ -940,22 +940,26 @@ def test_dissociated_baseline_lesion_without_a_row_is_not_evaluable() -> None:
     assert table[("DS12", "dissociated.lesion_level", 0)]["flag"] == "not_evaluable"
 
 
-def test_oligoprogression_with_a_target_without_a_row_is_not_evaluable() -> None:
+def test_oligoprogression_with_a_target_without_a_row_is_decided_when_it_cannot_change_the_call() -> None:
     # OL4: targets A 30 and B 20 unchanged, target C (15 mm) has no row on day 56, one new bone lesion (PD).
-    # C's class is unknown, so "every other lesion is responding or stable" is unknown -> not evaluable
-    # (the code gives not_evaluable when C is marked not_evaluable explicitly).
+    # C's class is unknown, but the call does not depend on it (spec 3.3 "not evaluable ... [when] the call
+    # would change if a lesion marked not_evaluable were responding or progressing"): stable or responding,
+    # 1 progressing lesion in 1 organ; progressing, 2 lesions in <= 2 organs (<= 5, <= 3): true either way.
     rows = pair("OL4", [(-7, 30), (56, 30)], [(-7, 20), (56, 20)]) + [
         lesion("OL4", -7, "C", 15), new("OL4", 56, "U1", "bone")]
     table = patterns(rows, ["recist11"], ["oligoprogression"])
-    assert table[("OL4", "oligoprogression", 0)]["flag"] == "not_evaluable"
+    assert table[("OL4", "oligoprogression", 0)]["flag"] == "true"
 
 
 def test_oligoprogression_with_a_target_marked_not_evaluable() -> None:
-    # OL5: as OL4 with C present as a row, status not_evaluable -> not evaluable.
+    # OL5: as OL4 with C present as a row, status not_evaluable: true either way, as OL4. With at most one
+    # progressing lesion allowed, C progressing would break the limit: the call depends on C -> not evaluable.
     rows = pair("OL5", [(-7, 30), (56, 30)], [(-7, 20), (56, 20)]) + [
         lesion("OL5", -7, "C", 15), lesion("OL5", 56, "C", None, status="not_evaluable"),
         new("OL5", 56, "U1", "bone")]
     table = patterns(rows, ["recist11"], ["oligoprogression"])
+    assert table[("OL5", "oligoprogression", 0)]["flag"] == "true"
+    table = patterns(rows, ["recist11"], ["oligoprogression"], max_progressing_lesions=1)
     assert table[("OL5", "oligoprogression", 0)]["flag"] == "not_evaluable"
 
 

@@ -109,7 +109,8 @@ class Timepoint:
     day: int
     date: str
     lesions: list[LesionState]
-    non_target_progression: bool
+    non_target_progressed: frozenset[str]
+    """Non-target lesions with status unequivocal_progression at this timepoint."""
     responses: dict[str, str] = field(default_factory=dict)
 
     def of_class(self, klass: str) -> list[LesionState]:
@@ -340,7 +341,8 @@ def _timepoint_objects(rows: pd.DataFrame, responses: dict) -> list[Timepoint]:
             if counted[i]
         ]
         tags = responses.get((p, r, d), {})
-        result.append(Timepoint(p, r, d, str(date[start]), states, any(nt[start:end]), tags))
+        progressed = frozenset(lesion[i] for i in range(start, end) if nt[i])
+        result.append(Timepoint(p, r, d, str(date[start]), states, progressed, tags))
     return result
 
 
@@ -408,15 +410,23 @@ def tozuka2020(t: Timepoint) -> Flag:
 
 
 def oligoprogression(t: Timepoint, options: PatternOptions) -> Flag:
-    """1..max progressing lesions in <= max organs, the rest responding or stable (spec 4.4)."""
+    """1..max progressing lesions in <= max organs, the rest responding or stable, with no unequivocal
+    non-target progression outside the progressing lesions (spec 4.4).
+
+    A not-evaluable lesion leaves the call open only when it could change it (spec 3.3, 0.3): when no
+    lesion progresses yet, or when it progressing too would break the lesion or organ limit.
+    """
     progressing = t.of_class(PROGRESSING)
-    organs = {s.organ for s in progressing}
-    too_many = (
-        len(progressing) > options.max_progressing_lesions or len(organs) > options.max_progressing_organs
-    )
-    if t.non_target_progression or too_many:
+    unknown = t.of_class(NOT_EVALUABLE)
+
+    def within_limits(lesions: list[LesionState]) -> bool:
+        organs = {s.organ for s in lesions}
+        return (len(lesions) <= options.max_progressing_lesions
+                and len(organs) <= options.max_progressing_organs)
+
+    if t.non_target_progressed - {s.lesion_id for s in progressing} or not within_limits(progressing):
         return False
-    if t.of_class(NOT_EVALUABLE):  # one of them may progress: one lesion more, or the first (spec 0.3)
+    if unknown and (not progressing or not within_limits(progressing + unknown)):
         return None
     return bool(progressing)
 

@@ -52,10 +52,12 @@ class Subject:
     """Last day with a response (CR/PR)."""
     first_controlled_day: int | None = None
     """First day with a response or stable disease (``off_treatment_include_sd``)."""
+    first_day: int | None = None
+    """First assessment day after baseline."""
 
 
 def _subject_days(points: pd.DataFrame | None) -> dict[tuple[str, str], tuple[int | None, ...]]:
-    """Per patient x reader: last day, last response day, first response-or-SD day (column-wise)."""
+    """Per patient x reader: last day, last response day, first response-or-SD day, first day."""
     if points is None or not len(points):
         return {}
     day = points[DAY].astype(float)
@@ -73,6 +75,7 @@ def _subject_days(points: pd.DataFrame | None) -> dict[tuple[str, str], tuple[in
         last=("last", "max"),
         last_response=("last_response", "max"),
         first_controlled=("first_controlled", "min"),
+        first=("last", "min"),
     )
     return {key: tuple(_day(v) for v in row) for key, row in zip(days.index, days.to_numpy(), strict=True)}
 
@@ -152,6 +155,8 @@ def off_treatment(s: Subject, context: dict) -> tuple[Flag, str, dict]:
         onset = s.first_controlled_day
     progression = _day(s.best["progression_day"])
     values = {"treatment_end_day": end, "onset_day": onset, "progression_day": progression}
+    if end is not None and (s.first_day is None or s.first_day > end):  # decided although NE (spec 0.3)
+        return False, f"no assessment before treatment end on day {end}: no {labels} before it", values
     if onset is None and best is None:
         return None, "best response NE or not given: whether the patient responded is unknown", values
     if onset is None:
