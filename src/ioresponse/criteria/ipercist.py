@@ -201,15 +201,6 @@ def assess(
     return CriterionResult(timepoint_frame(timepoints, EXTRA_COLUMNS), best_frame)
 
 
-def _quantitative(call: PercistCall, rules: PercistRules) -> bool:
-    """Whether a scan's values can serve the quantitative rules (a) and (b) of 9.5 rule 2, as the scan
-    confirmed or as the reference U: it passed the quality checks (5.4, with ``percist_qc="strict"``) and
-    the baseline is measurable (5.3); otherwise only (c) and (d) can confirm (5.7)."""
-    base, threshold = call.baseline.value, call.threshold
-    measurable = threshold is not None and base > 0 and base >= threshold
-    return measurable and not (call.qc_failures and rules.qc == "strict")
-
-
 class _StateMachine:
     """The UPMD -> CPMD confirmation state machine of one patient (spec 9.5)."""
 
@@ -255,7 +246,7 @@ class _StateMachine:
         elif self.episode is None:
             self._outside_episode(row, followup, call, percist_reason)
         else:
-            quantitative = _quantitative(call, self.rules) and self.episode.quantitative
+            quantitative = call.quantitative and self.episode.quantitative  # both U and C (9.5, 5.7)
             self._inside_episode(row, followup, call.category, percist_reason, self.episode, quantitative)
 
     def _outside_episode(
@@ -265,7 +256,7 @@ class _StateMachine:
         if category != PMD:
             self._set(row, category, reason)
             return
-        self.episode = _Episode(followup, [len(self.rows) - 1], _quantitative(call, self.rules))
+        self.episode = _Episode(followup, [len(self.rows) - 1], call.quantitative)
         row |= {"confirmation_state": ConfirmationState.PENDING.value, "upmd_day": followup.day}
         self._set(
             row,

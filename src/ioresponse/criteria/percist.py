@@ -141,6 +141,9 @@ class PercistCall:
     flagged_ids: list[str] = field(default_factory=list)
     triggers: list[str] = field(default_factory=list)
     qc_failures: list[str] = field(default_factory=list)
+    quantitative: bool = True
+    """The scan passed the quality and measurability checks of 5.7 (bullets 1-2), so its values serve the
+    quantitative rules: PMD (a)/(b) here, iPERCIST confirmation (a)/(b) (9.5)."""
     threshold: float | None = None
     sum5_baseline: float | None = None
     sum5_current: float | None = None
@@ -330,6 +333,7 @@ def evaluate(
     call.flagged_ids = followup.flagged(ids)
     call.qc_failures = quality_failures(patient.baseline, followup)
     checks, incomplete = _not_evaluable_reasons(call, followup, ids, rules)
+    call.quantitative = not checks
     new_or_flagged = _new_or_flagged_triggers(call, followup)
     if checks and new_or_flagged and not incomplete:  # 5.7: "unless PMD by (c) or (d)", for these two only
         return _decide(call, followup, PMD, new_or_flagged, "; ".join(checks) + ", but ")

@@ -919,9 +919,7 @@ def read_seg(
             f"the segmentation refers to {len(foreign)} image(s) not in this PET series (e.g. {foreign[0]}); "
             "allow resample_labels=True to resample it onto the PET grid.")
     if foreign:
-        source = _seg_volume_geometry(seg, path)
-        volume = seg.get_volume(segment_numbers=numbers, combine_segments=False, rescale_fractional=True)
-        pixels = volume.array
+        pixels, source = _seg_volume(seg, numbers, path)
     else:
         pixels = seg.get_pixels_by_source_instance(
             source_sop_instance_uids=list(sop_instance_uids),
@@ -941,26 +939,24 @@ def read_seg(
     return Structures(masks=masks)
 
 
-def _seg_volume_geometry(seg: hd.seg.Segmentation, path: str) -> Geometry:
-    """The grid a SEG drawn on another series describes by its per-frame positions (spec 6.5, 6.7)."""
+def _seg_volume(seg: hd.seg.Segmentation, numbers: list[int], path: str) -> tuple[np.ndarray, Geometry]:
+    """Segment values ``[k, j, i, segment]`` of a SEG drawn on another series, and the grid its per-frame
+    positions describe (spec 6.5, 6.7); refused when the frames are not a regularly spaced volume."""
     try:
-        volume_geometry = seg.get_volume_geometry()
+        volume = seg.get_volume(segment_numbers=numbers, combine_segments=False, rescale_fractional=True)
     except (RuntimeError, ValueError) as error:
-        volume_geometry, reason = None, f" ({error})"
-    else:
-        reason = ""
-    if volume_geometry is None:
         raise DicomInputError(path, [], "(0020,0032) ImagePositionPatient",
-                              f"the segmentation's frames do not form a regularly spaced volume{reason}, so "
-                              "it cannot be resampled onto the PET grid.")
-    affine = np.asarray(volume_geometry.affine, dtype=float)
+                              f"the segmentation's frames do not form a regularly spaced volume ({error}), "
+                              "so it cannot be resampled onto the PET grid.") from None
+    affine = np.asarray(volume.affine, dtype=float)
     spacing = np.linalg.norm(affine[:3, :3], axis=0)  # array axes (slice, row, column)
-    return Geometry(
-        shape=tuple(int(n) for n in volume_geometry.spatial_shape),
+    geometry = Geometry(
+        shape=tuple(int(n) for n in volume.spatial_shape),
         spacing=(float(spacing[2]), float(spacing[1]), float(spacing[0])),
         origin=affine[:3, 3],
         direction=affine[:3, [2, 1, 0]] / spacing[[2, 1, 0]],
     )
+    return volume.array, geometry
 
 
 def read_label_dataset(path: str | Path) -> tuple[str | None, Dataset | None]:
