@@ -23,7 +23,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from ioresponse.criteria import Study
-from ioresponse.criteria._anatomic import unidimensional_values
+from ioresponse.criteria._anatomic import NORMAL_NODE_SHORT_AXIS_MM, unidimensional_values
 from ioresponse.io.pet_table import statuses
 from ioresponse.patterns._common import (
     THRESHOLD_TOLERANCE,
@@ -55,8 +55,6 @@ PROGRESSING_FRACTION = 0.20
 """Lesion progressing: change vs its nadir >= +20 % (non-strict, spec 3.2) ..."""
 PROGRESSING_MM = 5.0
 """... and >= +5 mm (non-strict, spec 3.2)."""
-NORMAL_NODE_MM = 10.0
-"""A node >= 10 mm at baseline back under 10 mm short axis counts as responding (spec 3.2)."""
 PET_PROGRESSING_FRACTION = 0.30
 """PET lesion progressing: SULpeak (else SUVmax) >= +30 % vs its nadir (project convention, spec 9.8) ..."""
 PET_PROGRESSING_SUL = 0.8
@@ -140,7 +138,8 @@ def classify(
         change = np.where(baseline > 0, (value - baseline) / baseline, np.nan)
         growth = value - nadir
         relative = np.where(nadir > 0, growth / nadir, np.where(value > 0, np.inf, 0.0))
-    node_normal = node & (baseline >= NORMAL_NODE_MM) & (value < NORMAL_NODE_MM)
+    # spec 3.2: a node >= 10 mm at baseline back under 10 mm short axis counts as responding
+    node_normal = node & (baseline >= NORMAL_NODE_SHORT_AXIS_MM) & (value < NORMAL_NODE_SHORT_AXIS_MM)
     responding = absent | (change <= RESPONDING_FRACTION + THRESHOLD_TOLERANCE) | node_normal
     progressing = (relative >= progressing_fraction - THRESHOLD_TOLERANCE) & (
         growth >= progressing_abs - THRESHOLD_TOLERANCE
