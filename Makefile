@@ -19,7 +19,7 @@ demo: install
 
 test: dev
 	$(VENV)/bin/ruff check src tests bench examples
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto --dist loadfile  # one worker per core; a file's tests share a worker
 
 bench: install
 	$(PY) bench/anatomic.py --criteria recist11,irrc,irrecist,irecist,imrecist

@@ -27,9 +27,10 @@ from ioresponse.schema import (
 )
 
 console = Console(markup=False)
-err_console = Console(stderr=True, markup=False)
+err_console = Console(stderr=True, markup=False, soft_wrap=True)
 """Without markup: a patient, lesion or reason with brackets ("T[left]") prints as written; styles are
-given as :func:`styled` text."""
+given as :func:`styled` text. Errors and warnings are not folded: a file path in a message stays whole
+in a log, and a terminal wraps the line itself."""
 
 
 def styled(label: str, style: str, rest: str = "") -> Text:
