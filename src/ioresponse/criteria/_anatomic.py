@@ -659,18 +659,56 @@ def min_nonnodal_mm(lesions: pd.DataFrame) -> np.ndarray:
 
 
 def measurable(lesions: pd.DataFrame) -> np.ndarray:
-    """Measurable per the RECIST family rule (spec 0.6)."""
-    return shared(lesions, "measurable", lambda: read_only(_measurable(lesions)))
+    """Measurable per the RECIST family rule (spec 0.6), each row on its own measurement."""
+    return shared(
+        lesions, "measurable", lambda: read_only(_measurable(lesions, unidimensional_values(lesions)))
+    )
 
 
-def _measurable(lesions: pd.DataFrame) -> np.ndarray:
-    node = lesions[LYMPH_NODE].to_numpy(bool)
-    short = lesions[SHORT_AXIS].to_numpy(float)
-    long_axis = lesions[LONG_AXIS].to_numpy(float)
+def measurable_lesion(lesions: pd.DataFrame, assessments: Assessments) -> np.ndarray:
+    """Measurable per the RECIST family rule (spec 0.6) on the lesion value of :func:`lesion_values`: the
+    rows of a split new lesion are measurable together, on the sum of their fragments (spec 0.4; 3.4,
+    4.4, 5.4). A lesion with a fragment not measured is not."""
+    return shared(
+        lesions,
+        "measurable_lesion",
+        lambda: read_only(_measurable(lesions, lesion_values(lesions, assessments))),
+    )
+
+
+def _measurable(lesions: pd.DataFrame, values: np.ndarray) -> np.ndarray:
+    """Rows ``present`` or ``unequivocal_progression`` whose ``values`` (the row's measurement of
+    :func:`unidimensional_values`, or its lesion value) reach the size rule of spec 0.6."""
     present = statuses(lesions).isin([Status.PRESENT, Status.UNEQUIVOCAL_PROGRESSION])
     return present & np.where(
-        node, short >= MEASURABLE_NODE_SHORT_AXIS_MM, long_axis >= min_nonnodal_mm(lesions)
+        lesions[LYMPH_NODE].to_numpy(bool),
+        values >= MEASURABLE_NODE_SHORT_AXIS_MM,
+        values >= min_nonnodal_mm(lesions),
     )
+
+
+def lesion_values(lesions: pd.DataFrame, assessments: Assessments) -> np.ndarray:
+    """Per row, the unidimensional value of its lesion at its assessment (spec 0.4): the row's value, or
+    for a split lesion the sum of its fragments' values; NaN when a fragment has none."""
+    return shared(
+        lesions,
+        "lesion_values",
+        lambda: read_only(fragment_sums(unidimensional_values(lesions), lesions, assessments)),
+    )
+
+
+def small_new_nodes(
+    lesions: pd.DataFrame,
+    assessments: Assessments,
+    new_rows: np.ndarray,
+    shows: np.ndarray,
+    min_short_axis_mm: float = NORMAL_NODE_SHORT_AXIS_MM,
+) -> np.ndarray:
+    """Rows of ``new_rows`` that are a node showing disease (``shows``) with a lesion value, fragments
+    summed (spec 0.4), under ``min_short_axis_mm``: no new lesion, flag ``new_node_below_10mm`` (spec 1.5,
+    3.4, 4.4, 5.4); ``too_small`` counts 5 mm (0.3). A node without its short axis (size unknown) is not."""
+    node = lesions[LYMPH_NODE].to_numpy(bool)
+    return new_rows & shows & node & (lesion_values(lesions, assessments) < min_short_axis_mm)
 
 
 @dataclass(frozen=True)

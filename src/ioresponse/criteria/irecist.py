@@ -32,7 +32,6 @@ from ioresponse.criteria._anatomic import (
     NE,
     NON_CR_NON_PD,
     NONE,
-    NORMAL_NODE_SHORT_AXIS_MM,
     PD,
     PR,
     SD,
@@ -57,7 +56,7 @@ from ioresponse.criteria._anatomic import (
     lesion_codes,
     lesion_starts,
     mark_components_not_given,
-    measurable,
+    measurable_lesion,
     missing_non_targets,
     new_lesion_not_evaluated,
     non_target_codes,
@@ -69,6 +68,7 @@ from ioresponse.criteria._anatomic import (
     roles,
     rounded,
     seen_again,
+    small_new_nodes,
     some_measured,
     statuses,
     sum_columns,
@@ -399,12 +399,12 @@ def _components(
 
     equivocal = equivocal_rows(lesions)
     new_rows = in_use & (role == Role.NEW)
-    small_node = new_rows & node & shows & (values < NORMAL_NODE_SHORT_AXIS_MM)  # too small: 5 mm (0.3)
+    small_node = small_new_nodes(lesions, assessments, new_rows, shows)  # 0.4, 1.5
     present_new = new_rows & shows & ~equivocal & ~small_node
     nlt, expected_nlt = count_new_lesions(
         lesions,
         assessments,
-        new_rows & measurable(lesions) & ~equivocal & ~small_node,
+        new_rows & measurable_lesion(lesions, assessments) & ~equivocal & ~small_node,  # split: summed (0.4)
         values,
         entry="when_measurable" if reclassify else "first_appearance_only",
         max_per_organ=max_new_target_per_organ,

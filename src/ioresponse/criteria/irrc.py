@@ -24,7 +24,6 @@ from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CR,
     MAX_BASELINE_GAP_DAYS,
-    NORMAL_NODE_SHORT_AXIS_MM,
     PR,
     STATE_PENDING,
     Assessments,
@@ -36,7 +35,6 @@ from ioresponse.criteria._anatomic import (
     bidimensional_products,
     build_assessments,
     first_fragments,
-    fragment_sums,
     join_flags,
     lesion_codes,
     mark_components_not_given,
@@ -48,6 +46,7 @@ from ioresponse.criteria._anatomic import (
     over_caps,
     report_baseline_violation,
     roles,
+    small_new_nodes,
     some_measured,
     statuses,
     sum_per_assessment,
@@ -370,12 +369,8 @@ def assess(
     flags = np.full(assessments.n, "", dtype=object)
     join_flags(flags, progression.late, "late_confirmation")
     join_flags(flags, (progression.state == STATE_PENDING) & (unconfirmed_pd_as == "pd"), "pd_unconfirmed")
-    short = fragment_sums(lesions[SHORT_AXIS].to_numpy(float), lesions, assessments)  # a split node: summed
-    join_flags(
-        flags,
-        any_per_assessment(new_rows & node & shows & (short < NORMAL_NODE_SHORT_AXIS_MM), assessments),
-        "new_node_below_10mm",
-    )
+    small_node = small_new_nodes(lesions, assessments, new_rows, shows)  # a split node summed (0.4, 1.5)
+    join_flags(flags, any_per_assessment(small_node, assessments), "new_node_below_10mm")
     join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
     join_flags(flags, any_per_assessment(missing, assessments), "missing_diameter")
     join_flags(flags, too_small_measured(lesions, assessments), "too_small_with_measurement")

@@ -18,14 +18,16 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria import Criterion, CriterionResult, Study, as_text
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CR,
     MAX_BASELINE_GAP_DAYS,
     NON_CR_NON_PD,
-    NORMAL_NODE_SHORT_AXIS_MM,
     PD,
     PR,
     RECIST_MEASURABILITY,
@@ -42,8 +44,11 @@ from ioresponse.criteria._anatomic import (
     join_flags,
     labelled,
     lesion_codes,
+    lesion_values,
     mark_components_not_given,
     measurable,
+    measurable_lesion,
+    named_lesions,
     new_lesion_not_evaluated,
     non_target_codes,
     normal_node,
@@ -54,6 +59,7 @@ from ioresponse.criteria._anatomic import (
     report_baseline_violation,
     roles,
     size_column,
+    small_new_nodes,
     some_measured,
     split_nodes,
     statuses,
@@ -324,11 +330,11 @@ def assess_unidimensional_burden(
 
     equivocal = equivocal_rows(lesions)
     new_rows = in_use & (role == Role.NEW)
-    small_node = new_rows & node & shows & (values < NORMAL_NODE_SHORT_AXIS_MM)  # too small: 5 mm (0.3)
+    small_node = small_new_nodes(lesions, assessments, new_rows, shows)  # 0.4, 1.5
     counted, expected_new = count_new_lesions(
         lesions,
         assessments,
-        new_rows & measurable(lesions) & ~equivocal,
+        new_rows & measurable_lesion(lesions, assessments) & ~equivocal,  # a split lesion summed (0.4)
         values,
         entry=new_lesion_entry,
         max_per_organ=max_new_measurable_per_organ,
@@ -337,10 +343,13 @@ def assess_unidimensional_burden(
     )
     new_sums = sum_per_assessment(values, counted, ids, assessments, expected=expected_new)
     burden = target_sums.total + new_sums.total.astype(float)
-    complete = target_complete & new_sums.complete
+    uncounted = new_rows & ~counted & ~small_node & ~equivocal
+    # spec 0.4, 3.4, 5.4: a present new lesion without its measurement may be measurable, so the burden is
+    # incomplete (irPD / PD if the known part is, else NE), as with a counted lesion not measured
+    unmeasured_new = uncounted & (status == Status.PRESENT) & np.isnan(lesion_values(lesions, assessments))
+    complete = target_complete & new_sums.complete & ~any_per_assessment(unmeasured_new, assessments)
     all_gone = ~any_per_assessment((target | counted) & ~gone, assessments)
     non_target, nt_progressed = non_target_codes(lesions, assessments, gone, rules.nontarget_can_define_pd)
-    uncounted = new_rows & ~counted & ~small_node & ~equivocal
     # spec 3.6 row 5 / 5.6 row 3: a complete response needs no new lesion present; one not evaluated may be
     new_nonmeasurable = any_per_assessment(uncounted & shows, assessments) | new_lesion_not_evaluated(
         lesions, assessments, new_rows, small_node)
@@ -420,7 +429,7 @@ def assess_unidimensional_burden(
         new_sums.total,
         burden,
         complete,
-        not_evaluable_text(lesions, assessments, target, values, ~complete),
+        _incomplete_text(lesions, assessments, target, values, ~complete, unmeasured_new),
         baseline_sum,
         nadir,
         measured,
@@ -435,6 +444,28 @@ def assess_unidimensional_burden(
         ),
     )
     return CriterionResult(mark_components_not_given(timepoints, study.missing_components), best_table)
+
+
+def _incomplete_text(
+    lesions: pd.DataFrame,
+    assessments: Assessments,
+    target: np.ndarray,
+    values: np.ndarray,
+    incomplete: np.ndarray,
+    unmeasured_new: np.ndarray,
+) -> ExtensionArray:
+    """Why a burden is incomplete, per assessment (spec 0.10): its targets not evaluable and its new
+    lesions present without a size (0.4), "lesion T2 not evaluable, lesion NEW01 present without a size"."""
+    missing = pa.array(not_evaluable_text(lesions, assessments, target, values, incomplete))
+    missing = missing.cast(pa.large_string())
+    rows = np.flatnonzero(unmeasured_new)
+    unsized = named_lesions(
+        lesions, assessments.n, assessments.row_assessment[rows], rows, "present without a size"
+    ).cast(pa.large_string())
+    alone = pc.or_(pc.equal(missing, ""), pc.equal(missing, "a lesion not evaluable"))
+    joined = pc.binary_join_element_wise(missing, unsized, pa.scalar(", ", pa.large_string()))
+    both = pc.if_else(alone, unsized, joined)
+    return as_text(pc.if_else(pc.equal(unsized, ""), missing, both))
 
 
 def check_targets(

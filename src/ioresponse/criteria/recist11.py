@@ -52,7 +52,6 @@ from ioresponse.criteria._anatomic import (
     decrease_at_least,
     first_day_per_subject,
     first_fragments,
-    fragment_sums,
     increase_at_least,
     join_flags,
     labelled,
@@ -75,6 +74,7 @@ from ioresponse.criteria._anatomic import (
     rounded,
     seen_again,
     size_column,
+    small_new_nodes,
     some_measured,
     split_nodes,
     statuses,
@@ -162,7 +162,8 @@ NEW_LABELS = ("no", "equivocal", "yes")
 ) = range(10)
 
 # Timepoint rules: the rows of Table 1 (targets) and Table 2 (non-target only), first match wins
-# (spec 1.6); O_BACKDATED is the equivocal back-dating of sec. 4.3.5 (spec 1.8.2).
+# (spec 1.6); O_BACKDATED is the equivocal back-dating of sec. 4.3.5 (spec 1.8.2), O_CONTINUED_PR the
+# option of spec 1.8.3.
 (
     O_BASELINE,
     O_TARGET_PD,
@@ -180,7 +181,8 @@ NEW_LABELS = ("no", "equivocal", "yes")
     O_NOTHING,
     O_BACKDATED,
     O_PRE_BASELINE,
-) = range(16)
+    O_CONTINUED_PR,
+) = range(17)
 
 OVERALL_RULES = {
     O_TARGET_PD: "overall PD (RECIST 1.1 Table 1 row 1: target PD)",
@@ -196,6 +198,8 @@ OVERALL_RULES = {
     O_NT_ONLY_CR: "no target lesion; every non-target gone: overall CR (RECIST 1.1 Table 2)",
     O_NT_ONLY_NON_CR: "no target lesion; non-target present: overall NON-CR/NON-PD (RECIST 1.1 Table 2)",
     O_NOTHING: "no target or non-target lesion at baseline: overall NE (RECIST 1.1 sec. 4.4.2)",
+    O_CONTINUED_PR: "SD after a PR with no PD since: overall PR (continued PR, RECIST working group "
+    "Q&A; spec 1.8.3)",
 }
 """Reason text of each timepoint rule; the back-dating reason names its lesion and days instead."""
 
@@ -323,7 +327,10 @@ def assess(
     )
     flags = _timepoint_flags(assessments, components, overall, for_confirmation, subject_flags)
     if continued_pr_after_confirmed_pr:
-        overall = _continued_pr(overall, confirmed_by, in_scope, confirm_response, assessments, flags)
+        continued = _continued_pr(overall, confirmed_by, in_scope, confirm_response, assessments)
+        join_flags(flags, continued, "continued_pr")
+        overall = np.where(continued, PR, overall).astype(np.int8)
+        overall_rule = np.where(continued, O_CONTINUED_PR, overall_rule).astype(np.int8)
     state = _confirmation_state(
         for_confirmation, confirmed_by, in_scope, table["subject"].to_numpy(), confirm_response
     )
@@ -452,8 +459,7 @@ def _components(
 
     new = in_use & (role == Role.NEW)
     shows = status.isin([Status.PRESENT, Status.TOO_SMALL, Status.UNEQUIVOCAL_PROGRESSION])
-    new_size = fragment_sums(values, lesions, assessments)  # a split new node: fragments summed (0.4)
-    small_node = new & shows & node & (new_size < new_node_min_short_axis_mm)  # too small: 5 mm (0.3)
+    small_node = small_new_nodes(lesions, assessments, new, shows, new_node_min_short_axis_mm)  # 0.4, 1.5
     counted_new = new & shows & ~small_node
     equivocal = lesions[EQUIVOCAL].to_numpy(bool) if EQUIVOCAL in lesions else np.zeros(len(lesions), bool)
     new_code = np.where(
@@ -700,18 +706,15 @@ def _continued_pr(
     in_scope: np.ndarray,
     confirm_response: bool,
     assessments: Assessments,
-    flags: np.ndarray,
 ) -> np.ndarray:
-    """Spec 1.8.3: after the first (confirmed) PR, a computed SD is reported as PR."""
+    """The computed SDs reported as PR (spec 1.8.3): those after the first (confirmed) PR."""
     reached = (overall == PR) & in_scope
     if confirm_response:
         reached &= confirmed_by >= 0
     subject = assessments.table["subject"].to_numpy()
     seen = pd.Series(reached).groupby(subject).cummax().to_numpy()
     before = np.concatenate(([False], seen[:-1])) & (np.concatenate(([-1], subject[:-1])) == subject)
-    switch = before & (overall == SD) & in_scope
-    join_flags(flags, switch, "continued_pr")
-    return np.where(switch, PR, overall).astype(np.int8)
+    return before & (overall == SD) & in_scope
 
 
 def _confirmation_state(
@@ -793,7 +796,7 @@ def _timepoint_table(
     cr = follow_up & (target_rule == T_CR)
     node_cr = cr & (total > 0)  # nodes < 10 mm left: the CR reason names their short axes (spec 0.10)
     nodes = _node_short_axes(lesions, assessments, components["values"], components["target_node"], node_cr)
-    reason_rule = np.where(measured, target_rule, T_UNMEASURED)
+    reason_rule = np.where(measured | ~has_targets, target_rule, T_UNMEASURED)  # no targets: Table 2 only
     reason_rule[cr & ~node_cr] = T_CR_ALL_ABSENT
     backdated = np.zeros(assessments.n, np.int64)  # the back-dating sentence of each row (spec 1.8.2)
     backdated[list(backdate_text)] = np.arange(1, len(backdate_text) + 1)
