@@ -174,3 +174,20 @@ def test_unused_column_is_named_in_a_warning_and_never_changes_the_table(tmp_pat
     with pytest.warns(UnusedColumnWarning, match="comment"):
         table = read_pet_table(write(tmp_path, text))
     pd.testing.assert_frame_equal(table, read_pet_table(write(tmp_path, CSV, "plain.csv")))
+
+
+def test_suvmax_in_two_normalisations_for_one_patient_is_refused(tmp_path):
+    # spec/metabolic.md 4.2: the EORTC metric keeps "whatever normalisation the user's column carries,
+    # identical at all scans"; pet quantify writes it in suvmax_normalization (spec/pet.md 1.7). P1's day-56
+    # row (file row 3) is in SUVbsa after a baseline in SUVbw; P2 in SUVbsa throughout is accepted.
+    text = """patient_id,day,lesion_id,role,suvmax,suvmax_normalization
+P1,-3,L1,target,8.0,bw
+P1,56,L1,target,5.0,bsa
+P2,-3,L1,target,2.0,bsa
+P2,56,L1,target,1.0,bsa
+"""
+    with pytest.raises(InputError) as error:
+        read_pet_table(write(tmp_path, text))
+    assert error.value.rows == [3] and error.value.column == "suvmax_normalization"
+    accepted = read_pet_table(write(tmp_path, text.replace("56,L1,target,5.0,bsa", "56,L1,target,5.0,bw")))
+    assert len(accepted) == 4

@@ -236,6 +236,15 @@ def quantify(
     fraction: Annotated[
         float, typer.Option(help="Fraction of SUVmax of the relative threshold (0.50 is also common).")
     ] = 0.41,
+    normalization: Annotated[
+        str,
+        typer.Option(
+            "--normalization",
+            metavar="<bw|bsa>",
+            help="SUVmax in SUVbw, or in SUVbsa (cm^2/ml; EORTC, spec/pet.md 1.7); bsa needs weight and "
+            "height.",
+        ),
+    ] = "bw",
     patient_id: Annotated[str | None, typer.Option(help="Patient id (default: PatientID).")] = None,
     pet_units: Annotated[
         str | None, typer.Option(help="NIfTI PET only: suvbw (voxels are SUVbw); Bq/ml NIfTI needs the API.")
@@ -265,6 +274,8 @@ def quantify(
         raise InputError(
             "option --segmentation", [], None, f"{segmentation!r} is not relative, absolute, percist."
         )
+    if normalization not in ("bw", "bsa"):
+        raise InputError("option --normalization", [], None, f"{normalization!r} is not bw or bsa.")
     if segmentation == "relative" and not 0 < fraction <= 1:
         raise InputError("option --fraction", [], None, f"{fraction:g} is not in (0, 1].")
     if segmentation == "percist" and liver is None:
@@ -294,6 +305,7 @@ def quantify(
                     peak_method=peak,  # type: ignore[arg-type]
                     segmentation=segmentation,
                     fraction=fraction,  # type: ignore[arg-type]
+                    normalisation=normalization,  # type: ignore[arg-type]
                 )
             )
             progress.advance(task)

@@ -80,6 +80,8 @@ LBM_FORMULA = "lbm_formula"
 VISCERAL = "visceral"
 NORMALIZATION = "normalization"
 """SUL formula column of ``ioresponse.pet.quantify``; read as ``lbm_formula`` when that is absent."""
+SUVMAX_NORMALIZATION = "suvmax_normalization"
+"""SUVmax normalisation column of ``ioresponse.pet.quantify`` (bw or bsa, spec/pet.md 1.7)."""
 NOTE = "note"
 IRAE_TEXT_COLUMNS = ("side", "pattern")
 """Optional lesion descriptors of spec/patterns.md 0.5, read by the irAE look-alike rules (5.3), kept as
@@ -130,6 +132,7 @@ QUANTIFY_TRACE_COLUMNS = (
     "segmentation",
     "threshold",
     "tlg_normalization",
+    "suvmax_normalization",
     "voi_voxels",
     "peak_centre_index",
 )
@@ -227,6 +230,8 @@ def validate_pet_table(
             out[column] = _choices(raw[column], column, rows, file)
     if LBM_FORMULA not in raw and NORMALIZATION in raw:
         out[LBM_FORMULA] = _text(raw[NORMALIZATION]).map(_formula_of_normalization)
+    if SUVMAX_NORMALIZATION in raw:
+        _one_suvmax_normalization(raw, out, rows, file)
     out[DATE] = _dates(raw[DATE], rows, file) if DATE in raw else ""
     out[DAY] = _days(raw, out, patients, file)
     for column in (c for c in IRAE_TEXT_COLUMNS if c in raw):
@@ -243,6 +248,17 @@ def validate_pet_table(
 
 
 # ---------------------------------------------------------------- column conversion
+
+
+def _one_suvmax_normalization(raw: pd.DataFrame, out: pd.DataFrame, rows: np.ndarray, file: str) -> None:
+    """One ``suvmax_normalization`` (``pet quantify``: bw or bsa) per patient and reader: SUVmax changes
+    are only compared in one normalisation (spec/pet.md 1.7; spec/metabolic.md 4.2 "identical at all
+    scans")."""
+    given = _text(raw[SUVMAX_NORMALIZATION]).str.lower()
+    first = given.where(given != "").groupby([out[PATIENT], out[READER]]).transform("first")
+    refuse_rows(file, rows, ((given != "") & first.notna() & (given != first)).to_numpy(),
+                SUVMAX_NORMALIZATION, "SUVmax in another normalisation than this patient's first row "
+                "(bw or bsa, from pet quantify --normalization): quantify every scan the same way")
 
 
 def _require_columns(raw: pd.DataFrame, file: str) -> None:

@@ -62,14 +62,19 @@ EXTRA_COLUMNS = (
     "blood_pool_sul_sd",
     "segmentation",
     "threshold",
+    "suvmax_normalization",
     "tlg_normalization",
     "voi_voxels",
     "peak_centre_index",
 )
-"""Settings and traces written after the contract columns (spec 9: every option value used is recorded)."""
+"""Settings and traces written after the contract columns (spec 9: every option value used is recorded).
+``suvmax_normalization`` is ``bw`` or ``bsa`` (``suvmax`` in SUVbw or SUVbsa, spec 1.7);
+``tlg_normalization`` is ``bw`` or ``lbm`` (``tlg`` in SUVbw x ml or SUL x ml, spec 4.4)."""
 IBSI_PEAK_COLUMNS = ("ibsi_local_peak_sul", "ibsi_global_peak_sul")
 """Optional columns (``ibsi_peaks=True``): IBSI local / global peaks of the VOI on SUL (centre rule)."""
 
+SuvmaxNormalization = Literal["bw", "bsa"]
+"""Normalisation of ``suvmax``: SUVbw, or SUVbsa in cm^2/ml (the EORTC option, spec 1.7, 9)."""
 TlgNormalization = Literal["bw", "lbm"]
 
 class LabelWarning(IoresponseWarning):
@@ -155,6 +160,7 @@ def quantify(
     connectivity: int = 26,
     keep: Keep = "max_component",
     diameter: Diameter = "max_axial",
+    normalisation: SuvmaxNormalization = "bw",
     tlg_normalisation: TlgNormalization = "bw",
     sphere_volume_ml: float = 1.0,
     supersampling: int = 20,
@@ -180,7 +186,13 @@ def quantify(
     segmentation : {"relative", "absolute", "percist"}, default "relative"
         MTV threshold: ``fraction`` x SUVmax (0.41), ``absolute`` (2.5 in ``absolute_normalisation``) or the
         PERCIST liver threshold on SUL (spec 4.2).
-    connectivity, keep, diameter, tlg_normalisation, sphere_volume_ml, supersampling, require_inside_mask
+    normalisation : {"bw", "bsa"}, default "bw"
+        ``suvmax`` in SUVbw, or in SUVbsa (cm^2/ml) for EORTC (spec 1.7, 9); "bsa" needs the patient's
+        weight and height. Recorded in ``suvmax_normalization``.
+    tlg_normalisation : {"bw", "lbm"}, default "bw"
+        ``tlg`` and ``total_tlg`` in SUVbw x ml, or SUL x ml (spec 4.4, 4.7); recorded in
+        ``tlg_normalization`` and ``attrs["total_tlg_normalization"]``.
+    connectivity, keep, diameter, sphere_volume_ml, supersampling, require_inside_mask
         See :func:`ioresponse.pet.segment.segment`, :func:`ioresponse.pet.peak.peak` and spec 9.
     ibsi_peaks : bool, default False
         Also report the IBSI local and global intensity peaks on SUL (:data:`IBSI_PEAK_COLUMNS`).
@@ -188,14 +200,21 @@ def quantify(
     Returns
     -------
     pandas.DataFrame
-        Columns :data:`LESION_COLUMNS` then :data:`EXTRA_COLUMNS`; ``attrs`` holds ``total_mtv_ml`` and
-        ``total_tlg`` (union of the lesion masks, spec 4.7) and the provenance.
+        Columns :data:`LESION_COLUMNS` then :data:`EXTRA_COLUMNS`; ``attrs`` holds ``total_mtv_ml``,
+        ``total_tlg`` (union of the lesion masks, spec 4.7) with its ``total_tlg_normalization``, and the
+        provenance.
     """
     if peak_method not in PEAK_METHODS:
         raise InputError(
             "<options>", [], "peak_method", f"{peak_method!r} is not one of {', '.join(PEAK_METHODS)}."
         )
+    if normalisation not in ("bw", "bsa"):
+        raise InputError("<options>", [], "normalisation", f"{normalisation!r} is not bw or bsa.")
+    if tlg_normalisation not in ("bw", "lbm"):
+        raise InputError("<options>", [], "tlg_normalisation", f"{tlg_normalisation!r} is not bw or lbm.")
+    suvmax_scale = suv.conversion(normalisation)  # 1 or N_bsa / (1000 W) (spec 1.1); refused up front
     sul_factor = suv.sul_factor
+    tlg_scale = sul_factor if tlg_normalisation == "lbm" else 1.0
     suvbw = suv.suvbw
     voxel_ml = suv.geometry.voxel_ml
     liver = _reference(suv, liver_centre, liver_centre_is_index, sul_factor, "liver")
@@ -217,7 +236,7 @@ def quantify(
             connectivity=connectivity,
             keep=keep,
             diameter=diameter,
-            tlg_normalisation=tlg_normalisation,
+            tlg_scale=tlg_scale,
             sphere_volume_ml=sphere_volume_ml,
             supersampling=supersampling,
             require_inside_mask=require_inside_mask,
@@ -247,8 +266,11 @@ def quantify(
     table["uptake_min"] = uptake_s / 60.0 if uptake_s else math.nan
     table["normalization"] = f"lbm_{suv.provenance['lbm_formula']}"
     table["peak_method"] = peak_method
+    table["suvmax"] *= suvmax_scale
+    table["suvmax_normalization"] = normalisation
+    table["tlg_normalization"] = tlg_normalisation
     table = table[list(LESION_COLUMNS + EXTRA_COLUMNS + (IBSI_PEAK_COLUMNS if ibsi_peaks else ()))]
-    total_mtv, total_tlg = totals(suvbw, [union], voxel_ml)
+    total_mtv, total_tlg_bw = totals(suvbw, [union], voxel_ml)
     placement, weighting = PEAK_METHODS[peak_method]
     threshold = {"relative": f"{fraction:g} x SUVmax", "percist": "PERCIST liver threshold on SUL",
                  "absolute": f"SUV {absolute:g} ({absolute_normalisation})"}[segmentation]
@@ -258,8 +280,14 @@ def quantify(
                         "supersampling": supersampling, "sphere_volume_ml": sphere_volume_ml},
         "segmentation": {"method": segmentation, "threshold": threshold, "connectivity": connectivity,
                          "keep": keep},
+        "suvmax_normalization": normalisation,
     }
-    table.attrs.update(total_mtv_ml=total_mtv, total_tlg=total_tlg, provenance=provenance)
+    table.attrs.update(
+        total_mtv_ml=total_mtv,
+        total_tlg=total_tlg_bw * tlg_scale,  # the lesions' tlg normalisation (spec 4.4, 4.7)
+        total_tlg_normalization=tlg_normalisation,
+        provenance=provenance,
+    )
     return table
 
 
@@ -302,7 +330,7 @@ def _lesion_row(
     connectivity: int,
     keep: Keep,
     diameter: Diameter,
-    tlg_normalisation: TlgNormalization,
+    tlg_scale: float,
     sphere_volume_ml: float,
     supersampling: int,
     require_inside_mask: bool,
@@ -325,7 +353,6 @@ def _lesion_row(
                 "voi_voxels": 0,
                 "segmentation": "",
                 "threshold": math.nan,
-                "tlg_normalization": tlg_normalisation,
                 "peak_centre_index": "",
             },
             None,
@@ -357,7 +384,6 @@ def _lesion_row(
     )
     n_voxels = int(mask_box.sum())
     suvmean = float(suv_box[mask_box].mean()) if n_voxels else math.nan
-    tlg_scale = sul_factor if tlg_normalisation == "lbm" else 1.0
     centre = (
         ""
         if peak.centre_index is None
@@ -374,7 +400,6 @@ def _lesion_row(
         "segmentation": f"{segmentation}{f' {fraction:g}' if segmentation == 'relative' else ''}, "
         f"{connectivity}-connected, {keep}",
         "threshold": threshold,
-        "tlg_normalization": tlg_normalisation,
         "voi_voxels": int(voi_box.sum()),
         "peak_centre_index": centre,
     }

@@ -195,6 +195,11 @@ def lean_body_mass_kg(
 ) -> float:
     """Lean body mass in kg for sex ``M`` or ``F`` (spec 1.3).
 
+    Raises
+    ------
+    InputError
+        When the lean body mass is <= 0 (James at extreme BMI, spec 1.3, 1.6).
+
     Examples
     --------
     >>> round(lean_body_mass_kg(71, 178, "M", "james"), 6)  # spec 7(b)
@@ -203,9 +208,13 @@ def lean_body_mass_kg(
     if formula == "janmahasatian":
         numerator, base, slope = JANMAHASATIAN[sex]
         bmi = weight_kg / (height_cm / 100.0) ** 2
-        return numerator * weight_kg / (base + slope * bmi)
-    factor, coefficient = (JAMES if formula == "james" else MORGAN_120)[sex]
-    return factor * weight_kg - coefficient * (weight_kg / height_cm) ** 2
+        lbm = numerator * weight_kg / (base + slope * bmi)
+    else:
+        factor, coefficient = (JAMES if formula == "james" else MORGAN_120)[sex]
+        lbm = factor * weight_kg - coefficient * (weight_kg / height_cm) ** 2
+    return _positive_mass(
+        f"lean body mass ({formula})", lbm, f"weight {weight_kg:g} kg, height {height_cm:g} cm, sex {sex}"
+    )
 
 
 def james_turning_bmi(sex: str) -> float:
@@ -221,9 +230,24 @@ def body_surface_area_m2(weight_kg: float, height_cm: float) -> float:
 
 
 def ideal_body_weight_kg(height_cm: float, sex: str) -> float:
-    """Ideal body weight in kg for sex ``M`` or ``F`` (spec 1.5)."""
+    """Ideal body weight in kg for sex ``M`` or ``F`` (spec 1.5).
+
+    Raises
+    ------
+    InputError
+        When the ideal body weight is <= 0 (very short patients, spec 1.5).
+    """
     base, slope = IDEAL_BODY_WEIGHT[sex]
-    return base + slope * (height_cm - 152.0)
+    return _positive_mass(
+        "ideal body weight", base + slope * (height_cm - 152.0), f"height {height_cm:g} cm, sex {sex}"
+    )
+
+
+def _positive_mass(name: str, kg: float, inputs: str) -> float:
+    """``kg`` when above 0; a body mass <= 0 is an InputError naming the inputs (spec 1.3, 1.5)."""
+    if kg <= 0:
+        raise InputError("<patient values>", [], None, f"{name} is {kg:.2f} kg (<= 0) at {inputs}.")
+    return kg
 
 
 # --------------------------------------------------------------------------------------------------
@@ -650,15 +674,28 @@ def _require_height(header: _Header, patient: _Patient, why: str) -> float:
 
 
 def _by_sex(
-    header: _Header, patient: _Patient, options: SuvOptions, why: str, formula: Callable[[str], float]
+    header: _Header,
+    patient: _Patient,
+    options: SuvOptions,
+    why: str,
+    formula: Callable[[str], float],
+    tag: str,
 ) -> float:
-    """Evaluate a sex-specific formula; sex O or empty follows ``sex_other`` (spec 1.3)."""
+    """Evaluate a sex-specific formula; sex O or empty follows ``sex_other`` (spec 1.3). The formula's
+    refusal of a mass <= 0 (spec 1.3, 1.5) is located at the header attribute ``tag``."""
+
+    def located(sex: str) -> float:
+        try:
+            return formula(sex)
+        except InputError as error:
+            raise header.error(0, tag, error.message) from None
+
     if patient.sex in SEXES:
-        return formula(patient.sex)
+        return located(patient.sex)
     if patient.sex in ("O", ""):
         if options.sex_other == "mean":
             header.warn(f"sex {patient.sex or 'missing'}: {why} is the mean of the male and female values.")
-            return (formula("M") + formula("F")) / 2
+            return (located("M") + located("F")) / 2
         raise header.error(
             0,
             tag_label("PatientSex"),
@@ -673,12 +710,13 @@ def _lbm(header: _Header, patient: _Patient, options: SuvOptions, formula: LbmFo
     weight = _require_weight(header, patient, why)
     height = _require_height(header, patient, why)
     value = _by_sex(
-        header, patient, options, why, lambda sex: lean_body_mass_kg(weight, height, sex, formula)
+        header,
+        patient,
+        options,
+        why,
+        lambda sex: lean_body_mass_kg(weight, height, sex, formula),
+        tag_label("PatientWeight"),
     )
-    if value <= 0:
-        raise header.error(
-            0, tag_label("PatientWeight"), f"{why} is {value:.2f} kg (<= 0) at this weight and height."
-        )
     if formula == "james" and patient.sex in SEXES:
         _warn_james(weight, height, patient.sex, header.warn)
     return value
@@ -698,21 +736,26 @@ def _warn_james(weight_kg: float, height_cm: float, sex: str, warn: Callable[[st
 
 def _header_lbm(patient: _Patient, formula: LbmFormula) -> float | None:
     """The lean body mass the header gives without a choice or a doubt (weight, height, sex M/F, a value
-    above 0), for the provenance record (spec 0.4); SUL itself goes through :func:`_lbm`."""
+    above 0), for the provenance record (spec 0.4); SUL itself goes through :func:`_lbm`, which refuses a
+    value <= 0 located at the header."""
     if patient.weight_kg is None or patient.height_cm is None or patient.sex not in SEXES:
         return None
-    value = lean_body_mass_kg(patient.weight_kg, patient.height_cm, patient.sex, formula)
-    return value if value > 0 else None
+    try:
+        return lean_body_mass_kg(patient.weight_kg, patient.height_cm, patient.sex, formula)
+    except InputError:
+        return None
 
 
 def _ibw(header: _Header, patient: _Patient, options: SuvOptions) -> float:
     height = _require_height(header, patient, "ideal body weight")
-    value = _by_sex(
-        header, patient, options, "ideal body weight", lambda sex: ideal_body_weight_kg(height, sex)
+    return _by_sex(
+        header,
+        patient,
+        options,
+        "ideal body weight",
+        lambda sex: ideal_body_weight_kg(height, sex),
+        tag_label("PatientSize"),
     )
-    if value <= 0:
-        raise header.error(0, tag_label("PatientSize"), f"ideal body weight is {value:.2f} kg (<= 0).")
-    return value
 
 
 def _bsa(header: _Header, patient: _Patient) -> float:
@@ -1432,11 +1475,9 @@ class SUVVolume:
             return f"normalization {normalization!r} is not one of auto, bw, lbm, bsa, ibw."
         name, constant = NORMALIZATION_NAMES[normalization]
         record = self.provenance
-        if "weight_kg" not in record:  # built in memory: only the Python API can give the constant
-            return (
-                f"{name} is not available for this volume: give the constant from SUVbw (Python API only: "
-                f"SUVVolume.from_array(..., conversions={{'{normalization}': {constant}}}))."
-            )
+        refusal = record.get("normalizations_refused", {}).get(normalization)
+        if refusal:  # complete patient values that the body-mass formula refused (spec 1.3, 1.5)
+            return f"{name} is not computable: {refusal}"
         sex = str(record.get("sex") or "").upper()
         given = {
             ("weight", "--weight-kg KG", "weight_kg=KG"): record.get("weight_kg"),
@@ -1446,11 +1487,10 @@ class SUVVolume:
             or (sex in ("O", "") and record.get("sex_other") == "mean"),
         }
         missing = [key for key, value in given.items() if not value]
-        if not missing:
-            formula = f"the {record.get('lbm_formula')} lean body mass" if normalization == "lbm" else "IBW"
+        if "weight_kg" not in record or not missing:  # built in memory: the Python API gives the constant
             return (
-                f"{name} is not computable: {formula} is <= 0 at weight {record['weight_kg']:g} kg and "
-                f"height {record['height_cm']:g} cm."
+                f"{name} is not available for this volume: give the constant from SUVbw (Python API only: "
+                f"SUVVolume.from_array(..., conversions={{'{normalization}': {constant}}}))."
             )
         text = (
             f"{name} needs the patient's {_listed([word for word, _, _ in missing])}, which a NIfTI PET does "
@@ -1572,25 +1612,33 @@ def _table_conversions(
     lbm_formula: LbmFormula,
     sex_other: SexOther,
     warn: Callable[[str], None],
-) -> dict[str, float]:
-    """SUVbw -> SUL / SUVbsa / SUVibw constants from patient-table values (spec 1.3-1.5), where computable;
-    ``warn`` records the James high-BMI warning (1.6) and the male/female mean of sex O (1.3)."""
+) -> tuple[dict[str, float], dict[str, str]]:
+    """SUVbw -> SUL / SUVbsa / SUVibw constants from patient-table values (spec 1.3-1.5), where computable,
+    and the refusal of each one the body-mass formula refused (a mass <= 0, spec 1.3, 1.5), for the
+    volume's message when it is asked for; ``warn`` records the James high-BMI warning (1.6) and the
+    male/female mean of sex O (1.3)."""
     if not weight_kg or not height_cm:
-        return {}
+        return {}, {}
     conversions = {"bsa": 10.0 * body_surface_area_m2(weight_kg, height_cm) / weight_kg}
-    sexes = [sex] if sex in SEXES else (list(SEXES) if sex_other == "mean" and sex in ("O", "", None) else [])
+    refused: dict[str, str] = {}
+    sex = (sex or "").upper()  # as the volume's message reads it
+    sexes = [sex] if sex in SEXES else (list(SEXES) if sex_other == "mean" and sex in ("O", "") else [])
     if len(sexes) > 1:
         warn(f"sex {sex or 'missing'}: SUL and SUVibw use the mean of the male and female values.")
     elif sexes and lbm_formula == "james":
         _warn_james(weight_kg, height_cm, sexes[0], warn)
-    if sexes:
-        lbm = float(np.mean([lean_body_mass_kg(weight_kg, height_cm, s, lbm_formula) for s in sexes]))
-        ibw = float(np.mean([ideal_body_weight_kg(height_cm, s) for s in sexes]))
-        if lbm > 0:
-            conversions["lbm"] = lbm / weight_kg
-        if ibw > 0:
-            conversions["ibw"] = ibw / weight_kg
-    return conversions
+    if not sexes:
+        return conversions, refused
+    masses: dict[str, Callable[[str], float]] = {
+        "lbm": lambda s: lean_body_mass_kg(weight_kg, height_cm, s, lbm_formula),
+        "ibw": lambda s: ideal_body_weight_kg(height_cm, s),
+    }
+    for normalization, mass in masses.items():
+        try:
+            conversions[normalization] = float(np.mean([mass(s) for s in sexes])) / weight_kg
+        except InputError as error:
+            refused[normalization] = error.message
+    return conversions, refused
 
 
 def read_nifti_suv(
@@ -1694,10 +1742,13 @@ def read_nifti_suv(
         )
     elif pet_units != "suvbw":
         raise InputError(str(path), [], "pet_units", f"{pet_units!r} is not 'suvbw' or 'bqml'.")
+    conversions, provenance["normalizations_refused"] = _table_conversions(
+        weight_kg, height_cm, sex, lbm_formula, sex_other, recorder.warn
+    )
     volume = SUVVolume.from_array(
         values,
         geometry,
-        conversions=_table_conversions(weight_kg, height_cm, sex, lbm_formula, sex_other, recorder.warn),
+        conversions=conversions,
         lbm_formula=lbm_formula,
         provenance=provenance,
     )
