@@ -98,7 +98,7 @@ def _best() -> pd.DataFrame:
     return pd.DataFrame({
         "patient_id": ["P1", "P2", "P3", "P4"], "reader": "", "criterion": "recist11",
         "pfs_event": [True, False, False, True], "pfs_day": [84, 120, 200, 140],
-        "progression_day": [84, np.nan, np.nan, 140],
+        "progression_day": [84, np.nan, np.nan, 140], "first_response_day": [np.nan, np.nan, np.nan, 56],
         "duration_of_response_days": [np.nan, np.nan, np.nan, 84.0],
     })
 

@@ -115,7 +115,9 @@ def pfs_durations(best_response: pd.DataFrame, patients: pd.DataFrame | None = N
         table.loc[died, EVENT_TYPE] = "death"
         table = table.drop(columns=["os_days", "os_event"])
     table[EVENT] = table[EVENT_TYPE].ne("censored")
-    table[DURATION] = table[DURATION].fillna(0.0)
+    # durations count from day 0, the start of treatment (spec/anatomic.md 0.2): censored on a baseline
+    # scan taken before it (iRECIST unconfirmed_iupd_pfs "censor", anatomic.md 4.11 D8) is censored at 0
+    table[DURATION] = table[DURATION].fillna(0.0).clip(lower=0.0)
     table = table.drop(columns=["pfs_day", "pfs_event"]).reset_index(drop=True)
     return censored_at_new_therapy(table, patients, timepoints) if censor_at_new_therapy else table
 
@@ -193,19 +195,21 @@ def response_durations(best_response: pd.DataFrame, patients: pd.DataFrame | Non
         Key columns, ``duration_days``, ``event`` and ``event_type`` in {"progression", "death",
         "censored"}; patients without a duration (non-responders) are left out.
     """
-    require_columns(best_response, (PATIENT, "criterion", "duration_of_response_days", "progression_day"))
+    require_columns(best_response, (PATIENT, "criterion", "duration_of_response_days", "progression_day",
+                                    "first_response_day"))
     table = best_response[best_response["duration_of_response_days"].notna()]
     result = table[_curve_keys(best_response)].copy()
     result[PATIENT] = result[PATIENT].astype(str)
     result[DURATION] = pd.to_numeric(table["duration_of_response_days"], errors="coerce").to_numpy()
-    progressed = table["progression_day"].notna().to_numpy()
+    first_response = pd.to_numeric(table["first_response_day"], errors="coerce").to_numpy()
+    # the progression that follows the response ends it (spec/anatomic.md 5.7); one before it (imRECIST
+    # counts a response after a confirmed PD, 5.7) leaves the response censored
+    progressed = (pd.to_numeric(table["progression_day"], errors="coerce").to_numpy() >= first_response)
     result[EVENT_TYPE] = np.where(progressed, "progression", "censored")
     deaths = _deaths(patients)
     if deaths is not None:
-        require_columns(best_response, ("first_response_day",))
         death = result[[PATIENT]].merge(deaths, on=PATIENT, how="left")
-        after_response = (pd.to_numeric(death["os_days"], errors="coerce")
-                          - pd.to_numeric(table["first_response_day"], errors="coerce").to_numpy())
+        after_response = pd.to_numeric(death["os_days"], errors="coerce") - first_response
         died = ~progressed & as_flag(death["os_event"]).to_numpy() & after_response.notna().to_numpy()
         result.loc[died, DURATION] = after_response.to_numpy()[died]
         result.loc[died, EVENT_TYPE] = "death"
