@@ -13,12 +13,13 @@ Every input is typed by hand and run through the public API (``ioresponse.assess
 ``ioresponse.patterns.find_patterns``, ``ioresponse.biomarkers``, the command line); every expected value
 is worked out from the spec text in the comment next to it. Tests marked ``xfail(strict=True)`` pin a
 difference between the code and the spec (the reason says what the code does now and what the spec says).
-The differences of this audit were xfails, since fixed (session 13) except the imRECIST one still marked:
-the Hodi 2016 and PERCIST variants decide at the next assessment (1.4), recist_then_nonpd for
-non-target-only disease and on sum-only tables (1.3, 0.3), an NE-only follow-up (0.3), patient-table
-dates without treatment_start, day/date disagreement and local_therapy_dates (0.1, 1.4),
-accept_equivalent_assays as a pattern option (6.3), IL-8 direction with the 0.4 tolerances (6.4). MSI-H
-or dMMR read as a 0.3 OR of two conditions was decided otherwise (see its test).
+The differences of this audit were xfails, fixed in session 13: the Hodi 2016 and PERCIST variants decide
+at the next assessment (1.4), recist_then_nonpd for non-target-only disease and on sum-only tables (1.3,
+0.3), an NE-only follow-up (0.3), patient-table dates without treatment_start, day/date disagreement and
+local_therapy_dates (0.1, 1.4), accept_equivalent_assays as a pattern option (6.3), IL-8 direction with the
+0.4 tolerances (6.4); the imRECIST one (an SD inside the 28-day window resolved a PD that imRECIST
+confirms, anatomic 0.8) was found in session 13 and fixed in session 14. MSI-H or dMMR read as a 0.3 OR of
+two conditions was decided otherwise (see its test).
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ BASELINE = _two_targets(-5, 30, 20)
 
 
 # =========================================================================================================
-# Differences between the code and the spec (were xfail, strict; since fixed but the imRECIST one)
+# Differences between the code and the spec (were xfail, strict; fixed in session 13, the imRECIST one in 14)
 # =========================================================================================================
 
 
@@ -139,12 +140,6 @@ def test_1_3_percist_humbert2020_next_pet_not_evaluable() -> None:
     assert row["flag"] == "not_evaluable"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the imRECIST variant resolves a PD (true) on an SD only 14 days later, although imRECIST confirms that "
-    "PD 42 days later (confirmation_state confirmed/confirms); spec 1.3 'Confirmation: PD confirmed by the "
-    "confirmation rule of imRECIST in anatomic.md' (anatomic.md 0.8: 'Assessments between i and j (earlier "
-    "than 28 days, or NE) do not decide') and 1.1 'an imRECIST progression that is not confirmed and is "
-    "followed by non-PD' -> false, confirmed on day 98"))
 def test_1_3_imrecist_sd_inside_the_28_day_window_does_not_resolve_a_confirmed_pd() -> None:
     # Baseline 50. Day 56: 38 + 26 = 64 (+28 % vs nadir 50, +14 mm) -> imRECIST PD, pending.
     # Day 70 (14 days later, < 28): 33 + 22 = 55 (+10 %) SD: does not decide (anatomic.md 0.8).

@@ -330,15 +330,20 @@ def test_1_3_percist_humbert2020() -> None:
 
 
 def test_1_3_imrecist_confirmed_vs_resolved() -> None:
-    # spec 1.3: first imRECIST PD; PD confirmed by imRECIST's confirmation rule -> false;
-    # a later SD, PR or CR before confirmation -> true.
+    # spec 1.3: first imRECIST PD; PD confirmed by imRECIST's confirmation rule -> false; not confirmed by it
+    # and followed by SD, PR or CR -> true. The decision is imRECIST's own (anatomic.md 0.8): the PD row is
+    # confirmed / not_confirmed, the deciding row (>= 28 days later) confirms or not; a PR 14 days later
+    # does not decide, the PD stays pending at the end of the data -> not_evaluable.
     definition = "pseudoprogression.imrecist"
-    resolved = _psp([(56, "PD", 64, 50), (112, "PR", 30, 50)], "imrecist", definition).iloc[0]
-    confirmed = _psp(
-        [(56, "PD", 64, 50), (112, "PD", 70, 50)], "imrecist", definition, confirmation={112: "confirms"}
-    ).iloc[0]
-    assert resolved["flag"] == "true"
-    assert confirmed["flag"] == "false"
+    resolved = _psp([(56, "PD", 64, 50), (112, "PR", 30, 50)], "imrecist", definition,
+                    confirmation={56: "not_confirmed"}).iloc[0]
+    confirmed = _psp([(56, "PD", 64, 50), (112, "PD", 70, 50)], "imrecist", definition,
+                     confirmation={56: "confirmed", 112: "confirms"}).iloc[0]
+    pending = _psp([(56, "PD", 64, 50), (70, "PR", 30, 50)], "imrecist", definition,
+                   confirmation={56: "pending"}).iloc[0]
+    assert (resolved["flag"], resolved["values"]["resolution_day"]) == ("true", 112)
+    assert (confirmed["flag"], confirmed["values"]["confirmation_day"]) == ("false", 112)
+    assert pending["flag"] == "not_evaluable"
 
 
 def test_1_3_recist_then_nonpd_non_target_progression_keeps_episode_open() -> None:

@@ -13,7 +13,10 @@ Sources (spec/patterns.md section 1):
 The walk is the skeleton of spec 1.4; definitions differ only in their initial progression, confirmation
 and resolution (table 1.3). The irRC and PERCIST variants decide at the first later assessment, as their
 sources do (spec 1.4 step 2): when that assessment can neither confirm nor resolve (NE), the episode is
-not evaluable; later assessments are not read.
+not evaluable; later assessments are not read. The Hodi 2016 burden test reads the known part of an
+incomplete burden (anatomic.md 2.4, 3.4) and a nadir of 0 (anatomic.md 0.5); the imRECIST variant reads
+imRECIST's own confirmation of the initial PD (anatomic.md 0.8); the iRECIST variant ends an episode at
+its reset (anatomic.md 4.6).
 A pattern row never changes a response.
 """
 
@@ -25,13 +28,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ioresponse.criteria import Study
+from ioresponse.criteria._anatomic import CONFIRM_MIN_DAYS
 from ioresponse.io.validate import LOCAL_THERAPY_DATES, split_dates
 from ioresponse.patterns._common import (
     Flag,
     PatternOptions,
     PatternRow,
+    above,
     at_least_value,
-    below,
     display,
     fmt,
     known,
@@ -67,10 +71,11 @@ RECIST_PD_MM = 5.0
 RECIST_PR_FRACTION = 0.70
 """RECIST 1.1 PR: sum <= -30 % vs baseline (Eisenhauer 2009 sec. 4.3.1)."""
 
-IRECIST_RESOLVED = frozenset({"iSD", "iPR", "iCR"})
-"""iRECIST responses that reset an unconfirmed iUPD (Seymour 2017; spec 1.3)."""
-IMRECIST_RESOLVED = frozenset({"SD", "PR", "CR"})
-"""imRECIST responses that resolve an unconfirmed PD (Hodi 2018; spec 1.3)."""
+IRECIST_RESOLVED = frozenset({"iSD", "iPR", "iCR", "NON-iCR/NON-iUPD"})
+"""iRECIST responses that reset an unconfirmed iUPD (Seymour 2017; spec 1.1, 1.3): the step-1 mapping the
+iUPD machine reports on a reset, NON-iCR/NON-iUPD for disease without target lesions (anatomic.md 4.6). After
+an iUPD the machine writes them on its reset row only (flag ``iupd_reset``): every other row of an open
+episode is iUPD, iCPD or NE."""
 PERCIST_RESOLVED = frozenset({"CMR", "PMR", "SMD"})
 """PERCIST responses at the next PET that resolve a PMD (Humbert 2020; spec 1.3)."""
 NO_TARGETS = "none"
@@ -133,26 +138,47 @@ def _label_is(label: str) -> Callable[[dict], Flag]:
     return lambda row: None if row["overall_response"] == Response.NE else row["overall_response"] == label
 
 
-def _hodi_initial(row: dict) -> Flag:
-    """Tumour burden >= +25 % vs nadir (spec 1.3); not known when the burden is not computable (0.3)."""
-    current, nadir = row["current_sum"], row["nadir_sum"]
-    if not (known(current) and known(nadir)):
+def _known_burden(row: dict) -> tuple[float, bool]:
+    """The tumour burden at a timepoint and whether it is complete.
+
+    A complete burden is ``current_sum``; an incomplete one leaves ``current_sum`` empty and its known part
+    is the known target sum plus the known counted-new-lesion sum (``target_sum`` shows "the known part of
+    an incomplete sum", ``new_lesion_sum`` the counted new lesions; anatomic.md 0.9, 2.4, 3.4).
+    """
+    if known(row["current_sum"]):
+        return float(row["current_sum"]), True
+    return sum(float(v) for v in (row["target_sum"], row["new_lesion_sum"]) if known(v)), False
+
+
+def _hodi_increase(row: dict, nadir: float) -> Flag:
+    """Tumour burden >= +25 % vs ``nadir`` (spec 1.3, non-strict 0.4).
+
+    An incomplete burden whose known part already meets it meets it (spec 0.3; anatomic.md 2.4 "Incomplete
+    TB: irPD band if the known part already satisfies rel >= 0.25"); one whose known part does not is not
+    known. Over a nadir of 0 every burden > 0 meets it and a burden of 0 does not (anatomic.md 0.5).
+    """
+    if not known(nadir):
         return None
-    if nadir <= 0:
-        return False
-    return bool(at_least_value(current / nadir, HODI_BURDEN_INCREASE))
+    burden, complete = _known_burden(row)
+    meets = above(burden, 0.0) if nadir <= 0 else at_least_value(burden / nadir, HODI_BURDEN_INCREASE)
+    return True if meets else (False if complete else None)
+
+
+def _hodi_initial(row: dict) -> Flag:
+    """Tumour burden >= +25 % vs the nadir of the timepoint (spec 1.3)."""
+    return _hodi_increase(row, row["nadir_sum"])
 
 
 def _hodi_confirms(row: dict, episode: Episode, context: Context) -> Flag:
-    if not known(row["current_sum"]) or episode.nadir <= 0:
-        return None
-    return at_least_value(row["current_sum"] / episode.nadir, HODI_BURDEN_INCREASE)
+    """The next assessment still >= +25 % vs the same nadir (spec 1.3)."""
+    return _hodi_increase(row, episode.nadir)
 
 
 def _hodi_resolves(row: dict, episode: Episode, context: Context) -> Flag:
-    if not known(row["current_sum"]) or episode.nadir <= 0:
-        return None
-    return below(row["current_sum"] / episode.nadir, HODI_BURDEN_INCREASE)
+    """The next assessment < 1.25 x nadir (spec 1.3): its burden is complete and not >= +25 %; an incomplete
+    burden whose known part is below the threshold is not known (spec 0.3, anatomic.md 2.4)."""
+    increase = _hodi_increase(row, episode.nadir)
+    return None if increase is None else not increase
 
 
 def _recist_resolves(row: dict, episode: Episode, context: Context) -> Flag:
@@ -193,9 +219,26 @@ def _in(labels: frozenset[str]) -> Test:
 
 
 def _confirmed_imrecist(row: dict, episode: Episode, context: Context) -> Flag:
+    """The assessment that confirmed the initial PD: ``confirmation_state`` "confirms" (anatomic.md 0.9)."""
     return row["confirmation_state"] == "confirms"
 
 
+def _not_confirmed_imrecist(row: dict, episode: Episode, context: Context) -> Flag:
+    """The assessment that decided an initial PD imRECIST did not confirm (spec 1.3 "before confirmation";
+    anatomic.md 0.8, 5.7): the PD row is ``not_confirmed`` and this is the first later evaluable assessment
+    at least ``confirm_min_days`` (28) after it, whatever its response (SD, PR, CR or NON-CR/NON-PD).
+    Assessments inside the window or NE do not decide; a PD still ``pending`` at the end of the data is
+    not decided (spec 1.4 step 3)."""
+    return (
+        episode.start["confirmation_state"] == "not_confirmed"
+        and row["overall_response"] != Response.NE
+        and int(row[DAY]) - int(episode.start[DAY]) >= CONFIRM_MIN_DAYS
+    )
+
+
+# iRECIST: an iCPD confirms the iUPD of its own episode only (anatomic.md 4.7: its progression day is that
+# episode's iupd_day). The walk ends an episode at its reset (IRECIST_RESOLVED, 4.6), so the iCPD it reaches
+# is always its own: a later episode's iCPD never confirms an earlier, reset iUPD.
 DEFINITIONS = (
     PsPDefinition("pseudoprogression.irecist", "iRECIST, Seymour 2017", "irecist", "iUPD",
                   _label_is("iUPD"), _in(frozenset({"iCPD"})), _in(IRECIST_RESOLVED), True),
@@ -204,7 +247,7 @@ DEFINITIONS = (
     PsPDefinition("pseudoprogression.recist_then_nonpd", "RECIST 1.1 PD then non-PD, Park 2020", "recist11",
                   "RECIST PD", _label_is("PD"), _never, _recist_resolves, False),
     PsPDefinition("pseudoprogression.imrecist", "imRECIST, Hodi 2018", "imrecist", "imRECIST PD",
-                  _label_is("PD"), _confirmed_imrecist, _in(IMRECIST_RESOLVED), False),
+                  _label_is("PD"), _confirmed_imrecist, _not_confirmed_imrecist, False),
     PsPDefinition("pseudoprogression.percist_humbert2020", "Humbert 2020", "percist", "PERCIST PMD",
                   _label_is("PMD"), _in(frozenset({"PMD"})), _in(PERCIST_RESOLVED), False,
                   next_assessment_only=True),
