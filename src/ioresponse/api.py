@@ -106,7 +106,8 @@ class Result:
         one. Records without a response category or of a category not assessed are not compared (their
         note in ``recorded`` says why). Columns: patient_id, reader, criterion, day, visit,
         recorded_response, computed_response, agrees, reason (the computed call's reason), so a reviewer
-        can see which side erred. Empty without RS.
+        can see which side erred. An RS record of an evaluator whose subject's lesions were read without
+        one (TU / TR without TUEVAL / TREVAL) is compared with those calls. Empty without RS.
         """
         recorded = self.study.recorded
         columns = [
@@ -123,9 +124,15 @@ class Result:
         assessed = set(self.timepoints.get("criterion", [])) if criterion is None else {criterion}
         if recorded is None or not len(self.timepoints):
             return pd.DataFrame(columns=columns)
+        from ioresponse.io.sdtm import shared_reader
+
         recorded = recorded[recorded["criterion"].isin(assessed) & (recorded["recorded_response"] != "")]
         computed = self.timepoints[[PATIENT, READER, "criterion", DAY, "overall_response", "reason"]]
-        merged = recorded.merge(computed, on=[PATIENT, READER, "criterion", DAY], how="left")
+        # an RS record of an evaluator whose subject's TU / TR have none is compared with the calls read
+        # without one (SDTM: records without --EVAL stand for every reader; io.sdtm.shared_reader)
+        recorded = recorded.assign(_reader=shared_reader(recorded, computed, [PATIENT, READER]))
+        merged = recorded.merge(computed.rename(columns={READER: "_reader"}),
+                                on=[PATIENT, "_reader", "criterion", DAY], how="left")
         merged = merged.rename(columns={"overall_response": "computed_response"})
         merged["computed_response"] = merged["computed_response"].fillna("(no assessment)")
         merged["reason"] = merged["reason"].fillna("no lesion measurements on this day")

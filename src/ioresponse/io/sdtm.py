@@ -15,12 +15,17 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   or empty: it identifies the lesion for every reader), else TRGRPID.
 - ``organ`` = TULOC in lower case, else SUPPTR ``TRLOC``; ``lymph_node`` when the location names a
   lymph node (then organ "lymph node", spec/anatomic.md 0.1).
-- Measurements (TRSTRESN in TRSTRESU mm, or cm converted to mm; mm when TRSTRESU is empty or absent;
-  another unit is an error naming its TR rows; when TRSTRESC and TRSTRESN are both empty the collected
-  TRORRES in TRORRESU is read under the same rule, with a note, so that a "TOO SMALL TO MEASURE" kept
-  only in TRORRES is too_small): LDIAM -> long_axis_mm, LPERP -> perpendicular_mm,
-  and for nodes the short axis (SAXIS, else LPERP, else DIAMETER) -> short_axis_mm; DIAMETER (the
-  sponsor's RECIST measure) fills long_axis_mm of non-nodal lesions without LDIAM.
+- Tests read (TRTESTCD, :data:`READ_TESTS`): LDIAM, LPERP, SAXIS, DIAMETER, TUMSTATE and SUMDIAM. A
+  record of any other test is refused at its TR rows (column TRTESTCD), never dropped silently.
+- Measurements (TRSTRESN in TRSTRESU mm, or cm converted to mm; another unit is an error naming its TR
+  rows). When TRSTRESU is empty or absent the unit is the collected TRORRESU of the same record (one
+  warning per file says so: the standard result was given without its unit); with both empty it is mm.
+  When TRSTRESC and TRSTRESN are both empty the collected TRORRES in TRORRESU is read under the same
+  rule, with a note, so that a "TOO SMALL TO MEASURE" kept only in TRORRES is too_small. LDIAM ->
+  long_axis_mm, LPERP -> perpendicular_mm, and for nodes the short axis (SAXIS, else LPERP, else
+  DIAMETER) -> short_axis_mm; DIAMETER (the sponsor's RECIST measure) fills long_axis_mm of non-nodal
+  lesions without LDIAM. A node measured (LDIAM) with none of SAXIS, LPERP, DIAMETER and without a state
+  is an error at its TR row (spec/anatomic.md 0.4: a present node's value is its short axis).
 - Status: TUMSTATE per :data:`TUMSTATE_STATUS` (role-specific: UNEQUIVOCAL is unequivocal progression of
   a non-target but an unequivocal new lesion; EQUIVOCAL is present with ``equivocal`` True); a measured
   value 0 is ``absent``; TRSTAT = NOT DONE is ``not_evaluable`` with the reason in ``note`` (a result the
@@ -55,7 +60,12 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   with an empty ``recorded_response`` and a ``note``. RSCAT names the criterion of each record (SDTM IG
   6.3 RS: "RECIST 1.1", "iRECIST", ...) and becomes its ``criterion`` key, so that a reader's iRECIST
   call is compared with the computed iRECIST call; an empty RSCAT is RECIST 1.1, a category ioresponse
-  does not assess is kept with an empty ``criterion`` and a ``note``.
+  does not assess is kept with an empty ``criterion`` and a ``note``. An RS record is the call of its
+  visit: it takes the day and date of the TR assessment of the same subject, reader and visit (VISITNUM,
+  else VISIT; as NOT DONE TR records above), with a note where that differs from its RSDY / RSDTC; only
+  without one, or when that visit's TR records have several dates, do RSDY / RSDTC place it. An RS
+  record of an evaluator whose subject's TR has none is placed by, and compared with, the TR read without
+  an evaluator (:func:`shared_reader`, as for TU).
 """
 
 from __future__ import annotations
@@ -87,6 +97,8 @@ MEASURE_TESTS = ("LDIAM", "LPERP", "SAXIS", "DIAMETER")
 MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "": 1.0}
 """TRSTRESU (lower case) of a measurement -> mm; SDTM's standard unit of tumour sizes is mm."""
 STATE_TEST = "TUMSTATE"
+READ_TESTS = (*MEASURE_TESTS, STATE_TEST, SUM_TEST)
+"""The TRTESTCD values read (SDTM CT, TR test codes); a record of another test is refused at its row."""
 NOT_DONE = "NOT DONE"
 SUMDIAM_REASON = "sponsor-derived sum (TRTESTCD SUMDIAM): recomputed from the lesions, not used as a lesion"
 LYMPH_WORDS = ("LYMPH", "NODE")  # a location naming a lymph node (TULOC "LYMPH NODE")
@@ -133,6 +145,10 @@ RECORDED_COLUMNS = (s.PATIENT, s.READER, s.DAY, s.DATE, "visit", "recorded_respo
 
 class RecordedValueWarning(s.IoresponseWarning):
     """An RS overall-response value that is not a response category (kept, not compared)."""
+
+
+class CollectedUnitWarning(s.IoresponseWarning):
+    """TR measurements with TRSTRESU empty, read in the unit of their collected result (TRORRESU)."""
 
 
 @dataclass
@@ -182,15 +198,31 @@ def read_sdtm(folder: Path, *, source: str | None = None) -> SdtmParts:
     patients = _patients(tables)
     start = patients.set_index(s.PATIENT)["treatment_start"]
     records = _tr_records(tr, tables.get("supptr"), start)
-    lesions_part = records[records["TRTESTCD"] != SUM_TEST]
+    read = records["TRTESTCD"].isin(READ_TESTS)
+    lesions_part = records[read & (records["TRTESTCD"] != SUM_TEST)]
     lesion_rows, findings = _lesion_rows(lesions_part, _tu_lesions(tu), tr.source, tu.source)
+    findings = _unread_tests(records[~read], tr.source) + findings
     unused = records.loc[records["TRTESTCD"] == SUM_TEST, [s.SOURCE_ROW, "USUBJID"]].rename(
         columns={"USUBJID": s.PATIENT}).assign(column="TRTESTCD", reason=SUMDIAM_REASON)
     unused = pd.concat([unused, _unmeasured(tu, records)], ignore_index=True)
-    recorded = _recorded(tables["rs"], patients) if "rs" in tables else None
+    recorded = _recorded(tables["rs"], patients, records) if "rs" in tables else None
     name = source or tr.source
     return SdtmParts(t.RawTable(lesion_rows, name), recorded, patients, findings, unused,
                      _variables(tr, tu))
+
+
+def _unread_tests(records: pd.DataFrame, source: str) -> list[v.Finding]:
+    """TR records of a test not in :data:`READ_TESTS`, refused at their rows, one finding per test code:
+    their result would otherwise be lost (DESIGN.md: nothing the user gave is silently dropped)."""
+    findings = []
+    for test, part in records.groupby("TRTESTCD", sort=False):
+        rows = part[s.SOURCE_ROW].astype(int).tolist()
+        findings.append(v.Finding(InputError(
+            source, rows, "TRTESTCD",
+            f"{len(rows)} record(s) of test {test!r}, which is not read; the tests read are "
+            f"{', '.join(READ_TESTS)} (SDTM CT TRTESTCD): record the result under one of these, or remove "
+            "the records")))
+    return findings
 
 
 def _variables(tr: t.RawTable, tu: t.RawTable) -> dict[str, str]:
@@ -306,10 +338,21 @@ def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> 
                          f"TRSTRESN {values[first]:g} and TRSTRESC {out['TRSTRESC'].iloc[first]!r} of one "
                          "record disagree; TRSTRESN is the numeric form of TRSTRESC")
     values = np.where(np.isfinite(values), values, text_values)
-    unit_variable = pd.Series(np.where(from_original, "TRORRESU", "TRSTRESU"), index=frame.index)
-    given_unit = column("TRSTRESU").where(~from_original, column("TRORRESU"))
+    # SDTMIG TR: TRSTRESU is the unit of the standard result; where it is empty the record's collected unit
+    # TRORRESU is its unit (TRSTRESC is TRORRES in standard form), and with both empty it is mm
+    no_standard_unit = (column("TRSTRESU").str.strip() == "") & (column("TRORRESU").str.strip() != "")
+    collected_unit = from_original | no_standard_unit
+    unit_variable = pd.Series(np.where(collected_unit, "TRORRESU", "TRSTRESU"), index=frame.index)
+    given_unit = column("TRSTRESU").where(~collected_unit, column("TRORRESU"))
     unit = given_unit.str.strip().str.lower()
     measured = out["TRTESTCD"].isin(MEASURE_TESTS) & np.isfinite(values)
+    borrowed = (measured & no_standard_unit & ~from_original).to_numpy()
+    if borrowed.any():
+        units = ", ".join(sorted(pd.unique(given_unit[borrowed].str.strip())))
+        warnings.warn(CollectedUnitWarning(InputError(
+            tr.source, frame.loc[borrowed, s.SOURCE_ROW].tolist(), "TRSTRESU",
+            f"{int(borrowed.sum())} measurement(s) with TRSTRESU empty: the standard result was given "
+            f"without its unit; the collected unit TRORRESU ({units}) was used").located()), stacklevel=5)
     unknown = (measured & ~unit.isin(list(MM_PER_UNIT))).to_numpy()
     if unknown.any():
         first = np.flatnonzero(unknown)[0]
@@ -335,24 +378,38 @@ def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> 
     return out
 
 
+def _visit(number: pd.Series, name: pd.Series) -> pd.Series:
+    """The visit of each record: VISITNUM, else VISIT ("" when neither is given)."""
+    return number.where(number != "", name)
+
+
+def _at_visit(keys: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """Day, date and date note of the TR assessment of each (USUBJID, reader, _visit) of ``keys``: those of
+    that visit's dated TR record with the smallest day (then date, then TR row); NaN where there is none
+    (an empty visit places nothing). ``assessments`` counts the visit's distinct (day, date) pairs."""
+    key = ["USUBJID", s.READER, "_visit"]
+    visit = _visit(records[t.VISIT_NUMBER], records[t.VISIT])
+    dated = records.assign(_visit=visit, _day=t.parse_float(records[s.DAY])[0])[
+        ((records[s.DAY] != "") | (records[s.DATE] != "")) & (visit != "")]
+    first = dated.sort_values(["_day", s.DATE, s.SOURCE_ROW], kind="stable").drop_duplicates(key)
+    count = dated.drop_duplicates([*key, s.DAY, s.DATE]).groupby(key).size().rename("assessments")
+    first = first.join(count, on=key)
+    return keys[key].merge(first[[*key, s.DAY, s.DATE, "date_note", "assessments"]], on=key,
+                           how="left").set_index(keys.index)
+
+
 def _placed_at_visit(records: pd.DataFrame) -> pd.DataFrame:
     """A NOT DONE record without TRDTC and TRDY takes the date and day of its visit.
 
     CDISC QRS RECIST 1.1 supplement: scans not performed have no TRDTC. The visit (VISITNUM, else VISIT) of
-    the same subject and reader places the record: the date, day and date note of the visit's dated
-    record with the smallest day (then date, then TR row). Without one it stays undated, an error naming
-    its row like any undated record (io.validate.check_time).
+    the same subject and reader places the record (:func:`_at_visit`). Without a dated record of that
+    visit it stays undated, an error naming its row like any undated record (io.validate.check_time).
     """
-    visit = records[t.VISIT_NUMBER].where(records[t.VISIT_NUMBER] != "", records[t.VISIT])
     undated = (records[s.DAY] == "") & (records[s.DATE] == "")
-    lost = undated & (records["TRSTAT"] == NOT_DONE) & (visit != "")
+    lost = undated & (records["TRSTAT"] == NOT_DONE)
     if not lost.any():
         return records
-    key = ["USUBJID", s.READER, "_visit"]
-    dated = records.assign(_visit=visit, _day=t.parse_float(records[s.DAY])[0])[~undated]
-    first = dated.sort_values(["_day", s.DATE, s.SOURCE_ROW], kind="stable").drop_duplicates(key)
-    placed = records.assign(_visit=visit)[key].merge(first[[*key, s.DAY, s.DATE, "date_note"]], on=key,
-                                                     how="left").set_index(records.index)
+    placed = _at_visit(records.assign(_visit=_visit(records[t.VISIT_NUMBER], records[t.VISIT])), records)
     found = lost & placed[s.DAY].notna()
     label = records[t.VISIT].where(records[t.VISIT] != "", "VISITNUM " + records[t.VISIT_NUMBER])
     note = "TRDTC and TRDY empty: placed at visit " + label + " by its other TR records"
@@ -425,7 +482,7 @@ def _unmeasured(tu: t.RawTable, records: pd.DataFrame) -> pd.DataFrame:
     key = ["USUBJID", s.READER, "TRLNKID"]
     lesions = pd.DataFrame({"USUBJID": frame["USUBJID"], s.READER: _reader(frame, "TU"),
                             "TRLNKID": frame["TULNKID"], s.SOURCE_ROW: frame[s.SOURCE_ROW]})
-    measured = records[key].assign(**{s.READER: _tu_reader(records, lesions)})
+    measured = records[key].assign(**{s.READER: shared_reader(records, lesions, key)})
     measured = measured.drop_duplicates().assign(_measured=True)
     lesions = lesions.merge(measured, on=key, how="left")
     alone = lesions[lesions["_measured"].isna()]
@@ -441,7 +498,7 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
     """One text row per lesion x assessment in contract columns (TR ``source``), and the findings on
     unknown states and on lesions TU (``tu_source``) leaves without a role or a needed location."""
     keys = ["USUBJID", s.READER, "TRLNKID", t.VISIT_NUMBER, t.VISIT, s.DATE, s.DAY]
-    records = records.assign(_tu_reader=_tu_reader(records, tu)).merge(
+    records = records.assign(_tu_reader=shared_reader(records, tu, ["USUBJID", s.READER, "TRLNKID"])).merge(
         tu.rename(columns={s.READER: "_tu_reader"}), on=["USUBJID", "_tu_reader", "TRLNKID"], how="left")
     records["role"] = records["tu_role"].fillna("")
     from_group = records["TRGRPID"].str.upper().map(ROLE_OF_TUSTRESC).fillna("")
@@ -470,6 +527,8 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
     measure = short_axis.where(node, long_axis)
     status, equivocal, note, findings = _status(first["role"], state_text, any_text, measure, not_done,
                                                 reason, first[s.SOURCE_ROW], source)
+    findings += _node_without_short_axis(first, node & short_axis.isna() & measures["LDIAM"].notna()
+                                         & (state_text == "") & ~not_done, measures["LDIAM"], source)
     split_of = first["split_of"].fillna("")
     split_note = ("fragment " + first["TRLNKID"] + " of split lesion " + split_of + " (TUSPLIT)").where(
         split_of != "", "")
@@ -501,11 +560,28 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
     return rows.sort_values(s.SOURCE_ROW).reset_index(drop=True), findings
 
 
-def _tu_reader(records: pd.DataFrame, tu: pd.DataFrame) -> pd.Series:
-    """The evaluator of the TU record identifying each TR record's lesion: the record's own reader, else ""
-    (a TU record without TUEVAL / TUEVALID identifies the lesion for every reader of TR)."""
-    key = ["USUBJID", s.READER, "TRLNKID"]
-    own = pd.MultiIndex.from_frame(records[key]).isin(pd.MultiIndex.from_frame(tu[key]))
+def _node_without_short_axis(first: pd.DataFrame, unmeasured: pd.Series, long_axis: pd.Series,
+                             source: str) -> list[v.Finding]:
+    """Lymph-node assessments measured (LDIAM) with no short axis (no SAXIS, LPERP or DIAMETER) and no
+    state: refused at their TR row, never made not_evaluable (spec/anatomic.md 0.4: a present node's value
+    is short_axis_mm; "Missing measurement: InputError naming the column")."""
+    if not unmeasured.any():
+        return []
+    example = first[unmeasured].iloc[0]
+    return [v.Finding(InputError(
+        source, first.loc[unmeasured, s.SOURCE_ROW].tolist(), "TRTESTCD",
+        f"lymph-node lesion {example['TRLNKID']} of {example['USUBJID']} is measured (LDIAM "
+        f"{long_axis[unmeasured].iloc[0]:g} mm) without a short axis: give its TRTESTCD SAXIS record (or "
+        "LPERP / DIAMETER, read as the short axis); RECIST 1.1 sec. 3.1.1 measures a node by its short "
+        "axis"))]
+
+
+def shared_reader(records: pd.DataFrame, others: pd.DataFrame, key: list[str]) -> pd.Series:
+    """The reader of each of ``records`` where ``others`` has its ``key`` (which holds the reader), else "":
+    records without an evaluator (--EVAL / --EVALID empty) stand for every reader. So a TU record without
+    TUEVAL identifies the lesion for every reader of TR, and an RS record of an evaluator is placed and
+    compared with the TR records and calls read without one (SDTM IG TU / TR / RS)."""
+    own = pd.MultiIndex.from_frame(records[key]).isin(pd.MultiIndex.from_frame(others[key]))
     return records[s.READER].where(own, "")
 
 
@@ -631,8 +707,9 @@ def _start_from_study_days(tables: dict[str, t.RawTable]) -> pd.Series:
     return start.dt.strftime("%Y-%m-%d").fillna("")
 
 
-def _recorded(rs: t.RawTable, patients: pd.DataFrame) -> pd.DataFrame:
-    """Overall-response records of RS (the readers' own calls), normalised (RECIST 1.1 sec. 4.4)."""
+def _recorded(rs: t.RawTable, patients: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """Overall-response records of RS (the readers' own calls), normalised (RECIST 1.1 sec. 4.4), each
+    placed at its visit's TR assessment (of TR ``records``) where there is one."""
     frame = rs.frame
     _require(rs, ("USUBJID", "RSTESTCD"))
     overall = frame[frame["RSTESTCD"].str.upper().isin(OVERALL_RESPONSE_TESTS)]
@@ -660,10 +737,9 @@ def _recorded(rs: t.RawTable, patients: pd.DataFrame) -> pd.DataFrame:
             f"{rs.source}: {int((note != '').sum())} overall-response record(s) hold values that are not "
             f"response categories ({', '.join(sorted(pd.unique(value[note != ''])))}); kept with an empty "
             "recorded_response"), stacklevel=5)
-    study_day = _sdtm_day(rs, overall, "RSDY")
+    study_day, rsdtc, visit_note = _rs_at_visit(rs, overall, records)
     first_dose = patients.set_index(s.PATIENT)["treatment_start"]
-    dated, dy_note = _dated(overall.get("RSDTC", pd.Series("", index=overall.index)), study_day,
-                            overall["USUBJID"], first_dose, "RS")
+    dated, dy_note = _dated(rsdtc, study_day, overall["USUBJID"], first_dose, "RS")
     iso, date_note, bad_date = t.parse_dates(dated)
     if bad_date.any():
         raise InputError(rs.source, overall.loc[bad_date, s.SOURCE_ROW].tolist(), "RSDTC",
@@ -680,6 +756,31 @@ def _recorded(rs: t.RawTable, patients: pd.DataFrame) -> pd.DataFrame:
         s.SOURCE_ROW: overall[s.SOURCE_ROW].astype(np.int64),
         "accepted": _accepted(overall, "RS") == "true", "category": category,
         "criterion": criterion.fillna(""),
-        "note": t.join_notes(original_note, note, date_note),
+        "note": t.join_notes(original_note, note, visit_note, date_note),
     })
     return table.sort_values([s.PATIENT, s.READER, s.DAY, s.SOURCE_ROW], kind="stable").reset_index(drop=True)
+
+
+def _rs_at_visit(rs: t.RawTable, overall: pd.DataFrame,
+                 records: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Contract day (text), date and note of each RS record: an RS record is the call of its visit, so the
+    TR assessment of the same subject, reader (or of TR read without an evaluator, :func:`shared_reader`)
+    and visit (VISITNUM, else VISIT; :func:`_at_visit`) places it, with a note where that moves it (README
+    Input: each OVRLRESP is compared with the computed call of its visit); only without one, or when the
+    visit has TR assessments on several dates (which one is meant is then not ours to pick), do its own
+    RSDY and RSDTC place it."""
+    blank = pd.Series("", index=overall.index)
+    rsdtc, rsdy = overall.get("RSDTC", blank), overall.get("RSDY", blank)
+    number, name = overall.get("VISITNUM", blank), overall.get("VISIT", blank)
+    study_day = _sdtm_day(rs, overall, "RSDY")
+    keys = pd.DataFrame({"USUBJID": overall["USUBJID"], s.READER: _reader(overall, "RS"),
+                         "_visit": _visit(number, name)})
+    keys[s.READER] = shared_reader(keys, records, ["USUBJID", s.READER])
+    placed = _at_visit(keys, records)
+    found = placed["assessments"] == 1
+    moved = found & ((placed[s.DAY] != study_day) | (placed[s.DATE] != rsdtc.str.slice(0, 10)))
+    label = name.where(name != "", "VISITNUM " + number)
+    own = "RSDTC " + rsdtc.where(rsdtc != "", "empty") + ", RSDY " + rsdy.where(rsdy != "", "empty")
+    note = own + ": placed at visit " + label + " by its TR records (" + placed[s.DATE].fillna("") + ")"
+    note = t.join_notes(note.where(moved, ""), placed["date_note"].where(moved, "").fillna(""))
+    return study_day.where(~found, placed[s.DAY]), rsdtc.where(~found, placed[s.DATE]), note
