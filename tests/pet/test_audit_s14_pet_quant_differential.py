@@ -288,6 +288,16 @@ def test_1_3_1_5_public_mass_helpers_refuse_non_positive_masses(call, message):
         call()
 
 
+def test_3_3_a_sphere_covering_no_voxel_is_an_input_error():
+    # 3.3: fractional weights count the supersampling^3 sub-voxel centres within r. A 0.004 ml sphere has
+    # r = (3 x 4 / (4 pi))^(1/3) = 0.985 mm; with 2 x 2 x 2 sub-voxels of a 4 mm voxel the nearest centre
+    # is at sqrt(3) x 1 mm = 1.73 mm > r: no voxel has weight, so there is no peak to average. The user
+    # is told which option to change, not shown a numpy error.
+    image = np.ones((5, 5, 5))
+    with pytest.raises(InputError, match="sphere_volume_ml.*covers no voxel"):
+        peak(image, image > 0, (4.0, 4.0, 4.0), sphere_volume_ml=0.004, supersampling=2)
+
+
 # =====================================================================================================
 # Seeded differential comparisons (pass: the package agrees with the reference)
 # =====================================================================================================

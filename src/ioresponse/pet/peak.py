@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from ioresponse.io.dicom import Geometry
-from ioresponse.schema import IoresponseWarning
+from ioresponse.schema import InputError, IoresponseWarning
 
 Placement = Literal["global", "local"]
 Weighting = Literal["fractional", "centre"]
@@ -194,6 +194,12 @@ def peak(
     grid = geometry if isinstance(geometry, Geometry) else _grid(image.shape, geometry)
     kernel = sphere_kernel(grid.spacing_zyx, weighting, supersampling, sphere_volume_ml)
     taps = int(np.count_nonzero(kernel))
+    if not taps:  # spec 3.3: no voxel (or sub-voxel centre) lies within the sphere's radius
+        raise InputError(
+            "<options>", [], "sphere_volume_ml",
+            f"a {sphere_volume_ml:g} ml sphere covers no voxel of {grid.spacing_zyx} mm at supersampling "
+            f"{supersampling} ({weighting} weighting, spec 3.3): use a larger sphere or finer supersampling",
+        )
     result = PeakResult(
         value=math.nan,
         centre_index=None,
