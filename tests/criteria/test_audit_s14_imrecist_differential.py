@@ -503,6 +503,19 @@ def test_0_4_5_9_new_lesion_present_without_long_axis_is_not_guessed_non_measura
 # --- the same rules in the criteria that share them (session 14 fix) ----------------------------------------
 
 
+def test_0_4_2_9_irrc_new_lesion_present_without_diameters_makes_the_burden_incomplete():
+    # irRC, the same rule: T1 40 x 30 = 1200 mm2 at baseline, 30 x 20 = 600 on day 56. U1 is present with no
+    # diameter. Under 5 x 5 mm it is new non-measurable: burden 600 = -50 % (irPR). At 5 x 5 mm or more it is
+    # counted (2.4): burden >= 625, above -50 % (irSD), and irPD once U1 >= 900 mm2 (1500 = +25 % vs the
+    # nadir 1200). Its size decides, so the burden is incomplete: the known part (600) is not irPD -> NE
+    # (2.4 "Incomplete TB"), and the reason names the lesion (0.10).
+    rows = [row(-7, "T1", 40, organ="lung", perpendicular_mm=30),
+            row(56, "T1", 30, organ="lung", perpendicular_mm=20), row(56, "U1", organ="liver")]
+    result = run(rows, "irrc")
+    assert by_day(result) == {56: "NE"}
+    assert "lesion U1 present without a size" in by_day(result, "reason")[56]
+
+
 @pytest.mark.parametrize(("criterion", "column", "value", "label"), [
     ("irrecist", "current_sum", 52.0, "irPD"),  # 3.4: TMTB 35 + 17 = 52 vs nadir 40: +30 %, +12 mm
     ("irecist", "new_lesion_sum", 17.0, "iUPD"),  # 4.4: a measurable new node (>= 15 mm) is an NLT

@@ -905,6 +905,28 @@ def not_evaluable_text(
     return as_text(pc.if_else(unnamed, "a lesion not evaluable", named).cast(pa.large_string()))
 
 
+def incomplete_burden_text(
+    lesions: pd.DataFrame,
+    assessments: Assessments,
+    target: np.ndarray,
+    values: np.ndarray,
+    incomplete: np.ndarray,
+    unmeasured_new: np.ndarray,
+) -> ExtensionArray:
+    """Why a burden is incomplete, per assessment (spec 0.10): its targets not evaluable and its new
+    lesions present without a size (0.4), "lesion T2 not evaluable, lesion NEW01 present without a size"."""
+    missing = pa.array(not_evaluable_text(lesions, assessments, target, values, incomplete))
+    missing = missing.cast(pa.large_string())
+    rows = np.flatnonzero(unmeasured_new)
+    unsized = named_lesions(
+        lesions, assessments.n, assessments.row_assessment[rows], rows, "present without a size"
+    ).cast(pa.large_string())
+    alone = pc.or_(pc.equal(missing, ""), pc.equal(missing, "a lesion not evaluable"))
+    joined = pc.binary_join_element_wise(missing, unsized, pa.scalar(", ", pa.large_string()))
+    both = pc.if_else(alone, unsized, joined)
+    return as_text(pc.if_else(pc.equal(unsized, ""), missing, both))
+
+
 def missing_non_targets(lesions: pd.DataFrame, assessments: Assessments, code: np.ndarray) -> ExtensionArray:
     """Per assessment whose non-target (non-index) component ``code`` is NE, the baseline non-target
     lesions not evaluable there, a ``not_evaluable`` row or no row at all, in words: "non-target lesion

@@ -35,13 +35,13 @@ from ioresponse.criteria._anatomic import (
     bidimensional_products,
     build_assessments,
     first_fragments,
+    incomplete_burden_text,
     join_flags,
     lesion_codes,
     mark_components_not_given,
     new_lesion_not_evaluated,
     non_target_codes,
     normal_node,
-    not_evaluable_text,
     organ_codes,
     over_caps,
     report_baseline_violation,
@@ -313,11 +313,14 @@ def assess(
     )
     new_sums = sum_per_assessment(products, counted, ids, assessments, expected=expected_new)
     burden = target_sums.total + new_sums.total.astype(float)
-    complete = target_complete & new_sums.complete
-    all_gone = ~any_per_assessment((target | counted) & ~gone, assessments)
-    non_target, _ = non_target_codes(lesions, assessments, gone, progression_defines_pd=False)  # spec 2.5
     new_rows = in_use & (role == Role.NEW)
     uncounted_new = new_rows & ~counted & shows & ~equivocal
+    # spec 0.4, 2.9: a present new lesion without any diameter may be measurable (>= 5 x 5 mm), so the
+    # burden is incomplete (irPD if the known part is, else NE, 2.4), as in irRECIST and imRECIST
+    unmeasured_new = uncounted_new & (status == Status.PRESENT) & np.isnan(products)
+    complete = target_complete & new_sums.complete & ~any_per_assessment(unmeasured_new, assessments)
+    all_gone = ~any_per_assessment((target | counted) & ~gone, assessments)
+    non_target, _ = non_target_codes(lesions, assessments, gone, progression_defines_pd=False)  # spec 2.5
     # spec 2.6 row 3: irCR needs every new non-measurable lesion absent; one not evaluated is not, so rows
     # 3-5 do not apply (a counted one makes the burden incomplete: row 1, NE)
     new_nonmeasurable = any_per_assessment(uncounted_new, assessments) | new_lesion_not_evaluated(
@@ -396,7 +399,7 @@ def assess(
         new_sums.total,
         burden,
         complete,
-        not_evaluable_text(lesions, assessments, target, products, ~complete),
+        incomplete_burden_text(lesions, assessments, target, products, ~complete, unmeasured_new),
         baseline_sum,
         nadir,
         measured,
@@ -428,8 +431,8 @@ def _perpendicular(lesions: pd.DataFrame) -> np.ndarray:
 
 def _measured_rows(lesions: pd.DataFrame, perpendicular: np.ndarray) -> np.ndarray:
     """Rows that need both diameters (spec 2.9: "for index lesions and new lesions that are present"). A
-    new lesion without any diameter is a new non-measurable lesion (2.5), so only a new lesion with one
-    diameter of the two lacks the other."""
+    new lesion without any diameter is of unknown size, which makes the burden incomplete (0.4, 2.4), so
+    only a new lesion with one diameter of the two lacks the other."""
     present = statuses(lesions) == Status.PRESENT
     role = roles(lesions)
     measured_new = (role == Role.NEW) & ~equivocal_rows(lesions) & ~(

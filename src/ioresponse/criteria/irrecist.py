@@ -18,11 +18,8 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import Criterion, CriterionResult, Study, as_text
+from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CR,
@@ -41,6 +38,7 @@ from ioresponse.criteria._anatomic import (
     baseline_count,
     build_assessments,
     first_fragments,
+    incomplete_burden_text,
     join_flags,
     labelled,
     lesion_codes,
@@ -48,11 +46,9 @@ from ioresponse.criteria._anatomic import (
     mark_components_not_given,
     measurable,
     measurable_lesion,
-    named_lesions,
     new_lesion_not_evaluated,
     non_target_codes,
     normal_node,
-    not_evaluable_text,
     organ_codes,
     over_caps,
     recist_target_counts,
@@ -429,7 +425,7 @@ def assess_unidimensional_burden(
         new_sums.total,
         burden,
         complete,
-        _incomplete_text(lesions, assessments, target, values, ~complete, unmeasured_new),
+        incomplete_burden_text(lesions, assessments, target, values, ~complete, unmeasured_new),
         baseline_sum,
         nadir,
         measured,
@@ -444,28 +440,6 @@ def assess_unidimensional_burden(
         ),
     )
     return CriterionResult(mark_components_not_given(timepoints, study.missing_components), best_table)
-
-
-def _incomplete_text(
-    lesions: pd.DataFrame,
-    assessments: Assessments,
-    target: np.ndarray,
-    values: np.ndarray,
-    incomplete: np.ndarray,
-    unmeasured_new: np.ndarray,
-) -> ExtensionArray:
-    """Why a burden is incomplete, per assessment (spec 0.10): its targets not evaluable and its new
-    lesions present without a size (0.4), "lesion T2 not evaluable, lesion NEW01 present without a size"."""
-    missing = pa.array(not_evaluable_text(lesions, assessments, target, values, incomplete))
-    missing = missing.cast(pa.large_string())
-    rows = np.flatnonzero(unmeasured_new)
-    unsized = named_lesions(
-        lesions, assessments.n, assessments.row_assessment[rows], rows, "present without a size"
-    ).cast(pa.large_string())
-    alone = pc.or_(pc.equal(missing, ""), pc.equal(missing, "a lesion not evaluable"))
-    joined = pc.binary_join_element_wise(missing, unsized, pa.scalar(", ", pa.large_string()))
-    both = pc.if_else(alone, unsized, joined)
-    return as_text(pc.if_else(pc.equal(unsized, ""), missing, both))
 
 
 def check_targets(
