@@ -22,6 +22,7 @@ import pandas as pd
 from ioresponse.cohort.rates import CONFIRM_RESPONSE, confirms_response
 from ioresponse.criteria import Criterion, CriterionResult, Study, registry
 from ioresponse.criteria._anatomic import sharing
+from ioresponse.io.sdtm import shared_reader
 from ioresponse.io.tables import write_csv
 from ioresponse.patterns import OPTION_NAMES, find_patterns, mention_flags
 from ioresponse.schema import DAY, PATIENT, READER, InputError, coerce_option
@@ -124,8 +125,6 @@ class Result:
         assessed = set(self.timepoints.get("criterion", [])) if criterion is None else {criterion}
         if recorded is None or not len(self.timepoints):
             return pd.DataFrame(columns=columns)
-        from ioresponse.io.sdtm import shared_reader
-
         recorded = recorded[recorded["criterion"].isin(assessed) & (recorded["recorded_response"] != "")]
         computed = self.timepoints[[PATIENT, READER, "criterion", DAY, "overall_response", "reason"]]
         # an RS record of an evaluator whose subject's TU / TR have none is compared with the calls read
