@@ -407,7 +407,7 @@ def test_reason_recist_numbers_rule_and_section_spec_0_10():
     # 22 -> 18 -> 22 mm: (22 - 18) / 18 = +22.22% but +4 mm (< 5 mm): not PD; +0.00% vs baseline 22: SD
     text = reasons(assessed([row(-7, "T1", 22), row(56, "T1", 18), row(112, "T1", 22)], ("recist11",)),
                    "recist11")[112]
-    assert "target sum 22 mm is +22.22% and +4 mm vs nadir 18 mm (<5 mm): not PD" in text
+    assert "target sum 22 mm is +22.22% but only +4 mm vs nadir 18 mm (<5 mm): not PD" in text
     assert "+0.00% vs baseline 22 mm" in text and "RECIST 1.1 sec. 4.3.1" in text
     # T1 30 + T2 20 + T3 15 = 65 mm; day 56: T1 45, T2 34, T3 not evaluable: 79 >= 78 = 1.2 x 65, +14 mm
     rows = [row(-7, "T1", 30), row(-7, "T2", 20, organ="lung"), row(-7, "T3", 15, organ="kidney"),

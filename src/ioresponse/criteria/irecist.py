@@ -975,7 +975,7 @@ CONFIRMATION_TEXT = {
 }
 """What confirmed an iCPD, in words (Seymour 2017 Table 2; spec 4.6 step 3, D7)."""
 
-REFERENCE_NAMES = {"iupd": "at iUPD", "previous": "at the previous assessment",
+REFERENCE_NAMES = {"iupd": "at iUPD on day {iupd_day}", "previous": "at the previous assessment",
                    "min_since_iupd": "(the smallest since iUPD)"}
 """How a reason names the reference of the +5 mm further increase (``icpd_increase_reference``, D2)."""
 

@@ -857,8 +857,8 @@ def _node_short_axes(
 
 
 TARGET_REASONS = {
-    T_MISSING_PD: "{missing}; measured targets already sum {total} mm >= {pd_threshold} mm (1.2 x nadir), "
-    "{vs_nadir} (>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.4.2)",
+    T_MISSING_PD: "{missing}; measured targets already sum {total} mm >= {pd_threshold} mm (1.2 x nadir "
+    "{nadir}) and {abs_nadir} mm ({rel_nadir} vs nadir, >=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.4.2)",
     T_MISSING_NE: "{missing}; measured targets sum {total} mm cannot decide: "
     "target NE (RECIST 1.1 sec. 4.4.2)",
     T_UNMEASURED: "{missing}, no target measured: target NE (RECIST 1.1 sec. 4.4.2)",
@@ -867,8 +867,8 @@ TARGET_REASONS = {
     T_CR_ALL_ABSENT: "all target lesions absent (sum {total} mm): target CR (RECIST 1.1 sec. 4.3.2)",
     T_PD: "target sum {total} mm is {vs_nadir} (>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.3.1)",
     T_PR: "target sum {total} mm is {vs_baseline} (<=-30%): target PR (RECIST 1.1 sec. 4.3.1)",
-    T_SD_UNDER_5MM: "target sum {total} mm is {vs_nadir} (<5 mm): not PD; {vs_baseline}: target SD "
-    "(RECIST 1.1 sec. 4.3.1)",
+    T_SD_UNDER_5MM: "target sum {total} mm is {rel_nadir} but only {abs_nadir} mm vs nadir {nadir} mm "
+    "(<5 mm): not PD; {vs_baseline}: target SD (RECIST 1.1 sec. 4.3.1)",
     T_SD: "target sum {total} mm is {vs_baseline} (not <=-30%) and {vs_nadir} (not PD): target SD "
     "(RECIST 1.1 sec. 4.3.1)",
 }
