@@ -105,6 +105,8 @@ class Context:
     components_given: bool
     """False for sum-only input: new lesions and non-targets are not known."""
     min_subsequent_response: str
+    confirm_min_days: int
+    """The imRECIST results' confirmation window (its ``confirm_min_days``, anatomic.md 0.8)."""
 
 
 @dataclass(frozen=True)
@@ -226,13 +228,14 @@ def _confirmed_imrecist(row: dict, episode: Episode, context: Context) -> Flag:
 def _not_confirmed_imrecist(row: dict, episode: Episode, context: Context) -> Flag:
     """The assessment that decided an initial PD imRECIST did not confirm (spec 1.3 "before confirmation";
     anatomic.md 0.8, 5.7): the PD row is ``not_confirmed`` and this is the first later evaluable assessment
-    at least ``confirm_min_days`` (28) after it, whatever its response (SD, PR, CR or NON-CR/NON-PD).
+    at least ``confirm_min_days`` (28 by default, the option imRECIST ran with) after it, whatever its
+    response (SD, PR, CR or NON-CR/NON-PD).
     Assessments inside the window or NE do not decide; a PD still ``pending`` at the end of the data is
     not decided (spec 1.4 step 3)."""
     return (
         episode.start["confirmation_state"] == "not_confirmed"
         and row["overall_response"] != Response.NE
-        and int(row[DAY]) - int(episode.start[DAY]) >= CONFIRM_MIN_DAYS
+        and int(row[DAY]) - int(episode.start[DAY]) >= context.confirm_min_days
     )
 
 
@@ -261,12 +264,16 @@ def criterion_of(definition: PsPDefinition, options: PatternOptions) -> str:
 
 
 def find(
-    study: Study, timepoints: pd.DataFrame, options: PatternOptions, definitions: list[str]
+    study: Study, timepoints: pd.DataFrame, options: PatternOptions, definitions: list[str],
+    confirm_min_days: int = CONFIRM_MIN_DAYS,
 ) -> list[PatternRow]:
-    """Pattern rows of the chosen definitions: one per patient x reader x episode (spec 0.6, 1.4)."""
+    """Pattern rows of the chosen definitions: one per patient x reader x episode (spec 0.6, 1.4).
+
+    ``confirm_min_days``: the confirmation window imRECIST ran with (its option, anatomic.md 0.8).
+    """
     new_therapy = patient_days(study, "new_therapy_start")
     local_therapy = _local_therapy_days(study)
-    contexts = _contexts(study, options)
+    contexts = _contexts(study, options, confirm_min_days)
     rows: list[PatternRow] = []
     for definition in (d for d in DEFINITIONS if d.id in definitions):
         key = criterion_of(definition, options)
@@ -275,7 +282,8 @@ def find(
         for record in records(table):
             subjects.setdefault((record[PATIENT], record[READER]), []).append(record)
         for (patient, reader), group in subjects.items():
-            fallback = Context(frozenset(), frozenset(), True, options.min_subsequent_response)
+            fallback = Context(frozenset(), frozenset(), True, options.min_subsequent_response,
+                               confirm_min_days)
             own = contexts.get((patient, reader), fallback)
             context = own if "lesions" in definition.required_inputs else fallback
             rows += walk(
@@ -301,7 +309,7 @@ def walk(
         start = next((k for k in range(i, len(rows)) if definition.initial(rows[k])), None)
         if start is None:
             break
-        episode = Episode(rows[start], float(rows[start]["nadir_sum"]))
+        episode = Episode(rows[start], _nadir_at(rows, start))
         row, end = _decide(definition, rows, start, episode, context, new_therapy_day, local_therapy_days,
                            early_cutoff_days, len(out) + 1)
         out.append(row)
@@ -378,6 +386,19 @@ def _decide(
     return row(None, reason), len(rows)
 
 
+def _nadir_at(rows: list[dict], start: int) -> float:
+    """The nadir at the initial progression P (spec 1.4 "percent change at P (vs nadir)"): the criterion's
+    own ``nadir_sum``; rows without one (the metabolic criteria, metabolic.md 1.6) take the lowest of the
+    baseline value and the values of the earlier follow-ups."""
+    own = rows[start]["nadir_sum"]
+    if known(own):
+        return float(own)
+    values = [float(r["current_sum"]) for r in rows[:start] if known(r["current_sum"])]
+    if known(rows[start]["baseline_sum"]):
+        values.append(float(rows[start]["baseline_sum"]))
+    return min(values, default=float("nan"))
+
+
 def _pct(current: float, reference: float) -> float | None:
     if not (known(current) and known(reference)) or reference == 0:
         return None
@@ -392,7 +413,7 @@ def _sum_text(row: dict, episode: Episode) -> str:
     return f" (sum {current} vs nadir {mm(episode.nadir)} at progression, {fmt(change, 2, True)} %)"
 
 
-def _contexts(study: Study, options: PatternOptions) -> dict[tuple[str, str], Context]:
+def _contexts(study: Study, options: PatternOptions, confirm_min_days: int) -> dict[tuple[str, str], Context]:
     """Days with a new lesion or unequivocal non-target progression, per patient x reader."""
     lesions = study.lesions
     given = not ({"new", NON_TARGET} & set(study.missing_components))
@@ -409,7 +430,8 @@ def _contexts(study: Study, options: PatternOptions) -> dict[tuple[str, str], Co
     subjects = set(zip(lesions[PATIENT], lesions[READER], strict=True))
     return {
         s: Context(
-            frozenset(days.get(s, ())), frozenset(unknown.get(s, ())), given, options.min_subsequent_response
+            frozenset(days.get(s, ())), frozenset(unknown.get(s, ())), given, options.min_subsequent_response,
+            confirm_min_days,
         )
         for s in subjects
     }
