@@ -42,6 +42,7 @@ class Result:
     patterns : atypical-pattern rows (spec/patterns.md 0.6), empty when not computed.
     skipped : criteria asked for (or implied by "all") that could not run, with the reason.
     study : the validated inputs.
+    criterion_options : the options each criterion ran with, by criterion key (the ones given).
     """
 
     timepoints: pd.DataFrame
@@ -49,6 +50,7 @@ class Result:
     study: Study
     patterns: pd.DataFrame = field(default_factory=pd.DataFrame)
     skipped: dict[str, str] = field(default_factory=dict)
+    criterion_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     TABLE_NAMES = ("timepoints", "best_response", "lesions", "pet", "patterns", "recorded",
                    "recorded_vs_computed", "excluded")
@@ -434,10 +436,11 @@ def run(
         outcome.best_response[CONFIRM_RESPONSE] = bool(ran)
     timepoints = _stacked([r.timepoints for r in results])
     best = _stacked([r.best_response for r in results])
-    result = Result(timepoints, best, study, skipped=skipped)
+    result = Result(timepoints, best, study, skipped=skipped, criterion_options=per_criterion)
     if patterns and (study.lesions is not None or study.pet is not None):  # HPD reads the lesion table
         step = None if progress is None else (lambda family: progress(f"patterns: {family}"))
-        result.patterns = find_patterns(study, timepoints, best, progress=step, **pattern_options)
+        result.patterns = find_patterns(study, timepoints, best, progress=step,
+                                        criterion_options=per_criterion, **pattern_options)
         result.timepoints = mention_flags(timepoints, result.patterns)
     return result
 

@@ -799,6 +799,24 @@ def test_imrecist(psp: dict) -> None:
     assert (row["values"]["resolution_day"], row["values"]["days_to_resolution"]) == (112, 56)
 
 
+def test_imrecist_reads_the_confirmation_window_imrecist_ran_with() -> None:
+    # anatomic.md 0.8: imRECIST run with confirm_min_days = 21. PD day 56 (74 vs 60: +23.3 %, +14 mm);
+    # day 77 is 21 days later, the first evaluable assessment of that window: 58 mm, SD -> the PD is not
+    # confirmed there, so the pseudoprogression is decided on day 77 (spec 1.3 imRECIST row), not left
+    # open as it would be with the default 28-day window (no assessment 28 days after day 56).
+    rows = track("IW", [(-7, 60), (56, 74), (77, 58)])
+    study = ioresponse.load(pd.DataFrame(rows, columns=COLUMNS))
+    result = ioresponse.run(study, ["imrecist"], patterns=False, confirm_min_days=21)
+    assert result.criterion_options == {"imrecist": {"confirm_min_days": 21}}
+    table = find_patterns(study, result.timepoints, result.best_response, definitions=[IMRECIST],
+                          criterion_options=result.criterion_options)
+    row = table.iloc[0]
+    assert row["flag"] == "true"
+    assert json.loads(row["values"])["resolution_day"] == 77
+    default = find_patterns(study, result.timepoints, result.best_response, definitions=[IMRECIST])
+    assert default.iloc[0]["flag"] != "true"  # 28-day window: day 77 cannot decide
+
+
 PERCIST_PSP = "pseudoprogression.percist_humbert2020"
 QC = {"uptake_min": 60, "liver_sul_mean": 2.0, "liver_sul_sd": 0.25}
 

@@ -123,6 +123,7 @@ def patterns(
         visits=_read(visits, "visits"),
         findings=finding_table,
         definitions=_criteria(definitions) if definitions else None,
+        criterion_options=result.criterion_options,
         **pattern_options,
     )
     out.mkdir(parents=True, exist_ok=True)

@@ -17,13 +17,15 @@ Input names used in ``required_inputs``:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from typing import Any
 
 import pandas as pd
 
 from ioresponse import biomarkers
 from ioresponse.criteria import Study
+from ioresponse.criteria._anatomic import CONFIRM_MIN_DAYS
 from ioresponse.patterns import dissociated, durable, hyperprogression, irae, pseudoprogression
 from ioresponse.patterns._common import (
     OPTION_NAMES,
@@ -173,6 +175,7 @@ def find_patterns(
     irae_rules: pd.DataFrame | None = None,
     biomarker_rules: pd.DataFrame | None = None,
     progress: Callable[[str], None] | None = None,
+    criterion_options: Mapping[str, Mapping[str, Any]] | None = None,
     **options: object,
 ) -> pd.DataFrame:
     """The patterns table (spec/patterns.md 0.6) of a study and its criteria results.
@@ -196,6 +199,9 @@ def find_patterns(
         Extended rule tables (default: the shipped CSVs).
     progress : callable, optional
         Called with the name of each family of patterns before it runs (a progress display).
+    criterion_options : mapping, optional
+        The options each criterion ran with, by key (``Result.criterion_options``): the imRECIST
+        variant of pseudoprogression reads imRECIST's ``confirm_min_days`` (spec 1.3; anatomic.md 0.8).
     **options
         :class:`PatternOptions` fields; other keywords (criteria options) are ignored.
 
@@ -218,7 +224,9 @@ def find_patterns(
         step("lesion classes")
         classified = dissociated.lesion_timepoints(study, chosen, timepoints)
     step("pseudoprogression")  # the PERCIST variant runs on a PET study alone (spec 1.3)
-    rows += pseudoprogression.find(study, _or_empty(timepoints), chosen, ids)
+    imrecist = (criterion_options or {}).get("imrecist", {})
+    window = int(imrecist.get("confirm_min_days", CONFIRM_MIN_DAYS))
+    rows += pseudoprogression.find(study, _or_empty(timepoints), chosen, ids, window)
     if "lesions" in available:
         step("hyperprogression")
         rows += hyperprogression.find(study, timepoints, chosen, ids, visits)
