@@ -189,3 +189,15 @@ def test_first_follow_up_smd_is_a_responder():
     ]
     best = run(lesions).best_response.iloc[0]
     assert best["best_response"] == "SMD" and best["responder"] == True  # noqa: E712
+
+
+def test_upmd_reason_names_the_reference_percist_used_not_always_the_baseline():
+    # spec 9.5 with percist_reference = "nadir" (5.10 option): L1 5.0 -> 4.0 (day 56, -20 %: SMD; nadir 4.0)
+    # -> 6.0 on day 112: +50 % and +2.0 SUL vs the nadir 4.0 (>= 30 % and >= 0.8): PMD, unconfirmed: UPMD.
+    # The reason must not call it a PMD "vs baseline" (6.0 vs baseline 5.0 is +20 %, not PMD).
+    lesions = [("L1", "target", "lung", {-5: 5.0, 56: 4.0, 112: 6.0})]
+    result = run(lesions, percist_reference="nadir")
+    assert column(result, "overall_response") == ["SMD", "UPMD"]
+    reason = result.timepoints.iloc[1]["reason"]
+    assert "vs baseline" not in reason and "nadir" in reason
+    assert "UPMD, to be confirmed by the next PET 4-8 weeks later" in reason

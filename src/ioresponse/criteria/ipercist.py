@@ -261,8 +261,7 @@ class _StateMachine:
         self._set(
             row,
             UPMD,
-            f"{reason}; PMD vs baseline is unconfirmed: UPMD, to be confirmed by the next PET "
-            "4-8 weeks later",
+            f"{reason}; a first PMD is unconfirmed: UPMD, to be confirmed by the next PET 4-8 weeks later",
         )
 
     def _inside_episode(
