@@ -693,8 +693,10 @@ def _state_machine(
                     episode_first_row = i
                     last_episode_day[k] = day[i]
                     cats = fired
-                    ref_s = s
+                    ref_s = s  # the iUPD's own sums, the known part if incomplete, are every reference (D2)
                     ref_nlt = nlt_sum[i]
+                    previous_s = s
+                    previous_nlt = nlt_sum[i]
                     min_s = s
                     min_nlt = nlt_sum[i]
                     decided = False
@@ -793,6 +795,10 @@ def _state_machine(
                         decided = True
                 if overall[i] == PD and deteriorating[i]:  # spec 4.8: every iUPD row, category unchanged
                     flags[i] |= F_UNSTABLE
+                    if unstable_as_icpd:  # ... unless the option makes every such iUPD an iCPD (D9)
+                        overall[i] = ICPD
+                        rule[i] = I_ICPD
+                        confirm_row[i] = C_UNSTABLE
                 if overall[i] == ICPD:
                     icpd = True
                     is_open = False
