@@ -98,6 +98,9 @@ def test_1_4_missing_value_pd_at_the_exact_boundary_else_ne():
     assert pd_case["target_response"].tolist() == ["PD"]
     ne_case = assess(study(rows(47))).timepoints
     assert responses(ne_case) == {56: "NE"}
+    # the reason says what PD would have needed: >= 78 mm (1.2 x nadir 65) and +5 mm (spec 0.10)
+    assert ("measured targets sum 77 mm, short of PD (>= 78 mm = 1.2 x nadir 65, and +5 mm), cannot decide: "
+            "target NE (RECIST 1.1 sec. 4.4.2)") in ne_case["reason"].iloc[0]
     assert ne_case["target_response"].tolist() == ["NE"]
 
 

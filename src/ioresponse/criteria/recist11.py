@@ -859,8 +859,8 @@ def _node_short_axes(
 TARGET_REASONS = {
     T_MISSING_PD: "{missing}; measured targets already sum {total} mm >= {pd_threshold} mm (1.2 x nadir "
     "{nadir}) and {abs_nadir} mm ({rel_nadir} vs nadir, >=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.4.2)",
-    T_MISSING_NE: "{missing}; measured targets sum {total} mm cannot decide: "
-    "target NE (RECIST 1.1 sec. 4.4.2)",
+    T_MISSING_NE: "{missing}; measured targets sum {total} mm, short of PD (>= {pd_threshold} mm = 1.2 x "
+    "nadir {nadir}, and +5 mm), cannot decide: target NE (RECIST 1.1 sec. 4.4.2)",
     T_UNMEASURED: "{missing}, no target measured: target NE (RECIST 1.1 sec. 4.4.2)",
     T_CR: "non-nodal targets absent and target nodes {nodes} mm (<10 mm) with sum {total} mm: target CR "
     "(RECIST 1.1 sec. 4.3.2)",
