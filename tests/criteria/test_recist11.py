@@ -5,7 +5,7 @@ import pytest
 from lesion_rows import lesion, responses, study
 
 from ioresponse.criteria.recist11 import assess
-from ioresponse.schema import InputError
+from ioresponse.schema import InputError, IoresponseWarning
 
 
 def visits(days_values: dict[int, dict[str, object]], lesions: dict[str, dict]) -> list[dict]:
@@ -312,15 +312,22 @@ def test_A4_normal_node_growth_cr_wins_by_default():
     assert responses(assess(study(rows), normal_node_growth_can_be_pd=True).timepoints)[112] == "PD"
 
 
-def test_sum_only_table_small_sum_is_not_a_measurability_violation():
-    # A sum-only input (io contract: pseudo-lesion "target_sum") of 8 mm: a sum is not a lesion, so the
-    # 10 mm rule of RECIST 1.1 sec. 3.1.1 cannot be checked; -37.5% at day 56 is PR (sec. 4.3.1).
+def test_sum_only_table_sum_below_10_mm_breaks_the_measurability_rule():
+    # A sum-only input (io contract: pseudo-lesion "target_sum") of 8 mm: every target is >= 10 mm (nodes
+    # >= 15 mm short axis; RECIST 1.1 sec. 3.1.1), so no sum of targets is under 10 mm: a baseline violation,
+    # refused by default (spec 1.11 A1); with on_baseline_violation="warn" the patient is flagged and
+    # assessed: -37.5% at day 56 is PR (sec. 4.3.1).
     rows = [
         lesion(-7, "target_sum", 8, organ="all targets"),
         lesion(56, "target_sum", 5, organ="all targets"),
     ]
-    tp = assess(study(rows, missing_components=frozenset({"non_target", "new"}))).timepoints
+    given = study(rows, missing_components=frozenset({"non_target", "new"}))
+    with pytest.raises(InputError, match="measurability"):
+        assess(given)
+    with pytest.warns(IoresponseWarning, match="measurability"):
+        tp = assess(given, on_baseline_violation="warn").timepoints
     assert responses(tp) == {56: "PR"}
+    assert "baseline_target_rule_violated" in tp["flags"].iloc[0]
     assert tp["non_target_response"].iloc[0] == "not_given"
     assert "target-only assessment" in tp["reason"].iloc[0]
 

@@ -486,10 +486,10 @@ def unmeasured_baseline_targets(lesions: pd.DataFrame, assessments: Assessments)
     """Target rows of a baseline assessment whose status is not ``present`` (absent, too small, not
     evaluable): a target is a measurable lesion seen and measured at baseline (RECIST 1.1 sec. 3.1, 4.2;
     spec 1.2 and A1, 0.3), so its size rule cannot hold; left unchecked, a not evaluable target would leave
-    the baseline sum without it. A sum-only table's pseudo-lesion is not a lesion (io.tables)."""
+    the baseline sum without it. A sum-only table's baseline sum (its pseudo-lesion, io.tables) likewise:
+    not evaluable, empty, too small or 0 is no baseline to measure change against (0.4, 0.5)."""
     at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
-    return (at_baseline & (roles(lesions) == Role.TARGET) & (statuses(lesions) != Status.PRESENT)
-            & ~text_is(lesions, LESION, TARGET_SUM_LESION))
+    return at_baseline & (roles(lesions) == Role.TARGET) & (statuses(lesions) != Status.PRESENT)
 
 
 def unmeasured_baseline_message(target: str = "target", source: str = "RECIST 1.1 sec. 3.1, 4.2; spec 1.2"

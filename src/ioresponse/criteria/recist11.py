@@ -80,7 +80,6 @@ from ioresponse.criteria._anatomic import (
     statuses,
     sum_columns,
     sum_per_assessment,
-    text_is,
     timepoint_frame,
     too_small_measured,
     unidimensional_values,
@@ -110,7 +109,6 @@ from ioresponse.schema import (
     ROLE,
     SHORT_AXIS,
     STATUS,
-    TARGET_SUM_LESION,
     InputError,
     OnBaselineViolation,
     Role,
@@ -383,10 +381,9 @@ def _baseline_checks(
         return lesions[column].to_numpy(dtype)[baseline_rows]
 
     node = at_baseline(LYMPH_NODE, bool)
-    # A sum-only table's pseudo-lesion is a sum, not a lesion: no measurability or count rule applies.
-    target = (roles(lesions) == Role.TARGET)[baseline_rows] & ~text_is(lesions, LESION, TARGET_SUM_LESION)[
-        baseline_rows
-    ]
+    # A sum-only table's pseudo-lesion is one target of the sum's size: a sum under 10 mm cannot come from
+    # measurable targets (sec. 3.1), and one "lesion" never breaks the counts.
+    target = (roles(lesions) == Role.TARGET)[baseline_rows]
     rows = at_baseline("source_row") if "source_row" in lesions else baseline_rows + 2
     subject = assessments.subject_of_rows()[baseline_rows]
     flags: SubjectFlags = {}
