@@ -525,12 +525,12 @@ def _templates(wording: Wording, rules: BurdenRules) -> dict[int, str]:
         B_NT_PD: f"{measured}; unequivocal non-target progression: {lab[PD]} ({wording.source})",
         B_NEW_PD: f"{measured}; unequivocal progression of new non-measurable disease: {lab[PD]} "
         f"({wording.source})",
-        B_CR: f"all target and counted new lesions gone (nodes < 10 mm), non-target absent, no new lesion: "
-        f"{lab[CR]} ({wording.source})",
-        B_PR_GONE_NT: f"all target and counted new lesions gone, non-target present or not evaluated: "
-        f"{lab[PR]} ({wording.source})",
-        B_PR_GONE_NEW: "all target and counted new lesions gone but a new non-measurable lesion is present "
-        f"or not evaluated: {lab[PR]} ({wording.source})",
+        B_CR: f"{measured}; all target and counted new lesions gone (nodes < 10 mm), non-target absent, "
+        f"no new lesion: {lab[CR]} ({wording.source})",
+        B_PR_GONE_NT: f"{measured}; all target and counted new lesions gone, non-target present or not "
+        f"evaluated: {lab[PR]} ({wording.source})",
+        B_PR_GONE_NEW: f"{measured}; all target and counted new lesions gone but a new non-measurable lesion "
+        f"is present or not evaluated: {lab[PR]} ({wording.source})",
         B_PR: f"{measured} is {{vs_baseline}} ({pct_pr}): {lab[PR]} ({wording.pd_source})",
         B_SD_UNDER_ABS: f"{measured} is {{vs_nadir}} (under {rules.pd_absolute:g} mm): not {lab[PD]}; "
         f"{{vs_baseline}}: {lab[SD]} ({wording.pd_source})",
