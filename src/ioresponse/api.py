@@ -23,7 +23,7 @@ from ioresponse.cohort.rates import CONFIRM_RESPONSE, confirms_response
 from ioresponse.criteria import Criterion, CriterionResult, Study, registry
 from ioresponse.criteria._anatomic import sharing
 from ioresponse.io.sdtm import shared_reader
-from ioresponse.io.tables import write_csv
+from ioresponse.io.tables import spelling, write_csv
 from ioresponse.patterns import OPTION_NAMES, find_patterns, mention_flags
 from ioresponse.schema import DAY, PATIENT, READER, InputError, coerce_option
 
@@ -143,9 +143,10 @@ class Result:
         order = [PATIENT, READER, "criterion", DAY]
         return merged[columns].sort_values(order, kind="stable").reset_index(drop=True)
 
-    def compare(self, reference: str = "recist11", *, column: str = "best_response") -> Comparison:
-        """Best responses side by side and reclassification against ``reference`` (issue 4 item 4)."""
-        return compare(self.best_response, reference=reference, column=column)
+    def compare(self, reference: str = "recist11", *, confirmed: bool | None = None) -> Comparison:
+        """Best responses side by side and reclassification against ``reference`` (issue 4 item 4); which
+        best response: :func:`compare`."""
+        return compare(self.best_response, reference=reference, confirmed=confirmed)
 
 
 @dataclass(frozen=True)
@@ -168,23 +169,29 @@ def compare(
     best_response: pd.DataFrame,
     *,
     reference: str = "recist11",
-    column: str = "best_response",
+    confirmed: bool | None = None,
     source: str = "best_response",
 ) -> Comparison:
     """Build the side-by-side view of ``best_response`` (any number of criteria); ``source`` names the
     table in messages.
 
+    ``confirmed``: None (default) compares each criterion's own best response, the one its
+    ``confirm_response`` chose (irRC confirms by default; spec/anatomic.md 0.9), as the command line's
+    summary, the endpoints and the report do; True the confirmed and False the unconfirmed best response
+    of every criterion.
+
     Raises
     ------
     InputError
-        ``column`` or ``criterion`` is not a column of the table, or ``reference`` has no results in it.
+        A column the comparison reads is not in the table, or ``reference`` has no results in it.
     """
+    from ioresponse.cohort.rates import endpoint_responses, require_columns
     from ioresponse.cohort.reclassification import MISSING_LABEL, SAME_CATEGORY, reclassification_matrix
 
-    for needed in ("criterion", column):
-        if needed not in best_response:
-            raise InputError(source, [], needed, "a column of the best-response table (best_response or "
-                                                 "best_response_confirmed for column=)")
+    require_columns(best_response, ("criterion",), source)
+    column = "response"
+    best_response = best_response.assign(
+        **{column: endpoint_responses(best_response, confirmed, source).to_numpy(object)})
     keys = [PATIENT, READER] if READER in best_response else [PATIENT]
     order = list(dict.fromkeys(best_response["criterion"]))
     if reference not in order:
@@ -430,7 +437,10 @@ def run(
     chosen, skipped = select_criteria(criteria, study, criterion_options)
     per_criterion = split_options(chosen, criterion_options)
     with sharing(study.lesions):  # what the criteria derive from the table, computed once for all
-        results = _assess_all(chosen, study, per_criterion, progress)
+        try:
+            results = _assess_all(chosen, study, per_criterion, progress)
+        except InputError as error:
+            raise _in_file_terms(error, study) from None
     for criterion, outcome in zip(chosen, results, strict=True):  # which best response drove the dates
         ran = per_criterion[criterion.key].get("confirm_response", confirms_response(criterion.key))
         outcome.best_response[CONFIRM_RESPONSE] = bool(ran)
@@ -443,6 +453,17 @@ def run(
                                         criterion_options=per_criterion, **pattern_options)
         result.timepoints = mention_flags(timepoints, result.patterns)
     return result
+
+
+def _in_file_terms(error: InputError, study: Study) -> InputError:
+    """A criterion's InputError about rows of ``study.source`` naming its column as the user's file does
+    (``Study.column_names``: the user's header, or the SDTM variable), with the contract name in brackets
+    unless the header only spells it otherwise ("Long Axis (mm)")."""
+    named = study.column_names.get(error.column or "")
+    if error.file != study.source or named is None:
+        return error
+    column = named if spelling(named) == error.column else f"{named} ({error.column})"
+    return InputError(error.file, error.rows, column, error.message)
 
 
 def _assess_all(

@@ -334,7 +334,7 @@ def test_sdtm_folder_without_tr_exits_2(tmp_path):
 
 
 def test_sdtm_bad_date_names_the_sdtm_variable(tmp_path):
-    tr = SDTM_TR.replace("2021-05-01,57", "05/01/2021,")
+    tr = SDTM_TR.replace("2021-05-02,57", "05/01/2021,")
     assert_refused(assess(tmp_path, sdtm_folder(tmp_path, tr=tr)), "tr.csv, rows 4, 5, column TRDTC")
 
 

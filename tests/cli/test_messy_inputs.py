@@ -312,7 +312,7 @@ def test_excel_formula_without_a_computed_value_is_located_at_its_cell(tmp_path)
 
 
 def test_sdtm_two_different_measurements_of_one_lesion_at_one_visit_are_refused(tmp_path):
-    tr = SDTM_TR + "S1,T01,LDIAM,31,31,mm,2021-05-01,57\n"  # TR row 6: T01 again on row 4's visit
+    tr = SDTM_TR + "S1,T01,LDIAM,31,31,mm,2021-05-02,57\n"  # TR row 6: T01 again on row 4's visit
     result = assess(tmp_path, sdtm_folder(tmp_path, tr=tr))
     assert_refused(result, "tr.csv, rows 4, 6", "T01")
 

@@ -543,7 +543,7 @@ def printed_matrices(output: str, column: str) -> dict[str, Counter]:
 def test_compare_counts_are_the_crosstab_of_best_response(assessed, name, confirmed):
     out = assessed(name)
     column = "best_response_confirmed" if confirmed else "best_response"
-    result = wide("compare", out, *(["--confirmed"] if confirmed else []))
+    result = wide("compare", out, "--confirmed" if confirmed else "--unconfirmed")
     assert_accepted(result)
     best = pd.read_parquet(out / "best_response.parquet")
     keys = ["patient_id", "reader"]

@@ -177,7 +177,7 @@ def test_compare_moves_count_a_patient_missing_under_one_criterion_as_none() -> 
             "best_response": ["PD", "SD", "irPR"],
         }
     )
-    comparison = compare(best)
+    comparison = compare(best, confirmed=False)
     moves = comparison.cells.set_index("patients")
     assert moves.loc["P2", ["recist11_response", "response", "n"]].tolist() == ["SD", "(none)", 1]
     assert moves.loc["P1", ["recist11_response", "response"]].tolist() == ["PD", "irPR"]

@@ -27,9 +27,9 @@ S4  best_response = best timepoint in each criterion's window, not-confirmed PD 
     4.7, 5.7).
 S5  every timepoint reason names the criterion's own source and, where a complete sum drives the call,
     the row's current_sum and one of its percentages as displayed (0.10).
-S6  ``ioresponse compare`` reproduces best_response (and, with --confirmed, best_response_confirmed) of
-    best_response.csv in compare_wide.csv, and its reclassification cells (count, patients) (README
-    "compare"; spec 8).
+S6  ``ioresponse compare --unconfirmed`` reproduces best_response (with --confirmed,
+    best_response_confirmed) of best_response.csv in compare_wide.csv, and its reclassification cells
+    (count, patients) (README "compare"; spec 8).
 S7  hand-made reappearance after CR: RECIST 1.1 PD and iRECIST iUPD on the same day, irRECIST / imRECIST
     follow their sums (1.8.1, 4.6 step 1, 3.4 and 5.4 last bullets).
 
@@ -766,7 +766,7 @@ def test_s6_compare_reproduces_the_best_responses(tmp_path):
     )
     assert done.exit_code == 0, done.output
     best = pd.read_csv(out / "best_response.csv", dtype=str, keep_default_na=False)
-    for flag, column in (([], "best_response"), (["--confirmed"], "best_response_confirmed")):
+    for flag, column in ((["--unconfirmed"], "best_response"), (["--confirmed"], "best_response_confirmed")):
         done = cli.invoke(app, ["compare", str(out), *flag], env={"COLUMNS": "250"})
         assert done.exit_code == 0, done.output
         expected = best.pivot(index="patient_id", columns="criterion", values=column)

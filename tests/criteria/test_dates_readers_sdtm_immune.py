@@ -20,7 +20,11 @@ STATUS = {"p": "present", "a": "absent", "ne": "not_evaluable", "up": "unequivoc
           "ts": "too_small"}
 
 
-def history(patient: str, text: str, reader: str = "") -> list[dict]:
+SOLE = "R0"
+"""The reader of the patients read once: a table with a reader column names it on every row (README)."""
+
+
+def history(patient: str, text: str, reader: str = SOLE) -> list[dict]:
     """Lines ``day lesion role organ node long perp short status | lesion ...`` ("-" = empty), one row
     per lesion per assessment, as text cells."""
     rows = []
@@ -43,14 +47,14 @@ def assess(table, **options) -> ioresponse.Result:
     return ioresponse.assess(table, criteria=ANATOMIC, patterns=False, **options)
 
 
-def calls(result, patient: str, reader: str = "", column: str = "overall_response") -> dict[str, str]:
+def calls(result, patient: str, reader: str = SOLE, column: str = "overall_response") -> dict[str, str]:
     """criterion -> the subject's timepoint ``column`` in day order, joined by spaces."""
     tp = result.timepoints
     tp = tp[(tp["patient_id"] == patient) & (tp["reader"] == reader)]
     return {c: " ".join(map(str, g[column])) for c, g in tp.groupby("criterion", sort=False)}
 
 
-def best(result, patient: str, reader: str = "", column: str = "best_response") -> dict[str, object]:
+def best(result, patient: str, reader: str = SOLE, column: str = "best_response") -> dict[str, object]:
     br = result.best_response
     br = br[(br["patient_id"] == patient) & (br["reader"] == reader)]
     return dict(zip(br["criterion"], br[column], strict=True))
@@ -424,8 +428,8 @@ def test_row_order_changes_no_call_and_no_reason(order):
 # 50x40 -> 30x20 (-40.00%; TB -70.00%): PR.
 IDS = (history("007", S_ROWS.format(d=56)) + history("7", S_ROWS.format(d=56).replace("48 40", "61 50"))
        + history("7", S_ROWS.format(d=56).replace("48 40", "30 20"), "NA"))
-IDS_SUBJECTS = {("007", ""), ("7", ""), ("7", "NA")}
-IDS_BEST = {("007", ""): S_CALLS, ("7", ""): by_criterion("PD", "irPD", "irPD", "iUPD", "PD"),
+IDS_SUBJECTS = {("007", SOLE), ("7", SOLE), ("7", "NA")}
+IDS_BEST = {("007", SOLE): S_CALLS, ("7", SOLE): by_criterion("PD", "irPD", "irPD", "iUPD", "PD"),
             ("7", "NA"): by_criterion("PR", "irPR", "irPR", "iPR", "PR")}
 
 
@@ -438,7 +442,7 @@ def assert_ids(result) -> None:
 
 def test_patient_ids_and_readers_stay_text_through_csv_files(tmp_path):
     """0.1 / README: patient_id and reader are text: "007" and "7" are two patients (each joined to its
-    own treatment_start in a CSV patient table), reader "" and "NA" two subjects of patient 7."""
+    own treatment_start in a CSV patient table), readers R0 and "NA" two subjects of patient 7."""
     table, patients = dated(frame(IDS), {"007": "2021-01-01", "7": "2021-02-01"})
     table.to_csv(tmp_path / "lesions.csv", index=False)
     patients.to_csv(tmp_path / "patients.csv", index=False)

@@ -933,7 +933,7 @@ def test_8_compare_with_readers_and_confirmed_column():
     84  T1     target lung  n    45   present R2
     """)
     result = run(study(table), ["recist11", "imrecist"], patterns=False)
-    comparison = result.compare(column="best_response_confirmed")
+    comparison = result.compare(confirmed=True)
     wide = comparison.wide.set_index("reader")
     assert wide["imrecist"].to_dict() == {"R1": "PR", "R2": "SD"}
     assert wide["recist11"].to_dict() == {"R1": "PR", "R2": "SD"}

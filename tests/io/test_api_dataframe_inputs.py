@@ -26,6 +26,7 @@ import pytest
 
 import ioresponse
 from ioresponse import cohort
+from ioresponse.api import compare
 from ioresponse.io.validate import UnusedColumnWarning
 from ioresponse.schema import InputError
 
@@ -538,8 +539,9 @@ LOAD_CASES = [
          kwargs=with_patients(lambda p: p.assign(
              os_days=pd.array([400, None, 500, 600], dtype="Int64"),
              os_event=pd.array([True, None, False, True], dtype="boolean")))),
-    case("patients-os-object-pd.NA", Ok(), base="dated",
-         kwargs=with_patients(lambda p: p.assign(os_days=_object([400, pd.NA, 500, 600])))),
+    case("patients-os-object-pd.NA", Ok(), base="dated",  # os_days and os_event go together (io.validate)
+         kwargs=with_patients(lambda p: p.assign(os_days=_object([400, pd.NA, 500, 600]),
+                                                 os_event=_object([1, pd.NA, 0, 1])))),
     case("patients-start-NaT", Err("treatment_start", [11, 12, 13, 14, 15]), base="dated",
          kwargs=start_as(lambda d: d.mask(d.index == 1))),
     case("patients-duplicated", Err("patient_id", [2, 6]), base="dated",
@@ -720,10 +722,13 @@ CONFIRMING = ["best_response_confirmed"] * 5
 RESULT_CASES = [
     run_case("compare-reference-irecist", lambda t: _result().compare("irecist"),
              _compare_has_matrices("recist11", "irrc", "irrecist", "imrecist")),
-    run_case("compare-confirmed-column", lambda t: _result().compare(column="best_response_confirmed"),
+    run_case("compare-confirmed", lambda t: _result().compare(confirmed=True),
              _compare_has_matrices("irrc", "irrecist", "irecist", "imrecist")),
     run_case("compare-reference-not-in-results", lambda t: _result().compare("recist12"), Err("criterion")),
-    run_case("compare-unknown-column", lambda t: _result().compare(column="best"), Err("best")),
+    run_case("compare-table-without-confirmed-column",
+             lambda t: compare(_result().best_response.drop(columns="best_response_confirmed"),
+                               confirmed=True),
+             Err("best_response_confirmed")),
     run_case("against-recorded-unknown-criterion", lambda t: _result().against_recorded("recist12"),
              _against_recorded_is_empty),
     run_case("to-csv-str-folder", lambda t: _result().to_csv(str(t / "out")),

@@ -96,6 +96,31 @@ def test_partial_treatment_start_is_compared_as_imputed_and_says_so(tmp_path):
                    "imputed 2021-03-15")
 
 
+def test_partial_dates_of_the_patient_and_lesion_tables_warn_alike_naming_their_rows():
+    """One PartialDateWarning per column names the rows and the date used (io.tables.warn_partial_dates):
+    the patient table's treatment_start 2021-03 and the lesion table's dates 2021-05 (spec/anatomic.md 0.1
+    asks for an ISO date)."""
+    from ioresponse.io.tables import PartialDateWarning
+
+    dates = {"P1,-7,": "P1,2021-03-08,", "P1,56,": "P1,2021-05,", "P1,112,": "P1,2021-07-10,",
+             "P2,-7,": "P2,2021-03-08,", "P2,56,": "P2,2021-05,"}
+    lesions = LESIONS.replace("day,", "date,")
+    for day, date in dates.items():
+        lesions = lesions.replace(day, date)
+    patients = pd.read_csv(StringIO("patient_id,treatment_start\nP1,2021-03\nP2,2021-03-15\n"), dtype=str)
+    table = pd.read_csv(StringIO(lesions), dtype=str, keep_default_na=False)
+    with pytest.warns(PartialDateWarning) as caught:
+        study = load_study(table, patients=patients)
+    messages = [str(w.message) for w in caught if w.category is PartialDateWarning]
+    assert messages == [
+        "<patient table>, row 2, column treatment_start: date 2021-03 partial: imputed 2021-03-15, the "
+        "middle of the period it gives",
+        "<table>, rows 3, 6, column date: date 2021-05 partial: imputed 2021-05-15, the middle of the "
+        "period it gives (2 partial dates, each imputed the same way)",
+    ]
+    assert sorted(study.lesions["day"]) == [-7, -7, 61, 61, 117]  # imputed, nothing dropped
+
+
 # --- new_therapy_start before treatment_start (spec/patterns.md 0.5) -------------------------------------
 
 def test_new_therapy_before_treatment_start_is_refused(tmp_path):
@@ -145,9 +170,10 @@ def test_censored_follow_up_before_the_last_assessment_is_refused(tmp_path):
 
 
 def test_missing_dates_and_survival_are_not_errors(tmp_path):
-    """Empty cells mean not known / ongoing / none (spec/patterns.md 0.5): nothing to compare."""
+    """Empty cells mean not known / ongoing / none (spec/patterns.md 0.5): nothing to compare (os_days and
+    os_event go together: one without the other is refused, tests/io/test_validate_s15_patient_pairs.py)."""
     header = "patient_id,treatment_start,treatment_end,new_therapy_start,os_days,os_event\n"
-    result = _validate(tmp_path, header + "P1,,2021-01-01,2021-01-01,,1\nP2,2021-03-01,,,,\n")
+    result = _validate(tmp_path, header + "P1,,2021-01-01,2021-01-01,,\nP2,2021-03-01,,,,\n")
     assert_accepted(result)
 
 

@@ -15,6 +15,7 @@ from ioresponse.io.pct_change import (
     read_pct_change,
     sums_from_pct_change,
 )
+from ioresponse.io.validate import ImplausibleValueWarning
 from ioresponse.schema import InputError
 
 
@@ -95,3 +96,26 @@ def test_rebuilt_table_loads_as_sum_only_study():
     study = load_study(sums_from_pct_change(_table()))
     assert set(study.lesions["lesion_id"]) == {"target_sum"}
     assert study.lesions["long_axis_mm"].iloc[1] == 35.0
+
+
+@pytest.mark.parametrize(("pct", "message"), [
+    ([-30.0, "inf", 0.0], "'inf' is not a finite number"),
+    ([-30.0, 1e9, 0.0], "larger change than a target sum makes"),
+])
+def test_change_that_is_not_a_percentage_is_refused_at_its_row(pct, message):
+    with pytest.raises(InputError, match=message) as caught:
+        sums_from_pct_change(_table(pct_change=pct))
+    assert (caught.value.rows, caught.value.column) == ([3], "pct_change")
+
+
+def test_changes_that_look_like_fractions_are_refused_or_kept_with_a_warning():
+    # Excel cells formatted as percentages store -35 % as -0.35: every change within -1 to 1, with decimals.
+    fractions = _table(pct_change=[-0.35, "", 0.25])
+    with pytest.raises(InputError, match=r"values look like fractions \(-0.35 = -35 %\)") as caught:
+        sums_from_pct_change(fractions)
+    assert (caught.value.rows, caught.value.column) == ([2, 4], "pct_change")
+    with pytest.warns(ImplausibleValueWarning, match="fractions"):
+        kept = sums_from_pct_change(fractions, validation="warn")
+    assert kept["target_sum_mm"].iloc[1] == 49.825  # -0.35 % of 50 mm, as given
+    whole = sums_from_pct_change(_table(pct_change=[-1.0, 0.0, 1.0]))  # whole % within -1 to 1: not fractions
+    assert whole["target_sum_mm"].iloc[1] == 49.5

@@ -418,7 +418,12 @@ def compare_command(
     reference: Annotated[
         str, typer.Option("--reference", help="Criterion the others are compared with.")
     ] = "recist11",
-    confirmed: Annotated[bool, typer.Option("--confirmed", help="Compare confirmed best responses.")] = False,
+    confirmed: Annotated[
+        bool | None,
+        typer.Option("--confirmed/--unconfirmed", show_default=False,
+                     help="Compare the confirmed (or unconfirmed) best response of every criterion; default: "
+                          "each criterion's own, as the assess summary and the report (irRC confirms)."),
+    ] = None,
 ) -> None:
     """Best responses side by side, reclassified against a reference.
 
@@ -426,8 +431,9 @@ def compare_command(
     criterion and writes OUTDIR/compare_wide.csv and OUTDIR/compare_reclassification.csv.
     """
     best = read_output(outdir, "best_response")
-    column = "best_response_confirmed" if confirmed else "best_response"
-    comparison = compare(best, reference=reference, column=column, source=str(outdir / "best_response"))
+    comparison = compare(best, reference=reference, confirmed=confirmed, source=str(outdir / "best_response"))
+    column = {None: "each criterion's own best response", True: "best_response_confirmed",
+              False: "best_response"}[confirmed]
     comparison.wide.to_csv(outdir / "compare_wide.csv", index=False, lineterminator="\n")
     comparison.cells.to_csv(outdir / "compare_reclassification.csv", index=False, lineterminator="\n")
     _print_wide(comparison.wide)

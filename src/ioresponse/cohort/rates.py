@@ -184,7 +184,8 @@ def response_columns(best_response: pd.DataFrame, confirmed: bool | None = None)
     return columns
 
 
-def endpoint_responses(best_response: pd.DataFrame, confirmed: bool | None = None) -> pd.Series:
+def endpoint_responses(best_response: pd.DataFrame, confirmed: bool | None = None,
+                       source: str = "best_response") -> pd.Series:
     """Each row's best response as the endpoints read it: :func:`response_column` of its criterion.
 
     Raises
@@ -193,7 +194,7 @@ def endpoint_responses(best_response: pd.DataFrame, confirmed: bool | None = Non
         A column that one of the criteria needs is missing.
     """
     columns = response_columns(best_response, confirmed)
-    require_columns(best_response, sorted(set(columns)))
+    require_columns(best_response, sorted(set(columns)), source)
     labels = pd.Series("", index=best_response.index, dtype=object)
     for column in sorted(set(columns)):
         chosen = (columns == column).to_numpy()

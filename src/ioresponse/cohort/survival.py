@@ -66,11 +66,23 @@ GREYS = ("0.0", "0.45", "0.25", "0.6", "0.35")
 
 
 def _deaths(patients: pd.DataFrame | None) -> pd.DataFrame | None:
-    """``patient_id``, ``os_days`` and ``os_event`` of the patient table, or None when it has no deaths."""
+    """``patient_id``, ``os_days`` and ``os_event`` of the patient table, or None when it has no deaths.
+
+    An ``os_days`` without its ``os_event`` is refused, never read as alive (as_flag would read it 0): the
+    patient table read from a file is checked so (io.validate), a DataFrame given in Python is checked here.
+    """
     if patients is None or not {"os_days", "os_event"} <= set(patients.columns):
         return None
-    deaths = patients[[PATIENT, "os_days", "os_event"]].drop_duplicates(PATIENT)
-    return deaths.astype({PATIENT: str})
+    deaths = patients[[PATIENT, "os_days", "os_event"]].drop_duplicates(PATIENT).astype({PATIENT: str})
+    empty_event = deaths["os_event"].map(lambda v: pd.isna(v) or str(v).strip() == "")
+    unstated = deaths["os_days"].notna() & empty_event
+    if unstated.any():
+        raise InputError("patients", [], "os_event",
+                         "os_days is given without os_event for patient(s) "
+                         f"{', '.join(deaths.loc[unstated, PATIENT])}: say whether the patient died on "
+                         "os_days (1) or was alive at last contact (0); an empty os_event is not read as "
+                         "alive (spec/patterns.md 7.4)")
+    return deaths
 
 
 def pfs_durations(best_response: pd.DataFrame, patients: pd.DataFrame | None = None, *,
@@ -232,9 +244,9 @@ def os_durations(patients: pd.DataFrame) -> pd.DataFrame:
         the patients whose ``os_days`` is given.
     """
     require_columns(patients, (PATIENT, "os_days", "os_event"), "patients")
-    deaths = patients[patients["os_days"].notna()].drop_duplicates(PATIENT)
+    deaths = _deaths(patients[patients["os_days"].notna()])
     died = as_flag(deaths["os_event"]).to_numpy()
-    return pd.DataFrame({PATIENT: deaths[PATIENT].astype(str).to_numpy(),
+    return pd.DataFrame({PATIENT: deaths[PATIENT].to_numpy(),
                          DURATION: pd.to_numeric(deaths["os_days"]).to_numpy(dtype=float),
                          EVENT: died, EVENT_TYPE: np.where(died, "death", "censored")})
 

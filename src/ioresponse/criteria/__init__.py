@@ -64,6 +64,11 @@ class Study:
         SUMDIAM, the sponsor's own sums). Nothing the user gave is dropped silently.
     source : file name used in error messages.
     patients_source : the patient table's name in error messages (its file, or "<patient table>").
+    column_names : the name in ``source`` of every contract column it spells otherwise, by contract name
+        (a header "Long Axis (mm)" or one renamed by ``column_map``, the SDTM variable a column comes
+        from such as TRSTRESN, a sum-only table's ``target_sum_mm`` for ``long_axis_mm``), as io.load
+        found them: messages about rows of ``source`` name the column the user sees (ioresponse.api.run
+        renames the column of a criterion's InputError so).
     """
 
     lesions: pd.DataFrame | None = None
@@ -74,6 +79,7 @@ class Study:
     excluded: pd.DataFrame | None = None
     source: str = "<table>"
     patients_source: str = "<patient table>"
+    column_names: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

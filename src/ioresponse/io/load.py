@@ -39,13 +39,17 @@ from ioresponse import schema as s
 from ioresponse.criteria import Study, as_text
 from ioresponse.io import tables as t
 from ioresponse.io import validate as v
-from ioresponse.io.pct_change import BASELINE_SIZE, PCT_CHANGE, sums_with_source_rows
+from ioresponse.io.pct_change import BASELINE_SIZE, PCT_CHANGE, check_plausible, sums_with_source_rows
 from ioresponse.io.pet_table import looks_like_pet_table, validate_pet_table
 from ioresponse.schema import InputError
 
 PATIENT_KEY_SEPARATOR = ":"
 EXCLUDED_COLUMNS = (s.SOURCE_ROW, s.PATIENT, "column", "reason")
 TREATMENT_START = "treatment_start"
+EMPTY_PATIENT_TABLE = ("the file is empty or its first line is blank; expected a patient table: the "
+                       "column names on line 1 (patient_id, then treatment_start, arm, os_days, ... as "
+                       "needed), then one row per patient")
+"""What an empty ``--patients`` file should have held (README "Input": one row per patient)."""
 _INTERNAL = ("_date_imputed", t.VISIT, t.VISIT_NUMBER)
 _KNOWN_INPUT = frozenset((*t.LESION_COLUMNS, s.TARGET_SUM, s.NEW_LESIONS, s.NON_TARGET, t.VISIT,
                           t.VISIT_NUMBER, *t.PASSTHROUGH_COLUMNS))
@@ -204,35 +208,43 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
             user_patients.check_follow_up(pet, name, outcome.collected)
             user_patients.warn_unmatched(pet[s.PATIENT], name)
         return Study(pet=pet, patients=patient_table, source=name,
-                     patients_source=_patients_name(user_patients))
+                     patients_source=_patients_name(user_patients), column_names=column_names)
     from_pct_change = kind == "pct_change"
+    given_rows = not frame.empty
+    if from_pct_change:
+        # Its sums are named by the column they come from: the baseline size when given (their unit),
+        # else the user's pct_change column, never target_sum_mm, which the user's file does not have.
+        named_by = BASELINE_SIZE if BASELINE_SIZE in frame.columns else PCT_CHANGE
+        column_names = {**column_names, s.TARGET_SUM: column_names.get(named_by, named_by)}
+    if kind in ("sums", "pct_change"):  # the pseudo-lesion target_sum holds the sums in long_axis_mm
+        column_names = {**column_names, s.LONG_AXIS: column_names.get(s.TARGET_SUM, s.TARGET_SUM)}
+    patient_of = dict(zip(frame[s.SOURCE_ROW].astype(int), frame.get(s.PATIENT, ""), strict=False))
+    settings = {"patient_of": patient_of, "on_invalid": on_invalid, "validation": validation,
+                "column_names": column_names}
     if from_pct_change:
         # A "% change from baseline" table becomes the sum-only table it describes (io.pct_change); its
-        # rows keep the user's row numbers, and its sums are named by the column they come from.
+        # rows keep the user's row numbers (and patients: ``patient_of`` holds for both).
+        frame = v.settle(check_plausible(frame, name), frame, outcome, **settings)
         sums = sums_with_source_rows(frame, source=name)
         rebuilt = t.read_table(sums.drop(columns=s.SOURCE_ROW), source=name).frame
         rebuilt[s.SOURCE_ROW] = sums[s.SOURCE_ROW].to_numpy(np.int64)
-        if BASELINE_SIZE in frame.columns:
-            column_names = {**column_names, s.TARGET_SUM: column_names.get(BASELINE_SIZE, BASELINE_SIZE)}
         frame, kind = rebuilt, "sums"
     if kind == "sums":
         text_checks = SUM_TEXT_CHECKS
     else:
         text_checks = USER_LESION_TEXT_CHECKS if user_table else LESION_TEXT_CHECKS
-    patient_of = dict(zip(frame[s.SOURCE_ROW].astype(int), frame.get(s.PATIENT, ""), strict=False))
     required = v.LESION_REQUIRED if kind == "lesions" else v.SUM_REQUIRED
     for finding in v.check_required_columns(frame, name, required):
         raise finding.error
-    if frame.empty:
+    if not given_rows:  # the user's table (a % change table whose rows a check set aside had rows)
         raise InputError(name, [], None, "the table has no rows")
-    settings = {"patient_of": patient_of, "on_invalid": on_invalid, "validation": validation,
-                "column_names": column_names}
     frame = v.settle(sdtm_findings, frame, outcome, **settings)
     for check in text_checks:
         frame = v.settle(check(frame, name), frame, outcome, **settings)
     patient_table = _patient_columns(frame, patient_table, name, _patients_name(user_patients))
     missing = frozenset() if kind == "lesions" else t.missing_components(frame)
     both_times = user_table and s.DATE in frame.columns and s.DAY in frame.columns
+    _warn_partial_dates(frame, name, column_names)
     if kind == "sums":
         frame = t.expand_sums(frame)
     lesions = _typed(frame)
@@ -259,7 +271,21 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
         lesions = v.settle(found, lesions, outcome, **settings)
     return Study(lesions=_finish(lesions), patients=patient_table, missing_components=missing,
                  recorded=recorded, excluded=_excluded(outcome), source=name,
-                 patients_source=_patients_name(user_patients, name))
+                 patients_source=_patients_name(user_patients, name), column_names=column_names)
+
+
+def _warn_partial_dates(frame: pd.DataFrame, name: str, column_names: dict[str, str]) -> None:
+    """A partial ``date`` (spec/anatomic.md 0.1 asks for an ISO date) is imputed to the middle of its
+    period (io.tables.parse_dates, the row's note says so): one warning names its rows, as for the
+    patient table (SDTM: TRDTC without TRDY; with TRDY io.sdtm has placed it already)."""
+    if s.DATE not in frame.columns:
+        return
+    _, notes, _ = t.parse_dates(frame[s.DATE])
+    imputed = (notes != "").to_numpy()
+    if imputed.any():
+        t.warn_partial_dates(name, frame.loc[imputed, s.SOURCE_ROW].tolist(),
+                             column_names.get(s.DATE, s.DATE),
+                             f"{notes[imputed].iloc[0]}, the middle of the period it gives", stacklevel=4)
 
 
 def _kind(frame: pd.DataFrame, name: str) -> InputKind:
@@ -438,7 +464,8 @@ def read_patients(patients: object, column_map: dict[str, str] | None = None, *,
         return None
     raw = t.read_table(patients, column_map={k: c for k, c in (column_map or {}).items()
                                              if _has_column(patients, k)},
-                       source=None if isinstance(patients, str | Path) else "<patient table>")
+                       source=None if isinstance(patients, str | Path) else "<patient table>",
+                       empty=EMPTY_PATIENT_TABLE)
     frame, name = raw.frame, raw.source
     if s.PATIENT not in frame.columns:
         raise InputError(name, [], s.PATIENT, "the patient table needs a patient_id column")
@@ -452,10 +479,10 @@ def read_patients(patients: object, column_map: dict[str, str] | None = None, *,
     for column in (c for c in v.PATIENT_DATE_COLUMNS if c in frame.columns):
         frame[column], notes, _ = t.parse_dates(frame[column])
         imputed = (notes != "").to_numpy()
-        if imputed.any():  # a partial date decides days: said, as a lesion row's note says it (io.tables)
-            error = InputError(name, frame.loc[imputed, s.SOURCE_ROW], raw.user_names.get(column, column),
-                               f"{notes[imputed].iloc[0]}, the middle of the period it gives")
-            warnings.warn(v.PatientTableWarning(error.located()), stacklevel=3)
+        if imputed.any():  # a partial date decides days: said, as for a lesion table (io.tables)
+            t.warn_partial_dates(name, frame.loc[imputed, s.SOURCE_ROW].tolist(),
+                                 raw.user_names.get(column, column),
+                                 f"{notes[imputed].iloc[0]}, the middle of the period it gives", stacklevel=2)
     return PatientTable(frame.reset_index(drop=True), name, dict(raw.user_names))
 
 
@@ -481,7 +508,7 @@ def _has_column(patients: object, column: str) -> bool:
         return column in patients.columns
     if hasattr(patients, "columns"):
         return column in patients.columns  # polars
-    return column in t.read_table(patients).frame.columns
+    return column in t.read_table(patients, empty=EMPTY_PATIENT_TABLE).frame.columns
 
 
 def _merge_patients(derived: pd.DataFrame | None, given: pd.DataFrame | None) -> pd.DataFrame | None:

@@ -14,6 +14,11 @@ carries into ``reason``), and a time in weeks goes in ``day`` with ``time_unit="
 
 Input columns: ``patient_id``, ``day``, ``pct_change`` (in %), optional ``baseline_size_mm``.
 Output columns: ``patient_id``, ``day``, ``target_sum_mm``, ``note``.
+
+Plausibility (STYLE.md 6, the ``validation`` switch; :func:`check_plausible`): a change above
+``LARGEST_PCT_CHANGE`` is a slip, and a table whose every change lies within -1 to 1 with some decimals
+holds fractions, not % (Excel cells formatted as percentages store -35 % as -0.35), the unit mix-up of a
+% change table as centimetre-looking sizes are that of a lesion table.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ioresponse.io.tables import decimal_comma_hint, read_table
-from ioresponse.schema import DAY, PATIENT, SOURCE_ROW, TARGET_SUM, InputError, IoresponseWarning
+from ioresponse.io import validate as v
+from ioresponse.io.tables import WARN_IMPLAUSIBLE, decimal_comma_hint, read_table
+from ioresponse.schema import DAY, PATIENT, SOURCE_ROW, TARGET_SUM, InputError, IoresponseWarning, Validation
 
 PCT_CHANGE = "pct_change"
 BASELINE_SIZE = "baseline_size_mm"
@@ -44,6 +50,11 @@ BASELINE_ROW_NOTE = "baseline row added at day 0 from the % change table"
 
 MIN_PCT_CHANGE = -100.0
 """A sum cannot shrink by more than 100 % (complete disappearance)."""
+LARGEST_PCT_CHANGE = 10_000.0
+"""Plausibility: a target sum more than a hundredfold its baseline is a slip (a 10 mm target, the smallest
+measurable, RECIST 1.1 sec. 3.1.1, grown past a metre, io.validate.LARGEST_LESION_MM)."""
+FRACTION_LIMIT = 1.0
+"""Plausibility: every change within -1 to 1 %, some with decimals, looks like fractions of 1 (STYLE.md 5)."""
 
 DAYS_PER_WEEK = 7
 ROUND_DECIMALS = 6
@@ -57,7 +68,8 @@ class NominalBaselineWarning(IoresponseWarning):
 
 
 def read_pct_change(path: str | Path, *, time_unit: TimeUnit = "days",
-                    column_map: dict[str, str] | None = None) -> pd.DataFrame:
+                    column_map: dict[str, str] | None = None,
+                    validation: Validation = "raise") -> pd.DataFrame:
     """Read a CSV/Parquet/Excel "% change from baseline" file and rebuild the sums.
 
     Parameters
@@ -67,6 +79,8 @@ def read_pct_change(path: str | Path, *, time_unit: TimeUnit = "days",
         Unit of the ``day`` column; weeks become ``round(7 x weeks)`` days.
     column_map : dict, optional
         Rename user columns to the contract names, e.g. ``{"id": "patient_id", "time": "day"}``.
+    validation : {"raise", "warn"}, default "raise"
+        What the plausibility checks do (:func:`check_plausible`).
 
     Returns
     -------
@@ -74,11 +88,11 @@ def read_pct_change(path: str | Path, *, time_unit: TimeUnit = "days",
         See :func:`sums_from_pct_change`.
     """
     raw = read_table(path, column_map=column_map)
-    return sums_from_pct_change(raw.frame, time_unit=time_unit, source=raw.source)
+    return sums_from_pct_change(raw.frame, time_unit=time_unit, source=raw.source, validation=validation)
 
 
-def sums_from_pct_change(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
-                         source: str = "<table>") -> pd.DataFrame:
+def sums_from_pct_change(table: pd.DataFrame, *, time_unit: TimeUnit = "days", source: str = "<table>",
+                         validation: Validation = "raise") -> pd.DataFrame:
     """Sum-only table (contract.md) from % changes of the target sum.
 
     Parameters
@@ -90,6 +104,9 @@ def sums_from_pct_change(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
     time_unit : {"days", "weeks"}, default "days"
     source : str
         File name for error messages.
+    validation : {"raise", "warn"}, default "raise"
+        What the plausibility checks do (:func:`check_plausible`): refuse, or warn
+        (:class:`~ioresponse.io.validate.ImplausibleValueWarning`) and keep the values as given.
 
     Returns
     -------
@@ -101,11 +118,44 @@ def sums_from_pct_change(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
     Raises
     ------
     InputError
-        Missing columns, unreadable numbers, a day that is not whole (days), a change below -100 %, a
-        non-positive or inconsistent baseline size, a row on or before day 0 with a change other than 0,
-        or two rows for one patient and day.
+        Missing columns, unreadable or infinite numbers, a day that is not whole (days), a change below
+        -100 %, a non-positive or inconsistent baseline size, a row on or before day 0 with a change other
+        than 0, or two rows for one patient and day; with ``validation="raise"``, an implausible change.
     """
+    v.settle(check_plausible(table, source), table, v.Outcome(), patient_of={}, on_invalid="raise",
+             validation=validation, column_names={})
     return sums_with_source_rows(table, time_unit=time_unit, source=source).drop(columns=SOURCE_ROW)
+
+
+def check_plausible(table: pd.DataFrame, source: str) -> list[v.Finding]:
+    """Plausibility of the ``pct_change`` cells (module docstring; findings of kind "plausibility", which
+    refuse or warn as ``validation`` says): a change above ``LARGEST_PCT_CHANGE`` %, and a table whose
+    every change lies within -1 to 1 with some decimals (fractions: -0.35 for -35 %). Cells that are not
+    numbers are left to :func:`sums_from_pct_change`."""
+    if PCT_CHANGE not in table.columns:
+        return []
+    rows = _source_rows(table)
+    pct, _ = _numbers(table[PCT_CHANGE])
+    given = np.isfinite(pct)
+    findings = []
+    large = given & (pct > LARGEST_PCT_CHANGE)
+    if large.any():
+        findings.append(v.Finding(InputError(
+            source, rows[large].tolist(), PCT_CHANGE,
+            f"{pct[large][0]:g} % is a larger change than a target sum makes (over "
+            f"+{LARGEST_PCT_CHANGE:g} %, a hundredfold growth): check the value and its unit (%); "
+            f"{WARN_IMPLAUSIBLE} keeps it as given"),
+            "plausibility"))
+    values = pct[given]
+    if values.size and np.abs(values).max() <= FRACTION_LIMIT and np.any(values != np.round(values)):
+        example = values[values != np.round(values)][0]
+        findings.append(v.Finding(InputError(
+            source, rows[given & (pct != 0)].tolist(), PCT_CHANGE,
+            f"values look like fractions ({example:g} = {example * 100:g} %): every change in the table "
+            f"lies within -{FRACTION_LIMIT:g} and {FRACTION_LIMIT:g} and some have decimals, as cells "
+            "formatted as percentages in Excel store them; multiply by 100, or if they really are % keep "
+            f"them with {WARN_IMPLAUSIBLE}"), "plausibility"))
+    return findings
 
 
 def sums_with_source_rows(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
@@ -119,7 +169,7 @@ def sums_with_source_rows(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
     if missing:
         raise InputError(source, [], missing[0], f"missing; a % change table needs {PATIENT}, {DAY} and "
                          f"{PCT_CHANGE} (optional {BASELINE_SIZE})")
-    rows = table[SOURCE_ROW].to_numpy(np.int64) if SOURCE_ROW in table else np.arange(len(table)) + 2
+    rows = _source_rows(table)
     patient = table[PATIENT].astype("string").str.strip().fillna("")
     _check(patient.eq("").to_numpy(), rows, PATIENT, source, "empty patient identifier")
     day = _number(table[DAY], rows, DAY, source, allow_empty=False)
@@ -142,16 +192,31 @@ def sums_with_source_rows(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
     return _rebuild(frame)
 
 
+def _source_rows(table: pd.DataFrame) -> np.ndarray:
+    """The file row of every row: ``source_row`` (io.tables), else numbered as in a CSV file."""
+    return table[SOURCE_ROW].to_numpy(np.int64) if SOURCE_ROW in table else np.arange(len(table)) + 2
+
+
+def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The cells as numbers (NaN where empty or not a number) and the mask of empty cells."""
+    text = values.astype("string").str.strip()
+    empty = (text.isna() | text.eq("")).to_numpy()
+    return pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(dtype=float), empty
+
+
 def _number(values: pd.Series, rows: np.ndarray, column: str, source: str, *,
             allow_empty: bool) -> np.ndarray:
-    text = values.astype("string").str.strip()
-    empty = text.isna() | text.eq("")
-    numbers = pd.to_numeric(text.where(~empty), errors="coerce").to_numpy(dtype=float)
-    bad = np.isnan(numbers) & ~empty.to_numpy()
+    numbers, empty = _numbers(values)
+    bad = np.isnan(numbers) & ~empty
     if bad.any():
-        _check(bad, rows, column, source, f"not a number{decimal_comma_hint(text[bad].iloc[0])}")
+        first = str(values[bad].iloc[0]).strip()
+        _check(bad, rows, column, source, f"not a number{decimal_comma_hint(first)}")
+    infinite = np.isinf(numbers)
+    if infinite.any():
+        first = str(values[infinite].iloc[0]).strip()
+        _check(infinite, rows, column, source, f"{first!r} is not a finite number")
     if not allow_empty:
-        _check(empty.to_numpy(), rows, column, source, "empty; every row needs a value")
+        _check(empty, rows, column, source, "empty; every row needs a value")
     return numbers
 
 

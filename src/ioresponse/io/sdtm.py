@@ -43,7 +43,8 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   (io.load). Partial dates (``2014-01``): with --DY and a known
   treatment start the date is ``treatment_start + day`` (consistent with the study day, so that the
   rows of one visit share one date); without --DY it is imputed to the middle of the period
-  (io.tables). Either way the row's ``note`` says so; no assessment is dropped.
+  (io.tables). Either way the row's ``note`` says so, and one warning per file names the TR rows
+  (:class:`~ioresponse.io.tables.PartialDateWarning`); no assessment is dropped.
 - ``treatment_start`` per subject: DM.RFSTDTC when a DM file is in the folder (ARM, ACTARM, SEX, AGE
   are copied to the patient table too); otherwise derived from
   the records themselves: ``date - (DY - 1)`` from the complete-dated TR/TU/RS record with the
@@ -145,6 +146,10 @@ RECORDED_COLUMNS = (s.PATIENT, s.READER, s.DAY, s.DATE, "visit", "recorded_respo
 
 class RecordedValueWarning(s.IoresponseWarning):
     """An RS overall-response value that is not a response category (kept, not compared)."""
+
+
+class StudyDayWarning(s.IoresponseWarning):
+    """TR records whose TRDTC - TRDY is not the subject's first dose: the day is read from TRDY."""
 
 
 class CollectedUnitWarning(s.IoresponseWarning):
@@ -310,6 +315,41 @@ def _dated(date: pd.Series, day: pd.Series, subject: pd.Series, start: pd.Series
     return date.where(~partial, fixed), note
 
 
+def _warn_days_off_dates(source: str, records: pd.DataFrame, start: pd.Series) -> None:
+    """Records with a complete TRDTC and a TRDY whose ``date - day`` is not the subject's first dose
+    (``start``: DM RFSTDTC, else derived by :func:`_start_from_study_days`), as spec/anatomic.md 0.1
+    (day = date - treatment_start) has it: one :class:`StudyDayWarning` per file names their rows. Not
+    refused: the pharmaverse TR (shared/data/pharmaverse_sdtm) gives nominal study days (WEEK 12 at TRDY
+    84) with the scan dates, so 34 689 of its 55 223 dated records, of 198 of its 254 subjects, lie up to
+    58 days off; the day is read from TRDY (SDTM IG 4.4.4) and the date is kept as given."""
+    days, _ = t.parse_float(records[s.DAY])
+    first_dose = records["USUBJID"].map(start).fillna("")
+    complete = ((records[s.DATE].str.len() >= 10) & np.isfinite(days) & (first_dose != "")).to_numpy()
+    date = pd.to_datetime(records[s.DATE].str.slice(0, 10).where(complete), format="%Y-%m-%d",
+                          errors="coerce")
+    implied = (date - pd.to_timedelta(np.where(complete, days, 0), unit="D")).dt.strftime("%Y-%m-%d")
+    off = complete & date.notna().to_numpy() & (implied != first_dose).to_numpy()
+    if not off.any():
+        return
+    first = np.flatnonzero(off)[0]
+    rows = records.loc[off, s.SOURCE_ROW].tolist()
+    subjects = records.loc[off, "USUBJID"].nunique()
+    warnings.warn(StudyDayWarning(InputError(
+        source, rows, "TRDY",
+        f"{len(rows)} record(s) of {subjects} subject(s) with a TRDY that is not the study day of their "
+        "TRDTC: TRDTC - TRDY gives another first dose than the subject's treatment start (DM RFSTDTC, else "
+        f"that of the dated record closest to it), e.g. subject {records['USUBJID'].iloc[first]}, row "
+        f"{records[s.SOURCE_ROW].iloc[first]}: TRDTC {records[s.DATE].iloc[first]} at TRDY "
+        f"{_study_day_text(days[first])} gives {implied.iloc[first]}, treatment start "
+        f"{first_dose.iloc[first]}; the day is read from TRDY (nominal study days?), the date is kept as "
+        "given").located()), stacklevel=6)
+
+
+def _study_day_text(day: float) -> str:
+    """A contract day (first dose = day 0) as the SDTM study day it was (day 1 = first dose, no day 0)."""
+    return str(int(day + 1 if day >= 0 else day))
+
+
 def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> pd.DataFrame:
     """TR with reader, accepted, location (SUPPTR TRLOC) and the numeric result in mm."""
     frame = tr.frame
@@ -371,7 +411,12 @@ def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> 
     result = out["TRSTRESC"].where(out["TRSTRESC"] != "", column("TRSTRESN"))
     out["result_note"] = out["result_note"].mask(ignored, "result " + result + " of a NOT DONE test not read")
     out.loc[ignored, ["TRSTRESC", "value"]] = ["", np.nan]
+    _warn_days_off_dates(tr.source, out, start)
     out[s.DATE], out["date_note"] = _dated(out[s.DATE], out[s.DAY], out["USUBJID"], start, "TR")
+    imputed = (out["date_note"] != "").to_numpy()
+    if imputed.any():  # said as a partial date imputed in the middle of its period is (io.load)
+        t.warn_partial_dates(tr.source, frame.loc[imputed, s.SOURCE_ROW].tolist(), "TRDTC",
+                             out.loc[imputed, "date_note"].iloc[0], stacklevel=5)
     out = _placed_at_visit(out)
     if supptr is not None and {"QNAM", "IDVAR", "IDVARVAL", "QVAL"} <= set(supptr.frame.columns):
         out["TRLOC"] = _supptr_location(frame, supptr.frame)

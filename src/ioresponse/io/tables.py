@@ -18,7 +18,9 @@ Rules stated here:
 - An Excel workbook is read from its one sheet with data; with several, the sheet is chosen by name.
 - Partial ISO dates are imputed to the middle of the missing period (``YYYY-MM`` -> day 15,
   ``YYYY`` -> 1 July; the usual "mid-point" convention of CDISC ADaM date imputation) and the row
-  carries a ``note`` saying so; the assessment is never dropped.
+  carries a ``note`` saying so; the assessment is never dropped. A :class:`PartialDateWarning` (one per
+  column of a file, :func:`warn_partial_dates`) names the rows, the column and the date used: spec
+  anatomic.md 0.1 asks for an ISO date, and nothing the user gave is changed without a word.
 - Sum-only tables (``target_sum_mm``) become pseudo-lesions (briefs/contract.md): ``target_sum``
   (role target), ``new_lesions`` and ``non_target`` (each only when its column exists). Text values
   ``NOT EVALUABLE`` and ``TOO SMALL TO MEASURE`` are the RECIST 1.1 statuses ``not_evaluable`` and
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import mmap
 import re
+import warnings
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +42,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow.parquet as pq
 
 from ioresponse import schema as s
 from ioresponse.schema import InputError
@@ -152,7 +156,7 @@ def source_name(data: object, source: str | None) -> str:
 
 
 def read_table(data: object, *, column_map: dict[str, str] | None = None, source: str | None = None,
-               sheet: str | None = None, names: Sequence[str] = ()) -> RawTable:
+               sheet: str | None = None, names: Sequence[str] = (), empty: str = EMPTY_FILE) -> RawTable:
     """Read a CSV / Parquet / Excel file or a pandas / polars DataFrame as text.
 
     Parameters
@@ -163,6 +167,7 @@ def read_table(data: object, *, column_map: dict[str, str] | None = None, source
     sheet : the sheet of an Excel workbook to read; needed when several sheets hold data.
     names : contract names of this table beyond the lesion and patient tables' (a header spelling one,
         "Size (mm)" for ``size_mm``, takes it).
+    empty : what an empty file should have held, said when it holds nothing (default: a lesion table).
 
     Raises
     ------
@@ -172,7 +177,7 @@ def read_table(data: object, *, column_map: dict[str, str] | None = None, source
         or a mapped column that does not exist.
     """
     name = source_name(data, source)
-    frame, rows = _read_frame(data, name, sheet)
+    frame, rows = _read_frame(data, name, sheet, empty)
     if sheet is not None:
         name = f"{name}, sheet {sheet}"
     header = [str(c) for c in frame.columns]
@@ -227,9 +232,9 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     return candidates[~frame.iloc[candidates].ne("").any(axis=1).to_numpy()]
 
 
-def _read_frame(data: object, name: str, sheet: str | None) -> tuple[pd.DataFrame, np.ndarray]:
+def _read_frame(data: object, name: str, sheet: str | None, empty: str) -> tuple[pd.DataFrame, np.ndarray]:
     """The user's table under its header names as given (repeated names too), and the file row of each
-    of its rows."""
+    of its rows; ``empty`` says what an empty file should have held."""
     path = Path(data) if isinstance(data, str | Path) else None
     suffix = path.suffix.lower() if path is not None else ""
     if sheet is not None and suffix not in EXCEL_SUFFIXES:
@@ -246,13 +251,16 @@ def _read_frame(data: object, name: str, sheet: str | None) -> tuple[pd.DataFram
     if not path.exists():
         raise InputError(name, [], None, f"file not found: {path}")
     if suffix in SEPARATOR_OF_SUFFIX:
-        return _header_and_rows(_read_csv(path, name, SEPARATOR_OF_SUFFIX[suffix]), name)
+        return _header_and_rows(_read_csv(path, name, SEPARATOR_OF_SUFFIX[suffix], empty), name, empty)
     if suffix in EXCEL_SUFFIXES:
         # Cells as written: "NA" or "null" is an id or a reader, not a missing value (as in CSV files).
         sheets = guarded(lambda: pd.read_excel(path, sheet_name=None, header=None, dtype=object,
-                                                keep_default_na=False), path, name)
-        return _header_and_rows(_one_sheet(sheets, sheet, name), name)
+                                                keep_default_na=False), path, name, empty=empty)
+        return _header_and_rows(_one_sheet(sheets, sheet, name), name, empty)
     if suffix in PARQUET_SUFFIXES:
+        # pandas cannot read a column given twice; named as in a CSV file, from the schema
+        header = guarded(lambda: pq.read_schema(path).names, path, name)
+        _refuse_repeated(header, header, name)
         frame = guarded(lambda: pd.read_parquet(path), path, name)
     elif suffix == ".xpt":
         frame = guarded(lambda: _read_xport(path), path, name)
@@ -278,10 +286,7 @@ def guarded(read: Callable[[], T], path: Path, name: str, *, empty: str = EMPTY_
     except UnicodeDecodeError as error:
         raise _not_utf8(path, name, error) from None
     except pd.errors.ParserError as error:
-        message = (f"{str(error).strip()}; every line has the fields of the header (line 1): remove an extra "
-                   "field (a delimiter at the end of the line?), and put a value holding the delimiter, a "
-                   "quote or a line break in double quotes")
-        raise InputError(name, [], None, message) from None
+        raise _parser_error(name, error) from None
     except (ValueError, OSError, ImportError, KeyError, SyntaxError, zipfile.BadZipFile) as error:
         # pyarrow's ArrowInvalid and "Excel file format cannot be determined" are ValueErrors; a damaged
         # workbook is a BadZipFile, a KeyError naming a missing part, or the XML ParseError (a SyntaxError)
@@ -289,7 +294,27 @@ def guarded(read: Callable[[], T], path: Path, name: str, *, empty: str = EMPTY_
         raise InputError(name, [], None, f"could not be read as a {suffix} table: {error}".strip()) from None
 
 
-def _read_csv(path: Path, name: str, separator: str) -> pd.DataFrame:
+_UNCLOSED_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+"""pandas' message for a quote never closed, at the 0-based line of the file where the quote opens."""
+
+
+def _parser_error(name: str, error: pd.errors.ParserError) -> InputError:
+    """A CSV file pandas cannot split into rows: an unclosed quote at the user's row (header = row 1),
+    other problems in pandas' words (they name the file line: "Expected 9 fields in line 5, saw 10")."""
+    unclosed = _UNCLOSED_QUOTE.search(str(error))
+    if unclosed:
+        return InputError(name, [int(unclosed.group(1)) + 1], None,
+                          "a double quote opens a value here and is never closed, so every line below "
+                          "would be read into that value; close the quote or remove it (a value holding the "
+                          "delimiter, a quote or a line break goes in double quotes, a quote inside it "
+                          'as "")')
+    return InputError(name, [], None, f"{str(error).strip()}; every line has the fields of the header "
+                                      "(line 1): remove an extra field (a delimiter at the end of the "
+                                      "line?), and put a value holding the delimiter, a quote or a line "
+                                      "break in double quotes")
+
+
+def _read_csv(path: Path, name: str, separator: str, empty: str) -> pd.DataFrame:
     """Every cell of a delimited text file as text, without a header: file line i + 1 at position i.
 
     Read without a header so that pandas neither renames a repeated column (``status.1``) nor takes the
@@ -299,9 +324,9 @@ def _read_csv(path: Path, name: str, separator: str) -> pd.DataFrame:
     options = {"sep": separator, "header": None, "dtype": str, "keep_default_na": False,
                "skip_blank_lines": False, "index_col": False, "encoding": "utf-8"}
     _refuse_nul(path, name, separator)
-    header = guarded(lambda: pd.read_csv(path, nrows=1, **options), path, name).iloc[0].tolist()
+    header = guarded(lambda: pd.read_csv(path, nrows=1, **options), path, name, empty=empty).iloc[0].tolist()
     _check_separator(header, separator, name)
-    return guarded(lambda: pd.read_csv(path, **options), path, name)
+    return guarded(lambda: pd.read_csv(path, **options), path, name, empty=empty)
 
 
 def _refuse_nul(path: Path, name: str, separator: str) -> None:
@@ -364,13 +389,13 @@ def _one_sheet(sheets: dict[str, pd.DataFrame], sheet: str | None, name: str) ->
     return sheets[filled[0]] if filled else next(iter(sheets.values()), pd.DataFrame())
 
 
-def _header_and_rows(cells: pd.DataFrame, name: str) -> tuple[pd.DataFrame, np.ndarray]:
+def _header_and_rows(cells: pd.DataFrame, name: str, empty: str) -> tuple[pd.DataFrame, np.ndarray]:
     """Cells read without a header (file row i + 1 at position i): the first row with a value is the
-    header; the rows below it keep their file row."""
+    header; the rows below it keep their file row. Without one, ``empty`` says what was expected."""
     rows = enumerate(cells.itertuples(index=False))
     top = next((i for i, row in rows if any(_filled(v) for v in row)), None)  # the first row with a value
     if top is None:
-        raise InputError(name, [], None, EMPTY_FILE)
+        raise InputError(name, [], None, empty)
     header = [str(v) if _filled(v) else UNNAMED.format(position=i) for i, v in enumerate(cells.iloc[top])]
     body = cells.iloc[top + 1 :].set_axis(header, axis=1)
     return body, np.arange(top + 2, len(cells) + 1, dtype=np.int64)
@@ -447,8 +472,21 @@ def _contract_names(header: list[str], column_map: dict[str, str], name: str, ex
              "treatment_start", "treatment_end", "randomized", *extra}
     names = []
     for given in (column_map.get(c, c) for c in header):
-        spelled = re.sub(r"[^0-9a-z]+", "_", given.lower()).strip("_")  # "Long Axis (mm)", "long-axis, mm"
+        spelled = spelling(given)
         names.append(spelled if spelled in known else given)
+    _refuse_repeated(names, header, name)
+    return names
+
+
+def spelling(header: str) -> str:
+    """The contract name a header spells: its letters and digits in lower case, joined by "_" ("Long Axis
+    (mm)", "long-axis, mm" -> "long_axis_mm")."""
+    return re.sub(r"[^0-9a-z]+", "_", header.lower()).strip("_")
+
+
+def _refuse_repeated(names: Sequence[str], header: Sequence[str], name: str) -> None:
+    """A column given twice: ``names`` (the header's, or the contract's it spells) repeating one, refused
+    naming both positions in ``header`` (1-based)."""
     repeated = pd.Index(names).duplicated(keep=False)
     if repeated.any():
         column = names[int(repeated.argmax())]
@@ -456,7 +494,6 @@ def _contract_names(header: list[str], column_map: dict[str, str], name: str, ex
         given = ", ".join(f'{i + 1} ("{header[i]}")' for i in positions)
         raise InputError(name, [], column, f"the table has column {column} {len(positions)} times (header "
                                            f"columns {given}); keep one column per name")
-    return names
 
 
 # ---------------------------------------------------------------------------------------------
@@ -543,6 +580,21 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     iso, note, bad = _parse_distinct_dates(values)
     spread = {"index": text.index, "dtype": object}
     return pd.Series(iso.to_numpy()[codes], **spread), pd.Series(note.to_numpy()[codes], **spread), bad[codes]
+
+
+class PartialDateWarning(s.IoresponseWarning):
+    """Partial ISO dates (``YYYY``, ``YYYY-MM``) imputed: the rows, the column and the date used."""
+
+
+def warn_partial_dates(file: str, rows: Sequence[int], column: str, first: str, *, stacklevel: int) -> None:
+    """One :class:`PartialDateWarning` for the partial dates of ``column`` in ``file`` at ``rows`` (the first
+    rows and how many, as :class:`InputError` lists rows), saying how the first was imputed (``first``)."""
+    count = len(set(rows))
+    if not count:
+        return
+    more = f" ({count} partial dates, each imputed the same way)" if count > 1 else ""
+    error = InputError(file, rows, column, f"{first}{more}")
+    warnings.warn(PartialDateWarning(error.located()), stacklevel=stacklevel + 1)
 
 
 def _parse_distinct_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:

@@ -13,7 +13,9 @@ Rules and their sources:
   Assessments before baseline are kept: the criterion reports them as "ignored: pre-baseline"
   (spec/anatomic.md 0.2) and pattern screens may read them, so they are not a validation problem.
 - A target with status ``unequivocal_progression`` is an error (spec/anatomic.md 0.3); a present target
-  without its measurement is an error naming the column (spec/anatomic.md 0.4).
+  without its measurement is an error naming the column (spec/anatomic.md 0.4). A target or new lesion
+  whose size contradicts its status (a size with status absent or not_evaluable, 0 mm with status
+  present) is a warning (spec/anatomic.md 0.3, 0.4).
 - Duplicates and split lesions (spec/anatomic.md 0.4): rows with the same (patient, reader, day,
   lesion_id) are *fragments* of a split lesion when they differ; rows identical in every contract
   column are duplicates (an error; with ``on_invalid="exclude"`` the first is kept and the others are
@@ -29,7 +31,8 @@ Rules and their sources:
   earlier day (unscheduled visits are numbered by the sponsor and are not checked).
 - Required columns of a lesion table (spec/anatomic.md 0.1) have a value on every row: an empty cell is
   an error naming its row and column, never a default (absent optional columns take their documented
-  default instead).
+  default instead). A ``reader`` column is filled on every row or on none (each reader is assessed
+  separately; project rule).
 - Plausibility (``validation="raise" | "warn"``, STYLE.md 6): sizes that look like centimetres: every
   size of the table below 10 and some with decimals; or, in a user's table among patients in mm, one
   patient whose baseline target sizes are all below 10 (none measurable in mm, RECIST 1.1 sec. 3.1.1)
@@ -45,6 +48,9 @@ Rules and their sources:
   not below 0; spec/patterns.md 0.1, 0.5); ``os_days`` not before the patient's last assessment, whether
   a death or a censored follow-up (project rule: the spec is silent; a patient is not assessed after
   death, and was seen alive at the scan). The same day is allowed; empty cells are never compared.
+  ``os_days`` and ``os_event`` are given together or not at all (spec/patterns.md 7.4 counts deaths: an
+  empty ``os_event`` is not read as alive). ``treatment_end_reason`` is one of spec/patterns.md 0.5's
+  reasons, in any case (durable.off_treatment, spec 4.3, reads it).
   ``local_therapy_dates`` (spec/patterns.md 1.4 step 5) lists full ISO dates separated by ";" or ",".
 """
 
@@ -105,11 +111,13 @@ class SplitLesionWarning(IoresponseWarning):
 
 
 class UnusedMeasurementWarning(IoresponseWarning):
-    """A size given on a row whose status says it is not used (absent counts 0, not_evaluable none)."""
+    """A size that contradicts its row's status: given with a status that does not use it (absent counts 0,
+    not_evaluable none), or 0 mm with status present (a present lesion is measured, 0 is absent)."""
 
 
 class PatientTableWarning(IoresponseWarning):
-    """Patient-table rows worth a look: a partial date imputed, a patient the input does not have."""
+    """Patient-table rows worth a look: a patient the input does not have (partial dates:
+    ``tables.PartialDateWarning``)."""
 
 
 class UnusedColumnWarning(IoresponseWarning):
@@ -264,13 +272,37 @@ def check_empty_cells(frame: pd.DataFrame, source: str, expected: dict[str, str]
 
 
 def check_lesion_cells(frame: pd.DataFrame, source: str) -> list[Finding]:
-    """Empty cells in the required columns of a lesion table."""
-    return check_empty_cells(frame, source, LESION_CELLS_EXPECTED)
+    """Empty cells in the required columns of a lesion table, and in a ``reader`` column used elsewhere."""
+    return check_empty_cells(frame, source, LESION_CELLS_EXPECTED) + check_reader_cells(frame, source)
 
 
 def check_sum_cells(frame: pd.DataFrame, source: str) -> list[Finding]:
-    """Empty ``patient_id`` cells of a sum-only table."""
-    return check_empty_cells(frame, source, SUM_CELLS_EXPECTED)
+    """Empty ``patient_id`` cells of a sum-only table, and in a ``reader`` column used elsewhere."""
+    return check_empty_cells(frame, source, SUM_CELLS_EXPECTED) + check_reader_cells(frame, source)
+
+
+def check_reader_cells(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """Empty ``reader`` cells of a patient whose other rows name a reader.
+
+    Each reader's assessments are assessed separately (README), so a row without its reader would belong
+    to a reader of its own, without the baseline its reader gave: it is refused at its cell, before the
+    baseline check would blame the day. A patient whose rows all leave the reader empty was read once (a
+    table may join such patients to double-read ones).
+    """
+    if s.READER not in frame.columns or s.PATIENT not in frame.columns:
+        return []
+    readers = frame[s.READER].fillna("").astype(str).str.strip()
+    empty = readers == ""
+    named = (~empty).groupby(frame[s.PATIENT]).transform("any")
+    wrong = (empty & named).to_numpy()
+    if not wrong.any():
+        return []
+    patient = frame.loc[wrong, s.PATIENT].iloc[0]
+    example = readers[~empty & (frame[s.PATIENT] == patient)].iloc[0]
+    return [_error(source, _rows(frame, wrong), s.READER,
+                   f"empty, while other rows of patient {patient} name their reader (e.g. {example!r}); each "
+                   "reader's assessments are assessed separately: give the reader of every row of the "
+                   "patient, or none (a patient read once)")]
 
 
 def check_labels(frame: pd.DataFrame, source: str, column: str, allowed: tuple[str, ...],
@@ -694,9 +726,12 @@ def check_measurements(frame: pd.DataFrame, source: str) -> list[Finding]:
 
 
 def check_unused_measurements(frame: pd.DataFrame, source: str) -> list[Finding]:
-    """Warn when a target or new lesion gives a size with status absent or not_evaluable: the status wins
-    (an absent lesion counts 0 mm, a not-evaluable one no value; spec/anatomic.md 0.4, as for too_small), so
-    the size given is not used, and the user is told rather than left to find out."""
+    """Warn when a target or new lesion's size contradicts its status, so that the user is told rather than
+    left to find out: a size given with status absent or not_evaluable (the status wins: an absent lesion
+    counts 0 mm, a not-evaluable one no value; spec/anatomic.md 0.4, as for too_small), or a measurement of
+    0 mm with status present (spec/anatomic.md 0.3: present is measured, a disappeared lesion is absent),
+    read as given; the measurement is the one spec/anatomic.md 0.4 reads (short axis of a node, else the
+    long axis)."""
     sizes, given = _sizes(frame)
     measured = (frame[s.ROLE] != s.Role.NON_TARGET.value).to_numpy() & given.any(axis=1)
     findings = []
@@ -709,6 +744,19 @@ def check_unused_measurements(frame: pd.DataFrame, source: str) -> list[Finding]
                 f"a size is given ({first:g} mm) with status {status.value}: the status wins, the lesion "
                 f"{use} and the size is not used (spec/anatomic.md 0.4); give status present to use it"),
                 "warning", category=UnusedMeasurementWarning))
+    node = frame[s.LYMPH_NODE].to_numpy(dtype=bool)
+    read = np.where(node, frame[s.SHORT_AXIS].to_numpy(dtype=np.float64),
+                    frame[s.LONG_AXIS].to_numpy(dtype=np.float64))  # spec/anatomic.md 0.4
+    zero = ((frame[s.ROLE] != s.Role.NON_TARGET.value).to_numpy() & (read == 0)
+            & (frame[s.STATUS] == s.Status.PRESENT.value).to_numpy())
+    if zero.any():
+        column = s.SHORT_AXIS if node[zero][0] else s.LONG_AXIS
+        findings.append(Finding(InputError(
+            source, _rows(frame, zero), column,
+            "a size of 0 mm is given with status present: a present lesion is measured, and 0 mm means it "
+            "has disappeared (status absent; spec/anatomic.md 0.3); the row is read as given, a present "
+            "lesion of 0 mm; give status absent if it has disappeared, or its measured size"),
+            "warning", category=UnusedMeasurementWarning))
     return findings
 
 
@@ -956,7 +1004,8 @@ def check_patient_numbers(frame: pd.DataFrame, source: str) -> list[Finding]:
     """Day and survival cells of the patient table that cannot be read, so that none is silently left
     out: ``treatment_end_day`` and ``new_therapy_start_day`` whole days, ``os_days`` a number of days,
     ``prebaseline_sum_mm`` a sum in mm, ``os_event`` 1 (death) or 0 (alive at last contact) (DESIGN.md
-    "The tables")."""
+    "The tables"); and the half of a pair that needs the other (prebaseline date and sum, os_days and
+    os_event)."""
     findings = []
     for column in (c for c in (*PATIENT_WHOLE_DAY_COLUMNS, OS_DAYS) if c in frame.columns):
         values, bad = t.parse_float(frame[column])
@@ -976,7 +1025,7 @@ def check_patient_numbers(frame: pd.DataFrame, source: str) -> list[Finding]:
             findings.append(_error(source, _rows(frame, bad), PREBASELINE_SUM,
                                    f"{frame.loc[bad, PREBASELINE_SUM].iloc[0]!r} is not a sum of diameters "
                                    "in mm (a number >= 0; leave the cell empty when there was no scan)"))
-    findings += _prebaseline_pairs(frame, source)
+    findings += _pairs(frame, source)
     if OS_EVENT in frame.columns:
         _, bad = t.parse_bool(frame[OS_EVENT])
         if bad.any():
@@ -986,17 +1035,28 @@ def check_patient_numbers(frame: pd.DataFrame, source: str) -> list[Finding]:
     return findings
 
 
-def _prebaseline_pairs(frame: pd.DataFrame, source: str) -> list[Finding]:
-    """spec/patterns.md 0.2: ``prebaseline_date`` and ``prebaseline_sum_mm`` give one scan together; one
-    without the other cannot be used (a sum needs its day for the growth rates, a date needs its sum)."""
-    blank = {c: _blank(frame, c) for c in (PREBASELINE_DATE, PREBASELINE_SUM)}
+PAIRS = {
+    (PREBASELINE_SUM, PREBASELINE_DATE): "the prebaseline scan needs both (spec/patterns.md 0.2)",
+    (PREBASELINE_DATE, PREBASELINE_SUM): "the prebaseline scan needs both (spec/patterns.md 0.2)",
+    (OS_DAYS, OS_EVENT): "say whether the patient died on os_days (1) or was alive at last contact (0); an "
+                         "empty os_event is not read as alive (spec/patterns.md 7.4)",
+    (OS_EVENT, OS_DAYS): "a death or a last contact alive needs its day (days since treatment start) "
+                         "(spec/patterns.md 7.4)",
+}
+"""Patient-table columns that say one thing together, as (given, missing): what the missing half would say.
+A prebaseline sum needs its date for the growth rates and a date its sum (0.2); ``os_days`` and ``os_event``
+give one death or censoring (7.3, 7.4 count deaths)."""
+
+
+def _pairs(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """A column of :data:`PAIRS` given without its partner: refused at the empty cell, never read as a
+    censoring or dropped."""
     findings = []
-    for given, missing in ((PREBASELINE_SUM, PREBASELINE_DATE), (PREBASELINE_DATE, PREBASELINE_SUM)):
-        alone = ~blank[given] & blank[missing]
+    for (given, missing), needs in PAIRS.items():
+        alone = ~_blank(frame, given) & _blank(frame, missing)
         if alone.any():
             findings.append(_error(source, _rows(frame, alone), missing,
-                                   f"{given} is given without {missing}; the prebaseline scan needs both "
-                                   "(spec/patterns.md 0.2), or neither"))
+                                   f"{given} is given without {missing}: {needs}, or leave both empty"))
     return findings
 
 
@@ -1060,6 +1120,33 @@ def check_patient_biomarkers(frame: pd.DataFrame, source: str) -> list[Finding]:
                                    f"(spec/patterns.md 6.2; {NOT_TESTED!r} or an empty cell when not "
                                    "tested)"))
     return findings
+
+
+TREATMENT_END_REASON = "treatment_end_reason"
+TREATMENT_END_REASONS = ("progression", "toxicity", "death", "completed", "patient", "other")
+"""Why the treatment ended (spec/patterns.md 0.5), compared as :func:`end_reason` reads them; an empty cell
+is not known."""
+
+
+def end_reason(value: object) -> str:
+    """A ``treatment_end_reason`` as it is compared with :data:`TREATMENT_END_REASONS`: stripped, lower case
+    ("" for an empty cell)."""
+    return "" if pd.isna(value) else str(value).strip().lower()
+
+
+def check_treatment_end_reason(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """``treatment_end_reason`` cells outside the vocabulary of spec/patterns.md 0.5: durable.off_treatment
+    (spec 4.3) asks whether the treatment stopped for progression, and a value it does not know ("PD") would
+    be read as "not progression"."""
+    if TREATMENT_END_REASON not in frame.columns:
+        return []
+    bad = ~frame[TREATMENT_END_REASON].map(end_reason).isin(["", *TREATMENT_END_REASONS]).to_numpy()
+    if not bad.any():
+        return []
+    return [_error(source, _rows(frame, bad), TREATMENT_END_REASON,
+                   f"{frame.loc[bad, TREATMENT_END_REASON].iloc[0]!r} is not one of "
+                   f"{', '.join(TREATMENT_END_REASONS)} (spec/patterns.md 0.5; a stop for progression is "
+                   "'progression'; leave the cell empty when not known)")]
 
 
 LOCAL_THERAPY_DATES = "local_therapy_dates"
@@ -1139,8 +1226,8 @@ def _patient_iso(frame: pd.DataFrame, column: str) -> tuple[pd.Series, pd.Series
 
 
 PATIENT_TABLE_CHECKS: tuple[Check, ...] = (
-    check_patient_dates, check_patient_numbers, check_patient_biomarkers, check_local_therapy_dates,
-    check_treatment_order,
+    check_patient_dates, check_patient_numbers, check_patient_biomarkers, check_treatment_end_reason,
+    check_local_therapy_dates, check_treatment_order,
 )
 """The checks of the patient table alone, in order (io.load.read_patients)."""
 

@@ -21,6 +21,7 @@ import pandas as pd
 from lifelines import KaplanMeierFitter
 
 from ioresponse.criteria import Study
+from ioresponse.io.validate import TREATMENT_END_REASON, TREATMENT_END_REASONS, end_reason
 from ioresponse.patterns._common import Flag, PatternOptions, PatternRow, display, known, median_time, records
 from ioresponse.patterns._study import patient_days, patient_values
 from ioresponse.schema import DAY, PATIENT, READER
@@ -147,7 +148,8 @@ def off_treatment(s: Subject, context: dict) -> tuple[Flag, str, dict]:
     """Response before treatment_end, stop not for progression, no PD for >= 183 days after (spec 4.3)."""
     patient = str(s.best[PATIENT])
     end = context["end"].get(patient)
-    reason_stop = str(context["end_reason"].get(patient, "")).strip().lower()
+    given_reason = context["end_reason"].get(patient, "")
+    reason_stop = end_reason(given_reason)  # as the patient-table check reads it (io.validate)
     labels = "response or stable disease" if context["include_sd"] else "response"
     best = _best_label(s)
     onset = _day(s.best["first_response_day"])
@@ -183,8 +185,11 @@ def off_treatment(s: Subject, context: dict) -> tuple[Flag, str, dict]:
             wait = f"no progression yet, {off} days of follow-up after treatment end (< {minimum})"
             return None, wait, values
         reason = f"no progression {off} days after treatment end on day {end} (>= {minimum})"
-    if not reason_stop:  # a required condition not known: not_evaluable, never read as "not progression"
-        return None, f"{reason}, but treatment_end_reason not given (a stop for progression?)", values
+    if reason_stop not in TREATMENT_END_REASONS:  # a required condition not known: not_evaluable, never
+        # read as "not progression" (io.validate refuses an unknown value; here for a Study built in Python)
+        given = "not given" if not reason_stop else (
+            f"{given_reason!r}, not one of {', '.join(TREATMENT_END_REASONS)} (spec/patterns.md 0.5)")
+        return None, f"{reason}, but treatment_end_reason {given} (a stop for progression?)", values
     return True, reason, values
 
 
@@ -238,7 +243,7 @@ def find(
     points = timepoints[timepoints["criterion"] == criterion] if given else None
     context = {
         "end": patient_days(study, "treatment_end"),
-        "end_reason": patient_values(study, "treatment_end_reason"),
+        "end_reason": patient_values(study, TREATMENT_END_REASON),
         "include_sd": options.off_treatment_include_sd,
         "min_days": options.min_off_treatment_days,
     }
