@@ -145,6 +145,7 @@ def main(out_dir: str | Path = "out/pet") -> dict[str, pd.DataFrame]:
     lesions = lesion_table(out_dir)
     lesions.to_csv(out_dir / "pet_lesions.csv", index=False)
     patients = pd.DataFrame({"patient_id": [PATIENT_ID], "treatment_start": [TREATMENT_START]})
+    patients.to_csv(out_dir / "patients.csv", index=False)  # the lesion table gives dates: days need it
     study = Study(pet=read_pet_table(lesions, patients=patients), source="pet_lesions.csv")
     metabolic = [c for c in registry().values() if c.family == "metabolic"]
     results = {c.key: c.assess(study) for c in metabolic}

@@ -165,24 +165,32 @@ def test_each_call_has_a_reason_naming_the_rule_the_section_and_the_numbers(resu
 # Python
 
 
-def test_python_block_runs_as_written(data, tmp_path, monkeypatch):
-    # result = ioresponse.assess("lesions.csv", criteria=("recist11", "irecist"), confirm_response=True)
+def test_python_block_runs_as_written(tmp_path, monkeypatch):
+    # result = ioresponse.assess("examples/lesions.csv", criteria=("recist11", "irecist"),
+    #                            confirm_response=True)
     # result.timepoints  # one row per patient x criterion x follow-up: sums, % changes, components, reason
     # result.best_response  # one row per patient x criterion: best_response, best_response_confirmed, days
     # result.compare().wide  # best responses side by side
     # result.to_parquet("out/")
-    monkeypatch.chdir(data)
-    result = ioresponse.assess("lesions.csv", criteria=("recist11", "irecist"), confirm_response=True)
+    monkeypatch.chdir(ROOT)
+    result = ioresponse.assess("examples/lesions.csv", criteria=("recist11", "irecist"),
+                               confirm_response=True)
     timepoints = result.timepoints
-    assert len(timepoints) == 2 * 3  # 2 criteria x 3 follow-ups of P007
+    assert len(timepoints) == 2 * (2 + 3 + 2)  # 2 criteria x follow-ups of P01, P02, P03
     for column in ("baseline_sum", "nadir_sum", "current_sum", "pct_change_baseline", "pct_change_nadir",
                    "target_response", "non_target_response", "new_lesion_response", "reason"):
         assert column in timepoints
     best = result.best_response
-    assert best[["patient_id", "criterion"]].values.tolist() == [["P007", "recist11"], ["P007", "irecist"]]
     assert {"best_response", "best_response_confirmed", "bor_day", "progression_day"} <= set(best)
     wide = result.compare().wide
-    assert wide[["patient_id", "recist11", "irecist"]].values.tolist() == [["P007", "PR", "iPR"]]
+    # README "examples/lesions.csv": P01 B = 40 + 25 = 65; day 56 28 + 16 = 44 (-32.31%: PR), day 112
+    # 26 + 15 = 41 (-36.92%: PR, 56 days later: confirmed). P02 B = 30 + 20 = 50; day 56 38 + 26 = 64
+    # (+28.00%, +14 mm) and new lesion U1: PD / iUPD; day 98 (42 days later) 28 + 19 = 47, U1 12 -> 10 mm,
+    # no further growth: iUPD reset, iSD; day 140 20 + 13 = 33 (-34.00%), U1 absent: iPR, not confirmed
+    # (no later scan), so the confirmed iBOR is iSD. P03 B = 40; day 49 52 (+30.00%, +12 mm): PD / iUPD;
+    # day 91 63 = +11 mm vs 52 at iUPD (>= 5 mm): iCPD.
+    assert wide[["patient_id", "recist11", "irecist"]].values.tolist() == [
+        ["P01", "PR", "iPR"], ["P02", "PD", "iSD"], ["P03", "PD", "iCPD"]]
     written = result.to_parquet(tmp_path / "out")
     names = {path.name for path in written}
     assert {"timepoints.parquet", "best_response.parquet"} <= names
@@ -472,9 +480,9 @@ def test_validate_takes_option_with_criteria(tmp_path):
     assert_accepted(cli("validate", path, "--criteria", "recist11", "--option", "on_baseline_violation=warn"))
 
 
-def test_compare_options_are_the_two_the_readme_lists():
-    # "`compare` takes `--reference` (default recist11) and `--confirmed`"
-    assert help_options("compare") == {"--reference", "--confirmed"}
+def test_compare_options_are_the_ones_the_readme_lists():
+    # "`compare` takes `--reference` (default recist11) and `--confirmed` / `--unconfirmed`"
+    assert help_options("compare") == {"--reference", "--confirmed", "--unconfirmed"}
 
 
 def test_format_writes_csv_parquet_or_both(data, tmp_path):
@@ -1079,6 +1087,11 @@ def test_pet_study_example_runs_every_metabolic_criterion(tmp_path, monkeypatch,
     runpy.run_path(str(ROOT / "examples" / "pet_study.py"), run_name="__main__")
     assert set(table(out, "best_response.csv")["criterion"]) == METABOLIC
     assert list((out / "dicom").iterdir())
+    # "ioresponse assess out/pet/pet_lesions.csv --patients out/pet/patients.csv --criteria all --out ..."
+    results = tmp_path / "results"
+    assert_accepted(cli("assess", out / "pet_lesions.csv", "--patients", out / "patients.csv", "--criteria",
+                        "all", "--out", results))
+    assert set(table(results, "best_response.csv")["criterion"]) == METABOLIC
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -329,7 +329,7 @@ def _unknown_words(name: str, rows: np.ndarray, column: str, values: np.ndarray,
         words = ", ".join(map(repr, sorted(set(values[unknown]))[:5]))
         error = InputError(name, rows[unknown].tolist(), column,
                            f"{words} not in the {column} vocabulary of spec/patterns.md 5.3: kept as given, "
-                           "no irAE rule reads it")
+                           f"no irAE rule reads it; the words read: {', '.join(sorted(allowed))}")
         warnings.warn(SideTableWarning(error.located()), stacklevel=3)
 
 
