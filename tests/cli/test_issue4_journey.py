@@ -359,6 +359,20 @@ def test_assess_removes_the_tables_an_earlier_run_left_in_its_folder(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["best_response.csv", "lesions.csv", "timepoints.csv"]
 
 
+def test_assess_removes_what_other_commands_derived_from_an_earlier_run(tmp_path):
+    """README: "Tables an earlier run left in the folder are removed (and named)": a comparison and a
+    report built on an earlier run would no longer match the new tables (s15 fresh-clone walk-through)."""
+    path, out = write(tmp_path, COHORT), tmp_path / "out"
+    assert_accepted(cli("assess", path, "--criteria", "recist11,irecist", "--out", out))
+    assert_accepted(cli("compare", out))
+    assert_accepted(cli("report", out))
+    assert (out / "report.html").exists() and (out / "rates.csv").exists()
+    again = cli("assess", path, "--criteria", "recist11", "--out", out)
+    assert_accepted(again)
+    for name in ("compare_wide.csv", "compare_reclassification.csv", "report.html", "rates.csv"):
+        assert not (out / name).exists() and name in flat(again)
+
+
 @pytest.mark.parametrize("command", ["compare", "explain"])
 def test_compare_and_explain_on_a_folder_without_results_exit_2(tmp_path, command):
     """Issue 4 item 5: a folder `assess` did not write (empty, or timepoints only) is exit 2 naming the

@@ -68,6 +68,18 @@ def test_report_of_empty_and_single_patient_cohorts(timepoints, best_response, t
     assert "<summary>P1:" in render_report(single)
 
 
+def test_patient_headline_names_the_reader_of_each_best_response(timepoints, best_response):
+    # A patient read by two readers: each best response in the section's headline names its reader, so
+    # that "recist11: PD, recist11: SD" never appears without saying whose read is whose.
+    one = best_response[best_response["patient_id"] == "P1"]
+    two = pd.concat([one.assign(reader="R1"), one.assign(reader="R2")], ignore_index=True)
+    tables = ReportTables(timepoints[timepoints["patient_id"] == "P1"].assign(reader="R1"), two)
+    html = render_report(tables)
+    first = one.iloc[0]
+    assert f"{first['criterion']} (R1): {first['best_response']}" in html
+    assert f"{first['criterion']} (R2): {first['best_response']}" in html
+
+
 def test_report_is_deterministic(timepoints, best_response):
     tables = ReportTables(timepoints, best_response)
     assert render_report(tables) == render_report(tables)

@@ -187,12 +187,24 @@ def assess(
     console.print(f"wrote {len(written)} files to {out}/")
 
 
+DERIVED_OUTPUTS = (
+    "compare_wide.csv", "compare_reclassification.csv",  # ioresponse compare
+    "report.html", "rates.csv", "response_counts.csv", "pfs.csv", "pfs_landmarks.csv",  # ioresponse report
+    "duration_of_response.csv", "progression_moves.csv", "tbp.csv", "median_split.csv",
+    "rs.csv", "rs.xpt", "adrs.csv", "adrs.xpt",  # ioresponse export
+    "irae_flags.csv", "biomarkers.csv", "il8.csv",  # ioresponse patterns
+)
+"""Files the other commands derive from an assess folder: a new assess run makes them stale."""
+
+
 def _remove_earlier_outputs(out: Path, written: list[Path]) -> None:
     """Remove the output tables an earlier run left in ``out`` that this run did not write (patterns after
-    --no-patterns, excluded rows, the other format), so that the folder, ``explain`` and ``compare`` hold
-    this run's results only."""
-    stale = [path for name in Result.TABLE_NAMES for suffix in (".csv", ".parquet")
-             if (path := out / f"{name}{suffix}") not in written and path.exists()]
+    --no-patterns, excluded rows, the other format) and what other commands derived from them (a report,
+    rates, a comparison, an export), so that the folder, ``explain`` and ``compare`` hold this run's
+    results only."""
+    tables = [out / f"{name}{suffix}" for name in Result.TABLE_NAMES for suffix in (".csv", ".parquet")]
+    stale = [path for path in (*tables, *(out / name for name in DERIVED_OUTPUTS))
+             if path not in written and path.exists()]
     for path in stale:
         path.unlink()
     if stale:

@@ -315,8 +315,9 @@ def _patient_sections(tables: ReportTables) -> list[dict]:
     sections = []
     for patient in ids:
         own_best = best_of.get(patient, best[:0])
-        headline = ", ".join(f"{c}: {r}" for c, r in zip(own_best["criterion"], own_best["best_response"],
-                                                          strict=True))
+        readers = own_best[READER].astype(str) if READER in own_best else pd.Series("", index=own_best.index)
+        headline = ", ".join(f"{c} ({reader}): {r}" if reader else f"{c}: {r}" for c, reader, r in zip(
+            own_best["criterion"], readers, own_best["best_response"], strict=True))
         timeline = by_patient.get(patient, timepoints[:0]).sort_values([DAY, "criterion"], kind="stable")
         lesions = lesions_of.get(patient)
         patterns = patterns_of.get(patient)
