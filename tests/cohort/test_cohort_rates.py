@@ -65,9 +65,9 @@ def test_clopper_pearson_rejects_more_successes_than_trials():
 
 def test_responder_and_disease_control_sets_follow_each_criterion_labels():
     assert {"CR", "PR", "irCR", "irPR", "iCR", "iPR", "CMR", "PMR"} == RESPONDER_LABELS
-    assert {"SD", "irSD", "iSD", "NON-CR/NON-PD", "irNON-CR/NON-PD", "NON-iCR/NON-iUPD", "SMD"} == (
-        DISEASE_CONTROL_LABELS - RESPONDER_LABELS)
-    for progression in ("PD", "irPD", "iUPD", "iCPD", "PMD", "NE"):
+    assert {"SD", "irSD", "iSD", "NON-CR/NON-PD", "irNON-CR/NON-PD", "NON-iCR/NON-iUPD", "SMD",
+            "clinical_benefit"} == DISEASE_CONTROL_LABELS - RESPONDER_LABELS  # PECRIT: metabolic.md 6.5
+    for progression in ("PD", "irPD", "iUPD", "iCPD", "PMD", "NE", "no_clinical_benefit"):
         assert progression not in DISEASE_CONTROL_LABELS
 
 

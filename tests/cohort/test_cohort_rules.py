@@ -575,3 +575,17 @@ def test_7_3_irecist_dor_is_not_ended_by_an_iupd_that_is_reset():
     assert durations.loc[0, "duration_days"] == 98 and not bool(durations.loc[0, "event"])
     recist = response_durations(_assess("recist11", RESET_AFTER_IPR).best_response)
     assert recist.loc[0, "duration_days"] == 56 and bool(recist.loc[0, "event"])
+
+
+def test_pecrit_rates_dcr_is_the_clinical_benefit_rate_and_orr_is_not_defined():
+    # spec/metabolic.md 6.5: PECRIT predicts clinical benefit (CR, PR or SD) and has no response
+    # categories. 2 of 4 patients clinical_benefit: DCR 2/4 = 50 %, exact 95 % CI
+    # BetaInv(.025; 2, 3) = 6.76 % to BetaInv(.975; 3, 2) = 93.24 %; ORR is not defined (empty), not 0 %.
+    labels = ["clinical_benefit", "clinical_benefit", "no_clinical_benefit", "NE"]
+    best = pd.DataFrame({"patient_id": ["A", "B", "C", "D"], "reader": "", "criterion": "pecrit",
+                         "best_response": labels})
+    best["best_response_confirmed"] = best["best_response"]
+    row = response_rates(best, population="all_treated").iloc[0]
+    assert (row["n"], row["disease_control"], row["dcr"]) == (4, 2, 0.5)
+    assert (row["dcr_ci_low"], row["dcr_ci_high"]) == pytest.approx((0.067586, 0.932414), abs=1e-6)
+    assert np.isnan(row["orr"]) and np.isnan(row["orr_ci_low"]) and np.isnan(row["orr_ci_high"])

@@ -44,8 +44,13 @@ STABLE_LABELS = frozenset({
 non-target-only "neither CR nor PD" categories (RECIST 1.1 sec. 4.3.4 and Table 2; spec/anatomic.md
 0.9; SMD of spec/metabolic.md 1.7)."""
 
-DISEASE_CONTROL_LABELS = RESPONDER_LABELS | STABLE_LABELS
-"""Best responses counted as disease control (responders plus the stable family)."""
+DISEASE_CONTROL_LABELS = RESPONDER_LABELS | STABLE_LABELS | {"clinical_benefit"}
+"""Best responses counted as disease control (responders plus the stable family); PECRIT's
+``clinical_benefit`` is its prediction of CR, PR or SD (spec/metabolic.md 6.5)."""
+
+NO_RESPONSE_CRITERIA = frozenset({"pecrit"})
+"""Criteria without response categories (PECRIT predicts clinical benefit, spec/metabolic.md 6.5): their
+ORR is not defined (empty), their DCR is the clinical-benefit rate."""
 
 DEFAULT_ALPHA = 0.05
 """Two-sided error of the intervals: 95 % confidence (spec/patterns.md 7.1)."""
@@ -427,12 +432,15 @@ class ResponseRateFitter:
         control = int(part["_control"].sum())
         orr_low, orr_high = clopper_pearson(responders, n, self.alpha)
         dcr_low, dcr_high = clopper_pearson(control, n, self.alpha)
+        orr = responders / n if n else np.nan
+        if str(key["criterion"]) in NO_RESPONSE_CRITERIA:
+            orr = orr_low = orr_high = np.nan
         return {
             **key, "population": self.population, "n": n,
             "excluded": int((part["_status"] == "not_measurable").sum()),
             "not_checked": int((part["_status"] == "not_checked").sum()),
             "response_column": part["_column"].iloc[0],
-            "responders": responders, "orr": responders / n if n else np.nan,
+            "responders": responders, "orr": orr,
             "orr_ci_low": orr_low, "orr_ci_high": orr_high, "disease_control": control,
             "dcr": control / n if n else np.nan, "dcr_ci_low": dcr_low, "dcr_ci_high": dcr_high,
             "dcr_landmark_days": np.nan if self.dcr_landmark_days is None else self.dcr_landmark_days,
