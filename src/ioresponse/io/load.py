@@ -244,10 +244,10 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
     patient_table = _patient_columns(frame, patient_table, name, _patients_name(user_patients))
     missing = frozenset() if kind == "lesions" else t.missing_components(frame)
     both_times = user_table and s.DATE in frame.columns and s.DAY in frame.columns
-    _warn_partial_dates(frame, name, column_names)
     if kind == "sums":
         frame = t.expand_sums(frame)
     lesions = _typed(frame)
+    _warn_partial_dates(lesions, frame, name, column_names)
     lesions = v.settle(_day_from_date(lesions, patient_table, name), lesions, outcome, **settings)
     lesions = lesions.assign(**{s.DAY: lesions[s.DAY].astype(np.int64)})
     if user_patients is not None:  # every assessment now has its day; before the lesion checks
@@ -274,18 +274,18 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
                  patients_source=_patients_name(user_patients, name), column_names=column_names)
 
 
-def _warn_partial_dates(frame: pd.DataFrame, name: str, column_names: dict[str, str]) -> None:
+def _warn_partial_dates(typed: pd.DataFrame, frame: pd.DataFrame, name: str, column_names: dict[str, str]
+                        ) -> None:
     """A partial ``date`` (spec/anatomic.md 0.1 asks for an ISO date) is imputed to the middle of its
-    period (io.tables.parse_dates, the row's note says so): one warning names its rows, as for the
-    patient table (SDTM: TRDTC without TRDY; with TRDY io.sdtm has placed it already)."""
-    if s.DATE not in frame.columns:
-        return
-    _, notes, _ = t.parse_dates(frame[s.DATE])
-    imputed = (notes != "").to_numpy()
+    period by :func:`_typed` (``_date_imputed``; the row's note says so): one warning names its rows, as for
+    the patient table (SDTM: TRDTC without TRDY; with TRDY io.sdtm has placed it already). ``frame`` is the
+    text table ``typed`` was made from; only its imputed dates are parsed again, for the wording."""
+    imputed = typed["_date_imputed"].to_numpy()
     if imputed.any():
-        t.warn_partial_dates(name, frame.loc[imputed, s.SOURCE_ROW].tolist(),
+        _, notes, _ = t.parse_dates(frame.loc[imputed, s.DATE])
+        t.warn_partial_dates(name, typed.loc[imputed, s.SOURCE_ROW].tolist(),
                              column_names.get(s.DATE, s.DATE),
-                             f"{notes[imputed].iloc[0]}, the middle of the period it gives", stacklevel=4)
+                             f"{notes.iloc[0]}, the middle of the period it gives", stacklevel=4)
 
 
 def _kind(frame: pd.DataFrame, name: str) -> InputKind:
