@@ -72,6 +72,19 @@ def test_drr_optim_182_vs_183_days_ongoing() -> None:
     assert flags(rows, points) == {"A": "true", "B": "not_evaluable"}
 
 
+def test_drr_optim_response_that_ends_in_stable_disease_is_not_durable() -> None:
+    # spec 4.1: the response must last "continuously for >= 6 months"; "not evaluable if still responding".
+    # A: PR days 56 and 112, SD on day 200, no PD: the response ended after 112 - 56 = 56 days < 183 -> false
+    # (it is not still responding). B: PR 56, 112, then NE on day 200: still responding as far as anyone
+    # knows, 56 days -> not evaluable. C: PR 56, SD 120, PR 260 (last): in response at the last assessment,
+    # 260 - 56 = 204 >= 183 -> true (spec: last assessment in response - d_r).
+    rows = [best(p, 56, np.nan, 200, False) for p in "AB"] + [best("C", 56, np.nan, 260, False)]
+    points = [tp("A", 56, "PR"), tp("A", 112, "PR"), tp("A", 200, "SD"),
+              tp("B", 56, "PR"), tp("B", 112, "PR"), tp("B", 200, "NE"),
+              tp("C", 56, "PR"), tp("C", 120, "SD"), tp("C", 260, "PR")]
+    assert flags(rows, points) == {"A": "false", "B": "not_evaluable", "C": "true"}
+
+
 def test_pons_tostivint_examples() -> None:
     # spec 4.2: median PFS 4.0 months -> threshold 12.0 months = 365.25 days.
     rows = [best("A", 84, 400, 400, True), best("B", 84, np.nan, 300, False), best("C", 84, 200, 200, True)]

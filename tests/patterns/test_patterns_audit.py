@@ -605,11 +605,13 @@ def _durable(best_rows: list[dict], points: list[tuple], definition: str, data: 
 def test_4_1_drr_ongoing_duration_counts_to_the_last_assessment_in_response() -> None:
     # spec 4.1: "no loss and last assessment in response - d_r >= 183". PR day 84, PR day 200, SD day 300,
     # no PD:
-    # last assessment in response is day 200 -> 116 < 183 -> not evaluable (still no loss). Counting the SD
-    # day 300 would give 216 >= 183.
+    # last assessment in response is day 200 -> 116 < 183. Counting the SD day 300 would give 216 >= 183.
+    # The response ended in SD on day 300, so the patient is not "still responding" (the only not-evaluable
+    # case of 4.1) and the response did not last "continuously" 183 days -> false (was read as not
+    # evaluable until session 16).
     points = [("A", 84, "PR"), ("A", 200, "PR"), ("A", 300, "SD")]
     result = _durable([_best("A", 84, np.nan, 300, False)], points, "durable.drr_optim")
-    assert result == {"A": "not_evaluable"}
+    assert result == {"A": "false"}
 
 
 @pytest.mark.parametrize("minimum,expected", [(183, "true"), (370, "true"), (371, "not_evaluable")])

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from lifelines import KaplanMeierFitter
 
 from ioresponse.criteria import Study
 from ioresponse.io.validate import TREATMENT_END_REASON, TREATMENT_END_REASONS, end_reason
@@ -55,10 +54,14 @@ class Subject:
     """First day with a response or stable disease (``off_treatment_include_sd``)."""
     first_day: int | None = None
     """First assessment day after baseline."""
+    stable_after_response_day: int | None = None
+    """Day of the last evaluable assessment when it is stable disease after the last response: the
+    response ended without progression."""
 
 
 def _subject_days(points: pd.DataFrame | None) -> dict[tuple[str, str], tuple[int | None, ...]]:
-    """Per patient x reader: last day, last response day, first response-or-SD day, first day."""
+    """Per patient x reader: last day, last response day, first response-or-SD day, first day, and the
+    day of the last evaluable assessment when it is stable disease after the last response."""
     if points is None or not len(points):
         return {}
     day = points[DAY].astype(float)
@@ -70,6 +73,8 @@ def _subject_days(points: pd.DataFrame | None) -> dict[tuple[str, str], tuple[in
             "last": day,
             "last_response": day.where(response.isin(RESPONSE_LABELS)),
             "first_controlled": day.where(response.isin(RESPONSE_LABELS | STABLE_LABELS)),
+            "last_evaluable": day.where(response.notna() & ~response.isin(("", "NE"))),
+            "last_stable": day.where(response.isin(STABLE_LABELS)),
         }
     )
     days = frame.groupby([PATIENT, READER], sort=False).agg(
@@ -77,7 +82,12 @@ def _subject_days(points: pd.DataFrame | None) -> dict[tuple[str, str], tuple[in
         last_response=("last_response", "max"),
         first_controlled=("first_controlled", "min"),
         first=("last", "min"),
+        last_evaluable=("last_evaluable", "max"),
+        last_stable=("last_stable", "max"),
     )
+    ended = (days["last_stable"] == days["last_evaluable"]) & (days["last_stable"] > days["last_response"])
+    days["stable_after_response"] = days["last_stable"].where(ended)
+    days = days.drop(columns=["last_evaluable", "last_stable"])
     return {key: tuple(_day(v) for v in row) for key, row in zip(days.index, days.to_numpy(), strict=True)}
 
 
@@ -117,6 +127,13 @@ def drr_optim(s: Subject, context: dict) -> tuple[Flag, str, dict]:
     values["duration_days"] = duration
     if duration >= MIN_DURATION_DAYS:
         return True, f"response from day {onset} ongoing on day {last}: {duration} days >= 183", values
+    if s.stable_after_response_day is not None:  # not "continuously" in response (spec 4.1): ended, no PD
+        return (
+            False,
+            f"response from day {onset} last seen on day {last}, stable disease on day "
+            f"{s.stable_after_response_day}: {duration} days < {MIN_DURATION_DAYS}",
+            values,
+        )
     return None, f"still responding with {duration} days of follow-up since day {onset} (< 183)", values
 
 
@@ -222,6 +239,8 @@ def cohort_median_pfs(best: pd.DataFrame) -> float | None:
     usable = durations.notna()
     if not usable.any():
         return None
+    from lifelines import KaplanMeierFitter  # here: finding patterns without this rule skips lifelines
+
     fitter = KaplanMeierFitter().fit(durations[usable], events[usable])
     median = median_time(fitter.survival_function_.iloc[:, 0])
     return None if np.isinf(median) else median
