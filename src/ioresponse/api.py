@@ -19,12 +19,10 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ioresponse.cohort.rates import CONFIRM_RESPONSE, confirms_response
 from ioresponse.criteria import Criterion, CriterionResult, Study, registry
 from ioresponse.criteria._anatomic import sharing
 from ioresponse.io.sdtm import shared_reader
 from ioresponse.io.tables import spelling, write_csv
-from ioresponse.patterns import OPTION_NAMES, find_patterns, mention_flags
 from ioresponse.schema import DAY, PATIENT, READER, InputError, coerce_option
 
 ALL = "all"
@@ -293,10 +291,12 @@ def select_criteria(
                 study.source,
                 [],
                 missing[0],
-                f"{criterion.title} needs {', '.join(missing)}, which the input does not have",
+                f"{criterion.title} needs {', '.join(missing)}, of which the input has no value (no such "
+                "column, or only empty cells)",
             )
         else:
-            skipped[key] = f"input has no {', '.join(missing)}"
+            skipped[key] = (f"input has no {missing[0]}" if missing == [f"{criterion.family} table"]
+                            else f"input has no value in {', '.join(missing)}")
     return chosen, skipped
 
 
@@ -432,6 +432,11 @@ def run(
         raise InputError("study", [], None, f"run takes the Study that ioresponse.load(...) returns, not a "
                                             f"{type(study).__name__}; ioresponse.assess(data, ...) reads and "
                                             "assesses in one call")
+    # imported here, not with the module: ``import ioresponse.api`` (load, compare) stays free of scipy
+    # (cohort.rates) and lifelines (patterns.durable)
+    from ioresponse.cohort.rates import CONFIRM_RESPONSE, confirms_response
+    from ioresponse.patterns import OPTION_NAMES, find_patterns, mention_flags
+
     pattern_options = {k: v for k, v in options.items() if k in OPTION_NAMES}
     criterion_options = {k: v for k, v in options.items() if k not in OPTION_NAMES}
     chosen, skipped = select_criteria(criteria, study, criterion_options)

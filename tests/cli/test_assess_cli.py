@@ -129,7 +129,7 @@ def test_criteria_all_on_sums_skips_criteria_without_data(tmp_path):
         app, ["assess", str(write(tmp_path, sums, "sums.csv")), "--criteria", "all", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    assert "skipped irrc: input has no perpendicular_mm" in result.output
+    assert "skipped irrc: input has no value in perpendicular_mm" in result.output
     best = pd.read_csv(out / "best_response.csv")
     # day 40: 30 mm is -40% (PR); day 90: "too small to measure" counts 5 mm (RECIST 1.1 sec. 4.3.2): PR.
     assert best.loc[best["criterion"] == "recist11", "best_response"].tolist() == ["PR"]

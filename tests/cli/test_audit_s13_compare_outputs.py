@@ -187,7 +187,7 @@ def test_cli_assess_all_then_compare_round_trip(tmp_path):
     text = flat(ran)
     # --criteria all names what it skipped and why: no perpendicular_mm for irRC (spec 2.9), and the
     # metabolic criteria without a PET table
-    assert "skipped irrc: input has no perpendicular_mm" in text
+    assert "skipped irrc: input has no value in perpendicular_mm" in text
     assert "skipped percist:" in text
     shown = cli("compare", out)
     assert shown.exit_code == 0, shown.output
@@ -385,7 +385,7 @@ def test_required_columns_per_criterion_spec_1_9_and_2_9():
         del r["short_axis_mm"]
     result = assessed(rows, "all")
     assert set(result.best_response["criterion"]) == set(FOUR)
-    assert result.skipped["irrc"] == "input has no perpendicular_mm"
+    assert result.skipped["irrc"] == "input has no value in perpendicular_mm"
     # Nodal targets without a long_axis_mm column: the short axis is the value (0.4); 20 -> 12 mm = -40%
     # (12 >= 10 mm: not normal, no CR) -> PR; irRC also needs the long axis of a node (2.9), whose short axis
     # stands in for the perpendicular (0.1), so only long_axis_mm is missing.
@@ -396,7 +396,7 @@ def test_required_columns_per_criterion_spec_1_9_and_2_9():
     result = assessed(nodes, "all")
     best = result.best_response.set_index("criterion")["best_response"].to_dict()
     assert best == {"recist11": "PR", "irrecist": "irPR", "irecist": "iPR", "imrecist": "PR"}
-    assert result.skipped["irrc"] == "input has no long_axis_mm"
+    assert result.skipped["irrc"] == "input has no value in long_axis_mm"
 
 
 # ---------------------------------------------------------------------------------------------------------

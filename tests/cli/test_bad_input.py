@@ -288,7 +288,7 @@ def test_pet_table_without_liver_reference_exits_2_for_percist_and_is_skipped_by
     assert_refused(assess(tmp_path, path, "--criteria", "percist"), "pet.csv", "liver_sul_mean")
     result = assess(tmp_path, path, "--criteria", "all")
     assert_accepted(result)
-    assert "skipped percist: input has no liver_sul_mean, liver_sul_sd" in flat(result)
+    assert "skipped percist: input has no value in liver_sul_mean, liver_sul_sd" in flat(result)
 
 
 def test_pet_scan_with_empty_liver_cell_is_ne_with_the_reason(tmp_path):

@@ -142,7 +142,7 @@ def test_all_skips_irrc_on_a_lesion_table_without_any_perpendicular_diameter(tmp
     path = _without_perpendicular(tmp_path, empty=perpendicular == "empty column")
     result = cli("assess", path, "--criteria", "all", "--out", tmp_path / "out", "--no-patterns")
     assert_accepted(result)
-    assert "skipped irrc: input has no perpendicular_mm" in flat(result)
+    assert "skipped irrc: input has no value in perpendicular_mm" in flat(result)
     others = [k for k in ANATOMIC if k != "irrc"]
     assert _best(tmp_path / "out")[others].to_dict() == BEST[others].to_dict()
 

@@ -8,6 +8,9 @@ line and shows flags without a value. Results, tables and progress are still pri
 
 Commands are listed in the order a user meets them: check and assess a table, read the results back,
 then the cohort report and the export; PET quantification comes before any of it but is a tool apart.
+
+Each command imports what it computes with (pandas, the criteria, scipy, lifelines, matplotlib) when it
+runs, not when this package is imported: ``--version`` and ``--help`` load only typer and rich.
 """
 
 from __future__ import annotations
@@ -16,8 +19,6 @@ from importlib import metadata
 from typing import Annotated
 
 import typer
-
-from ioresponse.memory import reuse_freed_memory
 
 app = typer.Typer(
     name="ioresponse",
@@ -44,6 +45,8 @@ def main(
     ] = False,
 ) -> None:
     """Options of ``ioresponse`` itself, before any command."""
+    from ioresponse.memory import reuse_freed_memory  # pyarrow: only when a command runs
+
     reuse_freed_memory()
 
 

@@ -7,15 +7,12 @@ import re
 import warnings
 from collections.abc import Callable
 from pathlib import Path
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from ioresponse.criteria import registry
-from ioresponse.io.tables import guarded
 from ioresponse.schema import (
     BEST_RESPONSE_COLUMNS,
     DAY,
@@ -25,6 +22,9 @@ from ioresponse.schema import (
     InputError,
     IoresponseWarning,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 console = Console(markup=False)
 err_console = Console(stderr=True, markup=False, soft_wrap=True)
@@ -80,6 +80,10 @@ def merged_warnings(messages: list[str]) -> list[str]:
     its end) becomes one that names them all in the registry's order: "... (recist11, irrecist,
     imrecist)". The criteria run in threads, so their warnings come in the registry's order of their
     first criterion, after the warnings of no criterion, whatever thread finished first."""
+    if not messages:  # nothing to merge: the criteria (pandas, numba) are not imported for a pet command
+        return []
+    from ioresponse.criteria import registry
+
     order = list(registry())
     keys: dict[str, set[str]] = {}
     for message in messages:
@@ -114,6 +118,10 @@ def read_output(outdir: Path, name: str, *, required: bool = True) -> pd.DataFra
         A required table is missing or empty, lacks ``patient_id`` or a column of the output contract
         (spec/anatomic.md 0.9), or holds a row twice (a patient's call under a criterion on a day).
     """
+    import pandas as pd
+
+    from ioresponse.io.tables import guarded
+
     path = output_path(outdir, name)
     if path is None:
         if not required:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from ioresponse.api import Result, compare, criterion_names, load, run, select_criteria, split_options
 from ioresponse.cli._common import (
     INPUT_ERROR_EXIT,
     console,
@@ -21,10 +19,13 @@ from ioresponse.cli._common import (
     read_output,
     styled,
 )
-from ioresponse.cohort.rates import endpoint_responses, response_columns
-from ioresponse.cohort.reclassification import LABEL_ORDER
-from ioresponse.criteria import Study, registry
 from ioresponse.schema import DAY, PATIENT, READER, InputError
+
+if TYPE_CHECKING:  # the commands import pandas, the criteria and the cohort statistics when they run
+    import pandas as pd
+
+    from ioresponse.api import Result
+    from ioresponse.criteria import Study
 
 
 class OutputFormat(StrEnum):
@@ -52,8 +53,13 @@ def _criteria(text: str) -> list[str]:
     return [c.strip() for c in text.split(",") if c.strip()]
 
 
-CRITERIA_HELP = f"Comma-separated criterion keys ({', '.join(registry())}), or all."
-"""Help of ``assess --criteria``: the keys of :func:`ioresponse.criteria.registry`, in report order."""
+CRITERION_KEYS = ("recist11", "irrc", "irrecist", "irecist", "imrecist", "eortc", "percist", "pecrit",
+                  "percimt", "impercist", "ipercist")
+"""The keys of :func:`ioresponse.criteria.registry`, in report order, written out: the help would otherwise
+import every criterion (pandas, numba) for ``--help`` and ``--version``; tests/cli/test_s16_startup.py
+holds them equal to the registry's."""
+CRITERIA_HELP = f"Comma-separated criterion keys ({', '.join(CRITERION_KEYS)}), or all."
+"""Help of ``assess --criteria``: :data:`CRITERION_KEYS`."""
 
 OPTION_HELP = (
     "Option name=value, e.g. min_sd_days=56, given to each chosen criterion that has it (repeatable). "
@@ -153,6 +159,8 @@ def assess(
 
     Writes the timepoints and best responses (and patterns.*) into --out, and prints a summary.
     """
+    from ioresponse.api import load, run
+
     options: dict[str, object] = dict(_pairs(option or [], "--option", "name=value"))
     if confirm is not None:
         options["confirm_response"] = confirm
@@ -202,6 +210,8 @@ def _remove_earlier_outputs(out: Path, written: list[Path]) -> None:
     --no-patterns, excluded rows, the other format) and what other commands derived from them (a report,
     rates, a comparison, an export), so that the folder, ``explain`` and ``compare`` hold this run's
     results only."""
+    from ioresponse.api import Result
+
     tables = [out / f"{name}{suffix}" for name in Result.TABLE_NAMES for suffix in (".csv", ".parquet")]
     stale = [path for path in (*tables, *(out / name for name in DERIVED_OUTPUTS))
              if path not in written and path.exists()]
@@ -227,6 +237,9 @@ def _print_summary(result: Result, confirmed: bool | None) -> None:
     """Patients per best response, criterion by criterion: the confirmed best response with ``--confirm``,
     the unconfirmed one with ``--no-confirm``, else each criterion's own (confirmed for irRC; the column
     the cohort endpoints read, spec/patterns.md 7.1)."""
+    from ioresponse.cohort.rates import endpoint_responses, response_columns
+    from ioresponse.cohort.reclassification import LABEL_ORDER
+
     best = result.best_response
     if not len(best):
         console.print("no follow-up assessment: nothing to summarise")
@@ -257,6 +270,10 @@ def _print_summary(result: Result, confirmed: bool | None) -> None:
 def _print_recorded_agreement(result: Result) -> None:
     """Readers' own RS calls against the computed timepoints of the criterion their RSCAT names (a
     confusion table per criterion)."""
+    import pandas as pd
+
+    from ioresponse.criteria import registry
+
     pairs = result.against_recorded()
     titles = {key: criterion.title.split(" (")[0] for key, criterion in registry().items()}
     for key, part in pairs.groupby("criterion", sort=False):
@@ -317,6 +334,7 @@ def validate(
     it (its first problem). With --criteria, each criterion's refusal is listed too (with --option as
     assess takes it, e.g. on_baseline_violation=warn).
     """
+    from ioresponse.api import load
     from ioresponse.io.load import validate_only
 
     read = read_options(patients, column_map, patient_key, warn_implausible, sheet)
@@ -339,6 +357,8 @@ def _criterion_refusals(study: Study, names: list[str], option: list[str]) -> li
     """Each chosen criterion run alone with its options: the located refusal of every one that refuses the
     study (a column it needs, a baseline rule), the same refusal of several criteria once naming them all
     ("(recist11, irecist)"); the criteria that "all" skips are named."""
+    from ioresponse.api import criterion_names, run, select_criteria, split_options
+
     refusals: dict[str, list[str]] = {}
 
     def refused(key: str, refusal: InputError) -> None:
@@ -374,23 +394,45 @@ def _print_skipped(skipped: dict[str, str]) -> None:
 def explain(
     outdir: Annotated[Path, typer.Argument(metavar="OUTDIR", help="Folder written by `ioresponse assess`.")],
     patient: Annotated[str, typer.Argument(metavar="PATIENT", help="patient_id to show.")],
+    reader: Annotated[str | None, typer.Option(
+        "--reader", metavar="<name>",
+        help="Only this reader's calls, best responses and pattern flags.")] = None,
+    criterion: Annotated[str | None, typer.Option(
+        "--criterion", metavar="<key>",
+        help="Only this criterion's calls and best response (the pattern flags are shown whatever the "
+        "criterion).")] = None,
 ) -> None:
     """Print one patient's calls under every criterion, with reasons.
 
     The timeline (every criterion's call with its reason), then the best responses and the pattern
-    flags.
+    flags; --reader and --criterion keep one reader's or one criterion's.
     """
+    import pandas as pd
+
     timepoints = read_output(outdir, "timepoints")
     best = read_output(outdir, "best_response")
     patterns = read_output(outdir, "patterns", required=False)
     mine = timepoints[timepoints[PATIENT].astype(str) == patient]
-    if not (best[PATIENT].astype(str) == patient).any():
+    own_best = best[best[PATIENT].astype(str) == patient]
+    if not len(own_best):
         known = ", ".join(sorted(best[PATIENT].astype(str).unique())[:10]) or "none"
         raise InputError(str(outdir / "best_response"), [], PATIENT, f"no patient {patient}; e.g. {known}")
+    for column, option, chosen in ((READER, "--reader", reader), ("criterion", "--criterion", criterion)):
+        if chosen is None:
+            continue
+        present = list(dict.fromkeys(own_best[column].astype(str)))
+        if chosen not in present:  # the patient's best-response rows: one per reader x criterion
+            listed = ", ".join(name for name in present if name) or "none (no reader is named)"
+            raise InputError(str(outdir / "best_response"), [], column,
+                             f"no {column} {chosen} for patient {patient} ({option}); present: {listed}")
+        own_best = own_best[own_best[column].astype(str) == chosen]
+        mine = mine[mine[column].astype(str) == chosen]
+    if reader is not None and patterns is not None and READER in patterns.columns:
+        patterns = patterns[patterns[READER] == reader]
     if not len(mine):
         console.print(f"Patient {patient}: no follow-up assessment after the baseline")
-    for reader, rows in mine.groupby(READER, sort=True):
-        title = f"Patient {patient}" + (f", reader {reader}" if reader else "")
+    for read_by, rows in mine.groupby(READER, sort=True):
+        title = f"Patient {patient}" + (f", reader {read_by}" if read_by else "")
         table = Table(title=title, show_lines=True)
         for name in ("day", "criterion", "response", "flags", "reason"):
             table.add_column(name, overflow="fold")
@@ -401,7 +443,7 @@ def explain(
     summary = Table(title="Best overall response")
     for name in ("reader", "criterion", "best", "confirmed", "reason"):
         summary.add_column(name, overflow="fold")
-    for _, row in best[best[PATIENT].astype(str) == patient].iterrows():
+    for _, row in own_best.iterrows():
         summary.add_row(
             row[READER],
             row["criterion"],
@@ -442,6 +484,8 @@ def compare_command(
     The reference is --reference (RECIST 1.1 by default). Prints one reclassification matrix per
     criterion and writes OUTDIR/compare_wide.csv and OUTDIR/compare_reclassification.csv.
     """
+    from ioresponse.api import compare
+
     best = read_output(outdir, "best_response")
     comparison = compare(best, reference=reference, confirmed=confirmed, source=str(outdir / "best_response"))
     column = {None: "each criterion's own best response", True: "best_response_confirmed",
@@ -480,6 +524,8 @@ WIDE_ROWS_SHOWN = 20
 
 def _print_wide(wide: pd.DataFrame) -> None:
     """The patient x criterion best responses, the first :data:`WIDE_ROWS_SHOWN` rows."""
+    import pandas as pd
+
     table = Table(title=f"Best response per patient ({len(wide)} rows)")
     for name in wide.columns:
         table.add_column(str(name))

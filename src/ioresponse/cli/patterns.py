@@ -8,14 +8,11 @@ DIR/biomarkers.csv. A pattern or flag never changes a response.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.table import Table
 
-from ioresponse.api import load, run
-from ioresponse.biomarkers import evaluate_biomarkers, il8_changes
 from ioresponse.cli._common import console, handles_input_errors
 from ioresponse.cli.assess import (
     KeyOpt,
@@ -27,11 +24,9 @@ from ioresponse.cli.assess import (
     _pairs,
     read_options,
 )
-from ioresponse.io.tables import side_table
-from ioresponse.patterns import OPTION_NAMES, find_patterns
-from ioresponse.patterns import irae as irae_rules
-from ioresponse.patterns._common import PatternOptions, json_cells
-from ioresponse.patterns._study import visit_days
+
+if TYPE_CHECKING:  # the command imports pandas, the criteria and the patterns when it runs
+    import pandas as pd
 
 DEFAULT_CRITERIA = "recist11,irecist,irrecist,imrecist"
 """The unidimensional anatomic criteria: every sum-only or lesion table can run them (irRC needs products)."""
@@ -39,6 +34,8 @@ DEFAULT_CRITERIA = "recist11,irecist,irrecist,imrecist"
 
 def _read(path: Path | None, kind: str) -> pd.DataFrame | None:
     """An optional side table, read as text columns (numbers parsed by each rule)."""
+    from ioresponse.io.tables import side_table
+
     return None if path is None else side_table(path, kind)
 
 
@@ -105,6 +102,13 @@ def patterns(
     Pseudoprogression, hyperprogression, dissociated and durable responses (spec/patterns.md). Writes
     patterns.*, irae_flags.csv and, when their inputs are given, biomarkers.csv and il8.csv into --out.
     """
+    from ioresponse.api import load, run
+    from ioresponse.biomarkers import evaluate_biomarkers, il8_changes
+    from ioresponse.patterns import OPTION_NAMES, find_patterns
+    from ioresponse.patterns import irae as irae_rules
+    from ioresponse.patterns._common import PatternOptions, json_cells
+    from ioresponse.patterns._study import visit_days
+
     options = dict(_pairs(option or [], "--option", "name=value"))
     pattern_options = {k: v for k, v in options.items() if k in OPTION_NAMES}
     criterion_options = {k: v for k, v in options.items() if k not in OPTION_NAMES}

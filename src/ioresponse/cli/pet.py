@@ -8,19 +8,17 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import numpy as np
-import pandas as pd
 import typer
 from rich.progress import Progress
 from rich.table import Table
 
 from ioresponse.cli._common import console, handles_input_errors
-from ioresponse.pet import SUVVolume, read_labels, read_suv
-from ioresponse.pet import quantify as quantify_lesions
-from ioresponse.pet.suv import read_nifti_suv
 from ioresponse.schema import InputError
+
+if TYPE_CHECKING:  # the commands import numpy, pandas and ioresponse.pet (scipy, pydicom) when they run
+    from ioresponse.pet import SUVVolume
 
 app = typer.Typer(
     help="PET: SUV conversion and lesion metrics.\n\nSUVmax, SULpeak, MTV and TLG of every lesion "
@@ -122,6 +120,10 @@ def suv(
 
     The header values and rules used, the SUV factor(s), and the SUV minimum, median and maximum.
     """
+    import numpy as np
+
+    from ioresponse.pet import read_suv
+
     if normalization not in ("auto", "bw", "lbm", "bsa", "ibw"):
         raise InputError(
             "option --normalization", [], None, f"{normalization!r} is not auto, bw, lbm, bsa, ibw."
@@ -173,6 +175,9 @@ def _read_volume(
     sex: str | None,
 ) -> SUVVolume:
     """A DICOM series folder (header values overridable), or a NIfTI PET in SUVbw (spec 6.6)."""
+    from ioresponse.pet import read_suv
+    from ioresponse.pet.suv import read_nifti_suv
+
     if source.name.endswith((".nii", ".nii.gz")):
         if pet_units != "suvbw":
             raise InputError(
@@ -261,6 +266,11 @@ def quantify(
 
     One row per lesion: SUVmax, SULpeak, MTV, TLG, functional diameter, liver reference, uptake.
     """
+    import pandas as pd
+
+    from ioresponse.pet import quantify as quantify_lesions
+    from ioresponse.pet import read_labels
+
     if len(labels) != len(series_dirs):
         raise InputError(
             "option --labels",

@@ -9,26 +9,31 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
-import numpy as np
-import pandas as pd
 import typer
 
 from ioresponse.cli._common import console, handles_input_errors, output_path, read_output
-from ioresponse.cohort.rates import Population
-from ioresponse.cohort.survival import DEFAULT_LANDMARKS_DAYS
-from ioresponse.io.load import PatientTable
-from ioresponse.io.load import read_patients as read_checked_patients
-from ioresponse.report.export import accepted_reads, write_export
-from ioresponse.report.html import EndpointOptions, ReportTables, endpoint_tables, write_report
 from ioresponse.schema import DAY, PATIENT, SOURCE_ROW, InputError, IoresponseWarning
+
+if TYPE_CHECKING:  # the commands import pandas, the cohort statistics and the report when they run
+    import pandas as pd
+
+    from ioresponse.io.load import PatientTable
+    from ioresponse.report.html import ReportTables
+
+PopulationChoice = Literal["measurable_at_baseline", "all_treated"]
+"""The choices of ``report --population``: :data:`ioresponse.cohort.rates.Population`, written out so that
+``--help`` and ``--version`` do not import the cohort statistics (scipy, matplotlib);
+tests/cli/test_s16_startup.py holds them equal."""
 
 
 def read_patients(path: Path | None) -> PatientTable | None:
     """The optional patient table (``patient_id``; ``arm``, ``os_days``, ``os_event``, ``treatment_end``,
     ``new_therapy_start`` used when present), read and checked as ``assess`` and ``validate`` read it
     (io.load.read_patients: one row per patient, ISO dates, no date before ``treatment_start``)."""
+    from ioresponse.io.load import read_patients as read_checked_patients
+
     if path is None:
         return None
     if not path.exists():
@@ -41,6 +46,9 @@ def check_follow_up(patients: PatientTable, outdir: Path, timepoints: pd.DataFra
     """Refuse an ``os_days`` before a patient's last assessment in the results (io.validate.check_follow_up),
     as ``assess`` and ``validate`` do with the input: every assessment is in ``lesions`` (baseline
     included) when present, else the follow-ups are in ``timepoints``; a CSV's rows are named."""
+    import numpy as np
+    import pandas as pd
+
     name, table = ("lesions", lesions) if lesions is not None else ("timepoints", timepoints)
     if DAY not in table.columns:
         return
@@ -58,6 +66,8 @@ def load_tables(outdir: Path, patients: Path | None = None, median_split: str | 
     cells are missing values (NaN) for the endpoint functions. ``median_split`` names a numeric column of
     the patient table to split OS and PFS at its cohort median (spec/patterns.md 6.5).
     """
+    from ioresponse.report.html import ReportTables
+
     if median_split is not None and patients is None:
         raise InputError("option --median-split", [], None,
                          f"{median_split} is a column of the patient table: give it with --patients")
@@ -97,7 +107,7 @@ def report(
         "criterion. Default: the one that drove each criterion's dates in assess (its confirm_response "
         "column: confirmed after `assess --confirm`, and for irRC).")]
     = None,
-    population: Annotated[Population, typer.Option(
+    population: Annotated[PopulationChoice, typer.Option(
         help="Denominator of ORR and DCR: patients measurable at baseline under the criterion, or all "
         "treated.")]
     = "measurable_at_baseline",
@@ -134,6 +144,9 @@ def report(
     progression_moves.csv and, when the patient table gives treatment_end, tbp.csv (spec/patterns.md 7);
     with --median-split, median_split.csv (spec/patterns.md 6.5).
     """
+    from ioresponse.cohort.survival import DEFAULT_LANDMARKS_DAYS, not_reached_named
+    from ioresponse.report.html import EndpointOptions, endpoint_tables, write_report
+
     tables = load_tables(outdir, patients, median_split)
     options = EndpointOptions(
         confirmed=confirmed, population=population, dcr_landmark_days=dcr_landmark_days,
@@ -148,7 +161,7 @@ def report(
             console.print(f"removed {stale} ({why} in this run)")
     for name, table in written.items():
         path = outdir / f"{name}.csv"
-        table.to_csv(path, index=False)
+        not_reached_named(table).to_csv(path, index=False)  # an inf median: an empty cell, named
         console.print(f"wrote {path}")
     html_path = write_report(tables, outdir / "report.html", options=options, title=title,
                              endpoints=written)
@@ -167,6 +180,8 @@ def export(
 
     Each as CSV and SAS transport v5 (.xpt); choose --sdtm, --adam or both.
     """
+    from ioresponse.report.export import accepted_reads, write_export
+
     if not (sdtm or adam):
         raise InputError(str(outdir), [], None, "choose --sdtm, --adam or both")
     timepoints = read_output(outdir, "timepoints")

@@ -2,42 +2,35 @@
 
 Everything here reads the timepoint and best-response tables of spec/anatomic.md 0.9 and never
 changes a response. The endpoints are those of spec/patterns.md section 7, per criterion.
+
+The names below are imported from their module on first use (PEP 562 module ``__getattr__``), so that
+importing one module, e.g. ``ioresponse.cohort.rates``, does not load the others (lifelines for survival).
 """
 
-from ioresponse.cohort.agreement import cohen_kappa, reader_agreement
-from ioresponse.cohort.beyond_progression import subsequent_outcome, treatment_beyond_progression
-from ioresponse.cohort.rates import (
-    DISEASE_CONTROL_LABELS,
-    RESPONDER_LABELS,
-    Population,
-    ResponseRateFitter,
-    clopper_pearson,
-    disease_control_at_landmark,
-    measurable_at_baseline,
-    response_column,
-    response_rates,
-)
-from ioresponse.cohort.reclassification import (
-    progression_moves,
-    reclassification_long,
-    reclassification_matrix,
-)
-from ioresponse.cohort.survival import (
-    DEFAULT_LANDMARKS_DAYS,
-    KaplanMeierByGroup,
-    censored_at_new_therapy,
-    median_split,
-    os_durations,
-    pfs_durations,
-    response_durations,
-    split_summary,
-)
+from __future__ import annotations
 
-__all__ = [
-    "DEFAULT_LANDMARKS_DAYS", "DISEASE_CONTROL_LABELS", "RESPONDER_LABELS", "KaplanMeierByGroup",
-    "Population", "ResponseRateFitter", "censored_at_new_therapy", "clopper_pearson", "cohen_kappa",
-    "disease_control_at_landmark", "measurable_at_baseline", "median_split", "os_durations", "pfs_durations",
-    "progression_moves", "reader_agreement", "reclassification_long", "reclassification_matrix",
-    "response_column", "response_durations", "response_rates", "split_summary", "subsequent_outcome",
-    "treatment_beyond_progression",
-]
+from importlib import import_module
+from typing import Any
+
+_HOMES = {
+    "agreement": ("cohen_kappa", "reader_agreement"),
+    "beyond_progression": ("subsequent_outcome", "treatment_beyond_progression"),
+    "rates": ("DISEASE_CONTROL_LABELS", "RESPONDER_LABELS", "Population", "ResponseRateFitter",
+              "clopper_pearson", "disease_control_at_landmark", "measurable_at_baseline", "response_column",
+              "response_rates"),
+    "reclassification": ("progression_moves", "reclassification_long", "reclassification_matrix"),
+    "survival": ("DEFAULT_LANDMARKS_DAYS", "KaplanMeierByGroup", "censored_at_new_therapy", "median_split",
+                 "os_durations", "pfs_durations", "response_durations", "split_summary"),
+}
+"""The public names, by the module that defines them."""
+_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+__all__ = list(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
+    globals()[name] = value  # imported once; later lookups do not come here
+    return value

@@ -127,18 +127,21 @@ def treatment_beyond_progression(best_response: pd.DataFrame, timepoints: pd.Dat
                                & pd.to_numeric(best_response["progression_day"], errors="coerce").notna()]
     present = set(timepoints["criterion"].astype(str)) if len(timepoints) else set()
     immune = [c for c in IMMUNE_CRITERIA if c in present]
+    # each subject's calls under each criterion: one split of the table, not a filter of it per patient
+    by_reader = READER in timepoints.columns
+    readers = [timepoints[READER].fillna("").astype(str)] if by_reader else []
+    split = [timepoints[PATIENT].astype(str), *readers, timepoints["criterion"]]
+    calls = dict(list(timepoints.groupby(split, sort=False))) if immune else {}
     rows = []
     for _, subject in progressed.sort_values(keys, kind="stable").iterrows():
         reader_value = subject.get(READER, "")
         patient, reader = str(subject[PATIENT]), "" if pd.isna(reader_value) else str(reader_value)
         pd_day = float(subject["progression_day"])
         tbp = _tbp(pd_day, end_day.get(patient), tbp_min_days)
-        own = timepoints[timepoints[PATIENT].astype(str) == patient]
-        if READER in own.columns:
-            own = own[own[READER].fillna("").astype(str) == reader]
+        subject = (patient, reader) if by_reader else (patient,)
         for criterion in immune or [""]:
-            outcome = (subsequent_outcome(own[own["criterion"] == criterion], pd_day) if criterion
-                       else ("", math.nan, ""))
+            own = calls.get((*subject, criterion), timepoints[:0])
+            outcome = subsequent_outcome(own, pd_day) if criterion else ("", math.nan, "")
             rows.append({PATIENT: patient, READER: reader, "recist_pd_day": pd_day, **tbp,
                          "criterion": criterion, "outcome": outcome[0], "outcome_day": outcome[1],
                          "outcome_response": outcome[2],

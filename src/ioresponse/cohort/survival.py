@@ -58,6 +58,10 @@ DEFAULT_LANDMARKS_DAYS = (182.625, 365.25)
 
 LANDMARK_COLUMNS = ("landmark_days", "at_risk", "survival", "ci_low", "ci_high")
 """Columns of ``KaplanMeierByGroup.landmarks_`` after the group columns."""
+MEDIAN_COLUMNS = ("median_days", "median_ci_low", "median_ci_high")
+"""Columns of ``KaplanMeierByGroup.summary`` that are inf when the curve or its band stays above 0.5."""
+NOT_REACHED = "not_reached"
+"""Column of :func:`not_reached_named`: the median columns of a row whose value is not reached."""
 
 LINE_STYLES: tuple[str | tuple, ...] = ("-", "--", ":", "-.", (0, (6, 2, 1, 2, 1, 2)))
 """Curves differ by line style and marker as well as grey level (DESIGN.md: grayscale-readable)."""
@@ -429,6 +433,25 @@ class KaplanMeierByGroup:
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         return ax
+
+
+def not_reached_named(summary: pd.DataFrame) -> pd.DataFrame:
+    """A Kaplan-Meier summary (:class:`KaplanMeierByGroup`, :func:`split_summary`) as a CSV file holds it.
+
+    A median or bound that is not reached (inf: the curve, or its band, stays above one half; spec 7.3,
+    7.4) is an empty cell, and the column :data:`NOT_REACHED`, after the median columns, names those of
+    each row ("median_days, median_ci_high"; empty when all are reached), as the report writes "not
+    reached": the file holds numbers or empty cells, never "inf". A table without the median columns is
+    returned as it is.
+    """
+    present = [c for c in MEDIAN_COLUMNS if c in summary.columns]
+    if not present:
+        return summary
+    never = np.isinf(summary[present].to_numpy(float))
+    table = summary.assign(**{c: summary[c].where(~never[:, i]) for i, c in enumerate(present)})
+    table.insert(table.columns.get_loc(present[-1]) + 1, NOT_REACHED,
+                 [", ".join(c for c, off in zip(present, row, strict=True) if off) for row in never])
+    return table
 
 
 def _landmark(fitter: KaplanMeierFitter, times: pd.Series, day: float) -> dict[str, float]:

@@ -239,25 +239,26 @@ def swimmer(timepoints: pd.DataFrame, best_response: pd.DataFrame | None = None,
     """
     last_day = _numeric(timepoints[DAY]).groupby(timepoints[PATIENT]).max() if len(timepoints) else \
         pd.Series(dtype=float)
-    patients = last_day.sort_values(kind="stable").index.tolist()
+    last_day = last_day.sort_values(kind="stable")
+    patients = last_day.index.tolist()
     ax = _axes(ax, (7, 1 + 0.25 * max(len(patients), 2)))
     best = _of_criterion(best_response, criterion).drop_duplicates(PATIENT).set_index(PATIENT)
     has_criterion = "criterion" in timepoints.columns
     irecist = timepoints[timepoints["criterion"] == "irecist"] if has_criterion else timepoints[:0]
-    used: set[str] = set()
-    for row, patient in enumerate(patients):
-        label = str(best["best_response"].get(patient, "")) if "best_response" in best else ""
-        style = FAMILY_STYLES[response_family(label)]
-        ax.barh(row, last_day[patient], color=style["facecolor"], hatch=style["hatch"], edgecolor="black",
-                linewidth=0.5, height=0.6)
-        events = _swimmer_events(patient, best, irecist, treatment_end)
-        for kind, days in events.items():
-            mark = SWIMMER_EVENTS[kind]
-            colours = ({"c": "black", "linewidths": 2} if mark["marker"] == "|"
-                       else {"facecolors": mark["facecolor"], "edgecolors": "black"})
-            ax.scatter(days, [row] * len(days), marker=mark["marker"], s=40, zorder=3,
-                       label=mark["label"] if kind not in used else None, **colours)
-            used.add(kind)
+    labels = best["best_response"] if "best_response" in best else pd.Series(dtype=object)
+    styles = [FAMILY_STYLES[response_family(str(labels.get(patient, "")))] for patient in patients]
+    if patients:  # one call: the bars in row order, each in its patient's style
+        ax.barh(np.arange(len(patients)), last_day.to_numpy(), color=[s["facecolor"] for s in styles],
+                hatch=[s["hatch"] for s in styles], edgecolor="black", linewidth=0.5, height=0.6)
+    events = _swimmer_events(patients, best, irecist, treatment_end)
+    marks = {}
+    for kind in [kind for kind in SWIMMER_EVENTS if kind in events]:  # one call per kind; a patient's
+        days, rows = events[kind]  # marks stack in this order, as when each patient was drawn apart
+        mark = SWIMMER_EVENTS[kind]
+        colours = ({"c": "black", "linewidths": 2} if mark["marker"] == "|"
+                   else {"facecolors": mark["facecolor"], "edgecolors": "black"})
+        marks[kind] = ax.scatter(days, rows, marker=mark["marker"], s=40, zorder=3, label=mark["label"],
+                                 **colours)
     if not patients:
         _no_data(ax)
     ax.set_yticks(np.arange(len(patients)), patients, fontsize=7)
@@ -266,27 +267,40 @@ def swimmer(timepoints: pd.DataFrame, best_response: pd.DataFrame | None = None,
     handles = [Patch(facecolor=s["facecolor"], hatch=s["hatch"], edgecolor="black", label=f)
                for f, s in FAMILY_STYLES.items() if f in {response_family(str(v)) for v in best.get(
                    "best_response", pd.Series(dtype=str)).reindex(patients).fillna("")}]
-    if used or handles:
-        ax.legend(handles=[*handles, *ax.get_legend_handles_labels()[0]], fontsize=7, loc="upper left",
+    if marks or handles:  # the marks in the order their kinds first appear down the patients
+        ax.legend(handles=[*handles, *(marks[kind] for kind in events)], fontsize=7, loc="upper left",
                   bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return ax
 
 
-def _swimmer_events(patient: str, best: pd.DataFrame, irecist: pd.DataFrame,
-                    treatment_end: Mapping[str, float] | None) -> dict[str, list[float]]:
-    events: dict[str, list[float]] = {}
-    for kind, column in (("response", "first_response_day"), ("progression", "progression_day")):
-        if column in best.columns and patient in best.index:
-            day = pd.to_numeric(pd.Series([best.at[patient, column]]), errors="coerce").iloc[0]
-            if not np.isnan(day):
-                events[kind] = [float(day)]
-    own = irecist[irecist[PATIENT] == patient]
-    for label in ("iUPD", "iCPD"):
-        days = _numeric(own.loc[own["overall_response"] == label, DAY]).dropna().tolist() if len(own) else []
-        if days:
-            events[label] = days
-    if treatment_end is not None and patient in treatment_end and not pd.isna(treatment_end[patient]):
-        events["treatment_end"] = [float(treatment_end[patient])]
+def _swimmer_events(patients: list, best: pd.DataFrame, irecist: pd.DataFrame,
+                    treatment_end: Mapping[str, float] | None) -> dict[str, tuple[list[float], list[int]]]:
+    """The marks of every patient: (days, rows) by event kind, ``rows`` the patients' positions in
+    ``patients``; the kinds in the order they first appear going down the patients (a patient's own in
+    the order response, progression, iUPD, iCPD, end of treatment), and the marks of a kind by row, then
+    day order of the timepoint table."""
+    row_of = {patient: row for row, patient in enumerate(patients)}
+    found: list[tuple[int, int, str, float]] = []  # (row, kind rank, kind, day)
+    for rank, (kind, column) in enumerate((("response", "first_response_day"),
+                                           ("progression", "progression_day"))):
+        if column in best.columns:
+            for patient, day in _numeric(best[column]).items():
+                if patient in row_of and not np.isnan(day):
+                    found.append((row_of[patient], rank, kind, float(day)))
+    for rank, label in enumerate(("iUPD", "iCPD"), start=2):
+        marked = irecist[irecist["overall_response"] == label] if len(irecist) else irecist
+        for patient, day in zip(marked[PATIENT], _numeric(marked[DAY]), strict=True):
+            if patient in row_of and not np.isnan(day):
+                found.append((row_of[patient], rank, label, float(day)))
+    if treatment_end is not None:
+        for patient, day in treatment_end.items():
+            if patient in row_of and not pd.isna(day):
+                found.append((row_of[patient], 4, "treatment_end", float(day)))
+    events: dict[str, tuple[list[float], list[int]]] = {}
+    for row, _, kind, day in sorted(found, key=lambda mark: mark[:2]):  # stable: day order kept
+        days, rows = events.setdefault(kind, ([], []))
+        days.append(day)
+        rows.append(row)
     return events
 
 
