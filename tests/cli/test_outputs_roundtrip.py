@@ -95,7 +95,10 @@ P6,2021-04-26,T1,target,lung,false,45,,present
 PATIENTS = "patient_id,treatment_start,arm\nP5,2021-03-01,A\nP6,2021-03-01,B\n"
 
 # An SDTM folder read by two readers (README: "each evaluator is assessed separately (`reader` column)"),
-# with the readers' own RS calls. TRDY 57 is day 56 and TRDY 55 day 54 (study day 1 = day 0).
+# with the readers' own RS calls. TRDY 57 is day 56 and TRDY 55 day 54 (study day 1 = day 0). TRDY -6 on
+# 2021-03-01 and -5 on 2021-03-02 put the first dose on 2021-03-07, so TRDY 57 is 2021-03-07 + 56 days =
+# 2021-05-02 and TRDY 55 is 2021-04-30 (dates and days that agree: the lesion table assess writes reads
+# back without a plausibility warning, io.validate.check_date_day_agree).
 # - S1: reader 1 40 -> 28 mm (-30.00%): PR; reader 2 40 -> 36 mm (-10.00%): SD.
 # - S2: reader 1 30 -> 40 mm (+33.33%, +10 mm): PD; reader 2 30 -> 33 mm (+10.00%, +3 mm): SD, while
 #   reader 2's own RS call is PD (a disagreement the recorded_vs_computed table lists).
@@ -111,20 +114,20 @@ S2,T01,TARGET,LUNG,{R2}
 SDTM_TR = f"""USUBJID,TRLNKID,TRTESTCD,TRSTRESC,TRSTRESN,TRSTRESU,TREVAL,TREVALID,TRDTC,TRDY
 S1,T01,LDIAM,40,40,mm,{R1},2021-03-01,-6
 S1,NT01,TUMSTATE,PRESENT,,,{R1},2021-03-01,-6
-S1,T01,LDIAM,28,28,mm,{R1},2021-05-01,57
-S1,NT01,TUMSTATE,PRESENT,,,{R1},2021-05-01,57
+S1,T01,LDIAM,28,28,mm,{R1},2021-05-02,57
+S1,NT01,TUMSTATE,PRESENT,,,{R1},2021-05-02,57
 S1,T01,LDIAM,40,40,mm,{R2},2021-03-01,-6
 S1,NT01,TUMSTATE,PRESENT,,,{R2},2021-03-01,-6
-S1,T01,LDIAM,36,36,mm,{R2},2021-05-01,57
-S1,NT01,TUMSTATE,PRESENT,,,{R2},2021-05-01,57
+S1,T01,LDIAM,36,36,mm,{R2},2021-05-02,57
+S1,NT01,TUMSTATE,PRESENT,,,{R2},2021-05-02,57
 S2,T01,LDIAM,30,30,mm,{R1},2021-03-02,-5
 S2,T01,LDIAM,40,40,mm,{R1},2021-04-30,55
 S2,T01,LDIAM,30,30,mm,{R2},2021-03-02,-5
 S2,T01,LDIAM,33,33,mm,{R2},2021-04-30,55
 """
 SDTM_RS = f"""USUBJID,RSTESTCD,RSTEST,RSCAT,RSORRES,RSSTRESC,RSEVAL,RSEVALID,RSDTC,RSDY
-S1,OVRLRESP,Overall Response,RECIST 1.1,PR,PR,{R1},2021-05-01,57
-S1,OVRLRESP,Overall Response,RECIST 1.1,SD,SD,{R2},2021-05-01,57
+S1,OVRLRESP,Overall Response,RECIST 1.1,PR,PR,{R1},2021-05-02,57
+S1,OVRLRESP,Overall Response,RECIST 1.1,SD,SD,{R2},2021-05-02,57
 S2,OVRLRESP,Overall Response,RECIST 1.1,PD,PD,{R1},2021-04-30,55
 S2,OVRLRESP,Overall Response,RECIST 1.1,PD,PD,{R2},2021-04-30,55
 """
@@ -146,7 +149,7 @@ EXPECTED_CALLS = {
 EXPECTED_DAYS = {"days": {"P1": [56, 112], "P2": [56, 112], "P3": [56, 112], "P4": [56]},
                  "dates": {"P5": [56, 112], "P6": [56]}, "sdtm": {"S1": [56], "S2": [54]}}
 EXPECTED_DATES = {"P5": ["2021-04-26", "2021-06-21"], "P6": ["2021-04-26"],
-                  "S1": ["2021-05-01"], "S2": ["2021-04-30"]}
+                  "S1": ["2021-05-02"], "S2": ["2021-04-30"]}
 
 # The criteria as the README names them ("RECIST 1.1, irRC, irRECIST, iRECIST, imRECIST"): RSCAT / PARCAT1.
 CRITERION_NAMES = {"recist11": "RECIST 1.1", "irrc": "irRC", "irrecist": "irRECIST", "irecist": "iRECIST",

@@ -1308,15 +1308,17 @@ def test_report_writes_report_html_and_the_endpoint_tables(cohort, tmp_path):
 
 def test_rates_name_their_denominator_with_exact_clopper_pearson_intervals(cohort, tmp_path):
     # "`rates.csv`: ORR and DCR per criterion ... with exact Clopper-Pearson 95 % CIs; each row names its
-    # denominator: `population`, `n`, `excluded` (not measurable at baseline) and `not_checked` (no
-    # timepoint row shows the baseline: a patient without follow-up stays in `n` as a non-responder), and
-    # the best-response column read (`response_column`). `response_counts.csv`: patients of the denominator
-    # per best response."
+    # denominator: `population`, `n`, `excluded` (not measurable at baseline, read from the `baseline_sum`
+    # ... of `best_response.*`, which every criterion writes, for a patient without follow-up too) and
+    # `not_checked` (only for a best-response table without `baseline_sum` ...), and the best-response
+    # column read (`response_column`). `response_counts.csv`: patients of the denominator per best
+    # response."
     rates = by_criterion(report(cohort, tmp_path, patients=False), "rates.csv")
     recist = rates.loc["recist11"]
-    # n: P1, P2, P3, P6 (P4 excluded); P3 not checked; responders P1, P6; disease control P1, P2, P6.
+    # n: P1, P2, P3, P6 (P4 excluded); P3 (baseline only) checked from its baseline sum 50 mm > 0;
+    # responders P1, P6; disease control P1, P2, P6.
     assert (recist["population"], recist["n"], recist["excluded"], recist["not_checked"]) == (
-        "measurable_at_baseline", 4, 1, 1)
+        "measurable_at_baseline", 4, 1, 0)
     assert (recist["response_column"], recist["responders"], recist["disease_control"]) == (
         "best_response", 2, 3)
     assert (recist["orr_ci_low"], recist["orr_ci_high"]) == pytest.approx(clopper_pearson(2, 4))
@@ -1481,15 +1483,22 @@ def test_cohort_and_report_python_names_exist():
 
 
 def test_response_rate_fitter_without_timepoints_checks_no_baseline_and_warns(cohort):
-    # "`ResponseRateFitter().fit(best, timepoints=timepoints)`: without the timepoints no baseline can be
-    # checked (every patient is `not_checked`, with a warning)."
+    # "`ResponseRateFitter().fit(best, timepoints=timepoints)`: the denominator reads `best`'s `baseline_sum`;
+    # a table without it falls back to the timepoints, and without them no baseline can be checked (every
+    # patient is `not_checked`, with a warning)."
     from ioresponse.cohort import ResponseRateFitter
+    from ioresponse.schema import BEST_RESPONSE_COLUMNS
 
     result = ioresponse.assess(cohort / "lesions.csv", criteria=("recist11",))
+    # P1, P2, P3, P6 measurable, P4 (non-target only) excluded; P3 (baseline only) checked too
+    own = ResponseRateFitter().fit(result.best_response).summary
+    assert (own.loc[0, "n"], own.loc[0, "excluded"], own.loc[0, "not_checked"]) == (4, 1, 0)
+    old = result.best_response[list(BEST_RESPONSE_COLUMNS)]  # no baseline_sum: an older version's table
     with pytest.warns(Warning):
-        alone = ResponseRateFitter().fit(result.best_response).summary
+        alone = ResponseRateFitter().fit(old).summary
     assert (alone.loc[0, "n"], alone.loc[0, "not_checked"]) == (5, 5)
-    checked = ResponseRateFitter().fit(result.best_response, timepoints=result.timepoints).summary
+    # from the timepoint rows: P4 excluded, P3 (no timepoint row) not checked and kept
+    checked = ResponseRateFitter().fit(old, timepoints=result.timepoints).summary
     assert (checked.loc[0, "n"], checked.loc[0, "excluded"], checked.loc[0, "not_checked"]) == (4, 1, 1)
 
 

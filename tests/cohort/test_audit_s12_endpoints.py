@@ -7,8 +7,7 @@ Expected values come from the spec text and hand arithmetic written in the comme
 bounds and Kaplan-Meier curves are recomputed here with scipy / lifelines from the raw numbers typed in
 the test, never read from the code's output).
 
-The first tests pin differences the audit proved, since fixed: they assert the spec's result. The one
-still marked ``xfail(strict=True)`` is a difference left open; its ``reason`` says what the code does.
+The first tests pin differences the audit proved, since fixed: they assert the spec's result.
 """
 
 from __future__ import annotations
@@ -75,7 +74,7 @@ def by_patient(table: pd.DataFrame) -> pd.DataFrame:
 
 
 # =================================================================================================
-# Proven differences (each asserts the spec's result; fixed unless marked xfail)
+# Proven differences (each asserts the spec's result; all fixed)
 # =================================================================================================
 
 # A: PR day 56 (50 -> 30 mm, -40 %), PD day 84 (60 mm, +30 mm vs nadir 30): the PR is never confirmed.
@@ -142,9 +141,6 @@ N2 -7 NT1 non_target bone - present
 """
 
 
-@pytest.mark.xfail(strict=True, reason="a patient with non-target disease only and no follow-up has no "
-                   "timepoint row, so rates._population_status marks it not_checked and keeps it in the "
-                   "measurable_at_baseline denominator: n 3 (ORR 1/3) instead of 2 (ORR 1/2)")
 def test_7_measurable_at_baseline_denominator_excludes_non_target_only_patient_without_follow_up():
     # spec 7: denominator option `population: "measurable_at_baseline" (default) | "all_treated"`.
     # Measurable at baseline = at least one target lesion (RECIST 1.1 sec. 3.1, anatomic.md 1.2):

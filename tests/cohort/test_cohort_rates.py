@@ -195,9 +195,12 @@ def test_7_measurable_at_baseline_per_family_of_criteria():
     assert table.to_dict() == {"A": True, "B": False, "C": True, "D": False, "E": False, "F": True}
 
 
-def test_7_patient_without_follow_up_stays_in_the_denominator_as_not_checked():
-    # P1: target 50 -> 30 mm (PR). P2: baseline only: best response NE, no timepoint row to read a baseline
-    # from: kept (a non-responder), counted in not_checked. ORR 1/2.
+def test_7_patient_without_follow_up_is_checked_from_its_best_response_baseline():
+    # P1: target 50 -> 30 mm (PR). P2: baseline only: best response NE. Its best-response row carries its
+    # baseline sum 50 mm > 0 (a target lesion, anatomic.md 1.2): measurable, kept as a non-responder.
+    # ORR 1/2, nothing excluded, nothing left unchecked. (Before the best-response table carried
+    # baseline_sum, P2 had no timepoint row to read and was counted in not_checked: the fallback for a
+    # table without the column, tests/cohort/test_s16_baseline_measurability.py.)
     table = pd.concat([lesions("""
     day lesion role   organ node long status
     -7  T1     target liver n    50   present
@@ -209,7 +212,7 @@ def test_7_patient_without_follow_up_stays_in_the_denominator_as_not_checked():
     table["source_row"] = range(2, len(table) + 2)
     result = registry()["recist11"].assess(study(table))
     row = response_rates(result.best_response, timepoints=result.timepoints).iloc[0]
-    assert (row["n"], row["responders"], row["excluded"], row["not_checked"]) == (2, 1, 0, 1)
+    assert (row["n"], row["responders"], row["excluded"], row["not_checked"]) == (2, 1, 0, 0)
 
 
 def test_7_without_timepoints_no_patient_is_checked_and_a_warning_says_so():

@@ -1,7 +1,9 @@
 """A small SDTM folder (TU + TR): units of TRSTRESU and messages naming the SDTM variables.
 
 Source: CDISC SDTM Implementation Guide v3.4, TR domain (TRSTRESN in the standard unit TRSTRESU).
-The TR rows are file rows 2-5 (header = row 1).
+The TR rows are file rows 2-5 (header = row 1). TRDY -6 on 2021-03-01 puts the first dose on 2021-03-07,
+so the date of TRDY 57 (day 56) is 2021-03-07 + 56 days = 2021-05-02 (dates that agree with their days:
+no StudyDayWarning).
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ TR = (
     "USUBJID,TRLNKID,TRTESTCD,TRSTRESC,TRSTRESN,TRSTRESU,TRDTC,TRDY\n"
     "S1,T01,LDIAM,40,40,mm,2021-03-01,-6\n"
     "S1,NT01,TUMSTATE,PRESENT,,,2021-03-01,-6\n"
-    "S1,T01,LDIAM,2.8,2.8,cm,2021-05-01,57\n"
-    "S1,NT01,TUMSTATE,PRESENT,,,2021-05-01,57\n"
+    "S1,T01,LDIAM,2.8,2.8,cm,2021-05-02,57\n"
+    "S1,NT01,TUMSTATE,PRESENT,,,2021-05-02,57\n"
 )
 
 
@@ -84,8 +86,8 @@ def test_not_done_record_with_a_result_is_not_evaluable_with_notes(tmp_path):
     tr = ("USUBJID,TRLNKID,TRTESTCD,TRSTRESC,TRSTRESN,TRSTRESU,TRSTAT,TRREASND,TRDTC,TRDY\n"
           "S1,T01,LDIAM,40,40,mm,,,2021-03-01,-6\n"
           "S1,NT01,TUMSTATE,PRESENT,,,,,2021-03-01,-6\n"
-          "S1,T01,LDIAM,2.8,2.8,cm,NOT DONE,SCAN LOST,2021-05-01,57\n"
-          "S1,NT01,TUMSTATE,PRESENT,,,,,2021-05-01,57\n")
+          "S1,T01,LDIAM,2.8,2.8,cm,NOT DONE,SCAN LOST,2021-05-02,57\n"
+          "S1,NT01,TUMSTATE,PRESENT,,,,,2021-05-02,57\n")
     target = load_study(_folder(tmp_path, tr=tr)).lesions.query("lesion_id == 'T01'")
     assert target["status"].tolist() == ["present", "not_evaluable"]
     assert target["long_axis_mm"].isna().tolist() == [False, True]
@@ -94,8 +96,8 @@ def test_not_done_record_with_a_result_is_not_evaluable_with_notes(tmp_path):
 
 def test_rs_response_only_in_rsorres_is_read_with_a_note(tmp_path):
     rs = ("USUBJID,RSTESTCD,RSORRES,RSSTRESC,RSDTC,RSDY\n"
-          "S1,OVRLRESP,PR,,2021-05-01,57\n"
-          "S1,OVRLRESP,SD,PR,2021-05-01,57\n")
+          "S1,OVRLRESP,PR,,2021-05-02,57\n"
+          "S1,OVRLRESP,SD,PR,2021-05-02,57\n")
     (tmp_path / "rs.csv").write_text(rs)
     recorded = load_study(_folder(tmp_path)).recorded
     assert recorded["recorded_response"].tolist() == ["PR", "PR"]
@@ -106,8 +108,8 @@ def test_not_done_record_without_a_reason_says_so_without_an_empty_colon(tmp_pat
     tr = ("USUBJID,TRLNKID,TRTESTCD,TRSTRESC,TRSTRESN,TRSTRESU,TRSTAT,TRREASND,TRDTC,TRDY\n"
           "S1,T01,LDIAM,40,40,mm,,,2021-03-01,-6\n"
           "S1,NT01,TUMSTATE,PRESENT,,,,,2021-03-01,-6\n"
-          "S1,T01,LDIAM,,,,NOT DONE,,2021-05-01,57\n"
-          "S1,NT01,TUMSTATE,PRESENT,,,,,2021-05-01,57\n")
+          "S1,T01,LDIAM,,,,NOT DONE,,2021-05-02,57\n"
+          "S1,NT01,TUMSTATE,PRESENT,,,,,2021-05-02,57\n")
     target = load_study(_folder(tmp_path, tr=tr)).lesions.query("lesion_id == 'T01'")
     assert target["status"].tolist() == ["present", "not_evaluable"]
     assert target["note"].iloc[1] == "TRSTAT NOT DONE"

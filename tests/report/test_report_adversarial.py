@@ -205,8 +205,9 @@ def test_every_patient_censored_report_says_median_not_reached_not_inf(all_cohor
 
 # --- a patient without follow-up ------------------------------------------------------------------------
 
-# N1 50 -> 30 (PR), N2 50 -> 50 (SD), N3 baseline only. Rates: N3 stays in n as a non-responder
-# (README: not_checked), ORR 1/3, DCR 2/3.
+# N1 50 -> 30 (PR), N2 50 -> 50 (SD), N3 baseline only. Rates: N3 stays in n as a non-responder, measurable
+# from the baseline sum 50 mm > 0 on its best-response row (anatomic.md 1.2; not "not_checked"), ORR 1/3,
+# DCR 2/3.
 NO_FOLLOW_UP = {"N1": [(-7, 50), (56, 30)], "N2": [(-7, 50), (56, 50)], "N3": [(-7, 50)]}
 
 
@@ -222,7 +223,7 @@ def no_follow_up(tmp_path_factory):
 def test_no_follow_up_patient_stays_in_the_rate_denominator(no_follow_up):
     _, rates, html = no_follow_up
     recist = row(rates, criterion="recist11")
-    assert (recist["n"], recist["not_checked"], recist["excluded"]) == (3, 1, 0)
+    assert (recist["n"], recist["not_checked"], recist["excluded"]) == (3, 0, 0)
     assert (recist["responders"], recist["disease_control"]) == (1, 2)
     assert (recist["orr_ci_low"], recist["orr_ci_high"]) == pytest.approx(exact_ci(1, 3), abs=1e-9)
     assert "<summary>N3:" in html

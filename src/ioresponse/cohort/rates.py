@@ -23,15 +23,16 @@ import inspect
 import warnings
 from collections.abc import Sequence
 from functools import cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from scipy.stats import beta
 
-from ioresponse.criteria import registry
+from ioresponse.criteria import BASELINE_SUM, MEASURABILITY_THRESHOLD, registry
 from ioresponse.schema import DAY, PATIENT, READER, InputError, IoresponseWarning
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 RESPONDER_LABELS = frozenset({"CR", "PR", "irCR", "irPR", "iCR", "iPR", "CMR", "PMR"})
 """Best responses counted as objective response: the CR/PR family of every criterion (RECIST 1.1
@@ -73,8 +74,8 @@ RATE_COLUMNS = (
 """Columns of ``rates.csv`` after the group columns. ``n`` is the denominator of both rates, in the
 ``population`` named on the row (spec 7: "the denominator is printed with every rate"); ``excluded``
 counts the patients left out as not measurable at baseline, ``not_checked`` the patients kept
-because no timepoint row shows their baseline; ``response_column`` is the best-response column read
-(spec 7.1)."""
+because their baseline could not be read (only with a best-response table without ``baseline_sum``:
+a patient without a timepoint row); ``response_column`` is the best-response column read (spec 7.1)."""
 
 PERCIST_THRESHOLD_CRITERIA = frozenset({"percist", "ipercist", "impercist", "pecrit"})
 """Criteria whose baseline is measurable when an uptake reaches the PERCIST threshold T
@@ -113,6 +114,8 @@ def clopper_pearson(successes: int, n: int, alpha: float = DEFAULT_ALPHA) -> tup
                                                   "95 % interval)")
     if n == 0:
         return (float("nan"), float("nan"))
+    from scipy.stats import beta  # here: assessing, which reads this module, does not load scipy.stats
+
     low = 0.0 if successes == 0 else float(beta.ppf(alpha / 2, successes, n - successes + 1))
     high = 1.0 if successes == n else float(beta.ppf(1 - alpha / 2, successes + 1, n - successes))
     return (low, high)
@@ -207,11 +210,12 @@ def endpoint_responses(best_response: pd.DataFrame, confirmed: bool | None = Non
     return labels
 
 
-def measurable_at_baseline(timepoints: pd.DataFrame) -> pd.DataFrame:
+def measurable_at_baseline(table: pd.DataFrame, name: str = "best_response") -> pd.DataFrame:
     """Whether each patient (x reader) had measurable disease at baseline, per criterion.
 
-    Read from the baseline value every timepoint row carries (spec/anatomic.md 0.9,
-    spec/metabolic.md 1.6), one rule per family:
+    Read from the baseline value ``baseline_sum`` (and, PERCIST family, ``measurability_threshold``)
+    that every best-response row and every timepoint row carries (spec/anatomic.md 0.9,
+    spec/metabolic.md 1.6): ``table`` is either table; ``name`` names it in errors. One rule per family:
 
     1. PERCIST, iPERCIST, imPERCIST, PECRIT: ``baseline_sum >= measurability_threshold`` (the baseline
        hottest SULpeak, or the sum of the lesions above it, reaches T; spec/metabolic.md 5.3, 8.3,
@@ -226,19 +230,18 @@ def measurable_at_baseline(timepoints: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Key columns (``patient_id``, ``reader`` when present, ``criterion``) and
-        ``measurable_at_baseline`` (bool), one row per key of the timepoint table.
+        ``measurable_at_baseline`` (bool), one row per key of ``table``.
     """
-    require_columns(timepoints, (PATIENT, "criterion", "baseline_sum"), "timepoints")
-    keys = subject_keys(timepoints)
-    criterion = timepoints["criterion"].astype(str)
-    baseline = pd.to_numeric(timepoints["baseline_sum"], errors="coerce").round(ROUNDING_DECIMALS)
-    threshold = (pd.to_numeric(timepoints["measurability_threshold"], errors="coerce")
-                 .round(ROUNDING_DECIMALS) if "measurability_threshold" in timepoints.columns
-                 else pd.Series(np.nan, index=timepoints.index))
+    require_columns(table, (PATIENT, "criterion", BASELINE_SUM), name)
+    keys = subject_keys(table)
+    criterion = table["criterion"].astype(str)
+    baseline = pd.to_numeric(table[BASELINE_SUM], errors="coerce").round(ROUNDING_DECIMALS)
+    threshold = (pd.to_numeric(table[MEASURABILITY_THRESHOLD], errors="coerce").round(ROUNDING_DECIMALS)
+                 if MEASURABILITY_THRESHOLD in table.columns else pd.Series(np.nan, index=table.index))
     measurable = np.where(criterion.isin(PERCIST_THRESHOLD_CRITERIA), baseline >= threshold,
                           np.where(criterion.isin(NO_MEASURABILITY_CRITERIA), True, baseline > 0))
-    table = _key_text(timepoints, keys).assign(measurable_at_baseline=measurable.astype(bool))
-    return table.groupby(keys, sort=True, as_index=False)["measurable_at_baseline"].any()
+    flags = _key_text(table, keys).assign(measurable_at_baseline=measurable.astype(bool))
+    return flags.groupby(keys, sort=True, as_index=False)["measurable_at_baseline"].any()
 
 
 def disease_control_at_landmark(timepoints: pd.DataFrame, landmark_days: int) -> pd.DataFrame:
@@ -363,9 +366,12 @@ class ResponseRateFitter:
             Columns that split the rates besides ``criterion``. Default: ``arm`` and ``reader``
             when present and not empty.
         timepoints : pandas.DataFrame, optional
-            Timepoint table of the same run: the baseline values that decide the denominator, and the
-            assessments of ``dcr_landmark_days``. Without it, population "measurable_at_baseline"
-            checks no patient (every patient counts as ``not_checked``, with a warning).
+            Timepoint table of the same run: the assessments of ``dcr_landmark_days``. Population
+            "measurable_at_baseline" reads the best-response table's own ``baseline_sum`` (every
+            criterion writes it, also for a patient without follow-up); only a best-response table
+            without it (written by an older version, or built by hand) falls back to the baseline of the
+            timepoint rows: a patient without a timepoint row then counts as ``not_checked``, and so does
+            every patient without the timepoint table (with a warning).
 
         Returns
         -------
@@ -403,17 +409,25 @@ class ResponseRateFitter:
         return self
 
     def _population_status(self, table: pd.DataFrame, timepoints: pd.DataFrame | None) -> pd.Series:
-        """Per row: "counted" (all treated), "measurable", "not_measurable" or "not_checked"."""
+        """Per row: "counted" (all treated), "measurable", "not_measurable" or "not_checked".
+
+        The baseline is the best-response row's own ``baseline_sum``; a best-response table without that
+        column (an older version's, or one built by hand) reads the timepoint rows instead, where a
+        patient without follow-up has no row ("not_checked", spec/patterns.md 7)."""
         if self.population == "all_treated":
             return pd.Series("counted", index=table.index)
-        if timepoints is None:
+        if BASELINE_SUM in table.columns:
+            flags = measurable_at_baseline(table)
+        elif timepoints is None:
             if len(table):
-                warnings.warn("population measurable_at_baseline without the timepoint table: no "
-                              "patient's baseline can be checked, every patient stays in the denominator "
-                              "(not_checked); give the timepoints, or choose population all_treated",
-                              IoresponseWarning, stacklevel=3)
+                warnings.warn("population measurable_at_baseline with a best-response table without "
+                              "baseline_sum and without the timepoint table: no patient's baseline can be "
+                              "checked, every patient stays in the denominator (not_checked); give the "
+                              "timepoints, or choose population all_treated", IoresponseWarning, stacklevel=3)
             return pd.Series("not_checked", index=table.index)
-        measurable = _matched(table, measurable_at_baseline(timepoints), "measurable_at_baseline")
+        else:
+            flags = measurable_at_baseline(timepoints, "timepoints")
+        measurable = _matched(table, flags, "measurable_at_baseline")
         return measurable.map({True: "measurable", False: "not_measurable"}).fillna("not_checked")
 
     def _at_landmark(self, table: pd.DataFrame, timepoints: pd.DataFrame | None) -> pd.Series:

@@ -18,12 +18,29 @@ import pandas as pd
 import pyarrow as pa
 from pandas.api.extensions import ExtensionArray
 
+from ioresponse.schema import BEST_RESPONSE_COLUMNS
+
 Family = Literal["anatomic", "metabolic"]
 
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 """Dtype of the text columns of the result tables: strings in Arrow buffers, NaN when missing (the
 default string dtype of pandas 3). A cohort's labels and reasons are built, stacked across criteria
 and written without one Python object per cell."""
+
+BASELINE_SUM = "baseline_sum"
+"""The patient's baseline value, as the criterion's timepoint rows carry it (spec/anatomic.md 0.9,
+metabolic.md 1.6); on the best-response row too, computed from the baseline scan for a patient without
+follow-up, so that the ``measurable_at_baseline`` denominator reads it (spec/patterns.md 7). NaN only
+where the criterion has no baseline value (PERCIMT sums no uptake, metabolic.md 7.2; imPERCIST without
+a measurable baseline lesion, 8.3)."""
+
+MEASURABILITY_THRESHOLD = "measurability_threshold"
+"""The PERCIST threshold T of the baseline scan (spec/metabolic.md 5.3), written by PERCIST, iPERCIST,
+imPERCIST and PECRIT on their timepoint and best-response rows; NaN without a reference region."""
+
+BEST_RESPONSE_TABLE_COLUMNS = (*BEST_RESPONSE_COLUMNS, BASELINE_SUM)
+"""The columns every criterion's best-response table starts with: the schema's (spec/anatomic.md 0.9,
+metabolic.md 1.6), then :data:`BASELINE_SUM`; the criterion's own columns follow."""
 
 
 def as_text(values: Any) -> ExtensionArray:

@@ -26,9 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import TEXT, as_text
+from ioresponse.criteria import BASELINE_SUM, BEST_RESPONSE_TABLE_COLUMNS, TEXT, as_text
 from ioresponse.schema import (
-    BEST_RESPONSE_COLUMNS,
     CLINICAL_STATUS,
     DATE,
     DAY,
@@ -1318,9 +1317,18 @@ def timepoint_frame(columns: dict[str, object], n: int) -> pd.DataFrame:
     return _frame(columns, TIMEPOINT_COLUMNS, n)
 
 
-def best_response_frame(columns: dict[str, object], n: int) -> pd.DataFrame:
-    """The best-response table in schema order; columns not given are empty."""
-    return _frame(columns, BEST_RESPONSE_COLUMNS, n)
+def best_response_frame(
+    columns: dict[str, object], baseline_sum: np.ndarray, offsets: np.ndarray
+) -> pd.DataFrame:
+    """The best-response table: :data:`BEST_RESPONSE_TABLE_COLUMNS` in order, then the criterion's own
+    columns; columns not given are empty.
+
+    ``baseline_sum`` is the kernel's per-assessment baseline sum, written from the baseline assessment on
+    (spec 0.9); each subject's row takes its last assessment's value, so a subject without follow-up has
+    its baseline's, which the ``measurable_at_baseline`` denominator reads (spec/patterns.md 7, spec 1.2).
+    """
+    columns = {**columns, BASELINE_SUM: baseline_sum[offsets[1:] - 1]}
+    return _frame(columns, BEST_RESPONSE_TABLE_COLUMNS, len(offsets) - 1)
 
 
 def labelled(labels: tuple[str, ...], codes: np.ndarray) -> ExtensionArray:

@@ -205,6 +205,7 @@ def count_new_lesions(
             "qualifies": qualifies[rows],
             "value": np.nan_to_num(values[rows]),
             "organ": organ_codes(lesions)[rows],
+            "organ_unknown": text_is(lesions, ORGAN, "")[rows] & ~lesions[LYMPH_NODE].to_numpy(bool)[rows],
             "group": "all" if group is None else group[rows],
         }
     )
@@ -223,7 +224,11 @@ def count_new_lesions(
         ["subject", "assessment", "value", "lesion"], ascending=[True, True, False, True], kind="stable"
     )
     if apply_caps and len(candidates):
-        in_organ = candidates.groupby(["subject", "organ"], sort=False).cumcount().to_numpy() < max_per_organ
+        # a lesion without organ (allowed for a new lesion, io.validate.organ_needed) is under no per-organ
+        # cap: its organ is unknown, so only the total / group caps apply to it
+        unknown = candidates["organ_unknown"].to_numpy()
+        in_organ = unknown | (candidates.groupby(["subject", "organ"], sort=False).cumcount().to_numpy()
+                              < max_per_organ)
         candidates = candidates[in_organ]
         cap = candidates["group"].map(group_caps).to_numpy()
         candidates = candidates[
@@ -281,6 +286,7 @@ def burden_timepoints(
             if is_baseline[i]:
                 base = target_sum[i] if has_targets[i] else 0.0
                 lowest = base
+                baseline_sum[i] = base  # the best-response row reads it (no follow-up, spec 0.9)
                 rule[i] = B_BASELINE
                 continue
             baseline_sum[i] = base
@@ -467,6 +473,7 @@ def burden_best_table(
     ranked: np.ndarray,
     confirm_scope: np.ndarray,
     progression: Progression,
+    baseline_sum: np.ndarray,
     *,
     confirm_response: bool,
     confirm_min_days: int,
@@ -481,7 +488,8 @@ def burden_best_table(
     ``progression_day`` is the day of a confirmed progression (spec 0.8). A PD still pending at the end of
     data counts in the best response per ``unconfirmed_pd_as``; it ends the PFS and the response (an event
     at its day) only with ``pending_pd_is_event`` (imRECIST, spec 5.7; irRC and irRECIST date only a
-    confirmed irPD, spec 2.7, 3.7 and patterns.md 7.3-7.4).
+    confirmed irPD, spec 2.7, 3.7 and patterns.md 7.3-7.4). ``baseline_sum`` is the kernel's, per
+    assessment (:func:`best_response_frame`).
     """
     table = assessments.table
     day = table[DAY].to_numpy(np.int64)
@@ -539,7 +547,7 @@ def burden_best_table(
         "pfs_day": end,
         "reason": reasons,
     }
-    return best_response_frame(columns, len(first)), for_confirmation, confirmed_by
+    return best_response_frame(columns, baseline_sum, offsets), for_confirmation, confirmed_by
 
 
 def burden_reasons(

@@ -21,10 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ioresponse.criteria import Study
+from ioresponse.criteria import BASELINE_SUM, BEST_RESPONSE_TABLE_COLUMNS, Study
 from ioresponse.io.pet_table import validate_pet_table
 from ioresponse.schema import (
-    BEST_RESPONSE_COLUMNS,
     CLINICAL_STATUS,
     DATE,
     DAY,
@@ -439,6 +438,7 @@ def best_response_row(
     rows: list[dict[str, Any]],
     *,
     source: str,
+    baseline_sum: float,
     ranking: Sequence[str] = BEST_RESPONSE_ORDER,
     progression_day: float = math.nan,
     response_labels: Sequence[str] = (CMR, PMR),
@@ -448,7 +448,10 @@ def best_response_row(
 
     NE (and any label outside ``ranking``) is skipped. Rows after progression never count. Both
     ``best_response`` and ``best_response_confirmed`` carry the same value (no metabolic criterion
-    confirms a response, spec 1.6).
+    confirms a response, spec 1.6). ``baseline_sum`` is the criterion's baseline value, the one its
+    timepoint rows carry, computed from the baseline scan so that a patient without follow-up has it too
+    (:data:`ioresponse.criteria.BASELINE_SUM`; the PERCIST family passes its ``measurability_threshold``
+    in ``extra``).
     """
     considered = [r for r in rows if not r["after_progression"]]
     ranked = [r for r in considered if r["overall_response"] in ranking]
@@ -480,14 +483,15 @@ def best_response_row(
         "pfs_event": has_event,
         "pfs_day": progression_day if has_event else float(last_day),
         "reason": f"{why} ({source})",
+        BASELINE_SUM: baseline_sum,
     }
     row.update(extra)
     return row
 
 
 def best_response_frame(rows: list[dict[str, Any]], extra_columns: Sequence[str] = ()) -> pd.DataFrame:
-    """The best-response table: ``BEST_RESPONSE_COLUMNS`` first, then the criterion's extra columns."""
-    frame = pd.DataFrame(rows, columns=[*BEST_RESPONSE_COLUMNS, *extra_columns])
+    """The best-response table: ``BEST_RESPONSE_TABLE_COLUMNS`` first, then the criterion's extra columns."""
+    frame = pd.DataFrame(rows, columns=[*BEST_RESPONSE_TABLE_COLUMNS, *extra_columns])
     for column in ("best_response", "best_response_confirmed"):
         frame[column] = frame[column].map(str).astype(object)
     frame["pfs_event"] = frame["pfs_event"].astype(bool)
@@ -497,6 +501,7 @@ def best_response_frame(rows: list[dict[str, Any]], extra_columns: Sequence[str]
         "progression_day",
         "duration_of_response_days",
         "pfs_day",
+        BASELINE_SUM,
     ):
         frame[column] = frame[column].astype(np.float64)
     return frame.sort_values([PATIENT, READER], kind="mergesort").reset_index(drop=True)

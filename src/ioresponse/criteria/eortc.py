@@ -190,7 +190,12 @@ def assess(
         progression_day = mark_progression(rows, (PMD,))
         best.append(
             best_response_row(
-                patient, KEY, rows, source=f"{SOURCE}; spec 4.9", progression_day=progression_day
+                patient,
+                KEY,
+                rows,
+                source=f"{SOURCE}; spec 4.9",
+                baseline_sum=baseline_value,
+                progression_day=progression_day,
             )
         )
         timepoints.extend(rows)

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria import MEASURABILITY_THRESHOLD, Criterion, CriterionResult, Study
 from ioresponse.criteria._metabolic import (
     CMR,
     NE,
@@ -41,7 +41,12 @@ from ioresponse.criteria._metabolic import (
     timepoint_frame,
     timepoint_row,
 )
-from ioresponse.criteria.percist import is_resolved, measurability_threshold, quality_failures
+from ioresponse.criteria.percist import (
+    is_resolved,
+    measurability_columns,
+    measurability_threshold,
+    quality_failures,
+)
 
 KEY = "impercist"
 SOURCE = "imPERCIST5, Ito 2019"
@@ -147,15 +152,40 @@ def assess(
     best: list[dict[str, Any]] = []
     rules = _Rules(impercist_new_lesion_mode, impercist_inclusive, impercist_min_abs_sul, impercist_qc)
     for patient in patient_scans(table, study.patients):
-        rows = _patient_rows(patient, rules, impercist_reference)
+        baseline = _baseline(patient)
+        rows = _patient_rows(patient, rules, impercist_reference, baseline)
         progression_day = mark_progression(rows, (PMD,))
         best.append(
             best_response_row(
-                patient, KEY, rows, source=f"{SOURCE}; spec 8.9", progression_day=progression_day
+                patient,
+                KEY,
+                rows,
+                source=f"{SOURCE}; spec 8.9",
+                progression_day=progression_day,
+                **measurability_columns(baseline.baseline_sum, baseline.threshold),
             )
         )
         timepoints.extend(rows)
-    return CriterionResult(timepoint_frame(timepoints, EXTRA_COLUMNS), best_response_frame(best))
+    return CriterionResult(
+        timepoint_frame(timepoints, EXTRA_COLUMNS), best_response_frame(best, (MEASURABILITY_THRESHOLD,))
+    )
+
+
+@dataclass(frozen=True)
+class _Baseline:
+    """T, the baseline lesions of ``S_bl`` (SULpeak >= T) and ``S_bl``, NaN when none is measurable
+    (spec 8.3, 8.2)."""
+
+    threshold: float | None
+    selected_ids: list[str]
+    baseline_sum: float
+
+
+def _baseline(patient: PatientScans) -> _Baseline:
+    threshold = measurability_threshold(patient.baseline)
+    selected_ids = baseline_selection(patient, threshold) if threshold is not None else []
+    values = [patient.baseline.value(i, "sulpeak") for i in selected_ids]
+    return _Baseline(threshold, selected_ids, float(sum(values)) if values else math.nan)
 
 
 @dataclass(frozen=True)
@@ -166,11 +196,10 @@ class _Rules:
     qc: QcPolicy
 
 
-def _patient_rows(patient: PatientScans, rules: _Rules, reference: Reference) -> list[dict[str, Any]]:
-    threshold = measurability_threshold(patient.baseline)
-    selected_ids = baseline_selection(patient, threshold) if threshold is not None else []
-    values = [patient.baseline.value(i, "sulpeak") for i in selected_ids]
-    baseline_sum = float(sum(values)) if values else math.nan
+def _patient_rows(
+    patient: PatientScans, rules: _Rules, reference: Reference, baseline: _Baseline
+) -> list[dict[str, Any]]:
+    threshold, selected_ids, baseline_sum = baseline.threshold, baseline.selected_ids, baseline.baseline_sum
     nadir = (baseline_sum, patient.baseline.day)
     rows = []
     for followup in patient.followups:

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria import MEASURABILITY_THRESHOLD, Criterion, CriterionResult, Study
 from ioresponse.criteria._metabolic import (
     CMR,
     NE,
@@ -48,6 +48,7 @@ from ioresponse.criteria.percist import (
     PercistRules,
     QcPolicy,
     SumSelection,
+    baseline_measurability,
     call_columns,
     comparison_text,
     evaluate,
@@ -74,7 +75,7 @@ BEST_RESPONSE_ORDER = (CMR, PMR, SMD, UPMD, CPMD)
 ConfirmReference = Literal["upmd_scan", "baseline"]
 
 EXTRA_COLUMNS = (*PERCIST_COLUMNS, "percist_response", "upmd_day")
-BEST_EXTRA_COLUMNS = ("responder",)
+BEST_EXTRA_COLUMNS = (MEASURABILITY_THRESHOLD, "responder")
 
 
 @dataclass
@@ -376,6 +377,7 @@ def _best_response(patient: PatientScans, machine: _StateMachine, progression_da
         ranking=BEST_RESPONSE_ORDER,
         progression_day=progression_day,
         responder=_responder(machine),
+        **baseline_measurability(patient),
     )
 
 

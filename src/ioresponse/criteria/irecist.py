@@ -649,6 +649,7 @@ def _state_machine(
             if is_baseline[i]:
                 base = target_sum[i] if has_targets[i] else 0.0
                 lowest = base
+                baseline_sum[i] = base  # the best-response row reads it (no follow-up, spec 0.9)
                 continue
             baseline_sum[i] = base
             nadir[i] = lowest
@@ -1141,7 +1142,7 @@ def _best_response_table(
         "iupd_day": last_episode,
         "icpd_day": at_day(icpd_row, day),
     }
-    return best_response_frame(columns, len(first))
+    return best_response_frame(columns, machine["baseline_sum"], offsets)
 
 
 def _last_day(mask: np.ndarray, subject: np.ndarray, day: np.ndarray, n_subjects: int) -> np.ndarray:

@@ -361,6 +361,7 @@ def assess(
         ranked,
         confirm_scope,
         progression,
+        baseline_sum,
         confirm_response=confirm_response,
         confirm_min_days=confirm_min_days,
         max_ne_between=max_ne_between,

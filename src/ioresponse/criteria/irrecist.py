@@ -379,6 +379,7 @@ def assess_unidimensional_burden(
         ranked,
         confirm_scope,
         progression,
+        baseline_sum,
         confirm_response=confirm_response,
         confirm_min_days=confirm_min_days,
         max_ne_between=max_ne_between,

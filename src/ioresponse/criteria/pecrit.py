@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ioresponse.criteria import Criterion, CriterionResult, Study, recist11
+from ioresponse.criteria import MEASURABILITY_THRESHOLD, Criterion, CriterionResult, Study, recist11
 from ioresponse.criteria._metabolic import (
     NE,
     SULPEAK_CRITERION_COLUMNS,
@@ -40,7 +40,12 @@ from ioresponse.criteria._metabolic import (
     timepoint_frame,
     timepoint_row,
 )
-from ioresponse.criteria.percist import hottest, measurability_threshold, quality_failures
+from ioresponse.criteria.percist import (
+    baseline_measurability,
+    hottest,
+    measurability_threshold,
+    quality_failures,
+)
 from ioresponse.io.pet_table import RECIST_RESPONSE
 from ioresponse.schema import DAY, PATIENT, READER, InputError
 
@@ -186,7 +191,9 @@ def assess(
             rows.append(row)
         best.append(_best_response(patient, rows))
         timepoints.extend(rows)
-    return CriterionResult(timepoint_frame(timepoints, EXTRA_COLUMNS), best_response_frame(best))
+    return CriterionResult(
+        timepoint_frame(timepoints, EXTRA_COLUMNS), best_response_frame(best, (MEASURABILITY_THRESHOLD,))
+    )
 
 
 def _predict(
@@ -278,9 +285,18 @@ def _decided(category: str, text: str, section: str = "6.5") -> dict[str, Any]:
 
 
 def _best_response(patient: PatientScans, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """PECRIT has no best-response derivation: the patient row repeats the single prediction (spec 6.9)."""
+    """PECRIT has no best-response derivation: the patient row repeats the single prediction (spec 6.9).
+
+    Its measurability at baseline is PERCIST's (spec 6.3), from the baseline scan whatever branch decided.
+    """
     row = best_response_row(
-        patient, KEY, rows, source=f"{SOURCE}; spec 6.9", ranking=(BENEFIT, NO_BENEFIT), response_labels=()
+        patient,
+        KEY,
+        rows,
+        source=f"{SOURCE}; spec 6.9",
+        ranking=(BENEFIT, NO_BENEFIT),
+        response_labels=(),
+        **baseline_measurability(patient),
     )
     row["pfs_day"] = math.nan
     if rows:

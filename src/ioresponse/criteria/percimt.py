@@ -246,6 +246,7 @@ def assess(
                 KEY,
                 rows,
                 source=f"{SOURCE}; spec 7.9",
+                baseline_sum=math.nan,  # no uptake sum, no measurability requirement (spec 7.2, 7.3)
                 progression_day=progression_day,
                 clinical_benefit=_patient_benefit(rows, percimt_patient_benefit),
             )

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria import BASELINE_SUM, MEASURABILITY_THRESHOLD, Criterion, CriterionResult, Study
 from ioresponse.criteria._metabolic import (
     CMR,
     NE,
@@ -175,6 +175,20 @@ def measurability_threshold(baseline: Scan) -> float | None:
         return None
     factor = LIVER_MEAN_FACTOR if region == "liver" else BLOOD_POOL_MEAN_FACTOR
     return rounded(factor * mean + REFERENCE_SD_FACTOR * sd)
+
+
+def measurability_columns(baseline_sum: float, threshold: float | None) -> dict[str, float]:
+    """The best-response cells that decide measurability at baseline (spec 5.3; patterns.md 7): the
+    baseline value and T (NaN without a reference region)."""
+    return {BASELINE_SUM: baseline_sum, MEASURABILITY_THRESHOLD: math.nan if threshold is None else threshold}
+
+
+def baseline_measurability(patient: PatientScans) -> dict[str, float]:
+    """:func:`measurability_columns` of PERCIST, iPERCIST and PECRIT: the baseline hottest SULpeak (their
+    timepoint rows' ``baseline_sum``) and T of the baseline scan (spec 5.3, 9.3, 6.3)."""
+    return measurability_columns(
+        hottest(patient.baseline, patient.baseline_ids).value, measurability_threshold(patient.baseline)
+    )
 
 
 def quality_failures(baseline: Scan, followup: Scan) -> list[str]:
@@ -536,7 +550,7 @@ EXTRA_COLUMNS = (
     "consensus_window",
     "lbm_formula",
 )
-BEST_EXTRA_COLUMNS = ("largest_decline_pct", "largest_decline_week")
+BEST_EXTRA_COLUMNS = (MEASURABILITY_THRESHOLD, "largest_decline_pct", "largest_decline_week")
 
 
 def call_columns(call: PercistCall, reference_day: int) -> dict[str, Any]:
@@ -643,6 +657,7 @@ def assess(
                 rows,
                 source=f"{SOURCE}; spec 5.9",
                 progression_day=progression_day,
+                **baseline_measurability(patient),
                 **_largest_decline(rows),
             )
         )

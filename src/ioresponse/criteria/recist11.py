@@ -356,7 +356,9 @@ def assess(
         flags,
         backdate_text,
     )
-    best_table = _best_response_table(assessments, best, day, progression, last_evaluable, confirm_response)
+    best_table = _best_response_table(
+        assessments, best, day, progression, last_evaluable, baseline_sum, confirm_response
+    )
     return CriterionResult(timepoints, best_table)
 
 
@@ -899,9 +901,11 @@ def _best_response_table(
     day: np.ndarray,
     progression: np.ndarray,
     last_evaluable: np.ndarray,
+    baseline_sum: np.ndarray,
     confirm_response: bool,
 ) -> pd.DataFrame:
-    """One row per subject from the shared best-response kernel (spec 1.7; Table 3 of the paper)."""
+    """One row per subject from the shared best-response kernel (spec 1.7; Table 3 of the paper), with its
+    baseline sum (``baseline_sum`` per assessment, :func:`best_response_frame`)."""
     table = assessments.table
     first = assessments.subject_offsets[:-1]
 
@@ -945,7 +949,7 @@ def _best_response_table(
         "pfs_day": np.where(pfs_event, progression, last_evaluable),
         "reason": reasons,
     }
-    return best_response_frame(columns, len(first))
+    return best_response_frame(columns, baseline_sum, assessments.subject_offsets)
 
 
 CRITERION = Criterion(

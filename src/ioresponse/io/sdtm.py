@@ -14,7 +14,9 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   NON-TARGET, NEW) of the same evaluator, else of a TU record without evaluator (TUEVAL / TUEVALID absent
   or empty: it identifies the lesion for every reader), else TRGRPID.
 - ``organ`` = TULOC in lower case, else SUPPTR ``TRLOC``; ``lymph_node`` when the location names a
-  lymph node (then organ "lymph node", spec/anatomic.md 0.1).
+  lymph node (then organ "lymph node", spec/anatomic.md 0.1). Empty for a non-target or new lesion
+  without location; a target lesion without one is refused at its TU rows (RECIST 1.1 sec. 4.2 counts
+  targets per organ): the rule of a user's table (io.validate.organ_needed).
 - Tests read (TRTESTCD, :data:`READ_TESTS`): LDIAM, LPERP, SAXIS, DIAMETER, TUMSTATE and SUMDIAM. A
   record of any other test is refused at its TR rows (column TRTESTCD), never dropped silently.
 - Measurements (TRSTRESN in TRSTRESU mm, or cm converted to mm; another unit is an error naming its TR
@@ -593,8 +595,8 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
     if missing_role.any():
         findings.append(v.Finding(InputError(source, rows.loc[missing_role, s.SOURCE_ROW].tolist(), "TRLNKID",
                                              _no_role(rows[missing_role].iloc[0], tu, tu_source))))
-    unplaced = ((rows[s.ROLE] == s.Role.TARGET.value) & (rows[s.ORGAN] == "")).to_numpy()
-    if unplaced.any():  # a lesion table refuses an empty organ; SDTM non-targets often have no TULOC
+    unplaced = v.organ_needed(rows) & (rows[s.ORGAN] == "").to_numpy()
+    if unplaced.any():  # as a user's lesion table (io.validate.check_lesion_cells)
         tu_rows = sorted({int(r) for r in first.loc[unplaced, "tu_row"].dropna()})
         findings.append(v.Finding(InputError(
             tu_source, tu_rows, "TULOC",

@@ -27,12 +27,16 @@ Rules and their sources:
 - Per-assessment columns (clinical_status, slice_thickness_mm, modality) must agree within an
   assessment (spec/anatomic.md 0.1).
 - Dates out of order: when the user gives both ``date`` and ``day``, ``date - day`` must be the same
-  for every row of a patient; when visits are numbered, a later scheduled visit may not lie on an
-  earlier day (unscheduled visits are numbered by the sponsor and are not checked).
+  for every row of a patient (a plausibility check: nominal study days beside scan dates, as SDTM gives
+  them, are kept with ``validation="warn"``, each row placed by its day); when visits are numbered, a
+  later scheduled visit may not lie on an earlier day (unscheduled visits are numbered by the sponsor
+  and are not checked).
 - Required columns of a lesion table (spec/anatomic.md 0.1) have a value on every row: an empty cell is
   an error naming its row and column, never a default (absent optional columns take their documented
-  default instead). A ``reader`` column is filled on every row or on none (each reader is assessed
-  separately; project rule).
+  default instead). ``organ`` is needed on target rows only (RECIST 1.1 sec. 4.2 counts targets per
+  organ); SDTM input follows the same rule (io.sdtm). A
+  ``reader`` column is filled on every row or on none (each reader is assessed separately; project
+  rule).
 - Plausibility (``validation="raise" | "warn"``, STYLE.md 6): sizes that look like centimetres: every
   size of the table below 10 and some with decimals; or, in a user's table among patients in mm, one
   patient whose baseline target sizes are all below 10 (none measurable in mm, RECIST 1.1 sec. 3.1.1)
@@ -250,7 +254,8 @@ LESION_CELLS_EXPECTED = {
     s.PATIENT: "the patient identifier",
     s.LESION: "the lesion identifier, stable across assessments and unique per patient",
     s.ROLE: _allowed(r.value for r in s.Role),
-    s.ORGAN: 'the organ, in lower case and without side (e.g. "lung")',
+    s.ORGAN: 'the organ of the target lesion, in lower case and without side (e.g. "lung"; RECIST 1.1 '
+             'sec. 4.2 counts target lesions per organ)',
     s.LYMPH_NODE: "true or false (whether the lesion is a lymph node)",
     s.STATUS: _allowed(v.value for v in s.Status),
 }
@@ -259,12 +264,13 @@ SUM_CELLS_EXPECTED = {s.PATIENT: LESION_CELLS_EXPECTED[s.PATIENT]}
 """A sum-only table needs its patient on every row; an empty sum is "not evaluable" (briefs/contract.md)."""
 
 
-def check_empty_cells(frame: pd.DataFrame, source: str, expected: dict[str, str]) -> list[Finding]:
+def check_empty_cells(frame: pd.DataFrame, source: str, expected: dict[str, str],
+                      needed: Mapping[str, np.ndarray] | None = None) -> list[Finding]:
     """Empty cells of the required columns in ``expected`` (present: check_required_columns runs first),
-    one finding per column (spec/anatomic.md 0.1)."""
+    one finding per column (spec/anatomic.md 0.1); a column of ``needed`` only on the rows it marks."""
     findings = []
     for column, what in expected.items():
-        empty = (frame[column] == "").to_numpy()
+        empty = (frame[column] == "").to_numpy() & (needed or {}).get(column, True)
         if empty.any():
             findings.append(_error(source, _rows(frame, empty), column,
                                    f"empty; expected {what} (a required column, spec/anatomic.md 0.1)"))
@@ -272,8 +278,19 @@ def check_empty_cells(frame: pd.DataFrame, source: str, expected: dict[str, str]
 
 
 def check_lesion_cells(frame: pd.DataFrame, source: str) -> list[Finding]:
-    """Empty cells in the required columns of a lesion table, and in a ``reader`` column used elsewhere."""
-    return check_empty_cells(frame, source, LESION_CELLS_EXPECTED) + check_reader_cells(frame, source)
+    """Empty cells in the required columns of a lesion table, and in a ``reader`` column used elsewhere;
+    ``organ`` only on the rows :func:`organ_needed` marks."""
+    return (check_empty_cells(frame, source, LESION_CELLS_EXPECTED, {s.ORGAN: organ_needed(frame)})
+            + check_reader_cells(frame, source))
+
+
+def organ_needed(frame: pd.DataFrame) -> np.ndarray:
+    """Rows of a lesion table (text cells) whose ``organ`` may not be empty: the targets (RECIST 1.1 sec.
+    4.2 counts target lesions per organ). A non-target or new lesion may leave it empty (SDTM TU often has
+    no TULOC for them, and a new lesion recorded in TR only has no TU record; io.sdtm applies this same
+    rule): a new lesion without organ is then under no per-organ cap of the immune criteria, only their
+    total caps (criteria._immune.count_new_lesions)."""
+    return (t.normalise_label(frame[s.ROLE]) == s.Role.TARGET.value).to_numpy()
 
 
 def check_sum_cells(frame: pd.DataFrame, source: str) -> list[Finding]:
@@ -568,7 +585,11 @@ def check_per_assessment_columns(frame: pd.DataFrame, source: str) -> list[Findi
 
 def check_date_day_agree(frame: pd.DataFrame, source: str) -> list[Finding]:
     """With both ``date`` and ``day`` given, ``date - day`` (the treatment start) is one date per patient
-    (lesion and PET tables; a date imputed from a partial one, ``_date_imputed``, is not compared)."""
+    (lesion and PET tables; a date imputed from a partial one, ``_date_imputed``, is not compared).
+
+    A plausibility check: ``validation="warn"`` keeps both, and the assessment is placed by ``day``, as
+    SDTM input is when its TRDY gives nominal study days beside the scan dates (io.sdtm), so that the
+    lesion table assess writes from it reads back."""
     dated, start = _implied_starts(frame)
     if not dated.any():
         return []
@@ -579,7 +600,9 @@ def check_date_day_agree(frame: pd.DataFrame, source: str) -> list[Finding]:
         findings.append(_error(source, _rows(frame, mask), s.DATE,
                                f"dates and days of patient {patient} disagree (date - day gives "
                                f"{counts[patient]} different treatment starts); give one of them, or fix the "
-                               "dates that are out of order"))
+                               "dates that are out of order (nominal study days beside scan dates? "
+                               "--warn-implausible keeps both and places each row by its day)",
+                               kind="plausibility"))
     return findings
 
 
