@@ -34,7 +34,7 @@ from scipy.stats import mannwhitneyu  # noqa: E402
 import ioresponse  # noqa: E402
 from ioresponse.cohort.agreement import cohen_kappa  # noqa: E402
 from ioresponse.cohort.rates import ResponseRateFitter, is_responder  # noqa: E402
-from ioresponse.cohort.survival import median_split, split_summary  # noqa: E402
+from ioresponse.cohort.survival import median_split, not_reached_named, split_summary  # noqa: E402
 from ioresponse.criteria import registry  # noqa: E402
 from ioresponse.io.pct_change import sums_from_pct_change  # noqa: E402
 from ioresponse.report import figures  # noqa: E402
@@ -151,7 +151,7 @@ def _os_by_baseline_size(merged: pd.DataFrame, out: Path) -> None:
                               "duration_days": merged["os_time"] * DAYS_PER_MONTH})
     sizes = merged.set_index("patient_id")["l_size"].rename("baseline_size_mm")
     summary = split_summary(median_split(durations, sizes, "baseline_size_mm"))
-    summary.to_csv(out / "inspire_os_by_baseline_size.csv", index=False)
+    not_reached_named(summary).to_csv(out / "inspire_os_by_baseline_size.csv", index=False)
     shown = summary.assign(median_months=(summary["median_days"] / DAYS_PER_MONTH).round(1))
     print(f"\nINSPIRE: overall survival by baseline target size, {summary['note'].iloc[0]}")
     print(shown[["group", "n", "events", "median_months", "logrank_p"]].to_string(index=False))
