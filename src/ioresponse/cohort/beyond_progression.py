@@ -138,9 +138,9 @@ def treatment_beyond_progression(best_response: pd.DataFrame, timepoints: pd.Dat
         patient, reader = str(subject[PATIENT]), "" if pd.isna(reader_value) else str(reader_value)
         pd_day = float(subject["progression_day"])
         tbp = _tbp(pd_day, end_day.get(patient), tbp_min_days)
-        subject = (patient, reader) if by_reader else (patient,)
+        key = (patient, reader) if by_reader else (patient,)
         for criterion in immune or [""]:
-            own = calls.get((*subject, criterion), timepoints[:0])
+            own = calls.get((*key, criterion), timepoints[:0])
             outcome = subsequent_outcome(own, pd_day) if criterion else ("", math.nan, "")
             rows.append({PATIENT: patient, READER: reader, "recist_pd_day": pd_day, **tbp,
                          "criterion": criterion, "outcome": outcome[0], "outcome_day": outcome[1],
