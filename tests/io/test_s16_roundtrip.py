@@ -106,7 +106,7 @@ def test_sdtm_lesion_table_is_assessed_again_with_the_same_calls(tmp_path, fmt):
     # patient's dated rows 2-10 of the written table (header = row 1; 9 lesion rows)
     with pytest.raises(InputError, match=r"rows 2-10, column date: dates and days of patient S1 disagree "
                                          r"\(date - day gives 2 different treatment starts\).*"
-                                         r"--warn-implausible keeps both"):
+                                         r"--warn-implausible, validation=\"warn\" in Python, keeps both"):
         ioresponse.assess(written)
     again = ioresponse.assess(written, validation="warn")
     _same(first, again)

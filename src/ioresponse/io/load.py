@@ -203,7 +203,7 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
     if patient_key:
         frame = _apply_patient_key(frame, patient_key, name)
     if kind == "pet":
-        pet = validate_pet_table(frame, file=name, patients=patient_table)
+        pet = validate_pet_table(frame, file=name, patients=patient_table, validation=validation)
         if user_patients is not None:
             user_patients.check_follow_up(pet, name, outcome.collected)
             user_patients.warn_unmatched(pet[s.PATIENT], name)

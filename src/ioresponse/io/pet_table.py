@@ -43,7 +43,7 @@ from ioresponse.io.tables import (
     read_table,
     refuse_rows,
 )
-from ioresponse.io.validate import UnusedColumnWarning, check_date_day_agree
+from ioresponse.io.validate import ImplausibleValueWarning, UnusedColumnWarning, check_date_day_agree
 from ioresponse.schema import (
     CLINICAL_STATUS,
     DATE,
@@ -58,6 +58,7 @@ from ioresponse.schema import (
     InputError,
     Role,
     Status,
+    Validation,
 )
 
 LESION_VALUE_COLUMNS = ("suvmax", "sulpeak", "sulmean", "mtv_ml", "tlg", "functional_diameter_mm")
@@ -192,11 +193,14 @@ def read_pet_table(
 
 
 def validate_pet_table(
-    frame: pd.DataFrame, *, file: str = "<table>", patients: pd.DataFrame | None = None
+    frame: pd.DataFrame, *, file: str = "<table>", patients: pd.DataFrame | None = None,
+    validation: Validation = "raise",
 ) -> pd.DataFrame:
     """Validate a raw PET table and return it in canonical form (see the module docstring).
 
     A table that already carries ``source_row`` keeps it, so validating twice gives the same table.
+    ``validation="warn"`` keeps dates and days that disagree within a patient (a plausibility check,
+    io.validate.check_date_day_agree), with a warning; each scan is placed by its day.
     """
     raw = frame.rename(columns=lambda c: str(c).strip().lower()).reset_index(drop=True)
     source_rows = (
@@ -233,7 +237,7 @@ def validate_pet_table(
     if SUVMAX_NORMALIZATION in raw:
         _one_suvmax_normalization(raw, out, rows, file)
     out[DATE] = _dates(raw[DATE], rows, file) if DATE in raw else ""
-    out[DAY] = _days(raw, out, patients, file)
+    out[DAY] = _days(raw, out, patients, file, validation)
     for column in (c for c in IRAE_TEXT_COLUMNS if c in raw):
         out[column] = _text(raw[column]).str.lower()
     out[NOTE] = _text(raw[NOTE]) if NOTE in raw else ""
@@ -388,7 +392,8 @@ def _dates(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
     return text
 
 
-def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, file: str) -> pd.Series:
+def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, file: str,
+          validation: Validation) -> pd.Series:
     """``day`` as given, else derived from ``date`` and the patient's ``treatment_start`` (spec 1.1)."""
     rows = out[SOURCE_ROW].to_numpy()
     if DAY in raw:
@@ -407,7 +412,9 @@ def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, f
         days = days.copy()
         days.loc[need] = derived
     for finding in check_date_day_agree(out.assign(**{DAY: days}), file):
-        raise finding.error
+        if validation == "raise":
+            raise finding.error
+        warnings.warn(ImplausibleValueWarning(finding.error.located()), stacklevel=4)
     return days.astype(np.int64)
 
 

@@ -601,7 +601,8 @@ def check_date_day_agree(frame: pd.DataFrame, source: str) -> list[Finding]:
                                f"dates and days of patient {patient} disagree (date - day gives "
                                f"{counts[patient]} different treatment starts); give one of them, or fix the "
                                "dates that are out of order (nominal study days beside scan dates? "
-                               "--warn-implausible keeps both and places each row by its day)",
+                               "--warn-implausible, validation=\"warn\" in Python, keeps both and places "
+                               "each row by its day)",
                                kind="plausibility"))
     return findings
 

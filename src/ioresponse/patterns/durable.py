@@ -55,13 +55,13 @@ class Subject:
     first_day: int | None = None
     """First assessment day after baseline."""
     stable_after_response_day: int | None = None
-    """Day of the last evaluable assessment when it is stable disease after the last response: the
-    response ended without progression."""
+    """Day of the last stable disease when it comes after the last response: the response ended without
+    progression, whatever follows (an unconfirmed iUPD, NE)."""
 
 
 def _subject_days(points: pd.DataFrame | None) -> dict[tuple[str, str], tuple[int | None, ...]]:
     """Per patient x reader: last day, last response day, first response-or-SD day, first day, and the
-    day of the last evaluable assessment when it is stable disease after the last response."""
+    day of the last stable disease when it comes after the last response."""
     if points is None or not len(points):
         return {}
     day = points[DAY].astype(float)
@@ -73,7 +73,6 @@ def _subject_days(points: pd.DataFrame | None) -> dict[tuple[str, str], tuple[in
             "last": day,
             "last_response": day.where(response.isin(RESPONSE_LABELS)),
             "first_controlled": day.where(response.isin(RESPONSE_LABELS | STABLE_LABELS)),
-            "last_evaluable": day.where(response.notna() & ~response.isin(("", "NE"))),
             "last_stable": day.where(response.isin(STABLE_LABELS)),
         }
     )
@@ -82,12 +81,10 @@ def _subject_days(points: pd.DataFrame | None) -> dict[tuple[str, str], tuple[in
         last_response=("last_response", "max"),
         first_controlled=("first_controlled", "min"),
         first=("last", "min"),
-        last_evaluable=("last_evaluable", "max"),
         last_stable=("last_stable", "max"),
     )
-    ended = (days["last_stable"] == days["last_evaluable"]) & (days["last_stable"] > days["last_response"])
-    days["stable_after_response"] = days["last_stable"].where(ended)
-    days = days.drop(columns=["last_evaluable", "last_stable"])
+    days["stable_after_response"] = days["last_stable"].where(days["last_stable"] > days["last_response"])
+    days = days.drop(columns="last_stable")
     return {key: tuple(_day(v) for v in row) for key, row in zip(days.index, days.to_numpy(), strict=True)}
 
 
