@@ -5,7 +5,8 @@ response criteria for use in trials testing immunotherapeutics. Lancet Oncol 201
 doi:10.1016/S1470-2045(17)30074-8 (Table 1: what changes from RECIST 1.1; Table 2: timepoint
 response with and without a previous iUPD; Table 3: best overall response), with the RECIST working
 group iRECIST questions and clarifications ("iQ&A").
-Rules as in spec/anatomic.md section 4; options D1-D10 are the choices of section 4.11.
+Rules as in spec/anatomic.md section 4; options D1-D10 are the choices of section 4.11, D11 a gap of
+the spec decided here (the +5 mm further increase when the reference sum is incomplete).
 
 iRECIST keeps RECIST 1.1 for baseline, targets and non-targets; new lesions are recorded apart
 (new lesion targets, NLT, and non-targets, NLNT) and never enter the baseline sum. RECIST 1.1
@@ -85,6 +86,7 @@ from ioresponse.criteria._immune import (
     shows_disease,
 )
 from ioresponse.criteria._sentences import (
+    Field,
     Part,
     best_reasons,
     change_fields,
@@ -154,6 +156,9 @@ IcpdIncreaseReference = Literal["iupd", "previous", "min_since_iupd"]
 EarlyScanPolicy = Literal["ignore", "new_lesion_only"]
 """spec 4.11 D3: what a scan under 4 weeks after iUPD can do."""
 
+IcpdIncompleteReference = Literal["known_part", "same_lesions"]
+"""D11 (spec 4.6 step 3 gap): the +5 mm further increase over an incomplete reference sum."""
+
 UnconfirmedIupdPfs = Literal["event", "censor"]
 """spec 4.11 D8: iPFS of an iUPD never confirmed."""
 
@@ -170,7 +175,9 @@ CAT_T, CAT_NT, CAT_NL = 1, 2, 4
     C_NEW_LESION,
     C_UNSTABLE,
     C_NLT_PD,
-) = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+    C_TARGET_GREW_PAIRED,
+    C_NLT_GREW_PAIRED,
+) = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024)
 # Row flags of the state machine.
 F_RESET, F_EARLY, F_LATE, F_UNSTABLE = 1, 2, 4, 8
 # Rules of a timepoint (reason sentences).
@@ -183,6 +190,7 @@ def assess(
     new_lesion_reset: NewLesionReset = "target_shrinkage",
     icpd_increase_reference: IcpdIncreaseReference = "iupd",
     icpd_absolute_mm: float = ICPD_ABSOLUTE_MM,
+    icpd_incomplete_reference: IcpdIncompleteReference = "known_part",
     early_scan_policy: EarlyScanPolicy = "ignore",
     confirm_min_days: int = CONFIRM_MIN_DAYS,
     confirm_max_days: int = CONFIRM_MAX_DAYS,
@@ -217,6 +225,12 @@ def assess(
         Reference of the further +5 mm target or NLT growth that confirms iCPD (D2).
     icpd_absolute_mm : float, default 5.0
         Size of that further growth (Seymour 2017 Table 2).
+    icpd_incomplete_reference : {"known_part", "same_lesions"}, default "known_part"
+        That further growth when the reference sum (target or NLT) is incomplete, a target or NLT not
+        evaluable at the iUPD (D11, a gap of spec 4.6 step 3).
+        - "known_part": against the known part of the reference sum (spec 4.6 step 3), so a lesion that
+          returns unchanged counts as growth.
+        - "same_lesions": the sum of the changes of the lesions measured both at the reference and now.
     early_scan_policy : {"ignore", "new_lesion_only"}, default "ignore"
         A scan under ``confirm_min_days`` after iUPD is not used, or confirms iCPD only by an
         additional new lesion (D3).
@@ -279,8 +293,9 @@ def assess(
         max_baseline_gap_days=max_baseline_gap_days,
         on_old_baseline=on_old_baseline,
     )
+    same_lesions = icpd_incomplete_reference == "same_lesions"
     parts = _components(
-        lesions, assessments, max_new_target, max_new_target_per_organ, reclassify_new_lesions
+        lesions, assessments, max_new_target, max_new_target_per_organ, reclassify_new_lesions, same_lesions
     )
     day = table[DAY].to_numpy(np.int64)
     deteriorating = (
@@ -303,6 +318,7 @@ def assess(
             parts["has_targets"],
             parts["target_sum"],
             parts["target_complete"],
+            parts["target_values"],
             parts["target_all_normal"],
             parts["non_target"],
             parts["nt_increase"],
@@ -311,6 +327,7 @@ def assess(
             parts["latest_first_seen"],
             parts["nlt_sum"],
             parts["nlt_complete"],
+            parts["nlt_values"],
             parts["nlnt_increase"],
             parts["nlnt_progression"],
             parts["new_ne"],
@@ -321,6 +338,7 @@ def assess(
             confirm_max_days,
             icpd_absolute_mm,
             reference,
+            same_lesions,
             new_lesion_reset == "resolution_only",
             early_scan_policy == "new_lesion_only",
             nlt_pd_absolute_mm,
@@ -380,8 +398,10 @@ def _components(
     max_new_target: int,
     max_new_target_per_organ: int,
     reclassify: bool,
+    same_lesions: bool,
 ) -> dict[str, np.ndarray]:
-    """Per-assessment inputs of the state machine (spec 4.4, 4.5)."""
+    """Per-assessment inputs of the state machine (spec 4.4, 4.5); with ``same_lesions`` (D11) also the
+    value of each target and NLT per assessment, otherwise 0-column matrices."""
     status = statuses(lesions)
     shows = shows_disease(status)
     role = roles(lesions)
@@ -444,8 +464,46 @@ def _components(
         "non_target_rows": non_target_rows,
         "nlnt_rows": nlnt,
     }
+    no_lesions = np.empty((assessments.n, 0))  # D11 "known_part" (default): no per-lesion values needed
+    parts["target_values"] = _lesion_values(values, target, ids, assessments) if same_lesions else no_lesions
+    parts["nlt_values"] = _lesion_values(values, nlt, ids, assessments) if same_lesions else no_lesions
     parts.update(_increases(lesions, assessments, parts, np.zeros(assessments.n, bool)))
     return parts
+
+
+def _lesion_values(
+    values: np.ndarray, selected: np.ndarray, ids: np.ndarray, assessments: Assessments
+) -> np.ndarray:
+    """Value of each ``selected`` lesion per assessment, one column per lesion of the assessment's subject
+    (as many columns as the subject with the most such lesions; D11).
+
+    As in the sums (spec 0.4): fragments of a split lesion add up, absent counts 0, a missing value is NaN;
+    a lesion without a row at an assessment is NaN there too.
+    """
+    rows = np.flatnonzero(selected)
+    if not len(rows):
+        return np.empty((assessments.n, 0))
+    subject = assessments.subject_of_rows()[rows].astype(np.int64)
+    stride = int(ids.max()) + 1
+    keys, lesion = np.unique(subject * stride + ids[rows], return_inverse=True)
+    column = lesion - np.searchsorted(keys, subject * stride)  # rank of the lesion within its subject
+    assessment = assessments.row_assessment[rows]
+    matrix = np.zeros((assessments.n, int(column.max()) + 1))
+    np.add.at(matrix, (assessment, column), values[rows])  # a NaN fragment leaves the lesion NaN
+    has_row = np.zeros(matrix.shape, bool)
+    has_row[assessment, column] = True
+    matrix[~has_row] = np.nan
+    return matrix
+
+
+@numba.njit(cache=True, nogil=True)
+def _paired_growth(lesion_values: np.ndarray, reference: int, i: int) -> float:
+    """Sum of the changes from assessment ``reference`` to ``i`` of the lesions measured at both (D11)."""
+    growth = 0.0
+    for j in range(lesion_values.shape[1]):
+        if not np.isnan(lesion_values[reference, j]) and not np.isnan(lesion_values[i, j]):
+            growth += lesion_values[i, j] - lesion_values[reference, j]
+    return growth
 
 
 def _increases(
@@ -580,6 +638,7 @@ def _state_machine(
     has_targets: np.ndarray,
     target_sum: np.ndarray,
     target_complete: np.ndarray,
+    target_values: np.ndarray,
     target_all_normal: np.ndarray,
     non_target: np.ndarray,
     nt_increase: np.ndarray,
@@ -588,6 +647,7 @@ def _state_machine(
     latest_first_seen: np.ndarray,
     nlt_sum: np.ndarray,
     nlt_complete: np.ndarray,
+    nlt_values: np.ndarray,
     nlnt_increase: np.ndarray,
     nlnt_progression: np.ndarray,
     new_ne: np.ndarray,
@@ -598,6 +658,7 @@ def _state_machine(
     max_days: int,
     icpd_absolute: float,
     reference: int,
+    same_lesions: bool,
     resolution_only: bool,
     early_new_lesion_confirms: bool,
     nlt_pd_absolute: float,
@@ -616,6 +677,8 @@ def _state_machine(
     episode_day = np.full(n, -1, np.int64)
     ref_s_row = np.full(n, np.nan)
     ref_nlt_row = np.full(n, np.nan)
+    paired_t_row = np.full(n, np.nan)  # D11: the growth on the lesions measured at both, where used
+    paired_nlt_row = np.full(n, np.nan)
     nlt_nadir_row = np.full(n, np.nan)
     baseline_sum = np.full(n, np.nan)
     nadir = np.full(n, np.nan)
@@ -637,6 +700,7 @@ def _state_machine(
         min_s = 0.0
         previous_nlt = 0.0
         min_nlt = 0.0
+        previous_row = min_row = previous_nlt_row = min_nlt_row = -1  # the rows of these references (D11)
         decided = False
         seen = 0
         reset_row = -1
@@ -700,6 +764,7 @@ def _state_machine(
                     previous_nlt = nlt_sum[i]
                     min_s = s
                     min_nlt = nlt_sum[i]
+                    previous_row = min_row = previous_nlt_row = min_nlt_row = i
                     decided = False
                     overall[i] = PD
                     rule[i] = I_IUPD
@@ -732,15 +797,27 @@ def _state_machine(
                 else:
                     if reference == 0:
                         ref_t, ref_n = ref_s, ref_nlt
+                        ref_t_at, ref_n_at = episode_first_row, episode_first_row
                     elif reference == 1:
                         ref_t, ref_n = previous_s, previous_nlt
+                        ref_t_at, ref_n_at = previous_row, previous_nlt_row
                     else:
                         ref_t, ref_n = min_s, min_nlt
+                        ref_t_at, ref_n_at = min_row, min_nlt_row
                     ref_s_row[i], ref_nlt_row[i] = ref_t, ref_n  # the reference applied (D2), in the reason
+                    # D11 "same_lesions": over an incomplete reference sum (only the iUPD's own can be, see
+                    # below), the growth of the lesions measured at both; otherwise the sums' difference.
+                    paired_t = same_lesions and not target_complete[ref_t_at]
+                    paired_n = same_lesions and not nlt_complete[ref_n_at]
                     why = 0
                     if cats & CAT_T:
-                        if has_targets[i] and rounded(s - ref_t) >= icpd_absolute:
-                            why |= C_TARGET_GREW
+                        if has_targets[i]:
+                            if paired_t:
+                                paired_t_row[i] = _paired_growth(target_values, ref_t_at, i)
+                                if rounded(paired_t_row[i]) >= icpd_absolute:
+                                    why |= C_TARGET_GREW_PAIRED
+                            elif rounded(s - ref_t) >= icpd_absolute:
+                                why |= C_TARGET_GREW
                     elif t == PD:
                         why |= C_TARGET_PD
                     if cats & CAT_NT:
@@ -749,7 +826,11 @@ def _state_machine(
                     elif non_target[i] == PD:
                         why |= C_NT_PD
                     if cats & CAT_NL:
-                        if rounded(nlt_sum[i] - ref_n) >= icpd_absolute:
+                        if paired_n:
+                            paired_nlt_row[i] = _paired_growth(nlt_values, ref_n_at, i)
+                            if rounded(paired_nlt_row[i]) >= icpd_absolute:
+                                why |= C_NLT_GREW_PAIRED
+                        elif rounded(nlt_sum[i] - ref_n) >= icpd_absolute:
                             why |= C_NLT_GREW
                         if nlnt_increase[i]:
                             why |= C_NLNT_INCREASE
@@ -819,12 +900,16 @@ def _state_machine(
             # incomplete sum (0.5); the nadir is every complete sum (0.5).
             if has_targets[i] and target_complete[i] and rule[i] != I_EARLY:
                 previous_s = s
+                previous_row = i
                 if s < min_s:
                     min_s = s
+                    min_row = i
             if nlt_complete[i] and rule[i] != I_EARLY:
                 previous_nlt = nlt_sum[i]
+                previous_nlt_row = i
                 if nlt_sum[i] < min_nlt:
                     min_nlt = nlt_sum[i]
+                    min_nlt_row = i
             if has_targets[i] and target_complete[i] and s < lowest:
                 lowest = s
             if first_seen_count[i] > 0:  # the NLT nadir covers the lesions known now, from now (4.6 reset)
@@ -846,6 +931,8 @@ def _state_machine(
         episode_day,
         ref_s_row,
         ref_nlt_row,
+        paired_t_row,
+        paired_nlt_row,
         nlt_nadir_row,
         baseline_sum,
         nadir,
@@ -867,6 +954,8 @@ MACHINE_OUTPUTS = (
     "episode_day",
     "ref_target_sum",
     "ref_nlt_sum",
+    "paired_target_growth",
+    "paired_nlt_growth",
     "nlt_nadir",
     "baseline_sum",
     "nadir",
@@ -979,8 +1068,21 @@ CONFIRMATION_TEXT = {
     C_UNSTABLE: "iUPD in a clinically unstable patient (unstable_iupd_as_icpd)",
     C_NLT_PD: "after the reset, new-lesion target sum {nlt} mm is {rel_nlt} and {dn_nadir} mm vs its nadir "
     "{nlt_nadir} mm (>=20% and >={nlt_pd} mm)",
+    C_TARGET_GREW_PAIRED: "target sum {dt_paired} mm on the lesions measured at both day {iupd_day} and day "
+    "{day} (>={icpd} mm; reference incomplete at iUPD, icpd_incomplete_reference)",
+    C_NLT_GREW_PAIRED: "new-lesion target sum {dn_paired} mm on the lesions measured at both day {iupd_day} "
+    "and day {day} (>={icpd} mm; reference incomplete at iUPD, icpd_incomplete_reference)",
 }
-"""What confirmed an iCPD, in words (Seymour 2017 Table 2; spec 4.6 step 3, D7)."""
+"""What confirmed an iCPD, in words (Seymour 2017 Table 2; spec 4.6 step 3, D7, D11)."""
+
+PAIRED_TEXTS = (
+    "target sum {dt_paired} mm on the lesions measured at both day {iupd_day} and day {day} (<{icpd} mm; "
+    "reference incomplete at iUPD, icpd_incomplete_reference)",
+    "new-lesion target sum {dn_paired} mm on the lesions measured at both day {iupd_day} and day {day} "
+    "(<{icpd} mm; reference incomplete at iUPD, icpd_incomplete_reference)",
+)
+"""The further growth over an incomplete reference that did not confirm iCPD (D11 "same_lesions"), as
+target and as NLT growth."""
 
 REFERENCE_NAMES = {"iupd": "at iUPD on day {iupd_day}", "previous": "at the previous assessment",
                    "min_since_iupd": "(the smallest since iUPD)"}
@@ -1000,6 +1102,7 @@ def _reasons(
     n = len(rows)
     s, nlt = parts["target_sum"][rows], parts["nlt_sum"][rows]
     ref_s, ref_nlt = machine["ref_target_sum"][rows], machine["ref_nlt_sum"][rows]
+    confirmed_by = machine["confirmed_by_category"][rows]
     nlt_nadir = np.where(np.isfinite(machine["nlt_nadir"][rows]), machine["nlt_nadir"][rows], np.nan)
     iupd_day = machine["episode_day"][rows].astype(float)
     target_code = machine["target_code"][rows]
@@ -1022,12 +1125,18 @@ def _reasons(
         "nt_missing": text(parts["nt_missing"][rows]),
         "note": text(notes),
     }
+    paired_parts, paired_fields = _paired_parts(rows, machine, confirmed_by, day, constants)
+    fields.update(paired_fields)
 
     def bit_parts(bits: np.ndarray, texts: dict[int, str]) -> list[Part]:
-        return [(np.where(bits & bit, 0, -1), {0: expand(t, constants)}) for bit, t in texts.items()]
+        """A part per bit; no template for a bit no row has (it may name fields not made, D11)."""
+        return [
+            (np.where(bits & bit, 0, -1), {0: expand(t, constants)} if (bits & bit).any() else {})
+            for bit, t in texts.items()
+        ]
 
     cats = sentences(bit_parts(machine["cats"][rows], dict(CATEGORY_NAMES)), {}, separator=", ")
-    why = sentences(bit_parts(machine["confirmed_by_category"][rows], CONFIRMATION_TEXT), fields)
+    why = sentences(bit_parts(confirmed_by, CONFIRMATION_TEXT), fields)
     rule_texts = {code: expand(template, constants) for code, template in RULE_TEMPLATES.items()}
     rule_texts[I_IUPD] = (
         "RECIST 1.1 progression ({cats}): iUPD, to be confirmed 4-8 weeks later (iRECIST Table 2)"
@@ -1047,6 +1156,7 @@ def _reasons(
     reason_parts = [
         (np.where(has_targets, target_text, -1), target_texts),
         (np.where(nlt > 0, 0, -1), {0: "new-lesion target sum {nlt} mm"}),
+        *paired_parts,
         (every_row(n), {0: "{nt_missing}"}),  # spec 0.2: the non-target lesions not evaluable, named
         (machine["rule"][rows], rule_texts),
         (np.where(machine["flags"][rows] & F_UNSTABLE, 0, -1), {0: UNSTABLE_TEXT}),
@@ -1054,6 +1164,28 @@ def _reasons(
         (every_row(n), {0: "{note}"}),
     ]
     return reason_text(reason_parts, {**fields, "cats": text(cats), "why": text(why)})
+
+
+def _paired_parts(
+    rows: np.ndarray,
+    machine: dict[str, np.ndarray],
+    confirmed_by: np.ndarray,
+    day: np.ndarray,
+    constants: dict[str, str],
+) -> tuple[list[Part], dict[str, Field]]:
+    """The further growth on the lesions measured at both the incomplete reference and now (D11
+    "same_lesions"): its fields, and the parts that say it when it did not confirm iCPD (a confirmation says
+    it in its own sentence). Nothing when no row of ``rows`` was compared so (the default "known_part")."""
+    growths = machine["paired_target_growth"][rows], machine["paired_nlt_growth"][rows]
+    if not any(np.isfinite(growth).any() for growth in growths):
+        return [], {}
+    parts: list[Part] = [
+        (np.where(np.isfinite(growth) & ((confirmed_by & bit) == 0), 0, -1), {0: expand(template, constants)})
+        for growth, bit, template in zip(growths, (C_TARGET_GREW_PAIRED, C_NLT_GREW_PAIRED), PAIRED_TEXTS,
+                                         strict=True)
+    ]
+    target, nlt = growths
+    return parts, {"dt_paired": signed_mm(target), "dn_paired": signed_mm(nlt), "day": integer(day[rows])}
 
 
 UNSTABLE_TEXT = (
