@@ -102,10 +102,13 @@ def test_sdtm_lesion_table_is_assessed_again_with_the_same_calls(tmp_path, fmt):
     first = ioresponse.assess(_sdtm(tmp_path / "sdtm"))
     getattr(first, f"to_{fmt}")(tmp_path / "out")
     written = tmp_path / "out" / f"lesions.{fmt}"
-    # week 8's date - day (2021-03-05) is not the other rows' (2021-03-01): refused as given, naming the
-    # patient's dated rows 2-10 of the written table (header = row 1; 9 lesion rows)
+    # week 8's date - day (2021-03-05) is not the other rows' (2021-03-01, 6 of the 9 dated rows): refused
+    # as given, naming the patient's dated rows 2-10 of the written table (header = row 1) and week 8's
+    # first row 5 as the example
     with pytest.raises(InputError, match=r"rows 2-10, column date: dates and days of patient S1 disagree "
-                                         r"\(date - day gives 2 different treatment starts\).*"
+                                         r"\(date - day gives 2 different treatment starts, 2021-03-01 on 6 "
+                                         r"of its 9 dated rows; e.g. row 5: date 2021-04-30 - day 56 = "
+                                         r"2021-03-05\).*"
                                          r"--warn-implausible, validation=\"warn\" in Python, keeps both"):
         ioresponse.assess(written)
     again = ioresponse.assess(written, validation="warn")

@@ -589,20 +589,33 @@ def check_date_day_agree(frame: pd.DataFrame, source: str) -> list[Finding]:
 
     A plausibility check: ``validation="warn"`` keeps both, and the assessment is placed by ``day``, as
     SDTM input is when its TRDY gives nominal study days beside the scan dates (io.sdtm), so that the
-    lesion table assess writes from it reads back."""
+    lesion table assess writes from it reads back.
+
+    The finding names every dated row of the patient (which of them is wrong is the user's to say; with
+    ``on_invalid="exclude"`` the patient is set aside whole), and its message the most frequent start and
+    a row that differs from it."""
     dated, start = _implied_starts(frame)
     if not dated.any():
         return []
-    counts = start.groupby(frame.loc[dated, s.PATIENT]).nunique()
+    patients = frame.loc[dated, s.PATIENT]
+    counts = start.groupby(patients).nunique()
     findings = []
     for patient in counts.index[counts > 1]:
-        mask = dated & (frame[s.PATIENT] == patient)
-        findings.append(_error(source, _rows(frame, mask), s.DATE,
+        own = start[patients == patient]
+        tally = own.value_counts(sort=True)
+        usual = tally.index[0] if tally.iloc[0] > tally.iloc[1] else None
+        odd = own.index if usual is None else own.index[own != usual]
+        first = odd[0]
+        example = (f"row {frame.at[first, s.SOURCE_ROW]}: date {frame.at[first, s.DATE]} - day "
+                   f"{frame.at[first, s.DAY]:g} = {start[first]:%Y-%m-%d}")
+        which = ("" if usual is None else
+                 f", {usual:%Y-%m-%d} on {tally.iloc[0]} of its {len(own)} dated rows")
+        findings.append(_error(source, _rows(frame, dated & (frame[s.PATIENT] == patient).to_numpy()), s.DATE,
                                f"dates and days of patient {patient} disagree (date - day gives "
-                               f"{counts[patient]} different treatment starts); give one of them, or fix the "
-                               "dates that are out of order (nominal study days beside scan dates? "
-                               "--warn-implausible, validation=\"warn\" in Python, keeps both and places "
-                               "each row by its day)",
+                               f"{counts[patient]} different treatment starts{which}; e.g. {example}); "
+                               "give one of them, or fix the dates that are out of order (nominal study days "
+                               "beside scan dates? --warn-implausible, validation=\"warn\" in Python, keeps "
+                               "both and places each row by its day)",
                                kind="plausibility"))
     return findings
 
