@@ -8,8 +8,9 @@ before.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ioresponse._lazy import lazy_names
 
 if TYPE_CHECKING:  # what type checkers and editors see
     from ioresponse.api import Result, assess, compare, load, run
@@ -22,10 +23,4 @@ _HOMES = {"Result": "ioresponse.api", "assess": "ioresponse.api", "compare": "io
           "load": "ioresponse.api", "run": "ioresponse.api", "Study": "ioresponse.criteria"}
 """The module each name of :data:`__all__` is imported from."""
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_HOMES[name]), name)
-    globals()[name] = value  # imported once; later lookups do not come here
-    return value
+__getattr__ = lazy_names(__name__, _HOMES)

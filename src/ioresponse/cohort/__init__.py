@@ -9,8 +9,7 @@ importing one module, e.g. ``ioresponse.cohort.rates``, does not load the others
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ioresponse._lazy import lazy_names
 
 _HOMES = {
     "agreement": ("cohen_kappa", "reader_agreement"),
@@ -23,14 +22,8 @@ _HOMES = {
                  "os_durations", "pfs_durations", "response_durations", "split_summary"),
 }
 """The public names, by the module that defines them."""
-_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
+_MODULE_OF = {name: f"{__name__}.{module}" for module, names in _HOMES.items() for name in names}
 
 __all__ = list(_MODULE_OF)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _MODULE_OF:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
-    globals()[name] = value  # imported once; later lookups do not come here
-    return value
+__getattr__ = lazy_names(__name__, _MODULE_OF)
