@@ -1057,6 +1057,15 @@ def _timepoint_table(
 CATEGORY_NAMES = ((CAT_T, "target sum"), (CAT_NT, "non-target"), (CAT_NL, "new lesions"))
 """Names of the categories that met RECIST 1.1 progression at iUPD (spec 4.6 ``cats``)."""
 
+PAIRED_GROWTH_TEXT = {
+    C_TARGET_GREW_PAIRED: "target sum {dt_paired} mm on the lesions measured at both day {iupd_day} and day "
+    "{day} ({relation}{icpd} mm; reference incomplete at iUPD, icpd_incomplete_reference)",
+    C_NLT_GREW_PAIRED: "new-lesion target sum {dn_paired} mm on the lesions measured at both day {iupd_day} "
+    "and day {day} ({relation}{icpd} mm; reference incomplete at iUPD, icpd_incomplete_reference)",
+}
+"""The further growth over an incomplete reference (D11 "same_lesions"), as target and as NLT growth;
+``{relation}`` is ">=" when it confirmed iCPD, "<" when it did not."""
+
 CONFIRMATION_TEXT = {
     C_TARGET_GREW: "target sum {s} mm is {dt} mm vs {ref_s} mm {ref_name} (>={icpd} mm)",
     C_TARGET_PD: "target sum {s} mm meets RECIST 1.1 PD vs nadir {nadir} mm",
@@ -1068,21 +1077,9 @@ CONFIRMATION_TEXT = {
     C_UNSTABLE: "iUPD in a clinically unstable patient (unstable_iupd_as_icpd)",
     C_NLT_PD: "after the reset, new-lesion target sum {nlt} mm is {rel_nlt} and {dn_nadir} mm vs its nadir "
     "{nlt_nadir} mm (>=20% and >={nlt_pd} mm)",
-    C_TARGET_GREW_PAIRED: "target sum {dt_paired} mm on the lesions measured at both day {iupd_day} and day "
-    "{day} (>={icpd} mm; reference incomplete at iUPD, icpd_incomplete_reference)",
-    C_NLT_GREW_PAIRED: "new-lesion target sum {dn_paired} mm on the lesions measured at both day {iupd_day} "
-    "and day {day} (>={icpd} mm; reference incomplete at iUPD, icpd_incomplete_reference)",
+    **{bit: text.replace("{relation}", ">=") for bit, text in PAIRED_GROWTH_TEXT.items()},
 }
 """What confirmed an iCPD, in words (Seymour 2017 Table 2; spec 4.6 step 3, D7, D11)."""
-
-PAIRED_TEXTS = (
-    "target sum {dt_paired} mm on the lesions measured at both day {iupd_day} and day {day} (<{icpd} mm; "
-    "reference incomplete at iUPD, icpd_incomplete_reference)",
-    "new-lesion target sum {dn_paired} mm on the lesions measured at both day {iupd_day} and day {day} "
-    "(<{icpd} mm; reference incomplete at iUPD, icpd_incomplete_reference)",
-)
-"""The further growth over an incomplete reference that did not confirm iCPD (D11 "same_lesions"), as
-target and as NLT growth."""
 
 REFERENCE_NAMES = {"iupd": "at iUPD on day {iupd_day}", "previous": "at the previous assessment",
                    "min_since_iupd": "(the smallest since iUPD)"}
@@ -1180,9 +1177,9 @@ def _paired_parts(
     if not any(np.isfinite(growth).any() for growth in growths):
         return [], {}
     parts: list[Part] = [
-        (np.where(np.isfinite(growth) & ((confirmed_by & bit) == 0), 0, -1), {0: expand(template, constants)})
-        for growth, bit, template in zip(growths, (C_TARGET_GREW_PAIRED, C_NLT_GREW_PAIRED), PAIRED_TEXTS,
-                                         strict=True)
+        (np.where(np.isfinite(growth) & ((confirmed_by & bit) == 0), 0, -1),
+         {0: expand(PAIRED_GROWTH_TEXT[bit].replace("{relation}", "<"), constants)})
+        for growth, bit in zip(growths, (C_TARGET_GREW_PAIRED, C_NLT_GREW_PAIRED), strict=True)
     ]
     target, nlt = growths
     return parts, {"dt_paired": signed_mm(target), "dn_paired": signed_mm(nlt), "day": integer(day[rows])}
