@@ -17,11 +17,11 @@ Audited (git diff 5291ceb..HEAD of src/ and README.md):
 5. The CLI: ``--version``, exit code 2 and ``--warn-implausible``, and the README's calls on
    examples/lesions.csv.
 
-Three differences were strict xfails; two are fixed in session 16 (a PET table with dates and days that
-disagree is kept with ``validation="warn"``; a response that ended in stable disease before an unconfirmed
-iUPD is not durable). The third, the measurable_at_baseline denominator of a patient whose baseline
-targets are all below the measurable size (kept by ``on_baseline_violation="warn"``), stays a strict xfail:
-it needs the criteria to write whether a baseline target is measurable, a decision left open.
+Three differences were strict xfails, all fixed: a PET table with dates and days that disagree is kept
+with ``validation="warn"``; a response that ended in stable disease before an unconfirmed iUPD is not
+durable (both session 16); a patient whose baseline targets are all below the measurable size (kept by
+``on_baseline_violation="warn"``) is left out of the measurable_at_baseline denominator, read from the
+anatomic criteria's ``measurable_disease`` column (session 17).
 
 Every expected value is hand arithmetic from the spec, written beside its assertion; inputs are typed here
 and run through the public API (``ioresponse.assess``, ``ioresponse.cohort.response_rates``, the CLI).
@@ -192,11 +192,6 @@ def test_patterns_7_old_best_response_table_falls_back_and_all_treated_counts_ev
     assert denominator(rates(result, population="all_treated")) == (3, 0, 0, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="a patient whose every baseline target is below the measurable size "
-                   "(kept with on_baseline_violation='warn') is counted in the measurable_at_baseline "
-                   "denominator (baseline_sum > 0) ; spec anatomic.md 1.2 says such lesions are not "
-                   "measurable, so the patient has no measurable disease at baseline (patterns.md 7 default "
-                   "population)")
 def test_anatomic_1_2_targets_all_below_measurable_size_are_not_measurable_disease():
     # P1: the reader marks a liver lesion of 8 mm (< 10 mm: non-measurable, spec 1.2) and a node of short axis
     # 12 mm (10-15 mm: pathological, non-measurable) as targets, kept by on_baseline_violation="warn";

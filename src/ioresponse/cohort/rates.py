@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import pandas as pd
 
-from ioresponse.criteria import BASELINE_SUM, MEASURABILITY_THRESHOLD, registry
+from ioresponse.criteria import BASELINE_SUM, MEASURABILITY_THRESHOLD, MEASURABLE_DISEASE, registry
 from ioresponse.schema import DAY, PATIENT, READER, InputError, IoresponseWarning
 
 if TYPE_CHECKING:
@@ -215,14 +215,19 @@ def measurable_at_baseline(table: pd.DataFrame, name: str = "best_response") -> 
 
     Read from the baseline value ``baseline_sum`` (and, PERCIST family, ``measurability_threshold``)
     that every best-response row and every timepoint row carries (spec/anatomic.md 0.9,
-    spec/metabolic.md 1.6): ``table`` is either table; ``name`` names it in errors. One rule per family:
+    spec/metabolic.md 1.6), and from the anatomic best-response rows' ``measurable_disease``: ``table`` is
+    either table; ``name`` names it in errors. One rule per family:
 
     1. PERCIST, iPERCIST, imPERCIST, PECRIT: ``baseline_sum >= measurability_threshold`` (the baseline
        hottest SULpeak, or the sum of the lesions above it, reaches T; spec/metabolic.md 5.3, 8.3,
        9.3, 6.3), both rounded to 6 decimals (1.5); no threshold (reference region missing) is not
        measurable.
     2. PERCIMT: always (no measurability requirement, spec/metabolic.md 7.3).
-    3. Every other criterion: ``baseline_sum > 0``: at least one target (index) lesion at baseline
+    3. The anatomic criteria: their best-response rows' ``measurable_disease``, a target (irRC: index
+       lesion) present and measurable at baseline (RECIST 1.1 sec. 3.1, spec/anatomic.md 1.2, 2.2), so
+       that a baseline of targets all below the measurable size (kept by ``on_baseline_violation="warn"``)
+       does not count. A table without it (timepoints, or an older best-response table) reads rule 4.
+    4. Every other criterion: ``baseline_sum > 0``: at least one target (index) lesion at baseline
        (RECIST 1.1 sec. 3.1, spec/anatomic.md 1.2; EORTC, spec/metabolic.md 4.3). A patient with
        non-target disease only has a baseline sum of 0.
 
@@ -240,6 +245,9 @@ def measurable_at_baseline(table: pd.DataFrame, name: str = "best_response") -> 
                  if MEASURABILITY_THRESHOLD in table.columns else pd.Series(np.nan, index=table.index))
     measurable = np.where(criterion.isin(PERCIST_THRESHOLD_CRITERIA), baseline >= threshold,
                           np.where(criterion.isin(NO_MEASURABILITY_CRITERIA), True, baseline > 0))
+    if MEASURABLE_DISEASE in table.columns:
+        written = table[MEASURABLE_DISEASE].notna().to_numpy()
+        measurable = np.where(written, as_flag(table[MEASURABLE_DISEASE]), measurable)
     flags = _key_text(table, keys).assign(measurable_at_baseline=measurable.astype(bool))
     return flags.groupby(keys, sort=True, as_index=False)["measurable_at_baseline"].any()
 

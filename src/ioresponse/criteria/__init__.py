@@ -38,6 +38,13 @@ MEASURABILITY_THRESHOLD = "measurability_threshold"
 """The PERCIST threshold T of the baseline scan (spec/metabolic.md 5.3), written by PERCIST, iPERCIST,
 imPERCIST and PECRIT on their timepoint and best-response rows; NaN without a reference region."""
 
+MEASURABLE_DISEASE = "measurable_disease"
+"""Whether the baseline has a target (irRC: index lesion) that is measurable and measured (RECIST 1.1
+sec. 3.1, spec/anatomic.md 1.2; irRC 2.2), written by the anatomic criteria on their best-response rows.
+False for a patient without targets, and for one whose every baseline target is below the measurable
+size or not measured (kept by ``on_baseline_violation="warn"``): their ``baseline_sum`` may exceed 0, yet
+the ``measurable_at_baseline`` denominator leaves them out (spec/patterns.md 7)."""
+
 BEST_RESPONSE_TABLE_COLUMNS = (*BEST_RESPONSE_COLUMNS, BASELINE_SUM)
 """The columns every criterion's best-response table starts with: the schema's (spec/anatomic.md 0.9,
 metabolic.md 1.6), then :data:`BASELINE_SUM`; the criterion's own columns follow."""

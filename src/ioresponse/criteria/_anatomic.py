@@ -26,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import BASELINE_SUM, BEST_RESPONSE_TABLE_COLUMNS, TEXT, as_text
+from ioresponse.criteria import BASELINE_SUM, BEST_RESPONSE_TABLE_COLUMNS, MEASURABLE_DISEASE, TEXT, as_text
 from ioresponse.schema import (
     CLINICAL_STATUS,
     DATE,
@@ -1318,16 +1318,21 @@ def timepoint_frame(columns: dict[str, object], n: int) -> pd.DataFrame:
 
 
 def best_response_frame(
-    columns: dict[str, object], baseline_sum: np.ndarray, offsets: np.ndarray
+    columns: dict[str, object], baseline_sum: np.ndarray, offsets: np.ndarray, measurable: np.ndarray
 ) -> pd.DataFrame:
-    """The best-response table: :data:`BEST_RESPONSE_TABLE_COLUMNS` in order, then the criterion's own
-    columns; columns not given are empty.
+    """The best-response table: :data:`BEST_RESPONSE_TABLE_COLUMNS` in order, then
+    :data:`MEASURABLE_DISEASE` and the criterion's own columns; columns not given are empty.
 
     ``baseline_sum`` is the kernel's per-assessment baseline sum, written from the baseline assessment on
     (spec 0.9); each subject's row takes its last assessment's value, so a subject without follow-up has
-    its baseline's, which the ``measurable_at_baseline`` denominator reads (spec/patterns.md 7, spec 1.2).
+    its baseline's. With ``measurable``, the subjects with a target present and measurable at baseline
+    (the criterion's baseline checks), it says whether the subject enters the ``measurable_at_baseline``
+    denominator (spec/patterns.md 7, spec 1.2).
     """
-    columns = {**columns, BASELINE_SUM: baseline_sum[offsets[1:] - 1]}
+    last = baseline_sum[offsets[1:] - 1]
+    measurable_disease = np.zeros(len(last), bool)
+    measurable_disease[measurable] = True
+    columns = {**columns, BASELINE_SUM: last, MEASURABLE_DISEASE: measurable_disease & (last > 0)}
     return _frame(columns, BEST_RESPONSE_TABLE_COLUMNS, len(offsets) - 1)
 
 

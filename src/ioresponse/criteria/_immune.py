@@ -474,6 +474,7 @@ def burden_best_table(
     confirm_scope: np.ndarray,
     progression: Progression,
     baseline_sum: np.ndarray,
+    measurable_subjects: np.ndarray,
     *,
     confirm_response: bool,
     confirm_min_days: int,
@@ -489,7 +490,7 @@ def burden_best_table(
     data counts in the best response per ``unconfirmed_pd_as``; it ends the PFS and the response (an event
     at its day) only with ``pending_pd_is_event`` (imRECIST, spec 5.7; irRC and irRECIST date only a
     confirmed irPD, spec 2.7, 3.7 and patterns.md 7.3-7.4). ``baseline_sum`` is the kernel's, per
-    assessment (:func:`best_response_frame`).
+    assessment, and ``measurable_subjects`` those of the baseline checks (:func:`best_response_frame`).
     """
     table = assessments.table
     day = table[DAY].to_numpy(np.int64)
@@ -547,7 +548,8 @@ def burden_best_table(
         "pfs_day": end,
         "reason": reasons,
     }
-    return best_response_frame(columns, baseline_sum, offsets), for_confirmation, confirmed_by
+    best_table = best_response_frame(columns, baseline_sum, offsets, measurable_subjects)
+    return best_table, for_confirmation, confirmed_by
 
 
 def burden_reasons(

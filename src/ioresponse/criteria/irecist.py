@@ -281,7 +281,7 @@ def assess(
         raise InputError(study.source, [], None, "iRECIST needs an anatomic lesion table")
     assessments = build_assessments(lesions, study.source)
     table = assessments.table
-    subject_flags = check_targets(
+    subject_flags, measurable_subjects = check_targets(
         lesions,
         assessments,
         study.source,
@@ -387,7 +387,7 @@ def assess(
         },
     )
     best_table = _best_response_table(
-        assessments, machine, best, in_scope, confirm_response, unconfirmed_iupd_pfs
+        assessments, machine, best, in_scope, measurable_subjects, confirm_response, unconfirmed_iupd_pfs
     )
     return CriterionResult(mark_components_not_given(timepoints, study.missing_components), best_table)
 
@@ -1211,10 +1211,12 @@ def _best_response_table(
     machine: dict[str, np.ndarray],
     best: np.ndarray,
     in_scope: np.ndarray,
+    measurable_subjects: np.ndarray,
     confirm_response: bool,
     unconfirmed_iupd_pfs: UnconfirmedIupdPfs,
 ) -> pd.DataFrame:
-    """iBOR and dates (spec 4.7) per patient (x reader); ``iupd_day``, ``icpd_day`` after the schema."""
+    """iBOR and dates (spec 4.7) per patient (x reader); ``iupd_day``, ``icpd_day`` after the schema;
+    ``measurable_subjects`` as the baseline checks found them (:func:`best_response_frame`)."""
     table = assessments.table
     day = table[DAY].to_numpy(np.int64)
     offsets = assessments.subject_offsets
@@ -1271,7 +1273,7 @@ def _best_response_table(
         "iupd_day": last_episode,
         "icpd_day": at_day(icpd_row, day),
     }
-    return best_response_frame(columns, machine["baseline_sum"], offsets)
+    return best_response_frame(columns, machine["baseline_sum"], offsets, measurable_subjects)
 
 
 def _last_day(mask: np.ndarray, subject: np.ndarray, day: np.ndarray, n_subjects: int) -> np.ndarray:

@@ -264,7 +264,7 @@ def assess(
     in_use = assessments.in_use
     perpendicular = _perpendicular(lesions)
     missing = _missing_diameters(lesions, study.source, perpendicular, missing_diameter)
-    subject_flags = _baseline_checks(
+    subject_flags, measurable_subjects = _baseline_checks(
         lesions,
         assessments,
         study.source,
@@ -362,6 +362,7 @@ def assess(
         confirm_scope,
         progression,
         baseline_sum,
+        measurable_subjects,
         confirm_response=confirm_response,
         confirm_min_days=confirm_min_days,
         max_ne_between=max_ne_between,
@@ -497,21 +498,20 @@ def _baseline_checks(
     on_violation: OnBaselineViolation,
     max_baseline_gap_days: int,
     on_old_baseline: OnBaselineViolation,
-) -> SubjectFlags:
+) -> tuple[SubjectFlags, np.ndarray]:
     """Index lesions at baseline: both diameters >= 5 mm and the counts (spec 2.2, 2.3), and the checks
-    shared by the five criteria (spec 0.2, 1.2); flags per subject."""
+    shared by the five criteria (spec 0.2, 1.2); flags per subject, and the subjects with measurable disease
+    (an index lesion present and measurable at baseline, spec 2.2)."""
     at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
     status = statuses(lesions)
     index = at_baseline & (roles(lesions) == Role.TARGET)
     subject = assessments.subject_of_rows()
     rows = lesions["source_row"].to_numpy()
     flags: SubjectFlags = {}
-    small = (
-        index
-        & (status == Status.PRESENT)
-        & ~np.isnan(lesions[LONG_AXIS].to_numpy(float) * perpendicular)
-        & ~_bidimensional_measurable(lesions, perpendicular, minimum, inclusive, apply_slice_rule)
-    )
+    product = lesions[LONG_AXIS].to_numpy(float) * perpendicular
+    measured = index & (status == Status.PRESENT) & ~np.isnan(product)
+    measurable = _bidimensional_measurable(lesions, perpendicular, minimum, inclusive, apply_slice_rule)
+    small = measured & ~measurable
     caps = {"visceral": visceral, "cutaneous": cutaneous}
     lesion = first_fragments(lesions, assessments)  # counts are of lesions, not fragments (spec 0.4)
     over = over_caps(index & lesion, subject, organ_codes(lesions), per_organ, cap_groups(lesions), caps)
@@ -557,7 +557,7 @@ def _baseline_checks(
         max_baseline_gap_days=max_baseline_gap_days,
         on_old_baseline=on_old_baseline,
     )
-    return flags
+    return flags, np.unique(subject[measured & ~small])
 
 
 @dataclass(frozen=True)

@@ -304,7 +304,7 @@ def assess_unidimensional_burden(
     node = lesions[LYMPH_NODE].to_numpy(bool)
     ids = lesion_codes(lesions)
     in_use = assessments.in_use
-    subject_flags = check_targets(
+    subject_flags, measurable_subjects = check_targets(
         lesions,
         assessments,
         study.source,
@@ -380,6 +380,7 @@ def assess_unidimensional_burden(
         confirm_scope,
         progression,
         baseline_sum,
+        measurable_subjects,
         confirm_response=confirm_response,
         confirm_min_days=confirm_min_days,
         max_ne_between=max_ne_between,
@@ -455,9 +456,10 @@ def check_targets(
     *,
     max_baseline_gap_days: int,
     on_old_baseline: OnBaselineViolation,
-) -> SubjectFlags:
+) -> tuple[SubjectFlags, np.ndarray]:
     """RECIST 1.1 measurability (spec 0.6) and target counts (spec 3.3) at baseline, and the checks shared
-    by the five criteria (spec 0.2, 1.2); flags per subject.
+    by the five criteria (spec 0.2, 1.2); flags per subject, and the subjects with measurable disease (a
+    target present and measurable at baseline, RECIST 1.1 sec. 3.1).
 
     A warning names the frame ``stacklevel`` above the caller (the criterion's ``assess``)."""
     at_baseline = assessments.table["is_baseline"].to_numpy()[assessments.row_assessment]
@@ -468,7 +470,8 @@ def check_targets(
     group = None if "all" in group_caps else cap_groups(lesions)
     lesion = first_fragments(lesions, assessments)  # counts are of lesions, not fragments (spec 0.4)
     over = over_caps(target & lesion, subject, organ_codes(lesions), per_organ, group, group_caps)
-    small = target & (status == Status.PRESENT) & ~measurable(lesions)
+    measured = target & (status == Status.PRESENT)
+    small = measured & ~measurable(lesions)
     if "all" in group_caps:
         counts = recist_target_counts(group_caps["all"], per_organ)
     else:
@@ -507,7 +510,7 @@ def check_targets(
         max_baseline_gap_days=max_baseline_gap_days,
         on_old_baseline=on_old_baseline,
     )
-    return flags
+    return flags, np.unique(subject[measured & ~small])
 
 
 def _templates(wording: Wording, rules: BurdenRules) -> dict[int, str]:

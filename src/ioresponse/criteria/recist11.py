@@ -276,7 +276,7 @@ def assess(
         raise InputError(study.source, [], None, "RECIST 1.1 needs an anatomic lesion table")
     assessments = build_assessments(lesions, study.source)
     table = assessments.table
-    subject_flags = _baseline_checks(
+    subject_flags, measurable_subjects = _baseline_checks(
         lesions,
         assessments,
         study.source,
@@ -357,7 +357,14 @@ def assess(
         backdate_text,
     )
     best_table = _best_response_table(
-        assessments, best, day, progression, last_evaluable, baseline_sum, confirm_response
+        assessments,
+        best,
+        day,
+        progression,
+        last_evaluable,
+        baseline_sum,
+        measurable_subjects,
+        confirm_response,
     )
     return CriterionResult(timepoints, best_table)
 
@@ -373,8 +380,9 @@ def _baseline_checks(
     apply_slice_rule_to_nodes: bool,
     max_baseline_gap_days: int,
     on_old_baseline: OnBaselineViolation,
-) -> SubjectFlags:
-    """Measurability (sec. 3.1, 3.2.2) and counts (sec. 4.2) at baseline; returns flags per subject."""
+) -> tuple[SubjectFlags, np.ndarray]:
+    """Measurability (sec. 3.1, 3.2.2) and counts (sec. 4.2) at baseline; returns flags per subject and
+    the subjects with measurable disease (a target present and measurable at baseline, sec. 3.1)."""
     table = assessments.table
     # Only baseline rows are checked: work on them alone, then map back to rows of the whole table.
     baseline_rows = np.flatnonzero(table["is_baseline"].to_numpy()[assessments.row_assessment])
@@ -428,7 +436,7 @@ def _baseline_checks(
         max_baseline_gap_days=max_baseline_gap_days,
         on_old_baseline=on_old_baseline,
     )
-    return flags
+    return flags, np.unique(subject[target & ok & present])
 
 
 def _components(
@@ -902,10 +910,11 @@ def _best_response_table(
     progression: np.ndarray,
     last_evaluable: np.ndarray,
     baseline_sum: np.ndarray,
+    measurable_subjects: np.ndarray,
     confirm_response: bool,
 ) -> pd.DataFrame:
     """One row per subject from the shared best-response kernel (spec 1.7; Table 3 of the paper), with its
-    baseline sum (``baseline_sum`` per assessment, :func:`best_response_frame`)."""
+    baseline sum (``baseline_sum`` per assessment) and measurability (:func:`best_response_frame`)."""
     table = assessments.table
     first = assessments.subject_offsets[:-1]
 
@@ -949,7 +958,7 @@ def _best_response_table(
         "pfs_day": np.where(pfs_event, progression, last_evaluable),
         "reason": reasons,
     }
-    return best_response_frame(columns, baseline_sum, assessments.subject_offsets)
+    return best_response_frame(columns, baseline_sum, assessments.subject_offsets, measurable_subjects)
 
 
 CRITERION = Criterion(
