@@ -8,8 +8,9 @@ CDISC export" (ADRS PARAMCD per criterion), the flag table, the iRECIST option l
 spec/anatomic.md 4.11 and the docstring it cites) and the Laleh figures of "Two commands". Claims already
 pinned by tests/cli/test_readme_journey.py are not repeated.
 
-Each README claim found false is a strict xfail whose reason quotes the README line (numbers of the
-README as audited) and says what happens now; the plain tests pin true claims. Expected values come from
+The five claims found false were strict xfails and are fixed (session 17): a sum-only or % change input's
+``lesions.*`` reads back as the sum table it came from, ``--exclude-invalid`` names the excluded.* it wrote,
+``patterns`` on a PET table alone reads PERCIST; the other tests pin true claims. Expected values come from
 the README text and hand arithmetic (comments), never from the package's output.
 """
 
@@ -34,7 +35,7 @@ def read(folder: Path, name: str) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# Proven differences (strict xfail)
+# Differences the audit found (strict xfails first), fixed in session 17
 
 # Sum-only table with the optional columns: S1 baseline 50 mm, day 56 34 mm = -32.00% (<= -30%): PR
 # (RECIST 1.1 sec. 4.3.1), no new lesion, non-target present: overall PR.
@@ -42,11 +43,6 @@ SUMS_WITH_OPTIONAL = ("patient_id,day,target_sum_mm,new_lesions,non_target\n"
                       "S1,-3,50,false,present\nS1,56,34,false,present\n")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "assess writes lesions.* of a sum-only table with a new_lesions column as a pseudo-lesion "
-    "'new_lesions' of role new on every assessment, baseline included, and assess refuses that file "
-    "(exit 2: 'role \"new\" at baseline'); README l.116-117 says: '`lesions.*` (the validated input, "
-    "sizes in mm; `assess` reads it back with the same calls, days and sums'"))
 def test_sum_table_with_new_lesions_column_its_lesions_file_reads_back(tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
     assert_accepted(cli("assess", write(tmp_path, SUMS_WITH_OPTIONAL, "sums.csv"), "--out", first,
@@ -59,13 +55,6 @@ def test_sum_table_with_new_lesions_column_its_lesions_file_reads_back(tmp_path)
     assert b["current_sum"].tolist() == a["current_sum"].tolist() == [34]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a target-only table (sum-only without new_lesions / non_target, or a % change table) read back from "
-    "its lesions.* is a lesion table with targets only: non_target_response 'not_given' becomes 'none', "
-    "new_lesion_response 'not_given' becomes 'no', and the reasons drop 'target-only assessment'; README "
-    "l.116-117: '`assess` reads it back with the same calls, days and sums', and l.190-191: 'without the "
-    "optional columns every reason says that non-target or new-lesion information was absent (a "
-    "target-only assessment)'"))
 @pytest.mark.parametrize("text", [
     "patient_id,day,target_sum_mm\nS1,-3,50\nS1,56,34\n",  # 34 vs 50: -32.00%, target PR
     "patient_id,day,pct_change,baseline_size_mm\nS1,0,0,50\nS1,56,-32,50\n",  # 50 x 0.68 = 34 mm, PR
@@ -82,10 +71,6 @@ def test_a_target_only_table_read_back_stays_target_only(tmp_path, text):
     assert all("target-only assessment" in reason for reason in b["reason"])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "with --exclude-invalid --format parquet, assess writes excluded.parquet only but prints 'each with "
-    "its reason in .../excluded.csv', a file that does not exist; README l.90-91: '`--exclude-invalid` "
-    "(rows at fault are listed in `excluded.*` with the reason and the run goes on)'"))
 def test_exclude_invalid_names_the_excluded_file_it_wrote(tmp_path):
     out = tmp_path / "out"
     text = GOOD + "P1,56,T2,target,lung,false,abc,,present\n"  # row 6: 'abc' is not a size
@@ -108,12 +93,6 @@ PET_TABLE = ("patient_id,day,lesion_id,role,organ,suvmax,sulpeak,tlg,functional_
              "P1,56,N1,new,pituitary,6.0,4.0,10,12,present,62,2.1,0.25,3\n")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "`ioresponse patterns pet.csv --out DIR` refuses a PET study alone (exit 2: 'RECIST 1.1 reads a lesion "
-    "table and the input is a PET table: choose a metabolic criterion'): its default --criteria are the "
-    "anatomic ones, where assess defaults to PERCIST for a PET table; README l.287-288: '`ioresponse "
-    "patterns INPUT --out DIR` runs them alone with more inputs', l.305-306: 'The irAE rules read the new "
-    "lesions of a CT or a PET table ..., so a PET study alone is screened too'"))
 def test_patterns_command_screens_a_pet_study_alone(tmp_path):
     out = tmp_path / "out"
     assert_accepted(cli("patterns", write(tmp_path, PET_TABLE, "pet.csv"), "--out", out))
@@ -126,7 +105,7 @@ def test_patterns_command_screens_a_pet_study_alone(tmp_path):
 
 
 def test_pet_table_of_the_readme_is_screened_by_patterns_with_a_metabolic_criterion(tmp_path):
-    # Companion of the xfail above: with --criteria percist the same PET study is screened (README l.305).
+    # Companion of the test above: with --criteria percist the same PET study is screened (README l.305).
     out = tmp_path / "out"
     assert_accepted(cli("patterns", write(tmp_path, PET_TABLE, "pet.csv"), "--criteria", "percist",
                         "--out", out))

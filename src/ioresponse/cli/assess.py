@@ -190,8 +190,9 @@ def assess(
     _print_recorded_agreement(result)
     _print_skipped(result.skipped)
     if study.excluded is not None and len(study.excluded):
+        listed = " and ".join(str(path) for path in written if path.stem == "excluded")
         err_console.print(styled(f"{len(study.excluded)} input rows excluded,", "yellow",
-                                 f"each with its reason in {out / 'excluded.csv'}"), highlight=False)
+                                 f"each with its reason in {listed}"), highlight=False)
     console.print(f"wrote {len(written)} files to {out}/")
 
 

@@ -28,8 +28,19 @@ from ioresponse.cli.assess import (
 if TYPE_CHECKING:  # the command imports pandas, the criteria and the patterns when it runs
     import pandas as pd
 
+    from ioresponse.criteria import Study
+
 DEFAULT_CRITERIA = "recist11,irecist,irrecist,imrecist"
 """The unidimensional anatomic criteria: every sum-only or lesion table can run them (irRC needs products)."""
+PET_DEFAULT_CRITERION = "percist"
+"""The metabolic criterion the PET patterns read (pseudoprogression.percist_humbert2020, spec/patterns.md 1.3)."""
+
+
+def _default_criteria(study: Study) -> list[str]:
+    """The criteria the patterns read when none is named: the anatomic ones for a lesion table, PERCIST for a
+    PET table, both for both."""
+    keys = _criteria(DEFAULT_CRITERIA) if study.lesions is not None else []
+    return keys + ([PET_DEFAULT_CRITERION] if study.pet is not None else [])
 
 
 def _read(path: Path | None, kind: str) -> pd.DataFrame | None:
@@ -42,18 +53,19 @@ def _read(path: Path | None, kind: str) -> pd.DataFrame | None:
 @handles_input_errors
 def patterns(
     input: Annotated[
-        Path, typer.Argument(metavar="INPUT", help="Lesion table, sum-only table or SDTM folder.")
+        Path, typer.Argument(metavar="INPUT", help="Lesion table, sum-only table, PET table or SDTM folder.")
     ],
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
     criteria: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--criteria",
             metavar="<keys>",
             help="Comma-separated criteria whose results the patterns read (add irrc for bidimensional "
-            "tables), or all.",
+            f"tables), or all. Default: {DEFAULT_CRITERIA} for a lesion or sum-only table, "
+            f"{PET_DEFAULT_CRITERION} for a PET table.",
         ),
-    ] = DEFAULT_CRITERIA,
+    ] = None,
     patients: PatientsOpt = None,
     events: Annotated[
         Path | None, typer.Option("--events", help="Clinical events: patient_id, date or day, event, grade.")
@@ -117,7 +129,7 @@ def patterns(
         on_invalid="exclude" if exclude_invalid else "raise",
         **read_options(patients, column_map, patient_key, warn_implausible, sheet),
     )
-    result = run(study, _criteria(criteria), **criterion_options)
+    result = run(study, _criteria(criteria) if criteria else _default_criteria(study), **criterion_options)
     event_table, finding_table = _read(events, "events"), _read(findings, "findings")
     table = find_patterns(
         study,
@@ -157,8 +169,9 @@ def _print_summary(table: pd.DataFrame) -> None:
         return
     counts = table.groupby(["pattern", "definition"], sort=False)["flag"].value_counts().unstack(fill_value=0)
     columns = [c for c in ("true", "false", "not_evaluable") if c in counts.columns]
+    n = table["patient_id"].nunique()
     summary = Table(
-        title=f"Patterns ({table['patient_id'].nunique()} patients; rows per patient x definition)"
+        title=f"Patterns ({n} patient{'s' * (n != 1)}; rows per patient x definition)"
     )
     for name in ("pattern", "definition", *columns):
         summary.add_column(name, justify="left" if name in ("pattern", "definition") else "right")

@@ -200,6 +200,8 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
         patient_table = None if user_patients is None else user_patients.table
         frame, name = raw.frame, raw.source
         kind = _kind(frame, name)
+        if kind == "lesions" and t.is_expanded_sums(frame):  # the lesions.* that assess wrote for sums
+            frame, kind = t.collapse_sums(frame), "sums"
     if patient_key:
         frame = _apply_patient_key(frame, patient_key, name)
     if kind == "pet":

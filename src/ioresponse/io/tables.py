@@ -103,7 +103,7 @@ USER_SOURCE_ROW = "source_row (input)"
 """A ``source_row`` column of the user's own is kept under this name (ours is the file row)."""
 
 # Pseudo-lesions of sum-only tables (briefs/contract.md).
-TARGET_SUM_LESION = "target_sum"
+TARGET_SUM_LESION = s.TARGET_SUM_LESION
 NEW_LESIONS_LESION = "new_lesions"
 NON_TARGET_LESION = "non_target"
 SUM_ORGAN = "all targets"
@@ -668,6 +668,54 @@ def expand_sums(frame: pd.DataFrame) -> pd.DataFrame:
             s.LYMPH_NODE: "false", s.LONG_AXIS: "", s.STATUS: frame[s.NON_TARGET],
         }))
     return pd.concat(parts, ignore_index=True)
+
+
+PSEUDO_LESIONS = (TARGET_SUM_LESION, NEW_LESIONS_LESION, NON_TARGET_LESION)
+LESION_LEVEL_COLUMNS = (s.LESION, s.ROLE, s.ORGAN, s.LYMPH_NODE, *s.MEASUREMENT_COLUMNS, s.STATUS,
+                        s.EQUIVOCAL, s.SLICE_THICKNESS)
+"""Columns of a lesion table that describe one lesion, not the assessment: a sum table has none."""
+
+
+def is_expanded_sums(frame: pd.DataFrame) -> bool:
+    """Whether a lesion table is the pseudo-lesion form of a sum-only table (:func:`expand_sums`), as the
+    ``lesions.*`` that ``assess`` writes for a sum-only or % change input: every lesion is one of
+    :data:`PSEUDO_LESIONS` and the target sums are in the organ :data:`SUM_ORGAN`."""
+    if s.ORGAN not in frame.columns or not len(frame):
+        return False
+    lesion = frame[s.LESION].astype(str).str.strip()
+    targets = lesion == TARGET_SUM_LESION
+    return bool(lesion.isin(PSEUDO_LESIONS).all() and targets.any()
+                and (frame.loc[targets, s.ORGAN].astype(str).str.strip() == SUM_ORGAN).all())
+
+
+def collapse_sums(frame: pd.DataFrame) -> pd.DataFrame:
+    """The sum-only table (text cells) that :func:`expand_sums` made ``frame`` from: one row per target sum,
+    ``target_sum_mm`` written back as the sum table spells it (a number, 0 for absent, NOT EVALUABLE, TOO
+    SMALL TO MEASURE, or empty when the input's cell was), ``new_lesions`` and ``non_target`` when ``frame``
+    has their pseudo-lesions; the assessment's other columns and row number are the target sum row's."""
+    lesion = frame[s.LESION].astype(str).str.strip()
+    target = frame[lesion == TARGET_SUM_LESION]
+    status = target[s.STATUS].astype(str).str.strip().str.lower()
+    note = target["note"].fillna("").astype(str) if "note" in target else pd.Series("", index=target.index)
+    empty = note.str.contains(EMPTY_VALUE_NOTE, regex=False)
+    words = {v.value: k for k, v in SUM_TEXT_STATUS.items() if k != "NE"}
+    value = target[s.LONG_AXIS].where(status == s.Status.PRESENT.value, status.map(words).fillna(""))
+    value = value.mask(status == s.Status.ABSENT.value, "0").mask(empty, "")
+    rebuilt = (*LESION_LEVEL_COLUMNS, s.TARGET_SUM, s.NEW_LESIONS, s.NON_TARGET)
+    sums = target.drop(columns=[c for c in rebuilt if c in target.columns])
+    sums[s.TARGET_SUM] = value
+    if "note" in sums:
+        sums["note"] = note.str.replace(EMPTY_VALUE_NOTE, "", regex=False).str.strip("; ")
+    keys = [c for c in (s.PATIENT, s.READER, s.DAY, s.DATE) if c in frame.columns]
+    for pseudo, column in ((NEW_LESIONS_LESION, s.NEW_LESIONS), (NON_TARGET_LESION, s.NON_TARGET)):
+        rows = frame[lesion == pseudo]
+        if not len(rows):
+            continue
+        state = rows[s.STATUS].astype(str).str.strip()
+        if pseudo == NEW_LESIONS_LESION:  # present when the sum table said new lesions were seen
+            state = np.where(state == s.Status.PRESENT.value, "true", "false")
+        sums = sums.merge(rows[keys].assign(**{column: state}), on=keys, how="left", validate="one_to_one")
+    return sums.reset_index(drop=True)
 
 
 def _number_text(value: float) -> str:
