@@ -809,12 +809,15 @@ def some_measured(values: np.ndarray, selected: np.ndarray, assessments: Assessm
     return any_per_assessment(selected & ~np.isnan(values), assessments)
 
 
+def baseline_of(assessments: Assessments) -> np.ndarray:
+    """For every assessment, the row of its subject's baseline (spec 0.2)."""
+    table = assessments.table
+    return np.flatnonzero(table["is_baseline"].to_numpy())[table["subject"].to_numpy()]
+
+
 def baseline_count(count: np.ndarray, assessments: Assessments) -> np.ndarray:
     """For every assessment, ``count`` at its subject's baseline (lesions expected at follow-up)."""
-    table = assessments.table
-    baseline_rows = np.flatnonzero(table["is_baseline"].to_numpy())
-    per_subject = count[baseline_rows]
-    return per_subject[table["subject"].to_numpy()]
+    return count[baseline_of(assessments)]
 
 
 def running_total(per_assessment: np.ndarray, assessments: Assessments) -> np.ndarray:

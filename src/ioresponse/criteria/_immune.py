@@ -36,6 +36,7 @@ from ioresponse.criteria._anatomic import (
     Assessments,
     Coded,
     absent_components_text,
+    baseline_of,
     best_response_frame,
     best_responses,
     confirm_progression,
@@ -99,7 +100,8 @@ UnconfirmedPd = Literal["pd", "ne"]
 # Immune-related burden, shared with irRECIST and imRECIST (spec 2.4, 3.4, 5.4, 0.8)
 # ---------------------------------------------------------------------------------------------------
 
-# Rules of the burden timepoint (spec 2.6, 3.6, 5.6), used for the reason sentences.
+# Rules of the burden timepoint (spec 2.6, 3.6, 5.6), used for the reason sentences; the last three are the
+# project's rule for a baseline sum left incomplete (see :func:`burden_timepoints`).
 (
     B_BASELINE,
     B_NO_TARGETS,
@@ -119,7 +121,10 @@ UnconfirmedPd = Literal["pd", "ne"]
     B_NT_ONLY_NON_CR,
     B_NOTHING,
     B_PRE_BASELINE,
-) = range(18)
+    B_BASELINE_NE,
+    B_BASELINE_INCOMPLETE_NE,
+    B_PR_BASELINE_PART,
+) = range(21)
 
 
 @dataclass(frozen=True)
@@ -270,6 +275,12 @@ def burden_timepoints(
     The burden is the baseline targets plus the counted new measurable lesions; its baseline value is
     the target sum B, the reference for response; its nadir N(t) (complete burdens strictly before t,
     baseline included) is the reference for progression.
+
+    A baseline target not measured (kept by ``on_baseline_violation="warn"``, or irRC's
+    ``missing_diameter="not_evaluable"``) leaves only the known part of B, a lower bound of the true one:
+    the project's rule of ``recist11.target_response`` (the spec is silent). Progression over the nadir
+    needs a known nadir (a complete B, or a complete burden below its known part since); the PR band
+    against the known part is certain; the SD band is not (it may be PR against the true B): NE.
     """
     n = len(burden)
     overall = np.full(n, NE, np.int8)
@@ -280,12 +291,14 @@ def burden_timepoints(
     for k in range(len(offsets) - 1):
         lowest = np.inf
         base = np.nan
+        baseline_known = nadir_known = True  # complete baseline and nadir burdens
         for i in range(offsets[k], offsets[k + 1]):
             if is_pre_baseline[i]:
                 continue
             if is_baseline[i]:
                 base = target_sum[i] if has_targets[i] else 0.0
                 lowest = base
+                baseline_known = nadir_known = complete[i]
                 baseline_sum[i] = base  # the best-response row reads it (no follow-up, spec 0.9)
                 rule[i] = B_BASELINE
                 continue
@@ -299,16 +312,23 @@ def burden_timepoints(
                 increase_at_least(burden[i], lowest, pd_increase)
                 and rounded(burden[i] - lowest) >= pd_absolute
             )
+            ne_rule = B_INCOMPLETE_NE
             if gone and gone_before_pd:
                 category = CR
-            elif grew:
+            elif grew and nadir_known:
                 category = PD
+            elif grew:  # over the known part of the baseline burden only: no progression proven
+                category = NE
+                ne_rule = B_BASELINE_NE if complete[i] else B_BASELINE_INCOMPLETE_NE
             elif not complete[i]:
                 category = NE
             elif gone:
                 category = CR
             elif has_targets[i] and decrease_at_least(burden[i], base, pr_decrease):
                 category = PR
+            elif not baseline_known:
+                category = NE
+                ne_rule = B_BASELINE_NE
             else:
                 category = SD
             measured[i] = category
@@ -320,7 +340,7 @@ def burden_timepoints(
             elif new_nonmeasurable_can_define_pd and new_nonmeasurable_pd[i]:
                 o, r = PD, B_NEW_PD
             elif category == NE:
-                o, r = NE, B_INCOMPLETE_NE
+                o, r = NE, ne_rule
             elif not has_targets[i]:
                 o, r = _without_targets(nt, new_nonmeasurable_present[i], burden[i])
             elif category == CR:
@@ -331,7 +351,7 @@ def burden_timepoints(
                 else:
                     o, r = CR, B_CR
             elif category == PR:
-                o, r = PR, B_PR
+                o, r = PR, (B_PR if baseline_known else B_PR_BASELINE_PART)
             elif increase_at_least(burden[i], lowest, pd_increase):
                 o, r = SD, B_SD_UNDER_ABS
             else:
@@ -340,6 +360,7 @@ def burden_timepoints(
             rule[i] = r
             if complete[i] and burden[i] < lowest:
                 lowest = burden[i]
+                nadir_known = True  # below the known part of the baseline burden, so below the true one too
     return overall, measured, rule, baseline_sum, nadir
 
 
@@ -566,8 +587,8 @@ def burden_reasons(
     """Reason sentences of spec 0.10 for the burden criteria.
 
     ``fields`` has, per timepoint: burden, target_sum, new_sum, day, the :func:`change_fields` of the
-    burden, missing (the lesions not evaluable), nt_missing (the non-target lesions not evaluable, in
-    words), remark and note; ``absent`` says which components the
+    burden, missing (the lesions not evaluable), baseline_missing (those of the baseline), nt_missing (the
+    non-target lesions not evaluable, in words), remark and note; ``absent`` says which components the
     input lacks (or is ""); ``wording.templates`` maps a rule to a sentence with the placeholders
     {total}, {parts}, {missing}, {vs_nadir} and {vs_baseline}. ``state`` is the confirmation state code;
     ``decider_day`` the day that decided this first PD, ``decided_day`` the day of the not-confirmed
@@ -729,6 +750,7 @@ def burden_timepoint_table(
         "day": integer(day[rows].astype(float)),
         **change_fields(burden[rows].astype(float), baseline_sum[rows], nadir[rows]),
         "missing": text(not_evaluable[rows]),
+        "baseline_missing": text(not_evaluable.take(baseline_of(assessments)[rows])),
         "nt_missing": text(missing_non_targets(study.lesions, assessments, non_target).take(rows)),
         "remark": text(remarks),
         "note": text(table["note"].array.take(rows)),

@@ -110,7 +110,9 @@ def assess(
     new_lesion_entry : {"when_measurable", "first_appearance_only"}, default "when_measurable"
         When a new lesion enters the sum (E4).
     on_baseline_violation : {"error", "warn"}, default "error"
-        A target below the RECIST 1.1 size rule or beyond the counts (as RECIST 1.1 A1).
+        A target below the RECIST 1.1 size rule, beyond the counts, or not present at baseline (as RECIST
+        1.1 A1); a kept one not measured leaves the baseline sum known in part
+        (``_immune.burden_timepoints``).
     max_baseline_gap_days, on_old_baseline : int, {"warn", "error"}, default 28, "warn"
         Baseline older than this before day 0: flag ``baseline_older_than_28_days``, or refuse (spec 0.2).
 

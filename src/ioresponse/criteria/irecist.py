@@ -47,6 +47,7 @@ from ioresponse.criteria._anatomic import (
     add_subject_flags,
     any_per_assessment,
     baseline_count,
+    baseline_of,
     best_response_frame,
     best_responses,
     build_assessments,
@@ -101,7 +102,13 @@ from ioresponse.criteria._sentences import (
     text,
 )
 from ioresponse.criteria.irrecist import MAX_TARGETS, MAX_TARGETS_PER_ORGAN, check_targets
-from ioresponse.criteria.recist11 import target_response
+from ioresponse.criteria.recist11 import (
+    BASELINE_INCOMPLETE,
+    T_BASELINE_MISSING_NE,
+    T_BASELINE_NE,
+    T_PR_BASELINE_PART,
+    target_response,
+)
 from ioresponse.schema import (
     CLINICAL_STATUS,
     DAY,
@@ -254,7 +261,7 @@ def assess(
     min_sd_days : int, default 42
         iSD and NON-iCR/NON-iUPD count for iBOR only at ``day >= min_sd_days``.
     on_baseline_violation : {"error", "warn"}, default "error"
-        Baseline targets as RECIST 1.1 (A1).
+        Baseline targets as RECIST 1.1 (A1; an incomplete baseline sum: ``recist11.target_response``).
     max_baseline_gap_days, on_old_baseline : int, {"warn", "error"}, default 28, "warn"
         Baseline older than this before day 0: flag ``baseline_older_than_28_days``, or refuse (spec 0.2).
 
@@ -435,14 +442,15 @@ def _components(
     nlnt = present_new & ~nlt
     first_seen = _first_seen(present_new, ids, assessments)
     reappeared_nt = non_target_rows & np.where(node, status == Status.UNEQUIVOCAL_PROGRESSION, shows)
+    target_complete = sums.complete & (sums.count >= expected_targets)
+    not_evaluable = not_evaluable_text(lesions, assessments, target, values, ~target_complete)
     parts = {
         "has_targets": expected_targets > 0,
         "target_sum": sums.total.astype(float),
-        "target_complete": sums.complete & (sums.count >= expected_targets),
+        "target_complete": target_complete,
         "target_measured": some_measured(values, target, assessments),
-        "not_evaluable": not_evaluable_text(
-            lesions, assessments, target, values, ~(sums.complete & (sums.count >= expected_targets))
-        ),
+        "not_evaluable": not_evaluable,
+        "baseline_missing": not_evaluable.take(baseline_of(assessments)),  # recist11.target_response
         "target_all_normal": ~any_per_assessment(target & ~gone, assessments),
         "target_reappeared": any_per_assessment(target & seen_again(lesions, assessments, values),
                                                 assessments),
@@ -690,6 +698,7 @@ def _state_machine(
     for k in range(n_subjects):
         base = np.nan
         lowest = np.inf
+        baseline_known = nadir_known = True  # complete baseline and nadir sums (recist11.target_response)
         is_open = False
         episode_start = -1
         episode_first_row = -1
@@ -713,6 +722,7 @@ def _state_machine(
             if is_baseline[i]:
                 base = target_sum[i] if has_targets[i] else 0.0
                 lowest = base
+                baseline_known = nadir_known = target_complete[i]
                 baseline_sum[i] = base  # the best-response row reads it (no follow-up, spec 0.9)
                 continue
             baseline_sum[i] = base
@@ -721,7 +731,16 @@ def _state_machine(
             s = target_sum[i]
             t = NONE
             if has_targets[i]:
-                t, t_rule = target_response(s, target_complete[i], target_all_normal[i], base, lowest, False)
+                t, t_rule = target_response(
+                    s,
+                    target_complete[i],
+                    target_all_normal[i],
+                    base,
+                    lowest,
+                    baseline_known,
+                    nadir_known,
+                    False,
+                )
                 target_code[i] = t
                 target_rule[i] = t_rule
             new_here = first_seen_count[i] > 0
@@ -912,6 +931,7 @@ def _state_machine(
                     min_nlt_row = i
             if has_targets[i] and target_complete[i] and s < lowest:
                 lowest = s
+                nadir_known = True  # below the known part of the baseline sum, so below the true one too
             if first_seen_count[i] > 0:  # the NLT nadir covers the lesions known now, from now (4.6 reset)
                 nlt_low = np.inf
             seen += first_seen_count[i]
@@ -1119,6 +1139,7 @@ def _reasons(
         "target": text(labelled(LABELS, target_code)),
         "overall": text(labelled(LABELS, machine["overall"][rows])),
         "missing": text(parts["not_evaluable"][rows]),
+        "baseline_missing": text(parts["baseline_missing"][rows]),
         "nt_missing": text(parts["nt_missing"][rows]),
         "note": text(notes),
     }
@@ -1147,9 +1168,31 @@ def _reasons(
         "{nadir} mm: target {target}",
         2: "target sum incomplete ({missing}); measured targets already sum {s} mm, {rel_nadir}, {abs_nadir} "
         "mm vs nadir {nadir} mm: target {target} (RECIST 1.1 sec. 4.4.2)",
+        # the project's rule of an incomplete baseline sum (recist11.target_response)
+        3: "target sum {s} mm is {rel_base} vs {base} mm, the known part of the baseline target sum "
+        f"{BASELINE_INCOMPLETE}, and {{rel_nadir}}, {{abs_nadir}} mm vs nadir {{nadir}} mm: the known part "
+        "proves neither PR (<=-30% vs the true baseline) nor RECIST 1.1 PD (vs the true nadir): target NE "
+        "(RECIST 1.1 sec. 3.1, 4.3.1)",
+        4: "target sum incomplete ({missing}); measured targets sum {s} mm, {rel_nadir}, {abs_nadir} mm vs "
+        "nadir {nadir} mm, but that nadir is the known part of the baseline target sum "
+        f"{BASELINE_INCOMPLETE}: the true nadir may be larger, RECIST 1.1 PD is not proven: target NE "
+        "(RECIST 1.1 sec. 3.1, 4.4.2)",
+        5: "target sum {s} mm is {rel_base} vs {base} mm, the known part of the baseline target sum "
+        f"{BASELINE_INCOMPLETE}, so at least that far below the true baseline (<=-30%): target {{target}}",
     }
     complete = parts["target_complete"][rows]
-    target_text = np.where(target_code == NE, 0, np.where(complete, 1, 2))
+    target_rule = machine["target_rule"][rows]
+    target_text = np.select(
+        [
+            target_rule == T_BASELINE_NE,
+            target_rule == T_BASELINE_MISSING_NE,
+            target_rule == T_PR_BASELINE_PART,
+            target_code == NE,
+            complete,
+        ],
+        [3, 4, 5, 0, 1],
+        2,
+    )
     reason_parts = [
         (np.where(has_targets, target_text, -1), target_texts),
         (np.where(nlt > 0, 0, -1), {0: "new-lesion target sum {nlt} mm"}),

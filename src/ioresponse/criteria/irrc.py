@@ -55,12 +55,15 @@ from ioresponse.criteria._anatomic import (
     unmeasured_baseline_targets,
 )
 from ioresponse.criteria._immune import (
+    B_BASELINE_INCOMPLETE_NE,
+    B_BASELINE_NE,
     B_CR,
     B_INCOMPLETE_NE,
     B_INCOMPLETE_PD,
     B_NO_TARGETS,
     B_PD,
     B_PR,
+    B_PR_BASELINE_PART,
     B_PR_GONE_NEW,
     B_PR_GONE_NT,
     B_SD,
@@ -139,7 +142,7 @@ MissingDiameter = Literal["error", "not_evaluable"]
 
 
 RULE_TEXT = {
-    B_NO_TARGETS: "no index lesion with both diameters at baseline: NE (irRC, Wolchok 2009; spec 2.3)",
+    B_NO_TARGETS: "no index lesion at baseline: NE (irRC, Wolchok 2009; spec 2.3)",
     B_INCOMPLETE_NE: "tumour burden incomplete ({missing}) and the known part is not irPD: NE (irRC, "
     "Wolchok 2009; spec 2.4)",
     B_CR: "all index and new measurable lesions gone, non-index absent, no new non-measurable lesion: "
@@ -150,11 +153,27 @@ RULE_TEXT = {
     "irPR (Wolchok 2009 Table 2)",
 }
 
+BASELINE_INCOMPLETE = (
+    "({baseline_missing} at baseline, kept by on_baseline_violation=warn or missing_diameter=not_evaluable)"
+)
+"""Why the baseline tumour burden is incomplete, in the reasons of the project's rule of
+:func:`ioresponse.criteria._immune.burden_timepoints` (the spec is silent)."""
+
 IRRC_TEMPLATES = {
     B_PD: "tumour burden {total} mm2{parts} is {vs_nadir} (>=25%): irPD (irRC, Wolchok 2009 Table 1)",
     B_INCOMPLETE_PD: "tumour burden incomplete ({missing}); the measured lesions already sum {total} mm2, "
     "{vs_nadir} (>=25%): irPD (irRC, Wolchok 2009 Table 1; spec 2.4)",
     B_PR: "tumour burden {total} mm2{parts} is {vs_baseline} (<=-50%): irPR (irRC, Wolchok 2009 Table 1)",
+    B_PR_BASELINE_PART: "tumour burden {total} mm2{parts} is {rel_base} vs {base} mm2, the known part of the "
+    f"baseline tumour burden {BASELINE_INCOMPLETE}, so at least that far below the true baseline (<=-50%): "
+    "irPR (irRC, Wolchok 2009 Table 1)",
+    B_BASELINE_NE: "tumour burden {total} mm2{parts} is {rel_base} vs {base} mm2, the known part of the "
+    f"baseline tumour burden {BASELINE_INCOMPLETE}, and {{vs_nadir}}: the known part proves neither irPR "
+    "(<=-50% vs the true baseline) nor irPD (>=25% vs the true nadir): NE (irRC, Wolchok 2009 Table 1)",
+    B_BASELINE_INCOMPLETE_NE: "tumour burden incomplete ({missing}); the measured lesions sum {total} mm2, "
+    "{vs_nadir}, but that nadir is the known part of the baseline tumour burden "
+    f"{BASELINE_INCOMPLETE}: the true nadir may be larger, irPD is not proven: NE (irRC, Wolchok 2009 "
+    "Table 1; spec 2.4)",
     B_SD: "tumour burden {total} mm2{parts} is {vs_baseline} (not <=-50%) and {vs_nadir} (not >=25%): irSD "
     "(irRC, Wolchok 2009 Table 1)",
     B_SD_UNDER_ABS: "tumour burden {total} mm2{parts} is {vs_baseline} (not <=-50%) and {vs_nadir} (under "
@@ -230,13 +249,14 @@ def assess(
     apply_slice_rule : bool, default False
         Each diameter must be >= twice a slice thicker than 5 mm (spec 2.2).
     on_baseline_violation : {"error", "warn"}, default "error"
-        An index lesion below the size rule or beyond the counts (as RECIST 1.1 A1).
+        An index lesion below the size rule, beyond the counts, or not present at baseline (as RECIST 1.1
+        A1); a kept one not measured leaves the baseline burden known in part (``_immune.burden_timepoints``).
     max_baseline_gap_days, on_old_baseline : int, {"warn", "error"}, default 28, "warn"
         Baseline older than this before day 0: flag ``baseline_older_than_28_days``, or refuse (spec 0.2).
     missing_diameter : {"error", "not_evaluable"}, default "error"
         A present index lesion without ``long_axis_mm`` or ``perpendicular_mm`` (spec 2.9): an
         InputError, or the lesion is read as not evaluable (flag ``missing_diameter``; a baseline
-        burden with a missing product leaves the patient not assessable).
+        burden with a missing product is known only in part: :func:`_immune.burden_timepoints`).
 
     Returns
     -------
@@ -263,7 +283,12 @@ def assess(
     ids = lesion_codes(lesions)
     in_use = assessments.in_use
     perpendicular = _perpendicular(lesions)
-    missing = _missing_diameters(lesions, study.source, perpendicular, missing_diameter)
+    new_rows = in_use & (role == Role.NEW)
+    small_node = small_new_nodes(lesions, assessments, new_rows, shows)  # a split node summed (0.4, 1.5)
+    # spec 0.4, 1.5 (B2 "recist11"): a new node under 10 mm short axis is no lesion; given by its short axis
+    # alone (README: short_axis_mm for new nodes) it is not measured either: ignored, no diameter asked
+    unmeasured_node = small_node & np.isnan(lesions[LONG_AXIS].to_numpy(float)) & (node_rules == "recist11")
+    missing = _missing_diameters(lesions, study.source, perpendicular, missing_diameter, unmeasured_node)
     subject_flags, measurable_subjects = _baseline_checks(
         lesions,
         assessments,
@@ -287,8 +312,6 @@ def assess(
     target_sums = sum_per_assessment(products, target, ids, assessments)
     expected_targets = baseline_count(target_sums.count, assessments)
     target_complete = target_sums.complete & (target_sums.count >= expected_targets)
-    baseline_complete = baseline_count(target_complete.astype(np.int64), assessments).astype(bool)
-    assessable = (expected_targets > 0) & baseline_complete
 
     equivocal = equivocal_rows(lesions)
     measurable_new = (
@@ -313,8 +336,7 @@ def assess(
     )
     new_sums = sum_per_assessment(products, counted, ids, assessments, expected=expected_new)
     burden = target_sums.total + new_sums.total.astype(float)
-    new_rows = in_use & (role == Role.NEW)
-    uncounted_new = new_rows & ~counted & shows & ~equivocal
+    uncounted_new = new_rows & ~counted & shows & ~equivocal & ~unmeasured_node
     # spec 0.4, 2.9: a present new lesion without any diameter may be measurable (>= 5 x 5 mm), so the
     # burden is incomplete (irPD if the known part is, else NE, 2.4), as in irRECIST and imRECIST
     unmeasured_new = uncounted_new & (status == Status.PRESENT) & np.isnan(products)
@@ -324,7 +346,7 @@ def assess(
     # spec 2.6 row 3: irCR needs every new non-measurable lesion absent; one not evaluated is not, so rows
     # 3-5 do not apply (a counted one makes the burden incomplete: row 1, NE)
     new_nonmeasurable = any_per_assessment(uncounted_new, assessments) | new_lesion_not_evaluated(
-        lesions, assessments, new_rows, np.zeros(len(lesions), bool))
+        lesions, assessments, new_rows, unmeasured_node)
 
     rules = BurdenRules(
         PR_DECREASE,
@@ -337,7 +359,7 @@ def assess(
     )
     overall, measured, rule, baseline_sum, nadir = run_burden_kernel(
         assessments,
-        assessable,
+        expected_targets > 0,
         target_sums.total,
         burden,
         complete,
@@ -374,7 +396,6 @@ def assess(
     flags = np.full(assessments.n, "", dtype=object)
     join_flags(flags, progression.late, "late_confirmation")
     join_flags(flags, (progression.state == STATE_PENDING) & (unconfirmed_pd_as == "pd"), "pd_unconfirmed")
-    small_node = small_new_nodes(lesions, assessments, new_rows, shows)  # a split node summed (0.4, 1.5)
     join_flags(flags, any_per_assessment(small_node, assessments), "new_node_below_10mm")
     join_flags(flags, (overall == CR) & (for_confirmation == PR), "cr_downgraded_to_pr")
     join_flags(flags, any_per_assessment(missing, assessments), "missing_diameter")
@@ -406,7 +427,7 @@ def assess(
         nadir,
         measured,
         non_target,
-        any_per_assessment(new_rows & shows & ~equivocal, assessments),
+        any_per_assessment(new_rows & shows & ~equivocal & ~unmeasured_node, assessments),
         overall,
         state,
         progression,
@@ -443,12 +464,17 @@ def _measured_rows(lesions: pd.DataFrame, perpendicular: np.ndarray) -> np.ndarr
 
 
 def _missing_diameters(
-    lesions: pd.DataFrame, source: str, perpendicular: np.ndarray, policy: MissingDiameter
+    lesions: pd.DataFrame,
+    source: str,
+    perpendicular: np.ndarray,
+    policy: MissingDiameter,
+    not_measured: np.ndarray,
 ) -> np.ndarray:
     """A present index lesion, and a present new lesion measured at all, needs both diameters (spec 2.9);
-    returns the rows lacking one."""
+    returns the rows lacking one. ``not_measured`` rows (a new node under 10 mm given by its short axis, no
+    lesion: spec 0.4, 1.5) need none."""
     long_axis = lesions[LONG_AXIS].to_numpy(float)
-    measured = _measured_rows(lesions, perpendicular)
+    measured = _measured_rows(lesions, perpendicular) & ~not_measured
     rows = lesions["source_row"].to_numpy()
     missing = measured & np.isnan(long_axis * perpendicular)
     for column, values in ((LONG_AXIS, long_axis), (PERPENDICULAR, perpendicular)):

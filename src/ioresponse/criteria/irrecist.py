@@ -66,6 +66,8 @@ from ioresponse.criteria._anatomic import (
     unmeasured_baseline_targets,
 )
 from ioresponse.criteria._immune import (
+    B_BASELINE_INCOMPLETE_NE,
+    B_BASELINE_NE,
     B_CR,
     B_INCOMPLETE_NE,
     B_INCOMPLETE_PD,
@@ -78,6 +80,7 @@ from ioresponse.criteria._immune import (
     B_NT_PD,
     B_PD,
     B_PR,
+    B_PR_BASELINE_PART,
     B_PR_GONE_NEW,
     B_PR_GONE_NT,
     B_SD,
@@ -97,6 +100,7 @@ from ioresponse.criteria._immune import (
     run_burden_kernel,
     shows_disease,
 )
+from ioresponse.criteria.recist11 import BASELINE_INCOMPLETE
 from ioresponse.schema import (
     DAY,
     LESION,
@@ -215,7 +219,9 @@ def assess(
     new_lesion_entry : {"when_measurable", "first_appearance_only"}, default "when_measurable"
         When a new lesion enters the TMTB (C7).
     on_baseline_violation : {"error", "warn"}, default "error"
-        A target below the RECIST 1.1 size rule or beyond the counts (as RECIST 1.1 A1).
+        A target below the RECIST 1.1 size rule, beyond the counts, or not present at baseline (as RECIST
+        1.1 A1); a kept one not measured leaves the baseline sum known in part
+        (``_immune.burden_timepoints``).
     max_baseline_gap_days, on_old_baseline : int, {"warn", "error"}, default 28, "warn"
         Baseline older than this before day 0: flag ``baseline_older_than_28_days``, or refuse (spec 0.2).
 
@@ -546,6 +552,15 @@ def _templates(wording: Wording, rules: BurdenRules) -> dict[int, str]:
         f"({wording.source})",
         B_NOTHING: f"no target or non-target lesion at baseline: NE ({wording.source})",
         B_NO_TARGETS: f"no target lesion at baseline: NE ({wording.source})",
+        B_PR_BASELINE_PART: f"{measured} is {{rel_base}} vs {{base}} mm, the known part of the baseline sum "
+        f"{BASELINE_INCOMPLETE}, so at least that far below the true baseline ({pct_pr}): {lab[PR]} "
+        f"({wording.pd_source})",
+        B_BASELINE_NE: f"{measured} is {{rel_base}} vs {{base}} mm, the known part of the baseline sum "
+        f"{BASELINE_INCOMPLETE}, and {{vs_nadir}}: the known part proves neither {lab[PR]} ({pct_pr} vs the "
+        f"true baseline) nor {lab[PD]} ({pct_pd}{absolute} vs the true nadir): NE ({wording.pd_source})",
+        B_BASELINE_INCOMPLETE_NE: f"{name} incomplete ({{missing}}); the measured lesions sum {{total}} mm, "
+        f"{{vs_nadir}}, but that nadir is the known part of the baseline sum {BASELINE_INCOMPLETE}: the true "
+        f"nadir may be larger, {lab[PD]} is not proven: NE ({wording.source})",
     }
 
 

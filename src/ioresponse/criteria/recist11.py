@@ -45,6 +45,7 @@ from ioresponse.criteria._anatomic import (
     add_subject_flags,
     any_per_assessment,
     baseline_count,
+    baseline_of,
     best_response_frame,
     best_responses,
     build_assessments,
@@ -145,7 +146,9 @@ LABELS = ("CR", "PR", "SD", "NON-CR/NON-PD", "PD", "NE", "none", "not_given")
 NEW_LABELS = ("no", "equivocal", "yes")
 
 # Target-response rules (sec. 4.3.1, 4.4.2), in the order they are tested (spec 1.4); T_UNMEASURED and
-# T_CR_ALL_ABSENT (a CR with a sum of 0: no node short axis to name) only choose a reason (0.10).
+# T_CR_ALL_ABSENT (a CR with a sum of 0: no node short axis to name) only choose a reason (0.10). The last
+# three are the project's rule for a baseline sum left incomplete by on_baseline_violation="warn" (a target
+# not measured at baseline; the spec is silent): see :func:`target_response`.
 (
     T_NO_TARGETS,
     T_MISSING_PD,
@@ -157,7 +160,10 @@ NEW_LABELS = ("no", "equivocal", "yes")
     T_SD_UNDER_5MM,
     T_UNMEASURED,
     T_CR_ALL_ABSENT,
-) = range(10)
+    T_BASELINE_NE,
+    T_BASELINE_MISSING_NE,
+    T_PR_BASELINE_PART,
+) = range(13)
 
 # Timepoint rules: the rows of Table 1 (targets) and Table 2 (non-target only), first match wins
 # (spec 1.6); O_BACKDATED is the equivocal back-dating of sec. 4.3.5 (spec 1.8.2), O_CONTINUED_PR the
@@ -239,7 +245,8 @@ def assess(
     max_targets, max_targets_per_organ : int, default 5, 2
         Target counts (sec. 4.2).
     on_baseline_violation : {"error", "warn"}, default "error"
-        A target below the measurability rule or beyond the counts (A1).
+        A target below the measurability rule, beyond the counts, or not present at baseline (A1); a kept
+        target not measured at baseline leaves the baseline sum known in part (:func:`target_response`).
     apply_slice_rule_to_nodes : bool, default False
         Nodal minimum ``max(15, 2 x slice)`` (A2).
     normal_node_growth_can_be_pd : bool, default False
@@ -547,20 +554,39 @@ def target_response(
     all_normal: bool,
     baseline_sum: float,
     nadir: float,
+    baseline_known: bool,
+    nadir_known: bool,
     normal_node_growth_can_be_pd: bool,
 ) -> tuple[int, int]:
-    """Target response and the rule that gave it (spec 1.4 steps 1-5)."""
+    """Target response and the rule that gave it (spec 1.4 steps 1-5).
+
+    ``baseline_known``: the baseline sum is complete; ``nadir_known``: so is the nadir's sum (the baseline,
+    or a complete follow-up sum below its known part). A baseline target not measured (kept by
+    ``on_baseline_violation="warn"``) leaves only the known part of the baseline sum, a lower bound of the
+    true one. Project rule, mirroring the known-part rule of an incomplete follow-up sum (sec. 4.4.2, spec
+    1.4 step 1), where a lower bound can only prove an increase: a lower bound of the reference can only
+    prove a decrease. So PD over the nadir needs ``nadir_known``; PR against the known part is certain; SD
+    is never certain without ``baseline_known`` (it may be PR against the true baseline): NE.
+    """
     grew = increase_at_least(total, nadir, PD_INCREASE) and rounded(total - nadir) >= PD_ABSOLUTE_MM
     if not complete:
-        if grew:
+        if grew and nadir_known:
             return PD, T_MISSING_PD
+        if grew:
+            return NE, T_BASELINE_MISSING_NE
         return NE, T_MISSING_NE
     if all_normal and not (normal_node_growth_can_be_pd and grew):
         return CR, T_CR
     if grew:
-        return PD, T_PD
+        if nadir_known:
+            return PD, T_PD
+        return NE, T_BASELINE_NE
     if decrease_at_least(total, baseline_sum, PR_DECREASE):
-        return PR, T_PR
+        if baseline_known:
+            return PR, T_PR
+        return PR, T_PR_BASELINE_PART
+    if not baseline_known:
+        return NE, T_BASELINE_NE
     if increase_at_least(total, nadir, PD_INCREASE):
         return SD, T_SD_UNDER_5MM
     return SD, T_SD
@@ -655,6 +681,7 @@ def _timepoints(
     for k in range(len(offsets) - 1):
         lowest = np.inf
         base = np.nan
+        baseline_known = nadir_known = True  # complete baseline and nadir sums (target_response)
         last_evaluable = -1
         cr_run_start = -1  # first row of the current run of CRs (NE between them allowed)
         cr_confirmed = False  # some CR of the run is confirmed as in spec 0.7
@@ -664,6 +691,7 @@ def _timepoints(
             if is_baseline[i]:
                 base = target_sum[i]
                 lowest = target_sum[i]
+                baseline_known = nadir_known = target_complete[i]
                 baseline_sum[i] = base
                 overall_rule[i] = O_BASELINE
                 continue
@@ -680,6 +708,8 @@ def _timepoints(
                     target_all_normal[i],
                     base,
                     lowest,
+                    baseline_known,
+                    nadir_known,
                     normal_node_growth_can_be_pd,
                 )
                 target_code[i] = t
@@ -704,6 +734,7 @@ def _timepoints(
                 last_evaluable = o
             if has_targets[i] and target_complete[i] and target_sum[i] < lowest:
                 lowest = target_sum[i]
+                nadir_known = True  # below the known part of the baseline sum, so below the true one too
     return target_code, overall, target_rule, overall_rule, baseline_sum, nadir, progression_row
 
 
@@ -815,6 +846,7 @@ def _timepoint_table(
             "nodes": text(nodes.take(rows)),
             "pd_threshold": mm((1 + PD_INCREASE) * nadir[rows]),  # 1.2 x nadir (spec 0.10, sec. 4.3.1)
             "missing": text(components["not_evaluable"][rows]),
+            "baseline_missing": text(components["not_evaluable"].take(baseline_of(assessments)[rows])),
             "nt_missing": text(components["nt_missing"][rows]),
             **change_fields(total[rows], baseline_sum[rows], nadir[rows]),
             "backdated": text(labelled(("", *backdate_text.values()), backdated[rows])),
@@ -863,6 +895,9 @@ def _node_short_axes(
     return pc.binary_join(pa.LargeListArray.from_arrays(offsets, items), pa.scalar(", ", pa.large_string()))
 
 
+BASELINE_INCOMPLETE = "({baseline_missing} at baseline, kept by on_baseline_violation=warn)"
+"""Why a baseline target sum is incomplete, in the reasons of the project's rule (:func:`target_response`)."""
+
 TARGET_REASONS = {
     T_MISSING_PD: "{missing}; measured targets already sum {total} mm >= {pd_threshold} mm (1.2 x nadir "
     "{nadir}) and {abs_nadir} mm ({rel_nadir} vs nadir, >=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.4.2)",
@@ -874,6 +909,15 @@ TARGET_REASONS = {
     T_CR_ALL_ABSENT: "all target lesions absent (sum {total} mm): target CR (RECIST 1.1 sec. 4.3.2)",
     T_PD: "target sum {total} mm is {vs_nadir} (>=20% and >=5 mm): target PD (RECIST 1.1 sec. 4.3.1)",
     T_PR: "target sum {total} mm is {vs_baseline} (<=-30%): target PR (RECIST 1.1 sec. 4.3.1)",
+    T_PR_BASELINE_PART: "target sum {total} mm is {rel_base} vs {base} mm, the known part of the baseline "
+    f"target sum {BASELINE_INCOMPLETE}, so at least that far below the true baseline (<=-30%): target PR "
+    "(RECIST 1.1 sec. 4.3.1)",
+    T_BASELINE_NE: "target sum {total} mm is {rel_base} vs {base} mm, the known part of the baseline target "
+    f"sum {BASELINE_INCOMPLETE}, and {{vs_nadir}}: the known part proves neither PR (<=-30% vs the true "
+    "baseline) nor PD (>=20% and >=5 mm vs the true nadir): target NE (RECIST 1.1 sec. 3.1, 4.3.1)",
+    T_BASELINE_MISSING_NE: "{missing}; measured targets sum {total} mm, {vs_nadir}, but that nadir is the "
+    f"known part of the baseline target sum {BASELINE_INCOMPLETE}: the true nadir may be larger, PD is not "
+    "proven: target NE (RECIST 1.1 sec. 3.1, 4.4.2)",
     T_SD_UNDER_5MM: "target sum {total} mm is {rel_nadir} but only {abs_nadir} mm vs nadir {nadir} mm "
     "(<5 mm): not PD; {vs_baseline}: target SD (RECIST 1.1 sec. 4.3.1)",
     T_SD: "target sum {total} mm is {vs_baseline} (not <=-30%) and {vs_nadir} (not PD): target SD "
