@@ -228,6 +228,10 @@ MinSubsequentResponse = Literal["SD", "PR"]
 """RECIST-then-non-PD pseudoprogression: response that resolves the episode (spec 1.3, Park 2020)."""
 HodiCriterion = Literal["irrc", "irrecist"]
 """Timepoints read by the Hodi 2016 pseudoprogression variant (spec 1.3)."""
+DrrLoss = Literal["progression", "end_of_response"]
+"""What ends a durable response of OPTiM (spec 4.1): the first progression after the onset (the spec's
+rule), or the first evaluable assessment out of response (stable disease or progression: "lasts
+continuously" read strictly)."""
 
 
 @dataclass(frozen=True)
@@ -258,6 +262,9 @@ class PatternOptions:
     """Off-treatment response must last this long after treatment_end (spec 4.3)."""
     off_treatment_include_sd: bool = False
     """Count a best response of SD for the off-treatment definition (spec 4.3 option)."""
+    drr_loss: DrrLoss = "progression"
+    """What ends the response of durable.drr_optim (spec 4.1): the first progression after the onset
+    (spec default), or ``"end_of_response"``, the first evaluable assessment after it out of response."""
     cohort_median_pfs_days: float | None = None
     """Median PFS of the cohort for Pons-Tostivint 2019; None: Kaplan-Meier on the given results."""
     cohort_by: str | None = None

@@ -57,11 +57,13 @@ class Subject:
     stable_after_response_day: int | None = None
     """Day of the last stable disease when it comes after the last response: the response ended without
     progression, whatever follows (an unconfirmed iUPD, NE)."""
+    out_of_response_days: tuple[int, ...] = ()
+    """Days of the evaluable assessments out of response (neither CR/PR nor NE), in order."""
 
 
 def _subject_days(points: pd.DataFrame | None) -> dict[tuple[str, str], tuple[int | None, ...]]:
-    """Per patient x reader: last day, last response day, first response-or-SD day, first day, and the
-    day of the last stable disease when it comes after the last response."""
+    """Per patient x reader: last day, last response day, first response-or-SD day, first day, the day of
+    the last stable disease when it comes after the last response, and the days out of response."""
     if points is None or not len(points):
         return {}
     day = points[DAY].astype(float)
@@ -85,7 +87,13 @@ def _subject_days(points: pd.DataFrame | None) -> dict[tuple[str, str], tuple[in
     )
     days["stable_after_response"] = days["last_stable"].where(days["last_stable"] > days["last_response"])
     days = days.drop(columns="last_stable")
-    return {key: tuple(_day(v) for v in row) for key, row in zip(days.index, days.to_numpy(), strict=True)}
+    evaluable = response.notna() & ~response.isin(RESPONSE_LABELS | {"NE", ""})
+    lapses = frame[evaluable.to_numpy()].groupby([PATIENT, READER], sort=False)["last"].agg(
+        lambda d: tuple(sorted(int(v) for v in d)))
+    return {
+        key: (*(_day(v) for v in row), lapses.get(key, ()))
+        for key, row in zip(days.index, days.to_numpy(), strict=True)
+    }
 
 
 def _day(value: object) -> int | None:
@@ -100,8 +108,15 @@ def _best_label(s: Subject) -> str | None:
 
 
 def drr_optim(s: Subject, context: dict) -> tuple[Flag, str, dict]:
-    """Onset day <= 365 and response lasting >= 183 days (spec 4.1)."""
+    """Onset day <= 365 and response lasting >= 183 days (spec 4.1); the response is lost at the first
+    progression after the onset, or with ``drr_loss="end_of_response"`` at the first evaluable assessment
+    out of response."""
     onset, loss = _day(s.best["first_response_day"]), _day(s.best["progression_day"])
+    lost_by = "lost"
+    if context["drr_loss"] == "end_of_response" and onset is not None:
+        lapse = next((day for day in s.out_of_response_days if day > onset), None)
+        if lapse is not None and (loss is None or loss <= onset or lapse < loss):
+            loss, lost_by = lapse, "out of response"
     values = {"onset_day": onset, "loss_day": loss}
     if onset is None and _best_label(s) is None:
         return None, "best response NE or not given: whether a response began is unknown", values
@@ -115,7 +130,7 @@ def drr_optim(s: Subject, context: dict) -> tuple[Flag, str, dict]:
         met = duration >= MIN_DURATION_DAYS
         return (
             met,
-            f"response from day {onset} lost on day {loss}: {duration} days "
+            f"response from day {onset} {lost_by} on day {loss}: {duration} days "
             + (f">= {MIN_DURATION_DAYS}" if met else f"< {MIN_DURATION_DAYS}"),
             values,
         )
@@ -262,6 +277,7 @@ def find(
         "end_reason": patient_values(study, TREATMENT_END_REASON),
         "include_sd": options.off_treatment_include_sd,
         "min_days": options.min_off_treatment_days,
+        "drr_loss": options.drr_loss,
     }
     cohort_of = _cohorts(study, best, options.cohort_by)
     medians: dict[str, float | None] = {}
