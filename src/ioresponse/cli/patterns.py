@@ -33,7 +33,8 @@ if TYPE_CHECKING:  # the command imports pandas, the criteria and the patterns w
 DEFAULT_CRITERIA = "recist11,irecist,irrecist,imrecist"
 """The unidimensional anatomic criteria: every sum-only or lesion table can run them (irRC needs products)."""
 PET_DEFAULT_CRITERION = "percist"
-"""The metabolic criterion the PET patterns read (pseudoprogression.percist_humbert2020, spec/patterns.md 1.3)."""
+"""The metabolic criterion the PET patterns read (pseudoprogression.percist_humbert2020; spec/patterns.md
+1.3)."""
 
 
 def _default_criteria(study: Study) -> list[str]:

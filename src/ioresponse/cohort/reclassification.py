@@ -15,7 +15,7 @@ from itertools import combinations
 
 import pandas as pd
 
-from ioresponse.cohort.rates import as_flag, require_columns
+from ioresponse.cohort.rates import as_flag, require_columns, split_columns
 from ioresponse.schema import PATIENT, READER
 
 LABEL_ORDER = (
@@ -114,7 +114,9 @@ def progression_moves(best_response: pd.DataFrame, *, reference: str = "recist11
     The progression date of a criterion is its PFS event day (``pfs_day`` where ``pfs_event``;
     spec/patterns.md 7.4: RECIST 1.1 first PD, iRECIST the iUPD later confirmed as iCPD, irRC/irRECIST
     the confirmed irPD, metabolic criteria their progression date). Patients (x reader) are matched
-    between the two criteria; a patient missing under one of them is not counted.
+    between the two criteria; a patient missing under one of them is not counted. The counts are split
+    by ``arm`` and ``reader`` when named, as the rates are (:func:`ioresponse.cohort.rates.split_columns`),
+    so that each patient counts once in a row.
 
     Parameters
     ----------
@@ -126,33 +128,39 @@ def progression_moves(best_response: pd.DataFrame, *, reference: str = "recist11
     Returns
     -------
     pandas.DataFrame
-        :data:`MOVE_COLUMNS`, one row per other criterion in the order they first appear: patients
+        The group columns (``arm``, ``reader``) when named, then :data:`MOVE_COLUMNS`, one row per other
+        criterion in the order they first appear (and per group, in sorted order): patients
         compared (``n``); progression under both on the same day, earlier or later than under the
         reference; progression under the reference only (e.g. RECIST PD but not iCPD), under the
         other criterion only, under neither; ``moved`` = every patient whose date differs. Empty
         when no patient has a row under ``reference``.
     """
     require_columns(best_response, (PATIENT, "criterion", "pfs_event", "pfs_day"))
-    keys = [PATIENT, READER] if READER in best_response.columns else [PATIENT]
+    groups = split_columns(best_response)
+    keys = list(dict.fromkeys([PATIENT, *([READER] if READER in best_response.columns else []), *groups]))
     table = best_response[[*keys, "criterion"]].fillna("").astype(str)
     table["_day"] = pd.to_numeric(best_response["pfs_day"], errors="coerce").where(
         as_flag(best_response["pfs_event"]).to_numpy())
     base = table[table["criterion"] == reference].drop(columns="criterion")
+    columns = [*groups, *MOVE_COLUMNS]
     if base.empty:
-        return pd.DataFrame(columns=list(MOVE_COLUMNS))
+        return pd.DataFrame(columns=columns)
     rows = []
     for criterion in dict.fromkeys(table["criterion"]):
         if criterion == reference:
             continue
         other = table[table["criterion"] == criterion].drop(columns="criterion")
         pairs = base.merge(other, on=keys, suffixes=("_a", "_b"))
-        a, b = pairs["_day_a"], pairs["_day_b"]
-        both = a.notna() & b.notna()
-        counts = {
-            "same_day": int((both & (a == b)).sum()), "earlier": int((both & (b < a)).sum()),
-            "later": int((both & (b > a)).sum()), "reference_only": int((a.notna() & b.isna()).sum()),
-            "criterion_only": int((a.isna() & b.notna()).sum()), "neither": int((a.isna() & b.isna()).sum()),
-        }
-        rows.append({"reference": reference, "criterion": criterion, "n": len(pairs), **counts,
-                     "moved": len(pairs) - counts["same_day"] - counts["neither"]})
-    return pd.DataFrame(rows, columns=list(MOVE_COLUMNS))
+        for group, members in (pairs.groupby(groups, sort=True) if groups else [((), pairs)]):
+            a, b = members["_day_a"], members["_day_b"]
+            both = a.notna() & b.notna()
+            counts = {
+                "same_day": int((both & (a == b)).sum()), "earlier": int((both & (b < a)).sum()),
+                "later": int((both & (b > a)).sum()), "reference_only": int((a.notna() & b.isna()).sum()),
+                "criterion_only": int((a.isna() & b.notna()).sum()),
+                "neither": int((a.isna() & b.isna()).sum()),
+            }
+            rows.append({**dict(zip(groups, group, strict=True)), "reference": reference,
+                         "criterion": criterion, "n": len(members), **counts,
+                         "moved": len(members) - counts["same_day"] - counts["neither"]})
+    return pd.DataFrame(rows, columns=columns)
