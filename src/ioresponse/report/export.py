@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -48,7 +49,7 @@ import pandas as pd
 import pyreadstat
 
 from ioresponse.cohort.rates import require_columns
-from ioresponse.schema import DATE, DAY, NOT_GIVEN, PATIENT, READER, InputError
+from ioresponse.schema import DATE, DAY, NOT_GIVEN, PATIENT, READER, InputError, IoresponseWarning
 
 CRITERION_NAMES = {
     "recist11": "RECIST 1.1", "irrc": "irRC", "irrecist": "irRECIST", "irecist": "iRECIST",
@@ -314,11 +315,31 @@ def adrs_table(timepoints: pd.DataFrame, best_response: pd.DataFrame, *,
             several, chosen = _evaluations(source, day_column, accepted)
             for rows in params:
                 rows["ANL01FL"] = np.where(chosen | ~several, rows["ANL01FL"], "")
+        _warn_unsettled_adjudication(best, several, chosen)  # of the best-response rows: the loop's last
     table = pd.concat([ovr, bor, cbor], ignore_index=True)
     table["STUDYID"] = study_id
     table = table.sort_values(["USUBJID", "PARCAT1", "RSEVAL", "RSEVALID", "_param", "AVISITN"],
                               kind="stable", na_position="last")
     return table[list(ADRS_COLUMNS)].reset_index(drop=True)
+
+
+def _warn_unsettled_adjudication(best: pd.DataFrame, several: np.ndarray, chosen: np.ndarray) -> None:
+    """Warn of the subjects read by several readers whose best response has no accepted read, or more than
+    one, under a criterion: ADaM BDS wants one analysis record per subject and parameter, and ANL01FL then
+    marks none or several (a read is accepted when every one of its assessments is)."""
+    frame = pd.DataFrame({"patient": _text(best, PATIENT), "criterion": _text(best, "criterion"),
+                          "several": several, "chosen": chosen})
+    counts = frame[frame["several"]].groupby(["patient", "criterion"], sort=True)["chosen"].sum()
+    for accepted, meaning in ((0, "no analysis BOR (ANL01FL), as no read is accepted at every assessment"),
+                              (2, "several analysis BORs (ANL01FL), one per accepted read")):
+        odd = counts[counts == 0] if accepted == 0 else counts[counts >= 2]
+        patients = list(dict.fromkeys(odd.index.get_level_values("patient")))
+        if patients:
+            more = f" and {len(patients) - 1} more" if len(patients) > 1 else ""
+            verb = "get" if more else "gets"
+            warnings.warn(f"adrs: patient {patients[0]}{more}, read by several readers, {verb} {meaning}; "
+                          "mark one read of each patient accepted (the lesion table's accepted column, SDTM "
+                          "TRACPTFL)", IoresponseWarning, stacklevel=3)
 
 
 def _with_best_response_dates(best_response: pd.DataFrame, timepoints: pd.DataFrame,
