@@ -186,7 +186,7 @@ def compare(
     from ioresponse.cohort.rates import endpoint_responses, require_columns
     from ioresponse.cohort.reclassification import MISSING_LABEL, SAME_CATEGORY, reclassification_matrix
 
-    require_columns(best_response, ("criterion",), source)
+    require_columns(best_response, (PATIENT, "criterion"), source)
     column = "response"
     best_response = best_response.assign(
         **{column: endpoint_responses(best_response, confirmed, source).to_numpy(object)})
@@ -226,9 +226,10 @@ def compare(
 
 
 def _subject_names(group: pd.DataFrame, keys: list[str]) -> list[str]:
-    if len(keys) == 1 or (group[READER] == "").all():
+    readers = group[READER].fillna("").astype(str) if len(keys) > 1 else None  # CSV round trips give NaN
+    if readers is None or (readers == "").all():
         return group[PATIENT].astype(str).tolist()
-    return [f"{p} ({r})" if r else str(p) for p, r in zip(group[PATIENT], group[READER], strict=True)]
+    return [f"{p} ({r})" if r else str(p) for p, r in zip(group[PATIENT], readers, strict=True)]
 
 
 def criterion_names(names: str | Iterable[str]) -> list[str]:

@@ -276,6 +276,8 @@ def evaluate_biomarkers(
         status the rules cannot read (spec 6.2; io.validate.check_patient_biomarkers), at its row.
     """
     patients = read_table(patients, source=source).frame  # text cells whatever the dtypes; rows as a file's
+    if PATIENT not in patients.columns:
+        raise InputError(source, [], PATIENT, "missing: the biomarker lines are per patient (spec 6.3)")
     for finding in check_patient_biomarkers(patients, source):
         raise finding.error
     rules = default_rules() if rules is None else rules

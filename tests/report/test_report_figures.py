@@ -14,6 +14,7 @@ import pytest  # noqa: E402
 
 from ioresponse.cohort.survival import pfs_durations  # noqa: E402
 from ioresponse.report import figures  # noqa: E402
+from ioresponse.schema import InputError  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -87,7 +88,7 @@ def test_spider_starts_each_patient_at_zero(timepoints):
 
 
 def test_pet_timeline_rejects_unknown_aggregate():
-    with pytest.raises(ValueError, match="aggregate"):
+    with pytest.raises(InputError, match="aggregate"):
         figures.pet_timeline(pd.DataFrame({"patient_id": [], "day": [], "sulpeak": []}), aggregate="mean")
 
 

@@ -121,6 +121,7 @@ def treatment_beyond_progression(best_response: pd.DataFrame, timepoints: pd.Dat
                          "treatment beyond progression needs the last dose: treatment_end (a date, with "
                          "treatment_start) or treatment_end_day (spec/patterns.md 7.5)")
     require_columns(best_response, (PATIENT, "criterion", "progression_day"))
+    require_columns(timepoints, (PATIENT, "criterion", DAY, "overall_response"), "timepoints")
     end_day = patient_days(Study(patients=patients, source="patients"), "treatment_end")
     keys = [PATIENT, READER] if READER in best_response.columns else [PATIENT]
     progressed = best_response[(best_response["criterion"] == reference)

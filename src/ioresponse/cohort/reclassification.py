@@ -89,6 +89,7 @@ def reclassification_long(best_response: pd.DataFrame, *, column: str = "best_re
         Columns ``criterion_a, criterion_b, response_a, response_b, n`` (non-zero cells only),
         pairs in the order the criteria first appear, cells in :data:`LABEL_ORDER`.
     """
+    require_columns(best_response, (PATIENT, "criterion", column))
     criteria = list(dict.fromkeys(best_response["criterion"])) if len(best_response) else []
     rows = []
     for criterion_a, criterion_b in combinations(criteria, 2):

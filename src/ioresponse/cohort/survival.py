@@ -77,6 +77,9 @@ def _deaths(patients: pd.DataFrame | None) -> pd.DataFrame | None:
     """
     if patients is None or not {"os_days", "os_event"} <= set(patients.columns):
         return None
+    if PATIENT not in patients.columns:
+        raise InputError("patients", [], PATIENT, "the patient table has no patient_id column: os_days and "
+                                                  "os_event are read per patient (spec/patterns.md 7.4)")
     deaths = patients[[PATIENT, "os_days", "os_event"]].drop_duplicates(PATIENT).astype({PATIENT: str})
     empty_event = deaths["os_event"].map(lambda v: pd.isna(v) or str(v).strip() == "")
     unstated = deaths["os_days"].notna() & empty_event
@@ -130,7 +133,7 @@ def pfs_durations(best_response: pd.DataFrame, patients: pd.DataFrame | None = N
         table.loc[died, DURATION] = pd.to_numeric(table.loc[died, "os_days"], errors="coerce")
         table.loc[died, EVENT_TYPE] = "death"
         table = table.drop(columns=["os_days", "os_event"])
-    table[EVENT] = table[EVENT_TYPE].ne("censored")
+    table.insert(table.columns.get_loc(EVENT_TYPE), EVENT, table[EVENT_TYPE].ne("censored"))
     # durations count from day 0, the start of treatment (spec/anatomic.md 0.2): censored on a baseline
     # scan taken before it (iRECIST unconfirmed_iupd_pfs "censor", anatomic.md 4.11 D8) is censored at 0
     table[DURATION] = table[DURATION].fillna(0.0).clip(lower=0.0)
@@ -271,6 +274,7 @@ def median_split(durations: pd.DataFrame, values: pd.Series, name: str) -> pd.Da
     name : str
         Its name in the group labels, e.g. "baseline_mtv_ml".
     """
+    require_columns(durations, (PATIENT,), "durations")
     numbers = pd.to_numeric(values, errors="coerce")
     unreadable = numbers.isna() & values.notna()
     if unreadable.any():
@@ -343,12 +347,15 @@ class KaplanMeierByGroup:
     """
 
     def __init__(self, alpha: float = DEFAULT_ALPHA, *, landmarks_days: Sequence[float] = ()) -> None:
-        off = [day for day in landmarks_days if not (np.isfinite(day) and day >= 0)]
-        if off:
+        given = list(landmarks_days)
+        days = pd.to_numeric(pd.Series(given, dtype=object), errors="coerce").astype(float)
+        off = ~(np.isfinite(days) & (days >= 0))
+        if off.any():
+            first = given[int(np.argmax(off))]
             raise InputError("landmarks_days (--landmark-days)", [], None,
-                             f"{off[0]:g} is not a day on study; a landmark is a number of days >= 0")
+                             f"{first!r} is not a day on study; a landmark is a number of days >= 0")
         self.alpha = alpha
-        self.landmarks_days = tuple(landmarks_days)
+        self.landmarks_days = tuple(days)
 
     def fit(self, durations: pd.DataFrame, groups: Sequence[str] | None = None, *,
             duration_column: str = DURATION, event_column: str = EVENT) -> KaplanMeierByGroup:
@@ -375,6 +382,8 @@ class KaplanMeierByGroup:
             A patient twice in one curve: a Kaplan-Meier estimate counts independent patients (Kaplan &
             Meier 1958), so the same patient read twice (another reader, a repeated row) is refused.
         """
+        if isinstance(groups, str):  # one column named, not its letters
+            groups = [groups]
         groups = curve_groups(durations) if groups is None else groups
         require_columns(durations, (*groups, duration_column, event_column), "durations")
         self.groups = list(groups)

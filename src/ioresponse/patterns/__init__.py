@@ -84,6 +84,12 @@ def registry() -> dict[str, PatternDefinition]:
         PatternDefinition(d.id, "dissociated", d.citation, ("lesion_level",), d.default)
         for d in dissociated.DEFINITIONS
     ]
+    pet = dissociated.PET_DEFINITION
+    entries.append(PatternDefinition(pet.id, "dissociated", pet.citation, ("pet",), pet.default))
+    entries += [
+        PatternDefinition(d.id, durable.PATTERN, d.citation, ("best_response",), d.default)
+        for d in durable.DEFINITIONS
+    ]
     entries.append(
         PatternDefinition(
             dissociated.OLIGOPROGRESSION,
@@ -93,12 +99,6 @@ def registry() -> dict[str, PatternDefinition]:
             True,
         )
     )
-    entries += [
-        PatternDefinition(d.id, durable.PATTERN, d.citation, ("best_response",), d.default)
-        for d in durable.DEFINITIONS
-    ]
-    pet = dissociated.PET_DEFINITION
-    entries.append(PatternDefinition(pet.id, "dissociated", pet.citation, ("pet",), pet.default))
     entries.append(PatternDefinition("irae", irae.PATTERN, "consensus Table 1; spec 5.4", ("scans",), True))
     entries.append(PatternDefinition("biomarkers", "biomarker", "label rules; spec 6.3", ("patients",), True))
     return {e.id: e for e in entries}

@@ -82,6 +82,10 @@ def _of_criterion(table: pd.DataFrame | None, criterion: str | None) -> pd.DataF
     per-patient figure would mix (one patient's bar from one reader, its style from another)."""
     if table is None:
         return pd.DataFrame(columns=[PATIENT, "criterion"])
+    if PATIENT not in table.columns:
+        raise InputError("<table>", [], PATIENT, "missing: a figure draws one mark per patient; give the "
+                                                 "timepoint or best-response table of `ioresponse assess` "
+                                                 "(spec/anatomic.md 0.9)")
     if criterion is not None and "criterion" in table.columns:
         table = table[table["criterion"] == criterion]
     readers = sorted(set(table[READER].fillna("").astype(str))) if READER in table.columns else []
@@ -352,7 +356,7 @@ def pet_timeline(pet: pd.DataFrame, *, value: str = "sulpeak", aggregate: str = 
     matplotlib.axes.Axes
     """
     if aggregate not in ("max", "sum"):
-        raise ValueError(f'option aggregate: "{aggregate}" is not one of "max", "sum"')
+        raise InputError("aggregate", [], None, f'"{aggregate}" is not one of "max", "sum"')
     ax = _axes(ax, (7, 4))
     data = pet.assign(_day=_numeric(pet[DAY]) if DAY in pet else np.nan,
                       _value=_numeric(pet[value]) if value in pet else np.nan)
