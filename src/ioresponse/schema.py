@@ -179,6 +179,15 @@ class InputError(ValueError):
         return ", ".join(parts) + f": {self.message}"
 
 
+def check_choice(option: str, value: object, choices: Any) -> None:
+    """Refuse an option value outside its documented choices (STYLE.md 5: choice options are refused,
+    never guessed): an InputError naming ``option``, the value given and the allowed values. ``choices``
+    is a ``Literal`` alias or a sequence; values match exactly, case included, as the command line does."""
+    allowed = get_args(choices) or tuple(choices)
+    if value not in allowed:
+        raise InputError("<options>", [], option, f"{value!r} is not one of {', '.join(map(str, allowed))}.")
+
+
 def _row_text(rows: Sequence[int]) -> str:
     shown = sorted(set(rows))
     if len(shown) == 1:

@@ -283,14 +283,6 @@ class PatientScans:
         return self.baseline if position == 0 else self.followups[position - 1]
 
 
-def check_choice(option: str, value: object, choices: Sequence[object]) -> None:
-    """Refuse an option value outside its documented choices (STYLE.md 5)."""
-    if value not in choices:
-        raise InputError(
-            f"option {option}", [], None, f"{value!r} is not one of " + ", ".join(repr(c) for c in choices)
-        )
-
-
 def pet_table_of(study: Study, criterion_title: str, required: Sequence[str]) -> pd.DataFrame:
     """The study's validated PET table, checked for the criterion's columns (spec 1.1).
 

@@ -24,7 +24,6 @@ from ioresponse.criteria._metabolic import (
     as_percent,
     best_response_frame,
     best_response_row,
-    check_choice,
     consensus_window,
     mark_progression,
     number,
@@ -38,7 +37,7 @@ from ioresponse.criteria._metabolic import (
     timepoint_row,
 )
 from ioresponse.criteria.percist import lesion_text
-from ioresponse.schema import LESION
+from ioresponse.schema import LESION, check_choice
 
 KEY = "eortc"
 SOURCE = "EORTC 1999, Young 1999"

@@ -28,7 +28,6 @@ from ioresponse.criteria._metabolic import (
     as_percent,
     best_response_frame,
     best_response_row,
-    check_choice,
     consensus_window,
     join_flags,
     mark_progression,
@@ -47,6 +46,7 @@ from ioresponse.criteria.percist import (
     measurability_threshold,
     quality_failures,
 )
+from ioresponse.schema import check_choice
 
 KEY = "impercist"
 SOURCE = "imPERCIST5, Ito 2019"

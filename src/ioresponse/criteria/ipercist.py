@@ -28,7 +28,6 @@ from ioresponse.criteria._metabolic import (
     absolute_change,
     best_response_frame,
     best_response_row,
-    check_choice,
     consensus_window,
     join_flags,
     patient_scans,
@@ -58,7 +57,7 @@ from ioresponse.criteria.percist import (
     selected_ids,
     uptake_increase_is_pmd,
 )
-from ioresponse.schema import CLINICAL_STATUS, ConfirmationState
+from ioresponse.schema import CLINICAL_STATUS, ConfirmationState, check_choice
 
 KEY = "ipercist"
 SOURCE = "iPERCIST, Goldfarb 2019"

@@ -29,7 +29,6 @@ from ioresponse.criteria._metabolic import (
     as_percent,
     best_response_frame,
     best_response_row,
-    check_choice,
     consensus_window,
     join_flags,
     number,
@@ -47,7 +46,7 @@ from ioresponse.criteria.percist import (
     quality_failures,
 )
 from ioresponse.io.pet_table import RECIST_RESPONSE
-from ioresponse.schema import DAY, PATIENT, READER, InputError
+from ioresponse.schema import DAY, PATIENT, READER, InputError, check_choice
 
 KEY = "pecrit"
 SOURCE = "PECRIT, Cho 2017"

@@ -29,7 +29,6 @@ from ioresponse.criteria._metabolic import (
     Scan,
     best_response_frame,
     best_response_row,
-    check_choice,
     consensus_window,
     mark_progression,
     number,
@@ -38,7 +37,7 @@ from ioresponse.criteria._metabolic import (
     timepoint_frame,
     timepoint_row,
 )
-from ioresponse.schema import LESION, ROLE, SOURCE_ROW, InputError, Role
+from ioresponse.schema import LESION, ROLE, SOURCE_ROW, InputError, Role, check_choice
 
 KEY = "percimt"
 SOURCE = "PERCIMT, Anwar 2018"

@@ -33,7 +33,6 @@ from ioresponse.criteria._metabolic import (
     as_percent,
     best_response_frame,
     best_response_row,
-    check_choice,
     consensus_window,
     join_flags,
     mark_progression,
@@ -50,7 +49,7 @@ from ioresponse.criteria._metabolic import (
     whole_percent,
 )
 from ioresponse.io.pet_table import RECIST_RESPONSE, REFERENCE_REGION, VISCERAL
-from ioresponse.schema import ORGAN
+from ioresponse.schema import ORGAN, check_choice
 
 KEY = "percist"
 SOURCE = "PERCIST 1.0, Wahl 2009"

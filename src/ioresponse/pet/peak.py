@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from ioresponse.io.dicom import Geometry
-from ioresponse.schema import InputError, IoresponseWarning
+from ioresponse.schema import InputError, IoresponseWarning, check_choice
 
 Placement = Literal["global", "local"]
 Weighting = Literal["fractional", "centre"]
@@ -64,8 +64,10 @@ def sphere_kernel(
     """Weights of the sphere kernel on the voxel grid, centred on the middle element (spec 3.3).
 
     ``weighting="centre"``: 1 where the offset's centre lies within r (IBSI). ``"fractional"``: fraction
-    of the voxel inside the sphere, counted on ``supersampling^3`` sub-voxel centres.
+    of the voxel inside the sphere, counted on ``supersampling^3`` sub-voxel centres. Any other weighting
+    is an InputError (spec 3.3, 9).
     """
+    check_choice("weighting", weighting, Weighting)
     radius = sphere_radius_mm(sphere_volume_ml)
     spacing = np.asarray(spacing_zyx, dtype=np.float64)
     if weighting == "centre":
@@ -190,7 +192,13 @@ def peak(
     1. Restrict to the mask's bounding box padded by the kernel half-width (spec 8.2 step 1).
     2. Mean at a centre = sum(w I) / sum(w) over kernel voxels inside the image (spec 3.4).
     3. Ties within 1e-9 relative: highest centre value, then smallest C-order index (spec 3.6).
+
+    Raises
+    ------
+    InputError
+        A ``placement`` or ``weighting`` outside its choices (spec 9), or a sphere covering no voxel.
     """
+    check_choice("placement", placement, Placement)
     grid = geometry if isinstance(geometry, Geometry) else _grid(image.shape, geometry)
     kernel = sphere_kernel(grid.spacing_zyx, weighting, supersampling, sphere_volume_ml)
     taps = int(np.count_nonzero(kernel))
@@ -291,6 +299,8 @@ def peak_by_method(
     method: PeakMethod = "percist",
     **options: object,
 ) -> PeakResult:
-    """Peak with the placement and weighting of a named method ("percist", "ibsi-local", "ibsi-global")."""
+    """Peak with the placement and weighting of a named method ("percist", "ibsi-local", "ibsi-global");
+    any other name is an InputError (spec 3.6, 9)."""
+    check_choice("peak_method", method, PeakMethod)
     placement, weighting = PEAK_METHODS[method]
     return peak(image, mask, geometry, placement=placement, weighting=weighting, **options)

@@ -29,13 +29,14 @@ from ioresponse.pet.segment import (
     Keep,
     Normalisation,
     SegmentationMethod,
+    check_segment_options,
     functional_diameter,
     segment,
     split_components,
     totals,
 )
 from ioresponse.pet.suv import SUVVolume
-from ioresponse.schema import DATE, LESION, PATIENT, InputError, IoresponseWarning
+from ioresponse.schema import DATE, LESION, PATIENT, InputError, IoresponseWarning, check_choice
 
 LESION_COLUMNS = (
     PATIENT,
@@ -204,10 +205,9 @@ def quantify(
         ``total_tlg`` (union of the lesion masks, spec 4.7) with its ``total_tlg_normalization``, and the
         provenance.
     """
-    if peak_method not in PEAK_METHODS:
-        raise InputError(
-            "<options>", [], "peak_method", f"{peak_method!r} is not one of {', '.join(PEAK_METHODS)}."
-        )
+    check_choice("peak_method", peak_method, PeakMethod)  # every choice refused before any lesion (spec 9)
+    check_segment_options(segmentation, keep, absolute_normalisation, connectivity, "segmentation")
+    check_choice("diameter", diameter, Diameter)
     if normalisation not in ("bw", "bsa"):
         raise InputError("<options>", [], "normalisation", f"{normalisation!r} is not bw or bsa.")
     if tlg_normalisation not in ("bw", "lbm"):

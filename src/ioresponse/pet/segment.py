@@ -16,7 +16,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 
-from ioresponse.schema import InputError
+from ioresponse.schema import InputError, check_choice
 
 SegmentationMethod = Literal["relative", "absolute", "percist"]
 Keep = Literal["max_component", "all"]
@@ -91,8 +91,7 @@ def segment(
     mask : numpy.ndarray of bool
     threshold : float
     """
-    if connectivity not in CONNECTIVITY_RANK:
-        raise InputError("<options>", [], "connectivity", f"{connectivity} is not 6, 18 or 26.")
+    check_segment_options(method, keep, absolute_normalisation, connectivity)
     voi = np.asarray(voi, dtype=bool)
     mask = np.zeros(image.shape, dtype=bool)
     if not voi.any():
@@ -112,13 +111,24 @@ def segment(
     return mask, threshold
 
 
+def check_segment_options(
+    method: str, keep: str, absolute_normalisation: str, connectivity: int, method_option: str = "method"
+) -> None:
+    """Refuse a segmentation choice outside its documented values (spec 4.2, 4.3, 9), before any voxel
+    is read: an empty VOI does not let a misspelt choice through. ``method_option`` is the caller's name
+    of the method (``quantify`` calls it ``segmentation``)."""
+    check_choice(method_option, method, SegmentationMethod)
+    check_choice("keep", keep, Keep)
+    check_choice("absolute_normalisation", absolute_normalisation, Normalisation)
+    if connectivity not in CONNECTIVITY_RANK:
+        raise InputError("<options>", [], "connectivity", f"{connectivity} is not 6, 18 or 26.")
+
+
 def _in_image_units(absolute: float, normalisation: Normalisation, sul_factor: float | None) -> float:
     """The "absolute" threshold on the SUVbw image (spec 4.2: "applied to an SUL volume the threshold is
     converted")."""
     if normalisation == "bw":
         return absolute
-    if normalisation != "lbm":
-        raise InputError("<options>", [], "absolute_normalisation", f"{normalisation!r} is not bw or lbm.")
     if not sul_factor:
         raise InputError("<options>", [], "sul_factor", "an absolute threshold in SUL needs the SUL factor.")
     return absolute / sul_factor
@@ -133,18 +143,16 @@ def _threshold(
         return fraction * maximum
     if method == "absolute":
         return absolute
-    if method == "percist":
-        if liver is None or any(math.isnan(v) for v in liver):
-            raise InputError(
-                "<options>",
-                [],
-                "liver",
-                "the PERCIST threshold needs the liver reference (1.5 x SUL mean + 2 SD); give the liver "
-                "centre: --liver X,Y,Z (Python: quantify(..., liver_centre=(x, y, z)), or segment(..., "
-                "liver=(mean, sd))).",
-            )
-        return percist_threshold(*liver)
-    raise InputError("<options>", [], "method", f"{method!r} is not one of relative, absolute, percist.")
+    if liver is None or any(math.isnan(v) for v in liver):  # "percist", the last choice (spec 4.2)
+        raise InputError(
+            "<options>",
+            [],
+            "liver",
+            "the PERCIST threshold needs the liver reference (1.5 x SUL mean + 2 SD); give the liver "
+            "centre: --liver X,Y,Z (Python: quantify(..., liver_centre=(x, y, z)), or segment(..., "
+            "liver=(mean, sd))).",
+        )
+    return percist_threshold(*liver)
 
 
 def _max_distance(points: np.ndarray) -> float:
@@ -172,6 +180,7 @@ def functional_diameter(
     spacing, maximum over slices. "max_3d": the same in 3-D plus the mean of the three spacings.
     "equivalent_sphere": (6 V / pi)^(1/3).
     """
+    check_choice("diameter", method, Diameter)
     dk, dj, di = spacing_zyx
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
@@ -182,10 +191,6 @@ def functional_diameter(
     points = np.argwhere(mask) * np.asarray([dk, dj, di])
     if method == "max_3d":
         return _max_distance(points) + (dk + dj + di) / 3.0
-    if method != "max_axial":
-        raise InputError(
-            "<options>", [], "diameter", f"{method!r} is not max_axial, max_3d or equivalent_sphere."
-        )
     longest = max(_max_distance(points[points[:, 0] == level][:, 1:]) for level in np.unique(points[:, 0]))
     return longest + (dj + di) / 2.0
 

@@ -38,7 +38,7 @@ from ioresponse.io.dicom import (
     resample_slices,
     tag_label,
 )
-from ioresponse.schema import InputError, IoresponseWarning
+from ioresponse.schema import InputError, IoresponseWarning, check_choice
 
 Normalization = Literal["auto", "bw", "lbm", "bsa", "ibw"]
 LbmFormula = Literal["janmahasatian", "james", "james120"]
@@ -69,6 +69,8 @@ JAMES = {"M": (1.10, 128.0), "F": (1.07, 148.0)}
 MORGAN_120 = {"M": (1.10, 120.0), "F": (1.07, 148.0)}
 """DICOM SUV Type ``LBM`` (IBSI-SUV attributes it to Morgan & Bray 1994); decode only, or the
 calculate-suv convention through ``lbm_formula="james120"`` (spec 1.3, 7(h))."""
+JAMES_COEFFICIENTS = {"james": JAMES, "james120": MORGAN_120}
+"""Coefficients of each James-form ``lbm_formula`` (spec 1.3); "janmahasatian" is the other choice."""
 IDEAL_BODY_WEIGHT = {"M": (48.0, 1.06), "F": (45.5, 0.91)}
 """IBW = a + b (H - 152), H in cm (Sugawara 1999, doi:10.1148/radiology.213.2.r99nv37521; spec 1.5)."""
 DU_BOIS = (0.007184, 0.425, 0.725)
@@ -184,6 +186,13 @@ class SuvOptions:
     sex: str | None = None
     injected_bq: float | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse a choice outside its documented values (spec 9), before any header is read."""
+        check_choice("lbm_formula", self.lbm_formula, LbmFormula)
+        check_choice("sex_other", self.sex_other, SexOther)
+        check_choice("unit_fixes", self.unit_fixes, UnitFixes)
+        check_choice("reference_time", self.reference_time, ReferenceTime)
+
 
 # --------------------------------------------------------------------------------------------------
 # Body-size formulas (spec 1.3-1.5)
@@ -193,24 +202,27 @@ class SuvOptions:
 def lean_body_mass_kg(
     weight_kg: float, height_cm: float, sex: str, formula: LbmFormula = "janmahasatian"
 ) -> float:
-    """Lean body mass in kg for sex ``M`` or ``F`` (spec 1.3).
+    """Lean body mass in kg for sex ``M`` or ``F`` (either case) (spec 1.3).
 
     Raises
     ------
     InputError
-        When the lean body mass is <= 0 (James at extreme BMI, spec 1.3, 1.6).
+        When ``formula`` is not one of "janmahasatian", "james", "james120" (spec 9), ``sex`` is not M or
+        F, or the lean body mass is <= 0 (James at extreme BMI, spec 1.3, 1.6).
 
     Examples
     --------
     >>> round(lean_body_mass_kg(71, 178, "M", "james"), 6)  # spec 7(b)
     57.734895
     """
+    check_choice("lbm_formula", formula, LbmFormula)
+    sex = _formula_sex(sex, f"lean body mass ({formula})")
     if formula == "janmahasatian":
         numerator, base, slope = JANMAHASATIAN[sex]
         bmi = weight_kg / (height_cm / 100.0) ** 2
         lbm = numerator * weight_kg / (base + slope * bmi)
     else:
-        factor, coefficient = (JAMES if formula == "james" else MORGAN_120)[sex]
+        factor, coefficient = JAMES_COEFFICIENTS[formula][sex]
         lbm = factor * weight_kg - coefficient * (weight_kg / height_cm) ** 2
     return _positive_mass(
         f"lean body mass ({formula})", lbm, f"weight {weight_kg:g} kg, height {height_cm:g} cm, sex {sex}"
@@ -230,17 +242,33 @@ def body_surface_area_m2(weight_kg: float, height_cm: float) -> float:
 
 
 def ideal_body_weight_kg(height_cm: float, sex: str) -> float:
-    """Ideal body weight in kg for sex ``M`` or ``F`` (spec 1.5).
+    """Ideal body weight in kg for sex ``M`` or ``F`` (either case) (spec 1.5).
 
     Raises
     ------
     InputError
-        When the ideal body weight is <= 0 (very short patients, spec 1.5).
+        When ``sex`` is not M or F, or the ideal body weight is <= 0 (very short patients, spec 1.5).
     """
+    sex = _formula_sex(sex, "ideal body weight")
     base, slope = IDEAL_BODY_WEIGHT[sex]
     return _positive_mass(
         "ideal body weight", base + slope * (height_cm - 152.0), f"height {height_cm:g} cm, sex {sex}"
     )
+
+
+def _formula_sex(sex: str, name: str) -> str:
+    """``sex`` as ``M`` or ``F``, in any case as the patient values are read (spec 1.3, 1.8); any other value
+    is an InputError naming the way to the male/female mean, which only the SUV readers offer (spec 1.3)."""
+    normalised = sex.strip().upper()
+    if normalised not in SEXES:
+        raise InputError(
+            "<patient values>",
+            [],
+            "sex",
+            f"{sex!r} is not M or F; the {name} formula is defined for sex M or F. For sex O or missing, "
+            f"read_suv / read_nifti_suv give the mean of the male and female values: {SEX_OTHER_MEAN}.",
+        )
+    return normalised
 
 
 def _positive_mass(name: str, kg: float, inputs: str) -> float:
@@ -1515,6 +1543,7 @@ class SUVVolume:
 
         ``conversions`` gives the constants SUVbw -> other normalisations (``{"lbm": LBM / W}``).
         """
+        check_choice("lbm_formula", lbm_formula, LbmFormula)  # the SUL formula the lesion table names
         record = {"lbm_formula": lbm_formula, "patient_id": "", "date": "", "uptake_s": None, "warnings": []}
         record.update(provenance or {})
         return cls(
@@ -1680,6 +1709,8 @@ def read_nifti_suv(
     """
     from ioresponse.io.nifti import read_nifti
 
+    check_choice("lbm_formula", lbm_formula, LbmFormula)
+    check_choice("sex_other", sex_other, SexOther)
     check_table_values(weight_kg, height_cm)
     values, geometry = read_nifti(path)
     recorder = _Header([], None)  # no header: it records the warnings of the table values
