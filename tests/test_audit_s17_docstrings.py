@@ -260,7 +260,7 @@ def test_quantify_on_a_synthetic_lesion_by_hand():
 
 
 # ---------------------------------------------------------------------------------------------------
-# Proven differences (strict xfail)
+# The differences the audit proved (strict xfails, fixed in session 17)
 # ---------------------------------------------------------------------------------------------------
 
 
