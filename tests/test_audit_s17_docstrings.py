@@ -8,11 +8,11 @@ segment, functional diameter, PERCIST threshold, body-size formulas, NIfTI readi
 ``ioresponse.report.figures`` (waterfall). Every expected value comes from a docstring or README sentence
 and hand arithmetic written beside the assertion, never from the package's output.
 
-The audit found 13 documented promises the code did not keep (strict xfails, each quoting the docstring);
-all are fixed in session 17 and are plain tests now, beside the claims checked and found true. Missing-column and
-wrong-argument cases follow STYLE.md 5 ("Errors say where, what, what was expected") and the project
-rule that a DataFrame or argument the user passes is refused with an ``InputError``, never a bare
-KeyError / TypeError traceback.
+The audit found 13 documented promises the code did not keep (strict xfails, each quoting the
+docstring); all are fixed in session 17 and are plain tests now, beside the claims checked and found true.
+Missing-column and wrong-argument cases follow STYLE.md 5 ("Errors say where, what, what was
+expected") and the project rule that a DataFrame or argument the user passes is refused with an
+``InputError``, never a bare KeyError / TypeError traceback.
 """
 
 from __future__ import annotations
