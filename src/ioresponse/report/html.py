@@ -378,10 +378,13 @@ def render_report(tables: ReportTables, *, options: EndpointOptions | None = Non
     criteria = list(dict.fromkeys(best["criterion"])) if len(best) else []
     endpoints = endpoints if endpoints is not None else endpoint_tables(tables, options)
     read = best.assign(**{ENDPOINT_RESPONSE: endpoint_responses(best, options.confirmed)})
+    reader = read[READER].fillna("").astype(str) if READER in read.columns else pd.Series("", read.index)
+    readers = sorted(set(reader)) if reader.nunique() > 1 else [None]  # a matrix per reader: patients once
     reclassification = [
-        {"criterion_a": criteria[0], "criterion_b": other,
-         "table": _table(reclassification_matrix(read, criteria[0], other, column=ENDPOINT_RESPONSE),
-                         index=True)}
+        {"criterion_a": criteria[0], "criterion_b": other, "reader": name,
+         "table": _table(reclassification_matrix(read if name is None else read[reader == name], criteria[0],
+                                                 other, column=ENDPOINT_RESPONSE), index=True)}
+        for name in readers
         for other in criteria[1:]
     ]
     agreement = reader_agreement(read, column=ENDPOINT_RESPONSE)
