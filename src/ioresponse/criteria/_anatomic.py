@@ -1283,10 +1283,16 @@ def sum_columns(
         "baseline_sum": baseline_sum,
         "nadir_sum": nadir,
         "current_sum": current,
-        "pct_change_baseline": np.round(relative_changes(current, baseline_sum) * 100, 2),
-        "pct_change_nadir": np.round(relative_changes(current, nadir) * 100, 2),
+        "pct_change_baseline": _percent(relative_changes(current, baseline_sum)),
+        "pct_change_nadir": _percent(relative_changes(current, nadir)),
         "abs_change_nadir": np.round(current - nadir, 6),
     }
+
+
+def _percent(rel: np.ndarray) -> np.ndarray:
+    """A relative change in % with two decimals (spec 0.5), rounded from the fraction in hundredths of a
+    percent as the reasons print it (``_sentences._number``): -0.31875 is -31.88 in both, not -31.87."""
+    return np.rint(rel * 10000) / 100
 
 
 def absent_components_text(missing_components: frozenset[str], assessment: str) -> str:

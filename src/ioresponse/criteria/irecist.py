@@ -1179,6 +1179,7 @@ def _reasons(
         "(RECIST 1.1 sec. 3.1, 4.4.2)",
         5: "target sum {s} mm is {rel_base} vs {base} mm, the known part of the baseline target sum "
         f"{BASELINE_INCOMPLETE}, so at least that far below the true baseline (<=-30%): target {{target}}",
+        6: "target sum incomplete ({missing}), no target measured: target NE (RECIST 1.1 sec. 4.4.2)",
     }
     complete = parts["target_complete"][rows]
     target_rule = machine["target_rule"][rows]
@@ -1187,10 +1188,11 @@ def _reasons(
             target_rule == T_BASELINE_NE,
             target_rule == T_BASELINE_MISSING_NE,
             target_rule == T_PR_BASELINE_PART,
+            (target_code == NE) & ~parts["target_measured"][rows],
             target_code == NE,
             complete,
         ],
-        [3, 4, 5, 0, 1],
+        [3, 4, 5, 6, 0, 1],
         2,
     )
     reason_parts = [

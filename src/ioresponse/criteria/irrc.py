@@ -143,8 +143,6 @@ MissingDiameter = Literal["error", "not_evaluable"]
 
 RULE_TEXT = {
     B_NO_TARGETS: "no index lesion at baseline: NE (irRC, Wolchok 2009; spec 2.3)",
-    B_INCOMPLETE_NE: "tumour burden incomplete ({missing}) and the known part is not irPD: NE (irRC, "
-    "Wolchok 2009; spec 2.4)",
     B_CR: "all index and new measurable lesions gone, non-index absent, no new non-measurable lesion: "
     "irCR (Wolchok 2009 Table 2)",
     B_PR_GONE_NT: "all measurable lesions gone but non-index disease present or not evaluated: irPR "
@@ -160,6 +158,8 @@ BASELINE_INCOMPLETE = (
 :func:`ioresponse.criteria._immune.burden_timepoints` (the spec is silent)."""
 
 IRRC_TEMPLATES = {
+    B_INCOMPLETE_NE: "tumour burden incomplete ({missing}); the measured lesions sum {total} mm2, {vs_nadir} "
+    "(not >=25%, not irPD): NE (irRC, Wolchok 2009; spec 2.4)",
     B_PD: "tumour burden {total} mm2{parts} is {vs_nadir} (>=25%): irPD (irRC, Wolchok 2009 Table 1)",
     B_INCOMPLETE_PD: "tumour burden incomplete ({missing}); the measured lesions already sum {total} mm2, "
     "{vs_nadir} (>=25%): irPD (irRC, Wolchok 2009 Table 1; spec 2.4)",

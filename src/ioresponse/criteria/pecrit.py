@@ -298,7 +298,8 @@ def _best_response(patient: PatientScans, rows: list[dict[str, Any]]) -> dict[st
         **baseline_measurability(patient),
     )
     row["pfs_day"] = math.nan
-    if rows:
+    if rows:  # the patient row repeats the prediction, its day too when it is NE (spec 6.9)
+        row["bor_day"] = float(rows[0][DAY])
         row["reason"] = (
             f"one-time prediction at day {rows[0][DAY]}: {rows[0]['overall_response']} ({SOURCE}; spec 6.9)"
         )
