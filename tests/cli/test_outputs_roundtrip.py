@@ -431,14 +431,17 @@ def test_adrs_ovr_bor_and_cbor_are_the_timepoint_and_best_response_rows(exported
          row.overall_response) for row in timepoints.itertuples())
     dates = {(row.patient_id, row.reader, row.criterion, row.day): row.date
              for row in timepoints.itertuples()}
+    # each best response is dated by its own day (the anatomic criteria's best_response_day and
+    # best_response_confirmed_day), else bor_day (a metabolic criterion's two best responses are one)
     for code, column in (("Best Overall Response by ", "best_response"),
                          ("Confirmed Best Overall Response by ", "best_response_confirmed")):
         rows = adrs[adrs["PARAM"].str.startswith(code)]
+        own = best[f"{column}_day"].fillna(best["bor_day"]) if f"{column}_day" in best else best["bor_day"]
         expected = Counter(
             (row.patient_id, CRITERION_NAMES[row.criterion], row.reader, getattr(row, column),
-             None if pd.isna(row.bor_day) else study_day(row.bor_day),
-             dates.get((row.patient_id, row.reader, row.criterion, row.bor_day), ""))
-            for row in best.itertuples())
+             None if pd.isna(day) else study_day(day),
+             dates.get((row.patient_id, row.reader, row.criterion, day), ""))
+            for row, day in zip(best.itertuples(), own, strict=True))
         got = Counter(zip(rows["USUBJID"], rows["PARCAT1"], rows["RSEVALID"], rows["AVALC"],
                           days(rows["ADY"]), rows["ADT"], strict=True))
         assert got == expected, code

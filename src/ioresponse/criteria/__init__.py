@@ -45,6 +45,12 @@ False for a patient without targets, and for one whose every baseline target is 
 size or not measured (kept by ``on_baseline_violation="warn"``): their ``baseline_sum`` may exceed 0, yet
 the ``measurable_at_baseline`` denominator leaves them out (spec/patterns.md 7)."""
 
+BEST_RESPONSE_DAYS = ("best_response_day", "best_response_confirmed_day")
+"""The day of ``best_response`` and the day of ``best_response_confirmed``, written by the anatomic criteria
+on their best-response rows beside ``bor_day`` (the day of the one that drives the dates, spec 0.9), so that
+an export dates each of the two (ADaM ADRS BOR and CBOR). A metabolic criterion confirms no response
+(spec/metabolic.md 1.6): its two best responses, and their day, are one."""
+
 BEST_RESPONSE_TABLE_COLUMNS = (*BEST_RESPONSE_COLUMNS, BASELINE_SUM)
 """The columns every criterion's best-response table starts with: the schema's (spec/anatomic.md 0.9,
 metabolic.md 1.6), then :data:`BASELINE_SUM`; the criterion's own columns follow."""

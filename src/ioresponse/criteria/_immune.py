@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import Study
+from ioresponse.criteria import BEST_RESPONSE_DAYS, Study
 from ioresponse.criteria._anatomic import (
     CONFIRMATION_STATES,
     CR,
@@ -539,13 +539,14 @@ def burden_best_table(
     response_end = np.where(pfs_event & (event_day >= first_response), event_day, last_evaluable)
     duration = np.where(np.isnan(first_response), np.nan, response_end - first_response)
     best_label, confirmed_label = labelled(labels, best[:, 0]), labelled(labels, best[:, 2])
-    bor_day = at_day(best[:, 3] if confirm_response else best[:, 1], day)
+    best_day, confirmed_best_day = at_day(best[:, 1], day), at_day(best[:, 3], day)
+    bor_day = confirmed_best_day if confirm_response else best_day
     reasons = best_reasons(
         {
             "best": best_label,
             "confirmed": confirmed_label,
-            "best_day": at_day(best[:, 1], day),
-            "confirmed_day": at_day(best[:, 3], day),
+            "best_day": best_day,
+            "confirmed_day": confirmed_best_day,
             "progression": confirmed_day,
             "pending": pending_day,
             "ignored": pre_baseline_text(assessments),
@@ -562,6 +563,7 @@ def burden_best_table(
         "best_response": best_label,
         "best_response_confirmed": confirmed_label,
         "bor_day": bor_day,
+        **dict(zip(BEST_RESPONSE_DAYS, (best_day, confirmed_best_day), strict=True)),
         "first_response_day": first_response,
         "progression_day": confirmed_day,
         "duration_of_response_days": duration,

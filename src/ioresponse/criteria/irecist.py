@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria import BEST_RESPONSE_DAYS, Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CONFIRMATION_STATES,
@@ -1285,12 +1285,13 @@ def _best_response_table(
     first_response = at_day(best[:, 5] if confirm_response else best[:, 4], day)
     response_end = np.where(pfs_event & (pfs_day >= first_response), pfs_day, last_evaluable)
     best_label, confirmed_label = labelled(LABELS, best[:, 0]), labelled(LABELS, best[:, 2])
+    best_day, confirmed_best_day = at_day(best[:, 1], day), at_day(best[:, 3], day)
     reasons = best_reasons(
         {
             "best": best_label,
             "confirmed": confirmed_label,
-            "best_day": at_day(best[:, 1], day),
-            "confirmed_day": at_day(best[:, 3], day),
+            "best_day": best_day,
+            "confirmed_day": confirmed_best_day,
             "progression": progression_day,
             "pending": np.where(open_at_end, last_episode, np.nan),
             "ignored": pre_baseline_text(assessments),
@@ -1306,7 +1307,8 @@ def _best_response_table(
         "criterion": repeated(KEY, len(first)),
         "best_response": best_label,
         "best_response_confirmed": confirmed_label,
-        "bor_day": at_day(best[:, 3] if confirm_response else best[:, 1], day),
+        "bor_day": confirmed_best_day if confirm_response else best_day,
+        **dict(zip(BEST_RESPONSE_DAYS, (best_day, confirmed_best_day), strict=True)),
         "first_response_day": first_response,
         "progression_day": progression_day,
         "duration_of_response_days": np.where(

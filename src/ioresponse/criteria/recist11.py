@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria import BEST_RESPONSE_DAYS, Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CONFIRMATION_STATES,
@@ -966,7 +966,8 @@ def _best_response_table(
         rows = best[:, column]
         return np.where(rows >= 0, day[np.maximum(rows, 0)], np.nan)
 
-    bor_day = day_of(3) if confirm_response else day_of(1)
+    best_day, confirmed_best_day = day_of(1), day_of(3)
+    bor_day = confirmed_best_day if confirm_response else best_day
     first_response = day_of(5) if confirm_response else day_of(4)
     pfs_event = ~np.isnan(progression)
     duration = np.where(
@@ -977,8 +978,8 @@ def _best_response_table(
         {
             "best": best_label,
             "confirmed": confirmed_label,
-            "best_day": day_of(1),
-            "confirmed_day": day_of(3),
+            "best_day": best_day,
+            "confirmed_day": confirmed_best_day,
             "progression": progression,
             "pending": np.full(len(first), np.nan),
             "ignored": pre_baseline_text(assessments),
@@ -995,6 +996,7 @@ def _best_response_table(
         "best_response": best_label,
         "best_response_confirmed": confirmed_label,
         "bor_day": bor_day,
+        **dict(zip(BEST_RESPONSE_DAYS, (best_day, confirmed_best_day), strict=True)),
         "first_response_day": first_response,
         "progression_day": progression,
         "duration_of_response_days": duration,

@@ -14,8 +14,9 @@ Sources
   ``CBOR`` (confirmed best overall response), ``AVALC``/``AVAL``, ``ADT``/``ADY``, one set per
   criterion in ``PARCAT1``. ``AVAL`` codes follow admiralonco's ``aval_resp()`` (CR 1, PR 2, SD 3,
   NON-CR/NON-PD 4, PD 5, NE 6) applied to each criterion's family; unconfirmed progression (iUPD,
-  UPMD), which admiralonco does not code, is 7. ``ADT`` is the date of the assessment (for BOR/CBOR
-  the assessment at ``bor_day``), with ``ADTF`` "D" (day imputed) or "M" (month and day imputed) when
+  UPMD), which admiralonco does not code, is 7. ``ADT`` is the date of the assessment (for BOR and
+  CBOR the assessment of that best response: ``best_response_day``, ``best_response_confirmed_day``),
+  with ``ADTF`` "D" (day imputed) or "M" (month and day imputed) when
   that date was imputed from a partial one (ADaM IG 3.1.2 "Timing Variable Conventions"; admiral
   ``compute_dtf()``).
 - Dates as collected: SDTM never imputes ``--DTC`` (SDTM IG 4.4.2), so ``RSDTC`` is the partial date
@@ -49,6 +50,7 @@ import pandas as pd
 import pyreadstat
 
 from ioresponse.cohort.rates import require_columns
+from ioresponse.criteria import BEST_RESPONSE_DAYS
 from ioresponse.schema import DATE, DAY, NOT_GIVEN, PATIENT, READER, InputError, IoresponseWarning
 
 CRITERION_NAMES = {
@@ -299,23 +301,27 @@ def adrs_table(timepoints: pd.DataFrame, best_response: pd.DataFrame, *,
         row; of a subject with more than one evaluator, only on the accepted evaluation's rows
         (``accepted``, as :func:`rs_table`).
         ``ADT`` is the ISO 8601 date text (empty when only days were given; adrs.xpt holds it as a
-        numeric SAS date, see :func:`write_export`) with its imputation flag ``ADTF``; BOR/CBOR take
-        ``bor_day`` as ``ADY`` and the date of the assessment on that day as ``ADT``.
+        numeric SAS date, see :func:`write_export`) with its imputation flag ``ADTF``; BOR and CBOR take
+        the day of their own best response as ``ADY`` (:func:`_best_response_days`) and the date of the
+        assessment on that day as ``ADT``.
     """
     require_columns(best_response, (PATIENT, "criterion", "best_response", "best_response_confirmed"))
     dates = _analysis_dates(timepoints)
     ovr = _adrs_rows(timepoints.join(dates), "OVR", DAY)
     after = timepoints.get("after_progression", pd.Series(False, index=timepoints.index))
     ovr["ANL01FL"] = np.where(after.map(lambda v: str(v).lower() in ("true", "1")).to_numpy(), "", "Y")
-    best = _with_best_response_dates(best_response, timepoints, dates)
-    bor = _adrs_rows(best, "BOR", "bor_day")
-    cbor = _adrs_rows(best, "CBOR", "bor_day")
+    days = _best_response_days(best_response)
+    bor, cbor = (
+        _adrs_rows(_with_best_response_dates(days, timepoints, dates, column), param, column)
+        for param, column in zip(("BOR", "CBOR"), BEST_RESPONSE_DAYS, strict=True)
+    )
     if accepted is not None:  # ADaM BDS: of a subject read by several evaluators, the accepted one's rows
-        for source, day_column, params in ((timepoints, DAY, (ovr,)), (best, "bor_day", (bor, cbor))):
+        sources = ((timepoints, DAY, (ovr,)), (best_response, "bor_day", (bor, cbor)))
+        for source, day_column, params in sources:
             several, chosen = _evaluations(source, day_column, accepted)
             for rows in params:
                 rows["ANL01FL"] = np.where(chosen | ~several, rows["ANL01FL"], "")
-        _warn_unsettled_adjudication(best, several, chosen)  # of the best-response rows: the loop's last
+        _warn_unsettled_adjudication(best_response, several, chosen)  # the best-response rows: the last
     table = pd.concat([ovr, bor, cbor], ignore_index=True)
     table["STUDYID"] = study_id
     table = table.sort_values(["USUBJID", "PARCAT1", "RSEVAL", "RSEVALID", "_param", "AVISITN"],
@@ -342,13 +348,25 @@ def _warn_unsettled_adjudication(best: pd.DataFrame, several: np.ndarray, chosen
                           "TRACPTFL)", IoresponseWarning, stacklevel=3)
 
 
+def _best_response_days(best_response: pd.DataFrame) -> pd.DataFrame:
+    """``best_response`` with the day of each of its two best responses in
+    :data:`~ioresponse.criteria.BEST_RESPONSE_DAYS`: the anatomic criteria's own, else ``bor_day`` (a
+    metabolic criterion's two best responses are one; a table written by an older version)."""
+    bor_day = pd.to_numeric(best_response["bor_day"], errors="coerce")
+    return best_response.assign(**{
+        column: pd.to_numeric(best_response[column], errors="coerce").fillna(bor_day)
+        if column in best_response.columns else bor_day
+        for column in BEST_RESPONSE_DAYS
+    })
+
+
 def _with_best_response_dates(best_response: pd.DataFrame, timepoints: pd.DataFrame,
-                              dates: pd.DataFrame) -> pd.DataFrame:
-    """``best_response`` with the ``ADT``/``ADTF`` of the timepoint at its ``bor_day`` (same subject,
+                              dates: pd.DataFrame, day_column: str) -> pd.DataFrame:
+    """``best_response`` with the ``ADT``/``ADTF`` of the timepoint at its ``day_column`` (same subject,
     reader and criterion); empty when there is none."""
     key = ["_patient", "_reader", "_criterion", "_day"]
     at = _assessment_key(timepoints, DAY).join(dates).dropna(subset=["_day"]).drop_duplicates(key)
-    found = _assessment_key(best_response, "bor_day").merge(at, how="left", on=key)
+    found = _assessment_key(best_response, day_column).merge(at, how="left", on=key)
     return best_response.assign(**{column: found[column].fillna("").to_numpy() for column in ("ADT", "ADTF")})
 
 
