@@ -30,6 +30,7 @@ and run through the public API (``ioresponse.assess``, ``ioresponse.cohort.respo
 from __future__ import annotations
 
 import math
+import sys
 import warnings
 from pathlib import Path
 
@@ -45,19 +46,8 @@ from ioresponse.schema import InputError
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "lesions.csv"
 
-
-def row(day, lesion_id, value=None, *, role=None, organ="liver", node=False, status="present",
-        patient="P1", **extra):
-    """One anatomic input row (spec/anatomic.md 0.1); ``value`` is the short axis of a node, else the long
-    axis; the role follows the id's first letter (T target, N non-target, U new) unless given."""
-    if role is None:
-        role = {"T": "target", "N": "non_target", "U": "new"}[lesion_id[0]]
-    out = dict(patient_id=patient, day=day, lesion_id=lesion_id, role=role, organ=organ, lymph_node=node,
-               status=status, long_axis_mm=np.nan, short_axis_mm=np.nan)
-    if value is not None:
-        out["short_axis_mm" if node else "long_axis_mm"] = float(value)
-    out.update(extra)
-    return out
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "criteria"))
+from assessed import row  # noqa: E402  (the anatomic input row of tests/criteria)
 
 
 def assess(rows, criteria, **options) -> ioresponse.Result:

@@ -583,7 +583,7 @@ def _baseline_checks(
         max_baseline_gap_days=max_baseline_gap_days,
         on_old_baseline=on_old_baseline,
     )
-    return flags, np.unique(subject[measured & ~small])
+    return flags, np.unique(subject[measured & measurable])
 
 
 @dataclass(frozen=True)

@@ -477,7 +477,8 @@ def check_targets(
     lesion = first_fragments(lesions, assessments)  # counts are of lesions, not fragments (spec 0.4)
     over = over_caps(target & lesion, subject, organ_codes(lesions), per_organ, group, group_caps)
     measured = target & (status == Status.PRESENT)
-    small = measured & ~measurable(lesions)
+    sized = measurable(lesions)
+    small = measured & ~sized
     if "all" in group_caps:
         counts = recist_target_counts(group_caps["all"], per_organ)
     else:
@@ -516,7 +517,7 @@ def check_targets(
         max_baseline_gap_days=max_baseline_gap_days,
         on_old_baseline=on_old_baseline,
     )
-    return flags, np.unique(subject[measured & ~small])
+    return flags, np.unique(subject[measured & sized])
 
 
 def _templates(wording: Wording, rules: BurdenRules) -> dict[int, str]:
