@@ -26,7 +26,14 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import BASELINE_SUM, BEST_RESPONSE_TABLE_COLUMNS, MEASURABLE_DISEASE, TEXT, as_text
+from ioresponse.criteria import (
+    BASELINE_SUM,
+    BEST_RESPONSE_DAYS,
+    BEST_RESPONSE_TABLE_COLUMNS,
+    MEASURABLE_DISEASE,
+    TEXT,
+    as_text,
+)
 from ioresponse.schema import (
     CLINICAL_STATUS,
     DATE,
@@ -1343,6 +1350,18 @@ def best_response_frame(
     measurable_disease[measurable] = True
     columns = {**columns, BASELINE_SUM: last, MEASURABLE_DISEASE: measurable_disease & (last > 0)}
     return _frame(columns, BEST_RESPONSE_TABLE_COLUMNS, len(offsets) - 1)
+
+
+def best_response_days(
+    best_day: np.ndarray, confirmed_day: np.ndarray, confirm_response: bool
+) -> dict[str, np.ndarray]:
+    """The day columns of the best-response table: ``bor_day``, the day of the best response that drives
+    the dates (the confirmed one with ``confirm_response``, spec 0.9), then the day of each of the two
+    (:data:`~ioresponse.criteria.BEST_RESPONSE_DAYS`)."""
+    return {
+        "bor_day": confirmed_day if confirm_response else best_day,
+        **dict(zip(BEST_RESPONSE_DAYS, (best_day, confirmed_day), strict=True)),
+    }
 
 
 def labelled(labels: tuple[str, ...], codes: np.ndarray) -> ExtensionArray:

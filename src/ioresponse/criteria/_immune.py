@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import BEST_RESPONSE_DAYS, Study
+from ioresponse.criteria import Study
 from ioresponse.criteria._anatomic import (
     CONFIRMATION_STATES,
     CR,
@@ -37,6 +37,7 @@ from ioresponse.criteria._anatomic import (
     Coded,
     absent_components_text,
     baseline_of,
+    best_response_days,
     best_response_frame,
     best_responses,
     confirm_progression,
@@ -540,7 +541,6 @@ def burden_best_table(
     duration = np.where(np.isnan(first_response), np.nan, response_end - first_response)
     best_label, confirmed_label = labelled(labels, best[:, 0]), labelled(labels, best[:, 2])
     best_day, confirmed_best_day = at_day(best[:, 1], day), at_day(best[:, 3], day)
-    bor_day = confirmed_best_day if confirm_response else best_day
     reasons = best_reasons(
         {
             "best": best_label,
@@ -562,8 +562,7 @@ def burden_best_table(
         "criterion": repeated(key, len(first)),
         "best_response": best_label,
         "best_response_confirmed": confirmed_label,
-        "bor_day": bor_day,
-        **dict(zip(BEST_RESPONSE_DAYS, (best_day, confirmed_best_day), strict=True)),
+        **best_response_days(best_day, confirmed_best_day, confirm_response),
         "first_response_day": first_response,
         "progression_day": confirmed_day,
         "duration_of_response_days": duration,

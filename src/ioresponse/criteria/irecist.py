@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import BEST_RESPONSE_DAYS, Criterion, CriterionResult, Study
+from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CONFIRMATION_STATES,
@@ -48,6 +48,7 @@ from ioresponse.criteria._anatomic import (
     any_per_assessment,
     baseline_count,
     baseline_of,
+    best_response_days,
     best_response_frame,
     best_responses,
     build_assessments,
@@ -1307,8 +1308,7 @@ def _best_response_table(
         "criterion": repeated(KEY, len(first)),
         "best_response": best_label,
         "best_response_confirmed": confirmed_label,
-        "bor_day": confirmed_best_day if confirm_response else best_day,
-        **dict(zip(BEST_RESPONSE_DAYS, (best_day, confirmed_best_day), strict=True)),
+        **best_response_days(best_day, confirmed_best_day, confirm_response),
         "first_response_day": first_response,
         "progression_day": progression_day,
         "duration_of_response_days": np.where(

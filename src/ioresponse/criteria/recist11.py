@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import BEST_RESPONSE_DAYS, Criterion, CriterionResult, Study
+from ioresponse.criteria import Criterion, CriterionResult, Study
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CONFIRMATION_STATES,
@@ -46,6 +46,7 @@ from ioresponse.criteria._anatomic import (
     any_per_assessment,
     baseline_count,
     baseline_of,
+    best_response_days,
     best_response_frame,
     best_responses,
     build_assessments,
@@ -967,7 +968,6 @@ def _best_response_table(
         return np.where(rows >= 0, day[np.maximum(rows, 0)], np.nan)
 
     best_day, confirmed_best_day = day_of(1), day_of(3)
-    bor_day = confirmed_best_day if confirm_response else best_day
     first_response = day_of(5) if confirm_response else day_of(4)
     pfs_event = ~np.isnan(progression)
     duration = np.where(
@@ -995,8 +995,7 @@ def _best_response_table(
         "criterion": repeated(KEY, len(first)),
         "best_response": best_label,
         "best_response_confirmed": confirmed_label,
-        "bor_day": bor_day,
-        **dict(zip(BEST_RESPONSE_DAYS, (best_day, confirmed_best_day), strict=True)),
+        **best_response_days(best_day, confirmed_best_day, confirm_response),
         "first_response_day": first_response,
         "progression_day": progression,
         "duration_of_response_days": duration,
