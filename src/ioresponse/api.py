@@ -152,10 +152,13 @@ class Comparison:
     """Side-by-side best responses and reclassification matrices against a reference criterion.
 
     wide : one row per patient (x reader), one column per criterion.
-    matrices : per other criterion, counts of reference category (rows) x its category (columns).
-    cells : the matrices' cells that hold patients, as a long table with the patients in each;
-        ``reclassified`` marks the cells whose two labels name different categories (irCR beside CR is
-        the same category: ``cohort.reclassification.SAME_CATEGORY``).
+    matrices : per other criterion, counts of patients by reference category (rows) x its category
+        (columns). With several readers each reader has its own block of rows (index ``reader``, then
+        the reference category), so that every block counts each patient once.
+    cells : the matrices' cells that hold patients, as a long table with the patients in each (and
+        its ``reader`` with several readers); ``reclassified`` marks the cells whose two labels name
+        different categories (irCR beside CR is the same category:
+        ``cohort.reclassification.SAME_CATEGORY``).
     """
 
     wide: pd.DataFrame
@@ -178,13 +181,22 @@ def compare(
     summary, the endpoints and the report do; True the confirmed and False the unconfirmed best response
     of every criterion.
 
+    Readers are not pooled: a matrix counts patients (spec/anatomic.md 8), so a table read by several
+    readers gives one block of rows per reader, as the report draws one matrix per reader.
+
     Raises
     ------
     InputError
         A column the comparison reads is not in the table, or ``reference`` has no results in it.
     """
     from ioresponse.cohort.rates import endpoint_responses, require_columns
-    from ioresponse.cohort.reclassification import MISSING_LABEL, SAME_CATEGORY, reclassification_matrix
+    from ioresponse.cohort.reclassification import (
+        MISSING_LABEL,
+        SAME_CATEGORY,
+        by_reader,
+        per_reader,
+        reclassification_matrix,
+    )
 
     require_columns(best_response, (PATIENT, "criterion"), source)
     column = "response"
@@ -198,30 +210,38 @@ def compare(
     wide = best_response.pivot(index=keys, columns="criterion", values=column)
     wide = wide.reindex(columns=order).reset_index()
     wide.columns.name = None
+    parts = per_reader(best_response)
+    sides = [(name, part.pivot(index=keys, columns="criterion", values=column).reset_index())
+             for name, part in parts]
     matrices: dict[str, pd.DataFrame] = {}
     cells = []
     for other in order:
         if other == reference:
             continue
-        matrices[other] = reclassification_matrix(best_response, reference, other, column=column)
-        # A patient assessed under one of the two criteria only moves from or to "(none)", as in the
-        # matrices.
-        pair = wide[[*keys, reference, other]].fillna({reference: MISSING_LABEL, other: MISSING_LABEL})
-        category = pair[[reference, other]].replace(SAME_CATEGORY)
-        pair["reclassified"] = category[reference] != category[other]
-        for (before, after, moved), group in pair.groupby([reference, other, "reclassified"], sort=True):
-            cells.append(
-                {
-                    "reference": reference,
-                    "criterion": other,
-                    f"{reference}_response": before,
-                    "response": after,
-                    "reclassified": moved,
-                    "n": len(group),
-                    "patients": ", ".join(_subject_names(group, keys)),
-                }
-            )
-    columns = ["reference", "criterion", f"{reference}_response", "response", "reclassified", "n", "patients"]
+        matrices[other] = by_reader(
+            {name: reclassification_matrix(part, reference, other, column=column) for name, part in parts})
+        for name, side in sides:
+            # A patient assessed under one of the two criteria only moves from or to "(none)", as in the
+            # matrices.
+            pair = side.reindex(columns=[*keys, reference, other]).fillna(
+                {reference: MISSING_LABEL, other: MISSING_LABEL})
+            category = pair[[reference, other]].replace(SAME_CATEGORY)
+            pair["reclassified"] = category[reference] != category[other]
+            for (before, after, moved), group in pair.groupby([reference, other, "reclassified"], sort=True):
+                cells.append(
+                    {
+                        "reference": reference,
+                        "criterion": other,
+                        **({} if name is None else {READER: name}),
+                        f"{reference}_response": before,
+                        "response": after,
+                        "reclassified": moved,
+                        "n": len(group),
+                        "patients": ", ".join(_subject_names(group, keys if name is None else [PATIENT])),
+                    }
+                )
+    columns = ["reference", "criterion", *([] if parts[0][0] is None else [READER]), f"{reference}_response",
+               "response", "reclassified", "n", "patients"]
     return Comparison(wide, matrices, pd.DataFrame(cells, columns=columns))
 
 

@@ -136,20 +136,22 @@ def test_compare_wide_keeps_readers_apart_and_lists_no_assessment_patients_spec_
 def test_compare_matrix_counts_and_off_diagonal_patients_spec_8(cohort):
     comparison = cohort.compare()
     matrix = comparison.matrices["irecist"]
-    # RECIST rows x iRECIST columns: PR -> iPR: P1 (B); PD -> iPR: P1 (A), P5 (A); PD -> iCPD: P2;
-    # NE -> NE: P3, P4
-    assert matrix.loc["PR", "iPR"] == 1
-    assert matrix.loc["PD", "iPR"] == 2
-    assert matrix.loc["PD", "iCPD"] == 1
-    assert matrix.loc["NE", "NE"] == 2
-    assert int(matrix.to_numpy().sum()) == 6  # every patient x reader once
+    # RECIST rows x iRECIST columns, one block of rows per reader (each patient once per block, spec 8
+    # counts patients): reader A PD -> iPR: P1, P5; PD -> iCPD: P2; NE -> NE: P3, P4; reader B PR -> iPR: P1
+    assert matrix.index.names == ["reader", "recist11"]
+    assert matrix.loc[("B", "PR"), "iPR"] == 1
+    assert matrix.loc[("A", "PD"), "iPR"] == 2
+    assert matrix.loc[("A", "PD"), "iCPD"] == 1
+    assert matrix.loc[("A", "NE"), "NE"] == 2
+    assert int(matrix.loc["A"].to_numpy().sum()) == 5  # reader A's five patients, once each
+    assert int(matrix.loc["B"].to_numpy().sum()) == 1
     cells = comparison.cells
-    irecist = cells[cells["criterion"] == "irecist"].set_index(["recist11_response", "response"])
-    moved = irecist.loc[("PD", "iPR")]
+    irecist = cells[cells["criterion"] == "irecist"].set_index(["reader", "recist11_response", "response"])
+    moved = irecist.loc[("A", "PD", "iPR")]
     assert bool(moved["reclassified"]) and moved["n"] == 2
-    assert moved["patients"] == "P1 (A), P5 (A)"  # the patients of the off-diagonal cell, reader named
+    assert moved["patients"] == "P1, P5"  # the patients of the off-diagonal cell, on reader A's row
     # RECIST PD beside iCPD is the same category (spec 0.9 labels, 8): not a reclassification
-    assert not bool(irecist.loc[("PD", "iCPD"), "reclassified"])
+    assert not bool(irecist.loc[("A", "PD", "iCPD"), "reclassified"])
 
 
 def test_compare_patient_missing_under_one_criterion_counts_under_none():
@@ -162,16 +164,18 @@ def test_compare_patient_missing_under_one_criterion_counts_under_none():
          ("P5", "A", "recist11", "NE"), ("P5", "A", "irecist", "NE")],
         columns=["patient_id", "reader", "criterion", "best_response"])
     comparison = compare(best)
-    matrix = comparison.matrices["irecist"]
-    assert matrix.loc["PD", "iPR"] == 2  # P1 (B) and P2 (A); P1 (A) is PD -> iUPD: readers apart
-    assert matrix.loc["PD", "iUPD"] == 1
-    assert matrix.loc["SD", "(none)"] == 1  # P3: no iRECIST result
-    assert matrix.loc["(none)", "iSD"] == 1  # P4: no RECIST result
-    assert matrix.loc["NE", "NE"] == 1
-    assert int(matrix.to_numpy().sum()) == 6
-    cells = comparison.cells.set_index(["recist11_response", "response"])
-    assert cells.loc[("PD", "iPR"), "patients"] == "P1 (B), P2 (A)"
-    assert cells.loc[("SD", "(none)"), "patients"] == "P3 (A)"
+    matrix = comparison.matrices["irecist"]  # one block of rows per reader: patients once each (spec 8)
+    assert matrix.loc[("A", "PD"), "iPR"] == 1  # P2; P1 (A) is PD -> iUPD: readers apart
+    assert matrix.loc[("B", "PD"), "iPR"] == 1  # P1 (B)
+    assert matrix.loc[("A", "PD"), "iUPD"] == 1
+    assert matrix.loc[("A", "SD"), "(none)"] == 1  # P3: no iRECIST result
+    assert matrix.loc[("A", "(none)"), "iSD"] == 1  # P4: no RECIST result
+    assert matrix.loc[("A", "NE"), "NE"] == 1
+    assert int(matrix.to_numpy().sum()) == 6  # A: P1-P5, B: P1
+    cells = comparison.cells.set_index(["reader", "recist11_response", "response"])
+    assert cells.loc[("A", "PD", "iPR"), "patients"] == "P2"
+    assert cells.loc[("B", "PD", "iPR"), "patients"] == "P1"
+    assert cells.loc[("A", "SD", "(none)"), "patients"] == "P3"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -192,7 +196,8 @@ def test_cli_assess_all_then_compare_round_trip(tmp_path):
     shown = cli("compare", out)
     assert shown.exit_code == 0, shown.output
     # printed: the off-diagonal cell with its patients (issue text)
-    assert "PD -> iPR: 2 (P1 (A), P5 (A))" in flat(shown)
+    assert "PD -> iPR: 2 (P1, P5)" in flat(shown)  # under reader A's matrix
+    assert "recist11 (rows) vs irecist (columns), each criterion's own best response, reader A" in flat(shown)
     wide = pd.read_csv(out / "compare_wide.csv", dtype=str, keep_default_na=False)
     assert list(wide.columns) == ["patient_id", "reader", *FOUR]  # irRC skipped, metabolic skipped
     by_subject = wide.set_index(["patient_id", "reader"])
@@ -201,7 +206,7 @@ def test_cli_assess_all_then_compare_round_trip(tmp_path):
     cells = pd.read_csv(out / "compare_reclassification.csv", keep_default_na=False)
     cell = cells[(cells["criterion"] == "irecist") & (cells["recist11_response"] == "PD")
                  & (cells["response"] == "iPR")]
-    assert cell[["n", "patients"]].values.tolist() == [[2, "P1 (A), P5 (A)"]]
+    assert cell[["reader", "n", "patients"]].values.tolist() == [["A", 2, "P1, P5"]]
 
 
 def test_cli_compare_empty_outdir_exits_2_located_subprocess(tmp_path):

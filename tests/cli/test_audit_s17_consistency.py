@@ -204,14 +204,16 @@ def test_compare_wide_and_matrix_cells_equal_best_response(lab):
         assert wide.loc[(row.patient_id, row.reader), row.criterion] == own
     assert wide.loc[("P07", "R2"), "irrc"] == "irSD"  # confirmed irRC (hand: irPR never confirmed)
     cells = lab["read"]("compare_reclassification")
-    for criterion in ANATOMIC[1:]:
-        pairs = wide.groupby(["recist11", criterion]).size()
-        mine = cells[cells["criterion"] == criterion].set_index(["recist11_response", "response"])["n"]
+    for criterion in ANATOMIC[1:]:  # one matrix per reader (each patient once, spec 8)
+        pairs = wide.reset_index().groupby(["reader", "recist11", criterion]).size()
+        mine = cells[cells["criterion"] == criterion]
+        mine = mine.set_index(["reader", "recist11_response", "response"])["n"]
         assert mine.sort_index().to_dict() == pairs.sort_index().to_dict(), criterion
-    # P02: RECIST PD -> iPR is a reclassification (README compare)
+    # P02: RECIST PD -> iPR is a reclassification for both readers (README compare)
     moved = cells[(cells["criterion"] == "irecist") & (cells["recist11_response"] == "PD")
                   & (cells["response"] == "iPR")]
-    assert moved["reclassified"].tolist() == [True] and moved["patients"].tolist() == ["P02 (R1), P02 (R2)"]
+    assert moved[["reader", "reclassified", "patients"]].values.tolist() == [["R1", True, "P02"],
+                                                                            ["R2", True, "P02"]]
 
 
 def clopper_pearson(x, n):

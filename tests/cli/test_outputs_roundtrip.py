@@ -525,22 +525,24 @@ def test_explain_prints_a_reason_naming_a_lesion_id_with_brackets_as_written(tmp
 #    patients"))
 
 
-def printed_matrices(output: str, column: str) -> dict[str, Counter]:
-    """criterion -> Counter of (reference label, criterion label) of the matrices compare printed."""
-    matrices, criterion, header = {}, None, None
+def printed_matrices(output: str, column: str) -> dict[tuple[str, str], Counter]:
+    """(criterion, reader or "") -> Counter of (reference label, criterion label) of the matrices compare
+    printed (one per criterion, and per reader when several readers read the patients)."""
+    matrices, key, header = {}, None, None
     for line in output.splitlines():
         text = line.strip()
-        if text.startswith("recist11 (rows) vs ") and text.endswith(f"(columns), {column}"):
-            criterion, header = text.split(" vs ", 1)[1].split(" ", 1)[0], None
-            matrices[criterion] = Counter()
-        elif criterion and text.startswith("┃"):
+        if text.startswith("recist11 (rows) vs ") and f"(columns), {column}" in text:
+            reader = text.split(f"(columns), {column}", 1)[1].removeprefix(", reader ")
+            key, header = (text.split(" vs ", 1)[1].split(" ", 1)[0], reader), None
+            matrices[key] = Counter()
+        elif key and text.startswith("┃"):
             header = [cell.strip() for cell in text.strip("┃").split("┃")]
-        elif criterion and header and text.startswith("│"):
+        elif key and header and text.startswith("│"):
             cells = [cell.strip() for cell in text.strip("│").split("│")]
             for label, count in zip(header[1:], cells[1:], strict=True):
-                matrices[criterion][(cells[0], label)] += int(count)
+                matrices[key][(cells[0], label)] += int(count)
         elif text.startswith("└"):
-            criterion = None
+            key = None
     return matrices
 
 
@@ -556,20 +558,24 @@ def test_compare_counts_are_the_crosstab_of_best_response(assessed, name, confir
     by_criterion = {c: rows.set_index(keys)[column] for c, rows in best.groupby("criterion", sort=False)}
     reference = by_criterion.pop("recist11")
     subjects = sorted(set(reference.index))
+    several = len({reader for _, reader in subjects}) > 1  # one matrix per reader (spec 8: patients once)
     expected = {}
     for criterion, labels in by_criterion.items():
         assert sorted(labels.index) == subjects, criterion
-        expected[criterion] = Counter((reference[s], labels[s]) for s in subjects)
+        for s in subjects:
+            key = (criterion, s[1] if several else "")
+            expected.setdefault(key, Counter())[(reference[s], labels[s])] += 1
     # The matrices printed: every cell, zeros included.
     printed = printed_matrices(result.output, column)
     assert set(printed) == set(expected)
-    for criterion, counts in expected.items():
-        assert +printed[criterion] == counts, criterion
-        assert sum(printed[criterion].values()) == len(subjects)
+    for key, counts in expected.items():
+        assert +printed[key] == counts, key
+        assert sum(printed[key].values()) == sum(counts.values())
     # compare_reclassification.csv: the non-empty cells with their counts and patients.
     cells = pd.read_csv(out / "compare_reclassification.csv", dtype=str, keep_default_na=False)
-    got = {(row.criterion, row.recist11_response, row.response): int(row.n) for row in cells.itertuples()}
-    assert got == {(c, a, b): n for c, counts in expected.items() for (a, b), n in counts.items()}
+    got = {(row["criterion"], row.get("reader", ""), row["recist11_response"], row["response"]): int(row["n"])
+           for row in cells.to_dict("records")}
+    assert got == {(*key, a, b): n for key, counts in expected.items() for (a, b), n in counts.items()}
     for row in cells.itertuples():
         assert len(row.patients.split(", ")) == int(row.n)
     # compare_wide.csv: patient (x reader) x criterion.

@@ -378,10 +378,11 @@ def test_anatomic_8_random_cohort_reclassification_matrices_and_patient_lists(co
         assert matrix.to_numpy().sum() == len(pairs)
         mine = cells[cells.criterion == criterion]
         assert mine["n"].sum() == len(pairs)
-        for (a, b), group in pairs.groupby(["a", "b"]):
-            listed = mine[(mine.recist11_response == a) & (mine.response == b)]["patients"].iloc[0]
-            names = sorted(f"{p} ({r})" for p, r in group.index)
-            assert sorted(listed.split(", ")) == names, (criterion, a, b)
+        # compare lists each reader's cells on its own rows (one matrix per reader, patients once: spec 8)
+        for (reader, a, b), group in pairs.reset_index().groupby(["reader", "a", "b"]):
+            listed = mine[(mine.reader == reader) & (mine.recist11_response == a) & (mine.response == b)]
+            names = sorted(listed["patients"].iloc[0].split(", "))
+            assert names == sorted(group["patient_id"]), (criterion, reader, a, b)
 
 
 @pytest.mark.parametrize("table_name", ["best_response", "timepoints"])

@@ -331,7 +331,7 @@ def test_compare_moves_name_the_patients_and_reader_of_each_reclassification():
     # Labels differ for every subject (PD->iCPD, PD->iSD, PR->iPR), but iCPD is RECIST PD and iPR is PR
     # (spec anatomic.md 0.9, section 8): only PD->iSD is a reclassification.
     assert moves["n"].sum() == 1
-    assert moves.loc["iSD", "patients"] == "P1 (R1)"
+    assert moves.loc["iSD", ["reader", "patients"]].tolist() == ["R1", "P1"]  # reader R1's matrix
     assert set(comparison.matrices) == {"irecist"}
 
 
@@ -346,7 +346,9 @@ def test_compare_cli_writes_wide_and_reclassification_tables(tmp_path):
     cells = pd.read_csv(tmp_path / "compare_reclassification.csv")
     assert cells["n"].sum() == 3  # every subject in its cell
     assert cells.loc[cells["reclassified"], "n"].sum() == 1  # PD -> iSD; PD -> iCPD, PR -> iPR: same category
-    assert "PD -> iSD: 1 (P1 (R1))" in result.output
+    shown = " ".join(result.output.split())
+    assert "each criterion's own best response, reader R1 " in shown  # one matrix per reader (spec 8)
+    assert "PD -> iSD: 1 (P1)" in shown
 
 
 # --- Reader agreement: Cohen's kappa --------------------------------------------------------------------

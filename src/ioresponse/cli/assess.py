@@ -496,24 +496,31 @@ def compare_command(
     _print_wide(comparison.wide)
     if not comparison.matrices:
         console.print(f"only {reference} in {outdir}: nothing to reclassify (assess with --criteria all)")
+    cells = comparison.cells
     for criterion, matrix in comparison.matrices.items():
-        console.print(Text.assemble("\n", (reference, "bold"), " (rows) vs ", (criterion, "bold"),
-                                    f" (columns), {column}"))
-        table = Table()
-        table.add_column(reference)
-        for name in matrix.columns:
-            table.add_column(str(name), justify="right")
-        for label, row in matrix.iterrows():
-            table.add_row(str(label), *[str(v) for v in row])
-        console.print(table)
-        cells = comparison.cells
-        moves = cells[(cells["criterion"] == criterion) & cells["reclassified"]]
-        for move in moves.itertuples(index=False):
-            patients = str(move.patients).split(", ")
-            listed = ", ".join(patients[:LISTED_PATIENTS]) + (
-                f" and {len(patients) - LISTED_PATIENTS} more" if len(patients) > LISTED_PATIENTS else ""
-            )
-            console.print(f"  {move[2]} -> {move.response}: {move.n} ({listed})", highlight=False)
+        blocks = ([(None, matrix)] if READER not in cells
+                  else [(reader, matrix.loc[reader]) for reader in matrix.index.unique(0)])
+        for reader, block in blocks:
+            whose = "" if reader is None else f", reader {reader}"
+            console.print(Text.assemble("\n", (reference, "bold"), " (rows) vs ", (criterion, "bold"),
+                                        f" (columns), {column}{whose}"))
+            table = Table()
+            table.add_column(reference)
+            for name in block.columns:
+                table.add_column(str(name), justify="right")
+            for label, row in block.iterrows():
+                table.add_row(str(label), *[str(v) for v in row])
+            console.print(table)
+            moves = cells[(cells["criterion"] == criterion) & cells["reclassified"]]
+            if reader is not None:
+                moves = moves[moves[READER] == reader]
+            for move in moves.to_dict("records"):
+                patients = str(move["patients"]).split(", ")
+                listed = ", ".join(patients[:LISTED_PATIENTS]) + (
+                    f" and {len(patients) - LISTED_PATIENTS} more" if len(patients) > LISTED_PATIENTS else ""
+                )
+                before = move[f"{reference}_response"]
+                console.print(f"  {before} -> {move['response']}: {move['n']} ({listed})", highlight=False)
     console.print(f"wrote {outdir / 'compare_wide.csv'} and {outdir / 'compare_reclassification.csv'}")
 
 

@@ -42,6 +42,27 @@ def _order(labels: pd.Index) -> list[str]:
     return sorted(labels, key=lambda label: (rank.get(label, len(rank)), label))
 
 
+def per_reader(best_response: pd.DataFrame) -> list[tuple[str | None, pd.DataFrame]]:
+    """``best_response`` split by reader when it names several (each reader's rows, readers sorted), else
+    ``[(None, best_response)]``: a reclassification matrix counts patients, each once (spec/anatomic.md
+    8), so several readers' reads are never pooled in one matrix."""
+    if READER not in best_response.columns:
+        return [(None, best_response)]
+    reader = best_response[READER].fillna("").astype(str)  # CSV round trips give NaN
+    if reader.nunique() < 2:
+        return [(None, best_response)]
+    return [(name, best_response[reader == name]) for name in sorted(set(reader))]
+
+
+def by_reader(matrices: dict[str | None, pd.DataFrame]) -> pd.DataFrame:
+    """The matrices of :func:`per_reader`'s parts as one table: the single matrix as it is, several as
+    blocks of rows under index level ``reader`` (categories absent from a reader's block count 0)."""
+    if None in matrices:
+        return matrices[None]
+    table = pd.concat(matrices, names=[READER]).fillna(0).astype("int64")
+    return table[_order(table.columns)]
+
+
 def _matched(best_response: pd.DataFrame, criterion_a: str, criterion_b: str, column: str) -> pd.DataFrame:
     require_columns(best_response, (PATIENT, "criterion", column))
     keys = [PATIENT, READER] if READER in best_response.columns else [PATIENT]
@@ -81,25 +102,30 @@ def reclassification_matrix(best_response: pd.DataFrame, criterion_a: str, crite
 
 
 def reclassification_long(best_response: pd.DataFrame, *, column: str = "best_response") -> pd.DataFrame:
-    """Every pair of criteria as one long table.
+    """Every pair of criteria as one long table, each reader's patients apart (:func:`per_reader`).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``criterion_a, criterion_b, response_a, response_b, n`` (non-zero cells only),
-        pairs in the order the criteria first appear, cells in :data:`LABEL_ORDER`.
+        Columns ``criterion_a, criterion_b, response_a, response_b, n`` (non-zero cells only), with
+        ``reader`` first when the table names several readers; readers sorted, pairs in the order the
+        criteria first appear, cells in :data:`LABEL_ORDER`.
     """
     require_columns(best_response, (PATIENT, "criterion", column))
     criteria = list(dict.fromkeys(best_response["criterion"])) if len(best_response) else []
+    parts = per_reader(best_response)
     rows = []
-    for criterion_a, criterion_b in combinations(criteria, 2):
-        matrix = reclassification_matrix(best_response, criterion_a, criterion_b, column=column)
-        for response_a in matrix.index:
-            for response_b in matrix.columns:
-                count = int(matrix.loc[response_a, response_b])
-                if count:
-                    rows.append((criterion_a, criterion_b, response_a, response_b, count))
-    return pd.DataFrame(rows, columns=["criterion_a", "criterion_b", "response_a", "response_b", "n"])
+    for reader, part in parts:
+        lead = () if reader is None else (reader,)
+        for criterion_a, criterion_b in combinations(criteria, 2):
+            matrix = reclassification_matrix(part, criterion_a, criterion_b, column=column)
+            for response_a in matrix.index:
+                for response_b in matrix.columns:
+                    count = int(matrix.loc[response_a, response_b])
+                    if count:
+                        rows.append((*lead, criterion_a, criterion_b, response_a, response_b, count))
+    columns = ["criterion_a", "criterion_b", "response_a", "response_b", "n"]
+    return pd.DataFrame(rows, columns=columns if parts[0][0] is None else [READER, *columns])
 
 
 MOVE_COLUMNS = (

@@ -35,7 +35,12 @@ from ioresponse.cohort.rates import (
     endpoint_responses,
     rates_with_pooled_arms,
 )
-from ioresponse.cohort.reclassification import LABEL_ORDER, progression_moves, reclassification_matrix
+from ioresponse.cohort.reclassification import (
+    LABEL_ORDER,
+    per_reader,
+    progression_moves,
+    reclassification_matrix,
+)
 from ioresponse.cohort.survival import (
     DEFAULT_LANDMARKS_DAYS,
     MEDIAN_SPLIT_NOTE,
@@ -378,13 +383,11 @@ def render_report(tables: ReportTables, *, options: EndpointOptions | None = Non
     criteria = list(dict.fromkeys(best["criterion"])) if len(best) else []
     endpoints = endpoints if endpoints is not None else endpoint_tables(tables, options)
     read = best.assign(**{ENDPOINT_RESPONSE: endpoint_responses(best, options.confirmed)})
-    reader = read[READER].fillna("").astype(str) if READER in read.columns else pd.Series("", read.index)
-    readers = sorted(set(reader)) if reader.nunique() > 1 else [None]  # a matrix per reader: patients once
-    reclassification = [
+    reclassification = [  # a matrix per reader: patients once
         {"criterion_a": criteria[0], "criterion_b": other, "reader": name,
-         "table": _table(reclassification_matrix(read if name is None else read[reader == name], criteria[0],
-                                                 other, column=ENDPOINT_RESPONSE), index=True)}
-        for name in readers
+         "table": _table(reclassification_matrix(part, criteria[0], other, column=ENDPOINT_RESPONSE),
+                         index=True)}
+        for name, part in per_reader(read)
         for other in criteria[1:]
     ]
     agreement = reader_agreement(read, column=ENDPOINT_RESPONSE)
