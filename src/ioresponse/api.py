@@ -19,11 +19,11 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ioresponse.criteria import Criterion, CriterionResult, Study, registry
+from ioresponse.criteria import Criterion, CriterionResult, Study, check_confirmation_window, registry
 from ioresponse.criteria._anatomic import sharing
 from ioresponse.io.sdtm import shared_reader
 from ioresponse.io.tables import spelling, write_csv
-from ioresponse.schema import DAY, PATIENT, READER, InputError, coerce_option
+from ioresponse.schema import DAY, OPTIONS, PATIENT, READER, InputError, coerce_option
 
 ALL = "all"
 """``criteria=("all",)`` runs every criterion whose required columns are present."""
@@ -302,7 +302,8 @@ def select_criteria(
     wanted = list(available) if ALL in names else explicit
     for key in wanted:
         criterion = available[key]
-        missing = criterion.missing_columns(study, options)
+        # an option's type and choices are checked before its value is read as a column (EORTC's metric)
+        missing = criterion.missing_columns(study, _accepted_options(criterion, options or {}))
         if not missing:
             chosen.append(criterion)
         elif key in explicit and missing == [f"{criterion.family} table"]:
@@ -334,31 +335,31 @@ def _other_family(criterion: Criterion, study: Study) -> str:
 def split_options(criteria: Sequence[Criterion], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Give each criterion the options its ``assess`` accepts; refuse options none accepts.
 
-    A ``Literal`` option with a value outside its choices is refused with the choices listed
-    (STYLE.md 5).
+    Each value is checked against its declared type (``schema.coerce_option``: a ``Literal`` option's
+    value outside its choices is refused with the choices listed, STYLE.md 5; a number must be finite and
+    >= 0), and a criterion's confirmation window must make sense (``check_confirmation_window``).
     """
-    per_criterion: dict[str, dict[str, Any]] = {c.key: {} for c in criteria}
-    used: set[str] = set()
+    per_criterion = {c.key: _accepted_options(c, options) for c in criteria}
     for criterion in criteria:
-        hints = typing.get_type_hints(criterion.assess)
         accepted = inspect.signature(criterion.assess).parameters
-        for name, value in options.items():
-            if name in accepted and name != "study":
-                value = coerce_option(name, value, hints.get(name))
-                _check_choice(name, value, hints.get(name))
-                per_criterion[criterion.key][name] = value
-                used.add(name)
-    unused = sorted(set(options) - used)
+        if "confirm_min_days" in accepted and "confirm_max_days" in accepted:  # spec 0.8, 4.11 D3-D4
+            given = {**{n: p.default for n, p in accepted.items()}, **per_criterion[criterion.key]}
+            check_confirmation_window(given["confirm_min_days"], given["confirm_max_days"],
+                                      given.get("confirm_tolerance_days", 0))
+    unused = sorted(set(options) - {name for chosen in per_criterion.values() for name in chosen})
     if unused:
         keys = ", ".join(c.key for c in criteria)
-        raise InputError("options", [], unused[0], f"not an option of the selected criteria ({keys})")
+        raise InputError(OPTIONS, [], unused[0], f"not an option of the selected criteria ({keys})")
     return per_criterion
 
 
-def _check_choice(name: str, value: Any, hint: Any) -> None:
-    if typing.get_origin(hint) is Literal and value not in typing.get_args(hint):
-        choices = ", ".join(f'"{c}"' for c in typing.get_args(hint))
-        raise InputError("options", [], name, f'"{value}" is not one of {choices}')
+def _accepted_options(criterion: Criterion, options: Mapping[str, Any]) -> dict[str, Any]:
+    """The options ``criterion.assess`` accepts, each checked against its declared type
+    (``schema.coerce_option``)."""
+    hints = typing.get_type_hints(criterion.assess)
+    accepted = inspect.signature(criterion.assess).parameters
+    return {name: coerce_option(name, value, hints.get(name))
+            for name, value in options.items() if name in accepted and name != "study"}
 
 
 def assess(

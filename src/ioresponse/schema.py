@@ -5,10 +5,11 @@ Columns and labels follow DESIGN.md ("The tables") and spec/anatomic.md sections
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any, Literal, get_args
+from typing import Any, Literal, get_args, get_origin
 
 
 class Role(StrEnum):
@@ -148,17 +149,23 @@ class IoresponseWarning(UserWarning):
     """Base class of every warning ioresponse emits; a warning never changes a number."""
 
 
+OPTIONS = "options"
+"""The pseudo-file of every error about an option's value (STYLE.md 5): ``InputError(OPTIONS, [], name,
+...)`` reads "options, option NAME: ...", whether the option came from the command line (``--option``) or
+from Python keywords."""
+
+
 class InputError(ValueError):
     """Input the toolkit cannot use, located in the user's file.
 
     Parameters
     ----------
     file : str
-        File name (or "<table>" for an in-memory table).
+        File name (or "<table>" for an in-memory table; :data:`OPTIONS` for an option's value).
     rows : sequence of int
         1-based rows of the file (header = row 1); empty when the problem is the whole table.
     column : str or None
-        Column (or DICOM attribute) at fault.
+        Column (or DICOM attribute) at fault; with ``file=OPTIONS``, the option.
     message : str
         What is wrong, what was expected and the way out.
     """
@@ -175,17 +182,18 @@ class InputError(ValueError):
         if self.rows:
             parts.append(_row_text(self.rows))
         if self.column:
-            parts.append(f"column {self.column}")
+            parts.append(f"{'option' if self.file == OPTIONS else 'column'} {self.column}")
         return ", ".join(parts) + f": {self.message}"
 
 
 def check_choice(option: str, value: object, choices: Any) -> None:
     """Refuse an option value outside its documented choices (STYLE.md 5: choice options are refused,
-    never guessed): an InputError naming ``option``, the value given and the allowed values. ``choices``
-    is a ``Literal`` alias or a sequence; values match exactly, case included, as the command line does."""
+    never guessed): an InputError naming ``option``, the value given and the allowed values
+    ("options, option eortc_metric: 'suvmean' is not one of suvmax, sulpeak, sulmean."). ``choices`` is a
+    ``Literal`` alias or a sequence; values match exactly, case included, as the command line does."""
     allowed = get_args(choices) or tuple(choices)
     if value not in allowed:
-        raise InputError("<options>", [], option, f"{value!r} is not one of {', '.join(map(str, allowed))}.")
+        raise InputError(OPTIONS, [], option, f"{value!r} is not one of {', '.join(map(str, allowed))}.")
 
 
 def _row_text(rows: Sequence[int]) -> str:
@@ -203,47 +211,70 @@ TRUE_WORDS = frozenset({"true", "yes", "1", "on"})
 FALSE_WORDS = frozenset({"false", "no", "0", "off"})
 
 
-def coerce_option(name: str, value: Any, hint: Any, file: str = "options") -> Any:
-    """An option given as text (``--option min_sd_days=56``) converted to its declared type.
+def coerce_option(name: str, value: Any, hint: Any) -> Any:
+    """An option's value checked against its declared type ``hint``, text (``--option min_sd_days=56``)
+    converted to it.
 
-    Values that are not text are returned unchanged; text for a bool, int or float option (optional
-    or not) is converted, and text that does not convert is an :class:`InputError` naming the option.
+    Text for a bool, int or float option (optional or not) is converted; a ``Literal`` option's value
+    must be one of its choices (:func:`check_choice`, choices from ``typing.get_args``); a number must be
+    finite and >= 0, since every numeric option is a count, a number of days, a size or a threshold
+    (STYLE.md 5: an impossible value is refused, never used). Anything else is an :class:`InputError`
+    naming the option.
     """
-    kinds = {k for k in (get_args(hint) or (hint,)) if isinstance(k, type)}
-    if not isinstance(value, str):
-        return _checked_value(name, value, kinds, file)
+    parts = (hint,) if get_origin(hint) is Literal else get_args(hint) or (hint,)
+    choices = [c for part in parts if get_origin(part) is Literal for c in get_args(part)]
+    kinds = {k for k in parts if isinstance(k, type)}
+    if isinstance(value, str):
+        value = _from_text(name, value, kinds)
+    if choices and not (value is None and type(None) in kinds):
+        check_choice(name, value, choices)
+        return value
+    return _checked_value(name, value, kinds)
+
+
+def _from_text(name: str, value: str, kinds: set[type]) -> Any:
+    """Text of a bool, int or float option (optional or not) as that kind; other text unchanged."""
     if value.lower() in ("none", "") and type(None) in kinds:
         return None
     if bool in kinds:
         if value.lower() in TRUE_WORDS | FALSE_WORDS:
             return value.lower() in TRUE_WORDS
-        raise InputError(file, [], name, f'"{value}" is not true or false')
+        raise InputError(OPTIONS, [], name, f'"{value}" is not true or false')
     for kind in (int, float):
         if kind in kinds:
             try:
                 return kind(value)
             except ValueError:
                 expected = "a whole number" if kind is int else "a number"
-                raise InputError(file, [], name, f'"{value}" is not {expected}') from None
+                raise InputError(OPTIONS, [], name, f'"{value}" is not {expected}') from None
     return value
 
 
-def _checked_value(name: str, value: Any, kinds: set[type], file: str) -> Any:
-    """A Python value of a bool, int or float option (optional or not) of the declared kind: a whole
-    float for an int (56.0 -> 56), any real number for a float; anything else is an InputError."""
+def _checked_value(name: str, value: Any, kinds: set[type]) -> Any:
+    """A Python value of a bool, int, float or text option (optional or not) of the declared kind: a whole
+    float for an int (56.0 -> 56), a finite real number >= 0 for an int or a float; anything else is an
+    InputError."""
     if not kinds or not kinds <= {bool, int, float, str, type(None)}:
         return value  # a value of another kind (a tuple, a mapping): the criterion checks it
     if value is None and type(None) in kinds:
         return None
+    if isinstance(value, str) and str in kinds:
+        return value
     kind = type(value)
     is_bool = isinstance(value, bool) or (kind.__module__ == "numpy" and "bool" in kind.__name__)
     if bool in kinds and is_bool:
         return bool(value)
-    if not is_bool and isinstance(value, numbers.Real):  # numpy numbers are numbers.Real too
-        if float in kinds:
+    whole = int in kinds and float not in kinds
+    if not is_bool and isinstance(value, numbers.Real) and kinds & {int, float}:  # numpy numbers too
+        if not math.isfinite(value) or value < 0:
+            fault = "negative" if value < 0 else "not a finite number"
+            expected = "a whole number" if whole else "a number"
+            raise InputError(OPTIONS, [], name, f"{value!r} is {fault}; expected {expected} >= 0 (a count, a "
+                                                "number of days, a size or a threshold)")
+        if not whole:
             return float(value)
-        if int in kinds and float(value).is_integer():
+        if float(value).is_integer():
             return int(value)
     expected = ("true or false" if bool in kinds else "a whole number" if int in kinds
                 else "a number" if float in kinds else "text")
-    raise InputError(file, [], name, f"{value!r} is not {expected}")
+    raise InputError(OPTIONS, [], name, f"{value!r} is not {expected}")

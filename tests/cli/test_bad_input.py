@@ -351,7 +351,7 @@ def test_sdtm_unknown_unit_is_refused(tmp_path):
     ("args", "fragments"),
     [
         (("--option", "min_sd_days=abc"), ("min_sd_days", '"abc" is not a whole number')),
-        (("--option", "on_old_baseline=fatal"), ("on_old_baseline", '"fatal" is not one of', '"warn"')),
+        (("--option", "on_old_baseline=fatal"), ("option on_old_baseline", "'fatal' is not one of", "warn")),
         (("--option", "min_sd_days"), ("--option", "name=value")),
         (("--option", "no_such_option=1"), ("no_such_option", "not an option of the selected criteria")),
         (("--format", "xml"), ("--format", "xml")),

@@ -240,4 +240,4 @@ def test_an_unknown_value_is_refused_naming_the_option_and_the_choices():
         ioresponse.assess(lesions(RETURNS_UNCHANGED), "irecist", icpd_incomplete_reference="both")
     message = str(refused.value)
     assert "icpd_incomplete_reference" in message
-    assert '"both" is not one of "known_part", "same_lesions"' in message
+    assert "'both' is not one of known_part, same_lesions" in message

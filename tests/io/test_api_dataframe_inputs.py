@@ -223,7 +223,8 @@ class Err:
         if self.column is not None:
             columns = self.column if isinstance(self.column, tuple) else (self.column,)
             assert outcome.column in columns, located
-            assert f"column {outcome.column}" in located
+            kind = "option" if outcome.file == "options" else "column"  # "options, option X: ..."
+            assert f"{kind} {outcome.column}" in located
         if self.rows is not None:
             assert outcome.rows == self.rows, located
             assert re.search(r"\brows? \d", located), located

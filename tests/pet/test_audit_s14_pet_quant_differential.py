@@ -269,7 +269,7 @@ def test_1_7_9_eortc_suvmax_normalisation_bsa_option():
     assert quantify(volume, {"a": image > 5})["suvmax"].iloc[0] == 10.0  # default bw
     # 9: the options take the listed values only; a misspelt one is refused, not read as the default
     for option in ({"normalisation": "lbm"}, {"tlg_normalisation": "sul"}):
-        with pytest.raises(InputError, match="is not bw or"):
+        with pytest.raises(InputError, match="is not one of bw, "):
             quantify(volume, {"a": image > 5}, **option)
 
 

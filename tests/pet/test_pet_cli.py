@@ -93,17 +93,17 @@ def test_quantify_with_nifti_labels_and_liver(series: Path, tmp_path: Path) -> N
 @pytest.mark.parametrize(
     ("arguments", "located"),
     [
-        (["--liver", "1,2"], "error: option --liver: '1,2' is not three numbers"),
-        (["--peak", "max"], "error: option --peak: 'max' is not percist"),
+        (["--liver", "1,2"], "error: options, option --liver: '1,2' is not three numbers"),
+        (["--peak", "max"], "error: options, option --peak: 'max' is not one of percist"),
         (
             ["--lbm-formula", "boer"],
-            "error: option --lbm-formula: 'boer' is not one of janmahasatian, james.",
+            "error: options, option --lbm-formula: 'boer' is not one of janmahasatian, james.",
         ),
-        (["--fraction", "1.5"], "error: option --fraction: 1.5 is not in (0, 1]."),
+        (["--fraction", "1.5"], "error: options, option --fraction: 1.5 is not in (0, 1]."),
         (
             ["--segmentation", "percist"],
-            "error: option --segmentation: percist thresholds at the liver reference (1.5 x SUL mean + 2 "
-            "SD); give the liver centre: --liver X,Y,Z (Python: liver_centre=(x, y, z)).",
+            "error: options, option --segmentation: percist thresholds at the liver reference (1.5 x SUL "
+            "mean + 2 SD); give the liver centre: --liver X,Y,Z (Python: liver_centre=(x, y, z)).",
         ),
         # the region is refused at the PET series it falls outside of, with both spellings of the centre
         (
@@ -116,12 +116,15 @@ def test_quantify_with_nifti_labels_and_liver(series: Path, tmp_path: Path) -> N
             "pet: the blood pool region around LPS (0.0, 0.0, 0.0) mm reaches 8.0 mm outside the image; move "
             "the centre inside: --blood-pool X,Y,Z (Python: blood_pool_centre=(x, y, z)).",
         ),
-        (["--weight-kg", "400"], "error: option --weight-kg (Python: weight_kg): 400 kg is outside 2-350 kg"),
+        (
+            ["--weight-kg", "400"],
+            "error: options, option --weight-kg (Python: weight_kg): 400 kg is outside 2-350 kg",
+        ),
         (
             ["--height-cm", "1.75"],
-            "error: option --height-cm (Python: height_cm): 1.75 cm is outside 40-250 cm",
+            "error: options, option --height-cm (Python: height_cm): 1.75 cm is outside 40-250 cm",
         ),
-        (["--sex", "X"], "error: option --sex (Python: sex): 'X' is not M, F or O."),
+        (["--sex", "X"], "error: options, option --sex (Python: sex): 'X' is not M, F or O."),
     ],
 )
 def test_quantify_bad_options_exit_2(series: Path, tmp_path: Path, arguments: list, located: str) -> None:

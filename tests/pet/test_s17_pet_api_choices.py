@@ -236,5 +236,5 @@ def test_quantify_without_labels_refuses_an_unknown_choice(option, value, choice
 
 def test_quantify_without_labels_refuses_an_unknown_connectivity():
     volume = SUVVolume.from_array(_spot(), _geometry((5, 5, 5)))
-    with pytest.raises(InputError, match="7 is not 6, 18 or 26"):
+    with pytest.raises(InputError, match="7 is not one of 6, 18, 26"):
         quantify(volume, {}, connectivity=7)

@@ -357,8 +357,11 @@ def validate(
 def _criterion_refusals(study: Study, names: list[str], option: list[str]) -> list[str]:
     """Each chosen criterion run alone with its options: the located refusal of every one that refuses the
     study (a column it needs, a baseline rule), the same refusal of several criteria once naming them all
-    ("(recist11, irecist)"); the criteria that "all" skips are named."""
-    from ioresponse.api import criterion_names, run, select_criteria, split_options
+    ("(recist11, irecist)"); the criteria that "all" skips are named. The options' types and choices are
+    checked first, against every criterion named, before an option's value is read as a column name, as
+    assess does."""
+    from ioresponse.api import ALL, criterion_names, run, select_criteria, split_options
+    from ioresponse.criteria import registry
 
     refusals: dict[str, list[str]] = {}
 
@@ -367,8 +370,11 @@ def _criterion_refusals(study: Study, names: list[str], option: list[str]) -> li
         refusals.setdefault(text, []).append(key)
 
     options = dict(_pairs(option, "--option", "name=value"))
+    names = criterion_names(names)
+    available = registry()
+    split_options([available[n] for n in (available if ALL in names else names)], options)  # checks only
     chosen = []
-    for name in criterion_names(names):
+    for name in names:
         try:  # a criterion named explicitly is refused for a column it lacks; "all" skips it
             selected, skipped = select_criteria([name], study, options)
         except InputError as refusal:
@@ -376,7 +382,7 @@ def _criterion_refusals(study: Study, names: list[str], option: list[str]) -> li
             continue
         chosen += selected
         _print_skipped(skipped)
-    per_criterion = split_options(chosen, options)
+    per_criterion = split_options(chosen, options)  # an option of a criterion that cannot run: as assess
     for criterion in chosen:
         try:
             run(study, [criterion.key], patterns=False, **per_criterion[criterion.key])

@@ -146,7 +146,7 @@ def patterns(
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "patterns.csv", index=False)
     table.to_parquet(out / "patterns.parquet", index=False)
-    chosen = PatternOptions.from_mapping(pattern_options, study.source)
+    chosen = PatternOptions.from_mapping(pattern_options)
     flags = irae_rules.find_flags(study, result.timepoints, findings=finding_table, events=event_table,
                                   options=chosen)
     json_cells(flags).to_csv(out / "irae_flags.csv", index=False)

@@ -15,7 +15,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from ioresponse.cli._common import console, handles_input_errors
-from ioresponse.schema import InputError
+from ioresponse.schema import OPTIONS, InputError, check_choice
 
 if TYPE_CHECKING:  # the commands import numpy, pandas and ioresponse.pet (scipy, pydicom) when they run
     from ioresponse.pet import SUVVolume
@@ -93,8 +93,7 @@ def _options(lbm_formula: str, sex_other: str, unit_fixes: str, reference_time: 
         "--reference-time": (reference_time, ("auto", "backcompute", "earliest_acquisition")),
     }
     for name, (value, allowed) in choices.items():
-        if value not in allowed:
-            raise InputError(f"option {name}", [], None, f"{value!r} is not one of {', '.join(allowed)}.")
+        check_choice(name, value, allowed)
     return {
         "lbm_formula": lbm_formula,
         "sex_other": sex_other,
@@ -124,10 +123,7 @@ def suv(
 
     from ioresponse.pet import read_suv
 
-    if normalization not in ("auto", "bw", "lbm", "bsa", "ibw"):
-        raise InputError(
-            "option --normalization", [], None, f"{normalization!r} is not auto, bw, lbm, bsa, ibw."
-        )
+    check_choice("--normalization", normalization, ("auto", "bw", "lbm", "bsa", "ibw"))
     volume = read_suv(
         series_dir, normalization, **_options(lbm_formula, sex_other, unit_fixes, reference_time)
     )
@@ -162,7 +158,7 @@ def _parse_point(text: str | None, option: str) -> tuple[float, float, float] | 
     except ValueError:
         values = ()
     if len(values) != 3 or not all(math.isfinite(v) for v in values):
-        raise InputError(f"option {option}", [], None, f"{text!r} is not three numbers X,Y,Z (LPS mm).")
+        raise InputError(OPTIONS, [], option, f"{text!r} is not three numbers X,Y,Z (LPS mm).")
     return values  # type: ignore[return-value]
 
 
@@ -273,26 +269,21 @@ def quantify(
 
     if len(labels) != len(series_dirs):
         raise InputError(
-            "option --labels",
+            OPTIONS,
             [],
-            None,
+            "--labels",
             f"{len(labels)} label files for {len(series_dirs)} series; give one each.",
         )
-    if peak not in ("percist", "ibsi-local", "ibsi-global"):
-        raise InputError("option --peak", [], None, f"{peak!r} is not percist, ibsi-local or ibsi-global.")
-    if segmentation not in ("relative", "absolute", "percist"):
-        raise InputError(
-            "option --segmentation", [], None, f"{segmentation!r} is not relative, absolute, percist."
-        )
-    if normalization not in ("bw", "bsa"):
-        raise InputError("option --normalization", [], None, f"{normalization!r} is not bw or bsa.")
+    check_choice("--peak", peak, ("percist", "ibsi-local", "ibsi-global"))
+    check_choice("--segmentation", segmentation, ("relative", "absolute", "percist"))
+    check_choice("--normalization", normalization, ("bw", "bsa"))
     if segmentation == "relative" and not 0 < fraction <= 1:
-        raise InputError("option --fraction", [], None, f"{fraction:g} is not in (0, 1].")
+        raise InputError(OPTIONS, [], "--fraction", f"{fraction:g} is not in (0, 1].")
     if segmentation == "percist" and liver is None:
         raise InputError(
-            "option --segmentation",
+            OPTIONS,
             [],
-            None,
+            "--segmentation",
             "percist thresholds at the liver reference (1.5 x SUL mean + 2 SD); give the liver centre: "
             "--liver X,Y,Z (Python: liver_centre=(x, y, z)).",
         )

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from ioresponse.cli._common import console, handles_input_errors, output_path, read_output
-from ioresponse.schema import DAY, PATIENT, SOURCE_ROW, InputError, IoresponseWarning
+from ioresponse.schema import DAY, OPTIONS, PATIENT, SOURCE_ROW, InputError, IoresponseWarning
 
 if TYPE_CHECKING:  # the commands import pandas, the cohort statistics and the report when they run
     import pandas as pd
@@ -69,7 +69,7 @@ def load_tables(outdir: Path, patients: Path | None = None, median_split: str | 
     from ioresponse.report.html import ReportTables
 
     if median_split is not None and patients is None:
-        raise InputError("option --median-split", [], None,
+        raise InputError(OPTIONS, [], "--median-split",
                          f"{median_split} is a column of the patient table: give it with --patients")
     best = read_output(outdir, "best_response")
     timepoints = read_output(outdir, "timepoints")

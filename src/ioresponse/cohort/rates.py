@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ioresponse.criteria import BASELINE_SUM, MEASURABILITY_THRESHOLD, MEASURABLE_DISEASE, registry
-from ioresponse.schema import DAY, PATIENT, READER, InputError, IoresponseWarning
+from ioresponse.schema import DAY, OPTIONS, PATIENT, READER, InputError, IoresponseWarning, check_choice
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -110,7 +110,7 @@ def clopper_pearson(successes: int, n: int, alpha: float = DEFAULT_ALPHA) -> tup
         raise InputError("clopper_pearson", [], None, f"need 0 <= successes <= n, got successes={successes}, "
                                                       f"n={n}")
     if not 0 < alpha < 1:
-        raise InputError("options", [], "alpha", f"{alpha!r} is not an error rate between 0 and 1 (0.05: a "
+        raise InputError(OPTIONS, [], "alpha", f"{alpha!r} is not an error rate between 0 and 1 (0.05: a "
                                                   "95 % interval)")
     if n == 0:
         return (float("nan"), float("nan"))
@@ -169,7 +169,7 @@ def response_column(criterion: str, confirmed: bool | None = None) -> str:
         criterion. A run's own choice is read per row by :func:`response_columns`.
     """
     if confirmed is not None and not isinstance(confirmed, bool):  # "false" would read as True
-        raise InputError("options", [], "confirmed", f"{confirmed!r} is not True, False or None")
+        raise InputError(OPTIONS, [], "confirmed", f"{confirmed!r} is not True, False or None")
     use_confirmed = confirms_response(criterion) if confirmed is None else confirmed
     return "best_response_confirmed" if use_confirmed else "best_response"
 
@@ -354,9 +354,7 @@ class ResponseRateFitter:
     def __init__(self, alpha: float = DEFAULT_ALPHA, *, confirmed: bool | None = None,
                  population: Population = "measurable_at_baseline",
                  dcr_landmark_days: int | None = None) -> None:
-        if population not in POPULATIONS:
-            raise InputError("options", [], "population",
-                             f'"{population}" is not one of {", ".join(repr(p) for p in POPULATIONS)}')
+        check_choice("population", population, POPULATIONS)
         self.alpha = alpha
         self.confirmed = confirmed
         self.population = population

@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.schema import BEST_RESPONSE_COLUMNS
+from ioresponse.schema import BEST_RESPONSE_COLUMNS, OPTIONS, InputError
 
 Family = Literal["anatomic", "metabolic"]
 
@@ -162,6 +162,26 @@ class Criterion:
 def _empty(column: pd.Series) -> bool:
     """A measurement column with no value at all (text columns are checked by io/ validation)."""
     return column.dtype.kind == "f" and not column.notna().any()
+
+
+def check_confirmation_window(
+    confirm_min_days: int, confirm_max_days: int | None, confirm_tolerance_days: int = 0
+) -> None:
+    """Refuse a confirmation window that cannot hold an assessment (options of spec/anatomic.md 0.8 and
+    4.11 D3-D4): the deciding assessment comes ``confirm_min_days`` or later after the first (i)PD, so a
+    ``confirm_max_days`` below it would flag every one late, and iRECIST's ``confirm_tolerance_days``
+    accepts ``confirm_min_days - tolerance`` days, which must not be before the iUPD itself."""
+    if confirm_max_days is not None and confirm_max_days < confirm_min_days:
+        raise InputError(OPTIONS, [], "confirm_max_days",
+                         f"{confirm_max_days} is below confirm_min_days ({confirm_min_days}): the deciding "
+                         f"assessment comes at least confirm_min_days after the progression (spec 0.8, "
+                         f"4.11 D4); expected a number of days >= {confirm_min_days}")
+    if confirm_tolerance_days > confirm_min_days:
+        raise InputError(OPTIONS, [], "confirm_tolerance_days",
+                         f"{confirm_tolerance_days} exceeds confirm_min_days ({confirm_min_days}): the "
+                         f"earliest accepted scan would be {confirm_min_days} - {confirm_tolerance_days} = "
+                         f"{confirm_min_days - confirm_tolerance_days} days after the iUPD (spec 4.11 D3); "
+                         f"expected at most {confirm_min_days}")
 
 
 _MODULES = (

@@ -16,13 +16,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from ioresponse.criteria import BASELINE_SUM, BEST_RESPONSE_TABLE_COLUMNS, Study
-from ioresponse.io.pet_table import validate_pet_table
+from ioresponse.io.pet_table import LBM_FORMULA, validate_pet_table
 from ioresponse.schema import (
     CLINICAL_STATUS,
     DATE,
@@ -39,6 +39,7 @@ from ioresponse.schema import (
     InputError,
     Role,
     Status,
+    check_choice,
 )
 
 SULPEAK_CRITERION_COLUMNS = (
@@ -283,11 +284,23 @@ class PatientScans:
         return self.baseline if position == 0 else self.followups[position - 1]
 
 
-def pet_table_of(study: Study, criterion_title: str, required: Sequence[str]) -> pd.DataFrame:
+SulFormula = Literal["janmahasatian", "james"]
+"""The lean-body-mass formulas of SUL (spec/metabolic.md 2.2; PERCIST ambiguity A2, 5.12)."""
+
+
+def pet_table_of(
+    study: Study, criterion_title: str, required: Sequence[str], lbm_formula: SulFormula | None = None
+) -> pd.DataFrame:
     """The study's validated PET table, checked for the criterion's columns (spec 1.1).
 
-    A table that was not validated yet (no ``source_row``) is validated here.
+    A table that was not validated yet (no ``source_row``) is validated here. ``lbm_formula`` (option
+    of the criteria on SUL, spec 2.2 and 5.12 A2) is the formula the table's SUL values must come from:
+    a scan whose ``lbm_formula`` names the other one is refused ("a patient's scans must all use the
+    same formula"); values the user supplied cannot be checked and stay "user-supplied" (2.2). None
+    takes the formula the table names (``ioresponse pet quantify`` writes "janmahasatian" by default).
     """
+    if lbm_formula is not None:
+        check_choice("lbm_formula", lbm_formula, SulFormula)
     if study.pet is None:
         raise InputError(
             study.source,
@@ -306,6 +319,18 @@ def pet_table_of(study: Study, criterion_title: str, required: Sequence[str]) ->
             f"{criterion_title} needs column(s) "
             f"{', '.join(missing)} in the PET table (spec/metabolic.md 1.1)",
         )
+    if lbm_formula is not None and LBM_FORMULA in table:
+        other = ~table[LBM_FORMULA].isin((lbm_formula, "user-supplied"))
+        if other.any():
+            named = ", ".join(sorted(set(table.loc[other, LBM_FORMULA])))
+            raise InputError(
+                study.source,
+                table.loc[other, SOURCE_ROW].tolist(),
+                LBM_FORMULA,
+                f"SUL from the {named} formula, but {criterion_title} was asked for lbm_formula="
+                f"'{lbm_formula}' (spec/metabolic.md 2.2: one formula); quantify again with "
+                f"--lbm-formula {lbm_formula}, or leave the option out",
+            )
     return table
 
 

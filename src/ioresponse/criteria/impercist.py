@@ -24,6 +24,7 @@ from ioresponse.criteria._metabolic import (
     SULPEAK_CRITERION_COLUMNS,
     PatientScans,
     Scan,
+    SulFormula,
     absolute_change,
     as_percent,
     best_response_frame,
@@ -118,6 +119,7 @@ def assess(
     impercist_min_abs_sul: float = 0.0,
     impercist_reference: Reference = "baseline",
     impercist_qc: QcPolicy = "strict",
+    lbm_formula: SulFormula | None = None,
 ) -> CriterionResult:
     """imPERCIST5 timepoint and best overall response (spec/metabolic.md section 8).
 
@@ -136,6 +138,10 @@ def assess(
         Reference of PMD (A4): baseline sum, or the smallest sum so far.
     impercist_qc : {"strict", "warn"}, default "strict"
         Failed PERCIST quality checks (A5): NE, or keep the category with the failures in ``reason``.
+    lbm_formula : {"janmahasatian", "james"}, optional
+        The LBM formula the SUL values must come from (A2, spec 2.2): a scan naming the other one is
+        refused; None (default) takes the formula the table names ("user-supplied" for SUL given
+        directly).
 
     Notes
     -----
@@ -147,7 +153,7 @@ def assess(
     check_choice("impercist_new_lesion_mode", impercist_new_lesion_mode, ("top5", "add_all"))
     check_choice("impercist_reference", impercist_reference, ("baseline", "nadir"))
     check_choice("impercist_qc", impercist_qc, ("strict", "warn"))
-    table = pet_table_of(study, "imPERCIST", CRITERION.required_columns)
+    table = pet_table_of(study, "imPERCIST", CRITERION.required_columns, lbm_formula)
     timepoints: list[dict[str, Any]] = []
     best: list[dict[str, Any]] = []
     rules = _Rules(impercist_new_lesion_mode, impercist_inclusive, impercist_min_abs_sul, impercist_qc)

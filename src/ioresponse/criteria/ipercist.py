@@ -25,6 +25,7 @@ from ioresponse.criteria._metabolic import (
     MetabolicResponse,
     PatientScans,
     Scan,
+    SulFormula,
     absolute_change,
     best_response_frame,
     best_response_row,
@@ -142,6 +143,7 @@ def assess(
     percist_sum_selection: SumSelection = "reselect",
     percist_pmr_other_lesion_check: bool = True,
     percist_reference: PercistReference = "baseline",
+    lbm_formula: SulFormula | None = None,
 ) -> CriterionResult:
     """iPERCIST timepoint response, best overall response and responder (spec/metabolic.md section 9).
 
@@ -161,6 +163,10 @@ def assess(
         The PERCIST options (spec 5.12; "all PERCIST options apply", 9.2), see
         ``criteria.percist.assess``; ``percist_reference="nadir"`` measures ``P_bl``'s PMD rule (a)
         from the nadir (A6).
+    lbm_formula : {"janmahasatian", "james"}, optional
+        The LBM formula the SUL values must come from (A2, spec 2.2): a scan naming the other one is
+        refused; None (default) takes the formula the table names ("user-supplied" for SUL given
+        directly).
 
     Notes
     -----
@@ -175,7 +181,7 @@ def assess(
     check_choice("percist_cmr_rule", percist_cmr_rule, ("liver", "blood_pool", "reader"))
     check_choice("percist_sum_selection", percist_sum_selection, ("reselect", "same_lesions"))
     check_choice("percist_reference", percist_reference, ("baseline", "nadir"))
-    table = pet_table_of(study, "iPERCIST", CRITERION.required_columns)
+    table = pet_table_of(study, "iPERCIST", CRITERION.required_columns, lbm_formula)
     rules = PercistRules(
         pmd_inclusive=percist_pmd_inclusive,
         qc=percist_qc,

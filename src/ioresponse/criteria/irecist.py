@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
-from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria import Criterion, CriterionResult, Study, check_confirmation_window
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CONFIRMATION_STATES,
@@ -244,7 +244,8 @@ def assess(
         additional new lesion (D3).
     confirm_min_days, confirm_max_days, confirm_tolerance_days : int, default 28, 56, 0
         The next assessment 4-8 weeks after iUPD decides; a later one still decides with the flag
-        ``late_confirmation`` (D4); the tolerance accepts ``confirm_min_days - tolerance`` (D3).
+        ``late_confirmation`` (D4); the tolerance accepts ``confirm_min_days - tolerance`` (D3). A
+        ``confirm_max_days`` below ``confirm_min_days``, or a tolerance above it, is an InputError.
     max_new_target, max_new_target_per_organ : int, default 5, 2
         New lesion target (NLT) slots (Seymour 2017 Table 1).
     reclassify_new_lesions : bool, default False
@@ -284,6 +285,7 @@ def assess(
        additional new lesion; NE when a missing value could decide; reset when nothing progresses.
     4. iBOR: iCR > iPR > iSD > NON-iCR/NON-iUPD > iCPD > iUPD > NE, up to the first iCPD (Table 3).
     """
+    check_confirmation_window(confirm_min_days, confirm_max_days, confirm_tolerance_days)  # D3, D4
     lesions = study.lesions
     if lesions is None:
         raise InputError(study.source, [], None, "iRECIST needs an anatomic lesion table")

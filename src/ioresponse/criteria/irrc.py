@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria import Criterion, CriterionResult, Study, check_confirmation_window
 from ioresponse.criteria._anatomic import (
     CONFIRM_MIN_DAYS,
     CR,
@@ -238,7 +238,8 @@ def assess(
     confirm_min_days, max_ne_between : int, default 28, 1
         Confirmation interval and NE assessments allowed in between (spec 0.7, 0.8).
     confirm_max_days : int or None, default None
-        A later deciding assessment still decides, with the flag ``late_confirmation`` (spec 0.8).
+        A later deciding assessment still decides, with the flag ``late_confirmation`` (spec 0.8); below
+        ``confirm_min_days`` it is an InputError.
     unconfirmed_pd_as : {"pd", "ne"}, default "pd"
         Best response of an irPD still pending at the end of data (spec 2.7); it is no progression date
         (PFS, duration of response) either way: only a confirmed irPD is (patterns.md 7.3, 7.4).
@@ -273,6 +274,7 @@ def assess(
     4. irPD is confirmed by a burden again >= +25 % over the nadir >= 28 days later (spec 2.7, 0.8).
     5. Best response up to the confirmed progression, skipping not-confirmed irPD (spec 2.7).
     """
+    check_confirmation_window(confirm_min_days, confirm_max_days)  # spec 0.8
     lesions = _lesion_table(study)
     assessments = build_assessments(lesions, study.source)
     table = assessments.table
@@ -493,15 +495,22 @@ def _missing_diameters(
     return missing
 
 
+def _diameter_limits(lesions: pd.DataFrame, minimum: float, apply_slice_rule: bool) -> np.ndarray:
+    """The smallest measurable diameter of each row: ``minimum`` (5 mm by default, B1), or with
+    ``apply_slice_rule`` twice a slice thicker than 5 mm when that is more (spec 2.2)."""
+    limit = np.full(len(lesions), minimum)
+    if apply_slice_rule:
+        slice_mm = lesions["slice_thickness_mm"].to_numpy(float)
+        limit = np.where(slice_mm > 5.0, np.maximum(limit, 2 * slice_mm), limit)
+    return limit
+
+
 def _bidimensional_measurable(
     lesions: pd.DataFrame, perpendicular: np.ndarray, minimum: float, inclusive: bool, apply_slice_rule: bool
 ) -> np.ndarray:
     """Both diameters >= 5 mm (Wolchok 2009 Table 1; spec 2.2, B1)."""
     long_axis = lesions[LONG_AXIS].to_numpy(float)
-    limit = np.full(len(lesions), minimum)
-    if apply_slice_rule:
-        slice_mm = lesions["slice_thickness_mm"].to_numpy(float)
-        limit = np.where(slice_mm > 5.0, np.maximum(limit, 2 * slice_mm), limit)
+    limit = _diameter_limits(lesions, minimum, apply_slice_rule)
     if inclusive:
         big = (long_axis >= limit) & (perpendicular >= limit)
     else:
@@ -538,6 +547,8 @@ def _baseline_checks(
     measured = index & (status == Status.PRESENT) & ~np.isnan(product)
     measurable = _bidimensional_measurable(lesions, perpendicular, minimum, inclusive, apply_slice_rule)
     small = measured & ~measurable
+    limits = _diameter_limits(lesions, minimum, apply_slice_rule)
+    first_small = small & (subject == subject[small][0]) if small.any() else small  # the rows reported
     caps = {"visceral": visceral, "cutaneous": cutaneous}
     lesion = first_fragments(lesions, assessments)  # counts are of lesions, not fragments (spec 0.4)
     over = over_caps(index & lesion, subject, organ_codes(lesions), per_organ, cap_groups(lesions), caps)
@@ -547,12 +558,7 @@ def _baseline_checks(
             STATUS,
             unmeasured_baseline_message("index lesion", "Wolchok 2009 Table 1; spec 2.2"),
         ),
-        (
-            small,
-            PERPENDICULAR,
-            f"index lesion below {minimum:g} x {minimum:g} mm (both diameters; irRC, "
-            "Wolchok 2009 Table 1; spec 2.2)",
-        ),
+        (small, PERPENDICULAR, _size_rule_text(limits[first_small], minimum, inclusive)),
         (
             over,
             ROLE,
@@ -584,6 +590,17 @@ def _baseline_checks(
         on_old_baseline=on_old_baseline,
     )
     return flags, np.unique(subject[measured & measurable])
+
+
+def _size_rule_text(limits: np.ndarray, minimum: float, inclusive: bool) -> str:
+    """What an index lesion too small at baseline is below: the minimum that applied to the first patient's
+    lesions (``limits``, :func:`_diameter_limits`), twice the slice where the slice rule set it (spec 2.2),
+    and "not above" it when the minimum is exclusive (B1)."""
+    sizes = [f"{limit:g} x {limit:g} mm" + (f", twice the {limit / 2:g} mm slice" if limit > minimum else "")
+             for limit in np.unique(limits)]
+    rule = "below" if inclusive else "not above"
+    source = "Wolchok 2009 Table 1; spec 2.2" if inclusive else "Wolchok 2009 Table 2 footnote; spec 2.11 B1"
+    return f"index lesion {rule} {' or '.join(sizes)} (both diameters; irRC, {source})"
 
 
 @dataclass(frozen=True)

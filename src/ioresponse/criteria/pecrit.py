@@ -26,6 +26,7 @@ from ioresponse.criteria._metabolic import (
     MetabolicResponse,
     PatientScans,
     Scan,
+    SulFormula,
     as_percent,
     best_response_frame,
     best_response_row,
@@ -124,6 +125,7 @@ def assess(
     pecrit_strict_window: bool = False,
     pecrit_recist_window_days: int = 0,
     percist_qc: QcPolicy = "strict",
+    lbm_formula: SulFormula | None = None,
 ) -> CriterionResult:
     """PECRIT prediction of clinical benefit, once per patient (spec/metabolic.md section 6).
 
@@ -142,6 +144,10 @@ def assess(
         anatomic table (toolkit option; the spec pairs assessments of the same date).
     percist_qc : {"strict", "warn"}, default "strict"
         PERCIST quality checks in the SD branch (A4).
+    lbm_formula : {"janmahasatian", "james"}, optional
+        The LBM formula the SUL values must come from (A2, spec 2.2): a scan naming the other one is
+        refused; None (default) takes the formula the table names ("user-supplied" for SUL given
+        directly).
 
     Notes
     -----
@@ -151,7 +157,7 @@ def assess(
     """
     check_choice("pecrit_sd_direction", pecrit_sd_direction, ("increase", "decrease"))
     check_choice("percist_qc", percist_qc, ("strict", "warn"))
-    table = pet_table_of(study, "PECRIT", CRITERION.required_columns)
+    table = pet_table_of(study, "PECRIT", CRITERION.required_columns, lbm_formula)
     needs_engine = RECIST_RESPONSE not in table or (table[RECIST_RESPONSE] == "").any()
     recist = recist_timepoints(study, table) if needs_engine else None
     if needs_engine and recist is None and RECIST_RESPONSE not in table:

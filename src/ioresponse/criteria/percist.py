@@ -29,6 +29,7 @@ from ioresponse.criteria._metabolic import (
     SULPEAK_CRITERION_COLUMNS,
     PatientScans,
     Scan,
+    SulFormula,
     absolute_change,
     as_percent,
     best_response_frame,
@@ -361,6 +362,11 @@ def evaluate(
         return _decide(call, followup, PMD, triggers)
     if not call.new_ids and all(is_resolved(followup, i, rules.cmr_rule) for i in ids):
         return _decide(call, followup, CMR, [_cmr_text(rules)])
+    if call.pmd_rel is None:  # A6 nadir of 0 (every lesion resolved before): rule (a) undefined, spec 1.5
+        nadir = comparison_text(call.current, call.pmd_reference, None, call.pmd_abs or 0.0,
+                                f"nadir (day {call.pmd_reference.day})")
+        call.reason = f"{nadir}: NE, PMD rule (a) cannot be tested ({SOURCE}; spec 1.5, {SECTION['ne']})"
+        return call
     holds, text = _pmr(call, patient, followup, rules)
     return _decide(call, followup, PMR if holds else SMD, [text])
 
@@ -598,6 +604,7 @@ def assess(
     percist_sum_selection: SumSelection = "reselect",
     percist_reference: PercistReference = "baseline",
     percist_pmr_other_lesion_check: bool = True,
+    lbm_formula: SulFormula | None = None,
 ) -> CriterionResult:
     """PERCIST 1.0 timepoint and best overall response (spec/metabolic.md section 5).
 
@@ -623,6 +630,10 @@ def assess(
         Reference of PMD rule (a) (A6): baseline, or the lowest hottest SULpeak so far.
     percist_pmr_other_lesion_check : bool, default True
         Block PMR when a baseline lesion's own SULpeak rose more than 30% (A8).
+    lbm_formula : {"janmahasatian", "james"}, optional
+        The LBM formula the SUL values must come from (A2, spec 2.2): a scan naming the other one is
+        refused; None (default) takes the formula the table names ("user-supplied" for SUL given
+        directly).
 
     Notes
     -----
@@ -634,7 +645,7 @@ def assess(
     check_choice("percist_cmr_rule", percist_cmr_rule, ("liver", "blood_pool", "reader"))
     check_choice("percist_sum_selection", percist_sum_selection, ("reselect", "same_lesions"))
     check_choice("percist_reference", percist_reference, ("baseline", "nadir"))
-    table = pet_table_of(study, "PERCIST 1.0", CRITERION.required_columns)
+    table = pet_table_of(study, "PERCIST 1.0", CRITERION.required_columns, lbm_formula)
     rules = PercistRules(
         pmd_inclusive=percist_pmd_inclusive,
         qc=percist_qc,

@@ -168,11 +168,8 @@ def _check_map_on_patients(
 def _load(data: object, patients: object, column_map: dict[str, str] | None, on_invalid: v.OnInvalid,
           validation: s.Validation, source: str | None, patient_key: Sequence[str] | None,
           sheet: str | None, outcome: v.Outcome) -> Study:
-    for option, value, allowed in (("on_invalid", on_invalid, ("raise", "exclude")),
-                                   ("validation", validation, ("raise", "warn"))):
-        if value not in allowed:
-            raise InputError("options", [], option,
-                             f"{value!r} is not one of {', '.join(map(repr, allowed))}")
+    s.check_choice("on_invalid", on_invalid, v.OnInvalid)
+    s.check_choice("validation", validation, s.Validation)
     if isinstance(data, str) and not data.strip():  # Path("") is the working folder
         raise InputError(t.IN_MEMORY, [], None, "the input path is empty; give a file, an SDTM folder or a "
                                                 "pandas / polars DataFrame")
@@ -540,6 +537,17 @@ def _patient_columns(frame: pd.DataFrame, patients: pd.DataFrame | None, name: s
             "per patient)"), stacklevel=4)
     table = frame.groupby(s.PATIENT, sort=True)[constant].first().reset_index() if constant else (
         pd.DataFrame({s.PATIENT: sorted(pd.unique(frame[s.PATIENT]))}))
+    for column in (c for c in v.PATIENT_DATE_COLUMNS if c in table.columns):  # read as the patient table's
+        table[column], notes, bad = t.parse_dates(table[column].fillna("").astype(str))
+        if bad.any():
+            rows = frame.loc[frame[s.PATIENT].isin(table.loc[bad, s.PATIENT]), s.SOURCE_ROW]
+            raise InputError(name, rows.tolist(), column,
+                             f"{frame.loc[rows.index[0], column]!r} is not an ISO date (YYYY-MM-DD)")
+        imputed = frame[s.PATIENT].isin(table.loc[(notes != "").to_numpy(), s.PATIENT]).to_numpy()
+        if imputed.any():
+            first = notes[notes != ""].iloc[0]
+            t.warn_partial_dates(name, frame.loc[imputed, s.SOURCE_ROW].tolist(), column,
+                                 f"{first}, the middle of the period it gives", stacklevel=4)
     if patients is None:
         return table
     for column in (c for c in table.columns if c != s.PATIENT and c in patients.columns):

@@ -32,7 +32,16 @@ import pandas as pd
 
 from ioresponse.io import validate as v
 from ioresponse.io.tables import WARN_IMPLAUSIBLE, decimal_comma_hint, read_table
-from ioresponse.schema import DAY, PATIENT, SOURCE_ROW, TARGET_SUM, InputError, IoresponseWarning, Validation
+from ioresponse.schema import (
+    DAY,
+    PATIENT,
+    SOURCE_ROW,
+    TARGET_SUM,
+    InputError,
+    IoresponseWarning,
+    Validation,
+    check_choice,
+)
 
 PCT_CHANGE = "pct_change"
 BASELINE_SIZE = "baseline_size_mm"
@@ -163,8 +172,7 @@ def sums_with_source_rows(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
     """:func:`sums_from_pct_change` with ``source_row``: the row of ``table`` each sum comes from (a
     baseline row added for a patient: the patient's first row), so that later messages name the rows
     of the user's file."""
-    if time_unit not in ("days", "weeks"):
-        raise InputError(source, [], None, f'option time_unit: "{time_unit}" is not one of "days", "weeks"')
+    check_choice("time_unit", time_unit, TimeUnit)
     missing = [c for c in (PATIENT, DAY, PCT_CHANGE) if c not in table.columns]
     if missing:
         raise InputError(source, [], missing[0], f"missing; a % change table needs {PATIENT}, {DAY} and "

@@ -39,9 +39,11 @@ from ioresponse.io.tables import (
     MAX_ABS_DAY,
     decimal_comma_hint,
     parse_bool,
+    parse_dates,
     parse_float,
     read_table,
     refuse_rows,
+    warn_partial_dates,
 )
 from ioresponse.io.validate import ImplausibleValueWarning, UnusedColumnWarning, check_date_day_agree
 from ioresponse.schema import (
@@ -385,11 +387,15 @@ def _choices(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.
 
 
 def _dates(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
-    text = _text(series).str.slice(0, 10)
-    parsed = pd.to_datetime(_blank_to_nan(text), format="%Y-%m-%d", errors="coerce")
-    bad = ((text != "") & parsed.isna()).to_numpy()
+    """ISO dates read as the lesion table reads them (io.tables.parse_dates: a time part is not read, a
+    partial date is imputed to the middle of its period with a warning, other text is refused)."""
+    iso, notes, bad = parse_dates(_text(series))
     refuse_rows(file, rows, bad, DATE, "expected an ISO date YYYY-MM-DD")
-    return text
+    imputed = (notes != "").to_numpy()
+    if imputed.any():
+        warn_partial_dates(file, rows[imputed].tolist(), DATE,
+                           f"{notes[imputed].iloc[0]}, the middle of the period it gives", stacklevel=4)
+    return iso
 
 
 def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, file: str,
@@ -430,9 +436,8 @@ def _days_from_dates(rows: pd.DataFrame, patients: pd.DataFrame | None, file: st
             "only a date is given; deriving the day needs a "
             "patient table with patient_id and treatment_start (or give the day column)",
         )
-    starts = dict(
-        zip(_text(patients[PATIENT]), _text(patients["treatment_start"]).str.slice(0, 10), strict=True)
-    )
+    start_dates = parse_dates(_text(patients["treatment_start"]))[0]
+    starts = dict(zip(_text(patients[PATIENT]), start_dates, strict=True))
     start = pd.to_datetime(
         rows[PATIENT].map(lambda p: starts.get(p) or None), format="%Y-%m-%d", errors="coerce"
     )

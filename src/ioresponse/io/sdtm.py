@@ -347,6 +347,37 @@ def _warn_days_off_dates(source: str, records: pd.DataFrame, start: pd.Series) -
         "given").located()), stacklevel=6)
 
 
+def _one_clock(source: str, records: pd.DataFrame, start: pd.Series) -> pd.Series:
+    """The records' days on one clock per subject (spec/anatomic.md 0.1, 0.2: assessments in day order).
+
+    A record with a TRDTC but no TRDY (an unscheduled visit) is placed by its date (day = date - first
+    dose, io.load). When the subject's TRDY are not the study days of their TRDTC (nominal days,
+    :func:`_warn_days_off_dates`), the two cannot be ordered against each other: an unscheduled scan three
+    weeks after WEEK 12 can land before it. Such a subject's dated records are all placed by their dates
+    (their TRDY left out, with a :class:`StudyDayWarning`); the records of other subjects keep TRDY."""
+    days, _ = t.parse_float(records[s.DAY])
+    first_dose = records["USUBJID"].map(start).fillna("")
+    complete = ((records[s.DATE].str.len() >= 10) & (first_dose != "")).to_numpy()
+    date = pd.to_datetime(records[s.DATE].str.slice(0, 10).where(complete), format="%Y-%m-%d",
+                          errors="coerce")
+    dated = complete & date.notna().to_numpy()
+    by_date = (date - pd.to_datetime(first_dose.where(dated), format="%Y-%m-%d", errors="coerce")).dt.days
+    off = dated & np.isfinite(days) & (by_date.to_numpy() != days)
+    dated_only = dated & ~np.isfinite(days)
+    subject = records["USUBJID"]
+    mixed = subject.isin(set(subject[off]) & set(subject[dated_only])).to_numpy() & dated & np.isfinite(days)
+    if not mixed.any():
+        return records[s.DAY]
+    subjects = sorted(set(subject[mixed]))
+    warnings.warn(StudyDayWarning(InputError(
+        source, records.loc[mixed, s.SOURCE_ROW].tolist(), "TRDY",
+        f"{len(subjects)} subject(s) ({', '.join(subjects[:3])}{' ...' if len(subjects) > 3 else ''}) with "
+        "TRDY that are not the study days of their TRDTC and records dated by TRDTC alone: one clock per "
+        "subject, so these records are placed by TRDTC (day = TRDTC - first dose) and their TRDY is not "
+        "read").located()), stacklevel=6)
+    return records[s.DAY].mask(mixed, by_date.astype("Int64").astype(str))
+
+
 def _study_day_text(day: float) -> str:
     """A contract day (first dose = day 0) as the SDTM study day it was (day 1 = first dose, no day 0)."""
     return str(int(day + 1 if day >= 0 else day))
@@ -414,6 +445,7 @@ def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> 
     out["result_note"] = out["result_note"].mask(ignored, "result " + result + " of a NOT DONE test not read")
     out.loc[ignored, ["TRSTRESC", "value"]] = ["", np.nan]
     _warn_days_off_dates(tr.source, out, start)
+    out[s.DAY] = _one_clock(tr.source, out, start)
     out[s.DATE], out["date_note"] = _dated(out[s.DATE], out[s.DAY], out["USUBJID"], start, "TR")
     imputed = (out["date_note"] != "").to_numpy()
     if imputed.any():  # said as a partial date imputed in the middle of its period is (io.load)

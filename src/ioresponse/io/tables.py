@@ -121,11 +121,11 @@ MID_YEAR_MONTH_DAY = "07-01"
 IBM_FLOAT_ZERO_ARTEFACT = 5.397605346934028e-79  # pandas issue 50670: a zero read from XPORT
 
 _ISO_DATE = re.compile(
-    r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?"
-    r"(?:[T ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$"
+    r"^(\d{4})(?:-(\d{2})(?:-(\d{2})"
+    r"(?:[T ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?)?)?$"
 )
-"""An ISO 8601 date, possibly partial (SDTM --DTC), with an optional ISO time part that is not read; any
-other text after the date is not a date."""
+"""An ISO 8601 date, possibly partial (SDTM --DTC), with an optional ISO time part after a full date that
+is not read; any other text after the date ("2024 01": a year and an hour) is not a date."""
 TRUE_WORDS = frozenset({"true", "t", "yes", "y", "1", "1.0"})
 FALSE_WORDS = frozenset({"false", "f", "no", "n", "0", "0.0", ""})
 """How a boolean cell may be written, in lower case (:func:`parse_bool`; empty reads as false)."""

@@ -22,8 +22,8 @@ Rules and their sources:
   reported as "identical duplicate of row N"). Fragments are allowed for target and new lesions only
   and must agree on role, organ and lymph_node; a non-target lesion is one row per assessment.
   In sum-only tables there are no fragments: two differing rows for one assessment conflict and
-  both are excluded (the assessment becomes missing). Note: two fragments with identical values are
-  indistinguishable from a duplicated row and are reported as such.
+  both are excluded (the assessment becomes missing). Two fragments with identical values are
+  indistinguishable from a duplicated row and are reported as such, unless their ``note`` differs.
 - Per-assessment columns (clinical_status, slice_thickness_mm, modality) must agree within an
   assessment (spec/anatomic.md 0.1).
 - Dates out of order: when the user gives both ``date`` and ``day``, ``date - day`` must be the same
@@ -479,7 +479,9 @@ def check_patient_columns(frame: pd.DataFrame, source: str) -> list[Finding]:
 
 ASSESSMENT = [s.PATIENT, s.READER, s.DAY]
 LESION_KEY = [s.PATIENT, s.READER, s.DAY, s.LESION]
-_COMPARED = [c for c in t.LESION_COLUMNS if c not in (s.SOURCE_ROW, "note")]
+_COMPARED = [c for c in t.LESION_COLUMNS if c != s.SOURCE_ROW]
+"""Columns two rows of one lesion and assessment must share to be a duplicate rather than fragments (spec
+anatomic.md 0.4); ``note`` counts, so two fragments of the same size are told apart by their notes."""
 
 
 def _who(patient: str, reader: str) -> str:
@@ -499,8 +501,9 @@ def check_duplicates(frame: pd.DataFrame, source: str) -> list[Finding]:
     groups = frame.loc[repeated].groupby(_COMPARED, sort=False, dropna=False)[s.SOURCE_ROW]
     for _, rows in groups:
         first, *others = sorted(rows.astype(int))
-        findings.append(_error(source, others, s.LESION, f"identical duplicate of row {first}; keep one row "
-                                                         "per lesion per assessment"))
+        findings.append(_error(source, others, s.LESION,
+                               f"identical duplicate of row {first}; keep one row per lesion per assessment "
+                               "(two fragments of a split lesion of the same size: tell them apart in note)"))
     return findings
 
 

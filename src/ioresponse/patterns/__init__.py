@@ -36,7 +36,7 @@ from ioresponse.patterns._common import (
     records,
 )
 from ioresponse.patterns.irae import mention_flags
-from ioresponse.schema import DAY, PATIENT, READER, InputError, IoresponseWarning
+from ioresponse.schema import DAY, OPTIONS, PATIENT, READER, InputError, IoresponseWarning, check_choice
 
 __all__ = [
     "OPTION_NAMES",
@@ -131,9 +131,7 @@ def _required(definition: PatternDefinition, options: PatternOptions) -> tuple[s
     return definition.required_inputs
 
 
-def select(
-    available: set[str], options: PatternOptions, definitions: list[str] | None, source: str = "<options>"
-) -> list[str]:
+def select(available: set[str], options: PatternOptions, definitions: list[str] | None) -> list[str]:
     """The definitions to run: the chosen ones (each must have its inputs), else the defaults that can run.
 
     Raises
@@ -145,13 +143,11 @@ def select(
     if definitions is None:
         return [d.id for d in entries.values() if d.default and set(_required(d, options)) <= available]
     for key in definitions:
-        if key not in entries:
-            raise InputError(
-                source, [], None, f'option definitions: "{key}" is not one of {", ".join(entries)}'
-            )
+        check_choice("definitions", key, tuple(entries))
         missing = set(_required(entries[key], options)) - available
         if missing:
-            raise InputError(source, [], None, f"pattern {key} needs {', '.join(sorted(missing))}, not given")
+            raise InputError(OPTIONS, [], "definitions",
+                             f"pattern {key} needs {', '.join(sorted(missing))}, not given")
     return list(definitions)
 
 
@@ -210,7 +206,7 @@ def find_patterns(
     DataFrame
         Columns :data:`PATTERN_COLUMNS`, sorted by patient, reader, pattern, definition, episode, day.
     """
-    chosen = PatternOptions.from_mapping(options, study.source)
+    chosen = PatternOptions.from_mapping(options)
     # The rules walk patients one by one: Python strings serve them better than Arrow text columns.
     timepoints, best_response = _object_text(timepoints), _object_text(best_response)
     study = replace(study, lesions=_object_text(study.lesions))

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, get_type_hints
 
 import pandas as pd
 
@@ -275,32 +275,18 @@ class PatternOptions:
     the wrong assay gives not_evaluable)."""
 
     @classmethod
-    def from_mapping(cls, options: Mapping[str, object], file: str = "<options>") -> PatternOptions:
+    def from_mapping(cls, options: Mapping[str, object]) -> PatternOptions:
         """Pick the options this layer knows from ``options`` (others belong to the criteria).
 
         Raises
         ------
         InputError
-            A choice option has a value outside its allowed choices.
+            A value not of its declared type (``schema.coerce_option``): a choice outside its allowed
+            choices, a number not finite and >= 0.
         """
-        from dataclasses import fields
-        from typing import get_args, get_type_hints
-
-        from ioresponse.schema import InputError
-
         hints = get_type_hints(cls)
-        chosen = {}
-        for item in fields(cls):
-            if item.name not in options:
-                continue
-            value = coerce_option(item.name, options[item.name], hints[item.name], file)
-            choices = get_args(hints[item.name])
-            literal = choices and all(isinstance(c, str) for c in choices)
-            if literal and value not in choices:
-                allowed = ", ".join(f'"{c}"' for c in choices)
-                raise InputError(file, [], None, f'option {item.name}: "{value}" is not one of {allowed}')
-            chosen[item.name] = value
-        return cls(**chosen)
+        return cls(**{item.name: coerce_option(item.name, options[item.name], hints[item.name])
+                      for item in fields(cls) if item.name in options})
 
 
 OPTION_NAMES = frozenset(PatternOptions.__dataclass_fields__)

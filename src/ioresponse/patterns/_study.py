@@ -220,8 +220,8 @@ def days_from_start(
     if date is not None:
         iso, _, bad = t.parse_dates(date.fillna("").astype(str))
         t.refuse_rows(name, rows, bad, date_column, "not an ISO date (YYYY-MM-DD)")
-        dated = (pd.to_datetime(iso.where(iso != ""), errors="coerce")
-                 - pd.to_datetime(start, errors="coerce")).dt.days
+        start_iso = t.parse_dates(start.fillna("").astype(str))[0]  # a time part is not read (io.tables)
+        dated = pd.Series(t.days_between(iso, start_iso), index=iso.index)
         t.refuse_rows(name, rows, ((iso != "") & dated.isna() & days.isna()).to_numpy(), date_column,
                       "a date without the patient's treatment_start (patient table) to make it a day")
         differ = (dated.notna() & days.notna() & (dated != days)).to_numpy()

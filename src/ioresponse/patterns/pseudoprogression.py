@@ -29,6 +29,7 @@ import pandas as pd
 
 from ioresponse.criteria import Study
 from ioresponse.criteria._anatomic import CONFIRM_MIN_DAYS
+from ioresponse.io.tables import days_between, parse_dates
 from ioresponse.io.validate import LOCAL_THERAPY_DATES, split_dates
 from ioresponse.patterns._common import (
     Flag,
@@ -479,6 +480,7 @@ def _local_therapy_days(study: Study) -> dict[str, tuple[int, ...]]:
             raise InputError(study.patients_source, [row], "treatment_start",
                              f"patient {patient} has {LOCAL_THERAPY_DATES} but no treatment_start to make "
                              "them days (spec/patterns.md 0.1)")
-        days = (pd.to_datetime(pd.Series(dates), format="%Y-%m-%d") - pd.Timestamp(starts[patient])).dt.days
-        result[patient] = tuple(sorted(int(d) for d in days))
+        iso = parse_dates(pd.Series(dates, dtype=object))[0]  # a time part is not read (io.tables)
+        start = parse_dates(pd.Series([str(starts[patient])] * len(dates), dtype=object))[0]
+        result[patient] = tuple(sorted(int(d) for d in days_between(iso, start)))
     return result

@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from ioresponse.io.dicom import Geometry
-from ioresponse.schema import InputError, IoresponseWarning, check_choice
+from ioresponse.schema import OPTIONS, InputError, IoresponseWarning, check_choice
 
 Placement = Literal["global", "local"]
 Weighting = Literal["fractional", "centre"]
@@ -204,7 +204,7 @@ def peak(
     taps = int(np.count_nonzero(kernel))
     if not taps:  # spec 3.3: no voxel (or sub-voxel centre) lies within the sphere's radius
         raise InputError(
-            "<options>", [], "sphere_volume_ml",
+            OPTIONS, [], "sphere_volume_ml",
             f"a {sphere_volume_ml:g} ml sphere covers no voxel of {grid.spacing_zyx} mm at supersampling "
             f"{supersampling} ({weighting} weighting, spec 3.3): use a larger sphere or finer supersampling",
         )

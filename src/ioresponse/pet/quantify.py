@@ -208,10 +208,8 @@ def quantify(
     check_choice("peak_method", peak_method, PeakMethod)  # every choice refused before any lesion (spec 9)
     check_segment_options(segmentation, keep, absolute_normalisation, connectivity, "segmentation")
     check_choice("diameter", diameter, Diameter)
-    if normalisation not in ("bw", "bsa"):
-        raise InputError("<options>", [], "normalisation", f"{normalisation!r} is not bw or bsa.")
-    if tlg_normalisation not in ("bw", "lbm"):
-        raise InputError("<options>", [], "tlg_normalisation", f"{tlg_normalisation!r} is not bw or lbm.")
+    check_choice("normalisation", normalisation, SuvmaxNormalization)
+    check_choice("tlg_normalisation", tlg_normalisation, TlgNormalization)
     suvmax_scale = suv.conversion(normalisation)  # 1 or N_bsa / (1000 W) (spec 1.1); refused up front
     sul_factor = suv.sul_factor
     tlg_scale = sul_factor if tlg_normalisation == "lbm" else 1.0

@@ -15,7 +15,7 @@ from typing import Literal
 import numpy as np
 
 from ioresponse.io.dicom import Geometry
-from ioresponse.schema import InputError, IoresponseWarning
+from ioresponse.schema import OPTIONS, InputError, IoresponseWarning
 
 ReferenceKind = Literal["liver", "blood_pool"]
 
@@ -107,7 +107,7 @@ def reference_region(
     if outside.any():
         missing = float((outside * np.asarray(geometry.spacing_zyx)).max())
         raise InputError(
-            "<options>",
+            OPTIONS,
             [],
             "centre",
             f"the {kind.replace('_', ' ')} region around LPS "

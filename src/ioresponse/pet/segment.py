@@ -16,7 +16,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import ConvexHull, QhullError
 
-from ioresponse.schema import InputError, check_choice
+from ioresponse.schema import OPTIONS, InputError, check_choice
 
 SegmentationMethod = Literal["relative", "absolute", "percist"]
 Keep = Literal["max_component", "all"]
@@ -120,8 +120,7 @@ def check_segment_options(
     check_choice(method_option, method, SegmentationMethod)
     check_choice("keep", keep, Keep)
     check_choice("absolute_normalisation", absolute_normalisation, Normalisation)
-    if connectivity not in CONNECTIVITY_RANK:
-        raise InputError("<options>", [], "connectivity", f"{connectivity} is not 6, 18 or 26.")
+    check_choice("connectivity", connectivity, tuple(CONNECTIVITY_RANK))
 
 
 def _in_image_units(absolute: float, normalisation: Normalisation, sul_factor: float | None) -> float:
@@ -130,7 +129,7 @@ def _in_image_units(absolute: float, normalisation: Normalisation, sul_factor: f
     if normalisation == "bw":
         return absolute
     if not sul_factor:
-        raise InputError("<options>", [], "sul_factor", "an absolute threshold in SUL needs the SUL factor.")
+        raise InputError(OPTIONS, [], "sul_factor", "an absolute threshold in SUL needs the SUL factor.")
     return absolute / sul_factor
 
 
@@ -139,13 +138,13 @@ def _threshold(
 ) -> float:
     if method == "relative":
         if not 0 < fraction <= 1:
-            raise InputError("<options>", [], "fraction", f"{fraction} is not in (0, 1].")
+            raise InputError(OPTIONS, [], "fraction", f"{fraction} is not in (0, 1].")
         return fraction * maximum
     if method == "absolute":
         return absolute
     if liver is None or any(math.isnan(v) for v in liver):  # "percist", the last choice (spec 4.2)
         raise InputError(
-            "<options>",
+            OPTIONS,
             [],
             "liver",
             "the PERCIST threshold needs the liver reference (1.5 x SUL mean + 2 SD); give the liver "

@@ -38,7 +38,7 @@ from ioresponse.io.dicom import (
     resample_slices,
     tag_label,
 )
-from ioresponse.schema import InputError, IoresponseWarning, check_choice
+from ioresponse.schema import OPTIONS, InputError, IoresponseWarning, check_choice
 
 Normalization = Literal["auto", "bw", "lbm", "bsa", "ibw"]
 LbmFormula = Literal["janmahasatian", "james", "james120"]
@@ -632,17 +632,17 @@ def check_table_values(weight_kg: float | None = None, height_cm: float | None =
     """Refuse a patient-table weight or height outside the plausible ranges (spec 1.8)."""
     if weight_kg is not None and not WEIGHT_RANGE_KG[0] <= weight_kg <= WEIGHT_RANGE_KG[1]:
         raise InputError(
-            "option --weight-kg (Python: weight_kg)",
+            OPTIONS,
             [],
-            None,
+            "--weight-kg (Python: weight_kg)",
             f"{weight_kg:g} kg is outside {WEIGHT_RANGE_KG[0]:g}-{WEIGHT_RANGE_KG[1]:g} kg; give the weight "
             "in kg.",
         )
     if height_cm is not None and not HEIGHT_IN_CM[0] <= height_cm <= HEIGHT_IN_CM[1]:
         raise InputError(
-            "option --height-cm (Python: height_cm)",
+            OPTIONS,
             [],
-            None,
+            "--height-cm (Python: height_cm)",
             f"{height_cm:g} cm is outside {HEIGHT_IN_CM[0]:g}-{HEIGHT_IN_CM[1]:g} cm; give the height in cm.",
         )
 
@@ -651,9 +651,9 @@ def _checked_dose(injected_bq: float) -> float:
     """A given injected activity inside the plausible range (spec 1.8)."""
     if not DOSE_RANGE_BQ[0] <= injected_bq <= DOSE_RANGE_BQ[1]:
         raise InputError(
-            "option injected_bq (Python API only)",
+            OPTIONS,
             [],
-            None,
+            "injected_bq (Python API only)",
             f"{injected_bq:g} Bq is outside 1e7-2e9 Bq; give the activity in Bq.",
         )
     return float(injected_bq)
@@ -677,7 +677,7 @@ def _apply_table_values(header: _Header, patient: _Patient, options: SuvOptions)
     if options.sex is not None:
         sex = options.sex.strip().upper()
         if sex not in (*SEXES, "O", ""):
-            raise InputError("option --sex (Python: sex)", [], None, f"{options.sex!r} is not M, F or O.")
+            raise InputError(OPTIONS, [], "--sex (Python: sex)", f"{options.sex!r} is not M, F or O.")
         if patient.sex and sex != patient.sex:
             header.warn(f"sex {sex} differs from the header's {patient.sex}.")
         patient.sex = sex
@@ -1093,8 +1093,10 @@ class SuvFactors:
         Raises
         ------
         InputError
-            When the header lacks what the normalisation needs (weight, height, sex).
+            When ``normalization`` is not one of its choices, or the header lacks what it needs (weight,
+            height, sex).
         """
+        check_choice("normalization", normalization, Normalization)
         if normalization == "auto":
             return self.stored_conversion
         if normalization == "bw":
@@ -1114,14 +1116,10 @@ class SuvFactors:
             bsa = _bsa(header, patient)
             self.provenance["bsa_m2"] = bsa
             value = 10.0 * bsa / weight
-        elif normalization == "ibw":
+        else:  # "ibw", the last choice (conversion checked it)
             ibw = _ibw(header, patient, options)
             self.provenance["ibw_kg"] = ibw
             value = ibw / weight
-        else:
-            raise InputError(
-                "<options>", [], "normalization", f"{normalization!r} is not one of auto, bw, lbm, bsa, ibw."
-            )
         return value  # its warnings are in provenance["warnings"], the header's list
 
 
@@ -1488,7 +1486,9 @@ class SUVVolume:
         return self.suvbw if factor == 1.0 else self.suvbw * factor
 
     def conversion(self, normalization: Normalization) -> float:
-        """Constant turning SUVbw into ``normalization``; raises InputError when it cannot be computed."""
+        """Constant turning SUVbw into ``normalization``; raises InputError when it is not one of the choices
+        or cannot be computed."""
+        check_choice("normalization", normalization, Normalization)
         if self.factors is not None:
             return self.factors.conversion(normalization)
         if normalization in ("bw", "auto"):
@@ -1499,8 +1499,6 @@ class SUVVolume:
 
     def _unavailable(self, normalization: str) -> str:
         """Why a volume without a DICOM header lacks a normalisation, and the way out (spec 1.3-1.5, 6.6)."""
-        if normalization not in NORMALIZATION_NAMES:
-            return f"normalization {normalization!r} is not one of auto, bw, lbm, bsa, ibw."
         name, constant = NORMALIZATION_NAMES[normalization]
         record = self.provenance
         refusal = record.get("normalizations_refused", {}).get(normalization)
@@ -1753,7 +1751,7 @@ def read_nifti_suv(
             )
         _checked_dose(injected_bq)
         if not half_life_s > 0:
-            raise InputError("option half_life_s", [], None, f"{half_life_s:g} s is not > 0.")
+            raise InputError(OPTIONS, [], "half_life_s", f"{half_life_s:g} s is not > 0.")
         start = decay_correction == "START"
         uptake = _seconds(recorder, injection_datetime, reference_datetime) if start else 0.0
         if start and not 0 < uptake < MAX_UPTAKE_S:

@@ -22,7 +22,7 @@ from matplotlib.patches import Patch
 
 from ioresponse.cohort.rates import as_flag, endpoint_responses
 from ioresponse.cohort.survival import DURATION, EVENT, KaplanMeierByGroup
-from ioresponse.schema import DAY, PATIENT, READER, InputError
+from ioresponse.schema import DAY, PATIENT, READER, InputError, check_choice
 
 PR_THRESHOLD_PCT = -30.0
 """Partial response: at least a 30 % decrease of the target sum from baseline (RECIST 1.1 sec. 4.3.1)."""
@@ -355,8 +355,7 @@ def pet_timeline(pet: pd.DataFrame, *, value: str = "sulpeak", aggregate: str = 
     -------
     matplotlib.axes.Axes
     """
-    if aggregate not in ("max", "sum"):
-        raise InputError("aggregate", [], None, f'"{aggregate}" is not one of "max", "sum"')
+    check_choice("aggregate", aggregate, ("max", "sum"))
     ax = _axes(ax, (7, 4))
     data = pet.assign(_day=_numeric(pet[DAY]) if DAY in pet else np.nan,
                       _value=_numeric(pet[value]) if value in pet else np.nan)
