@@ -28,7 +28,7 @@ to each row of SAMPLED below. Findings:
   the nominal TRDY, unscheduled visits (no TRDY) from TRDTC - treatment start, so subject 01-711-1143's
   WEEK 12 scan (TRDTC 2013-06-01, TRDY 84 -> day 83) is assessed after the UNSCHEDULED 9.2 scan of
   2013-06-22 (day 80) and used that later scan as its nadir (fixed in session 18: such a subject is placed
-  on the TRDTC clock, io.sdtm._one_clock; the two tests below pin it).
+  on the TRDTC clock, io.sdtm._days_on_one_clock; the two tests below pin it).
 """
 
 from __future__ import annotations

@@ -617,7 +617,14 @@ def fragment_sums(values: np.ndarray, lesions: pd.DataFrame, assessments: Assess
     if split is None:
         return values
     starts, lesion_of_row = split
-    return np.add.reduceat(values, starts)[lesion_of_row]
+    return fragment_totals(values, starts)[lesion_of_row]
+
+
+def fragment_totals(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """``values`` added up from each of ``starts`` to the next (the fragments of a lesion, spec 0.4), rounded
+    to the 6 decimals of spec 0.5 so that sizes typed in decimals add up as typed: 1.1 + 4.1 + 4.8 mm is a
+    10 mm node, not a normal one of 9.999999999999998 mm (RECIST 1.1 sec. 4.3.2, spec 0.4 "< 10 mm")."""
+    return np.round(np.add.reduceat(values, starts), 6)
 
 
 def first_fragments(lesions: pd.DataFrame, assessments: Assessments) -> np.ndarray:
@@ -738,9 +745,10 @@ def sum_per_assessment(
 ) -> Sums:
     """Sum ``values`` over the ``selected`` rows of each assessment.
 
-    Split-lesion fragments (rows sharing a ``lesion_id`` in one assessment) add up (spec 0.4). A
-    missing value makes the sum incomplete; so does a lesion expected at the assessment
-    (``expected[a]`` distinct lesions) that has no row (spec 0.2: treated as not evaluable).
+    Split-lesion fragments (rows sharing a ``lesion_id`` in one assessment) add up (spec 0.4). A missing
+    value makes the sum incomplete; so does a lesion expected at the assessment (``expected[a]`` distinct
+    lesions) that has no row (spec 0.2: treated as not evaluable). Sums are not rounded (patterns.md 0.4
+    computes on them unrounded); comparisons of two sums round their difference (spec 0.5, :func:`rounded`).
     """
     total, missing = _sums(values, selected, assessments.row_assessment, assessments.n)
     count = lesions_per_assessment(selected, lesion_ids, assessments)

@@ -124,7 +124,7 @@ def percent(rel: float) -> str:
 
 def whole_percent(rel: float) -> str:
     """A relative change as a whole signed percentage, half away from zero ('-30%', '+33%'; spec 5.5)."""
-    value = math.floor(abs(rel) * 100 + 0.5)
+    value = math.floor(round(abs(rel) * 100, 6) + 0.5)  # 0.285 is 28.499999999999996 % in binary: 29 %
     return f"{'-' if rel < 0 and value else '+'}{value}%"
 
 

@@ -257,6 +257,8 @@ def _number(out: np.ndarray, pos: int, value: float, kind: int) -> int:
     if not np.isfinite(value) or abs(value) >= 1e15:
         missing = _NOT_APPLICABLE if kind == PCT else _NE
         return _copy(out, pos, missing, 0, len(missing))
+    if kind != PCT:  # a sum of decimals is shown as typed: 10.1 + 10.2 + 9.7 is "30", not "30.0" (binary)
+        value = np.round(value, 6) + 0.0  # + 0.0: no "-0"
     if kind == PCT:
         hundredths = np.rint(value * 10000)
         out[pos] = _MINUS if hundredths < 0 else _PLUS

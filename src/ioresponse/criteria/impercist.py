@@ -232,7 +232,7 @@ def _patient_rows(
         else:
             row |= _category(patient, followup, selected_ids, baseline_sum, nadir, rules, reference, qc)
         rows.append(row)
-        if row["overall_response"] != NE and row["current_sum"] < nadir[0]:
+        if row["overall_response"] != NE and round(row["current_sum"] - nadir[0], 6) < 0:  # spec 1.5
             nadir = (row["current_sum"], followup.day)
     return rows
 

@@ -53,6 +53,7 @@ from ioresponse.criteria._anatomic import (
     best_responses,
     build_assessments,
     confirmed_responses,
+    fragment_totals,
     increase_at_least,
     join_flags,
     labelled,
@@ -501,6 +502,7 @@ def _lesion_values(
     assessment = assessments.row_assessment[rows]
     matrix = np.zeros((assessments.n, int(column.max()) + 1))
     np.add.at(matrix, (assessment, column), values[rows])  # a NaN fragment leaves the lesion NaN
+    matrix = np.round(matrix, 6)  # fragments add up as typed (_anatomic.fragment_totals)
     has_row = np.zeros(matrix.shape, bool)
     has_row[assessment, column] = True
     matrix[~has_row] = np.nan
@@ -548,7 +550,7 @@ def _increase_since_previous(
     starts, lesion_of_row = lesion_starts(lesions, assessments, rows)
     code = statuses(lesions).code
     status = statuses(lesions).codes[rows]
-    value = np.add.reduceat(values[rows], starts)  # NaN if a fragment has no value
+    value = fragment_totals(values[rows], starts)  # NaN if a fragment has no value
     progressing = np.maximum.reduceat(status == code(Status.UNEQUIVOCAL_PROGRESSION), starts)
     shown = (status == code(Status.PRESENT)) | (status == code(Status.TOO_SMALL))  # too_small: present (0.3)
     present = np.maximum.reduceat(shown, starts) & ~progressing
@@ -876,11 +878,13 @@ def _state_machine(
                         rule[i] = I_NE_OPEN
                     else:
                         episode_new = latest_first_seen[i] > reset_row
-                        no_growth = (not nlnt_increase[i]) and nlt_sum[i] <= ref_nlt and not new_since_iupd
+                        no_growth = (not nlnt_increase[i]) and rounded(nlt_sum[i] - ref_nlt) <= 0.0 and (
+                            not new_since_iupd)
                         if resolution_only:
                             r3 = not episode_new
                         else:
-                            r3 = (not episode_new) or ((cats & CAT_NL) != 0 and no_growth and s < ref_s)
+                            shrank = rounded(s - ref_s) < 0.0
+                            r3 = (not episode_new) or ((cats & CAT_NL) != 0 and no_growth and shrank)
                         if t != PD and non_target[i] != PD and r3:
                             overall[i] = _step1(t, has_targets[i], non_target[i], new_present[i])
                             rule[i] = I_RESET

@@ -479,7 +479,8 @@ def _pmr(call: PercistCall, patient: PatientScans, followup: Scan, rules: Percis
         if pmd_rel == PMD_RELATIVE and not rules.pmd_inclusive:
             notes.append("+30.0% is not more than 30% (PMD needs >30%)")
         else:
-            notes.append(f"{percent(pmd_rel)} but only {signed(pmd_change)} (>0.8 SUL required for PMD)")
+            needed = ">=0.8" if rules.pmd_inclusive else ">0.8"  # A1
+            notes.append(f"{percent(pmd_rel)} but only {signed(pmd_change)} ({needed} SUL required for PMD)")
     return False, base + "".join(f"; {n}" for n in notes)
 
 

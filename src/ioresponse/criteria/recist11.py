@@ -54,6 +54,7 @@ from ioresponse.criteria._anatomic import (
     decrease_at_least,
     first_day_per_subject,
     first_fragments,
+    fragment_totals,
     increase_at_least,
     join_flags,
     labelled,
@@ -890,7 +891,7 @@ def _node_short_axes(
     rows = np.flatnonzero(target_node & wanted[assessments.row_assessment])
     where = assessments.row_assessment[rows]
     first, _ = lesion_starts(lesions, assessments, rows)
-    short_axes = np.add.reduceat(values[rows], first) if len(first) else np.zeros(0)
+    short_axes = fragment_totals(values[rows], first) if len(first) else np.zeros(0)
     items = sentences([(every_row(len(first)), {0: "{short_axis}"})], {"short_axis": mm(short_axes)})
     offsets = np.concatenate(([0], np.cumsum(np.bincount(where[first], minlength=assessments.n))))
     return pc.binary_join(pa.LargeListArray.from_arrays(offsets, items), pa.scalar(", ", pa.large_string()))

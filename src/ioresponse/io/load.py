@@ -385,6 +385,12 @@ def _day_from_date(lesions: pd.DataFrame, patients: pd.DataFrame | None, name: s
     days = t.days_between(lesions[s.DATE], start)
     lesions[s.DAY] = np.where(need, days, lesions[s.DAY])
     findings = []
+    far = need & np.isfinite(days) & (np.abs(days) > t.MAX_ABS_DAY)  # as a given day is (io.validate)
+    for patient, group in lesions.loc[far].groupby(s.PATIENT, sort=False):
+        findings.append(v.Finding(InputError(
+            name, group[s.SOURCE_ROW].tolist(), s.DATE,
+            f"{group[s.DATE].iloc[0]} is more than 100 years from patient {patient}'s treatment_start "
+            f"{start[group.index[0]]}: a date out of range (a placeholder such as 1899-12-30?)")))
     unresolved = need & ~np.isfinite(days)
     for patient, group in lesions.loc[unresolved].groupby(s.PATIENT, sort=False):
         findings.append(v.Finding(InputError(name, group[s.SOURCE_ROW].tolist(), TREATMENT_START,

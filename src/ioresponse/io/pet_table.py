@@ -415,6 +415,10 @@ def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, f
     need = days.isna().to_numpy()
     if need.any():
         derived = _days_from_dates(out.loc[need], patients, file)
+        far = (derived.abs() > MAX_ABS_DAY).to_numpy()
+        refuse_rows(file, out.loc[need, SOURCE_ROW].to_numpy(), far, DATE,
+                    "more than 100 years from the patient's treatment_start: a date out of range (a "
+                    "placeholder such as 1899-12-30?)")
         days = days.copy()
         days.loc[need] = derived
     for finding in check_date_day_agree(out.assign(**{DAY: days}), file):

@@ -317,44 +317,20 @@ def _dated(date: pd.Series, day: pd.Series, subject: pd.Series, start: pd.Series
     return date.where(~partial, fixed), note
 
 
-def _warn_days_off_dates(source: str, records: pd.DataFrame, start: pd.Series) -> None:
-    """Records with a complete TRDTC and a TRDY whose ``date - day`` is not the subject's first dose
-    (``start``: DM RFSTDTC, else derived by :func:`_start_from_study_days`), as spec/anatomic.md 0.1
-    (day = date - treatment_start) has it: one :class:`StudyDayWarning` per file names their rows. Not
-    refused: the pharmaverse TR (shared/data/pharmaverse_sdtm) gives nominal study days (WEEK 12 at TRDY
-    84) with the scan dates, so 34 689 of its 55 223 dated records, of 198 of its 254 subjects, lie up to
-    58 days off; the day is read from TRDY (SDTM IG 4.4.4) and the date is kept as given."""
-    days, _ = t.parse_float(records[s.DAY])
-    first_dose = records["USUBJID"].map(start).fillna("")
-    complete = ((records[s.DATE].str.len() >= 10) & np.isfinite(days) & (first_dose != "")).to_numpy()
-    date = pd.to_datetime(records[s.DATE].str.slice(0, 10).where(complete), format="%Y-%m-%d",
-                          errors="coerce")
-    implied = (date - pd.to_timedelta(np.where(complete, days, 0), unit="D")).dt.strftime("%Y-%m-%d")
-    off = complete & date.notna().to_numpy() & (implied != first_dose).to_numpy()
-    if not off.any():
-        return
-    first = np.flatnonzero(off)[0]
-    rows = records.loc[off, s.SOURCE_ROW].tolist()
-    subjects = records.loc[off, "USUBJID"].nunique()
-    warnings.warn(StudyDayWarning(InputError(
-        source, rows, "TRDY",
-        f"{len(rows)} record(s) of {subjects} subject(s) with a TRDY that is not the study day of their "
-        "TRDTC: TRDTC - TRDY gives another first dose than the subject's treatment start (DM RFSTDTC, else "
-        f"that of the dated record closest to it), e.g. subject {records['USUBJID'].iloc[first]}, row "
-        f"{records[s.SOURCE_ROW].iloc[first]}: TRDTC {records[s.DATE].iloc[first]} at TRDY "
-        f"{_study_day_text(days[first])} gives {implied.iloc[first]}, treatment start "
-        f"{first_dose.iloc[first]}; the day is read from TRDY (nominal study days?), the date is kept as "
-        "given").located()), stacklevel=6)
+def _days_on_one_clock(source: str, records: pd.DataFrame, start: pd.Series) -> pd.Series:
+    """The records' days (TRDY as contract days), each subject on one clock (spec/anatomic.md 0.1, 0.2).
 
+    Records with a complete TRDTC and a TRDY whose ``date - day`` is not the subject's first dose
+    (``start``: DM RFSTDTC, else derived by :func:`_start_from_study_days`; spec 0.1: day = date -
+    treatment_start) are named in one :class:`StudyDayWarning`. Not refused: the pharmaverse TR
+    (shared/data/pharmaverse_sdtm) gives nominal study days (WEEK 12 at TRDY 84) with the scan dates, so
+    34 689 of its 55 223 dated records, of 198 of its 254 subjects, lie up to 58 days off; the day is read
+    from TRDY (SDTM IG 4.4.4) and the date is kept as given.
 
-def _one_clock(source: str, records: pd.DataFrame, start: pd.Series) -> pd.Series:
-    """The records' days on one clock per subject (spec/anatomic.md 0.1, 0.2: assessments in day order).
-
-    A record with a TRDTC but no TRDY (an unscheduled visit) is placed by its date (day = date - first
-    dose, io.load). When the subject's TRDY are not the study days of their TRDTC (nominal days,
-    :func:`_warn_days_off_dates`), the two cannot be ordered against each other: an unscheduled scan three
-    weeks after WEEK 12 can land before it. Such a subject's dated records are all placed by their dates
-    (their TRDY left out, with a :class:`StudyDayWarning`); the records of other subjects keep TRDY."""
+    A record with a TRDTC but no TRDY (an unscheduled visit) is placed by its date (io.load). Beside nominal
+    days the two clocks cannot be ordered (an unscheduled scan three weeks after WEEK 12 can land before
+    it), so such a subject's dated records are all placed by their dates, their TRDY not read (a second
+    warning names them); the records of other subjects keep TRDY."""
     days, _ = t.parse_float(records[s.DAY])
     first_dose = records["USUBJID"].map(start).fillna("")
     complete = ((records[s.DATE].str.len() >= 10) & (first_dose != "")).to_numpy()
@@ -363,8 +339,20 @@ def _one_clock(source: str, records: pd.DataFrame, start: pd.Series) -> pd.Serie
     dated = complete & date.notna().to_numpy()
     by_date = (date - pd.to_datetime(first_dose.where(dated), format="%Y-%m-%d", errors="coerce")).dt.days
     off = dated & np.isfinite(days) & (by_date.to_numpy() != days)
-    dated_only = dated & ~np.isfinite(days)
+    if not off.any():
+        return records[s.DAY]
+    first = np.flatnonzero(off)[0]
+    implied = (date.iloc[first] - pd.Timedelta(days=days[first])).strftime("%Y-%m-%d")
     subject = records["USUBJID"]
+    warnings.warn(StudyDayWarning(InputError(
+        source, records.loc[off, s.SOURCE_ROW].tolist(), "TRDY",
+        f"{int(off.sum())} record(s) of {subject[off].nunique()} subject(s) with a TRDY that is not the "
+        "study day of their TRDTC: TRDTC - TRDY gives another first dose than the subject's treatment start "
+        f"(DM RFSTDTC, else that of the dated record closest to it), e.g. subject {subject.iloc[first]}, row "
+        f"{records[s.SOURCE_ROW].iloc[first]}: TRDTC {records[s.DATE].iloc[first]} at TRDY "
+        f"{_study_day_text(days[first])} gives {implied}, treatment start {first_dose.iloc[first]}; the day "
+        "is read from TRDY (nominal study days?), the date is kept as given").located()), stacklevel=6)
+    dated_only = dated & ~np.isfinite(days)
     mixed = subject.isin(set(subject[off]) & set(subject[dated_only])).to_numpy() & dated & np.isfinite(days)
     if not mixed.any():
         return records[s.DAY]
@@ -444,8 +432,7 @@ def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> 
     result = out["TRSTRESC"].where(out["TRSTRESC"] != "", column("TRSTRESN"))
     out["result_note"] = out["result_note"].mask(ignored, "result " + result + " of a NOT DONE test not read")
     out.loc[ignored, ["TRSTRESC", "value"]] = ["", np.nan]
-    _warn_days_off_dates(tr.source, out, start)
-    out[s.DAY] = _one_clock(tr.source, out, start)
+    out[s.DAY] = _days_on_one_clock(tr.source, out, start)
     out[s.DATE], out["date_note"] = _dated(out[s.DATE], out[s.DAY], out["USUBJID"], start, "TR")
     imputed = (out["date_note"] != "").to_numpy()
     if imputed.any():  # said as a partial date imputed in the middle of its period is (io.load)
