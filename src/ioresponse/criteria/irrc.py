@@ -319,7 +319,8 @@ def assess(
     measurable_new = (
         (role == Role.NEW)
         & _bidimensional_measurable(
-            lesions, perpendicular, min_diameter_mm, min_diameter_inclusive, apply_slice_rule
+            lesions, perpendicular, _diameter_limits(lesions, min_diameter_mm, apply_slice_rule),
+            min_diameter_inclusive,
         )
         & ~equivocal
     )
@@ -506,11 +507,10 @@ def _diameter_limits(lesions: pd.DataFrame, minimum: float, apply_slice_rule: bo
 
 
 def _bidimensional_measurable(
-    lesions: pd.DataFrame, perpendicular: np.ndarray, minimum: float, inclusive: bool, apply_slice_rule: bool
+    lesions: pd.DataFrame, perpendicular: np.ndarray, limit: np.ndarray, inclusive: bool
 ) -> np.ndarray:
-    """Both diameters >= 5 mm (Wolchok 2009 Table 1; spec 2.2, B1)."""
+    """Both diameters >= ``limit`` (5 mm, :func:`_diameter_limits`; Wolchok 2009 Table 1; spec 2.2, B1)."""
     long_axis = lesions[LONG_AXIS].to_numpy(float)
-    limit = _diameter_limits(lesions, minimum, apply_slice_rule)
     if inclusive:
         big = (long_axis >= limit) & (perpendicular >= limit)
     else:
@@ -545,9 +545,9 @@ def _baseline_checks(
     flags: SubjectFlags = {}
     product = lesions[LONG_AXIS].to_numpy(float) * perpendicular
     measured = index & (status == Status.PRESENT) & ~np.isnan(product)
-    measurable = _bidimensional_measurable(lesions, perpendicular, minimum, inclusive, apply_slice_rule)
-    small = measured & ~measurable
     limits = _diameter_limits(lesions, minimum, apply_slice_rule)
+    measurable = _bidimensional_measurable(lesions, perpendicular, limits, inclusive)
+    small = measured & ~measurable
     first_small = small & (subject == subject[small][0]) if small.any() else small  # the rows reported
     caps = {"visceral": visceral, "cutaneous": cutaneous}
     lesion = first_fragments(lesions, assessments)  # counts are of lesions, not fragments (spec 0.4)

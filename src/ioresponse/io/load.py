@@ -282,9 +282,8 @@ def _warn_partial_dates(typed: pd.DataFrame, frame: pd.DataFrame, name: str, col
     imputed = typed["_date_imputed"].to_numpy()
     if imputed.any():
         _, notes, _ = t.parse_dates(frame.loc[imputed, s.DATE])
-        t.warn_partial_dates(name, typed.loc[imputed, s.SOURCE_ROW].tolist(),
-                             column_names.get(s.DATE, s.DATE),
-                             f"{notes.iloc[0]}, the middle of the period it gives", stacklevel=4)
+        t.warn_imputed_dates(name, typed.loc[imputed, s.SOURCE_ROW], column_names.get(s.DATE, s.DATE), notes,
+                             stacklevel=4)
 
 
 def _kind(frame: pd.DataFrame, name: str) -> InputKind:
@@ -483,11 +482,9 @@ def read_patients(patients: object, column_map: dict[str, str] | None = None, *,
         _settle_patient_findings(check(frame, name), collected, raw.user_names)
     for column in (c for c in v.PATIENT_DATE_COLUMNS if c in frame.columns):
         frame[column], notes, _ = t.parse_dates(frame[column])
-        imputed = (notes != "").to_numpy()
-        if imputed.any():  # a partial date decides days: said, as for a lesion table (io.tables)
-            t.warn_partial_dates(name, frame.loc[imputed, s.SOURCE_ROW].tolist(),
-                                 raw.user_names.get(column, column),
-                                 f"{notes[imputed].iloc[0]}, the middle of the period it gives", stacklevel=2)
+        # a partial date decides days: said, as for a lesion table (io.tables)
+        t.warn_imputed_dates(name, frame[s.SOURCE_ROW], raw.user_names.get(column, column), notes,
+                             stacklevel=2)
     return PatientTable(frame.reset_index(drop=True), name, dict(raw.user_names))
 
 
@@ -549,11 +546,8 @@ def _patient_columns(frame: pd.DataFrame, patients: pd.DataFrame | None, name: s
             rows = frame.loc[frame[s.PATIENT].isin(table.loc[bad, s.PATIENT]), s.SOURCE_ROW]
             raise InputError(name, rows.tolist(), column,
                              f"{frame.loc[rows.index[0], column]!r} is not an ISO date (YYYY-MM-DD)")
-        imputed = frame[s.PATIENT].isin(table.loc[(notes != "").to_numpy(), s.PATIENT]).to_numpy()
-        if imputed.any():
-            first = notes[notes != ""].iloc[0]
-            t.warn_partial_dates(name, frame.loc[imputed, s.SOURCE_ROW].tolist(), column,
-                                 f"{first}, the middle of the period it gives", stacklevel=4)
+        per_row = frame[s.PATIENT].map(dict(zip(table[s.PATIENT], notes, strict=True)))  # a patient's rows
+        t.warn_imputed_dates(name, frame[s.SOURCE_ROW], column, per_row, stacklevel=4)
     if patients is None:
         return table
     for column in (c for c in table.columns if c != s.PATIENT and c in patients.columns):

@@ -43,7 +43,7 @@ from ioresponse.io.tables import (
     parse_float,
     read_table,
     refuse_rows,
-    warn_partial_dates,
+    warn_imputed_dates,
 )
 from ioresponse.io.validate import ImplausibleValueWarning, UnusedColumnWarning, check_date_day_agree
 from ioresponse.schema import (
@@ -391,10 +391,7 @@ def _dates(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
     partial date is imputed to the middle of its period with a warning, other text is refused)."""
     iso, notes, bad = parse_dates(_text(series))
     refuse_rows(file, rows, bad, DATE, "expected an ISO date YYYY-MM-DD")
-    imputed = (notes != "").to_numpy()
-    if imputed.any():
-        warn_partial_dates(file, rows[imputed].tolist(), DATE,
-                           f"{notes[imputed].iloc[0]}, the middle of the period it gives", stacklevel=4)
+    warn_imputed_dates(file, rows, DATE, notes, stacklevel=4)
     return iso
 
 

@@ -597,6 +597,17 @@ def warn_partial_dates(file: str, rows: Sequence[int], column: str, first: str, 
     warnings.warn(PartialDateWarning(error.located()), stacklevel=stacklevel + 1)
 
 
+def warn_imputed_dates(file: str, rows: Sequence[int], column: str, notes: pd.Series, *, stacklevel: int
+                       ) -> None:
+    """:func:`warn_partial_dates` for the dates :func:`parse_dates` imputed to the middle of their period:
+    ``notes`` are its notes, one per file row of ``rows`` ("" where nothing was imputed)."""
+    imputed = (notes != "").to_numpy()
+    if imputed.any():
+        warn_partial_dates(file, np.asarray(rows)[imputed].tolist(), column,
+                           f"{notes[imputed].iloc[0]}, the middle of the period it gives",
+                           stacklevel=stacklevel + 1)
+
+
 def _parse_distinct_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     parts = text.str.extract(_ISO_DATE)
     year, month, day = parts[0].fillna(""), parts[1].fillna(""), parts[2].fillna("")
