@@ -19,16 +19,27 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ioresponse.criteria import Criterion, CriterionResult, Study, check_confirmation_window, registry
+from ioresponse.criteria import (
+    Criterion,
+    CriterionResult,
+    Study,
+    check_confirmation_window,
+    registry,
+    text_columns,
+)
 from ioresponse.criteria._anatomic import sharing
 from ioresponse.io.sdtm import shared_reader
-from ioresponse.io.tables import spelling, write_csv
+from ioresponse.io.tables import source_name, spelling, write_csv
 from ioresponse.schema import DAY, OPTIONS, PATIENT, READER, InputError, coerce_option
 
 ALL = "all"
 """``criteria=("all",)`` runs every criterion whose required columns are present."""
 
 OnInvalid = Literal["raise", "exclude"]
+
+PET_SOURCE = "source"
+"""Key of ``Study.pet.attrs`` naming the PET table given beside an anatomic input (--pet / pet=) in messages,
+as io.tables.side_table names a side table: its file name, or "<PET table>"."""
 
 
 @dataclass
@@ -55,7 +66,12 @@ class Result:
     """File stems of every table :meth:`tables` can give."""
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every output table by file stem, the ones that exist (a subset of :attr:`TABLE_NAMES`)."""
+        """Every output table by file stem, the ones that exist (a subset of :attr:`TABLE_NAMES`).
+
+        Text columns are :data:`ioresponse.criteria.TEXT` in every table, as in the criteria's results, so
+        that the tables join on their text columns once written (DESIGN.md "The tables": Parquet holds one
+        Arrow type for ``patient_id``, ``reader``...); the CSV text is the same.
+        """
         tables = {"timepoints": self.timepoints, "best_response": self.best_response}
         if self.study.lesions is not None:
             tables["lesions"] = self.study.lesions
@@ -70,7 +86,7 @@ class Result:
                 tables["recorded_vs_computed"] = pairs
         if self.study.excluded is not None and len(self.study.excluded):
             tables["excluded"] = self.study.excluded
-        return tables
+        return {name: text_columns(table.copy(deep=False)) for name, table in tables.items()}
 
     def to_csv(self, directory: str | Path) -> list[Path]:
         """Write every table as ``directory/<name>.csv``; returns the paths."""
@@ -107,8 +123,11 @@ class Result:
         one. Records without a response category or of a category not assessed are not compared (their
         note in ``recorded`` says why). Columns: patient_id, reader, criterion, day, visit,
         recorded_response, computed_response, agrees, reason (the computed call's reason), so a reviewer
-        can see which side erred. An RS record of an evaluator whose subject's lesions were read without
-        one (TU / TR without TUEVAL / TREVAL) is compared with those calls. Empty without RS.
+        can see which side erred. An RS record of an evaluator who has no lesion rows of that subject
+        (TR without TREVAL / TREVALID) is compared with the calls read without one; an evaluator with lesion
+        rows of their own is compared with their own calls only, so a visit they did not assess is "(no
+        assessment)" (io.sdtm module docstring, as io.sdtm._rs_at_visit places it), as is a record of a
+        patient without follow-up, alone as in a cohort. Empty without RS.
         """
         recorded = self.study.recorded
         columns = [
@@ -122,14 +141,22 @@ class Result:
             "agrees",
             "reason",
         ]
-        assessed = set(self.timepoints.get("criterion", [])) if criterion is None else {criterion}
-        if recorded is None or not len(self.timepoints):
+        # a criterion assessed has a best response of every patient, a follow-up or not: a patient whose TR
+        # holds a baseline only is compared alone as in a cohort (DESIGN.md: a single patient is a cohort
+        # of one), with "(no assessment)"
+        assessed = set(self.best_response.get("criterion", []))
+        if criterion is not None:
+            assessed &= {criterion}
+        if recorded is None or not assessed:
             return pd.DataFrame(columns=columns)
         recorded = recorded[recorded["criterion"].isin(assessed) & (recorded["recorded_response"] != "")]
         computed = self.timepoints[[PATIENT, READER, "criterion", DAY, "overall_response", "reason"]]
-        # an RS record of an evaluator whose subject's TU / TR have none is compared with the calls read
-        # without one (SDTM: records without --EVAL stand for every reader; io.sdtm.shared_reader)
-        recorded = recorded.assign(_reader=shared_reader(recorded, computed, [PATIENT, READER]))
+        # an RS record of an evaluator whose subject's TR has none is compared with the calls read without
+        # one (SDTM: records without --EVAL stand for every reader; io.sdtm.shared_reader), decided from the
+        # lesion rows, not from the calls: a reader whose TR holds a baseline only has no calls, yet their
+        # RS is theirs (io.sdtm module docstring, RS)
+        lesions = self.study.lesions
+        recorded = recorded.assign(_reader=shared_reader(recorded, lesions, [PATIENT, READER]))
         merged = recorded.merge(computed.rename(columns={READER: "_reader"}),
                                 on=[PATIENT, "_reader", "criterion", DAY], how="left")
         merged = merged.rename(columns={"overall_response": "computed_response"})
@@ -310,7 +337,7 @@ def select_criteria(
             raise InputError(study.source, [], None, _other_family(criterion, study))
         elif key in explicit:
             raise InputError(
-                study.source,
+                _table_source(criterion, study),
                 [],
                 missing[0],
                 f"{criterion.title} needs {', '.join(missing)}, of which the input has no value (no such "
@@ -320,6 +347,14 @@ def select_criteria(
             skipped[key] = (f"input has no {missing[0]}" if missing == [f"{criterion.family} table"]
                             else f"input has no value in {', '.join(missing)}")
     return chosen, skipped
+
+
+def _table_source(criterion: Criterion, study: Study) -> str:
+    """The name in messages of the table ``criterion`` reads: the PET table given beside an anatomic input
+    (--pet / pet=, named when :func:`load` reads it) for a metabolic criterion, else the input."""
+    if criterion.family == "metabolic" and study.pet is not None:
+        return study.pet.attrs.get(PET_SOURCE, study.source)
+    return study.source
 
 
 def _other_family(criterion: Criterion, study: Study) -> str:
@@ -507,10 +542,10 @@ def _assess_all(
         for criterion in chosen:
             if progress is not None:
                 progress(criterion.key)
-            results.append(criterion.assess(study, **options[criterion.key]))
+            results.append(_assessed(criterion, study, options[criterion.key]))
         return results
     with ThreadPoolExecutor(workers) as pool:
-        running = [pool.submit(c.assess, study, **options[c.key]) for c in chosen]
+        running = [pool.submit(_assessed, c, study, options[c.key]) for c in chosen]
         try:
             results = []
             for criterion, outcome in zip(chosen, running, strict=True):
@@ -522,6 +557,18 @@ def _assess_all(
             for outcome in running:
                 outcome.cancel()
             raise
+
+
+def _assessed(criterion: Criterion, study: Study, options: dict[str, Any]) -> CriterionResult:
+    """``criterion.assess(study, **options)``; its InputError about rows or columns of the input names the
+    table the criterion reads (:func:`_table_source`): a metabolic criterion's, the --pet file."""
+    try:
+        return criterion.assess(study, **options)
+    except InputError as error:
+        source = _table_source(criterion, study)
+        if error.file != study.source or source == study.source:
+            raise
+        raise InputError(source, error.rows, error.column, error.message) from None
 
 
 def load(
@@ -555,7 +602,9 @@ def load(
     if study.pet is not None:
         raise InputError(study.source, [], None, "the input is a PET table and a second PET table is given "
                                                   "(--pet / pet=); give the anatomic table as the input")
-    return replace(study, pet=read_pet_table(pet, patients=study.patients))
+    table = read_pet_table(pet, patients=study.patients)
+    table.attrs[PET_SOURCE] = source_name(pet, None if isinstance(pet, str | Path) else "<PET table>")
+    return replace(study, pet=table)
 
 
 def _stacked(tables: list[pd.DataFrame]) -> pd.DataFrame:
@@ -564,8 +613,40 @@ def _stacked(tables: list[pd.DataFrame]) -> pd.DataFrame:
     Each criterion writes its rows sorted by patient, reader and day (the order of the validated
     input), so the result is sorted by criterion, then patient, reader and day: a long table that
     re-sorting would only make slower to build.
+
+    The result has the columns of every criterion run, those of a criterion without rows too (spec 0.9:
+    an empty result table still has its columns). A column some criteria do not write is empty on their
+    rows and keeps its kind, so that a criterion's rows are written alike alone and beside others: an
+    integer column becomes pandas "Int64" and a boolean one pandas "boolean", empty where missing
+    (PERCIST's ``reference_day`` -5, never -5.0; ``measurable_disease`` True, never an object column),
+    and a text column is "" on their rows (README "Python": an empty value is "").
     """
-    filled = [t for t in tables if len(t)]
-    if not filled:  # no follow-up anywhere: an empty table that still has its columns (spec 0.9)
+    if len(tables) < 2:
         return tables[0] if tables else pd.DataFrame()
-    return pd.concat(filled, ignore_index=True) if len(filled) > 1 else filled[0]
+    dtypes: dict[str, Any] = {}  # every column in order, with its type on the rows of a criterion lacking it
+    for table in tables:
+        for column, dtype in table.dtypes.items():
+            dtypes.setdefault(column, _NULLABLE.get(dtype.kind, dtype))
+    partial = {c for c in dtypes if not all(c in table for table in tables)}
+    completed = [_completed(table, dtypes, partial) for table in tables]
+    filled = [table for table in completed if len(table)]
+    if len(filled) < 2:  # one criterion with rows, or none: its table, with every criterion's columns
+        return (filled or completed)[0]
+    return pd.concat(filled, ignore_index=True)
+
+
+_NULLABLE = {"i": "Int64", "u": "Int64", "b": "boolean"}
+"""The pandas dtype an integer or boolean column takes when some criteria do not write it (:func:`_stacked`):
+the same kind, empty where missing."""
+
+
+def _completed(table: pd.DataFrame, dtypes: dict[str, Any], partial: set[str]) -> pd.DataFrame:
+    """``table`` with the columns ``dtypes`` names, in that order: its own ``partial`` integer and boolean
+    columns as :data:`_NULLABLE` says, and the columns it lacks added empty ("" for text)."""
+    promoted = {c: _NULLABLE[table[c].dtype.kind] for c in partial
+                if c in table and table[c].dtype.kind in _NULLABLE}
+    lacking = {c: pd.Series("" if isinstance(dtypes[c], pd.StringDtype) else None, index=table.index,
+                            dtype=dtypes[c]) for c in dtypes if c not in table}
+    if not promoted and not lacking and list(table.columns) == list(dtypes):
+        return table  # every criterion writes the same columns: no copy of a cohort's table
+    return table.astype(promoted).assign(**lacking)[list(dtypes)]

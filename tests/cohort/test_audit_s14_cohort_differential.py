@@ -52,6 +52,7 @@ from ioresponse.cohort import (
     response_rates,
     treatment_beyond_progression,
 )
+from ioresponse.schema import InputError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "criteria"))
 from assessed import row, run  # noqa: E402
@@ -371,11 +372,16 @@ def test_anatomic_8_random_cohort_reclassification_matrices_and_patient_lists(co
     for criterion in CRITERIA[1:]:
         other = best[best.criterion == criterion].set_index(["patient_id", "reader"])["best_response"]
         pairs = pd.concat([reference.rename("a"), other.rename("b")], axis=1)
-        expected = pd.crosstab(pairs["a"], pairs["b"])
-        matrix = reclassification_matrix(best, "recist11", criterion)
-        for a, b in itertools.product(expected.index, expected.columns):
-            assert matrix.loc[a, b] == expected.loc[a, b], (criterion, a, b)
-        assert matrix.to_numpy().sum() == len(pairs)
+        # one matrix per reader: a matrix counts each patient once (README "Command line"), so the pooled
+        # table of several readers is refused (session 19)
+        with pytest.raises(InputError, match="several readers"):
+            reclassification_matrix(best, "recist11", criterion)
+        for reader, read in pairs.groupby(level="reader"):
+            expected = pd.crosstab(read["a"], read["b"])
+            matrix = reclassification_matrix(best[best.reader == reader], "recist11", criterion)
+            for a, b in itertools.product(expected.index, expected.columns):
+                assert matrix.loc[a, b] == expected.loc[a, b], (criterion, reader, a, b)
+            assert matrix.to_numpy().sum() == len(read)
         mine = cells[cells.criterion == criterion]
         assert mine["n"].sum() == len(pairs)
         # compare lists each reader's cells on its own rows (one matrix per reader, patients once: spec 8)

@@ -23,7 +23,7 @@ from ioresponse.biomarkers import evaluate_biomarkers, il8_changes  # noqa: E402
 from ioresponse.cli import app  # noqa: E402
 from ioresponse.cohort.agreement import cohen_kappa, reader_agreement  # noqa: E402
 from ioresponse.cohort.rates import clopper_pearson, response_rates  # noqa: E402
-from ioresponse.cohort.reclassification import reclassification_matrix  # noqa: E402
+from ioresponse.cohort.reclassification import by_reader, per_reader, reclassification_matrix  # noqa: E402
 from ioresponse.cohort.survival import (  # noqa: E402
     KaplanMeierByGroup,
     pfs_durations,
@@ -316,11 +316,16 @@ def _two_reader_best():
 
 
 def test_reclassification_matches_patient_and_reader_not_a_cross_join():
-    # 3 (patient, reader) subjects -> 3 counts: PD->iSD 1, PD->iCPD 1, PR->iPR 1 (a cross join on patient
-    # alone would give 2 x 2 = 4 cells for P1).
-    matrix = reclassification_matrix(_two_reader_best(), "recist11", "irecist")
+    # 3 (patient, reader) subjects -> 3 counts: R1 PD->iSD 1 and PR->iPR 1, R2 PD->iCPD 1 (a cross join on
+    # patient alone would give 2 x 2 = 4 cells for P1). One matrix per reader: the pooled table is refused
+    # (README "Command line": each matrix counts a patient once; session 19).
+    with pytest.raises(InputError, match="several readers"):
+        reclassification_matrix(_two_reader_best(), "recist11", "irecist")
+    matrix = by_reader({name: reclassification_matrix(part, "recist11", "irecist")
+                        for name, part in per_reader(_two_reader_best())})
     assert int(matrix.to_numpy().sum()) == 3
-    assert matrix.loc["PD", "iSD"] == 1 and matrix.loc["PD", "iCPD"] == 1 and matrix.loc["PR", "iPR"] == 1
+    assert matrix.loc[("R1", "PD"), "iSD"] == 1 and matrix.loc[("R1", "PR"), "iPR"] == 1
+    assert matrix.loc[("R2", "PD"), "iCPD"] == 1
 
 
 def test_compare_moves_name_the_patients_and_reader_of_each_reclassification():

@@ -141,17 +141,48 @@ def test_not_done_records_are_not_evaluable_with_the_reason(study, tr):
 
 def test_sumdiam_rows_are_reported_not_used_as_lesions(study, tr):
     sums = tr.loc[tr["TRTESTCD"] == "SUMDIAM", "file_row"]
-    excluded = study.excluded[study.excluded["column"] == "TRTESTCD"]
+    reason = study.excluded["reason"]
+    excluded = study.excluded[reason.str.startswith("sponsor-derived sum (TRTESTCD SUMDIAM)")]
     assert sorted(excluded["source_row"]) == sorted(sums)
-    assert excluded["reason"].str.startswith("sponsor-derived sum (TRTESTCD SUMDIAM)").all()
+    assert (excluded["column"] == "TRTESTCD").all()
     assert not study.lesions["source_row"].isin(sums).any()
 
 
+def _unread_diameters(tr: pd.DataFrame) -> pd.Series:
+    """TR rows of a DIAMETER result beside the axis read (io.sdtm docstring: LDIAM of a non-nodal lesion,
+    SAXIS, else LPERP, of a node), recounted from the raw files."""
+    tu = _raw("tu_onco.csv")
+    tu["reader"] = tu["TUEVALID"].where(tu["TUEVALID"] != "", tu["TUEVAL"])
+    node = tu.assign(node=tu["TULOC"].str.upper().str.contains("LYMPH|NODE")).drop_duplicates(
+        ["USUBJID", "reader", "TULNKID"]).set_index(["USUBJID", "reader", "TULNKID"])["node"]
+    key = ["USUBJID", "reader", "TRLNKID", "VISITNUM", "TRDTC"]
+    result = tr[(tr["TRSTRESN"] != "") & (tr["TRSTAT"] != "NOT DONE")]
+    given = result.groupby(key)["TRTESTCD"].agg(set)
+    diameter = result[result["TRTESTCD"] == "DIAMETER"]
+    tests = given.reindex(pd.MultiIndex.from_frame(diameter[key])).to_numpy()
+    is_node = node.reindex(pd.MultiIndex.from_frame(diameter[["USUBJID", "reader", "TRLNKID"]])).to_numpy()
+    beside = [bool(t & ({"SAXIS", "LPERP"} if n else {"LDIAM"})) for t, n in zip(tests, is_node, strict=True)]
+    return diameter.loc[beside, "file_row"]
+
+
 def test_every_tr_row_is_used_or_reported(study, tr):
-    measured = tr[tr["TRTESTCD"] != "SUMDIAM"]
+    # README "Outputs": every row is used or listed in excluded.* with its reason, not both. A lesion row's
+    # source_row is the first TR record read of its assessment; the DIAMETER records beside the axis read
+    # (DATA_DICTIONARY: DIAMETER = LDIAM, or LPERP for nodes) are listed in excluded, as are the SUMDIAM sums
+    # and the RS records other than OVRLRESP (their reason names rs_onco.csv)
+    unread = _unread_diameters(tr)
+    measured = tr[(tr["TRTESTCD"] != "SUMDIAM") & ~tr["file_row"].isin(unread)]
     first_rows = measured.groupby(["USUBJID", "reader", "TRLNKID", "VISITNUM", "TRDTC"])["file_row"].min()
     assert set(study.lesions["source_row"]) == set(first_rows)
-    assert len(study.excluded) == (tr["TRTESTCD"] == "SUMDIAM").sum()
+    rs = _raw("rs_onco.csv")
+    other_rs = rs[rs["RSTESTCD"] != "OVRLRESP"]
+    assert len(study.excluded) == (tr["TRTESTCD"] == "SUMDIAM").sum() + len(unread) + len(other_rs)
+    diameters = study.excluded[study.excluded["reason"].str.startswith("DIAMETER beside")]
+    assert sorted(diameters["source_row"]) == sorted(unread)
+    assert not study.lesions["source_row"].isin(diameters["source_row"]).any()
+    listed = study.excluded[study.excluded["column"] == "RSTESTCD"]
+    assert sorted(listed["source_row"]) == sorted(other_rs["file_row"])
+    assert listed["reason"].str.startswith("rs_onco.csv row ").all()
 
 
 def test_recorded_overall_responses_from_rs(loaded):

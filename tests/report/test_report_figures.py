@@ -36,7 +36,7 @@ def test_every_figure_draws_for_cohort_single_patient_and_empty(which, timepoint
     pet = pd.DataFrame({"patient_id": tp["patient_id"], "day": tp["day"], "sulpeak": tp["current_sum"] / 10})
     axes = [
         figures.waterfall(tp, best),
-        figures.spider(tp, group="criterion", criterion=None),
+        figures.spider(tp, criterion="irecist"),  # one criterion: criterion=None refuses the two of tp
         figures.swimmer(tp, best, treatment_end={"P1": 100.0}),
         figures.km_curves(pfs_durations(best)),
         figures.pet_timeline(pet),

@@ -463,10 +463,13 @@ def explain(
         flagged = patterns[patterns[PATIENT].astype(str) == patient]
         if len(flagged):
             table = Table(title="Patterns and flags")
-            shown = ("day", "pattern", "definition", "flag", "reason")
+            # README "Input": each reader is assessed separately: a patient's rows of several readers say
+            # whose each is, as the timeline and best-response tables do.
+            several = READER in flagged.columns and flagged[READER].nunique() > 1
+            shown = (*([READER] if several else []), "day", "pattern", "definition", "flag", "reason")
             for name in shown:
                 table.add_column(name, overflow="fold")
-            for _, row in flagged.sort_values(DAY, kind="stable").iterrows():
+            for _, row in flagged.sort_values([READER, DAY] if several else DAY, kind="stable").iterrows():
                 table.add_row(*("" if pd.isna(row.get(c)) else str(row.get(c)) for c in shown))
             console.print(table)
 

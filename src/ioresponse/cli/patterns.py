@@ -24,6 +24,7 @@ from ioresponse.cli.assess import (
     _pairs,
     read_options,
 )
+from ioresponse.schema import READER
 
 if TYPE_CHECKING:  # the command imports pandas, the criteria and the patterns when it runs
     import pandas as pd
@@ -165,17 +166,22 @@ def patterns(
 
 
 def _print_summary(table: pd.DataFrame) -> None:
+    """Pattern rows per flag, per definition and, when readers are named, per reader: README "Input",
+    "each reader is assessed separately", so a row counts each patient once (as ``assess`` and ``compare``
+    print per reader)."""
     if not len(table):
         console.print("no pattern could be evaluated with the given inputs")
         return
-    counts = table.groupby(["pattern", "definition"], sort=False)["flag"].value_counts().unstack(fill_value=0)
+    readers = table[READER].fillna("").astype(str)
+    keys = ["pattern", "definition"] + ([READER] if (readers != "").any() else [])
+    counts = (table.assign(**{READER: readers}).groupby(keys, sort=False)["flag"].value_counts()
+              .unstack(fill_value=0))
     columns = [c for c in ("true", "false", "not_evaluable") if c in counts.columns]
     n = table["patient_id"].nunique()
-    summary = Table(
-        title=f"Patterns ({n} patient{'s' * (n != 1)}; rows per patient x definition)"
-    )
-    for name in ("pattern", "definition", *columns):
-        summary.add_column(name, justify="left" if name in ("pattern", "definition") else "right")
-    for (pattern, definition), row in counts.iterrows():
-        summary.add_row(pattern, definition, *[str(row[c]) for c in columns])
+    per = " x ".join(["patient", *keys[2:], "definition"])
+    summary = Table(title=f"Patterns ({n} patient{'s' * (n != 1)}; rows per {per})")
+    for name in (*keys, *columns):
+        summary.add_column(name, justify="right" if name in columns else "left")
+    for key, row in counts.iterrows():
+        summary.add_row(*key, *[str(row[c]) for c in columns])
     console.print(summary)

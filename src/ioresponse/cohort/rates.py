@@ -383,11 +383,19 @@ class ResponseRateFitter:
         -------
         ResponseRateFitter
             self, with ``summary``, ``counts_``, ``orr_`` and ``dcr_`` set.
+
+        Raises
+        ------
+        InputError
+            A patient twice in one rate (criterion x group): a rate counts patients, each once
+            (spec/patterns.md 7.1, ORR = patients with CR/PR / N patients), so the same patient read twice
+            (another reader, a repeated row) is refused, as a Kaplan-Meier curve refuses it.
         """
         require_columns(best_response, ("criterion", PATIENT))
         group_columns = split_columns(best_response) if groups is None else list(groups)
         require_columns(best_response, group_columns)
         keys = ["criterion", *group_columns]
+        _refuse_repeated_patients(best_response, keys)
         table = best_response.copy()
         table["_label"] = endpoint_responses(table, self.confirmed)
         table["_column"] = response_columns(table, self.confirmed)
@@ -493,6 +501,22 @@ def response_rates(best_response: pd.DataFrame, *, timepoints: pd.DataFrame | No
     fitter = ResponseRateFitter(alpha, confirmed=confirmed, population=population,
                                 dcr_landmark_days=dcr_landmark_days)
     return fitter.fit(best_response, groups, timepoints=timepoints).summary
+
+
+def _refuse_repeated_patients(best_response: pd.DataFrame, keys: list[str]) -> None:
+    """Refuse a patient twice in one group of ``keys``: spec/patterns.md 7.1, ORR = patients with CR/PR /
+    N patients, each patient once in N (as :class:`~ioresponse.cohort.survival.KaplanMeierByGroup`)."""
+    rows = best_response.groupby([*keys, PATIENT], sort=True, dropna=False, observed=True).size()
+    repeated = rows[rows > 1]
+    if repeated.empty:
+        return
+    *group, patient = _as_tuple(repeated.index[0])
+    split = (" split the rates by reader (groups with reader, the default when readers are named) or"
+             if READER in best_response.columns and READER not in keys else "")
+    raise InputError("best_response", [], PATIENT,
+                     f"patient {patient} is {int(repeated.iloc[0])} times in the rates of "
+                     f"{' / '.join(map(str, group))}; a response rate counts each patient once "
+                     f"(spec/patterns.md 7.1):{split} keep one row per patient")
 
 
 def _as_tuple(key: object) -> tuple[object, ...]:

@@ -16,7 +16,7 @@ from itertools import combinations
 import pandas as pd
 
 from ioresponse.cohort.rates import as_flag, require_columns, split_columns
-from ioresponse.schema import PATIENT, READER
+from ioresponse.schema import PATIENT, READER, InputError
 
 LABEL_ORDER = (
     "CR", "irCR", "iCR", "CMR", "PR", "irPR", "iPR", "PMR", "SD", "irSD", "iSD", "SMD",
@@ -92,7 +92,20 @@ def reclassification_matrix(best_response: pd.DataFrame, criterion_a: str, crite
     pandas.DataFrame
         Integer counts; index named ``criterion_a``, columns named ``criterion_b``, categories in
         :data:`LABEL_ORDER`; a patient missing under one criterion is counted under ``(none)``.
+
+    Raises
+    ------
+    InputError
+        The table names several readers: a matrix counts each patient once (README "Command line",
+        spec/anatomic.md 8), so one reader's rows are compared at a time (:func:`per_reader`).
     """
+    parts = per_reader(best_response)
+    if len(parts) > 1:
+        readers = ", ".join(name or "(no reader named)" for name, _ in parts)
+        raise InputError("best_response", [], READER,
+                         f"several readers ({readers}); a reclassification matrix counts each patient once: "
+                         "compare one reader's rows at a time (ioresponse.cohort.reclassification.per_reader "
+                         "splits them, by_reader joins the matrices) or use reclassification_long")
     merged = _matched(best_response, criterion_a, criterion_b, column)
     table = pd.crosstab(merged[column + "_a"], merged[column + "_b"])
     table = table.reindex(index=_order(table.index), columns=_order(table.columns), fill_value=0)

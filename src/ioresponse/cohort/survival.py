@@ -53,6 +53,11 @@ CENSORED_NEW_THERAPY = "censored_new_therapy"
 MEDIAN_SPLIT_NOTE = ("exploratory split at the cohort median: no cut-off of an imaging biomarker is "
                      "validated in immunotherapy (spec/patterns.md 6.5)")
 GROUP = "group"
+CUT = "cut"
+"""Column of :func:`median_split`: the median a row's group is cut at (spec/patterns.md 6.5)."""
+CUT_PATIENTS = "cut_patients"
+"""Column of :func:`median_split`: how many patients (each once) the cut is the median of."""
+SPLIT_PATIENT = "_split_patient"
 DEFAULT_LANDMARKS_DAYS = (182.625, 365.25)
 """Landmarks the report shows: 6 and 12 months (months = days / 30.4375, spec/patterns.md 0.1)."""
 
@@ -258,12 +263,14 @@ def os_durations(patients: pd.DataFrame) -> pd.DataFrame:
                          EVENT: died, EVENT_TYPE: np.where(died, "death", "censored")})
 
 
-def median_split(durations: pd.DataFrame, values: pd.Series, name: str) -> pd.DataFrame:
+def median_split(durations: pd.DataFrame, values: pd.Series, name: str, *, by: Sequence[str] = (),
+                 cohort: pd.DataFrame | None = None) -> pd.DataFrame:
     """``durations`` of the patients with a value, each in the ``group`` above or below the median.
 
     spec/patterns.md 6.5: an imaging biomarker has no validated cut-off in immunotherapy, so it is split
-    at the median of the cohort, here the patients of ``durations`` that have a value; a value equal
-    to the median goes above. The groups read "<name> >= <median>" and "<name> < <median>".
+    at the median of the cohort, each patient counted once: by default the patients of ``durations`` that
+    have a value; a value equal to the median goes above. The groups read "<name> >= <median>" and
+    "<name> < <median>".
 
     Parameters
     ----------
@@ -273,8 +280,24 @@ def median_split(durations: pd.DataFrame, values: pd.Series, name: str) -> pd.Da
         The biomarker per ``patient_id`` (index), as numbers; NaN where unknown.
     name : str
         Its name in the group labels, e.g. "baseline_mtv_ml".
+    by : sequence of str, default ()
+        Columns (e.g. ``("reader",)``) whose groups are cohorts of their own, each cut at its own median:
+        each reader is assessed separately (README "Input"), so a reader's groups never depend on the
+        patients another reader read.
+    cohort : pandas.DataFrame, optional
+        ``patient_id`` and the ``by`` columns of the patients the median is taken over, when
+        ``durations`` holds an endpoint of some of them only (OS given for some): the OS and the PFS of
+        a reader are then split at the same cut. Rows of ``durations`` outside it are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``durations`` in the cohort with a value, with ``group``, ``cut`` (the median) and
+        ``cut_patients`` (the patients with a value it is the median of).
     """
-    require_columns(durations, (PATIENT,), "durations")
+    require_columns(durations, (PATIENT, *by), "durations")
+    cohort = durations if cohort is None else cohort
+    require_columns(cohort, (PATIENT, *by), "cohort")
     numbers = pd.to_numeric(values, errors="coerce")
     unreadable = numbers.isna() & values.notna()
     if unreadable.any():
@@ -283,25 +306,45 @@ def median_split(durations: pd.DataFrame, values: pd.Series, name: str) -> pd.Da
                                          "reads numbers")
     known = numbers.dropna()
     known.index = known.index.astype(str)
-    cohort = durations[durations[PATIENT].astype(str).isin(known.index)]
-    if cohort.empty:
-        return cohort.assign(**{GROUP: pd.Series(dtype=str)})
-    median = float(known[cohort[PATIENT].astype(str).unique()].median())
-    high = known.reindex(cohort[PATIENT].astype(str)).to_numpy() >= median
-    labels = np.where(high, f"{name} >= {median:g}", f"{name} < {median:g}")
-    return cohort.assign(**{GROUP: labels}).reset_index(drop=True)
+    keys = [SPLIT_PATIENT, *by]
+    members = cohort[list(by)].assign(**{SPLIT_PATIENT: cohort[PATIENT].astype(str)})[keys].drop_duplicates()
+    members = members[members[SPLIT_PATIENT].isin(known.index)]
+    members[CUT] = known.reindex(members[SPLIT_PATIENT]).to_numpy()  # each patient once per cohort
+    if by:
+        per_cohort = members.groupby(list(by), dropna=False, sort=False)[CUT]
+        members[CUT_PATIENTS] = per_cohort.transform("size")
+        members[CUT] = per_cohort.transform("median")
+    else:
+        members[CUT_PATIENTS] = len(members)
+        members[CUT] = members[CUT].median()
+    rows = durations.assign(**{SPLIT_PATIENT: durations[PATIENT].astype(str)})
+    split = rows.merge(members, on=keys, how="inner").drop(columns=SPLIT_PATIENT)
+    high = known.reindex(split[PATIENT].astype(str)).to_numpy() >= split[CUT].to_numpy(dtype=float)
+    labels = [f"{name} >= {cut:g}" if above else f"{name} < {cut:g}"
+              for above, cut in zip(high, split[CUT], strict=True)]
+    split.insert(len(durations.columns), GROUP, pd.Series(labels, index=split.index, dtype=object))
+    return split.astype({CUT_PATIENTS: int}).reset_index(drop=True)
 
 
 def split_summary(split: pd.DataFrame, keys: Sequence[str] = ()) -> pd.DataFrame:
     """Kaplan-Meier per ``keys`` and median-split group, with the log-rank p of the two groups.
 
+    Parameters
+    ----------
+    split : pandas.DataFrame
+        A :func:`median_split` table.
+    keys : sequence of str, default ()
+        Columns of its curves, the ``by`` columns of :func:`median_split` among them.
+
     Returns
     -------
     pandas.DataFrame
-        ``keys``, ``group`` and the columns of :attr:`KaplanMeierByGroup.summary`, then ``logrank_p``
-        (NaN when one group is empty) and ``note`` (:data:`MEDIAN_SPLIT_NOTE`).
+        ``keys``, ``cut`` and ``cut_patients`` (the median each row is split at, and how many patients it
+        is the median of; spec/patterns.md 6.5), ``group`` and the columns of
+        :attr:`KaplanMeierByGroup.summary`, then ``logrank_p`` (NaN when one group is empty) and ``note``
+        (:data:`MEDIAN_SPLIT_NOTE`).
     """
-    summary = KaplanMeierByGroup().fit(split, (*keys, GROUP)).summary
+    summary = KaplanMeierByGroup().fit(split, (*keys, CUT, CUT_PATIENTS, GROUP)).summary
     p_values = {}
     for key, part in (split.groupby(list(keys), sort=False) if keys else [((), split)]):
         groups = [g for _, g in part.groupby(GROUP, sort=True)]

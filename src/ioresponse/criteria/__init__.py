@@ -68,10 +68,17 @@ def as_text(values: Any) -> ExtensionArray:
     return pd.array(values, dtype=TEXT)
 
 
+NOT_TEXT = frozenset({"boolean", "integer", "floating", "mixed-integer-float", "decimal"})
+"""What ``pandas.api.types.infer_dtype`` calls an object column whose values are all booleans or numbers
+(missing cells aside): a value a criterion fills on some rows only, never text ("True")."""
+
+
 def text_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its object (text) columns as :data:`TEXT`, in place."""
+    """``frame`` with its object columns that hold text as :data:`TEXT`, in place; an object column of
+    booleans or numbers (:data:`NOT_TEXT`) stays as it is."""
     for column in frame.columns[[dtype == np.dtype(object) for dtype in frame.dtypes]]:
-        frame[column] = as_text(frame[column].to_numpy())
+        if pd.api.types.infer_dtype(frame[column], skipna=True) not in NOT_TEXT:
+            frame[column] = as_text(frame[column].to_numpy())
     return frame
 
 

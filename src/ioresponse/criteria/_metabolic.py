@@ -365,6 +365,17 @@ def patient_scans(table: pd.DataFrame, patients: pd.DataFrame | None = None) -> 
 
 # ---------------------------------------------------------------- output rows (spec 1.6)
 
+NUMBER, WHOLE, FLAG = np.dtype(np.float64), np.dtype(np.int64), np.dtype(bool)
+"""Dtypes of the criteria's extra columns: a number (NaN where missing: a day that can be missing is one
+too, as ``progression_day``), a whole number every row gives, a flag every row gives."""
+OPTIONAL_FLAG = pd.BooleanDtype()
+"""Dtype of a flag some rows leave empty (pandas "boolean": True / False, NA where not evaluated)."""
+
+ColumnTypes = Mapping[str, np.dtype[Any] | pd.api.extensions.ExtensionDtype]
+"""A criterion's extra timepoint columns in order, each with its dtype (:data:`NUMBER`, :data:`WHOLE`,
+:data:`FLAG`, :data:`OPTIONAL_FLAG` or ``criteria.TEXT``), applied whatever the number of rows: an empty
+result table keeps its columns and their types (spec/anatomic.md 0.9, metabolic.md 1.6)."""
+
 _TEXT_DEFAULTS = {
     READER: "",
     "criterion": "",
@@ -426,10 +437,11 @@ def mark_progression(rows: list[dict[str, Any]], progression_labels: Sequence[st
     return math.nan
 
 
-def timepoint_frame(rows: list[dict[str, Any]], extra_columns: Sequence[str]) -> pd.DataFrame:
-    """The timepoint table: ``TIMEPOINT_COLUMNS`` first, then the criterion's extra columns."""
+def timepoint_frame(rows: list[dict[str, Any]], extra_columns: ColumnTypes) -> pd.DataFrame:
+    """The timepoint table: ``TIMEPOINT_COLUMNS`` first, then the criterion's extra columns with their
+    declared dtypes, also when there is no row (spec/anatomic.md 0.9, metabolic.md 1.6)."""
     columns = [*TIMEPOINT_COLUMNS, *extra_columns]
-    frame = pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns).astype(dict(extra_columns))
     frame["overall_response"] = frame["overall_response"].map(str).astype(object)
     frame[DAY] = frame[DAY].astype(np.int64)
     frame["after_progression"] = frame["after_progression"].astype(bool)
@@ -463,7 +475,10 @@ def best_response_row(
 ) -> dict[str, Any]:
     """One best-response row (spec 1.7): best of ``ranking`` over the follow-ups up to the first progression.
 
-    NE (and any label outside ``ranking``) is skipped. Rows after progression never count. Both
+    NE (and any label outside ``ranking``) is skipped. Rows after progression never count. The duration
+    of response runs from the first of ``response_labels`` to the progression, else to the last follow-up
+    that is not NE, censored (spec/patterns.md 7.3); NaN without a response. ``pfs_day`` is the progression
+    day, else that last follow-up that is not NE (7.4; NaN when none). Both
     ``best_response`` and ``best_response_confirmed`` carry the same value (no metabolic criterion
     confirms a response, spec 1.6). ``baseline_sum`` is the criterion's baseline value, the one its
     timepoint rows carry, computed from the baseline scan so that a patient without follow-up has it too
@@ -475,8 +490,11 @@ def best_response_row(
     best = min(ranked, key=lambda r: (ranking.index(r["overall_response"]), r[DAY])) if ranked else None
     responses = [r[DAY] for r in considered if r["overall_response"] in response_labels]
     first_response = float(responses[0]) if responses else math.nan
-    last_day = rows[-1][DAY] if rows else patient.baseline.day
     has_event = not math.isnan(progression_day)
+    # spec/patterns.md 7.3 and 7.4: a response, and PFS, without progression are censored at the last
+    # adequate (not NE) assessment, as the anatomic criteria do (recist11._best_response_table); NaN when
+    # there is none (cohort.survival censors it at day 0)
+    last_evaluable = max((float(r[DAY]) for r in considered if r["overall_response"] != NE), default=math.nan)
     if best is None:
         label, bor_day = NE.value, math.nan
         why = "no follow-up scan" if not rows else "no evaluable follow-up scan"
@@ -496,9 +514,9 @@ def best_response_row(
         "bor_day": bor_day,
         "first_response_day": first_response,
         "progression_day": progression_day,
-        "duration_of_response_days": progression_day - first_response if has_event else math.nan,
+        "duration_of_response_days": (progression_day if has_event else last_evaluable) - first_response,
         "pfs_event": has_event,
-        "pfs_day": progression_day if has_event else float(last_day),
+        "pfs_day": progression_day if has_event else last_evaluable,
         "reason": f"{why} ({source})",
         BASELINE_SUM: baseline_sum,
     }

@@ -12,13 +12,16 @@ from __future__ import annotations
 import math
 from typing import Any, Literal
 
-from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria import TEXT, Criterion, CriterionResult, Study
 from ioresponse.criteria._metabolic import (
     CMR,
     NE,
+    NUMBER,
     PMD,
     PMR,
     SMD,
+    WHOLE,
+    ColumnTypes,
     PatientScans,
     Scan,
     as_percent,
@@ -62,17 +65,17 @@ Aggregate = Literal["sum", "hottest"]
 GapPolicy = Literal["smd", "pmr"]
 EortcQc = Literal["warn", "off"]
 
-EXTRA_COLUMNS = (
-    "reference_day",
-    "reference_value",
-    "abs_change",
-    "rel_change",
-    "cycles_before_scan",
-    "tracked_lesions",
-    "new_lesion_count",
-    "timing_flag",
-    "consensus_window",
-)
+EXTRA_COLUMNS: ColumnTypes = {
+    "reference_day": WHOLE,
+    "reference_value": NUMBER,
+    "abs_change": NUMBER,
+    "rel_change": NUMBER,
+    "cycles_before_scan": NUMBER,  # as read: validated whole, NaN where missing (spec 1.1, 4.7)
+    "tracked_lesions": TEXT,
+    "new_lesion_count": WHOLE,
+    "timing_flag": TEXT,
+    "consensus_window": TEXT,
+}
 
 
 def tracked_lesions(patient: PatientScans, metric: Metric, aggregate: Aggregate) -> list[str]:
@@ -94,7 +97,7 @@ def patient_value(scan: Scan, lesion_ids: list[str], metric: Metric, aggregate: 
     values = [scan.value(i, metric) for i in lesion_ids]
     if any(math.isnan(v) for v in values):
         return math.nan
-    return float(sum(values)) if aggregate == "sum" else float(max(values, default=0.0))
+    return math.fsum(values) if aggregate == "sum" else float(max(values, default=0.0))
 
 
 def extent_increases(baseline: Scan, followup: Scan, lesion_ids: list[str]) -> list[str]:
@@ -217,7 +220,10 @@ def _category(
     flagged = followup.flagged(patient.baseline_ids)
     cycles = float(followup.attribute("cycles_before_scan"))
     current = patient_value(followup, tracked, metric, aggregate)
-    row: dict[str, Any] = {"new_lesion_count": len(new), "new_lesion_response": "new" if new else "none"}
+    row: dict[str, Any] = {  # new_lesion_response written yes / no as by RECIST 1.1 (spec 1.6; anatomic 1.5)
+        "new_lesion_count": len(new),
+        "new_lesion_response": "yes" if new else "no",
+    }
     not_evaluable = _not_evaluable(patient, followup, tracked, metric, baseline_value, cycles)
     new_text = f"new FDG-avid lesion{'s' if len(new) > 1 else ''} {lesion_text(followup, new)}" if new else ""
     if not_evaluable:

@@ -14,14 +14,18 @@ import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ioresponse.criteria import MEASURABILITY_THRESHOLD, Criterion, CriterionResult, Study
+from ioresponse.criteria import MEASURABILITY_THRESHOLD, TEXT, Criterion, CriterionResult, Study
 from ioresponse.criteria._metabolic import (
     CMR,
+    FLAG,
     NE,
+    NUMBER,
     PMD,
     PMR,
     SMD,
     SULPEAK_CRITERION_COLUMNS,
+    WHOLE,
+    ColumnTypes,
     PatientScans,
     Scan,
     SulFormula,
@@ -67,19 +71,19 @@ Reference = Literal["baseline", "nadir"]
 CMR_RULE = "liver"
 """Resolution for CMR: PERCIST's default rule (spec 8.5 refers to 5.5)."""
 
-EXTRA_COLUMNS = (
-    "reference_day",
-    "reference_value",
-    "abs_change",
-    "rel_change",
-    "summed_lesions",
-    "measurability_threshold",
-    "new_lesion_count",
-    "qc_passed",
-    "timing_flag",
-    "consensus_window",
-    "lbm_formula",
-)
+EXTRA_COLUMNS: ColumnTypes = {
+    "reference_day": WHOLE,
+    "reference_value": NUMBER,
+    "abs_change": NUMBER,
+    "rel_change": NUMBER,
+    "summed_lesions": TEXT,
+    MEASURABILITY_THRESHOLD: NUMBER,
+    "new_lesion_count": WHOLE,
+    "qc_passed": FLAG,
+    "timing_flag": TEXT,
+    "consensus_window": TEXT,
+    "lbm_formula": TEXT,
+}
 
 
 @dataclass(frozen=True)
@@ -104,10 +108,10 @@ def followup_sum(followup: Scan, selected_ids: list[str], mode: NewLesionMode) -
     new = followup.new_lesion_ids
     if mode == "top5":
         top = followup.hottest(list(followup.records), "sulpeak", SUM_LESIONS, SUM_PER_ORGAN)
-        new_part = sum(followup.value(i, "sulpeak") for i in top if i in new)
-        return FollowupSum(sum(followup.value(i, "sulpeak") for i in top), top, new_part)
-    baseline_part = sum(followup.value(i, "sulpeak") for i in selected_ids)
-    new_part = sum(followup.value(i, "sulpeak") for i in new)
+        new_part = math.fsum(followup.value(i, "sulpeak") for i in top if i in new)
+        return FollowupSum(math.fsum(followup.value(i, "sulpeak") for i in top), top, new_part)
+    baseline_part = math.fsum(followup.value(i, "sulpeak") for i in selected_ids)
+    new_part = math.fsum(followup.value(i, "sulpeak") for i in new)
     return FollowupSum(baseline_part + new_part, [*selected_ids, *new], new_part)
 
 
@@ -191,7 +195,7 @@ def _baseline(patient: PatientScans) -> _Baseline:
     threshold = measurability_threshold(patient.baseline)
     selected_ids = baseline_selection(patient, threshold) if threshold is not None else []
     values = [patient.baseline.value(i, "sulpeak") for i in selected_ids]
-    return _Baseline(threshold, selected_ids, float(sum(values)) if values else math.nan)
+    return _Baseline(threshold, selected_ids, math.fsum(values) if values else math.nan)
 
 
 @dataclass(frozen=True)
@@ -220,12 +224,13 @@ def _patient_rows(
             reference_value=baseline_sum,
             measurability_threshold=threshold if threshold is not None else math.nan,
             new_lesion_count=len(followup.new_lesion_ids),
+            summed_lesions="",  # "" where nothing is summed (an NE scan, spec 8.7); the sum's ids else (8.2)
             qc_passed=not qc,
             timing_flag="",
             flags=join_flags(["qc_failed" if qc else ""]),
             consensus_window=consensus_window(patient, followup),
         )
-        row["new_lesion_response"] = "new" if row["new_lesion_count"] else "none"
+        row["new_lesion_response"] = "yes" if row["new_lesion_count"] else "no"  # spec 1.6; anatomic 1.5
         not_evaluable = _not_evaluable(patient, followup, threshold, selected_ids, qc, rules)
         if not_evaluable:
             row |= _decided(NE, "; ".join(not_evaluable), "8.7")

@@ -14,14 +14,16 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ioresponse.criteria import MEASURABILITY_THRESHOLD, Criterion, CriterionResult, Study
+from ioresponse.criteria import MEASURABILITY_THRESHOLD, TEXT, Criterion, CriterionResult, Study
 from ioresponse.criteria._metabolic import (
     CMR,
     NE,
+    NUMBER,
     PMD,
     PMR,
     SMD,
     SULPEAK_CRITERION_COLUMNS,
+    ColumnTypes,
     MetabolicResponse,
     PatientScans,
     Scan,
@@ -74,7 +76,11 @@ BEST_RESPONSE_ORDER = (CMR, PMR, SMD, UPMD, CPMD)
 
 ConfirmReference = Literal["upmd_scan", "baseline"]
 
-EXTRA_COLUMNS = (*PERCIST_COLUMNS, "percist_response", "upmd_day")
+EXTRA_COLUMNS: ColumnTypes = {
+    **PERCIST_COLUMNS,
+    "percist_response": TEXT,
+    "upmd_day": NUMBER,  # a day that can be missing, NaN outside a UPMD episode (spec 9.5), in every table
+}
 BEST_EXTRA_COLUMNS = (MEASURABILITY_THRESHOLD, "responder")
 
 

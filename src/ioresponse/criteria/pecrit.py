@@ -19,10 +19,13 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ioresponse.criteria import MEASURABILITY_THRESHOLD, Criterion, CriterionResult, Study, recist11
+from ioresponse.criteria import MEASURABILITY_THRESHOLD, TEXT, Criterion, CriterionResult, Study, recist11
 from ioresponse.criteria._metabolic import (
     NE,
+    NUMBER,
+    OPTIONAL_FLAG,
     SULPEAK_CRITERION_COLUMNS,
+    ColumnTypes,
     MetabolicResponse,
     PatientScans,
     Scan,
@@ -66,18 +69,21 @@ RECIST_STABLE = ("SD", "NON-CR/NON-PD")
 SdDirection = Literal["increase", "decrease"]
 QcPolicy = Literal["strict", "warn"]
 
-EXTRA_COLUMNS = (
-    "recist_response",
-    "reference_value",
-    "reference_lesion",
-    "current_lesion",
-    "rel_change",
-    "measurability_threshold",
-    "qc_passed",
-    "timing_flag",
-    "consensus_window",
-    "lbm_formula",
-)
+EXTRA_COLUMNS: ColumnTypes = {
+    "recist_response": TEXT,
+    "reference_value": NUMBER,
+    "reference_lesion": TEXT,
+    "current_lesion": TEXT,
+    "rel_change": NUMBER,
+    MEASURABILITY_THRESHOLD: NUMBER,
+    "qc_passed": OPTIONAL_FLAG,
+    "timing_flag": TEXT,
+    "consensus_window": TEXT,
+    "lbm_formula": TEXT,
+}
+"""The reference and current lesions, ``rel_change``, ``measurability_threshold`` and ``qc_passed`` are filled
+by the RECIST-SD branch only (spec 6.5; missing on the CR/PR/PD/NE rows): ``qc_passed`` is a nullable boolean,
+True/False where the quality checks ran, empty elsewhere."""
 
 
 def choose_scan(patient: PatientScans) -> tuple[Scan | None, str]:
@@ -97,25 +103,51 @@ def recist_timepoints(study: Study, table: pd.DataFrame) -> pd.DataFrame | None:
     return recist11.CRITERION.assess(study).timepoints[[PATIENT, READER, DAY, "overall_response"]]
 
 
-def recist_at(scan: Scan, patient: PatientScans, recist: pd.DataFrame | None, window_days: int) -> str:
-    """RECIST 1.1 response at this scan: the PET table's ``recist_response``, else the engine's (spec 6.2)."""
+@dataclass(frozen=True)
+class RecistCall:
+    """The RECIST 1.1 response PECRIT reads at a scan ("" when none) and the words naming it in ``reason``."""
+
+    response: str
+    text: str
+
+
+def recist_at(scan: Scan, patient: PatientScans, recist: pd.DataFrame | None, window_days: int) -> RecistCall:
+    """RECIST 1.1 response at this scan: the PET table's ``recist_response``, else the engine's (spec 6.2).
+
+    The engine's call is the same reader's (spec 6.2: the anatomic columns of the same scan; README "Input":
+    each reader is assessed separately): a named PET reader never reads another reader's call. Only a read
+    without reader, on either side, takes the other side's: a named reader the anatomic read without reader,
+    a PET read without reader the one anatomic reader of the patient (none among several); ``text`` then
+    names whose call it is.
+    """
     given = scan.attribute(RECIST_RESPONSE)
     if isinstance(given, str) and given:
-        return given
+        return RecistCall(given, f"RECIST 1.1 {given}")
     if recist is None:
-        return ""
+        return RecistCall("", "no RECIST 1.1 assessment")
     rows = recist[(recist[PATIENT] == patient.patient_id) & ((recist[DAY] - scan.day).abs() <= window_days)]
-    same_reader = rows[rows[READER] == patient.reader]
-    if not same_reader.empty:
-        rows = same_reader
-    elif rows[READER].nunique() > 1:
-        return ""
+    if patient.reader:  # the reader's own call, else the anatomic read without reader
+        own = rows[rows[READER] == patient.reader]
+        rows = own if not own.empty else rows[rows[READER] == ""]
+        none = f"no RECIST 1.1 call of reader {patient.reader}"
+    else:  # the anatomic read without reader, else the patient's one anatomic reader
+        readers = sorted(set(rows[READER]))
+        if len(readers) > 1 and "" not in readers:
+            return RecistCall("", f"no RECIST 1.1 call of this read without reader (readers "
+                                  f"{', '.join(readers)} each have their own)")
+        own = rows[rows[READER] == ""]
+        rows = own if not own.empty else rows
+        none = "no RECIST 1.1 assessment"
     if rows.empty:
-        return ""
+        return RecistCall("", none)
     nearest = rows.assign(distance=(rows[DAY] - scan.day).abs()).sort_values(
         ["distance", DAY], kind="mergesort"
     )
-    return str(nearest["overall_response"].iloc[0])
+    response, reader = str(nearest["overall_response"].iloc[0]), str(nearest[READER].iloc[0])
+    if reader == patient.reader:
+        return RecistCall(response, f"RECIST 1.1 {response}")
+    whose = f"reader {reader}" if reader else "the anatomic read without reader"
+    return RecistCall(response, f"RECIST 1.1 {response} (the call of {whose})")
 
 
 def assess(
@@ -183,11 +215,12 @@ def assess(
                 timing_flag=timing_flag,
                 consensus_window=consensus_window(patient, scan),
             )
-            row["recist_response"] = recist_at(scan, patient, recist, pecrit_recist_window_days)
+            call = recist_at(scan, patient, recist, pecrit_recist_window_days)
+            row["recist_response"] = call.response
             row |= _predict(
                 patient,
                 scan,
-                row["recist_response"],
+                call,
                 timing_flag,
                 pecrit_sd_direction,
                 pecrit_strict_window,
@@ -197,14 +230,15 @@ def assess(
         best.append(_best_response(patient, rows))
         timepoints.extend(rows)
     return CriterionResult(
-        timepoint_frame(timepoints, EXTRA_COLUMNS), best_response_frame(best, (MEASURABILITY_THRESHOLD,))
+        timepoint_frame(timepoints, EXTRA_COLUMNS),
+        best_response_frame(best, (MEASURABILITY_THRESHOLD,)),
     )
 
 
 def _predict(
     patient: PatientScans,
     scan: Scan,
-    recist: str,
+    call: RecistCall,
     timing_flag: str,
     direction: SdDirection,
     strict_window: bool,
@@ -216,20 +250,19 @@ def _predict(
         return _decided(
             NE, f"no follow-up PET on days 21-28 (pecrit_strict_window); first is day {scan.day}", "6.9"
         )
-    if recist in RECIST_BENEFIT:
-        return _decided(BENEFIT, f"RECIST 1.1 {recist} at day {scan.day}: PET not consulted{window_note}")
-    if recist == "PD":
-        return _decided(NO_BENEFIT, f"RECIST 1.1 PD at day {scan.day}: PET not consulted{window_note}")
-    if recist not in RECIST_STABLE:
-        what = f"RECIST 1.1 {recist}" if recist else "no RECIST 1.1 assessment"
-        return _decided(NE, f"{what} at day {scan.day}", "6.7")
-    return _sd_branch(patient, scan, recist, direction, qc_policy, window_note)
+    if call.response in RECIST_BENEFIT:
+        return _decided(BENEFIT, f"{call.text} at day {scan.day}: PET not consulted{window_note}")
+    if call.response == "PD":
+        return _decided(NO_BENEFIT, f"{call.text} at day {scan.day}: PET not consulted{window_note}")
+    if call.response not in RECIST_STABLE:
+        return _decided(NE, f"{call.text} at day {scan.day}", "6.7")
+    return _sd_branch(patient, scan, call.text, direction, qc_policy, window_note)
 
 
 def _sd_branch(
     patient: PatientScans,
     scan: Scan,
-    recist: str,
+    recist_text: str,
     direction: SdDirection,
     qc_policy: QcPolicy,
     window_note: str,
@@ -260,7 +293,7 @@ def _sd_branch(
         problems.append(f"baseline lesion(s) {', '.join(missing)} without SULpeak at day {scan.day}")
     if problems:
         return row | _decided(
-            NE, f"RECIST 1.1 {recist}, SULpeak branch not evaluable: " + "; ".join(problems), "6.7"
+            NE, f"{recist_text}, SULpeak branch not evaluable: " + "; ".join(problems), "6.7"
         )
     rel = relative_change(after.value, before.value) or 0.0
     row |= {
@@ -274,7 +307,7 @@ def _sd_branch(
     wanted = "an increase of more than 15.5%" if direction == "increase" else "a decrease of more than 15.5%"
     warn = ("; quality check failed, kept (percist_qc='warn'): " + "; ".join(qc)) if qc else ""
     text = (
-        f"RECIST 1.1 {recist} at day {scan.day}; "
+        f"{recist_text} at day {scan.day}; "
         f"hottest SULpeak {number(after.value)} ({after.lesion_id}) vs "
         f"baseline {number(before.value)} ({before.lesion_id}): {percent(rel)}; benefit needs {wanted} "
         f"(pecrit_sd_direction='{direction}'){warn}{window_note}"

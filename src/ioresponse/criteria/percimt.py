@@ -17,13 +17,15 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ioresponse.criteria import Criterion, CriterionResult, Study
+from ioresponse.criteria import TEXT, Criterion, CriterionResult, Study
 from ioresponse.criteria._metabolic import (
     CMR,
     NE,
     PMD,
     PMR,
     SMD,
+    WHOLE,
+    ColumnTypes,
     MetabolicResponse,
     PatientScans,
     Scan,
@@ -58,15 +60,15 @@ Counting = Literal["cumulative", "binned"]
 NewSince = Literal["baseline", "previous"]
 PatientBenefit = Literal["no_pmd_ever", "last_scan"]
 
-EXTRA_COLUMNS = (
-    "new_lesion_count",
-    "new_over_10mm",
-    "new_over_15mm",
-    "resolved_lesions",
-    "clinical_benefit",
-    "timing_flag",
-    "consensus_window",
-)
+EXTRA_COLUMNS: ColumnTypes = {
+    "new_lesion_count": WHOLE,
+    "new_over_10mm": WHOLE,
+    "new_over_15mm": WHOLE,
+    "resolved_lesions": TEXT,
+    "clinical_benefit": TEXT,
+    "timing_flag": TEXT,
+    "consensus_window": TEXT,
+}
 BEST_EXTRA_COLUMNS = ("clinical_benefit",)
 
 
@@ -125,7 +127,7 @@ def _category(
     cumulative = size_counts(known, "cumulative")
     row: dict[str, Any] = {
         "new_lesion_count": len(rows),
-        "new_lesion_response": "new" if len(rows) else "none",
+        "new_lesion_response": "yes" if len(rows) else "no",  # as by RECIST 1.1 (spec 1.6; anatomic 1.5)
         "new_over_10mm": cumulative[1],
         "new_over_15mm": cumulative[2],
     }

@@ -19,14 +19,18 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from ioresponse.criteria import BASELINE_SUM, MEASURABILITY_THRESHOLD, Criterion, CriterionResult, Study
+from ioresponse.criteria import BASELINE_SUM, MEASURABILITY_THRESHOLD, TEXT, Criterion, CriterionResult, Study
 from ioresponse.criteria._metabolic import (
     CMR,
+    FLAG,
     NE,
+    NUMBER,
     PMD,
     PMR,
     SMD,
     SULPEAK_CRITERION_COLUMNS,
+    WHOLE,
+    ColumnTypes,
     PatientScans,
     Scan,
     SulFormula,
@@ -261,7 +265,7 @@ def five_lesion_sum(
         return None
     chosen = selected_ids(scan, lesion_ids) if same_as is None else same_as
     values = [scan.value(i, column) for i in chosen]
-    return None if any(math.isnan(v) for v in values) else float(sum(values))
+    return None if any(math.isnan(v) for v in values) else math.fsum(values)
 
 
 def selected_ids(scan: Scan, lesion_ids: list[str]) -> list[str]:
@@ -537,25 +541,25 @@ def confirmation_advice(call: PercistCall, followup: Scan) -> str:
 # ---------------------------------------------------------------- the criterion
 
 
-EXTRA_COLUMNS = (
-    "reference_day",
-    "reference_value",
-    "reference_lesion",
-    "current_lesion",
-    "abs_change",
-    "rel_change",
-    "measurability_threshold",
-    "new_lesion_count",
-    "qc_passed",
-    "sum5_baseline",
-    "sum5_current",
-    "tlg_baseline",
-    "tlg_current",
-    "confirmation_advised",
-    "timing_flag",
-    "consensus_window",
-    "lbm_formula",
-)
+EXTRA_COLUMNS: ColumnTypes = {
+    "reference_day": WHOLE,
+    "reference_value": NUMBER,
+    "reference_lesion": TEXT,
+    "current_lesion": TEXT,
+    "abs_change": NUMBER,
+    "rel_change": NUMBER,
+    MEASURABILITY_THRESHOLD: NUMBER,
+    "new_lesion_count": WHOLE,
+    "qc_passed": FLAG,
+    "sum5_baseline": NUMBER,
+    "sum5_current": NUMBER,
+    "tlg_baseline": NUMBER,
+    "tlg_current": NUMBER,
+    "confirmation_advised": FLAG,
+    "timing_flag": TEXT,
+    "consensus_window": TEXT,
+    "lbm_formula": TEXT,
+}
 BEST_EXTRA_COLUMNS = (MEASURABILITY_THRESHOLD, "largest_decline_pct", "largest_decline_week")
 
 
@@ -570,7 +574,7 @@ def call_columns(call: PercistCall, reference_day: int) -> dict[str, Any]:
         "sum_complete": measured,
         "pct_change_baseline": as_percent(call.rel),
         "new_lesion_count": len(call.new_ids),
-        "new_lesion_response": "new" if call.new_ids else "none",
+        "new_lesion_response": "yes" if call.new_ids else "no",  # as by RECIST 1.1 (spec 1.6; anatomic 1.5)
         "overall_response": call.category,
         "reason": call.reason,
         "reference_day": reference_day,

@@ -40,7 +40,7 @@ from ioresponse.criteria import Study, as_text
 from ioresponse.io import tables as t
 from ioresponse.io import validate as v
 from ioresponse.io.pct_change import BASELINE_SIZE, PCT_CHANGE, check_plausible, sums_with_source_rows
-from ioresponse.io.pet_table import looks_like_pet_table, validate_pet_table
+from ioresponse.io.pet_table import PET_COLUMNS, looks_like_pet_table, validate_pet_table
 from ioresponse.schema import InputError
 
 PATIENT_KEY_SEPARATOR = ":"
@@ -191,7 +191,7 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
         frame, name, kind = raw.frame, raw.source, "lesions"
         user_table, column_names = False, parts.variables
     else:
-        raw = t.read_table(data, column_map=column_map, source=source, sheet=sheet)
+        raw = t.read_table(data, column_map=column_map, source=source, sheet=sheet, names=PET_COLUMNS)
         recorded, sdtm_findings, user_table, column_names = None, [], True, raw.user_names
         user_patients = read_patients(patients, column_map, collected=outcome.collected)
         patient_table = None if user_patients is None else user_patients.table
@@ -202,7 +202,8 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
     if patient_key:
         frame = _apply_patient_key(frame, patient_key, name)
     if kind == "pet":
-        pet = validate_pet_table(frame, file=name, patients=patient_table, validation=validation)
+        pet = validate_pet_table(frame, file=name, patients=patient_table, validation=validation,
+                                 column_names=column_names)
         if user_patients is not None:
             user_patients.check_follow_up(pet, name, outcome.collected)
             user_patients.warn_unmatched(pet[s.PATIENT], name)

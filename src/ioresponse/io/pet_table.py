@@ -28,7 +28,7 @@ Rows are sorted by (patient_id, reader, day, lesion_id, source_row) with a defau
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ import pandas as pd
 
 from ioresponse.io.tables import (
     MAX_ABS_DAY,
+    contract_names,
     decimal_comma_hint,
     parse_bool,
     parse_dates,
@@ -45,7 +46,13 @@ from ioresponse.io.tables import (
     refuse_rows,
     warn_imputed_dates,
 )
-from ioresponse.io.validate import ImplausibleValueWarning, UnusedColumnWarning, check_date_day_agree
+from ioresponse.io.validate import (
+    Finding,
+    ImplausibleValueWarning,
+    UnusedColumnWarning,
+    check_date_day_agree,
+    in_file_terms,
+)
 from ioresponse.schema import (
     CLINICAL_STATUS,
     DATE,
@@ -139,7 +146,25 @@ QUANTIFY_TRACE_COLUMNS = (
     "voi_voxels",
     "peak_centre_index",
 )
-"""Provenance columns of ``ioresponse.pet.quantify``: kept out of the criteria without a warning."""
+"""Provenance columns of ``ioresponse.pet.quantify``: kept out of the criteria without a warning (those of
+:data:`ONE_PER_PATIENT` are first checked to be one per patient)."""
+
+PET_COLUMNS = (*CANONICAL_ORDER, NORMALIZATION, *QUANTIFY_TRACE_COLUMNS)
+"""Every column name of the PET table (spec/metabolic.md 1.1, and quantify's provenance): a header that
+spells one otherwise ("Liver SUL mean", "Uptake (min)": the same letters and digits in any case, with any
+punctuation between words; README "Input") takes it (io.tables.contract_names)."""
+
+ONE_PER_PATIENT = {
+    # spec/pet.md 1.7; metabolic.md 4.2: the SUV normalisation is "identical at all scans"
+    SUVMAX_NORMALIZATION: "SUVmax in another normalisation (bw or bsa, pet quantify --normalization)",
+    # metabolic.md 2.5: the TLG normalisation "must be the same at all scans of a patient"
+    "tlg_normalization": "TLG in another normalisation (bw or lbm)",
+    # pet.md 4.5: "The same mask (same method and threshold) MUST be used at all scans of a patient"
+    "segmentation": "MTV and TLG from another mask (pet quantify --segmentation, --fraction)",
+    # pet.md 3.2-3.6: the peak definitions give different values; a change is read within one of them
+    "peak_method": "SULpeak by another peak definition (pet quantify --peak)",
+}
+"""The ``pet quantify`` settings a patient's scans must share, and what a value made another way is."""
 
 _ANATOMIC_MEASURES = ("long_axis_mm", "short_axis_mm", "perpendicular_mm", "target_sum_mm")
 
@@ -190,21 +215,35 @@ def read_pet_table(
     InputError
         Located at the file, rows and column at fault.
     """
-    raw = read_table(source, source=None if isinstance(source, str | Path) else "<PET table>")
-    return validate_pet_table(raw.frame, file=raw.source, patients=patients)
+    name = None if isinstance(source, str | Path) else "<PET table>"
+    raw = read_table(source, source=name, names=PET_COLUMNS)
+    return validate_pet_table(raw.frame, file=raw.source, patients=patients, column_names=raw.user_names)
 
 
 def validate_pet_table(
     frame: pd.DataFrame, *, file: str = "<table>", patients: pd.DataFrame | None = None,
-    validation: Validation = "raise",
+    validation: Validation = "raise", column_names: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Validate a raw PET table and return it in canonical form (see the module docstring).
 
     A table that already carries ``source_row`` keeps it, so validating twice gives the same table.
     ``validation="warn"`` keeps dates and days that disagree within a patient (a plausibility check,
-    io.validate.check_date_day_agree), with a warning; each scan is placed by its day.
+    io.validate.check_date_day_agree), with a warning; each scan is placed by its day. Headers spelling
+    a PET column otherwise take its name (:data:`PET_COLUMNS`, as io.tables.read_table does);
+    ``column_names`` gives the user's header of the columns read_table renamed so
+    (``RawTable.user_names``): an error names the column the user sees.
     """
-    raw = frame.rename(columns=lambda c: str(c).strip().lower()).reset_index(drop=True)
+    header = [str(c) for c in frame.columns]
+    names = contract_names(header, {}, file, PET_COLUMNS)
+    users = {**(column_names or {}), **{n: h for h, n in zip(header, names, strict=True) if n != h}}
+    try:
+        return _validated(frame.set_axis(names, axis=1).reset_index(drop=True), file, patients, validation)
+    except InputError as error:
+        raise in_file_terms(Finding(error), users).error from None
+
+
+def _validated(raw: pd.DataFrame, file: str, patients: pd.DataFrame | None, validation: Validation
+               ) -> pd.DataFrame:
     source_rows = (
         _integers(raw[SOURCE_ROW], SOURCE_ROW, np.arange(len(raw)) + 2, file)
         if SOURCE_ROW in raw
@@ -236,8 +275,9 @@ def validate_pet_table(
             out[column] = _choices(raw[column], column, rows, file)
     if LBM_FORMULA not in raw and NORMALIZATION in raw:
         out[LBM_FORMULA] = _text(raw[NORMALIZATION]).map(_formula_of_normalization)
-    if SUVMAX_NORMALIZATION in raw:
-        _one_suvmax_normalization(raw, out, rows, file)
+    for column, what in ONE_PER_PATIENT.items():
+        if column in raw:
+            _one_setting_per_patient(raw, out, rows, file, column, what)
     out[DATE] = _dates(raw[DATE], rows, file) if DATE in raw else ""
     out[DAY] = _days(raw, out, patients, file, validation)
     for column in (c for c in IRAE_TEXT_COLUMNS if c in raw):
@@ -256,15 +296,14 @@ def validate_pet_table(
 # ---------------------------------------------------------------- column conversion
 
 
-def _one_suvmax_normalization(raw: pd.DataFrame, out: pd.DataFrame, rows: np.ndarray, file: str) -> None:
-    """One ``suvmax_normalization`` (``pet quantify``: bw or bsa) per patient and reader: SUVmax changes
-    are only compared in one normalisation (spec/pet.md 1.7; spec/metabolic.md 4.2 "identical at all
-    scans")."""
-    given = _text(raw[SUVMAX_NORMALIZATION]).str.lower()
+def _one_setting_per_patient(raw: pd.DataFrame, out: pd.DataFrame, rows: np.ndarray, file: str, column: str,
+                             what: str) -> None:
+    """One value of a ``pet quantify`` setting per patient and reader (:data:`ONE_PER_PATIENT`): values made
+    another way at another scan are not compared. An empty cell (a contour without voxels) is no value."""
+    given = _text(raw[column]).str.lower()
     first = given.where(given != "").groupby([out[PATIENT], out[READER]]).transform("first")
-    refuse_rows(file, rows, ((given != "") & first.notna() & (given != first)).to_numpy(),
-                SUVMAX_NORMALIZATION, "SUVmax in another normalisation than this patient's first row "
-                "(bw or bsa, from pet quantify --normalization): quantify every scan the same way")
+    refuse_rows(file, rows, ((given != "") & first.notna() & (given != first)).to_numpy(), column,
+                f"{what} than at this patient's first row: quantify every scan the same way")
 
 
 def _require_columns(raw: pd.DataFrame, file: str) -> None:
@@ -289,9 +328,7 @@ def _require_columns(raw: pd.DataFrame, file: str) -> None:
 
 def _warn_unused(columns: Iterable[str], file: str) -> None:
     """Columns the metabolic criteria never read are named, not dropped silently (STYLE.md 6)."""
-    unused = [
-        c for c in columns if c not in CANONICAL_ORDER and c not in (NORMALIZATION, *QUANTIFY_TRACE_COLUMNS)
-    ]
+    unused = [c for c in columns if c not in PET_COLUMNS]
     if unused:
         warnings.warn(
             UnusedColumnWarning(

@@ -7,16 +7,24 @@ pharmaverse synthetic oncology set (shared/data/pharmaverse_sdtm, DATA_DICTIONAR
 
 Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
 
-- ``patient_id`` = USUBJID; ``reader`` = --EVALID when given, else --EVAL ("INVESTIGATOR",
+- ``patient_id`` = USUBJID; a USUBJID that the TU, TR or RS file holds under several STUDYIDs (studies
+  pooled in one folder) is refused at its rows, column STUDYID (SDTMIG: USUBJID is one subject of one
+  submission; spec/anatomic.md 0.1: one patient per patient_id): each study's folder is assessed
+  separately. ``reader`` = --EVALID when given, else --EVAL ("INVESTIGATOR",
   "RADIOLOGIST 1"); ``accepted`` = --ACPTFL == "Y" (True for every record when the column is absent or
   empty: no adjudication information).
 - ``lesion_id`` = TRLNKID (= TULNKID); ``role`` from TUSTRESC of the linked TU record (TARGET,
-  NON-TARGET, NEW) of the same evaluator, else of a TU record without evaluator (TUEVAL / TUEVALID absent
+  NON-TARGET, NEW; "NEW TARGET" / "NEW NON-TARGET", as iRECIST trials write a new lesion with the
+  reader's class, are role new, since the criteria classify new lesions themselves, spec/anatomic.md 4.4,
+  and the lesion row's note keeps the reader's class) of the same evaluator, else of a TU record without
+  evaluator (TUEVAL / TUEVALID absent
   or empty: it identifies the lesion for every reader), else TRGRPID.
 - ``organ`` = TULOC in lower case, else SUPPTR ``TRLOC``; ``lymph_node`` when the location names a
   lymph node (then organ "lymph node", spec/anatomic.md 0.1). Empty for a non-target or new lesion
   without location; a target lesion without one is refused at its TU rows (RECIST 1.1 sec. 4.2 counts
-  targets per organ): the rule of a user's table (io.validate.organ_needed).
+  targets per organ): the rule of a user's table (io.validate.organ_needed). TU records of one lesion
+  (subject, evaluator, TULNKID) with different TULOC are refused at those rows, as different roles are
+  (spec/anatomic.md 0.1: a lesion's rows agree on organ and lymph_node).
 - Tests read (TRTESTCD, :data:`READ_TESTS`): LDIAM, LPERP, SAXIS, DIAMETER, TUMSTATE and SUMDIAM. A
   record of any other test is refused at its TR rows (column TRTESTCD), never dropped silently.
 - Measurements (TRSTRESN in TRSTRESU mm, or cm converted to mm; another unit is an error naming its TR
@@ -26,7 +34,10 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   rule, with a note, so that a "TOO SMALL TO MEASURE" kept only in TRORRES is too_small. LDIAM ->
   long_axis_mm, LPERP -> perpendicular_mm, and for nodes the short axis (SAXIS, else LPERP, else
   DIAMETER) -> short_axis_mm; DIAMETER (the sponsor's RECIST measure) fills long_axis_mm of non-nodal
-  lesions without LDIAM. A node measured (LDIAM) with none of SAXIS, LPERP, DIAMETER and without a state
+  lesions without LDIAM. A DIAMETER beside the axis read (LDIAM of a non-nodal lesion, SAXIS or LPERP of
+  a node) is listed in ``Study.excluded`` with that reason. SAXIS of a non-nodal lesion is kept in
+  short_axis_mm, as a user's table keeps it (the rules read the long axis, spec/anatomic.md 0.4). A node
+  measured (LDIAM) with none of SAXIS, LPERP, DIAMETER and without a state
   is an error at its TR row (spec/anatomic.md 0.4: a present node's value is its short axis).
 - Status: TUMSTATE per :data:`TUMSTATE_STATUS` (role-specific: UNEQUIVOCAL is unequivocal progression of
   a non-target but an unequivocal new lesion; EQUIVOCAL is present with ``equivocal`` True); a measured
@@ -53,10 +64,14 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   smallest |DY| (closest to the start, so the least affected by nominal study days); a patient table
   given by the user wins over both.
 - ``source_row`` of lesion rows and of ``Study.excluded`` points into the TR file (the first TR record
-  of the lesion assessment: LDIAM, LPERP and DIAMETER of one target are one row); ``Study.recorded``
+  read of the lesion assessment: LDIAM, LPERP and DIAMETER of one target are one row; a DIAMETER listed
+  in ``Study.excluded`` is not that row; an excluded TU or RS record's reason names its file and row);
+  ``Study.recorded``
   rows point into the RS file. Messages about lesion rows name the SDTM variable a contract column comes
   from (``date`` is TRDTC, ``day`` TRDY, ``role`` TUSTRESC of the TU file, ...).
-- RS: overall-response records (RSTESTCD OVRLRESP) become ``Study.recorded`` with RSSTRESC (where it is
+- RS: records of other tests (TRGRESP, NTRGRESP, NEWLPROG, BESTRSP, ...) are not compared; they are
+  listed in ``Study.excluded`` with their RSTESTCD (``source_row`` then an RS row, which the reason
+  names). Overall-response records (RSTESTCD OVRLRESP) become ``Study.recorded`` with RSSTRESC (where it is
   empty the collected RSORRES, with a note) normalised to the labels of spec/anatomic.md 0.9 and
   metabolic.md 1.6 (CR / PR / SD / NON-CR/NON-PD / PD / NE,
   iUPD, irPR, PMD, ...); RSSTAT NOT DONE is NE. Values that are not responses (e.g. "CHECK") are kept
@@ -65,10 +80,12 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   call is compared with the computed iRECIST call; an empty RSCAT is RECIST 1.1, a category ioresponse
   does not assess is kept with an empty ``criterion`` and a ``note``. An RS record is the call of its
   visit: it takes the day and date of the TR assessment of the same subject, reader and visit (VISITNUM,
-  else VISIT; as NOT DONE TR records above), with a note where that differs from its RSDY / RSDTC; only
+  compared as a number, so that "2.0" is visit 2 (SDTMIG: VISITNUM is numeric), else VISIT; as NOT DONE
+  TR records above), with a note where that differs from its RSDY / RSDTC; only
   without one, or when that visit's TR records have several dates, do RSDY / RSDTC place it. An RS
   record of an evaluator whose subject's TR has none is placed by, and compared with, the TR read without
-  an evaluator (:func:`shared_reader`, as for TU).
+  an evaluator (:func:`shared_reader`, as for TU); an evaluator with TR records of their own is compared
+  with their own calls only (``Result.against_recorded``).
 """
 
 from __future__ import annotations
@@ -89,11 +106,16 @@ DOMAINS = ("tu", "tr", "rs", "supptr", "dm")
 REQUIRED_DOMAINS = ("tu", "tr")
 SUFFIXES = (".csv", ".xpt", ".parquet", ".pq")
 
+NEW_CLASSES = ("NEW TARGET", "NEW NON-TARGET", "NEW NON TARGET")
+"""TUSTRESC of a new lesion with the reader's own iRECIST class (new lesion target / non-target): read as
+role new, since the criteria classify new lesions themselves (spec/anatomic.md 4.4: at first appearance, by
+RECIST 1.1 measurability); the reader's class is kept in the lesion row's note."""
 ROLE_OF_TUSTRESC = {  # SDTMIG TU: TUSTRESC of TUTESTCD TUMIDENT
     "TARGET": s.Role.TARGET.value,
     "NON-TARGET": s.Role.NON_TARGET.value,
     "NON TARGET": s.Role.NON_TARGET.value,
     "NEW": s.Role.NEW.value,
+    **dict.fromkeys(NEW_CLASSES, s.Role.NEW.value),
 }
 SUM_TEST = "SUMDIAM"  # sponsor-derived sum of diameters (not a lesion)
 MEASURE_TESTS = ("LDIAM", "LPERP", "SAXIS", "DIAMETER")
@@ -147,7 +169,8 @@ RECORDED_COLUMNS = (s.PATIENT, s.READER, s.DAY, s.DATE, "visit", "recorded_respo
 
 
 class RecordedValueWarning(s.IoresponseWarning):
-    """An RS overall-response value that is not a response category (kept, not compared)."""
+    """RS overall-response records kept but not compared: a value that is not a response category, or a
+    category (RSCAT) of criteria ioresponse does not assess."""
 
 
 class StudyDayWarning(s.IoresponseWarning):
@@ -167,7 +190,8 @@ class SdtmParts:
     patients: pd.DataFrame
     findings: list[v.Finding]
     unused: pd.DataFrame
-    """Rows not used by design (SUMDIAM), columns source_row, patient_id, column, reason."""
+    """Records not used by design (SUMDIAM, a DIAMETER beside the axis read, a TU lesion without TR, an RS
+    record that is no overall response), columns source_row, patient_id, column, reason."""
     variables: dict[str, str]
     """The SDTM variable each contract column of the lesion rows comes from, named in messages."""
 
@@ -200,6 +224,7 @@ def read_sdtm(folder: Path, *, source: str | None = None) -> SdtmParts:
     tr, tu = tables["tr"], tables["tu"]
     _require(tr, ("USUBJID", "TRLNKID", "TRTESTCD"))
     _require(tu, ("USUBJID", "TULNKID", "TUSTRESC"))
+    _one_study_per_subject(tables)
     if "TRDY" not in tr.frame.columns and "TRDTC" not in tr.frame.columns:
         raise InputError(tr.source, [], "TRDTC", "TR needs TRDTC or TRDY to place assessments in time")
     patients = _patients(tables)
@@ -207,12 +232,16 @@ def read_sdtm(folder: Path, *, source: str | None = None) -> SdtmParts:
     records = _tr_records(tr, tables.get("supptr"), start)
     read = records["TRTESTCD"].isin(READ_TESTS)
     lesions_part = records[read & (records["TRTESTCD"] != SUM_TEST)]
-    lesion_rows, findings = _lesion_rows(lesions_part, _tu_lesions(tu), tr.source, tu.source)
+    lesion_rows, findings, diameters = _lesion_rows(lesions_part, _tu_lesions(tu), tr.source, tu.source)
     findings = _unread_tests(records[~read], tr.source) + findings
     unused = records.loc[records["TRTESTCD"] == SUM_TEST, [s.SOURCE_ROW, "USUBJID"]].rename(
         columns={"USUBJID": s.PATIENT}).assign(column="TRTESTCD", reason=SUMDIAM_REASON)
-    unused = pd.concat([unused, _unmeasured(tu, records)], ignore_index=True)
-    recorded = _recorded(tables["rs"], patients, records) if "rs" in tables else None
+    pieces = [unused, diameters, _unmeasured(tu, records)]
+    recorded = None
+    if "rs" in tables:
+        recorded = _recorded(tables["rs"], patients, records)
+        pieces.append(_other_rs_tests(tables["rs"]))
+    unused = pd.concat(pieces, ignore_index=True)
     name = source or tr.source
     return SdtmParts(t.RawTable(lesion_rows, name), recorded, patients, findings, unused,
                      _variables(tr, tu))
@@ -254,6 +283,31 @@ def _require(table: t.RawTable, columns: tuple[str, ...]) -> None:
     if empty.any():
         raise InputError(table.source, table.frame.loc[empty, s.SOURCE_ROW].tolist(), "USUBJID",
                          "empty: every record names its subject")
+
+
+def _one_study_per_subject(tables: dict[str, t.RawTable]) -> None:
+    """A USUBJID that one file (TU, TR or RS) holds under several STUDYIDs (studies pooled in one folder)
+    is refused at its rows of that file, column STUDYID, never merged into one patient: SDTMIG (USUBJID)
+    makes a subject's identifier unique within a submission, and a ``patient_id`` is one patient with one
+    baseline and one clock (spec/anatomic.md 0.1, 0.2). Checked within each file: an RS file whose STUDYID
+    differs from that of TU / TR throughout (as ``ioresponse export --sdtm`` writes it, STUDYID
+    "IORESPONSE") pools nothing. An empty STUDYID names no study."""
+    for domain in ("tu", "tr", "rs"):
+        table = tables.get(domain)
+        if table is None or not {"USUBJID", "STUDYID"} <= set(table.frame.columns):
+            continue
+        given = table.frame[table.frame["STUDYID"].str.strip() != ""]
+        studies = given.groupby("USUBJID", sort=True)["STUDYID"].nunique()
+        pooled = studies.index[studies > 1]
+        if pooled.empty:
+            continue
+        subject = given[given["USUBJID"] == pooled[0]]
+        others = f" (and {len(pooled) - 1} other subject(s))" if len(pooled) > 1 else ""
+        raise InputError(table.source, subject[s.SOURCE_ROW].tolist(), "STUDYID",
+                         f"subject {pooled[0]} (USUBJID){others} appears in several studies (STUDYID "
+                         f"{', '.join(sorted(pd.unique(subject['STUDYID'].str.strip())))}): a USUBJID is one "
+                         "subject of one submission (SDTMIG), so these records cannot be one patient's "
+                         "assessments; assess each study's folder separately")
 
 
 def _reader(frame: pd.DataFrame, prefix: str) -> pd.Series:
@@ -445,7 +499,13 @@ def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> 
 
 
 def _visit(number: pd.Series, name: pd.Series) -> pd.Series:
-    """The visit of each record: VISITNUM, else VISIT ("" when neither is given)."""
+    """The visit of each record, the key that matches records of one visit: VISITNUM, else VISIT ("" when
+    neither is given). SDTMIG: VISITNUM is numeric, so it is compared as a number ("2.0" of a file written
+    from floats is visit 2); a VISITNUM that is no number is compared as given. Only the key: the VISITNUM
+    and VISIT written out are those of the file."""
+    values, _ = t.parse_float(number)
+    canonical = pd.Series([repr(x) if np.isfinite(x) else "" for x in values], index=number.index)
+    number = canonical.where(canonical != "", number)
     return number.where(number != "", name)
 
 
@@ -497,7 +557,8 @@ def _supptr_location(tr: pd.DataFrame, supp: pd.DataFrame) -> pd.Series:
 
 
 def _tu_lesions(tu: t.RawTable) -> pd.DataFrame:
-    """Role and location of each (subject, reader, lesion) from TU; an unknown TUSTRESC is fatal."""
+    """Role and location of each (subject, reader, lesion) from TU; an unknown TUSTRESC is fatal, and so are
+    TU records of one lesion with different roles or different locations."""
     frame = tu.frame
     role_text = frame["TUSTRESC"].str.strip().str.upper()
     role = role_text.map(ROLE_OF_TUSTRESC)
@@ -518,12 +579,38 @@ def _tu_lesions(tu: t.RawTable) -> pd.DataFrame:
         raise InputError(tu.source, rows, "TUSTRESC",
                          f"lesion {lesion_id} of subject {subject} is identified with several roles "
                          f"({given}); a lesion keeps the role it was identified with (spec/anatomic.md 0.2)")
+    location = frame.get("TULOC", pd.Series("", index=frame.index)).str.strip()
+    _one_location(tu, lesion, location)
     lesions = pd.DataFrame({
         "USUBJID": frame["USUBJID"], s.READER: _reader(frame, "TU"), "TRLNKID": frame["TULNKID"],
-        "tu_role": role.fillna(""), "TULOC": frame.get("TULOC", pd.Series("", index=frame.index)),
+        "tu_role": role.fillna(""), "tu_role_text": role_text, "TULOC": location,
         "split_of": _split_parents(frame), "tu_row": frame[s.SOURCE_ROW],
     })
-    return lesions.drop_duplicates(["USUBJID", s.READER, "TRLNKID"])
+    # the location is the one given on any of the lesion's TU records (_one_location: they agree)
+    located = lesions[lesions["TULOC"] != ""].drop_duplicates(["USUBJID", s.READER, "TRLNKID"])
+    lesions = lesions.drop_duplicates(["USUBJID", s.READER, "TRLNKID"]).drop(columns="TULOC")
+    return lesions.merge(located[["USUBJID", s.READER, "TRLNKID", "TULOC"]], how="left",
+                         on=["USUBJID", s.READER, "TRLNKID"]).fillna({"TULOC": ""})
+
+
+def _one_location(tu: t.RawTable, lesion: pd.Series, location: pd.Series) -> None:
+    """TU records of one lesion (subject, evaluator, TULNKID) that give different locations (TULOC, any
+    case) are refused at those rows, as different roles are: spec/anatomic.md 0.1, a lesion's rows agree on
+    organ and lymph_node (io.validate refuses a user's table whose rows disagree), and which location is
+    meant is not ours to pick."""
+    given = (location != "").to_numpy()
+    places = location[given].str.upper().groupby(lesion[given], sort=False).transform("nunique")
+    if not (places > 1).any():
+        return
+    first = lesion[given][(places > 1).to_numpy()].iat[0]
+    same = given & (lesion == first).to_numpy()
+    rows = tu.frame.loc[same, s.SOURCE_ROW].tolist()
+    named = ", ".join(f"{place} on row {row}" for place, row in zip(location[same], rows, strict=True))
+    subject, _, lesion_id = first
+    raise InputError(tu.source, rows, "TULOC",
+                     f"lesion {lesion_id} of subject {subject} is identified in several locations ({named}); "
+                     "a lesion has one location (spec/anatomic.md 0.1: its rows agree on organ and "
+                     "lymph_node): keep one TULOC, or give the other lesion its own TULNKID")
 
 
 def _split_parents(frame: pd.DataFrame) -> pd.Series:
@@ -560,22 +647,29 @@ def _unmeasured(tu: t.RawTable, records: pd.DataFrame) -> pd.DataFrame:
 
 
 def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
-                 tu_source: str) -> tuple[pd.DataFrame, list[v.Finding]]:
-    """One text row per lesion x assessment in contract columns (TR ``source``), and the findings on
-    unknown states and on lesions TU (``tu_source``) leaves without a role or a needed location."""
+                 tu_source: str) -> tuple[pd.DataFrame, list[v.Finding], pd.DataFrame]:
+    """One text row per lesion x assessment in contract columns (TR ``source``), the findings on unknown
+    states and on lesions TU (``tu_source``) leaves without a role or a needed location, and the DIAMETER
+    records not read (:func:`_unread_diameters`)."""
     keys = ["USUBJID", s.READER, "TRLNKID", t.VISIT_NUMBER, t.VISIT, s.DATE, s.DAY]
     records = records.assign(_tu_reader=shared_reader(records, tu, ["USUBJID", s.READER, "TRLNKID"])).merge(
         tu.rename(columns={s.READER: "_tu_reader"}), on=["USUBJID", "_tu_reader", "TRLNKID"], how="left")
     records["role"] = records["tu_role"].fillna("")
-    from_group = records["TRGRPID"].str.upper().map(ROLE_OF_TUSTRESC).fillna("")
-    records["role"] = records["role"].where(records["role"] != "", from_group)
+    group_text = records["TRGRPID"].str.strip().str.upper()
+    from_group = group_text.map(ROLE_OF_TUSTRESC).fillna("")
+    by_group = (records["role"] == "") & (from_group != "")
+    records["role"] = records["role"].where(~by_group, from_group)
+    # NEW_CLASSES: the reader's own new-lesion class is kept in the note (nothing the user gave is lost)
+    role_text = records["tu_role_text"].fillna("").where(~by_group, group_text)
+    records["role_note"] = np.where(
+        role_text.isin(NEW_CLASSES), np.where(by_group, "TRGRPID ", "TUSTRESC ") + role_text
+        + ": read as a new lesion (the criteria classify new lesions themselves, spec/anatomic.md 4.4)", "")
     location = records["TULOC"].fillna("")
     records["location"] = location.where(location != "", records["TRLOC"]).str.strip()
     group = records.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     records["_group"] = group
     first = records.sort_values(s.SOURCE_ROW, kind="stable").drop_duplicates("_group").set_index("_group")
     first = first.sort_index()
-    duplicates = _duplicate_records(records, first[s.SOURCE_ROW], source)
     measures = records[records["TRTESTCD"].isin(MEASURE_TESTS)].pivot_table(
         index="_group", columns="TRTESTCD", values="value", aggfunc="first")
     measures = measures.reindex(index=first.index, columns=list(MEASURE_TESTS))
@@ -589,8 +683,17 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
     node = first["location"].str.upper().str.contains("|".join(LYMPH_WORDS), regex=True)
     organ = first["location"].str.lower().where(~node, v.LYMPH_NODE_ORGAN)
     long_axis = measures["LDIAM"].where(measures["LDIAM"].notna() | node, measures["DIAMETER"])
-    short_axis = measures["SAXIS"].fillna(measures["LPERP"]).fillna(measures["DIAMETER"]).where(node)
+    # a non-nodal lesion keeps its SAXIS in short_axis_mm, as a user's table keeps it (the rules read the
+    # long axis of a non-nodal lesion, spec/anatomic.md 0.4): nothing is dropped
+    short_axis = measures["SAXIS"].fillna(measures["LPERP"]).fillna(measures["DIAMETER"]).where(
+        node, measures["SAXIS"])
     measure = short_axis.where(node, long_axis)
+    unread = _unread_diameters(records, measures, node)
+    # source_row: the first record of the assessment that is read, so that no lesion row points at a
+    # DIAMETER record listed in Study.excluded (README "Outputs": a row is used, or listed with its reason)
+    read = records[~records[s.SOURCE_ROW].isin(unread[s.SOURCE_ROW])]
+    first[s.SOURCE_ROW] = read.groupby("_group")[s.SOURCE_ROW].min().reindex(first.index)
+    duplicates = _duplicate_records(records, first[s.SOURCE_ROW], source)
     status, equivocal, note, findings = _status(first["role"], state_text, any_text, measure, not_done,
                                                 reason, first[s.SOURCE_ROW], source)
     findings += _node_without_short_axis(first, node & short_axis.isna() & measures["LDIAM"].notna()
@@ -598,7 +701,7 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
     split_of = first["split_of"].fillna("")
     split_note = ("fragment " + first["TRLNKID"] + " of split lesion " + split_of + " (TUSPLIT)").where(
         split_of != "", "")
-    note = t.join_notes(note, split_note)
+    note = t.join_notes(note, split_note, first["role_note"])
     lesion = first["TRLNKID"].where(split_of == "", split_of)
     rows = pd.DataFrame({
         s.PATIENT: first["USUBJID"], s.READER: first[s.READER], "accepted": first["accepted"],
@@ -623,7 +726,26 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
             f"SUPPTR TRLOC for its TR records, {source} rows "
             f"{', '.join(map(str, rows.loc[unplaced, s.SOURCE_ROW]))}): RECIST 1.1 sec. 4.2 counts target "
             "lesions per organ")))
-    return rows.sort_values(s.SOURCE_ROW).reset_index(drop=True), findings
+    return rows.sort_values(s.SOURCE_ROW).reset_index(drop=True), findings, unread
+
+
+def _unread_diameters(records: pd.DataFrame, measures: pd.DataFrame, node: pd.Series) -> pd.DataFrame:
+    """DIAMETER records beside the axis that is read instead: LDIAM of a non-nodal lesion, SAXIS (else
+    LPERP) of a node (module docstring: DIAMETER fills an axis only without these). Listed in
+    ``Study.excluded`` with that reason (README "Outputs": rows not used, each with its reason)."""
+    read_instead = pd.Series(np.where(node, np.where(measures["SAXIS"].notna(), "SAXIS", "LPERP"), "LDIAM"),
+                             index=measures.index)
+    axis = pd.Series(np.where(node, "short", "long"), index=measures.index)
+    beside = measures["DIAMETER"].notna() & np.where(
+        node, measures["SAXIS"].notna() | measures["LPERP"].notna(), measures["LDIAM"].notna())
+    diameter = records[(records["TRTESTCD"] == "DIAMETER") & records["_group"].map(beside).to_numpy()]
+    diameter = diameter.sort_values(s.SOURCE_ROW, kind="stable")
+    instead = diameter["_group"].map(read_instead)
+    reasons = ("DIAMETER beside " + instead + ": " + instead + " is the " + diameter["_group"].map(axis)
+               + " axis read (lesion " + diameter["TRLNKID"] + ")")
+    return pd.DataFrame({s.SOURCE_ROW: diameter[s.SOURCE_ROW].to_numpy(),
+                         s.PATIENT: diameter["USUBJID"].to_numpy(), "column": "TRTESTCD",
+                         "reason": reasons.to_numpy()})
 
 
 def _node_without_short_axis(first: pd.DataFrame, unmeasured: pd.Series, long_axis: pd.Series,
@@ -778,7 +900,7 @@ def _recorded(rs: t.RawTable, patients: pd.DataFrame, records: pd.DataFrame) -> 
     placed at its visit's TR assessment (of TR ``records``) where there is one."""
     frame = rs.frame
     _require(rs, ("USUBJID", "RSTESTCD"))
-    overall = frame[frame["RSTESTCD"].str.upper().isin(OVERALL_RESPONSE_TESTS)]
+    overall = frame[_overall(frame)]
     # SDTMIG RS: the standardised result RSSTRESC is read; where it is empty the collected RSORRES is, with
     # a note (as TRORRES in TR)
     standard = overall.get("RSSTRESC", pd.Series("", index=overall.index)).str.strip()
@@ -791,18 +913,30 @@ def _recorded(rs: t.RawTable, patients: pd.DataFrame, records: pd.DataFrame) -> 
     response = value.map(RESPONSE_OF_RSSTRESC).fillna("")
     not_done = overall.get("RSSTAT", pd.Series("", index=overall.index)).str.upper() == NOT_DONE
     response = response.mask(not_done & (value == ""), s.Response.NE.value)
+    no_response = (response == "") & (value != "")
     note = pd.Series("", index=overall.index, dtype=object).mask(
-        (response == "") & (value != ""), variable + value + " is not a response category; not compared")
+        no_response, variable + value + " is not a response category; not compared")
     category = overall.get("RSCAT", pd.Series("", index=overall.index)).fillna("")
     criterion = category.str.upper().str.replace(r"[^0-9A-Z]", "", regex=True).map(CRITERION_OF_RSCAT)
     note = t.join_notes(note, pd.Series(np.where(
         criterion.isna(), "RSCAT " + category + " is not a criterion ioresponse assesses; not compared", ""),
         index=overall.index))
-    if (note != "").any():
+    # the two reasons a record is not compared are worded apart (README "CDISC SDTM folders": a value that
+    # is not a response, or a category not assessed, stays in recorded with a note)
+    kept = []
+    if no_response.any():
+        kept.append(f"{int(no_response.sum())} overall-response record(s) hold values that are not response "
+                    "categories "
+                    f"({', '.join(sorted(pd.unique(value[no_response])))}), kept with an empty "
+                    "recorded_response")
+    if criterion.isna().any():
+        kept.append(f"{int(criterion.isna().sum())} overall-response record(s) are of categories (RSCAT) "
+                    "ioresponse does not assess "
+                    f"({', '.join(sorted(pd.unique(category[criterion.isna()])))}), kept with an empty "
+                    "criterion")
+    if kept:
         warnings.warn(RecordedValueWarning(
-            f"{rs.source}: {int((note != '').sum())} overall-response record(s) hold values that are not "
-            f"response categories ({', '.join(sorted(pd.unique(value[note != ''])))}); kept with an empty "
-            "recorded_response"), stacklevel=5)
+            f"{rs.source}: {'; '.join(kept)}; not compared"), stacklevel=5)
     study_day, rsdtc, visit_note = _rs_at_visit(rs, overall, records)
     first_dose = patients.set_index(s.PATIENT)["treatment_start"]
     dated, dy_note = _dated(rsdtc, study_day, overall["USUBJID"], first_dose, "RS")
@@ -825,6 +959,26 @@ def _recorded(rs: t.RawTable, patients: pd.DataFrame, records: pd.DataFrame) -> 
         "note": t.join_notes(original_note, note, visit_note, date_note),
     })
     return table.sort_values([s.PATIENT, s.READER, s.DAY, s.SOURCE_ROW], kind="stable").reset_index(drop=True)
+
+
+def _overall(rs: pd.DataFrame) -> pd.Series:
+    """The RS records of an overall response (RSTESTCD in :data:`OVERALL_RESPONSE_TESTS`, any case)."""
+    return rs["RSTESTCD"].str.strip().str.upper().isin(OVERALL_RESPONSE_TESTS)
+
+
+def _other_rs_tests(rs: t.RawTable) -> pd.DataFrame:
+    """RS records of a test other than the overall response (TRGRESP, NTRGRESP, NEWLPROG, BESTRSP, ...):
+    not compared (the criteria compute the components and the best response themselves), so listed in
+    ``Study.excluded`` with the test named (README "Outputs": rows not used, each with its reason; nothing
+    is dropped silently). ``source_row`` is then a row of the RS file, which the reason names."""
+    frame = rs.frame
+    test = frame["RSTESTCD"].str.strip().str.upper()
+    other = frame[~_overall(frame)]
+    named = test[other.index].where(test[other.index] != "", "empty")
+    reasons = (rs.source + " row " + other[s.SOURCE_ROW].astype(str) + ": RS RSTESTCD " + named
+               + f": not an overall response ({', '.join(OVERALL_RESPONSE_TESTS)}), not compared")
+    return pd.DataFrame({s.SOURCE_ROW: other[s.SOURCE_ROW].to_numpy(), s.PATIENT: other["USUBJID"].to_numpy(),
+                         "column": "RSTESTCD", "reason": reasons.to_numpy()})
 
 
 def _rs_at_visit(rs: t.RawTable, overall: pd.DataFrame,

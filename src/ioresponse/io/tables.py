@@ -181,7 +181,7 @@ def read_table(data: object, *, column_map: dict[str, str] | None = None, source
     if sheet is not None:
         name = f"{name}, sheet {sheet}"
     header = [str(c) for c in frame.columns]
-    columns = _contract_names(header, column_map or {}, name, names)
+    columns = contract_names(header, column_map or {}, name, names)
     frame = frame.set_axis(columns, axis=1)
     frame = as_text(frame)
     if s.SOURCE_ROW in frame.columns:
@@ -458,7 +458,7 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
-def _contract_names(header: list[str], column_map: dict[str, str], name: str, extra: Sequence[str] = ()
+def contract_names(header: list[str], column_map: dict[str, str], name: str, extra: Sequence[str] = ()
                     ) -> list[str]:
     """Column names after ``column_map``, headers that spell a contract name otherwise ("Patient_ID",
     "Long Axis mm", "Long axis (mm)": its letters and digits in any case and punctuation) taking the

@@ -150,7 +150,9 @@ def drr_optim(s: Subject, context: dict) -> tuple[Flag, str, dict]:
 
 
 def pons_tostivint2019(s: Subject, context: dict) -> tuple[Flag, str, dict]:
-    """PFS >= 3 x cohort median PFS (spec 4.2); censored before the threshold is not evaluable."""
+    """PFS >= 3 x cohort median PFS (spec 4.2); censored before the threshold is not evaluable. The cohort
+    median is that of the patient's reader's patients (:func:`find`), said in the reason when readers are
+    named."""
     threshold = context["threshold"]
     pfs_day = _day(s.best["pfs_day"])
     event = bool(s.best["pfs_event"]) if known(s.best["pfs_event"]) else None
@@ -160,17 +162,19 @@ def pons_tostivint2019(s: Subject, context: dict) -> tuple[Flag, str, dict]:
         "threshold_days": display(threshold, 2),
         "cohort_median_pfs_days": display(context["median"], 2),
     }
+    whose = context["whose"]
     if threshold is None:
-        return None, "cohort median PFS not reached", values
+        return None, f"cohort median PFS not reached{whose}", values
     if pfs_day is None or event is None:
         return None, "PFS not given", values
     kind = "event" if event else "censored"
     if pfs_day >= threshold:
         median = context["median"]
-        return True, f"PFS {kind} on day {pfs_day} >= 3 x median {median:.2f} = {threshold:.2f} days", values
+        return (True, f"PFS {kind} on day {pfs_day} >= 3 x median {median:.2f} = {threshold:.2f} days{whose}",
+                values)
     if event:
-        return False, f"PFS event on day {pfs_day} < 3 x median = {threshold:.2f} days", values
-    return None, f"censored on day {pfs_day} before 3 x median = {threshold:.2f} days", values
+        return False, f"PFS event on day {pfs_day} < 3 x median = {threshold:.2f} days{whose}", values
+    return None, f"censored on day {pfs_day} before 3 x median = {threshold:.2f} days{whose}", values
 
 
 def off_treatment(s: Subject, context: dict) -> tuple[Flag, str, dict]:
@@ -202,7 +206,8 @@ def off_treatment(s: Subject, context: dict) -> tuple[Flag, str, dict]:
     if progression is not None:
         off = progression - end
         values["off_treatment_progression_free_days"] = off
-        reason = f"progression on day {progression}, {off} days after treatment end (day {end})"
+        when = f"{off} days after" if off >= 0 else f"{-off} days before"  # treated beyond progression
+        reason = f"progression on day {progression}, {when} treatment end (day {end})"
         if off < minimum:
             return False, f"{reason} < {minimum}", values
         reason += f" >= {minimum}"
@@ -280,19 +285,25 @@ def find(
         "drr_loss": options.drr_loss,
     }
     cohort_of = _cohorts(study, best, options.cohort_by)
-    medians: dict[str, float | None] = {}
+    medians: dict[tuple[str, str], tuple[float | None, str]] = {}
     if "durable.pons_tostivint2019" in definitions:
-        for cohort in set(cohort_of.values()):
-            members = best[best[PATIENT].map(cohort_of) == cohort]
-            medians[cohort] = options.cohort_median_pfs_days or cohort_median_pfs(members)
+        # each reader is assessed separately (README "Input"): a reader's cohort median counts each of the
+        # reader's patients once (spec 4.2 "median PFS of the cohort"), never another reader's reads
+        for (cohort, reader), members in best.groupby([best[PATIENT].map(cohort_of), best[READER]],
+                                                      sort=False):
+            given = options.cohort_median_pfs_days
+            count = f"{len(members)} patient" + ("s" if len(members) > 1 else "")
+            whose = f"; median PFS of this reader's {count}" if reader and not given else ""
+            medians[cohort, reader] = (given or cohort_median_pfs(members), whose)
     days = _subject_days(points)
     rows = []
     for record in records(best):
         subject = Subject(record, *days.get((record[PATIENT], record[READER]), ()))
-        median = medians.get(cohort_of[record[PATIENT]])
+        median, whose = medians.get((cohort_of[record[PATIENT]], record[READER]), (None, ""))
         context |= {
             "median": median,
             "threshold": None if median is None else PONS_TOSTIVINT_PFS_MULTIPLE * median,
+            "whose": whose,
         }
         for definition in (d for d in DEFINITIONS if d.id in definitions):
             flag, reason, values = definition.decide(subject, context)

@@ -42,6 +42,8 @@ from ioresponse.cohort.reclassification import (
     reclassification_matrix,
 )
 from ioresponse.cohort.survival import (
+    CUT,
+    CUT_PATIENTS,
     DEFAULT_LANDMARKS_DAYS,
     MEDIAN_SPLIT_NOTE,
     KaplanMeierByGroup,
@@ -69,10 +71,13 @@ BEST_COLUMNS = (
 LESION_COLUMNS = (
     DAY, READER, "lesion_id", "role", "organ", "long_axis_mm", "short_axis_mm", "status", "note",
 )
-PATTERN_COLUMNS = ("pattern", "definition", "episode", "date", "flag", "values", "evidence", "reason")
+PATTERN_COLUMNS = (  # READER as the tables above: each reader is assessed separately (README "Input")
+    READER, "pattern", "definition", "episode", "date", "flag", "values", "evidence", "reason",
+)
 FIGURE_DPI = 100
 ENDPOINT_RESPONSE = "endpoint_response"
-"""Column added for reclassification and agreement: each row's best response as the rates read it."""
+"""Column added for reclassification, agreement and the patient headlines: each row's best response as
+the rates read it."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,7 @@ def endpoint_tables(tables: ReportTables, options: EndpointOptions | None = None
         (patients whose progression date moves from RECIST 1.1, 7.4) and, when the patient table
         gives the last dose, ``tbp`` (treatment beyond progression, 7.5); with ``tables.split_values``,
         ``median_split`` (OS when the patient table gives it, and PFS per criterion, on each side of the
-        cohort median, with the log-rank p; spec 6.5).
+        median of the patients each reader read, with the cut and the log-rank p; spec 6.5).
     """
     options = options or EndpointOptions()
     best, timepoints, patients = tables.best_response, tables.timepoints, tables.patients
@@ -156,22 +161,43 @@ def endpoint_tables(tables: ReportTables, options: EndpointOptions | None = None
         result["tbp"] = treatment_beyond_progression(best, timepoints, patients,
                                                      tbp_min_days=options.tbp_min_days)
     if tables.split_values is not None:
-        result["median_split"] = pd.concat(
-            [split_summary(split, keys).assign(endpoint=endpoint) for endpoint, split, keys
-             in _median_splits(tables, durations)], ignore_index=True).pipe(
-            lambda table: table[["endpoint", *table.columns.drop("endpoint")]])
+        summaries = [split_summary(split, keys).assign(endpoint=endpoint) for endpoint, split, keys
+                     in _median_splits(tables, durations)]
+        # the columns of PFS (last), whose keys (criterion, arm, reader) hold OS's (reader)
+        result["median_split"] = pd.concat(summaries, ignore_index=True)[
+            ["endpoint", *summaries[-1].columns.drop("endpoint")]]
     return result
 
 
 def _median_splits(tables: ReportTables, pfs: pd.DataFrame) -> list[tuple[str, pd.DataFrame, tuple]]:
     """OS (when the patient table gives it) and PFS per criterion (``pfs``, from :func:`pfs_table`),
     split at the median of ``tables.split_values`` (spec/patterns.md 6.5): (endpoint, split durations,
-    key columns)."""
-    values, splits = tables.split_values, []
-    patients = tables.patients
+    key columns).
+
+    The cut is the median over the patients each reader read, each once (with one unnamed reader, the
+    assessed patients): each reader is assessed separately (README "Input"), and a reader's OS and PFS
+    are split at the same cut over the same patients (README "Cohort analysis": "the column's cohort
+    median"), so a patient-table patient without results is in neither (it is left out of every
+    endpoint)."""
+    values, name, patients = tables.split_values, str(tables.split_values.name), tables.patients
+    by = [READER] if READER in curve_groups(pfs) else []
+    read = pfs[[PATIENT, *by]].drop_duplicates()  # the patients of each reader's cut
+    splits = [("PFS", median_split(pfs, values, name, by=by, cohort=read), tuple(curve_groups(pfs)))]
     if patients is not None and {"os_days", "os_event"} <= set(patients.columns):
-        splits.append(("OS", median_split(os_durations(patients), values, str(values.name)), ()))
-    return [*splits, ("PFS", median_split(pfs, values, str(values.name)), tuple(curve_groups(pfs)))]
+        survival = os_durations(patients).merge(read, on=PATIENT)  # each reader's patients' OS
+        splits.insert(0, ("OS", median_split(survival, values, name, by=by, cohort=read), tuple(by)))
+    return splits
+
+
+def _cut_of(split: pd.DataFrame, reader: str) -> str:
+    """What ``split`` (one reader's rows) is cut at, as the figure says it: "median 20 of reader R1's 3
+    patients", "median 20 of the 3 patients" without a reader name (spec/patterns.md 6.5; README "Cohort
+    analysis")."""
+    if split.empty:
+        return "no patient with a value"
+    cut, n = float(split[CUT].iloc[0]), int(split[CUT_PATIENTS].iloc[0])
+    whose = f"reader {reader}'s" if reader else "the"
+    return f"median {cut:g} of {whose} {n} patient{'s' if n != 1 else ''}"
 
 
 def _text(value: object) -> str:
@@ -249,54 +275,84 @@ def _png(draw: Callable[[Axes], object], size: tuple[float, float]) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def _first_anatomic(criteria: list[str]) -> str | None:
+def _main_criterion(criteria: list[str]) -> str | None:
+    """The criterion of the per-patient figures: RECIST 1.1, else the first anatomic criterion present, else
+    the first criterion present (a PERCIST waterfall for a PET-only cohort); None without criteria."""
     anatomic = [c for c in criteria if c not in METABOLIC_CRITERIA]
-    return "recist11" if "recist11" in anatomic else (anatomic[0] if anatomic else None)
+    return "recist11" if "recist11" in anatomic else next(iter(anatomic or criteria), None)
 
 
 def _figures(tables: ReportTables, criteria: list[str], options: EndpointOptions) -> list[dict[str, str]]:
     timepoints, best = tables.timepoints, tables.best_response
     pfs = pfs_table(tables, options)
-    main = _first_anatomic(criteria)
+    main = _main_criterion(criteria)
+    pet = next((c for c in criteria if c in METABOLIC_CRITERIA), None)
     items = []
+    splits = _median_splits(tables, pfs) if tables.split_values is not None else []
     # per-patient figures and curves show one reader's reads at a time (each patient once per figure)
     curves = tuple(g for g in curve_groups(pfs) if g != READER)
     by_arm = " and arm" if ARM in curves else ""
     for reader, reads, best_of, durations in _by_reader(timepoints, best, pfs):
         whose = f", reader {reader}" if reader else ""
         n_patients = reads[PATIENT].nunique() if len(reads) else 0
-        under = f"under {main or 'no anatomic criterion'}{whose}"
+        under = f"under {main or 'no criterion'}{whose}"
+        drawn = figures.sum_label(main)
         items += [
-            (f"Waterfall: best change of the sum from baseline {under}, styled by best response; dashed "
-             "+20 %, dotted -30 %.",
+            (f"Waterfall: best change of the {drawn} from baseline {under}, styled by best response; "
+             f"{figures.reference_note(main)}.",
              lambda ax, t=reads, b=best_of: figures.waterfall(t, b, criterion=main,
                                                               confirmed=options.confirmed, ax=ax), (8, 4)),
-            (f"Spider: change of the sum from baseline over time {under}.",
+            (f"Spider: change of the {drawn} from baseline over time (days since treatment start; each line "
+             f"starts at 0 % on its baseline scan's day when the table gives it, else on day 0) {under}; "
+             f"{figures.reference_note(main)}.",
              lambda ax, t=reads: figures.spider(t, criterion=main, ax=ax), (8, 4.5)),
             (f"Swimmer: time on study with first response and progression under {main}, iUPD/iCPD "
              f"(iRECIST){whose}.",
-             lambda ax, t=reads, b=best_of: figures.swimmer(t, b, criterion=main, ax=ax),
+             lambda ax, t=reads, b=best_of: figures.swimmer(t, b, criterion=main, confirmed=options.confirmed,
+                                                            ax=ax),
              (8, 1.5 + 0.22 * min(max(n_patients, 2), 80))),
             (f"Kaplan-Meier: progression-free survival by criterion{by_arm}{whose} (progression, or death "
              "when given).",
              lambda ax, d=durations: figures.km_curves(d, groups=curves, ax=ax), (7, 4)),
         ]
-    if tables.split_values is not None:
-        endpoint, split, keys = _median_splits(tables, pfs)[0]
-        if keys:  # no OS: PFS under the main criterion
-            endpoint, split = f"PFS under {main}", split[split["criterion"] == main]
-        items.append((f"Kaplan-Meier: {endpoint} by {tables.split_values.name} on each side of its cohort "
-                      f"median; {MEDIAN_SPLIT_NOTE}.",
-                      lambda ax: figures.km_curves(split, groups=(*(k for k in keys if k != "criterion"),
-                                                                  "group"), ax=ax,
-                                                   ylabel=f"Probability free of {_event_of(endpoint)}"),
-                      (7, 4)))
-    metabolic = [c for c in criteria if c in METABOLIC_CRITERIA]
-    if metabolic:
-        pet = timepoints[timepoints["criterion"] == metabolic[0]]
-        items.append((f"PET timeline: the value driving {metabolic[0]} (current_sum) over time.",
-                      lambda ax: figures.pet_timeline(pet, value="current_sum", ax=ax), (7, 4)))
+        if pet is not None:
+            items.append(_pet_timeline(reads, pet, whose))
+        if tables.split_values is not None:  # one median-split figure per reader (README "HTML report")
+            items.append(_median_split_figure(tables, splits, main, reader, whose))
     return [{"caption": caption, "png": _png(draw, size)} for caption, draw, size in items]
+
+
+def _median_split_figure(tables: ReportTables, splits: list[tuple[str, pd.DataFrame, tuple]],
+                         main: str | None, reader: str, whose: str
+                         ) -> tuple[str, Callable[[Axes], object], tuple[float, float]]:
+    """Kaplan-Meier of one reader's OS (when the patient table gives it), else of its PFS under ``main``,
+    on each side of the cut of :func:`_median_splits` (spec/patterns.md 6.5): "one set of figures per
+    named reader: a figure shows each patient once" (README "HTML report")."""
+    endpoint, split, keys = splits[0]
+    if READER in keys:
+        split = split[split[READER].astype(str) == reader]
+    if "criterion" in keys:  # no OS: PFS under the main criterion
+        endpoint, split = f"PFS under {main}", split[split["criterion"] == main]
+    groups = (*(k for k in keys if k not in ("criterion", READER)), "group")
+    return (f"Kaplan-Meier: {endpoint} by {tables.split_values.name} on each side of its cohort median "
+            f"({_cut_of(split, reader)}){whose}; {MEDIAN_SPLIT_NOTE}.",
+            lambda ax: figures.km_curves(split, groups=groups, ax=ax,
+                                         ylabel=f"Probability free of {_event_of(endpoint)}"), (7, 4))
+
+
+def _pet_timeline(reads: pd.DataFrame, criterion: str, whose: str
+                  ) -> tuple[str, Callable[[Axes], object], tuple[float, float]]:
+    """The PET timeline of one reader's ``reads``: the sum driving ``criterion`` (its ``current_sum``,
+    spec/metabolic.md 1.6) per scan, from the baseline scan (``baseline_sum`` on ``reference_day``) on."""
+    sums = figures.criterion_sums(reads, criterion)
+    units = set(sums["sum_unit"].dropna().astype(str)) - {""}
+    label = figures.sum_label(criterion, units.pop() if len(units) == 1 else "")
+    rows = reads[reads["criterion"] == criterion]
+    given = figures.BASELINE_DAY in rows and rows[figures.BASELINE_DAY].notna().all()
+    since = ("from the baseline scan" if given
+             else f"follow-ups only where the {criterion} rows give no baseline day")
+    return (f"PET timeline: {label}, the value driving {criterion} (current_sum), per scan {since}{whose}.",
+            lambda ax: figures.pet_timeline(sums, value="current_sum", ylabel=label, ax=ax), (7, 4))
 
 
 def _by_reader(timepoints: pd.DataFrame, best: pd.DataFrame, pfs: pd.DataFrame
@@ -313,8 +369,10 @@ def _event_of(endpoint: str) -> str:
     return "death" if endpoint == "OS" else "progression or death"
 
 
-def _patient_sections(tables: ReportTables) -> list[dict]:
-    timepoints, best = tables.timepoints, tables.best_response
+def _patient_sections(tables: ReportTables, read: pd.DataFrame) -> list[dict]:
+    """One section per patient; the headline gives each criterion's best response as the rates read it
+    (``read``'s :data:`ENDPOINT_RESPONSE`; spec/patterns.md 7.1, spec/anatomic.md 0.9 for irRC)."""
+    timepoints, best = tables.timepoints, read
     ids = sorted(set(timepoints[PATIENT].astype(str)) | set(best[PATIENT].astype(str)))
     by_patient, best_of = _by_patient(timepoints), _by_patient(best)
     lesions_of, patterns_of = _by_patient(tables.lesions), _by_patient(tables.patterns)
@@ -323,7 +381,7 @@ def _patient_sections(tables: ReportTables) -> list[dict]:
         own_best = best_of.get(patient, best[:0])
         readers = own_best[READER].astype(str) if READER in own_best else pd.Series("", index=own_best.index)
         headline = ", ".join(f"{c} ({reader}): {r}" if reader else f"{c}: {r}" for c, reader, r in zip(
-            own_best["criterion"], readers, own_best["best_response"], strict=True))
+            own_best["criterion"], readers, own_best[ENDPOINT_RESPONSE], strict=True))
         timeline = by_patient.get(patient, timepoints[:0]).sort_values([DAY, "criterion"], kind="stable")
         lesions = lesions_of.get(patient)
         patterns = patterns_of.get(patient)
@@ -404,7 +462,7 @@ def render_report(tables: ReportTables, *, options: EndpointOptions | None = Non
         pfs_landmarks=_table(endpoints["pfs_landmarks"]), duration=_table(endpoints["duration_of_response"]),
         moves=_table(endpoints["progression_moves"]), tbp=_table(tbp) if tbp is not None else None,
         options=options, figures=_figures(tables, criteria, options),
-        patients=_patient_sections(tables), version=ioresponse.__version__,
+        patients=_patient_sections(tables, read), version=ioresponse.__version__,
     )
 
 
