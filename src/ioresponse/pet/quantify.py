@@ -387,6 +387,8 @@ def _lesion_row(
         if peak.centre_index is None
         else ",".join(str(c + int(s.start)) for c, s in zip(peak.centre_index, box, strict=True))
     )
+    # the whole setting, so that io.pet_table tells two masks apart (spec 4.5: same method and threshold)
+    setting = _threshold_setting(segmentation, fraction, absolute, absolute_normalisation)
     row = {
         "suvmax": float(suv_box[voi_box].max()),
         "suvmean": suvmean,
@@ -395,8 +397,7 @@ def _lesion_row(
         "mtv_ml": n_voxels * voxel_ml,
         "tlg": float(suv_box[mask_box].sum()) * voxel_ml * tlg_scale if n_voxels else 0.0,
         "functional_diameter_mm": functional_diameter(mask_box, spacing, diameter),
-        "segmentation": f"{segmentation}{f' {fraction:g}' if segmentation == 'relative' else ''}, "
-        f"{connectivity}-connected, {keep}",
+        "segmentation": f"{segmentation}{setting}, {connectivity}-connected, {keep}",
         "threshold": threshold,
         "voi_voxels": int(voi_box.sum()),
         "peak_centre_index": centre,
@@ -423,3 +424,12 @@ def _padded_box(voi: np.ndarray, pad: int) -> tuple[slice, ...] | None:
         for present, size in zip((slices, rows, columns), voi.shape, strict=True)
     ]
     return tuple(box)
+
+
+def _threshold_setting(segmentation: SegmentationMethod, fraction: float, absolute: float,
+                       absolute_normalisation: Normalisation) -> str:
+    """The threshold of a segmentation as its ``segmentation`` text gives it: " 0.41" (of SUVmax), " 2.5 (bw)"
+    (SUV), "" for the PERCIST liver threshold (spec 4.2), which each scan's liver sets."""
+    if segmentation == "relative":
+        return f" {fraction:g}"
+    return f" {absolute:g} ({absolute_normalisation})" if segmentation == "absolute" else ""
