@@ -570,47 +570,42 @@ def _tu_lesions(tu: t.RawTable) -> pd.DataFrame:
                                                       f"{', '.join(ROLE_OF_TUSTRESC)}")
     lesion = pd.Series(list(zip(frame["USUBJID"], _reader(frame, "TU"), frame["TULNKID"], strict=True)),
                        index=frame.index)
-    roles = role.groupby(lesion, sort=False).transform("nunique").to_numpy()
-    if (roles > 1).any():  # spec/anatomic.md 0.2: a lesion's role is fixed at its identification
-        same = (lesion == lesion.iat[int(np.flatnonzero(roles > 1)[0])]).to_numpy()
-        rows = frame.loc[same, s.SOURCE_ROW].tolist()
-        given = ", ".join(f"{r} on row {row}" for r, row in zip(role_text[same], rows, strict=True))
-        subject, _, lesion_id = lesion[same].iat[0]
-        raise InputError(tu.source, rows, "TUSTRESC",
-                         f"lesion {lesion_id} of subject {subject} is identified with several roles "
-                         f"({given}); a lesion keeps the role it was identified with (spec/anatomic.md 0.2)")
+    # spec/anatomic.md 0.2: a lesion's role is fixed at its identification
+    _one_per_lesion(tu, lesion, role, role_text, "TUSTRESC", "with several roles",
+                    "a lesion keeps the role it was identified with (spec/anatomic.md 0.2)")
     location = frame.get("TULOC", pd.Series("", index=frame.index)).str.strip()
-    _one_location(tu, lesion, location)
+    # spec/anatomic.md 0.1: a lesion's rows agree on organ and lymph_node (io.validate refuses a user's table
+    # whose rows disagree); which location is meant is not ours to pick
+    _one_per_lesion(tu, lesion, location.str.upper(), location, "TULOC", "in several locations",
+                    "a lesion has one location (spec/anatomic.md 0.1: its rows agree on organ and "
+                    "lymph_node): keep one TULOC, or give the other lesion its own TULNKID")
     lesions = pd.DataFrame({
         "USUBJID": frame["USUBJID"], s.READER: _reader(frame, "TU"), "TRLNKID": frame["TULNKID"],
         "tu_role": role.fillna(""), "tu_role_text": role_text, "TULOC": location,
         "split_of": _split_parents(frame), "tu_row": frame[s.SOURCE_ROW],
     })
-    # the location is the one given on any of the lesion's TU records (_one_location: they agree)
+    # the location is the one given on any of the lesion's TU records (_one_per_lesion: they agree)
     located = lesions[lesions["TULOC"] != ""].drop_duplicates(["USUBJID", s.READER, "TRLNKID"])
     lesions = lesions.drop_duplicates(["USUBJID", s.READER, "TRLNKID"]).drop(columns="TULOC")
     return lesions.merge(located[["USUBJID", s.READER, "TRLNKID", "TULOC"]], how="left",
                          on=["USUBJID", s.READER, "TRLNKID"]).fillna({"TULOC": ""})
 
 
-def _one_location(tu: t.RawTable, lesion: pd.Series, location: pd.Series) -> None:
-    """TU records of one lesion (subject, evaluator, TULNKID) that give different locations (TULOC, any
-    case) are refused at those rows, as different roles are: spec/anatomic.md 0.1, a lesion's rows agree on
-    organ and lymph_node (io.validate refuses a user's table whose rows disagree), and which location is
-    meant is not ours to pick."""
-    given = (location != "").to_numpy()
-    places = location[given].str.upper().groupby(lesion[given], sort=False).transform("nunique")
-    if not (places > 1).any():
+def _one_per_lesion(tu: t.RawTable, lesion: pd.Series, compared: pd.Series, shown: pd.Series, column: str,
+                    several: str, rule: str) -> None:
+    """TU records of one lesion (subject, evaluator, TULNKID) whose ``compared`` values differ (empty ones
+    left out) are refused at those rows, naming their ``shown`` values and the ``rule`` they break."""
+    given = (compared != "").to_numpy()
+    values = compared[given].groupby(lesion[given], sort=False).transform("nunique")
+    if not (values > 1).any():
         return
-    first = lesion[given][(places > 1).to_numpy()].iat[0]
+    first = lesion[given][(values > 1).to_numpy()].iat[0]
     same = given & (lesion == first).to_numpy()
     rows = tu.frame.loc[same, s.SOURCE_ROW].tolist()
-    named = ", ".join(f"{place} on row {row}" for place, row in zip(location[same], rows, strict=True))
+    named = ", ".join(f"{value} on row {row}" for value, row in zip(shown[same], rows, strict=True))
     subject, _, lesion_id = first
-    raise InputError(tu.source, rows, "TULOC",
-                     f"lesion {lesion_id} of subject {subject} is identified in several locations ({named}); "
-                     "a lesion has one location (spec/anatomic.md 0.1: its rows agree on organ and "
-                     "lymph_node): keep one TULOC, or give the other lesion its own TULNKID")
+    raise InputError(tu.source, rows, column,
+                     f"lesion {lesion_id} of subject {subject} is identified {several} ({named}); {rule}")
 
 
 def _split_parents(frame: pd.DataFrame) -> pd.Series:
