@@ -7,8 +7,10 @@ bytes.
 
 from __future__ import annotations
 
+import csv
 import inspect
 import os
+import re
 import typing
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -28,6 +30,7 @@ from ioresponse.criteria import (
     text_columns,
 )
 from ioresponse.criteria._anatomic import sharing
+from ioresponse.criteria.pecrit import LesionTableError
 from ioresponse.io.sdtm import shared_reader
 from ioresponse.io.tables import source_name, spelling, write_csv
 from ioresponse.schema import DAY, OPTIONS, PATIENT, READER, InputError, coerce_option
@@ -36,6 +39,12 @@ ALL = "all"
 """``criteria=("all",)`` runs every criterion whose required columns are present."""
 
 OnInvalid = Literal["raise", "exclude"]
+
+ENGINES = {"pecrit": "recist11"}
+"""A criterion that runs another criterion's engine, by key, with the options of that one too: PECRIT reads
+the RECIST 1.1 response "computed by the RECIST 1.1 engine on the anatomic columns of the same scan"
+(spec/metabolic.md 6.2), so it takes the RECIST 1.1 options of the run (:func:`split_options`) and its calls
+are the recist11 rows of the same result (criteria.pecrit.recist_timepoints)."""
 
 PET_SOURCE = "source"
 """Key of ``Study.pet.attrs`` naming the PET table given beside an anatomic input (--pet / pet=) in messages,
@@ -264,7 +273,7 @@ def compare(
                         "response": after,
                         "reclassified": moved,
                         "n": len(group),
-                        "patients": ", ".join(_subject_names(group, keys if name is None else [PATIENT])),
+                        "patients": listed_names(_subject_names(group, keys if name is None else [PATIENT])),
                     }
                 )
     columns = ["reference", "criterion", *([] if parts[0][0] is None else [READER]), f"{reference}_response",
@@ -272,7 +281,29 @@ def compare(
     return Comparison(wide, matrices, pd.DataFrame(cells, columns=columns))
 
 
+def listed_names(names: Iterable[str]) -> str:
+    """``names`` as one text, joined by ", ", a name that holds a comma, a double quote, a line break or
+    leading or trailing white space in double quotes, its quotes doubled (the CSV convention), so that
+    :func:`split_names` gives the names back whatever they hold."""
+    return ", ".join(_listed(name) for name in names)
+
+
+def _listed(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"' if _QUOTED.search(name) else name
+
+
+_QUOTED = re.compile(r'[,"\r\n]|^\s|\s$')
+"""A name :func:`listed_names` puts in double quotes."""
+
+
+def split_names(listing: str) -> list[str]:
+    """The names of a :func:`listed_names` text."""
+    return next(csv.reader([listing], skipinitialspace=True), [])
+
+
 def _subject_names(group: pd.DataFrame, keys: list[str]) -> list[str]:
+    """The patients of ``group``, each as "patient (reader)" when its rows name one reader (the composite
+    is quoted as a whole by :func:`listed_names`)."""
     readers = group[READER].fillna("").astype(str) if len(keys) > 1 else None  # CSV round trips give NaN
     if readers is None or (readers == "").all():
         return group[PATIENT].astype(str).tolist()
@@ -368,7 +399,8 @@ def _other_family(criterion: Criterion, study: Study) -> str:
 
 
 def split_options(criteria: Sequence[Criterion], options: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Give each criterion the options its ``assess`` accepts; refuse options none accepts.
+    """Give each criterion the options its ``assess`` accepts (and those of the criterion whose engine it
+    runs, :data:`ENGINES`); refuse options none accepts.
 
     Each value is checked against its declared type (``schema.coerce_option``: a ``Literal`` option's
     value outside its choices is refused with the choices listed, STYLE.md 5; a number must be finite and
@@ -389,12 +421,14 @@ def split_options(criteria: Sequence[Criterion], options: dict[str, Any]) -> dic
 
 
 def _accepted_options(criterion: Criterion, options: Mapping[str, Any]) -> dict[str, Any]:
-    """The options ``criterion.assess`` accepts, each checked against its declared type
-    (``schema.coerce_option``)."""
+    """The options ``criterion.assess`` names (keyword-only parameters), each checked against its declared
+    type (``schema.coerce_option``), with those of the criterion whose engine it runs (:data:`ENGINES`)."""
     hints = typing.get_type_hints(criterion.assess)
     accepted = inspect.signature(criterion.assess).parameters
-    return {name: coerce_option(name, value, hints.get(name))
-            for name, value in options.items() if name in accepted and name != "study"}
+    own = {name: coerce_option(name, value, hints.get(name)) for name, value in options.items()
+           if name in accepted and accepted[name].kind == inspect.Parameter.KEYWORD_ONLY}
+    engine = ENGINES.get(criterion.key)
+    return own if engine is None else _accepted_options(registry()[engine], options) | own
 
 
 def assess(
@@ -504,7 +538,9 @@ def run(
         except InputError as error:
             raise _in_file_terms(error, study) from None
     for criterion, outcome in zip(chosen, results, strict=True):  # which best response drove the dates
-        ran = per_criterion[criterion.key].get("confirm_response", confirms_response(criterion.key))
+        ran = confirms_response(criterion.key)  # the criterion's own option, not its engine's (ENGINES)
+        if "confirm_response" in inspect.signature(criterion.assess).parameters:
+            ran = per_criterion[criterion.key].get("confirm_response", ran)
         outcome.best_response[CONFIRM_RESPONSE] = bool(ran)
     timepoints = _stacked([r.timepoints for r in results])
     best = _stacked([r.best_response for r in results])
@@ -561,12 +597,13 @@ def _assess_all(
 
 def _assessed(criterion: Criterion, study: Study, options: dict[str, Any]) -> CriterionResult:
     """``criterion.assess(study, **options)``; its InputError about rows or columns of the input names the
-    table the criterion reads (:func:`_table_source`): a metabolic criterion's, the --pet file."""
+    table the criterion reads (:func:`_table_source`): a metabolic criterion's, the --pet file, except the
+    refusals of the RECIST 1.1 engine PECRIT runs, about the lesion table (spec/metabolic.md 6.2)."""
     try:
         return criterion.assess(study, **options)
     except InputError as error:
         source = _table_source(criterion, study)
-        if error.file != study.source or source == study.source:
+        if error.file != study.source or source == study.source or isinstance(error, LesionTableError):
             raise
         raise InputError(source, error.rows, error.column, error.message) from None
 

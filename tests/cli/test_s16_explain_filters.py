@@ -105,3 +105,17 @@ def test_reader_of_results_without_named_readers_says_none_is_named(tmp_path):
     result = cli("explain", out, "P1", "--reader", "R1")
     assert_refused(result, "no reader R1 for patient P1 (--reader); present: none (no reader is named)")
     assert "Traceback" not in flat(result)
+
+
+def test_reader_keeps_the_patients_own_flags_that_no_reader_made(tmp_path):
+    # spec/patterns.md 0.5, 5.4: a finding of the patient (diffuse thyroid uptake on day 56, no reader
+    # column) flags IRAE-THY for the patient whoever reads the scans, so R1's view shows it too.
+    out = tmp_path / "out"
+    lesions = write(tmp_path, LESIONS)
+    findings = tmp_path / "findings.csv"
+    findings.write_text("patient_id,day,organ,finding,pattern\nP1,56,thyroid,uptake,diffuse\n")
+    assert cli("assess", lesions, "--criteria", "recist11", "--out", out, "--no-patterns").exit_code == 0
+    assert cli("patterns", lesions, "--findings", findings, "--out", out).exit_code == 0
+    result = cli("explain", out, "P1", "--reader", "R1")
+    assert result.exit_code == 0, result.output
+    assert any(line.startswith("56 irae_lookalike IRAE-THY true") for line in lines(result))

@@ -119,6 +119,16 @@ def test_patient_table_prebaseline_sum_conflict_is_input_error() -> None:
     assert (error.value.rows, error.value.column) == ([3], "prebaseline_sum_mm")  # HP-1's row of the file
 
 
+def test_prebaseline_sum_conflict_names_the_reader_whose_rows_disagree() -> None:
+    # spec 0.2 (sums differing by more than 0.5 mm: input error); each reader is assessed apart
+    # (README), so the message names the reader whose prebaseline rows give another sum.
+    patients = pd.DataFrame({"patient_id": ["HP-1"], "prebaseline_day": [-56], "prebaseline_sum_mm": [41.0]})
+    data = study([r | {"reader": "R2"} for r in HP1], patients=patients)
+    result = registry()["recist11"].assess(data)
+    with pytest.raises(InputError, match="on the prebaseline scan read by R2 \\(day -56"):
+        find_patterns(data, result.timepoints, result.best_response, definitions=["hpd.champiat2017"])
+
+
 def test_patient_table_prebaseline_sum_serves_as_reference() -> None:
     rows = [r for r in HP1 if r["day"] != -56]
     patients = pd.DataFrame({"patient_id": ["HP-1"], "prebaseline_day": [-56], "prebaseline_sum_mm": [40.0]})

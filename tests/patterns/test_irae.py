@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from pattern_rows import lesion, study, timepoint
 
+import ioresponse
 from ioresponse.criteria import Study
 from ioresponse.patterns import irae
 from ioresponse.patterns._common import pattern_frame
@@ -132,15 +133,31 @@ def test_pneumonitis_bilateral_new_lung_lesions_unless_extrathoracic_progression
     assert "IRAE-PNEU" not in fired([], study(extra))
 
 
+def _liver_pet(liver_day_56: float, region: str = "liver") -> Study:
+    """One PET lesion (SULpeak 6 -> 5) and the liver SULmean 2.0 at baseline, ``liver_day_56`` on day 56."""
+    rows = [{"patient_id": "P1", "day": day, "lesion_id": "L1", "role": "target", "organ": "lung",
+             "status": "present", "sulpeak": peak, "uptake_min": 60, "liver_sul_mean": liver,
+             "liver_sul_sd": 0.25, "blood_pool_sul_mean": 1.5, "blood_pool_sul_sd": 0.2,
+             "reference_region": region}
+            for day, peak, liver in ((-3, 6.0, 2.0), (56, 5.0, liver_day_56))]
+    return ioresponse.load(pd.DataFrame(rows))
+
+
 def test_hepatitis_from_liver_reference_signal() -> None:
-    # spec 5.4 IRAE-HEP: the metabolic module reports the liver reference at A as not comparable (PERCIST
-    # quality check of spec/metabolic.md 5.4, reason text "liver SULmean changed by ...").
+    # spec 5.4 IRAE-HEP: the metabolic module reports the liver reference at A as not comparable with
+    # baseline (the liver stability check of spec/metabolic.md 5.4: within 20 % and < 0.3 SUL), read from the
+    # PET table, not from a criterion's reason text (whichever criteria ran, spec 5.1). The rule table's
+    # signal keeps its name "liver SULmean changed".
+    flags = irae.find_flags(_liver_pet(2.45))  # 2.0 -> 2.45: +22.5 % and +0.45 SUL: not comparable
+    assert flags[["patient_id", "day", "rule_id"]].values.tolist() == [["P1", 56, "IRAE-HEP"]]
+    assert flags["flag_text"].iat[0].startswith("Diffuse liver uptake change: consider immune hepatitis")
+    assert "IRAE-HEP" not in set(irae.find_flags(_liver_pet(2.25))["rule_id"])  # +12.5 %, +0.25 SUL
+    # a blood-pool scan: the liver is checked in any case (metabolic.md 5.4)
+    assert "IRAE-HEP" in set(irae.find_flags(_liver_pet(2.45, "blood_pool"))["rule_id"])
+    # PERCIST's reason text alone no longer raises the flag (it is not a fact of the study)
     reason = "quality check failed: liver SULmean changed by 0.45 SUL (must be < 0.3) (spec 5.4)"
     tp = pd.DataFrame([timepoint("P1", "percist", 56, "SMD") | {"flags": "qc_failed", "reason": reason}])
-    assert "IRAE-HEP" in fired([], Study(), tp)
-    other = reason.replace("liver", "blood-pool")
-    tp_other = pd.DataFrame([timepoint("P1", "percist", 56, "SMD") | {"flags": "qc_failed", "reason": other}])
-    assert "IRAE-HEP" not in fired([], Study(), tp_other)
+    assert "IRAE-HEP" not in fired([], Study(), tp)
 
 
 def test_clinical_events_shown_with_the_flag() -> None:

@@ -253,8 +253,8 @@ def test_adrs_ovr_has_every_timepoint_once_and_anl01fl_before_progression(study)
     # gives analysis records (ADaM BDS: one per subject x parameter x visit)
     not_flagged = ovr[ovr["ANL01FL"] != "Y"]
     assert not_flagged[["USUBJID", "PARCAT1", "RSEVALID", "AVISITN", "ANL01FL"]].values.tolist() == [
-        ["P2", "RECIST 1.1", "", "112.0", ""], ["P3", "RECIST 1.1", "RADIOLOGIST 2", "64.0", ""],
-        ["P3", "iRECIST", "RADIOLOGIST 2", "64.0", ""]]
+        ["P2", "RECIST 1.1", "", "112", ""], ["P3", "RECIST 1.1", "RADIOLOGIST 2", "64", ""],
+        ["P3", "iRECIST", "RADIOLOGIST 2", "64", ""]]
 
 
 def test_adrs_best_response_once_per_subject_criterion_reader(study):

@@ -26,11 +26,11 @@ from ioresponse.schema import (
 if TYPE_CHECKING:
     import pandas as pd
 
-console = Console(markup=False)
-err_console = Console(stderr=True, markup=False, soft_wrap=True)
-"""Without markup: a patient, lesion or reason with brackets ("T[left]") prints as written; styles are
-given as :func:`styled` text. Errors and warnings are not folded: a file path in a message stays whole
-in a log, and a terminal wraps the line itself."""
+console = Console(markup=False, emoji=False)
+err_console = Console(stderr=True, markup=False, emoji=False, soft_wrap=True)
+"""Without markup or emoji codes: a patient, lesion or reason with brackets ("T[left]") or colons
+("P:cat:") prints as written; styles are given as :func:`styled` text. Errors and warnings are not
+folded: a file path in a message stays whole in a log, and a terminal wraps the line itself."""
 
 
 def styled(label: str, style: str, rest: str = "") -> Text:

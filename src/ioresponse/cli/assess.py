@@ -435,7 +435,9 @@ def explain(
         own_best = own_best[own_best[column].astype(str) == chosen]
         mine = mine[mine[column].astype(str) == chosen]
     if reader is not None and patterns is not None and READER in patterns.columns:
-        patterns = patterns[patterns[READER] == reader]
+        # rows of no reader (irAE findings, biomarkers: the patient's own, spec/patterns.md 0.5) belong to
+        # every reader's view of the patient
+        patterns = patterns[patterns[READER].isin([reader, ""])]
     if not len(mine):
         console.print(f"Patient {patient}: no follow-up assessment after the baseline")
     for read_by, rows in mine.groupby(READER, sort=True):
@@ -494,7 +496,7 @@ def compare_command(
     The reference is --reference (RECIST 1.1 by default). Prints one reclassification matrix per
     criterion and writes OUTDIR/compare_wide.csv and OUTDIR/compare_reclassification.csv.
     """
-    from ioresponse.api import compare
+    from ioresponse.api import compare, listed_names, split_names
 
     best = read_output(outdir, "best_response")
     comparison = compare(best, reference=reference, confirmed=confirmed, source=str(outdir / "best_response"))
@@ -524,8 +526,8 @@ def compare_command(
             if reader is not None:
                 moves = moves[moves[READER] == reader]
             for move in moves.to_dict("records"):
-                patients = str(move["patients"]).split(", ")
-                listed = ", ".join(patients[:LISTED_PATIENTS]) + (
+                patients = split_names(str(move["patients"]))
+                listed = listed_names(patients[:LISTED_PATIENTS]) + (
                     f" and {len(patients) - LISTED_PATIENTS} more" if len(patients) > LISTED_PATIENTS else ""
                 )
                 before = move[f"{reference}_response"]

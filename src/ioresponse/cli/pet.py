@@ -212,6 +212,15 @@ def quantify(
         ),
     ],
     out: Annotated[Path, typer.Option("--out", help="Lesion table to write (.csv or .parquet).")],
+    fraction_threshold: Annotated[
+        float | None,
+        typer.Option(
+            "--fraction-threshold",
+            metavar="<0-1>",
+            help="Binarise a fractional (probability) label map at >= this value (spec/pet.md 6.6); "
+            "default: non-integer NIfTI labels are refused, a DICOM SEG FRACTIONAL is read at 0.5.",
+        ),
+    ] = None,
     liver: Annotated[
         str | None, typer.Option("--liver", metavar="<x,y,z>", help="Liver sphere centre in LPS mm.")
     ] = None,
@@ -279,6 +288,8 @@ def quantify(
     check_choice("--normalization", normalization, ("bw", "bsa"))
     if segmentation == "relative" and not 0 < fraction <= 1:
         raise InputError(OPTIONS, [], "--fraction", f"{fraction:g} is not in (0, 1].")
+    if fraction_threshold is not None and not 0 < fraction_threshold <= 1:
+        raise InputError(OPTIONS, [], "--fraction-threshold", f"{fraction_threshold:g} is not in (0, 1].")
     if segmentation == "percist" and liver is None:
         raise InputError(
             OPTIONS,
@@ -295,7 +306,7 @@ def quantify(
         task = progress.add_task("PET series", total=len(series_dirs))
         for series_dir, label_path in zip(series_dirs, labels, strict=True):
             volume = _read_volume(series_dir, pet_units, options, weight_kg, height_cm, sex)
-            masks = read_labels(label_path, volume)
+            masks = read_labels(label_path, volume, fraction_threshold=fraction_threshold)
             tables.append(
                 quantify_lesions(
                     volume,

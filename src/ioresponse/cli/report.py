@@ -180,13 +180,24 @@ def export(
 
     Each as CSV and SAS transport v5 (.xpt); choose --sdtm, --adam or both.
     """
-    from ioresponse.report.export import accepted_reads, write_export
+    from ioresponse.report.export import accepted_reads, check_criteria, write_export
 
     if not (sdtm or adam):
         raise InputError(str(outdir), [], None, "choose --sdtm, --adam or both")
     timepoints = read_output(outdir, "timepoints")
     best = read_output(outdir, "best_response")
+    for name, table in (("timepoints", timepoints), ("best_response", best)):
+        path = output_path(outdir, name)  # the file read_output read; the header is CSV row 1
+        check_criteria(table, str(path), first_row=2 if path is not None and path.suffix == ".csv" else 1)
     accepted = accepted_reads(read_output(outdir, "lesions", required=False))
+    refused = None
     for standard in [s for s, chosen in (("sdtm", sdtm), ("adam", adam)) if chosen]:
-        for path in write_export(outdir, timepoints, best, standard, study_id=study_id, accepted=accepted):
+        try:  # each standard chosen is written (or its .xpt removed) before a refusal stops the command,
+            paths = write_export(outdir, timepoints, best, standard, study_id=study_id, accepted=accepted)
+        except InputError as error:  # so no earlier export's table stays beside this one's
+            refused = refused or error
+            continue
+        for path in paths:
             console.print(f"wrote {path}")
+    if refused is not None:
+        raise refused

@@ -74,6 +74,12 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X")
 GREYS = ("0.0", "0.45", "0.25", "0.6", "0.35")
 
 
+def plot_text(value: object) -> str:
+    """A user's text (patient, arm) as matplotlib draws it literally: between two "$" matplotlib reads
+    mathtext ("P$1$" would lose its dollars, "$\\foo$" stop the drawing), and "\\$" is its literal "$"."""
+    return str(value).replace("$", r"\$")
+
+
 def _deaths(patients: pd.DataFrame | None) -> pd.DataFrame | None:
     """``patient_id``, ``os_days`` and ``os_event`` of the patient table, or None when it has no deaths.
 
@@ -473,13 +479,18 @@ class KaplanMeierByGroup:
 
         if ax is None:
             _, ax = plt.subplots(figsize=(6.5, 4))
+        curves = []
         for i, fitter in enumerate(self.fitters_.values()):
+            drawn = len(ax.lines)
             fitter.plot_survival_function(
                 ax=ax, ci_show=False, show_censors=True, color=GREYS[i % len(GREYS)],
                 linestyle=LINE_STYLES[(i + i // len(GREYS)) % len(LINE_STYLES)],  # distinct up to 25 curves
                 censor_styles={"marker": MARKERS[i % len(MARKERS)], "ms": 5},
             )
-        if not self.fitters_:
+            curves.append(ax.lines[drawn])  # the step curve; its censoring ticks follow it
+        if self.fitters_:  # named as given: a label starting with "_" would be left out of a legend drawn
+            ax.legend(curves, [plot_text(label) for label in self.fitters_])  # from the lines' labels
+        else:
             ax.text(0.5, 0.5, "No patients", ha="center", va="center", transform=ax.transAxes)
         ax.set_ylim(0, 1.05)
         ax.set_xlabel(xlabel)

@@ -338,7 +338,8 @@ def _assessment_notes(lesions: pd.DataFrame, row_assessment: np.ndarray, n: int)
     if has_note.any():
         rows = np.flatnonzero(has_note)
         noted = pd.DataFrame({"a": row_assessment[rows], "note": note.take(rows).to_pylist()})
-        joined = noted.drop_duplicates().groupby("a", sort=True)["note"].agg("; ".join)
+        noted = noted.assign(note=noted["note"].str.split("; ")).explode("note")  # a row's notes, each once:
+        joined = noted.drop_duplicates().groupby("a", sort=True)["note"].agg("; ".join)  # io's date note too
         notes[joined.index.to_numpy()] = joined.to_numpy()
     return notes
 

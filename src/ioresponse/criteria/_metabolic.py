@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ioresponse.criteria import BASELINE_SUM, BEST_RESPONSE_TABLE_COLUMNS, Study
-from ioresponse.io.pet_table import LBM_FORMULA, validate_pet_table
+from ioresponse.io.pet_table import LBM_FORMULA, NOTE, validate_pet_table
 from ioresponse.schema import (
     CLINICAL_STATUS,
     DATE,
@@ -102,8 +102,9 @@ def absolute_change(current: float, reference: float) -> float:
 
 
 def number(value: float) -> str:
-    """A value for a reason sentence: two decimals at most, one at least (8.0, 5.6, 0.78)."""
-    text = f"{value:.2f}".rstrip("0")
+    """A value for a reason sentence as threshold tests compare it, rounded to 6 decimals (spec 1.5), one
+    decimal at least (8.0, 5.6, 0.78, 1.855): -0.795 SUL is never shown as the -0.8 it misses."""
+    text = f"{rounded(value) + 0.0:.6f}".rstrip("0")  # + 0.0: no "-0.0"
     return text + "0" if text.endswith(".") else text
 
 
@@ -118,8 +119,15 @@ def signed(value: float, unit: str = "SUL") -> str:
 
 
 def percent(rel: float) -> str:
-    """A relative change for a reason sentence, signed with one decimal (spec 1.5)."""
-    return f"{rel * 100:+.1f}%"
+    """A relative change for a reason sentence, signed with one decimal (spec 1.5); more, up to the
+    6-decimal fraction the threshold tests compare, where one decimal would land on a multiple of 0.5 %
+    the value is not: every threshold of the spec is one (30 %, 15.5 %), and "-30.0%" must not stand for
+    the -29.996 % that is not PMR."""
+    value = round(rounded(rel) * 100, COMPARISON_DECIMALS - 2) + 0.0  # + 0.0: no "-0.0%"
+    shown = round(value, 1)
+    if shown != value and (shown * 2).is_integer():
+        return f"{value:+.4f}".rstrip("0") + "%"
+    return f"{value:+.1f}%"
 
 
 def whole_percent(rel: float) -> str:
@@ -248,6 +256,16 @@ class Scan:
     def new_lesions(self) -> pd.DataFrame:
         """The rows of :attr:`new_lesion_ids`."""
         return self.rows(self.new_lesion_ids)
+
+    @cached_property
+    def note(self) -> str:
+        """The notes of this scan's rows, each once, joined with "; " ("" without any): the input's own
+        and io's partial-date note ("date 2021-03 partial: imputed 2021-03-15", io.tables.parse_dates),
+        carried into the timepoint's reason as the anatomic criteria carry an assessment's notes
+        (criteria._anatomic._assessment_notes; spec/anatomic.md 0.10)."""
+        notes = (row.get(NOTE) for row in self.records.values())
+        parts = (part for n in notes if isinstance(n, str) and n for part in n.split("; "))  # joined by io
+        return "; ".join(dict.fromkeys(parts))
 
     def flagged(self, lesion_ids: Sequence[str]) -> list[str]:
         """Lesions among ``lesion_ids`` with ``status = unequivocal_progression`` at this scan (spec 1.3)."""
@@ -392,10 +410,16 @@ _TEXT_DEFAULTS = {
 }
 
 
+SCAN_NOTE = "_scan_note"
+"""Key of a timepoint row (not a column) holding its scan's :attr:`Scan.note`, which
+:func:`timepoint_frame` puts at the end of the reason once the criterion has written it."""
+
+
 def timepoint_row(patient: PatientScans, criterion: str, scan: Scan, **values: Any) -> dict[str, Any]:
     """One timepoint row with every column of ``schema.TIMEPOINT_COLUMNS`` (NaN/"" where not applicable).
 
-    ``lbm_formula`` (spec 2.2) is filled too; the criteria on SUL list it among their extra columns.
+    ``lbm_formula`` (spec 2.2) is filled too; the criteria on SUL list it among their extra columns. The
+    scan's notes wait under :data:`SCAN_NOTE` for :func:`timepoint_frame`.
     """
     row: dict[str, Any] = dict.fromkeys(TIMEPOINT_COLUMNS, math.nan)
     row.update(_TEXT_DEFAULTS)
@@ -410,6 +434,7 @@ def timepoint_row(patient: PatientScans, criterion: str, scan: Scan, **values: A
             "after_progression": False,
             CLINICAL_STATUS: _text_attribute(scan, CLINICAL_STATUS),
             "lbm_formula": _text_attribute(scan, "lbm_formula") or "user-supplied",
+            SCAN_NOTE: scan.note,
         }
     )
     row.update(values)
@@ -439,9 +464,12 @@ def mark_progression(rows: list[dict[str, Any]], progression_labels: Sequence[st
 
 def timepoint_frame(rows: list[dict[str, Any]], extra_columns: ColumnTypes) -> pd.DataFrame:
     """The timepoint table: ``TIMEPOINT_COLUMNS`` first, then the criterion's extra columns with their
-    declared dtypes, also when there is no row (spec/anatomic.md 0.9, metabolic.md 1.6)."""
+    declared dtypes, also when there is no row (spec/anatomic.md 0.9, metabolic.md 1.6). Each reason ends
+    with its scan's notes (:data:`SCAN_NOTE`), after "; ", as the anatomic criteria end theirs."""
     columns = [*TIMEPOINT_COLUMNS, *extra_columns]
+    reasons = ["; ".join(filter(None, (row["reason"], row.get(SCAN_NOTE, "")))) for row in rows]
     frame = pd.DataFrame(rows, columns=columns).astype(dict(extra_columns))
+    frame["reason"] = pd.Series(reasons, index=frame.index, dtype=object)
     frame["overall_response"] = frame["overall_response"].map(str).astype(object)
     frame[DAY] = frame[DAY].astype(np.int64)
     frame["after_progression"] = frame["after_progression"].astype(bool)

@@ -605,23 +605,30 @@ def _size_rule_text(limits: np.ndarray, minimum: float, inclusive: bool) -> str:
 
 @dataclass(frozen=True)
 class IrrcCriterion(Criterion):
-    """irRC needs perpendicular_mm unless every lesion it measures is a node, whose short axis stands in
-    for it (spec 0.1, 2.9)."""
+    """irRC needs long_axis_mm and perpendicular_mm on the rows it measures only: present index lesions and
+    present new lesions measured at all (spec 2.9), a node's short axis standing in for its perpendicular
+    (spec 0.1). A diameter is missing when such a row exists and the table holds no value of it; a table
+    without such rows (non-index lesions only) needs neither, and its patients are NE ("no index lesion at
+    baseline") as inside a cohort. Rows that lack a diameter the table holds elsewhere are refused, located,
+    by the assessment (:func:`_missing_diameters`)."""
 
     def missing_columns(self, study: Study, options: Mapping[str, Any] | None = None) -> list[str]:
         missing = super().missing_columns(study, options)
         lesions = study.lesions
-        if lesions is None or (PERPENDICULAR in lesions and lesions[PERPENDICULAR].notna().any()):
+        if lesions is None:
             return missing
-        if (_measured_rows(lesions, _perpendicular(lesions)) & ~lesions[LYMPH_NODE].to_numpy(bool)).any():
-            return [*missing, PERPENDICULAR]
-        return missing
+        empty = [c for c in (LONG_AXIS, PERPENDICULAR) if c not in lesions or not lesions[c].notna().any()]
+        if not empty or LONG_AXIS not in lesions:
+            return [*missing, *empty]
+        measured = _measured_rows(lesions, _perpendicular(lesions))
+        needed = {LONG_AXIS: measured, PERPENDICULAR: measured & ~lesions[LYMPH_NODE].to_numpy(bool)}
+        return [*missing, *(c for c in empty if needed[c].any())]
 
 
 CRITERION = IrrcCriterion(
     key=KEY,
     title="irRC (Wolchok 2009)",
     family="anatomic",
-    required_columns=(PATIENT, DAY, LESION, ROLE, ORGAN, LYMPH_NODE, STATUS, LONG_AXIS),  # spec 2.9
+    required_columns=(PATIENT, DAY, LESION, ROLE, ORGAN, LYMPH_NODE, STATUS),  # spec 2.9, diameters: above
     assess=assess,
 )

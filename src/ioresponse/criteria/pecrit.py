@@ -7,14 +7,15 @@ early-time-point 18F-FDG PET/CT imaging in patients with advanced melanoma. J Nu
 Rules as in spec/metabolic.md section 6 (decision rule 6.5, NE 6.7, scan choice 6.9); the options
 are the ambiguities of 6.12 (A1-A5). The RECIST 1.1 response comes from the PET table's
 ``recist_response`` column or, where that is empty, from the RECIST 1.1 engine run on the anatomic
-table of the same study (criteria.recist11); the SULpeak part is PERCIST's (criteria.percist).
+table of the same study (criteria.recist11, with the RECIST 1.1 options of the run:
+:func:`recist_timepoints`); the SULpeak part is PERCIST's (criteria.percist).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import pandas as pd
@@ -96,11 +97,39 @@ def choose_scan(patient: PatientScans) -> tuple[Scan | None, str]:
     return first, "outside_pecrit_window" if first is not None else ""
 
 
-def recist_timepoints(study: Study, table: pd.DataFrame) -> pd.DataFrame | None:
-    """RECIST 1.1 timepoints of the anatomic table (None when the study has none) (spec 6.2)."""
+class LesionTableError(InputError):
+    """A refusal of the RECIST 1.1 engine PECRIT runs (:func:`recist_timepoints`): about rows of the lesion
+    table (``study.source``), not of the PET table, so ``ioresponse.api`` keeps naming the lesion table."""
+
+
+def recist_timepoints(
+    study: Study, table: pd.DataFrame, recist_options: Mapping[str, Any]
+) -> pd.DataFrame | None:
+    """RECIST 1.1 timepoints of the anatomic table (None when the study has none).
+
+    Spec 6.2: the RECIST 1.1 response is "computed by the RECIST 1.1 engine on the anatomic columns of the
+    same scan". The engine runs with ``recist_options`` (``ioresponse.assess`` gives PECRIT every RECIST 1.1
+    option of the run, those the recist11 criterion gets) on the patients of the PET ``table`` only. A
+    patient is assessed alone as in a cohort (DESIGN.md), so each call is the recist11 row of the same run,
+    and the anatomic rows of a patient without PET cannot stop PECRIT.
+
+    Raises
+    ------
+    LesionTableError
+        The engine refuses the lesion rows of a patient of the PET table (a RECIST 1.1 baseline rule...),
+        located in the lesion table.
+    """
     if study.lesions is None:
         return None
-    return recist11.CRITERION.assess(study).timepoints[[PATIENT, READER, DAY, "overall_response"]]
+    assessed = study.lesions[PATIENT].isin(table[PATIENT].unique())
+    anatomic = study if assessed.all() else replace(study, lesions=study.lesions[assessed])
+    try:
+        result = recist11.CRITERION.assess(anatomic, **recist_options)
+    except InputError as error:
+        if error.file != study.source:  # an option's value (file "options"), given to the engine as is
+            raise
+        raise LesionTableError(error.file, error.rows, error.column, error.message) from None
+    return result.timepoints[[PATIENT, READER, DAY, "overall_response"]]
 
 
 @dataclass(frozen=True)
@@ -158,6 +187,7 @@ def assess(
     pecrit_recist_window_days: int = 0,
     percist_qc: QcPolicy = "strict",
     lbm_formula: SulFormula | None = None,
+    **recist_options: Any,
 ) -> CriterionResult:
     """PECRIT prediction of clinical benefit, once per patient (spec/metabolic.md section 6).
 
@@ -180,6 +210,11 @@ def assess(
         The LBM formula the SUL values must come from (A2, spec 2.2): a scan naming the other one is
         refused; None (default) takes the formula the table names ("user-supplied" for SUL given
         directly).
+    **recist_options
+        Options of the RECIST 1.1 engine (``criteria.recist11.assess``: ``on_baseline_violation``,
+        ``max_baseline_gap_days``...), for the responses it computes where ``recist_response`` is empty
+        (spec 6.2); ``ioresponse.assess`` gives PECRIT the RECIST 1.1 options of the run
+        (``ioresponse.api.ENGINES``), so that its call is the recist11 row of the same result.
 
     Notes
     -----
@@ -191,7 +226,7 @@ def assess(
     check_choice("percist_qc", percist_qc, ("strict", "warn"))
     table = pet_table_of(study, "PECRIT", CRITERION.required_columns, lbm_formula)
     needs_engine = RECIST_RESPONSE not in table or (table[RECIST_RESPONSE] == "").any()
-    recist = recist_timepoints(study, table) if needs_engine else None
+    recist = recist_timepoints(study, table, recist_options) if needs_engine else None
     if needs_engine and recist is None and RECIST_RESPONSE not in table:
         raise InputError(
             study.source,

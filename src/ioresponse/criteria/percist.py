@@ -205,12 +205,25 @@ def quality_failures(baseline: Scan, followup: Scan) -> list[str]:
     if missing:  # "reference present": mean and SD at both scans (spec 5.4)
         failures.append(f"{name} reference SUL mean or SD missing at day {', '.join(missing)}")
         return failures
-    (_, (before, _)), (_, (after, _)) = scans
-    failures += _stability_failures(name, before, after)
-    liver = [reference_values(scan, "liver")[0] for scan in (baseline, followup)]
-    if region == "blood_pool" and not any(math.isnan(v) for v in liver):
-        failures += _stability_failures("liver", *liver)  # spec 5.4: liver stability is checked in any case
-    return failures
+    if region == "blood_pool":
+        (_, (before, _)), (_, (after, _)) = scans
+        failures += _stability_failures(name, before, after)
+    return failures + liver_stability_failures(baseline, followup)  # spec 5.4: the liver in any case
+
+
+def liver_stability_failures(baseline: Scan, followup: Scan) -> list[str]:
+    """The liver stability check of spec 5.4 on a scan pair, in words: empty when the liver SULmean of the
+    follow-up is within 20% and 0.3 SUL of baseline, or is not given at one of the two scans (the "reference
+    present" check of :func:`quality_failures` names that).
+
+    A failure is also the signal of the irAE flag IRAE-HEP (spec/patterns.md 5.4: "the metabolic module
+    reports the liver reference at A as not comparable with baseline"; patterns.irae), computed from the PET
+    table by this function whichever criteria run.
+    """
+    before, after = (reference_values(scan, "liver")[0] for scan in (baseline, followup))
+    if math.isnan(before) or math.isnan(after):
+        return []
+    return _stability_failures("liver", before, after)
 
 
 def _stability_failures(name: str, before: float, after: float) -> list[str]:
@@ -219,7 +232,7 @@ def _stability_failures(name: str, before: float, after: float) -> list[str]:
     change = absolute_change(after, before)
     rel = relative_change(after, before)
     if rel is None or abs(rel) > REFERENCE_STABILITY_RELATIVE:
-        failures.append(  # "SULmean changed" in both sentences: the signal of IRAE-HEP (patterns.md 5.4)
+        failures.append(
             f"{name} SULmean changed by {percent(rel) if rel is not None else 'an undefined %'} "
             f"({number(before)} -> {number(after)}; must be within 20%)"
         )

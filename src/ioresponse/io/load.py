@@ -19,7 +19,8 @@ Rules (spec/anatomic.md 0.1-0.2):
   used or reported. Fatal problems (unreadable file, missing required columns) always raise.
 - Errors in the optional patient table (:func:`read_patients`: ISO dates, readable days, no date before
   ``treatment_start``; and no ``os_days`` before the patient's last assessment) always raise, also with
-  ``on_invalid="exclude"``; ``validate_only`` lists them all.
+  ``on_invalid="exclude"``; ``validate_only`` lists them all. A ``prebaseline_sum_mm`` that looks like
+  centimetres beside the baseline target sums is a plausibility problem (``validation="warn"`` warns).
 - SDTM: the sponsor's SUMDIAM records are never lesions; they are listed in ``Study.excluded`` whatever
   ``on_invalid`` says (reason "sponsor-derived sum ..."), so that every TR row is used or reported.
 """
@@ -76,6 +77,21 @@ LESION_CHECKS: tuple[v.Check, ...] = (
 )
 SUM_CHECKS: tuple[v.Check, ...] = (v.check_sum_duplicates, v.check_per_assessment_columns,
                                    v.check_baseline, v.check_cm_sizes, v.check_large_sizes)
+CM_CHECKS: tuple[v.Check, ...] = (v.check_patient_cm_sizes, v.check_assessment_cm_sizes,
+                                  v.check_lesion_cm_sizes)
+"""The centimetre checks of one patient, assessment or lesion among sizes in mm (STYLE.md 5): a user's
+table, and SDTM sizes without a unit (:func:`_on_rows`); sums rebuilt from a % change take the patient's
+only, having no unit of their own."""
+
+
+def _on_rows(check: v.Check, rows: frozenset[int]) -> v.Check:
+    """``check`` keeping only the findings all of whose rows are in ``rows`` (SDTM: the lesion rows whose
+    sizes have no unit, io.sdtm): a size whose unit is stated is read in it."""
+
+    def checked(frame: pd.DataFrame, source: str) -> list[v.Finding]:
+        return [finding for finding in check(frame, source) if set(finding.error.rows) <= rows]
+
+    return checked
 
 
 def load_study(data: object, *, patients: object = None, column_map: dict[str, str] | None = None,
@@ -103,7 +119,8 @@ def load_study(data: object, *, patients: object = None, column_map: dict[str, s
         Name used in messages (default: the file name, or ``<table>``).
     patient_key : sequence of str, optional
         Columns joined with ":" into ``patient_id`` (after ``column_map``), for data whose patient ids
-        repeat across studies, e.g. ``("study", "patient_id")``.
+        repeat across studies, e.g. ``("study", "patient_id")``; two patients whose values join into one
+        id (``"S1:A"`` + ``"B"``, ``"S1"`` + ``"A:B"``) are refused.
     sheet : str, optional
         Sheet of an Excel workbook (needed when several sheets hold data).
 
@@ -175,7 +192,7 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
                                                 "pandas / polars DataFrame")
     if isinstance(patient_key, str):  # "study,patient_id", as the command line takes it
         patient_key = [name.strip() for name in patient_key.split(",")]
-    if isinstance(data, str | Path) and Path(data).is_dir():
+    if isinstance(data, str | Path) and Path(data).is_dir() and not t.is_parquet_dataset(Path(data)):
         from ioresponse.io import sdtm
 
         if sheet is not None:
@@ -189,10 +206,11 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
         patient_table = _merge_patients(parts.patients, given)
         outcome.excluded.extend(parts.unused.to_dict("records"))
         frame, name, kind = raw.frame, raw.source, "lesions"
-        user_table, column_names = False, parts.variables
+        user_table, column_names, unit_not_stated = False, parts.variables, parts.unit_not_stated
     else:
         raw = t.read_table(data, column_map=column_map, source=source, sheet=sheet, names=PET_COLUMNS)
         recorded, sdtm_findings, user_table, column_names = None, [], True, raw.user_names
+        unit_not_stated = frozenset()
         user_patients = read_patients(patients, column_map, collected=outcome.collected)
         patient_table = None if user_patients is None else user_patients.table
         frame, name = raw.frame, raw.source
@@ -253,11 +271,15 @@ def _load(data: object, patients: object, column_map: dict[str, str] | None, on_
     if user_patients is not None:  # every assessment now has its day; before the lesion checks
         user_patients.check_follow_up(lesions, name, outcome.collected)
         user_patients.warn_unmatched(lesions[s.PATIENT], name)
+        if not from_pct_change:  # sums computed from a % change have no unit of their own
+            user_patients.check_prebaseline_sum(lesions, name, validation, outcome.collected)
     checks = LESION_CHECKS if kind == "lesions" else SUM_CHECKS
-    if user_table:  # SDTM states the unit of every size (TRSTRESU, io.sdtm)
-        checks = (*checks, v.check_patient_cm_sizes)
     if user_table and not from_pct_change:  # sums computed from a % change have no unit of their own
-        checks = (*checks, v.check_assessment_cm_sizes, v.check_lesion_cm_sizes)
+        checks = (*checks, *CM_CHECKS)
+    elif user_table:
+        checks = (*checks, v.check_patient_cm_sizes)
+    elif unit_not_stated:  # SDTM states the unit of its sizes, except where TRSTRESU and TRORRESU are empty
+        checks = (*checks, *(_on_rows(check, unit_not_stated) for check in CM_CHECKS))
     if both_times:
         checks = (v.check_date_day_agree, *checks)
     for check in checks:
@@ -310,8 +332,31 @@ def _apply_patient_key(frame: pd.DataFrame, patient_key: Sequence[str], name: st
     if missing:
         raise InputError(name, [], missing[0], f"the patient key (--patient-key, Python: patient_key) names "
                                                f"column(s) {', '.join(missing)} that the table does not have")
-    key = frame[list(patient_key)].agg(PATIENT_KEY_SEPARATOR.join, axis=1)
+    parts = frame[list(patient_key)].astype(str)
+    key = parts.iloc[:, 0].str.cat([parts[c] for c in patient_key[1:]], sep=PATIENT_KEY_SEPARATOR)
+    _refuse_key_clash(frame, parts, key, name)
     return frame.assign(**{s.PATIENT: key})
+
+
+def _refuse_key_clash(frame: pd.DataFrame, parts: pd.DataFrame, key: pd.Series, name: str) -> None:
+    """Two patients whose key columns join into one patient id (site "S1:A" with patient "B", site "S1"
+    with patient "A:B": both "S1:A:B") are refused, naming the rows of each: assessed as one patient, their
+    lesions would add up without a word."""
+    given = parts.assign(**{s.SOURCE_ROW: frame[s.SOURCE_ROW], "_key": key})
+    distinct = given.drop_duplicates([*parts.columns, "_key"])
+    clash = distinct["_key"].duplicated(keep=False).to_numpy()
+    if not clash.any():
+        return
+    shared = distinct.loc[clash, "_key"].iloc[0]
+    patients = []
+    for _, values in distinct[distinct["_key"] == shared].iterrows():
+        named = ", ".join(f"{c} {values[c]!r}" for c in parts.columns)
+        patients.append(f"{named} (row {values[s.SOURCE_ROW]})")
+    raise InputError(name, given.loc[key == shared, s.SOURCE_ROW].tolist(), s.PATIENT,
+                     f"the patient key joins {', '.join(parts.columns)} with {PATIENT_KEY_SEPARATOR!r} into "
+                     f"{shared!r} for {len(patients)} different patients: {' and '.join(patients)}; a "
+                     f"{PATIENT_KEY_SEPARATOR!r} inside a key value makes them clash: remove it from the "
+                     "values (or give one patient_id column whose ids are unique)")
 
 
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
@@ -437,6 +482,14 @@ class PatientTable:
         last = v.last_assessments(assessments, source)
         _settle_patient_findings(v.check_follow_up(self.frame, self.source, last), collected, self.user_names)
 
+    def check_prebaseline_sum(self, lesions: pd.DataFrame, source: str, validation: s.Validation,
+                              collected: list[InputError] | None = None) -> None:
+        """Refuse (with ``validation="warn"``: warn about) a ``prebaseline_sum_mm`` that looks like
+        centimetres beside the baseline target sums of ``lesions`` (a typed lesion table of ``source``;
+        io.validate.check_prebaseline_sum); with ``collected`` (``validate_only``) list it there."""
+        found = v.check_prebaseline_sum(self.frame, self.source, v.baseline_target_sums(lesions), source)
+        _settle_patient_findings(found, collected, self.user_names, validation)
+
     def numbers(self, column: str) -> pd.Series:
         """``column`` as numbers by ``patient_id`` (NaN where empty), e.g. a baseline MTV to split at
         the cohort median (``report --median-split``); an absent column or a cell that is not a number
@@ -496,10 +549,14 @@ def _patients_name(given: PatientTable | None, derived: str = "<patient table>")
 
 
 def _settle_patient_findings(findings: list[v.Finding], collected: list[InputError] | None,
-                             user_names: dict[str, str]) -> None:
+                             user_names: dict[str, str], validation: s.Validation = "raise") -> None:
     """Errors in the patient table always raise (the first), except for ``validate_only``, which lists
-    them all; they never exclude lesion rows. Each names its column as the user's file does."""
-    errors = [v.in_file_terms(finding, user_names).error for finding in findings]
+    them all; they never exclude lesion rows. A plausibility finding is a warning with
+    ``validation="warn"`` (io.validate.settle). Each names its column as the user's file does."""
+    named = [v.in_file_terms(finding, user_names) for finding in findings]
+    for finding in (f for f in named if f.kind == "plausibility" and validation == "warn"):
+        warnings.warn(v.ImplausibleValueWarning(finding.error.located()), stacklevel=4)
+    errors = [f.error for f in named if not (f.kind == "plausibility" and validation == "warn")]
     if errors and collected is None:
         raise errors[0]
     if collected is not None:
@@ -546,7 +603,7 @@ def _patient_columns(frame: pd.DataFrame, patients: pd.DataFrame | None, name: s
         if bad.any():
             rows = frame.loc[frame[s.PATIENT].isin(table.loc[bad, s.PATIENT]), s.SOURCE_ROW]
             raise InputError(name, rows.tolist(), column,
-                             f"{frame.loc[rows.index[0], column]!r} is not an ISO date (YYYY-MM-DD)")
+                             t.date_problem(str(frame.loc[rows.index[0], column])))
         per_row = frame[s.PATIENT].map(dict(zip(table[s.PATIENT], notes, strict=True)))  # a patient's rows
         t.warn_imputed_dates(name, frame[s.SOURCE_ROW], column, per_row, stacklevel=4)
     if patients is None:

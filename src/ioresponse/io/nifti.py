@@ -8,13 +8,15 @@ resampling of labels), 4.6 (label values) and 6.8 (writing).
 
 from __future__ import annotations
 
+import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ioresponse.io.dicom import Geometry
-from ioresponse.schema import InputError
+from ioresponse.schema import InputError, IoresponseWarning
 
 if TYPE_CHECKING:
     import SimpleITK as sitk  # noqa: N813
@@ -23,6 +25,14 @@ QFORM_SFORM_TRANSLATION_MM = 0.01
 """qform and sform disagreeing by more than this in a translation are refused (spec 6.6)."""
 QFORM_SFORM_ROTATION = 1e-4
 """... or by more than this in a rotation/scaling element (spec 6.6)."""
+GRID_PARTS = {"shape": "shape (k, j, i)", "spacing": "spacing (i, j, k)", "origin": "origin (LPS)",
+              "direction": "direction"}
+"""The parts of a grid that spec 6.7 compares, in the order a refusal names them, with their names there."""
+
+
+class LabelWarning(IoresponseWarning):
+    """Lesion voxels of a label file left out: components below ``min_component_ml`` (on request), or the
+    part of a label outside the PET image (named with the voxels kept and lost)."""
 
 
 def _check_nifti(path: str) -> None:
@@ -120,7 +130,7 @@ def read_nifti_labels(
         The label file.
     target : Geometry, optional
         The PET grid. A label on another grid is resampled by nearest neighbour (``resample_labels``),
-        or refused.
+        or refused with the parts of the grid that differ (shape, spacing, origin, direction).
     resample_labels : bool, default True
         spec 6.7: resample a mismatching label grid (True) or refuse it (False).
     fraction_threshold : float, optional
@@ -139,43 +149,85 @@ def read_nifti_labels(
         raise InputError(path, [], "voxel values", "negative label values; expected 0 and positive integers.")
     if not np.all(np.equal(np.mod(values, 1), 0)):
         if fraction_threshold is None:
+            fractional = values[np.mod(values, 1) != 0]
             raise InputError(
                 path,
                 [],
                 "voxel values",
-                "non-integer label values (a fractional mask?); set fraction_threshold to binarise it.",
+                f"non-integer label values ({fractional.size} voxel(s), e.g. {float(fractional[0]):g}; a "
+                "fractional mask?); expected 0 and positive integers, or binarise it at a threshold: "
+                "--fraction-threshold 0.5 (Python: fraction_threshold=0.5).",
             )
         values = (values >= fraction_threshold).astype(np.float64)
     labels = values.astype(np.int64)
     if target is None or geometry.matches(target):
         return labels, (target or geometry)
     if not resample_labels:
+        differing = [part for part in GRID_PARTS if not replace(target, **{part: getattr(geometry, part)})
+                     .matches(target)]  # the tolerances of spec 6.7, one part at a time
         raise InputError(
             path,
             [],
             "geometry",
-            f"label grid {geometry.shape} with spacing {geometry.spacing} mm does not match the PET grid "
-            f"{target.shape} with spacing {target.spacing} mm; allow resample_labels=True.",
+            "the label grid does not match the PET grid (spec 6.7): "
+            + "; ".join(f"{GRID_PARTS[part]} {_grid_part(geometry, part)} in the labels, "
+                        f"{_grid_part(target, part)} in the PET" for part in differing)
+            + "; allow resample_labels=True to resample the labels onto the PET grid.",
         )
     return resample_onto(labels, geometry, target, path), target
 
 
+def _grid_part(geometry: Geometry, part: str) -> str:
+    """One part of a grid as a message shows it: shape in voxels, spacing and origin in mm, direction as
+    its 9 elements (the rows of the matrix)."""
+    if part in ("shape", "direction"):
+        return _numbers(getattr(geometry, part))
+    return _mm(getattr(geometry, part))
+
+
 def resample_onto(labels: np.ndarray, source: Geometry, target: Geometry, path: str) -> np.ndarray:
     """``labels`` resampled by nearest neighbour onto the PET grid ``target`` (spec 6.7); a label left
-    without a voxel (outside the PET image, or smaller than a PET voxel) is refused, never dropped."""
+    without a voxel (outside the PET image, or smaller than a PET voxel) is refused, never dropped; a label
+    reaching partly outside the PET image keeps its inside part, with a :class:`LabelWarning`."""
     resampled = resample_nearest(labels, source, target)
+    where = (f"labels: origin {_mm(source.origin)}, spacing {_mm(source.spacing)}; PET: origin "
+             f"{_mm(target.origin)}, spacing {_mm(target.spacing)}")
     lost = sorted(set(np.unique(labels[labels > 0]).tolist()) - set(np.unique(resampled).tolist()))
     if lost:
         raise InputError(path, [], "geometry",
                          f"label(s) {', '.join(map(str, lost))} have no voxel on the PET grid after "
                          "nearest-neighbour resampling: outside the PET image, or smaller than a PET voxel "
-                         f"(labels: origin {_mm(source.origin)}, spacing {_mm(source.spacing)}; PET: "
-                         f"origin {_mm(target.origin)}, spacing {_mm(target.spacing)}).")
+                         f"({where}).")
+    _warn_outside(labels, source, target, path, where)
     return resampled
 
 
+def _warn_outside(labels: np.ndarray, source: Geometry, target: Geometry, path: str, where: str) -> None:
+    """A :class:`LabelWarning` for each label of which some voxel centres lie outside the PET image
+    (beyond half a PET voxel from its outer voxel centres): that part is cut off by the resampling."""
+    voxels = np.argwhere(labels > 0)
+    values = labels[tuple(voxels.T)]
+    position = target.lps_to_index(source.index_to_lps(voxels))
+    tolerance = 1e-6  # a centre on the image border is inside
+    outside = ((position < -0.5 - tolerance) | (position > np.asarray(target.shape) - 0.5 + tolerance)).any(1)
+    for value in np.unique(values[outside]).tolist():
+        total = int((values == value).sum())
+        cut = int((values[outside] == value).sum())
+        warnings.warn(
+            f"{path}: label {value}: {cut} of its {total} voxels (on the label grid) lie outside the PET "
+            f"image and are left out, {total - cut} kept ({where}; spec 6.7)",
+            LabelWarning,
+            stacklevel=4,
+        )
+
+
+def _numbers(values: object) -> str:
+    """``(a, b, c)``; + 0.0 prints a negative zero (LPS of a RAS 0) as 0."""
+    return "(" + ", ".join(f"{float(v) + 0.0:g}" for v in np.asarray(values).ravel()) + ")"
+
+
 def _mm(values: object) -> str:
-    return "(" + ", ".join(f"{float(v):g}" for v in np.asarray(values).ravel()) + ") mm"
+    return f"{_numbers(values)} mm"
 
 
 def resample_nearest(labels: np.ndarray, source: Geometry, target: Geometry) -> np.ndarray:

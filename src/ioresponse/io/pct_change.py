@@ -12,7 +12,9 @@ Without a baseline size the table is rebuilt on a nominal baseline of 100 mm: re
 baseline, not millimetres; every row of such a patient says so in ``note`` (which the lesion loader
 carries into ``reason``), and a time in weeks goes in ``day`` with ``time_unit="weeks"``.
 
-Input columns: ``patient_id``, ``day``, ``pct_change`` (in %), optional ``baseline_size_mm``.
+Input columns: ``patient_id``, ``day``, ``pct_change`` (in %, written ``-35`` or ``-35%``), optional
+``baseline_size_mm``. An Excel cell formatted as a percentage (it stores -35 % as -0.35) is read as Excel
+shows it, "-35%" (io.tables), so -35 %.
 Output columns: ``patient_id``, ``day``, ``target_sum_mm``, ``note``.
 
 Plausibility (STYLE.md 6, the ``validation`` switch; :func:`check_plausible`): a change above
@@ -144,7 +146,7 @@ def check_plausible(table: pd.DataFrame, source: str) -> list[v.Finding]:
     if PCT_CHANGE not in table.columns:
         return []
     rows = _source_rows(table)
-    pct, _ = _numbers(table[PCT_CHANGE])
+    pct, _ = _numbers(_percent_text(table[PCT_CHANGE]))
     given = np.isfinite(pct)
     findings = []
     large = given & (pct > LARGEST_PCT_CHANGE)
@@ -187,7 +189,7 @@ def sums_with_source_rows(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
         _check(day != np.round(day), rows, DAY, source, "not a whole number of days since treatment start "
                "(times in weeks: multiply them by 7, or in Python read_pct_change(path, time_unit='weeks'))")
     day = np.round(day).astype(np.int64)
-    pct = _number(table[PCT_CHANGE], rows, PCT_CHANGE, source, allow_empty=True)
+    pct = _number(_percent_text(table[PCT_CHANGE]), rows, PCT_CHANGE, source, allow_empty=True)
     _check(pct < MIN_PCT_CHANGE, rows, PCT_CHANGE, source,
            "below -100 %; a sum cannot shrink by more than 100 %")
     _check((day <= 0) & ~np.isnan(pct) & (pct != 0), rows, PCT_CHANGE, source,
@@ -203,6 +205,11 @@ def sums_with_source_rows(table: pd.DataFrame, *, time_unit: TimeUnit = "days",
 def _source_rows(table: pd.DataFrame) -> np.ndarray:
     """The file row of every row: ``source_row`` (io.tables), else numbered as in a CSV file."""
     return table[SOURCE_ROW].to_numpy(np.int64) if SOURCE_ROW in table else np.arange(len(table)) + 2
+
+
+def _percent_text(values: pd.Series) -> pd.Series:
+    """``pct_change`` cells without a "%" sign after the number ("-35%", "-35 %": -35; the column is in %)."""
+    return values.astype("string").str.strip().str.removesuffix("%")
 
 
 def _numbers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -16,7 +16,10 @@ metabolic criteria (``Study.pet``):
   ``liver_sul_mean``, ``liver_sul_sd``, ``blood_pool_sul_mean``, ``blood_pool_sul_sd``,
   ``uptake_min``, ``cycles_before_scan`` (float64, whole), ``reference_region`` ("liver" when empty),
   ``recist_response``, ``clinical_status`` and ``lbm_formula`` ("user-supplied" when empty; taken
-  from the ``normalization`` column of ``ioresponse.pet.quantify`` when only that is given).
+  from the ``normalization`` column of ``ioresponse.pet.quantify`` when only that is given, where a
+  normalisation other than lean body mass, e.g. ``bw``, is refused: the SUL columns would not be SUL).
+Functional diameters that look like centimetres (every one below 10, some with decimals: the lesion
+table's rule) are refused, or kept with a warning with ``validation="warn"``.
 Other columns are not used; an ``UnusedColumnWarning`` names them (quantify's provenance columns
 excepted).
 
@@ -38,7 +41,9 @@ import pandas as pd
 from ioresponse.io.tables import (
     MAX_ABS_DAY,
     contract_names,
+    date_problem,
     decimal_comma_hint,
+    join_notes,
     parse_bool,
     parse_dates,
     parse_float,
@@ -47,11 +52,14 @@ from ioresponse.io.tables import (
     warn_imputed_dates,
 )
 from ioresponse.io.validate import (
+    CM_LOOKING_MAX_MM,
+    CM_WAY_OUT,
     Finding,
     ImplausibleValueWarning,
     UnusedColumnWarning,
     check_date_day_agree,
     in_file_terms,
+    looks_like_cm,
 )
 from ioresponse.schema import (
     CLINICAL_STATUS,
@@ -70,7 +78,8 @@ from ioresponse.schema import (
     Validation,
 )
 
-LESION_VALUE_COLUMNS = ("suvmax", "sulpeak", "sulmean", "mtv_ml", "tlg", "functional_diameter_mm")
+FUNCTIONAL_DIAMETER = "functional_diameter_mm"
+LESION_VALUE_COLUMNS = ("suvmax", "sulpeak", "sulmean", "mtv_ml", "tlg", FUNCTIONAL_DIAMETER)
 """Per-lesion PET values (spec/metabolic.md 1.1); non-negative numbers."""
 
 CYCLES = "cycles_before_scan"
@@ -267,6 +276,8 @@ def _validated(raw: pd.DataFrame, file: str, patients: pd.DataFrame | None, vali
     for column in (*LESION_VALUE_COLUMNS, *SCAN_NUMBER_COLUMNS):
         if column in raw:
             out[column] = _numbers(raw[column], column, rows, file)
+    if FUNCTIONAL_DIAMETER in out:
+        _check_cm_diameters(out, file, validation)
     if CYCLES in out:  # spec 1.1: "number of treatment cycles given before this scan", an integer
         fractional = (out[CYCLES].notna() & (out[CYCLES] % 1 != 0)).to_numpy()
         refuse_rows(file, rows, fractional, CYCLES, "expected a whole number of cycles")
@@ -274,15 +285,16 @@ def _validated(raw: pd.DataFrame, file: str, patients: pd.DataFrame | None, vali
         if column in raw:
             out[column] = _choices(raw[column], column, rows, file)
     if LBM_FORMULA not in raw and NORMALIZATION in raw:
-        out[LBM_FORMULA] = _text(raw[NORMALIZATION]).map(_formula_of_normalization)
+        out[LBM_FORMULA] = _formulas_of_normalization(raw[NORMALIZATION], rows, file)
     for column, what in ONE_PER_PATIENT.items():
         if column in raw:
             _one_setting_per_patient(raw, out, rows, file, column, what)
-    out[DATE] = _dates(raw[DATE], rows, file) if DATE in raw else ""
+    out[DATE], imputed = _dates(raw[DATE], rows, file) if DATE in raw else ("", "")
     out[DAY] = _days(raw, out, patients, file, validation)
     for column in (c for c in IRAE_TEXT_COLUMNS if c in raw):
         out[column] = _text(raw[column]).str.lower()
-    out[NOTE] = _text(raw[NOTE]) if NOTE in raw else ""
+    given = _text(raw[NOTE]) if NOTE in raw else pd.Series("", index=out.index, dtype=object)
+    out[NOTE] = join_notes(given, imputed) if DATE in raw else given  # the collected date (as io.load notes)
     _fill_scan_values(out, file)
     for column, default in TEXT_DEFAULTS.items():
         if column in out:
@@ -349,10 +361,44 @@ def _text(series: pd.Series) -> pd.Series:
     return series.map(one).astype(object)
 
 
-def _formula_of_normalization(normalization: str) -> str:
-    """``lbm_janmahasatian`` (ioresponse.pet.quantify's ``normalization``) -> ``janmahasatian`` (spec 2.2)."""
-    formula = normalization.lower().removeprefix("lbm_")
-    return formula if formula in ("janmahasatian", "james") else "user-supplied"
+def _check_cm_diameters(out: pd.DataFrame, file: str, validation: Validation) -> None:
+    """Plausibility: functional diameters that look like centimetres, by the lesion table's rule for a whole
+    table (io.validate.check_cm_sizes, STYLE.md 5): every diameter given below 10 and some with decimals
+    (spec/metabolic.md 1.1: ``functional_diameter_mm`` in mm; PERCIMT counts new lesions by it, 7.5).
+    Refused, or with ``validation="warn"`` kept with a warning."""
+    diameters = out[FUNCTIONAL_DIAMETER].to_numpy(dtype=np.float64)
+    given = np.isfinite(diameters) & (diameters > 0)
+    if not looks_like_cm(diameters[given]):
+        return
+    example = next(d for d in diameters[given] if d != round(d))
+    error = InputError(file, out.loc[given, SOURCE_ROW].tolist(), FUNCTIONAL_DIAMETER,
+                       f"functional diameters look like centimetres (every diameter in the table is below "
+                       f"{CM_LOOKING_MAX_MM:g} and some have decimals, e.g. {example:g}); {CM_WAY_OUT}")
+    if validation == "raise":
+        raise error
+    warnings.warn(ImplausibleValueWarning(error.located()), stacklevel=5)
+
+
+def _formulas_of_normalization(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
+    """``lbm_formula`` from ioresponse.pet.quantify's ``normalization`` column: ``lbm_janmahasatian`` ->
+    ``janmahasatian``, ``lbm_james`` -> ``james``, another LBM normalisation (``lbm_james120``) or an empty
+    cell -> ``user-supplied`` (spec/metabolic.md 2.2).
+
+    The column names the normalisation of the SUL values (``sulpeak``, ``sulmean``, the liver and blood-pool
+    SUL): any other (``bw``, ``bsa``) says they are not SUL, which PERCIST, PECRIT, imPERCIST and iPERCIST
+    read (spec/pet.md 1.7, spec/metabolic.md 2.7), so it is refused at its rows rather than read as SUL.
+    """
+    text = _text(series).str.lower()
+    not_lbm = ((text != "") & ~text.str.startswith("lbm")).to_numpy()
+    if not_lbm.any():
+        refuse_rows(file, rows, not_lbm, NORMALIZATION,
+                    f"{text[not_lbm].iloc[0]!r} is not a lean-body-mass normalisation: this column names the "
+                    "normalisation of the SUL values (sulpeak, sulmean, liver and blood-pool SUL), which "
+                    "PERCIST, PECRIT, imPERCIST and iPERCIST read as SUL (spec/pet.md 1.7, spec/metabolic.md "
+                    "2.2); give SUL values (pet quantify writes lbm_janmahasatian or lbm_james), and the "
+                    f"normalisation of SUVmax in {SUVMAX_NORMALIZATION}")
+    formula = text.str.removeprefix("lbm_")
+    return formula.where(formula.isin(["janmahasatian", "james"]), "user-supplied")
 
 
 def _blank_to_nan(text: pd.Series) -> pd.Series:
@@ -423,13 +469,16 @@ def _choices(series: pd.Series, column: str, rows: np.ndarray, file: str) -> pd.
     return text
 
 
-def _dates(series: pd.Series, rows: np.ndarray, file: str) -> pd.Series:
+def _dates(series: pd.Series, rows: np.ndarray, file: str) -> tuple[pd.Series, pd.Series]:
     """ISO dates read as the lesion table reads them (io.tables.parse_dates: a time part is not read, a
-    partial date is imputed to the middle of its period with a warning, other text is refused)."""
-    iso, notes, bad = parse_dates(_text(series))
-    refuse_rows(file, rows, bad, DATE, "expected an ISO date YYYY-MM-DD")
+    partial date is imputed to the middle of its period with a warning, other text is refused), and the
+    note of each imputed one ("date 2021-03 partial: imputed 2021-03-15"; "" for the others)."""
+    text = _text(series)
+    iso, notes, bad = parse_dates(text)
+    if bad.any():
+        refuse_rows(file, rows, bad, DATE, date_problem(text[bad].iloc[0]))
     warn_imputed_dates(file, rows, DATE, notes, stacklevel=4)
-    return iso
+    return iso, notes
 
 
 def _days(raw: pd.DataFrame, out: pd.DataFrame, patients: pd.DataFrame | None, file: str,

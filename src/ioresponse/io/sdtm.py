@@ -29,9 +29,12 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
   record of any other test is refused at its TR rows (column TRTESTCD), never dropped silently.
 - Measurements (TRSTRESN in TRSTRESU mm, or cm converted to mm; another unit is an error naming its TR
   rows). When TRSTRESU is empty or absent the unit is the collected TRORRESU of the same record (one
-  warning per file says so: the standard result was given without its unit); with both empty it is mm.
-  When TRSTRESC and TRSTRESN are both empty the collected TRORRES in TRORRESU is read under the same
-  rule, with a note, so that a "TOO SMALL TO MEASURE" kept only in TRORRES is too_small. LDIAM ->
+  warning per file says so: the standard result was given without its unit); with both empty it is read
+  as mm, with a note on the row and one warning per file, and io.load runs the centimetre checks of a
+  user's lesion table on those sizes (:data:`NO_UNIT`). When TRSTRESC and TRSTRESN are both empty the
+  collected TRORRES in TRORRESU is read under the same rule, with a note, so that a "TOO SMALL TO MEASURE"
+  kept only in TRORRES is too_small. A record whose numeric TRORRES in TRORRESU (mm or cm) and standard
+  result in its unit are not one size in mm (:data:`SAME_RESULT_MM`) is refused at its TR rows. LDIAM ->
   long_axis_mm, LPERP -> perpendicular_mm, and for nodes the short axis (SAXIS, else LPERP, else
   DIAMETER) -> short_axis_mm; DIAMETER (the sponsor's RECIST measure) fills long_axis_mm of non-nodal
   lesions without LDIAM. A DIAMETER beside the axis read (LDIAM of a non-nodal lesion, SAXIS or LPERP of
@@ -91,6 +94,7 @@ Mapping (one lesion row per subject x evaluator x TRLNKID x visit x date):
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,7 +124,13 @@ ROLE_OF_TUSTRESC = {  # SDTMIG TU: TUSTRESC of TUTESTCD TUMIDENT
 SUM_TEST = "SUMDIAM"  # sponsor-derived sum of diameters (not a lesion)
 MEASURE_TESTS = ("LDIAM", "LPERP", "SAXIS", "DIAMETER")
 MM_PER_UNIT = {"mm": 1.0, "cm": 10.0, "": 1.0}
-"""TRSTRESU (lower case) of a measurement -> mm; SDTM's standard unit of tumour sizes is mm."""
+"""TRSTRESU (lower case) of a measurement -> mm; SDTM's standard unit of tumour sizes is mm, so a size
+without any unit ("") is read as mm, with a note (:data:`NO_UNIT`)."""
+NO_UNIT = "TRSTRESU and TRORRESU empty: no unit, read as mm"
+"""The note of a lesion row whose size is given without any unit."""
+SAME_RESULT_MM = (0.05, 1e-6)
+"""Absolute (mm) and relative tolerance within which TRORRES in TRORRESU and the standard result in mm are
+one result: cm -> mm is exact (x 10), so they differ only by the standard result's rounding to 0.1 mm."""
 STATE_TEST = "TUMSTATE"
 READ_TESTS = (*MEASURE_TESTS, STATE_TEST, SUM_TEST)
 """The TRTESTCD values read (SDTM CT, TR test codes); a record of another test is refused at its row."""
@@ -178,7 +188,8 @@ class StudyDayWarning(s.IoresponseWarning):
 
 
 class CollectedUnitWarning(s.IoresponseWarning):
-    """TR measurements with TRSTRESU empty, read in the unit of their collected result (TRORRESU)."""
+    """TR measurements with TRSTRESU empty, read in the unit of their collected result (TRORRESU), or, with
+    TRORRESU empty too, as mm (no unit given)."""
 
 
 @dataclass
@@ -194,6 +205,9 @@ class SdtmParts:
     record that is no overall response), columns source_row, patient_id, column, reason."""
     variables: dict[str, str]
     """The SDTM variable each contract column of the lesion rows comes from, named in messages."""
+    unit_not_stated: frozenset[int]
+    """``source_row`` of the lesion rows with a size given without any unit (:data:`NO_UNIT`), on which
+    io.load runs the centimetre checks of a user's table."""
 
 
 def find_domains(folder: Path) -> dict[str, Path]:
@@ -232,7 +246,8 @@ def read_sdtm(folder: Path, *, source: str | None = None) -> SdtmParts:
     records = _tr_records(tr, tables.get("supptr"), start)
     read = records["TRTESTCD"].isin(READ_TESTS)
     lesions_part = records[read & (records["TRTESTCD"] != SUM_TEST)]
-    lesion_rows, findings, diameters = _lesion_rows(lesions_part, _tu_lesions(tu), tr.source, tu.source)
+    lesion_rows, findings, diameters, unit_not_stated = _lesion_rows(lesions_part, _tu_lesions(tu), tr.source,
+                                                                     tu.source)
     findings = _unread_tests(records[~read], tr.source) + findings
     unused = records.loc[records["TRTESTCD"] == SUM_TEST, [s.SOURCE_ROW, "USUBJID"]].rename(
         columns={"USUBJID": s.PATIENT}).assign(column="TRTESTCD", reason=SUMDIAM_REASON)
@@ -244,7 +259,7 @@ def read_sdtm(folder: Path, *, source: str | None = None) -> SdtmParts:
     unused = pd.concat(pieces, ignore_index=True)
     name = source or tr.source
     return SdtmParts(t.RawTable(lesion_rows, name), recorded, patients, findings, unused,
-                     _variables(tr, tu))
+                     _variables(tr, tu), unit_not_stated)
 
 
 def _unread_tests(records: pd.DataFrame, source: str) -> list[v.Finding]:
@@ -476,10 +491,21 @@ def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> 
                          "cm (cm are converted to mm)")
     # the unit of a record that is not a measurement (TUMSTATE, SUMDIAM) is not used
     out["value"] = values * unit.map(MM_PER_UNIT).fillna(1.0).to_numpy()
+    read_done = out["TRSTAT"] != NOT_DONE  # a NOT DONE record's result is not read (below)
+    _same_result(tr, column, out["value"], measured & read_done & ~from_original, unit_variable)
+    no_unit = (measured & (unit == "")).to_numpy()
+    if no_unit.any():  # SDTM's standard unit of tumour size is mm (MM_PER_UNIT); said, and checked in io.load
+        warnings.warn(CollectedUnitWarning(InputError(
+            tr.source, frame.loc[no_unit, s.SOURCE_ROW].tolist(), "TRSTRESU",
+            f"{int(no_unit.sum())} measurement(s) with TRSTRESU and TRORRESU empty: no unit is given, the "
+            "sizes are read as mm (SDTM's standard unit of tumour size), and those that look like "
+            "centimetres are caught as in a lesion table").located()), stacklevel=5)
+    out["unit_not_stated"] = no_unit
     out["result_note"] = t.join_notes(
         pd.Series(np.where(from_original, "TRSTRESC and TRSTRESN empty: TRORRES " + original + " read", ""),
                   index=frame.index),
-        pd.Series(np.where(unit == "cm", unit_variable + " cm converted to mm", ""), index=frame.index))
+        pd.Series(np.where(unit == "cm", unit_variable + " cm converted to mm", ""), index=frame.index),
+        pd.Series(np.where(no_unit, NO_UNIT, ""), index=frame.index))
     # TRSTAT NOT DONE: the test was not done, so a result the record still holds is not read (the lesion is
     # not_evaluable unless another record of its assessment gives a result), with a note
     ignored = ((out["TRSTAT"] == NOT_DONE) & ((out["TRSTRESC"] != "") | np.isfinite(values))).to_numpy()
@@ -496,6 +522,34 @@ def _tr_records(tr: t.RawTable, supptr: t.RawTable | None, start: pd.Series) -> 
     if supptr is not None and {"QNAM", "IDVAR", "IDVARVAL", "QVAL"} <= set(supptr.frame.columns):
         out["TRLOC"] = _supptr_location(frame, supptr.frame)
     return out
+
+
+def _same_result(tr: t.RawTable, column: Callable[[str], pd.Series], standard_mm: pd.Series,
+                 compared: pd.Series, unit_variable: pd.Series) -> None:
+    """Refuse a measurement whose collected result (TRORRES, a number, in TRORRESU mm or cm) and standard
+    result (TRSTRESN, else TRSTRESC, in its unit: ``standard_mm``) are not one size in mm (SDTMIG TR:
+    TRSTRESC is TRORRES in the standard unit; :data:`SAME_RESULT_MM`), e.g. TRORRES 3.6 cm beside TRSTRESN
+    3.6 mm, a conversion left out: which one is meant is not ours to pick. ``compared`` marks the records
+    read from their standard result."""
+    original, original_unit = column("TRORRES").str.strip(), column("TRORRESU").str.strip()
+    collected, _ = t.parse_float(original)
+    per_mm = original_unit.str.lower().map(MM_PER_UNIT).where(original_unit != "")  # no unit: not compared
+    collected_mm = collected * per_mm.to_numpy(dtype=np.float64)
+    absolute, relative = SAME_RESULT_MM
+    differ = (compared.to_numpy() & np.isfinite(collected_mm) & np.isfinite(standard_mm.to_numpy())
+              & ~np.isclose(standard_mm.to_numpy(), collected_mm, rtol=relative, atol=absolute))
+    if not differ.any():
+        return
+    first = np.flatnonzero(differ)[0]
+    standard = "TRSTRESN" if column("TRSTRESN").iloc[first].strip() else "TRSTRESC"
+    unit = column(unit_variable.iloc[first]).iloc[first].strip()
+    borrowed = " (TRSTRESU empty: its unit is TRORRESU's)" if unit_variable.iloc[first] == "TRORRESU" else ""
+    raise InputError(tr.source, tr.frame.loc[differ, s.SOURCE_ROW].tolist(), standard,
+                     f"TRORRES {original.iloc[first]} {original_unit.iloc[first]} "
+                     f"({collected_mm[first]:g} mm) and {standard} {column(standard).iloc[first].strip()} "
+                     f"{unit}{borrowed} ({standard_mm.iloc[first]:g} mm) of one record disagree; the "
+                     "standard result is the collected one in the standard unit (SDTMIG TR): correct the one "
+                     "that is wrong, or its unit")
 
 
 def _visit(number: pd.Series, name: pd.Series) -> pd.Series:
@@ -642,10 +696,11 @@ def _unmeasured(tu: t.RawTable, records: pd.DataFrame) -> pd.DataFrame:
 
 
 def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
-                 tu_source: str) -> tuple[pd.DataFrame, list[v.Finding], pd.DataFrame]:
+                 tu_source: str) -> tuple[pd.DataFrame, list[v.Finding], pd.DataFrame, frozenset[int]]:
     """One text row per lesion x assessment in contract columns (TR ``source``), the findings on unknown
-    states and on lesions TU (``tu_source``) leaves without a role or a needed location, and the DIAMETER
-    records not read (:func:`_unread_diameters`)."""
+    states and on lesions TU (``tu_source``) leaves without a role or a needed location, the DIAMETER
+    records not read (:func:`_unread_diameters`), and the ``source_row`` of the lesion rows with a size
+    given without a unit (``SdtmParts.unit_not_stated``)."""
     keys = ["USUBJID", s.READER, "TRLNKID", t.VISIT_NUMBER, t.VISIT, s.DATE, s.DAY]
     records = records.assign(_tu_reader=shared_reader(records, tu, ["USUBJID", s.READER, "TRLNKID"])).merge(
         tu.rename(columns={s.READER: "_tu_reader"}), on=["USUBJID", "_tu_reader", "TRLNKID"], how="left")
@@ -721,7 +776,9 @@ def _lesion_rows(records: pd.DataFrame, tu: pd.DataFrame, source: str,
             f"SUPPTR TRLOC for its TR records, {source} rows "
             f"{', '.join(map(str, rows.loc[unplaced, s.SOURCE_ROW]))}): RECIST 1.1 sec. 4.2 counts target "
             "lesions per organ")))
-    return rows.sort_values(s.SOURCE_ROW).reset_index(drop=True), findings, unread
+    unit_not_stated = records.loc[records["unit_not_stated"], "_group"].unique()
+    unstated_rows = frozenset(int(r) for r in first.loc[unit_not_stated, s.SOURCE_ROW])
+    return rows.sort_values(s.SOURCE_ROW).reset_index(drop=True), findings, unread, unstated_rows
 
 
 def _unread_diameters(records: pd.DataFrame, measures: pd.DataFrame, node: pd.Series) -> pd.DataFrame:

@@ -16,6 +16,18 @@ Rules stated here:
 - A column is given once: two header cells naming the same column (after ``column_map`` and the
   contract spelling) are an error naming both positions, never ``status.1``.
 - An Excel workbook is read from its one sheet with data; with several, the sheet is chosen by name.
+  A cell is read as Excel shows it: a number formatted as a percentage (Excel stores -35 % as -0.35) is
+  the text "-35%" (a % change table reads it as -35 %, any other column refuses it as not a number); a
+  formula without a stored result (a workbook written by a program, never saved by Excel) is refused at
+  its row and column, as pandas would read it as an empty cell.
+- Parquet files (a Spark folder ``x.parquet/`` of part files too) and polars tables are read through
+  Arrow: every column of the file is a column (a pandas index stored in the file too; pandas' unnamed
+  row labels ``__index_level_0__`` are not user data and are left out), integers beside a null stay
+  exact (not float64: 1234567890123456789 would become 1234567890123456768), and a list, struct or map
+  column is refused: a cell holds one value.
+- A control character other than tab, line feed and carriage return (ESC, NUL, DEL, ...) in a cell is
+  refused at its row and column: it is not text a table holds, and a terminal printing the value would
+  act on it (ESC [2J clears the screen).
 - Partial ISO dates are imputed to the middle of the missing period (``YYYY-MM`` -> day 15,
   ``YYYY`` -> 1 July; the usual "mid-point" convention of CDISC ADaM date imputation) and the row
   carries a ``note`` saying so; the assessment is never dropped. A :class:`PartialDateWarning` (one per
@@ -30,9 +42,12 @@ Rules stated here:
 
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 import mmap
 import re
 import warnings
+import xml.etree.ElementTree as ElementTree
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +57,8 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ioresponse import schema as s
@@ -184,6 +201,7 @@ def read_table(data: object, *, column_map: dict[str, str] | None = None, source
     columns = contract_names(header, column_map or {}, name, names)
     frame = frame.set_axis(columns, axis=1)
     frame = as_text(frame)
+    _refuse_control_characters(frame, header, rows, name)
     if s.SOURCE_ROW in frame.columns:
         frame = frame.rename(columns={s.SOURCE_ROW: USER_SOURCE_ROW})
     frame[s.SOURCE_ROW] = rows.astype(np.int64)
@@ -223,6 +241,29 @@ def side_table(table: object, kind: str) -> pd.DataFrame:
     return frame
 
 
+CONTROL_CHARACTER = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+"""C0 control characters and DEL, but tab, line feed and carriage return (text may hold those)."""
+CONTROL_NAMES = {"\x00": "NUL", "\x1b": "ESC", "\x7f": "DEL"}
+
+
+def _refuse_control_characters(frame: pd.DataFrame, header: Sequence[str], rows: np.ndarray, name: str
+                               ) -> None:
+    """A control character in a cell (text cells of ``frame``; ``header``, the user's names by position),
+    refused at its rows and column: looked for in each column's text joined by a line feed, one regular
+    expression search per column; the cells are looked at only when one is there."""
+    for position, column in enumerate(frame.columns):
+        values = frame[column]
+        if CONTROL_CHARACTER.search("\n".join(values.tolist())) is None:
+            continue
+        bad = values.str.contains(CONTROL_CHARACTER).to_numpy(dtype=bool)
+        first = values[bad].iloc[0]
+        found = CONTROL_CHARACTER.search(first).group()  # type: ignore[union-attr]
+        label = CONTROL_NAMES.get(found, f"0x{ord(found):02X}")
+        raise InputError(name, rows[bad].tolist(), header[position],
+                         f"{first!r} holds the control character {found!r} ({label}): not text a cell "
+                         "holds, and a terminal printing it would act on it; remove it from the cell")
+
+
 def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     """Positions of the rows whose every cell is empty (blank lines): looked for among the rows whose
     first cell is empty only, since whole-table comparisons of text cost more than the read."""
@@ -243,7 +284,8 @@ def _read_frame(data: object, name: str, sheet: str | None, empty: str) -> tuple
     if isinstance(data, pd.DataFrame):
         return data, _numbered(data)
     if type(data).__name__ in ("DataFrame", "LazyFrame") and type(data).__module__.startswith("polars"):
-        frame = (data.collect() if type(data).__name__ == "LazyFrame" else data).to_pandas()  # type: ignore
+        collected = data.collect() if type(data).__name__ == "LazyFrame" else data  # type: ignore[attr-defined]
+        frame = _from_arrow(collected.to_arrow(), name)  # type: ignore[attr-defined]
         return frame, _numbered(frame)
     if path is None:
         raise InputError(name, [], None, f"cannot read a {type(data).__name__}; give a file path or a "
@@ -256,18 +298,66 @@ def _read_frame(data: object, name: str, sheet: str | None, empty: str) -> tuple
         # Cells as written: "NA" or "null" is an id or a reader, not a missing value (as in CSV files).
         sheets = guarded(lambda: pd.read_excel(path, sheet_name=None, header=None, dtype=object,
                                                 keep_default_na=False), path, name, empty=empty)
-        return _header_and_rows(_one_sheet(sheets, sheet, name), name, empty)
+        title, cells = _one_sheet(sheets, sheet, name)
+        unresolved: list[tuple[int, int, str]] = []
+        if suffix != ".xls" and title is not None:  # .xls (BIFF) stores every formula's result
+            cells, unresolved = guarded(lambda: _excel_as_shown(path, title, cells), path, name)
+        body, rows = _header_and_rows(cells, name, empty)
+        _refuse_unresolved_formulas(unresolved, body, rows, name)
+        return body, rows
     if suffix in PARQUET_SUFFIXES:
-        # pandas cannot read a column given twice; named as in a CSV file, from the schema
-        header = guarded(lambda: pq.read_schema(path).names, path, name)
+        # Arrow cannot read a column given twice; named as in a CSV file, from the schema
+        header = guarded(lambda: _parquet_schema(path).names, path, name)
         _refuse_repeated(header, header, name)
-        frame = guarded(lambda: pd.read_parquet(path), path, name)
+        frame = _from_arrow(guarded(lambda: pq.read_table(path), path, name), name)
     elif suffix == ".xpt":
         frame = guarded(lambda: _read_xport(path), path, name)
     else:
         raise InputError(name, [], None, f"unknown file type {suffix!r}; expected .csv, .parquet, .xlsx "
                                           "or an SDTM folder")
     return frame, _numbered(frame)
+
+
+ARROW_INTEGERS = {
+    pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+    pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+    pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype(),
+}
+"""Arrow integers as pandas' nullable integers: numpy would make a column with a null float64, whose 53-bit
+mantissa changes a 19-digit id (1234567890123456789 -> 1234567890123456768) and may merge two patients."""
+PANDAS_ROW_LABELS = re.compile(r"__index_level_\d+__")
+"""The name pyarrow gives a pandas index without a name: row labels, not a column of the user's table."""
+
+
+def _from_arrow(table: pa.Table, name: str) -> pd.DataFrame:
+    """An Arrow table (a Parquet file, a polars frame) with every stored column a column (pandas' own
+    index metadata ignored, its unnamed row labels left out) and integers exact; a column holding lists,
+    structs or maps is refused."""
+    for column_name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_nested(column.type):
+            valid = pc.is_valid(column)
+            first = pc.index(valid, True).as_py()
+            example = f" ({column[first].as_py()!r})" if first >= 0 else ""
+            raise InputError(name, [first + FIRST_DATA_ROW] if first >= 0 else [], column_name,
+                             f"a column of {column.type} values{example}; a cell holds one value (text, "
+                             "a number, a date or true/false): give the values in a column of their own")
+    labels = [c for c in table.column_names if PANDAS_ROW_LABELS.fullmatch(c)]
+    return table.drop_columns(labels).to_pandas(ignore_metadata=True, types_mapper=ARROW_INTEGERS.get)
+
+
+def _parquet_schema(path: Path) -> pa.Schema:
+    """The columns of a Parquet file, or of the files of a Parquet folder (:func:`is_parquet_dataset`)."""
+    if path.is_dir():
+        import pyarrow.dataset as ds
+
+        return ds.dataset(path, format="parquet").schema
+    return pq.read_schema(path)
+
+
+def is_parquet_dataset(path: Path) -> bool:
+    """A folder named like a Parquet file (Spark's ``x.parquet/`` of ``part-*.parquet`` files): one table,
+    read as a Parquet file is, not an SDTM folder."""
+    return path.is_dir() and path.suffix.lower() in PARQUET_SUFFIXES
 
 
 def _numbered(frame: pd.DataFrame) -> np.ndarray:
@@ -374,19 +464,103 @@ def _not_utf8(path: Path, name: str, error: UnicodeDecodeError) -> InputError:
                                       '"CSV UTF-8 (Comma delimited)")')
 
 
-def _one_sheet(sheets: dict[str, pd.DataFrame], sheet: str | None, name: str) -> pd.DataFrame:
-    """The sheet asked for, else the only sheet with data; several sheets with data are refused."""
+def _one_sheet(sheets: dict[str, pd.DataFrame], sheet: str | None, name: str
+               ) -> tuple[str | None, pd.DataFrame]:
+    """The title and cells of the sheet asked for, else of the only sheet with data (an empty workbook: no
+    title, no cells); several sheets with data are refused."""
     if sheet is not None:
         if sheet not in sheets:
             raise InputError(name, [], None, f"no sheet {sheet!r}; the workbook has: {', '.join(sheets)}")
-        return sheets[sheet]
+        return sheet, sheets[sheet]
     filled = [title for title, cells in sheets.items() if cells.notna().to_numpy().any()]
     if len(filled) > 1:
         raise InputError(name, [], None, f"the workbook has {len(filled)} sheets with data "
                                           f"({', '.join(filled)}) and one table is read: choose the sheet of "
                                           f"the input table with {CHOOSE_SHEET}, or save the sheet wanted as "
                                           "a file of its own")
-    return sheets[filled[0]] if filled else next(iter(sheets.values()), pd.DataFrame())
+    title = filled[0] if filled else next(iter(sheets), None)
+    return title, sheets[title] if title is not None else pd.DataFrame()
+
+
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+"""A formula element (``<f>``) of a worksheet's XML."""
+EXCEL_PERCENT_FORMATS = frozenset({9, 10})
+"""Excel's built-in number formats ``0%`` and ``0.00%`` (ECMA-376 part 1, 18.8.30 numFmt)."""
+
+
+def _excel_traps(path: Path) -> tuple[bool, bool]:
+    """Whether a workbook holds any formula, and any cell style with a percentage number format: looked for
+    in its XML, so that a workbook with neither (most) is not read a second time."""
+    with zipfile.ZipFile(path) as book:
+        names = book.namelist()
+        formulas = any(_FORMULA.search(book.read(n)) for n in names
+                       if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+        if "xl/styles.xml" not in names:
+            return formulas, False
+        styles = ElementTree.fromstring(book.read("xl/styles.xml"))
+    local = {element: element.tag.rsplit("}", 1)[-1] for element in styles.iter()}
+    percent = set(EXCEL_PERCENT_FORMATS) | {int(e.get("numFmtId", -1)) for e, tag in local.items()
+                                            if tag == "numFmt" and _is_percent(e.get("formatCode", ""))}
+    used = {int(xf.get("numFmtId", 0)) for e, tag in local.items() if tag == "cellXfs" for xf in e}
+    return formulas, bool(percent & used)
+
+
+def _is_percent(number_format: str) -> bool:
+    """Whether an Excel number format shows a number x 100 with "%": a "%" outside quoted text and not
+    escaped by a backslash (``0.0"%"`` shows the number as it is)."""
+    return "%" in re.sub(r'"[^"]*"|\\.', "", number_format)
+
+
+def _excel_as_shown(path: Path, title: str, cells: pd.DataFrame
+                    ) -> tuple[pd.DataFrame, list[tuple[int, int, str]]]:
+    """``cells`` of sheet ``title`` (file row i + 1 at position i, as pandas reads them) as Excel shows
+    them: a number formatted as a percentage becomes its text with "%" ("-35%" for -0.35, every digit of
+    the stored value kept); and the formula cells without a stored result (file row, 0-based column
+    position, formula), which pandas reads as empty (a stored empty text, type "str", is a result). Only a
+    workbook holding formulas or percentage formats (:func:`_excel_traps`) is read again, cell by cell."""
+    formulas, percent = _excel_traps(path)
+    if not (formulas or percent):
+        return cells, []
+    import openpyxl
+
+    values = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    written = openpyxl.load_workbook(path, read_only=True, data_only=False) if formulas else values
+    shown, unresolved = cells.copy(), []
+    sheets = [values[title], *([written[title]] if formulas else [])]
+    for one in sheets:
+        one.reset_dimensions()  # as pandas reads it: every row, whatever size the file declares
+    try:
+        rows = zip(*(one.iter_rows() for one in sheets), strict=True)
+        for stored, typed in ((pair[0], pair[-1]) for pair in rows):
+            for cell, given in zip(stored, typed, strict=True):
+                if not hasattr(cell, "row"):  # an EmptyCell: nothing stored
+                    continue
+                at = (cell.row - 1, cell.column - 1)
+                if given.data_type == "f" and cell.value is None and cell.data_type != "str":  # "str": ""
+                    unresolved.append((cell.row, cell.column - 1, str(given.value)))
+                elif (percent and _is_percent(str(cell.number_format)) and isinstance(cell.value, int | float)
+                      and not isinstance(cell.value, bool) and at[0] < len(shown) and at[1] < shown.shape[1]):
+                    scaled = decimal.Decimal(repr(cell.value)).scaleb(2).normalize()
+                    shown.iat[at] = f"{scaled:f}%"
+    finally:
+        for book in {id(values): values, id(written): written}.values():
+            book.close()
+    return shown, unresolved
+
+
+def _refuse_unresolved_formulas(unresolved: list[tuple[int, int, str]], body: pd.DataFrame,
+                                rows: np.ndarray, name: str) -> None:
+    """Formula cells without a stored result (:func:`_excel_as_shown`), refused at their rows and column
+    (the first column that has one): read as empty they would change a call without a word."""
+    if not unresolved:
+        return
+    _, position, formula = unresolved[0]
+    data_rows = [row for row, at, _ in unresolved if at == position and len(rows) and row >= rows[0]]
+    column = str(body.columns[position]) if data_rows and position < len(body.columns) else None
+    raise InputError(name, data_rows or [unresolved[0][0]], column,
+                     f"a formula ({formula}) without a stored result: the workbook was saved by a program "
+                     "that does not compute formulas, so the cell would read as empty; open and save the "
+                     "workbook in Excel (or LibreOffice), or type the value")
 
 
 def _header_and_rows(cells: pd.DataFrame, name: str, empty: str) -> tuple[pd.DataFrame, np.ndarray]:
@@ -430,8 +604,8 @@ def _column_text(column: pd.Series) -> pd.Series:
         return column.dt.strftime("%Y-%m-%d").fillna("")
     if pd.api.types.is_bool_dtype(column):
         return column.map({True: "true", False: "false"}).fillna("")
-    if pd.api.types.is_integer_dtype(column) and not column.isna().any():
-        return column.astype(str).astype(object)
+    if pd.api.types.is_integer_dtype(column):  # nullable integers too (Arrow): every digit, "" for null
+        return column.astype(str).astype(object).where(column.notna().to_numpy(), "")
     if pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):  # text already (CSV)
         stripped = per_value(column.fillna(""), lambda values: values.astype(str).str.strip())
         return pd.Series(stripped, index=column.index, dtype=object)
@@ -580,6 +754,31 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     iso, note, bad = _parse_distinct_dates(values)
     spread = {"index": text.index, "dtype": object}
     return pd.Series(iso.to_numpy()[codes], **spread), pd.Series(note.to_numpy()[codes], **spread), bad[codes]
+
+
+FIRST_DATE = (pd.Timestamp.min + pd.Timedelta(days=1)).date()
+LAST_DATE = pd.Timestamp.max.date()
+"""The first and last whole days of pandas' nanosecond timestamps (1677-09-22 to 2262-04-11), in which days
+between dates are computed: a date beyond them (9999-12-31, 1600-01-01) is not read."""
+
+
+def date_problem(value: str, expected: str = "YYYY-MM-DD") -> str:
+    """Why :func:`parse_dates` calls a cell bad, for the messages that name it: not an ISO date (``expected``
+    says what is), or an ISO date beyond the days the package computes with (:data:`LAST_DATE`: 9999-12-31
+    is a placeholder)."""
+    match = _ISO_DATE.match(value.strip())
+    if match:
+        year, month, day = match.group(1), match.group(2) or MID_YEAR_MONTH_DAY[:2], match.group(3)
+        day = day or (MID_MONTH_DAY if match.group(2) else MID_YEAR_MONTH_DAY[3:])
+        try:
+            dt.date(int(year), int(month), int(day))
+        except ValueError:
+            pass
+        else:
+            return (f"{value!r} is a date outside {FIRST_DATE} to {LAST_DATE}, the days the package computes "
+                    "with; a placeholder date (9999-12-31 for 'none')? leave the cell empty, or give the "
+                    "real date")
+    return f"{value!r} is not an ISO date ({expected})"
 
 
 class PartialDateWarning(s.IoresponseWarning):

@@ -41,8 +41,11 @@ Rules and their sources:
   size of the table below 10 and some with decimals; or, in a user's table among patients in mm, one
   patient whose baseline target sizes are all below 10 (none measurable in mm, RECIST 1.1 sec. 3.1.1)
   and some of whose sizes have decimals; or one follow-up of a patient whose sizes are all below 10, some
-  with decimals, each lesion about a tenth (1/15 to 2/15) of its previous size in mm (SDTM states the
-  unit of every size in TRSTRESU; sums rebuilt from a % change have no unit of their own).
+  with decimals, each lesion about a tenth (1/15 to 2/15) of its previous size in mm, or one assessment
+  before baseline so beside the lesion's next size (SDTM states the unit of its sizes, so these run on the
+  SDTM sizes given without any unit only, io.load; sums rebuilt from a % change have no unit of their own);
+  a patient table's ``prebaseline_sum_mm`` below 10 with decimals and about a tenth of the patient's
+  baseline target sum. Patient-table ``weight_kg`` and ``height_cm`` lie in the ranges of spec/pet.md 1.8.
 - Target counts above RECIST 1.1 sec. 4.2 (5 in total, 2 per organ, all lymph nodes one organ):
   a warning here; the criterion applies its own ``on_baseline_violation`` rule (spec/anatomic.md 1.3,
   1.11 A1).
@@ -424,8 +427,8 @@ def check_time(frame: pd.DataFrame, source: str) -> list[Finding]:
         iso, _, bad = t.parse_dates(frame[s.DATE])
         if bad.any():
             findings.append(_error(source, _rows(frame, bad), s.DATE,
-                                   f"{frame.loc[bad, s.DATE].iloc[0]!r} is not an ISO date (YYYY-MM-DD; "
-                                   "partial YYYY-MM is imputed)"))
+                                   t.date_problem(frame.loc[bad, s.DATE].iloc[0],
+                                                  "YYYY-MM-DD; partial YYYY-MM is imputed")))
         has_time |= (iso != "").to_numpy() | bad
     if s.DAY in frame.columns:
         has_time |= t.parse_float(frame[s.DAY])[1]
@@ -803,7 +806,7 @@ def check_unused_measurements(frame: pd.DataFrame, source: str) -> list[Finding]
 def check_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
     """Plausibility: every size below 10 and some with decimals looks like centimetres (STYLE.md 5)."""
     sizes, given = _sizes(frame)
-    if not _look_like_cm(sizes[given]):
+    if not looks_like_cm(sizes[given]):
         return []
     values = sizes[given]
     return [_error(source, _rows(frame, given.any(axis=1)), _size_column(frame, given),
@@ -836,7 +839,7 @@ def check_patient_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
     in mm), as :func:`check_cm_sizes` asks of the whole table, which it leaves to that check.
     """
     sizes, given = _sizes(frame)
-    if not given.any() or _look_like_cm(sizes[given]):
+    if not given.any() or looks_like_cm(sizes[given]):
         return []
     baseline_target = (frame[s.DAY] == _baseline_day(frame)) & (frame[s.ROLE] == s.Role.TARGET.value)
     largest = pd.DataFrame(np.where(given, sizes, np.nan), index=frame.index).max(axis=1)
@@ -859,15 +862,17 @@ def check_patient_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
 
 
 def check_assessment_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
-    """Plausibility: one follow-up assessment of a patient in centimetres among sizes in mm (STYLE.md 5).
+    """Plausibility: one assessment of a patient in centimetres among sizes in mm (STYLE.md 5).
 
     The sizes given at the assessment are all below 10, some have decimals, and every lesion that also
     has a size at its previous assessment is 1/15 to 2/15 of it: about ten times smaller, as the same
     lesions written in centimetres would be. A real response shrinks lesions unevenly and reaches small
-    sizes over several scans. Baselines are :func:`check_patient_cm_sizes`'s.
+    sizes over several scans. An assessment before baseline is compared so with the lesion's next size
+    (the first scan has no previous one; the hyperprogression kinetics read it, README). Baselines are
+    :func:`check_patient_cm_sizes`'s.
     """
     sizes, given = _sizes(frame)
-    if not given.any() or _look_like_cm(sizes[given]):
+    if not given.any() or looks_like_cm(sizes[given]):
         return []
     rows = _row_sizes(frame, sizes, given)
     visit = [s.PATIENT, s.READER, s.DAY]
@@ -876,16 +881,18 @@ def check_assessment_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]
     per_visit = rows.dropna(subset=["size"]).groupby(visit).agg(largest=("size", "max"),
                                                                  decimals=("decimals", "any"))
     small = per_visit.index[(per_visit["largest"] < CM_LOOKING_MAX_MM) & per_visit["decimals"]]
+    pre_baseline = small[_before_baseline(small.to_frame(index=False), frame)]
     examples = []
-    while True:  # a run of visits in cm: each is compared with the lesion's last size in mm
-        compared = _with_previous(lesion_days)
-        visits = compared.groupby(visit).agg(tenth=("tenth", "all"), compared=("compared", "any"))
-        found = visits.index[visits["tenth"] & visits["compared"] & visits.index.isin(small)]
-        if found.empty:
-            break
-        at_found = compared.set_index(visit).index.isin(found)
-        examples.append(compared.loc[at_found & compared["compared"].to_numpy()])
-        lesion_days = lesion_days.loc[~at_found]
+    for later, candidates in ((False, small), (True, pre_baseline)):
+        while True:  # a run of visits in cm: each is compared with the lesion's nearest size in mm
+            compared = _with_other(lesion_days, later=later)
+            visits = compared.groupby(visit).agg(tenth=("tenth", "all"), compared=("compared", "any"))
+            found = visits.index[visits["tenth"] & visits["compared"] & visits.index.isin(candidates)]
+            if found.empty:
+                break
+            at_found = compared.set_index(visit).index.isin(found)
+            examples.append(compared.loc[at_found & compared["compared"].to_numpy()].assign(later=later))
+            lesion_days = lesion_days.loc[~at_found]
     if not examples:
         return []
     findings = []
@@ -893,29 +900,36 @@ def check_assessment_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]
         mask = ((rows[s.PATIENT] == patient) & (rows[s.READER] == reader) & (rows[s.DAY] == day)).to_numpy()
         sized = mask & given.any(axis=1)
         example = example.iloc[0]
+        which, other, order = (("later", "next", "before") if example["later"]
+                               else ("earlier", "previous", "after"))
         findings.append(_error(
             source, _rows(frame, sized), _size_column(frame.loc[mask], given[mask]),
-            f"sizes of {_who(patient, reader)} on day {day} look like centimetres, while its earlier sizes "
+            f"sizes of {_who(patient, reader)} on day {day} look like centimetres, while its {which} sizes "
             f"are in mm (every size that day is below {CM_LOOKING_MAX_MM:g}, some have decimals, and each "
-            f"lesion measured before is about a tenth of its previous size, e.g. lesion "
-            f"{example[s.LESION]} {example['size']:g} after {example['previous']:g}); {CM_WAY_OUT}",
+            f"lesion measured {'again' if example['later'] else 'before'} is about a tenth of its {other} "
+            f"size, e.g. lesion {example[s.LESION]} {example['size']:g} {order} {example['other']:g}); "
+            f"{CM_WAY_OUT}",
             kind="plausibility", exclude_rows=frame.loc[mask, s.SOURCE_ROW]))
     return findings
 
 
 def check_lesion_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
     """Warn about one lesion's size that looks like centimetres beside sizes in mm (STYLE.md 5): below 10,
-    with decimals and about a tenth (1/15 to 2/15) of the lesion's previous size. A whole assessment so is
+    with decimals and about a tenth (1/15 to 2/15) of the lesion's previous size (before baseline: of its
+    next size, as :func:`check_assessment_cm_sizes` compares them). A whole assessment so is
     :func:`check_assessment_cm_sizes`'s (refused); a single lesion can really shrink so much, so it is
     warned about, not refused."""
     sizes, given = _sizes(frame)
-    if not given.any() or _look_like_cm(sizes[given]):
+    if not given.any() or looks_like_cm(sizes[given]):
         return []
     keys = [s.PATIENT, s.READER, s.LESION, s.DAY]
     rows = _row_sizes(frame, sizes, given).dropna(subset=["size"])
     lesion_days = rows.groupby(keys, sort=True).agg(  # split fragments add up (spec 0.4)
         size=("size", "sum"), decimals=("decimals", "any"), first_row=(s.SOURCE_ROW, "first")).reset_index()
-    compared = _with_previous(lesion_days)
+    pre_baseline = _before_baseline(lesion_days, frame)
+    compared = pd.concat([_with_other(lesion_days, later=False).assign(later=False),
+                          _with_other(lesion_days, later=True).loc[pre_baseline].assign(later=True)],
+                         ignore_index=True)
     small = compared["size"] < CM_LOOKING_MAX_MM
     odd = compared["compared"] & compared["tenth"] & compared["decimals"] & small
     if not odd.any():
@@ -925,8 +939,9 @@ def check_lesion_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
     return [Finding(InputError(
         source, _rows(frame, flagged), _size_column(frame.loc[flagged], given[flagged]),
         f"lesion {example[s.LESION]} of {_who(example[s.PATIENT], example[s.READER])} on day "
-        f"{example[s.DAY]} measures {example['size']:g} after {example['previous']:g}: about a tenth, below "
-        f"{CM_LOOKING_MAX_MM:g} with decimals, as centimetres would be; check its unit (mm)"),
+        f"{example[s.DAY]} measures {example['size']:g} {'before' if example['later'] else 'after'} "
+        f"{example['other']:g}: about a tenth, below {CM_LOOKING_MAX_MM:g} with decimals, as centimetres "
+        "would be; check its unit (mm)"),
         "warning", category=ImplausibleValueWarning)]
 
 
@@ -940,11 +955,20 @@ def _row_sizes(frame: pd.DataFrame, sizes: np.ndarray, given: np.ndarray) -> pd.
         "decimals": (given & (sizes != np.round(sizes))).any(axis=1)})
 
 
-def _with_previous(lesion_days: pd.DataFrame) -> pd.DataFrame:
-    """Each lesion's size beside its previous size, and whether it is about a tenth of it."""
-    previous = lesion_days.groupby([s.PATIENT, s.READER, s.LESION])["size"].shift()
-    tenth = (lesion_days["size"] / previous).between(*CM_SHRINK_RANGE) | previous.isna()
-    return lesion_days.assign(previous=previous, compared=previous.notna(), tenth=tenth)
+def _with_other(lesion_days: pd.DataFrame, *, later: bool) -> pd.DataFrame:
+    """Each lesion's size beside its previous size (``later``: its next size) as ``other``, and whether it
+    is about a tenth of it (``tenth``; True without one, ``compared`` False)."""
+    other = lesion_days.groupby([s.PATIENT, s.READER, s.LESION])["size"].shift(-1 if later else 1)
+    tenth = (lesion_days["size"] / other).between(*CM_SHRINK_RANGE) | other.isna()
+    return lesion_days.assign(other=other, compared=other.notna(), tenth=tenth)
+
+
+def _before_baseline(table: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+    """Rows of ``table`` (patient_id, reader, day) before their patient's (and reader's) baseline in
+    ``frame`` (spec/anatomic.md 0.2: the latest assessment with day <= 0)."""
+    baseline = frame[s.DAY].where(frame[s.DAY] <= 0).groupby([frame[s.PATIENT], frame[s.READER]]).max()
+    keys = pd.MultiIndex.from_frame(table[[s.PATIENT, s.READER]])
+    return (table[s.DAY].to_numpy(dtype=np.float64) < baseline.reindex(keys).to_numpy(dtype=np.float64))
 
 
 def _sizes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
@@ -953,7 +977,7 @@ def _sizes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return sizes, np.isfinite(sizes) & (sizes > 0)
 
 
-def _look_like_cm(values: np.ndarray) -> bool:
+def looks_like_cm(values: np.ndarray) -> bool:
     """Every size below 10 and some with decimals (STYLE.md 5)."""
     return bool(values.size) and values.max() < CM_LOOKING_MAX_MM and bool(np.any(values != np.round(values)))
 
@@ -1036,7 +1060,7 @@ def check_patient_dates(frame: pd.DataFrame, source: str) -> list[Finding]:
         _, _, bad = t.parse_dates(frame[column])
         if bad.any():
             findings.append(_error(source, _rows(frame, bad), column,
-                                   f"{frame.loc[bad, column].iloc[0]!r} is not an ISO date (YYYY-MM-DD)"))
+                                   t.date_problem(frame.loc[bad, column].iloc[0])))
     return findings
 
 
@@ -1044,8 +1068,8 @@ def check_patient_numbers(frame: pd.DataFrame, source: str) -> list[Finding]:
     """Day and survival cells of the patient table that cannot be read, so that none is silently left
     out: ``treatment_end_day`` and ``new_therapy_start_day`` whole days, ``os_days`` a number of days,
     ``prebaseline_sum_mm`` a sum in mm, ``os_event`` 1 (death) or 0 (alive at last contact) (DESIGN.md
-    "The tables"); and the half of a pair that needs the other (prebaseline date and sum, os_days and
-    os_event)."""
+    "The tables"), ``weight_kg`` and ``height_cm`` in the ranges of spec/pet.md 1.8; and the half of a pair
+    that needs the other (prebaseline date and sum, os_days and os_event)."""
     findings = []
     for column in (c for c in (*PATIENT_WHOLE_DAY_COLUMNS, OS_DAYS) if c in frame.columns):
         values, bad = t.parse_float(frame[column])
@@ -1065,6 +1089,7 @@ def check_patient_numbers(frame: pd.DataFrame, source: str) -> list[Finding]:
             findings.append(_error(source, _rows(frame, bad), PREBASELINE_SUM,
                                    f"{frame.loc[bad, PREBASELINE_SUM].iloc[0]!r} is not a sum of diameters "
                                    "in mm (a number >= 0; leave the cell empty when there was no scan)"))
+    findings += _body_sizes(frame, source)
     findings += _pairs(frame, source)
     if OS_EVENT in frame.columns:
         _, bad = t.parse_bool(frame[OS_EVENT])
@@ -1072,6 +1097,34 @@ def check_patient_numbers(frame: pd.DataFrame, source: str) -> list[Finding]:
             findings.append(_error(source, _rows(frame, bad), OS_EVENT,
                                    f"{frame.loc[bad, OS_EVENT].iloc[0]!r} is not an event flag; expected 1 "
                                    "(death on os_days) or 0 (alive at last contact on os_days)"))
+    return findings
+
+
+BODY_SIZES = {"weight_kg": ("a weight", "kg"), "height_cm": ("a height", "cm")}
+"""Patient-table body sizes (read by SUL, spec/metabolic.md 2.2): what each holds and its unit."""
+
+
+def _body_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """``weight_kg`` and ``height_cm`` cells that are not numbers, or outside the accepted ranges of
+    spec/pet.md 1.8 (weight 2 to 350 kg, height 40 to 250 cm in the table; "outside the range:
+    InputError"): a weight in grams or pounds, a height in metres is refused at its cell, never read as kg
+    or cm."""
+    from ioresponse.pet.suv import HEIGHT_RANGE_M, WEIGHT_RANGE_KG  # not at the top: pet imports io
+
+    ranges = {"weight_kg": WEIGHT_RANGE_KG, "height_cm": tuple(100 * m for m in HEIGHT_RANGE_M)}  # m -> cm
+    findings = []
+    for column, (what, unit) in BODY_SIZES.items():
+        if column not in frame.columns:
+            continue
+        low, high = ranges[column]
+        values, bad = t.parse_float(frame[column])
+        bad |= (values < low) | (values > high)
+        if bad.any():
+            value = frame.loc[bad, column].iloc[0]
+            findings.append(_error(source, _rows(frame, bad), column,
+                                   f"{value!r} is not {what} from {low:g} to {high:g} {unit}"
+                                   f"{t.decimal_comma_hint(value)} (spec/pet.md 1.8; a number in {unit}, "
+                                   "without its unit; leave the cell empty when it is not known)"))
     return findings
 
 
@@ -1287,6 +1340,48 @@ def last_assessments(assessments: pd.DataFrame, source: str) -> dict[str, tuple[
                              kind="stable").drop_duplicates(s.PATIENT)
     return {patient: (float(day), source if pd.isna(row) else f"{source}, row {int(row)}")
             for patient, day, row in last[[s.PATIENT, s.DAY, s.SOURCE_ROW]].itertuples(index=False)}
+
+
+def baseline_target_sums(lesions: pd.DataFrame) -> dict[str, list[float]]:
+    """Each patient's baseline sum of target diameters in mm, one per reader (spec/anatomic.md 0.2: the
+    baseline is the latest assessment with day <= 0; 0.4: a node's short axis, else the long axis; split
+    fragments add up), for :func:`check_prebaseline_sum`. ``lesions`` is a typed lesion table (a sum-only
+    table's sum is its one target)."""
+    node = lesions[s.LYMPH_NODE].to_numpy(dtype=bool)
+    read = np.where(node, lesions[s.SHORT_AXIS].to_numpy(dtype=np.float64),
+                    lesions[s.LONG_AXIS].to_numpy(dtype=np.float64))  # spec/anatomic.md 0.4
+    at_baseline = ((lesions[s.DAY] == _baseline_day(lesions)) & (lesions[s.ROLE] == s.Role.TARGET.value)
+                   & np.isfinite(read)).to_numpy()
+    table = pd.DataFrame({s.PATIENT: lesions[s.PATIENT].astype(str), s.READER: lesions[s.READER],
+                          "size": read})[at_baseline]
+    sums = table.groupby([s.PATIENT, s.READER], sort=True)["size"].sum()
+    return {str(patient): group.tolist() for patient, group in sums.groupby(level=0)}
+
+
+def check_prebaseline_sum(patients: pd.DataFrame, source: str, sums: Mapping[str, list[float]],
+                          lesion_source: str) -> list[Finding]:
+    """Plausibility: a ``prebaseline_sum_mm`` that looks like centimetres (STYLE.md 5), by the rule of
+    :func:`check_assessment_cm_sizes` for a scan before baseline: below 10 with decimals and about a tenth
+    (1/15 to 2/15) of the patient's baseline target sum in mm (``sums``, :func:`baseline_target_sums`;
+    of every reader's); spec/patterns.md 0.2 reads it as the reference scan of the growth rates."""
+    if PREBASELINE_SUM not in patients.columns:
+        return []
+    values, _ = t.parse_float(patients[PREBASELINE_SUM])  # unreadable cells: check_patient_numbers
+    findings = []
+    for i, patient in enumerate(patients[s.PATIENT].astype(str)):
+        value, totals = values[i], [total for total in sums.get(patient, []) if total > 0]
+        tenth = bool(totals) and all(CM_SHRINK_RANGE[0] <= value / total <= CM_SHRINK_RANGE[1]
+                                     for total in totals)
+        if not (tenth and looks_like_cm(np.array([value]))):
+            continue
+        findings.append(_error(
+            source, [patients[s.SOURCE_ROW].iloc[i]], PREBASELINE_SUM,
+            f"patient {patient}: {value:g} looks like centimetres (below {CM_LOOKING_MAX_MM:g} with "
+            f"decimals, and about a tenth of the baseline target sum {' / '.join(f'{x:g}' for x in totals)} "
+            f"mm in {lesion_source}); the sum of the scan before baseline is in mm (spec/patterns.md 0.2): "
+            f"convert it to mm (x 10), or if it really is mm keep it with {t.WARN_IMPLAUSIBLE}",
+            kind="plausibility"))
+    return findings
 
 
 def check_follow_up(patients: pd.DataFrame, source: str,

@@ -140,19 +140,32 @@ def display(x: float | None, decimals: int) -> float | str | None:
 
 
 def fmt(x: float | None, decimals: int = 2, signed: bool = False) -> str:
-    """A number as shown in a reason sentence."""
+    """A number as shown in a reason sentence: ``decimals`` places, or more when so few would show a
+    whole number the value is not (every threshold of these definitions is whole: 5 mm, 20 %, 50 %, a
+    ratio of 2): 4.95 mm reads "4.95", never "5.0" beside "under 5 mm". The value is the one the rules
+    compare, rounded to 6 places (spec/anatomic.md 0.5)."""
     if not known(x):
         return "n/a"
     if math.isinf(x):
         return "inf" if x > 0 else "-inf"
-    return f"{x:+.{decimals}f}" if signed else f"{x:.{decimals}f}"
+    sign = "+" if signed else ""
+    shown = f"{x:{sign}.{decimals}f}"
+    exact = round(x, 6)
+    if float(shown).is_integer() and exact != float(shown):
+        return _six_places(exact, sign)
+    return shown
 
 
 def mm(x: float | None) -> str:
-    """A length in mm as shown in a reason: integer when whole, else one decimal."""
+    """A length in mm as shown in a reason: as the rules compare it (rounded to 6 places, spec/anatomic.md
+    0.5), without trailing zeros: "40", "20.25"."""
     if not known(x):
         return "n/a"
-    return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
+    return _six_places(round(float(x), 6)).removesuffix(".")
+
+
+def _six_places(x: float, sign: str = "") -> str:
+    return f"{x:{sign}.6f}".rstrip("0")
 
 
 @dataclass

@@ -218,8 +218,10 @@ def days_from_start(
         t.refuse_rows(name, rows, bad, day_column, "not a whole number of days since treatment start")
         days[:] = given
     if date is not None:
-        iso, _, bad = t.parse_dates(date.fillna("").astype(str))
-        t.refuse_rows(name, rows, bad, date_column, "not an ISO date (YYYY-MM-DD)")
+        text = date.fillna("").astype(str)
+        iso, _, bad = t.parse_dates(text)
+        if bad.any():
+            t.refuse_rows(name, rows, bad, date_column, t.date_problem(text[bad].iloc[0]))
         start_iso = t.parse_dates(start.fillna("").astype(str))[0]  # a time part is not read (io.tables)
         dated = pd.Series(t.days_between(iso, start_iso), index=iso.index)
         t.refuse_rows(name, rows, ((iso != "") & dated.isna() & days.isna()).to_numpy(), date_column,

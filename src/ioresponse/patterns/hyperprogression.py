@@ -745,6 +745,7 @@ def hpd_inputs(
         prebaseline, pre_missing = _table_prebaseline(
             study,
             patient,
+            str(reader),
             baseline,
             options,
             prebaseline,
@@ -829,6 +830,7 @@ def _outside_window(baseline: Scan, day: int, options: PatternOptions, source: s
 def _table_prebaseline(
     study: Study,
     patient: str,
+    reader: str,
     baseline: Scan,
     options: PatternOptions,
     from_rows: Scan | None,
@@ -837,7 +839,7 @@ def _table_prebaseline(
     sum_mm: object,
 ) -> tuple[Scan | None, str]:
     """Patient-table prebaseline_date / prebaseline_sum_mm (the reference code's SCANDATE_BEFORE and
-    RECIST_BEFORE, spec 0.2); must agree with lesion rows when both exist."""
+    RECIST_BEFORE, spec 0.2); must agree with ``reader``'s lesion rows when both exist."""
     if day is None or sum_mm is None:
         return from_rows, missing
     value = float(sum_mm)
@@ -855,7 +857,8 @@ def _table_prebaseline(
             rows(),
             "prebaseline_sum_mm",
             f"patient {patient}: prebaseline_sum_mm {value:g} mm differs from the baseline target lesions "
-            f"on the prebaseline scan (day {from_rows.day}: {from_rows.sum_mm:g} mm) by more than 0.5 mm",
+            f"on the prebaseline scan{f' read by {reader}' if reader else ''} (day {from_rows.day}: "
+            f"{from_rows.sum_mm:g} mm) by more than 0.5 mm",
         )
     if from_rows is not None:
         return from_rows, ""

@@ -5,8 +5,10 @@ doi:10.1007/s12094-020-02442-3, Table 1 and text), with the appearances of spec/
 doi:10.1053/j.semnuclmed.2020.06.001; Nishino 2016, doi:10.1158/1078-0432.CCR-16-1320; Mahmood 2018,
 doi:10.1016/j.jacc.2018.02.037). Rules are data: ``ioresponse/data/irae_rules.csv`` (spec 5.4, one row per
 clause; a rule fires when any of its clauses does) and ``organ_vocabulary.csv`` (spec 5.3). A user may pass
-an extended table. A flag never changes a timepoint response, best response, PFS date or pattern call
-(spec 5.1); :func:`mention_flags` only appends a note to the ``flags`` and ``reason`` columns.
+an extended table. A clause's ``signal`` names a fact of the study computed here from the input tables
+(:data:`SIGNALS`), never read from the criteria's output, so that a flag is the same whichever criteria run.
+A flag never changes a timepoint response, best response, PFS date or pattern call (spec 5.1);
+:func:`mention_flags` only appends a note to the ``flags`` and ``reason`` columns.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from ioresponse.criteria import Study
+from ioresponse.criteria._metabolic import patient_scans, pet_table_of
+from ioresponse.criteria.percist import liver_stability_failures
 from ioresponse.io import tables as t
 from ioresponse.io.pet_table import statuses
 from ioresponse.patterns._common import PatternOptions, PatternRow, records
@@ -117,7 +121,8 @@ def read_rules(path: object) -> pd.DataFrame:
     Raises
     ------
     InputError
-        A column is missing or ``min_rows`` is not a whole number.
+        A column is missing, ``min_rows`` is not a whole number or a ``signal`` is not one of
+        :data:`SIGNALS`.
     """
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
     name = str(path)
@@ -127,6 +132,7 @@ def read_rules(path: object) -> pd.DataFrame:
     bad = ~table["min_rows"].str.fullmatch(r"\d+")
     if bad.any():
         raise InputError(name, (np.flatnonzero(bad) + 2).tolist(), "min_rows", "expected a whole number")
+    _check_signals(name, table)
     return table
 
 
@@ -345,10 +351,11 @@ def _sides(rows: list[Candidate]) -> set[str]:
     return sides
 
 
-def clause_matches(clause: dict, rows: list[Candidate], signals: str) -> list[Candidate] | None:
-    """The candidate rows that make one clause fire at one assessment, or None (spec 5.4)."""
+def clause_matches(clause: dict, rows: list[Candidate], signals: Collection[str]) -> list[Candidate] | None:
+    """The candidate rows that make one clause fire at one assessment, or None (spec 5.4); ``signals``: the
+    :data:`SIGNALS` that hold at the assessment."""
     if clause["signal"]:
-        return [] if clause["signal"].lower() in signals else None
+        return [] if _signal_name(clause["signal"]) in signals else None
     organs, patterns, kinds = _split(clause["organs"]), _split(clause["patterns"]), _split(clause["findings"])
     matched = [
         c
@@ -386,7 +393,7 @@ def find_flags(
     if findings is not None:
         findings = findings_table(findings, study, rules)
     cands, classes = candidates(study, findings, options, classified)
-    signals = _signals(timepoints, frozenset(v.lower() for v in rules["signal"] if v))
+    signals = _signals(study, rules)
     responses = functools.cache(lambda: _responses(timepoints))  # read by the flags that fire only
     event_table = clinical_events(events, study) if events is not None else None
     by_assessment: dict[tuple[str, str, int], list[Candidate]] = {}
@@ -408,7 +415,7 @@ def find_flags(
                 needed = _split(clause["organs"])
                 if not clause["signal"] and needed and needed.isdisjoint(organs):
                     continue  # no candidate in the clause's organs: it cannot fire (clause_matches)
-                fired = clause_matches(clause, rows, signals.get(key, ""))
+                fired = clause_matches(clause, rows, signals.get(key, set()))
                 if fired is not None:
                     break
             if fired is None:
@@ -474,24 +481,52 @@ def _thoracic_lesions(study: Study) -> frozenset[tuple[str, str, str]]:
     return frozenset((str(p), str(r), str(i)) for p, r, i in zip(*columns, strict=True))
 
 
-def _signals(timepoints: pd.DataFrame | None, wanted: frozenset[str]) -> dict[tuple[str, str, int], str]:
-    """Per assessment, the criteria's ``flags`` and ``reason`` text (lower case) when it holds a rule signal.
+def liver_not_comparable(study: Study) -> set[tuple[str, str, int]]:
+    """The PET scans (patient, reader, day) whose liver reference is not comparable with the baseline scan's:
+    the liver stability check of spec/metabolic.md 5.4 fails (:func:`~ioresponse.criteria.percist.
+    liver_stability_failures`, the check PERCIST runs). The signal of IRAE-HEP (spec/patterns.md 5.4: "the
+    metabolic module reports the liver reference at A as not comparable with baseline"), read from the PET
+    table: the flag does not depend on which criteria run (spec 5.1)."""
+    if study.pet is None or not len(study.pet):
+        return set()
+    return {
+        (patient.patient_id, patient.reader, scan.day)
+        for patient in patient_scans(pet_table_of(study, "the irAE flag IRAE-HEP", ()))
+        for scan in patient.followups
+        if liver_stability_failures(patient.baseline, scan)
+    }
 
-    Example: PERCIST writes "liver SULmean changed by 0.45 SUL" when the liver reference fails its
-    comparability check (spec/metabolic.md 5.4), the signal of IRAE-HEP.
-    """
-    if timepoints is None or not len(timepoints) or not wanted:
-        return {}
-    texts: dict[tuple[str, str, int], list[str]] = {}
-    empty = pd.Series("", index=timepoints.index)
-    flags = timepoints.get("flags", empty)
-    reasons = timepoints.get("reason", empty)
-    columns = zip(timepoints[PATIENT], timepoints[READER], timepoints[DAY], flags, reasons, strict=True)
-    for p, r, d, f, why in columns:
-        text = f"{f} {why}".lower()
-        if any(signal in text for signal in wanted):
-            texts.setdefault((str(p), str(r), int(d)), []).append(text)
-    return {key: " ".join(parts) for key, parts in texts.items()}
+
+SIGNALS: dict[str, Callable[[Study], set[tuple[str, str, int]]]] = {
+    "liver sulmean changed": liver_not_comparable,
+}
+"""The facts a rule clause's ``signal`` may name (lower case; the rule table spells "liver SULmean changed"),
+each with the assessments (patient, reader, day) where it holds (spec 5.4)."""
+
+
+def _signal_name(text: str) -> str:
+    return text.strip().lower()
+
+
+def _check_signals(name: str, rules: pd.DataFrame) -> None:
+    """Refuse a rule whose ``signal`` is not one of :data:`SIGNALS` (it could never fire)."""
+    given = rules["signal"].fillna("").astype(str).map(_signal_name)
+    bad = (given != "") & ~given.isin(list(SIGNALS))
+    if bad.any():
+        first = rules["signal"][bad].iloc[0]
+        raise InputError(name, (np.flatnonzero(bad) + 2).tolist(), "signal",
+                         f"{first!r} is not a signal of spec/patterns.md 5.4; the signals: "
+                         f"{', '.join(SIGNALS)} (any case), or leave the cell empty")
+
+
+def _signals(study: Study, rules: pd.DataFrame) -> dict[tuple[str, str, int], set[str]]:
+    """Per assessment, the signals of ``rules`` that hold there (:data:`SIGNALS`, computed from ``study``)."""
+    _check_signals("<irAE rules>", rules)
+    held: dict[tuple[str, str, int], set[str]] = {}
+    for signal in sorted({_signal_name(v) for v in rules["signal"] if v}):
+        for key in SIGNALS[signal](study):
+            held.setdefault(key, set()).add(signal)
+    return held
 
 
 def _responses(timepoints: pd.DataFrame | None) -> dict[tuple[str, str, int], dict[str, str]]:

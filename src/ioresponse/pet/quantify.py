@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ioresponse.io.dicom import Geometry, read_label_dataset, read_rtstruct, read_seg
-from ioresponse.io.nifti import read_nifti_labels
+from ioresponse.io.nifti import LabelWarning, read_nifti_labels
 from ioresponse.pet.peak import PEAK_METHODS, PeakMethod, peak_by_method, sphere_radius_mm
 from ioresponse.pet.peak import ibsi_peaks as ibsi_peak_values
 from ioresponse.pet.reference import reference_region
@@ -36,7 +36,7 @@ from ioresponse.pet.segment import (
     totals,
 )
 from ioresponse.pet.suv import SUVVolume
-from ioresponse.schema import DATE, LESION, PATIENT, InputError, IoresponseWarning, check_choice
+from ioresponse.schema import DATE, LESION, OPTIONS, PATIENT, InputError, check_choice
 
 LESION_COLUMNS = (
     PATIENT,
@@ -78,9 +78,6 @@ SuvmaxNormalization = Literal["bw", "bsa"]
 """Normalisation of ``suvmax``: SUVbw, or SUVbsa in cm^2/ml (the EORTC option, spec 1.7, 9)."""
 TlgNormalization = Literal["bw", "lbm"]
 
-class LabelWarning(IoresponseWarning):
-    """Lesions of a label file left out on request (``min_component_ml``), named with their count."""
-
 
 CENTRE_OPTIONS = {"liver": ("--liver", "liver_centre"), "blood_pool": ("--blood-pool", "blood_pool_centre")}
 """Command-line option and Python keyword of each reference region's centre, for messages."""
@@ -100,15 +97,22 @@ def read_labels(
     Parameters
     ----------
     split : bool, optional
-        Split a binary label map into 26-connected lesions; default True for binary NIfTI maps (spec 4.6).
+        Split a binary label map into 26-connected lesions; default True for binary NIfTI maps, i.e. maps
+        of 0 and one other value (1, 255, ...: all lesions share it; spec 4.6). The lesions are then
+        numbered 1, 2, ... in array order; a map holding one connected lesion keeps its value as the id.
     min_component_ml : float, default 0
         Drop split components smaller than this volume (ml); a :class:`LabelWarning` names how many were
         dropped (spec 4.6: "explicitly, never silently"). 0 keeps all.
+    fraction_threshold : float in (0, 1], optional
+        Binarise a fractional (probability) label map at ``>=`` this value; a NIfTI map with non-integer
+        values is refused without it, a DICOM SEG ``FRACTIONAL`` is binarised at 0.5 (spec 4.4, 6.5, 6.6).
     resample_labels : bool, default True
         A DICOM SEG or NIfTI label map on another grid (e.g. drawn on the CT) is resampled by nearest
         neighbour onto the PET grid (True), or refused (False) (spec 6.5, 6.7).
     """
     path = Path(path)
+    if fraction_threshold is not None and not 0 < fraction_threshold <= 1:
+        raise InputError(OPTIONS, [], "fraction_threshold", f"{fraction_threshold:g} is not in (0, 1].")
     if not path.is_file():
         raise InputError(str(path), [], None, "no such label file (RTSTRUCT, DICOM SEG or NIfTI).")
     kind, dataset = read_label_dataset(path)
@@ -127,9 +131,11 @@ def read_labels(
         path, suv.geometry, resample_labels=resample_labels, fraction_threshold=fraction_threshold
     )
     values = np.unique(labels[labels > 0])
-    if split if split is not None else values.tolist() == [1]:
-        labels = split_components(labels)
-        values = np.unique(labels[labels > 0])
+    if split if split is not None else values.size == 1:  # binary: 0 and one other value (spec 4.6)
+        components = split_components(labels)
+        if components.max() > 1 or values.size > 1:  # one lesion of one value keeps its value as its id
+            labels = components
+            values = np.unique(labels[labels > 0])
         if min_component_ml > 0:
             volumes = np.bincount(labels.ravel())[values] * suv.geometry.voxel_ml
             small = volumes < min_component_ml
@@ -396,7 +402,7 @@ def _lesion_row(
         "sulmean": suvmean * sul_factor,
         "mtv_ml": n_voxels * voxel_ml,
         "tlg": float(suv_box[mask_box].sum()) * voxel_ml * tlg_scale if n_voxels else 0.0,
-        "functional_diameter_mm": functional_diameter(mask_box, spacing, diameter),
+        "functional_diameter_mm": functional_diameter(mask_box, spacing, diameter, geometry.direction),
         "segmentation": f"{segmentation}{setting}, {connectivity}-connected, {keep}",
         "threshold": threshold,
         "voi_voxels": int(voi_box.sum()),

@@ -4,6 +4,21 @@ Source: van Griethuysen JJM et al. Computational radiomics system to decode the 
 Cancer Res 2017;77:e104-e107, doi:10.1158/0008-5472.CAN-17-0339 (pyradiomics; installed as the
 ``pyradiomics-bhklab`` distribution). DESIGN.md: a thin adapter, no home-made radiomics. The image is the
 SUV volume in the normalisation chosen by the caller; masks are the lesion VOIs on the PET grid.
+
+Features keep pyradiomics' names, settings and definitions, which differ from the IBSI reference manual
+(Zwanenburg A et al. Radiology 2020;295:328-338, doi:10.1148/radiol.2020191145; chapter "Image features",
+https://ibsi.readthedocs.io/en/latest/03_Image_features.html) in two places:
+
+- ``original_firstorder_Kurtosis`` is Pearson's kurtosis m4 / m2^2: IBSI (excess) kurtosis IPH6 + 3
+  (IBSI digital phantom: 2.645 here, -0.355 in IBSI);
+- ``original_shape_MajorAxisLength``, ``MinorAxisLength`` and ``LeastAxisLength`` use the population
+  covariance of the N voxel centres (divided by N): IBSI's axis lengths (TDIC, P9VJ, 7J51) times
+  sqrt((N - 1) / N) (phantom, N = 74: minor 9.245 here, 9.31 in IBSI). Elongation and flatness, ratios,
+  are the same.
+
+Grey levels are discretised with pyradiomics' default fixed bin width 25 (in SUV: a lesion whose voxels all
+stay below SUV 25 falls in one bin); IBSI computes its digital phantom without discretisation, i.e. with
+bin width 1: ``settings={"binWidth": 1}``. Choose the bin width for the SUV range of the study.
 """
 
 from __future__ import annotations
@@ -67,7 +82,8 @@ def radiomics_features(
     normalization : {"bw", "lbm", "bsa", "ibw", "auto"}, default "bw"
         The SUV image the features are computed on.
     settings : mapping, optional
-        pyradiomics extractor settings (e.g. ``{"binWidth": 0.25}``).
+        pyradiomics extractor settings (e.g. ``{"binWidth": 0.25}``); default pyradiomics' own (bin width
+        25, see the module docstring; the IBSI digital phantom is computed with ``{"binWidth": 1}``).
     feature_classes : mapping, optional
         Enabled features by class (e.g. ``{"firstorder": ["Maximum", "Mean"]}``); default: pyradiomics' own.
 

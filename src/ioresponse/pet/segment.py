@@ -171,27 +171,41 @@ def _max_distance(points: np.ndarray) -> float:
 
 
 def functional_diameter(
-    mask: np.ndarray, spacing_zyx: tuple[float, float, float], method: Diameter = "max_axial"
+    mask: np.ndarray,
+    spacing_zyx: tuple[float, float, float],
+    method: Diameter = "max_axial",
+    direction: np.ndarray | None = None,
 ) -> float:
     """Functional diameter of a segmented lesion in mm (PERCIMT; spec 4.5).
 
     "max_axial": per axial slice the largest in-plane centre-to-centre distance plus the mean in-plane
     spacing, maximum over slices. "max_3d": the same in 3-D plus the mean of the three spacings.
     "equivalent_sphere": (6 V / pi)^(1/3).
+
+    ``direction`` is the grid's :attr:`~ioresponse.io.dicom.Geometry.direction` (columns: the LPS unit
+    vectors of increasing i, j, k; default the identity, axial slices along k). The axial slices are
+    taken along the array axis closest to the patient z axis, whatever the storage order of the file.
     """
     check_choice("diameter", method, Diameter)
-    dk, dj, di = spacing_zyx
+    spacing = np.asarray(spacing_zyx, dtype=np.float64)
     mask = np.asarray(mask, dtype=bool)
     if not mask.any():
         return math.nan
     if method == "equivalent_sphere":
-        volume_mm3 = mask.sum() * dk * dj * di
+        volume_mm3 = mask.sum() * float(np.prod(spacing))
         return (6.0 * volume_mm3 / math.pi) ** (1.0 / 3.0)
-    points = np.argwhere(mask) * np.asarray([dk, dj, di])
+    axes_ijk = np.eye(3) if direction is None else np.asarray(direction, dtype=np.float64)
+    steps = axes_ijk[:, ::-1] * spacing  # columns: LPS step (mm) of one voxel along k, j, i
+    indices = np.argwhere(mask)
     if method == "max_3d":
-        return _max_distance(points) + (dk + dj + di) / 3.0
-    longest = max(_max_distance(points[points[:, 0] == level][:, 1:]) for level in np.unique(points[:, 0]))
-    return longest + (dj + di) / 2.0
+        return _max_distance(indices @ steps.T) + float(spacing.mean())
+    axial = int(np.argmax(np.abs(steps[2]) / spacing))  # the axis whose direction is closest to z
+    in_plane = [axis for axis in range(3) if axis != axial]
+    # 2-D coordinates (mm) in the slice plane that keep every in-plane distance: R of the QR of its steps
+    plane = indices[:, in_plane] @ np.linalg.qr(steps[:, in_plane])[1].T
+    levels = indices[:, axial]
+    longest = max(_max_distance(plane[levels == level]) for level in np.unique(levels))
+    return longest + float(spacing[in_plane].mean())
 
 
 def split_components(labels: np.ndarray, connectivity: int = 26) -> np.ndarray:

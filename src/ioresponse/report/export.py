@@ -5,7 +5,8 @@ Sources
 - SDTM RS (Disease Response) domain: CDISC SDTM Implementation Guide v3.3/3.4, section 6.3 "RS";
   CDISC Therapeutic Area User Guide for oncology (TAUG-Oncology), tests ``OVRLRESP`` "Overall
   Response", ``TRGRESP`` "Target Response", ``NTRGRESP`` "Non-target Response", ``NEWLPROG`` "New
-  Lesion Progression" (CDISC Controlled Terminology, codelists ONCRSTCD/ONCRTEST). Study day:
+  Lesion Progression" and ``NEWLIND`` "New Lesion Indicator" (CDISC Controlled Terminology, codelists
+  ONCRSTCD/ONCRTEST; NEWLIND as in the pharmaversesdtm iRECIST RS example, ``rs_onco_irecist``). Study day:
   SDTM IG 4.4.4 (``--DY`` = day - reference + 1 on or after the reference day, no day 0); our
   ``day`` 0 is the first dose (contract.md), so ``RSDY = day + 1`` for ``day >= 0`` and ``day``
   before it.
@@ -22,7 +23,18 @@ Sources
 - Dates as collected: SDTM never imputes ``--DTC`` (SDTM IG 4.4.2), so ``RSDTC`` is the partial date
   the input gave ("2021-05") when io imputed it; the timepoint ``reason`` carries io's note
   ("date 2021-05 partial: imputed 2021-05-24 ...", io.tables.parse_dates, io.sdtm._dated), which is
-  where the export reads the collected date from (:data:`PARTIAL_DATE_NOTE`).
+  where the export reads the collected date from (:data:`PARTIAL_DATE_NOTE`): the anatomic criteria end
+  their reasons with the lesion rows' notes, the metabolic ones with the PET rows' notes
+  (criteria._metabolic.Scan.note).
+- New lesions (:data:`NEW_LESION_PROGRESSION`): ``NEWLPROG`` ("New Lesion Progression") only under the
+  criteria where a new lesion is by itself progression: RECIST 1.1 (PD, spec/anatomic.md 1.5/1.6),
+  iRECIST (iUPD, 4.5/4.6), EORTC 1999 (PMD, spec/metabolic.md 4.6), PERCIST 1.0 (PMD, 5.6) and
+  iPERCIST (UPMD, 9.6). Where new lesions enter the tumour burden or are counted instead, a new lesion
+  is no progression by itself, and the same Y/N is written as ``NEWLIND`` ("New Lesion Indicator"):
+  irRC (new lesions "never define irPD" by themselves, spec/anatomic.md 2.5/2.6), irRECIST (3.5),
+  imRECIST (5.5), PERCIMT (progression by their count and size only, spec/metabolic.md 7.6) and
+  imPERCIST (8.6: "never PMD on their own"). PECRIT writes no new-lesion result (6.6: counted only
+  through RECIST 1.1), so it has neither record.
 - Evaluators: ``RSEVAL`` takes the CDISC CT evaluator codelist (EVAL: "INVESTIGATOR", "INDEPENDENT
   ASSESSOR") and ``RSEVALID`` the reader ("RADIOLOGIST 1"), SDTM IG 6.3 RS; both are derived from the
   result tables' ``reader`` (:func:`evaluator`), the only reader information they carry.
@@ -66,10 +78,19 @@ RS_TESTS = (
     ("non_target_response", "NTRGRESP", "Non-target Response"),
     ("new_lesion_response", "NEWLPROG", "New Lesion Progression"),
 )
-"""Timepoint column -> (RSTESTCD, RSTEST), CDISC CT oncology response tests (TAUG-Oncology)."""
+"""Timepoint column -> (RSTESTCD, RSTEST), CDISC CT oncology response tests (TAUG-Oncology); the new
+lesions are :data:`NEW_LESION_INDICATOR` under a criterion outside :data:`NEW_LESION_PROGRESSION`."""
+
+NEW_LESION_PROGRESSION = frozenset({"recist11", "irecist", "eortc", "percist", "ipercist"})
+"""Criteria under which a new lesion is by itself progression (module docstring): their new lesions are
+``NEWLPROG``."""
+
+NEW_LESION_INDICATOR = ("NEWLIND", "New Lesion Indicator")
+"""(RSTESTCD, RSTEST) of the new lesions under the other criteria, where they are no progression."""
 
 NEW_LESION_RESULTS = {"yes": "Y", "no": "N", "equivocal": "EQUIVOCAL"}
-"""``NEWLPROG`` results: CDISC NY codelist, plus EQUIVOCAL for an equivocal new lesion (RECIST 1.1 4.3.3)."""
+"""``NEWLPROG``/``NEWLIND`` results: CDISC NY codelist, plus EQUIVOCAL for an equivocal new lesion (RECIST
+1.1 4.3.3)."""
 
 NOT_RECORDED = frozenset({"", "none", NOT_GIVEN, "nan"})
 """Component values that produce no RS row: no such lesions, or the input did not carry them."""
@@ -189,7 +210,21 @@ def _visit(day: pd.Series) -> pd.Series:
 
 
 def _criterion_name(criterion: pd.Series) -> pd.Series:
-    return criterion.map(lambda key: CRITERION_NAMES.get(key, str(key)))
+    return criterion.map(CRITERION_NAMES)
+
+
+def check_criteria(table: pd.DataFrame, source: str, *, first_row: int = 2) -> None:
+    """Refuse a ``criterion`` that is not one of :data:`CRITERION_NAMES` (the criteria of
+    ``ioresponse.criteria.registry()``): the export has no published name (``RSCAT``/``PARCAT1``) nor
+    ``PARAMCD`` prefix for it, and two unknown criteria would share a PARAMCD (ADaM IG BDS: one PARAMCD per
+    PARAM). ``source`` names the table in the error, whose first data row is ``first_row`` (a CSV file:
+    2, the header being row 1)."""
+    criterion = table["criterion"].astype(str)
+    unknown = ~criterion.isin(CRITERION_NAMES)
+    if unknown.any():
+        raise InputError(source, (np.flatnonzero(unknown.to_numpy()) + first_row).tolist(), "criterion",
+                         f"{criterion[unknown].iloc[0]!r} is not a criterion of ioresponse (known: "
+                         f"{', '.join(CRITERION_NAMES)}); expected a table written by `ioresponse assess`")
 
 
 def _text(table: pd.DataFrame, column: str) -> pd.Series:
@@ -255,6 +290,7 @@ def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE",
         when the input's was), ``RSEVAL``/``RSEVALID`` come from :func:`evaluator`.
     """
     require_columns(timepoints, (PATIENT, "criterion", DAY, "overall_response"), "timepoints")
+    check_criteria(timepoints, "timepoints")
     rseval, rsevalid = evaluator(_text(timepoints, READER))
     reason = _text(timepoints, "reason")
     rsdtc = collected_date(_text(timepoints, DATE), reason)
@@ -266,12 +302,16 @@ def rs_table(timepoints: pd.DataFrame, *, study_id: str = "IORESPONSE",
         if column not in timepoints.columns:
             continue
         result = timepoints[column].fillna("").astype(str)
+        codes, names = pd.Series(code, index=timepoints.index), pd.Series(name, index=timepoints.index)
         if column == "new_lesion_response":
             result = result.map(lambda v: NEW_LESION_RESULTS.get(v, v))
+            indicator = ~timepoints["criterion"].isin(NEW_LESION_PROGRESSION)  # no progression by itself
+            codes, names = (series.mask(indicator, value)
+                            for series, value in zip((codes, names), NEW_LESION_INDICATOR, strict=True))
         keep = ~result.isin(NOT_RECORDED)
         source = timepoints[keep]
         parts.append(pd.DataFrame({
-            "USUBJID": source[PATIENT].astype(str), "RSTESTCD": code, "RSTEST": name,
+            "USUBJID": source[PATIENT].astype(str), "RSTESTCD": codes[keep], "RSTEST": names[keep],
             "RSCAT": _criterion_name(source["criterion"]), "RSORRES": result[keep], "RSSTRESC": result[keep],
             "RSEVAL": rseval[keep], "RSEVALID": rsevalid[keep],
             "VISITNUM": pd.to_numeric(source[DAY], errors="coerce"), "VISIT": _visit(source[DAY]),
@@ -306,6 +346,8 @@ def adrs_table(timepoints: pd.DataFrame, best_response: pd.DataFrame, *,
         assessment on that day as ``ADT``.
     """
     require_columns(best_response, (PATIENT, "criterion", "best_response", "best_response_confirmed"))
+    for table, source in ((timepoints, "timepoints"), (best_response, "best_response")):
+        check_criteria(table, source)
     dates = _analysis_dates(timepoints)
     ovr = _adrs_rows(timepoints.join(dates), "OVR", DAY)
     after = timepoints.get("after_progression", pd.Series(False, index=timepoints.index))
@@ -382,16 +424,17 @@ def _adrs_rows(table: pd.DataFrame, paramcd: str, day_column: str) -> pd.DataFra
     day = pd.to_numeric(table[day_column], errors="coerce") if day_column in table else np.nan
     value = table[column].fillna("").astype(str)
     rseval, rsevalid = evaluator(_text(table, READER))
-    prefix = table["criterion"].astype(str).map(lambda key: PARAMCD_PREFIXES.get(key, key[:4].upper()))
+    prefix = table["criterion"].astype(str).map(PARAMCD_PREFIXES)
     rows = pd.DataFrame({
         "USUBJID": table[PATIENT].astype(str), "PARAMCD": prefix + paramcd,
         "PARAM": names.map(lambda name: template.format(name=name)), "PARCAT1": names,
         "RSEVAL": rseval, "RSEVALID": rsevalid,
-        "AVALC": value, "AVAL": value.map(AVAL_CODES).astype(float),
+        "AVALC": value, "AVAL": value.map(AVAL_CODES).astype("Int64"),  # 2, not 2.0, as RSDY
         "ADT": table["ADT"], "ADTF": table["ADTF"],
-        "ADY": study_day(pd.Series(day, index=table.index)),
+        "ADY": study_day(pd.Series(day, index=table.index)).astype("Int64"),
         "AVISIT": _visit(pd.Series(day, index=table.index)) if paramcd == "OVR" else "",
-        "AVISITN": day if paramcd == "OVR" else np.nan, "ANL01FL": "Y", "_param": list(PARAMS).index(paramcd),
+        "AVISITN": pd.Series(day if paramcd == "OVR" else np.nan, index=table.index).astype("Int64"),
+        "ANL01FL": "Y", "_param": list(PARAMS).index(paramcd),
     })
     return rows
 
@@ -400,9 +443,10 @@ XPORT_MAX_CHARACTERS = 200
 """SAS transport version 5 holds character values of at most 200 bytes, in US-ASCII."""
 
 
-def _check_xport_values(table: pd.DataFrame, path: Path, written: Path) -> None:
+def _check_xport_values(table: pd.DataFrame, path: Path, written: Path, *, removed: bool) -> None:
     """Refuse a text value that XPORT version 5 cannot hold: over 200 characters or not ASCII (an id
-    "Pé"); the file would be invalid for SAS and the FDA's readers. The CSV (``written``) holds them."""
+    "Pé"); the file would be invalid for SAS and the FDA's readers. The CSV (``written``) holds them;
+    ``removed``: the message says that the .xpt an earlier export left at ``path`` was removed."""
     for column in table.columns:
         if table[column].dtype != object:
             continue
@@ -413,8 +457,9 @@ def _check_xport_values(table: pd.DataFrame, path: Path, written: Path) -> None:
             raise InputError(str(path), rows, column,
                              f"{text[bad].iloc[0][:40]!r}: SAS transport v5 holds ASCII text of at most "
                              f"{XPORT_MAX_CHARACTERS} characters, so the .xpt is not written ({written.name} "
-                             "is, rows as in it); shorten or transliterate the patient ids, readers or "
-                             "--study-id")
+                             "is, rows as in it" + (f"; the {path.name} of an earlier export is removed"
+                                                    if removed else "")
+                             + "); shorten or transliterate the patient ids, readers or --study-id")
 
 
 XPORT_HEADER_TIME = datetime(1960, 1, 1, tzinfo=UTC)
@@ -454,8 +499,10 @@ def write_export(outdir: Path, timepoints: pd.DataFrame, best_response: pd.DataF
         table = adrs_table(timepoints, best_response, study_id=study_id, accepted=accepted)
         name, labels = "adrs", ADRS_COLUMNS
     csv_path, xpt_path = outdir / f"{name}.csv", outdir / f"{name}.xpt"
+    earlier = xpt_path.exists()
+    xpt_path.unlink(missing_ok=True)  # an earlier export's .xpt never stays beside a CSV it contradicts
     table.to_csv(csv_path, index=False)
-    _check_xport_values(table, xpt_path, csv_path)
+    _check_xport_values(table, xpt_path, csv_path, removed=earlier)
     formats = {}
     if standard == "adam":
         sas_days = (pd.to_datetime(table["ADT"], format="%Y-%m-%d", errors="coerce") - SAS_EPOCH).dt.days

@@ -24,7 +24,7 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Patch
 
 from ioresponse.cohort.rates import as_flag, endpoint_responses
-from ioresponse.cohort.survival import DURATION, EVENT, KaplanMeierByGroup
+from ioresponse.cohort.survival import DURATION, EVENT, KaplanMeierByGroup, plot_text
 from ioresponse.criteria import impercist, imrecist, irrc, irrecist, percist, recist11
 from ioresponse.schema import DAY, PATIENT, READER, InputError, check_choice
 
@@ -300,20 +300,22 @@ def spider(table: pd.DataFrame, *, criterion: str | None = "recist11", group: st
     data = data.dropna(subset=["_day", "_value"]).sort_values([PATIENT, "_day"], kind="stable")
     groups = list(dict.fromkeys(data[group].astype(str))) if group and group in data else [""]
     style_of = {name: i for i, name in enumerate(sorted(groups))}
-    shown: set[str] = set()
+    shown: dict[str, object] = {}  # group -> its first line, for the legend
     for patient, part in data.groupby(PATIENT, sort=True):
         name = str(part[group].iloc[0]) if group and group in part else ""
         i = style_of[name]
         start = baseline_day.get(str(patient), 0.0)  # the baseline scan's day, else day 0
-        ax.plot(np.r_[start, part["_day"]], np.r_[0, part["_value"]], color=f"{0.1 + 0.5 * (i % 3) / 2:.2f}",
-                linestyle=LINE_STYLES[i % len(LINE_STYLES)], marker=MARKERS[i % len(MARKERS)],
-                markersize=3, linewidth=0.9, label=name if name and name not in shown else None)
-        shown.add(name)
+        (line,) = ax.plot(np.r_[start, part["_day"]], np.r_[0, part["_value"]],
+                          color=f"{0.1 + 0.5 * (i % 3) / 2:.2f}", linestyle=LINE_STYLES[i % len(LINE_STYLES)],
+                          marker=MARKERS[i % len(MARKERS)], markersize=3, linewidth=0.9)
+        shown.setdefault(name, line)
     _reference_lines(ax, drawn)
+    named = {name: line for name, line in shown.items() if name}
     if data.empty:
         _no_data(ax)
-    elif shown - {""}:
-        ax.legend(title=group, fontsize=8)
+    elif named:  # labels as given (a legend from the lines' labels leaves out those starting with "_")
+        ax.legend(list(named.values()), [plot_text(name) for name in named], title=plot_text(group),
+                  fontsize=8)
     given = baseline_day.reindex(data[PATIENT].astype(str).unique()).notna()
     if given.all():
         start = "baseline at its scan day"
@@ -399,7 +401,7 @@ def swimmer(timepoints: pd.DataFrame, best_response: pd.DataFrame | None = None,
                                  **colours)
     if not patients:
         _no_data(ax)
-    ax.set_yticks(np.arange(len(patients)), patients, fontsize=7)
+    ax.set_yticks(np.arange(len(patients)), [plot_text(patient) for patient in patients], fontsize=7)
     ax.set_xlabel("Time since treatment start (days)")
     ax.set_ylabel("Patient")
     handles = [Patch(facecolor=s["facecolor"], hatch=s["hatch"], edgecolor="black", label=f)
@@ -521,13 +523,16 @@ def pet_timeline(pet: pd.DataFrame, *, value: str = "sulpeak", aggregate: str = 
                       _value=_numeric(pet[value]) if value in pet else np.nan)
     data = data.dropna(subset=["_day", "_value"])
     series = data.groupby([PATIENT, "_day"])["_value"].agg(aggregate).reset_index()
+    lines = {}
     for i, (patient, part) in enumerate(series.groupby(PATIENT, sort=True)):
-        ax.plot(part["_day"], part["_value"], color=f"{0.1 + 0.25 * (i % 3):.2f}",
-                linestyle=LINE_STYLES[i % len(LINE_STYLES)], marker=MARKERS[i % len(MARKERS)], label=patient)
+        (lines[patient],) = ax.plot(part["_day"], part["_value"], color=f"{0.1 + 0.25 * (i % 3):.2f}",
+                                    linestyle=LINE_STYLES[i % len(LINE_STYLES)],
+                                    marker=MARKERS[i % len(MARKERS)])
     if series.empty:
         _no_data(ax)
-    elif series[PATIENT].nunique() <= 12:
-        ax.legend(title="Patient", fontsize=7)
+    elif len(lines) <= 12:  # patients as given (a legend from the lines' labels leaves out "_P1")
+        ax.legend(list(lines.values()), [plot_text(patient) for patient in lines], title="Patient",
+                  fontsize=7)
     unit = "SUL (g/mL)" if value.startswith("sul") else ("mL" if value.endswith("_ml") else "")
     what = "hottest lesion" if aggregate == "max" else "sum over lesions"
     ax.set_xlabel("Time since treatment start (days)")

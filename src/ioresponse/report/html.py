@@ -200,13 +200,17 @@ def _cut_of(split: pd.DataFrame, reader: str) -> str:
     return f"median {cut:g} of {whose} {n} patient{'s' if n != 1 else ''}"
 
 
-def _text(value: object) -> str:
+def _text(value: object, exact: bool = False) -> str:
+    """A cell's text: estimates with three significant digits below 1, else one decimal; ``exact``
+    (a parameter the user gave, such as a landmark day) as the CSV tables hold it: 182.625."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float) and value == math.inf:  # a Kaplan-Meier median or bound never reached
         return "not reached"
     if isinstance(value, float):
-        return f"{value:.0f}" if value.is_integer() else f"{value:.3g}" if abs(value) < 1 else f"{value:.1f}"
+        if value.is_integer():
+            return f"{value:.0f}"
+        return repr(value) if exact else f"{value:.3g}" if abs(value) < 1 else f"{value:.1f}"
     return str(value)
 
 
@@ -222,12 +226,15 @@ def _by_patient(table: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
     return {name: part for name, part in table.groupby(table[PATIENT].astype(str))}
 
 
-def _table(frame: pd.DataFrame, columns: tuple[str, ...] | None = None, *, index: bool = False) -> dict:
+def _table(frame: pd.DataFrame, columns: tuple[str, ...] | None = None, *, index: bool = False,
+           exact: tuple[str, ...] = ()) -> dict:
     """A DataFrame as the template's table: header, and each row's cells as HTML, each with its text
-    (escaped) and alignment class. The cells are written here, not by the template: the report has a
-    thousand per-patient tables, and a template loop per cell took most of its time."""
+    (escaped) and alignment class; the ``exact`` columns as the CSV holds them (:func:`_text`). The cells
+    are written here, not by the template: the report has a thousand per-patient tables, and a template
+    loop per cell took most of its time."""
     shown = list(frame.columns) if columns is None else [c for c in columns if c in frame.columns]
-    cells = [[f'<td class="{_css(column, v)}">{escape(_text(v))}</td>' for v in frame[column]]
+    cells = [[f'<td class="{_css(column, v)}">{escape(_text(v, column in exact))}</td>'
+              for v in frame[column]]
              for column in shown]  # column by column: a Series yields the values a row tuple holds
     rows = [{"index": _text(label), "cells": Markup("".join(row))}
             for label, row in zip(frame.index, zip(*cells, strict=True), strict=True)]
@@ -459,7 +466,8 @@ def render_report(tables: ReportTables, *, options: EndpointOptions | None = Non
         notes=_notes(tables, endpoints), rates=_table(_rates_display(endpoints["rates"])),
         counts=_table(_counts_display(endpoints["response_counts"])), reclassification=reclassification,
         agreement=_table(agreement) if len(agreement) else None, pfs=_table(endpoints["pfs"]),
-        pfs_landmarks=_table(endpoints["pfs_landmarks"]), duration=_table(endpoints["duration_of_response"]),
+        pfs_landmarks=_table(endpoints["pfs_landmarks"], exact=("landmark_days",)),
+        duration=_table(endpoints["duration_of_response"]),
         moves=_table(endpoints["progression_moves"]), tbp=_table(tbp) if tbp is not None else None,
         options=options, figures=_figures(tables, criteria, options),
         patients=_patient_sections(tables, read), version=ioresponse.__version__,
