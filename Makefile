@@ -25,5 +25,6 @@ bench: install
 	$(PY) bench/anatomic.py --criteria recist11,irrc,irrecist,irecist,imrecist
 	$(PY) bench/pet.py
 
-clean:
+clean:  # numba's cache too: a cached kernel keeps the kernels of other modules it was compiled with
 	rm -rf $(VENV) out
+	find src -name '*.nbi' -delete -o -name '*.nbc' -delete
