@@ -89,3 +89,16 @@ def test_1_7_non_cr_non_pd_on_exactly_day_42_meets_the_minimum_duration(criterio
     early = run([row(-7, "N1", None), row(41, "N1", None)], criterion)
     assert by_day(early) == {41: label}
     assert _best(early) == "NE"
+
+
+def test_irecist_4_6_non_target_seen_again_after_icr_is_named_not_called_a_sum_progression():
+    # spec 4.6 step 1: reappearance after an overall iCR counts, as RECIST 1.1 1.8.1, in the category of the
+    # reappearing lesion; 1.8.1: "Reason names the lesion". T1 30 mm and N1 at baseline; day 56 both absent:
+    # iCR; day 112 T1 still absent, N1 present again: iUPD by the non-target category, named N1 (s21 fix).
+    rows = [row(-7, "T1", 30), row(-7, "N1", None),
+            row(56, "T1", None, status="absent"), row(56, "N1", None, status="absent"),
+            row(112, "T1", None, status="absent"), row(112, "N1", None)]
+    result = run(rows, "irecist")
+    assert by_day(result) == {56: "iCR", 112: "iUPD"}
+    reason = result.timepoints.set_index("day").loc[112, "reason"]
+    assert "RECIST 1.1 progression (lesion N1 seen again after an overall iCR, spec 1.8.1): iUPD" in reason

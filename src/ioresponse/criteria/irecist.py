@@ -62,6 +62,7 @@ from ioresponse.criteria._anatomic import (
     mark_components_not_given,
     measurable_lesion,
     missing_non_targets,
+    named_lesions,
     new_lesion_not_evaluated,
     non_target_codes,
     normal_node,
@@ -171,8 +172,9 @@ IcpdIncompleteReference = Literal["known_part", "same_lesions"]
 UnconfirmedIupdPfs = Literal["event", "censor"]
 """spec 4.11 D8: iPFS of an iUPD never confirmed."""
 
-# Categories that met RECIST 1.1 progression at iUPD (spec 4.6 ``cats``).
-CAT_T, CAT_NT, CAT_NL = 1, 2, 4
+# Categories that met RECIST 1.1 progression at iUPD (spec 4.6 ``cats``); a category met only by a lesion
+# seen again after an overall iCR (spec 4.6 step 1, as RECIST 1.1 1.8.1) also has its "again" bit.
+CAT_T, CAT_NT, CAT_NL, CAT_T_AGAIN, CAT_NT_AGAIN = 1, 2, 4, 8, 16
 # What confirmed an iCPD (spec 4.6 step 3).
 (
     C_TARGET_GREW,
@@ -446,6 +448,8 @@ def _components(
     nlnt = present_new & ~nlt
     first_seen = _first_seen(present_new, ids, assessments)
     reappeared_nt = non_target_rows & np.where(node, status == Status.UNEQUIVOCAL_PROGRESSION, shows)
+    reappeared_target = target & seen_again(lesions, assessments, values)
+    reappeared = np.flatnonzero(reappeared_target | reappeared_nt)
     target_complete = sums.complete & (sums.count >= expected_targets)
     not_evaluable = not_evaluable_text(lesions, assessments, target, values, ~target_complete)
     parts = {
@@ -456,8 +460,10 @@ def _components(
         "not_evaluable": not_evaluable,
         "baseline_missing": not_evaluable.take(baseline_of(assessments)),  # recist11.target_response
         "target_all_normal": ~any_per_assessment(target & ~gone, assessments),
-        "target_reappeared": any_per_assessment(target & seen_again(lesions, assessments, values),
-                                                assessments),
+        "target_reappeared": any_per_assessment(reappeared_target, assessments),
+        "seen_again": named_lesions(  # spec 1.8.1: the reason names the lesion
+            lesions, assessments.n, assessments.row_assessment[reappeared], reappeared, "seen again"
+        ),
         "non_target": non_target,
         "nt_missing": missing_non_targets(lesions, assessments, non_target),
         "nt_reappeared": any_per_assessment(reappeared_nt, assessments),
@@ -772,10 +778,10 @@ def _state_machine(
                 ):
                     fired |= CAT_NL
                 if reappearance_after_cr_is_pd and last_overall == CR:
-                    if has_targets[i] and target_reappeared[i]:
-                        fired |= CAT_T
-                    if nt_reappeared[i]:
-                        fired |= CAT_NT
+                    if has_targets[i] and target_reappeared[i] and not fired & CAT_T:
+                        fired |= CAT_T | CAT_T_AGAIN
+                    if nt_reappeared[i] and not fired & CAT_NT:
+                        fired |= CAT_NT | CAT_NT_AGAIN
                 if fired:
                     is_open = True
                     episode_start = day[i]
@@ -1081,8 +1087,14 @@ def _timepoint_table(
     return timepoint_frame(columns, len(rows))
 
 
-CATEGORY_NAMES = ((CAT_T, "target sum"), (CAT_NT, "non-target"), (CAT_NL, "new lesions"))
-"""Names of the categories that met RECIST 1.1 progression at iUPD (spec 4.6 ``cats``)."""
+CATEGORY_NAMES = (
+    (CAT_T, "target sum"),
+    (CAT_NT, "non-target"),
+    (CAT_NL, "new lesions"),
+    (CAT_T_AGAIN | CAT_NT_AGAIN, "{seen_again} after an overall iCR, spec 1.8.1"),
+)
+"""Names of the categories that met RECIST 1.1 progression at iUPD (spec 4.6 ``cats``): a category met by
+a lesion seen again after an overall iCR is named by its lesions (spec 4.6 step 1, 1.8.1)."""
 
 PAIRED_GROWTH_TEXT = {
     C_TARGET_GREW_PAIRED: "target sum {dt_paired} mm on the lesions measured at both day {iupd_day} and day "
@@ -1160,7 +1172,10 @@ def _reasons(
             for bit, t in texts.items()
         ]
 
-    cats = sentences(bit_parts(machine["cats"][rows], dict(CATEGORY_NAMES)), {}, separator=", ")
+    cats = machine["cats"][rows]
+    named = cats & ~np.where(cats & CAT_T_AGAIN, CAT_T, 0) & ~np.where(cats & CAT_NT_AGAIN, CAT_NT, 0)
+    seen_again_names = {"seen_again": text(parts["seen_again"].take(rows))}
+    cats = sentences(bit_parts(named, dict(CATEGORY_NAMES)), seen_again_names, separator=", ")
     why = sentences(bit_parts(confirmed_by, CONFIRMATION_TEXT), fields)
     rule_texts = {code: expand(template, constants) for code, template in RULE_TEMPLATES.items()}
     rule_texts[I_IUPD] = (

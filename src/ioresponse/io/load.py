@@ -72,7 +72,7 @@ SUM_TEXT_CHECKS: tuple[v.Check, ...] = (
 LESION_CHECKS: tuple[v.Check, ...] = (
     v.check_duplicates, v.check_fragments, v.check_per_assessment_columns, v.check_visit_order,
     v.check_new_at_baseline, v.check_target_status, v.check_measurements, v.check_unused_measurements,
-    v.check_roles_over_time,
+    v.check_roles_over_time, v.check_lesion_identity,
     v.check_baseline, v.check_cm_sizes, v.check_large_sizes, v.check_organ_sides, v.check_target_counts,
 )
 SUM_CHECKS: tuple[v.Check, ...] = (v.check_sum_duplicates, v.check_per_assessment_columns,

@@ -58,6 +58,7 @@ from ioresponse.io.validate import (
     ImplausibleValueWarning,
     UnusedColumnWarning,
     check_date_day_agree,
+    check_reader_cells,
     in_file_terms,
     looks_like_cm,
 )
@@ -266,6 +267,8 @@ def _validated(raw: pd.DataFrame, file: str, patients: pd.DataFrame | None, vali
     rows = out[SOURCE_ROW].to_numpy()
     out[PATIENT] = _required_text(raw[PATIENT], PATIENT, rows, file)
     out[READER] = _text(raw[READER]) if READER in raw else ""
+    for finding in check_reader_cells(out, file):  # as a lesion table, before the baseline check blames a day
+        raise finding.error
     out[LESION] = _required_text(raw[LESION], LESION, rows, file)
     out[ROLE] = _roles(raw[ROLE], rows, file)
     if ORGAN in raw:

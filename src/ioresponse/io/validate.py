@@ -735,6 +735,39 @@ def check_roles_over_time(frame: pd.DataFrame, source: str) -> list[Finding]:
     return findings
 
 
+def check_lesion_identity(frame: pd.DataFrame, source: str) -> list[Finding]:
+    """A ``lesion_id`` names one lesion at every assessment (spec/anatomic.md 0.1: "stable across
+    assessments"): its rows agree with its first row on ``lymph_node``, which says how it is measured (short
+    axis, 10 mm normal), and on ``organ`` where given (per-organ caps; an SDTM lesion has one ``TULOC``)."""
+    lesion = frame.groupby([s.PATIENT, s.READER, s.LESION], sort=False).ngroup().to_numpy()
+    order = np.lexsort((frame[s.DAY].to_numpy(), lesion))  # each lesion's rows, earliest first
+    day = frame[s.DAY].to_numpy()
+    findings = []
+    every_row, organ_given = np.ones(len(frame), bool), (frame[s.ORGAN] != "").to_numpy()
+    for column, given in ((s.LYMPH_NODE, every_row), (s.ORGAN, organ_given)):
+        rows = order[given[order]]
+        starts = np.flatnonzero(np.diff(lesion[rows], prepend=-1) != 0)
+        first = np.zeros(lesion.max(initial=-1) + 1, np.int64)
+        first[lesion[rows[starts]]] = rows[starts]  # the lesion's first row giving the column
+        values = frame[column].to_numpy()
+        changed = given & (values != values[first[lesion]])
+        if not changed.any():
+            continue
+        row = np.flatnonzero(changed)[0]
+        sample, earliest = frame.iloc[row], first[lesion[row]]
+        findings.append(_error(source, _rows(frame, changed), column,
+                               f"lesion {sample[s.LESION]} of {_who(sample[s.PATIENT], sample[s.READER])} "
+                               f"has {column} {_cell(values[row])} on day {day[row]:g} but "
+                               f"{_cell(values[earliest])} on day {day[earliest]:g}: a lesion_id names "
+                               "one lesion at every assessment (spec/anatomic.md 0.1); give its first value, "
+                               "or another lesion_id"))
+    return findings
+
+
+def _cell(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool | np.bool_) else f'"{value}"'
+
+
 def check_target_status(frame: pd.DataFrame, source: str) -> list[Finding]:
     """A target cannot be ``unequivocal_progression`` (spec/anatomic.md 0.3)."""
     bad = ((frame[s.ROLE] == s.Role.TARGET.value)
