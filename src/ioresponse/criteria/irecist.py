@@ -21,6 +21,7 @@ from typing import Literal
 import numba
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from pandas.api.extensions import ExtensionArray
 
 from ioresponse.criteria import Criterion, CriterionResult, Study, check_confirmation_window
@@ -449,7 +450,6 @@ def _components(
     first_seen = _first_seen(present_new, ids, assessments)
     reappeared_nt = non_target_rows & np.where(node, status == Status.UNEQUIVOCAL_PROGRESSION, shows)
     reappeared_target = target & seen_again(lesions, assessments, values)
-    reappeared = np.flatnonzero(reappeared_target | reappeared_nt)
     target_complete = sums.complete & (sums.count >= expected_targets)
     not_evaluable = not_evaluable_text(lesions, assessments, target, values, ~target_complete)
     parts = {
@@ -461,9 +461,7 @@ def _components(
         "baseline_missing": not_evaluable.take(baseline_of(assessments)),  # recist11.target_response
         "target_all_normal": ~any_per_assessment(target & ~gone, assessments),
         "target_reappeared": any_per_assessment(reappeared_target, assessments),
-        "seen_again": named_lesions(  # spec 1.8.1: the reason names the lesion
-            lesions, assessments.n, assessments.row_assessment[reappeared], reappeared, "seen again"
-        ),
+        "reappeared": reappeared_target | reappeared_nt,  # lesion rows, disease seen (after an iCR: again)
         "non_target": non_target,
         "nt_missing": missing_non_targets(lesions, assessments, non_target),
         "nt_reappeared": any_per_assessment(reappeared_nt, assessments),
@@ -1065,7 +1063,12 @@ def _timepoint_table(
     day = table[DAY].to_numpy()
     absent = absent_components_text(study.missing_components, "target-only assessment")
     notes = table["note"].array.take(rows)
-    reasons = _reasons(rows, parts, machine, day, absent, notes, constants)
+    again = (machine["cats"] & (CAT_T_AGAIN | CAT_NT_AGAIN)) != 0  # iUPD by a reappearance after iCR
+    named = np.flatnonzero(parts["reappeared"] & again[assessments.row_assessment])
+    seen_again = named_lesions(  # spec 1.8.1: the reason names the lesion
+        study.lesions, assessments.n, assessments.row_assessment[named], named, "seen again"
+    )
+    reasons = _reasons(rows, parts, machine, day, absent, notes, constants, seen_again)
     columns = {
         **assessments.identity(rows),
         "criterion": repeated(KEY, len(rows)),
@@ -1133,8 +1136,10 @@ def _reasons(
     absent: str,
     notes: ExtensionArray,
     constants: dict[str, str],
+    seen_again: pa.Array,
 ) -> ExtensionArray:
-    """Reason sentences of spec 0.10 (numbers, rule, section) of the follow-up ``rows``."""
+    """Reason sentences of spec 0.10 (numbers, rule, section) of the follow-up ``rows``; ``seen_again`` names,
+    per assessment, the lesions of an iUPD by a reappearance after iCR."""
     n = len(rows)
     s, nlt = parts["target_sum"][rows], parts["nlt_sum"][rows]
     ref_s, ref_nlt = machine["ref_target_sum"][rows], machine["ref_nlt_sum"][rows]
@@ -1174,7 +1179,7 @@ def _reasons(
 
     cats = machine["cats"][rows]
     named = cats & ~np.where(cats & CAT_T_AGAIN, CAT_T, 0) & ~np.where(cats & CAT_NT_AGAIN, CAT_NT, 0)
-    seen_again_names = {"seen_again": text(parts["seen_again"].take(rows))}
+    seen_again_names = {"seen_again": text(seen_again.take(rows))}
     cats = sentences(bit_parts(named, dict(CATEGORY_NAMES)), seen_again_names, separator=", ")
     why = sentences(bit_parts(confirmed_by, CONFIRMATION_TEXT), fields)
     rule_texts = {code: expand(template, constants) for code, template in RULE_TEMPLATES.items()}
