@@ -1178,9 +1178,9 @@ def _reasons(
         ]
 
     cats = machine["cats"][rows]
-    named = cats & ~np.where(cats & CAT_T_AGAIN, CAT_T, 0) & ~np.where(cats & CAT_NT_AGAIN, CAT_NT, 0)
+    shown = cats & ~np.where(cats & CAT_T_AGAIN, CAT_T, 0) & ~np.where(cats & CAT_NT_AGAIN, CAT_NT, 0)
     seen_again_names = {"seen_again": text(seen_again.take(rows))}
-    cats = sentences(bit_parts(named, dict(CATEGORY_NAMES)), seen_again_names, separator=", ")
+    cats = sentences(bit_parts(shown, dict(CATEGORY_NAMES)), seen_again_names, separator=", ")
     why = sentences(bit_parts(confirmed_by, CONFIRMATION_TEXT), fields)
     rule_texts = {code: expand(template, constants) for code, template in RULE_TEMPLATES.items()}
     rule_texts[I_IUPD] = (

@@ -740,8 +740,8 @@ def check_lesion_identity(frame: pd.DataFrame, source: str) -> list[Finding]:
     assessments"): its rows agree with its first row on ``lymph_node``, which says how it is measured (short
     axis, 10 mm normal), and on ``organ`` where given (per-organ caps; an SDTM lesion has one ``TULOC``)."""
     lesion = frame.groupby([s.PATIENT, s.READER, s.LESION], sort=False).ngroup().to_numpy()
-    order = np.lexsort((frame[s.DAY].to_numpy(), lesion))  # each lesion's rows, earliest first
     day = frame[s.DAY].to_numpy()
+    order = np.lexsort((day, lesion))  # each lesion's rows, earliest first
     findings = []
     every_row, organ_given = np.ones(len(frame), bool), (frame[s.ORGAN] != "").to_numpy()
     for column, given in ((s.LYMPH_NODE, every_row), (s.ORGAN, organ_given)):
