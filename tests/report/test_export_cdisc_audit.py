@@ -276,7 +276,8 @@ def test_adrs_dates_iso_in_csv_numeric_sas_dates_in_xpt_with_flags(study):
     assert adrs["ADT"].str.match(r"^\d{4}-\d{2}-\d{2}$").all()
     # ADaM IG 3.1.3: *DT numeric; ADT in adrs.xpt is days since 1960-01-01 with format DATE9
     assert study.adrs_meta.readstat_variable_types["ADT"] == "double"
-    assert study.adrs_meta.original_variable_types["ADT"] == "DATE9"
+    # format DATE, width 9 (NAMESTR nform/nfl); pyreadstat >= 1.3.8 reads it back with SAS's period
+    assert study.adrs_meta.original_variable_types["ADT"] in ("DATE9", "DATE9.")
     bor = xpt[xpt["PARAMCD"].isin(["BOR", "IBOR"])]
     got = {(r.USUBJID, r.PARCAT1, r.RSEVALID): int(r.ADT) for r in bor.itertuples()}
     assert got == {key: value[4] for key, value in BEST.items()}

@@ -131,7 +131,8 @@ def patterns(
         on_invalid="exclude" if exclude_invalid else "raise",
         **read_options(patients, column_map, patient_key, warn_implausible, sheet),
     )
-    result = run(study, _criteria(criteria) if criteria else _default_criteria(study), **criterion_options)
+    result = run(study, _criteria(criteria) if criteria else _default_criteria(study), patterns=False,
+                 **criterion_options)  # the patterns are found below, with the side tables and options
     event_table, finding_table = _read(events, "events"), _read(findings, "findings")
     table = find_patterns(
         study,

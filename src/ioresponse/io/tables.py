@@ -751,9 +751,35 @@ def parse_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
     bad : mask of non-empty cells that are not ISO dates
     """
     codes, values = distinct(text)
-    iso, note, bad = _parse_distinct_dates(values)
+    iso = np.full(len(values), "", dtype=object)
+    note = iso.copy()
+    bad = np.zeros(len(values), dtype=bool)
+    for at, value in enumerate(values):  # a cohort has a few thousand distinct dates at most
+        date, period = _calendar_date(value)
+        if date is None or not FIRST_DATE <= date <= LAST_DATE:
+            bad[at] = value != ""
+            continue
+        iso[at] = date.isoformat()
+        if period:
+            note[at] = f"date {period} partial: imputed {iso[at]}"
     spread = {"index": text.index, "dtype": object}
-    return pd.Series(iso.to_numpy()[codes], **spread), pd.Series(note.to_numpy()[codes], **spread), bad[codes]
+    return pd.Series(iso[codes], **spread), pd.Series(note[codes], **spread), bad[codes]
+
+
+def _calendar_date(value: str) -> tuple[dt.date | None, str]:
+    """The day an ISO date cell gives, a partial date imputed to the middle of its period, and that period
+    ("2014", "2014-01"; "" for a whole date); None for a cell that is no calendar date ("2021-02-30",
+    "03/2021"). A time part is allowed and not read."""
+    match = _ISO_DATE.match(value) if isinstance(value, str) else None
+    if match is None:
+        return None, ""
+    year, month, day = match.groups()
+    try:
+        date = dt.date(int(year), int(month or MID_YEAR_MONTH_DAY[:2]),
+                       int(day or (MID_MONTH_DAY if month else MID_YEAR_MONTH_DAY[3:])))
+    except ValueError:
+        return None, ""
+    return date, "" if day else "-".join(filter(None, (year, month)))
 
 
 FIRST_DATE = (pd.Timestamp.min + pd.Timedelta(days=1)).date()
@@ -766,18 +792,10 @@ def date_problem(value: str, expected: str = "YYYY-MM-DD") -> str:
     """Why :func:`parse_dates` calls a cell bad, for the messages that name it: not an ISO date (``expected``
     says what is), or an ISO date beyond the days the package computes with (:data:`LAST_DATE`: 9999-12-31
     is a placeholder)."""
-    match = _ISO_DATE.match(value.strip())
-    if match:
-        year, month, day = match.group(1), match.group(2) or MID_YEAR_MONTH_DAY[:2], match.group(3)
-        day = day or (MID_MONTH_DAY if match.group(2) else MID_YEAR_MONTH_DAY[3:])
-        try:
-            dt.date(int(year), int(month), int(day))
-        except ValueError:
-            pass
-        else:
-            return (f"{value!r} is a date outside {FIRST_DATE} to {LAST_DATE}, the days the package computes "
-                    "with; a placeholder date (9999-12-31 for 'none')? leave the cell empty, or give the "
-                    "real date")
+    if _calendar_date(value.strip())[0] is not None:
+        return (f"{value!r} is a date outside {FIRST_DATE} to {LAST_DATE}, the days the package computes "
+                "with; a placeholder date (9999-12-31 for 'none')? leave the cell empty, or give the "
+                "real date")
     return f"{value!r} is not an ISO date ({expected})"
 
 
@@ -805,23 +823,6 @@ def warn_imputed_dates(file: str, rows: Sequence[int], column: str, notes: pd.Se
         warn_partial_dates(file, np.asarray(rows)[imputed].tolist(), column,
                            f"{notes[imputed].iloc[0]}, the middle of the period it gives",
                            stacklevel=stacklevel + 1)
-
-
-def _parse_distinct_dates(text: pd.Series) -> tuple[pd.Series, pd.Series, np.ndarray]:
-    parts = text.str.extract(_ISO_DATE)
-    year, month, day = parts[0].fillna(""), parts[1].fillna(""), parts[2].fillna("")
-    partial_month = (year != "") & (month != "") & (day == "")
-    partial_year = (year != "") & (month == "")
-    iso = (year + "-" + month + "-" + day).where((day != ""), "")
-    iso = iso.mask(partial_month, year + "-" + month + "-" + MID_MONTH_DAY)
-    iso = iso.mask(partial_year, year + "-" + MID_YEAR_MONTH_DAY)
-    valid = pd.to_datetime(iso.where(iso != ""), format="%Y-%m-%d", errors="coerce").notna()
-    bad = ((text != "") & ~valid).to_numpy()
-    iso = iso.where(valid, "")
-    imputed = (partial_month | partial_year) & valid
-    note = ("date " + text.str.slice(0, 7) + " partial: imputed " + iso).where(imputed, "")
-    note = note.mask(partial_year & valid, "date " + year + " partial: imputed " + iso)
-    return iso, note, bad
 
 
 def days_between(iso: pd.Series, start_iso: pd.Series) -> np.ndarray:

@@ -905,7 +905,7 @@ def check_assessment_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]
     :func:`check_patient_cm_sizes`'s.
     """
     sizes, given = _sizes(frame)
-    if not given.any() or looks_like_cm(sizes[given]):
+    if not given.any() or looks_like_cm(sizes[given]) or not _some_small_with_decimals(sizes, given):
         return []
     rows = _row_sizes(frame, sizes, given)
     visit = [s.PATIENT, s.READER, s.DAY]
@@ -953,7 +953,7 @@ def check_lesion_cm_sizes(frame: pd.DataFrame, source: str) -> list[Finding]:
     :func:`check_assessment_cm_sizes`'s (refused); a single lesion can really shrink so much, so it is
     warned about, not refused."""
     sizes, given = _sizes(frame)
-    if not given.any() or looks_like_cm(sizes[given]):
+    if not given.any() or looks_like_cm(sizes[given]) or not _some_small_with_decimals(sizes, given):
         return []
     keys = [s.PATIENT, s.READER, s.LESION, s.DAY]
     rows = _row_sizes(frame, sizes, given).dropna(subset=["size"])
@@ -1008,6 +1008,12 @@ def _sizes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """The measurement columns as numbers, and the mask of sizes given (above 0)."""
     sizes = frame[list(s.MEASUREMENT_COLUMNS)].to_numpy(dtype=np.float64)
     return sizes, np.isfinite(sizes) & (sizes > 0)
+
+
+def _some_small_with_decimals(sizes: np.ndarray, given: np.ndarray) -> bool:
+    """A size below 10 with decimals is given: without one, no assessment's or lesion's sizes look like
+    centimetres (each such size is one)."""
+    return bool(np.any(given & (sizes < CM_LOOKING_MAX_MM) & (sizes != np.round(sizes))))
 
 
 def looks_like_cm(values: np.ndarray) -> bool:
